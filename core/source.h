@@ -1,0 +1,39 @@
+/* source.h: where documents come from.
+ *
+ * A source turns one input file into documents, batch by batch. The JSONL source lives in
+ * core; ingest adds WARC/WET/ARC/HTML/text sources and a format-detecting opener. A source
+ * counts what it read in its own wn_stats: docs_out for documents it produced, drops for
+ * records it skipped on purpose (e.g. "warc.not_response"), errors for broken input (with
+ * file and offset), so that records read = documents + skipped + errors.
+ */
+#ifndef WN_SOURCE_H
+#define WN_SOURCE_H
+
+#include "core/doc.h"
+#include "core/jsonl.h"
+#include "core/stats.h"
+
+#include <stdint.h>
+
+typedef struct wn_source wn_source;
+struct wn_source {
+    const char *path;
+    void *state;
+    /* Append up to max_docs documents (or until about max_bytes of text) to batch.
+     * Returns the number appended; 0 means the input is exhausted. Broken records are
+     * counted in stats and skipped; a container that cannot go on ends the input (counted). */
+    size_t (*next)(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
+                   wn_stats *stats);
+    /* Bytes of the file consumed so far, as stored (for progress). */
+    uint64_t (*consumed)(wn_source *src);
+    void (*close)(wn_source *src);
+};
+
+/* Opens `path` as a source, or returns NULL after counting/logging why in stats. */
+typedef wn_source *(*wn_source_open_fn)(const char *path, void *ctx, wn_stats *stats);
+
+/* The JSONL opener; ctx is a const wn_jsonl_opts * (or NULL for defaults). */
+wn_source *wn_jsonl_source_open(const char *path, void *ctx, wn_stats *stats);
+void wn_source_close(wn_source *src);
+
+#endif

@@ -1,0 +1,38 @@
+/* stage.h: the stage interface (after curl's client writers and datatrove's filters).
+ *
+ * A stage is built by its own constructor (which takes its parameters and reports bad ones),
+ * then driven by the runner:
+ *
+ *   process_doc   called once per document that reached the stage, from several OpenMP
+ *                 threads at once: it may change only that document and the thread's
+ *                 `stats`; `state` is shared and read-only while documents flow.
+ *                 Drop a document by setting doc->drop_reason to a static string
+ *                 ("gopher.mean_word_length"); the runner counts the drop.
+ *   process_batch optional; called once per batch on one thread, before process_doc, for
+ *                 stages that need to see documents together. Either may be NULL.
+ *   finish        optional; called once after the last batch (single thread) to flush
+ *                 state or add final statistics.
+ *   release       frees state; called once, also after a failed run.
+ *
+ * Determinism: the runner keeps input order, so a stage whose per-document decision depends
+ * only on the document and its read-only state gives identical output at any thread count.
+ */
+#ifndef WN_STAGE_H
+#define WN_STAGE_H
+
+#include "core/doc.h"
+#include "core/stats.h"
+
+typedef struct wn_stage {
+    const char *name;
+    void *state;
+    void (*process_doc)(void *state, wn_doc *doc, wn_stats *stats);
+    void (*process_batch)(void *state, wn_batch *batch, wn_stats *stats);
+    int (*finish)(void *state, wn_stats *stats);
+    void (*release)(void *state);
+} wn_stage;
+
+/* Calls release (if any) and frees the struct. Accepts NULL. */
+void wn_stage_free(wn_stage *st);
+
+#endif

@@ -1,0 +1,94 @@
+/* stats.h: per-stage statistics, kept per thread and merged at the end.
+ *
+ * A wn_stats holds plain counters (documents and bytes in and out), drops by reason
+ * (documents, bytes, characters), errors by kind (count plus the first sample's file,
+ * offset and detail), named sums, and named histograms. Names are copied on first use.
+ * Counters are uint64_t; sums are double.
+ *
+ * Reconciliation, which every stage must keep: docs_in == docs_out + sum(drops) + errors
+ * that consumed a document. wn_stats_reconciles checks it.
+ *
+ * Threads: one wn_stats per thread (no locking); wn_stats_merge adds one into another.
+ * wn_stats_to_json / wn_stats_from_json round-trip through *.stats.json so `winnow stats`
+ * can merge shards.
+ */
+#ifndef WN_STATS_H
+#define WN_STATS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct wn_count {
+    char *name;
+    uint64_t docs, bytes, chars;
+} wn_count;
+
+typedef struct wn_errkind {
+    char *name;
+    uint64_t count;
+    char *sample_file;
+    uint64_t sample_offset;
+    char *sample_detail;
+} wn_errkind;
+
+typedef struct wn_sum {
+    char *name;
+    double value;
+} wn_sum;
+
+/* Histogram with fixed, named bins: `nbins` equal-width bins over [lo, hi); values below
+ * go to bin 0 and above to the last. Fixed bins make shard histograms addable. */
+typedef struct wn_hist {
+    char *name;
+    double lo, hi;
+    int nbins;
+    uint64_t *bins;
+    uint64_t n;
+    double sum;
+} wn_hist;
+
+typedef struct wn_stats {
+    char *stage;
+    uint64_t docs_in, bytes_in, docs_out, bytes_out;
+    wn_count *drops;   size_t n_drops;
+    wn_errkind *errors; size_t n_errors;
+    wn_sum *sums;      size_t n_sums;
+    wn_hist *hists;    size_t n_hists;
+    wn_count *counts;  size_t n_counts; /* free-form named counters (e.g. per-domain) */
+    double seconds;
+} wn_stats;
+
+void wn_stats_init(wn_stats *s, const char *stage);
+void wn_stats_release(wn_stats *s);
+
+void wn_stats_drop(wn_stats *s, const char *reason, uint64_t bytes, uint64_t chars);
+/* Count an error; the first of each kind keeps its sample and is logged once as a warning
+ * with file and offset (later ones are only counted). */
+void wn_stats_error(wn_stats *s, const char *kind, const char *file, uint64_t offset,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void wn_stats_add(wn_stats *s, const char *name, double value);
+void wn_stats_count(wn_stats *s, const char *name, uint64_t docs, uint64_t bytes, uint64_t chars);
+void wn_stats_hist(wn_stats *s, const char *name, double lo, double hi, int nbins, double value);
+
+uint64_t wn_stats_drops_total(const wn_stats *s);
+uint64_t wn_stats_errors_total(const wn_stats *s);
+/* Value of a named drop/error/sum/count or 0 when absent. */
+uint64_t wn_stats_drop_docs(const wn_stats *s, const char *reason);
+uint64_t wn_stats_error_count(const wn_stats *s, const char *kind);
+double wn_stats_sum(const wn_stats *s, const char *name);
+
+void wn_stats_merge(wn_stats *into, const wn_stats *from);
+
+/* Serialise: {"stage", "docs_in", ..., "drops":{reason:{docs,bytes,chars}}, "errors":{kind:
+ * {count, sample:{file, offset, detail}}}, "sums":{}, "counts":{}, "histograms":{}} */
+json_t *wn_stats_to_json(const wn_stats *s);
+int wn_stats_from_json(wn_stats *s, const json_t *j);
+/* Write to `path` atomically. 0 on success. */
+int wn_stats_write(const wn_stats *s, const char *path);
+
+/* The short human summary printed at the end of a command. */
+void wn_stats_print_summary(const wn_stats *s, FILE *f);
+
+#endif

@@ -16,7 +16,8 @@
 #include <string.h>
 
 #define NO_PAIR UINT32_MAX
-#define SMALL_PIECE 128
+#define SMALL_PIECE 16
+#define MEDIUM_PIECE 256
 
 static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
 {
@@ -41,7 +42,7 @@ static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     for (size_t i = 0; i < n; i++)
         id[i] = t->byte_id[p[i]];
     for (size_t i = 0; i + 1 < m; i++)
-        rank[i] = pair_rank(t, id[i], id[i + 1]);
+        rank[i] = t->byte_pair[p[i] * 256 + p[i + 1]];
     while (m > 1) {
         size_t best = 0;
         for (size_t i = 1; i + 1 < m; i++)
@@ -68,12 +69,8 @@ typedef struct heap {
     size_t n, cap;
 } heap;
 
-static void heap_push(heap *h, uint64_t v)
+static inline void heap_push(heap *h, uint64_t v)
 {
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 64;
-        h->a = wn_xrealloc(h->a, h->cap * sizeof *h->a);
-    }
     size_t i = h->n++;
     while (i > 0 && h->a[(i - 1) / 2] > v) {
         h->a[i] = h->a[(i - 1) / 2];
@@ -82,7 +79,7 @@ static void heap_push(heap *h, uint64_t v)
     h->a[i] = v;
 }
 
-static uint64_t heap_pop(heap *h)
+static inline uint64_t heap_pop(heap *h)
 {
     uint64_t top = h->a[0], v = h->a[--h->n];
     size_t i = 0;
@@ -102,16 +99,20 @@ static uint64_t heap_pop(heap *h)
     return top;
 }
 
-/* Long pieces: parts form a linked list over byte positions (a part is named by the
+/* Longer pieces: parts form a linked list over byte positions (a part is named by the
  * position of its first byte, so list order is position order); rank[i] is the merge of
- * part i with its successor. Heap entries whose rank no longer matches are stale. */
-static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+ * part i with its successor. Heap entries whose rank no longer matches are stale. The
+ * heap never holds more than 3n entries: n-1 initial pairs and two per merge. */
+typedef struct bpe_work {
+    uint32_t *id, *next, *prev, *rank;
+    uint64_t *heap;
+} bpe_work;
+
+static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out,
+                       bpe_work w)
 {
-    uint32_t *id = wn_xmalloc(n * sizeof *id);
-    uint32_t *next = wn_xmalloc(n * sizeof *next);
-    uint32_t *prev = wn_xmalloc(n * sizeof *prev);
-    uint32_t *rank = wn_xmalloc(n * sizeof *rank);
-    heap h = { wn_xmalloc(n * sizeof(uint64_t)), 0, n };
+    uint32_t *id = w.id, *next = w.next, *prev = w.prev, *rank = w.rank;
+    heap h = { w.heap, 0, 3 * n };
     const uint32_t END = UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
         id[i] = t->byte_id[p[i]];
@@ -119,7 +120,7 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
         prev[i] = i ? (uint32_t)(i - 1) : END;
     }
     for (size_t i = 0; i + 1 < n; i++) {
-        rank[i] = pair_rank(t, id[i], id[i + 1]);
+        rank[i] = t->byte_pair[p[i] * 256 + p[i + 1]];
         if (rank[i] != NO_PAIR)
             heap_push(&h, (uint64_t)rank[i] << 32 | i);
     }
@@ -148,12 +149,27 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     size_t m = 0;
     for (uint32_t i = 0; i != END; i = next[i])
         id[m++] = id[i]; /* compacting in place is safe: m <= i */
-    emit(out, id, m);
-    free(id);
-    free(next);
-    free(prev);
-    free(rank);
-    free(h.a);
+    return emit(out, id, m);
+}
+
+static size_t bpe_medium(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+{
+    uint32_t id[MEDIUM_PIECE], next[MEDIUM_PIECE], prev[MEDIUM_PIECE], rank[MEDIUM_PIECE];
+    uint64_t heap_store[3 * MEDIUM_PIECE];
+    return bpe_heap(t, p, n, out, (bpe_work){ id, next, prev, rank, heap_store });
+}
+
+static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+{
+    bpe_work w = { wn_xmalloc(n * sizeof *w.id), wn_xmalloc(n * sizeof *w.next),
+                   wn_xmalloc(n * sizeof *w.prev), wn_xmalloc(n * sizeof *w.rank),
+                   wn_xmalloc(3 * n * sizeof *w.heap) };
+    size_t m = bpe_heap(t, p, n, out, w);
+    free(w.id);
+    free(w.next);
+    free(w.prev);
+    free(w.rank);
+    free(w.heap);
     return m;
 }
 
@@ -172,5 +188,7 @@ size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     }
     if (n <= SMALL_PIECE)
         return bpe_small(t, p, n, out);
+    if (n <= MEDIUM_PIECE)
+        return bpe_medium(t, p, n, out);
     return bpe_large(t, p, n, out);
 }

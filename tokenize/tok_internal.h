@@ -28,10 +28,12 @@ typedef struct wn_tok_classes {
 } wn_tok_classes;
 const wn_tok_classes *wn_tok_classes_get(void);
 
-/* Bytes -> rank, open addressing keyed by XXH3. */
+/* Bytes -> rank, open addressing keyed by XXH3. A slot holds the token's first bytes so a
+ * lookup touches one cache line (a longer token compares its tail in the blob). */
+#define WN_TOK_SLOT_BYTES 12
 typedef struct wn_tok_vocab_slot {
-    uint32_t tag; /* high 32 bits of the hash */
-    uint32_t id1; /* id + 1; 0 = empty */
+    uint8_t head[WN_TOK_SLOT_BYTES]; /* first bytes, zero-padded */
+    uint32_t len_id1;                /* len << 17 | (id + 1) ... see slot_pack; 0 = empty */
 } wn_tok_vocab_slot;
 
 struct wn_tok {
@@ -49,6 +51,8 @@ struct wn_tok {
     int pairs_shift;
 
     uint32_t byte_id[256]; /* the token of each single byte */
+    uint32_t *byte_pair;   /* [a * 256 + b]: merge of the bytes a, b (UINT32_MAX if none):
+                            * every BPE starts from byte pairs, so these skip the big table */
     uint32_t bos, eos;
     const wn_tok_classes *cls;
     size_t max_special_len;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL /* hashing a short piece must not cost a call */
 #include <xxhash.h>
 
 void wn_tok_ids_reserve(wn_tok_ids *v, size_t extra)
@@ -62,18 +63,22 @@ static uint64_t bytes_hash(const void *p, size_t n)
     return XXH3_64bits(p, n);
 }
 
+/* len_id1 packs (id + 1) in the low 18 bits and the length above. */
+#define SLOT_ID_BITS 18
+
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len)
 {
-    uint64_t h = bytes_hash(bytes, len);
-    uint32_t tag = (uint32_t)(h >> 32);
+    const unsigned char *p = bytes;
+    size_t head = len < WN_TOK_SLOT_BYTES ? len : WN_TOK_SLOT_BYTES;
+    uint64_t h = bytes_hash(p, len);
     for (uint64_t i = h & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
         const wn_tok_vocab_slot *s = &t->vocab[i];
-        if (!s->id1)
+        if (!s->len_id1)
             return -1;
-        if (s->tag == tag) {
-            uint32_t id = s->id1 - 1;
-            if (t->off[id + 1] - t->off[id] == len &&
-                memcmp(t->blob + t->off[id], bytes, len) == 0)
+        if ((s->len_id1 >> SLOT_ID_BITS) == len && memcmp(s->head, p, head) == 0) {
+            uint32_t id = (s->len_id1 & ((1u << SLOT_ID_BITS) - 1)) - 1;
+            if (len <= WN_TOK_SLOT_BYTES ||
+                memcmp(t->blob + t->off[id] + head, p + head, len - head) == 0)
                 return id;
         }
     }
@@ -95,11 +100,15 @@ static void build_vocab(wn_tok *t)
     for (uint32_t id = 0; id < t->n_ranks; id++) {
         const char *b = t->blob + t->off[id];
         uint64_t h = bytes_hash(b, t->off[id + 1] - t->off[id]);
+        /* Two tokens with the same bytes: the lower rank wins, as in tiktoken. */
+        if (wn_tok_lookup(t, b, t->off[id + 1] - t->off[id]) >= 0)
+            continue;
         uint64_t i = h & t->vocab_mask;
-        while (t->vocab[i].id1)
+        size_t len = t->off[id + 1] - t->off[id];
+        while (t->vocab[i].len_id1)
             i = (i + 1) & t->vocab_mask;
-        t->vocab[i].tag = (uint32_t)(h >> 32);
-        t->vocab[i].id1 = id + 1;
+        memcpy(t->vocab[i].head, b, len < WN_TOK_SLOT_BYTES ? len : WN_TOK_SLOT_BYTES);
+        t->vocab[i].len_id1 = (uint32_t)len << SLOT_ID_BITS | (id + 1);
     }
 }
 
@@ -170,6 +179,12 @@ int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
         t->byte_id[b] = (uint32_t)id;
     }
     build_pairs(t);
+    t->byte_pair = wn_xmalloc(256 * 256 * sizeof *t->byte_pair);
+    for (int a = 0; a < 256; a++)
+        for (int b = 0; b < 256; b++) {
+            int64_t m = wn_tok_pair(t, t->byte_id[a], t->byte_id[b]);
+            t->byte_pair[a * 256 + b] = m < 0 ? UINT32_MAX : (uint32_t)m;
+        }
     int64_t bos = wn_tok_special(t, "<|begin_of_text|>");
     int64_t eos = wn_tok_special(t, "<|end_of_text|>");
     t->bos = bos >= 0 ? (uint32_t)bos : t->n_ranks;
@@ -190,6 +205,7 @@ void wn_tok_free(wn_tok *t)
     free(t->off);
     free(t->vocab);
     free(t->pairs);
+    free(t->byte_pair);
     free(t);
 }
 

@@ -51,6 +51,7 @@ typedef struct wn_html_result {
     uint64_t blocks_kept;    /* blocks in the output */
     uint64_t chars_total;    /* visible text bytes seen (after whitespace collapsing) */
     int truncated;           /* input was larger than WN_HTML_MAX_INPUT; only its head was used */
+    void *scratch_;          /* private: parser workspace reused between calls */
 } wn_html_result;
 
 enum {

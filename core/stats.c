@@ -430,7 +430,8 @@ void wn_stats_print_summary(const wn_stats *s, FILE *f)
         fprintf(f, "  %.1f MB/s", mb_in / s->seconds);
     fputc('\n', f);
     wn_count *sorted = wn_xmalloc((s->n_drops + 1) * sizeof *sorted);
-    memcpy(sorted, s->drops, s->n_drops * sizeof *sorted);
+    if (s->n_drops)
+        memcpy(sorted, s->drops, s->n_drops * sizeof *sorted);
     qsort(sorted, s->n_drops, sizeof *sorted, cmp_drop_desc);
     for (size_t i = 0; i < s->n_drops; i++)
         fprintf(f, "    removed %-36s %8llu docs %10.2f MB\n", sorted[i].name,

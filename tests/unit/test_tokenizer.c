@@ -7,12 +7,6 @@
 
 #include <jansson.h>
 #include <omp.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <unistd.h>
-#include <cmocka.h>
 
 static wn_tok *g_tok;
 
@@ -56,8 +50,7 @@ static void assert_round_trip(const wn_tok *t, const char *text, size_t len)
 static void check_golden(const wn_tok *t)
 {
     char path[512];
-    if (!tok_shared_path("tokenizer/golden.jsonl", path, sizeof path))
-        skip();
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     char *line = NULL;
@@ -95,8 +88,7 @@ static void test_golden_tiktoken(void **state)
 static void test_golden_tokenizer_json(void **state)
 {
     char path[512], err[256];
-    if (!tok_shared_path("tokenizer/tokenizer.json", path, sizeof path))
-        skip();
+    SHARED_OR_SKIP(path, "tokenizer/tokenizer.json");
     wn_tok *t = wn_tok_load(path, err, sizeof err);
     assert_non_null(t);
     assert_int_equal(wn_tok_vocab_size(t), 128256);
@@ -109,9 +101,8 @@ static void test_golden_tokenizer_json(void **state)
 static void test_llamacpp_vocab(void **state)
 {
     char pin[512], pout[512];
-    if (!tok_shared_path("tokenizer/llamacpp-ggml-vocab-llama-bpe.gguf.inp", pin, sizeof pin) ||
-        !tok_shared_path("tokenizer/llamacpp-ggml-vocab-llama-bpe.gguf.out", pout, sizeof pout))
-        skip();
+    SHARED_OR_SKIP(pin, "tokenizer/llamacpp-ggml-vocab-llama-bpe.gguf.inp");
+    SHARED_OR_SKIP(pout, "tokenizer/llamacpp-ggml-vocab-llama-bpe.gguf.out");
     size_t nin, nout;
     char *in = tok_slurp(pin, &nin), *out = tok_slurp(pout, &nout);
     assert_non_null(in);
@@ -337,8 +328,7 @@ static void test_bpe_paths_match_reference(void **state)
 static void test_threads(void **state)
 {
     char path[512];
-    if (!tok_shared_path("tokenizer/golden.jsonl", path, sizeof path))
-        skip();
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
     size_t len = 0;
     char *text = tok_slurp(path, &len);
     assert_non_null(text);

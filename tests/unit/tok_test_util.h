@@ -2,22 +2,12 @@
 #ifndef WN_TOK_TEST_UTIL_H
 #define WN_TOK_TEST_UTIL_H
 
+#include "tests/unit/testutil.h"
 #include "tokenize/tokenizer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-/* ../shared/data (or $WINNOW_SHARED_DATA) joined with rel, or NULL when it is not there:
- * the caller then skips, never passes. */
-static inline const char *tok_shared_path(const char *rel, char *buf, size_t n)
-{
-    const char *base = getenv("WINNOW_SHARED_DATA");
-    snprintf(buf, n, "%s/%s", base && *base ? base : "../shared/data", rel);
-    struct stat st;
-    return stat(buf, &st) == 0 ? buf : NULL;
-}
 
 /* The tokenizer shipped in the repo (tests run from the repo root). */
 static inline wn_tok *tok_load_repo(void)

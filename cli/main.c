@@ -19,8 +19,11 @@ typedef struct wn_command {
 } wn_command;
 
 static const wn_command commands[] = {
+    { "decode", cmd_decode, "Llama 3 token ids back to text" },
+    { "encode", cmd_encode, "text to Llama 3 token ids (plain or JSONL)" },
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
     { "stats", cmd_stats, "merge and print *.stats.json of one or more output directories" },
+    { "tokenize", cmd_tokenize, "documents to training shards (Megatron, llm.c, datatrove); chat + loss masks" },
 };
 
 static void usage(FILE *f)

@@ -67,6 +67,8 @@ wn_tok *wn_tok_new_empty(void);
 void wn_tok_add_token(wn_tok *t, wn_buf *blob, const void *bytes, size_t len);
 int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen);
 
+wn_tok *wn_tok_load_default_flags(unsigned flags, char *err, size_t errlen);
+
 /* Loaders (tok_load_tiktoken.c, tok_load_json.c); text is the whole file. */
 wn_tok *wn_tok_parse_tiktoken(const char *text, size_t len, const char *path, unsigned flags,
                               char *err, size_t errlen);

@@ -235,6 +235,8 @@ static char *read_whole(const char *path, size_t *len, char *err, size_t errlen)
 
 wn_tok *wn_tok_load_flags(const char *path, unsigned flags, char *err, size_t errlen)
 {
+    if (!path)
+        return wn_tok_load_default_flags(flags, err, errlen);
     size_t len;
     char *text = read_whole(path, &len, err, errlen);
     if (!text)

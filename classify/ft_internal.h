@@ -9,6 +9,7 @@
 #define WN_FT_INTERNAL_H
 
 #include "classify/fasttext.h"
+#include "classify/ft_tool.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -136,9 +137,5 @@ void wn_ft_model_prepare(wn_ft_model *m);
  * nlabels floats. Returns the count, fills out sorted as fastText sorts. */
 int wn_ft_predict_rows(const wn_ft_model *m, const wn_ft_ivec *rows, int k, float threshold,
                        float *hidden, float *output, wn_ft_prediction *out);
-
-/* Writes a model in fastText's .bin format (dense, not quantized), atomically.
- * Returns 0 or -1 with a message in err. */
-int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen);
 
 #endif

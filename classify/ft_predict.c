@@ -177,7 +177,7 @@ int wn_ft_predict_rows(const wn_ft_model *m, const wn_ft_ivec *rows, int k, floa
             for (int32_t i = 0; i < osz; i++)
                 max = output[i] > max ? output[i] : max;
             for (int32_t i = 0; i < osz; i++) {
-                output[i] = expf(output[i] - max);
+                output[i] = (float)exp((double)(output[i] - max));
                 z += output[i];
             }
             for (int32_t i = 0; i < osz; i++)

@@ -133,20 +133,7 @@ static int write_done(const char *path, const wn_run_opts *o, const wn_run_resul
     char shard[64];
     snprintf(shard, sizeof shard, "%u/%u", o->common->shard.index, o->common->shard.count);
     json_object_set_new(j, "shard", json_string(shard));
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    char err[512];
-    wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
-    int rc = -1;
-    if (out) {
-        wn_out_write(out, s, strlen(s));
-        wn_out_write(out, "\n", 1);
-        rc = wn_out_commit(out, err, sizeof err);
-    }
-    if (rc)
-        wn_error("%s", err);
-    free(s);
-    return rc;
+    return wn_json_write_file(path, j, JSON_COMPACT);
 }
 
 static int write_stats(const char *path, const wn_run_opts *o, const wn_run_result *res)
@@ -165,20 +152,7 @@ static int write_stats(const char *path, const wn_run_opts *o, const wn_run_resu
     for (size_t i = 0; i < res->n_stages; i++)
         json_array_append_new(stages, wn_stats_to_json(&res->stages[i]));
     json_object_set_new(j, "stages", stages);
-    char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
-    json_decref(j);
-    char err[512];
-    wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
-    int rc = -1;
-    if (out) {
-        wn_out_write(out, s, strlen(s));
-        wn_out_write(out, "\n", 1);
-        rc = wn_out_commit(out, err, sizeof err);
-    }
-    if (rc)
-        wn_error("%s", err);
-    free(s);
-    return rc;
+    return wn_json_write_file(path, j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
 }
 
 /* Run stage `st` over the documents of the batch still alive. A stage may drop documents in

@@ -185,6 +185,23 @@ static int cmd_dump(const char *dir, const char *out_path)
     return rc == 0 ? 0 : 1;
 }
 
+/* The block table of the page whose name starts with `prefix`. */
+static int cmd_explain(const char *dir, const char *prefix)
+{
+    page *pages;
+    size_t n;
+    if (load_pages(dir, &pages, &n) != 0)
+        return 1;
+    wn_html_result r;
+    wn_html_result_init(&r);
+    wn_html_options opt = { .explain = stdout };
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(pages[i].name, prefix, strlen(prefix)) == 0)
+            wn_html_extract_opts(pages[i].html.data, pages[i].html.len, NULL, NULL, &opt, &r);
+    wn_html_result_release(&r);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     wn_html_global_init();
@@ -192,6 +209,8 @@ int main(int argc, char **argv)
         return cmd_speed(argv[2], argc > 3 ? atof(argv[3]) : 3.0);
     if (argc == 4 && strcmp(argv[1], "dump") == 0)
         return cmd_dump(argv[2], argv[3]);
+    if (argc == 4 && strcmp(argv[1], "explain") == 0)
+        return cmd_explain(argv[2], argv[3]);
     fprintf(stderr, "usage: html_bench speed DIR [SECONDS] | html_bench dump DIR OUT.json\n");
     return 2;
 }

@@ -85,6 +85,7 @@ int wn_html_extract(const char *html, size_t len, const char *charset_hint, cons
 /* Options for debugging and evaluation; wn_html_extract uses the defaults (all zero). */
 typedef struct wn_html_options {
     int keep_all;  /* 1: no boilerplate removal, every visible block (still no script/style) */
+    void *explain; /* a FILE *: print every block with its container path and the verdict */
 } wn_html_options;
 
 int wn_html_extract_opts(const char *html, size_t len, const char *charset_hint,

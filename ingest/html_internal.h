@@ -80,6 +80,7 @@ typedef struct html_node {
     float score;          /* readability-style content score */
     uint8_t excluded;     /* chrome or boilerplate: its blocks never reach the output */
     uint8_t scored;       /* score initialised */
+    uint8_t boiler;       /* inside a node named boilerplate, a figure or a caption */
 } html_node;
 
 /* Block flags */
@@ -121,5 +122,10 @@ int html_sax_run(const char *utf8, size_t len, html_page *page);
 
 /* Set HB_KEEP on the blocks of the main content. keep_all keeps every visible block. */
 void html_select(html_page *page, int keep_all);
+
+/* ---- debugging (html_explain.c) ---- */
+
+/* One line per block: kept?, length, link bytes, container path with scores, text head. */
+void html_explain(const html_page *page, void *file);
 
 #endif

@@ -68,7 +68,7 @@ static uint8_t tag_kind(const char *n)
 /* Words in class and id values that name page parts other than the article text. A word
  * matches when a class/id token (split at non-letters) starts with it. */
 static const char *const k_bad_prefix[] = {
-    "ad", "ads", "advert", "adsby", "banner", "breadcrumb", "byline", "caption", "comment",
+    "ad", "ads", "advert", "adsby", "author", "banner", "breadcrumb", "byline", "caption", "comment",
     "cookie", "credit", "disqus", "dropdown", "footer", "gdpr", "login", "masthead", "menu",
     "modal", "more", "nav", "newsletter", "outbrain", "pagination", "pager", "paywall",
     "popular", "popup", "print", "promo", "rating", "recirc", "recommend", "related", "share",
@@ -77,7 +77,7 @@ static const char *const k_bad_prefix[] = {
 };
 /* Of those, the ones that are never part of an article body even inside it. */
 static const char *const k_strong_prefix[] = {
-    "ad", "ads", "adsby", "advert", "breadcrumb", "byline", "comment", "disqus", "newsletter",
+    "ad", "ads", "adsby", "advert", "author", "breadcrumb", "byline", "comment", "disqus", "newsletter",
     "outbrain", "paywall", "promo", "recirc", "recommend", "related", "share", "sharing",
     "signup", "social", "sponsor", "subscri", "taboola", "tags",
 };
@@ -331,6 +331,26 @@ static const char *attr(const xmlChar **atts, const char *name)
     return NULL;
 }
 
+/* Class names that hide an element by convention (frameworks, screen-reader-only text). */
+static bool class_hidden(const char *cls)
+{
+    static const char *const names[] = {
+        "hidden", "hide", "invisible", "sr-only", "screen-reader-text", "visually-hidden",
+        "visuallyhidden", "d-none", "is-hidden", "u-hidden", "element-invisible", "offscreen",
+    };
+    const char *c = cls;
+    while (*c) {
+        while (*c == ' ' || *c == '\t' || *c == '\n')
+            c++;
+        size_t n = strcspn(c, " \t\n");
+        for (size_t i = 0; n && i < sizeof names / sizeof *names; i++)
+            if (strlen(names[i]) == n && strncasecmp(c, names[i], n) == 0)
+                return true;
+        c += n;
+    }
+    return false;
+}
+
 /* Inline style that hides the element ("display:none", "visibility:hidden"). */
 static bool style_hidden(const char *st)
 {
@@ -384,8 +404,8 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         s->skip++;
         return;
     }
-    const char *st = attr(atts, "style");
-    if (st && style_hidden(st)) {
+    const char *st = attr(atts, "style"), *cls = attr(atts, "class");
+    if ((st && style_hidden(st)) || (cls && class_hidden(cls))) {
         e->skip = 1;
         s->skip++;
         return;
@@ -456,7 +476,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 
     /* A node: read the hints. */
     unsigned bad = 0, strong = 0, good = 0, flags = 0;
-    const char *cls = attr(atts, "class"), *id = attr(atts, "id");
+    const char *id = attr(atts, "id");
     if (cls)
         scan_hints(cls, &bad, &strong, &good);
     if (id)
@@ -478,7 +498,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         hint = -1, flags |= HN_HINT_BAD;
     else if (good && !bad)
         hint = 1, flags |= HN_HINT_GOOD;
-    if (strong)
+    if (strong && !good)
         flags |= HN_HINT_STRONG_BAD;
     e->kind = kind;
     push_node(s, kind, flags, hint);
@@ -565,6 +585,27 @@ static void on_end(void *ctx, const xmlChar *xname)
     }
 }
 
+/* In place: whitespace runs -> one space, trimmed (titles arrive raw). */
+static void collapse_spaces(wn_buf *b)
+{
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < b->len; i++) {
+        unsigned char c = (unsigned char)b->data[i];
+        if (c <= 0x20) {
+            space = true;
+            continue;
+        }
+        if (space && o)
+            b->data[o++] = ' ';
+        space = false;
+        b->data[o++] = (char)c;
+    }
+    b->len = o;
+    if (b->data)
+        b->data[o] = '\0';
+}
+
 void html_page_init(html_page *p)
 {
     memset(p, 0, sizeof *p);
@@ -631,5 +672,6 @@ int html_sax_run(const char *utf8, size_t len, html_page *page)
     }
     flush_block(&s);
     free(s.stack);
+    collapse_spaces(&page->title);
     return 0;
 }

@@ -65,43 +65,98 @@ static uint8_t tag_kind(const char *n)
 
 /* ---- class/id hints ---- */
 
-/* Words in class and id values that name page parts other than the article text. A word
- * matches when a class/id token (split at non-letters) starts with it. */
-static const char *const k_bad_prefix[] = {
-    "ad", "ads", "advert", "adsby", "author", "banner", "breadcrumb", "byline", "caption", "comment",
-    "cookie", "credit", "disqus", "dropdown", "footer", "gdpr", "login", "masthead", "menu",
-    "modal", "more", "nav", "newsletter", "outbrain", "pagination", "pager", "paywall",
-    "popular", "popup", "print", "promo", "rating", "recirc", "recommend", "related", "share",
-    "sharing", "shop", "sidebar", "signup", "skip", "social", "sponsor", "subscri", "taboola",
-    "tags", "toolbar", "tools", "trending", "widget",
-};
-/* Of those, the ones that are never part of an article body even inside it. */
-static const char *const k_strong_prefix[] = {
-    "ad", "ads", "adsby", "advert", "author", "breadcrumb", "byline", "comment", "disqus", "newsletter",
-    "outbrain", "paywall", "promo", "recirc", "recommend", "related", "share", "sharing",
-    "signup", "social", "sponsor", "subscri", "taboola", "tags",
-};
-static const char *const k_good_prefix[] = {
-    "article", "blog", "body", "content", "entry", "hentry", "main", "post", "story", "text",
+/* Words in class and id values that name page parts other than the article text (bad),
+ * the subset never part of an article body even inside it (strong), and words that name
+ * the article (good). A word matches a class/id token (split at non-letters and camelCase
+ * humps, lowercased) that starts with it, or, for W_EXACT words, equals it: "ad" must not
+ * match "adapt", "more" not "moreover". Sorted by word for the binary search. */
+enum { W_BAD = 1, W_STRONG = 2, W_GOOD = 4, W_EXACT = 8 };
+static const struct hint_word { const char *w; uint8_t len, flags; } k_hint_words[] = {
+    { "ad", 2, W_BAD | W_STRONG | W_EXACT },
+    { "ads", 3, W_BAD | W_STRONG | W_EXACT },
+    { "adsby", 5, W_BAD | W_STRONG },
+    { "advert", 6, W_BAD | W_STRONG },
+    { "article", 7, W_GOOD },
+    { "author", 6, W_BAD | W_STRONG },
+    { "banner", 6, W_BAD },
+    { "blog", 4, W_GOOD },
+    { "body", 4, W_GOOD | W_EXACT },
+    { "breadcrumb", 10, W_BAD | W_STRONG },
+    { "byline", 6, W_BAD | W_STRONG },
+    { "caption", 7, W_BAD },
+    { "comment", 7, W_BAD | W_STRONG },
+    { "content", 7, W_GOOD },
+    { "cookie", 6, W_BAD },
+    { "credit", 6, W_BAD },
+    { "disqus", 6, W_BAD | W_STRONG },
+    { "dropdown", 8, W_BAD },
+    { "entry", 5, W_GOOD },
+    { "footer", 6, W_BAD },
+    { "gdpr", 4, W_BAD },
+    { "hentry", 6, W_GOOD },
+    { "login", 5, W_BAD },
+    { "main", 4, W_GOOD | W_EXACT },
+    { "masthead", 8, W_BAD },
+    { "menu", 4, W_BAD | W_EXACT },
+    { "modal", 5, W_BAD },
+    { "more", 4, W_BAD | W_EXACT },
+    { "nav", 3, W_BAD | W_EXACT },
+    { "newsletter", 10, W_BAD | W_STRONG },
+    { "outbrain", 8, W_BAD | W_STRONG },
+    { "pager", 5, W_BAD },
+    { "pagination", 10, W_BAD },
+    { "paywall", 7, W_BAD | W_STRONG },
+    { "popular", 7, W_BAD },
+    { "popup", 5, W_BAD },
+    { "post", 4, W_GOOD | W_EXACT },
+    { "print", 5, W_BAD },
+    { "promo", 5, W_BAD | W_STRONG },
+    { "rating", 6, W_BAD },
+    { "recirc", 6, W_BAD | W_STRONG },
+    { "recommend", 9, W_BAD | W_STRONG },
+    { "related", 7, W_BAD | W_STRONG },
+    { "share", 5, W_BAD | W_STRONG },
+    { "sharing", 7, W_BAD | W_STRONG },
+    { "shop", 4, W_BAD },
+    { "sidebar", 7, W_BAD },
+    { "signup", 6, W_BAD | W_STRONG },
+    { "skip", 4, W_BAD },
+    { "social", 6, W_BAD | W_STRONG },
+    { "sponsor", 7, W_BAD | W_STRONG },
+    { "story", 5, W_GOOD },
+    { "subscri", 7, W_BAD | W_STRONG },
+    { "taboola", 7, W_BAD | W_STRONG },
+    { "tags", 4, W_BAD | W_STRONG | W_EXACT },
+    { "text", 4, W_GOOD | W_EXACT },
+    { "toolbar", 7, W_BAD },
+    { "tools", 5, W_BAD },
+    { "trending", 8, W_BAD },
+    { "widget", 6, W_BAD },
 };
 
-/* Exact-token words for the short prefixes that would match too much ("ad" in "adapt"). */
-static bool short_word_ok(const char *w, size_t wl, const char *tok, size_t tl)
+/* Flags of all words matching token tok (lowercase, NUL-terminated, length tl). */
+static unsigned token_flags(const char *tok, size_t tl)
 {
-    if (wl <= 3 || !strcmp(w, "more") || !strcmp(w, "post") || !strcmp(w, "text") ||
-        !strcmp(w, "main") || !strcmp(w, "body") || !strcmp(w, "tags") || !strcmp(w, "menu"))
-        return tl == wl; /* must be the whole token */
-    return true;
-}
-
-static bool token_in(const char *tok, size_t tl, const char *const *words, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t wl = strlen(words[i]);
-        if (wl <= tl && memcmp(tok, words[i], wl) == 0 && short_word_ok(words[i], wl, tok, tl))
-            return true;
+    const size_t n = sizeof k_hint_words / sizeof *k_hint_words;
+    /* first word whose first letter is >= tok's */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((unsigned char)k_hint_words[mid].w[0] < (unsigned char)tok[0])
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return false;
+    unsigned f = 0;
+    for (size_t i = lo; i < n && k_hint_words[i].w[0] == tok[0]; i++) {
+        const struct hint_word *h = &k_hint_words[i];
+        if (h->len > tl || memcmp(tok, h->w, h->len) != 0)
+            continue;
+        if ((h->flags & W_EXACT) && h->len != tl)
+            continue;
+        f |= h->flags;
+    }
+    return f;
 }
 
 /* Scan one class or id value; count bad, strong and good words. */
@@ -123,12 +178,10 @@ static void scan_hints(const char *v, unsigned *bad, unsigned *strong, unsigned 
         if (tl == 0)
             continue;
         tok[tl] = '\0';
-        if (token_in(tok, tl, k_bad_prefix, sizeof k_bad_prefix / sizeof *k_bad_prefix))
-            (*bad)++;
-        if (token_in(tok, tl, k_strong_prefix, sizeof k_strong_prefix / sizeof *k_strong_prefix))
-            (*strong)++;
-        if (token_in(tok, tl, k_good_prefix, sizeof k_good_prefix / sizeof *k_good_prefix))
-            (*good)++;
+        unsigned f = token_flags(tok, tl);
+        *bad += (f & W_BAD) != 0;
+        *strong += (f & W_STRONG) != 0;
+        *good += (f & W_GOOD) != 0;
     }
 }
 
@@ -654,7 +707,7 @@ int html_sax_run(const char *utf8, size_t len, html_page *page)
         return -1;
     }
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                 HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE);
+                                 HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
     /* Feed in slices: htmlParseChunk takes an int length. */
     const size_t slice = (size_t)1 << 30;
     size_t off = 0;

@@ -46,7 +46,8 @@ typedef struct wn_html_result {
     wn_buf title;  /* <title> (or og:title when there is none), whitespace collapsed */
     char charset[40];                /* charset decoded from, canonical name ("UTF-8") */
     wn_html_charset_source charset_source;
-    uint64_t invalid_bytes;  /* input bytes that did not decode and became U+FFFD */
+    uint64_t invalid_bytes;  /* ill-formed sequences replaced by U+FFFD (one per maximal
+                              * ill-formed subpart, as core/utf8.h counts) */
     uint64_t blocks_total;   /* text blocks seen in the page */
     uint64_t blocks_kept;    /* blocks in the output */
     uint64_t chars_total;    /* visible text bytes seen (after whitespace collapsing) */

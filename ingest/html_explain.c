@@ -7,7 +7,7 @@ static const char *kind_name(uint8_t k)
 {
     static const char *const names[] = {
         "inline", "div", "p", "h", "list", "li", "pre", "quote", "table", "tr", "td", "br",
-        "img", "math", "skip", "chrome", "figure", "caption", "article", "title",
+        "img", "math", "skip", "chrome", "figure", "caption", "article", "title", "head",
     };
     return k < sizeof names / sizeof names[0] ? names[k] : "?";
 }

@@ -33,7 +33,7 @@ static uint8_t tag_kind(const char *n)
         { "figure", HK_FIGURE }, { "footer", HK_CHROME }, { "form", HK_CHROME },
         { "frameset", HK_SKIP }, { "h1", HK_HEADING }, { "h2", HK_HEADING },
         { "h3", HK_HEADING }, { "h4", HK_HEADING }, { "h5", HK_HEADING },
-        { "h6", HK_HEADING }, { "head", HK_SKIP }, { "header", HK_CHROME },
+        { "h6", HK_HEADING }, { "head", HK_HEAD }, { "header", HK_CHROME },
         { "hr", HK_BLOCK }, { "html", HK_BLOCK }, { "iframe", HK_SKIP }, { "img", HK_IMG },
         { "input", HK_SKIP }, { "legend", HK_BLOCK }, { "li", HK_ITEM },
         { "main", HK_ARTICLE }, { "map", HK_SKIP }, { "math", HK_MATH },
@@ -195,6 +195,7 @@ typedef struct stack_entry {
     uint8_t link;       /* <a> */
     uint8_t math;       /* <math> */
     uint8_t ann;        /* TeX <annotation> */
+    uint8_t head;       /* <head> */
 } stack_entry;
 
 typedef struct sax_state {
@@ -203,7 +204,7 @@ typedef struct sax_state {
     size_t depth, cap;
     int32_t cur_node;
     unsigned skip;      /* > 0: inside invisible content */
-    unsigned link, pre, heading, item, row, caption, quote, title;
+    unsigned link, pre, heading, item, row, caption, quote, title, head;
     /* open block */
     uint32_t block_start;
     uint32_t block_link;
@@ -369,7 +370,7 @@ static void on_characters(void *ctx, const xmlChar *ch, int len)
             wn_buf_append(&p->title, ch, (size_t)len);
         return;
     }
-    if (s->math_done)
+    if (s->math_done || s->head)
         return;
     add_text(s, (const char *)ch, (size_t)len);
 }
@@ -461,6 +462,11 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     if ((st && style_hidden(st)) || (cls && class_hidden(cls))) {
         e->skip = 1;
         s->skip++;
+        return;
+    }
+    if (kind == HK_HEAD) {
+        e->head = 1;
+        s->head++;
         return;
     }
     if (kind == HK_TITLE) {
@@ -581,6 +587,10 @@ static void close_entry(sax_state *s, stack_entry *e)
     }
     if (e->link) {
         s->link--;
+        return;
+    }
+    if (e->head) {
+        s->head--;
         return;
     }
     if (e->ann) {

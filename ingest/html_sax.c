@@ -512,15 +512,18 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     }
     if (kind == HK_MATH) {
         const char *alt = attr(atts, "alttext");
-        s->pending_space = true;
         if (alt && *alt) {
             add_text(s, alt, strlen(alt));
-            s->pending_space = true;
             e->skip = 1;
             s->skip++;
             return;
         }
         e->math = 1;
+        /* a space due before the formula goes out now: the TeX replaces what follows */
+        if (s->pending_space && s->p->text.len > s->block_start) {
+            wn_buf_appendc(&s->p->text, ' ');
+            s->pending_space = false;
+        }
         s->math_start = (uint32_t)s->p->text.len;
         s->math_done = false;
         return;
@@ -608,7 +611,6 @@ static void close_entry(sax_state *s, stack_entry *e)
     if (e->math) {
         s->math_start = UINT32_MAX;
         s->math_done = false;
-        s->pending_space = true;
         return;
     }
     if (e->node < 0)

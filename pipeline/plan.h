@@ -18,10 +18,16 @@
  * unquoted so the shell expands it. Every other argument is literal and must be quoted
  * when written into a script (wn_task_command_line does both).
  *
- * Exactly-once: a task is complete when its `done_path` exists; commands write it last,
- * after renaming their outputs into place, and skip a shard whose record exists. An
- * executor should not start a complete task (wn_task_is_done). A task that was interrupted
- * is simply run again: its outputs are rewritten from scratch under the same names.
+ * Exactly-once: a task is complete when its `done_path` exists. The executor writes it
+ * (wn_task_mark_done) after the command exited 0, so it does not depend on how each command
+ * keeps its own records (commands on core's runner also write <prefix>-<I>.done and skip a
+ * shard that has one). Commands write every output under a temporary name and rename it
+ * when complete. An executor does not start a complete task (wn_task_is_done); a task that
+ * was interrupted is run again from scratch and rewrites the same names, so a killed and
+ * resumed run ends with the same bytes as an uninterrupted one. Before the first task of a
+ * phase starts, leftover temporaries ("*.tmp-*") in its outdir may be removed
+ * (wn_phase_clean_temporaries); a Slurm script does the same or leaves them (no glob of
+ * the plan matches them).
  *
  * Ownership: a wn_plan owns every string and array reachable from it; everything lives
  * until wn_plan_free. Paths are as the config resolved them (relative paths in the config
@@ -88,6 +94,10 @@ void wn_plan_free(wn_plan *plan);
 
 /* Complete when its done record exists. */
 bool wn_task_is_done(const wn_task *task);
+/* Write the task's completion record (atomically). 0, or -1 with a message. */
+int wn_task_mark_done(const wn_task *task);
+/* Remove "*.tmp-*" files in the phase's outdir (no task of it may be running). */
+void wn_phase_clean_temporaries(const wn_phase *phase);
 /* Number of tasks of the phase that are complete. */
 size_t wn_phase_done_count(const wn_phase *phase);
 

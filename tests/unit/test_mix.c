@@ -121,10 +121,17 @@ static char tmpdir[1024];
 static int setup(void **state)
 {
     (void)state;
+    /* tests/run-unit.sh runs from the repository root; __FILE__ is relative to it unless
+     * the build used absolute paths. Configs need absolute paths (they resolve relative
+     * ones against their own directory). */
     const char *f = __FILE__, *cut = strstr(f, "tests/unit/");
-    snprintf(root, sizeof root, "%.*s", cut ? (int)(cut - f) : 0, f);
-    if (!root[0])
-        snprintf(root, sizeof root, "./");
+    if (f[0] == '/' && cut) {
+        snprintf(root, sizeof root, "%.*s", (int)(cut - f), f);
+    } else {
+        char cwd[900];
+        assert_non_null(getcwd(cwd, sizeof cwd));
+        snprintf(root, sizeof root, "%s/", cwd);
+    }
     snprintf(tmpdir, sizeof tmpdir, "/tmp/winnow-test-mix-XXXXXX");
     assert_non_null(mkdtemp(tmpdir));
     return 0;
@@ -172,7 +179,7 @@ static int run_mix(const char *name, const char *yaml, const char *outdir)
     assert_non_null(d);
     wn_mix_config c;
     bool ok = wn_mix_config_parse(&c, d, d->root, "", NULL, 0);
-    int rc = ok && wn_mix_count_sources(&c) == 0 ? wn_mix_execute(&c, out, true, true) : -1;
+    int rc = ok && wn_mix_count_sources(&c, true) == 0 ? wn_mix_execute(&c, out, true, true) : -1;
     wn_mix_config_release(&c);
     wn_ydoc_free(d);
     return rc;

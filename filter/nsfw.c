@@ -2,7 +2,8 @@
  *
  * nsfw_words: Llama 3's dirty-word counting (and C4's bad-words rule, with lists: [en.txt]
  *   and max_hits: 0): the LDNOOBW lists of all languages, matched at once with Hyperscan
- *   (wordlist.h: whole words where words are spaced, substrings in CJK and Thai). Drops
+ *   (wordlist.h: whole words where words are spaced, substrings in CJK and Thai), the
+ *   document's own language's list when langid ran before (by_language). Drops
  *   ("nsfw.dirty_words") when hits > max_hits or hits / words > max_ratio. Signals:
  *   nsfw.dirty_words, nsfw.dirty_ratio.
  *
@@ -31,16 +32,37 @@ static void free_paths(char **v, size_t n)
 
 /* ---- nsfw_words ---- */
 
-typedef struct nsfw {
+/* One list per language when the lists come from a directory of <lang>.txt files: a
+ * document is matched against its own language's list (from langid), so that "am" (a
+ * Turkish entry) or "negro" (French) do not count in English text. Documents without a
+ * language, or in a language without a list, are matched against all lists together. */
+typedef struct lang_list {
+    char *lang;
     wn_wordlist *wl;
+} lang_list;
+
+typedef struct nsfw {
+    wn_wordlist *all;
+    lang_list *langs;
+    size_t n_langs;
     double max_hits, max_ratio;
 } nsfw;
+
+static const wn_wordlist *list_for(const nsfw *f, const wn_doc *d)
+{
+    const json_t *v = d->attributes ? json_object_get(d->attributes, "langid.language") : NULL;
+    const char *lang = json_string_value(v);
+    for (size_t i = 0; lang && i < f->n_langs; i++)
+        if (!strcmp(f->langs[i].lang, lang))
+            return f->langs[i].wl;
+    return f->all;
+}
 
 static void nsfw_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const nsfw *f = state;
     const wn_text *t = wn_text_analyze(d);
-    size_t hits = wn_wordlist_count(f->wl, d->text.ptr, d->text.len, 0);
+    size_t hits = wn_wordlist_count(list_for(f, d), d->text.ptr, d->text.len, 0);
     double ratio = t->n_nonsym ? (double)hits / (double)t->n_nonsym : 0.0;
     wn_filter_signal(d, t->n_chars, s, "nsfw.dirty_words", (double)hits, 0, 50);
     wn_filter_signal(d, t->n_chars, s, "nsfw.dirty_ratio", ratio, 0, 0.1);
@@ -51,8 +73,55 @@ static void nsfw_doc(void *state, wn_doc *d, wn_stats *s)
 static void nsfw_release(void *state)
 {
     nsfw *f = state;
-    wn_wordlist_free(f->wl);
+    wn_wordlist_free(f->all);
+    for (size_t i = 0; i < f->n_langs; i++) {
+        free(f->langs[i].lang);
+        wn_wordlist_free(f->langs[i].wl);
+    }
+    free(f->langs);
     free(f);
+}
+
+/* Per-language lists from the *.txt files of directories ("fr-CA-u-sd-caqc.txt" joins
+ * "fr"). Returns 0 or -1 with err set. */
+static int load_languages(nsfw *f, char **paths, size_t n, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        char **files;
+        size_t nf;
+        if (!wn_list_dir(paths[i], &files, &nf))
+            continue; /* a plain file: only in the union */
+        for (size_t k = 0; k < nf; k++) {
+            const char *base = strrchr(files[k], '/') + 1;
+            size_t len = strcspn(base, "-.");
+            char *lang = wn_xstrndup(base, len);
+            size_t j;
+            for (j = 0; j < f->n_langs && strcmp(f->langs[j].lang, lang); j++)
+                ;
+            if (j < f->n_langs) { /* a regional list: rebuild the language's list with it */
+                free(lang);
+                continue;
+            }
+            char **group = wn_xcalloc(nf, sizeof *group);
+            size_t ng = 0;
+            for (size_t m = 0; m < nf; m++) {
+                const char *b = strrchr(files[m], '/') + 1;
+                if (strcspn(b, "-.") == len && !strncmp(b, lang, len))
+                    group[ng++] = files[m];
+            }
+            wn_wordlist *wl = wn_wordlist_load(group, ng, false, true, err, errlen);
+            free(group);
+            if (!wl) {
+                free(lang);
+                wn_free_strv(files, nf);
+                return -1;
+            }
+            f->langs = wn_xrealloc(f->langs, (f->n_langs + 1) * sizeof *f->langs);
+            f->langs[f->n_langs++] = (lang_list){lang, wl};
+        }
+        wn_free_strv(files, nf);
+    }
+    return 0;
 }
 
 wn_stage *wn_filter_nsfw_words_new(wn_fparams *p)
@@ -61,14 +130,19 @@ wn_stage *wn_filter_nsfw_words_new(wn_fparams *p)
     nsfw *f = wn_xcalloc(1, sizeof *f);
     size_t n;
     char **lists = wn_fp_paths(p, "lists", defs, &n);
+    bool by_language = wn_fp_bool(p, "by_language", true);
     f->max_hits = wn_fp_num(p, "max_hits", 2);
     f->max_ratio = wn_fp_num(p, "max_ratio", 0.01);
     char err[512];
-    f->wl = wn_wordlist_load(lists, n, false, true, err, sizeof err);
+    f->all = wn_wordlist_load(lists, n, false, true, err, sizeof err);
+    if (f->all && by_language && load_languages(f, lists, n, err, sizeof err)) {
+        wn_wordlist_free(f->all);
+        f->all = NULL;
+    }
     free_paths(lists, n);
-    if (!f->wl) {
+    if (!f->all) {
         wn_fp_fail(p, "%s", err);
-        free(f);
+        nsfw_release(f);
         return NULL;
     }
     return wn_filter_stage_new("nsfw_words", f, nsfw_doc, nsfw_release);

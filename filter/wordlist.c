@@ -2,6 +2,7 @@
 #include "filter/wordlist.h"
 #include "filter/text.h"
 #include "core/buf.h"
+#include "core/args.h"
 #include "core/io.h"
 
 #include <ctype.h>
@@ -65,30 +66,39 @@ static int is_txt(const struct dirent *d)
     return d->d_name[0] != '.' && k > 4 && !strcmp(d->d_name + k - 4, ".txt");
 }
 
+int wn_list_dir(const char *path, char ***files, size_t *n)
+{
+    struct stat stt;
+    if (stat(path, &stt) != 0 || !S_ISDIR(stt.st_mode))
+        return 0;
+    struct dirent **ents;
+    int k = scandir(path, &ents, is_txt, alphasort);
+    *files = wn_xcalloc(k > 0 ? (size_t)k : 1, sizeof **files);
+    *n = 0;
+    for (int j = 0; j < k; j++) {
+        wn_buf p = WN_BUF_INIT;
+        wn_buf_appendf(&p, "%s/%s", path, ents[j]->d_name);
+        (*files)[(*n)++] = wn_buf_detach(&p, NULL);
+        free(ents[j]);
+    }
+    if (k > 0)
+        free(ents);
+    return 1;
+}
+
 int wn_list_read(char *const *paths, size_t n, char ***out, size_t *n_out, char *err,
                  size_t errlen)
 {
     char **v = NULL;
     size_t cnt = 0, cap = 0;
     for (size_t i = 0; i < n; i++) {
-        struct stat stt;
-        if (stat(paths[i], &stt) == 0 && S_ISDIR(stt.st_mode)) {
-            struct dirent **ents;
-            int k = scandir(paths[i], &ents, is_txt, alphasort);
-            if (k < 0) {
-                snprintf(err, errlen, "cannot list '%s'", paths[i]);
-                goto fail;
-            }
+        char **files;
+        size_t nf;
+        if (wn_list_dir(paths[i], &files, &nf)) {
             int rc = 0;
-            for (int j = 0; j < k; j++) {
-                wn_buf p = WN_BUF_INIT;
-                wn_buf_appendf(&p, "%s/%s", paths[i], ents[j]->d_name);
-                if (!rc)
-                    rc = read_one(p.data, &v, &cnt, &cap, err, errlen);
-                wn_buf_release(&p);
-                free(ents[j]);
-            }
-            free(ents);
+            for (size_t j = 0; j < nf && !rc; j++)
+                rc = read_one(files[j], &v, &cnt, &cap, err, errlen);
+            wn_free_strv(files, nf);
             if (rc)
                 goto fail;
         } else if (read_one(paths[i], &v, &cnt, &cap, err, errlen)) {

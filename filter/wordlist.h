@@ -35,6 +35,10 @@ size_t wn_wordlist_count(const wn_wordlist *wl, const char *s, size_t n, size_t 
 /* Entries as a sorted, de-duplicated string set (for exact word lookups). */
 bool wn_wordlist_contains(const wn_wordlist *wl, const char *s, size_t n);
 
+/* The list files of a directory (*.txt, name order) as full paths: 1 when `path` is a
+ * directory (files set, free with wn_free_strv), 0 when it is not. */
+int wn_list_dir(const char *path, char ***files, size_t *n);
+
 /* Read the entries of list files/directories into a malloc'd string vector. */
 int wn_list_read(char *const *paths, size_t n, char ***out, size_t *n_out, char *err,
                  size_t errlen);

@@ -92,7 +92,7 @@ void wn_mh_hasher_free(wn_mh_hasher *h);
  * (0: the text has fewer than `ngram` words after normalisation, or is empty; then out is
  * all 0xffffffff and the document takes part in no band). Normalisation: lowercase
  * (Unicode simple case mapping), split on Unicode white space: the same words as Python's
- * text.lower().split(), which ../shared/data/dedup/*-pairs.tsv was computed with.
+ * text.lower().split(), which the shared dedup pairs files were computed with.
  * `scratch` is a per-thread work buffer the function grows; free it with free(). */
 uint32_t wn_mh_signature(const wn_mh_hasher *h, const char *text, size_t len, uint32_t *out,
                          void **scratch, size_t *scratch_cap);

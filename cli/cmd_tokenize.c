@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void usage(FILE *f)
@@ -44,7 +45,8 @@ static void usage(FILE *f)
             "  --train-on W        chat: assistant (default), last (last assistant turn), all\n"
             "  --pack N            chat: pack whole conversations into sequences of N tokens\n"
             "  --pad-id ID         chat: padding token when packing (default 128004)\n"
-            "  -o, --output PREFIX output prefix (with --shard I/N, N > 1: PREFIX-IIIII)\n"
+            "  -o, --output PREFIX output prefix (with --shard I/N, N > 1: PREFIX-IIIII); a\n"
+            "                      directory (DIR/ or existing) gets DIR/tokenize-IIIII.*\n"
             "  --shard I/N         process the I-th of N slices of the inputs (by file)\n"
             "  -j, --threads N     threads (default: all cores)\n"
             "  --force             redo a shard that already has a completion record\n"
@@ -72,12 +74,21 @@ static int parse_count(const char *opt, const char *arg, uint64_t lo, uint64_t h
     return 0;
 }
 
+/* -o PREFIX names the files; -o DIR/ (or an existing directory) puts them in DIR as
+ * tokenize-IIIII.*, the runner's naming, which is what `winnow run` and `winnow stats` use. */
 static char *output_prefix(const wn_common_opts *c)
 {
     wn_buf b = WN_BUF_INIT;
-    wn_buf_appends(&b, c->output);
-    if (c->shard.count > 1)
-        wn_buf_appendf(&b, "-%05u", c->shard.index);
+    size_t n = strlen(c->output);
+    struct stat st;
+    if ((n && c->output[n - 1] == '/') || (stat(c->output, &st) == 0 && S_ISDIR(st.st_mode))) {
+        wn_buf_append(&b, c->output, n && c->output[n - 1] == '/' ? n - 1 : n);
+        wn_buf_appendf(&b, "/tokenize-%05u", c->shard.index);
+    } else {
+        wn_buf_appends(&b, c->output);
+        if (c->shard.count > 1)
+            wn_buf_appendf(&b, "-%05u", c->shard.index);
+    }
     return wn_buf_detach(&b, NULL);
 }
 

@@ -44,5 +44,9 @@ $W tokenize -j 1 "$TMP/docs.jsonl" -o "$TMP/j1/docs" 2>&1 | grep -q 'already com
 cp "$TMP/docs.jsonl" "$TMP/more.jsonl"
 $W tokenize --quiet --shard 1/2 "$TMP/docs.jsonl" "$TMP/more.jsonl" -o "$TMP/s/x" || exit 1
 [ -f "$TMP/s/x-00001.bin" ] && [ -f "$TMP/s/x-00001.done" ] || { echo "shard names"; exit 1; }
+# -o DIR/ writes DIR/tokenize-IIIII.* (the runner's names, for `winnow run` and `winnow stats`)
+$W tokenize --quiet "$TMP/docs.jsonl" -o "$TMP/dir/" || exit 1
+cmp "$TMP/dir/tokenize-00000.bin" "$TMP/j1/docs.bin" || { echo "directory output"; exit 1; }
+$W stats "$TMP/dir" | grep -q 'tokenize' || { echo "winnow stats on tokenize output"; exit 1; }
 $W tokenize --format parquet "$TMP/docs.jsonl" -o "$TMP/x" 2>/dev/null; [ $? -eq 2 ] || { echo "bad format must exit 2"; exit 1; }
 exit 0

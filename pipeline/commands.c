@@ -36,9 +36,12 @@ static const wn_pl_option classify_options[] = {
     {"model", WN_PLO_PATH}, {NULL, 0},
 };
 
-/* tokenize/ (branch tok) */
+/* cli/cmd_tokenize.c (branch tok) */
 static const wn_pl_option tokenize_options[] = {
-    {"tokenizer", WN_PLO_PATH}, {NULL, 0},
+    {"tokenizer", WN_PLO_PATH}, {"format", WN_PLO_VALUE}, {"text-field", WN_PLO_VALUE},
+    {"llama31-names", WN_PLO_FLAG}, {"special", WN_PLO_FLAG}, {"no-bos", WN_PLO_FLAG},
+    {"eos", WN_PLO_FLAG}, {"shard-tokens", WN_PLO_VALUE}, {"chat", WN_PLO_FLAG},
+    {"train-on", WN_PLO_VALUE}, {"pack", WN_PLO_VALUE}, {"pad-id", WN_PLO_VALUE}, {NULL, 0},
 };
 
 static const wn_pl_cmd_phase one_sharded[] = {{"", NULL, true}, {NULL, NULL, false}};

@@ -19,6 +19,17 @@ static inline float row_norm(const wn_ft_matrix *mx, int64_t i)
     return mx->qnorm ? centroid(&mx->npq, 0, mx->norm_codes[i])[0] : 1.0f;
 }
 
+void wn_ft_matrix_prefetch_row(const wn_ft_matrix *mx, int64_t i)
+{
+    if (mx->quant) {
+        __builtin_prefetch(mx->codes + (size_t)mx->pq.nsubq * (size_t)i);
+        return;
+    }
+    const char *r = (const char *)(mx->data + i * mx->n);
+    for (size_t off = 0; off < (size_t)mx->n * sizeof(float); off += 64)
+        __builtin_prefetch(r + off);
+}
+
 void wn_ft_matrix_add_row(const wn_ft_matrix *mx, int64_t i, float *x)
 {
     if (!mx->quant) {

@@ -128,6 +128,9 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
 /* Matrix rows: x += row i; returns row i . x (fastText's float summation order). */
 void wn_ft_matrix_add_row(const wn_ft_matrix *mx, int64_t i, float *x);
 float wn_ft_matrix_dot_row(const wn_ft_matrix *mx, int64_t i, const float *x);
+/* malloc for matrices: large ones are 2 MB aligned and asked to use huge pages. free()
+ * releases them. */
+float *wn_ft_alloc_floats(size_t n);
 /* Hint the cache to fetch row i (no effect on results). */
 void wn_ft_matrix_prefetch_row(const wn_ft_matrix *mx, int64_t i);
 void wn_ft_matrix_release(wn_ft_matrix *mx);

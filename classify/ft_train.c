@@ -384,7 +384,7 @@ static void init_matrices(wn_ft_model *m, uint64_t seed)
     int64_t dim = m->args.dim;
     m->input.m = m->dict.nwords + (int64_t)m->args.bucket;
     m->input.n = dim;
-    m->input.data = wn_xmalloc((size_t)(m->input.m * dim) * sizeof(float));
+    m->input.data = wn_ft_alloc_floats((size_t)(m->input.m * dim));
     float bound = (float)(1.0 / (double)dim);
     uint64_t s = seed * 0x2545F4914F6CDD1Dull + 1;
     for (int64_t i = 0; i < m->input.m * dim; i++) {

@@ -1,4 +1,5 @@
-# winnow classify refuses broken models and arguments with a message naming the subject.
+# winnow classify refuses broken models and arguments with a message naming the subject,
+# and finds the model it ships by name.
 set -u
 W=$WINNOW
 cd "$TMP" || exit 1
@@ -20,4 +21,7 @@ $W classify score --model junk.bin --name q x -o out 2>/dev/null; [ $? -eq 2 ] |
 printf '{"id":"a","text":"x"}\n' > in.jsonl
 $W classify score --model junk.bin --name q in.jsonl -o out 2> err; [ $? -eq 1 ] || { echo "score: junk model must exit 1"; exit 1; }
 grep -q "junk.bin" err || { echo "message: $(cat err)"; exit 1; }
+# a bare model name finds the shipped data/models/lid.176.ftz
+printf "Ceci est une phrase en fran\303\247ais\n" | $W classify predict lid.176.ftz - | grep -qx '__label__fr' \
+    || { echo "shipped lid.176.ftz not found or wrong"; exit 1; }
 exit 0

@@ -58,6 +58,7 @@ typedef struct wn_ft_dict {
     int64_t *counts;
     int8_t *types;
     int32_t *index;       /* open addressing: entry id or -1 */
+    uint32_t *index_hash; /* hash of the entry in each slot */
     uint32_t index_mask;
     int32_t *sub_start;   /* size + 1 offsets into sub_rows */
     int32_t *sub_rows;
@@ -117,6 +118,8 @@ int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool
 
 /* Entry id of word (len bytes, hash h) or -1. */
 int32_t wn_ft_dict_find(const wn_ft_dict *d, const char *w, size_t len, uint32_t h);
+/* Adds entry id (its hash in d->hashes) to the index, which must have room. */
+void wn_ft_dict_index_put(wn_ft_dict *d, int32_t id);
 /* Builds the hash index, the subword rows and eos from the entries (after load or
  * training's dictionary). Needs args.minn/maxn/bucket and the prune map. */
 void wn_ft_dict_finish(wn_ft_dict *d, const wn_ft_args *a);

@@ -8,6 +8,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "core/runner.h"
+#include "dedup/eval.h"
 #include "dedup/extsort.h"
 #include "dedup/index.h"
 #include "dedup/lines.h"
@@ -534,6 +535,42 @@ static int run_semantic(dedup_cli *c)
     return rc;
 }
 
+/* `winnow dedup eval STATE_DIR PAIRS.tsv [NAME]`: the evaluation table (dedup/eval.h). */
+static int run_eval(int argc, char **argv)
+{
+    if (argc < 3) {
+        wn_error("usage: winnow dedup eval STATE_DIR PAIRS.tsv [NAME]");
+        return WN_EXIT_USAGE;
+    }
+    /* the run's config is in its signature files */
+    char **sigs = NULL;
+    size_t n = 0;
+    char err[1024];
+    wn_buf pat = WN_BUF_INIT;
+    wn_buf_appendf(&pat, "%s/sig-*.wsig", argv[1]);
+    glob_paths(pat.data, &sigs, &n);
+    wn_buf_release(&pat);
+    if (!n) {
+        wn_error("no signature files in '%s'", argv[1]);
+        return WN_EXIT_USAGE;
+    }
+    wn_dedup_file *f = wn_dedup_file_open(sigs[0], WN_DEDUP_KIND_SIGNATURES, NULL, err, sizeof err);
+    wn_free_strv(sigs, n);
+    if (!f) {
+        wn_error("%s", err);
+        return WN_EXIT_FAILURE;
+    }
+    char config[WN_DEDUP_CONFIG_MAX + 1];
+    snprintf(config, sizeof config, "%s", wn_dedup_file_header(f)->config);
+    wn_dedup_file_close(f);
+    if (wn_dedup_eval(argv[1], argv[2], config, argc > 3 ? argv[3] : argv[2], stdout, err,
+                      sizeof err)) {
+        wn_error("%s", err);
+        return WN_EXIT_FAILURE;
+    }
+    return WN_EXIT_OK;
+}
+
 int cmd_dedup(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -544,6 +581,7 @@ int cmd_dedup(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.method_name = argv[1];
     enum { M_DOC, M_LINE, M_SEM } kind = M_DOC;
+    if (!strcmp(argv[1], "eval")) return run_eval(argc - 1, argv + 1);
     if (!strcmp(argv[1], "minhash")) wn_dedup_config_default(&c.cfg, WN_DEDUP_MINHASH);
     else if (!strcmp(argv[1], "exact")) wn_dedup_config_default(&c.cfg, WN_DEDUP_EXACT);
     else if (!strcmp(argv[1], "url")) wn_dedup_config_default(&c.cfg, WN_DEDUP_URL);

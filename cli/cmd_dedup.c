@@ -193,11 +193,14 @@ static int phase_sign(dedup_cli *c)
         char err[1024];
         int rc = wn_dedup_sign_shard(&o, &st, err, sizeof err);
         if (rc) wn_error("%s", err);
-        else if (!c->common.quiet)
-            wn_info("dedup %s: shard %u/%u: %llu documents signed (%llu without a signature)",
-                    c->method_name, s, n, (unsigned long long)st.docs_in,
-                    (unsigned long long)(wn_stats_drop_docs(&st, "x") +
-                                         st.docs_in - st.docs_out));
+        else {
+            char *sp = state_path(c, "sign-%05u.stats.json", s);
+            rc = wn_stats_write(&st, sp);
+            free(sp);
+            if (!c->common.quiet)
+                wn_info("dedup %s: shard %u/%u: %llu documents signed", c->method_name, s, n,
+                        (unsigned long long)st.docs_out);
+        }
         wn_stats_release(&st);
         if (rc) return WN_EXIT_FAILURE;
     }

@@ -218,7 +218,7 @@ int wn_dedup_eval(const char *state_dir, const char *pairs_path, const char *con
     /* counts per threshold: true pairs, found in cluster, found as candidate */
     uint64_t truth[N_T] = {0}, clus_hit[N_T] = {0}, cand_hit[N_T] = {0};
     uint64_t bin_n[N_BINS] = {0}, bin_cand[N_BINS] = {0};
-    double bin_theory[N_BINS] = {0};
+    double bin_theory[N_BINS] = {0}, bin_j[N_BINS] = {0}, bin_est[N_BINS] = {0};
     double err_sum = 0, err_abs = 0, err_sq = 0, theo_var = 0;
     uint64_t n_pairs = 0, skipped = 0;
     size_t len;
@@ -253,6 +253,8 @@ int wn_dedup_eval(const char *state_dir, const char *pairs_path, const char *con
         bin_cand[bin] += cand;
         bin_theory[bin] += 1.0 - pow(1.0 - pow(j, e.rows), e.bands);
         double est = wn_mh_estimate(da->sig, db->sig, nv);
+        bin_j[bin] += j;
+        bin_est[bin] += est;
         err_sum += est - j;
         err_abs += fabs(est - j);
         err_sq += (est - j) * (est - j);
@@ -276,13 +278,14 @@ int wn_dedup_eval(const char *state_dir, const char *pairs_path, const char *con
                 cand_pairs ? (double)cand_hit[t] / cand_pairs : 0);
     fprintf(out, "\n(%llu pairs share a cluster, %llu pairs share a band.)\n",
             (unsigned long long)clus_pairs, (unsigned long long)cand_pairs);
-    fprintf(out, "\n| true J | pairs | share with a common band | theory 1-(1-J^%u)^%u |\n"
-            "|---|---|---|---|\n", e.rows, e.bands);
+    fprintf(out, "\n| true J | pairs | mean J | mean estimate | share with a common band | "
+            "theory 1-(1-J^%u)^%u |\n|---|---|---|---|---|---|\n", e.rows, e.bands);
     for (int k = 0; k < N_BINS; k++) {
         if (!bin_n[k]) continue;
-        fprintf(out, "| %.1f-%.1f | %llu | %.4f | %.4f |\n", 0.3 + 0.1 * k,
+        fprintf(out, "| %.1f-%.1f | %llu | %.4f | %.4f | %.4f | %.4f |\n", 0.3 + 0.1 * k,
                 k == N_BINS - 1 ? 1.0 : 0.4 + 0.1 * k, (unsigned long long)bin_n[k],
-                (double)bin_cand[k] / bin_n[k], bin_theory[k] / bin_n[k]);
+                bin_j[k] / bin_n[k], bin_est[k] / bin_n[k], (double)bin_cand[k] / bin_n[k],
+                bin_theory[k] / bin_n[k]);
     }
     if (n_pairs)
         fprintf(out, "\nJaccard estimate (%u values) vs true J over %llu pairs: bias %+.4f, "

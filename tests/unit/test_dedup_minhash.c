@@ -80,6 +80,47 @@ static void test_signature_estimates_jaccard(void **state)
     wn_mh_hasher_free(h);
 }
 
+/* Independent pairs with a known Jaccard: the share of pairs that share a band must follow
+ * 1 - (1 - J^r)^b. A = 100 fresh random words, B = A's first k words + 100-k fresh ones:
+ * 96 shingles each, k-4 shared. */
+static void test_s_curve_matches_theory(void **state)
+{
+    wn_dedup_config c;
+    wn_dedup_config_default(&c, WN_DEDUP_MINHASH);
+    wn_mh_hasher *h = wn_mh_hasher_new(&c);
+    uint32_t sa[112], sb[112];
+    void *scr = NULL;
+    size_t cap = 0;
+    uint64_t rng = 0x9e3779b97f4a7c15ull;
+    static const int ks[] = {70, 80, 88};
+    enum { PAIRS = 1500 };
+    for (size_t t = 0; t < sizeof ks / sizeof *ks; t++) {
+        int k = ks[t], hits = 0;
+        double j = (k - 4.0) / (192.0 - (k - 4.0));
+        double p = 1 - pow(1 - pow(j, 8), 14);
+        for (int n = 0; n < PAIRS; n++) {
+            wn_buf a = WN_BUF_INIT, b = WN_BUF_INIT;
+            for (int i = 0; i < 100; i++) {
+                rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+                wn_buf_appendf(&a, "a%llx ", (unsigned long long)rng);
+                if (i < k) wn_buf_appendf(&b, "a%llx ", (unsigned long long)rng);
+                else wn_buf_appendf(&b, "b%llx ", (unsigned long long)rng);
+            }
+            wn_mh_signature(h, a.data, a.len, sa, &scr, &cap);
+            wn_mh_signature(h, b.data, b.len, sb, &scr, &cap);
+            for (int band = 0; band < 14; band++)
+                if (!memcmp(sa + band * 8, sb + band * 8, 32)) { hits++; break; }
+            wn_buf_release(&a);
+            wn_buf_release(&b);
+        }
+        double got = (double)hits / PAIRS, sd = sqrt(p * (1 - p) / PAIRS);
+        print_message("J %.3f: %.4f of pairs share a band, theory %.4f (sd %.4f)\n", j, got, p, sd);
+        assert_true(fabs(got - p) < 4 * sd + 0.002);
+    }
+    free(scr);
+    wn_mh_hasher_free(h);
+}
+
 static void test_config_text_and_limits(void **state)
 {
     wn_dedup_config c;
@@ -285,6 +326,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_words_follow_python_split),
         cmocka_unit_test(test_signature_estimates_jaccard),
+        cmocka_unit_test(test_s_curve_matches_theory),
         cmocka_unit_test(test_config_text_and_limits),
         cmocka_unit_test(test_file_header_checks),
         cmocka_unit_test(test_external_sort_bounded),

@@ -27,6 +27,11 @@ $W dedup minhash --quiet --phase cluster $IN -o "$TMP/s3" --clusters "$TMP/s3.ts
 cmp "$TMP/j1/state/remove.wrm" "$S/remove.wrm" || { echo "removal differs with 3 shards"; exit 1; }
 cmp "$TMP/j1.tsv" "$TMP/s3.tsv" || { echo "clusters differ with 3 shards"; exit 1; }
 
+# state of two different runs never mixes: a 2-shard sign over the 3-shard state is refused
+$W dedup minhash --quiet --phase sign --shard 0/2 $IN -o "$TMP/s3" || exit 1
+$W dedup minhash --quiet --phase merge --parts 4 $IN -o "$TMP/s3" 2> "$TMP/err"
+[ $? -eq 1 ] && grep -q "different runs" "$TMP/err" || { cat "$TMP/err"; echo "mixed shard counts"; exit 1; }
+
 # counts: removed = clustered - clusters, and in = kept + removed
 grep -q '"removed": [1-9]' "$TMP/j1/state/cluster.json" || { echo "nothing removed"; exit 1; }
 in=$(cat $IN | wc -l)

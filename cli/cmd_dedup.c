@@ -250,8 +250,13 @@ static int phase_sign(dedup_cli *c)
         int rc = wn_dedup_sign_shard(&o, &st, err, sizeof err);
         if (rc) wn_error("%s", err);
         else {
+            /* the runner's layout, so `winnow stats OUTDIR` lists it */
             char *sp = state_path(c, "sign-%05u.stats.json", s);
-            rc = wn_stats_write(&st, sp);
+            char shard[64];
+            snprintf(shard, sizeof shard, "%u/%u", s, n);
+            json_t *j = json_pack("{s:s,s:s,s:[o]}", "command", "dedup-sign", "shard", shard,
+                                  "stages", wn_stats_to_json(&st));
+            rc = wn_json_write_file(sp, j, JSON_INDENT(1));
             free(sp);
             if (!c->common.quiet)
                 wn_info("dedup %s: shard %u/%u: %llu documents signed", c->method_name, s, n,
@@ -357,9 +362,8 @@ static void write_cluster_json(const dedup_cli *c, const wn_dedup_cluster_result
     }
     json_object_set_new(j, "cluster_size_histogram", h);
     char *path = state_path(c, "cluster.json");
-    if (json_dump_file(j, path, JSON_INDENT(1)) != 0) wn_warn("cannot write '%s'", path);
+    wn_json_write_file(path, j, JSON_INDENT(1)); /* prints its own error */
     free(path);
-    json_decref(j);
 }
 
 static int phase_cluster(dedup_cli *c)

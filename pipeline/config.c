@@ -109,7 +109,16 @@ static void parse_source(wn_pl_config *c, wn_pl_source *s, const wn_ynode *n, co
         char *at = wn_xmalloc(strlen(where) + 32);
         sprintf(at, "%s.%s", wn_y_get(n, wn_pl_stage_names[st]) ? where : "",
                 wn_pl_stage_names[st]);
-        check_stage(d, opts, at[0] == '.' ? at + 1 : at, st);
+        const char *shown = at[0] == '.' ? at + 1 : at;
+        if (opts->kind == WN_Y_SEQ && opts->n > 0) { /* the command once per item */
+            for (size_t k = 0; k < opts->n; k++) {
+                char item[96];
+                snprintf(item, sizeof item, "%s[%zu]", shown, k);
+                check_stage(d, opts->items[k], item, st);
+            }
+        } else {
+            check_stage(d, opts, shown, st);
+        }
         s->stage[st] = opts;
         free(at);
     }

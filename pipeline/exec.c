@@ -98,7 +98,8 @@ static int launch_ready(const wn_plan *p, ex_task *ts, size_t n, bool *cleaned,
         if (e->done || e->started || !deps_complete(p, ts, n, e->phase))
             continue;
         const wn_phase *ph = &p->phases[e->phase];
-        if (!cleaned[e->phase]) {
+        if (!cleaned[e->phase]) { /* first task of the phase: nothing of it runs */
+            wn_mkdirs(ph->outdir); /* for commands whose -o is a file prefix */
             wn_phase_clean_temporaries(ph);
             cleaned[e->phase] = true;
         }

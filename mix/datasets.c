@@ -82,6 +82,9 @@ int wn_mix_count_sources(wn_mix_config *c, bool include_bound)
         wn_mix_source *s = &c->main.sources[i];
         if (s->counted || s->n_paths == 0 || (s->bound && !include_bound))
             continue;
+        struct stat st;
+        if (s->bound && s->declared && stat(s->paths[0], &st) != 0)
+            continue; /* planned on paper before the pipeline made the data */
         char **prefixes;
         size_t n;
         if (mx_expand(s->paths, s->n_paths, &prefixes, &n) != 0)

@@ -391,11 +391,42 @@ bool wn_y_strlist(wn_ydoc *d, const wn_ynode *map, const char *where, const char
     return true;
 }
 
+/* "configs/../out/x" -> "out/x", "a/./b" -> "a/b": lexical only (no symlinks followed), so
+ * command lines and messages show the paths a user would write. */
+static char *y_normalize(const char *path)
+{
+    char *copy = wn_xstrdup(path), *save = NULL;
+    const char **parts = wn_xcalloc(strlen(path) + 1, sizeof *parts);
+    size_t n = 0, fixed = 0; /* leading ".." that cannot be collapsed */
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(c, "."))
+            continue;
+        if (!strcmp(c, "..") && n > fixed)
+            n--;
+        else if (!strcmp(c, "..") && path[0] != '/')
+            parts[n++] = c, fixed = n;
+        else if (strcmp(c, ".."))
+            parts[n++] = c;
+    }
+    wn_buf b = WN_BUF_INIT;
+    if (path[0] == '/')
+        wn_buf_appendc(&b, '/');
+    for (size_t i = 0; i < n; i++)
+        wn_buf_appendf(&b, "%s%s", i ? "/" : "", parts[i]);
+    if (b.len == 0)
+        wn_buf_appendc(&b, '.');
+    free(parts);
+    free(copy);
+    return wn_buf_detach(&b, NULL);
+}
+
 char *wn_y_resolve(const wn_ydoc *d, const char *path)
 {
     if (path[0] == '/' || !d->dir[0])
-        return wn_xstrdup(path);
+        return y_normalize(path);
     wn_buf b = WN_BUF_INIT;
     wn_buf_appendf(&b, "%s%s", d->dir, path);
-    return wn_buf_detach(&b, NULL);
+    char *out = y_normalize(b.data);
+    wn_buf_release(&b);
+    return out;
 }

@@ -164,6 +164,17 @@ int cmd_run(int argc, char **argv)
         if (plan->final_outputs)
             printf("training shards: %s (manifest: %s/manifest.json)\n", plan->final_outputs,
                    plan->final_outputs);
+        else /* no mix: each source's last outputs */
+            for (size_t i = 0; i < plan->n_phases; i++) {
+                const wn_phase *ph = &plan->phases[i];
+                bool last = true;
+                for (size_t k = i + 1; k < plan->n_phases; k++)
+                    last &= !ph->source || !plan->phases[k].source ||
+                            strcmp(plan->phases[k].source, ph->source);
+                if (last && ph->outputs_glob)
+                    printf("outputs of '%s': %s\n", ph->source ? ph->source : ph->name,
+                           ph->outputs_glob);
+            }
     }
     wn_plan_free(plan);
     return rc;

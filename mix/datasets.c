@@ -6,6 +6,7 @@
 #include "mix/megatron.h"
 
 #include <glob.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,10 +50,13 @@ int mx_expand(char **paths, size_t n_paths, char ***out, size_t *n_out)
             glob_t g;
             if (glob(pat.data, 0, NULL, &g) == 0) {
                 for (size_t k = 0; k < g.gl_pathc; k++) {
-                    size_t len = strlen(g.gl_pathv[k]);
-                    if (len > 4 && (!strcmp(g.gl_pathv[k] + len - 4, ".idx") ||
-                                    !strcmp(g.gl_pathv[k] + len - 4, ".bin")))
-                        push_prefix(out, n_out, g.gl_pathv[k]);
+                    const char *f = g.gl_pathv[k];
+                    size_t len = strlen(f);
+                    /* tokenize --chat writes loss masks as <prefix>_mask.{bin,idx} */
+                    bool mask = len > 9 && !strcmp(f + len - 9, "_mask.idx");
+                    if (!mask && len > 4 && (!strcmp(f + len - 4, ".idx") ||
+                                             !strcmp(f + len - 4, ".bin")))
+                        push_prefix(out, n_out, f);
                 }
                 globfree(&g);
             }

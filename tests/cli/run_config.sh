@@ -17,7 +17,7 @@ mix:
     - {name: code, path: $REPO/tests/data/mix/code, weight: 1}
 YAML
 out=$($W run --dry-run "$TMP/ok.yaml") || { echo "dry run failed"; exit 1; }
-echo "$out" | grep -q "7 phases, 13 tasks" || { echo "$out"; exit 1; }
+echo "$out" | grep -q "7 phases, 17 tasks" || { echo "$out"; exit 1; }
 echo "$out" | grep -q "winnow ingest --max-payload 8M -o $TMP/out/web/ingest -j 1 --quiet --shard 2/3" || { echo "$out"; exit 1; }
 echo "$out" | grep -q "phase 5/7 web.dedup.cluster: 1 task" || { echo "$out"; exit 1; }
 echo "$out" | grep -q "$TMP/out/web/ingest/\*.jsonl.zst" || { echo "glob input"; exit 1; }

@@ -29,12 +29,19 @@ static char *log_path(const wn_plan *p, const wn_phase *ph, const wn_task *t)
     return wn_buf_detach(&b, NULL);
 }
 
-/* fork + exec; the child's output goes to its log. Returns the pid or -1. */
+/* fork + exec; the child's output goes to its log. Returns the pid, 0 when the task has
+ * no input at all (nothing to run), or -1. */
 static pid_t spawn(const wn_plan *p, const wn_phase *ph, const wn_task *t, const char *exe)
 {
     char **argv;
     size_t argc;
-    if (wn_task_expand_argv(t, exe, &argv, &argc) != 0)
+    int rc = wn_task_expand_argv(t, exe, &argv, &argc);
+    if (rc == 1) {
+        wn_warn("%s %u/%zu: the earlier phase left no documents; nothing to do", ph->name,
+                t->index, ph->n_tasks);
+        return 0;
+    }
+    if (rc != 0)
         return -1;
     char *log = log_path(p, ph, t);
     pid_t parent = getpid();
@@ -107,6 +114,12 @@ static int launch_ready(const wn_plan *p, ex_task *ts, size_t n, bool *cleaned,
         if (e->pid < 0)
             return -1;
         e->started = true;
+        if (e->pid == 0) { /* no input: complete as it is */
+            if (wn_task_mark_done(&ph->tasks[e->task]) != 0)
+                return -1;
+            e->done = true;
+            continue;
+        }
         e->start = wn_now();
         (*running)++;
     }
@@ -171,7 +184,10 @@ int wn_plan_execute(const wn_plan *p, const wn_exec_opts *o)
             }
         }
     }
+    size_t complete = 0;
+    for (size_t i = 0; i < n; i++)
+        complete += ts[i].done;
     free(ts);
     free(cleaned);
-    return failed || done < n ? -1 : 0;
+    return failed || complete < n ? -1 : 0;
 }

@@ -105,9 +105,10 @@ size_t wn_phase_done_count(const wn_phase *phase);
  * where needed, globs left bare so the shell expands them. Caller frees. */
 char *wn_task_command_line(const wn_task *task, const char *exe);
 
-/* The argv to exec: exe, then the arguments with globs expanded (sorted; a pattern that
- * matches nothing is an error naming it). NULL-terminated; free with wn_task_argv_free.
- * Returns 0, or -1 with a message printed. */
+/* The argv to exec: exe, then the arguments with globs expanded (sorted). NULL-terminated;
+ * free with wn_task_argv_free. Returns 0; 1 when a pattern matches nothing (the earlier
+ * phase produced no documents, e.g. all were filtered out: there is nothing to do, and
+ * *argv_out is NULL); -1 with a message printed on other errors. */
 int wn_task_expand_argv(const wn_task *task, const char *exe, char ***argv_out, size_t *argc_out);
 void wn_task_argv_free(char **argv, size_t argc);
 

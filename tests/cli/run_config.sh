@@ -58,4 +58,19 @@ mix:
 check "workdir: w
 sources:
   - {name: a, inputs: $REPO/data/sample/crawl, ingest: {formats: warc}}" "sources[0].ingest.formats: 'ingest' has no option --formats"
+
+# A stage that leaves no documents: the next one has nothing to do (warned, completed).
+cat > "$TMP/empty.yaml" <<YAML
+workdir: empty
+parallel: 1
+shards: 1
+sources:
+  - name: web
+    inputs: [$REPO/data/sample/crawl/whirlwind.warc.gz]
+    ingest: {}
+    filter: {where: ["no.such.signal >= 1"]}
+    dedup: {method: exact}
+YAML
+$W run "$TMP/empty.yaml" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; exit 1; }
+grep -q "web.dedup 0/1: the earlier phase left no documents" "$TMP/err" || { cat "$TMP/err"; exit 1; }
 exit 0

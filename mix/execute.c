@@ -206,6 +206,10 @@ static int pack_split(mx_run *m, const mx_refs *refs, const char *outdir, const 
         total += wn_mg_doc_tokens(&m->inputs[refs->v[i].input].r, refs->v[i].doc);
     if (m->c->format == WN_MIX_LLMC && per_shard * L > 0x7fffffffu)
         per_shard = 0x7fffffffu / L; /* llm.c's header count is int32 */
+    if (!m->c->keep_remainder && total > 0 && total < L)
+        wn_warn("%s mix: the %s split has %llu tokens, less than one sequence of %llu: it "
+                "stays empty (raise val_fraction or set keep_remainder)", m->spec->label,
+                split, (unsigned long long)total, (unsigned long long)L);
     mx_sink *sink = mx_sink_open(m->c, outdir, split, dtype, per_shard);
     mx_sink_set_split_tokens(sink, m->c->keep_remainder ? total : total / L * L);
 
@@ -317,7 +321,8 @@ static void run_release(mx_run *m)
 }
 
 /* One spec (main or anneal) into outdir; returns its manifest part or NULL. */
-static json_t *execute_spec(const wn_mix_config *c, const wn_mix_spec *spec, const char *outdir)
+static json_t *execute_spec(const wn_mix_config *c, const wn_mix_spec *spec, const char *outdir,
+                            bool quiet)
 {
     mx_run m = {.c = c, .spec = spec};
     wn_mix_spec counted = *spec;
@@ -346,6 +351,8 @@ static json_t *execute_spec(const wn_mix_config *c, const wn_mix_spec *spec, con
     m.spec = &counted;
     if (wn_mix_plan_compute(&counted, NULL, c->config_path, &m.plan) != 0)
         goto out;
+    if (!quiet)
+        wn_mix_plan_print(&counted, &m.plan, stderr);
     for (size_t s = 0; s < ns; s++)
         select_source(&m, s);
     char label[64];
@@ -401,13 +408,13 @@ int wn_mix_execute(const wn_mix_config *c, const char *outdir, bool force, bool 
         c->config_path, "mix", c->config_json, "seed", (json_int_t)c->seed, "sequence_length",
         (int)c->sequence_length, "format", c->format == WN_MIX_LLMC ? "llmc" : "megatron",
         "val_fraction", c->val_fraction, "keep_remainder", c->keep_remainder);
-    json_t *part = execute_spec(c, &c->main, outdir);
+    json_t *part = execute_spec(c, &c->main, outdir, quiet);
     if (!part)
         goto out;
     json_object_set_new(manifest, "main", part);
     if (c->anneal.n_sources) {
         wn_buf_appendf(&path, "%s/anneal", outdir);
-        part = execute_spec(c, &c->anneal, path.data);
+        part = execute_spec(c, &c->anneal, path.data, quiet);
         if (!part)
             goto out;
         json_object_set_new(manifest, "anneal", part);
@@ -419,8 +426,21 @@ int wn_mix_execute(const wn_mix_config *c, const char *outdir, bool force, bool 
     json_t *rec = json_pack("{s:s}", "manifest", "manifest.json");
     rc = write_json(done.data, rec); /* last: the completion record */
     json_decref(rec);
-    if (rc == 0 && !quiet)
-        wn_info("mix: wrote '%s' (manifest '%s')", outdir, path.data);
+    if (rc == 0 && !quiet) {
+        uint64_t seqs[2] = {0, 0}, toks[2] = {0, 0}, shards[2] = {0, 0};
+        size_t i;
+        json_t *o;
+        json_array_foreach(json_object_get(json_object_get(manifest, "main"), "outputs"), i, o) {
+            int v = !strcmp(json_string_value(json_object_get(o, "split")), "val");
+            seqs[v] += (uint64_t)json_integer_value(json_object_get(o, "samples"));
+            toks[v] += (uint64_t)json_integer_value(json_object_get(o, "tokens"));
+            shards[v]++;
+        }
+        wn_info("mix: train %llu sequences, %llu tokens in %llu shards; val %llu sequences, "
+                "%llu tokens; in '%s' (manifest '%s')", (unsigned long long)seqs[0],
+                (unsigned long long)toks[0], (unsigned long long)shards[0],
+                (unsigned long long)seqs[1], (unsigned long long)toks[1], outdir, path.data);
+    }
 out:
     json_decref(manifest);
     wn_buf_release(&done);

@@ -87,8 +87,14 @@ int wn_mix_count_sources(wn_mix_config *c, bool include_bound)
         if (s->counted || s->n_paths == 0 || (s->bound && !include_bound))
             continue;
         struct stat st;
-        if (s->bound && s->declared && stat(s->paths[0], &st) != 0)
-            continue; /* planned on paper before the pipeline made the data */
+        if (s->bound && stat(s->paths[0], &st) != 0) {
+            if (s->declared)
+                continue; /* planned on paper before the pipeline made the data */
+            wn_error("source '%s' has no tokens yet: '%s' is made by `winnow run`; run it "
+                     "first, or declare the source's `tokens` to plan on paper", s->name,
+                     s->paths[0]);
+            return -1;
+        }
         char **prefixes;
         size_t n;
         if (mx_expand(s->paths, s->n_paths, &prefixes, &n) != 0)

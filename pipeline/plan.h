@@ -16,7 +16,10 @@
  * earlier phase (e.g. "run/web/filter/filter-*.jsonl.zst"): the files do not exist when
  * the plan is made. A local executor expands it with glob(3) (sorted); a script writes it
  * unquoted so the shell expands it. Every other argument is literal and must be quoted
- * when written into a script (wn_task_command_line does both).
+ * when written into a script (wn_task_command_line does both). A pattern that matches
+ * nothing means the earlier phase left no documents (all filtered out): the task has
+ * nothing to do and counts as complete (the local executor warns and writes its record; a
+ * script should test for that too, since an unmatched shell glob stays literal).
  *
  * Exactly-once: a task is complete when its `done_path` exists. The executor writes it
  * (wn_task_mark_done) after the command exited 0, so it does not depend on how each command

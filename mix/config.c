@@ -98,6 +98,10 @@ static bool parse_share(wn_ydoc *d, const wn_ynode *src, const char *where, wn_m
     if (wn_y_double(d, src, where, "min_share", &s->min_share, false) &&
         (s->min_share < 0 || s->min_share > 1))
         wn_y_error(d, wn_y_get(src, "min_share"), where, "min_share", "must be between 0 and 1");
+    else if (ok && s->min_share > s->weight + 1e-12)
+        wn_y_error(d, wn_y_get(src, "min_share"), where, "min_share",
+                   "%g is above the source's weight %g (a floor under its target share)",
+                   s->min_share, s->weight);
     return ok;
 }
 

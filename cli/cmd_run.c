@@ -130,7 +130,7 @@ int cmd_run(int argc, char **argv)
     }
     if (quiet)
         wn_log_verbosity = 0;
-    wn_plan *plan = wn_plan_load(argv[optind]);
+    wn_plan *plan = dry ? wn_plan_load_unchecked_files(argv[optind]) : wn_plan_load(argv[optind]);
     if (!plan)
         return WN_EXIT_USAGE;
     int rc = WN_EXIT_OK;

@@ -78,8 +78,9 @@ static void parse_paths(wn_mix_source *s, wn_ydoc *d, const wn_ynode *src, const
             globfree(&g);
         }
         if (!exists)
-            wn_y_error(d, wn_y_get(src, "path"), where, "path",
-                       "no dataset '%s' (expected a .bin/.idx prefix, a directory or a glob)", p);
+            wn_y_missing(d, wn_y_get(src, "path"), where, "path",
+                         "no dataset '%s' (expected a .bin/.idx prefix, a directory or a glob)",
+                         p);
         wn_buf_release(&idx);
         s->paths[s->n_paths++] = p;
     }

@@ -262,10 +262,10 @@ static void plan_mix(wn_plan *p, const wn_pl_config *c, const size_t *last)
     p->final_outputs = wn_buf_detach(&outdir, NULL);
 }
 
-wn_plan *wn_plan_load(const char *path)
+static wn_plan *plan_load(const char *path, bool missing_ok)
 {
     wn_pl_config c;
-    if (wn_pl_config_load(&c, path) != 0) {
+    if (wn_pl_config_load(&c, path, missing_ok) != 0) {
         wn_pl_config_release(&c);
         return NULL;
     }
@@ -281,6 +281,16 @@ wn_plan *wn_plan_load(const char *path)
     free(last);
     wn_pl_config_release(&c);
     return p;
+}
+
+wn_plan *wn_plan_load(const char *path)
+{
+    return plan_load(path, false);
+}
+
+wn_plan *wn_plan_load_unchecked_files(const char *path)
+{
+    return plan_load(path, true);
 }
 
 void wn_plan_free(wn_plan *p)

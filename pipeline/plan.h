@@ -93,6 +93,9 @@ typedef struct wn_plan {
  * data cannot meet without an epoch limit...) prints "error: 'path':LINE:COL: key 'k': ..."
  * for each problem and returns NULL; no file is touched. */
 wn_plan *wn_plan_load(const char *path);
+/* The same for a plan that is only shown (--dry-run): missing input and model files are
+ * warnings, so a recipe whose data lives elsewhere can still be planned. */
+wn_plan *wn_plan_load_unchecked_files(const char *path);
 void wn_plan_free(wn_plan *plan);
 
 /* Complete when its done record exists. */

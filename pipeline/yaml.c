@@ -180,6 +180,21 @@ void wn_y_warn(const wn_ydoc *d, const wn_ynode *at, const char *where, const ch
     va_end(ap);
 }
 
+void wn_y_missing(wn_ydoc *d, const wn_ynode *at, const char *where, const char *key,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (d->missing_ok) {
+        if (wn_log_verbosity >= 1)
+            y_report(d, "warning", at, where, key, fmt, ap);
+    } else {
+        y_report(d, "error", at, where, key, fmt, ap);
+        d->errors++;
+    }
+    va_end(ap);
+}
+
 const wn_ynode *wn_y_get(const wn_ynode *map, const char *key)
 {
     if (!map || map->kind != WN_Y_MAP)

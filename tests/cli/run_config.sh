@@ -59,6 +59,14 @@ check "workdir: w
 sources:
   - {name: a, inputs: $REPO/data/sample/crawl, ingest: {formats: warc}}" "sources[0].ingest.formats: 'ingest' has no option --formats"
 
+# The Llama 3 recipe: its data lives elsewhere, so a dry run plans it with warnings, and a
+# real run refuses to start.
+out=$($W run --dry-run "$REPO/configs/llama3.yaml" 2>"$TMP/err") || { cat "$TMP/err"; exit 1; }
+echo "$out" | grep -q "26 phases, 17417 tasks" || { echo "$out" | head -3; exit 1; }
+echo "$out" | grep -q "phase 26/26 mix: 1 task, -j 16, after general.tokenize, math.tokenize" || exit 1
+grep -q "warning: .*llama3.yaml':19:13: sources\[0\].inputs: no such file '/data/commoncrawl'" "$TMP/err" || { cat "$TMP/err"; exit 1; }
+$W run "$REPO/configs/llama3.yaml" 2>/dev/null; [ $? -eq 2 ] || { echo "llama3 without data must exit 2"; exit 1; }
+
 # A stage that leaves no documents: the next one has nothing to do (warned, completed).
 cat > "$TMP/empty.yaml" <<YAML
 workdir: empty

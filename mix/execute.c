@@ -215,6 +215,10 @@ int wn_mix_execute(const wn_mix_config *c, const char *outdir, bool force, bool 
         c->config_path, "mix", c->config_json, "seed", (json_int_t)c->seed, "sequence_length",
         (int)c->sequence_length, "format", c->format == WN_MIX_LLMC ? "llmc" : "megatron",
         "val_fraction", c->val_fraction, "keep_remainder", c->keep_remainder);
+    char *config_hash = mx_file_hash(c->config_path);
+    json_object_set_new(manifest, "config_xxh3_128", config_hash ? json_string(config_hash)
+                                                                 : json_null());
+    free(config_hash);
     json_t *part = execute_spec(c, &c->main, outdir, quiet);
     if (!part)
         goto out;

@@ -64,6 +64,6 @@ while read -r f; do
 done < clean.list
 # a complete run is not redone
 before=$(stat -c %Y killed/out/mix/train-00000.bin)
-(cd killed && $W run run.yaml 2>&1 | grep -q '13 of 13 tasks already complete') || { echo "rerun did work"; exit 1; }
+(cd killed && $W run run.yaml 2>&1 | grep -q 'all 13 tasks already complete') || { echo "rerun did work"; exit 1; }
 [ "$(stat -c %Y killed/out/mix/train-00000.bin)" = "$before" ] || { echo "rerun rewrote"; exit 1; }
 echo "killed $kills times, resumed, identical"

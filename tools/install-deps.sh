@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages winnow builds and tests with. As root it installs what is
-# Extra packages may be given as arguments (tools/install-test-deps.sh does).
 # missing; otherwise it prints the exact apt-get line and fails, so nothing half-works.
+# Extra packages may be given as arguments (tools/install-test-deps.sh does).
 set -e
 PKGS="build-essential pkg-config libzstd-dev libxml2-dev libxxhash-dev libicu-dev zlib1g-dev
 libjansson-dev libpcre2-dev libhyperscan-dev libyaml-dev libcurl4-openssl-dev libbrotli-dev

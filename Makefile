@@ -40,7 +40,8 @@ $(BUILD)/libwinnow.a: $(LIB_OBJS)
 
 $(BUILD)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC  $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwinnow.a
 	@mkdir -p $(dir $@)

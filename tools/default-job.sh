@@ -1,0 +1,12 @@
+#!/bin/sh
+# The default job behind `make run`: ingest the sample crawls shipped in data/sample/ and
+# print the statistics. (Later stages join here as they land.)
+set -e
+cd "$(dirname "$0")/.."
+out=out/sample
+rm -rf "$out"
+./winnow ingest data/sample -o "$out/ingest"
+echo
+./winnow stats "$out/ingest"
+echo
+echo "documents: $out/ingest/ (Dolma JSONL, zstd); statistics: $out/ingest/*.stats.json"

@@ -9,5 +9,6 @@
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

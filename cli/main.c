@@ -21,6 +21,7 @@ typedef struct wn_command {
 static const wn_command commands[] = {
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
     { "stats", cmd_stats, "merge and print *.stats.json of one or more output directories" },
+    { "status", cmd_status, "done, running and failed tasks of a run submitted with --slurm" },
 };
 
 static void usage(FILE *f)

@@ -21,6 +21,13 @@ char *wn_slurm_script_base(const wn_plan *plan, size_t p, size_t first, size_t p
     return wn_buf_detach(&b, NULL);
 }
 
+char *wn_slurm_file(const char *slurm_dir, const char *name)
+{
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appendf(&b, "%s/%s", slurm_dir, name);
+    return wn_buf_detach(&b, NULL);
+}
+
 char *wn_slurm_status_dir(const char *slurm_dir, const wn_phase *phase)
 {
     wn_buf b = WN_BUF_INIT;

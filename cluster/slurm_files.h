@@ -12,6 +12,8 @@
 /* "NN-<phase>" (NN = phase number from 01), plus ".partK" for the part starting at task
  * `first` when the phase has more tasks than `part_size` (the array cap). */
 char *wn_slurm_script_base(const wn_plan *plan, size_t p, size_t first, size_t part_size);
+/* "<slurm_dir>/<name>" */
+char *wn_slurm_file(const char *slurm_dir, const char *name);
 /* "<slurm_dir>/status/<phase>" */
 char *wn_slurm_status_dir(const char *slurm_dir, const wn_phase *phase);
 /* "<slurm_dir>/status/<phase>/<index>.<what>" */

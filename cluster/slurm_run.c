@@ -43,15 +43,18 @@ static int write_text(const char *path, const char *text)
 /* Job ids listed in jobs.tsv (4th column) that squeue still shows. */
 static int check_nothing_queued(const char *slurm_dir)
 {
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/jobs.tsv", slurm_dir);
+    char *path = wn_slurm_file(slurm_dir, "jobs.tsv");
     FILE *f = fopen(path, "r");
-    if (!f) return 0; /* never submitted */
+    if (!f) {
+        free(path);
+        return 0; /* never submitted */
+    }
     wn_buf q = WN_BUF_INIT;
     if (wn_squeue_mine(&q)) {
         fclose(f);
         wn_buf_release(&q);
         wn_error("cannot ask squeue whether the jobs in '%s' are still queued", path);
+        free(path);
         return -1;
     }
     char line[1024];
@@ -74,6 +77,7 @@ static int check_nothing_queued(const char *slurm_dir)
         }
     }
     fclose(f);
+    free(path);
     wn_buf_release(&q);
     return busy ? -1 : 0;
 }
@@ -92,10 +96,10 @@ static int write_tasks_tsv(const wn_plan *plan, const wn_slurm_opts *o, const ch
             free(base);
         }
     }
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/tasks.tsv", slurm_dir);
+    char *path = wn_slurm_file(slurm_dir, "tasks.tsv");
     int rc = write_text(path, b.data);
     wn_buf_release(&b);
+    free(path);
     return rc;
 }
 
@@ -135,11 +139,11 @@ static char *submit(const wn_slurm_opts *o, const char *script, const char *arra
 static void append_job_log(const char *slurm_dir, const char *phase, size_t first,
                            const char *job, const char *array)
 {
-    char path[PATH_MAX], when[32];
-    snprintf(path, sizeof path, "%s/jobs.tsv", slurm_dir);
+    char when[32], *path = wn_slurm_file(slurm_dir, "jobs.tsv");
     time_t now = time(NULL);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     FILE *f = fopen(path, "a");
+    free(path);
     if (!f) return;
     fprintf(f, "%s\t%s\t%zu\t%s\t%s\n", when, phase, first, job, array);
     fclose(f);
@@ -165,12 +169,17 @@ static int run_part(const wn_plan *plan, size_t p, size_t first, size_t count,
     const wn_phase *ph = &plan->phases[p];
     char *text = wn_slurm_script(plan, p, first, count, o, slurm_dir);
     char *base = wn_slurm_script_base(plan, p, first, o->max_array_size);
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s.sbatch", slurm_dir, base);
+    wn_buf name = WN_BUF_INIT;
+    wn_buf_appendf(&name, "%s.sbatch", base);
+    char *path = wn_slurm_file(slurm_dir, name.data);
+    wn_buf_release(&name);
     int rc = write_text(path, text);
     free(text);
     free(base);
-    if (rc) return -1;
+    if (rc) {
+        free(path);
+        return -1;
+    }
 
     unsigned *todo = wn_xmalloc(count * sizeof *todo);
     size_t n_todo = 0;
@@ -195,6 +204,7 @@ static int run_part(const wn_plan *plan, size_t p, size_t first, size_t count,
         printf("'%s' is complete\n", ph->name);
     }
     free(todo);
+    free(path);
     return rc;
 }
 
@@ -215,13 +225,13 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
     if (!o.max_array_size) o.max_array_size = 1000;
 
     char *slurm_dir = wn_slurm_dir(plan->workdir);
-    char logs[PATH_MAX];
-    snprintf(logs, sizeof logs, "%s/logs", slurm_dir);
+    char *logs = wn_slurm_file(slurm_dir, "logs");
     int rc = 0;
     if (wn_mkdirs(logs)) {
         wn_error("cannot create '%s'", logs);
         rc = -1;
     }
+    free(logs);
     char *abs_dir = rc ? NULL : realpath(slurm_dir, NULL); /* scripts name absolute paths */
     if (abs_dir) {
         free(slurm_dir);

@@ -1,6 +1,7 @@
 /* status.c: classify every task of a Slurm run (see status.h). */
 #include "cluster/status.h"
 #include "cluster/proc.h"
+#include "cluster/slurm.h"
 #include "cluster/slurm_files.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -70,11 +71,11 @@ static queue_entry *load_queue(size_t *n, bool *known)
 
 static job_entry *load_jobs(const char *slurm_dir, size_t *n)
 {
-    char path[PATH_MAX], line[2048];
-    snprintf(path, sizeof path, "%s/jobs.tsv", slurm_dir);
+    char line[2048], *path = wn_slurm_file(slurm_dir, "jobs.tsv");
     job_entry *v = NULL;
     *n = 0;
     FILE *f = fopen(path, "r");
+    free(path);
     if (!f) return NULL;
     while (fgets(line, sizeof line, f)) {
         job_entry e;
@@ -170,17 +171,20 @@ static int classify(wn_task_status *t, const char *slurm_dir, const char *done_p
 int wn_run_status_load(const char *dir, wn_run_status *st)
 {
     memset(st, 0, sizeof *st);
-    char path[PATH_MAX], slurm_dir[PATH_MAX];
-    snprintf(slurm_dir, sizeof slurm_dir, "%s/slurm", dir);
-    snprintf(path, sizeof path, "%s/tasks.tsv", slurm_dir);
+    char *slurm_dir = wn_slurm_dir(dir);
+    char *path = wn_slurm_file(slurm_dir, "tasks.tsv");
     if (access(path, R_OK)) { /* maybe dir is the slurm directory itself */
-        snprintf(slurm_dir, sizeof slurm_dir, "%s", dir);
-        snprintf(path, sizeof path, "%s/tasks.tsv", slurm_dir);
+        free(slurm_dir);
+        free(path);
+        slurm_dir = wn_xstrdup(dir);
+        path = wn_slurm_file(slurm_dir, "tasks.tsv");
     }
     FILE *f = fopen(path, "r");
     if (!f) {
         wn_error("no Slurm run recorded in '%s' (expected '%s/slurm/tasks.tsv', written by "
                  "`winnow run CONFIG --slurm`)", dir, dir);
+        free(slurm_dir);
+        free(path);
         return -1;
     }
     size_t n_jobs, n_q;
@@ -209,6 +213,8 @@ int wn_run_status_load(const char *dir, wn_run_status *st)
     fclose(f);
     free(jobs);
     free(q);
+    free(slurm_dir);
+    free(path);
     return 0;
 }
 

@@ -95,7 +95,7 @@ static int exchange_bands(const wn_mpi_dedup_opts *o, const char *config, MPI_Co
         }
         if (wn_outbox_exchange(&ob) != MPI_SUCCESS) failed = 1;
         const wn_dedup_band_rec *r = (const wn_dedup_band_rec *)ob.recv.data;
-        res->band_records += ob.n_recv;
+        res->band_records += ob.n_recv; /* summed over ranks by the caller */
         for (size_t i = 0; i < ob.n_recv && !failed; i++)
             if (wn_extsort_add(sorter, &r[i], err, sizeof err)) failed = 1;
         res->rounds_bands++;
@@ -367,6 +367,7 @@ int wn_mpi_dedup_minhash(const wn_mpi_dedup_opts *o, MPI_Comm comm, wn_mpi_dedup
     remove_files(runs, n_runs);
     wn_free_strv(runs, n_runs);
     res->edges = wn_mpi_sum(n_edges, comm);
+    res->band_records = wn_mpi_sum(res->band_records, comm);
     if (wn_mpi_any(failed, comm)) {
         free(edges_path);
         return -1;

@@ -10,5 +10,7 @@ int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_mix(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -20,6 +20,8 @@ typedef struct wn_command {
 
 static const wn_command commands[] = {
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
+    { "mix", cmd_mix, "sample tokenized sources by weight into packed training shards" },
+    { "run", cmd_run, "the whole pipeline from one YAML config (locally, or --slurm)" },
     { "stats", cmd_stats, "merge and print *.stats.json of one or more output directories" },
     { "status", cmd_status, "done, running and failed tasks of a run submitted with --slurm" },
 };

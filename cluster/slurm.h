@@ -92,6 +92,10 @@ char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
  * arrays submitted before the failure stay submitted and are listed in jobs.tsv). */
 int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o);
 
+/* `winnow run CONFIG --slurm [--scripts-only]`: options from the config's `slurm:`
+ * section, then wn_slurm_run. Returns a WN_EXIT_* code. */
+int wn_slurm_run_config(const wn_plan *plan, bool scripts_only);
+
 /* "<workdir>/slurm". Caller frees. */
 char *wn_slurm_dir(const char *workdir);
 

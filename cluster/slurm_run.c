@@ -9,6 +9,7 @@
 #include "cluster/proc.h"
 #include "cluster/slurm.h"
 #include "cluster/slurm_files.h"
+#include "core/args.h"
 #include "core/io.h"
 #include "core/log.h"
 
@@ -84,6 +85,8 @@ static int check_nothing_queued(const char *slurm_dir)
 
 static int write_tasks_tsv(const wn_plan *plan, const wn_slurm_opts *o, const char *slurm_dir)
 {
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd)) return -1;
     wn_buf b = WN_BUF_INIT;
     wn_buf_appends(&b, "# phase\ttask\tcompletion record\tscript\n");
     for (size_t p = 0; p < plan->n_phases; p++) {
@@ -91,8 +94,9 @@ static int write_tasks_tsv(const wn_plan *plan, const wn_slurm_opts *o, const ch
         for (size_t t = 0; t < ph->n_tasks; t++) {
             size_t first = t / o->max_array_size * o->max_array_size;
             char *base = wn_slurm_script_base(plan, p, first, o->max_array_size);
-            wn_buf_appendf(&b, "%s\t%u\t%s\t%s\n", ph->name, ph->tasks[t].index,
-                           ph->tasks[t].done_path, base);
+            const char *done = ph->tasks[t].done_path;
+            wn_buf_appendf(&b, "%s\t%u\t%s%s%s\t%s\n", ph->name, ph->tasks[t].index,
+                           *done == '/' ? "" : cwd, *done == '/' ? "" : "/", done, base);
             free(base);
         }
     }
@@ -257,4 +261,18 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
     free(jobs);
     free(slurm_dir);
     return rc;
+}
+
+int wn_slurm_run_config(const wn_plan *plan, bool scripts_only)
+{
+    wn_slurm_opts o;
+    wn_slurm_opts_init(&o);
+    if (wn_slurm_config_load(plan->config_path, &o)) {
+        wn_slurm_opts_release(&o);
+        return WN_EXIT_USAGE;
+    }
+    o.no_submit = scripts_only;
+    int rc = wn_slurm_run(plan, &o);
+    wn_slurm_opts_release(&o);
+    return rc ? WN_EXIT_FAILURE : WN_EXIT_OK;
 }

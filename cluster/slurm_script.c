@@ -96,6 +96,54 @@ static void append_command(wn_buf *b, const wn_task *t, const char *exe, long sh
     }
 }
 
+/* Length of the prefix of task 0's done path before its zero-padded index ("00000"),
+ * provided every task's path is that prefix, its index as %05u and the same suffix;
+ * -1 otherwise (the script then lists each task's path). */
+static long done_index_position(const wn_phase *ph)
+{
+    const char *p0 = ph->tasks[0].done_path, *hit = NULL;
+    char idx[32];
+    snprintf(idx, sizeof idx, "%05u", ph->tasks[0].index);
+    for (const char *s = strstr(p0, idx); s; s = strstr(s + 1, idx)) hit = s; /* last one */
+    if (!hit) return -1;
+    size_t pre = (size_t)(hit - p0), suf = strlen(hit + strlen(idx));
+    for (size_t t = 0; t < ph->n_tasks; t++) {
+        const char *p = ph->tasks[t].done_path;
+        snprintf(idx, sizeof idx, "%05u", ph->tasks[t].index);
+        size_t len = strlen(p);
+        if (len != pre + strlen(idx) + suf || strncmp(p, p0, pre) ||
+            strncmp(p + pre, idx, strlen(idx)) || strcmp(p + len - suf, p0 + strlen(p0) - suf))
+            return -1;
+    }
+    return (long)pre;
+}
+
+/* DONE=<the task's completion record>, for task $I. */
+static void append_done_path(wn_buf *b, const wn_phase *ph, size_t first, size_t count)
+{
+    long pre = done_index_position(ph);
+    if (pre >= 0) {
+        const char *p0 = ph->tasks[0].done_path;
+        char *head = wn_xstrndup(p0, (size_t)pre);
+        wn_buf_appends(b, "DONE=");
+        if (*head) wn_slurm_append_quoted(b, head);
+        char idx[32];
+        snprintf(idx, sizeof idx, "%05u", ph->tasks[0].index);
+        wn_buf_appends(b, "$(printf %05d \"$I\")");
+        wn_slurm_append_quoted(b, p0 + pre + strlen(idx));
+        wn_buf_appendc(b, '\n');
+        free(head);
+        return;
+    }
+    wn_buf_appends(b, "case \"$I\" in\n");
+    for (size_t t = first; t < first + count; t++) {
+        wn_buf_appendf(b, "%u) DONE=", ph->tasks[t].index);
+        wn_slurm_append_quoted(b, ph->tasks[t].done_path);
+        wn_buf_appends(b, " ;;\n");
+    }
+    wn_buf_appends(b, "esac\n");
+}
+
 static void sbatch_line(wn_buf *b, const char *opt, const char *value)
 {
     if (!value || !*value) return;
@@ -147,8 +195,10 @@ char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
     wn_buf_appends(&b, "\nexport LC_ALL=C\n");
     wn_buf_appendf(&b, "N=%zu\nI=$((%zu + SLURM_ARRAY_TASK_ID))\nSTATUS=", ph->n_tasks, first);
     wn_slurm_append_quoted(&b, status);
+    wn_buf_appendc(&b, '\n');
+    append_done_path(&b, ph, first, count);
     wn_buf_appends(&b,
-                   "\nmkdir -p \"$STATUS\" && rm -f \"$STATUS/$I.failed\"\n"
+                   "mkdir -p \"$STATUS\" && rm -f \"$STATUS/$I.failed\"\n"
                    "echo \"job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname) "
                    "since $(date -u +%Y-%m-%dT%H:%M:%SZ)\" >\"$STATUS/$I.started\"\n\n");
     if (shard_pos != -1) {
@@ -163,8 +213,16 @@ char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
         }
         wn_buf_appends(&b, "*) echo \"no task $I in this script\" >&2; false ;;\nesac\n");
     }
+    /* Like the local executor: the completion record is written after the command exited
+     * 0, under a temporary name, then renamed into place. */
     wn_buf_appends(&b,
                    "rc=$?\n"
+                   "if [ \"$rc\" -eq 0 ]; then\n"
+                   "    mkdir -p \"$(dirname \"$DONE\")\" &&\n"
+                   "    echo \"job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname) at "
+                   "$(date -u +%Y-%m-%dT%H:%M:%SZ)\" >\"$DONE.tmp-$$\" &&\n"
+                   "    mv \"$DONE.tmp-$$\" \"$DONE\" || rc=1\n"
+                   "fi\n"
                    "if [ \"$rc\" -ne 0 ]; then\n"
                    "    echo \"exit $rc, job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on "
                    "$(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ)\" >\"$STATUS/$I.failed\"\n"

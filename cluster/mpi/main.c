@@ -24,15 +24,16 @@
 static const char usage[] =
     "usage: winnow-mpi dedup minhash|exact|url INPUT... -o OUTDIR [--bands B] [--rows R]\n"
     "                  [--ngram N] [--seed S] [--keep earliest|latest|first] [--memory SIZE]\n"
-    "                  [-j THREADS]\n"
+    "                  [-j THREADS] [--state DIR]\n"
     "       winnow-mpi dedup line INPUT... -o OUTDIR [--bucket-docs N] [--max-repeats K]\n"
     "                  [--ccnet] [--memory SIZE] [-j THREADS]\n"
     "Runs the global phases of `winnow dedup` over MPI ranks (start with mpirun or srun)\n"
-    "and writes the same OUTDIR/state/ files; then run `winnow dedup ... --phase remove`\n"
-    "(minhash) or `--phase apply` (line) per shard.\n";
+    "and writes the same state files (default OUTDIR/state); then run `winnow dedup ...\n"
+    "--phase remove` (minhash, exact, url) or `--phase apply` (line) per shard. Not here:\n"
+    "--verify, --index, --index-out.\n";
 
 enum { OPT_BANDS = 1, OPT_ROWS, OPT_NGRAM, OPT_SEED, OPT_KEEP, OPT_MEMORY, OPT_BUCKET,
-       OPT_REPEATS, OPT_CCNET };
+       OPT_REPEATS, OPT_CCNET, OPT_STATE, OPT_IGNORED, OPT_UNSUPPORTED };
 
 static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -44,7 +45,8 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 }
 
 /* Parses argv into o; returns 0, or 2 on bad usage (message printed on rank 0). */
-static int parse(int argc, char **argv, wn_mpi_dedup_opts *o, int *is_lines, int rank)
+static int parse(int argc, char **argv, wn_mpi_dedup_opts *o, int *is_lines, int rank,
+                 wn_buf *state_buf)
 {
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'}, {"threads", required_argument, NULL, 'j'},
@@ -53,7 +55,17 @@ static int parse(int argc, char **argv, wn_mpi_dedup_opts *o, int *is_lines, int
         {"keep", required_argument, NULL, OPT_KEEP}, {"memory", required_argument, NULL, OPT_MEMORY},
         {"bucket-docs", required_argument, NULL, OPT_BUCKET},
         {"max-repeats", required_argument, NULL, OPT_REPEATS},
-        {"ccnet", no_argument, NULL, OPT_CCNET}, {"help", no_argument, NULL, 'h'}, {0}};
+        {"ccnet", no_argument, NULL, OPT_CCNET}, {"state", required_argument, NULL, OPT_STATE},
+        /* `winnow dedup` options that do not apply here (output format, partitions = ranks,
+         * the runner's switches), accepted so that a planned command line can be reused */
+        {"quiet", no_argument, NULL, OPT_IGNORED}, {"parts", required_argument, NULL, OPT_IGNORED},
+        {"max-shard-size", required_argument, NULL, OPT_IGNORED},
+        {"compression", required_argument, NULL, OPT_IGNORED},
+        {"batch-size", required_argument, NULL, OPT_IGNORED},
+        {"verify", required_argument, NULL, OPT_UNSUPPORTED},
+        {"index", required_argument, NULL, OPT_UNSUPPORTED},
+        {"index-out", required_argument, NULL, OPT_UNSUPPORTED},
+        {"help", no_argument, NULL, 'h'}, {0}};
     if (argc < 3 || strcmp(argv[1], "dedup")) goto bad;
     const char *method = argv[2];
     *is_lines = !strcmp(method, "line");
@@ -89,6 +101,13 @@ static int parse(int argc, char **argv, wn_mpi_dedup_opts *o, int *is_lines, int
         case OPT_BUCKET: ok = !parse_uint(optarg, UINT64_MAX, &o->lines.bucket_docs) && o->lines.bucket_docs; break;
         case OPT_REPEATS: ok = !parse_uint(optarg, UINT32_MAX, &v); o->lines.max_repeats = (uint32_t)v; break;
         case OPT_CCNET: o->lines.ccnet = true; ok = 1; break;
+        case OPT_STATE: o->state = optarg; ok = 1; break;
+        case OPT_IGNORED: ok = 1; break;
+        case OPT_UNSUPPORTED:
+            if (rank == 0)
+                wn_error("--verify, --index and --index-out are not supported by winnow-mpi: "
+                         "run the `winnow dedup` phases for them");
+            return 2;
         case 'h': if (rank == 0) fputs(usage, stdout); return 1;
         default: break;
         }
@@ -98,6 +117,10 @@ static int parse(int argc, char **argv, wn_mpi_dedup_opts *o, int *is_lines, int
         }
     }
     if (!o->outdir || optind >= argc) goto bad;
+    if (!o->state) {
+        wn_buf_appendf(state_buf, "%s/state", o->outdir);
+        o->state = state_buf->data;
+    }
     if (wn_expand_inputs(argv + optind, (size_t)(argc - optind), &o->inputs, &o->n_inputs))
         return 2; /* the missing path is named by wn_expand_inputs */
     return 0;
@@ -111,19 +134,19 @@ static void print_result(const wn_mpi_dedup_opts *o, int lines, const wn_mpi_ded
 {
     if (lines) {
         fprintf(stderr, "winnow-mpi dedup line: %d ranks, %llu documents, %llu distinct lines, "
-                "%llu lines to remove (%llu occurrences), %.1f s; wrote '%s/state/lineset.wls'\n",
+                "%llu lines to remove (%llu occurrences), %.1f s; wrote '%s/lineset.wls'\n",
                 ranks, (unsigned long long)r->docs, (unsigned long long)r->lines_distinct,
                 (unsigned long long)r->lines_removable,
-                (unsigned long long)r->occurrences_removable, seconds, o->outdir);
+                (unsigned long long)r->occurrences_removable, seconds, o->state);
         return;
     }
     fprintf(stderr, "winnow-mpi dedup: %d ranks, %llu documents, %llu band records in %u "
             "rounds, %llu edges, %llu clusters (%u union rounds), %llu documents to remove "
-            "(%llu bytes), %.1f s; wrote '%s/state/remove.wrm'\n", ranks,
+            "(%llu bytes), %.1f s; wrote '%s/remove.wrm'\n", ranks,
             (unsigned long long)r->docs, (unsigned long long)r->band_records, r->rounds_bands,
             (unsigned long long)r->edges, (unsigned long long)r->clusters, r->rounds_components,
             (unsigned long long)r->removed, (unsigned long long)r->removed_bytes, seconds,
-            o->outdir);
+            o->state);
 }
 
 int main(int argc, char **argv)
@@ -135,8 +158,10 @@ int main(int argc, char **argv)
     wn_mpi_dedup_opts o;
     memset(&o, 0, sizeof o);
     int lines = 0;
-    int rc = parse(argc, argv, &o, &lines, rank);
+    wn_buf state_buf = WN_BUF_INIT;
+    int rc = parse(argc, argv, &o, &lines, rank, &state_buf);
     if (rc) {
+        wn_buf_release(&state_buf);
         wn_free_strv(o.inputs, o.n_inputs);
         MPI_Finalize();
         return rc == 1 ? WN_EXIT_OK : WN_EXIT_USAGE;
@@ -146,6 +171,7 @@ int main(int argc, char **argv)
     rc = lines ? wn_mpi_dedup_lines(&o, MPI_COMM_WORLD, &res)
                : wn_mpi_dedup_minhash(&o, MPI_COMM_WORLD, &res);
     if (rc == 0 && rank == 0) print_result(&o, lines, &res, size, MPI_Wtime() - t0);
+    wn_buf_release(&state_buf);
     wn_free_strv(o.inputs, o.n_inputs);
     MPI_Finalize();
     return rc ? WN_EXIT_FAILURE : WN_EXIT_OK;

@@ -1,9 +1,9 @@
 /* mpi_dedup.h: dedup's global phases run by MPI ranks (the drivers behind winnow-mpi).
  *
- * Both drivers write the same state files, under <outdir>/state/, that the single-process
+ * Both drivers write the same state files, in the state directory, that the single-process
  * `winnow dedup` writes for the same inputs and config, so the per-shard removal phase
  * (`winnow dedup minhash|line --phase remove|apply --shard I/N`) runs unchanged after
- * them. Every rank must see <outdir> (shared storage), and every rank is given the same
+ * them. Every rank must see the state directory (shared storage), and every rank is given the same
  * sorted list of all inputs. Collective: every rank calls, every rank gets the verdict.
  */
 #ifndef WN_MPI_DEDUP_H
@@ -20,6 +20,7 @@ typedef struct wn_mpi_dedup_opts {
     char **inputs;          /* sorted list of all inputs, the same on every rank */
     size_t n_inputs;
     const char *outdir;
+    const char *state;      /* state directory (`winnow dedup --state`, default OUTDIR/state) */
     wn_dedup_config config; /* minhash */
     wn_dedup_keep keep;
     wn_lines_config lines;  /* line dedup */

@@ -36,11 +36,11 @@ static int cmp_lineset(const void *pa, const void *pb)
     return a->hash < b->hash ? -1 : a->hash > b->hash;
 }
 
-/* Sorted paths matching "<outdir>/state/<pattern>". */
-static void glob_state(const char *outdir, const char *pattern, char ***out, size_t *n)
+/* Sorted paths matching "<state>/<pattern>". */
+static void glob_state(const char *state, const char *pattern, char ***out, size_t *n)
 {
     wn_buf b = WN_BUF_INIT;
-    wn_buf_appendf(&b, "%s/state/%s", outdir, pattern);
+    wn_buf_appendf(&b, "%s/%s", state, pattern);
     glob_t g;
     *out = NULL;
     *n = 0;
@@ -59,9 +59,9 @@ static int exchange_lines(const wn_mpi_dedup_opts *o, const char *config, MPI_Co
     snprintf(pat, sizeof pat, "lines-%05d*.wlh", rank);
     char **mine;
     size_t n_mine;
-    glob_state(o->outdir, pat, &mine, &n_mine);
+    glob_state(o->state, pat, &mine, &n_mine);
     wn_buf prefix = WN_BUF_INIT;
-    wn_buf_appendf(&prefix, "%s/state/mpi-lines-%05d", o->outdir, rank);
+    wn_buf_appendf(&prefix, "%s/mpi-lines-%05d", o->state, rank);
     wn_extsort_opts so = {.rec_size = sizeof(wn_dedup_line_rec), .cmp = cmp_line, .n_parts = 1,
                           .mem_bytes = o->mem_bytes / 2, .prefix = prefix.data,
                           .suffix = ".wlh", .kind = WN_DEDUP_KIND_LINES, .config = config,
@@ -119,9 +119,9 @@ static int merge_parts(const wn_mpi_dedup_opts *o, const char *config)
     char err[512] = "";
     char **parts;
     size_t n_parts;
-    glob_state(o->outdir, "mpi-lineset-part-*.wls", &parts, &n_parts);
+    glob_state(o->state, "mpi-lineset-part-*.wls", &parts, &n_parts);
     wn_buf path = WN_BUF_INIT;
-    wn_buf_appendf(&path, "%s/state/lineset.wls", o->outdir);
+    wn_buf_appendf(&path, "%s/lineset.wls", o->state);
     wn_merge *m = wn_merge_open(parts, n_parts, WN_DEDUP_KIND_LINESET, config,
                                 sizeof(wn_dedup_lineset_rec), cmp_lineset, err, sizeof err);
     wn_dedup_file *out = m ? wn_dedup_file_create(path.data, WN_DEDUP_KIND_LINESET, config,
@@ -154,37 +154,31 @@ int wn_mpi_dedup_lines(const wn_mpi_dedup_opts *o, MPI_Comm comm, wn_mpi_dedup_r
     memset(res, 0, sizeof *res);
     char config[WN_DEDUP_CONFIG_MAX + 1], err[512] = "";
     wn_lines_config_text(&o->lines, config, sizeof config);
-    wn_buf state = WN_BUF_INIT;
-    wn_buf_appendf(&state, "%s/state", o->outdir);
-    int failed = rank == 0 && wn_mkdirs(state.data);
-    if (failed) wn_error("cannot create '%s'", state.data);
-    if (wn_mpi_any(failed, comm)) {
-        wn_buf_release(&state);
-        return -1;
-    }
+    int failed = rank == 0 && wn_mkdirs(o->state);
+    if (failed) wn_error("cannot create '%s'", o->state);
+    if (wn_mpi_any(failed, comm)) return -1;
 
     /* 1 hash: exactly `winnow dedup line --phase hash --shard rank/size` */
     wn_stats st;
     wn_stats_init(&st, "dedup.line.hash");
     wn_lines_hash_opts ho = {.all_inputs = o->inputs, .n_all_inputs = o->n_inputs,
                              .shard_index = (unsigned)rank, .shard_count = (unsigned)size,
-                             .outdir = state.data, .jsonl = NULL,
+                             .outdir = o->state, .jsonl = NULL,
                              .mem_bytes = o->mem_bytes / 2, .config = config};
     failed = wn_lines_hash_shard(&ho, &st, err, sizeof err) != 0;
     if (failed) wn_error("rank %d: %s", rank, err);
     res->docs = wn_mpi_sum(st.docs_out, comm);
     res->docs_in = wn_mpi_sum(st.docs_in, comm);
     wn_stats_release(&st);
-    wn_buf_release(&state);
     if (wn_mpi_any(failed, comm)) return -1;
 
     /* 2 exchange by hash range; 3 count this rank's range over all buckets */
     char **runs = NULL, **tables = NULL;
     size_t n_runs = 0, n_tables = 0;
     failed = exchange_lines(o, config, comm, rank, &runs, &n_runs) != 0;
-    glob_state(o->outdir, "files-*.wfl", &tables, &n_tables);
+    glob_state(o->state, "files-*.wfl", &tables, &n_tables);
     wn_buf part = WN_BUF_INIT;
-    wn_buf_appendf(&part, "%s/state/mpi-lineset-part-%05d.wls", o->outdir, rank);
+    wn_buf_appendf(&part, "%s/mpi-lineset-part-%05d.wls", o->state, rank);
     wn_lines_count_result cr = {0};
     if (!failed && wn_lines_count(runs, n_runs, tables, n_tables, &o->lines, part.data, &cr,
                                   NULL, 0, err, sizeof err)) {

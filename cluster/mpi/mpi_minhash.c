@@ -44,7 +44,7 @@ static int cmp_band(const void *pa, const void *pb)
 static char *state_path(const wn_mpi_dedup_opts *o, const char *fmt, unsigned i)
 {
     wn_buf b = WN_BUF_INIT;
-    wn_buf_appendf(&b, "%s/state/", o->outdir);
+    wn_buf_appendf(&b, "%s/", o->state);
     wn_buf_appendf(&b, fmt, i);
     return wn_buf_detach(&b, NULL);
 }
@@ -358,7 +358,7 @@ int wn_mpi_dedup_minhash(const wn_mpi_dedup_opts *o, MPI_Comm comm, wn_mpi_dedup
     char **runs = NULL;
     size_t n_runs = 0;
     failed = exchange_bands(o, config, comm, rank, &runs, &n_runs, res) != 0;
-    char *edges_path = state_path(o, "edges-%05u.wed", (unsigned)rank);
+    char *edges_path = state_path(o, "edges-p%05u.wed", (unsigned)rank);
     uint64_t n_edges = 0;
     if (!failed && wn_dedup_merge_bands(runs, n_runs, config, edges_path, &n_edges, err, sizeof err)) {
         wn_error("rank %d: %s", rank, err);

@@ -8,6 +8,7 @@
 
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_mix(int argc, char **argv);

@@ -19,6 +19,7 @@ typedef struct wn_command {
 } wn_command;
 
 static const wn_command commands[] = {
+    { "dedup", cmd_dedup, "deduplicate documents: url, exact, minhash, line, semantic" },
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
     { "mix", cmd_mix, "sample tokenized sources by weight into packed training shards" },
     { "run", cmd_run, "the whole pipeline from one YAML config (locally, or --slurm)" },

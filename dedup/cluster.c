@@ -1,38 +1,11 @@
 /* cluster.c: phase 4 - union-find over candidate edges, the keep rule, the removal set. */
+#include "dedup/extsort.h"
 #include "dedup/minhash.h"
 
 #include "core/buf.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static int u64_cmp(const void *pa, const void *pb)
-{
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return a < b ? -1 : a > b;
-}
-
-static size_t sort_unique(uint64_t *v, size_t n)
-{
-    if (n == 0) return 0;
-    qsort(v, n, sizeof *v, u64_cmp);
-    size_t k = 1;
-    for (size_t i = 1; i < n; i++)
-        if (v[i] != v[k - 1]) v[k++] = v[i];
-    return k;
-}
-
-/* Index of uid in the sorted nodes, or SIZE_MAX. */
-static size_t node_of(const uint64_t *nodes, size_t n, uint64_t uid)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (nodes[mid] < uid) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && nodes[lo] == uid ? lo : SIZE_MAX;
-}
 
 static uint32_t uf_find(uint32_t *parent, uint32_t x)
 {
@@ -77,7 +50,7 @@ static void collect_edge(void *p, uint64_t a, uint64_t b)
     collect_ctx *c = p;
     if (c->n + 2 > c->cap) {
         /* compact before growing: keeps memory near 8 bytes per distinct uid */
-        c->n = sort_unique(c->v, c->n);
+        c->n = wn_u64_sort_unique(c->v, c->n);
         if (c->n + 2 > c->cap / 2) {
             c->cap = c->cap ? c->cap * 2 : 1 << 16;
             c->v = wn_xrealloc(c->v, c->cap * sizeof *c->v);
@@ -96,8 +69,8 @@ typedef struct union_ctx {
 static void union_edge(void *p, uint64_t a, uint64_t b)
 {
     union_ctx *u = p;
-    uint32_t ra = uf_find(u->parent, (uint32_t)node_of(u->nodes, u->n, a));
-    uint32_t rb = uf_find(u->parent, (uint32_t)node_of(u->nodes, u->n, b));
+    uint32_t ra = uf_find(u->parent, (uint32_t)wn_u64_find(u->nodes, u->n, a));
+    uint32_t rb = uf_find(u->parent, (uint32_t)wn_u64_find(u->nodes, u->n, b));
     /* union by smallest index = smallest uid: the root names the cluster, whatever the
      * order the edges came in */
     if (ra < rb) u->parent[rb] = ra;
@@ -148,7 +121,7 @@ int wn_dedup_cluster(char **edge_files, size_t n_edge_files, char **doc_files,
         free(cc.v);
         return -1;
     }
-    size_t n = sort_unique(cc.v, cc.n);
+    size_t n = wn_u64_sort_unique(cc.v, cc.n);
     uint64_t *nodes = cc.v;
     if (n >= UINT32_MAX) {
         snprintf(err, errlen, "too many clustered documents (%zu)", n);
@@ -175,7 +148,7 @@ int wn_dedup_cluster(char **edge_files, size_t n_edge_files, char **doc_files,
         int r;
         while ((r = wn_dedup_doc_read(df, &d)) == 1) {
             res->docs++;
-            size_t i = node_of(nodes, n, d.uid);
+            size_t i = wn_u64_find(nodes, n, d.uid);
             if (i == SIZE_MAX) continue;
             mem[i].id = wn_xstrndup(d.id, d.id_len);
             mem[i].date = wn_xstrndup(d.date, d.date_len);
@@ -282,7 +255,7 @@ wn_dedup_removal *wn_dedup_removal_load(const char *remove_path, const char *con
 
 bool wn_dedup_removal_has(const wn_dedup_removal *r, uint64_t uid)
 {
-    return node_of(r->uids, r->n, uid) != SIZE_MAX;
+    return wn_u64_find(r->uids, r->n, uid) != SIZE_MAX;
 }
 
 void wn_dedup_removal_free(wn_dedup_removal *r)

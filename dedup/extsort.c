@@ -21,10 +21,41 @@ void wn_strv_push(char ***v, size_t *n, const char *s)
     (*v)[(*n)++] = wn_xstrdup(s);
 }
 
+static int u64_cmp(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+size_t wn_u64_sort_unique(uint64_t *v, size_t n)
+{
+    if (n == 0) return 0;
+    qsort(v, n, sizeof *v, u64_cmp);
+    size_t k = 1;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] != v[k - 1]) v[k++] = v[i];
+    return k;
+}
+
+size_t wn_u64_find(const uint64_t *v, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && v[lo] == x ? lo : SIZE_MAX;
+}
+
 wn_extsort *wn_extsort_new(const wn_extsort_opts *o)
 {
     wn_extsort *s = wn_xcalloc(1, sizeof *s);
     s->o = *o;
+    /* own copies: callers may free theirs before wn_extsort_finish */
+    s->o.prefix = wn_xstrdup(o->prefix);
+    s->o.suffix = wn_xstrdup(o->suffix);
+    s->o.config = wn_xstrdup(o->config);
     if (s->o.n_parts == 0) s->o.n_parts = 1;
     s->cap = (size_t)(o->mem_bytes / o->rec_size);
     if (s->cap < 1) s->cap = 1;
@@ -33,6 +64,16 @@ wn_extsort *wn_extsort_new(const wn_extsort_opts *o)
 }
 
 /* Sort the buffer and write each partition's records to its own run file. */
+static void free_sorter(wn_extsort *s)
+{
+    free((char *)s->o.prefix);
+    free((char *)s->o.suffix);
+    free((char *)s->o.config);
+    free(s->runs);
+    free(s->buf);
+    free(s);
+}
+
 static int spill(wn_extsort *s, char *err, size_t errlen)
 {
     if (s->n == 0) return 0;
@@ -85,9 +126,7 @@ int wn_extsort_finish(wn_extsort *s, char ***runs, size_t *n_runs, char *err, si
         wn_strv_push(runs, n_runs, s->runs[i]);
         free(s->runs[i]);
     }
-    free(s->runs);
-    free(s->buf);
-    free(s);
+    free_sorter(s);
     return 0;
 }
 
@@ -98,9 +137,7 @@ void wn_extsort_abort(wn_extsort *s)
         remove(s->runs[i]);
         free(s->runs[i]);
     }
-    free(s->runs);
-    free(s->buf);
-    free(s);
+    free_sorter(s);
 }
 
 /* ---- merge: a binary min-heap of run cursors ---- */

@@ -54,6 +54,11 @@ const void *wn_merge_next(wn_merge *m);
 const char *wn_merge_error(const wn_merge *m); /* NULL when no error */
 void wn_merge_close(wn_merge *m);
 
+/* Sorted uid arrays: sort and drop repeats (returns the new length); find (SIZE_MAX when
+ * absent). */
+size_t wn_u64_sort_unique(uint64_t *v, size_t n);
+size_t wn_u64_find(const uint64_t *v, size_t n, uint64_t x);
+
 /* Append a malloc'd copy of s to a string vector. */
 void wn_strv_push(char ***v, size_t *n, const char *s);
 

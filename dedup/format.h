@@ -47,7 +47,7 @@ typedef enum wn_dedup_kind {
     WN_DEDUP_KIND_CLUSTERS = 5,   /* wn_dedup_cluster_rec, sorted by uid                */
     WN_DEDUP_KIND_REMOVE = 6,     /* wn_dedup_remove_rec, sorted by uid                 */
     WN_DEDUP_KIND_LINES = 7,      /* wn_dedup_line_rec, sorted by (hash, uid, line)     */
-    WN_DEDUP_KIND_LINESET = 8,    /* wn_dedup_line_rec of lines to remove, by hash      */
+    WN_DEDUP_KIND_LINESET = 8,    /* wn_dedup_lineset_rec (lines.h), by (hash, bucket)  */
     WN_DEDUP_KIND_FILES = 9,      /* wn_dedup_files_rec, by file index                  */
 } wn_dedup_kind;
 

@@ -44,7 +44,7 @@ void wn_lines_config_default(wn_lines_config *c);
 /* "lines v1 bucket=30000000 max=6 mode=llama3" (or mode=ccnet). */
 void wn_lines_config_text(const wn_lines_config *c, char *out, size_t n);
 
-/* Set record (kind WN_DEDUP_KIND_LINESET), sorted by (bucket, hash). */
+/* Set record (kind WN_DEDUP_KIND_LINESET), sorted by (hash, bucket). */
 typedef struct wn_dedup_lineset_rec {
     uint64_t hash;
     uint64_t first_uid;  /* first occurrence (kept in ccnet mode) */
@@ -73,16 +73,29 @@ typedef struct wn_lines_count_result {
     uint32_t buckets;
 } wn_lines_count_result;
 
-/* Merges line-hash runs, assigns buckets from the files tables and writes the lines to
- * remove (`lineset_path`). `top` (may be NULL) receives up to n_top most repeated lines
- * (hash, count) for statistics. 0 or -1. */
+/* Merges line-hash files, assigns buckets from the files tables and writes the lines to
+ * remove (`lineset_path`, sorted by (hash, bucket)). `top` (may be NULL) receives the
+ * n_top most repeated removable lines (by count, then hash). 0 or -1. */
 int wn_lines_count(char **line_files, size_t n_line_files, char **files_tables,
-                   size_t n_files_tables, const wn_lines_config *cfg, const char *lineset_path,
-                   wn_lines_count_result *res, wn_dedup_lineset_rec *top, size_t n_top,
-                   char *err, size_t errlen);
+                   size_t n_files_tables, const wn_lines_config *cfg, const char *config,
+                   const char *lineset_path, wn_lines_count_result *res,
+                   wn_dedup_lineset_rec *top, size_t n_top, char *err, size_t errlen);
 
-/* Bucket of each input file (index into all_inputs), from the files tables. Caller frees. */
-int wn_lines_buckets(char **files_tables, size_t n, uint64_t bucket_docs, uint32_t **bucket_of,
-                     size_t *n_files, char *err, size_t errlen);
+/* Bucket of each input file (index into the list of all inputs), from the files tables.
+ * *bucket_of has *n_files entries; caller frees. 0 or -1. */
+int wn_lines_buckets(char **files_tables, size_t n, const char *config, uint64_t bucket_docs,
+                     uint32_t **bucket_of, size_t *n_files, char *err, size_t errlen);
+
+struct wn_dedup_uids;
+/* Phase 3 stage: loads the line set (memory: ~48 bytes per removable line and bucket),
+ * removes the lines per the config, records attributes.dedup_line_removed (lines removed)
+ * and drops documents left without a non-blank line ("dedup.line.empty"). When
+ * `report_path` is set, its finish writes {"top_lines": [{"count", "text"}...]} there:
+ * the most repeated removed lines with one sample text each (the first by uid, line).
+ * Use with wn_run + wn_dedup_uid_source_open on `uids`. NULL + message on error. */
+wn_stage *wn_lines_stage_new(const char *lineset_path, char **files_tables, size_t n_tables,
+                             const wn_lines_config *cfg, const char *config,
+                             struct wn_dedup_uids *uids, const char *report_path, char *err,
+                             size_t errlen);
 
 #endif

@@ -137,7 +137,6 @@ static void byte_class_init(void)
 /* Hash of every word of text.lower().split() into *words (grown as needed). A word of
  * ASCII lowercase bytes is hashed in place; others are lowercased into a scratch copy
  * (ICU simple lowercase for non-ASCII) first. */
-size_t wn_dedup_word_hashes(const char *text, size_t len, uint64_t **words, size_t *cap);
 size_t wn_dedup_word_hashes(const char *text, size_t len, uint64_t **words, size_t *cap)
 {
     static int once;
@@ -261,19 +260,27 @@ static inline uint64_t shingle_hash(const uint64_t *w, unsigned n)
     return acc ^ (acc >> 33);
 }
 
+size_t wn_mh_shingles(const char *text, size_t len, unsigned ngram, uint64_t **out,
+                      size_t *cap)
+{
+    size_t nw = wn_dedup_word_hashes(text, len, out, cap);
+    if (nw < ngram) return 0;
+    size_t ns = nw - ngram + 1;
+    /* Shingle hashes overwrite the word hashes in place: shingle k needs words k.. only. */
+    for (size_t k = 0; k < ns; k++) (*out)[k] = shingle_hash(*out + k, ngram);
+    return ns;
+}
+
 uint32_t wn_mh_signature(const wn_mh_hasher *h, const char *text, size_t len, uint32_t *out,
                          void **scratch, size_t *scratch_cap)
 {
     uint64_t *words = *scratch;
     size_t cap = *scratch_cap / sizeof(uint64_t);
-    size_t nw = wn_dedup_word_hashes(text, len, &words, &cap);
+    size_t ns = wn_mh_shingles(text, len, h->ngram, &words, &cap);
     *scratch = words;
     *scratch_cap = cap * sizeof(uint64_t);
     for (unsigned i = 0; i < h->n; i++) out[i] = UINT32_MAX;
-    if (nw < h->ngram) return 0;
-    size_t ns = nw - h->ngram + 1;
-    /* Shingle hashes overwrite the word hashes in place: shingle k needs words k.. only. */
-    for (size_t k = 0; k < ns; k++) words[k] = shingle_hash(words + k, h->ngram);
+    if (ns == 0) return 0;
     uint32_t mins[WN_MH_MAX_VALUES + 16];
     minhash_update(mins, h->a, h->b, h->n_pad, words, ns);
     memcpy(out, mins, h->n * sizeof *out);

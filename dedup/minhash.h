@@ -96,6 +96,12 @@ void wn_mh_hasher_free(wn_mh_hasher *h);
  * `scratch` is a per-thread work buffer the function grows; free it with free(). */
 uint32_t wn_mh_signature(const wn_mh_hasher *h, const char *text, size_t len, uint32_t *out,
                          void **scratch, size_t *scratch_cap);
+/* XXH3-64 of every word of text.lower().split() into *words (grown; free() it). */
+size_t wn_dedup_word_hashes(const char *text, size_t len, uint64_t **words, size_t *cap);
+/* The document's shingle hashes (64-bit, in text order, repeats included) into *out
+ * (grown as needed; free() it). Returns how many; 0 when fewer than `ngram` words. */
+size_t wn_mh_shingles(const char *text, size_t len, unsigned ngram, uint64_t **out,
+                      size_t *cap);
 /* Exact/url values: XXH3-128 of (normalised) bytes into out[4]. */
 void wn_dedup_hash128_values(const char *bytes, size_t len, uint32_t out[4]);
 /* The band key of band j of a signature. */

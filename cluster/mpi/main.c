@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static const char usage[] =
     "usage: winnow-mpi dedup minhash|exact|url INPUT... -o OUTDIR [--bands B] [--rows R]\n"
@@ -129,6 +130,25 @@ bad:
     return 2;
 }
 
+/* Peak resident memory of each rank, gathered on rank 0 (the bench reads this line). */
+static void print_memory(MPI_Comm comm, int rank, int ranks)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long kb = ru.ru_maxrss, *all = rank == 0 ? wn_xmalloc((size_t)ranks * sizeof *all) : NULL;
+    MPI_Gather(&kb, 1, MPI_LONG, all, 1, MPI_LONG, 0, comm);
+    if (rank == 0) {
+        long max = 0, sum = 0;
+        for (int r = 0; r < ranks; r++) {
+            sum += all[r];
+            if (all[r] > max) max = all[r];
+        }
+        fprintf(stderr, "winnow-mpi memory: peak RSS per rank max %.1f MiB, mean %.1f MiB\n",
+                max / 1024.0, sum / 1024.0 / ranks);
+        free(all);
+    }
+}
+
 static void print_result(const wn_mpi_dedup_opts *o, int lines, const wn_mpi_dedup_result *r,
                          int ranks, double seconds)
 {
@@ -147,6 +167,9 @@ static void print_result(const wn_mpi_dedup_opts *o, int lines, const wn_mpi_ded
             (unsigned long long)r->edges, (unsigned long long)r->clusters, r->rounds_components,
             (unsigned long long)r->removed, (unsigned long long)r->removed_bytes, seconds,
             o->state);
+    fprintf(stderr, "winnow-mpi largest share of one rank: %llu band records, %llu edges, "
+            "%llu labels\n", (unsigned long long)r->max_rank_records,
+            (unsigned long long)r->max_rank_edges, (unsigned long long)r->max_rank_labels);
 }
 
 int main(int argc, char **argv)
@@ -171,6 +194,7 @@ int main(int argc, char **argv)
     rc = lines ? wn_mpi_dedup_lines(&o, MPI_COMM_WORLD, &res)
                : wn_mpi_dedup_minhash(&o, MPI_COMM_WORLD, &res);
     if (rc == 0 && rank == 0) print_result(&o, lines, &res, size, MPI_Wtime() - t0);
+    if (rc == 0) print_memory(MPI_COMM_WORLD, rank, size);
     wn_buf_release(&state_buf);
     wn_free_strv(o.inputs, o.n_inputs);
     MPI_Finalize();

@@ -33,6 +33,8 @@ typedef struct wn_mpi_dedup_result {
     uint64_t clustered, clusters, removed, removed_bytes;
     unsigned rounds_bands, rounds_components;
     uint64_t lines_distinct, lines_removable, occurrences_removable; /* line dedup */
+    /* the largest share any rank held: what bounds memory per rank */
+    uint64_t max_rank_records, max_rank_edges, max_rank_labels;
 } wn_mpi_dedup_result;
 
 /* MinHash (and exact/url, by config.method) phases 1-4: sig/docs/files per rank, then

@@ -5,8 +5,9 @@
  *               (hash >> 32) * R >> 32, in rounds of bounded size, sorting what arrives
  *   3 count     each rank counts its hash range with dedup's phase 2 (buckets come from
  *               the files tables of all ranks), writing lineset-part-r.wls
- *   4 merge     rank 0 merges the parts by (bucket, hash) into lineset.wls, the file the
- *               single-process count writes
+ *   4 merge     rank 0 merges the parts by (hash, bucket) into lineset.wls, the file the
+ *               single-process count writes (the hash ranges are disjoint and ascending
+ *               with the rank, so this is their concatenation)
  */
 #include "cluster/mpi/exchange.h"
 #include "cluster/mpi/mpi_dedup.h"
@@ -32,8 +33,8 @@ static int cmp_line(const void *pa, const void *pb)
 static int cmp_lineset(const void *pa, const void *pb)
 {
     const wn_dedup_lineset_rec *a = pa, *b = pb;
-    if (a->bucket != b->bucket) return a->bucket < b->bucket ? -1 : 1;
-    return a->hash < b->hash ? -1 : a->hash > b->hash;
+    if (a->hash != b->hash) return a->hash < b->hash ? -1 : 1;
+    return a->bucket < b->bucket ? -1 : a->bucket > b->bucket;
 }
 
 /* Sorted paths matching "<state>/<pattern>". */
@@ -113,7 +114,7 @@ static int exchange_lines(const wn_mpi_dedup_opts *o, const char *config, MPI_Co
     return failed ? -1 : 0;
 }
 
-/* Rank 0: merge the per-rank parts (each sorted by (bucket, hash), disjoint hashes). */
+/* Rank 0: merge the per-rank parts (each sorted by (hash, bucket), disjoint hashes). */
 static int merge_parts(const wn_mpi_dedup_opts *o, const char *config)
 {
     char err[512] = "";
@@ -180,8 +181,8 @@ int wn_mpi_dedup_lines(const wn_mpi_dedup_opts *o, MPI_Comm comm, wn_mpi_dedup_r
     wn_buf part = WN_BUF_INIT;
     wn_buf_appendf(&part, "%s/mpi-lineset-part-%05d.wls", o->state, rank);
     wn_lines_count_result cr = {0};
-    if (!failed && wn_lines_count(runs, n_runs, tables, n_tables, &o->lines, part.data, &cr,
-                                  NULL, 0, err, sizeof err)) {
+    if (!failed && wn_lines_count(runs, n_runs, tables, n_tables, &o->lines, config, part.data,
+                                  &cr, NULL, 0, err, sizeof err)) {
         wn_error("rank %d: %s", rank, err);
         failed = 1;
     }

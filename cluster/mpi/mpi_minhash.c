@@ -159,7 +159,8 @@ static int cmp_member(const void *pa, const void *pb)
  * the owner of its root. Packed as bytes: u64 root, u64 uid, u64 text_bytes, u16 id_len,
  * u16 date_len, id, date. */
 static int gather_members(const wn_mpi_dedup_opts *o, const char *config, MPI_Comm comm,
-                          int rank, const wn_u64map *labels, member **out, size_t *n_out)
+                          int rank, const wn_u64map *labels, member **out, size_t *n_out,
+                          uint64_t *n_docs)
 {
     char err[512];
     char *path = state_path(o, "docs-%05u.wdoc", (unsigned)rank);
@@ -171,6 +172,7 @@ static int gather_members(const wn_mpi_dedup_opts *o, const char *config, MPI_Co
     if (!f) wn_error("%s", err);
     wn_dedup_doc_rec d;
     int r = 0;
+    uint64_t docs = f ? wn_dedup_file_header(f)->count : 0;
     while (f && (r = wn_dedup_doc_read(f, &d)) == 1) {
         const uint64_t *root = wn_u64map_get(labels, d.uid);
         if (!root) continue;
@@ -188,6 +190,7 @@ static int gather_members(const wn_mpi_dedup_opts *o, const char *config, MPI_Co
         failed = 1;
     }
     if (f) wn_dedup_file_close(f);
+    *n_docs = wn_mpi_sum(docs, comm);
     if (wn_outbox_exchange(&ob) != MPI_SUCCESS) failed = 1;
     size_t n = 0, cap = 0;
     member *v = NULL;
@@ -349,7 +352,6 @@ int wn_mpi_dedup_minhash(const wn_mpi_dedup_opts *o, MPI_Comm comm, wn_mpi_dedup
     failed = wn_dedup_sign_shard(&so, &st, err, sizeof err) != 0;
     free(state);
     if (failed) wn_error("rank %d: %s", rank, err);
-    res->docs = wn_mpi_sum(st.docs_out, comm);
     res->docs_in = wn_mpi_sum(st.docs_in, comm);
     wn_stats_release(&st);
     if (wn_mpi_any(failed, comm)) return -1;
@@ -367,6 +369,8 @@ int wn_mpi_dedup_minhash(const wn_mpi_dedup_opts *o, MPI_Comm comm, wn_mpi_dedup
     remove_files(runs, n_runs);
     wn_free_strv(runs, n_runs);
     res->edges = wn_mpi_sum(n_edges, comm);
+    res->max_rank_records = wn_mpi_max(res->band_records, comm);
+    res->max_rank_edges = wn_mpi_max(n_edges, comm);
     res->band_records = wn_mpi_sum(res->band_records, comm);
     if (wn_mpi_any(failed, comm)) {
         free(edges_path);
@@ -386,10 +390,12 @@ int wn_mpi_dedup_minhash(const wn_mpi_dedup_opts *o, MPI_Comm comm, wn_mpi_dedup
     wn_u64map_init(&labels);
     int rc = wn_mpi_components(&edges, &n, owner_of, comm, &labels, &res->rounds_components);
     free(edges);
+    res->max_rank_labels = wn_mpi_max(labels.n, comm);
     member *members = NULL;
     size_t n_members = 0;
     if (rc == MPI_SUCCESS)
-        rc = gather_members(o, config, comm, rank, &labels, &members, &n_members);
+        rc = gather_members(o, config, comm, rank, &labels, &members, &n_members,
+                            &res->docs);
     wn_u64map_release(&labels);
     if (!wn_mpi_any(rc != 0, comm))
         rc = decide_and_write(o, config, comm, rank, members, n_members, res);

@@ -55,7 +55,14 @@ typedef struct wn_slurm_opts {
     unsigned max_array_size; /* tasks per array; default 1000 (Slurm's MaxArraySize 1001) */
     char *exe;               /* winnow binary the scripts run; default: this executable */
     char *sbatch;            /* sbatch command; default "sbatch" */
-    bool no_submit;          /* write scripts only (--slurm-scripts-only) */
+    bool no_submit;          /* write scripts only (--scripts-only) */
+    /* MPI for dedup's global phases (`slurm: mpi:`): with ranks > 0, each dedup run split
+     * into phases (split_phases: true) has its sign, bands, merge and cluster phases
+     * replaced by one job of `ranks` MPI ranks running winnow-mpi; its remove phase stays
+     * a job array. */
+    unsigned mpi_ranks;
+    char *mpi_launcher;      /* default "mpirun" (OpenMPI reads the Slurm allocation) */
+    char *mpi_exe;           /* default: winnow-mpi beside the winnow binary */
 } wn_slurm_opts;
 
 void wn_slurm_opts_init(wn_slurm_opts *o);
@@ -73,6 +80,8 @@ void wn_slurm_opts_release(wn_slurm_opts *o);
  *     sbatch_args: ["--qos=normal"]
  *     phases:
  *       dedup: {mem: 64G, time: "12:00:00"}
+ *       dedup.mpi: {mem: 4G}      # the MPI job; its mem is per CPU (--mem-per-cpu)
+ *     mpi: {ranks: 16, launcher: mpirun, exe: /shared/bin/winnow-mpi}
  *
  * Unknown keys are errors (with line and column). A config without the section leaves o
  * unchanged. Returns 0 or -1 (message printed). */
@@ -86,6 +95,14 @@ wn_slurm_resources wn_slurm_resources_for(const wn_slurm_opts *o, const wn_phase
  * `log_dir`/`status_dir` are absolute. Caller frees. */
 char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
                       const wn_slurm_opts *o, const char *slurm_dir);
+
+/* Are phases p..p+3 one dedup run's sign, bands, merge and cluster phases? */
+bool wn_slurm_mpi_group(const wn_plan *plan, size_t p);
+/* "<source>.dedup.mpi" for the group starting at `sign`. Caller frees. */
+char *wn_slurm_mpi_name(const wn_phase *sign);
+/* The script of the MPI job replacing the group at p (o->mpi_* set). Caller frees. */
+char *wn_slurm_mpi_script(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
+                          const char *slurm_dir);
 
 /* Write every script and tasks.tsv, then submit the tasks that are not done (unless
  * o->no_submit). Prints one line per submitted array. Returns 0, or -1 (message printed;

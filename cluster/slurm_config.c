@@ -38,6 +38,8 @@ void wn_slurm_opts_release(wn_slurm_opts *o)
     free(o->overrides);
     free(o->exe);
     free(o->sbatch);
+    free(o->mpi_launcher);
+    free(o->mpi_exe);
     wn_slurm_opts_init(o);
 }
 
@@ -157,6 +159,23 @@ static int read_phases(reader *r, const yaml_node_t *map, wn_slurm_opts *o)
     return 0;
 }
 
+static int read_mpi(reader *r, const yaml_node_t *map, wn_slurm_opts *o)
+{
+    if (map->type != YAML_MAPPING_NODE) return bad(r, map, "mpi", "expected a mapping");
+    yaml_node_t *k, *v;
+    FOR_PAIRS(r, map, pr, k, v) {
+        const char *key = scalar(k);
+        int rc;
+        if (!key) return bad(r, k, "mpi", "keys must be strings");
+        if (!strcmp(key, "ranks")) rc = get_uint(r, v, key, &o->mpi_ranks);
+        else if (!strcmp(key, "launcher")) rc = get_string(r, v, key, &o->mpi_launcher);
+        else if (!strcmp(key, "exe")) rc = get_string(r, v, key, &o->mpi_exe);
+        else return bad(r, k, key, "unknown key in 'slurm.mpi' (ranks, launcher, exe)");
+        if (rc) return -1;
+    }
+    return 0;
+}
+
 static int read_section(reader *r, const yaml_node_t *map, wn_slurm_opts *o)
 {
     if (map->type != YAML_MAPPING_NODE) return bad(r, map, "slurm", "expected a mapping");
@@ -166,6 +185,7 @@ static int read_section(reader *r, const yaml_node_t *map, wn_slurm_opts *o)
         int rc;
         if (!key) return bad(r, k, "slurm", "keys must be strings");
         if (!strcmp(key, "phases")) rc = read_phases(r, v, o);
+        else if (!strcmp(key, "mpi")) rc = read_mpi(r, v, o);
         else if (!strcmp(key, "max_array_size")) rc = get_uint(r, v, key, &o->max_array_size);
         else if (!strcmp(key, "exe")) rc = get_string(r, v, key, &o->exe);
         else if (!strcmp(key, "sbatch")) rc = get_string(r, v, key, &o->sbatch);

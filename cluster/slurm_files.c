@@ -28,10 +28,17 @@ char *wn_slurm_file(const char *slurm_dir, const char *name)
     return wn_buf_detach(&b, NULL);
 }
 
-char *wn_slurm_status_dir(const char *slurm_dir, const wn_phase *phase)
+char *wn_slurm_script_base_named(size_t p, const char *name)
 {
     wn_buf b = WN_BUF_INIT;
-    wn_buf_appendf(&b, "%s/status/%s", slurm_dir, phase->name);
+    wn_buf_appendf(&b, "%02zu-%s", p + 1, name);
+    return wn_buf_detach(&b, NULL);
+}
+
+char *wn_slurm_status_dir(const char *slurm_dir, const char *name)
+{
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appendf(&b, "%s/status/%s", slurm_dir, name);
     return wn_buf_detach(&b, NULL);
 }
 

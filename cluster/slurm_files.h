@@ -14,8 +14,10 @@
 char *wn_slurm_script_base(const wn_plan *plan, size_t p, size_t first, size_t part_size);
 /* "<slurm_dir>/<name>" */
 char *wn_slurm_file(const char *slurm_dir, const char *name);
-/* "<slurm_dir>/status/<phase>" */
-char *wn_slurm_status_dir(const char *slurm_dir, const wn_phase *phase);
+/* "NN-<name>" for a step that is not one phase (the MPI job at phase p). */
+char *wn_slurm_script_base_named(size_t p, const char *name);
+/* "<slurm_dir>/status/<name>" */
+char *wn_slurm_status_dir(const char *slurm_dir, const char *name);
 /* "<slurm_dir>/status/<phase>/<index>.<what>" */
 char *wn_slurm_record_path(const char *slurm_dir, const char *phase, unsigned index,
                            const char *what);

@@ -91,6 +91,16 @@ static int write_tasks_tsv(const wn_plan *plan, const wn_slurm_opts *o, const ch
     wn_buf_appends(&b, "# phase\ttask\tcompletion record\tscript\n");
     for (size_t p = 0; p < plan->n_phases; p++) {
         const wn_phase *ph = &plan->phases[p];
+        if (o->mpi_ranks && wn_slurm_mpi_group(plan, p)) { /* one task: the MPI job */
+            char *name = wn_slurm_mpi_name(ph), *base = wn_slurm_script_base_named(p, name);
+            const char *done = plan->phases[p + 3].tasks[0].done_path;
+            wn_buf_appendf(&b, "%s\t0\t%s%s%s\t%s\n", name, *done == '/' ? "" : cwd,
+                           *done == '/' ? "" : "/", done, base);
+            free(name);
+            free(base);
+            p += 3;
+            continue;
+        }
         for (size_t t = 0; t < ph->n_tasks; t++) {
             size_t first = t / o->max_array_size * o->max_array_size;
             char *base = wn_slurm_script_base(plan, p, first, o->max_array_size);
@@ -166,49 +176,77 @@ static char *dependency_list(const wn_phase *ph, const phase_jobs *jobs)
     return wn_buf_detach(&b, NULL);
 }
 
-/* Writes the part's script; submits its unfinished tasks unless none or no_submit. */
-static int run_part(const wn_plan *plan, size_t p, size_t first, size_t count,
-                    const wn_slurm_opts *o, const char *slurm_dir, phase_jobs *jobs)
+/* One script to write and submit: `todo` are array indices still to run. */
+typedef struct step {
+    const char *name;       /* phase name, or the MPI job's name */
+    const wn_phase *needs;  /* whose deps the job waits for */
+    size_t first, count;    /* tasks of the phase in this script */
+    char *base, *text;      /* owned */
+    unsigned *todo;         /* owned */
+    size_t n_todo;
+} step;
+
+/* Writes the step's script, submits its unfinished tasks (unless none or no_submit) and
+ * records the job id for every phase in [p, p_last]. Frees the step's buffers. */
+static int run_step(step *st, size_t p, size_t p_last, const wn_slurm_opts *o,
+                    const char *slurm_dir, phase_jobs *jobs)
 {
-    const wn_phase *ph = &plan->phases[p];
-    char *text = wn_slurm_script(plan, p, first, count, o, slurm_dir);
-    char *base = wn_slurm_script_base(plan, p, first, o->max_array_size);
     wn_buf name = WN_BUF_INIT;
-    wn_buf_appendf(&name, "%s.sbatch", base);
+    wn_buf_appendf(&name, "%s.sbatch", st->base);
     char *path = wn_slurm_file(slurm_dir, name.data);
     wn_buf_release(&name);
-    int rc = write_text(path, text);
-    free(text);
-    free(base);
-    if (rc) {
-        free(path);
-        return -1;
-    }
-
-    unsigned *todo = wn_xmalloc(count * sizeof *todo);
-    size_t n_todo = 0;
-    for (size_t t = first; t < first + count; t++)
-        if (!wn_task_is_done(&ph->tasks[t])) todo[n_todo++] = (unsigned)(t - first);
-    if (n_todo && !o->no_submit) {
-        char *array = wn_slurm_array_spec(todo, n_todo);
-        char *deps = dependency_list(ph, jobs);
+    int rc = write_text(path, st->text);
+    if (!rc && st->n_todo && !o->no_submit) {
+        char *array = wn_slurm_array_spec(st->todo, st->n_todo);
+        char *deps = dependency_list(st->needs, jobs);
         char *id = submit(o, path, array, deps);
         if (id) {
-            append_job_log(slurm_dir, ph->name, first, id, array);
-            printf("submitted '%s': %zu of %zu tasks as job %s%s%s\n", ph->name, n_todo,
-                   count, id, deps ? " after " : "", deps ? deps : "");
-            jobs[p].ids = wn_xrealloc(jobs[p].ids, (jobs[p].n + 1) * sizeof *jobs[p].ids);
-            jobs[p].ids[jobs[p].n++] = id;
+            append_job_log(slurm_dir, st->name, st->first, id, array);
+            printf("submitted '%s': %zu of %zu tasks as job %s%s%s\n", st->name, st->n_todo,
+                   st->count, id, deps ? " after " : "", deps ? deps : "");
+            for (size_t k = p; k <= p_last; k++) {
+                jobs[k].ids = wn_xrealloc(jobs[k].ids, (jobs[k].n + 1) * sizeof *jobs[k].ids);
+                jobs[k].ids[jobs[k].n++] = wn_xstrdup(id);
+            }
+            free(id);
         } else {
             rc = -1;
         }
         free(array);
         free(deps);
-    } else if (!n_todo && first == 0) {
-        printf("'%s' is complete\n", ph->name);
+    } else if (!rc && !st->n_todo && st->first == 0) {
+        printf("'%s' is complete\n", st->name);
     }
-    free(todo);
     free(path);
+    free(st->base);
+    free(st->text);
+    free(st->todo);
+    return rc;
+}
+
+static int run_part(const wn_plan *plan, size_t p, size_t first, size_t count,
+                    const wn_slurm_opts *o, const char *slurm_dir, phase_jobs *jobs)
+{
+    const wn_phase *ph = &plan->phases[p];
+    step st = {ph->name, ph, first, count,
+               wn_slurm_script_base(plan, p, first, o->max_array_size),
+               wn_slurm_script(plan, p, first, count, o, slurm_dir),
+               wn_xmalloc(count * sizeof *st.todo), 0};
+    for (size_t t = first; t < first + count; t++)
+        if (!wn_task_is_done(&ph->tasks[t])) st.todo[st.n_todo++] = (unsigned)(t - first);
+    return run_step(&st, p, p, o, slurm_dir, jobs);
+}
+
+/* The MPI job replacing phases p..p+3; done when the cluster task is. */
+static int run_mpi(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
+                   const char *slurm_dir, phase_jobs *jobs)
+{
+    char *name = wn_slurm_mpi_name(&plan->phases[p]);
+    step st = {name, &plan->phases[p], 0, 1, wn_slurm_script_base_named(p, name),
+               wn_slurm_mpi_script(plan, p, o, slurm_dir), wn_xcalloc(1, sizeof *st.todo),
+               !wn_task_is_done(&plan->phases[p + 3].tasks[0])};
+    int rc = run_step(&st, p, p + 3, o, slurm_dir, jobs);
+    free(name);
     return rc;
 }
 
@@ -227,6 +265,13 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
     }
     if (!o.sbatch) o.sbatch = "sbatch";
     if (!o.max_array_size) o.max_array_size = 1000;
+    if (!o.mpi_launcher) o.mpi_launcher = "mpirun";
+    wn_buf mpi_exe = WN_BUF_INIT;
+    if (!o.mpi_exe) { /* beside winnow, as `make winnow-mpi` builds it */
+        const char *slash = strrchr(o.exe, '/');
+        wn_buf_appendf(&mpi_exe, "%.*swinnow-mpi", slash ? (int)(slash - o.exe + 1) : 0, o.exe);
+        o.mpi_exe = mpi_exe.data;
+    }
 
     char *slurm_dir = wn_slurm_dir(plan->workdir);
     char *logs = wn_slurm_file(slurm_dir, "logs");
@@ -247,6 +292,11 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
     phase_jobs *jobs = wn_xcalloc(plan->n_phases ? plan->n_phases : 1, sizeof *jobs);
     for (size_t p = 0; !rc && p < plan->n_phases; p++) {
         const wn_phase *ph = &plan->phases[p];
+        if (o.mpi_ranks && wn_slurm_mpi_group(plan, p)) {
+            rc = run_mpi(plan, p, &o, slurm_dir, jobs);
+            p += 3;
+            continue;
+        }
         for (size_t first = 0; !rc && first < ph->n_tasks; first += o.max_array_size) {
             size_t count = ph->n_tasks - first < o.max_array_size ? ph->n_tasks - first
                                                                   : o.max_array_size;
@@ -260,6 +310,7 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
     }
     free(jobs);
     free(slurm_dir);
+    wn_buf_release(&mpi_exe);
     return rc;
 }
 

@@ -152,14 +152,75 @@ static void sbatch_line(wn_buf *b, const char *opt, const char *value)
     wn_buf_appendc(b, '\n');
 }
 
+/* #SBATCH lines shared by array and MPI scripts (after --job-name and --array). */
+static void append_resources(wn_buf *b, const wn_slurm_resources *res, unsigned cpus,
+                             const char *slurm_dir, const char *base, bool mpi)
+{
+    wn_buf_appendf(b, "#SBATCH --output=%s/logs/%s-%%A_%%a.log\n", slurm_dir, base);
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd)) sbatch_line(b, "--chdir", cwd); /* relative plan paths */
+    sbatch_line(b, "--partition", res->partition);
+    sbatch_line(b, "--time", res->time);
+    sbatch_line(b, mpi ? "--mem-per-cpu" : "--mem", res->mem);
+    sbatch_line(b, "--account", res->account);
+    if (cpus) wn_buf_appendf(b, "#SBATCH --cpus-per-task=%u\n", cpus);
+    for (size_t i = 0; i < res->n_extra; i++) wn_buf_appendf(b, "#SBATCH %s\n", res->extra[i]);
+}
+
+static void append_header(wn_buf *b, const wn_plan *plan, const char *slurm_dir,
+                          const char *base, const wn_phase *needs)
+{
+    wn_buf_appendf(b, ".\n# Written by `winnow run %s --slurm`. Submit by hand with\n"
+                      "#   sbatch %s/%s.sbatch\n",
+                   plan->config_path, slurm_dir, base);
+    wn_buf_appendf(b, "# A task is done when its .done record exists (see %s/tasks.tsv);\n"
+                      "# `winnow status %s` lists done, running and failed tasks.\n",
+                   slurm_dir, plan->workdir);
+    if (needs->n_deps) {
+        wn_buf_appends(b, "# Needs phases:");
+        for (size_t d = 0; d < needs->n_deps; d++)
+            wn_buf_appendf(b, " %s", plan->phases[needs->deps[d]].name);
+        wn_buf_appends(b, " (submitted with --dependency=afterok:...)\n");
+    }
+}
+
+/* STATUS directory, the task's started record, and mark_done: a completion record is
+ * written like the local executor does it, after the command exited 0, under a temporary
+ * name, then renamed into place. */
+static void append_prologue(wn_buf *b, const char *status)
+{
+    wn_buf_appends(b, "STATUS=");
+    wn_slurm_append_quoted(b, status);
+    wn_buf_appends(b,
+                   "\nJOB=\"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n"
+                   "mark_done() {\n"
+                   "    mkdir -p \"$(dirname \"$1\")\" &&\n"
+                   "    echo \"job $JOB on $(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ)\" "
+                   ">\"$1.tmp-$$\" &&\n"
+                   "    mv \"$1.tmp-$$\" \"$1\"\n"
+                   "}\n"
+                   "mkdir -p \"$STATUS\" && rm -f \"$STATUS/$I.failed\"\n"
+                   "echo \"job $JOB on $(hostname) since $(date -u +%Y-%m-%dT%H:%M:%SZ)\" "
+                   ">\"$STATUS/$I.started\"\n\n");
+}
+
+static void append_epilogue(wn_buf *b)
+{
+    wn_buf_appends(b,
+                   "if [ \"$rc\" -ne 0 ]; then\n"
+                   "    echo \"exit $rc, job $JOB on $(hostname) at "
+                   "$(date -u +%Y-%m-%dT%H:%M:%SZ)\" >\"$STATUS/$I.failed\"\n"
+                   "fi\n"
+                   "exit \"$rc\"\n");
+}
+
 char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
                       const wn_slurm_opts *o, const char *slurm_dir)
 {
     const wn_phase *ph = &plan->phases[p];
     wn_slurm_resources res = wn_slurm_resources_for(o, ph);
-    unsigned cpus = res.cpus ? res.cpus : ph->threads;
     char *base = wn_slurm_script_base(plan, p, first, o->max_array_size);
-    char *status = wn_slurm_status_dir(slurm_dir, ph);
+    char *status = wn_slurm_status_dir(slurm_dir, ph->name);
     long shard_pos = uniform_shard_position(ph);
     wn_buf b = WN_BUF_INIT;
 
@@ -167,40 +228,16 @@ char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
     wn_buf_appendf(&b, "# winnow phase '%s' (%s): tasks %zu-%zu of %zu", ph->name, ph->command,
                    first, first + count - 1, ph->n_tasks);
     if (count < ph->n_tasks) wn_buf_appendf(&b, ", array index = task - %zu", first);
-    wn_buf_appendf(&b, ".\n# Written by `winnow run %s --slurm`. Submit by hand with\n"
-                       "#   sbatch %s/%s.sbatch\n"
-                       "# or only some tasks with  sbatch --array=3,7-9 %s/%s.sbatch\n",
-                   plan->config_path, slurm_dir, base, slurm_dir, base);
-    wn_buf_appendf(&b, "# A task is done when its .done record exists (see %s/tasks.tsv);\n"
-                       "# `winnow status %s` lists done, running and failed tasks.\n",
-                   slurm_dir, plan->workdir);
-    if (ph->n_deps) {
-        wn_buf_appends(&b, "# Needs phases:");
-        for (size_t d = 0; d < ph->n_deps; d++)
-            wn_buf_appendf(&b, " %s", plan->phases[ph->deps[d]].name);
-        wn_buf_appends(&b, " (submitted with --dependency=afterok:...)\n");
-    }
+    append_header(&b, plan, slurm_dir, base, ph);
+    wn_buf_appendf(&b, "# Only some tasks:  sbatch --array=3,7-9 %s/%s.sbatch\n", slurm_dir, base);
     wn_buf_appendf(&b, "#SBATCH --job-name=winnow-%s\n", ph->name);
     wn_buf_appendf(&b, "#SBATCH --array=0-%zu\n", count - 1);
-    wn_buf_appendf(&b, "#SBATCH --output=%s/logs/%s-%%A_%%a.log\n", slurm_dir, base);
-    char cwd[4096];
-    if (getcwd(cwd, sizeof cwd)) sbatch_line(&b, "--chdir", cwd); /* relative plan paths */
-    sbatch_line(&b, "--partition", res.partition);
-    sbatch_line(&b, "--time", res.time);
-    sbatch_line(&b, "--mem", res.mem);
-    sbatch_line(&b, "--account", res.account);
-    if (cpus) wn_buf_appendf(&b, "#SBATCH --cpus-per-task=%u\n", cpus);
-    for (size_t i = 0; i < res.n_extra; i++) wn_buf_appendf(&b, "#SBATCH %s\n", res.extra[i]);
+    append_resources(&b, &res, res.cpus ? res.cpus : ph->threads, slurm_dir, base, false);
 
     wn_buf_appends(&b, "\nexport LC_ALL=C\n");
-    wn_buf_appendf(&b, "N=%zu\nI=$((%zu + SLURM_ARRAY_TASK_ID))\nSTATUS=", ph->n_tasks, first);
-    wn_slurm_append_quoted(&b, status);
-    wn_buf_appendc(&b, '\n');
+    wn_buf_appendf(&b, "N=%zu\nI=$((%zu + SLURM_ARRAY_TASK_ID))\n", ph->n_tasks, first);
     append_done_path(&b, ph, first, count);
-    wn_buf_appends(&b,
-                   "mkdir -p \"$STATUS\" && rm -f \"$STATUS/$I.failed\"\n"
-                   "echo \"job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname) "
-                   "since $(date -u +%Y-%m-%dT%H:%M:%SZ)\" >\"$STATUS/$I.started\"\n\n");
+    append_prologue(&b, status);
     if (shard_pos != -1) {
         append_command(&b, &ph->tasks[0], o->exe, shard_pos);
         wn_buf_appendc(&b, '\n');
@@ -213,21 +250,84 @@ char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
         }
         wn_buf_appends(&b, "*) echo \"no task $I in this script\" >&2; false ;;\nesac\n");
     }
-    /* Like the local executor: the completion record is written after the command exited
-     * 0, under a temporary name, then renamed into place. */
-    wn_buf_appends(&b,
-                   "rc=$?\n"
-                   "if [ \"$rc\" -eq 0 ]; then\n"
-                   "    mkdir -p \"$(dirname \"$DONE\")\" &&\n"
-                   "    echo \"job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on $(hostname) at "
-                   "$(date -u +%Y-%m-%dT%H:%M:%SZ)\" >\"$DONE.tmp-$$\" &&\n"
-                   "    mv \"$DONE.tmp-$$\" \"$DONE\" || rc=1\n"
-                   "fi\n"
-                   "if [ \"$rc\" -ne 0 ]; then\n"
-                   "    echo \"exit $rc, job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID} on "
-                   "$(hostname) at $(date -u +%Y-%m-%dT%H:%M:%SZ)\" >\"$STATUS/$I.failed\"\n"
-                   "fi\n"
-                   "exit \"$rc\"\n");
+    wn_buf_appends(&b, "rc=$?\n"
+                       "if [ \"$rc\" -eq 0 ]; then mark_done \"$DONE\" || rc=1; fi\n");
+    append_epilogue(&b);
+    free(base);
+    free(status);
+    return wn_buf_detach(&b, NULL);
+}
+
+bool wn_slurm_mpi_group(const wn_plan *plan, size_t p)
+{
+    static const char *const suffix[4] = {".sign", ".bands", ".merge", ".cluster"};
+    if (p + 3 >= plan->n_phases) return false;
+    size_t prefix = 0;
+    for (size_t k = 0; k < 4; k++) {
+        const wn_phase *ph = &plan->phases[p + k];
+        size_t n = strlen(ph->name), sl = strlen(suffix[k]);
+        if (strcmp(ph->command, "dedup") || n <= sl || strcmp(ph->name + n - sl, suffix[k]) ||
+            !ph->n_tasks)
+            return false;
+        if (k == 0) prefix = n - sl;
+        else if (n - sl != prefix || strncmp(ph->name, plan->phases[p].name, prefix)) return false;
+    }
+    return true;
+}
+
+char *wn_slurm_mpi_name(const wn_phase *sign)
+{
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appendf(&b, "%.*s.mpi", (int)(strlen(sign->name) - strlen(".sign")), sign->name);
+    return wn_buf_detach(&b, NULL);
+}
+
+char *wn_slurm_mpi_script(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
+                          const char *slurm_dir)
+{
+    const wn_phase *sign = &plan->phases[p], *cluster = &plan->phases[p + 3];
+    char *name = wn_slurm_mpi_name(sign), *base = wn_slurm_script_base_named(p, name);
+    char *status = wn_slurm_status_dir(slurm_dir, name);
+    wn_slurm_resources res = o->defaults;
+    for (size_t i = 0; i < o->n_overrides; i++) /* "dedup.mpi" or "<source>.dedup.mpi" */
+        if (!strcmp(o->overrides[i].match, "dedup.mpi") || !strcmp(o->overrides[i].match, name))
+            res = o->overrides[i].res;
+    wn_buf b = WN_BUF_INIT;
+
+    wn_buf_appendf(&b, "#!/bin/sh\n# winnow phases '%s' to '%s' (dedup sign, bands, merge, "
+                       "cluster) as one MPI job of %u ranks (winnow-mpi, docs/cluster.md)",
+                   sign->name, cluster->name, o->mpi_ranks);
+    append_header(&b, plan, slurm_dir, base, sign);
+    wn_buf_appendf(&b, "#SBATCH --job-name=winnow-%s\n#SBATCH --array=0\n", name);
+    wn_buf_appendf(&b, "#SBATCH --ntasks=%u\n", o->mpi_ranks);
+    append_resources(&b, &res, res.cpus ? res.cpus : sign->threads, slurm_dir, base, true);
+    wn_buf_appends(&b, "\nexport LC_ALL=C\nI=0\n");
+    append_prologue(&b, status);
+
+    /* The cluster task's command without its phase and shard: winnow-mpi runs them all. */
+    const wn_task *t = &cluster->tasks[0];
+    wn_buf_appendf(&b, "%s ", o->mpi_launcher);
+    wn_slurm_append_quoted(&b, o->mpi_exe);
+    for (size_t a = 0; a < t->argc; a++) {
+        if (!t->argv[a].glob && a + 1 < t->argc &&
+            (!strcmp(t->argv[a].text, "--phase") || !strcmp(t->argv[a].text, "--shard"))) {
+            a++;
+            continue;
+        }
+        wn_buf_appendc(&b, ' ');
+        append_arg(&b, &t->argv[a]);
+    }
+    wn_buf_appends(&b, "\nrc=$?\n"
+                       "# every task of the four phases is complete: the removal phase and the\n"
+                       "# local executor must see them so\n"
+                       "if [ \"$rc\" -eq 0 ]; then\n"
+                       "    while read -r d; do mark_done \"$d\" || rc=1; done <<'EOF'\n");
+    for (size_t k = p; k <= p + 3; k++)
+        for (size_t i = 0; i < plan->phases[k].n_tasks; i++)
+            wn_buf_appendf(&b, "%s\n", plan->phases[k].tasks[i].done_path);
+    wn_buf_appends(&b, "EOF\nfi\n");
+    append_epilogue(&b);
+    free(name);
     free(base);
     free(status);
     return wn_buf_detach(&b, NULL);

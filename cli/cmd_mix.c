@@ -148,7 +148,7 @@ int cmd_mix(int argc, char **argv)
     if (!ok)
         goto out;
     /* Bound sources have no data yet in a plan made before the pipeline ran. */
-    if (wn_mix_count_sources(&c) != 0) {
+    if (wn_mix_count_sources(&c, true) != 0) {
         rc = WN_EXIT_FAILURE;
         goto out;
     }

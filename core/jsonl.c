@@ -5,6 +5,8 @@
  * a fast path over runs of plain ASCII.
  */
 #include "core/jsonl.h"
+#include "core/io.h"
+#include "core/log.h"
 #include "core/utf8.h"
 
 #include <stdio.h>
@@ -191,4 +193,23 @@ void wn_jsonl_write(wn_buf *out, const wn_doc *d, int with_reason)
         wn_json_append_string(out, d->drop_reason, strlen(d->drop_reason));
     }
     wn_buf_append(out, "}\n", 2);
+}
+
+int wn_json_write_file(const char *path, json_t *j, size_t flags)
+{
+    wn_buf b = WN_BUF_INIT;
+    json_dump_callback(j, dump_cb, &b, flags);
+    json_decref(j);
+    wn_buf_appendc(&b, '\n');
+    char err[512];
+    int rc = -1;
+    wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
+    if (out) {
+        wn_out_write(out, b.data, b.len);
+        rc = wn_out_commit(out, err, sizeof err);
+    }
+    if (rc)
+        wn_error("%s", err);
+    wn_buf_release(&b);
+    return rc;
 }

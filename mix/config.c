@@ -144,9 +144,10 @@ static void parse_main_sources(wn_mix_config *c, wn_ydoc *d, const wn_ynode *mix
         if (bound && s->n_paths == 0) {
             s->paths = wn_xcalloc(1, sizeof *s->paths);
             s->paths[s->n_paths++] = wn_xstrdup(bound);
+            s->bound = true;
         }
-        bool declared = wn_y_count(d, src, at, "tokens", &s->tokens, false);
-        if (!declared && s->n_paths == 0)
+        s->declared = wn_y_count(d, src, at, "tokens", &s->tokens, false);
+        if (!s->declared && s->n_paths == 0)
             wn_y_error(d, src, at, NULL, "a source needs a 'path' to its tokenized data%s or "
                        "declared 'tokens'", n_binds ? " (or the name of a pipeline source)" : "");
     }
@@ -196,6 +197,8 @@ static void parse_anneal(wn_mix_config *c, wn_ydoc *d, const wn_ynode *an, const
         s->name = wn_xstrdup(name);
         s->line = src->line;
         s->tokens = base->tokens;
+        s->bound = base->bound;
+        s->declared = base->declared;
         s->paths = wn_xcalloc(base->n_paths, sizeof *s->paths);
         for (size_t k = 0; k < base->n_paths; k++)
             s->paths[s->n_paths++] = wn_xstrdup(base->paths[k]);

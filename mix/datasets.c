@@ -68,11 +68,19 @@ int mx_expand(char **paths, size_t n_paths, char ***out, size_t *n_out)
     return 0;
 }
 
-int wn_mix_count_sources(wn_mix_config *c)
+bool wn_mix_counts_known(const wn_mix_config *c)
+{
+    for (size_t i = 0; i < c->main.n_sources; i++)
+        if (!c->main.sources[i].counted && !c->main.sources[i].declared)
+            return false;
+    return true;
+}
+
+int wn_mix_count_sources(wn_mix_config *c, bool include_bound)
 {
     for (size_t i = 0; i < c->main.n_sources; i++) {
         wn_mix_source *s = &c->main.sources[i];
-        if (s->counted || s->n_paths == 0)
+        if (s->counted || s->n_paths == 0 || (s->bound && !include_bound))
             continue;
         char **prefixes;
         size_t n;

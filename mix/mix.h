@@ -44,6 +44,8 @@ typedef struct wn_mix_source {
     uint64_t tokens;      /* available tokens: declared, or counted from the .idx files */
     uint64_t docs;        /* documents (0 when only declared) */
     bool counted;         /* tokens came from the data */
+    bool bound;           /* path is a pipeline source's tokenize output (may not exist yet) */
+    bool declared;        /* tokens were given in the config */
     unsigned line;        /* where the source is in the config, for messages */
 } wn_mix_source;
 
@@ -87,8 +89,13 @@ bool wn_mix_config_parse(wn_mix_config *c, wn_ydoc *d, const wn_ynode *mix, cons
 void wn_mix_config_release(wn_mix_config *c);
 
 /* Count tokens and documents of every source that has paths and was not counted yet
- * (reads the .idx files only). 0, or -1 with a message printed. */
-int wn_mix_count_sources(wn_mix_config *c);
+ * (reads the .idx files only). Sources bound to pipeline outputs are skipped unless
+ * `include_bound` (their data exists only after the pipeline ran). 0, or -1 with a
+ * message printed. */
+int wn_mix_count_sources(wn_mix_config *c, bool include_bound);
+/* True when every source's token count is known (counted or declared), so the plan can
+ * be checked now. */
+bool wn_mix_counts_known(const wn_mix_config *c);
 
 typedef struct wn_mix_plan_row {
     double epochs;        /* tokens_taken / tokens */

@@ -193,6 +193,22 @@ int wn_pl_config_load(wn_pl_config *c, const char *path)
                         binds[k].name = ""; /* untokenized sources cannot be mixed */
         c->has_mix = wn_mix_config_parse(&c->mix, d, mix, "mix", binds, n);
         wn_pipeline_mix_binds_free(binds, n);
+        /* When every source's size is known now, an impossible budget is a config error
+         * before the pipeline runs rather than a failure at its end. */
+        if (c->has_mix && wn_mix_count_sources(&c->mix, false) == 0 &&
+            wn_mix_counts_known(&c->mix)) {
+            int verbosity = wn_log_verbosity;
+            wn_log_verbosity = 0; /* warnings come with the mix itself */
+            for (int k = 0; k < 2; k++) {
+                const wn_mix_spec *s = k ? &c->mix.anneal : &c->mix.main;
+                wn_mix_plan plan;
+                if (s->n_sources) {
+                    wn_mix_plan_compute(s, d, d->path, &plan);
+                    wn_mix_plan_release(&plan);
+                }
+            }
+            wn_log_verbosity = verbosity;
+        }
     }
     return d->errors ? -1 : 0;
 }

@@ -1,11 +1,11 @@
 #!/bin/sh
-# The default job behind `make run`: ingest the sample crawls shipped in data/sample/ and
+# The default job behind `make run`: ingest the sample crawls shipped in data/sample/crawl/ and
 # print the statistics. (Later stages join here as they land.)
 set -e
 cd "$(dirname "$0")/.."
 out=out/sample
 rm -rf "$out"
-./winnow ingest data/sample -o "$out/ingest"
+./winnow ingest --quiet data/sample/crawl -o "$out/ingest"
 echo
 ./winnow stats "$out/ingest"
 echo

@@ -1,5 +1,8 @@
 #!/bin/sh
-# Install the Debian packages the tests need beyond the build's: a real Slurm (slurmctld,
-# slurmd, sbatch) with munge for tests/cli/cluster_slurm.sh, and OpenMPI for winnow-mpi.
-# Tests that still cannot run on a machine report themselves as skipped, with the reason.
-exec sh "$(dirname "$0")/install-deps.sh" slurm-wlm munge libopenmpi-dev openmpi-bin
+# What only the tests need, on top of tools/install-deps.sh (CI runs both). Each block says
+# which tests need it; a test whose dependency cannot be had reports itself skipped.
+set -e
+cd "$(dirname "$0")/.."
+# python3: CLI tests check JSON outputs; fasttext: classify checks against the official tool;
+# slurm-wlm + munge: the single-node Slurm test; OpenMPI: the winnow-mpi dedup tests.
+sh tools/install-deps.sh python3 fasttext slurm-wlm munge libopenmpi-dev openmpi-bin

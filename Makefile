@@ -54,7 +54,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwinnow.a
 MPICC   ?= mpicc
 MPI_BIN := $(if $(shell command -v $(MPICC) 2>/dev/null),$(BUILD)/winnow-mpi)
 $(BUILD)/winnow-mpi: $(wildcard cluster/mpi/*.c cluster/mpi/*.h) $(BUILD)/libwinnow.a
-	$(MPICC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(LDFLAGS) -o $@ $(wildcard cluster/mpi/*.c) $(BUILD)/libwinnow.a $(LDLIBS)
+	@$(MPICC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ALL_LDFLAGS) -o $@ $(wildcard cluster/mpi/*.c) $(BUILD)/libwinnow.a $(LDLIBS)
 
 winnow-mpi: $(BUILD)/winnow-mpi
 	cp $< $@

@@ -40,7 +40,10 @@ slurm_local_up() {
     SLURM_LOCAL_PIDS="$(cat "$d/munge/munged.pid")"
 
     host=$(hostname -s)
+    # At least 4 CPUs whatever the machine has (config_overrides lets slurmd accept that),
+    # so that a 4-rank MPI job or 4 array tasks can be scheduled on a small test machine.
     cpus=$(nproc)
+    [ "$cpus" -ge 4 ] || cpus=4
     mem_mb=$(awk '/MemTotal/ { print int($2 / 1024 / 2) }' /proc/meminfo)
     port=$((20000 + ($$ % 5000) * 2))
     cat >"$d/etc/slurm.conf" <<CONF
@@ -74,6 +77,7 @@ DefMemPerCPU=256
 SlurmctldTimeout=30
 SlurmdTimeout=30
 InactiveLimit=0
+SlurmdParameters=config_overrides
 KillWait=5
 MinJobAge=300
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN

@@ -13,9 +13,8 @@ command -v mpirun >/dev/null 2>&1 || { echo "mpirun not installed (run tools/ins
 ROOT=""
 [ "$(id -u)" = 0 ] && ROOT=--allow-run-as-root
 # OpenMPI's own allocations outlive MPI_Finalize; keep LeakSanitizer on for ours only.
-printf 'leak:libmpi.so\nleak:libopen-pal.so\nleak:libopen-rte.so\nleak:libhwloc.so\nleak:libevent\nleak:libpmix.so\nleak:mca_\n' >"$TMP/lsan.supp"
-export LSAN_OPTIONS="suppressions=$TMP/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-mpi() { np=$1; shift; mpirun -np "$np" --oversubscribe $ROOT "$MPI" "$@" -j 1 2>"$TMP/mpi.log" ||
+export LSAN_OPTIONS="suppressions=$(pwd)/tests/cluster/lsan-openmpi.supp:fast_unwind_on_malloc=0"
+mpi() { np=$1; shift; mpirun -np "$np" --oversubscribe $ROOT -x LSAN_OPTIONS "$MPI" "$@" -j 1 2>"$TMP/mpi.log" ||
         { cat "$TMP/mpi.log"; echo "winnow-mpi -np $np failed"; exit 1; }; }
 same() { cmp "$1" "$2" || { echo "'$2' differs from the single-process '$1'"; exit 1; }; }
 

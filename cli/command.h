@@ -13,6 +13,7 @@ int cmd_filter(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_encode(int argc, char **argv);

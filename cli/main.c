@@ -27,9 +27,10 @@ static const wn_command commands[] = {
     { "html2text", cmd_html2text, "print the main text of HTML files (debugging ingest's extractor)" },
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
     { "mix", cmd_mix, "plan and write a token-budget mix as packed, shuffled training shards" },
-    { "run", cmd_run, "run the whole pipeline from one YAML config (resumable; --dry-run)" },
+    { "run", cmd_run, "run the whole pipeline from one YAML config (resumable; --dry-run; --slurm)" },
     { "stats", cmd_stats, "merge and print *.stats.json of one or more output directories" },
     { "tokenize", cmd_tokenize, "documents to training shards (Megatron, llm.c, datatrove); chat + loss masks" },
+    { "status", cmd_status, "done, running and failed tasks of a run submitted with --slurm" },
 };
 
 static void usage(FILE *f)

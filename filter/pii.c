@@ -43,20 +43,18 @@ static bool email_at(const char *s, size_t n, size_t at, size_t lo, size_t *a, s
         i++;
     if (i == at)
         return false;
-    size_t j = at + 1, last_dot = 0;
+    size_t j = at + 1;
     while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == '.')) {
-        if (s[j] == '.') {
-            if (s[j - 1] == '.' || s[j - 1] == '@')
-                break;
-            last_dot = j;
-        }
+        if (s[j] == '.' && (s[j - 1] == '.' || s[j - 1] == '@'))
+            break;
         j++;
     }
     while (j > at + 1 && (s[j - 1] == '.' || s[j - 1] == '-'))
-        j--;
-    if (!last_dot || last_dot >= j)
+        j--; /* a sentence's full stop is not part of the address */
+    const char *dot = j > at + 1 ? memrchr(s + at + 1, '.', j - at - 1) : NULL;
+    if (!dot)
         return false;
-    size_t tld = j - last_dot - 1;
+    size_t last_dot = (size_t)(dot - s), tld = j - last_dot - 1;
     if (tld < 2)
         return false;
     for (size_t k = last_dot + 1; k < j; k++)

@@ -108,7 +108,7 @@ typedef struct text_tls {
     size_t cap_lines, cap_words;
     const char *key_ptr;
     size_t key_len;
-    uint64_t key_index;
+    uint64_t key_index, key_hash;
     bool valid;
     UBreakIterator *bi;
     UText *ut;
@@ -279,13 +279,18 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n)
 
 const wn_text *wn_text_analyze(const wn_doc *d)
 {
+    /* the content hash (XXH3, ~20 GB/s) makes the cache safe even when a new document's
+     * text lands at a freed one's address with the same length and index */
+    const char *s = d->text.ptr ? d->text.ptr : "";
+    uint64_t h = XXH3_64bits(s, d->text.len);
     if (tls.valid && tls.key_ptr == d->text.ptr && tls.key_len == d->text.len &&
-        tls.key_index == d->input_index)
+        tls.key_index == d->input_index && tls.key_hash == h)
         return &tls.t;
-    const wn_text *t = wn_text_analyze_buf(d->text.ptr ? d->text.ptr : "", d->text.len);
+    const wn_text *t = wn_text_analyze_buf(s, d->text.len);
     tls.key_ptr = d->text.ptr;
     tls.key_len = d->text.len;
     tls.key_index = d->input_index;
+    tls.key_hash = h;
     tls.valid = true;
     return t;
 }

@@ -14,9 +14,9 @@
  * point ratios on ASCII text).
  *
  * Ownership: the result lives in thread-local storage and stays valid until the next call
- * on the same thread. wn_text_analyze caches on (text pointer, length, input_index), so the
- * filters of one chain analyse a document once; a stage that rewrites a document's text
- * must call wn_text_invalidate() (the new text could reuse the old address).
+ * on the same thread. wn_text_analyze caches on (text pointer, length, input_index and a
+ * hash of the text), so the filters of one chain analyse a document once; a stage that
+ * rewrites a document's text calls wn_text_invalidate() all the same.
  */
 #ifndef WN_FILTER_TEXT_H
 #define WN_FILTER_TEXT_H

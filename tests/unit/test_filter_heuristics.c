@@ -256,13 +256,15 @@ static void test_bad_inputs_whole_chain(void **state)
     char *line = malloc(big);
     for (size_t i = 0; i < big; i++)
         line[i] = "abcdefgh "[i % 9];
+#define LIT(s) {s, sizeof s - 1}
     struct { const char *s; size_t n; } in[] = {
-        {"", 0},
+        LIT(""),
         {line, big},                                        /* a megabyte on one line */
-        {"no newline at all and only a few words", 38},
-        {"ctrl\x01\x02\x1b[0m chars\x7f here\x00 nul", 30}, /* controls and a NUL */
-        {"bad \xff\xfe utf8 \xc3 trunc \xed\xa0\x80 surrogate \xf4\x90\x80\x80", 43},
+        LIT("no newline at all and only a few words"),
+        LIT("ctrl\x01\x02\x1b[0m chars\x7f here\x00 nul"), /* controls and a NUL */
+        LIT("bad \xff\xfe utf8 \xc3 trunc \xed\xa0\x80 surrogate \xf4\x90\x80\x80"),
     };
+#undef LIT
     for (size_t k = 0; k < sizeof in / sizeof *in; k++) {
         wn_doc d;
         wn_doc_init(&d);

@@ -198,7 +198,7 @@ static void kl_doc(void *state, wn_doc *d, wn_stats *s)
     }
     double div = 0.0;
     for (size_t i = 0; i < doc_counts.cap && n; i++) {
-        if (!doc_counts.keys[i])
+        if (!wn_u64map_used(&doc_counts, i))
             continue;
         double p = (double)doc_counts.vals[i] / (double)n;
         uint32_t e = wn_u64map_get(&k->index, doc_counts.keys[i]);

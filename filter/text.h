@@ -66,13 +66,20 @@ void wn_text_invalidate(void);
 /* Hash of bytes (XXH3), never 0 (0 marks empty slots in wn_u64map). */
 uint64_t wn_text_hash(const void *p, size_t n);
 
-/* A small open-addressing map from 64-bit keys (never 0) to counts, reused between
- * documents: wn_u64map_reset keeps the allocation. */
+/* A small open-addressing map from 64-bit keys to counts, reused between documents:
+ * wn_u64map_reset keeps the allocation and empties the map in O(1) (a slot is in use only
+ * when its generation is the map's current one), so a big document does not make every
+ * later reset clear a big table. */
 typedef struct wn_u64map {
     uint64_t *keys;
     uint32_t *vals;
+    uint32_t *gens;
+    uint32_t gen;
     size_t cap, n;
 } wn_u64map;
+
+/* Is slot i in use? (for iterating over keys[0 .. cap)) */
+#define wn_u64map_used(m, i) ((m)->gens[i] == (m)->gen)
 
 void wn_u64map_reset(wn_u64map *m, size_t expected);
 /* Add one to key's count and return the new count. */

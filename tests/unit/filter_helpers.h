@@ -10,6 +10,17 @@
 #include "core/utf8.h"
 #include "filter/filter.h"
 
+/* The shipped lists and model: tests run from the repository root (tests/run-unit.sh), and
+ * the binaries live in build/tests/, where core/paths.h would not look. */
+__attribute__((constructor)) static void filter_test_data_dir(void)
+{
+    char cwd[4096], dir[4200];
+    if (!getenv("WINNOW_DATA") && getcwd(cwd, sizeof cwd)) {
+        snprintf(dir, sizeof dir, "%s/data", cwd);
+        setenv("WINNOW_DATA", dir, 0);
+    }
+}
+
 /* A filter from its registry name and YAML parameters ("" for the defaults). */
 static inline wn_stage *filter_make(const char *name, const char *yaml)
 {

@@ -46,7 +46,8 @@ typedef struct wn_html_result {
     wn_buf title;  /* <title> (or og:title when there is none), whitespace collapsed */
     char charset[40];                /* charset decoded from, canonical name ("UTF-8") */
     wn_html_charset_source charset_source;
-    uint64_t invalid_bytes;  /* input bytes that did not decode and became U+FFFD */
+    uint64_t invalid_bytes;  /* ill-formed sequences replaced by U+FFFD (one per maximal
+                              * ill-formed subpart, as core/utf8.h counts) */
     uint64_t blocks_total;   /* text blocks seen in the page */
     uint64_t blocks_kept;    /* blocks in the output */
     uint64_t chars_total;    /* visible text bytes seen (after whitespace collapsing) */
@@ -85,6 +86,7 @@ int wn_html_extract(const char *html, size_t len, const char *charset_hint, cons
 /* Options for debugging and evaluation; wn_html_extract uses the defaults (all zero). */
 typedef struct wn_html_options {
     int keep_all;  /* 1: no boilerplate removal, every visible block (still no script/style) */
+    void *explain; /* a FILE *: print every block with its container path and the verdict */
 } wn_html_options;
 
 int wn_html_extract_opts(const char *html, size_t len, const char *charset_hint,

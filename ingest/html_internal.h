@@ -24,13 +24,6 @@
 int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scratch,
                      const char **utf8, size_t *utf8_len, wn_html_result *res);
 
-/* Copy valid UTF-8 to out; each byte that does not start a valid sequence becomes U+FFFD.
- * Returns the number of replaced bytes. Also used by the CLI for non-HTML text. */
-uint64_t html_utf8_repair(const char *in, size_t len, wn_buf *out);
-
-/* Length of the longest prefix of s that is valid UTF-8. */
-size_t html_utf8_valid_prefix(const char *s, size_t len);
-
 /* ---- page model (html_sax.c) ---- */
 
 /* What an element means for text extraction. */
@@ -54,7 +47,8 @@ enum html_kind {
     HK_FIGURE,      /* figure */
     HK_CAPTION,     /* figcaption, caption */
     HK_ARTICLE,     /* article, main */
-    HK_TITLE        /* title */
+    HK_TITLE,       /* title */
+    HK_HEAD         /* head: invisible, except the title */
 };
 
 /* Node flags */
@@ -80,6 +74,7 @@ typedef struct html_node {
     float score;          /* readability-style content score */
     uint8_t excluded;     /* chrome or boilerplate: its blocks never reach the output */
     uint8_t scored;       /* score initialised */
+    uint8_t boiler;       /* inside a node named boilerplate, a figure or a caption */
 } html_node;
 
 /* Block flags */
@@ -121,5 +116,10 @@ int html_sax_run(const char *utf8, size_t len, html_page *page);
 
 /* Set HB_KEEP on the blocks of the main content. keep_all keeps every visible block. */
 void html_select(html_page *page, int keep_all);
+
+/* ---- debugging (html_explain.c) ---- */
+
+/* One line per block: kept?, length, link bytes, container path with scores, text head. */
+void html_explain(const html_page *page, void *file);
 
 #endif

@@ -33,7 +33,7 @@ static uint8_t tag_kind(const char *n)
         { "figure", HK_FIGURE }, { "footer", HK_CHROME }, { "form", HK_CHROME },
         { "frameset", HK_SKIP }, { "h1", HK_HEADING }, { "h2", HK_HEADING },
         { "h3", HK_HEADING }, { "h4", HK_HEADING }, { "h5", HK_HEADING },
-        { "h6", HK_HEADING }, { "head", HK_SKIP }, { "header", HK_CHROME },
+        { "h6", HK_HEADING }, { "head", HK_HEAD }, { "header", HK_CHROME },
         { "hr", HK_BLOCK }, { "html", HK_BLOCK }, { "iframe", HK_SKIP }, { "img", HK_IMG },
         { "input", HK_SKIP }, { "legend", HK_BLOCK }, { "li", HK_ITEM },
         { "main", HK_ARTICLE }, { "map", HK_SKIP }, { "math", HK_MATH },
@@ -65,43 +65,98 @@ static uint8_t tag_kind(const char *n)
 
 /* ---- class/id hints ---- */
 
-/* Words in class and id values that name page parts other than the article text. A word
- * matches when a class/id token (split at non-letters) starts with it. */
-static const char *const k_bad_prefix[] = {
-    "ad", "ads", "advert", "adsby", "banner", "breadcrumb", "byline", "caption", "comment",
-    "cookie", "credit", "disqus", "dropdown", "footer", "gdpr", "login", "masthead", "menu",
-    "modal", "more", "nav", "newsletter", "outbrain", "pagination", "pager", "paywall",
-    "popular", "popup", "print", "promo", "rating", "recirc", "recommend", "related", "share",
-    "sharing", "shop", "sidebar", "signup", "skip", "social", "sponsor", "subscri", "taboola",
-    "tags", "toolbar", "tools", "trending", "widget",
-};
-/* Of those, the ones that are never part of an article body even inside it. */
-static const char *const k_strong_prefix[] = {
-    "ad", "ads", "adsby", "advert", "breadcrumb", "byline", "comment", "disqus", "newsletter",
-    "outbrain", "paywall", "promo", "recirc", "recommend", "related", "share", "sharing",
-    "signup", "social", "sponsor", "subscri", "taboola", "tags",
-};
-static const char *const k_good_prefix[] = {
-    "article", "blog", "body", "content", "entry", "hentry", "main", "post", "story", "text",
+/* Words in class and id values that name page parts other than the article text (bad),
+ * the subset never part of an article body even inside it (strong), and words that name
+ * the article (good). A word matches a class/id token (split at non-letters and camelCase
+ * humps, lowercased) that starts with it, or, for W_EXACT words, equals it: "ad" must not
+ * match "adapt", "more" not "moreover". Sorted by word for the binary search. */
+enum { W_BAD = 1, W_STRONG = 2, W_GOOD = 4, W_EXACT = 8 };
+static const struct hint_word { const char *w; uint8_t len, flags; } k_hint_words[] = {
+    { "ad", 2, W_BAD | W_STRONG | W_EXACT },
+    { "ads", 3, W_BAD | W_STRONG | W_EXACT },
+    { "adsby", 5, W_BAD | W_STRONG },
+    { "advert", 6, W_BAD | W_STRONG },
+    { "article", 7, W_GOOD },
+    { "author", 6, W_BAD | W_STRONG },
+    { "banner", 6, W_BAD },
+    { "blog", 4, W_GOOD },
+    { "body", 4, W_GOOD | W_EXACT },
+    { "breadcrumb", 10, W_BAD | W_STRONG },
+    { "byline", 6, W_BAD | W_STRONG },
+    { "caption", 7, W_BAD },
+    { "comment", 7, W_BAD | W_STRONG },
+    { "content", 7, W_GOOD },
+    { "cookie", 6, W_BAD },
+    { "credit", 6, W_BAD },
+    { "disqus", 6, W_BAD | W_STRONG },
+    { "dropdown", 8, W_BAD },
+    { "entry", 5, W_GOOD },
+    { "footer", 6, W_BAD },
+    { "gdpr", 4, W_BAD },
+    { "hentry", 6, W_GOOD },
+    { "login", 5, W_BAD },
+    { "main", 4, W_GOOD | W_EXACT },
+    { "masthead", 8, W_BAD },
+    { "menu", 4, W_BAD | W_EXACT },
+    { "modal", 5, W_BAD },
+    { "more", 4, W_BAD | W_EXACT },
+    { "nav", 3, W_BAD | W_EXACT },
+    { "newsletter", 10, W_BAD | W_STRONG },
+    { "outbrain", 8, W_BAD | W_STRONG },
+    { "pager", 5, W_BAD },
+    { "pagination", 10, W_BAD },
+    { "paywall", 7, W_BAD | W_STRONG },
+    { "popular", 7, W_BAD },
+    { "popup", 5, W_BAD },
+    { "post", 4, W_GOOD | W_EXACT },
+    { "print", 5, W_BAD },
+    { "promo", 5, W_BAD | W_STRONG },
+    { "rating", 6, W_BAD },
+    { "recirc", 6, W_BAD | W_STRONG },
+    { "recommend", 9, W_BAD | W_STRONG },
+    { "related", 7, W_BAD | W_STRONG },
+    { "share", 5, W_BAD | W_STRONG },
+    { "sharing", 7, W_BAD | W_STRONG },
+    { "shop", 4, W_BAD },
+    { "sidebar", 7, W_BAD },
+    { "signup", 6, W_BAD | W_STRONG },
+    { "skip", 4, W_BAD },
+    { "social", 6, W_BAD | W_STRONG },
+    { "sponsor", 7, W_BAD | W_STRONG },
+    { "story", 5, W_GOOD },
+    { "subscri", 7, W_BAD | W_STRONG },
+    { "taboola", 7, W_BAD | W_STRONG },
+    { "tags", 4, W_BAD | W_STRONG | W_EXACT },
+    { "text", 4, W_GOOD | W_EXACT },
+    { "toolbar", 7, W_BAD },
+    { "tools", 5, W_BAD },
+    { "trending", 8, W_BAD },
+    { "widget", 6, W_BAD },
 };
 
-/* Exact-token words for the short prefixes that would match too much ("ad" in "adapt"). */
-static bool short_word_ok(const char *w, size_t wl, const char *tok, size_t tl)
+/* Flags of all words matching token tok (lowercase, NUL-terminated, length tl). */
+static unsigned token_flags(const char *tok, size_t tl)
 {
-    if (wl <= 3 || !strcmp(w, "more") || !strcmp(w, "post") || !strcmp(w, "text") ||
-        !strcmp(w, "main") || !strcmp(w, "body") || !strcmp(w, "tags") || !strcmp(w, "menu"))
-        return tl == wl; /* must be the whole token */
-    return true;
-}
-
-static bool token_in(const char *tok, size_t tl, const char *const *words, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t wl = strlen(words[i]);
-        if (wl <= tl && memcmp(tok, words[i], wl) == 0 && short_word_ok(words[i], wl, tok, tl))
-            return true;
+    const size_t n = sizeof k_hint_words / sizeof *k_hint_words;
+    /* first word whose first letter is >= tok's */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((unsigned char)k_hint_words[mid].w[0] < (unsigned char)tok[0])
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return false;
+    unsigned f = 0;
+    for (size_t i = lo; i < n && k_hint_words[i].w[0] == tok[0]; i++) {
+        const struct hint_word *h = &k_hint_words[i];
+        if (h->len > tl || memcmp(tok, h->w, h->len) != 0)
+            continue;
+        if ((h->flags & W_EXACT) && h->len != tl)
+            continue;
+        f |= h->flags;
+    }
+    return f;
 }
 
 /* Scan one class or id value; count bad, strong and good words. */
@@ -123,12 +178,10 @@ static void scan_hints(const char *v, unsigned *bad, unsigned *strong, unsigned 
         if (tl == 0)
             continue;
         tok[tl] = '\0';
-        if (token_in(tok, tl, k_bad_prefix, sizeof k_bad_prefix / sizeof *k_bad_prefix))
-            (*bad)++;
-        if (token_in(tok, tl, k_strong_prefix, sizeof k_strong_prefix / sizeof *k_strong_prefix))
-            (*strong)++;
-        if (token_in(tok, tl, k_good_prefix, sizeof k_good_prefix / sizeof *k_good_prefix))
-            (*good)++;
+        unsigned f = token_flags(tok, tl);
+        *bad += (f & W_BAD) != 0;
+        *strong += (f & W_STRONG) != 0;
+        *good += (f & W_GOOD) != 0;
     }
 }
 
@@ -142,6 +195,7 @@ typedef struct stack_entry {
     uint8_t link;       /* <a> */
     uint8_t math;       /* <math> */
     uint8_t ann;        /* TeX <annotation> */
+    uint8_t head;       /* <head> */
 } stack_entry;
 
 typedef struct sax_state {
@@ -150,7 +204,7 @@ typedef struct sax_state {
     size_t depth, cap;
     int32_t cur_node;
     unsigned skip;      /* > 0: inside invisible content */
-    unsigned link, pre, heading, item, row, caption, quote, title;
+    unsigned link, pre, heading, item, row, caption, quote, title, head;
     /* open block */
     uint32_t block_start;
     uint32_t block_link;
@@ -316,7 +370,7 @@ static void on_characters(void *ctx, const xmlChar *ch, int len)
             wn_buf_append(&p->title, ch, (size_t)len);
         return;
     }
-    if (s->math_done)
+    if (s->math_done || s->head)
         return;
     add_text(s, (const char *)ch, (size_t)len);
 }
@@ -329,6 +383,26 @@ static const char *attr(const xmlChar **atts, const char *name)
         if (strcmp((const char *)atts[i], name) == 0)
             return atts[i + 1] ? (const char *)atts[i + 1] : "";
     return NULL;
+}
+
+/* Class names that hide an element by convention (frameworks, screen-reader-only text). */
+static bool class_hidden(const char *cls)
+{
+    static const char *const names[] = {
+        "hidden", "hide", "invisible", "sr-only", "screen-reader-text", "visually-hidden",
+        "visuallyhidden", "d-none", "is-hidden", "u-hidden", "element-invisible", "offscreen",
+    };
+    const char *c = cls;
+    while (*c) {
+        while (*c == ' ' || *c == '\t' || *c == '\n')
+            c++;
+        size_t n = strcspn(c, " \t\n");
+        for (size_t i = 0; n && i < sizeof names / sizeof *names; i++)
+            if (strlen(names[i]) == n && strncasecmp(c, names[i], n) == 0)
+                return true;
+        c += n;
+    }
+    return false;
 }
 
 /* Inline style that hides the element ("display:none", "visibility:hidden"). */
@@ -384,10 +458,15 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         s->skip++;
         return;
     }
-    const char *st = attr(atts, "style");
-    if (st && style_hidden(st)) {
+    const char *st = attr(atts, "style"), *cls = attr(atts, "class");
+    if ((st && style_hidden(st)) || (cls && class_hidden(cls))) {
         e->skip = 1;
         s->skip++;
+        return;
+    }
+    if (kind == HK_HEAD) {
+        e->head = 1;
+        s->head++;
         return;
     }
     if (kind == HK_TITLE) {
@@ -433,15 +512,18 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     }
     if (kind == HK_MATH) {
         const char *alt = attr(atts, "alttext");
-        s->pending_space = true;
         if (alt && *alt) {
             add_text(s, alt, strlen(alt));
-            s->pending_space = true;
             e->skip = 1;
             s->skip++;
             return;
         }
         e->math = 1;
+        /* a space due before the formula goes out now: the TeX replaces what follows */
+        if (s->pending_space && s->p->text.len > s->block_start) {
+            wn_buf_appendc(&s->p->text, ' ');
+            s->pending_space = false;
+        }
         s->math_start = (uint32_t)s->p->text.len;
         s->math_done = false;
         return;
@@ -456,7 +538,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 
     /* A node: read the hints. */
     unsigned bad = 0, strong = 0, good = 0, flags = 0;
-    const char *cls = attr(atts, "class"), *id = attr(atts, "id");
+    const char *id = attr(atts, "id");
     if (cls)
         scan_hints(cls, &bad, &strong, &good);
     if (id)
@@ -478,7 +560,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         hint = -1, flags |= HN_HINT_BAD;
     else if (good && !bad)
         hint = 1, flags |= HN_HINT_GOOD;
-    if (strong)
+    if (strong && !good)
         flags |= HN_HINT_STRONG_BAD;
     e->kind = kind;
     push_node(s, kind, flags, hint);
@@ -510,6 +592,10 @@ static void close_entry(sax_state *s, stack_entry *e)
         s->link--;
         return;
     }
+    if (e->head) {
+        s->head--;
+        return;
+    }
     if (e->ann) {
         /* keep only the TeX: move it to where the math began, ignore the rest */
         wn_buf *t = &s->p->text;
@@ -525,7 +611,6 @@ static void close_entry(sax_state *s, stack_entry *e)
     if (e->math) {
         s->math_start = UINT32_MAX;
         s->math_done = false;
-        s->pending_space = true;
         return;
     }
     if (e->node < 0)
@@ -563,6 +648,27 @@ static void on_end(void *ctx, const xmlChar *xname)
         close_entry(s, &s->stack[s->depth - 1]);
         s->depth--;
     }
+}
+
+/* In place: whitespace runs -> one space, trimmed (titles arrive raw). */
+static void collapse_spaces(wn_buf *b)
+{
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < b->len; i++) {
+        unsigned char c = (unsigned char)b->data[i];
+        if (c <= 0x20) {
+            space = true;
+            continue;
+        }
+        if (space && o)
+            b->data[o++] = ' ';
+        space = false;
+        b->data[o++] = (char)c;
+    }
+    b->len = o;
+    if (b->data)
+        b->data[o] = '\0';
 }
 
 void html_page_init(html_page *p)
@@ -613,7 +719,7 @@ int html_sax_run(const char *utf8, size_t len, html_page *page)
         return -1;
     }
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                 HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE);
+                                 HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
     /* Feed in slices: htmlParseChunk takes an int length. */
     const size_t slice = (size_t)1 << 30;
     size_t off = 0;
@@ -631,5 +737,6 @@ int html_sax_run(const char *utf8, size_t len, html_page *page)
     }
     flush_block(&s);
     free(s.stack);
+    collapse_spaces(&page->title);
     return 0;
 }

@@ -79,6 +79,9 @@ static void mark_excluded(html_page *pg, uint64_t total)
         /* a "chrome" element holding half the page is a wrapper, not chrome */
         bool self = self_excluded(n) && (uint64_t)n->text * 2 < total;
         n->excluded = parent_out || self;
+        n->boiler = (n->parent >= 0 && pg->nodes[n->parent].boiler) ||
+                    (n->flags & (HN_HINT_STRONG_BAD | HN_HINT_BAD)) || n->kind == HK_FIGURE ||
+                    n->kind == HK_CAPTION || n->kind == HK_CHROME;
     }
 }
 
@@ -200,6 +203,48 @@ static int32_t article_body(const html_page *pg, int32_t top)
     return best;
 }
 
+/* What the ancestor `anc` holds beyond `root`: article-like paragraphs (good) and the
+ * rest (bad), leaving out chrome and boilerplate-named parts, which would be dropped. */
+static void extension_text(const html_page *pg, int32_t anc, int32_t root, uint64_t *good,
+                           uint64_t *bad)
+{
+    const html_node *a = &pg->nodes[anc], *r = &pg->nodes[root];
+    *good = *bad = 0;
+    for (uint32_t bi = a->first_block; bi < a->end_block; bi++) {
+        if (bi == r->first_block && r->end_block > bi) {
+            bi = r->end_block - 1;
+            continue;
+        }
+        const html_block *b = &pg->blocks[bi];
+        if (b->node >= 0 && (pg->nodes[b->node].excluded || pg->nodes[b->node].boiler))
+            continue;
+        if (b->flags & HB_HEADING)
+            continue;
+        if (b->kind == HK_PARA && !(b->flags & HB_ITEM) && b->len >= 100 &&
+            link_density(b->link, b->len) < 0.25f)
+            *good += b->len;
+        else
+            *bad += b->len;
+    }
+}
+
+/* An article cut into several containers (by figures, ads, "read also" boxes) has its
+ * parts under a common ancestor: climb while what the ancestor adds is mostly paragraphs. */
+static int32_t extend(const html_page *pg, int32_t top)
+{
+    for (int steps = 0; steps < 8; steps++) {
+        int32_t p = pg->nodes[top].parent;
+        if (p < 0 || pg->nodes[p].excluded)
+            break;
+        uint64_t good, bad;
+        extension_text(pg, p, top, &good, &bad);
+        if (good < 3 * bad || (good > 0 && good < 400))
+            break;
+        top = p;
+    }
+    return top;
+}
+
 /* Is this block inside the region a piece of boilerplate? */
 static bool drop_block(const html_page *pg, const html_block *b)
 {
@@ -222,6 +267,8 @@ static bool drop_node(const html_node *n, uint32_t region_text)
         return true;
     if ((n->flags & HN_HINT_BAD) && small)
         return true;
+    if ((n->kind == HK_FIGURE || n->kind == HK_CAPTION) && small)
+        return true; /* photo captions and credits: about the picture, not the story */
     float ld = link_density(n->link, n->text);
     if ((n->kind == HK_LIST || n->kind == HK_BLOCK || n->kind == HK_TABLE ||
          n->kind == HK_FIGURE) && ld > 0.5f && small)
@@ -256,6 +303,36 @@ static void keep_region(html_page *pg, int32_t root, uint32_t region_text)
     }
 }
 
+/* The block repeats the page title (the article's headline). */
+static bool is_headline(const html_page *pg, const html_block *b)
+{
+    if (!(b->flags & HB_HEADING) || pg->title.len < b->len || b->len < 8)
+        return false;
+    return memmem(pg->title.data, pg->title.len, pg->text.data + b->start, b->len) != NULL;
+}
+
+/* Before the story starts: headline, byline, dateline, share bar. Blocks ahead of the first
+ * real paragraph go unless they are <p> text themselves. Headlines go anywhere. */
+static void trim_lead(html_page *pg)
+{
+    bool started = false;
+    for (size_t i = 0; i < pg->n_blocks; i++) {
+        html_block *b = &pg->blocks[i];
+        if (!(b->flags & HB_KEEP))
+            continue;
+        if (is_headline(pg, b)) {
+            b->flags &= (uint8_t)~HB_KEEP;
+            continue;
+        }
+        if (started)
+            continue;
+        if (b->kind == HK_PARA || (b->len >= 100 && link_density(b->link, b->len) < 0.3f))
+            started = true;
+        else if (b->len < 100)
+            b->flags &= (uint8_t)~HB_KEEP;
+    }
+}
+
 static bool paragraph_like(const html_page *pg, int32_t node)
 {
     const html_node *n = &pg->nodes[node];
@@ -286,11 +363,13 @@ void html_select(html_page *pg, int keep_all)
     top = article_body(pg, top);
     if (top < 0)
         return;
+    top = extend(pg, top);
 
     const html_node *t = &pg->nodes[top];
     int32_t parent = t->parent;
     if (parent < 0 || (t->flags & HN_ARTICLE_BODY)) {
         keep_region(pg, top, t->text);
+        trim_lead(pg);
         return;
     }
     /* the winner and its worthy siblings, in document order */
@@ -309,4 +388,5 @@ void html_select(html_page *pg, int keep_all)
             (!n->excluded && paragraph_like(pg, (int32_t)c)))
             keep_region(pg, (int32_t)c, region_text);
     }
+    trim_lead(pg);
 }

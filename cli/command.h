@@ -15,5 +15,8 @@ int cmd_cat(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 #endif

@@ -173,22 +173,62 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     return m;
 }
 
-size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+/* Per-thread cache of short pieces that needed BPE: text repeats its words, and a cache
+ * line read costs far less than merging again. Keyed by the tokenizer's serial and the
+ * piece's hash, checked against the bytes, so a hit is exactly what BPE would give. In
+ * static thread-local storage: nothing to allocate or free, nothing shared. */
+#define CACHE_SLOTS 2048
+#define CACHE_BYTES 18
+#define CACHE_IDS 8
+typedef struct cache_entry {
+    uint64_t hash;
+    uint32_t serial; /* 0 = empty */
+    uint8_t len, n_ids;
+    uint8_t bytes[CACHE_BYTES];
+    uint32_t ids[CACHE_IDS];
+} cache_entry;
+static _Thread_local cache_entry g_cache[CACHE_SLOTS];
+
+static size_t bpe_any(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+{
+    if (n <= SMALL_PIECE)
+        return bpe_small(t, p, n, out);
+    if (n <= MEDIUM_PIECE)
+        return bpe_medium(t, p, n, out);
+    return bpe_large(t, p, n, out);
+}
+
+size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
+                        wn_tok_ids *out)
 {
     if (n == 1) {
         if (out)
             wn_tok_ids_push(out, t->byte_id[p[0]]);
         return 1;
     }
-    int64_t whole = wn_tok_lookup(t, p, n);
+    int64_t whole = wn_tok_lookup_hashed(t, p, n, h);
     if (whole >= 0) {
         if (out)
             wn_tok_ids_push(out, (wn_tok_id)whole);
         return 1;
     }
-    if (n <= SMALL_PIECE)
-        return bpe_small(t, p, n, out);
-    if (n <= MEDIUM_PIECE)
-        return bpe_medium(t, p, n, out);
-    return bpe_large(t, p, n, out);
+    if (n > CACHE_BYTES)
+        return bpe_any(t, p, n, out);
+    cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
+    if (e->serial == t->serial && e->hash == h && e->len == n && memcmp(e->bytes, p, n) == 0)
+        return emit(out, e->ids, e->n_ids);
+    wn_tok_ids tmp = WN_TOK_IDS_INIT;
+    wn_tok_ids *dst = out ? out : &tmp;
+    size_t before = dst->len;
+    size_t m = bpe_any(t, p, n, dst);
+    if (m <= CACHE_IDS) {
+        e->serial = t->serial;
+        e->hash = h;
+        e->len = (uint8_t)n;
+        e->n_ids = (uint8_t)m;
+        memcpy(e->bytes, p, n);
+        memcpy(e->ids, dst->ids + before, m * sizeof *e->ids);
+    }
+    wn_tok_ids_release(&tmp);
+    return m;
 }

@@ -385,12 +385,15 @@ static const char *attr(const xmlChar **atts, const char *name)
     return NULL;
 }
 
-/* Class names that hide an element by convention (frameworks, screen-reader-only text). */
+/* Class names that hide an element by convention (frameworks, screen-reader-only text),
+ * or mark interface text that is not part of the page's content. */
 static bool class_hidden(const char *cls)
 {
     static const char *const names[] = {
         "hidden", "hide", "invisible", "sr-only", "screen-reader-text", "visually-hidden",
         "visuallyhidden", "d-none", "is-hidden", "u-hidden", "element-invisible", "offscreen",
+        /* user-interface text next to headings: permalink marks, wiki edit links */
+        "headerlink", "anchorjs-link", "header-anchor", "mw-editsection",
     };
     const char *c = cls;
     while (*c) {

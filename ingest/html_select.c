@@ -248,11 +248,13 @@ static int32_t extend(const html_page *pg, int32_t top)
 /* Is this block inside the region a piece of boilerplate? */
 static bool drop_block(const html_page *pg, const html_block *b)
 {
+    /* A line that is (nearly) all link is navigation: "Read more: <headline>", a list of
+     * tags. Prose with many links (a wiki paragraph) keeps words of its own between them. */
     float ld = link_density(b->link, b->len);
-    if (ld > 0.5f && b->len < 300)
-        return true;
     (void)pg;
-    return false;
+    if (ld >= 0.9f)
+        return true;
+    return ld > 0.5f && b->len - b->link < 20;
 }
 
 /* Inside the content: should this node's subtree go? */

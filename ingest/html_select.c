@@ -314,25 +314,30 @@ static bool is_headline(const html_page *pg, const html_block *b)
 }
 
 /* Before the story starts: headline, byline, dateline, share bar. Blocks ahead of the first
- * real paragraph go unless they are <p> text themselves. Headlines go anywhere. */
+ * real paragraph go unless they are <p> text themselves (when there is no real paragraph
+ * at all, nothing goes: the page is a list or a table, not a story). Headlines go anywhere. */
+static bool starts_story(const html_block *b)
+{
+    return b->kind == HK_PARA || (b->len >= 100 && link_density(b->link, b->len) < 0.3f);
+}
+
 static void trim_lead(html_page *pg)
 {
-    bool started = false;
+    size_t first = pg->n_blocks;
     for (size_t i = 0; i < pg->n_blocks; i++) {
         html_block *b = &pg->blocks[i];
         if (!(b->flags & HB_KEEP))
             continue;
-        if (is_headline(pg, b)) {
+        if (is_headline(pg, b))
             b->flags &= (uint8_t)~HB_KEEP;
-            continue;
-        }
-        if (started)
-            continue;
-        if (b->kind == HK_PARA || (b->len >= 100 && link_density(b->link, b->len) < 0.3f))
-            started = true;
-        else if (b->len < 100)
-            b->flags &= (uint8_t)~HB_KEEP;
+        else if (first == pg->n_blocks && starts_story(b))
+            first = i;
     }
+    if (first == pg->n_blocks)
+        return;
+    for (size_t i = 0; i < first; i++)
+        if (pg->blocks[i].len < 100)
+            pg->blocks[i].flags &= (uint8_t)~HB_KEEP;
 }
 
 static bool paragraph_like(const html_page *pg, int32_t node)
@@ -344,18 +349,8 @@ static bool paragraph_like(const html_page *pg, int32_t node)
     return (n->text > 80 && ld < 0.25f);
 }
 
-void html_select(html_page *pg, int keep_all)
+static void select_main(html_page *pg, uint64_t total)
 {
-    if (keep_all) {
-        for (size_t i = 0; i < pg->n_blocks; i++)
-            pg->blocks[i].flags |= HB_KEEP;
-        return;
-    }
-    uint64_t total = 0;
-    for (size_t i = 0; i < pg->n_blocks; i++)
-        total += pg->blocks[i].len;
-    if (total == 0 || pg->n_nodes == 0)
-        return;
     aggregate(pg);
     mark_excluded(pg, total);
     score_paragraphs(pg);
@@ -391,4 +386,35 @@ void html_select(html_page *pg, int keep_all)
             keep_region(pg, (int32_t)c, region_text);
     }
     trim_lead(pg);
+}
+
+/* No container won (a page of short lines, a table of results): keep what is neither
+ * chrome nor a link-only line, rather than nothing; later filters judge its worth. */
+static void fallback(html_page *pg)
+{
+    for (size_t i = 0; i < pg->n_blocks; i++) {
+        html_block *b = &pg->blocks[i];
+        if ((b->node < 0 || !pg->nodes[b->node].excluded) && !drop_block(pg, b))
+            b->flags |= HB_KEEP;
+    }
+}
+
+void html_select(html_page *pg, int keep_all)
+{
+    if (keep_all) {
+        for (size_t i = 0; i < pg->n_blocks; i++)
+            pg->blocks[i].flags |= HB_KEEP;
+        return;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < pg->n_blocks; i++)
+        total += pg->blocks[i].len;
+    if (total == 0)
+        return;
+    if (pg->n_nodes > 0)
+        select_main(pg, total);
+    for (size_t i = 0; i < pg->n_blocks; i++)
+        if (pg->blocks[i].flags & HB_KEEP)
+            return;
+    fallback(pg);
 }

@@ -84,6 +84,7 @@ typedef struct html_node {
 #define HB_ROW      0x08u
 #define HB_CAPTION  0x10u
 #define HB_QUOTE    0x20u
+#define HB_ALT      0x40u  /* all of the block's text is image alt text */
 #define HB_KEEP     0x80u  /* set by html_select */
 
 typedef struct html_block {

@@ -210,6 +210,7 @@ typedef struct sax_state {
     uint32_t block_link;
     bool pending_space;
     bool cell_pending;  /* a cell separator is due before the next text */
+    bool block_has_text; /* the open block holds text of its own, not only alt text */
     /* math */
     uint32_t math_start, ann_start;
     bool math_done;
@@ -250,6 +251,8 @@ static uint8_t block_flags(const sax_state *s)
         f |= HB_CAPTION;
     if (s->quote)
         f |= HB_QUOTE;
+    if (!s->block_has_text)
+        f |= HB_ALT;
     return f;
 }
 
@@ -307,6 +310,7 @@ static void flush_block(sax_state *s)
     s->block_link = 0;
     s->pending_space = false;
     s->cell_pending = false;
+    s->block_has_text = false;
 }
 
 /* Append visible text, normalising whitespace. */
@@ -372,6 +376,7 @@ static void on_characters(void *ctx, const xmlChar *ch, int len)
     }
     if (s->math_done || s->head)
         return;
+    s->block_has_text = true;
     add_text(s, (const char *)ch, (size_t)len);
 }
 
@@ -507,8 +512,10 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_BR) {
-        if (s->pre)
+        if (s->pre) {
+            s->block_has_text = true;
             add_text(s, "\n", 1);
+        }
         else
             flush_block(s);
         return;
@@ -516,6 +523,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     if (kind == HK_MATH) {
         const char *alt = attr(atts, "alttext");
         if (alt && *alt) {
+            s->block_has_text = true; /* math is text, whichever form it comes in */
             add_text(s, alt, strlen(alt));
             e->skip = 1;
             s->skip++;

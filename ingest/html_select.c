@@ -246,6 +246,15 @@ static int32_t extend(const html_page *pg, int32_t top)
 }
 
 /* Is this block inside the region a piece of boilerplate? */
+/* Alt text of a formula image ("x^2 + y_1 = \\frac{a}{b}") rather than of a photo. */
+static bool looks_like_math(const char *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i] == '\\' || t[i] == '^' || t[i] == '_' || t[i] == '=' || t[i] == '{')
+            return true;
+    return false;
+}
+
 static bool drop_block(const html_page *pg, const html_block *b)
 {
     /* A line that is (nearly) all link is navigation: "Read more: <headline>", a list of
@@ -254,6 +263,8 @@ static bool drop_block(const html_page *pg, const html_block *b)
     (void)pg;
     if (ld >= 0.9f)
         return true;
+    if ((b->flags & HB_ALT) && !looks_like_math(pg->text.data + b->start, b->len))
+        return true; /* a picture on its own line: its alt text describes it, like a caption */
     return ld > 0.5f && b->len - b->link < 20;
 }
 

@@ -211,6 +211,7 @@ typedef struct sax_state {
     bool pending_space;
     bool cell_pending;  /* a cell separator is due before the next text */
     bool block_has_text; /* the open block holds text of its own, not only alt text */
+    wn_buf og_title;    /* <meta property="og:title">, the title when <title> is missing */
     /* math */
     uint32_t math_start, ann_start;
     bool math_done;
@@ -487,7 +488,11 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_INLINE) {
-        if (name[0] == 'a' && name[1] == '\0' && attr(atts, "href")) {
+        if (name[0] == 'm' && !strcmp(name, "meta") && s->og_title.len == 0) {
+            const char *prop = attr(atts, "property"), *content = attr(atts, "content");
+            if (prop && content && !strcmp(prop, "og:title"))
+                wn_buf_append(&s->og_title, content, strnlen(content, 4096));
+        } else if (name[0] == 'a' && name[1] == '\0' && attr(atts, "href")) {
             e->link = 1;
             s->link++;
         } else if (s->math_start != UINT32_MAX && strcmp(name, "annotation") == 0) {
@@ -749,5 +754,10 @@ int html_sax_run(const char *utf8, size_t len, html_page *page)
     flush_block(&s);
     free(s.stack);
     collapse_spaces(&page->title);
+    if (page->title.len == 0 && s.og_title.len) {
+        collapse_spaces(&s.og_title);
+        wn_buf_append(&page->title, s.og_title.data, s.og_title.len);
+    }
+    wn_buf_release(&s.og_title);
     return 0;
 }

@@ -112,6 +112,28 @@ static void test_boilerplate_removed(void **state)
     wn_buf_release(&b);
 }
 
+/* Inside the content: a photo alone on a line is a caption (dropped), a formula image
+ * alone on a line and pictures inside a sentence keep their alt text. */
+static void test_alt_text_in_content(void **state)
+{
+    (void)state;
+    const char *para = "<p>The experiment ran for three weeks, and the results, shown below, "
+                       "surprised everyone who had worked on the earlier versions of it.</p>";
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appends(&b, "<meta property=\"og:title\" content=\"Results\"><div class=post>");
+    for (int i = 0; i < 4; i++)
+        wn_buf_appends(&b, para);
+    wn_buf_appends(&b, "<div><img src=a.jpg alt=\"A photo of the lab at night\"></div>"
+                       "<div><img src=f.png alt=\"\\sum_i x_i = 1\"></div>"
+                       "<p>Inline <img src=s.png alt=\"smiley\"> picture.</p></div>");
+    assert_int_equal(wn_html_extract(b.data, b.len, NULL, NULL, &R), WN_HTML_OK);
+    assert_null(strstr(R.text.data, "A photo of the lab"));
+    assert_non_null(strstr(R.text.data, "\n\\sum_i x_i = 1\n"));
+    assert_non_null(strstr(R.text.data, "Inline smiley picture."));
+    assert_string_equal(R.title.data, "Results"); /* no <title>: og:title */
+    wn_buf_release(&b);
+}
+
 static void test_charset_meta_windows1252(void **state)
 {
     (void)state;
@@ -298,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_tables_pre_alt_math),
         cmocka_unit_test(test_hidden_and_skipped),
         cmocka_unit_test(test_boilerplate_removed),
+        cmocka_unit_test(test_alt_text_in_content),
         cmocka_unit_test(test_charset_meta_windows1252),
         cmocka_unit_test(test_charset_http_hint_and_latin1_label),
         cmocka_unit_test(test_wrong_declarations),

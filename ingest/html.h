@@ -77,7 +77,8 @@ void wn_html_result_release(wn_html_result *r);
  *   charset_hint  charset from the HTTP Content-Type header, or NULL; trusted over the
  *                 meta tag unless the bytes contradict it (e.g. a "UTF-8" hint on bytes that
  *                 are not UTF-8 falls back to the meta tag, then to detection)
- *   url           page URL or NULL (used only for hints; never fetched)
+ *   url           page URL or NULL (reserved for URL-based hints; not used yet, never
+ *                 fetched)
  * Returns WN_HTML_OK, WN_HTML_EMPTY, WN_HTML_NOT_HTML or WN_HTML_ERROR. Always leaves
  * `out` in a defined state (possibly empty text). Never prints. */
 int wn_html_extract(const char *html, size_t len, const char *charset_hint, const char *url,

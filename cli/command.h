@@ -9,7 +9,11 @@
 int cmd_html2text(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
+int cmd_dedup(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_mix(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

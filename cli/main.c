@@ -19,8 +19,13 @@ typedef struct wn_command {
 } wn_command;
 
 static const wn_command commands[] = {
+    { "classify", cmd_classify, "fastText-compatible classifiers: supervised, predict, predict-prob, test, score" },
+    { "dedup", cmd_dedup, "deduplicate documents: url, exact, minhash, line, semantic" },
+    { "filter", cmd_filter, "quality, NSFW, language and PII filters with signals (Llama 3 recipe)" },
     { "html2text", cmd_html2text, "print the main text of HTML files (debugging ingest's extractor)" },
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
+    { "mix", cmd_mix, "plan and write a token-budget mix as packed, shuffled training shards" },
+    { "run", cmd_run, "run the whole pipeline from one YAML config (resumable; --dry-run)" },
     { "stats", cmd_stats, "merge and print *.stats.json of one or more output directories" },
 };
 

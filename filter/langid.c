@@ -1,0 +1,82 @@
+/* langid.c: language identification with the official fastText lid.176 model, run by
+ * classify/'s C reader (classify/fasttext.h): the label and score go into attributes
+ * ("langid.language": "en", "langid.score": [[0, n, 0.97]]); a document is kept when its
+ * top language is in `languages` (empty list = any) with score >= min_score (0.65, as
+ * FineWeb). Drop reasons: "langid.language", "langid.low_score".
+ * As datatrove does, newlines are read as spaces (wn_ft_predict does this itself).
+ */
+#include "filter/filter.h"
+#include "classify/fasttext.h"
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct langid {
+    wn_ft_model *model;
+    char **languages;
+    size_t n_languages;
+    double min_score;
+} langid;
+
+static void langid_doc(void *state, wn_doc *d, wn_stats *s)
+{
+    const langid *l = state;
+    wn_ft_prediction pred;
+    int k = wn_ft_predict(l->model, d->text.ptr, d->text.len, 1, 0.0f, &pred);
+    const char *lang = "und";
+    double score = 0.0;
+    if (k > 0) {
+        lang = pred.label;
+        if (!strncmp(lang, "__label__", 9))
+            lang += 9;
+        score = pred.prob;
+    }
+    const wn_text *t = wn_text_analyze(d);
+    wn_doc_attr_set(d, "langid.language", json_string(lang));
+    wn_filter_signal(d, t->n_chars, s, "langid.score", score, 0, 1.0001);
+    char name[64];
+    snprintf(name, sizeof name, "langid.lang:%s", lang);
+    wn_stats_count(s, name, 1, d->text.len, t->n_chars);
+    bool wanted = l->n_languages == 0;
+    for (size_t i = 0; i < l->n_languages && !wanted; i++)
+        wanted = !strcmp(l->languages[i], lang);
+    if (!wanted)
+        d->drop_reason = "langid.language";
+    else if (score < l->min_score)
+        d->drop_reason = "langid.low_score";
+}
+
+static void langid_release(void *state)
+{
+    langid *l = state;
+    wn_ft_free(l->model);
+    for (size_t i = 0; i < l->n_languages; i++)
+        free(l->languages[i]);
+    free(l->languages);
+    free(l);
+}
+
+wn_stage *wn_filter_langid_new(wn_fparams *p)
+{
+    static const char *const model_def[] = {"data/models/lid.176.ftz", NULL};
+    static const char *const lang_def[] = {"en", NULL};
+    langid *l = wn_xcalloc(1, sizeof *l);
+    size_t nm;
+    char **model = wn_fp_paths(p, "model", model_def, &nm);
+    l->languages = wn_fp_strs(p, "languages", lang_def, &l->n_languages);
+    l->min_score = wn_fp_num(p, "min_score", 0.65);
+    char err[512];
+    if (nm != 1)
+        wn_fp_fail(p, "give one 'model'");
+    else if (!(l->model = wn_ft_load(model[0], err, sizeof err)))
+        wn_fp_fail(p, "%s", err);
+    for (size_t i = 0; i < nm; i++)
+        free(model[i]);
+    free(model);
+    if (!l->model) {
+        langid_release(l);
+        return NULL;
+    }
+    return wn_filter_stage_new("langid", l, langid_doc, langid_release);
+}

@@ -1,0 +1,79 @@
+/* commands.c: the stage commands' options, as their --help lists them; see commands.h.
+ * Update a row when a command gains an option (a config using an unknown one is refused). */
+#include "pipeline/commands.h"
+
+#include <string.h>
+
+/* core/args.h options every runner-based command takes (-o/--shard/-j are set by the plan). */
+static const wn_pl_option common_options[] = {
+    {"max-shard-size", WN_PLO_VALUE}, {"compression", WN_PLO_VALUE},
+    {"batch-size", WN_PLO_VALUE}, {NULL, 0},
+};
+
+/* cli/cmd_ingest.c */
+static const wn_pl_option ingest_options[] = {
+    {"format", WN_PLO_VALUE}, {"text-field", WN_PLO_VALUE}, {"id-field", WN_PLO_VALUE},
+    {"source", WN_PLO_VALUE}, {"max-payload", WN_PLO_VALUE}, {"keep-raw", WN_PLO_FLAG},
+    {"all-statuses", WN_PLO_FLAG}, {NULL, 0},
+};
+
+/* filter/ (branch filter) */
+static const wn_pl_option filter_options[] = {
+    {"removed", WN_PLO_VALUE}, {NULL, 0},
+};
+
+/* docs/dedup.md (branch dedup) */
+static const wn_pl_option dedup_options[] = {
+    {"method", WN_PLO_POSITIONAL}, {"memory", WN_PLO_VALUE}, {"bands", WN_PLO_VALUE},
+    {"rows", WN_PLO_VALUE}, {"ngram", WN_PLO_VALUE}, {"seed", WN_PLO_VALUE},
+    {"keep", WN_PLO_VALUE}, {"verify", WN_PLO_VALUE}, {"index", WN_PLO_PATH},
+    {"parts", WN_PLO_VALUE}, {"bucket-docs", WN_PLO_VALUE}, {"max-repeats", WN_PLO_VALUE},
+    {"ccnet", WN_PLO_FLAG}, {NULL, 0},
+};
+
+/* classify/ (branch classify) */
+static const wn_pl_option classify_options[] = {
+    {"model", WN_PLO_PATH}, {NULL, 0},
+};
+
+/* tokenize/ (branch tok) */
+static const wn_pl_option tokenize_options[] = {
+    {"tokenizer", WN_PLO_PATH}, {NULL, 0},
+};
+
+static const wn_pl_cmd_phase one_sharded[] = {{"", NULL, true}, {NULL, NULL, false}};
+static const wn_pl_cmd_phase one_global[] = {{"", NULL, false}, {NULL, NULL, false}};
+/* Dedup's five phases, for runs spread over machines (docs/dedup.md "Phases"). */
+static const wn_pl_cmd_phase dedup_split[] = {
+    {".sign", "--phase sign", true}, {".bands", "--phase bands", true},
+    {".merge", "--phase merge", true}, {".cluster", "--phase cluster", false},
+    {".remove", "--phase remove", true}, {NULL, NULL, false},
+};
+
+static const wn_pl_command commands[] = {
+    {"ingest", "ingest", NULL, "*.jsonl.zst", ingest_options, one_sharded, NULL},
+    {"filter", "filter", NULL, "*.jsonl.zst", filter_options, one_sharded, NULL},
+    /* dedup is global: one task sees every document unless split into its phases */
+    {"dedup", "dedup", NULL, "*.jsonl.zst", dedup_options, one_global, dedup_split},
+    {"classify", "classify", "score", "*.jsonl.zst", classify_options, one_sharded, NULL},
+    {"tokenize", "tokenize", NULL, "*.idx", tokenize_options, one_sharded, NULL},
+};
+
+const wn_pl_command *wn_pl_command_find(const char *stage)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(commands[i].stage, stage))
+            return &commands[i];
+    return NULL;
+}
+
+const wn_pl_option *wn_pl_option_find(const wn_pl_command *cmd, const char *key)
+{
+    for (const wn_pl_option *o = cmd->options; o->key; o++)
+        if (!strcmp(o->key, key))
+            return o;
+    for (const wn_pl_option *o = common_options; o->key; o++)
+        if (!strcmp(o->key, key))
+            return o;
+    return NULL;
+}

@@ -217,6 +217,15 @@ typedef struct sax_state {
     bool math_done;
 } sax_state;
 
+/* FNV-1a of the class value: siblings with the same class are parts of one whole. */
+static uint32_t class_hash(const char *c)
+{
+    uint32_t h = 2166136261u;
+    for (; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h ? h : 1;
+}
+
 static void push_node(sax_state *s, uint8_t kind, unsigned flags, int hint)
 {
     html_page *p = s->p;
@@ -580,6 +589,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         flags |= HN_HINT_STRONG_BAD;
     e->kind = kind;
     push_node(s, kind, flags, hint);
+    s->p->nodes[s->cur_node].class_hash = cls ? class_hash(cls) : 0;
     e->node = s->cur_node;
 
     switch (kind) {

@@ -50,6 +50,8 @@ static void aggregate(html_page *pg)
         if (b->node >= 0) {
             pg->nodes[b->node].text += b->len;
             pg->nodes[b->node].link += b->link;
+            if (b->kind == HK_PARA && b->len >= 80 && link_density(b->link, b->len) < 0.25f)
+                pg->nodes[b->node].prose += b->len;
         }
     }
     for (size_t i = pg->n_nodes; i-- > 0;) {
@@ -57,6 +59,7 @@ static void aggregate(html_page *pg)
         if (n->parent >= 0) {
             pg->nodes[n->parent].text += n->text;
             pg->nodes[n->parent].link += n->link;
+            pg->nodes[n->parent].prose += n->prose;
         }
     }
 }
@@ -283,8 +286,9 @@ static bool drop_node(const html_node *n, uint32_t region_text)
     if ((n->kind == HK_FIGURE || n->kind == HK_CAPTION) && small)
         return true; /* photo captions and credits: about the picture, not the story */
     float ld = link_density(n->link, n->text);
+    /* a link list; not a section that holds prose besides its links */
     if ((n->kind == HK_LIST || n->kind == HK_BLOCK || n->kind == HK_TABLE ||
-         n->kind == HK_FIGURE) && ld > 0.5f && small)
+         n->kind == HK_FIGURE) && ld > 0.5f && small && (uint64_t)n->prose * 4 < n->text)
         return true;
     return false;
 }
@@ -351,6 +355,26 @@ static void trim_lead(html_page *pg)
             pg->blocks[i].flags &= (uint8_t)~HB_KEEP;
 }
 
+static bool paragraph_like(const html_page *pg, int32_t node);
+
+/* Readability's sibling test, plus: a sibling of the same tag and class as the winner is
+ * another part of the same whole (the next section of a chapter, the next page of a
+ * story split by an ad) unless it is mostly links. */
+static bool worthy_sibling(const html_page *pg, int32_t top, int32_t c, float threshold)
+{
+    const html_node *n = &pg->nodes[c], *t = &pg->nodes[top];
+    if (c == top)
+        return true;
+    if (n->excluded)
+        return false;
+    if (n->scored && n->score >= threshold)
+        return true;
+    if (t->class_hash && n->class_hash == t->class_hash && n->kind == t->kind &&
+        link_density(n->link, n->text) < 0.5f)
+        return true;
+    return paragraph_like(pg, c);
+}
+
 static bool paragraph_like(const html_page *pg, int32_t node)
 {
     const html_node *n = &pg->nodes[node];
@@ -386,16 +410,12 @@ static void select_main(html_page *pg, uint64_t total)
     uint32_t region_text = 0;
     for (uint32_t c = (uint32_t)parent + 1; c < p->end_node; c = pg->nodes[c].end_node) {
         const html_node *n = &pg->nodes[c];
-        if ((int32_t)c == top || (!n->excluded && n->scored && n->score >= threshold) ||
-            (!n->excluded && paragraph_like(pg, (int32_t)c)))
+        if (worthy_sibling(pg, top, (int32_t)c, threshold))
             region_text += n->text;
     }
-    for (uint32_t c = (uint32_t)parent + 1; c < p->end_node; c = pg->nodes[c].end_node) {
-        const html_node *n = &pg->nodes[c];
-        if ((int32_t)c == top || (!n->excluded && n->scored && n->score >= threshold) ||
-            (!n->excluded && paragraph_like(pg, (int32_t)c)))
+    for (uint32_t c = (uint32_t)parent + 1; c < p->end_node; c = pg->nodes[c].end_node)
+        if (worthy_sibling(pg, top, (int32_t)c, threshold))
             keep_region(pg, (int32_t)c, region_text);
-    }
     trim_lead(pg);
 }
 

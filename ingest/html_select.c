@@ -351,7 +351,7 @@ static void trim_lead(html_page *pg)
     if (first == pg->n_blocks)
         return;
     for (size_t i = 0; i < first; i++)
-        if (pg->blocks[i].len < 100)
+        if (pg->blocks[i].len < 100 && !(pg->blocks[i].flags & HB_HEADING))
             pg->blocks[i].flags &= (uint8_t)~HB_KEEP;
 }
 

@@ -112,6 +112,40 @@ static void test_boilerplate_removed(void **state)
     wn_buf_release(&b);
 }
 
+/* A chapter in same-class sections (one mostly a table of links plus prose) comes out
+ * whole; a wiki paragraph thick with links stays, a "Read more" link line goes. */
+static void test_sections_and_link_prose(void **state)
+{
+    (void)state;
+    const char *p = "<p>Configuration files live under /etc, and each package documents "
+                    "its own files, their syntax, and the defaults it ships with.</p>";
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appends(&b, "<body><div class=nav><a href=/>Home</a> <a href=/up>Up</a></div>"
+                       "<div class=chapter><div class=section><h2>1. Intro</h2>");
+    wn_buf_appends(&b, p);
+    wn_buf_appends(&b, "<p>Short intro.</p></div><div class=section><h2>2. Tools</h2>"
+                       "<p>Pick a tool from the list below, as described in the manual.</p>"
+                       "<ul><li><a href=/a>tool-a reference manual</a></li>"
+                       "<li><a href=/b>tool-b reference manual</a></li></ul></div>"
+                       "<div class=section><h2>3. Details</h2>");
+    for (int i = 0; i < 5; i++)
+        wn_buf_appends(&b, p);
+    wn_buf_appends(&b, "<p><a href=/w/Escopete>Escopete</a> ye un <a href=/w/M>municipio</a> "
+                       "d'a <a href=/w/P>provincia de Guadalachara</a>, en a <a href=/w/C>"
+                       "comunidat autonoma de Castiella-La Mancha</a>, <a href=/w/E>Espanya</a>, "
+                       "comarca de <a href=/w/A>La Alcarria</a> y partiu chudicial de "
+                       "<a href=/w/G>Guadalachara</a>.</p>"
+                       "<p>Read more: <a href=/x>Another story about configuration files</a></p>"
+                       "</div></div></body>");
+    assert_int_equal(wn_html_extract(b.data, b.len, NULL, NULL, &R), WN_HTML_OK);
+    assert_non_null(strstr(R.text.data, "1. Intro\nConfiguration files"));
+    assert_non_null(strstr(R.text.data, "2. Tools\nPick a tool"));
+    assert_non_null(strstr(R.text.data, "Escopete ye un municipio"));
+    assert_null(strstr(R.text.data, "Read more"));
+    assert_null(strstr(R.text.data, "Home"));
+    wn_buf_release(&b);
+}
+
 /* Inside the content: a photo alone on a line is a caption (dropped), a formula image
  * alone on a line and pictures inside a sentence keep their alt text. */
 static void test_alt_text_in_content(void **state)
@@ -320,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_tables_pre_alt_math),
         cmocka_unit_test(test_hidden_and_skipped),
         cmocka_unit_test(test_boilerplate_removed),
+        cmocka_unit_test(test_sections_and_link_prose),
         cmocka_unit_test(test_alt_text_in_content),
         cmocka_unit_test(test_charset_meta_windows1252),
         cmocka_unit_test(test_charset_http_hint_and_latin1_label),

@@ -3,10 +3,11 @@
  * block per run of text between block boundaries.
  *
  * Text is normalised as it arrives: whitespace runs become one space (verbatim inside
- * <pre>), control bytes count as whitespace, U+00A0 becomes a space. Content that is never
- * shown (script, style, template, svg, form controls, elements hidden with the `hidden`
- * attribute or an inline display:none) is skipped. The element stack is ours, so that
- * unbalanced or implied tags cannot unbalance our counters.
+ * <pre>), control bytes count as whitespace, U+00A0 becomes a space, U+00AD (soft hyphen)
+ * goes. Content that is never shown (script, style, template, svg, form controls, elements
+ * hidden with the `hidden` attribute, an inline display:none or a hiding class) is skipped.
+ * The element stack is ours, so that unbalanced or implied tags cannot unbalance our
+ * counters.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -353,6 +354,10 @@ static void add_text(sax_state *s, const char *c, size_t n)
                 if (ch == 0xC2)
                     c++;
                 s->pending_space = true;
+                continue;
+            }
+            if (ch == 0xC2 && c + 1 < e && (unsigned char)c[1] == 0xAD) {
+                c++; /* soft hyphen: invisible unless the line breaks there */
                 continue;
             }
             if (s->cell_pending && !empty) {

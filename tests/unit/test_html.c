@@ -234,6 +234,14 @@ static void test_utf16_bom_and_shift_jis(void **state)
     wn_html_extract_opts(u16, sizeof u16 - 1, NULL, NULL, &o, &R);
     assert_string_equal(R.text.data, "h\xC3\xA9");
     assert_int_equal(R.charset_source, WN_HTML_CS_BOM);
+    /* the same without its BOM, and big-endian: found from the NUL pattern */
+    const char le[] = "<\0p\0>\0h\0\xE9\0 \0t\0e\0x\0t\0<\0/\0p\0>\0";
+    wn_html_extract_opts(le, sizeof le - 1, NULL, NULL, &o, &R);
+    assert_string_equal(R.text.data, "h\xC3\xA9 text");
+    assert_string_equal(R.charset, "UTF-16LE");
+    const char be[] = "\0<\0p\0>\0h\0\xE9\0 \0t\0e\0x\0t\0<\0/\0p\0>";
+    wn_html_extract_opts(be, sizeof be - 1, NULL, NULL, &o, &R);
+    assert_string_equal(R.text.data, "h\xC3\xA9 text");
     /* Shift_JIS declared in the meta tag: "日本語" = 93 FA 96 7B 8C EA */
     const char sj[] = "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
                       "<p>\x93\xFA\x96\x7B\x8C\xEA</p>";

@@ -237,9 +237,6 @@ static void push_node(sax_state *s, uint8_t kind, unsigned flags, int hint)
     html_node *n = &p->nodes[p->n_nodes];
     memset(n, 0, sizeof *n);
     n->parent = s->cur_node;
-    n->depth = s->cur_node >= 0 ? (uint16_t)(p->nodes[s->cur_node].depth + 1) : 0;
-    if (s->cur_node >= 0 && p->nodes[s->cur_node].depth == UINT16_MAX)
-        n->depth = UINT16_MAX;
     n->kind = kind;
     n->flags = (uint8_t)flags;
     n->hint = (int8_t)hint;
@@ -289,26 +286,17 @@ static void flush_block(sax_state *s)
         b->node = s->cur_node;
         b->flags = block_flags(s);
         b->kind = s->cur_node >= 0 ? p->nodes[s->cur_node].kind : HK_BLOCK;
-        /* words and commas: the scorer's signals */
-        unsigned words = 0, commas = 0;
-        bool in_word = false;
+        /* commas: the scorer's signal of sentences ("," and the CJK U+FF0C, U+3001) */
+        unsigned commas = 0;
         for (const char *c = t->data + b->start, *e = t->data + end; c < e; c++) {
             unsigned char ch = (unsigned char)*c;
-            if (ch == ' ' || ch == '\n' || ch == '\t') {
-                in_word = false;
-            } else {
-                if (!in_word)
-                    words++;
-                in_word = true;
-                /* ',' and the CJK commas U+FF0C / U+3001 */
-                if (ch == ',' || (ch == 0xEF && c + 2 < e && (unsigned char)c[1] == 0xBC &&
-                                  (unsigned char)c[2] == 0x8C) ||
-                    (ch == 0xE3 && c + 2 < e && (unsigned char)c[1] == 0x80 &&
-                     (unsigned char)c[2] == 0x81))
-                    commas++;
-            }
+            if (ch == ',' ||
+                (ch == 0xEF && c + 2 < e && (unsigned char)c[1] == 0xBC &&
+                 (unsigned char)c[2] == 0x8C) ||
+                (ch == 0xE3 && c + 2 < e && (unsigned char)c[1] == 0x80 &&
+                 (unsigned char)c[2] == 0x81))
+                commas++;
         }
-        b->words = (uint16_t)(words > UINT16_MAX ? UINT16_MAX : words);
         b->commas = (uint16_t)(commas > UINT16_MAX ? UINT16_MAX : commas);
         t->len = end;
         t->data[end] = '\0';

@@ -109,8 +109,6 @@ static void score_paragraphs(html_page *pg)
             continue;
         float v = 1.0f + (float)b->commas + (b->len / 100 < 3 ? (float)(b->len / 100) : 3.0f);
         int32_t at = is_leaf_kind(bn->kind) ? bn->parent : b->node;
-        if (is_leaf_kind(bn->kind))
-            pg->nodes[b->node].paras++;
         for (int level = 0; at >= 0 && level < 3; level++) {
             add_score(pg, at, level == 0 ? v : level == 1 ? v / 2 : v / (float)(level * 3));
             at = pg->nodes[at].parent;

@@ -1,17 +1,20 @@
 /* html_select.c: decide which text blocks are the page's main content.
  *
- * Three passes over the flat page model, all linear:
+ * Linear passes over the flat page model (docs/ingest-html.md has the full account):
  *  1. exclusion: page chrome (nav, header, footer, aside, form, menu, ARIA landmarks of
  *     the same meaning) and nodes whose class/id name boilerplate are out, unless they
  *     hold most of the page's text (ASP.NET wraps whole pages in a <form>);
  *  2. a content score per container in the manner of Arc90's Readability: each paragraph
  *     of 25+ bytes gives 1 + commas + length/100 (max 3) to its container and, diluted,
  *     to two more ancestors; the score is scaled by (1 - link density). The best container
- *     wins, can climb to an ancestor that scores as well, and takes along siblings that
- *     score nearly as well or read like paragraphs. schema.org's itemprop="articleBody",
+ *     wins, can climb to an ancestor that scores as well or that adds mostly paragraphs
+ *     (an article cut in pieces), and takes along siblings that score nearly as well, read
+ *     like paragraphs, or share its tag and class. schema.org's itemprop="articleBody",
  *     when present and substantial, is taken as the container instead;
- *  3. cleaning inside the chosen container: chrome and boilerplate-named parts, link
- *     lists (link density), and short link-only lines are dropped.
+ *  3. cleaning inside the chosen container: chrome and boilerplate-named parts, figures,
+ *     link lists, link-only lines, lone pictures, the headline and the byline lines before
+ *     the first paragraph are dropped.
+ * When no container wins, every block that is neither chrome nor a link-only line stays.
  */
 #include <string.h>
 

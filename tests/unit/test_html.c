@@ -338,6 +338,44 @@ static void test_huge_and_deep(void **state)
     wn_buf_release(&deep);
 }
 
+/* A few hundred deterministic mutations of a real page (bytes flipped, markup characters
+ * inserted, spans deleted or duplicated): under ASan/UBSan this is a small fuzzer. */
+static void test_mutated_pages(void **state)
+{
+    (void)state;
+    size_t len;
+    char *page = load_page(&len);
+    static const char marks[] = "<>&;\"'=/!-\0\x80\xC3\xEF\xFF";
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    wn_buf m = WN_BUF_INIT;
+    for (int iter = 0; iter < 300; iter++) {
+        wn_buf_reset(&m);
+        wn_buf_append(&m, page, len);
+        for (int k = 0; k < 1 + iter % 16; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t at = (size_t)(x % m.len), span = (size_t)((x >> 32) % 512);
+            if (span > m.len - at)
+                span = m.len - at;
+            switch ((x >> 20) % 4) {
+            case 0: m.data[at] = marks[(x >> 40) % (sizeof marks - 1)]; break;
+            case 1: m.data[at] ^= (char)(1u << ((x >> 44) % 8)); break;
+            case 2: memmove(m.data + at, m.data + at + span, m.len - at - span);
+                    m.len -= span; break;
+            default: if (m.len + span < ((size_t)4 << 20))
+                         wn_buf_append(&m, m.data + at, span);
+                     break;
+            }
+            if (m.len == 0)
+                wn_buf_append(&m, "<", 1);
+        }
+        int rc = wn_html_extract(m.data, m.len, iter % 3 ? NULL : "utf-8", NULL, &R);
+        assert_true(rc == WN_HTML_OK || rc == WN_HTML_EMPTY || rc == WN_HTML_NOT_HTML);
+        assert_clean_text(&R);
+    }
+    wn_buf_release(&m);
+    free(page);
+}
+
 /* One result reused for many pages gives what a fresh one gives. */
 static void test_reuse_is_deterministic(void **state)
 {
@@ -372,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_binary_junk),
         cmocka_unit_test(test_truncated_pages),
         cmocka_unit_test(test_huge_and_deep),
+        cmocka_unit_test(test_mutated_pages),
         cmocka_unit_test(test_reuse_is_deterministic),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -383,14 +383,45 @@ static void on_characters(void *ctx, const xmlChar *ch, int len)
     add_text(s, (const char *)ch, (size_t)len);
 }
 
-static const char *attr(const xmlChar **atts, const char *name)
+/* The attributes extraction looks at, found in one pass over the element's list. */
+typedef struct elem_attrs {
+    const char *cls, *id, *style, *role, *itemprop, *href, *alt, *alttext, *encoding,
+        *property, *content;
+    bool hidden;
+} elem_attrs;
+
+static void read_attrs(const xmlChar **atts, elem_attrs *a)
 {
+    memset(a, 0, sizeof *a);
     if (!atts)
-        return NULL;
-    for (size_t i = 0; atts[i]; i += 2)
-        if (strcmp((const char *)atts[i], name) == 0)
-            return atts[i + 1] ? (const char *)atts[i + 1] : "";
-    return NULL;
+        return;
+    for (size_t i = 0; atts[i]; i += 2) {
+        const char *n = (const char *)atts[i];
+        const char *v = atts[i + 1] ? (const char *)atts[i + 1] : "";
+        switch (n[0]) {
+        case 'a':
+            if (!strcmp(n, "alt")) a->alt = v;
+            else if (!strcmp(n, "alttext")) a->alttext = v;
+            break;
+        case 'c':
+            if (!strcmp(n, "class")) a->cls = v;
+            else if (!strcmp(n, "content")) a->content = v;
+            break;
+        case 'e': if (!strcmp(n, "encoding")) a->encoding = v; break;
+        case 'h':
+            if (!strcmp(n, "href")) a->href = v;
+            else if (!strcmp(n, "hidden")) a->hidden = true;
+            break;
+        case 'i':
+            if (!strcmp(n, "id")) a->id = v;
+            else if (!strcmp(n, "itemprop")) a->itemprop = v;
+            break;
+        case 'p': if (!strcmp(n, "property")) a->property = v; break;
+        case 'r': if (!strcmp(n, "role")) a->role = v; break;
+        case 's': if (!strcmp(n, "style")) a->style = v; break;
+        default: break;
+        }
+    }
 }
 
 /* Class names that hide an element by convention (frameworks, screen-reader-only text),
@@ -464,13 +495,15 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     uint8_t kind = tag_kind(name);
     e->kind = kind;
 
-    if (kind == HK_SKIP || (attr(atts, "hidden") != NULL)) {
+    elem_attrs at;
+    read_attrs(atts, &at);
+    if (kind == HK_SKIP || at.hidden) {
         e->skip = 1;
         s->skip++;
         return;
     }
-    const char *st = attr(atts, "style"), *cls = attr(atts, "class");
-    if ((st && style_hidden(st)) || (cls && class_hidden(cls))) {
+    const char *cls = at.cls;
+    if ((at.style && style_hidden(at.style)) || (cls && class_hidden(cls))) {
         e->skip = 1;
         s->skip++;
         return;
@@ -491,15 +524,13 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     }
     if (kind == HK_INLINE) {
         if (name[0] == 'm' && !strcmp(name, "meta") && s->og_title.len == 0) {
-            const char *prop = attr(atts, "property"), *content = attr(atts, "content");
-            if (prop && content && !strcmp(prop, "og:title"))
-                wn_buf_append(&s->og_title, content, strnlen(content, 4096));
-        } else if (name[0] == 'a' && name[1] == '\0' && attr(atts, "href")) {
+            if (at.property && at.content && !strcmp(at.property, "og:title"))
+                wn_buf_append(&s->og_title, at.content, strnlen(at.content, 4096));
+        } else if (name[0] == 'a' && name[1] == '\0' && at.href) {
             e->link = 1;
             s->link++;
         } else if (s->math_start != UINT32_MAX && strcmp(name, "annotation") == 0) {
-            const char *enc = attr(atts, "encoding");
-            if (enc && strstr(enc, "tex")) {
+            if (at.encoding && strstr(at.encoding, "tex")) {
                 e->ann = 1;
                 s->ann_start = (uint32_t)s->p->text.len;
             } else {
@@ -510,7 +541,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_IMG) {
-        const char *alt = attr(atts, "alt");
+        const char *alt = at.alt;
         if (alt && *alt) {
             s->pending_space = true;
             add_text(s, alt, strlen(alt));
@@ -528,7 +559,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_MATH) {
-        const char *alt = attr(atts, "alttext");
+        const char *alt = at.alttext;
         if (alt && *alt) {
             s->block_has_text = true; /* math is text, whichever form it comes in */
             add_text(s, alt, strlen(alt));
@@ -556,15 +587,15 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 
     /* A node: read the hints. */
     unsigned bad = 0, strong = 0, good = 0, flags = 0;
-    const char *id = attr(atts, "id");
+    const char *id = at.id;
     if (cls)
         scan_hints(cls, &bad, &strong, &good);
     if (id)
         scan_hints(id, &bad, &strong, &good);
-    const char *ip = attr(atts, "itemprop");
+    const char *ip = at.itemprop;
     if (ip && strstr(ip, "articleBody"))
         flags |= HN_ARTICLE_BODY;
-    const char *role = attr(atts, "role");
+    const char *role = at.role;
     if (role) {
         if (!strcmp(role, "navigation") || !strcmp(role, "banner") ||
             !strcmp(role, "contentinfo") || !strcmp(role, "complementary") ||
@@ -659,7 +690,8 @@ static void on_end(void *ctx, const xmlChar *xname)
     const char *name = (const char *)xname;
     /* Find the matching open element; an end tag with none is ignored. */
     size_t i = s->depth;
-    while (i > 0 && strcmp(s->stack[i - 1].name, name) != 0)
+    /* names come interned from the parser's dictionary: compare pointers first */
+    while (i > 0 && s->stack[i - 1].name != name && strcmp(s->stack[i - 1].name, name) != 0)
         i--;
     if (i == 0)
         return;

@@ -19,7 +19,8 @@
  * Output text: UTF-8, no NULs, no markdown. One line per block: paragraph, heading, list
  * item, table row (cells separated by a tab), blockquote, caption; consecutive blocks are
  * separated by '\n' (no blank lines, no trailing newline). Runs of whitespace inside a block
- * collapse to one space, except in <pre>, which is kept verbatim (its own newlines kept).
+ * collapse to one space, except in <pre> and inline <code>/<kbd>/<samp>/<tt>, which are
+ * kept verbatim (their own newlines kept).
  * Image alt text and MathML/TeX annotations are kept inline. script, style, nav, header,
  * footer, aside, forms and blocks judged boilerplate (link density, text density, class and
  * id hints) are dropped.

@@ -197,6 +197,7 @@ typedef struct stack_entry {
     uint8_t math;       /* <math> */
     uint8_t ann;        /* TeX <annotation> */
     uint8_t head;       /* <head> */
+    uint8_t code;       /* <code>, <kbd>, <samp>, <tt>: inline, but verbatim */
 } stack_entry;
 
 typedef struct sax_state {
@@ -324,6 +325,10 @@ static void add_text(sax_state *s, const char *c, size_t n)
     size_t before = t->len;
     bool empty = t->len == s->block_start;
     if (s->pre) {
+        /* separators due from the collapsed text before (inline <code> in a sentence) */
+        if (!empty && c < e && (s->cell_pending || s->pending_space))
+            *o++ = s->cell_pending ? '\t' : ' ';
+        s->cell_pending = s->pending_space = false;
         for (; c < e; c++) {
             unsigned char ch = (unsigned char)*c;
             if (ch == '\r')
@@ -526,6 +531,10 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         if (name[0] == 'm' && !strcmp(name, "meta") && s->og_title.len == 0) {
             if (at.property && at.content && !strcmp(at.property, "og:title"))
                 wn_buf_append(&s->og_title, at.content, strnlen(at.content, 4096));
+        } else if (!strcmp(name, "code") || !strcmp(name, "kbd") || !strcmp(name, "samp") ||
+                   !strcmp(name, "tt")) {
+            e->code = 1;
+            s->pre++;
         } else if (name[0] == 'a' && name[1] == '\0' && at.href) {
             e->link = 1;
             s->link++;
@@ -644,6 +653,10 @@ static void close_entry(sax_state *s, stack_entry *e)
     }
     if (e->head) {
         s->head--;
+        return;
+    }
+    if (e->code) {
+        s->pre--;
         return;
     }
     if (e->ann) {

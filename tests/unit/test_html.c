@@ -60,12 +60,14 @@ static void test_tables_pre_alt_math(void **state)
     (void)state;
     const char *t = text_of("<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr>"
                             "</table><pre>  int x;\n    y = 1;\n</pre>"
+                            "<p>Call <code>f(a,  b)</code> now.</p>"
                             "<p>See <img src=f.png alt=\"E = mc^2\"> here.</p>"
                             "<p>Math <math alttext=\"x^2\"><mi>x</mi><mn>2</mn></math> and "
                             "<math><semantics><mrow><mi>y</mi></mrow><annotation "
                             "encoding=\"application/x-tex\">y_1</annotation></semantics></math>.</p>",
                             1);
-    assert_string_equal(t, "a\tb\n1\t2\n  int x;\n    y = 1;\nSee E = mc^2 here.\n"
+    assert_string_equal(t, "a\tb\n1\t2\n  int x;\n    y = 1;\nCall f(a,  b) now.\n"
+                           "See E = mc^2 here.\n"
                            "Math x^2 and y_1.");
 }
 

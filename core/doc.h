@@ -39,6 +39,11 @@ typedef struct wn_doc {
     json_t *metadata;   /* object or NULL */
     json_t *attributes; /* object or NULL */
 
+    /* Set by ingest readers: the text is still a raw payload for the extract stage (HTML
+     * bytes in `charset`, or text in `charset`); WN_RAW_NONE once it is clean UTF-8. */
+    enum { WN_RAW_NONE = 0, WN_RAW_HTML, WN_RAW_TEXT } raw;
+    char charset[40];
+
     const char *drop_reason; /* NULL = kept; static string */
     uint64_t input_index;    /* position in the input stream: the deterministic order */
     uint64_t input_bytes;    /* bytes of the record as read (for statistics) */

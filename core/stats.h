@@ -58,6 +58,7 @@ typedef struct wn_stats {
     wn_hist *hists;    size_t n_hists;
     wn_count *counts;  size_t n_counts; /* free-form named counters (e.g. per-domain) */
     double seconds;
+    struct wn_count_index *count_index; /* private: hash index over counts */
 } wn_stats;
 
 void wn_stats_init(wn_stats *s, const char *stage);

@@ -1,0 +1,140 @@
+/* cmd_stats.c: `winnow stats DIR...` merges the *.stats.json files that data commands write
+ * beside their outputs (one per --shard task) and prints one table, or JSON with --json. */
+#include "cli/command.h"
+#include "core/args.h"
+#include "core/buf.h"
+#include "core/log.h"
+#include "core/stats.h"
+
+#include <ftw.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct stage_list {
+    wn_stats *v;
+    size_t n;
+} stage_list;
+
+static wn_stats *stage_for(stage_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->v[i].stage, name))
+            return &l->v[i];
+    l->v = wn_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    wn_stats_init(&l->v[l->n], name);
+    return &l->v[l->n++];
+}
+
+static int merge_file(const char *path, stage_list *l)
+{
+    json_error_t jerr;
+    json_t *j = json_load_file(path, 0, &jerr);
+    if (!j) {
+        wn_error("cannot read '%s': %s (line %d)", path, jerr.text, jerr.line);
+        return -1;
+    }
+    json_t *cmd = json_object_get(j, "command");
+    const char *prefix = json_is_string(cmd) ? json_string_value(cmd) : "";
+    wn_stats s;
+    char name[256];
+    if (wn_stats_from_json(&s, json_object_get(j, "source")) == 0) {
+        snprintf(name, sizeof name, "%s.%s", prefix, s.stage);
+        wn_stats_merge(stage_for(l, name), &s);
+        wn_stats_release(&s);
+    }
+    size_t i;
+    json_t *st;
+    json_array_foreach(json_object_get(j, "stages"), i, st) {
+        if (wn_stats_from_json(&s, st))
+            continue;
+        snprintf(name, sizeof name, "%s.%s", prefix, s.stage);
+        wn_stats_merge(stage_for(l, name), &s);
+        wn_stats_release(&s);
+    }
+    json_decref(j);
+    return 0;
+}
+
+/* nftw has no user pointer, so the collected paths live here for the duration of a walk. */
+static struct {
+    char **v;
+    size_t n;
+} found_paths;
+
+static int collect(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    size_t n = strlen(path);
+    if (type == FTW_F && n > 11 && !strcmp(path + n - 11, ".stats.json")) {
+        found_paths.v = wn_xrealloc(found_paths.v, (found_paths.n + 1) * sizeof *found_paths.v);
+        found_paths.v[found_paths.n++] = wn_xstrdup(path);
+    }
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'J' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int json_out = 0, c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'J': json_out = 1; break;
+        case 'h':
+            printf("usage: winnow stats [--json] DIR|FILE...\n\n"
+                   "Merges the *.stats.json files found in the given directories (one per\n"
+                   "--shard task) and prints one table per stage, or JSON with --json.\n");
+            return WN_EXIT_OK;
+        default: return WN_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        wn_error("no directories given; see 'winnow stats --help'");
+        return WN_EXIT_USAGE;
+    }
+    stage_list l = { NULL, 0 };
+    int found = 0;
+    for (int a = optind; a < argc; a++) {
+        found_paths.n = 0;
+        if (nftw(argv[a], collect, 16, FTW_PHYS) != 0) {
+            wn_error("cannot read '%s'", argv[a]);
+            continue;
+        }
+        qsort(found_paths.v, found_paths.n, sizeof *found_paths.v, cmp_str);
+        for (size_t i = 0; i < found_paths.n; i++) {
+            found += merge_file(found_paths.v[i], &l) == 0;
+            free(found_paths.v[i]);
+        }
+    }
+    free(found_paths.v);
+    if (!found) {
+        wn_error("no *.stats.json files found");
+        return WN_EXIT_FAILURE;
+    }
+    if (json_out) {
+        json_t *j = json_array();
+        for (size_t i = 0; i < l.n; i++)
+            json_array_append_new(j, wn_stats_to_json(&l.v[i]));
+        char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+        puts(s);
+        free(s);
+        json_decref(j);
+    } else {
+        printf("%d statistics file(s)\n", found);
+        for (size_t i = 0; i < l.n; i++)
+            wn_stats_print_summary(&l.v[i], stdout);
+    }
+    for (size_t i = 0; i < l.n; i++)
+        wn_stats_release(&l.v[i]);
+    free(l.v);
+    return WN_EXIT_OK;
+}

@@ -1,0 +1,61 @@
+/* main.c: the winnow command table and dispatcher (after git's builtin table).
+ *
+ * Adding a command: see cli/command.h. Keep the table sorted by name. */
+#include "cli/command.h"
+#include "core/args.h"
+#include "core/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef WINNOW_VERSION
+#define WINNOW_VERSION "0.1.0"
+#endif
+
+typedef struct wn_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} wn_command;
+
+static const wn_command commands[] = {
+    { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
+    { "stats", cmd_stats, "merge and print *.stats.json of one or more output directories" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: winnow <command> [options] [inputs...]\n"
+               "       winnow <command> --help\n"
+               "       winnow --version\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nexit codes:\n"
+               "  0   done (bad records, if any, are counted in the statistics)\n"
+               "  1   the run could not complete (unreadable input, write error)\n"
+               "  2   bad arguments or configuration; nothing was done\n"
+               "  70  out of memory or internal error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return WN_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+        usage(stdout);
+        return WN_EXIT_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("winnow %s\n", WINNOW_VERSION);
+        return WN_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(commands[i].name, name))
+            return commands[i].fn(argc - 1, argv + 1);
+    wn_error("'%s' is not a winnow command; see 'winnow --help'", name);
+    return WN_EXIT_USAGE;
+}

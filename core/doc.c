@@ -1,0 +1,141 @@
+/* doc.c: the document record; see doc.h. */
+#include "core/doc.h"
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void wn_doc_init(wn_doc *d)
+{
+    memset(d, 0, sizeof *d);
+}
+
+static void str_free(wn_str *s)
+{
+    free(s->ptr);
+    s->ptr = NULL;
+    s->len = 0;
+}
+
+void wn_doc_release(wn_doc *d)
+{
+    str_free(&d->id);
+    str_free(&d->text);
+    str_free(&d->source);
+    str_free(&d->url);
+    str_free(&d->added);
+    str_free(&d->created);
+    json_decref(d->metadata);
+    json_decref(d->attributes);
+    wn_doc_init(d);
+}
+
+void wn_str_set(wn_str *f, const char *s, size_t n)
+{
+    free(f->ptr);
+    f->ptr = wn_xstrndup(s ? s : "", s ? n : 0);
+    f->len = s ? n : 0;
+}
+
+void wn_str_take(wn_str *f, char *s, size_t n)
+{
+    free(f->ptr);
+    f->ptr = s;
+    f->len = n;
+}
+
+size_t wn_utf8_count(const char *s, size_t n)
+{
+    /* Count bytes that are not continuation bytes: exact for valid UTF-8, and each invalid
+     * byte >= 0xC0 or < 0x80 counts once, matching how a replacing decoder would count. */
+    size_t count = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n; i++)
+        count += (p[i] & 0xC0) != 0x80;
+    return count;
+}
+
+static json_t *attrs(wn_doc *d)
+{
+    if (!d->attributes)
+        d->attributes = json_object();
+    return d->attributes;
+}
+
+void wn_doc_attr_set_score(wn_doc *d, const char *name, double score)
+{
+    json_t *span = json_pack("[[I,I,f]]", (json_int_t)0,
+                             (json_int_t)wn_utf8_count(d->text.ptr, d->text.len), score);
+    json_object_set_new(attrs(d), name, span);
+}
+
+void wn_doc_attr_add_span(wn_doc *d, const char *name, size_t start, size_t end, double score)
+{
+    json_t *list = json_object_get(attrs(d), name);
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(d->attributes, name, list);
+    }
+    json_array_append_new(list, json_pack("[I,I,f]", (json_int_t)start, (json_int_t)end, score));
+}
+
+void wn_doc_attr_set(wn_doc *d, const char *name, json_t *value)
+{
+    json_object_set_new(attrs(d), name, value);
+}
+
+int wn_doc_attr_get_score(const wn_doc *d, const char *name, double *out)
+{
+    json_t *v = d->attributes ? json_object_get(d->attributes, name) : NULL;
+    if (!v)
+        return -1;
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return 0;
+    }
+    /* [[start, end, score], ...] */
+    json_t *span = json_array_get(v, 0);
+    json_t *score = json_array_get(span, 2);
+    if (json_is_number(score)) {
+        *out = json_number_value(score);
+        return 0;
+    }
+    return -1;
+}
+
+void wn_doc_meta_set(wn_doc *d, const char *key, json_t *value)
+{
+    if (!d->metadata)
+        d->metadata = json_object();
+    json_object_set_new(d->metadata, key, value);
+}
+
+void wn_batch_init(wn_batch *b)
+{
+    memset(b, 0, sizeof *b);
+}
+
+wn_doc *wn_batch_push(wn_batch *b)
+{
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        b->docs = wn_xrealloc(b->docs, b->cap * sizeof *b->docs);
+    }
+    wn_doc *d = &b->docs[b->n++];
+    wn_doc_init(d);
+    return d;
+}
+
+void wn_batch_clear(wn_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        wn_doc_release(&b->docs[i]);
+    b->n = 0;
+}
+
+void wn_batch_release(wn_batch *b)
+{
+    wn_batch_clear(b);
+    free(b->docs);
+    wn_batch_init(b);
+}

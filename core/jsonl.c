@@ -1,0 +1,194 @@
+/* jsonl.c: Dolma/datatrove JSONL documents; see jsonl.h.
+ *
+ * Parsing uses jansson. Writing is done here because the layout must be fixed (key order,
+ * compact, stable number formatting) and the text field dominates the cost: the escaper has
+ * a fast path over runs of plain ASCII.
+ */
+#include "core/jsonl.h"
+#include "core/utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void set_from_json(wn_str *f, json_t *v)
+{
+    if (json_is_string(v)) {
+        wn_str_set(f, json_string_value(v), json_string_length(v));
+    } else if (json_is_integer(v)) {
+        char tmp[32];
+        int n = snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+        wn_str_set(f, tmp, (size_t)n);
+    } else if (json_is_real(v)) {
+        char tmp[64];
+        int n = snprintf(tmp, sizeof tmp, "%.17g", json_real_value(v));
+        wn_str_set(f, tmp, (size_t)n);
+    }
+}
+
+int wn_jsonl_parse(const char *line, size_t len, const wn_jsonl_opts *opts, wn_doc *d,
+                   char *err, size_t errlen)
+{
+    const char *text_key = opts && opts->text_field ? opts->text_field : "text";
+    const char *id_key = opts && opts->id_field ? opts->id_field : "id";
+    json_error_t jerr;
+    json_t *root = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
+    if (!root) {
+        snprintf(err, errlen, "invalid json at column %d: %s", jerr.column, jerr.text);
+        return -1;
+    }
+    if (!json_is_object(root)) {
+        snprintf(err, errlen, "line is not a json object");
+        json_decref(root);
+        return -1;
+    }
+    json_t *text = json_object_get(root, text_key);
+    if (!text) {
+        snprintf(err, errlen, "missing text field '%s'", text_key);
+        json_decref(root);
+        return -1;
+    }
+    if (!json_is_string(text)) {
+        snprintf(err, errlen, "text field '%s' is not a string", text_key);
+        json_decref(root);
+        return -1;
+    }
+    wn_str_set(&d->text, json_string_value(text), json_string_length(text));
+
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        if (strcmp(key, text_key) == 0)
+            continue;
+        if (strcmp(key, id_key) == 0)
+            set_from_json(&d->id, v);
+        else if (strcmp(key, "source") == 0)
+            set_from_json(&d->source, v);
+        else if (strcmp(key, "added") == 0)
+            set_from_json(&d->added, v);
+        else if (strcmp(key, "created") == 0)
+            set_from_json(&d->created, v);
+        else if (strcmp(key, "url") == 0 && json_is_string(v))
+            set_from_json(&d->url, v);
+        else if (strcmp(key, "metadata") == 0 && json_is_object(v)) {
+            /* merge: metadata keys first seen win over top-level extras */
+            const char *mk;
+            json_t *mv;
+            json_object_foreach(v, mk, mv) {
+                if (strcmp(mk, "url") == 0 && json_is_string(mv) && !d->url.ptr)
+                    set_from_json(&d->url, mv);
+                else
+                    wn_doc_meta_set(d, mk, json_incref(mv));
+            }
+        } else if (strcmp(key, "attributes") == 0 && json_is_object(v)) {
+            d->attributes = json_deep_copy(v);
+        } else {
+            /* unknown top-level keys are kept, as datatrove's reader does */
+            wn_doc_meta_set(d, key, json_incref(v));
+        }
+    }
+    json_decref(root);
+    return 0;
+}
+
+static const char hex[] = "0123456789abcdef";
+
+void wn_json_append_string(wn_buf *out, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    wn_buf_grow(out, n + 2);
+    wn_buf_appendc(out, '"');
+    while (p < end) {
+        const unsigned char *run = p;
+        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+            p++;
+        if (p > run)
+            wn_buf_append(out, run, (size_t)(p - run));
+        if (p >= end)
+            break;
+        unsigned c = *p;
+        if (c >= 0x80) {
+            size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
+            if (k) {
+                wn_buf_append(out, p, k);
+                p += k;
+            } else {
+                wn_buf_append(out, "\xEF\xBF\xBD", 3);
+                p++;
+            }
+            continue;
+        }
+        p++;
+        switch (c) {
+        case '"': wn_buf_append(out, "\\\"", 2); break;
+        case '\\': wn_buf_append(out, "\\\\", 2); break;
+        case '\n': wn_buf_append(out, "\\n", 2); break;
+        case '\r': wn_buf_append(out, "\\r", 2); break;
+        case '\t': wn_buf_append(out, "\\t", 2); break;
+        case '\b': wn_buf_append(out, "\\b", 2); break;
+        case '\f': wn_buf_append(out, "\\f", 2); break;
+        default: {
+            char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+            wn_buf_append(out, esc, 6);
+        }
+        }
+    }
+    wn_buf_appendc(out, '"');
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    wn_buf_append(data, buffer, size);
+    return 0;
+}
+
+#define JSON_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10))
+
+static void append_field(wn_buf *out, const char *key, const wn_str *v)
+{
+    wn_buf_appendc(out, ',');
+    wn_json_append_string(out, key, strlen(key));
+    wn_buf_appendc(out, ':');
+    wn_json_append_string(out, v->ptr ? v->ptr : "", v->len);
+}
+
+void wn_jsonl_write(wn_buf *out, const wn_doc *d, int with_reason)
+{
+    wn_buf_append(out, "{\"id\":", 6);
+    wn_json_append_string(out, d->id.ptr ? d->id.ptr : "", d->id.len);
+    append_field(out, "text", &d->text);
+    append_field(out, "source", &d->source);
+    append_field(out, "added", &d->added);
+    append_field(out, "created", &d->created);
+
+    wn_buf_append(out, ",\"metadata\":{", 13);
+    int first = 1;
+    if (d->url.ptr) {
+        wn_buf_append(out, "\"url\":", 6);
+        wn_json_append_string(out, d->url.ptr, d->url.len);
+        first = 0;
+    }
+    if (d->metadata) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(d->metadata, key, v) {
+            if (d->url.ptr && strcmp(key, "url") == 0)
+                continue;
+            if (!first)
+                wn_buf_appendc(out, ',');
+            first = 0;
+            wn_json_append_string(out, key, strlen(key));
+            wn_buf_appendc(out, ':');
+            json_dump_callback(v, dump_cb, out, JSON_FLAGS);
+        }
+    }
+    wn_buf_appendc(out, '}');
+    if (d->attributes && json_object_size(d->attributes)) {
+        wn_buf_append(out, ",\"attributes\":", 14);
+        json_dump_callback(d->attributes, dump_cb, out, JSON_FLAGS);
+    }
+    if (with_reason && d->drop_reason) {
+        wn_buf_append(out, ",\"winnow_removed_by\":", 21);
+        wn_json_append_string(out, d->drop_reason, strlen(d->drop_reason));
+    }
+    wn_buf_append(out, "}\n", 2);
+}

@@ -1,0 +1,380 @@
+/* runner.c: the streaming document pipeline; see runner.h.
+ *
+ * One batch at a time: read (one thread), run each stage over the live documents (OpenMP),
+ * serialise survivors (OpenMP, one buffer per document), write in input order (one thread).
+ * Per-thread stats are merged at the end, so no counter is shared between threads.
+ */
+#include "core/runner.h"
+#include "core/buf.h"
+#include "core/io.h"
+#include "core/jsonl.h"
+#include "core/log.h"
+#include "core/progress.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BATCH_MAX_BYTES ((size_t)64 << 20)
+
+/* Output parts of one shard: <dir>/<prefix>-<I:05d>-<k:04d><ext>. */
+typedef struct part_writer {
+    const char *dir, *prefix, *ext;
+    unsigned shard;
+    uint64_t max_bytes;
+    unsigned next_part;
+    wn_out *cur;
+    char ***paths;
+    size_t *n_paths;
+    bool failed;
+} part_writer;
+
+static const char *ext_for(const char *compression)
+{
+    if (strcmp(compression, "gz") == 0)
+        return ".jsonl.gz";
+    if (strcmp(compression, "none") == 0)
+        return ".jsonl";
+    return ".jsonl.zst";
+}
+
+static int part_commit(part_writer *w)
+{
+    if (!w->cur)
+        return 0;
+    char err[512];
+    char *path = wn_xstrdup(wn_out_path(w->cur));
+    int rc = wn_out_commit(w->cur, err, sizeof err);
+    w->cur = NULL;
+    if (rc) {
+        wn_error("%s", err);
+        free(path);
+        w->failed = true;
+        return -1;
+    }
+    *w->paths = wn_xrealloc(*w->paths, (*w->n_paths + 1) * sizeof **w->paths);
+    (*w->paths)[(*w->n_paths)++] = path;
+    return 0;
+}
+
+static void part_write(part_writer *w, const char *data, size_t n)
+{
+    if (w->failed)
+        return;
+    if (!w->cur) {
+        wn_buf p = WN_BUF_INIT;
+        wn_buf_appendf(&p, "%s/%s-%05u-%04u%s", w->dir, w->prefix, w->shard, w->next_part++, w->ext);
+        char err[512];
+        w->cur = wn_out_open(p.data, WN_COMP_AUTO, 0, err, sizeof err);
+        wn_buf_release(&p);
+        if (!w->cur) {
+            wn_error("%s", err);
+            w->failed = true;
+            return;
+        }
+    }
+    if (wn_out_write(w->cur, data, n)) {
+        wn_error("cannot write '%s'", wn_out_path(w->cur));
+        w->failed = true;
+        return;
+    }
+    if (wn_out_bytes(w->cur) >= w->max_bytes)
+        part_commit(w);
+}
+
+/* An interrupted earlier run may have left committed parts of this shard; they are redone,
+ * so remove them first (a shorter rerun must not leave stale extra parts behind). */
+static void remove_stale_parts(const char *dir, const char *prefix, unsigned shard)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    char head[256];
+    snprintf(head, sizeof head, "%s-%05u-", prefix, shard);
+    size_t hl = strlen(head);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, head, hl) == 0 && strstr(e->d_name, ".jsonl")) {
+            wn_buf p = WN_BUF_INIT;
+            wn_buf_appendf(&p, "%s/%s", dir, e->d_name);
+            unlink(p.data);
+            wn_buf_release(&p);
+        }
+    }
+    closedir(d);
+}
+
+static uint64_t total_input_size(const wn_common_opts *c)
+{
+    uint64_t t = 0;
+    struct stat st;
+    for (size_t i = 0; i < c->n_inputs; i++)
+        if (stat(c->inputs[i], &st) == 0 && S_ISREG(st.st_mode))
+            t += (uint64_t)st.st_size;
+    return t;
+}
+
+static char *shard_file(const wn_run_opts *o, const char *suffix)
+{
+    wn_buf p = WN_BUF_INIT;
+    wn_buf_appendf(&p, "%s/%s-%05u%s", o->common->output, o->command, o->common->shard.index, suffix);
+    return wn_buf_detach(&p, NULL);
+}
+
+static int write_done(const char *path, const wn_run_opts *o, const wn_run_result *res)
+{
+    json_t *j = json_pack("{s:s,s:s,s:I,s:I}", "command", o->command, "shard", "", "docs_in",
+                          (json_int_t)res->source.docs_out, "outputs", (json_int_t)res->n_outputs);
+    char shard[64];
+    snprintf(shard, sizeof shard, "%u/%u", o->common->shard.index, o->common->shard.count);
+    json_object_set_new(j, "shard", json_string(shard));
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    char err[512];
+    wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
+    int rc = -1;
+    if (out) {
+        wn_out_write(out, s, strlen(s));
+        wn_out_write(out, "\n", 1);
+        rc = wn_out_commit(out, err, sizeof err);
+    }
+    if (rc)
+        wn_error("%s", err);
+    free(s);
+    return rc;
+}
+
+static int write_stats(const char *path, const wn_run_opts *o, const wn_run_result *res)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "command", json_string(o->command));
+    char shard[64];
+    snprintf(shard, sizeof shard, "%u/%u", o->common->shard.index, o->common->shard.count);
+    json_object_set_new(j, "shard", json_string(shard));
+    json_t *inputs = json_array();
+    for (size_t i = 0; i < o->common->n_inputs; i++)
+        json_array_append_new(inputs, json_string(o->common->inputs[i]));
+    json_object_set_new(j, "inputs", inputs);
+    json_object_set_new(j, "source", wn_stats_to_json(&res->source));
+    json_t *stages = json_array();
+    for (size_t i = 0; i < res->n_stages; i++)
+        json_array_append_new(stages, wn_stats_to_json(&res->stages[i]));
+    json_object_set_new(j, "stages", stages);
+    char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    json_decref(j);
+    char err[512];
+    wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
+    int rc = -1;
+    if (out) {
+        wn_out_write(out, s, strlen(s));
+        wn_out_write(out, "\n", 1);
+        rc = wn_out_commit(out, err, sizeof err);
+    }
+    if (rc)
+        wn_error("%s", err);
+    free(s);
+    return rc;
+}
+
+/* Run stage `st` over the documents of the batch still alive. A stage may drop documents in
+ * process_batch or process_doc; either way the drop is counted here, with the document's
+ * size before the stage touched it. `before` is scratch space for one size per document. */
+static void run_stage(wn_stage *st, wn_batch *b, wn_stats *per_thread, size_t *before)
+{
+    long n = (long)b->n;
+    for (long i = 0; i < n; i++)
+        before[i] = b->docs[i].drop_reason ? SIZE_MAX : b->docs[i].text.len;
+    if (st->process_batch)
+        st->process_batch(st->state, b, &per_thread[0]);
+#pragma omp parallel for schedule(dynamic, 4)
+    for (long i = 0; i < n; i++) {
+        if (before[i] == SIZE_MAX)
+            continue;
+        wn_doc *d = &b->docs[i];
+        wn_stats *s = &per_thread[omp_get_thread_num()];
+        if (st->process_doc && !d->drop_reason)
+            st->process_doc(st->state, d, s);
+        s->docs_in++;
+        s->bytes_in += before[i];
+        if (d->drop_reason)
+            wn_stats_drop(s, d->drop_reason, before[i], wn_utf8_count(d->text.ptr, d->text.len));
+        else {
+            s->docs_out++;
+            s->bytes_out += d->text.len;
+        }
+    }
+}
+
+int wn_run(const wn_run_opts *o, wn_run_result *res)
+{
+    const wn_common_opts *c = o->common;
+    memset(res, 0, sizeof *res);
+    wn_stats_init(&res->source, "read");
+    res->n_stages = o->n_stages;
+    res->stages = wn_xcalloc(o->n_stages ? o->n_stages : 1, sizeof *res->stages);
+    for (size_t s = 0; s < o->n_stages; s++)
+        wn_stats_init(&res->stages[s], o->stages[s]->name);
+
+    char *done_path = NULL, *stats_path = NULL;
+    if (!o->no_output) {
+        if (wn_mkdirs(c->output)) {
+            wn_error("cannot create output directory '%s'", c->output);
+            return 1;
+        }
+        if (o->removed_dir && wn_mkdirs(o->removed_dir)) {
+            wn_error("cannot create directory '%s'", o->removed_dir);
+            return 1;
+        }
+        done_path = shard_file(o, ".done");
+        stats_path = shard_file(o, ".stats.json");
+        if (!c->force && access(done_path, F_OK) == 0) {
+            res->skipped = true;
+            wn_info("%s: shard %u/%u already complete ('%s'); use --force to redo it", o->command,
+                    c->shard.index, c->shard.count, done_path);
+            free(done_path);
+            free(stats_path);
+            return 0;
+        }
+        remove_stale_parts(c->output, o->command, c->shard.index);
+        if (o->removed_dir)
+            remove_stale_parts(o->removed_dir, o->command, c->shard.index);
+    }
+
+    int nthreads = omp_get_max_threads();
+    wn_stats *per_thread = wn_xcalloc((size_t)nthreads * (o->n_stages ? o->n_stages : 1), sizeof *per_thread);
+    for (size_t s = 0; s < o->n_stages; s++)
+        for (int t = 0; t < nthreads; t++)
+            wn_stats_init(&per_thread[s * nthreads + t], o->stages[s]->name);
+
+    part_writer out = { c->output, o->command, ext_for(c->compression), c->shard.index,
+                        c->max_shard_bytes, 0, NULL, &res->outputs, &res->n_outputs, false };
+    part_writer removed = out;
+    removed.dir = o->removed_dir;
+
+    wn_source_open_fn open = o->open ? o->open : wn_jsonl_source_open;
+    wn_batch batch;
+    wn_batch_init(&batch);
+    wn_buf *docbufs = NULL;
+    size_t docbufs_cap = 0, *before = NULL, before_cap = 0;
+    uint64_t index = 0, done_bytes = 0;
+    double t0 = wn_now();
+    wn_progress_begin(o->command, total_input_size(c), c->quiet);
+    int opened = 0;
+
+    for (size_t f = 0; f < c->n_inputs && !out.failed && !removed.failed; f++) {
+        wn_source *src = open(c->inputs[f], o->open_ctx, &res->source);
+        if (!src)
+            continue;
+        opened++;
+        size_t got;
+        while ((got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source)) > 0) {
+            for (size_t i = 0; i < batch.n; i++)
+                batch.docs[i].input_index = index++;
+            if (before_cap < batch.n) {
+                before_cap = batch.n;
+                before = wn_xrealloc(before, before_cap * sizeof *before);
+            }
+            for (size_t s = 0; s < o->n_stages; s++)
+                run_stage(o->stages[s], &batch, &per_thread[s * nthreads], before);
+
+            if (!o->no_output) {
+                if (docbufs_cap < batch.n) {
+                    docbufs = wn_xrealloc(docbufs, batch.n * sizeof *docbufs);
+                    for (size_t i = docbufs_cap; i < batch.n; i++)
+                        docbufs[i] = (wn_buf)WN_BUF_INIT;
+                    docbufs_cap = batch.n;
+                }
+                long n = (long)batch.n;
+                int with_removed = o->removed_dir != NULL;
+#pragma omp parallel for schedule(dynamic, 16)
+                for (long i = 0; i < n; i++) {
+                    wn_buf_reset(&docbufs[i]);
+                    if (!batch.docs[i].drop_reason || with_removed)
+                        wn_jsonl_write(&docbufs[i], &batch.docs[i], batch.docs[i].drop_reason != NULL);
+                }
+                for (size_t i = 0; i < batch.n; i++) {
+                    if (!docbufs[i].len)
+                        continue;
+                    part_write(batch.docs[i].drop_reason ? &removed : &out, docbufs[i].data, docbufs[i].len);
+                }
+            }
+            wn_batch_clear(&batch);
+            wn_progress_update(index, done_bytes + (src->consumed ? src->consumed(src) : 0));
+        }
+        done_bytes += src->consumed ? src->consumed(src) : 0;
+        wn_source_close(src);
+    }
+    wn_progress_end();
+    wn_batch_release(&batch);
+    for (size_t i = 0; i < docbufs_cap; i++)
+        wn_buf_release(&docbufs[i]);
+    free(docbufs);
+    free(before);
+
+    part_commit(&out);
+    if (o->removed_dir)
+        part_commit(&removed);
+
+    double secs = wn_now() - t0;
+    res->source.seconds = secs;
+    for (size_t s = 0; s < o->n_stages; s++) {
+        for (int t = 0; t < nthreads; t++) {
+            wn_stats_merge(&res->stages[s], &per_thread[s * nthreads + t]);
+            wn_stats_release(&per_thread[s * nthreads + t]);
+        }
+        res->stages[s].seconds = secs;
+        if (o->stages[s]->finish)
+            o->stages[s]->finish(o->stages[s]->state, &res->stages[s]);
+    }
+    free(per_thread);
+
+    int rc = 0;
+    if (out.failed || removed.failed)
+        rc = 1;
+    else if (c->n_inputs > 0 && opened == 0) {
+        wn_error("%s: none of the %zu inputs could be opened", o->command, c->n_inputs);
+        rc = 1;
+    }
+    if (!o->no_output && rc == 0) {
+        if (write_stats(stats_path, o, res) || write_done(done_path, o, res))
+            rc = 1;
+    }
+    free(done_path);
+    free(stats_path);
+    return rc;
+}
+
+void wn_run_result_release(wn_run_result *res)
+{
+    wn_stats_release(&res->source);
+    for (size_t s = 0; s < res->n_stages; s++)
+        wn_stats_release(&res->stages[s]);
+    free(res->stages);
+    wn_free_strv(res->outputs, res->n_outputs);
+    memset(res, 0, sizeof *res);
+}
+
+void wn_run_print_summary(const wn_run_opts *o, const wn_run_result *res)
+{
+    if (o->common->quiet)
+        return;
+    FILE *f = stderr;
+    if (res->skipped)
+        return;
+    fprintf(f, "winnow %s, shard %u/%u: %zu input file(s)\n", o->command, o->common->shard.index,
+            o->common->shard.count, o->common->n_inputs);
+    wn_stats_print_summary(&res->source, f);
+    for (size_t s = 0; s < res->n_stages; s++)
+        wn_stats_print_summary(&res->stages[s], f);
+    uint64_t kept = res->n_stages ? res->stages[res->n_stages - 1].docs_out : res->source.docs_out;
+    fprintf(f, "  kept %llu of %llu records read", (unsigned long long)kept,
+            (unsigned long long)res->source.docs_in);
+    if (!o->no_output)
+        fprintf(f, "; %zu output file(s) in '%s'", res->n_outputs, o->common->output);
+    fputc('\n', f);
+}

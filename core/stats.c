@@ -1,0 +1,443 @@
+/* stats.c: per-thread statistics and their JSON form; see stats.h.
+ *
+ * Drops, errors, sums and histograms are few per stage, so they live in small arrays with a
+ * linear lookup. Free-form counts (e.g. one per web domain) can be many, so they get a hash
+ * index as well.
+ */
+#include "core/stats.h"
+#include "core/buf.h"
+#include "core/io.h"
+#include "core/log.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+/* Open addressing over `counts` by name; slots hold index+1, 0 = empty. */
+typedef struct wn_count_index {
+    uint32_t *slots;
+    size_t cap;
+} count_index;
+
+void wn_stats_init(wn_stats *s, const char *stage)
+{
+    memset(s, 0, sizeof *s);
+    s->stage = wn_xstrdup(stage ? stage : "");
+}
+
+static void free_counts(wn_count *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(c[i].name);
+    free(c);
+}
+
+void wn_stats_release(wn_stats *s)
+{
+    free(s->stage);
+    free_counts(s->drops, s->n_drops);
+    free_counts(s->counts, s->n_counts);
+    for (size_t i = 0; i < s->n_errors; i++) {
+        free(s->errors[i].name);
+        free(s->errors[i].sample_file);
+        free(s->errors[i].sample_detail);
+    }
+    free(s->errors);
+    for (size_t i = 0; i < s->n_sums; i++)
+        free(s->sums[i].name);
+    free(s->sums);
+    for (size_t i = 0; i < s->n_hists; i++) {
+        free(s->hists[i].name);
+        free(s->hists[i].bins);
+    }
+    free(s->hists);
+    if (s->count_index)
+        free(s->count_index->slots);
+    free(s->count_index);
+    memset(s, 0, sizeof *s);
+}
+
+static count_index *index_of(wn_stats *s)
+{
+    if (!s->count_index)
+        s->count_index = wn_xcalloc(1, sizeof(count_index));
+    return s->count_index;
+}
+
+static wn_count *find_count(wn_count **arr, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*arr)[i].name, name) == 0)
+            return &(*arr)[i];
+    *arr = wn_xrealloc(*arr, (*n + 1) * sizeof **arr);
+    wn_count *c = &(*arr)[(*n)++];
+    memset(c, 0, sizeof *c);
+    c->name = wn_xstrdup(name);
+    return c;
+}
+
+void wn_stats_drop(wn_stats *s, const char *reason, uint64_t bytes, uint64_t chars)
+{
+    wn_count *c = find_count(&s->drops, &s->n_drops, reason);
+    c->docs++;
+    c->bytes += bytes;
+    c->chars += chars;
+}
+
+void wn_stats_count(wn_stats *s, const char *name, uint64_t docs, uint64_t bytes, uint64_t chars)
+{
+    count_index *ix = index_of(s);
+    if (ix->cap < 2 * (s->n_counts + 1)) {
+        size_t cap = ix->cap ? ix->cap * 2 : 64;
+        while (cap < 2 * (s->n_counts + 1))
+            cap *= 2;
+        free(ix->slots);
+        ix->slots = wn_xcalloc(cap, sizeof *ix->slots);
+        ix->cap = cap;
+        for (size_t i = 0; i < s->n_counts; i++) {
+            size_t h = XXH3_64bits(s->counts[i].name, strlen(s->counts[i].name)) & (cap - 1);
+            while (ix->slots[h])
+                h = (h + 1) & (cap - 1);
+            ix->slots[h] = (uint32_t)i + 1;
+        }
+    }
+    size_t len = strlen(name);
+    size_t h = XXH3_64bits(name, len) & (ix->cap - 1);
+    wn_count *c = NULL;
+    while (ix->slots[h]) {
+        wn_count *cand = &s->counts[ix->slots[h] - 1];
+        if (strcmp(cand->name, name) == 0) {
+            c = cand;
+            break;
+        }
+        h = (h + 1) & (ix->cap - 1);
+    }
+    if (!c) {
+        s->counts = wn_xrealloc(s->counts, (s->n_counts + 1) * sizeof *s->counts);
+        c = &s->counts[s->n_counts++];
+        memset(c, 0, sizeof *c);
+        c->name = wn_xstrndup(name, len);
+        ix->slots[h] = (uint32_t)s->n_counts;
+    }
+    c->docs += docs;
+    c->bytes += bytes;
+    c->chars += chars;
+}
+
+void wn_stats_error(wn_stats *s, const char *kind, const char *file, uint64_t offset,
+                    const char *fmt, ...)
+{
+    wn_errkind *e = NULL;
+    for (size_t i = 0; i < s->n_errors; i++)
+        if (strcmp(s->errors[i].name, kind) == 0)
+            e = &s->errors[i];
+    if (!e) {
+        s->errors = wn_xrealloc(s->errors, (s->n_errors + 1) * sizeof *s->errors);
+        e = &s->errors[s->n_errors++];
+        memset(e, 0, sizeof *e);
+        e->name = wn_xstrdup(kind);
+    }
+    if (e->count++ == 0) {
+        wn_buf b = WN_BUF_INIT;
+        va_list ap;
+        va_start(ap, fmt);
+        wn_buf_vappendf(&b, fmt, ap);
+        va_end(ap);
+        e->sample_file = wn_xstrdup(file ? file : "");
+        e->sample_offset = offset;
+        e->sample_detail = wn_buf_detach(&b, NULL);
+        wn_warn("%s: '%s' at offset %llu: %s (further '%s' errors are only counted)", kind,
+                e->sample_file, (unsigned long long)offset, e->sample_detail, kind);
+    }
+}
+
+void wn_stats_add(wn_stats *s, const char *name, double value)
+{
+    for (size_t i = 0; i < s->n_sums; i++)
+        if (strcmp(s->sums[i].name, name) == 0) {
+            s->sums[i].value += value;
+            return;
+        }
+    s->sums = wn_xrealloc(s->sums, (s->n_sums + 1) * sizeof *s->sums);
+    s->sums[s->n_sums].name = wn_xstrdup(name);
+    s->sums[s->n_sums++].value = value;
+}
+
+static wn_hist *find_hist(wn_stats *s, const char *name, double lo, double hi, int nbins)
+{
+    for (size_t i = 0; i < s->n_hists; i++)
+        if (strcmp(s->hists[i].name, name) == 0)
+            return &s->hists[i];
+    s->hists = wn_xrealloc(s->hists, (s->n_hists + 1) * sizeof *s->hists);
+    wn_hist *h = &s->hists[s->n_hists++];
+    h->name = wn_xstrdup(name);
+    h->lo = lo;
+    h->hi = hi > lo ? hi : lo + 1;
+    h->nbins = nbins > 0 ? nbins : 1;
+    h->bins = wn_xcalloc((size_t)h->nbins, sizeof *h->bins);
+    h->n = 0;
+    h->sum = 0;
+    return h;
+}
+
+void wn_stats_hist(wn_stats *s, const char *name, double lo, double hi, int nbins, double value)
+{
+    wn_hist *h = find_hist(s, name, lo, hi, nbins);
+    int b = value != value ? 0 : (int)((value - h->lo) / (h->hi - h->lo) * h->nbins);
+    if (value < h->lo)
+        b = 0;
+    if (b < 0)
+        b = 0;
+    if (b >= h->nbins)
+        b = h->nbins - 1;
+    h->bins[b]++;
+    h->n++;
+    h->sum += value;
+}
+
+uint64_t wn_stats_drops_total(const wn_stats *s)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < s->n_drops; i++)
+        t += s->drops[i].docs;
+    return t;
+}
+
+uint64_t wn_stats_errors_total(const wn_stats *s)
+{
+    uint64_t t = 0;
+    for (size_t i = 0; i < s->n_errors; i++)
+        t += s->errors[i].count;
+    return t;
+}
+
+uint64_t wn_stats_drop_docs(const wn_stats *s, const char *reason)
+{
+    for (size_t i = 0; i < s->n_drops; i++)
+        if (strcmp(s->drops[i].name, reason) == 0)
+            return s->drops[i].docs;
+    return 0;
+}
+
+uint64_t wn_stats_error_count(const wn_stats *s, const char *kind)
+{
+    for (size_t i = 0; i < s->n_errors; i++)
+        if (strcmp(s->errors[i].name, kind) == 0)
+            return s->errors[i].count;
+    return 0;
+}
+
+double wn_stats_sum(const wn_stats *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_sums; i++)
+        if (strcmp(s->sums[i].name, name) == 0)
+            return s->sums[i].value;
+    return 0;
+}
+
+void wn_stats_merge(wn_stats *into, const wn_stats *from)
+{
+    into->docs_in += from->docs_in;
+    into->bytes_in += from->bytes_in;
+    into->docs_out += from->docs_out;
+    into->bytes_out += from->bytes_out;
+    into->seconds += from->seconds;
+    for (size_t i = 0; i < from->n_drops; i++) {
+        wn_count *c = find_count(&into->drops, &into->n_drops, from->drops[i].name);
+        c->docs += from->drops[i].docs;
+        c->bytes += from->drops[i].bytes;
+        c->chars += from->drops[i].chars;
+    }
+    for (size_t i = 0; i < from->n_counts; i++)
+        wn_stats_count(into, from->counts[i].name, from->counts[i].docs, from->counts[i].bytes,
+                       from->counts[i].chars);
+    for (size_t i = 0; i < from->n_errors; i++) {
+        const wn_errkind *fe = &from->errors[i];
+        wn_errkind *e = NULL;
+        for (size_t k = 0; k < into->n_errors; k++)
+            if (strcmp(into->errors[k].name, fe->name) == 0)
+                e = &into->errors[k];
+        if (!e) {
+            into->errors = wn_xrealloc(into->errors, (into->n_errors + 1) * sizeof *into->errors);
+            e = &into->errors[into->n_errors++];
+            memset(e, 0, sizeof *e);
+            e->name = wn_xstrdup(fe->name);
+            e->sample_file = wn_xstrdup(fe->sample_file ? fe->sample_file : "");
+            e->sample_offset = fe->sample_offset;
+            e->sample_detail = wn_xstrdup(fe->sample_detail ? fe->sample_detail : "");
+        }
+        e->count += fe->count;
+    }
+    for (size_t i = 0; i < from->n_sums; i++)
+        wn_stats_add(into, from->sums[i].name, from->sums[i].value);
+    for (size_t i = 0; i < from->n_hists; i++) {
+        const wn_hist *fh = &from->hists[i];
+        wn_hist *h = find_hist(into, fh->name, fh->lo, fh->hi, fh->nbins);
+        if (h->nbins == fh->nbins)
+            for (int b = 0; b < h->nbins; b++)
+                h->bins[b] += fh->bins[b];
+        h->n += fh->n;
+        h->sum += fh->sum;
+    }
+}
+
+static json_t *counts_json(const wn_count *c, size_t n)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < n; i++)
+        json_object_set_new(o, c[i].name, json_pack("{s:I,s:I,s:I}", "docs", (json_int_t)c[i].docs,
+                                                     "bytes", (json_int_t)c[i].bytes, "chars",
+                                                     (json_int_t)c[i].chars));
+    return o;
+}
+
+json_t *wn_stats_to_json(const wn_stats *s)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "stage", json_string(s->stage));
+    json_object_set_new(j, "docs_in", json_integer((json_int_t)s->docs_in));
+    json_object_set_new(j, "bytes_in", json_integer((json_int_t)s->bytes_in));
+    json_object_set_new(j, "docs_out", json_integer((json_int_t)s->docs_out));
+    json_object_set_new(j, "bytes_out", json_integer((json_int_t)s->bytes_out));
+    json_object_set_new(j, "seconds", json_real(s->seconds));
+    json_object_set_new(j, "drops", counts_json(s->drops, s->n_drops));
+    json_t *errs = json_object();
+    for (size_t i = 0; i < s->n_errors; i++) {
+        const wn_errkind *e = &s->errors[i];
+        json_object_set_new(errs, e->name,
+                            json_pack("{s:I,s:{s:s,s:I,s:s}}", "count", (json_int_t)e->count, "sample",
+                                      "file", e->sample_file ? e->sample_file : "", "offset",
+                                      (json_int_t)e->sample_offset, "detail",
+                                      e->sample_detail ? e->sample_detail : ""));
+    }
+    json_object_set_new(j, "errors", errs);
+    json_t *sums = json_object();
+    for (size_t i = 0; i < s->n_sums; i++)
+        json_object_set_new(sums, s->sums[i].name, json_real(s->sums[i].value));
+    json_object_set_new(j, "sums", sums);
+    json_object_set_new(j, "counts", counts_json(s->counts, s->n_counts));
+    json_t *hists = json_object();
+    for (size_t i = 0; i < s->n_hists; i++) {
+        const wn_hist *h = &s->hists[i];
+        json_t *bins = json_array();
+        for (int b = 0; b < h->nbins; b++)
+            json_array_append_new(bins, json_integer((json_int_t)h->bins[b]));
+        json_object_set_new(hists, h->name,
+                            json_pack("{s:f,s:f,s:I,s:f,s:o}", "lo", h->lo, "hi", h->hi, "n",
+                                      (json_int_t)h->n, "sum", h->sum, "bins", bins));
+    }
+    json_object_set_new(j, "histograms", hists);
+    return j;
+}
+
+static uint64_t jint(const json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+int wn_stats_from_json(wn_stats *s, const json_t *j)
+{
+    if (!json_is_object(j))
+        return -1;
+    json_t *st = json_object_get(j, "stage");
+    wn_stats_init(s, json_is_string(st) ? json_string_value(st) : "");
+    s->docs_in = jint(j, "docs_in");
+    s->bytes_in = jint(j, "bytes_in");
+    s->docs_out = jint(j, "docs_out");
+    s->bytes_out = jint(j, "bytes_out");
+    s->seconds = json_number_value(json_object_get(j, "seconds"));
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(j, "drops"), k, v) {
+        wn_count *c = find_count(&s->drops, &s->n_drops, k);
+        c->docs += jint(v, "docs");
+        c->bytes += jint(v, "bytes");
+        c->chars += jint(v, "chars");
+    }
+    json_object_foreach(json_object_get(j, "counts"), k, v)
+        wn_stats_count(s, k, jint(v, "docs"), jint(v, "bytes"), jint(v, "chars"));
+    json_object_foreach(json_object_get(j, "errors"), k, v) {
+        json_t *sample = json_object_get(v, "sample");
+        s->errors = wn_xrealloc(s->errors, (s->n_errors + 1) * sizeof *s->errors);
+        wn_errkind *e = &s->errors[s->n_errors++];
+        memset(e, 0, sizeof *e);
+        e->name = wn_xstrdup(k);
+        e->count = jint(v, "count");
+        json_t *f = json_object_get(sample, "file"), *d = json_object_get(sample, "detail");
+        e->sample_file = wn_xstrdup(json_is_string(f) ? json_string_value(f) : "");
+        e->sample_detail = wn_xstrdup(json_is_string(d) ? json_string_value(d) : "");
+        e->sample_offset = jint(sample, "offset");
+    }
+    json_object_foreach(json_object_get(j, "sums"), k, v)
+        wn_stats_add(s, k, json_number_value(v));
+    json_object_foreach(json_object_get(j, "histograms"), k, v) {
+        json_t *bins = json_object_get(v, "bins");
+        wn_hist *h = find_hist(s, k, json_number_value(json_object_get(v, "lo")),
+                               json_number_value(json_object_get(v, "hi")), (int)json_array_size(bins));
+        for (int b = 0; b < h->nbins; b++)
+            h->bins[b] += (uint64_t)json_integer_value(json_array_get(bins, (size_t)b));
+        h->n += jint(v, "n");
+        h->sum += json_number_value(json_object_get(v, "sum"));
+    }
+    return 0;
+}
+
+static int dump_to_buf(const char *buffer, size_t size, void *data)
+{
+    wn_buf_append(data, buffer, size);
+    return 0;
+}
+
+int wn_stats_write(const wn_stats *s, const char *path)
+{
+    json_t *j = wn_stats_to_json(s);
+    wn_buf b = WN_BUF_INIT;
+    json_dump_callback(j, dump_to_buf, &b, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    wn_buf_appendc(&b, '\n');
+    json_decref(j);
+    char err[512];
+    wn_out *o = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
+    if (!o) {
+        wn_error("%s", err);
+        wn_buf_release(&b);
+        return -1;
+    }
+    wn_out_write(o, b.data, b.len);
+    wn_buf_release(&b);
+    if (wn_out_commit(o, err, sizeof err)) {
+        wn_error("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmp_drop_desc(const void *a, const void *b)
+{
+    const wn_count *x = a, *y = b;
+    if (x->docs != y->docs)
+        return x->docs < y->docs ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+void wn_stats_print_summary(const wn_stats *s, FILE *f)
+{
+    double mb_in = s->bytes_in / 1e6;
+    fprintf(f, "  %-10s in %llu docs (%.1f MB) -> kept %llu docs (%.1f MB)", s->stage,
+            (unsigned long long)s->docs_in, mb_in, (unsigned long long)s->docs_out, s->bytes_out / 1e6);
+    if (s->seconds > 0)
+        fprintf(f, "  %.1f MB/s", mb_in / s->seconds);
+    fputc('\n', f);
+    wn_count *sorted = wn_xmalloc((s->n_drops + 1) * sizeof *sorted);
+    memcpy(sorted, s->drops, s->n_drops * sizeof *sorted);
+    qsort(sorted, s->n_drops, sizeof *sorted, cmp_drop_desc);
+    for (size_t i = 0; i < s->n_drops; i++)
+        fprintf(f, "    removed %-36s %8llu docs %10.2f MB\n", sorted[i].name,
+                (unsigned long long)sorted[i].docs, sorted[i].bytes / 1e6);
+    free(sorted);
+    for (size_t i = 0; i < s->n_errors; i++)
+        fprintf(f, "    error   %-36s %8llu      (first: '%s' offset %llu: %s)\n", s->errors[i].name,
+                (unsigned long long)s->errors[i].count, s->errors[i].sample_file,
+                (unsigned long long)s->errors[i].sample_offset, s->errors[i].sample_detail);
+}

@@ -1,0 +1,83 @@
+/* utf8.c: see utf8.h. */
+#include "core/utf8.h"
+
+size_t wn_utf8_seq_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0))
+            return 0; /* overlong, or a surrogate */
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
+            return 0;
+        if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+size_t wn_utf8_valid_prefix(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = wn_utf8_seq_len(p + i, n - i);
+        if (!k)
+            return i;
+        i += k;
+    }
+    return n;
+}
+
+/* Length of the maximal subpart of an ill-formed sequence at p: the lead byte plus the
+ * continuation bytes that could still have been part of a valid sequence. */
+static size_t invalid_subpart(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t need = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 1;
+    if (need == 1)
+        return 1;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+    size_t k = 1;
+    if (k < n && p[k] >= lo && p[k] <= hi) {
+        k++;
+        while (k < need && k < n && (p[k] & 0xC0) == 0x80)
+            k++;
+    }
+    return k;
+}
+
+size_t wn_utf8_repair(const char *s, size_t n, wn_buf *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, replaced = 0;
+    wn_buf_grow(out, n);
+    while (i < n) {
+        size_t ok = wn_utf8_valid_prefix((const char *)p + i, n - i);
+        wn_buf_append(out, p + i, ok);
+        i += ok;
+        if (i >= n)
+            break;
+        i += invalid_subpart(p + i, n - i);
+        wn_buf_append(out, "\xEF\xBF\xBD", 3);
+        replaced++;
+    }
+    return replaced;
+}

@@ -1,0 +1,167 @@
+/* arc.c: Internet Archive ARC v1/v2 reader (the pre-WARC format; warcio and
+ * ia-web-commons read it too). A record is one header line
+ *   URL IP-address Archive-date Content-type [v2 fields...] Archive-length
+ * followed by Archive-length bytes (an HTTP response for http:// URLs) and a newline. The
+ * first record (filedesc://) describes the file and is skipped. */
+#include "core/log.h"
+#include "ingest/ingest.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct arc_state {
+    wn_in *in;
+    const wn_ingest_opts *opts;
+    wn_buf block;
+    uint64_t record_no;
+    bool done;
+} arc_state;
+
+/* Splits the header line into fields; returns the count (at most max). */
+static int split_fields(char *line, char **f, int max)
+{
+    int n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(line, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save))
+        f[n++] = t;
+    return n;
+}
+
+/* ARC dates are YYYYMMDDhhmmss; documents carry ISO 8601 like WARC-Date. */
+static void arc_date_iso(const char *d, char *out, size_t n)
+{
+    if (strlen(d) >= 14)
+        snprintf(out, n, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", d, d + 4, d + 6, d + 8, d + 10, d + 12);
+    else
+        snprintf(out, n, "%s", d);
+}
+
+static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
+                       wn_stats *stats)
+{
+    arc_state *st = src->state;
+    size_t start = batch->n, bytes = 0;
+    while (!st->done && batch->n - start < max_docs && bytes < max_bytes) {
+        uint64_t offset = wn_in_compression(st->in) == WN_COMP_NONE ? wn_in_offset(st->in)
+                                                                     : wn_in_member_offset(st->in);
+        size_t len;
+        const char *l = wn_in_line(st->in, &len);
+        if (!l) {
+            if (wn_in_failed(st->in)) {
+                stats->docs_in++;
+                wn_stats_error(stats, "io.corrupt_container", src->path, wn_in_member_offset(st->in),
+                               "%s", wn_in_errmsg(st->in));
+                if (!wn_in_resync(st->in))
+                    st->done = true;
+            } else
+                st->done = true;
+            continue;
+        }
+        if (len && l[len - 1] == '\r')
+            len--;
+        if (len == 0)
+            continue;
+        stats->docs_in++;
+        char *line = wn_xstrndup(l, len);
+        char *f[16];
+        int nf = split_fields(line, f, 16);
+        char *end = NULL;
+        unsigned long long alen = nf >= 5 ? strtoull(f[nf - 1], &end, 10) : 0;
+        if (nf < 5 || !end || *end) {
+            wn_stats_error(stats, "arc.bad_header", src->path, offset, "malformed ARC header line");
+            free(line);
+            continue;
+        }
+        wn_buf_reset(&st->block);
+        wn_buf_grow(&st->block, alen);
+        ssize_t got = wn_in_read(st->in, st->block.data, alen);
+        if (got < 0 || (unsigned long long)got < alen) {
+            wn_stats_error(stats, "arc.truncated_record", src->path, offset,
+                           "Archive-length is %llu but only %lld bytes follow", alen, (long long)(got < 0 ? 0 : got));
+            free(line);
+            if (wn_in_failed(st->in) && !wn_in_resync(st->in))
+                st->done = true;
+            continue;
+        }
+        st->block.len = alen;
+        st->block.data[alen] = '\0';
+        st->record_no++;
+        if (!strncmp(f[0], "filedesc://", 11)) {
+            wn_stats_drop(stats, "skip.arc_filedesc", alen, 0);
+            free(line);
+            continue;
+        }
+        char date[40], id[64];
+        arc_date_iso(f[2], date, sizeof date);
+        snprintf(id, sizeof id, "arc:%llu", (unsigned long long)offset);
+        struct wn_payload p = { .id = id, .url = f[0], .date = date,
+                                .source = st->opts->source_name ? st->opts->source_name : "arc" };
+        wn_http_response http;
+        char why[256];
+        if (wn_http_parse(st->block.data, st->block.len, &http, why, sizeof why)) {
+            /* not HTTP (ftp://, dns:): the block is the payload, typed by the header */
+            wn_http_response_release(&http);
+            memset(&http, 0, sizeof http);
+            p.body = st->block.data;
+            p.body_len = st->block.len;
+            p.content_type = f[3];
+        } else {
+            if (st->opts->only_status_200 && http.status != 200) {
+                wn_stats_drop(stats, "skip.http_status_not_200", alen, 0);
+                wn_http_response_release(&http);
+                free(line);
+                continue;
+            }
+            p.body = http.body;
+            p.body_len = http.body_len;
+            p.content_type = http.content_type[0] ? http.content_type : f[3];
+            p.charset = http.charset[0] ? http.charset : NULL;
+        }
+        int kind = wn_payload_kind(p.content_type, p.body, p.body_len);
+        if (kind < 0)
+            wn_stats_drop(stats, "skip.not_text_or_html", p.body_len, 0);
+        else if (p.body_len == 0)
+            wn_stats_drop(stats, "skip.empty_payload", 0, 0);
+        else if (p.body_len > st->opts->max_payload)
+            wn_stats_drop(stats, "skip.too_large", p.body_len, 0);
+        else {
+            p.kind = kind;
+            wn_doc *d = wn_ingest_emit(batch, &p, stats);
+            wn_doc_meta_set(d, "arc_file", json_string(src->path));
+            wn_doc_meta_set(d, "arc_offset", json_integer((json_int_t)offset));
+            bytes += d->text.len;
+        }
+        wn_http_response_release(&http);
+        free(line);
+    }
+    return batch->n - start;
+}
+
+static uint64_t arc_consumed(wn_source *src)
+{
+    return wn_in_raw_consumed(((arc_state *)src->state)->in);
+}
+
+static void arc_close(wn_source *src)
+{
+    arc_state *st = src->state;
+    wn_in_close(st->in);
+    wn_buf_release(&st->block);
+    free(st);
+}
+
+wn_source *wn_arc_source_new(wn_in *in, const wn_ingest_opts *o)
+{
+    arc_state *st = wn_xcalloc(1, sizeof *st);
+    st->in = in;
+    st->opts = o;
+    wn_source *src = wn_xcalloc(1, sizeof *src);
+    src->path = wn_in_name(in);
+    src->state = st;
+    src->next = arc_next;
+    src->consumed = arc_consumed;
+    src->close = arc_close;
+    return src;
+}

@@ -1,0 +1,370 @@
+/* warc.c: WARC 1.0/1.1 reader (also Common Crawl WET), after the grammar in
+ * iipc/warc-specifications warc-1.1 §4 (see ../shared/FORMATS.md (f)).
+ *
+ *   warc-record = "WARC/" version CRLF *named-field CRLF block CRLF CRLF
+ *
+ * Fields are parsed by name (never by position), values may continue on lines that start
+ * with SP/HT, and `<...>` around URIs is stripped (WARC 1.0 and wget write it). Compression
+ * is handled below us (core/io.h): a .warc.gz is a stream of gzip members, a .warc.zst a
+ * stream of zstd frames.
+ *
+ * Resynchronisation: after a broken record (bad header, wrong Content-Length, truncation) we
+ * skip lines until the next "WARC/1." line, and after a corrupt gzip member we jump to the
+ * next member header (wn_in_resync). Every broken record counts one error with file and
+ * offset; nothing is skipped silently.
+ */
+#include "core/log.h"
+#include "ingest/ingest.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_HEADER_BYTES (1u << 20)
+
+typedef struct warc_state {
+    wn_in *in;
+    const wn_ingest_opts *opts;
+    wn_buf header;   /* raw header lines, '\n'-separated, continuation lines folded */
+    wn_buf block;
+    bool done;
+} warc_state;
+
+/* Value of header field `name` (case-insensitive) in the folded header, copied to out. */
+static bool field(const wn_buf *h, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    const char *p = h->data, *end = h->data + h->len;
+    while (p && p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        if ((size_t)(eol - p) > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
+            const char *v = p + nl + 1;
+            while (v < eol && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *ve = eol;
+            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+                ve--;
+            size_t n = (size_t)(ve - v);
+            if (n >= outlen)
+                n = outlen - 1;
+            memcpy(out, v, n);
+            out[n] = '\0';
+            return true;
+        }
+        p = eol + 1;
+    }
+    return false;
+}
+
+static bool is_version_line(const char *line, size_t len)
+{
+    return len >= 6 && !memcmp(line, "WARC/", 5) && isdigit((unsigned char)line[5]);
+}
+
+/* Read header lines after the version line into st->header. Returns false at EOF. */
+static bool read_header(warc_state *st)
+{
+    wn_buf_reset(&st->header);
+    for (;;) {
+        size_t len;
+        const char *line = wn_in_line(st->in, &len);
+        if (!line)
+            return false;
+        if (len && line[len - 1] == '\r')
+            len--;
+        if (len == 0)
+            return true;
+        if (st->header.len + len > MAX_HEADER_BYTES)
+            return false;
+        if ((line[0] == ' ' || line[0] == '\t') && st->header.len) {
+            /* continuation: fold into the previous field */
+            st->header.len--; /* drop its '\n' */
+            wn_buf_appendc(&st->header, ' ');
+            while (len && (*line == ' ' || *line == '\t'))
+                line++, len--;
+        }
+        wn_buf_append(&st->header, line, len);
+        wn_buf_appendc(&st->header, '\n');
+    }
+}
+
+/* Skip to the next version line; returns it consumed (true) or false at end. */
+static bool resync_to_version(warc_state *st)
+{
+    for (;;) {
+        size_t len;
+        const char *line = wn_in_line(st->in, &len);
+        if (!line)
+            return false;
+        if (len && line[len - 1] == '\r')
+            len--;
+        if (is_version_line(line, len))
+            return true;
+    }
+}
+
+static void lower_type(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+/* "text/html; charset=UTF-8" -> type "text/html", charset "utf-8" */
+static void split_content_type(const char *v, char *type, size_t tn, char *charset, size_t cn)
+{
+    size_t n = strcspn(v, ";");
+    while (n && isspace((unsigned char)v[n - 1]))
+        n--;
+    if (n >= tn)
+        n = tn - 1;
+    memcpy(type, v, n);
+    type[n] = '\0';
+    lower_type(type);
+    if (charset && cn) {
+        charset[0] = '\0';
+        const char *c = strcasestr(v, "charset=");
+        if (c) {
+            c += 8;
+            if (*c == '"' || *c == '\'')
+                c++;
+            size_t m = strcspn(c, "\"'; \t");
+            if (m >= cn)
+                m = cn - 1;
+            memcpy(charset, c, m);
+            charset[m] = '\0';
+            lower_type(charset);
+        }
+    }
+}
+
+static const char *skip_reason(const char *type)
+{
+    if (!strcasecmp(type, "warcinfo")) return "skip.warcinfo";
+    if (!strcasecmp(type, "request")) return "skip.request";
+    if (!strcasecmp(type, "metadata")) return "skip.metadata";
+    if (!strcasecmp(type, "revisit")) return "skip.revisit";
+    if (!strcasecmp(type, "continuation")) return "skip.continuation";
+    return "skip.other_record_type";
+}
+
+/* Turn one complete record into a document or a counted skip. */
+static void handle_record(warc_state *st, const char *path, uint64_t offset, wn_batch *batch,
+                          wn_stats *stats)
+{
+    char type[64] = "", id[512] = "", uri[8192] = "", date[64] = "", ctype[256] = "", lang[64] = "";
+    field(&st->header, "WARC-Type", type, sizeof type);
+    field(&st->header, "WARC-Record-ID", id, sizeof id);
+    field(&st->header, "WARC-Target-URI", uri, sizeof uri);
+    field(&st->header, "WARC-Date", date, sizeof date);
+    field(&st->header, "Content-Type", ctype, sizeof ctype);
+    field(&st->header, "WARC-Identified-Content-Language", lang, sizeof lang);
+
+    struct wn_payload p = { .id = id, .url = uri, .date = date, .body = st->block.data,
+                            .body_len = st->block.len };
+    char ptype[128], pcharset[40];
+    wn_http_response http;
+    memset(&http, 0, sizeof http);
+    bool is_response = !strcasecmp(type, "response");
+
+    if (is_response && (strncasecmp(ctype, "application/http", 16) == 0 || !ctype[0])) {
+        char why[256];
+        if (wn_http_parse(st->block.data, st->block.len, &http, why, sizeof why)) {
+            wn_stats_error(stats, "http.bad_response", path, offset, "%s", why);
+            wn_http_response_release(&http);
+            return;
+        }
+        if (http.bad_chunking)
+            wn_stats_add(stats, "warn.http_bad_chunking_kept_raw", 1);
+        if (st->opts->only_status_200 && http.status != 200) {
+            wn_stats_drop(stats, "skip.http_status_not_200", st->block.len, 0);
+            wn_http_response_release(&http);
+            return;
+        }
+        p.body = http.body;
+        p.body_len = http.body_len;
+        p.content_type = http.content_type;
+        p.charset = http.charset[0] ? http.charset : NULL;
+        p.source = st->opts->source_name ? st->opts->source_name : "warc";
+    } else if (is_response || !strcasecmp(type, "resource") || !strcasecmp(type, "conversion")) {
+        split_content_type(ctype, ptype, sizeof ptype, pcharset, sizeof pcharset);
+        p.content_type = ptype;
+        p.charset = pcharset[0] ? pcharset : NULL;
+        bool wet = !strcasecmp(type, "conversion");
+        p.source = st->opts->source_name ? st->opts->source_name : wet ? "wet" : "warc";
+    } else {
+        wn_stats_drop(stats, skip_reason(type), st->block.len, 0);
+        return;
+    }
+
+    int kind = wn_payload_kind(p.content_type, p.body, p.body_len);
+    if (kind < 0) {
+        wn_stats_drop(stats, "skip.not_text_or_html", p.body_len, 0);
+    } else if (p.body_len == 0) {
+        wn_stats_drop(stats, "skip.empty_payload", 0, 0);
+    } else if (p.body_len > st->opts->max_payload) {
+        wn_stats_drop(stats, "skip.too_large", p.body_len, 0);
+    } else {
+        p.kind = kind;
+        wn_doc *d = wn_ingest_emit(batch, &p, stats);
+        wn_doc_meta_set(d, "warc_file", json_string(path));
+        wn_doc_meta_set(d, "warc_offset", json_integer((json_int_t)offset));
+        if (lang[0])
+            wn_doc_meta_set(d, "warc_language", json_string(lang));
+        if (http.status)
+            wn_doc_meta_set(d, "http_status", json_integer(http.status));
+    }
+    wn_http_response_release(&http);
+}
+
+/* After a container error: count it (one broken record) and try to go on. */
+static void container_failed(warc_state *st, const char *path, wn_stats *stats, bool record_counted)
+{
+    if (!record_counted)
+        stats->docs_in++;
+    wn_stats_error(stats, "io.corrupt_container", path, wn_in_member_offset(st->in), "%s",
+                   wn_in_errmsg(st->in));
+    uint64_t before = wn_in_raw_consumed(st->in);
+    if (!wn_in_resync(st->in))
+        st->done = true;
+    else
+        wn_stats_add(stats, "bytes_skipped_resync", (double)(wn_in_raw_consumed(st->in) - before));
+}
+
+static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
+                        wn_stats *stats)
+{
+    warc_state *st = src->state;
+    size_t start = batch->n, bytes = 0;
+    while (!st->done && batch->n - start < max_docs && bytes < max_bytes) {
+        uint64_t offset = wn_in_member_offset(st->in);
+        uint64_t line_off = wn_in_offset(st->in);
+        size_t len;
+        const char *line = wn_in_line(st->in, &len);
+        if (!line) {
+            if (wn_in_failed(st->in))
+                container_failed(st, src->path, stats, false);
+            else
+                st->done = true;
+            continue;
+        }
+        if (len && line[len - 1] == '\r')
+            len--;
+        if (len == 0)
+            continue; /* record separators */
+        if (wn_in_compression(st->in) == WN_COMP_NONE)
+            offset = line_off;
+        if (!is_version_line(line, len)) {
+            stats->docs_in++;
+            wn_stats_error(stats, "warc.bad_record", src->path, line_off,
+                           "expected a 'WARC/1.x' version line; skipping to the next record");
+            if (!resync_to_version(st)) {
+                if (wn_in_failed(st->in))
+                    container_failed(st, src->path, stats, true);
+                st->done = !wn_in_failed(st->in) ? true : st->done;
+                continue;
+            }
+            /* the version line of the next record has been consumed: fall through */
+        }
+        stats->docs_in++;
+        if (!read_header(st)) {
+            if (wn_in_failed(st->in))
+                container_failed(st, src->path, stats, true);
+            else {
+                wn_stats_error(stats, "warc.truncated_record", src->path, offset,
+                               "the file ends inside a record header");
+                st->done = true;
+            }
+            continue;
+        }
+        char cl[32];
+        char *end = NULL;
+        unsigned long long clen = 0;
+        if (field(&st->header, "Content-Length", cl, sizeof cl))
+            clen = strtoull(cl, &end, 10);
+        if (!end || end == cl || *end) {
+            wn_stats_error(stats, "warc.bad_header", src->path, offset,
+                           "missing or invalid Content-Length; skipping to the next record");
+            continue;
+        }
+        if (clen > st->opts->max_payload + MAX_HEADER_BYTES) {
+            size_t skipped = wn_in_skip(st->in, clen);
+            if (skipped < clen) {
+                wn_stats_error(stats, "warc.truncated_record", src->path, offset,
+                               "the file ends inside a %llu-byte block", clen);
+                continue;
+            }
+            wn_stats_drop(stats, "skip.too_large", clen, 0);
+            continue;
+        }
+        wn_buf_reset(&st->block);
+        wn_buf_grow(&st->block, clen);
+        ssize_t got = wn_in_read(st->in, st->block.data, clen);
+        if (got < 0 || (unsigned long long)got < clen) {
+            bool failed = wn_in_failed(st->in);
+            wn_stats_error(stats, "warc.truncated_record", src->path, offset,
+                           "Content-Length is %llu but only %lld bytes follow%s", clen,
+                           (long long)(got < 0 ? 0 : got), failed ? " (corrupt compressed data)" : "");
+            if (failed) {
+                uint64_t before = wn_in_raw_consumed(st->in);
+                if (!wn_in_resync(st->in))
+                    st->done = true;
+                else
+                    wn_stats_add(stats, "bytes_skipped_resync", (double)(wn_in_raw_consumed(st->in) - before));
+            }
+            continue;
+        }
+        st->block.len = clen;
+        st->block.data[clen] = '\0';
+        /* The block must be followed by CRLF CRLF (some writers emit bare LFs). Anything else
+         * means Content-Length was wrong, and the block cannot be trusted. */
+        const char *tail;
+        size_t tn = wn_in_peek(st->in, &tail, 4);
+        size_t k = 0;
+        while (k < tn && (tail[k] == '\r' || tail[k] == '\n'))
+            k++;
+        if (k == 0 && tn > 0) {
+            wn_stats_error(stats, "warc.wrong_content_length", src->path, offset,
+                           "the %llu-byte block is not followed by CRLF CRLF; skipping to the next record",
+                           clen);
+            continue;
+        }
+        wn_in_skip(st->in, k);
+        size_t before = batch->n;
+        handle_record(st, src->path, offset, batch, stats);
+        if (batch->n > before)
+            bytes += batch->docs[batch->n - 1].text.len;
+    }
+    return batch->n - start;
+}
+
+static uint64_t warc_consumed(wn_source *src)
+{
+    return wn_in_raw_consumed(((warc_state *)src->state)->in);
+}
+
+static void warc_close(wn_source *src)
+{
+    warc_state *st = src->state;
+    wn_in_close(st->in);
+    wn_buf_release(&st->header);
+    wn_buf_release(&st->block);
+    free(st);
+}
+
+wn_source *wn_warc_source_new(wn_in *in, const wn_ingest_opts *o)
+{
+    warc_state *st = wn_xcalloc(1, sizeof *st);
+    st->in = in;
+    st->opts = o;
+    wn_source *src = wn_xcalloc(1, sizeof *src);
+    src->path = wn_in_name(in);
+    src->state = st;
+    src->next = warc_next;
+    src->consumed = warc_consumed;
+    src->close = warc_close;
+    return src;
+}

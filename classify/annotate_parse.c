@@ -157,7 +157,7 @@ int wn_ann_apply_logprobs(const wn_ann_config *c, const char *answer, size_t len
     size_t k;
     json_t *alt;
     int chosen_listed = 0;
-    size_t ctl;
+    size_t ctl = 0;
     const char *ct = token_text(entry, &ctl);
     json_array_foreach(top, k, alt) {
         size_t tl;

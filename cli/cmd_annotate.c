@@ -4,10 +4,13 @@
 #include "classify/annotate_config.h"
 #include "cli/command.h"
 #include "core/args.h"
+#include "core/buf.h"
 #include "core/log.h"
+#include "core/paths.h"
 
 #include <curl/curl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,16 +82,30 @@ static int parse_num(const char *opt, const char *arg, double lo, double hi, dou
     return 0;
 }
 
-/* "fineweb-edu" -> configs/annotate/fineweb-edu.yaml when no such file exists as given. */
+/* A bare name ("fineweb-edu") that is not a file names a shipped config:
+ * configs/annotate/NAME.yaml beside the executable (or one folder up, for build/winnow),
+ * then in the data directories of core/paths.h. */
 static char *resolve_config(const char *arg)
 {
     if (access(arg, F_OK) == 0 || strchr(arg, '/'))
-        return strdup(arg);
-    size_t n = strlen(arg) + 32;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "configs/annotate/%s.yaml", arg);
-    return p;
+        return wn_xstrdup(arg);
+    char rel[256], buf[PATH_MAX + 512], exe[PATH_MAX];
+    snprintf(rel, sizeof rel, "configs/annotate/%s.yaml", arg);
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        for (int up = 0; up < 2; up++) {
+            snprintf(buf, sizeof buf, "%s%s/%s", exe, up ? "/.." : "", rel);
+            if (access(buf, R_OK) == 0)
+                return wn_xstrdup(buf);
+        }
+    }
+    if (wn_data_path(rel, buf, sizeof buf))
+        return wn_xstrdup(buf);
+    return wn_xstrdup(arg); /* the load names what was asked for */
 }
 
 typedef struct cli_state {
@@ -175,7 +192,7 @@ int cmd_annotate(int argc, char **argv)
     }
     char *config_path = resolve_config(st.config_arg);
     wn_ann_config config;
-    int loaded = config_path ? wn_ann_config_load(&config, config_path) : -1;
+    int loaded = wn_ann_config_load(&config, config_path);
     free(config_path);
     if (loaded < 0)
         goto out;

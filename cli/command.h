@@ -6,6 +6,7 @@
 #ifndef WN_COMMAND_H
 #define WN_COMMAND_H
 
+int cmd_annotate(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_cat(int argc, char **argv);

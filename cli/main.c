@@ -19,6 +19,7 @@ typedef struct wn_command {
 } wn_command;
 
 static const wn_command commands[] = {
+    { "annotate", cmd_annotate, "label a seeded sample of documents with an LLM (OpenAI API)" },
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
     { "stats", cmd_stats, "merge and print *.stats.json of one or more output directories" },
 };

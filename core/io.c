@@ -228,6 +228,7 @@ static size_t fill_plain(wn_in *in)
         n = room;
     memcpy(in->buf + in->buf_len, in->raw + in->raw_pos, n);
     in->raw_pos += n;
+    in->buf_len += n;
     return n;
 }
 

@@ -10,3 +10,6 @@ if command -v npm >/dev/null 2>&1; then
     --omit=optional --ignore-scripts >/dev/null) ||
     echo "warning: npm install for tests/llm-server failed; annotate server tests will skip" >&2
 fi
+# jq reads the JSON outputs in tests/cli.
+command -v jq >/dev/null 2>&1 || { [ "$(id -u)" = 0 ] && apt-get install -y -qq jq >/dev/null; } ||
+  echo "warning: jq is missing; tests/cli needs it" >&2

@@ -14,7 +14,7 @@
 // hit which fault does not depend on arrival order. 429, 500, slow and badjson happen on the
 // first attempt for a key only (a retry succeeds); garbage (an answer with no score in it)
 // happens on every attempt. --log appends one JSON line per request: {key, attempt, fault,
-// status} so tests can count what was asked.
+// t (ms)} so tests can count what was asked, and when.
 import http from "node:http";
 import fs from "node:fs";
 import {getLlama, LlamaGrammarEvaluationState} from "node-llama-cpp";
@@ -104,6 +104,7 @@ async function generate(req) {
         out.push(r.token);
         if (out.length >= maxTokens) break;
     }
+    if (out.length < maxTokens) finish = "stop"; // end of generation or of the grammar
     return {text: model.detokenize(out), content: wantLogprobs ? content : null,
             finish, promptTokens: tokens.length, completionTokens: out.length};
 }
@@ -129,7 +130,7 @@ const server = http.createServer((req, res) => {
         attempts.set(key, attempt);
         let fault = faultFor(key);
         if (fault !== "garbage" && attempt > 1) fault = "";
-        logLine({key, attempt, fault});
+        logLine({key, attempt, fault, t: Date.now()});
         if (fault === "429")
             return sendJson(res, 429, {error: {message: "rate limited", type: "rate_limit"}},
                             {"Retry-After": String(faults["retry-after"] ?? 1)});

@@ -7,6 +7,7 @@
 #define WN_COMMAND_H
 
 int cmd_html2text(int argc, char **argv);
+int cmd_annotate(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_filter(int argc, char **argv);

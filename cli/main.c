@@ -25,6 +25,7 @@ static const wn_command commands[] = {
     { "encode", cmd_encode, "text to Llama 3 token ids (plain or JSONL)" },
     { "filter", cmd_filter, "quality, NSFW, language and PII filters with signals (Llama 3 recipe)" },
     { "html2text", cmd_html2text, "print the main text of HTML files (debugging ingest's extractor)" },
+    { "annotate", cmd_annotate, "label a seeded sample of documents with an LLM (OpenAI API)" },
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
     { "mix", cmd_mix, "plan and write a token-budget mix as packed, shuffled training shards" },
     { "run", cmd_run, "run the whole pipeline from one YAML config (resumable; --dry-run; --slurm)" },

@@ -133,12 +133,11 @@ static void count_line(void *ctx, const char *s, size_t n, bool eol)
         vocab_add(v, WN_FT_EOS, 4);
 }
 
-static const wn_ft_dict *sort_dict;
 /* Words before labels, then by count descending; first-seen order breaks ties. */
-static int cmp_entries(const void *a, const void *b)
+static int cmp_entries(const void *a, const void *b, void *ctx)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    const wn_ft_dict *d = sort_dict;
+    const wn_ft_dict *d = ctx;
     if (d->types[x] != d->types[y])
         return d->types[x] - d->types[y];
     if (d->counts[x] != d->counts[y])
@@ -156,8 +155,7 @@ static void vocab_threshold(vocab *v, const wn_ft_train_opts *o, wn_ft_dict *out
         if (d->counts[i] >= min)
             order[n++] = i;
     }
-    sort_dict = d;
-    qsort(order, (size_t)n, sizeof *order, cmp_entries);
+    qsort_r(order, (size_t)n, sizeof *order, cmp_entries, d);
     memset(out, 0, sizeof *out);
     out->size = n;
     out->ntokens = d->ntokens;

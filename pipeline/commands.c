@@ -33,7 +33,8 @@ static const wn_pl_option dedup_options[] = {
 
 /* classify/ (branch classify) */
 static const wn_pl_option classify_options[] = {
-    {"model", WN_PLO_PATH}, {NULL, 0},
+    {"model", WN_PLO_PATH}, {"name", WN_PLO_VALUE}, {"label", WN_PLO_VALUE},
+    {"threshold", WN_PLO_VALUE}, {"top-percent", WN_PLO_VALUE}, {NULL, 0},
 };
 
 /* tokenize/ (branch tok) */

@@ -328,6 +328,8 @@ void wn_ft_free(wn_ft_model *m)
     wn_ft_matrix_release(&m->output);
     free(m->tree_left);
     free(m->tree_right);
+    free(m->tree_parent);
+    free(m->tree_binary);
     free(m);
 }
 

@@ -62,9 +62,10 @@ typedef struct wn_ft_dict {
     uint32_t index_mask;
     int32_t *sub_start;   /* size + 1 offsets into sub_rows */
     int32_t *sub_rows;
-    int32_t *prune_keys;  /* open addressing: bucket id or -1 */
-    int32_t *prune_vals;
+    struct wn_ft_prune_slot { int32_t key, val; } *prune; /* open addressing; key -1 = empty */
     uint32_t prune_mask;
+    uint64_t *prune_bits;  /* bit b set when bucket b is in the map: most n-grams are not */
+    uint64_t bucket_magic; /* for h % bucket without a division (Lemire's fastmod) */
     int32_t eos;          /* id of "</s>" or -1 */
 } wn_ft_dict;
 

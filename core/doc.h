@@ -47,6 +47,8 @@ typedef struct wn_doc {
     const char *drop_reason; /* NULL = kept; static string */
     uint64_t input_index;    /* position in the input stream: the deterministic order */
     uint64_t input_bytes;    /* bytes of the record as read (for statistics) */
+    uint64_t input_line;     /* 1-based line of the record in its file, when line-based */
+    uint64_t input_offset;   /* byte offset of the record in its (decompressed) file */
 } wn_doc;
 
 void wn_doc_init(wn_doc *d);

@@ -546,6 +546,10 @@ wn_out *wn_out_open(const char *path, wn_compression comp, int level, char *err,
         o->zcs = ZSTD_createCStream();
         ZSTD_CCtx_setParameter(o->zcs, ZSTD_c_compressionLevel, level > 0 ? level : 3);
         ZSTD_CCtx_setParameter(o->zcs, ZSTD_c_checksumFlag, 1);
+        /* One background worker: compression overlaps with the pipeline's own threads. The
+         * bytes zstd writes are the same for any nbWorkers >= 1, so a fixed 1 keeps output
+         * independent of -j. (A libzstd built without threads ignores this.) */
+        ZSTD_CCtx_setParameter(o->zcs, ZSTD_c_nbWorkers, 1);
     }
     return o;
 }

@@ -33,4 +33,8 @@ void wn_jsonl_write(wn_buf *out, const wn_doc *d, int with_reason);
  * UTF-8 bytes are written as U+FFFD so the output is always valid JSON. */
 void wn_json_append_string(wn_buf *out, const char *s, size_t n);
 
+/* Write j (a jansson value; the reference is stolen) to `path` atomically, with jansson
+ * dump `flags`, followed by a newline. 0, or -1 after printing an error naming the file. */
+int wn_json_write_file(const char *path, json_t *j, size_t flags);
+
 #endif

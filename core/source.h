@@ -24,6 +24,13 @@ struct wn_source {
      * counted in stats and skipped; a container that cannot go on ends the input (counted). */
     size_t (*next)(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
                    wn_stats *stats);
+    /* Optional: finish turning a record into a document, called for every document of a
+     * batch from several threads at once (so expensive parsing is parallel). Returns 0, or
+     * -1 with a reason in err; the runner then counts a "<error_kind>" error with the file,
+     * doc->input_offset and doc->input_line, and drops the record. A source with decode
+     * counts docs_in/bytes_in when reading and leaves docs_out to the runner. */
+    int (*decode)(wn_source *src, wn_doc *doc, char *err, size_t errlen);
+    const char *error_kind;
     /* Bytes of the file consumed so far, as stored (for progress). */
     uint64_t (*consumed)(wn_source *src);
     void (*close)(wn_source *src);

@@ -16,20 +16,22 @@ typedef struct jsonl_state {
     bool done;
 } jsonl_state;
 
+/* Reading only splits lines (cheap, sequential); jsonl_decode parses them in parallel. */
 static size_t jsonl_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
                          wn_stats *stats)
 {
     jsonl_state *st = src->state;
     size_t added = 0, bytes = 0;
-    char err[256];
     while (!st->done && added < max_docs && bytes < max_bytes) {
         uint64_t offset = wn_in_offset(st->in);
         size_t len;
         const char *line = wn_in_line(st->in, &len);
         if (!line) {
-            if (wn_in_failed(st->in))
+            if (wn_in_failed(st->in)) {
+                stats->docs_in++;
                 wn_stats_error(stats, "io.corrupt_container", src->path, wn_in_member_offset(st->in),
                                "%s; the rest of the file is unreadable", wn_in_errmsg(st->in));
+            }
             st->done = true;
             break;
         }
@@ -41,30 +43,32 @@ static size_t jsonl_next(wn_source *src, wn_batch *batch, size_t max_docs, size_
         stats->docs_in++;
         stats->bytes_in += len + 1;
         wn_doc *d = wn_batch_push(batch);
-        if (wn_jsonl_parse(line, len, &st->opts, d, err, sizeof err)) {
-            wn_stats_error(stats, "jsonl.bad_record", src->path, offset, "line %llu: %s",
-                           (unsigned long long)st->line_no, err);
-            wn_doc_release(d);
-            batch->n--;
-            continue;
-        }
-        if (!d->id.ptr) {
-            /* datatrove's rule for documents without an id: path/line-in-file */
-            char id[64];
-            snprintf(id, sizeof id, "%llu", (unsigned long long)(st->line_no - 1));
-            wn_buf b = WN_BUF_INIT;
-            wn_buf_appendf(&b, "%s/%s", src->path, id);
-            size_t n;
-            char *s = wn_buf_detach(&b, &n);
-            wn_str_take(&d->id, s, n);
-        }
+        wn_str_set(&d->text, line, len);
         d->input_bytes = len + 1;
-        stats->docs_out++;
-        stats->bytes_out += d->text.len;
-        bytes += d->text.len;
+        d->input_line = st->line_no;
+        d->input_offset = offset;
+        bytes += len;
         added++;
     }
     return added;
+}
+
+static int jsonl_decode(wn_source *src, wn_doc *d, char *err, size_t errlen)
+{
+    jsonl_state *st = src->state;
+    wn_str line = d->text;
+    d->text = (wn_str){ NULL, 0 };
+    int rc = wn_jsonl_parse(line.ptr, line.len, &st->opts, d, err, errlen);
+    if (rc == 0 && !d->id.ptr) {
+        /* datatrove's rule for documents without an id: path/line-in-file */
+        wn_buf b = WN_BUF_INIT;
+        wn_buf_appendf(&b, "%s/%llu", src->path, (unsigned long long)(d->input_line - 1));
+        size_t n;
+        char *s = wn_buf_detach(&b, &n);
+        wn_str_take(&d->id, s, n);
+    }
+    free(line.ptr);
+    return rc;
 }
 
 static uint64_t jsonl_consumed(wn_source *src)
@@ -95,6 +99,8 @@ wn_source *wn_jsonl_source_open(const char *path, void *ctx, wn_stats *stats)
     src->path = wn_in_name(in);
     src->state = st;
     src->next = jsonl_next;
+    src->decode = jsonl_decode;
+    src->error_kind = "jsonl.bad_record";
     src->consumed = jsonl_consumed;
     src->close = jsonl_close;
     return src;

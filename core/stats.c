@@ -6,7 +6,7 @@
  */
 #include "core/stats.h"
 #include "core/buf.h"
-#include "core/io.h"
+#include "core/jsonl.h"
 #include "core/log.h"
 
 #include <stdarg.h>
@@ -384,33 +384,9 @@ int wn_stats_from_json(wn_stats *s, const json_t *j)
     return 0;
 }
 
-static int dump_to_buf(const char *buffer, size_t size, void *data)
-{
-    wn_buf_append(data, buffer, size);
-    return 0;
-}
-
 int wn_stats_write(const wn_stats *s, const char *path)
 {
-    json_t *j = wn_stats_to_json(s);
-    wn_buf b = WN_BUF_INIT;
-    json_dump_callback(j, dump_to_buf, &b, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
-    wn_buf_appendc(&b, '\n');
-    json_decref(j);
-    char err[512];
-    wn_out *o = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
-    if (!o) {
-        wn_error("%s", err);
-        wn_buf_release(&b);
-        return -1;
-    }
-    wn_out_write(o, b.data, b.len);
-    wn_buf_release(&b);
-    if (wn_out_commit(o, err, sizeof err)) {
-        wn_error("%s", err);
-        return -1;
-    }
-    return 0;
+    return wn_json_write_file(path, wn_stats_to_json(s), JSON_INDENT(1) | JSON_REAL_PRECISION(10));
 }
 
 static int cmp_drop_desc(const void *a, const void *b)
@@ -430,7 +406,8 @@ void wn_stats_print_summary(const wn_stats *s, FILE *f)
         fprintf(f, "  %.1f MB/s", mb_in / s->seconds);
     fputc('\n', f);
     wn_count *sorted = wn_xmalloc((s->n_drops + 1) * sizeof *sorted);
-    memcpy(sorted, s->drops, s->n_drops * sizeof *sorted);
+    if (s->n_drops)
+        memcpy(sorted, s->drops, s->n_drops * sizeof *sorted);
     qsort(sorted, s->n_drops, sizeof *sorted, cmp_drop_desc);
     for (size_t i = 0; i < s->n_drops; i++)
         fprintf(f, "    removed %-36s %8llu docs %10.2f MB\n", sorted[i].name,

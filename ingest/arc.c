@@ -87,6 +87,7 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
         }
         st->block.len = alen;
         st->block.data[alen] = '\0';
+        stats->bytes_in += len + 1 + alen;
         st->record_no++;
         if (!strncmp(f[0], "filedesc://", 11)) {
             wn_stats_drop(stats, "skip.arc_filedesc", alen, 0);

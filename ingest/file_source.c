@@ -33,6 +33,7 @@ static size_t file_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
         wn_buf_append(&body, chunk, (size_t)n);
     }
     size_t added = 0;
+    stats->bytes_in += body.len;
     if (wn_in_failed(st->in)) {
         wn_stats_error(stats, "io.corrupt_container", src->path, wn_in_member_offset(st->in), "%s",
                        wn_in_errmsg(st->in));

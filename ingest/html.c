@@ -48,24 +48,6 @@ const char *wn_html_strerror(int code)
     }
 }
 
-/* Collapse whitespace in the title (the parser hands it raw). */
-static void clean_title(const wn_buf *raw, wn_buf *out)
-{
-    wn_buf_reset(out);
-    bool space = false;
-    for (size_t i = 0; i < raw->len; i++) {
-        unsigned char c = (unsigned char)raw->data[i];
-        if (c <= 0x20) {
-            space = true;
-            continue;
-        }
-        if (space && out->len)
-            wn_buf_appendc(out, ' ');
-        space = false;
-        wn_buf_appendc(out, (char)c);
-    }
-}
-
 static void emit(const html_page *pg, wn_html_result *r)
 {
     wn_buf_grow(&r->text, pg->text.len + 16);
@@ -111,10 +93,12 @@ int wn_html_extract_opts(const char *html, size_t len, const char *charset_hint,
     html_page *pg = &sc->page;
     if (html_sax_run(utf8, utf8_len, pg) != 0)
         return WN_HTML_ERROR;
-    clean_title(&pg->title, &out->title);
+    wn_buf_append(&out->title, pg->title.data ? pg->title.data : "", pg->title.len);
     out->blocks_total = pg->n_blocks;
     out->chars_total = pg->text.len;
     html_select(pg, opt && opt->keep_all);
+    if (opt && opt->explain)
+        html_explain(pg, opt->explain);
     emit(pg, out);
     return out->text.len ? WN_HTML_OK : WN_HTML_EMPTY;
 }

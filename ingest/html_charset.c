@@ -6,7 +6,7 @@
  * "ISO-8859-1" headers on UTF-8 pages are common); then the HTTP hint; then the <meta>
  * charset; then ICU's detector. Labels are mapped the way browsers map them (WHATWG
  * Encoding Standard): "iso-8859-1" and "us-ascii" mean windows-1252, "gb2312" means GBK,
- * and so on. Undecodable bytes become U+FFFD and are counted.
+ * and so on. Undecodable sequences become U+FFFD and are counted.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -19,39 +19,8 @@
 #include <unicode/ucsdet.h>
 #include <unicode/ustring.h>
 
+#include "core/utf8.h"
 #include "ingest/html_internal.h"
-
-static const unsigned char k_fffd[3] = { 0xEF, 0xBF, 0xBD };
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid (overlongs, surrogates
- * and code points above U+10FFFF are invalid, as in RFC 3629). */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (c < 0xE0) {
-        return (avail >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
-    }
-    if (c < 0xF0) {
-        if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xE0 && s[1] < 0xA0)
-            return 0; /* overlong */
-        if (c == 0xED && s[1] >= 0xA0)
-            return 0; /* surrogate */
-        return 3;
-    }
-    if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-        return 0;
-    if (c == 0xF0 && s[1] < 0x90)
-        return 0; /* overlong */
-    if (c == 0xF4 && s[1] >= 0x90)
-        return 0; /* above U+10FFFF */
-    return 4;
-}
 
 /* Skip ASCII eight bytes at a time: most of any page is ASCII markup. */
 static size_t ascii_run(const unsigned char *s, size_t len)
@@ -69,41 +38,6 @@ static size_t ascii_run(const unsigned char *s, size_t len)
     return i;
 }
 
-size_t html_utf8_valid_prefix(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        i += ascii_run(s + i, len - i);
-        if (i >= len)
-            break;
-        size_t n = utf8_seq_len(s + i, len - i);
-        if (n == 0)
-            return i;
-        i += n;
-    }
-    return len;
-}
-
-uint64_t html_utf8_repair(const char *str, size_t len, wn_buf *out)
-{
-    uint64_t bad = 0;
-    size_t i = 0;
-    wn_buf_grow(out, len + 16);
-    while (i < len) {
-        size_t run = html_utf8_valid_prefix(str + i, len - i);
-        wn_buf_append(out, str + i, run);
-        i += run;
-        if (i < len) {
-            /* One U+FFFD per bad byte: simple to count and to reconcile. */
-            wn_buf_append(out, k_fffd, 3);
-            bad++;
-            i++;
-        }
-    }
-    return bad;
-}
-
 /* Counts the multi-byte sequences and the invalid bytes of s, to tell "UTF-8 with a few
  * broken bytes" from "a legacy charset". Stops early once the verdict is clear. */
 static void utf8_census(const unsigned char *s, size_t len, size_t *multi, size_t *bad)
@@ -114,7 +48,7 @@ static void utf8_census(const unsigned char *s, size_t len, size_t *multi, size_
         i += ascii_run(s + i, len - i);
         if (i >= len)
             break;
-        size_t n = utf8_seq_len(s + i, len - i);
+        size_t n = wn_utf8_seq_len(s + i, len - i);
         if (n == 0) {
             (*bad)++;
             i++;
@@ -233,7 +167,8 @@ typedef struct count_ctx {
     uint64_t bad;
 } count_ctx;
 
-/* ICU to-Unicode callback: each undecodable byte becomes one U+FFFD, and is counted. */
+/* ICU to-Unicode callback: each undecodable sequence becomes one U+FFFD, and is counted
+ * (ICU calls once per maximal ill-formed sequence, as core/utf8.h's repair counts). */
 static void count_and_substitute(const void *context, UConverterToUnicodeArgs *args,
                                  const char *units, int32_t length, UConverterCallbackReason reason,
                                  UErrorCode *err)
@@ -242,10 +177,9 @@ static void count_and_substitute(const void *context, UConverterToUnicodeArgs *a
         return; /* reset/close/clone: nothing to do */
     count_ctx *c = (count_ctx *)context;
     static const UChar fffd = 0xFFFD;
-    c->bad += (uint64_t)(length > 0 ? length : 1);
+    c->bad++;
     *err = U_ZERO_ERROR;
-    for (int32_t i = 0; i < (length > 0 ? length : 1); i++)
-        ucnv_cbToUWriteUChars(args, &fffd, 1, 0, err);
+    ucnv_cbToUWriteUChars(args, &fffd, 1, 0, err);
     (void)units;
 }
 
@@ -300,6 +234,22 @@ static bool looks_binary(const unsigned char *s, size_t len)
     return n > 0 && ctl * 50 > n; /* more than 2% */
 }
 
+static const char *utf16_without_bom(const unsigned char *s, size_t len)
+{
+    size_t n = (len < 4096 ? len : 4096) & ~(size_t)1, even = 0, odd = 0;
+    for (size_t i = 0; i < n; i += 2) {
+        even += s[i] == 0;
+        odd += s[i + 1] == 0;
+    }
+    if (n < 16)
+        return NULL;
+    if (odd * 10 > n * 4 && even * 50 < n) /* > 80% of odd bytes NUL, < 4% of even */
+        return "UTF-16LE";
+    if (even * 10 > n * 4 && odd * 50 < n)
+        return "UTF-16BE";
+    return NULL;
+}
+
 int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scratch,
                      const char **utf8, size_t *utf8_len, wn_html_result *res)
 {
@@ -333,6 +283,16 @@ int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scrat
         *utf8 = in;
         *utf8_len = len;
     }
+    if (!bom) {
+        /* UTF-16 without a BOM: NULs in every other byte of mostly-ASCII markup */
+        const char *u16 = utf16_without_bom(u, len);
+        if (u16 && convert_icu(u16, in, len, scratch, &res->invalid_bytes) == 0) {
+            set_charset(res, u16, WN_HTML_CS_DETECTED);
+            *utf8 = scratch->data;
+            *utf8_len = scratch->len;
+            return 0;
+        }
+    }
     if (looks_binary(u, len))
         return WN_HTML_NOT_HTML;
 
@@ -355,7 +315,7 @@ int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scrat
     bool declared_utf8 = bom || hint_utf8 || (!hint_l && meta_utf8);
     if (multi >= bad || (declared_utf8 && multi * 4 >= bad)) {
         wn_buf_reset(scratch);
-        res->invalid_bytes = html_utf8_repair(in, len, scratch);
+        res->invalid_bytes = (uint64_t)wn_utf8_repair(in, len, scratch);
         set_charset(res, "UTF-8", bom ? WN_HTML_CS_BOM : hint_utf8 ? WN_HTML_CS_HTTP
                                   : meta_utf8 ? WN_HTML_CS_META : WN_HTML_CS_DETECTED);
         *utf8 = scratch->data;
@@ -390,7 +350,7 @@ int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scrat
     }
     /* Unreachable in practice (windows-1252 always converts); stay defined anyway. */
     wn_buf_reset(scratch);
-    res->invalid_bytes = html_utf8_repair(in, len, scratch);
+    res->invalid_bytes = (uint64_t)wn_utf8_repair(in, len, scratch);
     set_charset(res, "UTF-8", WN_HTML_CS_DEFAULT);
     *utf8 = scratch->data;
     *utf8_len = scratch->len;

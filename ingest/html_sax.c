@@ -3,10 +3,11 @@
  * block per run of text between block boundaries.
  *
  * Text is normalised as it arrives: whitespace runs become one space (verbatim inside
- * <pre>), control bytes count as whitespace, U+00A0 becomes a space. Content that is never
- * shown (script, style, template, svg, form controls, elements hidden with the `hidden`
- * attribute or an inline display:none) is skipped. The element stack is ours, so that
- * unbalanced or implied tags cannot unbalance our counters.
+ * <pre>), control bytes count as whitespace, U+00A0 becomes a space, U+00AD (soft hyphen)
+ * goes. Content that is never shown (script, style, template, svg, form controls, elements
+ * hidden with the `hidden` attribute, an inline display:none or a hiding class) is skipped.
+ * The element stack is ours, so that unbalanced or implied tags cannot unbalance our
+ * counters.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ static uint8_t tag_kind(const char *n)
         { "figure", HK_FIGURE }, { "footer", HK_CHROME }, { "form", HK_CHROME },
         { "frameset", HK_SKIP }, { "h1", HK_HEADING }, { "h2", HK_HEADING },
         { "h3", HK_HEADING }, { "h4", HK_HEADING }, { "h5", HK_HEADING },
-        { "h6", HK_HEADING }, { "head", HK_SKIP }, { "header", HK_CHROME },
+        { "h6", HK_HEADING }, { "head", HK_HEAD }, { "header", HK_CHROME },
         { "hr", HK_BLOCK }, { "html", HK_BLOCK }, { "iframe", HK_SKIP }, { "img", HK_IMG },
         { "input", HK_SKIP }, { "legend", HK_BLOCK }, { "li", HK_ITEM },
         { "main", HK_ARTICLE }, { "map", HK_SKIP }, { "math", HK_MATH },
@@ -65,43 +66,98 @@ static uint8_t tag_kind(const char *n)
 
 /* ---- class/id hints ---- */
 
-/* Words in class and id values that name page parts other than the article text. A word
- * matches when a class/id token (split at non-letters) starts with it. */
-static const char *const k_bad_prefix[] = {
-    "ad", "ads", "advert", "adsby", "banner", "breadcrumb", "byline", "caption", "comment",
-    "cookie", "credit", "disqus", "dropdown", "footer", "gdpr", "login", "masthead", "menu",
-    "modal", "more", "nav", "newsletter", "outbrain", "pagination", "pager", "paywall",
-    "popular", "popup", "print", "promo", "rating", "recirc", "recommend", "related", "share",
-    "sharing", "shop", "sidebar", "signup", "skip", "social", "sponsor", "subscri", "taboola",
-    "tags", "toolbar", "tools", "trending", "widget",
-};
-/* Of those, the ones that are never part of an article body even inside it. */
-static const char *const k_strong_prefix[] = {
-    "ad", "ads", "adsby", "advert", "breadcrumb", "byline", "comment", "disqus", "newsletter",
-    "outbrain", "paywall", "promo", "recirc", "recommend", "related", "share", "sharing",
-    "signup", "social", "sponsor", "subscri", "taboola", "tags",
-};
-static const char *const k_good_prefix[] = {
-    "article", "blog", "body", "content", "entry", "hentry", "main", "post", "story", "text",
+/* Words in class and id values that name page parts other than the article text (bad),
+ * the subset never part of an article body even inside it (strong), and words that name
+ * the article (good). A word matches a class/id token (split at non-letters and camelCase
+ * humps, lowercased) that starts with it, or, for W_EXACT words, equals it: "ad" must not
+ * match "adapt", "more" not "moreover". Sorted by word for the binary search. */
+enum { W_BAD = 1, W_STRONG = 2, W_GOOD = 4, W_EXACT = 8 };
+static const struct hint_word { const char *w; uint8_t len, flags; } k_hint_words[] = {
+    { "ad", 2, W_BAD | W_STRONG | W_EXACT },
+    { "ads", 3, W_BAD | W_STRONG | W_EXACT },
+    { "adsby", 5, W_BAD | W_STRONG },
+    { "advert", 6, W_BAD | W_STRONG },
+    { "article", 7, W_GOOD },
+    { "author", 6, W_BAD | W_STRONG },
+    { "banner", 6, W_BAD },
+    { "blog", 4, W_GOOD },
+    { "body", 4, W_GOOD | W_EXACT },
+    { "breadcrumb", 10, W_BAD | W_STRONG },
+    { "byline", 6, W_BAD | W_STRONG },
+    { "caption", 7, W_BAD },
+    { "comment", 7, W_BAD | W_STRONG },
+    { "content", 7, W_GOOD },
+    { "cookie", 6, W_BAD },
+    { "credit", 6, W_BAD },
+    { "disqus", 6, W_BAD | W_STRONG },
+    { "dropdown", 8, W_BAD },
+    { "entry", 5, W_GOOD },
+    { "footer", 6, W_BAD },
+    { "gdpr", 4, W_BAD },
+    { "hentry", 6, W_GOOD },
+    { "login", 5, W_BAD },
+    { "main", 4, W_GOOD | W_EXACT },
+    { "masthead", 8, W_BAD },
+    { "menu", 4, W_BAD | W_EXACT },
+    { "modal", 5, W_BAD },
+    { "more", 4, W_BAD | W_EXACT },
+    { "nav", 3, W_BAD | W_EXACT },
+    { "newsletter", 10, W_BAD | W_STRONG },
+    { "outbrain", 8, W_BAD | W_STRONG },
+    { "pager", 5, W_BAD },
+    { "pagination", 10, W_BAD },
+    { "paywall", 7, W_BAD | W_STRONG },
+    { "popular", 7, W_BAD },
+    { "popup", 5, W_BAD },
+    { "post", 4, W_GOOD | W_EXACT },
+    { "print", 5, W_BAD },
+    { "promo", 5, W_BAD | W_STRONG },
+    { "rating", 6, W_BAD },
+    { "recirc", 6, W_BAD | W_STRONG },
+    { "recommend", 9, W_BAD | W_STRONG },
+    { "related", 7, W_BAD | W_STRONG },
+    { "share", 5, W_BAD | W_STRONG },
+    { "sharing", 7, W_BAD | W_STRONG },
+    { "shop", 4, W_BAD },
+    { "sidebar", 7, W_BAD },
+    { "signup", 6, W_BAD | W_STRONG },
+    { "skip", 4, W_BAD },
+    { "social", 6, W_BAD | W_STRONG },
+    { "sponsor", 7, W_BAD | W_STRONG },
+    { "story", 5, W_GOOD },
+    { "subscri", 7, W_BAD | W_STRONG },
+    { "taboola", 7, W_BAD | W_STRONG },
+    { "tags", 4, W_BAD | W_STRONG | W_EXACT },
+    { "text", 4, W_GOOD | W_EXACT },
+    { "toolbar", 7, W_BAD },
+    { "tools", 5, W_BAD },
+    { "trending", 8, W_BAD },
+    { "widget", 6, W_BAD },
 };
 
-/* Exact-token words for the short prefixes that would match too much ("ad" in "adapt"). */
-static bool short_word_ok(const char *w, size_t wl, const char *tok, size_t tl)
+/* Flags of all words matching token tok (lowercase, NUL-terminated, length tl). */
+static unsigned token_flags(const char *tok, size_t tl)
 {
-    if (wl <= 3 || !strcmp(w, "more") || !strcmp(w, "post") || !strcmp(w, "text") ||
-        !strcmp(w, "main") || !strcmp(w, "body") || !strcmp(w, "tags") || !strcmp(w, "menu"))
-        return tl == wl; /* must be the whole token */
-    return true;
-}
-
-static bool token_in(const char *tok, size_t tl, const char *const *words, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        size_t wl = strlen(words[i]);
-        if (wl <= tl && memcmp(tok, words[i], wl) == 0 && short_word_ok(words[i], wl, tok, tl))
-            return true;
+    const size_t n = sizeof k_hint_words / sizeof *k_hint_words;
+    /* first word whose first letter is >= tok's */
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((unsigned char)k_hint_words[mid].w[0] < (unsigned char)tok[0])
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return false;
+    unsigned f = 0;
+    for (size_t i = lo; i < n && k_hint_words[i].w[0] == tok[0]; i++) {
+        const struct hint_word *h = &k_hint_words[i];
+        if (h->len > tl || memcmp(tok, h->w, h->len) != 0)
+            continue;
+        if ((h->flags & W_EXACT) && h->len != tl)
+            continue;
+        f |= h->flags;
+    }
+    return f;
 }
 
 /* Scan one class or id value; count bad, strong and good words. */
@@ -123,12 +179,10 @@ static void scan_hints(const char *v, unsigned *bad, unsigned *strong, unsigned 
         if (tl == 0)
             continue;
         tok[tl] = '\0';
-        if (token_in(tok, tl, k_bad_prefix, sizeof k_bad_prefix / sizeof *k_bad_prefix))
-            (*bad)++;
-        if (token_in(tok, tl, k_strong_prefix, sizeof k_strong_prefix / sizeof *k_strong_prefix))
-            (*strong)++;
-        if (token_in(tok, tl, k_good_prefix, sizeof k_good_prefix / sizeof *k_good_prefix))
-            (*good)++;
+        unsigned f = token_flags(tok, tl);
+        *bad += (f & W_BAD) != 0;
+        *strong += (f & W_STRONG) != 0;
+        *good += (f & W_GOOD) != 0;
     }
 }
 
@@ -142,6 +196,8 @@ typedef struct stack_entry {
     uint8_t link;       /* <a> */
     uint8_t math;       /* <math> */
     uint8_t ann;        /* TeX <annotation> */
+    uint8_t head;       /* <head> */
+    uint8_t code;       /* <code>, <kbd>, <samp>, <tt>: inline, but verbatim */
 } stack_entry;
 
 typedef struct sax_state {
@@ -150,16 +206,27 @@ typedef struct sax_state {
     size_t depth, cap;
     int32_t cur_node;
     unsigned skip;      /* > 0: inside invisible content */
-    unsigned link, pre, heading, item, row, caption, quote, title;
+    unsigned link, pre, heading, item, row, caption, quote, title, head;
     /* open block */
     uint32_t block_start;
     uint32_t block_link;
     bool pending_space;
     bool cell_pending;  /* a cell separator is due before the next text */
+    bool block_has_text; /* the open block holds text of its own, not only alt text */
+    wn_buf og_title;    /* <meta property="og:title">, the title when <title> is missing */
     /* math */
     uint32_t math_start, ann_start;
     bool math_done;
 } sax_state;
+
+/* FNV-1a of the class value: siblings with the same class are parts of one whole. */
+static uint32_t class_hash(const char *c)
+{
+    uint32_t h = 2166136261u;
+    for (; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h ? h : 1;
+}
 
 static void push_node(sax_state *s, uint8_t kind, unsigned flags, int hint)
 {
@@ -171,9 +238,6 @@ static void push_node(sax_state *s, uint8_t kind, unsigned flags, int hint)
     html_node *n = &p->nodes[p->n_nodes];
     memset(n, 0, sizeof *n);
     n->parent = s->cur_node;
-    n->depth = s->cur_node >= 0 ? (uint16_t)(p->nodes[s->cur_node].depth + 1) : 0;
-    if (s->cur_node >= 0 && p->nodes[s->cur_node].depth == UINT16_MAX)
-        n->depth = UINT16_MAX;
     n->kind = kind;
     n->flags = (uint8_t)flags;
     n->hint = (int8_t)hint;
@@ -196,6 +260,8 @@ static uint8_t block_flags(const sax_state *s)
         f |= HB_CAPTION;
     if (s->quote)
         f |= HB_QUOTE;
+    if (!s->block_has_text)
+        f |= HB_ALT;
     return f;
 }
 
@@ -221,26 +287,17 @@ static void flush_block(sax_state *s)
         b->node = s->cur_node;
         b->flags = block_flags(s);
         b->kind = s->cur_node >= 0 ? p->nodes[s->cur_node].kind : HK_BLOCK;
-        /* words and commas: the scorer's signals */
-        unsigned words = 0, commas = 0;
-        bool in_word = false;
+        /* commas: the scorer's signal of sentences ("," and the CJK U+FF0C, U+3001) */
+        unsigned commas = 0;
         for (const char *c = t->data + b->start, *e = t->data + end; c < e; c++) {
             unsigned char ch = (unsigned char)*c;
-            if (ch == ' ' || ch == '\n' || ch == '\t') {
-                in_word = false;
-            } else {
-                if (!in_word)
-                    words++;
-                in_word = true;
-                /* ',' and the CJK commas U+FF0C / U+3001 */
-                if (ch == ',' || (ch == 0xEF && c + 2 < e && (unsigned char)c[1] == 0xBC &&
-                                  (unsigned char)c[2] == 0x8C) ||
-                    (ch == 0xE3 && c + 2 < e && (unsigned char)c[1] == 0x80 &&
-                     (unsigned char)c[2] == 0x81))
-                    commas++;
-            }
+            if (ch == ',' ||
+                (ch == 0xEF && c + 2 < e && (unsigned char)c[1] == 0xBC &&
+                 (unsigned char)c[2] == 0x8C) ||
+                (ch == 0xE3 && c + 2 < e && (unsigned char)c[1] == 0x80 &&
+                 (unsigned char)c[2] == 0x81))
+                commas++;
         }
-        b->words = (uint16_t)(words > UINT16_MAX ? UINT16_MAX : words);
         b->commas = (uint16_t)(commas > UINT16_MAX ? UINT16_MAX : commas);
         t->len = end;
         t->data[end] = '\0';
@@ -253,6 +310,7 @@ static void flush_block(sax_state *s)
     s->block_link = 0;
     s->pending_space = false;
     s->cell_pending = false;
+    s->block_has_text = false;
 }
 
 /* Append visible text, normalising whitespace. */
@@ -267,6 +325,10 @@ static void add_text(sax_state *s, const char *c, size_t n)
     size_t before = t->len;
     bool empty = t->len == s->block_start;
     if (s->pre) {
+        /* separators due from the collapsed text before (inline <code> in a sentence) */
+        if (!empty && c < e && (s->cell_pending || s->pending_space))
+            *o++ = s->cell_pending ? '\t' : ' ';
+        s->cell_pending = s->pending_space = false;
         for (; c < e; c++) {
             unsigned char ch = (unsigned char)*c;
             if (ch == '\r')
@@ -285,6 +347,10 @@ static void add_text(sax_state *s, const char *c, size_t n)
                 if (ch == 0xC2)
                     c++;
                 s->pending_space = true;
+                continue;
+            }
+            if (ch == 0xC2 && c + 1 < e && (unsigned char)c[1] == 0xAD) {
+                c++; /* soft hyphen: invisible unless the line breaks there */
                 continue;
             }
             if (s->cell_pending && !empty) {
@@ -316,19 +382,74 @@ static void on_characters(void *ctx, const xmlChar *ch, int len)
             wn_buf_append(&p->title, ch, (size_t)len);
         return;
     }
-    if (s->math_done)
+    if (s->math_done || s->head)
         return;
+    s->block_has_text = true;
     add_text(s, (const char *)ch, (size_t)len);
 }
 
-static const char *attr(const xmlChar **atts, const char *name)
+/* The attributes extraction looks at, found in one pass over the element's list. */
+typedef struct elem_attrs {
+    const char *cls, *id, *style, *role, *itemprop, *href, *alt, *alttext, *encoding,
+        *property, *content;
+    bool hidden;
+} elem_attrs;
+
+static void read_attrs(const xmlChar **atts, elem_attrs *a)
 {
+    memset(a, 0, sizeof *a);
     if (!atts)
-        return NULL;
-    for (size_t i = 0; atts[i]; i += 2)
-        if (strcmp((const char *)atts[i], name) == 0)
-            return atts[i + 1] ? (const char *)atts[i + 1] : "";
-    return NULL;
+        return;
+    for (size_t i = 0; atts[i]; i += 2) {
+        const char *n = (const char *)atts[i];
+        const char *v = atts[i + 1] ? (const char *)atts[i + 1] : "";
+        switch (n[0]) {
+        case 'a':
+            if (!strcmp(n, "alt")) a->alt = v;
+            else if (!strcmp(n, "alttext")) a->alttext = v;
+            break;
+        case 'c':
+            if (!strcmp(n, "class")) a->cls = v;
+            else if (!strcmp(n, "content")) a->content = v;
+            break;
+        case 'e': if (!strcmp(n, "encoding")) a->encoding = v; break;
+        case 'h':
+            if (!strcmp(n, "href")) a->href = v;
+            else if (!strcmp(n, "hidden")) a->hidden = true;
+            break;
+        case 'i':
+            if (!strcmp(n, "id")) a->id = v;
+            else if (!strcmp(n, "itemprop")) a->itemprop = v;
+            break;
+        case 'p': if (!strcmp(n, "property")) a->property = v; break;
+        case 'r': if (!strcmp(n, "role")) a->role = v; break;
+        case 's': if (!strcmp(n, "style")) a->style = v; break;
+        default: break;
+        }
+    }
+}
+
+/* Class names that hide an element by convention (frameworks, screen-reader-only text),
+ * or mark interface text that is not part of the page's content. */
+static bool class_hidden(const char *cls)
+{
+    static const char *const names[] = {
+        "hidden", "hide", "invisible", "sr-only", "screen-reader-text", "visually-hidden",
+        "visuallyhidden", "d-none", "is-hidden", "u-hidden", "element-invisible", "offscreen",
+        /* user-interface text next to headings: permalink marks, wiki edit links */
+        "headerlink", "anchorjs-link", "header-anchor", "mw-editsection",
+    };
+    const char *c = cls;
+    while (*c) {
+        while (*c == ' ' || *c == '\t' || *c == '\n')
+            c++;
+        size_t n = strcspn(c, " \t\n");
+        for (size_t i = 0; n && i < sizeof names / sizeof *names; i++)
+            if (strlen(names[i]) == n && strncasecmp(c, names[i], n) == 0)
+                return true;
+        c += n;
+    }
+    return false;
 }
 
 /* Inline style that hides the element ("display:none", "visibility:hidden"). */
@@ -379,15 +500,22 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     uint8_t kind = tag_kind(name);
     e->kind = kind;
 
-    if (kind == HK_SKIP || (attr(atts, "hidden") != NULL)) {
+    elem_attrs at;
+    read_attrs(atts, &at);
+    if (kind == HK_SKIP || at.hidden) {
         e->skip = 1;
         s->skip++;
         return;
     }
-    const char *st = attr(atts, "style");
-    if (st && style_hidden(st)) {
+    const char *cls = at.cls;
+    if ((at.style && style_hidden(at.style)) || (cls && class_hidden(cls))) {
         e->skip = 1;
         s->skip++;
+        return;
+    }
+    if (kind == HK_HEAD) {
+        e->head = 1;
+        s->head++;
         return;
     }
     if (kind == HK_TITLE) {
@@ -400,12 +528,18 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_INLINE) {
-        if (name[0] == 'a' && name[1] == '\0' && attr(atts, "href")) {
+        if (name[0] == 'm' && !strcmp(name, "meta") && s->og_title.len == 0) {
+            if (at.property && at.content && !strcmp(at.property, "og:title"))
+                wn_buf_append(&s->og_title, at.content, strnlen(at.content, 4096));
+        } else if (!strcmp(name, "code") || !strcmp(name, "kbd") || !strcmp(name, "samp") ||
+                   !strcmp(name, "tt")) {
+            e->code = 1;
+            s->pre++;
+        } else if (name[0] == 'a' && name[1] == '\0' && at.href) {
             e->link = 1;
             s->link++;
         } else if (s->math_start != UINT32_MAX && strcmp(name, "annotation") == 0) {
-            const char *enc = attr(atts, "encoding");
-            if (enc && strstr(enc, "tex")) {
+            if (at.encoding && strstr(at.encoding, "tex")) {
                 e->ann = 1;
                 s->ann_start = (uint32_t)s->p->text.len;
             } else {
@@ -416,7 +550,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_IMG) {
-        const char *alt = attr(atts, "alt");
+        const char *alt = at.alt;
         if (alt && *alt) {
             s->pending_space = true;
             add_text(s, alt, strlen(alt));
@@ -425,23 +559,29 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_BR) {
-        if (s->pre)
+        if (s->pre) {
+            s->block_has_text = true;
             add_text(s, "\n", 1);
+        }
         else
             flush_block(s);
         return;
     }
     if (kind == HK_MATH) {
-        const char *alt = attr(atts, "alttext");
-        s->pending_space = true;
+        const char *alt = at.alttext;
         if (alt && *alt) {
+            s->block_has_text = true; /* math is text, whichever form it comes in */
             add_text(s, alt, strlen(alt));
-            s->pending_space = true;
             e->skip = 1;
             s->skip++;
             return;
         }
         e->math = 1;
+        /* a space due before the formula goes out now: the TeX replaces what follows */
+        if (s->pending_space && s->p->text.len > s->block_start) {
+            wn_buf_appendc(&s->p->text, ' ');
+            s->pending_space = false;
+        }
         s->math_start = (uint32_t)s->p->text.len;
         s->math_done = false;
         return;
@@ -456,15 +596,15 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 
     /* A node: read the hints. */
     unsigned bad = 0, strong = 0, good = 0, flags = 0;
-    const char *cls = attr(atts, "class"), *id = attr(atts, "id");
+    const char *id = at.id;
     if (cls)
         scan_hints(cls, &bad, &strong, &good);
     if (id)
         scan_hints(id, &bad, &strong, &good);
-    const char *ip = attr(atts, "itemprop");
+    const char *ip = at.itemprop;
     if (ip && strstr(ip, "articleBody"))
         flags |= HN_ARTICLE_BODY;
-    const char *role = attr(atts, "role");
+    const char *role = at.role;
     if (role) {
         if (!strcmp(role, "navigation") || !strcmp(role, "banner") ||
             !strcmp(role, "contentinfo") || !strcmp(role, "complementary") ||
@@ -478,10 +618,11 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         hint = -1, flags |= HN_HINT_BAD;
     else if (good && !bad)
         hint = 1, flags |= HN_HINT_GOOD;
-    if (strong)
+    if (strong && !good)
         flags |= HN_HINT_STRONG_BAD;
     e->kind = kind;
     push_node(s, kind, flags, hint);
+    s->p->nodes[s->cur_node].class_hash = cls ? class_hash(cls) : 0;
     e->node = s->cur_node;
 
     switch (kind) {
@@ -510,6 +651,14 @@ static void close_entry(sax_state *s, stack_entry *e)
         s->link--;
         return;
     }
+    if (e->head) {
+        s->head--;
+        return;
+    }
+    if (e->code) {
+        s->pre--;
+        return;
+    }
     if (e->ann) {
         /* keep only the TeX: move it to where the math began, ignore the rest */
         wn_buf *t = &s->p->text;
@@ -525,7 +674,6 @@ static void close_entry(sax_state *s, stack_entry *e)
     if (e->math) {
         s->math_start = UINT32_MAX;
         s->math_done = false;
-        s->pending_space = true;
         return;
     }
     if (e->node < 0)
@@ -555,7 +703,8 @@ static void on_end(void *ctx, const xmlChar *xname)
     const char *name = (const char *)xname;
     /* Find the matching open element; an end tag with none is ignored. */
     size_t i = s->depth;
-    while (i > 0 && strcmp(s->stack[i - 1].name, name) != 0)
+    /* names come interned from the parser's dictionary: compare pointers first */
+    while (i > 0 && s->stack[i - 1].name != name && strcmp(s->stack[i - 1].name, name) != 0)
         i--;
     if (i == 0)
         return;
@@ -563,6 +712,27 @@ static void on_end(void *ctx, const xmlChar *xname)
         close_entry(s, &s->stack[s->depth - 1]);
         s->depth--;
     }
+}
+
+/* In place: whitespace runs -> one space, trimmed (titles arrive raw). */
+static void collapse_spaces(wn_buf *b)
+{
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < b->len; i++) {
+        unsigned char c = (unsigned char)b->data[i];
+        if (c <= 0x20) {
+            space = true;
+            continue;
+        }
+        if (space && o)
+            b->data[o++] = ' ';
+        space = false;
+        b->data[o++] = (char)c;
+    }
+    b->len = o;
+    if (b->data)
+        b->data[o] = '\0';
 }
 
 void html_page_init(html_page *p)
@@ -613,7 +783,7 @@ int html_sax_run(const char *utf8, size_t len, html_page *page)
         return -1;
     }
     htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                                 HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE);
+                                 HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
     /* Feed in slices: htmlParseChunk takes an int length. */
     const size_t slice = (size_t)1 << 30;
     size_t off = 0;
@@ -631,5 +801,11 @@ int html_sax_run(const char *utf8, size_t len, html_page *page)
     }
     flush_block(&s);
     free(s.stack);
+    collapse_spaces(&page->title);
+    if (page->title.len == 0 && s.og_title.len) {
+        collapse_spaces(&s.og_title);
+        wn_buf_append(&page->title, s.og_title.data, s.og_title.len);
+    }
+    wn_buf_release(&s.og_title);
     return 0;
 }

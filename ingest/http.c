@@ -111,8 +111,8 @@ static int inflate_all(const char *s, size_t n, int window, wn_buf *out)
         if (out->len > MAX_DECODED)
             rc = Z_DATA_ERROR;
     } while (rc == Z_OK && zs.avail_in > 0);
-    if (rc == Z_OK && zs.avail_in == 0)
-        rc = Z_STREAM_END; /* truncated stream: keep what decoded */
+    if (rc == Z_OK && zs.avail_in == 0 && out->len > 0)
+        rc = Z_STREAM_END; /* a truncated stream that decoded something: keep it */
     inflateEnd(&zs);
     out->data[out->len] = '\0';
     return rc == Z_STREAM_END ? 0 : -1;

@@ -319,6 +319,7 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
         }
         st->block.len = clen;
         st->block.data[clen] = '\0';
+        stats->bytes_in += st->header.len + clen;
         /* The block must be followed by CRLF CRLF (some writers emit bare LFs). Anything else
          * means Content-Length was wrong, and the block cannot be trusted. */
         const char *tail;

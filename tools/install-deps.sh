@@ -1,8 +1,10 @@
 #!/bin/sh
-# Install the Debian packages winnow builds and tests with. As root it installs what is
-# missing; otherwise it prints the exact apt-get line and fails, so nothing half-works.
+# Install the Debian packages winnow builds with (plus any given as arguments, which is how
+# tools/install-test-deps.sh adds the test-only ones). As root it installs what is missing;
+# otherwise it prints the exact apt-get line and fails, so nothing half-works.
 set -e
-PKGS="build-essential pkg-config libzstd-dev libxml2-dev libxxhash-dev libicu-dev zlib1g-dev
+PKGS="$* \
+build-essential pkg-config libzstd-dev libxml2-dev libxxhash-dev libicu-dev zlib1g-dev
 libjansson-dev libpcre2-dev libhyperscan-dev libyaml-dev libcurl4-openssl-dev libbrotli-dev
 libcmocka-dev zstd"
 missing=""

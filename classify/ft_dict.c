@@ -1,0 +1,281 @@
+/* ft_dict.c: fastText's dictionary at prediction and training time: word lookup, char
+ * n-grams, word n-grams and the prune map (Dictionary::getLine, computeSubwords,
+ * addWordNgrams, pushHash in facebookresearch/fastText src/dictionary.cc). */
+#include "classify/ft_internal.h"
+
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void wn_ft_ivec_init(wn_ft_ivec *a, int32_t *stack, size_t cap)
+{
+    a->v = stack;
+    a->n = 0;
+    a->cap = stack ? cap : 0;
+    a->heap = false;
+}
+
+void wn_ft_ivec_push(wn_ft_ivec *a, int32_t x)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        if (a->heap) {
+            a->v = wn_xrealloc(a->v, cap * sizeof *a->v);
+        } else {
+            int32_t *v = wn_xmalloc(cap * sizeof *v);
+            if (a->n)
+                memcpy(v, a->v, a->n * sizeof *v);
+            a->v = v;
+            a->heap = true;
+        }
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+}
+
+void wn_ft_ivec_release(wn_ft_ivec *a)
+{
+    if (a->heap)
+        free(a->v);
+    wn_ft_ivec_init(a, NULL, 0);
+}
+
+void wn_ft_line_init(wn_ft_line *l)
+{
+    wn_ft_ivec_init(&l->rows, NULL, 0);
+    wn_ft_ivec_init(&l->hashes, NULL, 0);
+    wn_ft_ivec_init(&l->labels, NULL, 0);
+    l->word = NULL;
+    l->word_cap = 0;
+}
+
+void wn_ft_line_release(wn_ft_line *l)
+{
+    wn_ft_ivec_release(&l->rows);
+    wn_ft_ivec_release(&l->hashes);
+    wn_ft_ivec_release(&l->labels);
+    free(l->word);
+    l->word = NULL;
+    l->word_cap = 0;
+}
+
+int32_t wn_ft_dict_find(const wn_ft_dict *d, const char *w, size_t len, uint32_t h)
+{
+    if (!d->index)
+        return -1;
+    for (uint32_t i = h & d->index_mask;; i = (i + 1) & d->index_mask) {
+        int32_t id = d->index[i];
+        if (id < 0)
+            return -1;
+        /* the slot's hash first: most probes end here without touching the entry */
+        if (d->index_hash[i] == h && d->lens[id] == len && memcmp(d->words[id], w, len) == 0)
+            return id;
+    }
+}
+
+/* pushHash: with a prune map, keep only the buckets it lists, renumbered. */
+static void push_bucket(const wn_ft_dict *d, int32_t bucket, wn_ft_ivec *rows)
+{
+    if (d->prune_size == 0 || bucket < 0)
+        return;
+    if (d->prune_size > 0) {
+        uint32_t i = ((uint32_t)bucket * 2654435761u) & d->prune_mask;
+        for (;; i = (i + 1) & d->prune_mask) {
+            if (d->prune_keys[i] < 0)
+                return;
+            if (d->prune_keys[i] == bucket)
+                break;
+        }
+        bucket = d->prune_vals[i];
+    }
+    wn_ft_ivec_push(rows, d->nwords + bucket);
+}
+
+void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
+                       wn_ft_ivec *rows)
+{
+    if (a->maxn <= 0 || a->bucket <= 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (((unsigned char)bw[i] & 0xC0) == 0x80)
+            continue; /* not a character start */
+        uint32_t h = 2166136261u;
+        size_t j = i;
+        for (int32_t chars = 1; j < n && chars <= a->maxn; chars++) {
+            do {
+                h ^= (uint32_t)(int8_t)bw[j];
+                h *= 16777619u;
+                j++;
+            } while (j < n && ((unsigned char)bw[j] & 0xC0) == 0x80);
+            /* the lone "<" and ">" are not n-grams */
+            if (chars >= a->minn && !(chars == 1 && (i == 0 || j == n)))
+                push_bucket(d, (int32_t)(h % (uint32_t)a->bucket), rows);
+        }
+    }
+}
+
+static void grow_word(wn_ft_line *l, size_t need)
+{
+    if (need <= l->word_cap)
+        return;
+    size_t cap = l->word_cap ? l->word_cap : 256;
+    while (cap < need)
+        cap *= 2;
+    free(l->word);
+    l->word = wn_xmalloc(cap);
+    l->word_cap = cap;
+}
+
+/* Adds one token's rows and hash (Dictionary::getLine's loop body). */
+static void add_token(const wn_ft_model *m, const char *w, size_t n, wn_ft_line *l)
+{
+    const wn_ft_dict *d = &m->dict;
+    uint32_t h = wn_ft_hash(w, n);
+    int32_t id = wn_ft_dict_find(d, w, n, h);
+    if (id >= 0) {
+        if (d->types[id] == WN_FT_LABEL) {
+            wn_ft_ivec_push(&l->labels, id - d->nwords);
+            return;
+        }
+        if (m->args.maxn <= 0) {
+            wn_ft_ivec_push(&l->rows, id);
+        } else {
+            for (int32_t r = d->sub_start[id]; r < d->sub_start[id + 1]; r++)
+                wn_ft_ivec_push(&l->rows, d->sub_rows[r]);
+        }
+    } else {
+        size_t pl = sizeof WN_FT_LABEL_PREFIX - 1;
+        if (n >= pl && memcmp(w, WN_FT_LABEL_PREFIX, pl) == 0)
+            return; /* an unknown label: not a word */
+        bool eos = n == 4 && memcmp(w, WN_FT_EOS, 4) == 0;
+        if (!eos && m->args.maxn > 0) {
+            grow_word(l, n + 2);
+            l->word[0] = '<';
+            memcpy(l->word + 1, w, n);
+            l->word[n + 1] = '>';
+            wn_ft_char_ngrams(d, &m->args, l->word, n + 2, &l->rows);
+        }
+    }
+    wn_ft_ivec_push(&l->hashes, (int32_t)h);
+}
+
+static inline bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ||
+           c == '\0';
+}
+
+int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
+                        wn_ft_line *l)
+{
+    l->rows.n = l->hashes.n = l->labels.n = 0;
+    int64_t ntokens = 0;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && is_space((unsigned char)text[i]))
+            i++;
+        size_t start = i;
+        while (i < len && !is_space((unsigned char)text[i]))
+            i++;
+        if (i > start) {
+            add_token(m, text + start, i - start, l);
+            ntokens++;
+        }
+    }
+    if (add_eos) {
+        add_token(m, WN_FT_EOS, 4, l);
+        ntokens++;
+    }
+    /* addWordNgrams: sign-extended hashes combined in uint64 */
+    int32_t ngrams = m->args.word_ngrams;
+    if (ngrams > 1 && m->args.bucket > 0) {
+        const int32_t *hs = l->hashes.v;
+        size_t nh = l->hashes.n;
+        for (size_t a = 0; a < nh; a++) {
+            uint64_t h = (uint64_t)(int64_t)hs[a];
+            for (size_t b = a + 1; b < nh && b < a + (size_t)ngrams; b++) {
+                h = h * 116049371u + (uint64_t)(int64_t)hs[b];
+                push_bucket(&m->dict, (int32_t)(h % (uint64_t)m->args.bucket), &l->rows);
+            }
+        }
+    }
+    return ntokens;
+}
+
+void wn_ft_dict_index_put(wn_ft_dict *d, int32_t id)
+{
+    uint32_t i = d->hashes[id] & d->index_mask;
+    while (d->index[i] >= 0)
+        i = (i + 1) & d->index_mask;
+    d->index[i] = id;
+    d->index_hash[i] = d->hashes[id];
+}
+
+static uint32_t pow2_above(uint64_t n)
+{
+    uint32_t c = 16;
+    while (c < n * 2)
+        c *= 2;
+    return c;
+}
+
+void wn_ft_dict_finish(wn_ft_dict *d, const wn_ft_args *a)
+{
+    d->index_mask = pow2_above((uint64_t)d->size) - 1;
+    free(d->index);
+    free(d->index_hash);
+    d->index = wn_xmalloc(((size_t)d->index_mask + 1) * sizeof *d->index);
+    d->index_hash = wn_xmalloc(((size_t)d->index_mask + 1) * sizeof *d->index_hash);
+    memset(d->index, 0xff, ((size_t)d->index_mask + 1) * sizeof *d->index);
+    if (!d->hashes)
+        d->hashes = wn_xmalloc((size_t)(d->size ? d->size : 1) * sizeof *d->hashes);
+    d->eos = -1;
+    for (int32_t id = 0; id < d->size; id++) {
+        d->hashes[id] = wn_ft_hash(d->words[id], d->lens[id]);
+        wn_ft_dict_index_put(d, id);
+        if (d->lens[id] == 4 && memcmp(d->words[id], WN_FT_EOS, 4) == 0)
+            d->eos = id;
+    }
+    /* initNgrams: each word's rows are [id] + char n-grams of "<word>" (none for EOS) */
+    wn_ft_ivec rows;
+    wn_ft_ivec_init(&rows, NULL, 0);
+    d->sub_start = wn_xmalloc(((size_t)d->size + 1) * sizeof *d->sub_start);
+    wn_buf w = WN_BUF_INIT;
+    for (int32_t id = 0; id < d->size; id++) {
+        d->sub_start[id] = (int32_t)rows.n;
+        if (d->types[id] != WN_FT_WORD)
+            continue;
+        wn_ft_ivec_push(&rows, id);
+        if (id == d->eos)
+            continue;
+        wn_buf_reset(&w);
+        wn_buf_appendc(&w, '<');
+        wn_buf_append(&w, d->words[id], d->lens[id]);
+        wn_buf_appendc(&w, '>');
+        wn_ft_char_ngrams(d, a, w.data, w.len, &rows);
+    }
+    d->sub_start[d->size] = (int32_t)rows.n;
+    wn_buf_release(&w);
+    d->sub_rows = rows.v; /* heap-owned (or NULL when empty) */
+}
+
+void wn_ft_dict_release(wn_ft_dict *d)
+{
+    if (d->words) {
+        for (int32_t i = 0; i < d->size; i++)
+            free(d->words[i]);
+    }
+    free(d->words);
+    free(d->lens);
+    free(d->hashes);
+    free(d->counts);
+    free(d->types);
+    free(d->index);
+    free(d->index_hash);
+    free(d->sub_start);
+    free(d->sub_rows);
+    free(d->prune_keys);
+    free(d->prune_vals);
+    memset(d, 0, sizeof *d);
+}

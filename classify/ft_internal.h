@@ -1,0 +1,149 @@
+/* ft_internal.h: the in-memory fastText model shared by the reader, the predictor, the
+ * trainer and the writer of classify/. Not a public API: other stages use fasttext.h.
+ *
+ * Field meanings and the file layout follow facebookresearch/fastText src/args.h,
+ * dictionary.h, densematrix.h, quantmatrix.h and productquantizer.h (../shared/FORMATS.md
+ * (g)). The model owns every array below; wn_ft_free releases them.
+ */
+#ifndef WN_FT_INTERNAL_H
+#define WN_FT_INTERNAL_H
+
+#include "classify/fasttext.h"
+#include "classify/ft_tool.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { WN_FT_MAGIC = 793712314, WN_FT_VERSION = 12 };
+enum { WN_FT_LOSS_HS = 1, WN_FT_LOSS_NS = 2, WN_FT_LOSS_SOFTMAX = 3, WN_FT_LOSS_OVA = 4 };
+enum { WN_FT_MODEL_CBOW = 1, WN_FT_MODEL_SG = 2, WN_FT_MODEL_SUP = 3 };
+enum { WN_FT_WORD = 0, WN_FT_LABEL = 1 };
+
+#define WN_FT_EOS "</s>"
+#define WN_FT_LABEL_PREFIX "__label__"
+
+/* Args as stored in the file (fastText Args::save order). */
+typedef struct wn_ft_args {
+    int32_t dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn,
+        lr_update_rate;
+    double t;
+} wn_ft_args;
+
+/* A product quantizer: `nsubq` sub-vectors of `dsub` floats (the last one `lastdsub`),
+ * each coded by one byte into a table of 256 centroids. */
+typedef struct wn_ft_pq {
+    int32_t dim, nsubq, dsub, lastdsub;
+    float *centroids; /* dim * 256 */
+} wn_ft_pq;
+
+/* A dense (data) or product-quantized (codes + pq [+ norms]) m x n matrix. */
+typedef struct wn_ft_matrix {
+    int64_t m, n;
+    float *data;
+    bool quant, qnorm;
+    uint8_t *codes;      /* m * pq.nsubq */
+    uint8_t *norm_codes; /* m, when qnorm */
+    wn_ft_pq pq, npq;
+} wn_ft_matrix;
+
+/* The dictionary: entries words first then labels, a hash index over them, each word's
+ * input rows ([id] + char n-gram rows) and the prune map of quantized models. */
+typedef struct wn_ft_dict {
+    int32_t size, nwords, nlabels;
+    int64_t ntokens;
+    int64_t prune_size;   /* -1: not pruned */
+    char **words;         /* NUL-terminated */
+    uint32_t *lens;
+    uint32_t *hashes;     /* wn_ft_hash of each entry */
+    int64_t *counts;
+    int8_t *types;
+    int32_t *index;       /* open addressing: entry id or -1 */
+    uint32_t *index_hash; /* hash of the entry in each slot */
+    uint32_t index_mask;
+    int32_t *sub_start;   /* size + 1 offsets into sub_rows */
+    int32_t *sub_rows;
+    int32_t *prune_keys;  /* open addressing: bucket id or -1 */
+    int32_t *prune_vals;
+    uint32_t prune_mask;
+    int32_t eos;          /* id of "</s>" or -1 */
+} wn_ft_dict;
+
+struct wn_ft_model {
+    int32_t version;
+    wn_ft_args args;
+    wn_ft_dict dict;
+    wn_ft_matrix input, output;
+    int32_t *tree_left, *tree_right; /* hierarchical softmax, 2*nlabels-1 nodes */
+    float sigmoid_table[513];
+};
+
+/* FNV-1a over signed chars, as Dictionary::hash (deliberately sign-extends bytes). */
+static inline uint32_t wn_ft_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint32_t)(int8_t)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* A growable int32 vector that may start on caller-provided (stack) storage. */
+typedef struct wn_ft_ivec {
+    int32_t *v;
+    size_t n, cap;
+    bool heap;
+} wn_ft_ivec;
+
+void wn_ft_ivec_init(wn_ft_ivec *a, int32_t *stack, size_t cap);
+void wn_ft_ivec_push(wn_ft_ivec *a, int32_t x);
+void wn_ft_ivec_release(wn_ft_ivec *a);
+
+/* Scratch for reading one line: input rows, word hashes, labels and a word buffer. */
+typedef struct wn_ft_line {
+    wn_ft_ivec rows, hashes, labels;
+    char *word;
+    size_t word_cap;
+} wn_ft_line;
+
+void wn_ft_line_init(wn_ft_line *l);
+void wn_ft_line_release(wn_ft_line *l);
+
+/* Dictionary::getLine for supervised models: reads the words of text[0..len) (no '\n'
+ * expected; a '\n' is read as a space), then "</s>" when add_eos, and fills l->rows (the
+ * input rows in fastText's order: each word's rows, then word n-gram rows) and l->labels
+ * (label ids found in the dictionary). Returns the number of tokens read. */
+int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
+                        wn_ft_line *l);
+
+/* Entry id of word (len bytes, hash h) or -1. */
+int32_t wn_ft_dict_find(const wn_ft_dict *d, const char *w, size_t len, uint32_t h);
+/* Adds entry id (its hash in d->hashes) to the index, which must have room. */
+void wn_ft_dict_index_put(wn_ft_dict *d, int32_t id);
+/* Builds the hash index, the subword rows and eos from the entries (after load or
+ * training's dictionary). Needs args.minn/maxn/bucket and the prune map. */
+void wn_ft_dict_finish(wn_ft_dict *d, const wn_ft_args *a);
+void wn_ft_dict_release(wn_ft_dict *d);
+/* Appends the char n-gram rows of `word` (BOW + word + EOW built by the caller) */
+void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
+                       wn_ft_ivec *rows);
+
+/* Matrix rows: x += row i; returns row i . x (fastText's float summation order). */
+void wn_ft_matrix_add_row(const wn_ft_matrix *mx, int64_t i, float *x);
+float wn_ft_matrix_dot_row(const wn_ft_matrix *mx, int64_t i, const float *x);
+/* malloc for matrices: large ones are 2 MB aligned and asked to use huge pages. free()
+ * releases them. */
+float *wn_ft_alloc_floats(size_t n);
+/* Hint the cache to fetch row i (no effect on results). */
+void wn_ft_matrix_prefetch_row(const wn_ft_matrix *mx, int64_t i);
+void wn_ft_matrix_release(wn_ft_matrix *mx);
+
+/* Builds the tables predict needs (sigmoid, hs tree) once the model is filled. */
+void wn_ft_model_prepare(wn_ft_model *m);
+
+/* Predicts from a line read with wn_ft_read_line. `hidden` and `output` hold dim and
+ * nlabels floats. Returns the count, fills out sorted as fastText sorts. */
+int wn_ft_predict_rows(const wn_ft_model *m, const wn_ft_ivec *rows, int k, float threshold,
+                       float *hidden, float *output, wn_ft_prediction *out);
+
+#endif

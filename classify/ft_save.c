@@ -1,0 +1,91 @@
+/* ft_save.c: writes a model as fastText's .bin (FastText::saveModel: signModel, Args::save,
+ * Dictionary::save, then the two matrices; ../shared/FORMATS.md (g)), dense only. The file
+ * goes to a temporary name and is renamed when complete (core/io.h wn_out). */
+#include "classify/ft_internal.h"
+
+#include "core/buf.h"
+#include "core/io.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void put(wn_buf *b, const void *p, size_t n)
+{
+    wn_buf_append(b, p, n);
+}
+
+static void put_i32(wn_buf *b, int32_t v)
+{
+    put(b, &v, 4);
+}
+
+static void put_i64(wn_buf *b, int64_t v)
+{
+    put(b, &v, 8);
+}
+
+/* Header, arguments and dictionary: everything before the input matrix. */
+static void put_head(wn_buf *b, const wn_ft_model *m)
+{
+    const wn_ft_args *a = &m->args;
+    const wn_ft_dict *d = &m->dict;
+    put_i32(b, WN_FT_MAGIC);
+    put_i32(b, WN_FT_VERSION);
+    int32_t v[12] = { a->dim, a->ws, a->epoch, a->min_count, a->neg, a->word_ngrams,
+                      a->loss, a->model, a->bucket, a->minn, a->maxn, a->lr_update_rate };
+    for (int i = 0; i < 12; i++)
+        put_i32(b, v[i]);
+    put(b, &a->t, 8);
+    put_i32(b, d->size);
+    put_i32(b, d->nwords);
+    put_i32(b, d->nlabels);
+    put_i64(b, d->ntokens);
+    put_i64(b, -1); /* not pruned */
+    for (int32_t i = 0; i < d->size; i++) {
+        put(b, d->words[i], (size_t)d->lens[i] + 1);
+        put_i64(b, d->counts[i]);
+        put(b, &d->types[i], 1);
+    }
+}
+
+/* A "not quantized" flag byte, then the dense matrix. */
+static int write_matrix(wn_out *out, const wn_ft_matrix *mx)
+{
+    int64_t dims[2] = { mx->m, mx->n };
+    uint8_t quant = 0;
+    if (wn_out_write(out, &quant, 1) || wn_out_write(out, dims, sizeof dims))
+        return -1;
+    /* in slices, so a large matrix is never copied whole */
+    size_t total = (size_t)mx->m * (size_t)mx->n * sizeof(float), done = 0;
+    const char *p = (const char *)mx->data;
+    while (done < total) {
+        size_t n = total - done < (64u << 20) ? total - done : (64u << 20);
+        if (wn_out_write(out, p + done, n))
+            return -1;
+        done += n;
+    }
+    return 0;
+}
+
+int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen)
+{
+    if (m->input.quant || m->output.quant || m->dict.prune_size >= 0) {
+        snprintf(err, errlen, "'%s': only dense, unpruned models can be written", path);
+        return -1;
+    }
+    wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, errlen);
+    if (!out)
+        return -1;
+    wn_buf head = WN_BUF_INIT;
+    put_head(&head, m);
+    /* each matrix is preceded by its quantization flag (quant_input, then qout) */
+    int rc = wn_out_write(out, head.data, head.len) || write_matrix(out, &m->input) ||
+             write_matrix(out, &m->output);
+    wn_buf_release(&head);
+    if (rc) {
+        snprintf(err, errlen, "cannot write '%s'", path);
+        wn_out_abort(out);
+        return -1;
+    }
+    return wn_out_commit(out, err, errlen);
+}

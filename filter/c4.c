@@ -1,0 +1,199 @@
+/* c4.c: the C4 rules (Raffel et al. 2020, section 2.2), in the order of datatrove's
+ * C4QualityFilter. Per line (stripped):
+ *   a word over max_word_length (1000) characters            -> line removed
+ *   citation markers "[1]", "[edit]", "[citation needed]"     -> removed from the line
+ *   no terminal punctuation (. ? ! " ') or ends with "..."    -> line removed (optional;
+ *                                                                FineWeb turned it off)
+ *   fewer than 3 words                                        -> line removed
+ *   "lorem ipsum"                                             -> document dropped
+ *   "javascript"                                              -> line removed
+ *   "{"                                                       -> document dropped
+ *   a cookie/terms/privacy policy phrase                      -> line removed
+ * then the document is dropped with fewer than 5 sentences in its kept lines, and otherwise
+ * its text becomes the kept lines joined by '\n' (not with --annotate-only).
+ * Sentences are counted as runs ending in . ! ? followed by a space or the end of a line.
+ */
+#include "filter/filter.h"
+#include "core/buf.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct c4 {
+    double max_word_length, min_words_per_line, min_sentences;
+    bool terminal_punct, lorem, javascript, curly, policy, citations;
+    bool rewrite;
+} c4;
+
+static _Thread_local wn_buf kept;
+static _Thread_local wn_buf lower;
+
+static const char *const policy_phrases[] = {
+    "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
+    "use cookies",
+};
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Length of a citation marker at p (or 0): \[\d*\] | \[edit\] | \[citation needed\] */
+static size_t citation_at(const char *p, size_t n)
+{
+    if (n < 2 || p[0] != '[')
+        return 0;
+    size_t k = 1;
+    while (k < n && isdigit((unsigned char)p[k]))
+        k++;
+    if (k < n && p[k] == ']')
+        return k + 1;
+    if (n >= 6 && !memcmp(p, "[edit]", 6))
+        return 6;
+    if (n >= 17 && !memcmp(p, "[citation needed]", 17))
+        return 17;
+    return 0;
+}
+
+/* Words (whitespace-separated) and whether one is longer than max (in code points). */
+static size_t split_words(const char *p, size_t n, double max_len, bool *too_long)
+{
+    size_t words = 0, cur = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is_space(p[i])) {
+            cur = 0;
+            continue;
+        }
+        if (((unsigned char)p[i] & 0xC0) == 0x80)
+            continue;
+        if (cur++ == 0)
+            words++;
+        if ((double)cur > max_len)
+            *too_long = true;
+    }
+    return words;
+}
+
+static size_t count_sentences(const char *p, size_t n)
+{
+    size_t sentences = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '.' || c == '!' || c == '?') {
+            if (in && (i + 1 == n || is_space(p[i + 1]) || p[i + 1] == '"' || p[i + 1] == '\'')) {
+                sentences++;
+                in = false;
+            }
+        } else if (!is_space(c)) {
+            in = true;
+        }
+    }
+    return sentences + in;
+}
+
+static void c4_doc(void *state, wn_doc *d, wn_stats *s)
+{
+    const c4 *c = state;
+    const wn_text *t = wn_text_analyze(d);
+    size_t sentences = 0, kept_lines = 0, removed_chars = 0;
+    const char *reason = NULL;
+    wn_buf_reset(&kept);
+    for (size_t li = 0; li < t->n_lines && !reason; li++) {
+        const char *p = t->s + t->lines[li].off;
+        size_t n = t->lines[li].len;
+        while (n && is_space(*p)) p++, n--;
+        while (n && is_space(p[n - 1])) n--;
+        size_t before = kept.len;
+        bool too_long = false;
+        size_t words = split_words(p, n, c->max_word_length, &too_long);
+        if (n == 0 || too_long)
+            goto removed;
+        /* the line without citation markers, in `kept` (rolled back when removed) */
+        if (kept_lines)
+            wn_buf_appendc(&kept, '\n');
+        size_t line_at = kept.len;
+        for (size_t i = 0; i < n;) {
+            size_t k = c->citations ? citation_at(p + i, n - i) : 0;
+            if (k) {
+                i += k;
+                continue;
+            }
+            const char *q = memchr(p + i + 1, '[', n - i - 1);
+            size_t stop = q ? (size_t)(q - p) : n;
+            wn_buf_append(&kept, p + i, stop - i);
+            i = stop;
+        }
+        const char *line = kept.data + line_at;
+        size_t len = kept.len - line_at;
+        if (c->terminal_punct &&
+            (!wn_text_ends_with_any(line, len, ".\0?\0!\0\"\0'\0") ||
+             wn_text_ends_with_any(line, len, "...\0")))
+            goto rollback;
+        if ((double)words < c->min_words_per_line)
+            goto rollback;
+        wn_buf_reset(&lower);
+        wn_buf_grow(&lower, len);
+        for (size_t i = 0; i < len; i++)
+            lower.data[i] = (char)tolower((unsigned char)line[i]);
+        lower.len = len;
+        lower.data[len] = '\0';
+        if (c->lorem && memmem(lower.data, len, "lorem ipsum", 11)) {
+            reason = "c4.lorem_ipsum";
+            break;
+        }
+        if (c->javascript && memmem(lower.data, len, "javascript", 10))
+            goto rollback;
+        if (c->curly && memchr(line, '{', len)) {
+            reason = "c4.curly_bracket";
+            break;
+        }
+        if (c->policy) {
+            bool hit = false;
+            for (size_t k = 0; k < sizeof policy_phrases / sizeof *policy_phrases && !hit; k++)
+                hit = memmem(lower.data, len, policy_phrases[k], strlen(policy_phrases[k])) != NULL;
+            if (hit)
+                goto rollback;
+        }
+        sentences += count_sentences(line, len);
+        kept_lines++;
+        continue;
+rollback:
+        kept.len = before;
+        kept.data[before] = '\0';
+removed:
+        removed_chars += t->lines[li].len;
+    }
+    double removed = t->n ? (double)removed_chars / (double)t->n : 0.0;
+    wn_filter_signal(d, t->n_chars, s, "c4.removed_line_char_frac", removed, 0, 1.0001);
+    wn_filter_signal(d, t->n_chars, s, "c4.sentences", (double)sentences, 0, 200);
+    if (reason) {
+        d->drop_reason = reason;
+        return;
+    }
+    if ((double)sentences < c->min_sentences) {
+        d->drop_reason = "c4.too_few_sentences";
+        return;
+    }
+    if (c->rewrite && (kept.len != d->text.len || memcmp(kept.data, d->text.ptr, kept.len))) {
+        wn_stats_add(s, "c4.chars_removed", (double)(d->text.len - kept.len));
+        wn_filter_set_text(d, kept.data, kept.len);
+    }
+}
+
+wn_stage *wn_filter_c4_new(wn_fparams *p)
+{
+    c4 *c = wn_xcalloc(1, sizeof *c);
+    c->terminal_punct = wn_fp_bool(p, "filter_no_terminal_punct", true);
+    c->min_words_per_line = wn_fp_num(p, "min_words_per_line", 3);
+    c->max_word_length = wn_fp_num(p, "max_word_length", 1000);
+    c->min_sentences = wn_fp_num(p, "min_num_sentences", 5);
+    c->lorem = wn_fp_bool(p, "filter_lorem_ipsum", true);
+    c->javascript = wn_fp_bool(p, "filter_javascript", true);
+    c->curly = wn_fp_bool(p, "filter_curly_bracket", true);
+    c->policy = wn_fp_bool(p, "filter_policy", true);
+    c->citations = wn_fp_bool(p, "remove_citations", true);
+    c->rewrite = !p->annotate_only;
+    return wn_filter_stage_new("c4", c, c4_doc, NULL);
+}

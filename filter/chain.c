@@ -1,0 +1,260 @@
+/* chain.c: the filter registry, chain building from a config, and shared stage helpers. */
+#include "filter/filter.h"
+#include "core/buf.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const wn_filter_def wn_filter_defs[] = {
+    {"c4", wn_filter_c4_new, "C4 line and document rules (Raffel et al. 2020)"},
+    {"fineweb", wn_filter_fineweb_new, "FineWeb line punctuation, short lines, duplicates, lists"},
+    {"gopher_quality", wn_filter_gopher_quality_new, "Gopher quality rules (Rae et al. 2021)"},
+    {"gopher_repetition", wn_filter_gopher_repetition_new, "Gopher repetition rules"},
+    {"kl_divergence", wn_filter_kl_new, "Llama 3 token-distribution KL divergence (word unigrams)"},
+    {"langid", wn_filter_langid_new, "fastText lid.176 language identification"},
+    {"llama3_lines", wn_filter_llama3_lines_new, "Llama 3 duplicated n-gram coverage per line"},
+    {"nsfw_words", wn_filter_nsfw_words_new, "LDNOOBW dirty-word counting (Llama 3, C4)"},
+    {"pii", wn_filter_pii_new, "e-mail and IP addresses to placeholders, counted per domain"},
+    {"unicode", wn_filter_unicode_new, "NFC normalisation, control characters, invalid UTF-8"},
+    {"url", wn_filter_url_new, "URL/domain blocklists and RefinedWeb URL words"},
+    {NULL, NULL, NULL},
+};
+
+const char *const wn_filter_default_chain[] = {
+    "unicode", "url", "langid", "gopher_repetition", "gopher_quality", "c4", "fineweb",
+    "llama3_lines", "nsfw_words", "pii", NULL,
+};
+
+const wn_filter_def *wn_filter_find(const char *name)
+{
+    for (const wn_filter_def *d = wn_filter_defs; d->name; d++)
+        if (!strcmp(d->name, name))
+            return d;
+    return NULL;
+}
+
+/* ---- a plain stage ---- */
+
+typedef struct plain_stage {
+    void (*release)(void *);
+} plain_stage;
+
+static void stage_release_free(void *state)
+{
+    free(state);
+}
+
+wn_stage *wn_filter_stage_new(const char *name, void *state,
+                              void (*process_doc)(void *, wn_doc *, wn_stats *),
+                              void (*release)(void *))
+{
+    wn_stage *st = wn_xcalloc(1, sizeof *st);
+    st->name = name;
+    st->state = state;
+    st->process_doc = process_doc;
+    st->release = release ? release : stage_release_free;
+    return st;
+}
+
+/* ---- the wrapper every chain stage gets: domain accounting and annotate-only ---- */
+
+typedef struct wrap_state {
+    wn_stage *inner;
+    bool annotate_only;
+    char *would_drop_attr; /* "<name>.would_drop" */
+} wrap_state;
+
+void wn_filter_count_domain(wn_stats *s, const wn_doc *d, const char *prefix)
+{
+    char host[256];
+    size_t n = d->url.len ? wn_url_host(d->url.ptr, d->url.len, host, sizeof host) : 0;
+    char name[300];
+    snprintf(name, sizeof name, "%s%s", prefix, n ? host : "(no url)");
+    wn_stats_count(s, name, 1, d->text.len, wn_utf8_count(d->text.ptr, d->text.len));
+}
+
+static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
+{
+    wrap_state *w = state;
+    w->inner->process_doc(w->inner->state, d, s);
+    if (!d->drop_reason)
+        return;
+    if (w->annotate_only) {
+        wn_doc_attr_set(d, w->would_drop_attr, json_string(d->drop_reason));
+        d->drop_reason = NULL;
+    } else {
+        wn_filter_count_domain(s, d, "lost:");
+    }
+}
+
+static void wrap_batch(void *state, wn_batch *b, wn_stats *s)
+{
+    wrap_state *w = state;
+    w->inner->process_batch(w->inner->state, b, s);
+}
+
+static int wrap_finish(void *state, wn_stats *s)
+{
+    wrap_state *w = state;
+    return w->inner->finish(w->inner->state, s);
+}
+
+static void wrap_release(void *state)
+{
+    wrap_state *w = state;
+    wn_stage_free(w->inner);
+    free(w->would_drop_attr);
+    free(w);
+}
+
+static wn_stage *wrap(wn_stage *inner, bool annotate_only)
+{
+    wrap_state *w = wn_xcalloc(1, sizeof *w);
+    w->inner = inner;
+    w->annotate_only = annotate_only;
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appendf(&b, "%s.would_drop", inner->name);
+    w->would_drop_attr = wn_buf_detach(&b, NULL);
+    wn_stage *st = wn_xcalloc(1, sizeof *st);
+    st->name = inner->name;
+    st->state = w;
+    st->process_doc = inner->process_doc ? wrap_doc : NULL;
+    st->process_batch = inner->process_batch ? wrap_batch : NULL;
+    st->finish = inner->finish ? wrap_finish : NULL;
+    st->release = wrap_release;
+    return st;
+}
+
+/* ---- chain ---- */
+
+static int add_stage(wn_filter_chain *c, const json_t *given, const char *base_dir,
+                     bool annotate_only, char *err, size_t errlen)
+{
+    const char *name = given ? json_string_value(json_object_get(given, "name")) : NULL;
+    if (!name) {
+        snprintf(err, errlen, "each filter needs a 'name'");
+        return -1;
+    }
+    const wn_filter_def *def = wn_filter_find(name);
+    if (!def) {
+        snprintf(err, errlen, "unknown filter '%s'", name);
+        return -1;
+    }
+    wn_fparams p;
+    wn_fparams_init(&p, def->name, given, base_dir, annotate_only);
+    wn_stage *st = def->make(&p);
+    if (wn_fparams_finish(&p) || !st) {
+        snprintf(err, errlen, "%s", p.err[0] ? p.err : "cannot build filter");
+        wn_stage_free(st);
+        wn_fparams_release(&p);
+        return -1;
+    }
+    json_t *eff = json_object();
+    json_object_set_new(eff, "name", json_string(def->name));
+    json_object_update(eff, p.effective);
+    json_array_append_new(json_object_get(c->effective, "filters"), eff);
+    wn_fparams_release(&p);
+    c->stages = wn_xrealloc(c->stages, (c->n + 1) * sizeof *c->stages);
+    c->stages[c->n++] = wrap(st, annotate_only);
+    return 0;
+}
+
+int wn_filter_chain_build(wn_filter_chain *c, const json_t *config, const char *base_dir,
+                          bool annotate_only, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->effective = json_object();
+    json_object_set_new(c->effective, "filters", json_array());
+    if (!config) {
+        for (size_t i = 0; wn_filter_default_chain[i]; i++) {
+            json_t *g = json_pack("{ss}", "name", wn_filter_default_chain[i]);
+            int rc = add_stage(c, g, base_dir, annotate_only, err, errlen);
+            json_decref(g);
+            if (rc)
+                goto fail;
+        }
+        return 0;
+    }
+    const json_t *filters = json_object_get(config, "filters");
+    if (!json_is_array(filters)) {
+        snprintf(err, errlen, "the config needs a 'filters' list");
+        goto fail;
+    }
+    size_t i;
+    json_t *g;
+    json_array_foreach(filters, i, g) {
+        if (!json_is_object(g)) {
+            snprintf(err, errlen, "filter %zu: expected a mapping", i + 1);
+            goto fail;
+        }
+        if (add_stage(c, g, base_dir, annotate_only, err, errlen))
+            goto fail;
+    }
+    return 0;
+fail:
+    wn_filter_chain_release(c);
+    return -1;
+}
+
+void wn_filter_chain_release(wn_filter_chain *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        wn_stage_free(c->stages[i]);
+    free(c->stages);
+    json_decref(c->effective);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- helpers ---- */
+
+void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, double v,
+                      double lo, double hi)
+{
+    /* built by hand: wn_doc_attr_set_score would count the text's code points again */
+    json_t *span = json_array();
+    json_array_append_new(span, json_integer(0));
+    json_array_append_new(span, json_integer((json_int_t)n_chars));
+    json_array_append_new(span, json_real(v));
+    json_t *spans = json_array();
+    json_array_append_new(spans, span);
+    wn_doc_attr_set(d, name, spans);
+    wn_stats_hist(s, name, lo, hi, 50, v);
+}
+
+size_t wn_url_host(const char *url, size_t n, char *out, size_t cap)
+{
+    const char *p = url, *end = url + n;
+    const char *scheme = memmem(url, n, "://", 3);
+    if (scheme)
+        p = scheme + 3;
+    const char *h = p;
+    while (p < end && *p != '/' && *p != '?' && *p != '#')
+        p++;
+    const char *hend = p;
+    const char *at = memrchr(h, '@', (size_t)(hend - h));
+    if (at)
+        h = at + 1;
+    const char *colon = memchr(h, ':', (size_t)(hend - h));
+    if (colon && h < hend && *h != '[')
+        hend = colon;
+    while (hend > h && hend[-1] == '.')
+        hend--;
+    size_t k = 0;
+    for (const char *q = h; q < hend && k + 1 < cap; q++)
+        out[k++] = (char)tolower((unsigned char)*q);
+    if (cap)
+        out[k] = '\0';
+    return k;
+}
+
+void wn_filter_set_text(wn_doc *d, const char *s, size_t n)
+{
+    /* copy first: (s, n) may point into the old text */
+    char *copy = wn_xmalloc(n + 1);
+    memcpy(copy, s, n);
+    copy[n] = '\0';
+    wn_str_take(&d->text, copy, n);
+    wn_text_invalidate();
+}

@@ -1,0 +1,207 @@
+/* gopher_repetition.c: the Gopher repetition rules (Rae et al. 2021, table A1), computed
+ * as datatrove's GopherRepetitionFilter does:
+ *   duplicate paragraphs (split on blank lines) / paragraphs        <= 0.3
+ *   characters in duplicate paragraphs / characters                  <= 0.2
+ *   duplicate lines / lines, and their characters / characters       <= 0.3, 0.2
+ *   characters of the most frequent 2/3/4-gram x its count           <= 0.20, 0.18, 0.16
+ *   characters in duplicated 5..10-grams (non-overlapping scan)      <= 0.15 .. 0.10
+ * "Duplicate" counts every occurrence after the first. N-grams are compared by hashes of
+ * their word hashes (64-bit; a collision is vanishingly unlikely and only over-counts).
+ * Character counts are bytes.
+ */
+#include "filter/filter.h"
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct grep {
+    double dup_para, dup_para_char, dup_line, dup_line_char;
+    double top[3];  /* 2, 3, 4 */
+    double dup[6];  /* 5 .. 10 */
+} grep;
+
+static _Thread_local wn_u64map seen;
+static _Thread_local uint64_t *prefix; /* prefix[i] = bytes of words[0..i) */
+static _Thread_local size_t prefix_cap;
+
+static const char *const top_names[3] = {
+    "gopher_rep.top_2gram_char_frac", "gopher_rep.top_3gram_char_frac",
+    "gopher_rep.top_4gram_char_frac"};
+static const char *const dup_names[6] = {
+    "gopher_rep.dup_5gram_char_frac", "gopher_rep.dup_6gram_char_frac",
+    "gopher_rep.dup_7gram_char_frac", "gopher_rep.dup_8gram_char_frac",
+    "gopher_rep.dup_9gram_char_frac", "gopher_rep.dup_10gram_char_frac"};
+
+static uint64_t gram_hash(const wn_word *w, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t k = 0; k < n; k++) {
+        h ^= w[k].hash;
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    return h ? h : 1;
+}
+
+/* Lines (non-empty) and paragraphs (runs of non-empty lines): count duplicates. */
+static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *dups,
+                      size_t *dup_chars)
+{
+    wn_u64map_reset(&seen, t->n_lines);
+    *units = *dups = *dup_chars = 0;
+    for (size_t i = 0; i < t->n_lines;) {
+        if (t->lines[i].len == 0) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        if (paragraphs)
+            while (j < t->n_lines && t->lines[j].len > 0)
+                j++;
+        size_t off = t->lines[i].off, len = t->lines[j - 1].off + t->lines[j - 1].len - off;
+        (*units)++;
+        if (wn_u64map_add(&seen, wn_text_hash(t->s + off, len)) > 1) {
+            (*dups)++;
+            *dup_chars += len;
+        }
+        i = j;
+    }
+}
+
+/* Pruning, which gives the same numbers with far fewer hash-table operations: an n-gram
+ * can occur twice only where its (n-1)-gram prefix occurs twice. rep[i] says whether the
+ * gram at i (of the size last counted) occurs more than once; positions where it does not
+ * are unique for every larger n, so they need no lookup: a unique gram counts 1 and is
+ * never found again. */
+static _Thread_local unsigned char *rep;
+static _Thread_local uint64_t *hashes;
+static _Thread_local size_t rep_cap;
+
+/* Most frequent n-gram's characters x its count (" ".join, as datatrove), given rep[] for
+ * n-1; updates rep[] for n. */
+static size_t top_gram_chars(const wn_text *t, size_t n)
+{
+    if (t->n_words < n)
+        return 0;
+    size_t last = t->n_words - n + 1;
+    wn_u64map_reset(&seen, last);
+    uint32_t best = 0;
+    size_t best_len = 0;
+    for (size_t i = 0; i < last; i++) {
+        uint32_t c = 1;
+        if (rep[i]) {
+            hashes[i] = gram_hash(t->words + i, n);
+            c = wn_u64map_add(&seen, hashes[i]);
+        }
+        if (c > best) {
+            best = c;
+            best_len = prefix[i + n] - prefix[i] + n - 1;
+        }
+    }
+    for (size_t i = 0; i < last; i++)
+        rep[i] = rep[i] && wn_u64map_get(&seen, hashes[i]) > 1;
+    for (size_t i = last; i < t->n_words; i++)
+        rep[i] = 0;
+    return best_len * best;
+}
+
+/* Characters of duplicated n-grams in datatrove's left-to-right scan ("".join; after a
+ * duplicate the scan jumps past it). rep[] is for 5-grams, valid for every n >= 5. */
+static size_t dup_gram_chars(const wn_text *t, size_t n)
+{
+    if (t->n_words < n)
+        return 0;
+    wn_u64map_reset(&seen, 64);
+    size_t chars = 0;
+    for (size_t i = 0; i + n <= t->n_words;) {
+        if (rep[i] && wn_u64map_add(&seen, gram_hash(t->words + i, n)) > 1) {
+            chars += prefix[i + n] - prefix[i];
+            i += n;
+        } else {
+            i++;
+        }
+    }
+    return chars;
+}
+
+static void grep_doc(void *state, wn_doc *d, wn_stats *s)
+{
+    const grep *g = state;
+    const wn_text *t = wn_text_analyze(d);
+    double len = t->n ? (double)t->n : 1.0;
+    size_t units, dups, dchars;
+
+    dup_units(t, true, &units, &dups, &dchars);
+    double para = units ? (double)dups / (double)units : 0, para_c = (double)dchars / len;
+    dup_units(t, false, &units, &dups, &dchars);
+    double line = units ? (double)dups / (double)units : 0, line_c = (double)dchars / len;
+
+    if (prefix_cap < t->n_words + 1) {
+        prefix_cap = t->n_words + 1024;
+        free(prefix);
+        prefix = wn_xmalloc(prefix_cap * sizeof *prefix);
+    }
+    prefix[0] = 0;
+    for (size_t i = 0; i < t->n_words; i++)
+        prefix[i + 1] = prefix[i] + t->words[i].len;
+
+    if (rep_cap < t->n_words + 1) {
+        rep_cap = t->n_words + 1024;
+        free(rep);
+        free(hashes);
+        rep = wn_xmalloc(rep_cap);
+        hashes = wn_xmalloc(rep_cap * sizeof *hashes);
+    }
+    memset(rep, 1, t->n_words + 1);
+    double top[3], dup[6];
+    for (size_t k = 0; k < 3; k++)
+        top[k] = (double)top_gram_chars(t, k + 2) / len;
+    top_gram_chars(t, 5); /* only to narrow rep[] to repeated 5-grams */
+    for (size_t k = 0; k < 6; k++)
+        dup[k] = (double)dup_gram_chars(t, k + 5) / len;
+
+    size_t nc = t->n_chars;
+    wn_filter_signal(d, nc, s, "gopher_rep.dup_para_frac", para, 0, 1.0001);
+    wn_filter_signal(d, nc, s, "gopher_rep.dup_para_char_frac", para_c, 0, 1.0001);
+    wn_filter_signal(d, nc, s, "gopher_rep.dup_line_frac", line, 0, 1.0001);
+    wn_filter_signal(d, nc, s, "gopher_rep.dup_line_char_frac", line_c, 0, 1.0001);
+    for (size_t k = 0; k < 3; k++)
+        wn_filter_signal(d, nc, s, top_names[k], top[k], 0, 1.0001);
+    for (size_t k = 0; k < 6; k++)
+        wn_filter_signal(d, nc, s, dup_names[k], dup[k], 0, 1.0001);
+
+    if (para > g->dup_para)
+        d->drop_reason = "gopher_rep.dup_para_frac";
+    else if (para_c > g->dup_para_char)
+        d->drop_reason = "gopher_rep.dup_para_char_frac";
+    else if (line > g->dup_line)
+        d->drop_reason = "gopher_rep.dup_line_frac";
+    else if (line_c > g->dup_line_char)
+        d->drop_reason = "gopher_rep.dup_line_char_frac";
+    for (size_t k = 0; k < 3 && !d->drop_reason; k++)
+        if (top[k] > g->top[k])
+            d->drop_reason = top_names[k];
+    for (size_t k = 0; k < 6 && !d->drop_reason; k++)
+        if (dup[k] > g->dup[k])
+            d->drop_reason = dup_names[k];
+}
+
+wn_stage *wn_filter_gopher_repetition_new(wn_fparams *p)
+{
+    static const double top_def[3] = {0.20, 0.18, 0.16};
+    static const double dup_def[6] = {0.15, 0.14, 0.13, 0.12, 0.11, 0.10};
+    static const char *const top_keys[3] = {"top_2gram_frac", "top_3gram_frac", "top_4gram_frac"};
+    static const char *const dup_keys[6] = {"dup_5gram_frac", "dup_6gram_frac", "dup_7gram_frac",
+                                            "dup_8gram_frac", "dup_9gram_frac", "dup_10gram_frac"};
+    grep *g = wn_xcalloc(1, sizeof *g);
+    g->dup_line = wn_fp_num(p, "dup_line_frac", 0.3);
+    g->dup_para = wn_fp_num(p, "dup_para_frac", 0.3);
+    g->dup_line_char = wn_fp_num(p, "dup_line_char_frac", 0.2);
+    g->dup_para_char = wn_fp_num(p, "dup_para_char_frac", 0.2);
+    for (size_t k = 0; k < 3; k++)
+        g->top[k] = wn_fp_num(p, top_keys[k], top_def[k]);
+    for (size_t k = 0; k < 6; k++)
+        g->dup[k] = wn_fp_num(p, dup_keys[k], dup_def[k]);
+    return wn_filter_stage_new("gopher_repetition", g, grep_doc, NULL);
+}

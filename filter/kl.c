@@ -1,0 +1,303 @@
+/* kl.c: Llama 3's token-distribution KL divergence filter (Llama 3 paper, section 3.1.1):
+ * drop documents with too many outlier tokens compared to the corpus distribution.
+ *
+ * Two passes, both this stage:
+ *   1. build_reference: PATH   counts lowercased word unigrams over the corpus (documents
+ *                              pass through untouched) and writes "count<TAB>word" lines,
+ *                              most frequent first, to PATH at the end (words seen fewer
+ *                              than min_count times are left out);
+ *   2. reference: PATH         scores each document: KL(p_doc || q_ref) in nats, where
+ *                              q_ref(w) = (count(w) + 1) / (total + vocabulary + 1)
+ *                              (add-one smoothing, so unseen words are the outliers), and
+ *                              drops it ("kl.divergence") when KL > max_kl.
+ * The unit is Llama 3 tokenizer ids (unit: tokens, tokenize/tokenizer.h, the default, as
+ * the paper) or lowercased word unigrams (unit: words, cheaper). The reference file starts
+ * with "# unit: tokens|words" and the other pass must use the same unit; token lines are
+ * "count<TAB>id". Documents with fewer than min_words units are scored but never dropped.
+ */
+#include "filter/filter.h"
+#include "core/buf.h"
+#include "core/io.h"
+#include "core/log.h"
+#include "tokenize/tokenizer.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct kl_entry {
+    uint64_t hash, count;
+    size_t word_off, word_len;
+} kl_entry;
+
+typedef struct kl {
+    wn_tok *tok; /* NULL: word unigrams */
+    /* build mode */
+    char *build_path;
+    double min_count;
+    wn_u64map index; /* hash -> entry index + 1 */
+    kl_entry *entries;
+    size_t n_entries, cap_entries;
+    wn_buf words;
+    /* score mode */
+    double *logq;    /* per entry */
+    double log_unseen;
+    double max_kl, min_words;
+} kl;
+
+static _Thread_local wn_u64map doc_counts;
+static _Thread_local wn_tok_ids doc_ids;
+
+static uint64_t lower_hash(const char *s, size_t n)
+{
+    char tmp[128];
+    if (n > sizeof tmp)
+        n = sizeof tmp; /* long tokens: their first 128 bytes identify them well enough */
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (char)tolower((unsigned char)s[i]);
+    return wn_text_hash(tmp, n);
+}
+
+/* The map key of a unit: token id + 1, or the hash of the lowercased word. */
+static uint64_t unit_key(const kl *k, const char *label, size_t n)
+{
+    return k->tok ? strtoull(label, NULL, 10) + 1 : lower_hash(label, n);
+}
+
+static void count_word(kl *k, const char *w, size_t n, uint64_t times)
+{
+    uint64_t h = unit_key(k, w, n);
+    bool added;
+    uint32_t *slot = wn_u64map_slot(&k->index, h, &added);
+    if (added) {
+        if (k->n_entries == k->cap_entries) {
+            k->cap_entries = k->cap_entries ? k->cap_entries * 2 : 4096;
+            k->entries = wn_xrealloc(k->entries, k->cap_entries * sizeof *k->entries);
+        }
+        *slot = (uint32_t)++k->n_entries;
+        kl_entry *e = &k->entries[k->n_entries - 1];
+        e->hash = h;
+        e->count = 0;
+        e->word_off = k->words.len;
+        e->word_len = n;
+        for (size_t i = 0; i < n; i++)
+            wn_buf_appendc(&k->words, (char)tolower((unsigned char)w[i]));
+    }
+    k->entries[*slot - 1].count += times;
+}
+
+/* Build mode: count on the batch thread, in input order (deterministic). */
+static void kl_batch(void *state, wn_batch *b, wn_stats *s)
+{
+    kl *k = state;
+    for (size_t i = 0; i < b->n; i++) {
+        const wn_doc *d = &b->docs[i];
+        if (d->drop_reason)
+            continue;
+        if (k->tok) {
+            wn_tok_ids_reset(&doc_ids);
+            wn_tok_encode(k->tok, d->text.ptr, d->text.len, 0, &doc_ids);
+            for (size_t j = 0; j < doc_ids.len; j++) {
+                char label[24];
+                int n = snprintf(label, sizeof label, "%u", (unsigned)doc_ids.ids[j]);
+                count_word(k, label, (size_t)n, 1);
+            }
+            continue;
+        }
+        const wn_text *t = wn_text_analyze(d);
+        for (size_t j = 0; j < t->n_words; j++) {
+            const wn_word *w = &t->words[j];
+            if (!(w->flags & WN_WORD_SYMBOL))
+                count_word(k, t->s + w->off, w->len, 1);
+        }
+    }
+}
+
+static const char *cmp_words;
+static int cmp_entry(const void *a, const void *b)
+{
+    const kl_entry *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    size_t n = x->word_len < y->word_len ? x->word_len : y->word_len;
+    int c = memcmp(cmp_words + x->word_off, cmp_words + y->word_off, n);
+    return c ? c : (x->word_len > y->word_len) - (x->word_len < y->word_len);
+}
+
+static int kl_finish(void *state, wn_stats *s)
+{
+    kl *k = state;
+    cmp_words = k->words.data;
+    qsort(k->entries, k->n_entries, sizeof *k->entries, cmp_entry);
+    char err[256];
+    wn_out *out = wn_out_open(k->build_path, WN_COMP_AUTO, 3, err, sizeof err);
+    if (!out) {
+        wn_error("cannot write '%s': %s", k->build_path, err);
+        return -1;
+    }
+    wn_buf line = WN_BUF_INIT;
+    wn_buf_appendf(&line, "# unit: %s\n", k->tok ? "tokens" : "words");
+    wn_out_write(out, line.data, line.len);
+    uint64_t total = 0;
+    size_t written = 0;
+    for (size_t i = 0; i < k->n_entries; i++) {
+        const kl_entry *e = &k->entries[i];
+        total += e->count;
+        if ((double)e->count < k->min_count)
+            continue;
+        /* words with tabs or newlines cannot be written as one TSV line */
+        const char *w = k->words.data + e->word_off;
+        if (memchr(w, '\t', e->word_len) || memchr(w, '\n', e->word_len))
+            continue;
+        wn_buf_reset(&line);
+        wn_buf_appendf(&line, "%llu\t", (unsigned long long)e->count);
+        wn_buf_append(&line, w, e->word_len);
+        wn_buf_appendc(&line, '\n');
+        wn_out_write(out, line.data, line.len);
+        written++;
+    }
+    wn_buf_release(&line);
+    wn_stats_add(s, "kl.reference_words", (double)written);
+    wn_stats_add(s, "kl.reference_tokens", (double)total);
+    if (wn_out_commit(out, err, sizeof err)) {
+        wn_error("cannot write '%s': %s", k->build_path, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_reference(kl *k, const char *path, char *err, size_t errlen)
+{
+    char e[256];
+    wn_in *in = wn_in_open(path, WN_COMP_AUTO, e, sizeof e);
+    if (!in) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, e);
+        return -1;
+    }
+    const char *line;
+    size_t len;
+    uint64_t total = 0, lineno = 0;
+    while ((line = wn_in_line(in, &len))) {
+        lineno++;
+        if (len && line[0] == '#') {
+            const char *want = k->tok ? "# unit: tokens" : "# unit: words";
+            if (lineno == 1 && strncmp(line, want, strlen(want))) {
+                snprintf(err, errlen, "'%s' was built with another unit (want '%s')", path, want);
+                wn_in_close(in);
+                return -1;
+            }
+            continue;
+        }
+        char *end;
+        unsigned long long c = strtoull(line, &end, 10);
+        if (end == line || *end != '\t') {
+            snprintf(err, errlen, "'%s' line %llu: expected count<TAB>word", path,
+                     (unsigned long long)lineno);
+            wn_in_close(in);
+            return -1;
+        }
+        end++;
+        count_word(k, end, len - (size_t)(end - line), c);
+        total += c;
+    }
+    bool failed = wn_in_failed(in);
+    wn_in_close(in);
+    if (failed) {
+        snprintf(err, errlen, "cannot read '%s'", path);
+        return -1;
+    }
+    double denom = (double)total + (double)k->n_entries + 1.0;
+    k->logq = wn_xmalloc((k->n_entries + 1) * sizeof *k->logq);
+    for (size_t i = 0; i < k->n_entries; i++)
+        k->logq[i] = log(((double)k->entries[i].count + 1.0) / denom);
+    k->log_unseen = log(1.0 / denom);
+    return 0;
+}
+
+static void kl_doc(void *state, wn_doc *d, wn_stats *s)
+{
+    const kl *k = state;
+    const wn_text *t = wn_text_analyze(d);
+    size_t n = 0;
+    if (k->tok) {
+        wn_tok_ids_reset(&doc_ids);
+        wn_tok_encode(k->tok, d->text.ptr, d->text.len, 0, &doc_ids);
+        wn_u64map_reset(&doc_counts, doc_ids.len);
+        for (size_t j = 0; j < doc_ids.len; j++)
+            wn_u64map_add(&doc_counts, (uint64_t)doc_ids.ids[j] + 1);
+        n = doc_ids.len;
+    } else {
+        wn_u64map_reset(&doc_counts, t->n_nonsym);
+        for (size_t j = 0; j < t->n_words; j++) {
+            const wn_word *w = &t->words[j];
+            if (w->flags & WN_WORD_SYMBOL)
+                continue;
+            wn_u64map_add(&doc_counts, lower_hash(t->s + w->off, w->len));
+            n++;
+        }
+    }
+    double div = 0.0;
+    for (size_t i = 0; i < doc_counts.cap && n; i++) {
+        if (!wn_u64map_used(&doc_counts, i))
+            continue;
+        double p = (double)doc_counts.vals[i] / (double)n;
+        uint32_t e = wn_u64map_get(&k->index, doc_counts.keys[i]);
+        div += p * (log(p) - (e ? k->logq[e - 1] : k->log_unseen));
+    }
+    wn_filter_signal(d, t->n_chars, s, "kl.divergence", div, 0, 20);
+    if ((double)n >= k->min_words && div > k->max_kl)
+        d->drop_reason = "kl.divergence";
+}
+
+static void kl_release(void *state)
+{
+    kl *k = state;
+    wn_tok_free(k->tok);
+    free(k->build_path);
+    wn_u64map_release(&k->index);
+    free(k->entries);
+    free(k->logq);
+    wn_buf_release(&k->words);
+    free(k);
+}
+
+wn_stage *wn_filter_kl_new(wn_fparams *p)
+{
+    kl *k = wn_xcalloc(1, sizeof *k);
+    size_t nb = 0, nr = 0;
+    char **build = wn_fp_paths(p, "build_reference", NULL, &nb);
+    char **ref = wn_fp_paths(p, "reference", NULL, &nr);
+    const char *unit = wn_fp_str(p, "unit", "tokens");
+    k->min_count = wn_fp_num(p, "min_count", 2);
+    if (unit && !strcmp(unit, "tokens")) {
+        char err[512];
+        if (!(k->tok = wn_tok_load_default(err, sizeof err)))
+            wn_fp_fail(p, "%s", err);
+    } else if (!unit || strcmp(unit, "words")) {
+        wn_fp_fail(p, "unit must be 'tokens' or 'words'");
+    }
+    k->max_kl = wn_fp_num(p, "max_kl", 6.0);
+    k->min_words = wn_fp_num(p, "min_words", 50);
+    wn_stage *st = wn_filter_stage_new("kl_divergence", k, NULL, kl_release);
+    if (nb == 1 && nr == 0) {
+        k->build_path = wn_xstrdup(build[0]);
+        st->process_batch = kl_batch;
+        st->finish = kl_finish;
+    } else if (nr == 1 && nb == 0) {
+        char err[512];
+        if (load_reference(k, ref[0], err, sizeof err))
+            wn_fp_fail(p, "%s", err);
+        st->process_doc = kl_doc;
+    } else {
+        wn_fp_fail(p, "give exactly one of 'build_reference' or 'reference'");
+    }
+    for (size_t i = 0; i < nb; i++)
+        free(build[i]);
+    for (size_t i = 0; i < nr; i++)
+        free(ref[i]);
+    free(build);
+    free(ref);
+    return st;
+}

@@ -1,0 +1,98 @@
+/* langid.c: language identification with the official fastText lid.176 model, run by
+ * classify/'s C reader (classify/fasttext.h): the label and score go into attributes
+ * ("langid.language": "en", "langid.score": [[0, n, 0.97]]); a document is kept when its
+ * top language is in `languages` (empty list = any) with score >= min_score (0.65, as
+ * FineWeb). Drop reasons: "langid.language", "langid.low_score".
+ * As datatrove does, newlines are read as spaces (wn_ft_predict does this itself). Only the
+ * first max_bytes (4000 by default, cut between words; 0 = all) are read: the language of a
+ * page is settled by its first paragraphs, and fastText's cost grows with the text.
+ */
+#include "filter/filter.h"
+#include "classify/fasttext.h"
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct langid {
+    wn_ft_model *model;
+    char **languages;
+    size_t n_languages;
+    double min_score;
+    size_t max_bytes;
+} langid;
+
+/* The first max_bytes of the text, cut after a space so no word is split (0 = all). */
+static size_t prefix_len(const char *s, size_t n, size_t max)
+{
+    if (!max || n <= max)
+        return n;
+    size_t k = max;
+    while (k > max / 2 && s[k] != ' ' && s[k] != '\n' && s[k] != '\t')
+        k--;
+    return k > max / 2 ? k : max;
+}
+
+static void langid_doc(void *state, wn_doc *d, wn_stats *s)
+{
+    const langid *l = state;
+    wn_ft_prediction pred;
+    size_t len = prefix_len(d->text.ptr, d->text.len, l->max_bytes);
+    int k = wn_ft_predict(l->model, d->text.ptr, len, 1, 0.0f, &pred);
+    const char *lang = "und";
+    double score = 0.0;
+    if (k > 0) {
+        lang = pred.label;
+        if (!strncmp(lang, "__label__", 9))
+            lang += 9;
+        score = pred.prob;
+    }
+    const wn_text *t = wn_text_analyze(d);
+    wn_doc_attr_set(d, "langid.language", json_string(lang));
+    wn_filter_signal(d, t->n_chars, s, "langid.score", score, 0, 1.0001);
+    char name[64];
+    snprintf(name, sizeof name, "langid.lang:%s", lang);
+    wn_stats_count(s, name, 1, d->text.len, t->n_chars);
+    bool wanted = l->n_languages == 0;
+    for (size_t i = 0; i < l->n_languages && !wanted; i++)
+        wanted = !strcmp(l->languages[i], lang);
+    if (!wanted)
+        d->drop_reason = "langid.language";
+    else if (score < l->min_score)
+        d->drop_reason = "langid.low_score";
+}
+
+static void langid_release(void *state)
+{
+    langid *l = state;
+    wn_ft_free(l->model);
+    for (size_t i = 0; i < l->n_languages; i++)
+        free(l->languages[i]);
+    free(l->languages);
+    free(l);
+}
+
+wn_stage *wn_filter_langid_new(wn_fparams *p)
+{
+    static const char *const model_def[] = {"data/models/lid.176.ftz", NULL};
+    static const char *const lang_def[] = {"en", NULL};
+    langid *l = wn_xcalloc(1, sizeof *l);
+    size_t nm;
+    char **model = wn_fp_paths(p, "model", model_def, &nm);
+    l->languages = wn_fp_strs(p, "languages", lang_def, &l->n_languages);
+    l->min_score = wn_fp_num(p, "min_score", 0.65);
+    l->max_bytes = (size_t)wn_fp_num(p, "max_bytes", 4000);
+    char err[512];
+    if (nm != 1)
+        wn_fp_fail(p, "give one 'model'");
+    else if (!(l->model = wn_ft_load(model[0], err, sizeof err)))
+        wn_fp_fail(p, "%s", err);
+    for (size_t i = 0; i < nm; i++)
+        free(model[i]);
+    free(model);
+    if (!l->model) {
+        langid_release(l);
+        return NULL;
+    }
+    return wn_filter_stage_new("langid", l, langid_doc, langid_release);
+}

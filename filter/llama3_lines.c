@@ -1,0 +1,151 @@
+/* llama3_lines.c: Llama 3's duplicated n-gram coverage ratio applied per line (Llama 3
+ * paper, section 3.1.1): it removes lines made of repeated content, such as runs of log or
+ * error messages, which are long and unique so line deduplication misses them.
+ *
+ * Word n-grams (n = ngram_size, within a line, digits folded to '0' so "12:00:01" and
+ * "12:00:02" match) are counted over the whole document. A line of at least min_line_words
+ * words whose word characters are covered >= max_line_coverage by n-grams occurring more
+ * than once is removed. The document is dropped ("llama3.dup_ngram_lines") when the removed
+ * lines hold more than max_removed_frac of its characters; otherwise its text loses those
+ * lines (not with --annotate-only). Signals: llama3.dup_ngram_line_frac (removed chars /
+ * chars) and llama3.dup_ngram_lines (lines removed).
+ */
+#include "filter/filter.h"
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct l3 {
+    double n, min_words, max_cov, max_removed;
+    bool rewrite;
+} l3;
+
+static _Thread_local wn_u64map grams;
+static _Thread_local uint64_t *folded;
+static _Thread_local size_t folded_cap;
+static _Thread_local wn_buf kept;
+static _Thread_local unsigned char *covered;
+static _Thread_local unsigned char *dropped; /* per line */
+static _Thread_local size_t dropped_cap;
+
+static uint64_t fold_hash(const char *s, size_t n)
+{
+    char tmp[64];
+    if (n > sizeof tmp)
+        return wn_text_hash(s, n);
+    bool digit = false;
+    for (size_t i = 0; i < n; i++) {
+        tmp[i] = s[i] >= '0' && s[i] <= '9' ? '0' : s[i];
+        digit |= tmp[i] != s[i];
+    }
+    return digit ? wn_text_hash(tmp, n) : 0;
+}
+
+static uint64_t gram_at(const uint64_t *h, size_t n)
+{
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (size_t k = 0; k < n; k++) {
+        x ^= h[k];
+        x *= 0x9E3779B97F4A7C15ull;
+        x ^= x >> 29;
+    }
+    return x ? x : 1;
+}
+
+/* Fraction of the line's word characters covered by n-grams seen more than once. */
+static double line_coverage(const wn_text *t, const wn_line *l, size_t n)
+{
+    memset(covered, 0, l->n_words);
+    for (size_t i = 0; i + n <= l->n_words; i++)
+        if (wn_u64map_get(&grams, gram_at(folded + l->first_word + i, n)) > 1)
+            memset(covered + i, 1, n);
+    size_t total = 0, cov = 0;
+    for (size_t i = 0; i < l->n_words; i++) {
+        size_t len = t->words[l->first_word + i].len;
+        total += len;
+        cov += covered[i] ? len : 0;
+    }
+    return total ? (double)cov / (double)total : 0.0;
+}
+
+static void l3_doc(void *state, wn_doc *d, wn_stats *s)
+{
+    const l3 *c = state;
+    const wn_text *t = wn_text_analyze(d);
+    size_t n = (size_t)c->n;
+    /* word hashes of non-symbol words, digits folded; line boundaries come from wn_line */
+    if (folded_cap < t->n_words + 1) {
+        folded_cap = t->n_words + 1024;
+        free(folded);
+        free(covered);
+        folded = wn_xmalloc(folded_cap * sizeof *folded);
+        covered = wn_xmalloc(folded_cap);
+    }
+    for (size_t i = 0; i < t->n_words; i++) {
+        const wn_word *w = &t->words[i];
+        uint64_t f = fold_hash(t->s + w->off, w->len);
+        folded[i] = f ? f : w->hash;
+    }
+    wn_u64map_reset(&grams, t->n_words);
+    for (size_t li = 0; li < t->n_lines; li++) {
+        const wn_line *l = &t->lines[li];
+        for (size_t i = 0; i + n <= l->n_words; i++)
+            wn_u64map_add(&grams, gram_at(folded + l->first_word + i, n));
+    }
+    /* pass 1: which lines go */
+    if (dropped_cap < t->n_lines) {
+        dropped_cap = t->n_lines + 256;
+        free(dropped);
+        dropped = wn_xmalloc(dropped_cap);
+    }
+    size_t removed_chars = 0, removed_lines = 0;
+    for (size_t li = 0; li < t->n_lines; li++) {
+        const wn_line *l = &t->lines[li];
+        dropped[li] = (double)l->n_words >= c->min_words && l->n_words >= n &&
+                      line_coverage(t, l, n) >= c->max_cov;
+        if (dropped[li]) {
+            removed_chars += l->len + 1;
+            removed_lines++;
+        }
+    }
+    /* pass 2, only when a line goes: the text without them */
+    wn_buf_reset(&kept);
+    bool first = true;
+    for (size_t li = 0; removed_lines && c->rewrite && li < t->n_lines; li++) {
+        if (dropped[li])
+            continue;
+        if (!first)
+            wn_buf_appendc(&kept, '\n');
+        first = false;
+        wn_buf_append(&kept, t->s + t->lines[li].off, t->lines[li].len);
+    }
+    if (removed_chars > t->n)
+        removed_chars = t->n;
+    double frac = t->n ? (double)removed_chars / (double)t->n : 0.0;
+    wn_filter_signal(d, t->n_chars, s, "llama3.dup_ngram_line_frac", frac, 0, 1.0001);
+    wn_filter_signal(d, t->n_chars, s, "llama3.dup_ngram_lines", (double)removed_lines, 0, 100);
+    if (!removed_lines)
+        return;
+    if (frac > c->max_removed) {
+        d->drop_reason = "llama3.dup_ngram_lines";
+        return;
+    }
+    if (c->rewrite) {
+        wn_stats_add(s, "llama3.lines_removed", (double)removed_lines);
+        wn_filter_set_text(d, kept.data, kept.len);
+    }
+}
+
+wn_stage *wn_filter_llama3_lines_new(wn_fparams *p)
+{
+    l3 *c = wn_xcalloc(1, sizeof *c);
+    c->n = wn_fp_num(p, "ngram_size", 3);
+    c->min_words = wn_fp_num(p, "min_line_words", 5);
+    c->max_cov = wn_fp_num(p, "max_line_coverage", 0.8);
+    c->max_removed = wn_fp_num(p, "max_removed_frac", 0.5);
+    c->rewrite = !p->annotate_only;
+    if (c->n < 1 || c->n > 16)
+        wn_fp_fail(p, "ngram_size must be 1..16");
+    return wn_filter_stage_new("llama3_lines", c, l3_doc, NULL);
+}

@@ -1,0 +1,415 @@
+/* text.c: lines and word tokens of a document, shared by the heuristic filters; see text.h.
+ *
+ * Why one shared pass: Gopher, C4, FineWeb and the Llama 3 heuristics all need lines and
+ * words; computing them once per document (thread-local cache) keeps the chain near the
+ * speed of a single scan. */
+#include "filter/text.h"
+#include "core/buf.h"
+
+#include <string.h>
+#include <unicode/ubrk.h>
+#include <unicode/uchar.h>
+#include <unicode/utext.h>
+#include <xxhash.h>
+
+enum { C_WORD = 0, C_SPACE = 1, C_PUNCT = 2, C_ALPHA = 4 };
+
+/* ASCII classes: spaces and controls separate words, punctuation is split off. */
+static const unsigned char ascii_class[128] = {
+    ['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\r'] = C_SPACE,
+    [' '] = C_SPACE,
+    ['!'] = C_PUNCT, ['"'] = C_PUNCT, ['#'] = C_PUNCT, ['$'] = C_PUNCT, ['%'] = C_PUNCT,
+    ['&'] = C_PUNCT, ['\''] = C_PUNCT, ['('] = C_PUNCT, [')'] = C_PUNCT, ['*'] = C_PUNCT,
+    ['+'] = C_PUNCT, [','] = C_PUNCT, ['-'] = C_PUNCT, ['.'] = C_PUNCT, ['/'] = C_PUNCT,
+    [':'] = C_PUNCT, [';'] = C_PUNCT, ['<'] = C_PUNCT, ['='] = C_PUNCT, ['>'] = C_PUNCT,
+    ['?'] = C_PUNCT, ['@'] = C_PUNCT, ['['] = C_PUNCT, ['\\'] = C_PUNCT, [']'] = C_PUNCT,
+    ['^'] = C_PUNCT, ['_'] = C_PUNCT, ['`'] = C_PUNCT, ['{'] = C_PUNCT, ['|'] = C_PUNCT,
+    ['}'] = C_PUNCT, ['~'] = C_PUNCT,
+    ['A'] = C_ALPHA, ['B'] = C_ALPHA, ['C'] = C_ALPHA, ['D'] = C_ALPHA, ['E'] = C_ALPHA,
+    ['F'] = C_ALPHA, ['G'] = C_ALPHA, ['H'] = C_ALPHA, ['I'] = C_ALPHA, ['J'] = C_ALPHA,
+    ['K'] = C_ALPHA, ['L'] = C_ALPHA, ['M'] = C_ALPHA, ['N'] = C_ALPHA, ['O'] = C_ALPHA,
+    ['P'] = C_ALPHA, ['Q'] = C_ALPHA, ['R'] = C_ALPHA, ['S'] = C_ALPHA, ['T'] = C_ALPHA,
+    ['U'] = C_ALPHA, ['V'] = C_ALPHA, ['W'] = C_ALPHA, ['X'] = C_ALPHA, ['Y'] = C_ALPHA,
+    ['Z'] = C_ALPHA,
+    ['a'] = C_ALPHA, ['b'] = C_ALPHA, ['c'] = C_ALPHA, ['d'] = C_ALPHA, ['e'] = C_ALPHA,
+    ['f'] = C_ALPHA, ['g'] = C_ALPHA, ['h'] = C_ALPHA, ['i'] = C_ALPHA, ['j'] = C_ALPHA,
+    ['k'] = C_ALPHA, ['l'] = C_ALPHA, ['m'] = C_ALPHA, ['n'] = C_ALPHA, ['o'] = C_ALPHA,
+    ['p'] = C_ALPHA, ['q'] = C_ALPHA, ['r'] = C_ALPHA, ['s'] = C_ALPHA, ['t'] = C_ALPHA,
+    ['u'] = C_ALPHA, ['v'] = C_ALPHA, ['w'] = C_ALPHA, ['x'] = C_ALPHA, ['y'] = C_ALPHA,
+    ['z'] = C_ALPHA,
+    [0] = C_SPACE, [1] = C_SPACE, [2] = C_SPACE, [3] = C_SPACE, [4] = C_SPACE, [5] = C_SPACE,
+    [6] = C_SPACE, [7] = C_SPACE, [8] = C_SPACE, [14] = C_SPACE, [15] = C_SPACE,
+    [16] = C_SPACE, [17] = C_SPACE, [18] = C_SPACE, [19] = C_SPACE, [20] = C_SPACE,
+    [21] = C_SPACE, [22] = C_SPACE, [23] = C_SPACE, [24] = C_SPACE, [25] = C_SPACE,
+    [26] = C_SPACE, [27] = C_SPACE, [28] = C_SPACE, [29] = C_SPACE, [30] = C_SPACE,
+    [31] = C_SPACE, [127] = C_SPACE,
+};
+
+bool wn_ascii_punct(unsigned char c)
+{
+    return c < 128 && ascii_class[c] == C_PUNCT;
+}
+
+/* Decode one UTF-8 code point at s[i] (i < n). Returns its length; *cp = -1 for an invalid
+ * byte (length 1), so any byte sequence makes progress. */
+static size_t utf8_next(const unsigned char *s, size_t n, size_t i, int32_t *cp)
+{
+    unsigned c = s[i];
+    size_t len;
+    int32_t v, min;
+    if (c < 0x80) { *cp = (int32_t)c; return 1; }
+    if (c >= 0xC2 && c < 0xE0) { len = 2; v = c & 0x1F; min = 0x80; }
+    else if (c >= 0xE0 && c < 0xF0) { len = 3; v = c & 0x0F; min = 0x800; }
+    else if (c >= 0xF0 && c < 0xF5) { len = 4; v = c & 0x07; min = 0x10000; }
+    else { *cp = -1; return 1; }
+    if (i + len > n) { *cp = -1; return 1; }
+    for (size_t k = 1; k < len; k++) {
+        unsigned cc = s[i + k];
+        if ((cc & 0xC0) != 0x80) { *cp = -1; return 1; }
+        v = (v << 6) | (int32_t)(cc & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) { *cp = -1; return 1; }
+    *cp = v;
+    return len;
+}
+
+/* Scripts written without spaces between words: ICU segments them. */
+bool wn_text_spaceless(int32_t cp)
+{
+    return (cp >= 0x0E00 && cp <= 0x0EFF)       /* Thai, Lao */
+        || (cp >= 0x1000 && cp <= 0x109F)       /* Myanmar */
+        || (cp >= 0x1780 && cp <= 0x17FF)       /* Khmer */
+        || (cp >= 0x3040 && cp <= 0x30FF)       /* Hiragana, Katakana */
+        || (cp >= 0x3400 && cp <= 0x4DBF)       /* CJK extension A */
+        || (cp >= 0x4E00 && cp <= 0x9FFF)       /* CJK unified */
+        || (cp >= 0xF900 && cp <= 0xFAFF)       /* CJK compatibility */
+        || (cp >= 0x20000 && cp <= 0x3134F);    /* CJK extensions B.. */
+}
+
+static int classify_cp(int32_t cp)
+{
+    if (cp < 0)
+        return C_WORD; /* invalid byte: a word character that is not alphabetic */
+    if (cp < 128)
+        return ascii_class[cp];
+    if (u_isUWhiteSpace(cp) || u_iscntrl(cp) || cp == 0x200B)
+        return C_SPACE;
+    if (u_ispunct(cp))
+        return C_PUNCT;
+    int8_t t = u_charType(cp);
+    if (t == U_MATH_SYMBOL || t == U_CURRENCY_SYMBOL || t == U_MODIFIER_SYMBOL ||
+        t == U_OTHER_SYMBOL)
+        return C_PUNCT;
+    return u_isalpha(cp) ? C_ALPHA : C_WORD;
+}
+
+typedef struct text_tls {
+    wn_text t;
+    size_t cap_lines, cap_words;
+    const char *key_ptr;
+    size_t key_len;
+    uint64_t key_index, key_hash;
+    bool valid;
+    UBreakIterator *bi;
+    UText *ut;
+} text_tls;
+
+static _Thread_local text_tls tls;
+
+uint64_t wn_text_hash(const void *p, size_t n)
+{
+    uint64_t h = XXH3_64bits(p, n);
+    return h ? h : 1;
+}
+
+static void push_word(const char *s, size_t off, size_t len, size_t line, unsigned flags)
+{
+    wn_text *t = &tls.t;
+    if (t->n_words == tls.cap_words) {
+        tls.cap_words = tls.cap_words ? tls.cap_words * 2 : 1024;
+        t->words = wn_xrealloc(t->words, tls.cap_words * sizeof *t->words);
+    }
+    wn_word *w = &t->words[t->n_words++];
+    w->off = (uint32_t)off;
+    w->len = (uint32_t)len;
+    w->line = (uint32_t)line;
+    w->flags = flags;
+    w->hash = wn_text_hash(s + off, len);
+    if (!(flags & WN_WORD_SYMBOL))
+        t->n_nonsym++;
+}
+
+/* Flags of a span made of word/punct characters only. */
+static unsigned span_flags(const unsigned char *s, size_t a, size_t b)
+{
+    bool alpha = false, alnum = false;
+    for (size_t i = a; i < b;) {
+        int32_t cp;
+        i += utf8_next(s, b, i, &cp);
+        int c = classify_cp(cp);
+        if (c == C_ALPHA)
+            alpha = alnum = true;
+        else if (c == C_WORD)
+            alnum = true;
+    }
+    return (alpha ? WN_WORD_ALPHA : 0) | (alnum ? 0 : WN_WORD_SYMBOL);
+}
+
+/* Segment [a, b) of a spaceless script with ICU; falls back to one token on ICU errors. */
+static void segment_icu(const char *s, size_t a, size_t b, size_t line)
+{
+    UErrorCode st = U_ZERO_ERROR;
+    if (!tls.bi) {
+        tls.bi = ubrk_open(UBRK_WORD, "", NULL, 0, &st);
+        if (U_FAILURE(st)) {
+            tls.bi = NULL;
+            st = U_ZERO_ERROR;
+        }
+    }
+    if (tls.bi)
+        tls.ut = utext_openUTF8(tls.ut, s + a, (int64_t)(b - a), &st);
+    if (tls.bi && U_SUCCESS(st))
+        ubrk_setUText(tls.bi, tls.ut, &st);
+    if (!tls.bi || U_FAILURE(st)) {
+        push_word(s, a, b - a, line, span_flags((const unsigned char *)s, a, b));
+        return;
+    }
+    int32_t prev = ubrk_first(tls.bi);
+    for (int32_t cur = ubrk_next(tls.bi); cur != UBRK_DONE; prev = cur, cur = ubrk_next(tls.bi)) {
+        size_t x = a + (size_t)prev, y = a + (size_t)cur;
+        push_word(s, x, y - x, line, span_flags((const unsigned char *)s, x, y));
+    }
+}
+
+/* Emit the tokens of one run of non-space characters [a, b). */
+static void emit_run(const char *s, size_t a, size_t b, size_t core_a, size_t core_b,
+                     bool alpha, bool spaceless, size_t line)
+{
+    if (core_a >= core_b) { /* punctuation only */
+        push_word(s, a, b - a, line, WN_WORD_SYMBOL);
+        return;
+    }
+    if (core_a > a)
+        push_word(s, a, core_a - a, line, WN_WORD_SYMBOL);
+    if (spaceless)
+        segment_icu(s, core_a, core_b, line);
+    else
+        push_word(s, core_a, core_b - core_a, line, alpha ? WN_WORD_ALPHA : 0);
+    if (b > core_b)
+        push_word(s, core_b, b - core_b, line, WN_WORD_SYMBOL);
+}
+
+static void push_line(size_t off, size_t end, size_t first_word)
+{
+    wn_text *t = &tls.t;
+    if (t->n_lines == tls.cap_lines) {
+        tls.cap_lines = tls.cap_lines ? tls.cap_lines * 2 : 256;
+        t->lines = wn_xrealloc(t->lines, tls.cap_lines * sizeof *t->lines);
+    }
+    if (end > off && t->s[end - 1] == '\r')
+        end--;
+    wn_line *l = &t->lines[t->n_lines++];
+    l->off = (uint32_t)off;
+    l->len = (uint32_t)(end - off);
+    l->first_word = (uint32_t)first_word;
+    l->n_words = (uint32_t)(t->n_words - first_word);
+}
+
+const wn_text *wn_text_analyze_buf(const char *s, size_t n)
+{
+    wn_text *t = &tls.t;
+    const unsigned char *u = (const unsigned char *)s;
+    if (n > UINT32_MAX)
+        n = UINT32_MAX;
+    t->s = s;
+    t->n = n;
+    t->n_lines = t->n_words = t->n_nonsym = t->n_chars = 0;
+    t->ascii = true;
+    tls.valid = false;
+
+    size_t line_start = 0, line_word = 0, extra = 0;
+    size_t run = SIZE_MAX, core_a = 0, core_b = 0;
+    bool alpha = false, spaceless = false;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        size_t len;
+        int c;
+        if (u[i] < 0x80) { /* ASCII fast path */
+            cp = u[i];
+            len = 1;
+            c = ascii_class[cp];
+        } else {
+            t->ascii = false;
+            len = utf8_next(u, n, i, &cp);
+            extra += len - 1;
+            c = classify_cp(cp);
+        }
+        if (c == C_SPACE) {
+            if (run != SIZE_MAX) {
+                emit_run(s, run, i, core_a, core_b, alpha, spaceless, t->n_lines);
+                run = SIZE_MAX;
+            }
+            if (cp == '\n') {
+                push_line(line_start, i, line_word);
+                line_start = i + 1;
+                line_word = t->n_words;
+            }
+        } else {
+            if (run == SIZE_MAX) {
+                run = i;
+                core_a = core_b = 0;
+                alpha = spaceless = false;
+            }
+            if (c != C_PUNCT) {
+                if (core_b == 0)
+                    core_a = i;
+                alpha |= c == C_ALPHA;
+                spaceless |= cp >= 0x0E00 && wn_text_spaceless(cp);
+                /* the common case: a run of ASCII letters and digits, in one tight loop */
+                size_t j = i + len;
+                while (j < n && u[j] < 0x80 && (ascii_class[u[j]] == C_ALPHA ||
+                                                (u[j] >= '0' && u[j] <= '9'))) {
+                    alpha |= ascii_class[u[j]] == C_ALPHA;
+                    j++;
+                }
+                core_b = j;
+                len = j - i;
+            }
+        }
+        i += len;
+    }
+    t->n_chars = n - extra;
+    if (run != SIZE_MAX)
+        emit_run(s, run, n, core_a, core_b, alpha, spaceless, t->n_lines);
+    if (line_start < n || n == 0)
+        push_line(line_start, n, line_word);
+    return t;
+}
+
+const wn_text *wn_text_analyze(const wn_doc *d)
+{
+    /* the content hash (XXH3, ~20 GB/s) makes the cache safe even when a new document's
+     * text lands at a freed one's address with the same length and index */
+    const char *s = d->text.ptr ? d->text.ptr : "";
+    uint64_t h = XXH3_64bits(s, d->text.len);
+    if (tls.valid && tls.key_ptr == d->text.ptr && tls.key_len == d->text.len &&
+        tls.key_index == d->input_index && tls.key_hash == h)
+        return &tls.t;
+    const wn_text *t = wn_text_analyze_buf(s, d->text.len);
+    tls.key_ptr = d->text.ptr;
+    tls.key_len = d->text.len;
+    tls.key_index = d->input_index;
+    tls.key_hash = h;
+    tls.valid = true;
+    return t;
+}
+
+void wn_text_invalidate(void)
+{
+    tls.valid = false;
+}
+
+void wn_u64map_reset(wn_u64map *m, size_t expected)
+{
+    size_t want = 16;
+    while (want < expected * 2)
+        want <<= 1;
+    /* shrink after a huge document so later small ones stay in cache */
+    if (want > m->cap || (m->cap > 65536 && m->cap > want * 64)) {
+        free(m->keys);
+        free(m->vals);
+        free(m->gens);
+        m->keys = wn_xmalloc(want * sizeof *m->keys);
+        m->vals = wn_xmalloc(want * sizeof *m->vals);
+        m->gens = wn_xcalloc(want, sizeof *m->gens);
+        m->cap = want;
+        m->gen = 0;
+    }
+    if (++m->gen == 0) { /* wrapped: clear once every 2^32 resets */
+        memset(m->gens, 0, m->cap * sizeof *m->gens);
+        m->gen = 1;
+    }
+    m->n = 0;
+}
+
+static void u64map_grow(wn_u64map *m)
+{
+    wn_u64map big = {0};
+    wn_u64map_reset(&big, m->cap);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!wn_u64map_used(m, i))
+            continue;
+        size_t j = m->keys[i] & (big.cap - 1);
+        while (wn_u64map_used(&big, j))
+            j = (j + 1) & (big.cap - 1);
+        big.keys[j] = m->keys[i];
+        big.vals[j] = m->vals[i];
+        big.gens[j] = big.gen;
+        big.n++;
+    }
+    wn_u64map_release(m);
+    *m = big;
+}
+
+uint32_t wn_u64map_add(wn_u64map *m, uint64_t key)
+{
+    bool added;
+    return ++*wn_u64map_slot(m, key, &added);
+}
+
+uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
+{
+    if (!m->cap || (m->n + 1) * 2 > m->cap) {
+        if (!m->cap)
+            wn_u64map_reset(m, 16);
+        else
+            u64map_grow(m);
+    }
+    size_t j = key & (m->cap - 1);
+    while (wn_u64map_used(m, j)) {
+        if (m->keys[j] == key) {
+            *added = false;
+            return &m->vals[j];
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->keys[j] = key;
+    m->gens[j] = m->gen;
+    m->vals[j] = 0;
+    m->n++;
+    *added = true;
+    return &m->vals[j];
+}
+
+uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key)
+{
+    if (!m->cap)
+        return 0;
+    size_t j = key & (m->cap - 1);
+    while (wn_u64map_used(m, j)) {
+        if (m->keys[j] == key)
+            return m->vals[j];
+        j = (j + 1) & (m->cap - 1);
+    }
+    return 0;
+}
+
+void wn_u64map_release(wn_u64map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    free(m->gens);
+    memset(m, 0, sizeof *m);
+}
+
+bool wn_text_ends_with_any(const char *s, size_t n, const char *set)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    for (const char *p = set; *p; p += strlen(p) + 1) {
+        size_t k = strlen(p);
+        if (k <= n && memcmp(s + n - k, p, k) == 0)
+            return true;
+    }
+    return false;
+}

@@ -1,0 +1,102 @@
+/* text.h: one pass over a document's text that every heuristic filter shares.
+ *
+ * The analysis splits the text into lines (on '\n', a trailing '\r' is not part of the
+ * line) and into word tokens, the way datatrove's filters see words:
+ *   - tokens are runs of non-space characters; leading and trailing punctuation is split off
+ *     as separate "symbol" tokens ("hello," -> "hello" ","; "#tag" -> "#" "tag"), inner
+ *     punctuation stays ("e-mail", "3.5");
+ *   - ASCII is classified by a table (the fast path); other code points by ICU
+ *     (u_isUWhiteSpace, u_ispunct, u_isalpha); control characters separate words;
+ *   - a token holding Han, Kana, Hangul-less CJK, Thai, Lao, Khmer or Myanmar text is
+ *     segmented with ICU's word break iterator, because those scripts do not space words;
+ *   - invalid UTF-8 bytes count as one non-alphabetic word character each.
+ * Offsets and lengths are in bytes; ratios in the filters are byte ratios (equal to code
+ * point ratios on ASCII text).
+ *
+ * Ownership: the result lives in thread-local storage and stays valid until the next call
+ * on the same thread. wn_text_analyze caches on (text pointer, length, input_index and a
+ * hash of the text), so the filters of one chain analyse a document once; a stage that
+ * rewrites a document's text calls wn_text_invalidate() all the same.
+ */
+#ifndef WN_FILTER_TEXT_H
+#define WN_FILTER_TEXT_H
+
+#include "core/doc.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    WN_WORD_ALPHA = 1,  /* holds at least one alphabetic character */
+    WN_WORD_SYMBOL = 2, /* punctuation or symbols only */
+};
+
+typedef struct wn_word {
+    uint32_t off, len;
+    uint32_t line;
+    uint32_t flags;
+    uint64_t hash; /* of the token's bytes (case-sensitive) */
+} wn_word;
+
+typedef struct wn_line {
+    uint32_t off, len;           /* without the '\n' and a trailing '\r' */
+    uint32_t first_word, n_words; /* tokens (symbols included) on this line */
+} wn_line;
+
+typedef struct wn_text {
+    const char *s;
+    size_t n;
+    wn_line *lines;
+    size_t n_lines;
+    wn_word *words; /* all tokens, symbols included, in text order */
+    size_t n_words;
+    size_t n_nonsym; /* tokens that are not WN_WORD_SYMBOL */
+    size_t n_chars;  /* code points (invalid bytes count one each) */
+    bool ascii;      /* all bytes < 0x80 */
+} wn_text;
+
+/* Analyse d->text (cached per thread, see above). Never fails: any byte sequence gives a
+ * defined result. Documents over 4 GiB are analysed up to the first 4 GiB. */
+const wn_text *wn_text_analyze(const wn_doc *d);
+/* Analyse an arbitrary buffer (not cached; the result is thread-local like above). */
+const wn_text *wn_text_analyze_buf(const char *s, size_t n);
+void wn_text_invalidate(void);
+
+/* Hash of bytes (XXH3), never 0 (0 marks empty slots in wn_u64map). */
+uint64_t wn_text_hash(const void *p, size_t n);
+
+/* A small open-addressing map from 64-bit keys to counts, reused between documents:
+ * wn_u64map_reset keeps the allocation and empties the map in O(1) (a slot is in use only
+ * when its generation is the map's current one), so a big document does not make every
+ * later reset clear a big table. */
+typedef struct wn_u64map {
+    uint64_t *keys;
+    uint32_t *vals;
+    uint32_t *gens;
+    uint32_t gen;
+    size_t cap, n;
+} wn_u64map;
+
+/* Is slot i in use? (for iterating over keys[0 .. cap)) */
+#define wn_u64map_used(m, i) ((m)->gens[i] == (m)->gen)
+
+void wn_u64map_reset(wn_u64map *m, size_t expected);
+/* Add one to key's count and return the new count. */
+uint32_t wn_u64map_add(wn_u64map *m, uint64_t key);
+/* The value slot of key, inserted with value 0 when absent (*added tells). */
+uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added);
+uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key);
+void wn_u64map_release(wn_u64map *m);
+
+/* Is the code point in a script written without spaces (Han, Kana, Thai, Lao, Khmer,
+ * Myanmar)? Such text is segmented by ICU / matched as substrings. */
+bool wn_text_spaceless(int32_t cp);
+/* Character classes of the ASCII fast path. */
+bool wn_ascii_punct(unsigned char c);
+
+/* Does the line (s, n) end with one of the NUL-separated suffixes in `set`, ignoring
+ * trailing spaces? `set` is e.g. ".\0!\0?\0" (terminated by an empty string). */
+bool wn_text_ends_with_any(const char *s, size_t n, const char *set);
+
+#endif

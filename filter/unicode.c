@@ -1,0 +1,192 @@
+/* unicode.c: the text repairs every later filter relies on, with defined decisions for bad
+ * input:
+ *   empty text (or only whitespace)       -> dropped, "unicode.empty"
+ *   invalid UTF-8                         -> each bad sequence becomes U+FFFD, counted
+ *                                            (documents: sum "unicode.invalid_utf8_docs")
+ *   control characters (C0 except TAB LF CR, DEL, C1)  -> removed, counted
+ *   not in NFC                            -> normalised with ICU (unorm2 NFC), counted
+ * ASCII text without controls is checked in one byte loop and left alone (the fast path).
+ * With --annotate-only the text is not changed; the counts are still recorded.
+ */
+#include "filter/filter.h"
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
+
+typedef struct uni {
+    bool nfc, strip_controls, rewrite;
+    const UNormalizer2 *norm;
+} uni;
+
+static _Thread_local UChar *u16, *u16n;
+static _Thread_local size_t u16_cap, u16n_cap;
+static _Thread_local wn_buf clean;
+
+/* No byte >= 0x7F and no control but TAB, LF, CR: eight bytes at a time. */
+static bool plain_ascii(const unsigned char *t, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, t + i, 8);
+        /* a byte >= 0x7F (w + 1 carries into the high bit), or a byte < 0x20 */
+        if (((w | (w + ones)) & highs) || ((w - 0x2020202020202020ull) & ~w & highs)) {
+            for (size_t k = i; k < i + 8; k++)
+                if (t[k] >= 0x7F || (t[k] < 0x20 && t[k] != '\t' && t[k] != '\n' && t[k] != '\r'))
+                    return false;
+        }
+    }
+    for (; i < n; i++)
+        if (t[i] >= 0x7F || (t[i] < 0x20 && t[i] != '\t' && t[i] != '\n' && t[i] != '\r'))
+            return false;
+    return true;
+}
+
+static bool is_control(int32_t cp)
+{
+    return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp < 0xA0);
+}
+
+/* Count invalid sequences and controls, and see whether any character could change under
+ * NFC (quick check not "yes", or a combining mark): a per-character ICU property lookup,
+ * with no copy, so clean non-ASCII text costs one pass. */
+static void scan(const char *s, size_t n, bool strip, size_t *bad, size_t *ctrl, bool *maybe)
+{
+    for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) {
+            *ctrl += strip && is_control((unsigned char)s[i]);
+            i++;
+            continue;
+        }
+        int32_t c;
+        int32_t k = 0, len = (int32_t)(n - i > 8 ? 8 : n - i);
+        U8_NEXT((const uint8_t *)s + i, k, len, c);
+        i += (size_t)k;
+        if (c < 0)
+            (*bad)++;
+        else if (strip && is_control(c))
+            (*ctrl)++;
+        else if (!*maybe && (u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK) != UNORM_YES ||
+                             u_getCombiningClass(c) != 0))
+            *maybe = true;
+    }
+}
+
+/* Copy to `clean` with invalid sequences as U+FFFD and controls removed. */
+static void repair(const char *s, size_t n, bool strip)
+{
+    wn_buf_reset(&clean);
+    wn_buf_grow(&clean, n + 16);
+    for (size_t i = 0; i < n;) {
+        int32_t c;
+        size_t start = i;
+        int32_t k = 0, len = (int32_t)(n - i > 8 ? 8 : n - i);
+        U8_NEXT((const uint8_t *)s + i, k, len, c);
+        i += (size_t)k;
+        if (c < 0)
+            wn_buf_append(&clean, "\xEF\xBF\xBD", 3);
+        else if (!(strip && is_control(c)))
+            wn_buf_append(&clean, s + start, i - start);
+    }
+}
+
+static bool to_u16(const char *s, size_t n, int32_t *out_len)
+{
+    if (n > INT32_MAX / 2)
+        return false;
+    if (u16_cap < n + 1) {
+        u16_cap = n + 1;
+        free(u16);
+        u16 = wn_xmalloc(u16_cap * sizeof *u16);
+    }
+    UErrorCode st = U_ZERO_ERROR;
+    u_strFromUTF8WithSub(u16, (int32_t)u16_cap, out_len, s, (int32_t)n, 0xFFFD, NULL, &st);
+    return U_SUCCESS(st);
+}
+
+static void uni_doc(void *state, wn_doc *d, wn_stats *s)
+{
+    const uni *u = state;
+    const unsigned char *t = (const unsigned char *)d->text.ptr;
+    size_t n = d->text.len, i = 0;
+    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
+    if (i == n) {
+        d->drop_reason = "unicode.empty";
+        return;
+    }
+    if (plain_ascii(t, n))
+        return; /* ASCII without controls is valid, clean NFC */
+
+    size_t bad = 0, ctrl = 0;
+    bool maybe_not_nfc = false;
+    scan(d->text.ptr, n, u->strip_controls, &bad, &ctrl, &maybe_not_nfc);
+    if (!bad && !ctrl && (!maybe_not_nfc || !u->nfc))
+        return; /* valid, clean, and every character is NFC-stable: nothing to change */
+    repair(d->text.ptr, n, u->strip_controls);
+    if (bad) {
+        wn_stats_add(s, "unicode.invalid_utf8_docs", 1);
+        wn_stats_add(s, "unicode.invalid_utf8_sequences", (double)bad);
+    }
+    if (ctrl) {
+        wn_stats_add(s, "unicode.control_docs", 1);
+        wn_stats_add(s, "unicode.control_chars", (double)ctrl);
+    }
+    const char *src = clean.data;
+    size_t src_len = clean.len;
+    bool changed = bad || ctrl;
+    int32_t len16;
+    if (u->nfc && to_u16(src, src_len, &len16)) {
+        UErrorCode st = U_ZERO_ERROR;
+        int32_t ok = unorm2_spanQuickCheckYes(u->norm, u16, len16, &st);
+        if (U_SUCCESS(st) && ok < len16) {
+            size_t cap = (size_t)len16 * 3 + 16;
+            if (u16n_cap < cap) {
+                u16n_cap = cap;
+                free(u16n);
+                u16n = wn_xmalloc(u16n_cap * sizeof *u16n);
+            }
+            int32_t nlen = unorm2_normalize(u->norm, u16, len16, u16n, (int32_t)u16n_cap, &st);
+            if (U_SUCCESS(st)) {
+                int32_t need = 0;
+                UErrorCode st2 = U_ZERO_ERROR;
+                u_strToUTF8(NULL, 0, &need, u16n, nlen, &st2);
+                char *o = wn_xmalloc((size_t)need + 1);
+                st2 = U_ZERO_ERROR;
+                u_strToUTF8(o, need + 1, NULL, u16n, nlen, &st2);
+                if (U_SUCCESS(st2) && ((size_t)need != src_len || memcmp(o, src, src_len))) {
+                    wn_stats_add(s, "unicode.nfc_changed_docs", 1);
+                    wn_buf_reset(&clean);
+                    wn_buf_append(&clean, o, (size_t)need);
+                    changed = true;
+                }
+                free(o);
+            }
+        }
+    }
+    if (changed && u->rewrite)
+        wn_filter_set_text(d, clean.data, clean.len);
+}
+
+wn_stage *wn_filter_unicode_new(wn_fparams *p)
+{
+    uni *u = wn_xcalloc(1, sizeof *u);
+    u->nfc = wn_fp_bool(p, "nfc", true);
+    u->strip_controls = wn_fp_bool(p, "strip_controls", true);
+    u->rewrite = !p->annotate_only;
+    UErrorCode st = U_ZERO_ERROR;
+    u->norm = unorm2_getNFCInstance(&st);
+    if (U_FAILURE(st)) {
+        wn_fp_fail(p, "cannot load ICU's NFC data: %s", u_errorName(st));
+        free(u);
+        return NULL;
+    }
+    return wn_filter_stage_new("unicode", u, uni_doc, NULL);
+}

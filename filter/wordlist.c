@@ -1,0 +1,308 @@
+/* wordlist.c: literal multi-word matching with Hyperscan; see wordlist.h. */
+#include "filter/wordlist.h"
+#include "filter/text.h"
+#include "core/buf.h"
+#include "core/args.h"
+#include "core/io.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <hs/hs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
+typedef struct entry_info {
+    uint32_t len;
+    bool left, right; /* need a word boundary on that side */
+} entry_info;
+
+struct wn_wordlist {
+    hs_database_t *db;
+    entry_info *info;
+    char **sorted; /* lowercased entries, sorted, for wn_wordlist_contains */
+    size_t n;
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_one(const char *path, char ***v, size_t *n, size_t *cap, char *err, size_t errlen)
+{
+    size_t len;
+    char e[256];
+    char *text = wn_read_file(path, &len, e, sizeof e);
+    if (!text) {
+        snprintf(err, errlen, "cannot read '%s': %s", path, e);
+        return -1;
+    }
+    for (char *p = text, *end = text + len; p < end;) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *q = nl ? nl : end;
+        char *a = p, *b = q;
+        while (a < b && isspace((unsigned char)*a)) a++;
+        while (b > a && isspace((unsigned char)b[-1])) b--;
+        if (b > a) {
+            if (*n == *cap) {
+                *cap = *cap ? *cap * 2 : 256;
+                *v = wn_xrealloc(*v, *cap * sizeof **v);
+            }
+            (*v)[(*n)++] = wn_xstrndup(a, (size_t)(b - a));
+        }
+        p = q + 1;
+    }
+    free(text);
+    return 0;
+}
+
+static int is_txt(const struct dirent *d)
+{
+    size_t k = strlen(d->d_name);
+    return d->d_name[0] != '.' && k > 4 && !strcmp(d->d_name + k - 4, ".txt");
+}
+
+int wn_list_dir(const char *path, char ***files, size_t *n)
+{
+    struct stat stt;
+    if (stat(path, &stt) != 0 || !S_ISDIR(stt.st_mode))
+        return 0;
+    struct dirent **ents;
+    int k = scandir(path, &ents, is_txt, alphasort);
+    *files = wn_xcalloc(k > 0 ? (size_t)k : 1, sizeof **files);
+    *n = 0;
+    for (int j = 0; j < k; j++) {
+        wn_buf p = WN_BUF_INIT;
+        wn_buf_appendf(&p, "%s/%s", path, ents[j]->d_name);
+        (*files)[(*n)++] = wn_buf_detach(&p, NULL);
+        free(ents[j]);
+    }
+    if (k > 0)
+        free(ents);
+    return 1;
+}
+
+int wn_list_read(char *const *paths, size_t n, char ***out, size_t *n_out, char *err,
+                 size_t errlen)
+{
+    char **v = NULL;
+    size_t cnt = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        char **files;
+        size_t nf;
+        if (wn_list_dir(paths[i], &files, &nf)) {
+            int rc = 0;
+            for (size_t j = 0; j < nf && !rc; j++)
+                rc = read_one(files[j], &v, &cnt, &cap, err, errlen);
+            wn_free_strv(files, nf);
+            if (rc)
+                goto fail;
+        } else if (read_one(paths[i], &v, &cnt, &cap, err, errlen)) {
+            goto fail;
+        }
+    }
+    *out = v;
+    *n_out = cnt;
+    return 0;
+fail:
+    for (size_t i = 0; i < cnt; i++)
+        free(v[i]);
+    free(v);
+    return -1;
+}
+
+/* Code point starting at s[i] / ending at s[i] (exclusive); -1 when none or invalid. */
+static int32_t cp_at(const char *s, size_t n, size_t i)
+{
+    if (i >= n)
+        return -1;
+    int32_t c;
+    int32_t k = (int32_t)i;
+    U8_NEXT((const uint8_t *)s, k, (int32_t)(n > INT32_MAX ? INT32_MAX : n), c);
+    return c;
+}
+
+static int32_t cp_before(const char *s, size_t i)
+{
+    if (i == 0)
+        return -1;
+    int32_t c;
+    int32_t k = (int32_t)(i > INT32_MAX ? INT32_MAX : i);
+    U8_PREV((const uint8_t *)s, 0, k, c);
+    return c;
+}
+
+static bool word_char(int32_t cp)
+{
+    return cp >= 0 && (u_isalnum(cp) || u_hasBinaryProperty(cp, UCHAR_ALPHABETIC));
+}
+
+static bool needs_boundary(int32_t cp)
+{
+    return word_char(cp) && !wn_text_spaceless(cp);
+}
+
+static char *normalize_entry(const char *s)
+{
+    size_t k = 0, n = strlen(s);
+    char *o = wn_xmalloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        if (isalnum((unsigned char)s[i]))
+            o[k++] = (char)tolower((unsigned char)s[i]);
+    o[k] = '\0';
+    return o;
+}
+
+wn_wordlist *wn_wordlist_load(char *const *paths, size_t n, bool normalize, bool scan,
+                              char *err, size_t errlen)
+{
+    char **v;
+    size_t cnt;
+    if (wn_list_read(paths, n, &v, &cnt, err, errlen))
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        char *e = normalize ? normalize_entry(v[i]) : v[i];
+        if (normalize)
+            free(v[i]);
+        for (char *c = e; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        if (*e)
+            v[k++] = e;
+        else
+            free(e);
+    }
+    cnt = k;
+    qsort(v, cnt, sizeof *v, cmp_str);
+    k = 0;
+    for (size_t i = 0; i < cnt; i++) {
+        if (k && !strcmp(v[k - 1], v[i]))
+            free(v[i]);
+        else
+            v[k++] = v[i];
+    }
+    cnt = k;
+    if (cnt == 0) {
+        snprintf(err, errlen, "no entries in the word lists");
+        free(v);
+        return NULL;
+    }
+    wn_wordlist *wl = wn_xcalloc(1, sizeof *wl);
+    wl->sorted = v;
+    wl->n = cnt;
+    wl->info = wn_xcalloc(cnt, sizeof *wl->info);
+    unsigned *flags = wn_xcalloc(cnt, sizeof *flags);
+    unsigned *ids = wn_xcalloc(cnt, sizeof *ids);
+    size_t *lens = wn_xcalloc(cnt, sizeof *lens);
+    for (size_t i = 0; i < cnt; i++) {
+        size_t len = strlen(v[i]);
+        wl->info[i].len = (uint32_t)len;
+        wl->info[i].left = !normalize && needs_boundary(cp_at(v[i], len, 0));
+        wl->info[i].right = !normalize && needs_boundary(cp_before(v[i], len));
+        flags[i] = HS_FLAG_CASELESS;
+        ids[i] = (unsigned)i;
+        lens[i] = len;
+    }
+    hs_compile_error_t *ce = NULL;
+    if (scan && hs_compile_lit_multi((const char *const *)v, flags, ids, lens, (unsigned)cnt,
+                             HS_MODE_BLOCK, NULL, &wl->db, &ce) != HS_SUCCESS) {
+        snprintf(err, errlen, "hyperscan cannot compile the word lists: %s",
+                 ce && ce->message ? ce->message : "unknown error");
+        hs_free_compile_error(ce);
+        wl->db = NULL;
+        wn_wordlist_free(wl);
+        wl = NULL;
+    }
+    free(flags);
+    free(ids);
+    free(lens);
+    return wl;
+}
+
+void wn_wordlist_free(wn_wordlist *wl)
+{
+    if (!wl)
+        return;
+    hs_free_database(wl->db);
+    for (size_t i = 0; i < wl->n; i++)
+        free(wl->sorted[i]);
+    free(wl->sorted);
+    free(wl->info);
+    free(wl);
+}
+
+size_t wn_wordlist_size(const wn_wordlist *wl)
+{
+    return wl->n;
+}
+
+typedef struct scan_ctx {
+    const wn_wordlist *wl;
+    const char *s;
+    size_t n, count, limit;
+} scan_ctx;
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to,
+                    unsigned flags, void *ctx)
+{
+    scan_ctx *c = ctx;
+    const entry_info *e = &c->wl->info[id];
+    size_t end = (size_t)to, start = end - e->len;
+    if (e->left && word_char(cp_before(c->s, start)))
+        return 0;
+    if (e->right && word_char(cp_at(c->s, c->n, end)))
+        return 0;
+    c->count++;
+    return c->limit && c->count >= c->limit;
+}
+
+/* One scratch per thread, grown for every database this thread scans. */
+static _Thread_local hs_scratch_t *scratch;
+static _Thread_local const void *scratch_for[16];
+static _Thread_local size_t n_scratch_for;
+
+static bool ensure_scratch(const hs_database_t *db)
+{
+    for (size_t i = 0; i < n_scratch_for; i++)
+        if (scratch_for[i] == db)
+            return true;
+    if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
+        return false;
+    if (n_scratch_for < 16)
+        scratch_for[n_scratch_for++] = db;
+    return true;
+}
+
+size_t wn_wordlist_count(const wn_wordlist *wl, const char *s, size_t n, size_t limit)
+{
+    scan_ctx c = {wl, s, n, 0, limit};
+    if (!n || !wl->db || !ensure_scratch(wl->db))
+        return 0;
+    /* Hyperscan takes an unsigned int length: scan huge texts in overlapping windows */
+    const size_t window = (size_t)1 << 30;
+    for (size_t off = 0; off < n; off += window) {
+        size_t len = n - off < window + 256 ? n - off : window + 256;
+        scan_ctx w = {wl, s + off, len, 0, 0};
+        hs_scan(wl->db, s + off, (unsigned)len, 0, scratch, on_match, &w);
+        c.count += w.count;
+        if (len == n - off)
+            break;
+    }
+    return limit && c.count > limit ? limit : c.count;
+}
+
+bool wn_wordlist_contains(const wn_wordlist *wl, const char *s, size_t n)
+{
+    char tmp[256];
+    if (n >= sizeof tmp)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = (char)tolower((unsigned char)s[i]);
+    tmp[n] = '\0';
+    const char *key = tmp;
+    return bsearch(&key, wl->sorted, wl->n, sizeof *wl->sorted, cmp_str) != NULL;
+}

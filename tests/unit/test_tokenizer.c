@@ -1,0 +1,435 @@
+/* test_tokenizer.c: exactness of the Llama 3 tokenizer against the references in
+ * ../shared/data/tokenizer (Hugging Face golden ids, llama.cpp's vocabulary test, Meta's
+ * test vectors), round trips, invalid UTF-8, special tokens, linear cost, thread safety. */
+#include "tokenize/tok_internal.h"
+#include "tokenize/tokenizer.h"
+#include "tests/unit/tok_test_util.h"
+
+#include <jansson.h>
+#include <omp.h>
+
+static wn_tok *g_tok;
+
+static int setup(void **state)
+{
+    g_tok = tok_load_repo();
+    return g_tok ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    wn_tok_free(g_tok);
+    return 0;
+}
+
+static void assert_ids(const wn_tok *t, const char *text, size_t len, const wn_tok_id *want,
+                       size_t n_want)
+{
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    wn_tok_encode(t, text, len, 0, &ids);
+    assert_int_equal(ids.len, n_want);
+    for (size_t i = 0; i < n_want; i++)
+        assert_int_equal(ids.ids[i], want[i]);
+    assert_int_equal(wn_tok_count(t, text, len, 0), n_want);
+    wn_tok_ids_release(&ids);
+}
+
+static void assert_round_trip(const wn_tok *t, const char *text, size_t len)
+{
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    wn_buf out = WN_BUF_INIT;
+    wn_tok_encode(t, text, len, 0, &ids);
+    assert_int_equal(wn_tok_decode(t, ids.ids, ids.len, &out, NULL), 0);
+    assert_int_equal(out.len, len);
+    assert_memory_equal(out.data ? out.data : "", text, len);
+    wn_buf_release(&out);
+    wn_tok_ids_release(&ids);
+}
+
+/* Every line of golden.jsonl: ids from the official HF binding, then decode round trip. */
+static void check_golden(const wn_tok *t)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *line = NULL;
+    size_t cap = 0, n_cases = 0;
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    while (getline(&line, &cap, f) > 0) {
+        json_t *j = json_loads(line, 0, NULL);
+        assert_non_null(j);
+        json_t *text = json_object_get(j, "text"), *want = json_object_get(j, "ids");
+        const char *s = json_string_value(text);
+        size_t len = json_string_length(text);
+        ids.len = 0;
+        wn_tok_encode(t, s, len, 0, &ids);
+        if (ids.len != json_array_size(want))
+            fail_msg("golden line %zu: %zu ids, want %zu", n_cases + 1, ids.len,
+                     json_array_size(want));
+        for (size_t i = 0; i < ids.len; i++)
+            if ((json_int_t)ids.ids[i] != json_integer_value(json_array_get(want, i)))
+                fail_msg("golden line %zu: id %zu differs", n_cases + 1, i);
+        assert_round_trip(t, s, len);
+        json_decref(j);
+        n_cases++;
+    }
+    assert_int_equal(n_cases, 1189);
+    free(line);
+    fclose(f);
+    wn_tok_ids_release(&ids);
+}
+
+static void test_golden_tiktoken(void **state)
+{
+    check_golden(g_tok);
+}
+
+static void test_golden_tokenizer_json(void **state)
+{
+    char path[512], err[256];
+    SHARED_OR_SKIP(path, "tokenizer/tokenizer.json");
+    wn_tok *t = wn_tok_load(path, err, sizeof err);
+    assert_non_null(t);
+    assert_int_equal(wn_tok_vocab_size(t), 128256);
+    assert_int_equal(wn_tok_special(t, "<|eot_id|>"), 128009);
+    check_golden(t);
+    wn_tok_free(t);
+}
+
+/* llama.cpp's test: inputs separated by "\n__ggml_vocab_test__\n", one line of ids each. */
+static void test_llamacpp_vocab(void **state)
+{
+    char pin[512], pout[512];
+    SHARED_OR_SKIP(pin, "tokenizer/llamacpp-ggml-vocab-llama-bpe.gguf.inp");
+    SHARED_OR_SKIP(pout, "tokenizer/llamacpp-ggml-vocab-llama-bpe.gguf.out");
+    size_t nin, nout;
+    char *in = tok_slurp(pin, &nin), *out = tok_slurp(pout, &nout);
+    assert_non_null(in);
+    assert_non_null(out);
+    const char *sep = "\n__ggml_vocab_test__\n";
+    char *p = in, *o = out;
+    size_t n_cases = 0;
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    wn_buf got = WN_BUF_INIT;
+    char *e;
+    while ((e = strstr(p, sep)) != NULL) {
+        char *oe = strchr(o, '\n');
+        assert_non_null(oe);
+        ids.len = 0;
+        wn_tok_encode(g_tok, p, (size_t)(e - p), 0, &ids);
+        wn_buf_reset(&got);
+        for (size_t i = 0; i < ids.len; i++)
+            wn_buf_appendf(&got, " %u", ids.ids[i]);
+        if (got.len != (size_t)(oe - o) || memcmp(got.data ? got.data : "", o, got.len) != 0)
+            fail_msg("llama.cpp case %zu: got '%s' want '%.*s'", n_cases + 1,
+                     got.data ? got.data : "", (int)(oe - o), o);
+        assert_round_trip(g_tok, p, (size_t)(e - p));
+        p = e + strlen(sep);
+        o = oe + 1;
+        n_cases++;
+    }
+    assert_int_equal(n_cases, 46);
+    wn_buf_release(&got);
+    wn_tok_ids_release(&ids);
+    free(in);
+    free(out);
+}
+
+/* meta-llama/llama3 llama/test_tokenizer.py */
+static void test_meta_vectors(void **state)
+{
+    const char *s = "This is a test sentence.";
+    assert_ids(g_tok, s, strlen(s), (const wn_tok_id[]){ 2028, 374, 264, 1296, 11914, 13 }, 6);
+    assert_ids(g_tok, "\n\n", 2, (const wn_tok_id[]){ 271 }, 1);
+    assert_ids(g_tok, "user", 4, (const wn_tok_id[]){ 882 }, 1);
+    assert_ids(g_tok, "system", 6, (const wn_tok_id[]){ 9125 }, 1);
+    assert_ids(g_tok, "assistant", 9, (const wn_tok_id[]){ 78191 }, 1);
+    assert_ids(g_tok, "", 0, NULL, 0);
+    assert_int_equal(wn_tok_bos(g_tok), 128000);
+    assert_int_equal(wn_tok_eos(g_tok), 128001);
+}
+
+/* Invalid UTF-8 (documented in tokenizer.h): every ill-formed byte is one "other"
+ * character for the pre-tokenizer and keeps its byte, so the round trip is exact. */
+static void test_invalid_utf8(void **state)
+{
+    assert_int_equal(wn_tok_count(g_tok, "\x80", 1, 0), 1);
+    /* An ill-formed byte before a word acts like punctuation ("!abc" is one piece too):
+     * the piece "\xff" "abc" has no token, and no token holds the byte 0xff, so BPE gives
+     * the byte's token followed by "abc". */
+    wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
+    wn_tok_encode(g_tok, "\xff", 1, 0, &b);
+    wn_tok_encode(g_tok, "abc", 3, 0, &b);
+    assert_int_equal(b.len, 2);
+    wn_tok_encode(g_tok, "\xff" "abc", 4, 0, &a);
+    assert_int_equal(a.len, 2);
+    assert_memory_equal(a.ids, b.ids, 2 * sizeof *a.ids);
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+    static const char *const cases[] = {
+        "\xff", "\xc0\xaf", "\xed\xa0\x80 surrogate", "caf\xe9 latin-1", "\xe2\x82",
+        "trunc\xf0\x9f\x98", "\xf4\x90\x80\x80 above max", "ok \xe2\x82\xac then \x80\x80\x80",
+        "  \xa0\xa0  \n\xfe", "'\xc5\xbf \xc5", "\x01\x02\x00\x7f",
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        assert_round_trip(g_tok, cases[i], strlen(cases[i]));
+    assert_round_trip(g_tok, "a\0b", 3);
+}
+
+static void test_special_tokens(void **state)
+{
+    assert_int_equal(wn_tok_special(g_tok, "<|begin_of_text|>"), 128000);
+    assert_int_equal(wn_tok_special(g_tok, "<|start_header_id|>"), 128006);
+    assert_int_equal(wn_tok_special(g_tok, "<|end_header_id|>"), 128007);
+    assert_int_equal(wn_tok_special(g_tok, "<|eot_id|>"), 128009);
+    assert_int_equal(wn_tok_special(g_tok, "<|reserved_special_token_250|>"), 128255);
+    assert_int_equal(wn_tok_special(g_tok, "<|eom_id|>"), -1);
+    assert_true(wn_tok_is_special(g_tok, 128009));
+    assert_false(wn_tok_is_special(g_tok, 127999));
+    assert_int_equal(wn_tok_vocab_size(g_tok), 128256);
+
+    /* Default: a special name in text is ordinary text (Meta); with the flag, HF style. */
+    const char *s = "hi<|eot_id|>";
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    wn_tok_encode(g_tok, s, strlen(s), 0, &ids);
+    assert_true(ids.len > 2);
+    for (size_t i = 0; i < ids.len; i++)
+        assert_true(ids.ids[i] < 128000);
+    ids.len = 0;
+    wn_tok_encode(g_tok, s, strlen(s), WN_TOK_SPECIAL_IN_TEXT, &ids);
+    assert_int_equal(ids.len, 2);
+    assert_int_equal(ids.ids[0], 6151); /* "hi" */
+    assert_int_equal(ids.ids[1], 128009);
+    assert_int_equal(wn_tok_count(g_tok, s, strlen(s), WN_TOK_SPECIAL_IN_TEXT), 2);
+    /* Not a name: stays text. */
+    ids.len = 0;
+    wn_tok_encode(g_tok, "<|nope|>", 8, WN_TOK_SPECIAL_IN_TEXT, &ids);
+    for (size_t i = 0; i < ids.len; i++)
+        assert_true(ids.ids[i] < 128000);
+
+    wn_buf out = WN_BUF_INIT;
+    wn_tok_id seq[] = { 128000, 6151, 128009 };
+    assert_int_equal(wn_tok_decode(g_tok, seq, 3, &out, NULL), 0);
+    assert_string_equal(out.data, "<|begin_of_text|>hi<|eot_id|>");
+    size_t bad = 0;
+    wn_tok_id oor[] = { 6151, 128256 };
+    assert_int_equal(wn_tok_decode(g_tok, oor, 2, &out, &bad), -1);
+    assert_int_equal(bad, 1);
+    size_t len;
+    assert_null(wn_tok_token(g_tok, 128256, &len));
+    assert_memory_equal(wn_tok_token(g_tok, 271, &len), "\n\n", 2);
+    wn_buf_release(&out);
+    wn_tok_ids_release(&ids);
+
+    char err[256];
+    wn_tok *t31 = wn_tok_load_flags("data/tokenizer/llama3.tiktoken",
+                                    WN_TOK_LOAD_LLAMA31_NAMES, err, sizeof err);
+    assert_non_null(t31);
+    assert_int_equal(wn_tok_special(t31, "<|eom_id|>"), 128008);
+    assert_int_equal(wn_tok_special(t31, "<|python_tag|>"), 128010);
+    assert_int_equal(wn_tok_special(t31, "<|finetune_right_pad_id|>"), 128004);
+    assert_int_equal(wn_tok_special(t31, "<|reserved_special_token_2|>"), 128005);
+    assert_int_equal(wn_tok_special(t31, "<|reserved_special_token_3|>"), 128011);
+    assert_int_equal(wn_tok_special(t31, "<|reserved_special_token_247|>"), 128255);
+    wn_tok_free(t31);
+}
+
+/* Pathological inputs finish (linear or n log n) and stay exact where the answer is known:
+ * a run of digits is groups of three, and every result decodes back. */
+static void test_pathological(void **state)
+{
+    size_t n = 1 << 18; /* big enough to be quadratic-hopeless, small for the ASan pass */
+    char *s = malloc(n);
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    static const char fill[] = { 'a', ' ', '7', '=', '\n' };
+    for (size_t k = 0; k < sizeof fill; k++) {
+        memset(s, fill[k], n);
+        ids.len = 0;
+        wn_tok_encode(g_tok, s, n, 0, &ids);
+        assert_true(ids.len > 0 && ids.len < n);
+        assert_int_equal(wn_tok_count(g_tok, s, n, 0), ids.len);
+        assert_round_trip(g_tok, s, n);
+    }
+    /* 262,144 sevens: 87,381 pieces "777" and one "7". */
+    memset(s, '7', n);
+    ids.len = 0;
+    wn_tok_encode(g_tok, s, n, 0, &ids);
+    assert_int_equal(ids.len, n / 3 + 1);
+    /* Letters without a space, not periodic: one long piece. */
+    for (size_t i = 0; i < n; i++)
+        s[i] = "qwertyuiopasdfghjklzxcvbnmQWERTY"[(i * 7 + i / 3) % 32];
+    assert_round_trip(g_tok, s, n);
+    wn_tok_ids_release(&ids);
+    free(s);
+}
+
+/* The reference BPE, written the slow and obvious way from tiktoken's definition: parts are
+ * byte ranges; merge the adjacent pair whose concatenation has the lowest rank, leftmost
+ * first. Compared with wn_tok_encode on single pieces of every length class (stack scan,
+ * stack heap, heap on the heap). */
+static size_t reference_bpe(const wn_tok *t, const char *p, size_t n, wn_tok_id *out)
+{
+    int64_t whole = wn_tok_lookup(t, p, n);
+    if (whole >= 0) {
+        out[0] = (wn_tok_id)whole;
+        return 1;
+    }
+    size_t *start = malloc((n + 1) * sizeof *start), m = n;
+    for (size_t i = 0; i <= n; i++)
+        start[i] = i;
+    for (;;) {
+        int64_t best = -1;
+        size_t at = 0;
+        for (size_t i = 0; i + 1 < m; i++) {
+            int64_t r = wn_tok_lookup(t, p + start[i], start[i + 2] - start[i]);
+            if (r >= 0 && (best < 0 || r < best)) {
+                best = r;
+                at = i;
+            }
+        }
+        if (best < 0)
+            break;
+        memmove(start + at + 1, start + at + 2, (m - at - 1) * sizeof *start);
+        m--;
+    }
+    for (size_t i = 0; i < m; i++)
+        out[i] = (wn_tok_id)wn_tok_lookup(t, p + start[i], start[i + 1] - start[i]);
+    free(start);
+    return m;
+}
+
+static void test_bpe_paths_match_reference(void **state)
+{
+    /* Letters only, so the whole string is one piece; ASCII and Cyrillic mixed. */
+    static const char *const alphabet[] = { "a", "b", "e", "r", "t", "s", "q", "z", "\xd0\xb6",
+                                            "\xd0\xb8", "n", "o" };
+    uint64_t rng = 88172645463325252ull;
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    wn_tok_id *want = malloc(4096 * sizeof *want);
+    for (size_t chars = 2; chars < 420; chars += chars < 40 ? 1 : 29) {
+        wn_buf s = WN_BUF_INIT;
+        for (size_t i = 0; i < chars; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            wn_buf_appends(&s, alphabet[rng % 12]);
+        }
+        size_t m = reference_bpe(g_tok, s.data, s.len, want);
+        ids.len = 0;
+        wn_tok_encode(g_tok, s.data, s.len, 0, &ids);
+        if (ids.len != m || memcmp(ids.ids, want, m * sizeof *want) != 0)
+            fail_msg("piece of %zu bytes: BPE differs from the reference", s.len);
+        wn_buf_release(&s);
+    }
+    free(want);
+    wn_tok_ids_release(&ids);
+}
+
+/* Huge pieces sweep ranks (bpe_sweep.c) instead of using the heap: both must agree on
+ * inputs that exercise repeated merges, mixed scripts, and pairs whose rank is lower than
+ * the merge that creates them (real text fed to BPE as one piece, spaces and all). */
+static void check_sweep(const char *s, size_t n)
+{
+    wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
+    size_t ma = wn_tok_bpe_sweep(g_tok, (const uint8_t *)s, n, &a);
+    size_t mb = wn_tok_bpe_heap(g_tok, (const uint8_t *)s, n, &b);
+    assert_int_equal(ma, a.len);
+    assert_int_equal(ma, mb);
+    assert_memory_equal(a.ids, b.ids, ma * sizeof *a.ids);
+    assert_int_equal(wn_tok_bpe_sweep(g_tok, (const uint8_t *)s, n, NULL), ma);
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+}
+
+static void test_sweep_matches_heap(void **state)
+{
+    size_t n = 40000;
+    char *s = malloc(n);
+    static const char *const fills[] = { "a", " ", "ab", "\xe4\xb8\xad", "qwertyuiopasdfghjklzxcvbnm" };
+    for (size_t f = 0; f < sizeof fills / sizeof *fills; f++) {
+        size_t k = strlen(fills[f]);
+        for (size_t i = 0; i < n; i++)
+            s[i] = fills[f][(i * 7 + i / 5) % k];
+        check_sweep(s, n);
+    }
+    /* BPE of ".:.:" merges ".:" (17406), ".:." (105051), then ".:.:" (100421): a lower rank
+     * after a higher one, so the sweep must stop and resume. Vietnamese " nghiệ" too. */
+    static const char *const repeats[] = { ".:", " nghi\xe1\xbb\x87", ".:.:x" };
+    for (size_t f = 0; f < sizeof repeats / sizeof *repeats; f++) {
+        size_t k = strlen(repeats[f]);
+        for (size_t i = 0; i < n; i++)
+            s[i] = repeats[f][i % k];
+        check_sweep(s, n);
+    }
+    free(s);
+    char path[512];
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
+    size_t len = 0;
+    char *text = tok_slurp(path, &len);
+    assert_non_null(text);
+    check_sweep(text, len < 300000 ? len : 300000);
+    free(text);
+}
+
+/* One tokenizer, many threads: same ids as one thread (the API is thread-safe). */
+static void test_threads(void **state)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
+    size_t len = 0;
+    char *text = tok_slurp(path, &len);
+    assert_non_null(text);
+    enum { CHUNKS = 64 };
+    size_t step = len / CHUNKS;
+    size_t serial[CHUNKS], parallel[CHUNKS];
+    uint64_t sum_serial[CHUNKS], sum_parallel[CHUNKS];
+    for (int pass = 0; pass < 2; pass++) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(pass ? 4 : 1)
+        for (int c = 0; c < CHUNKS; c++) {
+            wn_tok_ids ids = WN_TOK_IDS_INIT;
+            wn_tok_encode(g_tok, text + (size_t)c * step, step, 0, &ids);
+            uint64_t h = 1469598103934665603ull;
+            for (size_t i = 0; i < ids.len; i++)
+                h = (h ^ ids.ids[i]) * 1099511628211ull;
+            (pass ? parallel : serial)[c] = ids.len;
+            (pass ? sum_parallel : sum_serial)[c] = h;
+            wn_tok_ids_release(&ids);
+        }
+    }
+    assert_memory_equal(serial, parallel, sizeof serial);
+    assert_memory_equal(sum_serial, sum_parallel, sizeof sum_serial);
+    free(text);
+}
+
+static void test_load_errors(void **state)
+{
+    char err[256] = "";
+    assert_null(wn_tok_load("no/such/tokenizer.model", err, sizeof err));
+    assert_non_null(strstr(err, "cannot open 'no/such/tokenizer.model'"));
+    char tmp[] = "/tmp/wn_tok_badXXXXXX";
+    int fd = mkstemp(tmp);
+    assert_true(fd >= 0);
+    const char bad[] = "IQ== 0\nIg== 1\nnot base64! 2\n";
+    assert_int_equal(write(fd, bad, sizeof bad - 1), (ssize_t)(sizeof bad - 1));
+    close(fd);
+    assert_null(wn_tok_load(tmp, err, sizeof err));
+    assert_non_null(strstr(err, "line 3"));
+    unlink(tmp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_meta_vectors),
+        cmocka_unit_test(test_golden_tiktoken),
+        cmocka_unit_test(test_golden_tokenizer_json),
+        cmocka_unit_test(test_llamacpp_vocab),
+        cmocka_unit_test(test_invalid_utf8),
+        cmocka_unit_test(test_special_tokens),
+        cmocka_unit_test(test_pathological),
+        cmocka_unit_test(test_bpe_paths_match_reference),
+        cmocka_unit_test(test_sweep_matches_heap),
+        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_load_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

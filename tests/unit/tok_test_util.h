@@ -1,0 +1,42 @@
+/* tok_test_util.h: helpers shared by the tokenizer's unit tests (not a test itself). */
+#ifndef WN_TOK_TEST_UTIL_H
+#define WN_TOK_TEST_UTIL_H
+
+#include "tests/unit/testutil.h"
+#include "tokenize/tokenizer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The tokenizer shipped in the repo (tests run from the repo root). */
+static inline wn_tok *tok_load_repo(void)
+{
+    char err[256];
+    wn_tok *t = wn_tok_load("data/tokenizer/llama3.tiktoken", err, sizeof err);
+    if (!t)
+        fprintf(stderr, "%s\n", err);
+    return t;
+}
+
+static inline char *tok_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *s = malloc((size_t)n + 1);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        free(s);
+        return NULL;
+    }
+    fclose(f);
+    s[n] = '\0';
+    *len = (size_t)n;
+    return s;
+}
+
+#endif

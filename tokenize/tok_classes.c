@@ -1,0 +1,68 @@
+/* tok_classes.c: the code point classes the Llama 3 pattern needs (\s = White_Space,
+ * \p{L}, \p{N}), taken from ICU once per process and kept in a two-level table so the
+ * pre-tokenizer pays one or two loads per character and never calls ICU while encoding. */
+#include "tokenize/tok_internal.h"
+
+#include "core/buf.h"
+
+#include <pthread.h>
+#include <string.h>
+#include <unicode/uchar.h>
+
+#define N_BLOCKS 0x1100 /* 0x110000 code points / 256 */
+
+static wn_tok_classes g_classes;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static uint8_t icu_class(UChar32 c)
+{
+    if (c == ' ')
+        return WN_TC_SPACE;
+    if (c == '\r' || c == '\n')
+        return WN_TC_CRLF;
+    if (c == '\'')
+        return WN_TC_APOS;
+    if (u_hasBinaryProperty(c, UCHAR_WHITE_SPACE))
+        return WN_TC_WS;
+    switch (u_charType(c)) {
+    case U_UPPERCASE_LETTER: case U_LOWERCASE_LETTER: case U_TITLECASE_LETTER:
+    case U_MODIFIER_LETTER: case U_OTHER_LETTER:
+        return WN_TC_LETTER;
+    case U_DECIMAL_DIGIT_NUMBER: case U_LETTER_NUMBER: case U_OTHER_NUMBER:
+        return WN_TC_NUMBER;
+    default:
+        return WN_TC_OTHER;
+    }
+}
+
+static void build(void)
+{
+    uint16_t *stage1 = wn_xmalloc(N_BLOCKS * sizeof *stage1);
+    wn_buf blocks = WN_BUF_INIT;
+    uint8_t block[256];
+    size_t n_unique = 0;
+    for (UChar32 hi = 0; hi < N_BLOCKS; hi++) {
+        for (int lo = 0; lo < 256; lo++)
+            block[lo] = icu_class((hi << 8) | lo);
+        /* Most blocks repeat (unassigned planes, CJK, Hangul): share identical ones. */
+        size_t k;
+        for (k = 0; k < n_unique; k++)
+            if (memcmp(blocks.data + k * 256, block, 256) == 0)
+                break;
+        if (k == n_unique) {
+            wn_buf_append(&blocks, block, 256);
+            n_unique++;
+        }
+        stage1[hi] = (uint16_t)k;
+    }
+    g_classes.stage1 = stage1;
+    g_classes.blocks = (const uint8_t *)wn_buf_detach(&blocks, NULL);
+    for (int c = 0; c < 128; c++)
+        g_classes.ascii[c] = icu_class(c);
+}
+
+const wn_tok_classes *wn_tok_classes_get(void)
+{
+    pthread_once(&g_once, build);
+    return &g_classes;
+}

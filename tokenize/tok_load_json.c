@@ -1,0 +1,132 @@
+/* tok_load_json.c: a Hugging Face tokenizer.json with a ByteLevel BPE model (as for
+ * Meta-Llama-3): model.vocab maps byte-level strings to ids, added_tokens holds the special
+ * tokens. Byte-level strings spell each byte as one code point (GPT-2's bytes_to_unicode):
+ * printable Latin-1 bytes stand for themselves, the other 68 bytes for U+0100 onwards.
+ * Merges are not read: for a vocabulary built from tiktoken ranks they are exactly the
+ * splits of each token into two tokens, ordered by rank, which the pair table rebuilds. */
+#include "tokenize/tok_internal.h"
+
+#include "core/buf.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Inverse of bytes_to_unicode: code point -> byte, -1 if it spells none. */
+static void byte_level_table(int inv[324])
+{
+    for (int i = 0; i < 324; i++)
+        inv[i] = -1;
+    int extra = 0;
+    for (int b = 0; b < 256; b++) {
+        int printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174);
+        inv[printable ? b : 256 + extra++] = b;
+    }
+}
+
+/* Decode a byte-level string into bytes; -1 if a character spells no byte. */
+static long byte_level_decode(const int inv[324], const char *s, unsigned char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        uint32_t cp;
+        if (*p < 0x80) {
+            cp = *p++;
+        } else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+            cp = (uint32_t)(*p & 0x1F) << 6 | (p[1] & 0x3F);
+            p += 2;
+        } else {
+            return -1;
+        }
+        if (cp >= 324 || inv[cp] < 0 || o == cap)
+            return -1;
+        out[o++] = (unsigned char)inv[cp];
+    }
+    return (long)o;
+}
+
+static wn_tok *fail(json_t *root, char **names, size_t n, const char *path, char *err,
+                    size_t errlen, const char *why)
+{
+    snprintf(err, errlen, "'%s': %s", path, why);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    json_decref(root);
+    return NULL;
+}
+
+wn_tok *wn_tok_parse_json(const char *text, size_t len, const char *path, char *err,
+                          size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_loadb(text, len, 0, &je);
+    if (!root) {
+        snprintf(err, errlen, "'%s' line %d: invalid json: %s", path, je.line, je.text);
+        return NULL;
+    }
+    json_t *model = json_object_get(root, "model");
+    json_t *vocab = json_object_get(model, "vocab");
+    const char *type = json_string_value(json_object_get(model, "type"));
+    if (!json_is_object(vocab) || !type || strcmp(type, "BPE") != 0)
+        return fail(root, NULL, 0, path, err, errlen, "not a BPE tokenizer.json (model.vocab)");
+    json_t *added = json_object_get(root, "added_tokens");
+    size_t n_vocab = json_object_size(vocab), n_added = json_array_size(added);
+    size_t n_total = n_vocab + n_added;
+    if (n_total >= WN_TOK_MAX_IDS)
+        return fail(root, NULL, 0, path, err, errlen, "vocabulary too large");
+    /* Collect each id's bytes (byte-level decoded for vocab, raw for added tokens). */
+    char **names = wn_xcalloc(n_total, sizeof *names);
+    int inv[324];
+    byte_level_table(inv);
+    unsigned char buf[1024];
+    const char *key;
+    json_t *val;
+    json_object_foreach(vocab, key, val) {
+        json_int_t id = json_integer_value(val);
+        if (!json_is_integer(val) || id < 0 || (size_t)id >= n_vocab || names[id])
+            return fail(root, names, n_total, path, err, errlen,
+                        "model.vocab ids are not 0..n-1 each once");
+        long n = byte_level_decode(inv, key, buf, sizeof buf);
+        if (n <= 0)
+            return fail(root, names, n_total, path, err, errlen,
+                        "model.vocab has a token that is not byte-level");
+        names[id] = wn_xmalloc((size_t)n + 2);
+        names[id][0] = (char)(n >> 8);
+        names[id][1] = (char)n;
+        memcpy(names[id] + 2, buf, (size_t)n);
+    }
+    size_t i;
+    json_array_foreach(added, i, val) {
+        json_int_t id = json_integer_value(json_object_get(val, "id"));
+        const char *content = json_string_value(json_object_get(val, "content"));
+        if (!content || id < (json_int_t)n_vocab || (size_t)id >= n_total || names[id] ||
+            strlen(content) > 0xffff)
+            return fail(root, names, n_total, path, err, errlen,
+                        "added_tokens ids must follow model.vocab, each once");
+        size_t n = strlen(content);
+        names[id] = wn_xmalloc(n + 2);
+        names[id][0] = (char)(n >> 8);
+        names[id][1] = (char)n;
+        memcpy(names[id] + 2, content, n);
+    }
+    wn_tok *t = wn_tok_new_empty();
+    wn_buf blob = WN_BUF_INIT;
+    for (size_t id = 0; id < n_total; id++) {
+        size_t n = (size_t)(unsigned char)names[id][0] << 8 | (unsigned char)names[id][1];
+        wn_tok_add_token(t, &blob, names[id] + 2, n);
+    }
+    t->n_ranks = (uint32_t)n_vocab;
+    char why[200];
+    if (wn_tok_finish(t, &blob, why, sizeof why) < 0) {
+        wn_buf_release(&blob);
+        wn_tok_free(t);
+        return fail(root, names, n_total, path, err, errlen, why);
+    }
+    for (size_t k = 0; k < n_total; k++)
+        free(names[k]);
+    free(names);
+    json_decref(root);
+    return t;
+}

@@ -10,6 +10,7 @@
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
 #include <unicode/utext.h>
+#define XXH_INLINE_ALL /* short words: inlined XXH3 avoids a library call per word */
 #include <xxhash.h>
 
 enum { C_WORD = 0, C_SPACE = 1, C_PUNCT = 2, C_ALPHA = 4 };

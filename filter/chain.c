@@ -79,6 +79,7 @@ static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
 {
     wrap_state *w = state;
     w->inner->process_doc(w->inner->state, d, s);
+    wn_text_release();
     if (!d->drop_reason)
         return;
     if (w->annotate_only) {
@@ -93,6 +94,7 @@ static void wrap_batch(void *state, wn_batch *b, wn_stats *s)
 {
     wrap_state *w = state;
     w->inner->process_batch(w->inner->state, b, s);
+    wn_text_release();
 }
 
 static int wrap_finish(void *state, wn_stats *s)
@@ -165,6 +167,7 @@ int wn_filter_chain_build(wn_filter_chain *c, const json_t *config, const char *
                           bool annotate_only, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
+    wn_text_cache_init(1024); /* the runner's default --batch-size */
     c->effective = json_object();
     json_object_set_new(c->effective, "filters", json_array());
     if (!config) {

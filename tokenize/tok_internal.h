@@ -100,6 +100,11 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
  * counts them when out is NULL) and returns how many. */
 size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
                         wn_tok_ids *out);
+/* BPE of a huge piece by sweeping ranks (bpe_sweep.c); same result as the heap path. */
+size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
+/* The heap path for any length (for tests comparing the two). */
+size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
+
 /* Start loading the vocabulary slot a piece with hash h will probe first. */
 static inline void wn_tok_prefetch(const wn_tok *t, uint64_t h)
 {

@@ -770,6 +770,11 @@ int cmd_dedup(int argc, char **argv)
         wn_error("cannot read the inputs");
         goto out;
     }
+    if (c.n_all >= (1u << 23)) { /* uid: 23 bits of file number (dedup/format.h) */
+        wn_error("dedup takes at most 8,388,607 input files (%zu given); concatenate some",
+                 c.n_all);
+        goto out;
+    }
     for (size_t i = 1; i < c.n_all; i++)
         if (!strcmp(c.all[i], c.all[i - 1])) {
             wn_error("input '%s' given twice", c.all[i]);

@@ -303,6 +303,25 @@ static void top_offer(wn_dedup_lineset_rec *top, size_t n_top, size_t *n_have,
     if (*n_have < n_top) (*n_have)++;
 }
 
+/* Merge of line-hash files, plus the saved index of `index_dir` when not NULL. */
+static wn_merge *merge_with_index(char **line_files, size_t n_line_files, const char *index_dir,
+                                  const char *config, char *err, size_t errlen)
+{
+    char **files = NULL;
+    size_t n_files = 0;
+    for (size_t i = 0; i < n_line_files; i++) wn_strv_push(&files, &n_files, line_files[i]);
+    if (index_dir) {
+        wn_buf ip = WN_BUF_INIT;
+        wn_buf_appendf(&ip, "%s/lines-index.wlh", index_dir);
+        wn_strv_push(&files, &n_files, ip.data);
+        wn_buf_release(&ip);
+    }
+    wn_merge *m = wn_merge_open(files, n_files, WN_DEDUP_KIND_LINES, config,
+                                sizeof(wn_dedup_line_rec), line_rec_cmp, err, errlen);
+    wn_free_strv(files, n_files);
+    return m;
+}
+
 /* The lines of one hash: an entry per bucket (first occurrence, count) and the count in
  * a saved index (old corpus), decided together when the hash ends. */
 typedef struct hash_group {
@@ -363,18 +382,7 @@ int wn_lines_count_index(char **line_files, size_t n_line_files, char **files_ta
                          &nf, err, errlen))
         return -1;
     res->buckets = nf ? bucket_of[nf - 1] + 1 : 0;
-    char **files = NULL;
-    size_t n_files = 0;
-    for (size_t i = 0; i < n_line_files; i++) wn_strv_push(&files, &n_files, line_files[i]);
-    if (index_dir) {
-        wn_buf ip = WN_BUF_INIT;
-        wn_buf_appendf(&ip, "%s/lines-index.wlh", index_dir);
-        wn_strv_push(&files, &n_files, ip.data);
-        wn_buf_release(&ip);
-    }
-    wn_merge *m = wn_merge_open(files, n_files, WN_DEDUP_KIND_LINES, config,
-                                sizeof(wn_dedup_line_rec), line_rec_cmp, err, errlen);
-    wn_free_strv(files, n_files);
+    wn_merge *m = merge_with_index(line_files, n_line_files, index_dir, config, err, errlen);
     if (!m) { free(bucket_of); return -1; }
     wn_dedup_file *out = wn_dedup_file_create(lineset_path, WN_DEDUP_KIND_LINESET, config,
                                               sizeof(wn_dedup_lineset_rec), 0, 1, err, errlen);
@@ -428,19 +436,9 @@ int wn_lines_index_save(const char *out_dir, const char *old_dir, char **line_fi
         snprintf(err, errlen, "cannot create directory '%s'", out_dir);
         return -1;
     }
-    char **files = NULL;
-    size_t n_files = 0;
-    for (size_t i = 0; i < n_line_files; i++) wn_strv_push(&files, &n_files, line_files[i]);
+    wn_merge *m = merge_with_index(line_files, n_line_files, old_dir, config, err, errlen);
+    if (!m) return -1;
     wn_buf p = WN_BUF_INIT;
-    if (old_dir) {
-        wn_buf_appendf(&p, "%s/lines-index.wlh", old_dir);
-        wn_strv_push(&files, &n_files, p.data);
-        wn_buf_reset(&p);
-    }
-    wn_merge *m = wn_merge_open(files, n_files, WN_DEDUP_KIND_LINES, config,
-                                sizeof(wn_dedup_line_rec), line_rec_cmp, err, errlen);
-    wn_free_strv(files, n_files);
-    if (!m) { wn_buf_release(&p); return -1; }
     wn_buf_appendf(&p, "%s/lines-index.wlh", out_dir);
     wn_dedup_file *out = wn_dedup_file_create(p.data, WN_DEDUP_KIND_LINES, config,
                                               sizeof(wn_dedup_line_rec), 0, 1, err, errlen);

@@ -62,6 +62,8 @@ typedef struct html_node {
     uint8_t kind;         /* enum html_kind */
     uint8_t flags;        /* HN_* */
     int8_t hint;          /* class/id weight: -1 bad, 0, +1 good (readability's +-25) */
+    uint8_t flags_noid;   /* flags and hint from the class alone (sections: see html_sax.c) */
+    int8_t hint_noid;
     uint32_t first_block; /* blocks [first_block, end_block) lie inside this node */
     uint32_t end_block;
     uint32_t end_node;    /* nodes (index, end_node) are this node's descendants */

@@ -219,11 +219,18 @@ typedef struct sax_state {
     bool math_done;
 } sax_state;
 
-/* FNV-1a of the class value: siblings with the same class are parts of one whole. */
-static uint32_t class_hash(const char *c)
+/* FNV-1a of "tag.class": siblings with the same tag and class are parts of one whole.
+ * 0 (no identity) for elements without a class, except <section> and <article>, whose
+ * tag alone says as much. */
+static uint32_t part_hash(const char *tag, const char *cls)
 {
+    if (!cls && strcmp(tag, "section") != 0 && strcmp(tag, "article") != 0)
+        return 0;
     uint32_t h = 2166136261u;
-    for (; *c; c++)
+    for (const char *c = tag; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    h = (h ^ '.') * 16777619u;
+    for (const char *c = cls ? cls : ""; *c; c++)
         h = (h ^ (unsigned char)*c) * 16777619u;
     return h ? h : 1;
 }
@@ -633,7 +640,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     e->kind = kind;
     push_node(s, kind, flags, hint);
     html_node *nn = &s->p->nodes[s->cur_node];
-    nn->class_hash = cls ? class_hash(cls) : 0;
+    nn->part_hash = part_hash(name, cls);
     nn->flags_noid = (uint8_t)flags_noid;
     nn->hint_noid = (int8_t)hint_noid;
     e->node = s->cur_node;

@@ -73,6 +73,7 @@ typedef struct html_node {
     uint32_t link;        /* of which inside <a> */
     uint32_t prose;       /* bytes of <p> blocks of 80+ bytes, few links, in the subtree */
     uint32_t heading;     /* bytes of heading blocks in the subtree */
+    uint32_t code;        /* bytes of verbatim (<pre>, <code>) blocks in the subtree */
     float score;          /* readability-style content score */
     uint8_t excluded;     /* chrome or boilerplate: its blocks never reach the output */
     uint8_t scored;       /* score initialised */

@@ -57,6 +57,8 @@ static void aggregate(html_page *pg)
                 pg->nodes[b->node].prose += b->len;
             if (b->flags & HB_HEADING)
                 pg->nodes[b->node].heading += b->len;
+            if (b->flags & HB_PRE)
+                pg->nodes[b->node].code += b->len;
         }
     }
     for (size_t i = pg->n_nodes; i-- > 0;) {
@@ -66,6 +68,7 @@ static void aggregate(html_page *pg)
             pg->nodes[n->parent].link += n->link;
             pg->nodes[n->parent].prose += n->prose;
             pg->nodes[n->parent].heading += n->heading;
+            pg->nodes[n->parent].code += n->code;
         }
     }
 }
@@ -302,8 +305,9 @@ static bool drop_node(const html_node *n, uint32_t region_text)
         return true;
     if ((n->flags & HN_HINT_BAD) && small)
         return true;
-    if ((n->kind == HK_FIGURE || n->kind == HK_CAPTION) && small)
-        return true; /* photo captions and credits: about the picture, not the story */
+    if ((n->kind == HK_FIGURE || n->kind == HK_CAPTION) && small && n->code * 2 < n->text)
+        return true; /* photo captions and credits: about the picture, not the story (a
+                      * figure of code, as static site generators write it, stays) */
     float ld = link_density(n->link, n->text);
     /* a link list; not a section that holds prose besides its links */
     if ((n->kind == HK_LIST || n->kind == HK_BLOCK || n->kind == HK_TABLE ||

@@ -714,8 +714,11 @@ static void close_entry(sax_state *s, stack_entry *e)
     html_node *n = &s->p->nodes[e->node];
     n->end_block = (uint32_t)s->p->n_blocks;
     n->end_node = (uint32_t)s->p->n_nodes;
-    if (n->first_block < n->end_block && (s->p->blocks[n->first_block].flags & HB_HEADING)) {
-        /* opens with a heading: a section of the text, its id likely the heading's slug */
+    const unsigned bad = HN_HINT_BAD | HN_HINT_STRONG_BAD;
+    if (n->first_block < n->end_block && (s->p->blocks[n->first_block].flags & HB_HEADING) &&
+        (n->flags & bad) && !(n->flags_noid & bad)) {
+        /* opens with a heading: a section of the text, and the boilerplate word came from
+         * its id, likely the heading's slug ("more-on-lists"): believe the class alone */
         n->flags = n->flags_noid;
         n->hint = n->hint_noid;
     }

@@ -49,6 +49,16 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libwinnow.a
 	@echo "  LD  $@"
 	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libwinnow.a $(LDLIBS)
 
+# winnow-mpi: dedup's global phases over MPI (cluster/mpi/*.c, OpenMPI's mpicc), built only
+# where mpicc exists, so ./winnow itself never needs MPI.
+MPICC   ?= mpicc
+MPI_BIN := $(if $(shell command -v $(MPICC) 2>/dev/null),$(BUILD)/winnow-mpi)
+$(BUILD)/winnow-mpi: $(wildcard cluster/mpi/*.c cluster/mpi/*.h) $(BUILD)/libwinnow.a
+	@$(MPICC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) $(ALL_LDFLAGS) -o $@ $(wildcard cluster/mpi/*.c) $(BUILD)/libwinnow.a $(LDLIBS)
+
+winnow-mpi: $(BUILD)/winnow-mpi
+	cp $< $@
+
 check-deps:
 	@pkg-config --exists $(PKGS) || { echo "missing libraries; run: make deps" >&2; exit 1; }
 
@@ -56,7 +66,7 @@ check-deps:
 test-unit: $(TEST_BINS) $(BUILD)/winnow
 	@WINNOW=$(abspath $(BUILD)/winnow) tests/run-unit.sh $(TEST_BINS)
 
-test-cli: $(BUILD)/winnow
+test-cli: $(BUILD)/winnow $(MPI_BIN)
 	@WINNOW=$(abspath $(BUILD)/winnow) tests/run-cli.sh
 
 test-asan:

@@ -4,6 +4,7 @@
 #include "core/args.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "cluster/slurm.h"
 #include "pipeline/exec.h"
 #include "pipeline/plan.h"
 
@@ -18,6 +19,7 @@
 static void run_usage(FILE *f)
 {
     fputs("usage: winnow run CONFIG [--dry-run [--json]] [--parallel N] [--quiet]\n"
+          "       winnow run CONFIG --slurm [--scripts-only]\n"
           "\n"
           "Runs ingest -> filter -> dedup -> classify -> tokenize -> mix as the config says,\n"
           "as phases of shard tasks (each a winnow command). A finished task is never redone:\n"
@@ -26,7 +28,10 @@ static void run_usage(FILE *f)
           "  --dry-run        print the phases, tasks (command lines) and outputs; run nothing\n"
           "  --json           with --dry-run: the plan as JSON (what cluster scripts read)\n"
           "  --parallel N     tasks at once (default: the config's `parallel`, else cores)\n"
-          "  --quiet          only errors\n", f);
+          "  --quiet          only errors\n"
+          "  --slurm          submit the phases as Slurm job arrays (config `slurm:`, see\n"
+          "                   docs/cluster.md); again later: resubmit what did not finish\n"
+          "  --scripts-only   with --slurm: write the sbatch scripts, submit nothing\n", f);
 }
 
 /* The statistics table of the run: `winnow stats` over every phase's output directory. */
@@ -99,8 +104,9 @@ int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         {"dry-run", no_argument, NULL, 'n'}, {"json", no_argument, NULL, 'J'},
         {"parallel", required_argument, NULL, 'P'}, {"quiet", no_argument, NULL, 'q'},
+        {"slurm", no_argument, NULL, 'S'}, {"scripts-only", no_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    bool dry = false, json = false, quiet = false;
+    bool dry = false, json = false, quiet = false, slurm = false, scripts_only = false;
     unsigned parallel = 0;
     int opt;
     optind = 1;
@@ -109,6 +115,8 @@ int cmd_run(int argc, char **argv)
         case 'n': dry = true; break;
         case 'J': json = true; break;
         case 'q': quiet = true; break;
+        case 'S': slurm = true; break;
+        case 'W': scripts_only = true; break;
         case 'P': {
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
@@ -143,6 +151,11 @@ int cmd_run(int argc, char **argv)
         } else {
             wn_plan_print(plan, stdout);
         }
+        wn_plan_free(plan);
+        return rc;
+    }
+    if (slurm) {
+        rc = wn_slurm_run_config(plan, scripts_only);
         wn_plan_free(plan);
         return rc;
     }

@@ -7,13 +7,18 @@
 #define WN_COMMAND_H
 
 int cmd_html2text(int argc, char **argv);
+int cmd_annotate(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 #endif

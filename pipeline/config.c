@@ -14,7 +14,7 @@ const char *const wn_pl_stage_names[WN_PL_NSTAGES] = {
 };
 
 static const char *const top_keys[] = {"workdir", "parallel", "threads", "shards", "sources",
-    "tokenize", "mix", NULL};
+    "tokenize", "mix", "slurm", NULL}; /* slurm: read by cluster/slurm.h */
 static const char *const source_keys[] = {"name", "inputs", "ingest", "filter", "dedup",
     "classify", "tokenize", NULL};
 

@@ -100,6 +100,16 @@ $W status slurm >/dev/null || fail "status after resubmission: $($W status slurm
 out=$($W run slurm.yaml --slurm) || fail "third run failed"
 echo "$out" | grep -q "'web.ingest' is complete" || fail "complete run resubmitted: $out"
 
+# While a submission is still queued (held here), a second one is refused.
+config held '  sbatch_args: ["--hold"]
+' >held.yaml
+$W run held.yaml --slurm >/dev/null || fail "held submission failed"
+$W run held.yaml --slurm 2>err.txt && fail "a second submission while the first is queued must fail"
+grep -q 'is still queued' err.txt || fail "refusal does not say why: $(cat err.txt)"
+$W status held | grep -Eq '^web.ingest +0 +0 +3 ' || fail "held tasks are not queued: $($W status held)"
+scancel --me
+wait_run
+
 # Byte for byte: every data file of the local run, the same under Slurm.
 for dir in web/ingest ${TEXT:+text/dedup}; do
     n=0

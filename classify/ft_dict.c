@@ -68,7 +68,8 @@ int32_t wn_ft_dict_find(const wn_ft_dict *d, const char *w, size_t len, uint32_t
         int32_t id = d->index[i];
         if (id < 0)
             return -1;
-        if (d->hashes[id] == h && d->lens[id] == len && memcmp(d->words[id], w, len) == 0)
+        /* the slot's hash first: most probes end here without touching the entry */
+        if (d->index_hash[i] == h && d->lens[id] == len && memcmp(d->words[id], w, len) == 0)
             return id;
     }
 }
@@ -202,6 +203,15 @@ int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool
     return ntokens;
 }
 
+void wn_ft_dict_index_put(wn_ft_dict *d, int32_t id)
+{
+    uint32_t i = d->hashes[id] & d->index_mask;
+    while (d->index[i] >= 0)
+        i = (i + 1) & d->index_mask;
+    d->index[i] = id;
+    d->index_hash[i] = d->hashes[id];
+}
+
 static uint32_t pow2_above(uint64_t n)
 {
     uint32_t c = 16;
@@ -213,17 +223,17 @@ static uint32_t pow2_above(uint64_t n)
 void wn_ft_dict_finish(wn_ft_dict *d, const wn_ft_args *a)
 {
     d->index_mask = pow2_above((uint64_t)d->size) - 1;
+    free(d->index);
+    free(d->index_hash);
     d->index = wn_xmalloc(((size_t)d->index_mask + 1) * sizeof *d->index);
+    d->index_hash = wn_xmalloc(((size_t)d->index_mask + 1) * sizeof *d->index_hash);
     memset(d->index, 0xff, ((size_t)d->index_mask + 1) * sizeof *d->index);
     if (!d->hashes)
         d->hashes = wn_xmalloc((size_t)(d->size ? d->size : 1) * sizeof *d->hashes);
     d->eos = -1;
     for (int32_t id = 0; id < d->size; id++) {
         d->hashes[id] = wn_ft_hash(d->words[id], d->lens[id]);
-        uint32_t i = d->hashes[id] & d->index_mask;
-        while (d->index[i] >= 0)
-            i = (i + 1) & d->index_mask;
-        d->index[i] = id;
+        wn_ft_dict_index_put(d, id);
         if (d->lens[id] == 4 && memcmp(d->words[id], WN_FT_EOS, 4) == 0)
             d->eos = id;
     }
@@ -262,6 +272,7 @@ void wn_ft_dict_release(wn_ft_dict *d)
     free(d->counts);
     free(d->types);
     free(d->index);
+    free(d->index_hash);
     free(d->sub_start);
     free(d->sub_rows);
     free(d->prune_keys);

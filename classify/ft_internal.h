@@ -58,6 +58,7 @@ typedef struct wn_ft_dict {
     int64_t *counts;
     int8_t *types;
     int32_t *index;       /* open addressing: entry id or -1 */
+    uint32_t *index_hash; /* hash of the entry in each slot */
     uint32_t index_mask;
     int32_t *sub_start;   /* size + 1 offsets into sub_rows */
     int32_t *sub_rows;
@@ -117,6 +118,8 @@ int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool
 
 /* Entry id of word (len bytes, hash h) or -1. */
 int32_t wn_ft_dict_find(const wn_ft_dict *d, const char *w, size_t len, uint32_t h);
+/* Adds entry id (its hash in d->hashes) to the index, which must have room. */
+void wn_ft_dict_index_put(wn_ft_dict *d, int32_t id);
 /* Builds the hash index, the subword rows and eos from the entries (after load or
  * training's dictionary). Needs args.minn/maxn/bucket and the prune map. */
 void wn_ft_dict_finish(wn_ft_dict *d, const wn_ft_args *a);
@@ -128,6 +131,11 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
 /* Matrix rows: x += row i; returns row i . x (fastText's float summation order). */
 void wn_ft_matrix_add_row(const wn_ft_matrix *mx, int64_t i, float *x);
 float wn_ft_matrix_dot_row(const wn_ft_matrix *mx, int64_t i, const float *x);
+/* malloc for matrices: large ones are 2 MB aligned and asked to use huge pages. free()
+ * releases them. */
+float *wn_ft_alloc_floats(size_t n);
+/* Hint the cache to fetch row i (no effect on results). */
+void wn_ft_matrix_prefetch_row(const wn_ft_matrix *mx, int64_t i);
 void wn_ft_matrix_release(wn_ft_matrix *mx);
 
 /* Builds the tables predict needs (sigmoid, hs tree) once the model is filled. */

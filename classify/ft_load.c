@@ -225,7 +225,9 @@ static void read_matrix(reader *r, wn_ft_matrix *mx, bool quant, const char *wha
                  (unsigned long long)left(r));
             return;
         }
-        mx->data = rd_array(r, (uint64_t)mx->m * (uint64_t)mx->n, sizeof(float), what);
+        size_t count = (size_t)mx->m * (size_t)mx->n;
+        mx->data = wn_ft_alloc_floats(count);
+        rd(r, mx->data, count * sizeof(float), what);
         return;
     }
     int32_t codesize = rd_i32(r, what);

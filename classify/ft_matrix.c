@@ -3,8 +3,43 @@
  * addcode/mulcode), so that predictions agree to the last printed digit. */
 #include "classify/ft_internal.h"
 
+#include "core/buf.h"
+
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+float *wn_ft_alloc_floats(size_t n)
+{
+    size_t bytes = n * sizeof(float);
+    if (bytes < (8u << 20))
+        return wn_xmalloc(bytes ? bytes : 1);
+    /* A large matrix is read at random rows: 2 MB pages spare a TLB miss per row. */
+    const size_t huge = 2u << 20;
+    void *p = NULL;
+    if (posix_memalign(&p, huge, bytes) != 0)
+        return wn_xmalloc(bytes);
+    madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
+    return p;
+}
+
+typedef float v4 __attribute__((vector_size(16)));
+
+/* x[j] += r[j] for j < n, four lanes at a time: each element is one float addition, as in
+ * fastText's scalar loop, so the result is the same. */
+static inline void add_floats(float *restrict x, const float *restrict r, int64_t n)
+{
+    int64_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        v4 a, b;
+        memcpy(&a, x + j, sizeof a);
+        memcpy(&b, r + j, sizeof b);
+        a += b;
+        memcpy(x + j, &a, sizeof a);
+    }
+    for (; j < n; j++)
+        x[j] += r[j];
+}
 
 /* ProductQuantizer::get_centroids: the last sub-quantizer has its own width. */
 static inline const float *centroid(const wn_ft_pq *pq, int32_t m, uint8_t code)
@@ -19,12 +54,21 @@ static inline float row_norm(const wn_ft_matrix *mx, int64_t i)
     return mx->qnorm ? centroid(&mx->npq, 0, mx->norm_codes[i])[0] : 1.0f;
 }
 
+void wn_ft_matrix_prefetch_row(const wn_ft_matrix *mx, int64_t i)
+{
+    if (mx->quant) {
+        __builtin_prefetch(mx->codes + (size_t)mx->pq.nsubq * (size_t)i);
+        return;
+    }
+    const char *r = (const char *)(mx->data + i * mx->n);
+    for (size_t off = 0; off < (size_t)mx->n * sizeof(float); off += 64)
+        __builtin_prefetch(r + off);
+}
+
 void wn_ft_matrix_add_row(const wn_ft_matrix *mx, int64_t i, float *x)
 {
     if (!mx->quant) {
-        const float *r = mx->data + i * mx->n;
-        for (int64_t j = 0; j < mx->n; j++)
-            x[j] += r[j];
+        add_floats(x, mx->data + i * mx->n, mx->n);
         return;
     }
     const wn_ft_pq *pq = &mx->pq;

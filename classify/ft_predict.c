@@ -158,8 +158,16 @@ int wn_ft_predict_rows(const wn_ft_model *m, const wn_ft_ivec *rows, int k, floa
         return 0; /* FastText::predict returns nothing for a line without input rows */
     size_t kk = k < 0 || k > osz ? (size_t)osz : (size_t)k;
     memset(hidden, 0, (size_t)dim * sizeof *hidden);
-    for (size_t i = 0; i < rows->n; i++)
+    /* Rows of a large model are scattered over hundreds of MB: ask for the next rows
+     * while adding this one, so their cache misses overlap instead of queueing. */
+    enum { AHEAD = 6 };
+    for (size_t i = 0; i < rows->n && i < AHEAD; i++)
+        wn_ft_matrix_prefetch_row(&m->input, rows->v[i]);
+    for (size_t i = 0; i < rows->n; i++) {
+        if (i + AHEAD < rows->n)
+            wn_ft_matrix_prefetch_row(&m->input, rows->v[i + AHEAD]);
         wn_ft_matrix_add_row(&m->input, rows->v[i], hidden);
+    }
     float inv = (float)(1.0 / (double)rows->n);
     for (int32_t j = 0; j < dim; j++)
         hidden[j] *= inv;

@@ -53,18 +53,16 @@ static void vocab_reindex(vocab *v)
 {
     wn_ft_dict *d = &v->d;
     free(d->index);
+    free(d->index_hash);
     uint32_t cap = 1024;
     while (cap < (uint32_t)d->size * 2u + 2u)
         cap *= 2;
     d->index_mask = cap - 1;
     d->index = wn_xmalloc(cap * sizeof *d->index);
+    d->index_hash = wn_xmalloc(cap * sizeof *d->index_hash);
     memset(d->index, 0xff, cap * sizeof *d->index);
-    for (int32_t id = 0; id < d->size; id++) {
-        uint32_t i = d->hashes[id] & d->index_mask;
-        while (d->index[i] >= 0)
-            i = (i + 1) & d->index_mask;
-        d->index[i] = id;
-    }
+    for (int32_t id = 0; id < d->size; id++)
+        wn_ft_dict_index_put(d, id);
 }
 
 static void vocab_add(vocab *v, const char *w, size_t n)
@@ -90,12 +88,8 @@ static void vocab_add(vocab *v, const char *w, size_t n)
         d->types[id] = n >= pl && !memcmp(w, WN_FT_LABEL_PREFIX, pl) ? WN_FT_LABEL : WN_FT_WORD;
         if ((uint32_t)d->size * 2u > d->index_mask)
             vocab_reindex(v);
-        else {
-            uint32_t i = h & d->index_mask;
-            while (d->index[i] >= 0)
-                i = (i + 1) & d->index_mask;
-            d->index[i] = id;
-        }
+        else
+            wn_ft_dict_index_put(d, id);
     }
     d->counts[id]++;
     d->ntokens++;
@@ -384,7 +378,7 @@ static void init_matrices(wn_ft_model *m, uint64_t seed)
     int64_t dim = m->args.dim;
     m->input.m = m->dict.nwords + (int64_t)m->args.bucket;
     m->input.n = dim;
-    m->input.data = wn_xmalloc((size_t)(m->input.m * dim) * sizeof(float));
+    m->input.data = wn_ft_alloc_floats((size_t)(m->input.m * dim));
     float bound = (float)(1.0 / (double)dim);
     uint64_t s = seed * 0x2545F4914F6CDD1Dull + 1;
     for (int64_t i = 0; i < m->input.m * dim; i++) {

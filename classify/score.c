@@ -50,17 +50,11 @@ float wn_ft_score_text(const wn_ft_model *m, int label_id, const char *text, siz
 static void score_doc(void *state, wn_doc *doc, wn_stats *stats)
 {
     score_state *s = state;
-    stats->docs_in++;
-    stats->bytes_in += doc->text.len;
     float score = wn_ft_score_text(s->o.model, s->label_id, doc->text.ptr, doc->text.len);
     wn_doc_attr_set_score(doc, s->name, (double)score);
     wn_stats_hist(stats, s->name, 0.0, 1.0, 20, (double)score);
-    if (s->o.filter && (double)score < s->o.threshold) {
+    if (s->o.filter && (double)score < s->o.threshold)
         doc->drop_reason = "classify.below_threshold";
-        return;
-    }
-    stats->docs_out++;
-    stats->bytes_out += doc->text.len;
 }
 
 static void score_release(void *state)

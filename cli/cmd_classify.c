@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "core/args.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "core/runner.h"
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
@@ -26,6 +28,7 @@ static void usage(FILE *f)
         "fastText tool):\n"
         "  supervised -input FILE -output PREFIX [options]   train, writes PREFIX.bin\n"
         "  predict MODEL FILE|- [k] [threshold]              most likely labels per line\n"
+        "      (MODEL may name a shipped model: lid.176.ftz, the fastText language ID)\n"
         "  predict-prob MODEL FILE|- [k] [threshold]         ... with probabilities\n"
         "  test MODEL FILE|- [k] [threshold]                 precision and recall at k\n"
         "  score --model M --name NAME INPUT... -o OUTDIR    pipeline stage (see score --help)\n\n"
@@ -155,6 +158,22 @@ static int cmd_supervised(int argc, char **argv)
     return rc ? WN_EXIT_FAILURE : WN_EXIT_OK;
 }
 
+/* Loads MODEL; a bare file name that is not in the current directory is also looked for
+ * among the models winnow ships (data/models, e.g. "lid.176.ftz"). */
+static wn_ft_model *load_model(const char *path)
+{
+    char err[512], rel[300], shipped[4096];
+    if (!strchr(path, '/') && access(path, F_OK) != 0) {
+        snprintf(rel, sizeof rel, "models/%s", path);
+        if (wn_data_path(rel, shipped, sizeof shipped))
+            path = shipped;
+    }
+    wn_ft_model *m = wn_ft_load(path, err, sizeof err);
+    if (!m)
+        wn_error("%s", err);
+    return m;
+}
+
 /* predict, predict-prob and test share `MODEL FILE [k] [threshold]`. */
 static int cmd_predict_or_test(int argc, char **argv)
 {
@@ -170,12 +189,9 @@ static int cmd_predict_or_test(int argc, char **argv)
         wn_error("bad k or threshold: k is a positive count or -1 (all labels)");
         return WN_EXIT_USAGE;
     }
-    char err[512];
-    wn_ft_model *m = wn_ft_load(argv[1], err, sizeof err);
-    if (!m) {
-        wn_error("%s", err);
+    wn_ft_model *m = load_model(argv[1]);
+    if (!m)
         return WN_EXIT_FAILURE;
-    }
     FILE *in = strcmp(argv[2], "-") ? fopen(argv[2], "rb") : stdin;
     if (!in) {
         wn_error("cannot open '%s': %s", argv[2], strerror(errno));
@@ -276,9 +292,8 @@ static int cmd_score(int argc, char **argv)
     if (wn_common_finish(&common, argc, argv, optind, true))
         goto out;
     char err[512];
-    m = wn_ft_load(model_path, err, sizeof err);
+    m = load_model(model_path);
     if (!m) {
-        wn_error("%s", err);
         rc = WN_EXIT_FAILURE;
         goto out;
     }

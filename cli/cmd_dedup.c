@@ -8,6 +8,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "core/runner.h"
+#include "dedup/eval.h"
 #include "dedup/extsort.h"
 #include "dedup/index.h"
 #include "dedup/lines.h"
@@ -175,6 +176,62 @@ static bool phase_is(const dedup_cli *c, const char *p)
     return !strcmp(c->phase, "all") || !strcmp(c->phase, p);
 }
 
+/* Remove the files of `pattern` in the state directory (stale runs of an earlier run). */
+static void remove_state(const dedup_cli *c, const char *pattern)
+{
+    char **v;
+    size_t n;
+    glob_state(c, pattern, &v, &n);
+    for (size_t i = 0; i < n; i++) remove(v[i]);
+    wn_free_strv(v, n);
+}
+
+/* --phase all starts from a clean state directory, so nothing of an earlier run mixes in. */
+static void clean_state(const dedup_cli *c)
+{
+    static const char *patterns[] = {
+        "sig-*.wsig", "docs-*.wdoc", "files-*.wfl", "sign-*.stats.json", "bands-*.wbk",
+        "edges-*.wed", "edges-verified.wev", "clusters.wcl", "remove.wrm", "cluster.json",
+        "lines-*.wlh", "lineruns-*", "lineset.wls", "lines.json", "semantic-remove.wrm",
+        "semantic.json",
+    };
+    for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++) remove_state(c, patterns[i]);
+}
+
+/* The per-shard files of phase 1 must come from one run: N files, shards 0..N-1 of N.
+ * Returns N, or 0 after an error message. */
+static unsigned check_shard_files(const dedup_cli *c, const char *pattern, wn_dedup_kind kind,
+                                  const char *config)
+{
+    char **v;
+    size_t n;
+    glob_state(c, pattern, &v, &n);
+    unsigned count = 0;
+    bool ok = n > 0;
+    char err[1024];
+    for (size_t i = 0; i < n && ok; i++) {
+        wn_dedup_file *f = wn_dedup_file_open(v[i], kind, config, err, sizeof err);
+        if (!f) {
+            wn_error("%s", err);
+            ok = false;
+            break;
+        }
+        const wn_dedup_header *h = wn_dedup_file_header(f);
+        if (i == 0) count = h->shard_count;
+        if (h->shard_count != count || h->shard_index != i || count != n) {
+            wn_error("'%s' holds files of different runs ('%s' is part %u of %u, %zu such "
+                     "files): give every phase the same --shard count / --parts, or use a "
+                     "fresh --state directory", c->state, v[i], h->shard_index,
+                     h->shard_count, n);
+            ok = false;
+        }
+        wn_dedup_file_close(f);
+    }
+    if (n == 0) wn_error("no '%s' in '%s': run the first phase first", pattern, c->state);
+    wn_free_strv(v, n);
+    return ok ? count : 0;
+}
+
 /* ---- document-level phases ---- */
 
 static int phase_sign(dedup_cli *c)
@@ -192,11 +249,19 @@ static int phase_sign(dedup_cli *c)
         char err[1024];
         int rc = wn_dedup_sign_shard(&o, &st, err, sizeof err);
         if (rc) wn_error("%s", err);
-        else if (!c->common.quiet)
-            wn_info("dedup %s: shard %u/%u: %llu documents signed (%llu without a signature)",
-                    c->method_name, s, n, (unsigned long long)st.docs_in,
-                    (unsigned long long)(wn_stats_drop_docs(&st, "x") +
-                                         st.docs_in - st.docs_out));
+        else {
+            /* the runner's layout, so `winnow stats OUTDIR` lists it */
+            char *sp = state_path(c, "sign-%05u.stats.json", s);
+            char shard[64];
+            snprintf(shard, sizeof shard, "%u/%u", s, n);
+            json_t *j = json_pack("{s:s,s:s,s:[o]}", "command", "dedup-sign", "shard", shard,
+                                  "stages", wn_stats_to_json(&st));
+            rc = wn_json_write_file(sp, j, JSON_INDENT(1));
+            free(sp);
+            if (!c->common.quiet)
+                wn_info("dedup %s: shard %u/%u: %llu documents signed", c->method_name, s, n,
+                        (unsigned long long)st.docs_out);
+        }
         wn_stats_release(&st);
         if (rc) return WN_EXIT_FAILURE;
     }
@@ -213,6 +278,12 @@ static int phase_bands(dedup_cli *c)
         char *p = state_path(c, "sig-%05u.wsig", c->common.shard.index);
         wn_strv_push(&sigs, &n_sigs, p);
         free(p);
+    }
+    if (strcmp(c->phase, "all")) { /* runs of an earlier try of this task */
+        char pat[64];
+        snprintf(pat, sizeof pat, "bands-s%05u-*.wbk", c->common.shard.index);
+        remove_state(c, pat);
+        if (c->common.shard.index == 0) remove_state(c, "bands-s655*.wbk");
     }
     if (c->index_in && (c->common.shard.index == 0 || !strcmp(c->phase, "all")))
         wn_dedup_index_sig_files(c->index_in, &sigs, &n_sigs);
@@ -235,17 +306,27 @@ static int phase_bands(dedup_cli *c)
 static int phase_merge(dedup_cli *c)
 {
     bool all = !strcmp(c->phase, "all");
+    unsigned n_sign = check_shard_files(c, "sig-*.wsig", WN_DEDUP_KIND_SIGNATURES, c->config);
+    if (!n_sign) return WN_EXIT_FAILURE;
     for (unsigned p = 0; p < c->parts; p++) {
         if (!all && p % c->common.shard.count != c->common.shard.index) continue;
         char *pat = state_path(c, "bands-s*-p%05u-r*.wbk", p);
-        char **runs;
-        size_t n_runs;
-        glob_paths(pat, &runs, &n_runs);
+        char **found, **runs = NULL;
+        size_t n_found, n_runs = 0;
+        glob_paths(pat, &found, &n_found);
         free(pat);
+        /* runs of this run's sign shards and of the index (shard 65536 + generation) only */
+        for (size_t i = 0; i < n_found; i++) {
+            const char *b = strrchr(found[i], '/');
+            unsigned sh = (unsigned)strtoul((b ? b + 1 : found[i]) + strlen("bands-s"), NULL, 10);
+            if (sh < n_sign || sh >= 65536) wn_strv_push(&runs, &n_runs, found[i]);
+        }
+        wn_free_strv(found, n_found);
         char *edges = state_path(c, "edges-p%05u.wed", p);
         char err[1024];
         uint64_t n_edges = 0;
-        int rc = wn_dedup_merge_bands(runs, n_runs, c->config, edges, &n_edges, err, sizeof err);
+        int rc = wn_dedup_merge_bands_part(runs, n_runs, c->config, p, c->parts, edges,
+                                           &n_edges, err, sizeof err);
         if (rc) wn_error("%s", err);
         free(edges);
         wn_free_strv(runs, n_runs);
@@ -281,15 +362,18 @@ static void write_cluster_json(const dedup_cli *c, const wn_dedup_cluster_result
     }
     json_object_set_new(j, "cluster_size_histogram", h);
     char *path = state_path(c, "cluster.json");
-    if (json_dump_file(j, path, JSON_INDENT(1)) != 0) wn_warn("cannot write '%s'", path);
+    wn_json_write_file(path, j, JSON_INDENT(1)); /* prints its own error */
     free(path);
-    json_decref(j);
 }
 
 static int phase_cluster(dedup_cli *c)
 {
     char **edges, **docs;
     size_t n_edges, n_docs;
+    /* one run's documents and every partition of one run's edges, nothing else */
+    if (!check_shard_files(c, "docs-*.wdoc", WN_DEDUP_KIND_DOCS, c->config) ||
+        !check_shard_files(c, "edges-p*.wed", WN_DEDUP_KIND_EDGES, c->config))
+        return WN_EXIT_FAILURE;
     glob_state(c, "edges-p*.wed", &edges, &n_edges);
     glob_state(c, "docs-*.wdoc", &docs, &n_docs);
     char err[1024];
@@ -413,10 +497,7 @@ static int run_documents(dedup_cli *c)
         wn_error("--verify applies to minhash only");
         return WN_EXIT_USAGE;
     }
-    if (wn_mkdirs(c->state)) {
-        wn_error("cannot create directory '%s'", c->state);
-        return WN_EXIT_FAILURE;
-    }
+    if (!strcmp(c->phase, "all")) clean_state(c);
     int rc = 0;
     if (phase_is(c, "sign")) rc = phase_sign(c);
     if (!rc && phase_is(c, "bands")) rc = phase_bands(c);
@@ -430,14 +511,15 @@ static int run_documents(dedup_cli *c)
 
 static int run_lines(dedup_cli *c)
 {
-    if (wn_mkdirs(c->state)) {
-        wn_error("cannot create directory '%s'", c->state);
-        return WN_EXIT_FAILURE;
-    }
     char config[WN_DEDUP_CONFIG_MAX + 1];
     wn_lines_config_text(&c->lines, config, sizeof config);
     char err[1024];
     bool all = !strcmp(c->phase, "all");
+    if (!all && strcmp(c->phase, "hash") && strcmp(c->phase, "count") && strcmp(c->phase, "apply")) {
+        wn_error("bad --phase '%s' for line: expected hash, count, apply or all", c->phase);
+        return WN_EXIT_USAGE;
+    }
+    if (all) clean_state(c);
     if (all || !strcmp(c->phase, "hash")) {
         unsigned first = all ? 0 : c->common.shard.index;
         unsigned last = all ? c->common.shard.count - 1 : first;
@@ -453,6 +535,9 @@ static int run_lines(dedup_cli *c)
     if (all || !strcmp(c->phase, "count")) {
         char **lf, **ff;
         size_t n_lf, n_ff;
+        if (!check_shard_files(c, "lines-*.wlh", WN_DEDUP_KIND_LINES, config) ||
+            !check_shard_files(c, "files-*.wfl", WN_DEDUP_KIND_FILES, config))
+            return WN_EXIT_FAILURE;
         glob_state(c, "lines-*.wlh", &lf, &n_lf);
         glob_state(c, "files-*.wfl", &ff, &n_ff);
         char *set = state_path(c, "lineset.wls");
@@ -501,10 +586,6 @@ static int run_lines(dedup_cli *c)
 
 static int run_semantic(dedup_cli *c)
 {
-    if (wn_mkdirs(c->state)) {
-        wn_error("cannot create directory '%s'", c->state);
-        return WN_EXIT_FAILURE;
-    }
     char err[1024];
     char *remove = state_path(c, "semantic-remove.wrm");
     char *report = state_path(c, "semantic.json");
@@ -534,6 +615,42 @@ static int run_semantic(dedup_cli *c)
     return rc;
 }
 
+/* `winnow dedup eval STATE_DIR PAIRS.tsv [NAME]`: the evaluation table (dedup/eval.h). */
+static int run_eval(int argc, char **argv)
+{
+    if (argc < 3) {
+        wn_error("usage: winnow dedup eval STATE_DIR PAIRS.tsv [NAME]");
+        return WN_EXIT_USAGE;
+    }
+    /* the run's config is in its signature files */
+    char **sigs = NULL;
+    size_t n = 0;
+    char err[1024];
+    wn_buf pat = WN_BUF_INIT;
+    wn_buf_appendf(&pat, "%s/sig-*.wsig", argv[1]);
+    glob_paths(pat.data, &sigs, &n);
+    wn_buf_release(&pat);
+    if (!n) {
+        wn_error("no signature files in '%s'", argv[1]);
+        return WN_EXIT_USAGE;
+    }
+    wn_dedup_file *f = wn_dedup_file_open(sigs[0], WN_DEDUP_KIND_SIGNATURES, NULL, err, sizeof err);
+    wn_free_strv(sigs, n);
+    if (!f) {
+        wn_error("%s", err);
+        return WN_EXIT_FAILURE;
+    }
+    char config[WN_DEDUP_CONFIG_MAX + 1];
+    snprintf(config, sizeof config, "%s", wn_dedup_file_header(f)->config);
+    wn_dedup_file_close(f);
+    if (wn_dedup_eval(argv[1], argv[2], config, argc > 3 ? argv[3] : argv[2], stdout, err,
+                      sizeof err)) {
+        wn_error("%s", err);
+        return WN_EXIT_FAILURE;
+    }
+    return WN_EXIT_OK;
+}
+
 int cmd_dedup(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -544,6 +661,7 @@ int cmd_dedup(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.method_name = argv[1];
     enum { M_DOC, M_LINE, M_SEM } kind = M_DOC;
+    if (!strcmp(argv[1], "eval")) return run_eval(argc - 1, argv + 1);
     if (!strcmp(argv[1], "minhash")) wn_dedup_config_default(&c.cfg, WN_DEDUP_MINHASH);
     else if (!strcmp(argv[1], "exact")) wn_dedup_config_default(&c.cfg, WN_DEDUP_EXACT);
     else if (!strcmp(argv[1], "url")) wn_dedup_config_default(&c.cfg, WN_DEDUP_URL);
@@ -661,8 +779,8 @@ int cmd_dedup(int argc, char **argv)
         wn_buf_appendf(&c.state_buf, "%s/state", c.common.output);
         c.state = c.state_buf.data;
     }
-    if (wn_mkdirs(c.common.output)) {
-        wn_error("cannot create output directory '%s'", c.common.output);
+    if (wn_mkdirs(c.common.output) || wn_mkdirs(c.state)) {
+        wn_error("cannot create directories '%s' and '%s'", c.common.output, c.state);
         rc = WN_EXIT_FAILURE;
         goto out;
     }

@@ -62,6 +62,43 @@ static void print_stats(const wn_plan *p, const char *exe)
     free(argv);
 }
 
+/* Exit status of `exe args...` with its output discarded, -1 when it could not run. */
+static int run_quietly(const char *exe, char *const argv[])
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execv(exe, argv);
+        _exit(127);
+    }
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) < 0)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Every command the plan uses must exist in this winnow (stages land one by one), checked
+ * before any task starts. */
+static int check_commands(const wn_plan *p, const char *exe)
+{
+    int bad = 0;
+    for (size_t i = 0; i < p->n_phases; i++) {
+        const wn_phase *ph = &p->phases[i];
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            seen |= !strcmp(p->phases[k].command, ph->command);
+        char *argv[] = {(char *)exe, ph->command, "--help", NULL};
+        if (!seen && run_quietly(exe, argv) != 0) {
+            wn_error("phase '%s' needs the command 'winnow %s', which this build does not "
+                     "have", ph->name, ph->command);
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -101,7 +138,7 @@ int cmd_run(int argc, char **argv)
     }
     if (quiet)
         wn_log_verbosity = 0;
-    wn_plan *plan = wn_plan_load(argv[optind]);
+    wn_plan *plan = dry ? wn_plan_load_unchecked_files(argv[optind]) : wn_plan_load(argv[optind]);
     if (!plan)
         return WN_EXIT_USAGE;
     int rc = WN_EXIT_OK;
@@ -131,13 +168,26 @@ int cmd_run(int argc, char **argv)
     }
     exe[len] = '\0';
     wn_exec_opts eo = {.exe = exe, .max_parallel = parallel, .quiet = quiet};
-    if (wn_plan_execute(plan, &eo) != 0) {
+    if (check_commands(plan, exe) != 0) {
+        rc = WN_EXIT_USAGE;
+    } else if (wn_plan_execute(plan, &eo) != 0) {
         rc = WN_EXIT_FAILURE;
     } else if (!quiet) {
         print_stats(plan, exe);
         if (plan->final_outputs)
             printf("training shards: %s (manifest: %s/manifest.json)\n", plan->final_outputs,
                    plan->final_outputs);
+        else /* no mix: each source's last outputs */
+            for (size_t i = 0; i < plan->n_phases; i++) {
+                const wn_phase *ph = &plan->phases[i];
+                bool last = true;
+                for (size_t k = i + 1; k < plan->n_phases; k++)
+                    last &= !ph->source || !plan->phases[k].source ||
+                            strcmp(plan->phases[k].source, ph->source);
+                if (last && ph->outputs_glob)
+                    printf("outputs of '%s': %s\n", ph->source ? ph->source : ph->name,
+                           ph->outputs_glob);
+            }
     }
     wn_plan_free(plan);
     return rc;

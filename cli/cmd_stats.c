@@ -5,6 +5,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "filter/report.h"
 
 #include <ftw.h>
 #include <getopt.h>
@@ -82,24 +83,69 @@ int cmd_stats(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "json", no_argument, NULL, 'J' },
+        { "sample", required_argument, NULL, 'S' },
+        { "what-if", required_argument, NULL, 'W' },
+        { "top", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int json_out = 0, c;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    const char *sample = NULL;
+    size_t n_sample = 5, top = 10;
+    char **what_if = NULL;
+    size_t n_what_if = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
         switch (c) {
         case 'J': json_out = 1; break;
+        case 'S': sample = optarg; break;
+        case 'n': n_sample = (size_t)strtoul(optarg, NULL, 10); break;
+        case 't': top = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'W':
+            what_if = wn_xrealloc(what_if, (n_what_if + 1) * sizeof *what_if);
+            what_if[n_what_if++] = optarg;
+            break;
         case 'h':
-            printf("usage: winnow stats [--json] DIR|FILE...\n\n"
+            printf("usage: winnow stats [--json] DIR|FILE...\n"
+                   "       winnow stats DIR... --sample REASON [-n 5]\n"
+                   "       winnow stats DIR... --what-if EXPR [--what-if EXPR2 ...]\n\n"
                    "Merges the *.stats.json files found in the given directories (one per\n"
-                   "--shard task) and prints one table per stage, or JSON with --json.\n");
+                   "--shard task) and prints one table per stage, or JSON with --json.\n"
+                   "Filter runs add signal quantiles, the domains that lost most and the PII\n"
+                   "rate per domain (--top N rows, default 10).\n"
+                   "--sample REASON shows removed documents (from --removed DIR; 'gopher.*'\n"
+                   "matches a prefix). --what-if EXPR reads the documents in DIR (best: an\n"
+                   "--annotate-only output) and tells what the thresholds in EXPR would remove,\n"
+                   "e.g. --what-if 'gopher.symbol_ratio <= 0.15', without rerunning a filter.\n");
             return WN_EXIT_OK;
         default: return WN_EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         wn_error("no directories given; see 'winnow stats --help'");
+        free(what_if);
         return WN_EXIT_USAGE;
+    }
+    if (sample || n_what_if) { /* these read documents, not statistics */
+        int rc = WN_EXIT_OK;
+        if (sample) {
+            int k = wn_filter_sample(argv + optind, (size_t)(argc - optind), sample, n_sample, stdout);
+            if (k < 0)
+                rc = WN_EXIT_FAILURE;
+            else if (k == 0)
+                fprintf(stderr, "no removed document with reason '%s' found\n", sample);
+        }
+        json_t *j = NULL;
+        if (n_what_if && wn_filter_what_if(argv + optind, (size_t)(argc - optind), what_if, n_what_if,
+                                           top, stdout, json_out ? &j : NULL))
+            rc = WN_EXIT_USAGE;
+        if (j) {
+            json_dumpf(j, stdout, JSON_INDENT(1));
+            putchar('\n');
+            json_decref(j);
+        }
+        free(what_if);
+        return rc;
     }
     stage_list l = { NULL, 0 };
     int found = 0;
@@ -132,6 +178,7 @@ int cmd_stats(int argc, char **argv)
         printf("%d statistics file(s)\n", found);
         for (size_t i = 0; i < l.n; i++)
             wn_stats_print_summary(&l.v[i], stdout);
+        wn_filter_report(l.v, l.n, top, stdout);
     }
     for (size_t i = 0; i < l.n; i++)
         wn_stats_release(&l.v[i]);

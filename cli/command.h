@@ -7,6 +7,7 @@
 #define WN_COMMAND_H
 
 int cmd_html2text(int argc, char **argv);
+int cmd_annotate(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
@@ -16,5 +17,8 @@ int cmd_classify(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_mix(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
 
 #endif

@@ -19,8 +19,11 @@ typedef struct wn_command {
 } wn_command;
 
 static const wn_command commands[] = {
+    { "annotate", cmd_annotate, "label a seeded sample of documents with an LLM (OpenAI API)" },
     { "classify", cmd_classify, "fastText-compatible classifiers: supervised, predict, predict-prob, test, score" },
+    { "decode", cmd_decode, "Llama 3 token ids back to text" },
     { "dedup", cmd_dedup, "deduplicate documents: url, exact, minhash, line, semantic" },
+    { "encode", cmd_encode, "text to Llama 3 token ids (plain or JSONL)" },
     { "filter", cmd_filter, "quality, NSFW, language and PII filters with signals (Llama 3 recipe)" },
     { "html2text", cmd_html2text, "print the main text of HTML files (debugging ingest's extractor)" },
     { "ingest", cmd_ingest, "WARC/WET/ARC/JSONL/HTML/text to clean UTF-8 JSONL documents" },
@@ -28,6 +31,7 @@ static const wn_command commands[] = {
     { "run", cmd_run, "run the whole pipeline from one YAML config (resumable; --dry-run; --slurm)" },
     { "stats", cmd_stats, "merge and print *.stats.json of one or more output directories" },
     { "status", cmd_status, "done, running and failed tasks of a run submitted with --slurm" },
+    { "tokenize", cmd_tokenize, "documents to training shards (Megatron, llm.c, datatrove); chat + loss masks" },
 };
 
 static void usage(FILE *f)

@@ -94,45 +94,58 @@ int wn_jsonl_parse(const char *line, size_t len, const wn_jsonl_opts *opts, wn_d
 
 static const char hex[] = "0123456789abcdef";
 
+/* Escapes in chunks: the buffer is grown once per chunk for the worst case (6 bytes out per
+ * byte in), then written through a plain pointer, which keeps the common case (long runs of
+ * ordinary text) a tight loop. */
 void wn_json_append_string(wn_buf *out, const char *s, size_t n)
 {
+    enum { CHUNK = 1 << 16 };
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    wn_buf_grow(out, n + 2);
     wn_buf_appendc(out, '"');
     while (p < end) {
-        const unsigned char *run = p;
-        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-            p++;
-        if (p > run)
-            wn_buf_append(out, run, (size_t)(p - run));
-        if (p >= end)
-            break;
-        unsigned c = *p;
-        if (c >= 0x80) {
-            size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
-            if (k) {
-                wn_buf_append(out, p, k);
-                p += k;
-            } else {
-                wn_buf_append(out, "\xEF\xBF\xBD", 3);
+        const unsigned char *stop = end - p > CHUNK ? p + CHUNK : end;
+        wn_buf_grow(out, (size_t)(stop - p) * 6 + 8);
+        char *w = out->data + out->len;
+        while (p < stop) {
+            unsigned c = *p;
+            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                *w++ = (char)c;
                 p++;
+                continue;
             }
-            continue;
+            if (c >= 0x80) {
+                /* a whole valid sequence may cross `stop`; the +8 slack covers it */
+                size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
+                if (k) {
+                    memcpy(w, p, k);
+                    w += k;
+                    p += k;
+                } else {
+                    memcpy(w, "\xEF\xBF\xBD", 3);
+                    w += 3;
+                    p++;
+                }
+                continue;
+            }
+            p++;
+            *w++ = '\\';
+            switch (c) {
+            case '"': *w++ = '"'; break;
+            case '\\': *w++ = '\\'; break;
+            case '\n': *w++ = 'n'; break;
+            case '\r': *w++ = 'r'; break;
+            case '\t': *w++ = 't'; break;
+            case '\b': *w++ = 'b'; break;
+            case '\f': *w++ = 'f'; break;
+            default:
+                *w++ = 'u';
+                *w++ = '0';
+                *w++ = '0';
+                *w++ = hex[c >> 4];
+                *w++ = hex[c & 15];
+            }
         }
-        p++;
-        switch (c) {
-        case '"': wn_buf_append(out, "\\\"", 2); break;
-        case '\\': wn_buf_append(out, "\\\\", 2); break;
-        case '\n': wn_buf_append(out, "\\n", 2); break;
-        case '\r': wn_buf_append(out, "\\r", 2); break;
-        case '\t': wn_buf_append(out, "\\t", 2); break;
-        case '\b': wn_buf_append(out, "\\b", 2); break;
-        case '\f': wn_buf_append(out, "\\f", 2); break;
-        default: {
-            char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            wn_buf_append(out, esc, 6);
-        }
-        }
+        out->len = (size_t)(w - out->data);
     }
     wn_buf_appendc(out, '"');
 }

@@ -1,6 +1,9 @@
 /* utf8.c: see utf8.h. */
 #include "core/utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
 size_t wn_utf8_seq_len(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
@@ -30,6 +33,16 @@ size_t wn_utf8_valid_prefix(const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
+        /* ASCII fast path, eight bytes at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         if (p[i] < 0x80) {
             i++;
             continue;

@@ -100,11 +100,20 @@ int wn_dedup_emit_bands(const char *sig_path, const char *config, unsigned n_par
 int wn_dedup_merge_bands(char **runs, size_t n_runs, const char *config,
                          const char *edges_path, uint64_t *n_edges, char *err, size_t errlen)
 {
+    return wn_dedup_merge_bands_part(runs, n_runs, config, 0, 1, edges_path, n_edges, err,
+                                     errlen);
+}
+
+int wn_dedup_merge_bands_part(char **runs, size_t n_runs, const char *config, unsigned part,
+                              unsigned n_parts, const char *edges_path, uint64_t *n_edges,
+                              char *err, size_t errlen)
+{
     wn_merge *m = wn_merge_open(runs, n_runs, WN_DEDUP_KIND_BANDS, config,
                                 sizeof(wn_dedup_band_rec), wn_dedup_band_cmp, err, errlen);
     if (!m) return -1;
     wn_dedup_file *out = wn_dedup_file_create(edges_path, WN_DEDUP_KIND_EDGES, config,
-                                              sizeof(wn_dedup_edge_rec), 0, 1, err, errlen);
+                                              sizeof(wn_dedup_edge_rec), part, n_parts, err,
+                                              errlen);
     if (!out) { wn_merge_close(m); return -1; }
     const wn_dedup_band_rec *r;
     wn_dedup_band_rec head = {0};

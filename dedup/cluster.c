@@ -3,6 +3,7 @@
 #include "dedup/minhash.h"
 
 #include "core/buf.h"
+#include "core/io.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +169,8 @@ int wn_dedup_cluster(char **edge_files, size_t n_edge_files, char **doc_files,
             best[r] = (uint32_t)i;
     }
     wn_dedup_file *cf = NULL, *rf = NULL;
-    FILE *tsv = NULL;
+    wn_out *tsv = NULL;
+    wn_buf line = WN_BUF_INIT;
     if (rc == 0) {
         cf = wn_dedup_file_create(clusters_path, WN_DEDUP_KIND_CLUSTERS, config,
                                   sizeof(wn_dedup_cluster_rec), 0, 1, err, errlen);
@@ -177,11 +179,8 @@ int wn_dedup_cluster(char **edge_files, size_t n_edge_files, char **doc_files,
         if (!cf || !rf) rc = -1;
     }
     if (rc == 0 && clusters_tsv) {
-        tsv = fopen(clusters_tsv, "w");
-        if (!tsv) {
-            snprintf(err, errlen, "cannot create '%s'", clusters_tsv);
-            rc = -1;
-        }
+        tsv = wn_out_open(clusters_tsv, WN_COMP_AUTO, 0, err, errlen);
+        if (!tsv) rc = -1;
     }
     /* Cluster numbers: rank of the root (smallest uid) among roots. */
     uint32_t *number = wn_xcalloc(n ? n : 1, sizeof *number);
@@ -204,16 +203,17 @@ int wn_dedup_cluster(char **edge_files, size_t n_edge_files, char **doc_files,
             res->removed_bytes += mem[i].text_bytes;
         }
         if (tsv) {
-            if (mem[i].id) fputs(mem[i].id, tsv);
-            else fprintf(tsv, "index:%llu", (unsigned long long)(nodes[i] & ~WN_DEDUP_UID_INDEX));
-            fprintf(tsv, "\t%u\n", number[r]);
+            wn_buf_reset(&line);
+            if (mem[i].id) wn_buf_appends(&line, mem[i].id);
+            else wn_buf_appendf(&line, "index:%llu",
+                                (unsigned long long)(nodes[i] & ~WN_DEDUP_UID_INDEX));
+            wn_buf_appendf(&line, "\t%u\n", number[r]);
+            rc |= wn_out_write(tsv, line.data, line.len);
         }
         if (rc) snprintf(err, errlen, "cannot write '%s'", clusters_path);
     }
-    if (tsv && (fclose(tsv) != 0) && rc == 0) {
-        snprintf(err, errlen, "cannot write '%s'", clusters_tsv);
-        rc = -1;
-    }
+    wn_buf_release(&line);
+    if (tsv) rc = rc == 0 ? wn_out_commit(tsv, err, errlen) : (wn_out_abort(tsv), -1);
     if (rc == 0) rc = wn_dedup_file_commit(cf, err, errlen);
     else wn_dedup_file_abort(cf);
     if (rc == 0) rc = wn_dedup_file_commit(rf, err, errlen);

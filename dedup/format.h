@@ -52,8 +52,9 @@ typedef enum wn_dedup_kind {
 } wn_dedup_kind;
 
 /* A document's identity everywhere in dedup: its input file's position in the sorted list
- * of ALL inputs (not the shard's slice) and its position among the good records of that
- * file. It does not depend on --shard or thread count, and sorting by uid is input order. */
+ * of ALL inputs (not the shard's slice) and its 0-based line (record) in that file, bad
+ * lines included. It does not depend on --shard or thread count, sorting by uid is input
+ * order, and a uid tells where its document is. */
 #define WN_DEDUP_UID(file, rec) (((uint64_t)(file) << 40) | (uint64_t)(rec))
 #define WN_DEDUP_UID_FILE(uid) ((uint32_t)(((uid) >> 40) & 0x7fffffu))
 #define WN_DEDUP_UID_REC(uid) ((uid) & ((1ull << 40) - 1))
@@ -108,7 +109,7 @@ typedef struct wn_dedup_line_rec {
 
 typedef struct wn_dedup_files_rec {
     uint64_t file;  /* index in the sorted list of all inputs */
-    uint64_t docs;  /* good documents read from it (uids file:0 .. file:docs-1) */
+    uint64_t docs;  /* records (lines) read from it (uids file:0 .. file:docs-1) */
 } wn_dedup_files_rec;
 
 /* Document table record (variable size on disk):

@@ -4,6 +4,7 @@
 #include "core/args.h"
 #include "core/buf.h"
 #include "core/io.h"
+#include "core/jsonl.h"
 #include "dedup/extsort.h"
 #include "dedup/minhash.h"
 
@@ -138,11 +139,10 @@ int wn_dedup_index_save(const char *out_dir, const char *old_dir, char **sigs, s
         json_t *j = json_pack("{s:s,s:i}", "config", config, "generation", (json_int_t)gen);
         wn_buf jp = WN_BUF_INIT;
         wn_buf_appendf(&jp, "%s/index.json", out_dir);
-        if (json_dump_file(j, jp.data, JSON_INDENT(1))) {
+        if (wn_json_write_file(jp.data, j, JSON_INDENT(1))) {
             snprintf(err, errlen, "cannot write '%s'", jp.data);
             rc = -1;
         }
-        json_decref(j);
         wn_buf_release(&jp);
     }
     return rc;

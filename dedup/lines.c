@@ -483,9 +483,7 @@ static int apply_finish(void *p, wn_stats *stats)
         json_array_append_new(arr, o);
     }
     json_t *j = json_pack("{s:o}", "top_lines", arr);
-    int rc = json_dump_file(j, s->report_path, JSON_INDENT(1));
-    json_decref(j);
-    return rc ? -1 : 0;
+    return wn_json_write_file(s->report_path, j, JSON_INDENT(1));
 }
 
 static void apply_release(void *p)

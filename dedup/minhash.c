@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <immintrin.h>
 #include <unicode/uchar.h>
 #define XXH_INLINE_ALL /* inline the short-input paths: one call per word */
 #include <xxhash.h>
@@ -205,45 +206,65 @@ size_t wn_dedup_word_hashes(const char *text, size_t len, uint64_t **words, size
 
 /* The hot loop: for each shingle hash x and each permutation i, keep the minimum of the
  * high 32 bits of a_i*x + b_i. Permutations go in blocks of 16 held in vector registers
- * across all shingles (GCC vector extensions); compiled for AVX-512DQ (native 64-bit
- * lane multiply), AVX2 and baseline, picked at load time. n_pad is a multiple of 16. */
+ * across all shingles: AVX-512DQ intrinsics when the CPU has them (checked once), else
+ * GCC vector extensions lowered to the baseline ISA. n_pad is a multiple of 16. */
 typedef uint64_t u64x8 __attribute__((vector_size(64)));
 
-#define MINHASH_UPDATE_BODY                                                                 \
-    for (unsigned blk = 0; blk < n_pad; blk += 16) {                                        \
-        u64x8 a0, a1, b0, b1;                                                               \
-        memcpy(&a0, a + blk, 64); memcpy(&a1, a + blk + 8, 64);                             \
-        memcpy(&b0, b + blk, 64); memcpy(&b1, b + blk + 8, 64);                             \
-        u64x8 m0 = a0 * 0 + UINT32_MAX, m1 = m0;                                            \
-        for (size_t s = 0; s < n_xs; s++) {                                                 \
-            uint64_t x = xs[s];                                                             \
-            u64x8 v0 = (a0 * x + b0) >> 32, v1 = (a1 * x + b1) >> 32;                       \
-            u64x8 lt0 = (u64x8)(v0 < m0), lt1 = (u64x8)(v1 < m1); /* all-ones lanes */      \
-            m0 = (v0 & lt0) | (m0 & ~lt0);                                                  \
-            m1 = (v1 & lt1) | (m1 & ~lt1);                                                  \
-        }                                                                                   \
-        for (int k = 0; k < 8; k++) {                                                       \
-            mins[blk + k] = (uint32_t)m0[k];                                                \
-            mins[blk + 8 + k] = (uint32_t)m1[k];                                            \
-        }                                                                                   \
-    }
-
-#define MINHASH_UPDATE_ARGS                                                                 \
-    uint32_t *restrict mins, const uint64_t *restrict a, const uint64_t *restrict b,        \
-        unsigned n_pad, const uint64_t *restrict xs, size_t n_xs
-
-/* AVX-512DQ has a native 64-bit lane multiply (vpmullq); elsewhere GCC lowers the same
- * vector code to what the baseline ISA has. Chosen once per call by a CPU check. */
-__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw")))
-static void minhash_update_avx512(MINHASH_UPDATE_ARGS) { MINHASH_UPDATE_BODY }
-static void minhash_update_base(MINHASH_UPDATE_ARGS) { MINHASH_UPDATE_BODY }
-
-static void minhash_update(MINHASH_UPDATE_ARGS)
+/* The minimum of the high 32 bits is the high 32 bits of the 64-bit minimum, so the loop
+ * keeps 64-bit minima and shifts once at the end. */
+static void minhash_update_base(uint32_t *restrict mins, const uint64_t *restrict a,
+                                const uint64_t *restrict b, unsigned n_pad,
+                                const uint64_t *restrict xs, size_t n_xs)
 {
-    static int have_avx512 = -1;
+    for (unsigned blk = 0; blk < n_pad; blk += 16) {
+        u64x8 a0, a1, b0, b1;
+        memcpy(&a0, a + blk, 64); memcpy(&a1, a + blk + 8, 64);
+        memcpy(&b0, b + blk, 64); memcpy(&b1, b + blk + 8, 64);
+        u64x8 m0 = a0 * 0 + UINT64_MAX, m1 = m0;
+        for (size_t s = 0; s < n_xs; s++) {
+            uint64_t x = xs[s];
+            u64x8 v0 = a0 * x + b0, v1 = a1 * x + b1;
+            u64x8 lt0 = (u64x8)(v0 < m0), lt1 = (u64x8)(v1 < m1); /* all-ones lanes */
+            m0 = (v0 & lt0) | (m0 & ~lt0);
+            m1 = (v1 & lt1) | (m1 & ~lt1);
+        }
+        for (int k = 0; k < 8; k++) {
+            mins[blk + k] = (uint32_t)(m0[k] >> 32);
+            mins[blk + 8 + k] = (uint32_t)(m1[k] >> 32);
+        }
+    }
+}
+
+/* AVX-512DQ: native 64-bit lane multiply (vpmullq) and unsigned 64-bit minimum. */
+__attribute__((target("avx512f,avx512dq")))
+static void minhash_update_avx512(uint32_t *restrict mins, const uint64_t *restrict a,
+                                  const uint64_t *restrict b, unsigned n_pad,
+                                  const uint64_t *restrict xs, size_t n_xs)
+{
+    for (unsigned blk = 0; blk < n_pad; blk += 16) {
+        __m512i a0 = _mm512_loadu_si512(a + blk), a1 = _mm512_loadu_si512(a + blk + 8);
+        __m512i b0 = _mm512_loadu_si512(b + blk), b1 = _mm512_loadu_si512(b + blk + 8);
+        __m512i m0 = _mm512_set1_epi64(-1), m1 = m0;
+        for (size_t s = 0; s < n_xs; s++) {
+            __m512i x = _mm512_set1_epi64((long long)xs[s]);
+            m0 = _mm512_min_epu64(m0, _mm512_add_epi64(_mm512_mullo_epi64(a0, x), b0));
+            m1 = _mm512_min_epu64(m1, _mm512_add_epi64(_mm512_mullo_epi64(a1, x), b1));
+        }
+        uint64_t t[16];
+        _mm512_storeu_si512(t, m0);
+        _mm512_storeu_si512(t + 8, m1);
+        for (int k = 0; k < 16; k++) mins[blk + k] = (uint32_t)(t[k] >> 32);
+    }
+}
+
+static void minhash_update(uint32_t *restrict mins, const uint64_t *restrict a,
+                           const uint64_t *restrict b, unsigned n_pad,
+                           const uint64_t *restrict xs, size_t n_xs)
+{
+    static int have_avx512 = -1; /* a race writes the same value */
     if (have_avx512 < 0) {
         __builtin_cpu_init();
-        have_avx512 = __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+        have_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
     }
     if (have_avx512) minhash_update_avx512(mins, a, b, n_pad, xs, n_xs);
     else minhash_update_base(mins, a, b, n_pad, xs, n_xs);

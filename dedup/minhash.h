@@ -143,7 +143,12 @@ int wn_dedup_emit_bands(const char *sig_path, const char *config, unsigned n_par
 /* k-way merge of sorted band runs (any number, any shards) into `edges_path`: for every
  * bucket (equal key) of m >= 2 documents, the edges (smallest uid, other uid) - a star,
  * m-1 edges, enough for connectivity. Edges are written in (key, uid) order, duplicates
- * across bands included. 0 or -1. */
+ * across bands included. The header records partition `part` of `n_parts`, so phase 4
+ * can check that it has every partition of one run. 0 or -1. */
+int wn_dedup_merge_bands_part(char **runs, size_t n_runs, const char *config, unsigned part,
+                              unsigned n_parts, const char *edges_path, uint64_t *n_edges,
+                              char *err, size_t errlen);
+/* The same with partition 0 of 1 in the header (kept for callers of the first API). */
 int wn_dedup_merge_bands(char **runs, size_t n_runs, const char *config,
                          const char *edges_path, uint64_t *n_edges, char *err, size_t errlen);
 

@@ -410,22 +410,22 @@ int wn_sem_run(const wn_sem_config *c, char **all_inputs, size_t n_all,
         if (f) rc = rc == 0 ? wn_dedup_file_commit(f, err, errlen) : (wn_dedup_file_abort(f), -1);
     }
     if (rc == 0 && clusters_tsv) {
-        FILE *t = fopen(clusters_tsv, "w");
-        if (!t) {
-            snprintf(err, errlen, "cannot create '%s'", clusters_tsv);
-            rc = -1;
-        } else {
-            for (size_t i = 0; i < n; i++)
-                fprintf(t, "%s\t%u\t%s\n", s.id[i], assign[i], keep[i] ? "kept" : "removed");
-            if (fclose(t)) rc = -1;
+        wn_out *t = wn_out_open(clusters_tsv, WN_COMP_AUTO, 0, err, errlen);
+        if (!t) rc = -1;
+        wn_buf line = WN_BUF_INIT;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            wn_buf_reset(&line);
+            wn_buf_appendf(&line, "%s\t%u\t%s\n", s.id[i], assign[i], keep[i] ? "kept" : "removed");
+            rc = wn_out_write(t, line.data, line.len);
         }
+        wn_buf_release(&line);
+        if (t) rc = rc == 0 ? wn_out_commit(t, err, errlen) : (wn_out_abort(t), -1);
     }
     if (rc == 0 && report_path) {
         json_t *j = json_pack("{s:s,s:I,s:i,s:i,s:I,s:f}", "config", config, "documents",
                               (json_int_t)n, "k", (int)k, "dim", (int)dim, "removed",
                               (json_int_t)removed, "eps", c->eps);
-        json_dump_file(j, report_path, JSON_INDENT(1));
-        json_decref(j);
+        rc = wn_json_write_file(report_path, j, JSON_INDENT(1));
     }
     free(assign); free(keep); free(kept_of); free(x);
     sem_reset(&s);

@@ -6,7 +6,7 @@
  *   cluster exceeds 1 - eps; otherwise it is kept.
  *
  * Embeddings from a file: one row per document in uid order (the sorted inputs, their
- * good records in order): a float32 little-endian .npy of shape (n, d) (C order), or raw
+ * good records in order, bad lines skipped): a float32 little-endian .npy of shape (n, d) (C order), or raw
  * float32 rows (any other name) with --dim d. A row count that differs from the document
  * count is refused.
  *

@@ -150,10 +150,9 @@ int wn_dedup_sign_shard(const wn_dedup_sign_opts *o, wn_stats *stats, char *err,
             snprintf(err, errlen, "cannot write '%s'", sig_path.data);
             rc = -1;
         }
-        if (stats) {
-            wn_stats_merge(stats, &res.source);
-            wn_stats_merge(stats, &res.stages[0]);
-        }
+        /* the stage's own counts (bad records are counted again, with file and
+         * offset, by the removal phase's reader) */
+        if (stats) wn_stats_merge(stats, &res.stages[0]);
         wn_run_result_release(&res);
     }
     if (rc == 0) rc = wn_dedup_file_commit(s.sig, err, errlen);

@@ -11,7 +11,6 @@ typedef struct wrap {
     wn_source *inner;
     wn_dedup_uids *u;
     long file;
-    uint64_t rec;
 } wrap;
 
 void wn_dedup_uids_init(wn_dedup_uids *u, char **all_inputs, size_t n_all,
@@ -27,7 +26,6 @@ void wn_dedup_uids_init(wn_dedup_uids *u, char **all_inputs, size_t n_all,
 
 void wn_dedup_uids_release(wn_dedup_uids *u)
 {
-    free(u->uids);
     free(u->file_docs);
     memset(u, 0, sizeof *u);
 }
@@ -47,19 +45,20 @@ static size_t wrap_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
                         wn_stats *stats)
 {
     wrap *w = src->state;
-    size_t before = batch->n;
     size_t got = w->inner->next(w->inner, batch, max_docs, max_bytes, stats);
     wn_dedup_uids *u = w->u;
-    if (u->cap < batch->n) {
-        u->cap = batch->n * 2;
-        u->uids = wn_xrealloc(u->uids, u->cap * sizeof *u->uids);
+    u->cur_file = (uint64_t)w->file;
+    if (batch->n) {
+        uint64_t last = batch->docs[batch->n - 1].input_line;
+        if (last > u->file_docs[w->file]) u->file_docs[w->file] = last;
     }
-    for (size_t i = before; i < batch->n; i++)
-        u->uids[i] = WN_DEDUP_UID(w->file, w->rec++) | u->flags;
-    u->n = batch->n;
-    u->base = batch->docs;
-    u->file_docs[w->file] = w->rec;
     return got;
+}
+
+static int wrap_decode(wn_source *src, wn_doc *doc, char *err, size_t errlen)
+{
+    wrap *w = src->state;
+    return w->inner->decode(w->inner, doc, err, errlen);
 }
 
 static uint64_t wrap_consumed(wn_source *src)
@@ -93,6 +92,8 @@ wn_source *wn_dedup_uid_source_open(const char *path, void *ctx, wn_stats *stats
     s->path = inner->path;
     s->state = w;
     s->next = wrap_next;
+    s->decode = inner->decode ? wrap_decode : NULL;
+    s->error_kind = inner->error_kind;
     s->consumed = wrap_consumed;
     s->close = wrap_close;
     return s;
@@ -100,7 +101,9 @@ wn_source *wn_dedup_uid_source_open(const char *path, void *ctx, wn_stats *stats
 
 uint64_t wn_dedup_uid_of(const wn_dedup_uids *u, const wn_doc *d)
 {
-    return u->uids[d - u->base];
+    /* input_line is 1-based; records without one (not line-based) count from 1 too */
+    uint64_t rec = d->input_line ? d->input_line - 1 : d->input_index;
+    return WN_DEDUP_UID(u->cur_file, rec) | u->flags;
 }
 
 const char *wn_dedup_doc_date(const wn_doc *d, size_t *len)

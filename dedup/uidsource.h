@@ -1,10 +1,10 @@
 /* uidsource.h: a JSONL source that knows each document's dedup uid (format.h).
  *
  * The runner numbers documents per shard; dedup needs numbers that do not depend on the
- * shard, so this source wraps the JSONL source, finds the input's position in the sorted
- * list of all inputs and counts the good records of each file. After each batch is read,
- * wn_dedup_uid_of(ctx, doc) gives the uid of any document of that batch (the stages of
- * the same batch run after the read, on the same batch array).
+ * shard, so this source wraps the JSONL source and finds the input's position in the
+ * sorted list of all inputs; a document's record number is its line in that file (0-based,
+ * bad lines included, so a uid also tells where the document is). While a batch of a file
+ * goes through the stages, wn_dedup_uid_of(ctx, doc) gives the uid of any of its documents.
  *
  * One wn_dedup_uids per run; the runner reads one input at a time, so no locking.
  */
@@ -19,10 +19,8 @@ typedef struct wn_dedup_uids {
     const wn_jsonl_opts *jsonl; /* may be NULL */
     uint64_t flags;             /* OR'ed into each uid */
     /* filled while running */
-    const wn_doc *base;         /* the batch array of the last read */
-    uint64_t *uids;             /* uid of base[i] */
-    size_t n, cap;
-    uint64_t *file_docs;        /* good records per input file (index into all_inputs) */
+    uint64_t cur_file;          /* input being read */
+    uint64_t *file_docs;        /* records (lines) per input file (index into all_inputs) */
 } wn_dedup_uids;
 
 void wn_dedup_uids_init(wn_dedup_uids *u, char **all_inputs, size_t n_all,

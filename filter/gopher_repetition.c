@@ -69,32 +69,54 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
     }
 }
 
+/* Pruning, which gives the same numbers with far fewer hash-table operations: an n-gram
+ * can occur twice only where its (n-1)-gram prefix occurs twice. rep[i] says whether the
+ * gram at i (of the size last counted) occurs more than once; positions where it does not
+ * are unique for every larger n, so they need no lookup: a unique gram counts 1 and is
+ * never found again. */
+static _Thread_local unsigned char *rep;
+static _Thread_local uint64_t *hashes;
+static _Thread_local size_t rep_cap;
+
+/* Most frequent n-gram's characters x its count (" ".join, as datatrove), given rep[] for
+ * n-1; updates rep[] for n. */
 static size_t top_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
-    wn_u64map_reset(&seen, t->n_words);
+    size_t last = t->n_words - n + 1;
+    wn_u64map_reset(&seen, last);
     uint32_t best = 0;
     size_t best_len = 0;
-    for (size_t i = 0; i + n <= t->n_words; i++) {
-        uint32_t c = wn_u64map_add(&seen, gram_hash(t->words + i, n));
+    for (size_t i = 0; i < last; i++) {
+        uint32_t c = 1;
+        if (rep[i]) {
+            hashes[i] = gram_hash(t->words + i, n);
+            c = wn_u64map_add(&seen, hashes[i]);
+        }
         if (c > best) {
             best = c;
-            best_len = prefix[i + n] - prefix[i] + n - 1; /* " ".join */
+            best_len = prefix[i + n] - prefix[i] + n - 1;
         }
     }
+    for (size_t i = 0; i < last; i++)
+        rep[i] = rep[i] && wn_u64map_get(&seen, hashes[i]) > 1;
+    for (size_t i = last; i < t->n_words; i++)
+        rep[i] = 0;
     return best_len * best;
 }
 
+/* Characters of duplicated n-grams in datatrove's left-to-right scan ("".join; after a
+ * duplicate the scan jumps past it). rep[] is for 5-grams, valid for every n >= 5. */
 static size_t dup_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
-    wn_u64map_reset(&seen, t->n_words);
+    wn_u64map_reset(&seen, 64);
     size_t chars = 0;
     for (size_t i = 0; i + n <= t->n_words;) {
-        if (wn_u64map_add(&seen, gram_hash(t->words + i, n)) > 1) {
-            chars += prefix[i + n] - prefix[i]; /* "".join */
+        if (rep[i] && wn_u64map_add(&seen, gram_hash(t->words + i, n)) > 1) {
+            chars += prefix[i + n] - prefix[i];
             i += n;
         } else {
             i++;
@@ -124,9 +146,18 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     for (size_t i = 0; i < t->n_words; i++)
         prefix[i + 1] = prefix[i] + t->words[i].len;
 
+    if (rep_cap < t->n_words + 1) {
+        rep_cap = t->n_words + 1024;
+        free(rep);
+        free(hashes);
+        rep = wn_xmalloc(rep_cap);
+        hashes = wn_xmalloc(rep_cap * sizeof *hashes);
+    }
+    memset(rep, 1, t->n_words + 1);
     double top[3], dup[6];
     for (size_t k = 0; k < 3; k++)
         top[k] = (double)top_gram_chars(t, k + 2) / len;
+    top_gram_chars(t, 5); /* only to narrow rep[] to repeated 5-grams */
     for (size_t k = 0; k < 6; k++)
         dup[k] = (double)dup_gram_chars(t, k + 5) / len;
 

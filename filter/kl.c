@@ -10,13 +10,16 @@
  *                              q_ref(w) = (count(w) + 1) / (total + vocabulary + 1)
  *                              (add-one smoothing, so unseen words are the outliers), and
  *                              drops it ("kl.divergence") when KL > max_kl.
- * Word unigrams stand in for Llama 3 tokenizer ids until the tokenizer is wired in.
- * Documents with fewer than min_words words are scored but never dropped.
+ * The unit is Llama 3 tokenizer ids (unit: tokens, tokenize/tokenizer.h, the default, as
+ * the paper) or lowercased word unigrams (unit: words, cheaper). The reference file starts
+ * with "# unit: tokens|words" and the other pass must use the same unit; token lines are
+ * "count<TAB>id". Documents with fewer than min_words units are scored but never dropped.
  */
 #include "filter/filter.h"
 #include "core/buf.h"
 #include "core/io.h"
 #include "core/log.h"
+#include "tokenize/tokenizer.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -30,6 +33,7 @@ typedef struct kl_entry {
 } kl_entry;
 
 typedef struct kl {
+    wn_tok *tok; /* NULL: word unigrams */
     /* build mode */
     char *build_path;
     double min_count;
@@ -44,6 +48,7 @@ typedef struct kl {
 } kl;
 
 static _Thread_local wn_u64map doc_counts;
+static _Thread_local wn_tok_ids doc_ids;
 
 static uint64_t lower_hash(const char *s, size_t n)
 {
@@ -55,9 +60,15 @@ static uint64_t lower_hash(const char *s, size_t n)
     return wn_text_hash(tmp, n);
 }
 
+/* The map key of a unit: token id + 1, or the hash of the lowercased word. */
+static uint64_t unit_key(const kl *k, const char *label, size_t n)
+{
+    return k->tok ? strtoull(label, NULL, 10) + 1 : lower_hash(label, n);
+}
+
 static void count_word(kl *k, const char *w, size_t n, uint64_t times)
 {
-    uint64_t h = lower_hash(w, n);
+    uint64_t h = unit_key(k, w, n);
     bool added;
     uint32_t *slot = wn_u64map_slot(&k->index, h, &added);
     if (added) {
@@ -82,9 +93,20 @@ static void kl_batch(void *state, wn_batch *b, wn_stats *s)
 {
     kl *k = state;
     for (size_t i = 0; i < b->n; i++) {
-        if (b->docs[i].drop_reason)
+        const wn_doc *d = &b->docs[i];
+        if (d->drop_reason)
             continue;
-        const wn_text *t = wn_text_analyze(&b->docs[i]);
+        if (k->tok) {
+            wn_tok_ids_reset(&doc_ids);
+            wn_tok_encode(k->tok, d->text.ptr, d->text.len, 0, &doc_ids);
+            for (size_t j = 0; j < doc_ids.len; j++) {
+                char label[24];
+                int n = snprintf(label, sizeof label, "%u", (unsigned)doc_ids.ids[j]);
+                count_word(k, label, (size_t)n, 1);
+            }
+            continue;
+        }
+        const wn_text *t = wn_text_analyze(d);
         for (size_t j = 0; j < t->n_words; j++) {
             const wn_word *w = &t->words[j];
             if (!(w->flags & WN_WORD_SYMBOL))
@@ -116,6 +138,8 @@ static int kl_finish(void *state, wn_stats *s)
         return -1;
     }
     wn_buf line = WN_BUF_INIT;
+    wn_buf_appendf(&line, "# unit: %s\n", k->tok ? "tokens" : "words");
+    wn_out_write(out, line.data, line.len);
     uint64_t total = 0;
     size_t written = 0;
     for (size_t i = 0; i < k->n_entries; i++) {
@@ -157,6 +181,15 @@ static int load_reference(kl *k, const char *path, char *err, size_t errlen)
     uint64_t total = 0, lineno = 0;
     while ((line = wn_in_line(in, &len))) {
         lineno++;
+        if (len && line[0] == '#') {
+            const char *want = k->tok ? "# unit: tokens" : "# unit: words";
+            if (lineno == 1 && strncmp(line, want, strlen(want))) {
+                snprintf(err, errlen, "'%s' was built with another unit (want '%s')", path, want);
+                wn_in_close(in);
+                return -1;
+            }
+            continue;
+        }
         char *end;
         unsigned long long c = strtoull(line, &end, 10);
         if (end == line || *end != '\t') {
@@ -187,18 +220,27 @@ static void kl_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const kl *k = state;
     const wn_text *t = wn_text_analyze(d);
-    wn_u64map_reset(&doc_counts, t->n_nonsym);
     size_t n = 0;
-    for (size_t j = 0; j < t->n_words; j++) {
-        const wn_word *w = &t->words[j];
-        if (w->flags & WN_WORD_SYMBOL)
-            continue;
-        wn_u64map_add(&doc_counts, lower_hash(t->s + w->off, w->len));
-        n++;
+    if (k->tok) {
+        wn_tok_ids_reset(&doc_ids);
+        wn_tok_encode(k->tok, d->text.ptr, d->text.len, 0, &doc_ids);
+        wn_u64map_reset(&doc_counts, doc_ids.len);
+        for (size_t j = 0; j < doc_ids.len; j++)
+            wn_u64map_add(&doc_counts, (uint64_t)doc_ids.ids[j] + 1);
+        n = doc_ids.len;
+    } else {
+        wn_u64map_reset(&doc_counts, t->n_nonsym);
+        for (size_t j = 0; j < t->n_words; j++) {
+            const wn_word *w = &t->words[j];
+            if (w->flags & WN_WORD_SYMBOL)
+                continue;
+            wn_u64map_add(&doc_counts, lower_hash(t->s + w->off, w->len));
+            n++;
+        }
     }
     double div = 0.0;
     for (size_t i = 0; i < doc_counts.cap && n; i++) {
-        if (!doc_counts.keys[i])
+        if (!wn_u64map_used(&doc_counts, i))
             continue;
         double p = (double)doc_counts.vals[i] / (double)n;
         uint32_t e = wn_u64map_get(&k->index, doc_counts.keys[i]);
@@ -212,6 +254,7 @@ static void kl_doc(void *state, wn_doc *d, wn_stats *s)
 static void kl_release(void *state)
 {
     kl *k = state;
+    wn_tok_free(k->tok);
     free(k->build_path);
     wn_u64map_release(&k->index);
     free(k->entries);
@@ -226,7 +269,15 @@ wn_stage *wn_filter_kl_new(wn_fparams *p)
     size_t nb = 0, nr = 0;
     char **build = wn_fp_paths(p, "build_reference", NULL, &nb);
     char **ref = wn_fp_paths(p, "reference", NULL, &nr);
+    const char *unit = wn_fp_str(p, "unit", "tokens");
     k->min_count = wn_fp_num(p, "min_count", 2);
+    if (unit && !strcmp(unit, "tokens")) {
+        char err[512];
+        if (!(k->tok = wn_tok_load_default(err, sizeof err)))
+            wn_fp_fail(p, "%s", err);
+    } else if (!unit || strcmp(unit, "words")) {
+        wn_fp_fail(p, "unit must be 'tokens' or 'words'");
+    }
     k->max_kl = wn_fp_num(p, "max_kl", 6.0);
     k->min_words = wn_fp_num(p, "min_words", 50);
     wn_stage *st = wn_filter_stage_new("kl_divergence", k, NULL, kl_release);

@@ -3,7 +3,9 @@
  * ("langid.language": "en", "langid.score": [[0, n, 0.97]]); a document is kept when its
  * top language is in `languages` (empty list = any) with score >= min_score (0.65, as
  * FineWeb). Drop reasons: "langid.language", "langid.low_score".
- * As datatrove does, newlines are read as spaces (wn_ft_predict does this itself).
+ * As datatrove does, newlines are read as spaces (wn_ft_predict does this itself). Only the
+ * first max_bytes (4000 by default, cut between words; 0 = all) are read: the language of a
+ * page is settled by its first paragraphs, and fastText's cost grows with the text.
  */
 #include "filter/filter.h"
 #include "classify/fasttext.h"
@@ -17,13 +19,26 @@ typedef struct langid {
     char **languages;
     size_t n_languages;
     double min_score;
+    size_t max_bytes;
 } langid;
+
+/* The first max_bytes of the text, cut after a space so no word is split (0 = all). */
+static size_t prefix_len(const char *s, size_t n, size_t max)
+{
+    if (!max || n <= max)
+        return n;
+    size_t k = max;
+    while (k > max / 2 && s[k] != ' ' && s[k] != '\n' && s[k] != '\t')
+        k--;
+    return k > max / 2 ? k : max;
+}
 
 static void langid_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const langid *l = state;
     wn_ft_prediction pred;
-    int k = wn_ft_predict(l->model, d->text.ptr, d->text.len, 1, 0.0f, &pred);
+    size_t len = prefix_len(d->text.ptr, d->text.len, l->max_bytes);
+    int k = wn_ft_predict(l->model, d->text.ptr, len, 1, 0.0f, &pred);
     const char *lang = "und";
     double score = 0.0;
     if (k > 0) {
@@ -66,6 +81,7 @@ wn_stage *wn_filter_langid_new(wn_fparams *p)
     char **model = wn_fp_paths(p, "model", model_def, &nm);
     l->languages = wn_fp_strs(p, "languages", lang_def, &l->n_languages);
     l->min_score = wn_fp_num(p, "min_score", 0.65);
+    l->max_bytes = (size_t)wn_fp_num(p, "max_bytes", 4000);
     char err[512];
     if (nm != 1)
         wn_fp_fail(p, "give one 'model'");

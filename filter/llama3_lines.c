@@ -26,6 +26,8 @@ static _Thread_local uint64_t *folded;
 static _Thread_local size_t folded_cap;
 static _Thread_local wn_buf kept;
 static _Thread_local unsigned char *covered;
+static _Thread_local unsigned char *dropped; /* per line */
+static _Thread_local size_t dropped_cap;
 
 static uint64_t fold_hash(const char *s, size_t n)
 {
@@ -49,6 +51,22 @@ static uint64_t gram_at(const uint64_t *h, size_t n)
         x ^= x >> 29;
     }
     return x ? x : 1;
+}
+
+/* Fraction of the line's word characters covered by n-grams seen more than once. */
+static double line_coverage(const wn_text *t, const wn_line *l, size_t n)
+{
+    memset(covered, 0, l->n_words);
+    for (size_t i = 0; i + n <= l->n_words; i++)
+        if (wn_u64map_get(&grams, gram_at(folded + l->first_word + i, n)) > 1)
+            memset(covered + i, 1, n);
+    size_t total = 0, cov = 0;
+    for (size_t i = 0; i < l->n_words; i++) {
+        size_t len = t->words[l->first_word + i].len;
+        total += len;
+        cov += covered[i] ? len : 0;
+    }
+    return total ? (double)cov / (double)total : 0.0;
 }
 
 static void l3_doc(void *state, wn_doc *d, wn_stats *s)
@@ -75,34 +93,32 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
         for (size_t i = 0; i + n <= l->n_words; i++)
             wn_u64map_add(&grams, gram_at(folded + l->first_word + i, n));
     }
+    /* pass 1: which lines go */
+    if (dropped_cap < t->n_lines) {
+        dropped_cap = t->n_lines + 256;
+        free(dropped);
+        dropped = wn_xmalloc(dropped_cap);
+    }
     size_t removed_chars = 0, removed_lines = 0;
-    wn_buf_reset(&kept);
-    bool first = true;
     for (size_t li = 0; li < t->n_lines; li++) {
         const wn_line *l = &t->lines[li];
-        bool drop_line = false;
-        if ((double)l->n_words >= c->min_words && l->n_words >= n) {
-            memset(covered, 0, l->n_words);
-            for (size_t i = 0; i + n <= l->n_words; i++)
-                if (wn_u64map_get(&grams, gram_at(folded + l->first_word + i, n)) > 1)
-                    memset(covered + i, 1, n);
-            size_t total = 0, cov = 0;
-            for (size_t i = 0; i < l->n_words; i++) {
-                size_t len = t->words[l->first_word + i].len;
-                total += len;
-                cov += covered[i] ? len : 0;
-            }
-            drop_line = total && (double)cov / (double)total >= c->max_cov;
-        }
-        if (drop_line) {
+        dropped[li] = (double)l->n_words >= c->min_words && l->n_words >= n &&
+                      line_coverage(t, l, n) >= c->max_cov;
+        if (dropped[li]) {
             removed_chars += l->len + 1;
             removed_lines++;
-            continue;
         }
+    }
+    /* pass 2, only when a line goes: the text without them */
+    wn_buf_reset(&kept);
+    bool first = true;
+    for (size_t li = 0; removed_lines && c->rewrite && li < t->n_lines; li++) {
+        if (dropped[li])
+            continue;
         if (!first)
             wn_buf_appendc(&kept, '\n');
-        wn_buf_append(&kept, t->s + l->off, l->len);
         first = false;
+        wn_buf_append(&kept, t->s + t->lines[li].off, t->lines[li].len);
     }
     if (removed_chars > t->n)
         removed_chars = t->n;

@@ -3,6 +3,7 @@
 #include "core/args.h"
 #include "core/buf.h"
 #include "core/io.h"
+#include "core/paths.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -96,12 +97,15 @@ static char *resolve(const wn_fparams *p, const char *path)
         wn_buf_appendf(&b, "%s/%s", p->base_dir, path);
         if (access(b.data, F_OK) == 0 || strncmp(path, "data/", 5) != 0)
             return wn_buf_detach(&b, NULL);
-        wn_buf_reset(&b);
+        wn_buf_release(&b);
     }
-    /* "data/..." names a file shipped with winnow */
-    wn_buf_appendf(&b, "%s/%s", wn_filter_data_dir(),
-                   strncmp(path, "data/", 5) == 0 ? path + 5 : path);
-    return wn_buf_detach(&b, NULL);
+    if (strncmp(path, "data/", 5) != 0)
+        return wn_xstrdup(path);
+    /* "data/..." names a file shipped with winnow (core/paths.h); when it is nowhere, the
+     * first candidate is returned so the error names a real place */
+    char buf[PATH_MAX];
+    wn_data_path(path + 5, buf, sizeof buf);
+    return wn_xstrdup(buf);
 }
 
 static char **strv(wn_fparams *p, const char *key, const char *const *defs, size_t *n,
@@ -258,38 +262,4 @@ json_t *wn_yaml_load(const char *path, char *err, size_t errlen)
     if (!j)
         snprintf(err, errlen, "cannot parse '%s': %s", path, e);
     return j;
-}
-
-const char *wn_filter_data_dir(void)
-{
-    static char dir[PATH_MAX + 64];
-    static int done;
-    if (done)
-        return dir;
-    done = 1;
-    const char *env = getenv("WINNOW_DATA");
-    if (env && *env) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[PATH_MAX];
-    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (k > 0) {
-        exe[k] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-        /* ./winnow at the repo root, or build/winnow, or build/tests/<test> */
-        const char *ups[] = {"", "/..", "/../.."};
-        for (size_t i = 0; i < 3; i++) {
-            char probe[PATH_MAX + 32];
-            snprintf(probe, sizeof probe, "%s%s/data/nsfw", exe, ups[i]);
-            if (access(probe, F_OK) == 0) {
-                snprintf(dir, sizeof dir, "%s%s/data", exe, ups[i]);
-                return dir;
-            }
-        }
-    }
-    snprintf(dir, sizeof dir, "data");
-    return dir;
 }

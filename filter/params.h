@@ -17,8 +17,8 @@
  * misspelt threshold is an error, not a silent default.
  *
  * Paths (wn_fp_paths) are resolved relative to the config file's directory; a path starting
- * with "data/" that does not exist there names a file shipped with winnow, found in
- * $WINNOW_DATA or the data/ directory beside the winnow executable.
+ * with "data/" that does not exist there names a file shipped with winnow, found by
+ * wn_data_path (core/paths.h: $WINNOW_DATA, or the data/ directory beside the executable).
  */
 #ifndef WN_FILTER_PARAMS_H
 #define WN_FILTER_PARAMS_H
@@ -57,9 +57,5 @@ int wn_fparams_finish(wn_fparams *p);
 /* Read a YAML or JSON file into a jansson value. NULL with a message in err on failure. */
 json_t *wn_yaml_load(const char *path, char *err, size_t errlen);
 json_t *wn_yaml_parse(const char *text, size_t len, char *err, size_t errlen);
-
-/* Directory of the running executable's data files: $WINNOW_DATA, else <dir of winnow>/data,
- * else "data". Static storage. */
-const char *wn_filter_data_dir(void);
 
 #endif

@@ -43,20 +43,18 @@ static bool email_at(const char *s, size_t n, size_t at, size_t lo, size_t *a, s
         i++;
     if (i == at)
         return false;
-    size_t j = at + 1, last_dot = 0;
+    size_t j = at + 1;
     while (j < n && (isalnum((unsigned char)s[j]) || s[j] == '-' || s[j] == '.')) {
-        if (s[j] == '.') {
-            if (s[j - 1] == '.' || s[j - 1] == '@')
-                break;
-            last_dot = j;
-        }
+        if (s[j] == '.' && (s[j - 1] == '.' || s[j - 1] == '@'))
+            break;
         j++;
     }
     while (j > at + 1 && (s[j - 1] == '.' || s[j - 1] == '-'))
-        j--;
-    if (!last_dot || last_dot >= j)
+        j--; /* a sentence's full stop is not part of the address */
+    const char *dot = j > at + 1 ? memrchr(s + at + 1, '.', j - at - 1) : NULL;
+    if (!dot)
         return false;
-    size_t tld = j - last_dot - 1;
+    size_t last_dot = (size_t)(dot - s), tld = j - last_dot - 1;
     if (tld < 2)
         return false;
     for (size_t k = last_dot + 1; k < j; k++)
@@ -115,41 +113,84 @@ static size_t ipv6_at(const char *s, size_t n, size_t i)
     return inet_pton(AF_INET6, tmp, addr) == 1 ? j - i : 0;
 }
 
+typedef struct span {
+    size_t a, b;
+    bool ip;
+} span;
+
+static _Thread_local span *spans;
+static _Thread_local size_t n_spans, cap_spans;
+
+static void add_span(size_t a, size_t b, bool ip)
+{
+    if (n_spans == cap_spans) {
+        cap_spans = cap_spans ? 2 * cap_spans : 64;
+        spans = wn_xrealloc(spans, cap_spans * sizeof *spans);
+    }
+    spans[n_spans++] = (span){a, b, ip};
+}
+
+static int by_start(const void *x, const void *y)
+{
+    const span *p = x, *q = y;
+    return p->a < q->a ? -1 : p->a > q->a;
+}
+
+static bool ip_boundary(const char *t, size_t i)
+{
+    return i == 0 || !(isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.' || t[i - 1] == ':');
+}
+
+/* Candidates are found from their rare anchor bytes with memchr ('@', '.', ':'), so text
+ * without them costs three memchr scans. */
+static void find_spans(const char *t, size_t n)
+{
+    n_spans = 0;
+    for (const char *q = t; (q = memchr(q, '@', (size_t)(t + n - q))); q++) {
+        size_t a, b;
+        if (email_at(t, n, (size_t)(q - t), 0, &a, &b)) {
+            add_span(a, b, false);
+            q = t + b - 1;
+        }
+    }
+    for (const char *q = t; (q = memchr(q, '.', (size_t)(t + n - q))); q++) {
+        size_t k = (size_t)(q - t), i = k;
+        while (i > 0 && k - i < 3 && isdigit((unsigned char)t[i - 1]))
+            i--;
+        size_t len = i < k && ip_boundary(t, i) ? ipv4_at(t, n, i) : 0;
+        if (len) {
+            add_span(i, i + len, true);
+            q = t + i + len - 1;
+        }
+    }
+    for (const char *q = t; (q = memchr(q, ':', (size_t)(t + n - q))); q++) {
+        size_t k = (size_t)(q - t), i = k;
+        while (i > 0 && k - i < 40 && hexc((unsigned char)t[i - 1]))
+            i--;
+        size_t len = ip_boundary(t, i) ? ipv6_at(t, n, i) : 0;
+        if (len) {
+            add_span(i, i + len, true);
+            q = t + i + len - 1;
+        }
+    }
+    qsort(spans, n_spans, sizeof *spans, by_start);
+}
+
 static void pii_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const pii *p = state;
     const char *t = d->text.ptr;
     size_t n = d->text.len, emails = 0, ips = 0, copied = 0;
-    /* most documents hold none of '@', ':' and '.': skip the scan for them */
-    bool at = n && memchr(t, '@', n), colon = n && memchr(t, ':', n);
-    bool dot = n && memchr(t, '.', n);
+    find_spans(t, n);
     wn_buf_reset(&out);
-    for (size_t i = 0; (at || colon || dot) && i < n; i++) {
-        unsigned char c = (unsigned char)t[i];
-        size_t a = i, b = 0;
-        const char *repl = NULL;
-        if (c == '@') {
-            if (email_at(t, n, i, copied, &a, &b)) {
-                repl = p->email_repl;
-                emails++;
-            }
-        } else if (hexc(c) && (i == 0 || !(isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.' ||
-                                           t[i - 1] == ':'))) {
-            size_t k = dot && isdigit(c) ? ipv4_at(t, n, i) : 0;
-            if (!k && colon)
-                k = ipv6_at(t, n, i);
-            if (k) {
-                b = i + k;
-                repl = p->ip_repl;
-                ips++;
-            }
-        }
-        if (!repl)
-            continue;
-        wn_buf_append(&out, t + copied, a - copied);
-        wn_buf_appends(&out, repl);
-        copied = b;
-        i = b - 1;
+    for (size_t i = 0; i < n_spans; i++) {
+        if (spans[i].a < copied)
+            continue; /* overlaps the previous one (an IP inside an address) */
+        wn_buf_append(&out, t + copied, spans[i].a - copied);
+        wn_buf_appends(&out, spans[i].ip ? p->ip_repl : p->email_repl);
+        copied = spans[i].b;
+        emails += !spans[i].ip;
+        ips += spans[i].ip;
     }
     const wn_text *tx = wn_text_analyze(d);
     wn_filter_signal(d, tx->n_chars, s, "pii.emails", (double)emails, 0, 50);

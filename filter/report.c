@@ -13,17 +13,17 @@
 
 /* ---- merged statistics ---- */
 
+/* The lower edge of the bin holding the q-quantile: exact to one bin width, and 0 (not half
+ * a bin) when most values are 0, as most repetition signals are. */
 static double hist_quantile(const wn_hist *h, double q)
 {
     if (!h->n)
         return 0.0;
     double target = q * (double)h->n, cum = 0.0, width = (h->hi - h->lo) / h->nbins;
     for (int i = 0; i < h->nbins; i++) {
-        if (cum + (double)h->bins[i] >= target && h->bins[i]) {
-            double frac = (target - cum) / (double)h->bins[i];
-            return h->lo + ((double)i + frac) * width;
-        }
         cum += (double)h->bins[i];
+        if (cum >= target && h->bins[i])
+            return h->lo + (double)i * width;
     }
     return h->hi;
 }
@@ -263,9 +263,9 @@ int wn_filter_sample(char *const *paths, size_t n_paths, const char *reason, siz
 
 typedef struct whatif {
     wn_where *w;
-    uint64_t docs, bytes, fail_docs, fail_bytes, kept_fail_docs, kept_fail_bytes,
-        dropped_pass_docs, missing;
-    wn_stats domains; /* "fail:<host>" among documents the chain kept */
+    uint64_t docs, bytes, fail_docs, fail_bytes, marginal_docs, marginal_bytes,
+        rescued_docs, rescued_bytes, missing;
+    wn_stats domains; /* "lost:<host>" for the marginal documents */
 } whatif;
 
 typedef struct whatif_ctx {
@@ -273,42 +273,55 @@ typedef struct whatif_ctx {
     size_t n;
 } whatif_ctx;
 
-static bool chain_kept(const wn_doc *d)
+/* The reasons a stored document was (or would have been) dropped for: winnow_removed_by of
+ * a --removed output, and every "<stage>.would_drop" of an --annotate-only output. Returns
+ * how many; *other tells whether one of them is a rule EXPR does not decide again. */
+static size_t drop_reasons(const wn_doc *d, const wn_where *w, bool *other)
 {
-    if (removed_by(d))
-        return false;
+    size_t n = 0;
+    const char *r = removed_by(d);
+    *other = false;
+    if (r) {
+        n++;
+        *other |= !wn_where_decides(w, r);
+    }
     const char *k;
     json_t *v;
     if (d->attributes)
         json_object_foreach(d->attributes, k, v) {
             size_t len = strlen(k);
-            if (len > 11 && !strcmp(k + len - 11, ".would_drop"))
-                return false;
+            if (len > 11 && !strcmp(k + len - 11, ".would_drop") && json_is_string(v)) {
+                n++;
+                *other |= !wn_where_decides(w, json_string_value(v));
+            }
         }
-    return true;
+    return n;
 }
 
 static int whatif_one(wn_doc *d, void *ctx)
 {
     whatif_ctx *c = ctx;
-    bool kept = chain_kept(d);
     for (size_t i = 0; i < c->n; i++) {
         whatif *w = &c->w[i];
-        bool missing;
+        bool missing, other;
         bool pass = wn_where_eval(w->w, d, &missing);
+        size_t reasons = drop_reasons(d, w->w, &other);
         w->docs++;
         w->bytes += d->text.len;
         w->missing += missing;
         if (!pass) {
             w->fail_docs++;
             w->fail_bytes += d->text.len;
-            if (kept) {
-                w->kept_fail_docs++;
-                w->kept_fail_bytes += d->text.len;
-                wn_filter_count_domain(&w->domains, d, "lost:");
-            }
-        } else if (!kept) {
-            w->dropped_pass_docs++;
+        }
+        if (other)
+            continue; /* another filter family removes it whatever EXPR says */
+        if (!pass) {
+            w->marginal_docs++;
+            w->marginal_bytes += d->text.len;
+            wn_filter_count_domain(&w->domains, d, "lost:");
+        } else if (reasons) {
+            w->rescued_docs++; /* only rules EXPR re-decides dropped it, and EXPR keeps it */
+            w->rescued_bytes += d->text.len;
         }
     }
     return 0;
@@ -343,28 +356,36 @@ int wn_filter_what_if(char *const *paths, size_t n_paths, char *const *exprs, si
         row *r = prefixed(&x->domains, "lost:", &nr);
         qsort(r, nr, sizeof *r, by_docs);
         if (json) {
-            json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+            json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
                 "expr", exprs[i], "docs", (json_int_t)x->docs, "bytes", (json_int_t)x->bytes,
                 "fail_docs", (json_int_t)x->fail_docs, "fail_bytes", (json_int_t)x->fail_bytes,
-                "kept_fail_docs", (json_int_t)x->kept_fail_docs,
-                "kept_fail_bytes", (json_int_t)x->kept_fail_bytes,
-                "dropped_pass_docs", (json_int_t)x->dropped_pass_docs,
+                "removed_only_by_expr_docs", (json_int_t)x->marginal_docs,
+                "removed_only_by_expr_bytes", (json_int_t)x->marginal_bytes,
+                "kept_by_expr_docs", (json_int_t)x->rescued_docs,
+                "kept_by_expr_bytes", (json_int_t)x->rescued_bytes,
                 "missing_attribute", (json_int_t)x->missing);
             json_object_set_new(o, "domains", rows_json(r, nr, top, false));
             json_array_append_new(*json, o);
         } else {
             fprintf(f, "what if: %s\n", exprs[i]);
-            fprintf(f, "  documents read          %12llu   %14llu bytes\n",
+            fprintf(f, "  documents read               %10llu  %14llu bytes\n",
                     (unsigned long long)x->docs, (unsigned long long)x->bytes);
-            fprintf(f, "  fail the expression     %12llu   %14llu bytes  (%.2f%% docs, %.2f%% bytes)\n",
+            fprintf(f, "  fail EXPR                    %10llu  %14llu bytes  (%.2f%% docs, %.2f%% bytes)\n",
                     (unsigned long long)x->fail_docs, (unsigned long long)x->fail_bytes,
                     pct(x->fail_docs, x->docs), pct(x->fail_bytes, x->bytes));
-            fprintf(f, "  ... that the chain kept %12llu   %14llu bytes  (the added cost)\n",
-                    (unsigned long long)x->kept_fail_docs, (unsigned long long)x->kept_fail_bytes);
-            fprintf(f, "  pass it, chain dropped  %12llu\n", (unsigned long long)x->dropped_pass_docs);
+            fprintf(f, "  removed by EXPR alone        %10llu  %14llu bytes  (the other filters keep them)\n",
+                    (unsigned long long)x->marginal_docs, (unsigned long long)x->marginal_bytes);
+            fprintf(f, "  kept by EXPR, were dropped   %10llu  %14llu bytes  (only for the signals EXPR names)\n",
+                    (unsigned long long)x->rescued_docs, (unsigned long long)x->rescued_bytes);
+            if (i > 0)
+                fprintf(f, "  versus the first EXPR        %+10lld  %+14lld bytes removed\n",
+                        (long long)x->marginal_docs - (long long)w[0].marginal_docs,
+                        (long long)x->marginal_bytes - (long long)w[0].marginal_bytes);
             if (x->missing)
-                fprintf(f, "  attribute missing in    %12llu documents (counted as failing)\n",
+                fprintf(f, "  attribute missing in         %10llu documents (counted as failing)\n",
                         (unsigned long long)x->missing);
+            if (nr)
+                fprintf(f, "  domains losing most to EXPR alone:\n");
             for (size_t k = 0; k < nr && k < top; k++)
                 fprintf(f, "    %-40s %8llu docs %12llu bytes\n", r[k].name,
                         (unsigned long long)r[k].docs, (unsigned long long)r[k].bytes);

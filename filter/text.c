@@ -108,7 +108,7 @@ typedef struct text_tls {
     size_t cap_lines, cap_words;
     const char *key_ptr;
     size_t key_len;
-    uint64_t key_index;
+    uint64_t key_index, key_hash;
     bool valid;
     UBreakIterator *bi;
     UText *ut;
@@ -227,7 +227,7 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n)
     t->ascii = true;
     tls.valid = false;
 
-    size_t line_start = 0, line_word = 0;
+    size_t line_start = 0, line_word = 0, extra = 0;
     size_t run = SIZE_MAX, core_a = 0, core_b = 0;
     bool alpha = false, spaceless = false;
     for (size_t i = 0; i < n;) {
@@ -241,9 +241,9 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n)
         } else {
             t->ascii = false;
             len = utf8_next(u, n, i, &cp);
+            extra += len - 1;
             c = classify_cp(cp);
         }
-        t->n_chars++;
         if (c == C_SPACE) {
             if (run != SIZE_MAX) {
                 emit_run(s, run, i, core_a, core_b, alpha, spaceless, t->n_lines);
@@ -263,13 +263,22 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n)
             if (c != C_PUNCT) {
                 if (core_b == 0)
                     core_a = i;
-                core_b = i + len;
                 alpha |= c == C_ALPHA;
                 spaceless |= cp >= 0x0E00 && wn_text_spaceless(cp);
+                /* the common case: a run of ASCII letters and digits, in one tight loop */
+                size_t j = i + len;
+                while (j < n && u[j] < 0x80 && (ascii_class[u[j]] == C_ALPHA ||
+                                                (u[j] >= '0' && u[j] <= '9'))) {
+                    alpha |= ascii_class[u[j]] == C_ALPHA;
+                    j++;
+                }
+                core_b = j;
+                len = j - i;
             }
         }
         i += len;
     }
+    t->n_chars = n - extra;
     if (run != SIZE_MAX)
         emit_run(s, run, n, core_a, core_b, alpha, spaceless, t->n_lines);
     if (line_start < n || n == 0)
@@ -279,13 +288,18 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n)
 
 const wn_text *wn_text_analyze(const wn_doc *d)
 {
+    /* the content hash (XXH3, ~20 GB/s) makes the cache safe even when a new document's
+     * text lands at a freed one's address with the same length and index */
+    const char *s = d->text.ptr ? d->text.ptr : "";
+    uint64_t h = XXH3_64bits(s, d->text.len);
     if (tls.valid && tls.key_ptr == d->text.ptr && tls.key_len == d->text.len &&
-        tls.key_index == d->input_index)
+        tls.key_index == d->input_index && tls.key_hash == h)
         return &tls.t;
-    const wn_text *t = wn_text_analyze_buf(d->text.ptr ? d->text.ptr : "", d->text.len);
+    const wn_text *t = wn_text_analyze_buf(s, d->text.len);
     tls.key_ptr = d->text.ptr;
     tls.key_len = d->text.len;
     tls.key_index = d->input_index;
+    tls.key_hash = h;
     tls.valid = true;
     return t;
 }
@@ -300,15 +314,21 @@ void wn_u64map_reset(wn_u64map *m, size_t expected)
     size_t want = 16;
     while (want < expected * 2)
         want <<= 1;
-    /* shrink after a huge document so later small ones do not clear a huge table */
-    if (want > m->cap || (m->cap > 65536 && m->cap > want * 16)) {
+    /* shrink after a huge document so later small ones stay in cache */
+    if (want > m->cap || (m->cap > 65536 && m->cap > want * 64)) {
         free(m->keys);
         free(m->vals);
+        free(m->gens);
         m->keys = wn_xmalloc(want * sizeof *m->keys);
         m->vals = wn_xmalloc(want * sizeof *m->vals);
+        m->gens = wn_xcalloc(want, sizeof *m->gens);
         m->cap = want;
+        m->gen = 0;
     }
-    memset(m->keys, 0, m->cap * sizeof *m->keys);
+    if (++m->gen == 0) { /* wrapped: clear once every 2^32 resets */
+        memset(m->gens, 0, m->cap * sizeof *m->gens);
+        m->gen = 1;
+    }
     m->n = 0;
 }
 
@@ -317,13 +337,14 @@ static void u64map_grow(wn_u64map *m)
     wn_u64map big = {0};
     wn_u64map_reset(&big, m->cap);
     for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
+        if (!wn_u64map_used(m, i))
             continue;
         size_t j = m->keys[i] & (big.cap - 1);
-        while (big.keys[j])
+        while (wn_u64map_used(&big, j))
             j = (j + 1) & (big.cap - 1);
         big.keys[j] = m->keys[i];
         big.vals[j] = m->vals[i];
+        big.gens[j] = big.gen;
         big.n++;
     }
     wn_u64map_release(m);
@@ -345,7 +366,7 @@ uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
             u64map_grow(m);
     }
     size_t j = key & (m->cap - 1);
-    while (m->keys[j]) {
+    while (wn_u64map_used(m, j)) {
         if (m->keys[j] == key) {
             *added = false;
             return &m->vals[j];
@@ -353,6 +374,7 @@ uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
         j = (j + 1) & (m->cap - 1);
     }
     m->keys[j] = key;
+    m->gens[j] = m->gen;
     m->vals[j] = 0;
     m->n++;
     *added = true;
@@ -364,7 +386,7 @@ uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key)
     if (!m->cap)
         return 0;
     size_t j = key & (m->cap - 1);
-    while (m->keys[j]) {
+    while (wn_u64map_used(m, j)) {
         if (m->keys[j] == key)
             return m->vals[j];
         j = (j + 1) & (m->cap - 1);
@@ -376,6 +398,7 @@ void wn_u64map_release(wn_u64map *m)
 {
     free(m->keys);
     free(m->vals);
+    free(m->gens);
     memset(m, 0, sizeof *m);
 }
 

@@ -14,9 +14,9 @@
  * point ratios on ASCII text).
  *
  * Ownership: the result lives in thread-local storage and stays valid until the next call
- * on the same thread. wn_text_analyze caches on (text pointer, length, input_index), so the
- * filters of one chain analyse a document once; a stage that rewrites a document's text
- * must call wn_text_invalidate() (the new text could reuse the old address).
+ * on the same thread. wn_text_analyze caches on (text pointer, length, input_index and a
+ * hash of the text), so the filters of one chain analyse a document once; a stage that
+ * rewrites a document's text calls wn_text_invalidate() all the same.
  */
 #ifndef WN_FILTER_TEXT_H
 #define WN_FILTER_TEXT_H
@@ -66,13 +66,20 @@ void wn_text_invalidate(void);
 /* Hash of bytes (XXH3), never 0 (0 marks empty slots in wn_u64map). */
 uint64_t wn_text_hash(const void *p, size_t n);
 
-/* A small open-addressing map from 64-bit keys (never 0) to counts, reused between
- * documents: wn_u64map_reset keeps the allocation. */
+/* A small open-addressing map from 64-bit keys to counts, reused between documents:
+ * wn_u64map_reset keeps the allocation and empties the map in O(1) (a slot is in use only
+ * when its generation is the map's current one), so a big document does not make every
+ * later reset clear a big table. */
 typedef struct wn_u64map {
     uint64_t *keys;
     uint32_t *vals;
+    uint32_t *gens;
+    uint32_t gen;
     size_t cap, n;
 } wn_u64map;
+
+/* Is slot i in use? (for iterating over keys[0 .. cap)) */
+#define wn_u64map_used(m, i) ((m)->gens[i] == (m)->gen)
 
 void wn_u64map_reset(wn_u64map *m, size_t expected);
 /* Add one to key's count and return the new count. */

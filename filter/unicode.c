@@ -13,6 +13,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/unorm.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
@@ -26,13 +28,59 @@ static _Thread_local UChar *u16, *u16n;
 static _Thread_local size_t u16_cap, u16n_cap;
 static _Thread_local wn_buf clean;
 
+/* No byte >= 0x7F and no control but TAB, LF, CR: eight bytes at a time. */
+static bool plain_ascii(const unsigned char *t, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, t + i, 8);
+        /* a byte >= 0x7F (w + 1 carries into the high bit), or a byte < 0x20 */
+        if (((w | (w + ones)) & highs) || ((w - 0x2020202020202020ull) & ~w & highs)) {
+            for (size_t k = i; k < i + 8; k++)
+                if (t[k] >= 0x7F || (t[k] < 0x20 && t[k] != '\t' && t[k] != '\n' && t[k] != '\r'))
+                    return false;
+        }
+    }
+    for (; i < n; i++)
+        if (t[i] >= 0x7F || (t[i] < 0x20 && t[i] != '\t' && t[i] != '\n' && t[i] != '\r'))
+            return false;
+    return true;
+}
+
 static bool is_control(int32_t cp)
 {
     return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp < 0xA0);
 }
 
+/* Count invalid sequences and controls, and see whether any character could change under
+ * NFC (quick check not "yes", or a combining mark): a per-character ICU property lookup,
+ * with no copy, so clean non-ASCII text costs one pass. */
+static void scan(const char *s, size_t n, bool strip, size_t *bad, size_t *ctrl, bool *maybe)
+{
+    for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) {
+            *ctrl += strip && is_control((unsigned char)s[i]);
+            i++;
+            continue;
+        }
+        int32_t c;
+        int32_t k = 0, len = (int32_t)(n - i > 8 ? 8 : n - i);
+        U8_NEXT((const uint8_t *)s + i, k, len, c);
+        i += (size_t)k;
+        if (c < 0)
+            (*bad)++;
+        else if (strip && is_control(c))
+            (*ctrl)++;
+        else if (!*maybe && (u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK) != UNORM_YES ||
+                             u_getCombiningClass(c) != 0))
+            *maybe = true;
+    }
+}
+
 /* Copy to `clean` with invalid sequences as U+FFFD and controls removed. */
-static void repair(const char *s, size_t n, bool strip, size_t *bad, size_t *ctrl)
+static void repair(const char *s, size_t n, bool strip)
 {
     wn_buf_reset(&clean);
     wn_buf_grow(&clean, n + 16);
@@ -42,14 +90,10 @@ static void repair(const char *s, size_t n, bool strip, size_t *bad, size_t *ctr
         int32_t k = 0, len = (int32_t)(n - i > 8 ? 8 : n - i);
         U8_NEXT((const uint8_t *)s + i, k, len, c);
         i += (size_t)k;
-        if (c < 0) {
-            (*bad)++;
+        if (c < 0)
             wn_buf_append(&clean, "\xEF\xBF\xBD", 3);
-        } else if (strip && is_control(c)) {
-            (*ctrl)++;
-        } else {
+        else if (!(strip && is_control(c)))
             wn_buf_append(&clean, s + start, i - start);
-        }
     }
 }
 
@@ -71,22 +115,22 @@ static void uni_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const uni *u = state;
     const unsigned char *t = (const unsigned char *)d->text.ptr;
-    size_t n = d->text.len;
-    bool plain = true, blank = true;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = t[i];
-        plain &= c < 0x7F && (c >= 0x20 || c == '\t' || c == '\n' || c == '\r');
-        blank &= c == ' ' || c == '\t' || c == '\n' || c == '\r';
-    }
-    if (blank) {
+    size_t n = d->text.len, i = 0;
+    while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+        i++;
+    if (i == n) {
         d->drop_reason = "unicode.empty";
         return;
     }
-    if (plain)
+    if (plain_ascii(t, n))
         return; /* ASCII without controls is valid, clean NFC */
 
     size_t bad = 0, ctrl = 0;
-    repair(d->text.ptr, n, u->strip_controls, &bad, &ctrl);
+    bool maybe_not_nfc = false;
+    scan(d->text.ptr, n, u->strip_controls, &bad, &ctrl, &maybe_not_nfc);
+    if (!bad && !ctrl && (!maybe_not_nfc || !u->nfc))
+        return; /* valid, clean, and every character is NFC-stable: nothing to change */
+    repair(d->text.ptr, n, u->strip_controls);
     if (bad) {
         wn_stats_add(s, "unicode.invalid_utf8_docs", 1);
         wn_stats_add(s, "unicode.invalid_utf8_sequences", (double)bad);

@@ -288,6 +288,20 @@ bool wn_where_eval(const wn_where *w, const wn_doc *d, bool *missing)
     return r;
 }
 
+static bool names(const node *n, const char *reason)
+{
+    if (!n)
+        return false;
+    if (n->kind == N_CMP)
+        return !strcmp(n->name, reason);
+    return names(n->a, reason) || names(n->b, reason);
+}
+
+bool wn_where_decides(const wn_where *w, const char *reason)
+{
+    return names(w->root, reason);
+}
+
 static void where_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const wn_where *w = state;

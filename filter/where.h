@@ -30,6 +30,11 @@ const char *wn_where_text(const wn_where *w);
 /* true when d satisfies w; *missing (may be NULL) is set when an attribute was absent. */
 bool wn_where_eval(const wn_where *w, const wn_doc *d, bool *missing);
 
+/* Does the expression name the signal that `reason` drops on? Filters name a drop reason
+ * after its signal ("gopher.symbol_ratio"), so what-if can tell the decisions EXPR makes
+ * again from those of the other rules. */
+bool wn_where_decides(const wn_where *w, const char *reason);
+
 /* A stage keeping documents that satisfy the expression; the others are dropped with the
  * reason "where: <expr>". Takes ownership of w. */
 wn_stage *wn_where_stage_new(wn_where *w);

@@ -19,7 +19,8 @@
  * Output text: UTF-8, no NULs, no markdown. One line per block: paragraph, heading, list
  * item, table row (cells separated by a tab), blockquote, caption; consecutive blocks are
  * separated by '\n' (no blank lines, no trailing newline). Runs of whitespace inside a block
- * collapse to one space, except in <pre>, which is kept verbatim (its own newlines kept).
+ * collapse to one space, except in <pre> and inline <code>/<kbd>/<samp>/<tt>, which are
+ * kept verbatim (their own newlines kept).
  * Image alt text and MathML/TeX annotations are kept inline. script, style, nav, header,
  * footer, aside, forms and blocks judged boilerplate (link density, text density, class and
  * id hints) are dropped.
@@ -77,7 +78,8 @@ void wn_html_result_release(wn_html_result *r);
  *   charset_hint  charset from the HTTP Content-Type header, or NULL; trusted over the
  *                 meta tag unless the bytes contradict it (e.g. a "UTF-8" hint on bytes that
  *                 are not UTF-8 falls back to the meta tag, then to detection)
- *   url           page URL or NULL (used only for hints; never fetched)
+ *   url           page URL or NULL (reserved for URL-based hints; not used yet, never
+ *                 fetched)
  * Returns WN_HTML_OK, WN_HTML_EMPTY, WN_HTML_NOT_HTML or WN_HTML_ERROR. Always leaves
  * `out` in a defined state (possibly empty text). Never prints. */
 int wn_html_extract(const char *html, size_t len, const char *charset_hint, const char *url,

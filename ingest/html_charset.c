@@ -234,6 +234,22 @@ static bool looks_binary(const unsigned char *s, size_t len)
     return n > 0 && ctl * 50 > n; /* more than 2% */
 }
 
+static const char *utf16_without_bom(const unsigned char *s, size_t len)
+{
+    size_t n = (len < 4096 ? len : 4096) & ~(size_t)1, even = 0, odd = 0;
+    for (size_t i = 0; i < n; i += 2) {
+        even += s[i] == 0;
+        odd += s[i + 1] == 0;
+    }
+    if (n < 16)
+        return NULL;
+    if (odd * 10 > n * 4 && even * 50 < n) /* > 80% of odd bytes NUL, < 4% of even */
+        return "UTF-16LE";
+    if (even * 10 > n * 4 && odd * 50 < n)
+        return "UTF-16BE";
+    return NULL;
+}
+
 int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scratch,
                      const char **utf8, size_t *utf8_len, wn_html_result *res)
 {
@@ -266,6 +282,16 @@ int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scrat
         in += bom_len, u += bom_len, len -= bom_len;
         *utf8 = in;
         *utf8_len = len;
+    }
+    if (!bom) {
+        /* UTF-16 without a BOM: NULs in every other byte of mostly-ASCII markup */
+        const char *u16 = utf16_without_bom(u, len);
+        if (u16 && convert_icu(u16, in, len, scratch, &res->invalid_bytes) == 0) {
+            set_charset(res, u16, WN_HTML_CS_DETECTED);
+            *utf8 = scratch->data;
+            *utf8_len = scratch->len;
+            return 0;
+        }
     }
     if (looks_binary(u, len))
         return WN_HTML_NOT_HTML;

@@ -54,23 +54,22 @@ enum html_kind {
 /* Node flags */
 #define HN_HINT_BAD     0x01u   /* class/id says boilerplate (share, comment, related, ...) */
 #define HN_HINT_GOOD    0x02u   /* class/id says content (article, content, post, ...) */
-#define HN_HINT_UNLIKELY 0x04u  /* class/id says chrome unless it also looks like content */
-#define HN_ARTICLE_BODY 0x08u   /* itemprop="articleBody" (schema.org) */
-#define HN_HINT_STRONG_BAD 0x10u /* class/id names a block never part of an article body */
+#define HN_ARTICLE_BODY 0x04u   /* itemprop="articleBody" (schema.org) */
+#define HN_HINT_STRONG_BAD 0x08u /* class/id names a block never part of an article body */
 
 typedef struct html_node {
     int32_t parent;       /* index of the parent node, -1 for the root */
-    uint16_t depth;
     uint8_t kind;         /* enum html_kind */
     uint8_t flags;        /* HN_* */
     int8_t hint;          /* class/id weight: -1 bad, 0, +1 good (readability's +-25) */
     uint32_t first_block; /* blocks [first_block, end_block) lie inside this node */
     uint32_t end_block;
     uint32_t end_node;    /* nodes (index, end_node) are this node's descendants */
+    uint32_t class_hash;  /* hash of the class attribute, 0 without one */
     /* filled by html_select */
     uint32_t text;        /* visible text bytes in the subtree */
     uint32_t link;        /* of which inside <a> */
-    uint32_t paras;       /* paragraph-like blocks with >= 25 bytes */
+    uint32_t prose;       /* bytes of <p> blocks of 80+ bytes, few links, in the subtree */
     float score;          /* readability-style content score */
     uint8_t excluded;     /* chrome or boilerplate: its blocks never reach the output */
     uint8_t scored;       /* score initialised */
@@ -84,13 +83,13 @@ typedef struct html_node {
 #define HB_ROW      0x08u
 #define HB_CAPTION  0x10u
 #define HB_QUOTE    0x20u
+#define HB_ALT      0x40u  /* all of the block's text is image alt text */
 #define HB_KEEP     0x80u  /* set by html_select */
 
 typedef struct html_block {
     uint32_t start, len;  /* bytes in page.text */
     uint32_t link;        /* bytes of the block inside <a> */
     int32_t node;         /* innermost enclosing node */
-    uint16_t words;       /* whitespace-separated words (capped) */
     uint16_t commas;
     uint8_t flags;        /* HB_* */
     uint8_t kind;         /* html_kind of the innermost node */

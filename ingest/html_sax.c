@@ -3,10 +3,11 @@
  * block per run of text between block boundaries.
  *
  * Text is normalised as it arrives: whitespace runs become one space (verbatim inside
- * <pre>), control bytes count as whitespace, U+00A0 becomes a space. Content that is never
- * shown (script, style, template, svg, form controls, elements hidden with the `hidden`
- * attribute or an inline display:none) is skipped. The element stack is ours, so that
- * unbalanced or implied tags cannot unbalance our counters.
+ * <pre>), control bytes count as whitespace, U+00A0 becomes a space, U+00AD (soft hyphen)
+ * goes. Content that is never shown (script, style, template, svg, form controls, elements
+ * hidden with the `hidden` attribute, an inline display:none or a hiding class) is skipped.
+ * The element stack is ours, so that unbalanced or implied tags cannot unbalance our
+ * counters.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,7 @@ typedef struct stack_entry {
     uint8_t math;       /* <math> */
     uint8_t ann;        /* TeX <annotation> */
     uint8_t head;       /* <head> */
+    uint8_t code;       /* <code>, <kbd>, <samp>, <tt>: inline, but verbatim */
 } stack_entry;
 
 typedef struct sax_state {
@@ -210,10 +212,21 @@ typedef struct sax_state {
     uint32_t block_link;
     bool pending_space;
     bool cell_pending;  /* a cell separator is due before the next text */
+    bool block_has_text; /* the open block holds text of its own, not only alt text */
+    wn_buf og_title;    /* <meta property="og:title">, the title when <title> is missing */
     /* math */
     uint32_t math_start, ann_start;
     bool math_done;
 } sax_state;
+
+/* FNV-1a of the class value: siblings with the same class are parts of one whole. */
+static uint32_t class_hash(const char *c)
+{
+    uint32_t h = 2166136261u;
+    for (; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    return h ? h : 1;
+}
 
 static void push_node(sax_state *s, uint8_t kind, unsigned flags, int hint)
 {
@@ -225,9 +238,6 @@ static void push_node(sax_state *s, uint8_t kind, unsigned flags, int hint)
     html_node *n = &p->nodes[p->n_nodes];
     memset(n, 0, sizeof *n);
     n->parent = s->cur_node;
-    n->depth = s->cur_node >= 0 ? (uint16_t)(p->nodes[s->cur_node].depth + 1) : 0;
-    if (s->cur_node >= 0 && p->nodes[s->cur_node].depth == UINT16_MAX)
-        n->depth = UINT16_MAX;
     n->kind = kind;
     n->flags = (uint8_t)flags;
     n->hint = (int8_t)hint;
@@ -250,6 +260,8 @@ static uint8_t block_flags(const sax_state *s)
         f |= HB_CAPTION;
     if (s->quote)
         f |= HB_QUOTE;
+    if (!s->block_has_text)
+        f |= HB_ALT;
     return f;
 }
 
@@ -275,26 +287,17 @@ static void flush_block(sax_state *s)
         b->node = s->cur_node;
         b->flags = block_flags(s);
         b->kind = s->cur_node >= 0 ? p->nodes[s->cur_node].kind : HK_BLOCK;
-        /* words and commas: the scorer's signals */
-        unsigned words = 0, commas = 0;
-        bool in_word = false;
+        /* commas: the scorer's signal of sentences ("," and the CJK U+FF0C, U+3001) */
+        unsigned commas = 0;
         for (const char *c = t->data + b->start, *e = t->data + end; c < e; c++) {
             unsigned char ch = (unsigned char)*c;
-            if (ch == ' ' || ch == '\n' || ch == '\t') {
-                in_word = false;
-            } else {
-                if (!in_word)
-                    words++;
-                in_word = true;
-                /* ',' and the CJK commas U+FF0C / U+3001 */
-                if (ch == ',' || (ch == 0xEF && c + 2 < e && (unsigned char)c[1] == 0xBC &&
-                                  (unsigned char)c[2] == 0x8C) ||
-                    (ch == 0xE3 && c + 2 < e && (unsigned char)c[1] == 0x80 &&
-                     (unsigned char)c[2] == 0x81))
-                    commas++;
-            }
+            if (ch == ',' ||
+                (ch == 0xEF && c + 2 < e && (unsigned char)c[1] == 0xBC &&
+                 (unsigned char)c[2] == 0x8C) ||
+                (ch == 0xE3 && c + 2 < e && (unsigned char)c[1] == 0x80 &&
+                 (unsigned char)c[2] == 0x81))
+                commas++;
         }
-        b->words = (uint16_t)(words > UINT16_MAX ? UINT16_MAX : words);
         b->commas = (uint16_t)(commas > UINT16_MAX ? UINT16_MAX : commas);
         t->len = end;
         t->data[end] = '\0';
@@ -307,6 +310,7 @@ static void flush_block(sax_state *s)
     s->block_link = 0;
     s->pending_space = false;
     s->cell_pending = false;
+    s->block_has_text = false;
 }
 
 /* Append visible text, normalising whitespace. */
@@ -321,6 +325,10 @@ static void add_text(sax_state *s, const char *c, size_t n)
     size_t before = t->len;
     bool empty = t->len == s->block_start;
     if (s->pre) {
+        /* separators due from the collapsed text before (inline <code> in a sentence) */
+        if (!empty && c < e && (s->cell_pending || s->pending_space))
+            *o++ = s->cell_pending ? '\t' : ' ';
+        s->cell_pending = s->pending_space = false;
         for (; c < e; c++) {
             unsigned char ch = (unsigned char)*c;
             if (ch == '\r')
@@ -339,6 +347,10 @@ static void add_text(sax_state *s, const char *c, size_t n)
                 if (ch == 0xC2)
                     c++;
                 s->pending_space = true;
+                continue;
+            }
+            if (ch == 0xC2 && c + 1 < e && (unsigned char)c[1] == 0xAD) {
+                c++; /* soft hyphen: invisible unless the line breaks there */
                 continue;
             }
             if (s->cell_pending && !empty) {
@@ -372,25 +384,60 @@ static void on_characters(void *ctx, const xmlChar *ch, int len)
     }
     if (s->math_done || s->head)
         return;
+    s->block_has_text = true;
     add_text(s, (const char *)ch, (size_t)len);
 }
 
-static const char *attr(const xmlChar **atts, const char *name)
+/* The attributes extraction looks at, found in one pass over the element's list. */
+typedef struct elem_attrs {
+    const char *cls, *id, *style, *role, *itemprop, *href, *alt, *alttext, *encoding,
+        *property, *content;
+    bool hidden;
+} elem_attrs;
+
+static void read_attrs(const xmlChar **atts, elem_attrs *a)
 {
+    memset(a, 0, sizeof *a);
     if (!atts)
-        return NULL;
-    for (size_t i = 0; atts[i]; i += 2)
-        if (strcmp((const char *)atts[i], name) == 0)
-            return atts[i + 1] ? (const char *)atts[i + 1] : "";
-    return NULL;
+        return;
+    for (size_t i = 0; atts[i]; i += 2) {
+        const char *n = (const char *)atts[i];
+        const char *v = atts[i + 1] ? (const char *)atts[i + 1] : "";
+        switch (n[0]) {
+        case 'a':
+            if (!strcmp(n, "alt")) a->alt = v;
+            else if (!strcmp(n, "alttext")) a->alttext = v;
+            break;
+        case 'c':
+            if (!strcmp(n, "class")) a->cls = v;
+            else if (!strcmp(n, "content")) a->content = v;
+            break;
+        case 'e': if (!strcmp(n, "encoding")) a->encoding = v; break;
+        case 'h':
+            if (!strcmp(n, "href")) a->href = v;
+            else if (!strcmp(n, "hidden")) a->hidden = true;
+            break;
+        case 'i':
+            if (!strcmp(n, "id")) a->id = v;
+            else if (!strcmp(n, "itemprop")) a->itemprop = v;
+            break;
+        case 'p': if (!strcmp(n, "property")) a->property = v; break;
+        case 'r': if (!strcmp(n, "role")) a->role = v; break;
+        case 's': if (!strcmp(n, "style")) a->style = v; break;
+        default: break;
+        }
+    }
 }
 
-/* Class names that hide an element by convention (frameworks, screen-reader-only text). */
+/* Class names that hide an element by convention (frameworks, screen-reader-only text),
+ * or mark interface text that is not part of the page's content. */
 static bool class_hidden(const char *cls)
 {
     static const char *const names[] = {
         "hidden", "hide", "invisible", "sr-only", "screen-reader-text", "visually-hidden",
         "visuallyhidden", "d-none", "is-hidden", "u-hidden", "element-invisible", "offscreen",
+        /* user-interface text next to headings: permalink marks, wiki edit links */
+        "headerlink", "anchorjs-link", "header-anchor", "mw-editsection",
     };
     const char *c = cls;
     while (*c) {
@@ -453,13 +500,15 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     uint8_t kind = tag_kind(name);
     e->kind = kind;
 
-    if (kind == HK_SKIP || (attr(atts, "hidden") != NULL)) {
+    elem_attrs at;
+    read_attrs(atts, &at);
+    if (kind == HK_SKIP || at.hidden) {
         e->skip = 1;
         s->skip++;
         return;
     }
-    const char *st = attr(atts, "style"), *cls = attr(atts, "class");
-    if ((st && style_hidden(st)) || (cls && class_hidden(cls))) {
+    const char *cls = at.cls;
+    if ((at.style && style_hidden(at.style)) || (cls && class_hidden(cls))) {
         e->skip = 1;
         s->skip++;
         return;
@@ -479,12 +528,18 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_INLINE) {
-        if (name[0] == 'a' && name[1] == '\0' && attr(atts, "href")) {
+        if (name[0] == 'm' && !strcmp(name, "meta") && s->og_title.len == 0) {
+            if (at.property && at.content && !strcmp(at.property, "og:title"))
+                wn_buf_append(&s->og_title, at.content, strnlen(at.content, 4096));
+        } else if (!strcmp(name, "code") || !strcmp(name, "kbd") || !strcmp(name, "samp") ||
+                   !strcmp(name, "tt")) {
+            e->code = 1;
+            s->pre++;
+        } else if (name[0] == 'a' && name[1] == '\0' && at.href) {
             e->link = 1;
             s->link++;
         } else if (s->math_start != UINT32_MAX && strcmp(name, "annotation") == 0) {
-            const char *enc = attr(atts, "encoding");
-            if (enc && strstr(enc, "tex")) {
+            if (at.encoding && strstr(at.encoding, "tex")) {
                 e->ann = 1;
                 s->ann_start = (uint32_t)s->p->text.len;
             } else {
@@ -495,7 +550,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_IMG) {
-        const char *alt = attr(atts, "alt");
+        const char *alt = at.alt;
         if (alt && *alt) {
             s->pending_space = true;
             add_text(s, alt, strlen(alt));
@@ -504,15 +559,18 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         return;
     }
     if (kind == HK_BR) {
-        if (s->pre)
+        if (s->pre) {
+            s->block_has_text = true;
             add_text(s, "\n", 1);
+        }
         else
             flush_block(s);
         return;
     }
     if (kind == HK_MATH) {
-        const char *alt = attr(atts, "alttext");
+        const char *alt = at.alttext;
         if (alt && *alt) {
+            s->block_has_text = true; /* math is text, whichever form it comes in */
             add_text(s, alt, strlen(alt));
             e->skip = 1;
             s->skip++;
@@ -538,15 +596,15 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 
     /* A node: read the hints. */
     unsigned bad = 0, strong = 0, good = 0, flags = 0;
-    const char *id = attr(atts, "id");
+    const char *id = at.id;
     if (cls)
         scan_hints(cls, &bad, &strong, &good);
     if (id)
         scan_hints(id, &bad, &strong, &good);
-    const char *ip = attr(atts, "itemprop");
+    const char *ip = at.itemprop;
     if (ip && strstr(ip, "articleBody"))
         flags |= HN_ARTICLE_BODY;
-    const char *role = attr(atts, "role");
+    const char *role = at.role;
     if (role) {
         if (!strcmp(role, "navigation") || !strcmp(role, "banner") ||
             !strcmp(role, "contentinfo") || !strcmp(role, "complementary") ||
@@ -564,6 +622,7 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         flags |= HN_HINT_STRONG_BAD;
     e->kind = kind;
     push_node(s, kind, flags, hint);
+    s->p->nodes[s->cur_node].class_hash = cls ? class_hash(cls) : 0;
     e->node = s->cur_node;
 
     switch (kind) {
@@ -594,6 +653,10 @@ static void close_entry(sax_state *s, stack_entry *e)
     }
     if (e->head) {
         s->head--;
+        return;
+    }
+    if (e->code) {
+        s->pre--;
         return;
     }
     if (e->ann) {
@@ -640,7 +703,8 @@ static void on_end(void *ctx, const xmlChar *xname)
     const char *name = (const char *)xname;
     /* Find the matching open element; an end tag with none is ignored. */
     size_t i = s->depth;
-    while (i > 0 && strcmp(s->stack[i - 1].name, name) != 0)
+    /* names come interned from the parser's dictionary: compare pointers first */
+    while (i > 0 && s->stack[i - 1].name != name && strcmp(s->stack[i - 1].name, name) != 0)
         i--;
     if (i == 0)
         return;
@@ -738,5 +802,10 @@ int html_sax_run(const char *utf8, size_t len, html_page *page)
     flush_block(&s);
     free(s.stack);
     collapse_spaces(&page->title);
+    if (page->title.len == 0 && s.og_title.len) {
+        collapse_spaces(&s.og_title);
+        wn_buf_append(&page->title, s.og_title.data, s.og_title.len);
+    }
+    wn_buf_release(&s.og_title);
     return 0;
 }

@@ -1,17 +1,20 @@
 /* html_select.c: decide which text blocks are the page's main content.
  *
- * Three passes over the flat page model, all linear:
+ * Linear passes over the flat page model (docs/ingest-html.md has the full account):
  *  1. exclusion: page chrome (nav, header, footer, aside, form, menu, ARIA landmarks of
  *     the same meaning) and nodes whose class/id name boilerplate are out, unless they
  *     hold most of the page's text (ASP.NET wraps whole pages in a <form>);
  *  2. a content score per container in the manner of Arc90's Readability: each paragraph
  *     of 25+ bytes gives 1 + commas + length/100 (max 3) to its container and, diluted,
  *     to two more ancestors; the score is scaled by (1 - link density). The best container
- *     wins, can climb to an ancestor that scores as well, and takes along siblings that
- *     score nearly as well or read like paragraphs. schema.org's itemprop="articleBody",
+ *     wins, can climb to an ancestor that scores as well or that adds mostly paragraphs
+ *     (an article cut in pieces), and takes along siblings that score nearly as well, read
+ *     like paragraphs, or share its tag and class. schema.org's itemprop="articleBody",
  *     when present and substantial, is taken as the container instead;
- *  3. cleaning inside the chosen container: chrome and boilerplate-named parts, link
- *     lists (link density), and short link-only lines are dropped.
+ *  3. cleaning inside the chosen container: chrome and boilerplate-named parts, figures,
+ *     link lists, link-only lines, lone pictures, the headline and the byline lines before
+ *     the first paragraph are dropped.
+ * When no container wins, every block that is neither chrome nor a link-only line stays.
  */
 #include <string.h>
 
@@ -50,6 +53,8 @@ static void aggregate(html_page *pg)
         if (b->node >= 0) {
             pg->nodes[b->node].text += b->len;
             pg->nodes[b->node].link += b->link;
+            if (b->kind == HK_PARA && b->len >= 80 && link_density(b->link, b->len) < 0.25f)
+                pg->nodes[b->node].prose += b->len;
         }
     }
     for (size_t i = pg->n_nodes; i-- > 0;) {
@@ -57,6 +62,7 @@ static void aggregate(html_page *pg)
         if (n->parent >= 0) {
             pg->nodes[n->parent].text += n->text;
             pg->nodes[n->parent].link += n->link;
+            pg->nodes[n->parent].prose += n->prose;
         }
     }
 }
@@ -106,8 +112,6 @@ static void score_paragraphs(html_page *pg)
             continue;
         float v = 1.0f + (float)b->commas + (b->len / 100 < 3 ? (float)(b->len / 100) : 3.0f);
         int32_t at = is_leaf_kind(bn->kind) ? bn->parent : b->node;
-        if (is_leaf_kind(bn->kind))
-            pg->nodes[b->node].paras++;
         for (int level = 0; at >= 0 && level < 3; level++) {
             add_score(pg, at, level == 0 ? v : level == 1 ? v / 2 : v / (float)(level * 3));
             at = pg->nodes[at].parent;
@@ -246,13 +250,26 @@ static int32_t extend(const html_page *pg, int32_t top)
 }
 
 /* Is this block inside the region a piece of boilerplate? */
+/* Alt text of a formula image ("x^2 + y_1 = \\frac{a}{b}") rather than of a photo. */
+static bool looks_like_math(const char *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i] == '\\' || t[i] == '^' || t[i] == '_' || t[i] == '=' || t[i] == '{')
+            return true;
+    return false;
+}
+
 static bool drop_block(const html_page *pg, const html_block *b)
 {
+    /* A line that is (nearly) all link is navigation: "Read more: <headline>", a list of
+     * tags. Prose with many links (a wiki paragraph) keeps words of its own between them. */
     float ld = link_density(b->link, b->len);
-    if (ld > 0.5f && b->len < 300)
-        return true;
     (void)pg;
-    return false;
+    if (ld >= 0.9f)
+        return true;
+    if ((b->flags & HB_ALT) && !looks_like_math(pg->text.data + b->start, b->len))
+        return true; /* a picture on its own line: its alt text describes it, like a caption */
+    return ld > 0.5f && b->len - b->link < 20;
 }
 
 /* Inside the content: should this node's subtree go? */
@@ -270,8 +287,9 @@ static bool drop_node(const html_node *n, uint32_t region_text)
     if ((n->kind == HK_FIGURE || n->kind == HK_CAPTION) && small)
         return true; /* photo captions and credits: about the picture, not the story */
     float ld = link_density(n->link, n->text);
+    /* a link list; not a section that holds prose besides its links */
     if ((n->kind == HK_LIST || n->kind == HK_BLOCK || n->kind == HK_TABLE ||
-         n->kind == HK_FIGURE) && ld > 0.5f && small)
+         n->kind == HK_FIGURE) && ld > 0.5f && small && (uint64_t)n->prose * 4 < n->text)
         return true;
     return false;
 }
@@ -312,25 +330,50 @@ static bool is_headline(const html_page *pg, const html_block *b)
 }
 
 /* Before the story starts: headline, byline, dateline, share bar. Blocks ahead of the first
- * real paragraph go unless they are <p> text themselves. Headlines go anywhere. */
+ * real paragraph go unless they are <p> text themselves (when there is no real paragraph
+ * at all, nothing goes: the page is a list or a table, not a story). Headlines go anywhere. */
+static bool starts_story(const html_block *b)
+{
+    return b->kind == HK_PARA || (b->len >= 100 && link_density(b->link, b->len) < 0.3f);
+}
+
 static void trim_lead(html_page *pg)
 {
-    bool started = false;
+    size_t first = pg->n_blocks;
     for (size_t i = 0; i < pg->n_blocks; i++) {
         html_block *b = &pg->blocks[i];
         if (!(b->flags & HB_KEEP))
             continue;
-        if (is_headline(pg, b)) {
+        if (is_headline(pg, b))
             b->flags &= (uint8_t)~HB_KEEP;
-            continue;
-        }
-        if (started)
-            continue;
-        if (b->kind == HK_PARA || (b->len >= 100 && link_density(b->link, b->len) < 0.3f))
-            started = true;
-        else if (b->len < 100)
-            b->flags &= (uint8_t)~HB_KEEP;
+        else if (first == pg->n_blocks && starts_story(b))
+            first = i;
     }
+    if (first == pg->n_blocks)
+        return;
+    for (size_t i = 0; i < first; i++)
+        if (pg->blocks[i].len < 100 && !(pg->blocks[i].flags & HB_HEADING))
+            pg->blocks[i].flags &= (uint8_t)~HB_KEEP;
+}
+
+static bool paragraph_like(const html_page *pg, int32_t node);
+
+/* Readability's sibling test, plus: a sibling of the same tag and class as the winner is
+ * another part of the same whole (the next section of a chapter, the next page of a
+ * story split by an ad) unless it is mostly links. */
+static bool worthy_sibling(const html_page *pg, int32_t top, int32_t c, float threshold)
+{
+    const html_node *n = &pg->nodes[c], *t = &pg->nodes[top];
+    if (c == top)
+        return true;
+    if (n->excluded)
+        return false;
+    if (n->scored && n->score >= threshold)
+        return true;
+    if (t->class_hash && n->class_hash == t->class_hash && n->kind == t->kind &&
+        link_density(n->link, n->text) < 0.5f)
+        return true;
+    return paragraph_like(pg, c);
 }
 
 static bool paragraph_like(const html_page *pg, int32_t node)
@@ -342,18 +385,8 @@ static bool paragraph_like(const html_page *pg, int32_t node)
     return (n->text > 80 && ld < 0.25f);
 }
 
-void html_select(html_page *pg, int keep_all)
+static void select_main(html_page *pg, uint64_t total)
 {
-    if (keep_all) {
-        for (size_t i = 0; i < pg->n_blocks; i++)
-            pg->blocks[i].flags |= HB_KEEP;
-        return;
-    }
-    uint64_t total = 0;
-    for (size_t i = 0; i < pg->n_blocks; i++)
-        total += pg->blocks[i].len;
-    if (total == 0 || pg->n_nodes == 0)
-        return;
     aggregate(pg);
     mark_excluded(pg, total);
     score_paragraphs(pg);
@@ -378,15 +411,42 @@ void html_select(html_page *pg, int keep_all)
     uint32_t region_text = 0;
     for (uint32_t c = (uint32_t)parent + 1; c < p->end_node; c = pg->nodes[c].end_node) {
         const html_node *n = &pg->nodes[c];
-        if ((int32_t)c == top || (!n->excluded && n->scored && n->score >= threshold) ||
-            (!n->excluded && paragraph_like(pg, (int32_t)c)))
+        if (worthy_sibling(pg, top, (int32_t)c, threshold))
             region_text += n->text;
     }
-    for (uint32_t c = (uint32_t)parent + 1; c < p->end_node; c = pg->nodes[c].end_node) {
-        const html_node *n = &pg->nodes[c];
-        if ((int32_t)c == top || (!n->excluded && n->scored && n->score >= threshold) ||
-            (!n->excluded && paragraph_like(pg, (int32_t)c)))
+    for (uint32_t c = (uint32_t)parent + 1; c < p->end_node; c = pg->nodes[c].end_node)
+        if (worthy_sibling(pg, top, (int32_t)c, threshold))
             keep_region(pg, (int32_t)c, region_text);
-    }
     trim_lead(pg);
+}
+
+/* No container won (a page of short lines, a table of results): keep what is neither
+ * chrome nor a link-only line, rather than nothing; later filters judge its worth. */
+static void fallback(html_page *pg)
+{
+    for (size_t i = 0; i < pg->n_blocks; i++) {
+        html_block *b = &pg->blocks[i];
+        if ((b->node < 0 || !pg->nodes[b->node].excluded) && !drop_block(pg, b))
+            b->flags |= HB_KEEP;
+    }
+}
+
+void html_select(html_page *pg, int keep_all)
+{
+    if (keep_all) {
+        for (size_t i = 0; i < pg->n_blocks; i++)
+            pg->blocks[i].flags |= HB_KEEP;
+        return;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < pg->n_blocks; i++)
+        total += pg->blocks[i].len;
+    if (total == 0)
+        return;
+    if (pg->n_nodes > 0)
+        select_main(pg, total);
+    for (size_t i = 0; i < pg->n_blocks; i++)
+        if (pg->blocks[i].flags & HB_KEEP)
+            return;
+    fallback(pg);
 }

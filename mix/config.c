@@ -78,8 +78,9 @@ static void parse_paths(wn_mix_source *s, wn_ydoc *d, const wn_ynode *src, const
             globfree(&g);
         }
         if (!exists)
-            wn_y_error(d, wn_y_get(src, "path"), where, "path",
-                       "no dataset '%s' (expected a .bin/.idx prefix, a directory or a glob)", p);
+            wn_y_missing(d, wn_y_get(src, "path"), where, "path",
+                         "no dataset '%s' (expected a .bin/.idx prefix, a directory or a glob)",
+                         p);
         wn_buf_release(&idx);
         s->paths[s->n_paths++] = p;
     }
@@ -98,6 +99,10 @@ static bool parse_share(wn_ydoc *d, const wn_ynode *src, const char *where, wn_m
     if (wn_y_double(d, src, where, "min_share", &s->min_share, false) &&
         (s->min_share < 0 || s->min_share > 1))
         wn_y_error(d, wn_y_get(src, "min_share"), where, "min_share", "must be between 0 and 1");
+    else if (ok && s->min_share > s->weight + 1e-12)
+        wn_y_error(d, wn_y_get(src, "min_share"), where, "min_share",
+                   "%g is above the source's weight %g (a floor under its target share)",
+                   s->min_share, s->weight);
     return ok;
 }
 

@@ -6,6 +6,7 @@
 #include "mix/megatron.h"
 
 #include <glob.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,10 +50,13 @@ int mx_expand(char **paths, size_t n_paths, char ***out, size_t *n_out)
             glob_t g;
             if (glob(pat.data, 0, NULL, &g) == 0) {
                 for (size_t k = 0; k < g.gl_pathc; k++) {
-                    size_t len = strlen(g.gl_pathv[k]);
-                    if (len > 4 && (!strcmp(g.gl_pathv[k] + len - 4, ".idx") ||
-                                    !strcmp(g.gl_pathv[k] + len - 4, ".bin")))
-                        push_prefix(out, n_out, g.gl_pathv[k]);
+                    const char *f = g.gl_pathv[k];
+                    size_t len = strlen(f);
+                    /* tokenize --chat writes loss masks as <prefix>_mask.{bin,idx} */
+                    bool mask = len > 9 && !strcmp(f + len - 9, "_mask.idx");
+                    if (!mask && len > 4 && (!strcmp(f + len - 4, ".idx") ||
+                                             !strcmp(f + len - 4, ".bin")))
+                        push_prefix(out, n_out, f);
                 }
                 globfree(&g);
             }
@@ -82,6 +86,15 @@ int wn_mix_count_sources(wn_mix_config *c, bool include_bound)
         wn_mix_source *s = &c->main.sources[i];
         if (s->counted || s->n_paths == 0 || (s->bound && !include_bound))
             continue;
+        struct stat st;
+        if (s->bound && stat(s->paths[0], &st) != 0) {
+            if (s->declared)
+                continue; /* planned on paper before the pipeline made the data */
+            wn_error("source '%s' has no tokens yet: '%s' is made by `winnow run`; run it "
+                     "first, or declare the source's `tokens` to plan on paper", s->name,
+                     s->paths[0]);
+            return -1;
+        }
         char **prefixes;
         size_t n;
         if (mx_expand(s->paths, s->n_paths, &prefixes, &n) != 0)

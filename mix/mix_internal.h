@@ -2,8 +2,10 @@
 #ifndef WN_MIX_INTERNAL_H
 #define WN_MIX_INTERNAL_H
 
+#include "mix/megatron.h"
 #include "mix/mix.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +15,44 @@ int mx_expand(char **paths, size_t n_paths, char ***out, size_t *n_out);
 
 /* XXH3-128 of a file as 32 hex digits (caller frees), NULL when unreadable. */
 char *mx_file_hash(const char *path);
+
+/* One execution of a mix spec: its inputs, the selected documents per split, the counts
+ * the manifest reports. Shared by execute.c (orchestration), select.c and pack.c. */
+typedef struct mx_input {
+    wn_mg_reader r;
+    size_t source;
+} mx_input;
+
+typedef struct mx_ref {
+    uint32_t input;
+    uint32_t source;
+    uint64_t doc;
+} mx_ref;
+
+typedef struct mx_refs {
+    mx_ref *v;
+    size_t n, cap;
+} mx_refs;
+
+typedef struct mx_run {
+    const wn_mix_config *c;
+    const wn_mix_spec *spec;
+    wn_mix_plan plan;
+    mx_input *inputs;
+    size_t n_inputs;
+    mx_refs train, val;
+    uint64_t *train_tokens, *val_tokens, *train_docs, *val_docs, *dropped; /* per source */
+    json_t *inputs_json;
+} mx_run;
+
+/* select.c: fill m->train and m->val per the plan (whole epochs, then a seeded subset;
+ * validation by a seeded hash of each document's identity), then shuffle each split. */
+void mx_select(mx_run *m);
+
+/* pack.c: one split's documents, in order, into sequences of sequence_length tokens
+ * written as shards; per-source tokens and documents are counted into the arrays. */
+int mx_pack_split(mx_run *m, const mx_refs *refs, const char *outdir, const char *split,
+                  uint64_t *tokens_by_source, uint64_t *docs_by_source, json_t *outputs);
 
 /* Seeded deterministic random numbers (splitmix64). */
 typedef struct mx_rng {

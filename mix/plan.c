@@ -164,7 +164,7 @@ void wn_mix_plan_print(const wn_mix_spec *s, const wn_mix_plan *plan, FILE *f)
         human(tk, sizeof tk, (double)r->tokens_taken);
         const char *note = r->capped ? "capped at max_epochs"
                          : r->epochs < 1 ? "sampled" : r->epochs > 1 ? "upsampled" : "";
-        fprintf(f, "  %-16s %10s %8.4f %10.4f %10s %7.2f%% %7.2f%%  %s%s\n", src->name, t,
+        fprintf(f, "  %-16s %10s %8.4f %10.4g %10s %7.2f%% %7.2f%%  %s%s\n", src->name, t,
                 src->weight, r->epochs, tk, 100 * r->share, 100 * src->weight, note,
                 src->min_share > 0 && r->share + 1e-9 < src->min_share ? " below min_share" : "");
     }

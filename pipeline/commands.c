@@ -17,28 +17,37 @@ static const wn_pl_option ingest_options[] = {
     {"all-statuses", WN_PLO_FLAG}, {NULL, 0},
 };
 
-/* filter/ (branch filter) */
+/* cli/cmd_filter.c */
 static const wn_pl_option filter_options[] = {
+    {"config", WN_PLO_PATH}, {"annotate-only", WN_PLO_FLAG}, {"where", WN_PLO_LIST},
     {"removed", WN_PLO_VALUE}, {NULL, 0},
 };
 
-/* docs/dedup.md (branch dedup) */
+/* cli/cmd_dedup.c (docs/dedup.md); the method is the word after `dedup` */
 static const wn_pl_option dedup_options[] = {
-    {"method", WN_PLO_POSITIONAL}, {"memory", WN_PLO_VALUE}, {"bands", WN_PLO_VALUE},
-    {"rows", WN_PLO_VALUE}, {"ngram", WN_PLO_VALUE}, {"seed", WN_PLO_VALUE},
-    {"keep", WN_PLO_VALUE}, {"verify", WN_PLO_VALUE}, {"index", WN_PLO_PATH},
-    {"parts", WN_PLO_VALUE}, {"bucket-docs", WN_PLO_VALUE}, {"max-repeats", WN_PLO_VALUE},
-    {"ccnet", WN_PLO_FLAG}, {NULL, 0},
+    {"method", WN_PLO_POSITIONAL}, {"state", WN_PLO_VALUE}, {"memory", WN_PLO_VALUE},
+    {"parts", WN_PLO_VALUE}, {"bands", WN_PLO_VALUE}, {"rows", WN_PLO_VALUE},
+    {"ngram", WN_PLO_VALUE}, {"seed", WN_PLO_VALUE}, {"keep", WN_PLO_VALUE},
+    {"clusters", WN_PLO_VALUE}, {"verify", WN_PLO_VALUE}, {"index", WN_PLO_PATH},
+    {"index-out", WN_PLO_VALUE}, {"removed", WN_PLO_VALUE}, {"text-field", WN_PLO_VALUE},
+    {"bucket-docs", WN_PLO_VALUE}, {"max-repeats", WN_PLO_VALUE}, {"ccnet", WN_PLO_FLAG},
+    {"embeddings", WN_PLO_PATH}, {"dim", WN_PLO_VALUE}, {"k", WN_PLO_VALUE},
+    {"eps", WN_PLO_VALUE}, {"iterations", WN_PLO_VALUE}, {NULL, 0},
 };
 
-/* classify/ (branch classify) */
+/* `winnow classify score` (cli/cmd_classify.c, branch classify) */
 static const wn_pl_option classify_options[] = {
-    {"model", WN_PLO_PATH}, {NULL, 0},
+    {"model", WN_PLO_PATH}, {"name", WN_PLO_VALUE}, {"label", WN_PLO_VALUE},
+    {"threshold", WN_PLO_VALUE}, {"top-percent", WN_PLO_VALUE}, {NULL, 0},
 };
 
-/* tokenize/ (branch tok) */
+/* cli/cmd_tokenize.c (branch tok); its -o is a file prefix, not a directory. The mix reads
+ * Megatron output, so `format` other than megatron is for runs without a mix. */
 static const wn_pl_option tokenize_options[] = {
-    {"tokenizer", WN_PLO_PATH}, {NULL, 0},
+    {"format", WN_PLO_VALUE}, {"text-field", WN_PLO_VALUE}, {"tokenizer", WN_PLO_PATH},
+    {"llama31-names", WN_PLO_FLAG}, {"special", WN_PLO_FLAG}, {"no-bos", WN_PLO_FLAG},
+    {"eos", WN_PLO_FLAG}, {"shard-tokens", WN_PLO_VALUE}, {"chat", WN_PLO_FLAG},
+    {"train-on", WN_PLO_VALUE}, {"pack", WN_PLO_VALUE}, {"pad-id", WN_PLO_VALUE}, {NULL, 0},
 };
 
 static const wn_pl_cmd_phase one_sharded[] = {{"", NULL, true}, {NULL, NULL, false}};
@@ -51,12 +60,14 @@ static const wn_pl_cmd_phase dedup_split[] = {
 };
 
 static const wn_pl_command commands[] = {
-    {"ingest", "ingest", NULL, "*.jsonl.zst", ingest_options, one_sharded, NULL},
-    {"filter", "filter", NULL, "*.jsonl.zst", filter_options, one_sharded, NULL},
+    {"ingest", "ingest", NULL, "*.jsonl.zst", NULL, ingest_options, one_sharded, NULL},
+    {"filter", "filter", NULL, "*.jsonl.zst", NULL, filter_options, one_sharded, NULL},
     /* dedup is global: one task sees every document unless split into its phases */
-    {"dedup", "dedup", NULL, "*.jsonl.zst", dedup_options, one_global, dedup_split},
-    {"classify", "classify", "score", "*.jsonl.zst", classify_options, one_sharded, NULL},
-    {"tokenize", "tokenize", NULL, "*.idx", tokenize_options, one_sharded, NULL},
+    {"dedup", "dedup", NULL, "*.jsonl.zst", NULL, dedup_options, one_global, dedup_split},
+    {"classify", "classify", "score", "*.jsonl.zst", NULL, classify_options, one_sharded,
+     NULL},
+    {"tokenize", "tokenize", NULL, "tokens*.idx", "tokens", tokenize_options, one_sharded,
+     NULL},
 };
 
 const wn_pl_command *wn_pl_command_find(const char *stage)

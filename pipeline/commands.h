@@ -5,7 +5,8 @@
  * omits it, a scalar gives "--key value", a list repeats "--key v" per item. The table
  * below lists the options each command accepts, which lets a config be checked (unknown
  * key, wrong type, missing file) before anything runs. `args: [...]` passes raw arguments
- * through for options this table does not know yet.
+ * through for options this table does not know yet. A stage given as a list of option maps
+ * runs its command once per item, in order (Llama 3's url, minhash and line dedup).
  */
 #ifndef WN_PIPELINE_COMMANDS_H
 #define WN_PIPELINE_COMMANDS_H
@@ -39,6 +40,7 @@ typedef struct wn_pl_command {
     const char *command;     /* winnow subcommand */
     const char *subcommand;  /* word after it ("score"), or NULL */
     const char *outputs;     /* glob of data outputs inside the output directory */
+    const char *output_prefix; /* -o takes a file prefix: <outdir>/<this>; NULL = -o <outdir> */
     const wn_pl_option *options; /* terminated by a NULL key */
     const wn_pl_cmd_phase *phases; /* default phases, terminated by a NULL suffix */
     const wn_pl_cmd_phase *split_phases; /* with `split_phases: true`, or NULL */

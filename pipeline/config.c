@@ -70,7 +70,7 @@ static void check_stage(wn_ydoc *d, const wn_ynode *opts, const char *where, int
         } else if (o->type == WN_PLO_PATH) {
             char *p = wn_y_resolve(d, v->scalar);
             if (!path_exists(p))
-                wn_y_error(d, v, where, key, "no such file '%s'", p);
+                wn_y_missing(d, v, where, key, "no such file '%s'", p);
             free(p);
         }
     }
@@ -93,7 +93,7 @@ static void parse_source(wn_pl_config *c, wn_pl_source *s, const wn_ynode *n, co
         for (size_t i = 0; i < n_inputs; i++) {
             char *p = wn_y_resolve(d, inputs[i]);
             if (!path_exists(p))
-                wn_y_error(d, wn_y_get(n, "inputs"), where, "inputs", "no such file '%s'", p);
+                wn_y_missing(d, wn_y_get(n, "inputs"), where, "inputs", "no such file '%s'", p);
             s->inputs[s->n_inputs++] = p;
         }
         if (n_inputs == 0)
@@ -109,7 +109,16 @@ static void parse_source(wn_pl_config *c, wn_pl_source *s, const wn_ynode *n, co
         char *at = wn_xmalloc(strlen(where) + 32);
         sprintf(at, "%s.%s", wn_y_get(n, wn_pl_stage_names[st]) ? where : "",
                 wn_pl_stage_names[st]);
-        check_stage(d, opts, at[0] == '.' ? at + 1 : at, st);
+        const char *shown = at[0] == '.' ? at + 1 : at;
+        if (opts->kind == WN_Y_SEQ && opts->n > 0) { /* the command once per item */
+            for (size_t k = 0; k < opts->n; k++) {
+                char item[96];
+                snprintf(item, sizeof item, "%s[%zu]", shown, k);
+                check_stage(d, opts->items[k], item, st);
+            }
+        } else {
+            check_stage(d, opts, shown, st);
+        }
         s->stage[st] = opts;
         free(at);
     }
@@ -163,13 +172,14 @@ static char *workdir_of(const wn_ydoc *d)
     return wn_y_resolve(d, rel);
 }
 
-int wn_pl_config_load(wn_pl_config *c, const char *path)
+int wn_pl_config_load(wn_pl_config *c, const char *path, bool missing_ok)
 {
     memset(c, 0, sizeof *c);
     c->doc = wn_ydoc_load(path);
     if (!c->doc)
         return -1;
     wn_ydoc *d = c->doc;
+    d->missing_ok = missing_ok;
     wn_y_check_keys(d, d->root, "", top_keys);
     const char *w = NULL;
     wn_y_str(d, d->root, "", "workdir", &w, false);
@@ -195,8 +205,8 @@ int wn_pl_config_load(wn_pl_config *c, const char *path)
         wn_pipeline_mix_binds_free(binds, n);
         /* When every source's size is known now, an impossible budget is a config error
          * before the pipeline runs rather than a failure at its end. */
-        if (c->has_mix && wn_mix_count_sources(&c->mix, false) == 0 &&
-            wn_mix_counts_known(&c->mix)) {
+        if (c->has_mix && d->errors == 0 && !missing_ok &&
+            wn_mix_count_sources(&c->mix, false) == 0 && wn_mix_counts_known(&c->mix)) {
             int verbosity = wn_log_verbosity;
             wn_log_verbosity = 0; /* warnings come with the mix itself */
             for (int k = 0; k < 2; k++) {

@@ -53,8 +53,10 @@ typedef struct wn_pl_config {
 
 /* Load and check everything (keys, types, files, stage options against each command's
  * options, the mix). Prints every problem by key and line; returns 0, or -1 when any was
- * found (nothing is run or written). */
-int wn_pl_config_load(wn_pl_config *c, const char *path);
+ * found (nothing is run or written). With missing_ok, files that do not exist are
+ * warnings (for plans that are only shown, like `winnow run --dry-run` of a recipe whose
+ * data is elsewhere). */
+int wn_pl_config_load(wn_pl_config *c, const char *path, bool missing_ok);
 void wn_pl_config_release(wn_pl_config *c);
 
 /* Where stage `stage` of source `name` writes: <workdir>/<name>/<stage>. Caller frees. */

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -29,12 +30,19 @@ static char *log_path(const wn_plan *p, const wn_phase *ph, const wn_task *t)
     return wn_buf_detach(&b, NULL);
 }
 
-/* fork + exec; the child's output goes to its log. Returns the pid or -1. */
+/* fork + exec; the child's output goes to its log. Returns the pid, 0 when the task has
+ * no input at all (nothing to run), or -1. */
 static pid_t spawn(const wn_plan *p, const wn_phase *ph, const wn_task *t, const char *exe)
 {
     char **argv;
     size_t argc;
-    if (wn_task_expand_argv(t, exe, &argv, &argc) != 0)
+    int rc = wn_task_expand_argv(t, exe, &argv, &argc);
+    if (rc == 1) {
+        wn_warn("%s %u/%zu: the earlier phase left no documents; nothing to do", ph->name,
+                t->index, ph->n_tasks);
+        return 0;
+    }
+    if (rc != 0)
         return -1;
     char *log = log_path(p, ph, t);
     pid_t parent = getpid();
@@ -98,7 +106,8 @@ static int launch_ready(const wn_plan *p, ex_task *ts, size_t n, bool *cleaned,
         if (e->done || e->started || !deps_complete(p, ts, n, e->phase))
             continue;
         const wn_phase *ph = &p->phases[e->phase];
-        if (!cleaned[e->phase]) {
+        if (!cleaned[e->phase]) { /* first task of the phase: nothing of it runs */
+            wn_mkdirs(ph->outdir); /* for commands whose -o is a file prefix */
             wn_phase_clean_temporaries(ph);
             cleaned[e->phase] = true;
         }
@@ -106,14 +115,42 @@ static int launch_ready(const wn_plan *p, ex_task *ts, size_t n, bool *cleaned,
         if (e->pid < 0)
             return -1;
         e->started = true;
+        if (e->pid == 0) { /* no input: complete as it is */
+            if (wn_task_mark_done(&ph->tasks[e->task]) != 0)
+                return -1;
+            e->done = true;
+            continue;
+        }
         e->start = wn_now();
         (*running)++;
     }
     return 0;
 }
 
+/* One executor per workdir at a time: two would redo each other's tasks. The lock dies
+ * with the process, so a killed run never blocks the next one. Returns the fd or -1. */
+static int lock_workdir(const char *workdir)
+{
+    wn_buf path = WN_BUF_INIT;
+    wn_buf_appendf(&path, "%s/.lock", workdir);
+    int fd = wn_mkdirs(workdir) == 0 ? open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : -1;
+    if (fd < 0) {
+        wn_error("cannot create '%s': %s", path.data, strerror(errno));
+    } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        wn_error("another winnow run is working in '%s' (lock '%s')", workdir, path.data);
+        close(fd);
+        fd = -1;
+    }
+    wn_buf_release(&path);
+    return fd;
+}
+
 int wn_plan_execute(const wn_plan *p, const wn_exec_opts *o)
 {
+    int lock = lock_workdir(p->workdir);
+    if (lock < 0)
+        return -1;
+    double t0 = wn_now();
     size_t n = 0, done = 0;
     for (size_t i = 0; i < p->n_phases; i++)
         n += p->phases[i].n_tasks;
@@ -132,7 +169,9 @@ int wn_plan_execute(const wn_plan *p, const wn_exec_opts *o)
         done = 1;
     }
     wn_buf_release(&logs);
-    if (!o->quiet && done && n)
+    if (!o->quiet && done && done == n)
+        wn_info("run: all %zu tasks already complete; nothing to do", n);
+    else if (!o->quiet && done && n)
         wn_info("run: %zu of %zu tasks already complete, resuming", done, n);
     unsigned max = o->max_parallel ? o->max_parallel : p->max_parallel, running = 0;
     bool failed = n == 0 && done;
@@ -170,7 +209,13 @@ int wn_plan_execute(const wn_plan *p, const wn_exec_opts *o)
             }
         }
     }
+    size_t complete = 0;
+    for (size_t i = 0; i < n; i++)
+        complete += ts[i].done;
+    if (!o->quiet && !failed && complete == n)
+        wn_info("run: %zu tasks complete in %.1f s", n, wn_now() - t0);
     free(ts);
     free(cleaned);
-    return failed || done < n ? -1 : 0;
+    close(lock);
+    return failed || complete < n ? -1 : 0;
 }

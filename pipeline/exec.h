@@ -5,7 +5,8 @@
  * A child's output goes to <workdir>/.logs/<phase>-<I>.log. A child that exits 0 gets its
  * completion record (wn_task_mark_done); complete tasks are never started again, so running
  * the same plan after a kill resumes where it stopped. Children die with the executor
- * (PR_SET_PDEATHSIG), so a killed run leaves no task running behind it.
+ * (PR_SET_PDEATHSIG), so a killed run leaves no task running behind it. One executor works
+ * in a workdir at a time (flock on <workdir>/.lock, released when the process dies).
  */
 #ifndef WN_PIPELINE_EXEC_H
 #define WN_PIPELINE_EXEC_H

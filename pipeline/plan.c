@@ -153,6 +153,57 @@ static void tail_args(argv_b *a, const char *outdir, unsigned threads)
     arg_push(a, "--quiet", false);
 }
 
+/* Directory and phase-name part of one run of a stage: "dedup", or "dedup-minhash" /
+ * "dedup-2" when the stage is a list of runs. Caller frees. */
+static char *run_label(const wn_pl_command *cmd, const wn_ynode *opts, size_t k, size_t n)
+{
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appends(&b, cmd->stage);
+    if (n > 1) {
+        const wn_ynode *m = wn_y_get(opts, "method");
+        if (m && m->kind == WN_Y_SCALAR)
+            wn_buf_appendf(&b, "-%s", m->scalar);
+        else
+            wn_buf_appendf(&b, "-%zu", k + 1);
+    }
+    return wn_buf_detach(&b, NULL);
+}
+
+/* The phases of one run of a stage, reading `inputs`; returns the last phase's index. */
+static size_t plan_run(wn_plan *p, const wn_pl_config *c, const wn_pl_source *s,
+                       const wn_pl_command *cmd, const wn_ynode *opts, const char *label,
+                       size_t prev, const argv_b *inputs)
+{
+    char *outdir = wn_pl_stage_dir(c, s->name, label);
+    const wn_ynode *split = wn_y_get(opts, "split_phases");
+    const wn_pl_cmd_phase *phases = split && split->kind == WN_Y_SCALAR &&
+        !strcmp(split->scalar, "true") && cmd->split_phases ? cmd->split_phases : cmd->phases;
+    wn_buf out = WN_BUF_INIT;
+    wn_buf_appends(&out, outdir);
+    if (cmd->output_prefix)
+        wn_buf_appendf(&out, "/%s", cmd->output_prefix);
+    for (const wn_pl_cmd_phase *cp = phases; cp->suffix; cp++) {
+        wn_buf name = WN_BUF_INIT;
+        wn_buf_appendf(&name, "%s.%s%s", s->name, label, cp->suffix);
+        wn_phase *ph = add_phase(p, name.data, cmd->command, s->name, outdir, cmd->outputs);
+        wn_buf_release(&name);
+        ph->threads = c->threads;
+        if (prev != (size_t)-1)
+            add_dep(ph, prev);
+        argv_b common = {0};
+        stage_args(&common, c->doc, cmd, opts);
+        if (cp->phase_arg)
+            arg_words(&common, cp->phase_arg);
+        tail_args(&common, out.data, c->threads);
+        add_tasks(p, ph, &common, cp->sharded ? c->shards : 1, cp->sharded, inputs);
+        argv_release(&common);
+        prev = p->n_phases - 1;
+    }
+    wn_buf_release(&out);
+    free(outdir);
+    return prev;
+}
+
 /* The phases of one source: its stages in order, each reading the previous one's outputs.
  * Returns the index of its last phase, or (size_t)-1 when it has none. */
 static size_t plan_source(wn_plan *p, const wn_pl_config *c, const wn_pl_source *s)
@@ -166,31 +217,17 @@ static size_t plan_source(wn_plan *p, const wn_pl_config *c, const wn_pl_source 
         if (!opts)
             continue;
         const wn_pl_command *cmd = wn_pl_command_find(wn_pl_stage_names[st]);
-        char *outdir = wn_pl_stage_dir(c, s->name, cmd->stage);
-        const wn_ynode *split = wn_y_get(opts, "split_phases");
-        const wn_pl_cmd_phase *phases = split && split->kind == WN_Y_SCALAR &&
-            !strcmp(split->scalar, "true") && cmd->split_phases ? cmd->split_phases : cmd->phases;
-        for (const wn_pl_cmd_phase *cp = phases; cp->suffix; cp++) {
-            wn_buf name = WN_BUF_INIT;
-            wn_buf_appendf(&name, "%s.%s%s", s->name, cmd->stage, cp->suffix);
-            wn_phase *ph = add_phase(p, name.data, cmd->command, s->name, outdir, cmd->outputs);
-            wn_buf_release(&name);
-            ph->threads = c->threads;
-            if (prev != (size_t)-1)
-                add_dep(ph, prev);
-            argv_b common = {0};
-            stage_args(&common, c->doc, cmd, opts);
-            if (cp->phase_arg)
-                arg_words(&common, cp->phase_arg);
-            tail_args(&common, outdir, c->threads);
-            add_tasks(p, ph, &common, cp->sharded ? c->shards : 1, cp->sharded, &inputs);
-            argv_release(&common);
-            prev = p->n_phases - 1;
+        bool list = opts->kind == WN_Y_SEQ;
+        size_t n = list ? opts->n : 1;
+        for (size_t k = 0; k < n; k++) {
+            const wn_ynode *run = list ? opts->items[k] : opts;
+            char *label = run_label(cmd, run, k, n);
+            prev = plan_run(p, c, s, cmd, run, label, prev, &inputs);
+            free(label);
+            /* The next run reads this one's outputs, whatever their number. */
+            argv_release(&inputs);
+            arg_push(&inputs, p->phases[prev].outputs_glob, true);
         }
-        /* The next stage reads this one's outputs, whatever their number. */
-        argv_release(&inputs);
-        arg_push(&inputs, p->phases[prev].outputs_glob, true);
-        free(outdir);
     }
     argv_release(&inputs);
     return prev;
@@ -225,10 +262,10 @@ static void plan_mix(wn_plan *p, const wn_pl_config *c, const size_t *last)
     p->final_outputs = wn_buf_detach(&outdir, NULL);
 }
 
-wn_plan *wn_plan_load(const char *path)
+static wn_plan *plan_load(const char *path, bool missing_ok)
 {
     wn_pl_config c;
-    if (wn_pl_config_load(&c, path) != 0) {
+    if (wn_pl_config_load(&c, path, missing_ok) != 0) {
         wn_pl_config_release(&c);
         return NULL;
     }
@@ -244,6 +281,16 @@ wn_plan *wn_plan_load(const char *path)
     free(last);
     wn_pl_config_release(&c);
     return p;
+}
+
+wn_plan *wn_plan_load(const char *path)
+{
+    return plan_load(path, false);
+}
+
+wn_plan *wn_plan_load_unchecked_files(const char *path)
+{
+    return plan_load(path, true);
 }
 
 void wn_plan_free(wn_plan *p)

@@ -16,7 +16,10 @@
  * earlier phase (e.g. "run/web/filter/filter-*.jsonl.zst"): the files do not exist when
  * the plan is made. A local executor expands it with glob(3) (sorted); a script writes it
  * unquoted so the shell expands it. Every other argument is literal and must be quoted
- * when written into a script (wn_task_command_line does both).
+ * when written into a script (wn_task_command_line does both). A pattern that matches
+ * nothing means the earlier phase left no documents (all filtered out): the task has
+ * nothing to do and counts as complete (the local executor warns and writes its record; a
+ * script should test for that too, since an unmatched shell glob stays literal).
  *
  * Exactly-once: a task is complete when its `done_path` exists. The executor writes it
  * (wn_task_mark_done) after the command exited 0, so it does not depend on how each command
@@ -90,6 +93,9 @@ typedef struct wn_plan {
  * data cannot meet without an epoch limit...) prints "error: 'path':LINE:COL: key 'k': ..."
  * for each problem and returns NULL; no file is touched. */
 wn_plan *wn_plan_load(const char *path);
+/* The same for a plan that is only shown (--dry-run): missing input and model files are
+ * warnings, so a recipe whose data lives elsewhere can still be planned. */
+wn_plan *wn_plan_load_unchecked_files(const char *path);
 void wn_plan_free(wn_plan *plan);
 
 /* Complete when its done record exists. */
@@ -105,9 +111,10 @@ size_t wn_phase_done_count(const wn_phase *phase);
  * where needed, globs left bare so the shell expands them. Caller frees. */
 char *wn_task_command_line(const wn_task *task, const char *exe);
 
-/* The argv to exec: exe, then the arguments with globs expanded (sorted; a pattern that
- * matches nothing is an error naming it). NULL-terminated; free with wn_task_argv_free.
- * Returns 0, or -1 with a message printed. */
+/* The argv to exec: exe, then the arguments with globs expanded (sorted). NULL-terminated;
+ * free with wn_task_argv_free. Returns 0; 1 when a pattern matches nothing (the earlier
+ * phase produced no documents, e.g. all were filtered out: there is nothing to do, and
+ * *argv_out is NULL); -1 with a message printed on other errors. */
 int wn_task_expand_argv(const wn_task *task, const char *exe, char ***argv_out, size_t *argc_out);
 void wn_task_argv_free(char **argv, size_t argc);
 

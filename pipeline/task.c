@@ -114,12 +114,12 @@ int wn_task_expand_argv(const wn_task *task, const char *exe, char ***argv_out, 
         glob_t g;
         int rc = glob(task->argv[i].text, 0, NULL, &g);
         if (rc != 0 || g.gl_pathc == 0) {
-            wn_error("no file matches '%s' (did the earlier phase produce nothing?)",
-                     task->argv[i].text);
             if (rc == 0)
                 globfree(&g);
             wn_task_argv_free(v, n);
-            return -1;
+            *argv_out = NULL;
+            *argc_out = 0;
+            return rc == 0 || rc == GLOB_NOMATCH ? 1 : -1;
         }
         cap += g.gl_pathc;
         v = wn_xrealloc(v, cap * sizeof *v);

@@ -180,6 +180,21 @@ void wn_y_warn(const wn_ydoc *d, const wn_ynode *at, const char *where, const ch
     va_end(ap);
 }
 
+void wn_y_missing(wn_ydoc *d, const wn_ynode *at, const char *where, const char *key,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (d->missing_ok) {
+        if (wn_log_verbosity >= 1)
+            y_report(d, "warning", at, where, key, fmt, ap);
+    } else {
+        y_report(d, "error", at, where, key, fmt, ap);
+        d->errors++;
+    }
+    va_end(ap);
+}
+
 const wn_ynode *wn_y_get(const wn_ynode *map, const char *key)
 {
     if (!map || map->kind != WN_Y_MAP)
@@ -391,11 +406,42 @@ bool wn_y_strlist(wn_ydoc *d, const wn_ynode *map, const char *where, const char
     return true;
 }
 
+/* "configs/../out/x" -> "out/x", "a/./b" -> "a/b": lexical only (no symlinks followed), so
+ * command lines and messages show the paths a user would write. */
+static char *y_normalize(const char *path)
+{
+    char *copy = wn_xstrdup(path), *save = NULL;
+    const char **parts = wn_xcalloc(strlen(path) + 1, sizeof *parts);
+    size_t n = 0, fixed = 0; /* leading ".." that cannot be collapsed */
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (!strcmp(c, "."))
+            continue;
+        if (!strcmp(c, "..") && n > fixed)
+            n--;
+        else if (!strcmp(c, "..") && path[0] != '/')
+            parts[n++] = c, fixed = n;
+        else if (strcmp(c, ".."))
+            parts[n++] = c;
+    }
+    wn_buf b = WN_BUF_INIT;
+    if (path[0] == '/')
+        wn_buf_appendc(&b, '/');
+    for (size_t i = 0; i < n; i++)
+        wn_buf_appendf(&b, "%s%s", i ? "/" : "", parts[i]);
+    if (b.len == 0)
+        wn_buf_appendc(&b, '.');
+    free(parts);
+    free(copy);
+    return wn_buf_detach(&b, NULL);
+}
+
 char *wn_y_resolve(const wn_ydoc *d, const char *path)
 {
     if (path[0] == '/' || !d->dir[0])
-        return wn_xstrdup(path);
+        return y_normalize(path);
     wn_buf b = WN_BUF_INIT;
     wn_buf_appendf(&b, "%s%s", d->dir, path);
-    return wn_buf_detach(&b, NULL);
+    char *out = y_normalize(b.data);
+    wn_buf_release(&b);
+    return out;
 }

@@ -44,6 +44,7 @@ typedef struct wn_ydoc {
     size_t text_len;
     wn_ynode *root;   /* a map (an empty file gives an empty map) */
     int errors;
+    bool missing_ok;  /* missing input files are warnings (plans that run nothing) */
 } wn_ydoc;
 
 /* Load and parse; a syntax error or a non-map top level is printed and returns NULL. */
@@ -57,6 +58,10 @@ void wn_y_error(wn_ydoc *d, const wn_ynode *at, const char *where, const char *k
 /* Print a warning in the same format (not counted). */
 void wn_y_warn(const wn_ydoc *d, const wn_ynode *at, const char *where, const char *key,
                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A file named by the config does not exist: an error, or a warning when missing_ok. */
+void wn_y_missing(wn_ydoc *d, const wn_ynode *at, const char *where, const char *key,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Value under key in a map, or NULL (also when map is not a map). */
 const wn_ynode *wn_y_get(const wn_ynode *map, const char *key);

@@ -2,15 +2,17 @@
  * piece's bytes and repeatedly merge the adjacent pair whose concatenation has the lowest
  * rank (the leftmost on ties) until no adjacent pair is a token.
  *
- * Three paths: a piece that is itself a token is one id (the whole-piece shortcut, which is
- * what most English words take); short pieces merge in small stack arrays; long pieces (a
- * megabyte of letters without a space) use a heap and a linked list, O(n log n), so no
- * input makes encoding quadratic. Pair lookups go through the pair table (wn_tok_pair),
- * keyed by the two ids, so no bytes are hashed while merging.
+ * Paths: a piece that is itself a token is one id (the whole-piece shortcut, which is what
+ * most English words take); a short piece that needed merging before is taken from a
+ * per-thread cache; short pieces merge in small stack arrays; longer ones use a heap and a
+ * linked list, O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
+ * bpe_sweep.c. No input makes encoding quadratic. Pair lookups go through the pair table
+ * (wn_tok_pair), keyed by the two ids, so no bytes are hashed while merging.
  */
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
+#include "tokenize/u64heap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #define NO_PAIR UINT32_MAX
 #define SMALL_PIECE 16
 #define MEDIUM_PIECE 256
+#define LARGE_PIECE 65536 /* beyond: bpe_sweep.c */
 
 static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
 {
@@ -63,42 +66,6 @@ static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     return emit(out, id, m);
 }
 
-/* Min-heap of (rank << 32 | position): the lowest rank first, then the leftmost. */
-typedef struct heap {
-    uint64_t *a;
-    size_t n, cap;
-} heap;
-
-static inline void heap_push(heap *h, uint64_t v)
-{
-    size_t i = h->n++;
-    while (i > 0 && h->a[(i - 1) / 2] > v) {
-        h->a[i] = h->a[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h->a[i] = v;
-}
-
-static inline uint64_t heap_pop(heap *h)
-{
-    uint64_t top = h->a[0], v = h->a[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && h->a[c + 1] < h->a[c])
-            c++;
-        if (h->a[c] >= v)
-            break;
-        h->a[i] = h->a[c];
-        i = c;
-    }
-    if (h->n)
-        h->a[i] = v;
-    return top;
-}
-
 /* Longer pieces: parts form a linked list over byte positions (a part is named by the
  * position of its first byte, so list order is position order); rank[i] is the merge of
  * part i with its successor. Heap entries whose rank no longer matches are stale. The
@@ -112,7 +79,7 @@ static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
                        bpe_work w)
 {
     uint32_t *id = w.id, *next = w.next, *prev = w.prev, *rank = w.rank;
-    heap h = { w.heap, 0, 3 * n };
+    wn_u64heap h = { w.heap, 0, 3 * n };
     const uint32_t END = UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
         id[i] = t->byte_id[p[i]];
@@ -122,11 +89,11 @@ static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
     for (size_t i = 0; i + 1 < n; i++) {
         rank[i] = t->byte_pair[p[i] * 256 + p[i + 1]];
         if (rank[i] != NO_PAIR)
-            heap_push(&h, (uint64_t)rank[i] << 32 | i);
+            wn_u64heap_push(&h, (uint64_t)rank[i] << 32 | i);
     }
     rank[n - 1] = NO_PAIR;
     while (h.n) {
-        uint64_t top = heap_pop(&h);
+        uint64_t top = wn_u64heap_pop(&h);
         uint32_t i = (uint32_t)top, r = (uint32_t)(top >> 32);
         if (rank[i] != r)
             continue; /* stale */
@@ -138,12 +105,12 @@ static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
         rank[j] = NO_PAIR; /* j is gone */
         rank[i] = next[i] != END ? pair_rank(t, id[i], id[next[i]]) : NO_PAIR;
         if (rank[i] != NO_PAIR)
-            heap_push(&h, (uint64_t)rank[i] << 32 | i);
+            wn_u64heap_push(&h, (uint64_t)rank[i] << 32 | i);
         uint32_t k = prev[i];
         if (k != END) {
             rank[k] = pair_rank(t, id[k], id[i]);
             if (rank[k] != NO_PAIR)
-                heap_push(&h, (uint64_t)rank[k] << 32 | k);
+                wn_u64heap_push(&h, (uint64_t)rank[k] << 32 | k);
         }
     }
     size_t m = 0;
@@ -173,22 +140,69 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     return m;
 }
 
-size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+/* Per-thread cache of short pieces that needed BPE: text repeats its words, and a cache
+ * line read costs far less than merging again. Keyed by the tokenizer's serial and the
+ * piece's hash, checked against the bytes, so a hit is exactly what BPE would give. In
+ * static thread-local storage: nothing to allocate or free, nothing shared. */
+#define CACHE_SLOTS 2048
+#define CACHE_BYTES 18
+#define CACHE_IDS 8
+typedef struct cache_entry {
+    uint64_t hash;
+    uint32_t serial; /* 0 = empty */
+    uint8_t len, n_ids;
+    uint8_t bytes[CACHE_BYTES];
+    uint32_t ids[CACHE_IDS];
+} cache_entry;
+static _Thread_local cache_entry g_cache[CACHE_SLOTS];
+
+size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+{
+    return n <= MEDIUM_PIECE ? bpe_medium(t, p, n, out) : bpe_large(t, p, n, out);
+}
+
+static size_t bpe_any(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+{
+    if (n <= SMALL_PIECE)
+        return bpe_small(t, p, n, out);
+    if (n <= MEDIUM_PIECE)
+        return bpe_medium(t, p, n, out);
+    if (n <= LARGE_PIECE)
+        return bpe_large(t, p, n, out);
+    return wn_tok_bpe_sweep(t, p, n, out);
+}
+
+size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
+                        wn_tok_ids *out)
 {
     if (n == 1) {
         if (out)
             wn_tok_ids_push(out, t->byte_id[p[0]]);
         return 1;
     }
-    int64_t whole = wn_tok_lookup(t, p, n);
+    int64_t whole = wn_tok_lookup_hashed(t, p, n, h);
     if (whole >= 0) {
         if (out)
             wn_tok_ids_push(out, (wn_tok_id)whole);
         return 1;
     }
-    if (n <= SMALL_PIECE)
-        return bpe_small(t, p, n, out);
-    if (n <= MEDIUM_PIECE)
-        return bpe_medium(t, p, n, out);
-    return bpe_large(t, p, n, out);
+    if (n > CACHE_BYTES)
+        return bpe_any(t, p, n, out);
+    cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
+    if (e->serial == t->serial && e->hash == h && e->len == n && memcmp(e->bytes, p, n) == 0)
+        return emit(out, e->ids, e->n_ids);
+    wn_tok_ids tmp = WN_TOK_IDS_INIT;
+    wn_tok_ids *dst = out ? out : &tmp;
+    size_t before = dst->len;
+    size_t m = bpe_any(t, p, n, dst);
+    if (m <= CACHE_IDS) {
+        e->serial = t->serial;
+        e->hash = h;
+        e->len = (uint8_t)n;
+        e->n_ids = (uint8_t)m;
+        memcpy(e->bytes, p, n);
+        memcpy(e->ids, dst->ids + before, m * sizeof *e->ids);
+    }
+    wn_tok_ids_release(&tmp);
+    return m;
 }

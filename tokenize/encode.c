@@ -3,13 +3,25 @@
 
 #include <string.h>
 
+/* Pieces are cut a few at a time and their vocabulary slots prefetched before any is looked
+ * up, so the cache misses of neighbouring words overlap instead of queueing. */
+#define AHEAD 8
+
 static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
 {
-    size_t count = 0;
+    size_t count = 0, start[AHEAD + 1];
+    uint64_t hash[AHEAD];
     for (size_t p = 0; p < n;) {
-        size_t e = wn_tok_next_piece(t->cls, s, n, p);
-        count += wn_tok_bpe_piece(t, s + p, e - p, out);
-        p = e;
+        int k = 0;
+        start[0] = p;
+        while (k < AHEAD && p < n) {
+            p = wn_tok_next_piece(t->cls, s, n, p);
+            hash[k] = wn_tok_hash(s + start[k], p - start[k]);
+            wn_tok_prefetch(t, hash[k]);
+            start[++k] = p;
+        }
+        for (int i = 0; i < k; i++)
+            count += wn_tok_bpe_piece(t, s + start[i], start[i + 1] - start[i], hash[i], out);
     }
     return count;
 }

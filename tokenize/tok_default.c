@@ -1,6 +1,6 @@
 /* tok_default.c: the tokenizer winnow ships, data/tokenizer/llama3.tiktoken (Meta's Llama 3
  * tokenizer.model, under the Llama 3 Community License in data/tokenizer/). */
-#include "tokenize/tokenizer.h"
+#include "tokenize/tok_internal.h"
 
 #include "core/paths.h"
 
@@ -11,11 +11,16 @@
 
 wn_tok *wn_tok_load_default(char *err, size_t errlen)
 {
+    return wn_tok_load_default_flags(0, err, errlen);
+}
+
+wn_tok *wn_tok_load_default_flags(unsigned flags, char *err, size_t errlen)
+{
     char path[PATH_MAX];
     if (!wn_data_path(DEFAULT_TOKENIZER, path, sizeof path)) {
         snprintf(err, errlen, "cannot find the default tokenizer '%s' (set WINNOW_DATA)",
                  path);
         return NULL;
     }
-    return wn_tok_load(path, err, errlen);
+    return wn_tok_load_flags(path, flags, err, errlen);
 }

@@ -56,6 +56,7 @@ struct wn_tok {
     uint32_t bos, eos;
     const wn_tok_classes *cls;
     size_t max_special_len;
+    uint32_t serial; /* unique per loaded tokenizer: keys the per-thread piece cache */
 };
 
 #define WN_TOK_ID_BITS 17
@@ -67,6 +68,8 @@ wn_tok *wn_tok_new_empty(void);
 void wn_tok_add_token(wn_tok *t, wn_buf *blob, const void *bytes, size_t len);
 int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen);
 
+wn_tok *wn_tok_load_default_flags(unsigned flags, char *err, size_t errlen);
+
 /* Loaders (tok_load_tiktoken.c, tok_load_json.c); text is the whole file. */
 wn_tok *wn_tok_parse_tiktoken(const char *text, size_t len, const char *path, unsigned flags,
                               char *err, size_t errlen);
@@ -75,6 +78,9 @@ wn_tok *wn_tok_parse_json(const char *text, size_t len, const char *path, char *
 
 /* Rank of the token with exactly these bytes, or -1. Specials are not found here. */
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len);
+/* The same with the bytes' hash already computed (wn_tok_hash). */
+uint64_t wn_tok_hash(const void *bytes, size_t len);
+int64_t wn_tok_lookup_hashed(const wn_tok *t, const void *bytes, size_t len, uint64_t h);
 /* Merged id of the pair (a, b), or -1 if a+b is not a token. */
 static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
 {
@@ -90,9 +96,20 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     }
 }
 
-/* BPE of one pre-tokenized piece (bpe.c): appends its ids (or only counts them when out is
- * NULL) and returns how many. */
-size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
+/* BPE of one pre-tokenized piece (bpe.c) whose wn_tok_hash is h: appends its ids (or only
+ * counts them when out is NULL) and returns how many. */
+size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
+                        wn_tok_ids *out);
+/* BPE of a huge piece by sweeping ranks (bpe_sweep.c); same result as the heap path. */
+size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
+/* The heap path for any length (for tests comparing the two). */
+size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
+
+/* Start loading the vocabulary slot a piece with hash h will probe first. */
+static inline void wn_tok_prefetch(const wn_tok *t, uint64_t h)
+{
+    __builtin_prefetch(&t->vocab[h & t->vocab_mask]);
+}
 
 /* The pre-tokenizer (pretok.c): end of the piece that starts at s[pos] (pos < n). */
 size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s, size_t n, size_t pos);

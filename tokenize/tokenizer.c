@@ -4,6 +4,7 @@
 #include "core/buf.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,11 +67,20 @@ static uint64_t bytes_hash(const void *p, size_t n)
 /* len_id1 packs (id + 1) in the low 18 bits and the length above. */
 #define SLOT_ID_BITS 18
 
+uint64_t wn_tok_hash(const void *bytes, size_t len)
+{
+    return bytes_hash(bytes, len);
+}
+
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len)
+{
+    return wn_tok_lookup_hashed(t, bytes, len, bytes_hash(bytes, len));
+}
+
+int64_t wn_tok_lookup_hashed(const wn_tok *t, const void *bytes, size_t len, uint64_t h)
 {
     const unsigned char *p = bytes;
     size_t head = len < WN_TOK_SLOT_BYTES ? len : WN_TOK_SLOT_BYTES;
-    uint64_t h = bytes_hash(p, len);
     for (uint64_t i = h & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
         const wn_tok_vocab_slot *s = &t->vocab[i];
         if (!s->len_id1)
@@ -166,6 +176,8 @@ int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
         snprintf(err, errlen, "vocabulary of %u tokens is not supported", t->n_total);
         return -1;
     }
+    static atomic_uint serials;
+    t->serial = atomic_fetch_add(&serials, 1) + 1;
     t->blob = wn_buf_detach(blob, NULL);
     t->cls = wn_tok_classes_get();
     build_vocab(t);
@@ -235,6 +247,8 @@ static char *read_whole(const char *path, size_t *len, char *err, size_t errlen)
 
 wn_tok *wn_tok_load_flags(const char *path, unsigned flags, char *err, size_t errlen)
 {
+    if (!path)
+        return wn_tok_load_default_flags(flags, err, errlen);
     size_t len;
     char *text = read_whole(path, &len, err, errlen);
     if (!text)

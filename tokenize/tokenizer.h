@@ -65,6 +65,7 @@ enum {
  * line) or a Hugging Face `tokenizer.json` (ByteLevel BPE), detected by content. Returns
  * NULL with a message in err ("cannot open 'x': ...", "'x' line 12: bad base64") on failure. */
 wn_tok *wn_tok_load(const char *path, char *err, size_t errlen);
+/* As wn_tok_load with load flags; a NULL path loads the shipped default. */
 wn_tok *wn_tok_load_flags(const char *path, unsigned flags, char *err, size_t errlen);
 /* Load the shipped Llama 3 tokenizer, data/tokenizer/llama3.tiktoken (core/paths.h:
  * $WINNOW_DATA or the data/ directory next to the executable). */

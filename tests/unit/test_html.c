@@ -60,12 +60,14 @@ static void test_tables_pre_alt_math(void **state)
     (void)state;
     const char *t = text_of("<table><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td></tr>"
                             "</table><pre>  int x;\n    y = 1;\n</pre>"
+                            "<p>Call <code>f(a,  b)</code> now.</p>"
                             "<p>See <img src=f.png alt=\"E = mc^2\"> here.</p>"
                             "<p>Math <math alttext=\"x^2\"><mi>x</mi><mn>2</mn></math> and "
                             "<math><semantics><mrow><mi>y</mi></mrow><annotation "
                             "encoding=\"application/x-tex\">y_1</annotation></semantics></math>.</p>",
                             1);
-    assert_string_equal(t, "a\tb\n1\t2\n  int x;\n    y = 1;\nSee E = mc^2 here.\n"
+    assert_string_equal(t, "a\tb\n1\t2\n  int x;\n    y = 1;\nCall f(a,  b) now.\n"
+                           "See E = mc^2 here.\n"
                            "Math x^2 and y_1.");
 }
 
@@ -109,6 +111,62 @@ static void test_boilerplate_removed(void **state)
     assert_null(strstr(R.text.data, "Another story"));
     assert_null(strstr(R.text.data, "By A. Writer"));
     assert_int_equal(R.blocks_kept, 6);
+    wn_buf_release(&b);
+}
+
+/* A chapter in same-class sections (one mostly a table of links plus prose) comes out
+ * whole; a wiki paragraph thick with links stays, a "Read more" link line goes. */
+static void test_sections_and_link_prose(void **state)
+{
+    (void)state;
+    const char *p = "<p>Configuration files live under /etc, and each package documents "
+                    "its own files, their syntax, and the defaults it ships with.</p>";
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appends(&b, "<body><div class=nav><a href=/>Home</a> <a href=/up>Up</a></div>"
+                       "<div class=chapter><div class=section><h2>1. Intro</h2>");
+    wn_buf_appends(&b, p);
+    wn_buf_appends(&b, "<p>Short intro.</p></div><div class=section><h2>2. Tools</h2>"
+                       "<p>Pick a tool from the list below, as described in the manual.</p>"
+                       "<ul><li><a href=/a>tool-a reference manual</a></li>"
+                       "<li><a href=/b>tool-b reference manual</a></li></ul></div>"
+                       "<div class=section><h2>3. Details</h2>");
+    for (int i = 0; i < 5; i++)
+        wn_buf_appends(&b, p);
+    wn_buf_appends(&b, "<p><a href=/w/Escopete>Escopete</a> ye un <a href=/w/M>municipio</a> "
+                       "d'a <a href=/w/P>provincia de Guadalachara</a>, en a <a href=/w/C>"
+                       "comunidat autonoma de Castiella-La Mancha</a>, <a href=/w/E>Espanya</a>, "
+                       "comarca de <a href=/w/A>La Alcarria</a> y partiu chudicial de "
+                       "<a href=/w/G>Guadalachara</a>.</p>"
+                       "<p>Read more: <a href=/x>Another story about configuration files</a></p>"
+                       "</div></div></body>");
+    assert_int_equal(wn_html_extract(b.data, b.len, NULL, NULL, &R), WN_HTML_OK);
+    assert_non_null(strstr(R.text.data, "1. Intro\nConfiguration files"));
+    assert_non_null(strstr(R.text.data, "2. Tools\nPick a tool"));
+    assert_non_null(strstr(R.text.data, "Escopete ye un municipio"));
+    assert_null(strstr(R.text.data, "Read more"));
+    assert_null(strstr(R.text.data, "Home"));
+    wn_buf_release(&b);
+}
+
+/* Inside the content: a photo alone on a line is a caption (dropped), a formula image
+ * alone on a line and pictures inside a sentence keep their alt text. */
+static void test_alt_text_in_content(void **state)
+{
+    (void)state;
+    const char *para = "<p>The experiment ran for three weeks, and the results, shown below, "
+                       "surprised everyone who had worked on the earlier versions of it.</p>";
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appends(&b, "<meta property=\"og:title\" content=\"Results\"><div class=post>");
+    for (int i = 0; i < 4; i++)
+        wn_buf_appends(&b, para);
+    wn_buf_appends(&b, "<div><img src=a.jpg alt=\"A photo of the lab at night\"></div>"
+                       "<div><img src=f.png alt=\"\\sum_i x_i = 1\"></div>"
+                       "<p>Inline <img src=s.png alt=\"smiley\"> picture.</p></div>");
+    assert_int_equal(wn_html_extract(b.data, b.len, NULL, NULL, &R), WN_HTML_OK);
+    assert_null(strstr(R.text.data, "A photo of the lab"));
+    assert_non_null(strstr(R.text.data, "\n\\sum_i x_i = 1\n"));
+    assert_non_null(strstr(R.text.data, "Inline smiley picture."));
+    assert_string_equal(R.title.data, "Results"); /* no <title>: og:title */
     wn_buf_release(&b);
 }
 
@@ -178,6 +236,14 @@ static void test_utf16_bom_and_shift_jis(void **state)
     wn_html_extract_opts(u16, sizeof u16 - 1, NULL, NULL, &o, &R);
     assert_string_equal(R.text.data, "h\xC3\xA9");
     assert_int_equal(R.charset_source, WN_HTML_CS_BOM);
+    /* the same without its BOM, and big-endian: found from the NUL pattern */
+    const char le[] = "<\0p\0>\0h\0\xE9\0 \0t\0e\0x\0t\0<\0/\0p\0>\0";
+    wn_html_extract_opts(le, sizeof le - 1, NULL, NULL, &o, &R);
+    assert_string_equal(R.text.data, "h\xC3\xA9 text");
+    assert_string_equal(R.charset, "UTF-16LE");
+    const char be[] = "\0<\0p\0>\0h\0\xE9\0 \0t\0e\0x\0t\0<\0/\0p\0>";
+    wn_html_extract_opts(be, sizeof be - 1, NULL, NULL, &o, &R);
+    assert_string_equal(R.text.data, "h\xC3\xA9 text");
     /* Shift_JIS declared in the meta tag: "日本語" = 93 FA 96 7B 8C EA */
     const char sj[] = "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=Shift_JIS\">"
                       "<p>\x93\xFA\x96\x7B\x8C\xEA</p>";
@@ -274,6 +340,44 @@ static void test_huge_and_deep(void **state)
     wn_buf_release(&deep);
 }
 
+/* A few hundred deterministic mutations of a real page (bytes flipped, markup characters
+ * inserted, spans deleted or duplicated): under ASan/UBSan this is a small fuzzer. */
+static void test_mutated_pages(void **state)
+{
+    (void)state;
+    size_t len;
+    char *page = load_page(&len);
+    static const char marks[] = "<>&;\"'=/!-\0\x80\xC3\xEF\xFF";
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    wn_buf m = WN_BUF_INIT;
+    for (int iter = 0; iter < 300; iter++) {
+        wn_buf_reset(&m);
+        wn_buf_append(&m, page, len);
+        for (int k = 0; k < 1 + iter % 16; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t at = (size_t)(x % m.len), span = (size_t)((x >> 32) % 512);
+            if (span > m.len - at)
+                span = m.len - at;
+            switch ((x >> 20) % 4) {
+            case 0: m.data[at] = marks[(x >> 40) % (sizeof marks - 1)]; break;
+            case 1: m.data[at] ^= (char)(1u << ((x >> 44) % 8)); break;
+            case 2: memmove(m.data + at, m.data + at + span, m.len - at - span);
+                    m.len -= span; break;
+            default: if (m.len + span < ((size_t)4 << 20))
+                         wn_buf_append(&m, m.data + at, span);
+                     break;
+            }
+            if (m.len == 0)
+                wn_buf_append(&m, "<", 1);
+        }
+        int rc = wn_html_extract(m.data, m.len, iter % 3 ? NULL : "utf-8", NULL, &R);
+        assert_true(rc == WN_HTML_OK || rc == WN_HTML_EMPTY || rc == WN_HTML_NOT_HTML);
+        assert_clean_text(&R);
+    }
+    wn_buf_release(&m);
+    free(page);
+}
+
 /* One result reused for many pages gives what a fresh one gives. */
 static void test_reuse_is_deterministic(void **state)
 {
@@ -298,6 +402,8 @@ int main(void)
         cmocka_unit_test(test_tables_pre_alt_math),
         cmocka_unit_test(test_hidden_and_skipped),
         cmocka_unit_test(test_boilerplate_removed),
+        cmocka_unit_test(test_sections_and_link_prose),
+        cmocka_unit_test(test_alt_text_in_content),
         cmocka_unit_test(test_charset_meta_windows1252),
         cmocka_unit_test(test_charset_http_hint_and_latin1_label),
         cmocka_unit_test(test_wrong_declarations),
@@ -306,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_binary_junk),
         cmocka_unit_test(test_truncated_pages),
         cmocka_unit_test(test_huge_and_deep),
+        cmocka_unit_test(test_mutated_pages),
         cmocka_unit_test(test_reuse_is_deterministic),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,5 @@
 /* test_html_quality.c: main-text quality on the article-extraction benchmark must stay above
- * a floor (not a timing test).
+ * a floor (not a timing test), and extraction on several threads gives the same bytes.
  *
  * The metric is the benchmark's own (scrapinghub/article-extraction-benchmark evaluate.py,
  * re-implemented exactly in bench/html_eval.py): tokens are runs of Python `\w` characters
@@ -104,34 +104,64 @@ static page_score score_page(const char *truth, size_t tl, const char *pred, siz
     return r;
 }
 
-static void test_f1_above_floor(void **state)
+/* The benchmark pages, decompressed, in ground-truth order. */
+typedef struct bench_pages {
+    json_t *gt;
+    wn_buf *html;
+    const char **keys;
+    size_t n;
+} bench_pages;
+
+static bench_pages *load_bench(void)
 {
-    (void)state;
     char dir[1024], path[1200];
     SHARED_OR_SKIP(dir, "html/article-extraction-benchmark");
     snprintf(path, sizeof path, "%s/ground-truth.json", dir);
     json_error_t jerr;
-    json_t *gt = json_load_file(path, 0, &jerr);
-    assert_non_null(gt);
+    bench_pages *b = wn_xcalloc(1, sizeof *b);
+    b->gt = json_load_file(path, 0, &jerr);
+    assert_non_null(b->gt);
+    size_t cap = json_object_size(b->gt);
+    b->html = wn_xcalloc(cap, sizeof *b->html);
+    b->keys = wn_xcalloc(cap, sizeof *b->keys);
+    const char *key;
+    json_t *val;
+    json_object_foreach(b->gt, key, val) {
+        snprintf(path, sizeof path, "%s/html/%s.html.gz", dir, key);
+        gzFile gz = gzopen(path, "rb");
+        assert_non_null(gz);
+        char buf[65536];
+        int got;
+        while ((got = gzread(gz, buf, sizeof buf)) > 0)
+            wn_buf_append(&b->html[b->n], buf, (size_t)got);
+        gzclose(gz);
+        b->keys[b->n++] = key;
+    }
+    return b;
+}
+
+static void free_bench(bench_pages *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        wn_buf_release(&b->html[i]);
+    free(b->html);
+    free(b->keys);
+    json_decref(b->gt);
+    free(b);
+}
+
+static void test_f1_above_floor(void **state)
+{
+    (void)state;
+    bench_pages *b = load_bench();
     wn_html_global_init();
     wn_html_result r;
     wn_html_result_init(&r);
     double psum = 0, rsum = 0;
-    int pn = 0, rn = 0, pages = 0;
-    const char *key;
-    json_t *val;
-    json_object_foreach(gt, key, val) {
-        snprintf(path, sizeof path, "%s/html/%s.html.gz", dir, key);
-        gzFile gz = gzopen(path, "rb");
-        assert_non_null(gz);
-        wn_buf html = WN_BUF_INIT;
-        char buf[65536];
-        int got;
-        while ((got = gzread(gz, buf, sizeof buf)) > 0)
-            wn_buf_append(&html, buf, (size_t)got);
-        gzclose(gz);
-        wn_html_extract(html.data, html.len, NULL, NULL, &r);
-        json_t *body = json_object_get(val, "articleBody");
+    int pn = 0, rn = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        wn_html_extract(b->html[i].data, b->html[i].len, NULL, NULL, &r);
+        json_t *body = json_object_get(json_object_get(b->gt, b->keys[i]), "articleBody");
         const char *truth = json_is_string(body) ? json_string_value(body) : "";
         size_t tlen = json_is_string(body) ? json_string_length(body) : 0;
         page_score s = score_page(truth, tlen, r.text.data ? r.text.data : "", r.text.len);
@@ -144,22 +174,53 @@ static void test_f1_above_floor(void **state)
             rsum += (s.fp == 0 && s.fn == 0) ? 1.0 : s.tp / (s.tp + s.fn);
             rn++;
         }
-        pages++;
-        wn_buf_release(&html);
     }
     wn_html_result_release(&r);
-    json_decref(gt);
-    assert_true(pages >= 90 && pn > 0 && rn > 0);
+    assert_true(b->n >= 90 && pn > 0 && rn > 0);
     double P = psum / pn, Rc = rsum / rn, F1 = 2 * P * Rc / (P + Rc);
-    print_message("article-extraction-benchmark: %d pages, precision %.3f recall %.3f F1 %.3f "
-                  "(floor %.3f)\n", pages, P, Rc, F1, F1_FLOOR);
+    print_message("article-extraction-benchmark: %zu pages, precision %.3f recall %.3f F1 %.3f "
+                  "(floor %.3f)\n", b->n, P, Rc, F1, F1_FLOOR);
     assert_true(F1 >= F1_FLOOR);
+    free_bench(b);
+}
+
+/* Extraction on 4 threads (one result each) gives the bytes one thread gives. */
+static void test_threads_give_same_text(void **state)
+{
+    (void)state;
+    bench_pages *b = load_bench();
+    wn_html_global_init();
+    uint64_t *one = wn_xcalloc(b->n, sizeof *one), *many = wn_xcalloc(b->n, sizeof *many);
+    wn_html_result r;
+    wn_html_result_init(&r);
+    for (size_t i = 0; i < b->n; i++) {
+        wn_html_extract(b->html[i].data, b->html[i].len, NULL, NULL, &r);
+        one[i] = XXH3_64bits(r.text.data ? r.text.data : "", r.text.len);
+    }
+    wn_html_result_release(&r);
+    #pragma omp parallel num_threads(4)
+    {
+        wn_html_result tr;
+        wn_html_result_init(&tr);
+        #pragma omp for schedule(dynamic, 1)
+        for (size_t i = 0; i < b->n; i++) {
+            wn_html_extract(b->html[i].data, b->html[i].len, NULL, NULL, &tr);
+            many[i] = XXH3_64bits(tr.text.data ? tr.text.data : "", tr.text.len);
+        }
+        wn_html_result_release(&tr);
+    }
+    for (size_t i = 0; i < b->n; i++)
+        assert_true(one[i] == many[i]);
+    free(one);
+    free(many);
+    free_bench(b);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_f1_above_floor),
+        cmocka_unit_test(test_threads_give_same_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -230,6 +230,36 @@ static void test_writer_worked_example(void **state)
     free(bin);
 }
 
+/* uint16 (vocabularies under 65500): ids that do not fit are refused, the rest round-trip. */
+static void test_writer_uint16(void **state)
+{
+    (void)state;
+    char prefix[1200], err[256];
+    snprintf(prefix, sizeof prefix, "%s/u16", tmpdir);
+    assert_int_equal(wn_mg_optimal_dtype(50257), WN_MG_UINT16);
+    assert_int_equal(wn_mg_optimal_dtype(128256), WN_MG_INT32);
+    wn_mg_writer *w = wn_mg_writer_open(prefix, WN_MG_UINT16, err, sizeof err);
+    assert_non_null(w);
+    uint32_t ok[] = {50256, 0, 65535}, big[] = {70000};
+    assert_int_equal(wn_mg_add_sequence(w, ok, 3), 0);
+    assert_int_equal(wn_mg_add_sequence(w, big, 1), -1);
+    wn_mg_end_document(w);
+    assert_int_equal(wn_mg_writer_commit(w, err, sizeof err), 0);
+    ind_ds ds = {0};
+    ind_read(&ds, prefix);
+    assert_int_equal(ds.dtype, 8);
+    assert_int_equal(ds.n_tokens, 3);
+    assert_int_equal(ds.tokens[0], 50256);
+    assert_int_equal(ds.tokens[2], 65535);
+    ind_free(&ds);
+    wn_mg_reader r;
+    assert_int_equal(wn_mg_open(&r, prefix, err, sizeof err), 0);
+    uint32_t back[3];
+    wn_mg_doc_copy(&r, 0, back);
+    assert_memory_equal(back, ok, sizeof ok);
+    wn_mg_close(&r);
+}
+
 /* The reader agrees with the independent one on files another program wrote. */
 static void test_reader_on_python_fixtures(void **state)
 {
@@ -389,6 +419,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writer_worked_example),
+        cmocka_unit_test(test_writer_uint16),
         cmocka_unit_test(test_reader_on_python_fixtures),
         cmocka_unit_test(test_reader_rejects_bad_index),
         cmocka_unit_test(test_mix_tokens_and_boundaries),

@@ -249,9 +249,45 @@ static void test_cap_and_redistribute(void **state)
     wn_mix_config_release(&c);
 }
 
+static void test_counts_sizes_paths(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(wn_y_parse_count("15T", &v), 0);
+    assert_int_equal(v, 15000000000000ull);
+    assert_int_equal(wn_y_parse_count("2.5B", &v), 0);
+    assert_int_equal(v, 2500000000ull);
+    assert_int_equal(wn_y_parse_count("40M", &v), 0);
+    assert_int_equal(v, 40000000ull);
+    assert_int_equal(wn_y_parse_count("1000", &v), 0);
+    assert_int_equal(v, 1000);
+    assert_int_equal(wn_y_parse_count("1.5", &v), -1);   /* not a whole count */
+    assert_int_equal(wn_y_parse_count("-3K", &v), -1);
+    assert_int_equal(wn_y_parse_count("3X", &v), -1);
+    assert_int_equal(wn_y_parse_bytes("64K", &v), 0);
+    assert_int_equal(v, 65536);
+    assert_int_equal(wn_y_parse_bytes("1G", &v), 0);
+    assert_int_equal(v, 1073741824ull);
+    char *path = write_config("r.yaml", "a: 1\n");
+    wn_ydoc *d = wn_ydoc_load(path);
+    assert_non_null(d);
+    char *r = wn_y_resolve(d, "../x/./y");
+    char want[1300];
+    const char *slash = strrchr(tmpdir, '/');
+    snprintf(want, sizeof want, "%.*s/x/y", (int)(slash - tmpdir), tmpdir);
+    assert_string_equal(r, want);
+    free(r);
+    r = wn_y_resolve(d, "/abs/../p");
+    assert_string_equal(r, "/p");
+    free(r);
+    wn_ydoc_free(d);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counts_sizes_paths),
         cmocka_unit_test(test_plan_phases_and_tasks),
         cmocka_unit_test(test_config_errors_name_key_and_line),
         cmocka_unit_test(test_llama3_on_paper),

@@ -324,6 +324,52 @@ static void test_bpe_paths_match_reference(void **state)
     wn_tok_ids_release(&ids);
 }
 
+/* Huge pieces sweep ranks (bpe_sweep.c) instead of using the heap: both must agree on
+ * inputs that exercise repeated merges, mixed scripts, and pairs whose rank is lower than
+ * the merge that creates them (real text fed to BPE as one piece, spaces and all). */
+static void check_sweep(const char *s, size_t n)
+{
+    wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
+    size_t ma = wn_tok_bpe_sweep(g_tok, (const uint8_t *)s, n, &a);
+    size_t mb = wn_tok_bpe_heap(g_tok, (const uint8_t *)s, n, &b);
+    assert_int_equal(ma, a.len);
+    assert_int_equal(ma, mb);
+    assert_memory_equal(a.ids, b.ids, ma * sizeof *a.ids);
+    assert_int_equal(wn_tok_bpe_sweep(g_tok, (const uint8_t *)s, n, NULL), ma);
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+}
+
+static void test_sweep_matches_heap(void **state)
+{
+    size_t n = 40000;
+    char *s = malloc(n);
+    static const char *const fills[] = { "a", " ", "ab", "\xe4\xb8\xad", "qwertyuiopasdfghjklzxcvbnm" };
+    for (size_t f = 0; f < sizeof fills / sizeof *fills; f++) {
+        size_t k = strlen(fills[f]);
+        for (size_t i = 0; i < n; i++)
+            s[i] = fills[f][(i * 7 + i / 5) % k];
+        check_sweep(s, n);
+    }
+    /* BPE of ".:.:" merges ".:" (17406), ".:." (105051), then ".:.:" (100421): a lower rank
+     * after a higher one, so the sweep must stop and resume. Vietnamese " nghiệ" too. */
+    static const char *const repeats[] = { ".:", " nghi\xe1\xbb\x87", ".:.:x" };
+    for (size_t f = 0; f < sizeof repeats / sizeof *repeats; f++) {
+        size_t k = strlen(repeats[f]);
+        for (size_t i = 0; i < n; i++)
+            s[i] = repeats[f][i % k];
+        check_sweep(s, n);
+    }
+    free(s);
+    char path[512];
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
+    size_t len = 0;
+    char *text = tok_slurp(path, &len);
+    assert_non_null(text);
+    check_sweep(text, len < 300000 ? len : 300000);
+    free(text);
+}
+
 /* One tokenizer, many threads: same ids as one thread (the API is thread-safe). */
 static void test_threads(void **state)
 {
@@ -381,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_special_tokens),
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_bpe_paths_match_reference),
+        cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_load_errors),
     };

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Filter throughput on real English text (../shared/data: Brown prose and spam, Debian
+# copyright files, README histories, the English paragraphs of the langid set):
+#   1. in memory (bench/filter_bench.c): ceiling byte loop, each filter, the default chain
+#      at 1 thread and all threads;
+#   2. end to end: `winnow filter` -j1 and -j2 over the same JSONL (adds JSON parsing and
+#      zstd output, i.e. the runner's cost).
+# Not part of CI: the machine is shared, so numbers are under load.
+set -e
+cd "$(dirname "$0")/.."
+S=${WINNOW_SHARED:-../shared}/data
+[ -d "$S/quality" ] || { echo "skipped: $S not found"; exit 0; }
+make -s build/libwinnow.a winnow >/dev/null
+PKGS=$(sed -n 's/^PKGS *:= *//p' Makefile)
+cc -std=c11 -D_GNU_SOURCE -O2 -fopenmp -I. $(pkg-config --cflags $PKGS) bench/filter_bench.c \
+   build/libwinnow.a $(pkg-config --libs $PKGS) -lm -lpthread -o build/filter_bench
+FILES="$S/quality/quality.jsonl.gz $S/dedup/copyright.jsonl.gz $S/dedup/doc-history.jsonl.gz $S/langid/langid.jsonl.gz"
+./build/filter_bench $FILES
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+for f in $FILES; do zcat "$f"; done > "$T/in.jsonl"
+mb=$(wc -c < "$T/in.jsonl" | awk '{print $1 / 1e6}')
+now() { date +%s.%N; }
+t0=$(now); ./winnow filter --quiet -j1 "$T/in.jsonl" -o "$T/o1"; t1=$(now)
+./winnow filter --quiet -j2 "$T/in.jsonl" -o "$T/o2"; t2=$(now)
+awk -v mb="$mb" -v t0="$t0" -v t1="$t1" -v t2="$t2" 'BEGIN {
+    printf "\nend to end, winnow filter over %.1f MB of JSONL (all languages, JSON + zstd included):\n", mb
+    printf "  %-32s %9.1f MB/s\n", "-j1", mb / (t1 - t0)
+    printf "  %-32s %9.1f MB/s  speed-up %.2fx\n", "-j2", mb / (t2 - t1), (t1 - t0) / (t2 - t1)
+}'

@@ -1,0 +1,179 @@
+/* filter_bench.c: throughput of the filter chain on real English text, in memory (no JSON
+ * parsing, no compression: those belong to the runner and are measured by bench/filter.sh).
+ *
+ *   bench/filter_bench FILE.jsonl[.gz]...    (run by bench/filter.sh)
+ *
+ * Loads the documents, then times (a) a byte-classification loop over the same bytes, the
+ * ceiling of any filter that reads its input, (b) each filter alone on every document,
+ * (c) the default chain (a document leaves at its first drop, as in the runner) on 1 thread
+ * and on all threads (OpenMP). Each figure is the best of `reps` passes, in MB/s of input
+ * text; per-core figures divide by the threads used. */
+#include "core/io.h"
+#include "core/jsonl.h"
+#include "core/progress.h"
+#include "filter/filter.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct corpus {
+    char **text;
+    size_t *len;
+    size_t n, cap, bytes;
+} corpus;
+
+static void load(corpus *c, const char *path, const char *lang_only)
+{
+    char err[256];
+    wn_in *in = wn_in_open(path, WN_COMP_AUTO, err, sizeof err);
+    if (!in) {
+        fprintf(stderr, "cannot open '%s': %s\n", path, err);
+        exit(1);
+    }
+    const char *line;
+    size_t len;
+    while ((line = wn_in_line(in, &len))) {
+        wn_doc d;
+        wn_doc_init(&d);
+        if (!wn_jsonl_parse(line, len, NULL, &d, err, sizeof err)) {
+            const char *lang = json_string_value(json_object_get(d.metadata, "lang"));
+            if (!lang_only || (lang && !strcmp(lang, lang_only))) {
+                if (c->n == c->cap) {
+                    c->cap = c->cap ? 2 * c->cap : 1024;
+                    c->text = realloc(c->text, c->cap * sizeof *c->text);
+                    c->len = realloc(c->len, c->cap * sizeof *c->len);
+                }
+                c->text[c->n] = malloc(d.text.len + 1);
+                memcpy(c->text[c->n], d.text.ptr, d.text.len + 1);
+                c->len[c->n++] = d.text.len;
+                c->bytes += d.text.len;
+            }
+        }
+        wn_doc_release(&d);
+    }
+    wn_in_close(in);
+}
+
+static volatile uint64_t sink;
+
+static double ceiling(const corpus *c)
+{
+    static uint8_t cls[256];
+    for (int i = 0; i < 256; i++)
+        cls[i] = (uint8_t)((i >= 'a' && i <= 'z') | (i == ' ') << 1 | (i == '\n') << 2 | (i >= 0x80) << 3);
+    double t0 = wn_now();
+    uint64_t counts[16] = {0};
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t k = 0; k < c->len[i]; k++)
+            counts[cls[(unsigned char)c->text[i][k]]]++;
+    double t = wn_now() - t0;
+    sink = counts[1] + counts[2];
+    return t;
+}
+
+/* One pass of `stages` over the corpus with `threads` threads; returns seconds. */
+static double pass(const corpus *c, wn_stage **stages, size_t n_stages, int threads,
+                   bool chain, uint64_t *kept)
+{
+    wn_doc *docs = calloc(c->n, sizeof *docs);
+    for (size_t i = 0; i < c->n; i++) {
+        wn_doc_init(&docs[i]);
+        wn_str_set(&docs[i].text, c->text[i], c->len[i]);
+        docs[i].input_index = i;
+    }
+    wn_stats *stats = calloc((size_t)threads, sizeof *stats);
+    for (int t = 0; t < threads; t++)
+        wn_stats_init(&stats[t], "bench");
+    double t0 = wn_now();
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 16)
+    for (size_t i = 0; i < c->n; i++) {
+        wn_stats *s = &stats[omp_get_thread_num()];
+        for (size_t k = 0; k < n_stages; k++) {
+            if (chain && docs[i].drop_reason)
+                break;
+            docs[i].drop_reason = chain ? docs[i].drop_reason : NULL;
+            stages[k]->process_doc(stages[k]->state, &docs[i], s);
+        }
+    }
+    double t = wn_now() - t0;
+    uint64_t k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        k += docs[i].drop_reason == NULL;
+        wn_doc_release(&docs[i]);
+    }
+    for (int th = 0; th < threads; th++)
+        wn_stats_release(&stats[th]);
+    free(stats);
+    free(docs);
+    if (kept)
+        *kept = k;
+    return t;
+}
+
+static double best(const corpus *c, wn_stage **st, size_t n, int threads, bool chain, int reps,
+                   uint64_t *kept)
+{
+    double b = 1e30;
+    for (int r = 0; r < reps; r++) {
+        double t = pass(c, st, n, threads, chain, kept);
+        b = t < b ? t : b;
+    }
+    return b;
+}
+
+int main(int argc, char **argv)
+{
+    corpus c = {0};
+    for (int i = 1; i < argc; i++) {
+        /* langid.jsonl.gz holds 43 languages: take its English paragraphs only */
+        bool is_langid = strstr(argv[i], "langid") != NULL;
+        load(&c, argv[i], is_langid ? "en" : NULL);
+    }
+    if (!c.n) {
+        fprintf(stderr, "usage: filter_bench FILE.jsonl[.gz]...\n");
+        return 2;
+    }
+    int reps = getenv("BENCH_REPS") ? atoi(getenv("BENCH_REPS")) : 3;
+    int cores = omp_get_max_threads();
+    double mb = (double)c.bytes / 1e6;
+    printf("corpus: %zu real English documents, %.1f MB of text; best of %d passes; %d cores\n",
+           c.n, mb, reps, cores);
+    double tc = 1e30;
+    for (int r = 0; r < reps; r++) {
+        double t = ceiling(&c);
+        tc = t < tc ? t : tc;
+    }
+    double ceil_mbs = mb / tc;
+    printf("%-34s %9.1f MB/s per core\n", "ceiling: byte-classification loop", ceil_mbs);
+
+    wn_filter_chain chain;
+    char err[512];
+    if (wn_filter_chain_build(&chain, NULL, NULL, false, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    printf("\neach filter alone, 1 thread (every document, drops ignored):\n");
+    for (size_t k = 0; k < chain.n; k++) {
+        double t = best(&c, &chain.stages[k], 1, 1, false, reps, NULL);
+        printf("  %-32s %9.1f MB/s   %5.1f%% of ceiling\n", chain.stages[k]->name, mb / t,
+               100.0 * (mb / t) / ceil_mbs);
+    }
+    uint64_t kept;
+    printf("\ndefault chain (documents leave at their first drop):\n");
+    double t1 = best(&c, chain.stages, chain.n, 1, true, reps, &kept);
+    printf("  %-32s %9.1f MB/s per core  %5.1f%% of ceiling  (kept %llu of %zu)\n",
+           "1 thread", mb / t1, 100.0 * (mb / t1) / ceil_mbs, (unsigned long long)kept, c.n);
+    for (int th = 2; th <= cores; th *= 2) {
+        double tn = best(&c, chain.stages, chain.n, th, true, reps, NULL);
+        printf("  %-32s %9.1f MB/s total, %.1f per core, speed-up %.2fx\n",
+               th == cores ? "all threads" : "threads", mb / tn, mb / tn / th, t1 / tn);
+    }
+    wn_filter_chain_release(&chain);
+    for (size_t i = 0; i < c.n; i++)
+        free(c.text[i]);
+    free(c.text);
+    free(c.len);
+    return 0;
+}

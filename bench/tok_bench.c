@@ -1,0 +1,177 @@
+/* tok_bench.c: winnow's tokenizer throughput on real text, for bench/tok_bench.sh.
+ *
+ *   tok_bench TEXTS.jsonl IDS_OUT THREADS...   encode every {"text"} (one document each)
+ *                                              4 times, best of 3 runs per thread count, MB/s
+ *                                              of UTF-8 by wall clock and per CPU-second
+ *   tok_bench --pathological                   10 MB of one letter, 1 MB of letters without a
+ *                                              space, a million digits, 10 MB of spaces
+ *
+ * Texts are read into memory first: the time measured is tokenization only (no JSON, no
+ * I/O), the same thing the node script measures for tiktoken and Hugging Face tokenizers.
+ * IDS_OUT gets one line of space-separated ids per document, for the identity check. */
+#include "tokenize/tokenizer.h"
+
+#include <jansson.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double clock_s(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+/* CPU seconds of the whole process: on a shared machine, wall time measures the other
+ * users too; CPU time per core is the fairer per-core rate. */
+static double cpu_now(void)
+{
+    return clock_s(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+typedef struct text {
+    char *s;
+    size_t n;
+} text;
+
+static text *read_texts(const char *path, size_t *count, size_t *bytes)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        exit(1);
+    }
+    text *t = NULL;
+    size_t n = 0, cap = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    *bytes = 0;
+    while (getline(&line, &lcap, f) > 0) {
+        json_t *j = json_loads(line, 0, NULL);
+        json_t *s = json_object_get(j, "text");
+        if (json_is_string(s)) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 1024;
+                t = realloc(t, cap * sizeof *t);
+            }
+            t[n].n = json_string_length(s);
+            t[n].s = malloc(t[n].n + 1);
+            memcpy(t[n].s, json_string_value(s), t[n].n + 1);
+            *bytes += t[n].n;
+            n++;
+        }
+        json_decref(j);
+    }
+    free(line);
+    fclose(f);
+    *count = n;
+    return t;
+}
+
+#define REPEAT 4 /* passes over the corpus per measurement */
+
+static double encode_all(const wn_tok *tok, const text *t, size_t n, int threads, uint64_t *ntok,
+                         double *cpu)
+{
+    uint64_t total = 0;
+    double t0 = now(), c0 = cpu_now();
+#pragma omp parallel num_threads(threads) reduction(+ : total)
+    {
+        wn_tok_ids ids = WN_TOK_IDS_INIT;
+#pragma omp for schedule(dynamic, 16)
+        for (long i = 0; i < (long)n * REPEAT; i++) {
+            ids.len = 0;
+            wn_tok_encode(tok, t[i % (long)n].s, t[i % (long)n].n, 0, &ids);
+            total += ids.len;
+        }
+        wn_tok_ids_release(&ids);
+    }
+    *ntok = total / REPEAT;
+    *cpu = cpu_now() - c0;
+    return now() - t0;
+}
+
+static void pathological(const wn_tok *tok)
+{
+    static const struct {
+        const char *name;
+        size_t n;
+        const char *fill;
+    } cases[] = {
+        { "10 MB of 'a'", 10u << 20, "a" },
+        { "1 MB of letters, no space", 1u << 20, "qwertyuiopasdfghjklzxcvbnm" },
+        { "a million digits", 1000000, "7" },
+        { "10 MB of spaces", 10u << 20, " " },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        size_t n = cases[c].n, k = strlen(cases[c].fill);
+        char *s = malloc(n);
+        for (size_t i = 0; i < n; i++)
+            s[i] = cases[c].fill[(i * 7 + i / 5) % k];
+        double t0 = now();
+        size_t ntok = wn_tok_count(tok, s, n, 0);
+        double dt = now() - t0;
+        printf("pathological  %-28s %9zu tokens  %7.3f s  %7.1f MB/s\n", cases[c].name, ntok,
+               dt, (double)n / dt / 1e6);
+        free(s);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    char err[512];
+    wn_tok *tok = wn_tok_load_default(err, sizeof err);
+    if (!tok) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (argc == 2 && strcmp(argv[1], "--pathological") == 0) {
+        pathological(tok);
+        wn_tok_free(tok);
+        return 0;
+    }
+    if (argc < 4) {
+        fprintf(stderr, "usage: tok_bench TEXTS.jsonl IDS_OUT THREADS...\n");
+        return 2;
+    }
+    size_t n, bytes;
+    text *t = read_texts(argv[1], &n, &bytes);
+    FILE *out = fopen(argv[2], "w");
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    for (size_t i = 0; i < n; i++) {
+        ids.len = 0;
+        wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
+        for (size_t k = 0; k < ids.len; k++)
+            fprintf(out, k ? " %u" : "%u", ids.ids[k]);
+        fputc('\n', out);
+    }
+    fclose(out);
+    wn_tok_ids_release(&ids);
+    for (int a = 3; a < argc; a++) {
+        int threads = atoi(argv[a]);
+        double best = 1e30, best_cpu = 1e30;
+        uint64_t ntok = 0;
+        for (int rep = 0; rep < 3; rep++) {
+            double cpu, dt = encode_all(tok, t, n, threads, &ntok, &cpu);
+            best = dt < best ? dt : best;
+            best_cpu = cpu < best_cpu ? cpu : best_cpu;
+        }
+        double mb = (double)bytes * REPEAT / 1e6;
+        printf("winnow        threads %d  %7.1f MB/s wall  %7.1f MB/s per CPU-second  (%zu docs, "
+               "%.2f MB, %llu tokens)\n", threads, mb / best, mb / best_cpu, n,
+               (double)bytes / 1e6, (unsigned long long)ntok);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(t[i].s);
+    free(t);
+    wn_tok_free(tok);
+    return 0;
+}

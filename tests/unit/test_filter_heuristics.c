@@ -1,0 +1,307 @@
+/* test_filter_heuristics.c: text analysis, Gopher quality and repetition, C4, FineWeb and
+ * Llama 3's line filter, on real text from ../shared/data/quality (Brown corpus prose and
+ * SpamAssassin spam), plus the bad inputs every filter must survive. */
+#include "filter_helpers.h"
+
+/* The first Brown ("high") document with at least min_len bytes, copied into buf. */
+typedef struct pick {
+    const char *label;
+    size_t min_len;
+    char *text;
+} pick;
+
+static int pick_one(wn_doc *d, void *ctx)
+{
+    pick *p = ctx;
+    const char *label = meta_str(d, "label");
+    if (!label || strcmp(label, p->label) || d->text.len < p->min_len)
+        return 0;
+    p->text = strndup(d->text.ptr, d->text.len);
+    return 1;
+}
+
+static char *real_text(const char *label, size_t min_len)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "quality/quality.jsonl.gz");
+    pick p = {label, min_len, NULL};
+    each_shared_doc(path, pick_one, &p);
+    assert_non_null(p.text);
+    return p.text;
+}
+
+static void test_text_analysis(void **state)
+{
+    const char *s = "Hello, world! It's 3.5 e-mail...\r\n#tag \xe2\x80\x94 caf\xc3\xa9\n\n";
+    const wn_text *t = wn_text_analyze_buf(s, strlen(s));
+    assert_int_equal(t->n_lines, 3);
+    assert_int_equal(t->lines[0].len, strlen("Hello, world! It's 3.5 e-mail...")); /* no \r */
+    /* Hello , world ! It's 3.5 e-mail ... # tag — café */
+    const char *want[] = {"Hello", ",", "world", "!", "It's", "3.5", "e-mail", "...", "#", "tag",
+                          "\xe2\x80\x94", "caf\xc3\xa9"};
+    assert_int_equal(t->n_words, 12);
+    for (size_t i = 0; i < 12; i++) {
+        assert_int_equal(t->words[i].len, strlen(want[i]));
+        assert_memory_equal(s + t->words[i].off, want[i], t->words[i].len);
+    }
+    assert_true(t->words[1].flags & WN_WORD_SYMBOL);
+    assert_true(t->words[10].flags & WN_WORD_SYMBOL); /* em dash is punctuation (ICU) */
+    assert_false(t->words[5].flags & WN_WORD_ALPHA);  /* 3.5 */
+    assert_true(t->words[11].flags & WN_WORD_ALPHA);
+    assert_int_equal(t->n_nonsym, 7);
+    assert_false(t->ascii);
+}
+
+static void test_cjk_and_thai_are_segmented(void **state)
+{
+    /* ICU splits unspaced Chinese and Thai into several words */
+    const char *zh = "\xe6\x88\x91\xe4\xbb\xac\xe6\x98\xaf\xe4\xb8\xad\xe5\x9b\xbd\xe4\xba\xba"; /* 我们是中国人 */
+    const wn_text *t = wn_text_analyze_buf(zh, strlen(zh));
+    assert_true(t->n_nonsym >= 3);
+    const char *th = "\xe0\xb8\xaa\xe0\xb8\xa7\xe0\xb8\xb1\xe0\xb8\xaa\xe0\xb8\x94\xe0\xb8\xb5"
+                     "\xe0\xb8\x84\xe0\xb8\xa3\xe0\xb8\xb1\xe0\xb8\x9a"; /* สวัสดีครับ */
+    t = wn_text_analyze_buf(th, strlen(th));
+    assert_int_equal(t->n_nonsym, 2);
+    /* ASCII stays on the fast path: one token per word */
+    t = wn_text_analyze_buf("plain words here", 16);
+    assert_int_equal(t->n_words, 3);
+    assert_true(t->ascii);
+}
+
+static void test_gopher_quality_on_real_text(void **state)
+{
+    char *text = real_text("high", 1500);
+    wn_stage *st = filter_make("gopher_quality", "");
+    wn_doc d;
+    assert_null(filter_run(st, &d, text, strlen(text), NULL));
+    assert_true(attr(&d, "gopher.word_count") >= 50);
+    assert_true(attr(&d, "gopher.mean_word_length") > 3 && attr(&d, "gopher.mean_word_length") < 10);
+    assert_true(attr(&d, "gopher.stop_words") >= 2);
+    wn_doc_release(&d);
+
+    /* the same prose with a '#' after every word fails the symbol ratio */
+    wn_buf b = WN_BUF_INIT;
+    for (const char *p = text; *p; p++) {
+        wn_buf_appendc(&b, *p);
+        if (*p == ' ')
+            wn_buf_appends(&b, "# ");
+    }
+    assert_reason(filter_run(st, &d, b.data, b.len, NULL), "gopher.symbol_ratio");
+    wn_doc_release(&d);
+    /* the first 20 words are too few; a raised threshold is honoured */
+    assert_reason(filter_run(st, &d, text, 100, NULL), "gopher.too_few_words");
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    st = filter_make("gopher_quality", "min_stop_words: 100000, max_doc_words: 1000000");
+    assert_reason(filter_run(st, &d, text, strlen(text), NULL), "gopher.stop_words");
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    wn_buf_release(&b);
+    free(text);
+}
+
+static void test_gopher_repetition(void **state)
+{
+    char *text = real_text("high", 1500);
+    wn_stage *st = filter_make("gopher_repetition", "");
+    wn_doc d;
+    assert_null(filter_run(st, &d, text, strlen(text), NULL));
+    assert_true(attr(&d, "gopher_rep.dup_line_frac") == 0.0);
+    wn_doc_release(&d);
+    /* three copies of the same paragraph: duplicate paragraphs */
+    wn_buf b = WN_BUF_INIT;
+    for (int i = 0; i < 3; i++)
+        wn_buf_appendf(&b, "%s\n\n", text);
+    assert_reason(filter_run(st, &d, b.data, b.len, NULL), "gopher_rep.dup_para_frac");
+    assert_true(attr(&d, "gopher_rep.dup_para_frac") > 0.6);
+    assert_true(attr(&d, "gopher_rep.dup_10gram_char_frac") > 0.5);
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    /* with paragraph and line rules off, the duplicated n-grams still catch it */
+    st = filter_make("gopher_repetition", "dup_para_frac: 1, dup_para_char_frac: 1, "
+                     "dup_line_frac: 1, dup_line_char_frac: 1");
+    const char *r = filter_run(st, &d, b.data, b.len, NULL);
+    assert_non_null(r);
+    assert_non_null(strstr(r, "gram_char_frac"));
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    wn_buf_release(&b);
+    free(text);
+}
+
+static void test_c4_lines_and_documents(void **state)
+{
+    char *text = real_text("high", 1500);
+    wn_stage *st = filter_make("c4", "");
+    wn_doc d;
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appendf(&b, "Please enable JavaScript to view this page properly.\n%s\nshort line\n"
+                   "This site uses cookies to improve your experience.\n", text);
+    assert_null(filter_run(st, &d, b.data, b.len, NULL));
+    assert_null(strstr(d.text.ptr, "JavaScript"));
+    assert_null(strstr(d.text.ptr, "cookies"));
+    assert_null(strstr(d.text.ptr, "short line"));
+    assert_true(attr(&d, "c4.removed_line_char_frac") > 0.0);
+    wn_doc_release(&d);
+    /* a lorem ipsum line or a curly bracket drops the whole document */
+    wn_buf_reset(&b);
+    wn_buf_appendf(&b, "%s\nLorem ipsum dolor sit amet, consectetur adipiscing elit.\n", text);
+    assert_reason(filter_run(st, &d, b.data, b.len, NULL), "c4.lorem_ipsum");
+    wn_doc_release(&d);
+    wn_buf_reset(&b);
+    wn_buf_appendf(&b, "%s\nCall the function f() { return x; } to get the value.\n", text);
+    assert_reason(filter_run(st, &d, b.data, b.len, NULL), "c4.curly_bracket");
+    wn_doc_release(&d);
+    assert_reason(filter_run(st, &d, "One sentence only.", 18, NULL), "c4.too_few_sentences");
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    wn_buf_release(&b);
+    free(text);
+}
+
+static void test_fineweb_rules(void **state)
+{
+    char *text = real_text("high", 1500);
+    wn_stage *st = filter_make("fineweb", "");
+    wn_doc d;
+    assert_null(filter_run(st, &d, text, strlen(text), NULL));
+    wn_doc_release(&d);
+    /* one word per line: a list, short lines */
+    wn_buf b = WN_BUF_INIT;
+    for (const char *p = text; *p; p++)
+        wn_buf_appendc(&b, *p == ' ' ? '\n' : *p);
+    const char *r = filter_run(st, &d, b.data, b.len, NULL);
+    assert_true(r && (!strcmp(r, "fineweb.short_line_ratio") || !strcmp(r, "fineweb.line_punct_ratio")));
+    assert_true(attr(&d, "fineweb.list_ratio") > 0.3);
+    wn_doc_release(&d);
+    /* a repeated line holds more than 1% of the characters */
+    wn_buf_reset(&b);
+    wn_buf_appendf(&b, "%s\nRead more about this story on our website today.\n"
+                   "Read more about this story on our website today.\n", text);
+    assert_reason(filter_run(st, &d, b.data, b.len, NULL), "fineweb.char_dup_ratio");
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    wn_buf_release(&b);
+    free(text);
+}
+
+static void test_llama3_removes_repeated_log_lines(void **state)
+{
+    char *text = real_text("high", 1500);
+    wn_stage *st = filter_make("llama3_lines", "");
+    wn_doc d;
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appendf(&b, "%s\n", text);
+    for (int i = 0; i < 12; i++)
+        wn_buf_appendf(&b, "2024-03-0%d 12:%02d:%02d ERROR worker-%d: connection to 10.0.0.%d "
+                       "refused, retrying in %d seconds\n", 1 + i % 9, i, 7 * i % 60, i % 4, i, i + 1);
+    assert_null(filter_run(st, &d, b.data, b.len, NULL));
+    assert_null(strstr(d.text.ptr, "ERROR worker"));
+    assert_int_equal((int)attr(&d, "llama3.dup_ngram_lines"), 12);
+    assert_true(strlen(d.text.ptr) >= strlen(text) - 1);
+    wn_doc_release(&d);
+    /* real prose alone keeps every line */
+    assert_null(filter_run(st, &d, text, strlen(text), NULL));
+    assert_int_equal((int)attr(&d, "llama3.dup_ngram_lines"), 0);
+    assert_int_equal(d.text.len, strlen(text));
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    wn_buf_release(&b);
+    free(text);
+}
+
+/* Over the whole quality set, Gopher quality keeps Brown prose more often than spam. */
+typedef struct rates {
+    wn_stage *st;
+    size_t n[2], kept[2];
+} rates;
+
+static int rate_one(wn_doc *d, void *ctx)
+{
+    rates *r = ctx;
+    int hi = !strcmp(meta_str(d, "label"), "high");
+    wn_stats s;
+    wn_stats_init(&s, "t");
+    r->st->process_doc(r->st->state, d, &s);
+    wn_stats_release(&s);
+    r->n[hi]++;
+    r->kept[hi] += d->drop_reason == NULL;
+    return 0;
+}
+
+static void test_quality_set_separation(void **state)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "quality/quality.jsonl.gz");
+    const char *names[] = {"gopher_quality", "fineweb", "gopher_repetition"};
+    for (size_t i = 0; i < 3; i++) {
+        rates r = {filter_make(names[i], ""), {0, 0}, {0, 0}};
+        each_shared_doc(path, rate_one, &r);
+        double hi = (double)r.kept[1] / (double)r.n[1], lo = (double)r.kept[0] / (double)r.n[0];
+        print_message("%-18s keeps %.1f%% of Brown prose, %.1f%% of spam\n", names[i],
+                      100 * hi, 100 * lo);
+        assert_true(hi > lo);
+        wn_stage_free(r.st);
+    }
+}
+
+/* Bad input: every filter of the default chain gives a defined decision without crashing. */
+static void test_bad_inputs_whole_chain(void **state)
+{
+    wn_filter_chain c;
+    char err[512];
+    if (wn_filter_chain_build(&c, NULL, NULL, false, err, sizeof err))
+        fail_msg("%s", err);
+    size_t big = 1 << 20;
+    char *line = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        line[i] = "abcdefgh "[i % 9];
+#define LIT(s) {s, sizeof s - 1}
+    struct { const char *s; size_t n; } in[] = {
+        LIT(""),
+        {line, big},                                        /* a megabyte on one line */
+        LIT("no newline at all and only a few words"),
+        LIT("ctrl\x01\x02\x1b[0m chars\x7f here\x00 nul"), /* controls and a NUL */
+        LIT("bad \xff\xfe utf8 \xc3 trunc \xed\xa0\x80 surrogate \xf4\x90\x80\x80"),
+    };
+#undef LIT
+    for (size_t k = 0; k < sizeof in / sizeof *in; k++) {
+        wn_doc d;
+        wn_doc_init(&d);
+        wn_str_set(&d.text, in[k].s, in[k].n);
+        wn_text_invalidate();
+        wn_stats s;
+        wn_stats_init(&s, "chain");
+        for (size_t i = 0; i < c.n && !d.drop_reason; i++)
+            c.stages[i]->process_doc(c.stages[i]->state, &d, &s);
+        /* defined decisions: empty text is "unicode.empty"; the others are too short or
+         * unlike any language, so something drops them, and repaired text is valid */
+        assert_non_null(d.drop_reason);
+        if (k == 0)
+            assert_string_equal(d.drop_reason, "unicode.empty");
+        if (k == 4)
+            assert_int_equal(wn_utf8_valid_prefix(d.text.ptr, d.text.len), d.text.len);
+        if (k == 3)
+            assert_null(memchr(d.text.ptr, 0x01, d.text.len));
+        wn_stats_release(&s);
+        wn_doc_release(&d);
+    }
+    free(line);
+    wn_filter_chain_release(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_analysis),
+        cmocka_unit_test(test_cjk_and_thai_are_segmented),
+        cmocka_unit_test(test_gopher_quality_on_real_text),
+        cmocka_unit_test(test_gopher_repetition),
+        cmocka_unit_test(test_c4_lines_and_documents),
+        cmocka_unit_test(test_fineweb_rules),
+        cmocka_unit_test(test_llama3_removes_repeated_log_lines),
+        cmocka_unit_test(test_quality_set_separation),
+        cmocka_unit_test(test_bad_inputs_whole_chain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,96 @@
+/* test_filter_langid.c: the langid filter with the shipped lid.176.ftz, and its accuracy on
+ * ../shared/data/langid/langid.jsonl.gz (6,647 Debian paragraphs in 43 languages); the
+ * figure printed here is the one in docs/filter.md. */
+#include "filter_helpers.h"
+
+typedef struct acc {
+    wn_stage *st;
+    size_t n, right, kept_en, en, kept_other, other;
+    size_t by_kind_n[4], by_kind_right[4];
+} acc;
+
+static int kind_index(const char *k)
+{
+    static const char *const kinds[4] = {"book", "faq", "manpage", "ui-string"};
+    for (int i = 0; i < 4; i++)
+        if (k && !strcmp(k, kinds[i]))
+            return i;
+    return 0;
+}
+
+static int one(wn_doc *d, void *ctx)
+{
+    acc *a = ctx;
+    const char *want = meta_str(d, "lang");
+    wn_stats s;
+    wn_stats_init(&s, "langid");
+    wn_text_invalidate();
+    a->st->process_doc(a->st->state, d, &s);
+    wn_stats_release(&s);
+    const char *got = json_string_value(json_object_get(d->attributes, "langid.language"));
+    assert_non_null(got);
+    /* lid.176 names Norwegian Bokmal "no" */
+    bool right = !strcmp(got, want) || (!strcmp(want, "nb") && !strcmp(got, "no"));
+    int k = kind_index(meta_str(d, "kind"));
+    a->n++;
+    a->right += right;
+    a->by_kind_n[k]++;
+    a->by_kind_right[k] += right;
+    if (!strcmp(want, "en")) {
+        a->en++;
+        a->kept_en += d->drop_reason == NULL;
+    } else {
+        a->other++;
+        a->kept_other += d->drop_reason == NULL;
+    }
+    return 0;
+}
+
+static void test_langid_accuracy(void **state)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "langid/langid.jsonl.gz");
+    acc a = {filter_make("langid", ""), 0, 0, 0, 0, 0, 0, {0}, {0}};
+    each_shared_doc(path, one, &a);
+    double top1 = (double)a.right / (double)a.n;
+    print_message("langid: top-1 accuracy %.2f%% on %zu paragraphs (book %.1f%%, faq %.1f%%, "
+                  "manpage %.1f%%, ui-string %.1f%%)\n", 100 * top1, a.n,
+                  100.0 * (double)a.by_kind_right[0] / (double)(a.by_kind_n[0] ? a.by_kind_n[0] : 1),
+                  100.0 * (double)a.by_kind_right[1] / (double)(a.by_kind_n[1] ? a.by_kind_n[1] : 1),
+                  100.0 * (double)a.by_kind_right[2] / (double)(a.by_kind_n[2] ? a.by_kind_n[2] : 1),
+                  100.0 * (double)a.by_kind_right[3] / (double)(a.by_kind_n[3] ? a.by_kind_n[3] : 1));
+    print_message("langid: default filter (en, score >= 0.65) keeps %.1f%% of English, %.2f%% of "
+                  "other languages\n", 100.0 * (double)a.kept_en / (double)a.en,
+                  100.0 * (double)a.kept_other / (double)a.other);
+    assert_true(a.n > 6000);
+    assert_true(top1 > 0.85);
+    assert_true((double)a.kept_other / (double)a.other < 0.02);
+    wn_stage_free(a.st);
+}
+
+static void test_langid_language_set_and_threshold(void **state)
+{
+    wn_stage *st = filter_make("langid", "languages: [fr, de], min_score: 0.5");
+    wn_doc d;
+    const char *fr = "Le chat dort sur le canap\xc3\xa9 pendant que la pluie tombe dehors.";
+    assert_null(filter_run(st, &d, fr, strlen(fr), NULL));
+    assert_string_equal(json_string_value(json_object_get(d.attributes, "langid.language")), "fr");
+    wn_doc_release(&d);
+    const char *en = "The cat sleeps on the sofa while the rain falls outside.";
+    assert_reason(filter_run(st, &d, en, strlen(en), NULL), "langid.language");
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    st = filter_make("langid", "languages: [en], min_score: 0.9999");
+    assert_reason(filter_run(st, &d, "ok", 2, NULL), "langid.low_score");
+    wn_doc_release(&d);
+    wn_stage_free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_langid_language_set_and_threshold),
+        cmocka_unit_test(test_langid_accuracy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

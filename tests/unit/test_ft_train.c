@@ -1,0 +1,203 @@
+/* test_ft_train.c: `classify supervised` on real text (shared/data/quality: Brown corpus
+ * prose vs spam), written as .bin and read back: accuracy, save/load round trip,
+ * reproducibility with one thread, Hogwild with two, and refusals of bad input. */
+#include "classify/fasttext.h"
+#include "classify/ft_tool.h"
+#include "core/io.h"
+#include "testutil.h"
+
+#include <jansson.h>
+
+typedef struct split {
+    char *dir, train[600], test[600];
+} split;
+
+/* quality.jsonl.gz -> fastText lines "__label__high words..."; every 5th line is test. */
+static int make_split(split *s)
+{
+    char src[512];
+    const char *root = getenv("WINNOW_SHARED");
+    snprintf(src, sizeof src, "%s/data/quality/quality.jsonl.gz", root ? root : "../shared");
+    if (access(src, R_OK) != 0)
+        return -1;
+    s->dir = tmpdir_new();
+    snprintf(s->train, sizeof s->train, "%s/train.txt", s->dir);
+    snprintf(s->test, sizeof s->test, "%s/test.txt", s->dir);
+    wn_in *in = wn_in_open(src, WN_COMP_AUTO, NULL, 0);
+    FILE *tr = fopen(s->train, "w"), *te = fopen(s->test, "w");
+    const char *line;
+    size_t len, i = 0;
+    while ((line = wn_in_line(in, &len))) {
+        json_t *o = json_loadb(line, len, 0, NULL);
+        FILE *f = ++i % 5 == 0 ? te : tr;
+        fprintf(f, "__label__%s ", json_string_value(json_object_get(o, "label")));
+        for (const char *t = json_string_value(json_object_get(o, "text")); *t; t++)
+            fputc(*t == '\n' || *t == '\r' ? ' ' : *t, f);
+        fputc('\n', f);
+        json_decref(o);
+    }
+    wn_in_close(in);
+    fclose(tr);
+    fclose(te);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    split *s = calloc(1, sizeof *s);
+    if (make_split(s)) {
+        free(s);
+        *state = NULL;
+    } else {
+        *state = s;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    split *s = *state;
+    if (s) {
+        tmpdir_remove(s->dir);
+        free(s);
+    }
+    return 0;
+}
+
+#define SPLIT_OR_SKIP(s)                                                      \
+    split *s = *state;                                                        \
+    if (!s) {                                                                 \
+        print_message("shared/data/quality not found: skipped\n");            \
+        skip();                                                               \
+    }
+
+static wn_ft_train_opts small_opts(const split *s)
+{
+    wn_ft_train_opts o;
+    wn_ft_train_defaults(&o);
+    o.input = s->train;
+    o.dim = 16;
+    o.epoch = 5;
+    o.lr = 0.5;
+    o.word_ngrams = 2;
+    o.bucket = 100000;
+    o.threads = 1;
+    o.verbose = 0;
+    return o;
+}
+
+static double precision_at_1(const wn_ft_model *m, const char *test)
+{
+    FILE *f = fopen(test, "r");
+    wn_ft_test_result r;
+    assert_int_equal(wn_ft_test_stream(m, f, test, 1, 0.0f, &r), 0);
+    fclose(f);
+    assert_true(r.examples > 300);
+    return (double)r.predicted_gold / (double)r.predicted;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+    char err[256];
+    char *b = wn_read_file(path, len, err, sizeof err);
+    if (!b)
+        fail_msg("%s", err);
+    return b;
+}
+
+static void test_train_save_load(void **state)
+{
+    SPLIT_OR_SKIP(s);
+    wn_ft_train_opts o = small_opts(s);
+    char err[256], bin[700], bin2[700];
+    wn_ft_model *m = wn_ft_train(&o, err, sizeof err);
+    if (!m)
+        fail_msg("%s", err);
+    assert_true(precision_at_1(m, s->test) > 0.93);
+    snprintf(bin, sizeof bin, "%s/a.bin", s->dir);
+    assert_int_equal(wn_ft_save(m, bin, err, sizeof err), 0);
+    wn_ft_model *back = wn_ft_load(bin, err, sizeof err);
+    if (!back)
+        fail_msg("%s", err);
+    /* the file predicts exactly as the model in memory */
+    FILE *f = fopen(s->test, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        wn_ft_prediction a[2], b[2];
+        int na = wn_ft_predict(m, line, (size_t)n - 1, 2, 0.0f, a);
+        int nb = wn_ft_predict(back, line, (size_t)n - 1, 2, 0.0f, b);
+        assert_int_equal(na, nb);
+        for (int i = 0; i < na; i++) {
+            assert_string_equal(a[i].label, b[i].label);
+            assert_true(a[i].prob == b[i].prob);
+        }
+    }
+    free(line);
+    fclose(f);
+    /* one thread: the same bytes every time */
+    wn_ft_model *again = wn_ft_train(&o, err, sizeof err);
+    snprintf(bin2, sizeof bin2, "%s/b.bin", s->dir);
+    assert_int_equal(wn_ft_save(again, bin2, err, sizeof err), 0);
+    size_t la, lb;
+    char *fa = read_all(bin, &la), *fb = read_all(bin2, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(fa, fb, la);
+    free(fa);
+    free(fb);
+    wn_ft_free(again);
+    wn_ft_free(back);
+    wn_ft_free(m);
+}
+
+static void test_hogwild_and_ova(void **state)
+{
+    SPLIT_OR_SKIP(s);
+    wn_ft_train_opts o = small_opts(s);
+    char err[256];
+    o.threads = 2;
+    wn_ft_model *m = wn_ft_train(&o, err, sizeof err);
+    assert_non_null(m);
+    assert_true(precision_at_1(m, s->test) > 0.93);
+    wn_ft_free(m);
+    o.threads = 1;
+    o.loss = 4; /* one-vs-all */
+    o.minn = 3;
+    o.maxn = 5;
+    m = wn_ft_train(&o, err, sizeof err);
+    assert_non_null(m);
+    assert_true(precision_at_1(m, s->test) > 0.93);
+    wn_ft_free(m);
+}
+
+static void test_bad_training_input(void **state)
+{
+    SPLIT_OR_SKIP(s);
+    char err[256], path[700];
+    wn_ft_train_opts o = small_opts(s);
+    o.input = "/nonexistent/train.txt";
+    assert_null(wn_ft_train(&o, err, sizeof err));
+    assert_non_null(strstr(err, "cannot open '/nonexistent/train.txt'"));
+    snprintf(path, sizeof path, "%s/nolabels.txt", s->dir);
+    FILE *f = fopen(path, "w");
+    fputs("just words\nand more words\n", f);
+    fclose(f);
+    o.input = path;
+    assert_null(wn_ft_train(&o, err, sizeof err));
+    assert_non_null(strstr(err, "has no labels"));
+    o = small_opts(s);
+    o.loss = 1; /* hs: not trained here */
+    assert_null(wn_ft_train(&o, err, sizeof err));
+    assert_non_null(strstr(err, "softmax and ova"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_train_save_load),
+        cmocka_unit_test(test_hogwild_and_ova),
+        cmocka_unit_test(test_bad_training_input),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,238 @@
+/* tok_stage.c: the tokenize stages (see tok_stage.h). */
+#include "tokenize/tok_stage.h"
+
+#include "core/buf.h"
+#include "core/log.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WARNINGS 10
+
+/* Per document of the current batch: its ids and loss mask. */
+typedef struct doc_tokens {
+    wn_tok_ids ids;
+    wn_buf mask;
+} doc_tokens;
+
+typedef struct tok_state {
+    wn_tokenize_opts o;
+    wn_chat chat;
+    wn_shards *writer;
+    doc_tokens *slots;
+    size_t n_slots;
+    uint64_t base; /* input_index of the batch's first document */
+    atomic_uint warnings;
+    /* Packing: the pack being filled. */
+    wn_tok_ids pack_ids;
+    wn_buf pack_mask;
+    size_t *pack_seqs, n_pack_seqs, pack_seq_cap;
+    bool failed;
+    char err[512];
+} tok_state;
+
+static doc_tokens *slot_of(tok_state *st, const wn_doc *d)
+{
+    return &st->slots[d->input_index - st->base];
+}
+
+static void encode_prepare(void *state, wn_batch *b, wn_stats *stats)
+{
+    tok_state *st = state;
+    if (!b->n)
+        return;
+    st->base = b->docs[0].input_index;
+    if (st->n_slots < b->n) {
+        st->slots = wn_xrealloc(st->slots, b->n * sizeof *st->slots);
+        memset(st->slots + st->n_slots, 0, (b->n - st->n_slots) * sizeof *st->slots);
+        st->n_slots = b->n;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        wn_tok_ids_reset(&st->slots[i].ids);
+        wn_buf_reset(&st->slots[i].mask);
+    }
+}
+
+static void encode_doc(void *state, wn_doc *d, wn_stats *stats)
+{
+    tok_state *st = state;
+    doc_tokens *t = slot_of(st, d);
+    if (st->o.chat) {
+        char detail[200];
+        const char *why = wn_chat_render(&st->chat, d->text.ptr, d->text.len, &t->ids,
+                                         &t->mask, detail, sizeof detail);
+        if (!why && st->o.pack && t->ids.len > st->o.pack) {
+            snprintf(detail, sizeof detail, "%zu tokens, longer than --pack %zu", t->ids.len,
+                     st->o.pack);
+            why = "chat.too_long";
+        }
+        if (!why && !memchr(t->mask.data, 1, t->mask.len)) {
+            snprintf(detail, sizeof detail, "no token to train on");
+            why = "chat.no_trainable_tokens";
+        }
+        if (why) {
+            d->drop_reason = why;
+            if (atomic_fetch_add(&st->warnings, 1) < MAX_WARNINGS)
+                wn_warn("'%.*s': %s: %s", (int)d->id.len, d->id.ptr, why, detail);
+        }
+        return;
+    }
+    if (d->text.len == 0) {
+        d->drop_reason = "tokenize.empty";
+        return;
+    }
+    if (st->o.bos)
+        wn_tok_ids_push(&t->ids, wn_tok_bos(st->o.tok));
+    wn_tok_encode(st->o.tok, d->text.ptr, d->text.len, st->o.enc_flags, &t->ids);
+    if (st->o.eos)
+        wn_tok_ids_push(&t->ids, wn_tok_eos(st->o.tok));
+}
+
+static void fail(tok_state *st)
+{
+    if (!st->failed)
+        wn_error("%s", st->err);
+    st->failed = true;
+}
+
+/* Close the current pack: pad it to the pack length and write it as one document whose
+ * sequences are its conversations (and the padding), so boundaries survive. */
+static void pack_flush(tok_state *st)
+{
+    if (!st->pack_ids.len || st->failed)
+        return;
+    size_t pad = st->o.pack - st->pack_ids.len;
+    for (size_t i = 0; i < pad; i++) {
+        wn_tok_ids_push(&st->pack_ids, st->o.pad_id);
+        wn_buf_appendc(&st->pack_mask, 0);
+    }
+    if (pad) {
+        if (st->n_pack_seqs == st->pack_seq_cap) {
+            st->pack_seq_cap = st->pack_seq_cap ? 2 * st->pack_seq_cap : 16;
+            st->pack_seqs = wn_xrealloc(st->pack_seqs, st->pack_seq_cap * sizeof *st->pack_seqs);
+        }
+        st->pack_seqs[st->n_pack_seqs++] = pad;
+    }
+    if (wn_shards_add(st->writer, st->pack_ids.ids, st->pack_ids.len,
+                      (const uint8_t *)st->pack_mask.data, st->pack_seqs, st->n_pack_seqs,
+                      st->err, sizeof st->err))
+        fail(st);
+    wn_tok_ids_reset(&st->pack_ids);
+    wn_buf_reset(&st->pack_mask);
+    st->n_pack_seqs = 0;
+}
+
+static void pack_add(tok_state *st, const doc_tokens *t)
+{
+    if (st->pack_ids.len + t->ids.len > st->o.pack)
+        pack_flush(st);
+    wn_tok_ids_reserve(&st->pack_ids, t->ids.len);
+    memcpy(st->pack_ids.ids + st->pack_ids.len, t->ids.ids, t->ids.len * sizeof *t->ids.ids);
+    st->pack_ids.len += t->ids.len;
+    wn_buf_append(&st->pack_mask, t->mask.data, t->mask.len);
+    if (st->n_pack_seqs == st->pack_seq_cap) {
+        st->pack_seq_cap = st->pack_seq_cap ? 2 * st->pack_seq_cap : 16;
+        st->pack_seqs = wn_xrealloc(st->pack_seqs, st->pack_seq_cap * sizeof *st->pack_seqs);
+    }
+    st->pack_seqs[st->n_pack_seqs++] = t->ids.len;
+}
+
+static void count_tokens(wn_stats *stats, const wn_doc *d, size_t n)
+{
+    wn_stats_add(stats, "tokens", (double)n);
+    char name[160];
+    snprintf(name, sizeof name, "tokens.source.%.*s", d->source.len ? (int)d->source.len : 7,
+             d->source.len ? d->source.ptr : "unknown");
+    wn_stats_add(stats, name, (double)n);
+}
+
+static void write_batch(void *state, wn_batch *b, wn_stats *stats)
+{
+    tok_state *st = state;
+    for (size_t i = 0; i < b->n && !st->failed; i++) {
+        wn_doc *d = &b->docs[i];
+        if (d->drop_reason)
+            continue;
+        doc_tokens *t = slot_of(st, d);
+        if (st->o.pack) {
+            pack_add(st, t);
+        } else if (wn_shards_add(st->writer, t->ids.ids, t->ids.len,
+                                 st->o.chat ? (const uint8_t *)t->mask.data : NULL, NULL, 0,
+                                 st->err, sizeof st->err)) {
+            fail(st);
+        }
+        count_tokens(stats, d, t->ids.len);
+        if (st->o.chat) {
+            size_t trained = 0;
+            for (size_t k = 0; k < t->mask.len; k++)
+                trained += (unsigned char)t->mask.data[k];
+            wn_stats_add(stats, "tokens.trained", (double)trained);
+        }
+    }
+}
+
+static void release(void *state)
+{
+    tok_state *st = state;
+    for (size_t i = 0; i < st->n_slots; i++) {
+        wn_tok_ids_release(&st->slots[i].ids);
+        wn_buf_release(&st->slots[i].mask);
+    }
+    free(st->slots);
+    wn_tok_ids_release(&st->pack_ids);
+    wn_buf_release(&st->pack_mask);
+    free(st->pack_seqs);
+    free(st);
+}
+
+int wn_tokenize_stages_new(const wn_tokenize_opts *o, wn_shards *writer, wn_stage **encode,
+                           wn_stage **write, char *err, size_t errlen)
+{
+    tok_state *st = wn_xcalloc(1, sizeof *st);
+    st->o = *o;
+    st->writer = writer;
+    if (o->chat && wn_chat_init(&st->chat, o->tok, o->train, err, errlen)) {
+        free(st);
+        return -1;
+    }
+    if (o->pack && !o->chat) {
+        snprintf(err, errlen, "--pack applies to --chat data");
+        free(st);
+        return -1;
+    }
+    *encode = wn_xcalloc(1, sizeof **encode);
+    (*encode)->name = "tokenize";
+    (*encode)->state = st;
+    (*encode)->process_batch = encode_prepare;
+    (*encode)->process_doc = encode_doc;
+    (*encode)->release = release;
+    *write = wn_xcalloc(1, sizeof **write);
+    (*write)->name = "tokenize.write";
+    (*write)->state = st;
+    (*write)->process_batch = write_batch;
+    return 0;
+}
+
+int wn_tokenize_flush(wn_stage *write, char *err, size_t errlen)
+{
+    tok_state *st = write->state;
+    if (st->o.pack)
+        pack_flush(st);
+    if (st->failed) {
+        snprintf(err, errlen, "%s", st->err);
+        return -1;
+    }
+    return 0;
+}
+
+void wn_tokenize_set_writer(wn_stage *write, wn_shards *writer)
+{
+    ((tok_state *)write->state)->writer = writer;
+}
+
+bool wn_tokenize_failed(const wn_stage *write)
+{
+    return ((const tok_state *)write->state)->failed;
+}

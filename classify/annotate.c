@@ -174,7 +174,7 @@ static int write_train(const char *dir, size_t size, wn_stats *stats)
         wn_buf line = WN_BUF_INIT;
         uint64_t n = 0;
         rc = 0;
-        while (rc == 0 && src->next(src, &batch, 256, (size_t)16 << 20, &rs) > 0) {
+        while (rc == 0 && wn_source_next(src, &batch, 256, (size_t)16 << 20, &rs) > 0) {
             for (size_t i = 0; i < batch.n && rc == 0; i++, n++) {
                 if (n >= size || !labels[n])
                     continue;

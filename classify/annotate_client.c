@@ -82,7 +82,7 @@ static wn_doc *reader_next(reader *r, const wn_ann_store *st, uint64_t *n)
         }
         wn_batch_clear(&r->batch);
         r->i = 0;
-        if (!r->src || r->src->next(r->src, &r->batch, 64, (size_t)16 << 20, &r->stats) == 0)
+        if (!r->src || wn_source_next(r->src, &r->batch, 64, (size_t)16 << 20, &r->stats) == 0)
             return NULL;
     }
 }

@@ -71,7 +71,7 @@ static long walk(char **inputs, size_t n_inputs, const wn_jsonl_opts *jopts, wn_
             continue;
         opened++;
         size_t got;
-        while ((got = src->next(src, &batch, 1024, (size_t)64 << 20, stats)) > 0) {
+        while ((got = wn_source_next(src, &batch, 1024, (size_t)64 << 20, stats)) > 0) {
             for (size_t i = 0; i < batch.n; i++)
                 if (fn(ctx, ord++, &batch.docs[i]) < 0) {
                     wn_source_close(src);

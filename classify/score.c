@@ -118,7 +118,7 @@ float *wn_ft_score_inputs(const wn_ft_model *m, int label_id, char **inputs, siz
         if (!src)
             continue;
         size_t got;
-        while ((got = src->next(src, &batch, 1024, 64u << 20, &stats)) > 0) {
+        while ((got = wn_source_next(src, &batch, 1024, 64u << 20, &stats)) > 0) {
             if (n + batch.n > cap) {
                 cap = (n + batch.n) * 2;
                 scores = wn_xrealloc(scores, cap * sizeof *scores);

@@ -184,38 +184,6 @@ static void run_stage(wn_stage *st, wn_batch *b, wn_stats *per_thread, size_t *b
     }
 }
 
-/* Parallel decode of the batch's records (see wn_source.decode); failed records are counted
- * as errors on the per-thread source stats and removed, keeping input order. */
-static void decode_batch(wn_source *src, wn_batch *b, wn_stats *per_thread)
-{
-    long n = (long)b->n;
-#pragma omp parallel for schedule(dynamic, 16)
-    for (long i = 0; i < n; i++) {
-        wn_doc *d = &b->docs[i];
-        wn_stats *s = &per_thread[omp_get_thread_num()];
-        char err[256];
-        if (src->decode(src, d, err, sizeof err)) {
-            wn_stats_error(s, src->error_kind ? src->error_kind : "decode.bad_record", src->path,
-                           d->input_offset, "line %llu: %s", (unsigned long long)d->input_line, err);
-            d->drop_reason = "";
-        } else {
-            s->docs_out++;
-            s->bytes_out += d->text.len;
-        }
-    }
-    size_t keep = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        if (b->docs[i].drop_reason) {
-            wn_doc_release(&b->docs[i]);
-            continue;
-        }
-        if (keep != i)
-            b->docs[keep] = b->docs[i];
-        keep++;
-    }
-    b->n = keep;
-}
-
 int wn_run(const wn_run_opts *o, wn_run_result *res)
 {
     const wn_common_opts *c = o->common;
@@ -253,9 +221,6 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
 
     int nthreads = omp_get_max_threads();
     wn_stats *per_thread = wn_xcalloc((size_t)nthreads * (o->n_stages ? o->n_stages : 1), sizeof *per_thread);
-    wn_stats *decode_stats = wn_xcalloc((size_t)nthreads, sizeof *decode_stats);
-    for (int t = 0; t < nthreads; t++)
-        wn_stats_init(&decode_stats[t], "read");
     for (size_t s = 0; s < o->n_stages; s++)
         for (int t = 0; t < nthreads; t++)
             wn_stats_init(&per_thread[s * nthreads + t], o->stages[s]->name);
@@ -281,9 +246,7 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
             continue;
         opened++;
         size_t got;
-        while ((got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source)) > 0) {
-            if (src->decode)
-                decode_batch(src, &batch, decode_stats);
+        while ((got = wn_source_next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source)) > 0) {
             for (size_t i = 0; i < batch.n; i++)
                 batch.docs[i].input_index = index++;
             if (before_cap < batch.n) {
@@ -332,11 +295,6 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         part_commit(&removed);
 
     double secs = wn_now() - t0;
-    for (int t = 0; t < nthreads; t++) {
-        wn_stats_merge(&res->source, &decode_stats[t]);
-        wn_stats_release(&decode_stats[t]);
-    }
-    free(decode_stats);
     res->source.seconds = secs;
     for (size_t s = 0; s < o->n_stages; s++) {
         for (int t = 0; t < nthreads; t++) {

@@ -36,6 +36,13 @@ struct wn_source {
     void (*close)(wn_source *src);
 };
 
+/* Read the next batch and decode it: what every reader of a source calls (the runner too).
+ * Decoding runs in parallel (OpenMP); records that fail are counted as errors in stats and
+ * left out of the batch. Returns the number of records read, 0 only at the end of the input
+ * (the batch can grow by fewer documents when records were broken). */
+size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
+                      wn_stats *stats);
+
 /* Opens `path` as a source, or returns NULL after counting/logging why in stats. */
 typedef wn_source *(*wn_source_open_fn)(const char *path, void *ctx, wn_stats *stats);
 

@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/source.h"
 
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,52 @@ wn_source *wn_jsonl_source_open(const char *path, void *ctx, wn_stats *stats)
     src->consumed = jsonl_consumed;
     src->close = jsonl_close;
     return src;
+}
+
+size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
+                      wn_stats *stats)
+{
+    size_t first = batch->n;
+    size_t got = src->next(src, batch, max_docs, max_bytes, stats);
+    if (!got || !src->decode)
+        return got;
+    /* Per-thread statistics, merged below: no counter is shared between threads. */
+    int nthreads = omp_get_max_threads();
+    wn_stats *per_thread = wn_xcalloc((size_t)nthreads, sizeof *per_thread);
+    for (int t = 0; t < nthreads; t++)
+        wn_stats_init(&per_thread[t], stats->stage);
+    long n = (long)batch->n;
+#pragma omp parallel for schedule(dynamic, 16)
+    for (long i = (long)first; i < n; i++) {
+        wn_doc *d = &batch->docs[i];
+        wn_stats *s = &per_thread[omp_get_thread_num()];
+        char err[256];
+        if (src->decode(src, d, err, sizeof err)) {
+            wn_stats_error(s, src->error_kind ? src->error_kind : "decode.bad_record", src->path,
+                           d->input_offset, "line %llu: %s", (unsigned long long)d->input_line, err);
+            d->drop_reason = "";
+        } else {
+            s->docs_out++;
+            s->bytes_out += d->text.len;
+        }
+    }
+    for (int t = 0; t < nthreads; t++) {
+        wn_stats_merge(stats, &per_thread[t]);
+        wn_stats_release(&per_thread[t]);
+    }
+    free(per_thread);
+    size_t keep = first;
+    for (size_t i = first; i < batch->n; i++) {
+        if (batch->docs[i].drop_reason) {
+            wn_doc_release(&batch->docs[i]);
+            continue;
+        }
+        if (keep != i)
+            batch->docs[keep] = batch->docs[i];
+        keep++;
+    }
+    batch->n = keep;
+    return got;
 }
 
 void wn_source_close(wn_source *src)

@@ -116,7 +116,8 @@ static int relabel(wn_dedup_edge_rec *e, size_t *n, wn_mpi_owner_fn owner, MPI_C
         e[k].b = ra < rb ? rb : ra;
         k++;
     }
-    qsort(e, k, sizeof *e, cmp_edge);
+    if (k)
+        qsort(e, k, sizeof *e, cmp_edge);
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
         if (!u || cmp_edge(&e[u - 1], &e[i])) e[u++] = e[i];

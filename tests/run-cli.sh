@@ -11,12 +11,14 @@ for t in tests/cli/*.sh; do
     [ -e "$t" ] || continue
     TMP=$(mktemp -d)
     export TMP
+    start=$(date +%s)
     out=$(sh "$t" 2>&1)
     rc=$?
+    secs=$(( $(date +%s) - start ))
     rm -rf "$TMP"
     name=$(basename "$t" .sh)
     if [ $rc -eq 0 ]; then
-        passed=$((passed + 1)); printf '  %-36s ok\n' "$name"
+        passed=$((passed + 1)); printf '  %-36s ok %4ss\n' "$name" "$secs"
     elif [ $rc -eq 77 ]; then
         skipped=$((skipped + 1)); printf '  %-36s SKIPPED: %s\n' "$name" "$(printf '%s' "$out" | tail -1)"
     else

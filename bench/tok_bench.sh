@@ -32,7 +32,8 @@ PY
 export WINNOW_DATA=$(pwd)/data
 for corpus in english multilingual; do
     echo "== $corpus"
-    OMP_PROC_BIND=false "$OUT/tok_bench" "$OUT/tok-$corpus.jsonl" "$OUT/tok-$corpus.ids" 1 2
+    # passive: idle OpenMP threads sleep instead of spinning, so CPU time is work done
+    OMP_WAIT_POLICY=passive OMP_PROC_BIND=false "$OUT/tok_bench" "$OUT/tok-$corpus.jsonl" "$OUT/tok-$corpus.ids" 1 2
     RAYON_NUM_THREADS=1 UV_THREADPOOL_SIZE=1 node bench/tok_peers.mjs "$(pwd)/$DEPS" \
         "$OUT/tok-$corpus.jsonl" "$OUT/tok-$corpus.ids" data/tokenizer/llama3.tiktoken \
         "$SHARED/tokenizer/tokenizer.json"

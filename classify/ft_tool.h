@@ -37,6 +37,10 @@ wn_ft_model *wn_ft_train(const wn_ft_train_opts *o, char *err, size_t errlen);
  * renamed on success. 0, or -1 with a message in err. */
 int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen);
 
+/* Writes the word vectors as `fasttext supervised` does beside the .bin (PREFIX.vec):
+ * "nwords dim", then per word its mean input row, 5 significant digits. */
+int wn_ft_save_vectors(const wn_ft_model *m, const char *path, char *err, size_t errlen);
+
 /* `fasttext predict[-prob] MODEL FILE k threshold`: one output line per input line,
  * "__label__a __label__b" or "__label__a 0.9 __label__b 0.1" (6 significant digits).
  * Returns 0, or -1 on a read/write error (message printed). */

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum { WN_FT_MAGIC = 793712314, WN_FT_VERSION = 12 };
 enum { WN_FT_LOSS_HS = 1, WN_FT_LOSS_NS = 2, WN_FT_LOSS_SOFTMAX = 3, WN_FT_LOSS_OVA = 4 };
@@ -128,6 +129,23 @@ void wn_ft_line_release(wn_ft_line *l);
  * (label ids found in the dictionary). Returns the number of tokens read. */
 int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
                         wn_ft_line *l);
+
+/* Training lines, encoded once and spooled to a temporary file read back through mmap
+ * (ft_examples.c). Record i at map + off[i]: ntokens, nrows, nlabels, rows..., labels... */
+typedef struct wn_ft_examples {
+    FILE *spool;
+    uint64_t *off; /* in int32 units */
+    size_t n, cap;
+    uint64_t bytes;
+    const int32_t *map;
+} wn_ft_examples;
+
+int wn_ft_examples_open(wn_ft_examples *e, char *err, size_t errlen);
+int wn_ft_examples_add(wn_ft_examples *e, int32_t ntokens, const wn_ft_ivec *rows,
+                       const wn_ft_ivec *labels);
+/* After the last add: maps the spool for reading. 0, or -1 with a message. */
+int wn_ft_examples_seal(wn_ft_examples *e, char *err, size_t errlen);
+void wn_ft_examples_release(wn_ft_examples *e);
 
 /* Entry id of word (len bytes, hash h) or -1. */
 int32_t wn_ft_dict_find(const wn_ft_dict *d, const char *w, size_t len, uint32_t h);

@@ -7,6 +7,7 @@
 #include "core/io.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void put(wn_buf *b, const void *p, size_t n)
@@ -82,6 +83,51 @@ int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen)
     int rc = wn_out_write(out, head.data, head.len) || write_matrix(out, &m->input) ||
              write_matrix(out, &m->output);
     wn_buf_release(&head);
+    if (rc) {
+        snprintf(err, errlen, "cannot write '%s'", path);
+        wn_out_abort(out);
+        return -1;
+    }
+    return wn_out_commit(out, err, errlen);
+}
+
+int wn_ft_save_vectors(const wn_ft_model *m, const char *path, char *err, size_t errlen)
+{
+    wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, errlen);
+    if (!out)
+        return -1;
+    const wn_ft_dict *d = &m->dict;
+    int32_t dim = m->args.dim;
+    float *vec = wn_xmalloc((size_t)dim * sizeof *vec);
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appendf(&b, "%d %d\n", d->nwords, dim);
+    int rc = 0;
+    for (int32_t w = 0; w < d->nwords && !rc; w++) {
+        /* FastText::getWordVector: the mean of the word's rows (word + char n-grams) */
+        memset(vec, 0, (size_t)dim * sizeof *vec);
+        int32_t first = d->sub_start[w], n = d->sub_start[w + 1] - first;
+        for (int32_t r = 0; r < n; r++)
+            wn_ft_matrix_add_row(&m->input, d->sub_rows[first + r], vec);
+        if (n > 0) {
+            float inv = (float)(1.0 / (double)n);
+            for (int32_t j = 0; j < dim; j++)
+                vec[j] *= inv;
+        }
+        /* "word v1 v2 ... vn \n": std::setprecision(5), a space after every value */
+        wn_buf_append(&b, d->words[w], d->lens[w]);
+        wn_buf_appendc(&b, ' ');
+        for (int32_t j = 0; j < dim; j++)
+            wn_buf_appendf(&b, "%.5g ", (double)vec[j]);
+        wn_buf_appendc(&b, '\n');
+        if (b.len > (1u << 20) || w + 1 == d->nwords) {
+            rc = wn_out_write(out, b.data, b.len);
+            wn_buf_reset(&b);
+        }
+    }
+    if (d->nwords == 0)
+        rc = wn_out_write(out, b.data, b.len);
+    wn_buf_release(&b);
+    free(vec);
     if (rc) {
         snprintf(err, errlen, "cannot write '%s'", path);
         wn_out_abort(out);

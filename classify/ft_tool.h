@@ -28,13 +28,18 @@ typedef struct wn_ft_train_opts {
 void wn_ft_train_defaults(wn_ft_train_opts *o);
 
 /* Trains a supervised model with Hogwild threads (one thread: reproducible bit for bit).
- * The examples are read once and kept encoded in memory (4 bytes per input row) so that
- * epochs do not re-tokenize. NULL with a message in err on bad input or options. */
+ * The lines are read once and spooled encoded (4 bytes per input row) to an unlinked file
+ * in $TMPDIR (default /tmp) that the epochs map, so epochs do not re-tokenize and the
+ * corpus is not held in memory. NULL with a message in err on bad input or options. */
 wn_ft_model *wn_ft_train(const wn_ft_train_opts *o, char *err, size_t errlen);
 
 /* Writes `m` as a fastText .bin (version 12, dense matrices) to path, via a temporary file
  * renamed on success. 0, or -1 with a message in err. */
 int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen);
+
+/* Writes the word vectors as `fasttext supervised` does beside the .bin (PREFIX.vec):
+ * "nwords dim", then per word its mean input row, 5 significant digits. */
+int wn_ft_save_vectors(const wn_ft_model *m, const char *path, char *err, size_t errlen);
 
 /* `fasttext predict[-prob] MODEL FILE k threshold`: one output line per input line,
  * "__label__a __label__b" or "__label__a 0.9 __label__b 0.1" (6 significant digits).

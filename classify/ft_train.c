@@ -6,8 +6,8 @@
  * tokens, Hogwild updates from several threads without locks.
  *
  * One difference of method, not of result: each line is tokenized and hashed once, and
- * the epochs run over the encoded rows, where fastText re-reads and re-hashes the text
- * every epoch. */
+ * the epochs run over the encoded rows (spooled to a temporary file, ft_examples.c), where
+ * fastText re-reads and re-hashes the text every epoch. */
 #include "classify/ft_internal.h"
 
 #include "core/buf.h"
@@ -179,52 +179,28 @@ static void vocab_threshold(vocab *v, const wn_ft_train_opts *o, wn_ft_dict *out
     free(order);
 }
 
-/* ---- pass 2: every line encoded as input rows and label ids ---- */
+/* ---- pass 2: every line encoded as input rows and label ids (ft_examples.c) ---- */
 
-typedef struct examples {
+typedef struct encoder {
     const wn_ft_model *m;
     wn_ft_line line;
-    wn_ft_ivec rows, labels;   /* concatenated */
-    int64_t *row_end, *label_end;
-    int32_t *ntokens;
-    size_t n, cap;
-} examples;
+    wn_ft_examples *ex;
+    int failed;
+} encoder;
 
 static void encode_line(void *ctx, const char *s, size_t n, bool eol)
 {
-    examples *e = ctx;
+    encoder *e = ctx;
     int64_t ntok = wn_ft_read_line(e->m, s, n, eol, &e->line);
-    if (e->n == e->cap) {
-        e->cap = e->cap ? e->cap * 2 : 1024;
-        e->row_end = wn_xrealloc(e->row_end, e->cap * sizeof *e->row_end);
-        e->label_end = wn_xrealloc(e->label_end, e->cap * sizeof *e->label_end);
-        e->ntokens = wn_xrealloc(e->ntokens, e->cap * sizeof *e->ntokens);
-    }
-    for (size_t i = 0; i < e->line.rows.n; i++)
-        wn_ft_ivec_push(&e->rows, e->line.rows.v[i]);
-    for (size_t i = 0; i < e->line.labels.n; i++)
-        wn_ft_ivec_push(&e->labels, e->line.labels.v[i]);
-    e->row_end[e->n] = (int64_t)e->rows.n;
-    e->label_end[e->n] = (int64_t)e->labels.n;
-    e->ntokens[e->n] = (int32_t)ntok;
-    e->n++;
-}
-
-static void examples_release(examples *e)
-{
-    wn_ft_line_release(&e->line);
-    wn_ft_ivec_release(&e->rows);
-    wn_ft_ivec_release(&e->labels);
-    free(e->row_end);
-    free(e->label_end);
-    free(e->ntokens);
+    if (!e->failed && wn_ft_examples_add(e->ex, (int32_t)ntok, &e->line.rows, &e->line.labels))
+        e->failed = 1;
 }
 
 /* ---- SGD ---- */
 
 typedef struct trainer {
     wn_ft_model *m;
-    const examples *ex;
+    const wn_ft_examples *ex;
     const wn_ft_train_opts *o;
     _Atomic int64_t tokens;
     int64_t target;
@@ -396,7 +372,7 @@ static double now(void)
 
 static void train_thread(trainer *tr, int tid, int nthreads, thread_state *st, double t0)
 {
-    const examples *ex = tr->ex;
+    const wn_ft_examples *ex = tr->ex;
     size_t i = ex->n * (size_t)tid / (size_t)nthreads;
     int64_t local = 0;
     double last_print = t0;
@@ -405,11 +381,11 @@ static void train_thread(trainer *tr, int tid, int nthreads, thread_state *st, d
         float progress = (float)atomic_load_explicit(&tr->tokens, memory_order_relaxed) /
                          (float)tr->target;
         float lr = lr0 * (1.0f - progress);
-        int64_t r0 = i ? ex->row_end[i - 1] : 0, l0 = i ? ex->label_end[i - 1] : 0;
-        size_t nrows = (size_t)(ex->row_end[i] - r0), nlab = (size_t)(ex->label_end[i] - l0);
+        const int32_t *rec = ex->map + ex->off[i];
+        size_t nrows = (size_t)rec[1], nlab = (size_t)rec[2];
         if (nrows && nlab)
-            update(tr, st, ex->rows.v + r0, nrows, ex->labels.v + l0, nlab, lr);
-        local += ex->ntokens[i];
+            update(tr, st, rec + 3, nrows, rec + 3 + nrows, nlab, lr);
+        local += rec[0];
         if (++i == ex->n)
             i = 0;
         if (local > tr->o->lr_update_rate) {
@@ -512,16 +488,24 @@ wn_ft_model *wn_ft_train(const wn_ft_train_opts *o, char *err, size_t errlen)
         fprintf(stderr, "Read %lldM words\nNumber of words:  %d\nNumber of labels: %d\n",
                 (long long)(m->dict.ntokens / 1000000), m->dict.nwords, m->dict.nlabels);
 
-    examples ex = { .m = m };
-    wn_ft_line_init(&ex.line);
-    wn_ft_ivec_init(&ex.rows, NULL, 0);
-    wn_ft_ivec_init(&ex.labels, NULL, 0);
+    wn_ft_examples ex;
+    encoder enc = { .m = m, .ex = &ex };
+    if (wn_ft_examples_open(&ex, err, errlen)) {
+        fclose(f);
+        wn_ft_free(m);
+        return NULL;
+    }
+    wn_ft_line_init(&enc.line);
     rewind(f);
-    rc = for_each_line(f, encode_line, &ex);
+    rc = for_each_line(f, encode_line, &enc);
     fclose(f);
-    if (rc || ex.n == 0) {
-        snprintf(err, errlen, "cannot read '%s'", o->input);
-        examples_release(&ex);
+    wn_ft_line_release(&enc.line);
+    if (rc || enc.failed || wn_ft_examples_seal(&ex, err, errlen)) {
+        if (rc)
+            snprintf(err, errlen, "cannot read '%s'", o->input);
+        else if (enc.failed)
+            snprintf(err, errlen, "cannot write the temporary file of encoded lines");
+        wn_ft_examples_release(&ex);
         wn_ft_free(m);
         return NULL;
     }
@@ -561,6 +545,6 @@ wn_ft_model *wn_ft_train(const wn_ft_train_opts *o, char *err, size_t errlen)
                 "avg.loss: %10.6f ETA:   0h 0m 0s\n", o->verbose > 1 ? "\r" : "",
                 (double)tr.target / (secs > 0 ? secs : 1e-9) / nthreads,
                 nexamples ? loss / (double)nexamples : 0.0);
-    examples_release(&ex);
+    wn_ft_examples_release(&ex);
     return m;
 }

@@ -8,6 +8,7 @@
 #include "classify/score.h"
 #include "cli/command.h"
 #include "core/args.h"
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/paths.h"
 #include "core/runner.h"
@@ -26,7 +27,7 @@ static void usage(FILE *f)
         "usage: winnow classify <command> <args>\n\n"
         "fastText-compatible classifiers (models load in, and are written for, the official\n"
         "fastText tool):\n"
-        "  supervised -input FILE -output PREFIX [options]   train, writes PREFIX.bin\n"
+        "  supervised -input FILE -output PREFIX [options]   train: PREFIX.bin, PREFIX.vec\n"
         "  predict MODEL FILE|- [k] [threshold]              most likely labels per line\n"
         "      (MODEL may name a shipped model: lid.176.ftz, the fastText language ID)\n"
         "  predict-prob MODEL FILE|- [k] [threshold]         ... with probabilities\n"
@@ -151,10 +152,15 @@ static int cmd_supervised(int argc, char **argv)
         wn_error("%s", err);
         return WN_EXIT_FAILURE;
     }
+    /* as fastText: PREFIX.bin and PREFIX.vec */
     size_t n = strlen(output) + 5;
-    char *path = malloc(n);
+    char *path = wn_xmalloc(n);
     snprintf(path, n, "%s.bin", output);
     int rc = wn_ft_save(m, path, err, sizeof err);
+    if (!rc) {
+        snprintf(path, n, "%s.vec", output);
+        rc = wn_ft_save_vectors(m, path, err, sizeof err);
+    }
     if (rc)
         wn_error("%s", err);
     free(path);

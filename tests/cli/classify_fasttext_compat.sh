@@ -47,6 +47,10 @@ for m in wn_sm wn_ova wn_hs wn_ns; do
     same "$m predict-prob" predict-prob "$m.bin" test.txt -1
     same "$m test" test "$m.bin" test.txt
 done
+# PREFIX.vec: what `fasttext print-word-vectors` says of the same .bin, line for line
+head -1 wn_ova.vec | grep -qx "$(grep -c '' wn_ova.vec | awk '{print $1 - 1}') 12" || { echo "bad .vec header"; fail=1; }
+tail -n +2 wn_ova.vec | cut -d' ' -f1 | fasttext print-word-vectors wn_ova.bin > ref.out
+tail -n +2 wn_ova.vec | cmp -s - ref.out || { echo "differs: wn_ova.vec"; fail=1; }
 # stdin, as `fasttext predict model -`
 head -20 test.txt | fasttext predict-prob wn_sm.bin - 2 > ref.out
 head -20 test.txt | $W classify predict-prob wn_sm.bin - 2 > our.out

@@ -157,8 +157,10 @@ static void record_answer(client *c, slot *s, const wn_ann_reply *r)
     json_t *rec = json_pack("{s:I, s:o}", "n", (json_int_t)s->n, "id", json_text(s->id, strlen(s->id)));
     bool unparseable = st != WN_ANN_PARSED;
     if (unparseable) {
-        json_object_set_new(rec, "reason", json_string(st == WN_ANN_NO_MATCH ? "no_match"
-                                                                             : "out_of_range"));
+        /* "truncated": no score, and the answer hit max_tokens (raise it in the config) */
+        bool cut = r->finish && !strcmp(r->finish, "length");
+        const char *why = st == WN_ANN_OUT_OF_RANGE ? "out_of_range" : cut ? "truncated" : "no_match";
+        json_object_set_new(rec, "reason", json_string(why));
     } else {
         wn_ann_apply_logprobs(cfg, r->content, r->len, r->logprobs, &sc);
         char label[64];

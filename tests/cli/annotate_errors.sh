@@ -34,3 +34,13 @@ done
 expect 1 "cannot reach 'http://127.0.0.1:1/v1/chat/completions'" --config fineweb-edu $base \
     --retries 1 --backoff 0.01 --parallel 2 --force "$TMP/in.jsonl"
 test ! -f "$TMP/out/annotate.done"
+# the sample (written before any request) is the same bytes at any thread count
+CORPUS="$WINNOW_SHARED/data/quality/quality.jsonl.gz"
+if [ -f "$CORPUS" ]; then
+    for j in 1 2; do
+        "$WINNOW" annotate --config fineweb-edu --url http://127.0.0.1:1/v1 --model m --sample 300 \
+            --retries 0 --parallel 1 -j $j -o "$TMP/j$j" --quiet "$CORPUS" || true
+    done
+    test "$(zstdcat "$TMP/j1/sample.jsonl.zst" | wc -l)" -eq 300
+    cmp "$TMP/j1/sample.jsonl.zst" "$TMP/j2/sample.jsonl.zst"
+fi

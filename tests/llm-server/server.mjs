@@ -159,7 +159,8 @@ const server = http.createServer((req, res) => {
             id: `chatcmpl-${served}`, object: "chat.completion", created: 0,
             model: body.model ?? "stories260K",
             choices: [{index: 0, message: {role: "assistant", content: text},
-                       logprobs: content ? {content} : null, finish_reason: g.finish}],
+                       logprobs: content ? {content} : null,
+                       finish_reason: fault === "garbage" ? "stop" : g.finish}],
             usage: {prompt_tokens: g.promptTokens, completion_tokens: g.completionTokens,
                     total_tokens: g.promptTokens + g.completionTokens},
         });

@@ -265,6 +265,18 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
 {
     cur = sl;
     wn_text *t = &sl->t;
+    /* a shared slot gives back what a past huge document made it grow to: the cache then
+     * holds about what the current batch needs (a batch is at most 64 MB of text) */
+    if (sl != &own && sl->cap_words > 65536 && sl->cap_words > n) {
+        free(t->words);
+        t->words = NULL;
+        sl->cap_words = 0;
+    }
+    if (sl != &own && sl->cap_lines > 65536 && sl->cap_lines > n / 4) {
+        free(t->lines);
+        t->lines = NULL;
+        sl->cap_lines = 0;
+    }
     const unsigned char *u = (const unsigned char *)s;
     if (n > UINT32_MAX)
         n = UINT32_MAX;

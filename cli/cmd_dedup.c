@@ -408,6 +408,15 @@ static int phase_cluster(dedup_cli *c)
                     (unsigned long long)r.clustered, (unsigned long long)r.clusters,
                     (unsigned long long)r.removed, r.removed_bytes / 1e6);
     }
+    if (rc == 0 && c->index_out) { /* the kept documents' signatures, for later runs */
+        char **sigs;
+        size_t n_sigs;
+        glob_state(c, "sig-*.wsig", &sigs, &n_sigs);
+        rc = wn_dedup_index_save(c->index_out, c->index_in, sigs, n_sigs, remove, c->config,
+                                 err, sizeof err);
+        if (rc) wn_error("%s", err);
+        wn_free_strv(sigs, n_sigs);
+    }
     free(clusters);
     free(remove);
     wn_free_strv(edges, n_edges);
@@ -465,19 +474,6 @@ static int phase_remove(dedup_cli *c)
     wn_stage_free(st);
     wn_dedup_uids_release(&uids);
     wn_dedup_removal_free(r);
-    if (rc == 0 && c->index_out && !strcmp(c->phase, "all")) {
-        char *rm = state_path(c, "remove.wrm");
-        char **sigs;
-        size_t n_sigs;
-        glob_state(c, "sig-*.wsig", &sigs, &n_sigs);
-        if (wn_dedup_index_save(c->index_out, c->index_in, sigs, n_sigs, rm, c->config, err,
-                                sizeof err)) {
-            wn_error("%s", err);
-            rc = WN_EXIT_FAILURE;
-        }
-        wn_free_strv(sigs, n_sigs);
-        free(rm);
-    }
     return rc;
 }
 

@@ -457,23 +457,31 @@ static int run_streaming(dedup_cli *c, const char *command, wn_stage *stage,
     return rc ? WN_EXIT_FAILURE : 0;
 }
 
-static int phase_remove(dedup_cli *c)
+/* Phase 5 for any removal file: stream the inputs, drop its uids with `reason`. */
+static int remove_listed(dedup_cli *c, const char *remove_path, const char *config,
+                         const char *reason)
 {
-    char *remove = state_path(c, "remove.wrm");
     char err[1024];
-    wn_dedup_removal *r = wn_dedup_removal_load(remove, c->config, err, sizeof err);
-    free(remove);
+    wn_dedup_removal *r = wn_dedup_removal_load(remove_path, config, err, sizeof err);
     if (!r) {
         wn_error("%s", err);
         return WN_EXIT_FAILURE;
     }
     wn_dedup_uids uids;
     wn_dedup_uids_init(&uids, c->all, c->n_all, &c->jsonl, 0);
-    wn_stage *st = wn_dedup_remove_stage(r, &uids, removal_reason(c->cfg.method));
+    wn_stage *st = wn_dedup_remove_stage(r, &uids, reason);
     int rc = run_streaming(c, "dedup", st, &uids);
     wn_stage_free(st);
     wn_dedup_uids_release(&uids);
     wn_dedup_removal_free(r);
+    return rc;
+}
+
+static int phase_remove(dedup_cli *c)
+{
+    char *remove = state_path(c, "remove.wrm");
+    int rc = remove_listed(c, remove, c->config, removal_reason(c->cfg.method));
+    free(remove);
     return rc;
 }
 
@@ -600,19 +608,8 @@ static int run_semantic(dedup_cli *c)
     }
     char config[WN_DEDUP_CONFIG_MAX + 1];
     wn_sem_config_text(&c->sem, config, sizeof config);
-    wn_dedup_removal *r = wn_dedup_removal_load(remove, config, err, sizeof err);
+    rc = remove_listed(c, remove, config, "dedup.semantic");
     free(remove);
-    if (!r) {
-        wn_error("%s", err);
-        return WN_EXIT_FAILURE;
-    }
-    wn_dedup_uids uids;
-    wn_dedup_uids_init(&uids, c->all, c->n_all, &c->jsonl, 0);
-    wn_stage *st = wn_dedup_remove_stage(r, &uids, "dedup.semantic");
-    rc = run_streaming(c, "dedup", st, &uids);
-    wn_stage_free(st);
-    wn_dedup_uids_release(&uids);
-    wn_dedup_removal_free(r);
     return rc;
 }
 

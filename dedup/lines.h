@@ -54,6 +54,9 @@ typedef struct wn_dedup_lineset_rec {
     uint64_t count;      /* occurrences in the bucket (statistics, top lines) */
 } wn_dedup_lineset_rec;
 
+/* Order of line-hash records (wn_dedup_line_rec): (hash, uid, line). */
+int wn_lines_rec_cmp(const void *a, const void *b);
+
 /* Normalised-line hash; returns false for a blank line (not counted). */
 bool wn_lines_hash(const char *line, size_t len, uint64_t *hash);
 

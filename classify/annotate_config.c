@@ -317,6 +317,7 @@ int wn_ann_config_load(wn_ann_config *c, const char *path)
     json_t *root = wn_yaml_load_file(path, err, sizeof err);
     if (!root) {
         wn_error("cannot read config '%s': %s", path, err);
+        wn_ann_config_release(c);
         return -1;
     }
     int rc = -1;

@@ -107,7 +107,7 @@ float *wn_ft_score_inputs(const wn_ft_model *m, int label_id, char **inputs, siz
                           wn_source_open_fn open, void *open_ctx, int threads, size_t *n_out)
 {
     float *scores = NULL;
-    size_t n = 0, cap = 0, kept = 0;
+    size_t n = 0, cap = 0;
     wn_stats stats;
     wn_stats_init(&stats, "classify.score.pass1");
     wn_batch batch;
@@ -126,17 +126,12 @@ float *wn_ft_score_inputs(const wn_ft_model *m, int label_id, char **inputs, siz
             }
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads > 0 ? threads : omp_get_max_threads())
             for (size_t i = 0; i < batch.n; i++) {
+                /* wn_source_next has decoded the batch and left out broken records, as the
+                 * runner's pass will, so both passes see the same documents */
                 wn_doc *d = &batch.docs[i];
-                char err[256];
-                /* a record the source cannot decode is dropped by the runner too */
-                bool ok = !src->decode || src->decode(src, d, err, sizeof err) == 0;
-                scores[n + i] = ok ? wn_ft_score_text(m, label_id, d->text.ptr, d->text.len)
-                                   : NAN;
+                scores[n + i] = wn_ft_score_text(m, label_id, d->text.ptr, d->text.len);
             }
-            for (size_t i = 0; i < batch.n; i++)
-                if (!isnan(scores[n + i]))
-                    scores[kept++] = scores[n + i];
-            n = kept;
+            n += batch.n;
             wn_batch_clear(&batch);
         }
         wn_source_close(src);

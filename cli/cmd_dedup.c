@@ -408,6 +408,15 @@ static int phase_cluster(dedup_cli *c)
                     (unsigned long long)r.clustered, (unsigned long long)r.clusters,
                     (unsigned long long)r.removed, r.removed_bytes / 1e6);
     }
+    if (rc == 0 && c->index_out) { /* the kept documents' signatures, for later runs */
+        char **sigs;
+        size_t n_sigs;
+        glob_state(c, "sig-*.wsig", &sigs, &n_sigs);
+        rc = wn_dedup_index_save(c->index_out, c->index_in, sigs, n_sigs, remove, c->config,
+                                 err, sizeof err);
+        if (rc) wn_error("%s", err);
+        wn_free_strv(sigs, n_sigs);
+    }
     free(clusters);
     free(remove);
     wn_free_strv(edges, n_edges);
@@ -448,36 +457,31 @@ static int run_streaming(dedup_cli *c, const char *command, wn_stage *stage,
     return rc ? WN_EXIT_FAILURE : 0;
 }
 
-static int phase_remove(dedup_cli *c)
+/* Phase 5 for any removal file: stream the inputs, drop its uids with `reason`. */
+static int remove_listed(dedup_cli *c, const char *remove_path, const char *config,
+                         const char *reason)
 {
-    char *remove = state_path(c, "remove.wrm");
     char err[1024];
-    wn_dedup_removal *r = wn_dedup_removal_load(remove, c->config, err, sizeof err);
-    free(remove);
+    wn_dedup_removal *r = wn_dedup_removal_load(remove_path, config, err, sizeof err);
     if (!r) {
         wn_error("%s", err);
         return WN_EXIT_FAILURE;
     }
     wn_dedup_uids uids;
     wn_dedup_uids_init(&uids, c->all, c->n_all, &c->jsonl, 0);
-    wn_stage *st = wn_dedup_remove_stage(r, &uids, removal_reason(c->cfg.method));
+    wn_stage *st = wn_dedup_remove_stage(r, &uids, reason);
     int rc = run_streaming(c, "dedup", st, &uids);
     wn_stage_free(st);
     wn_dedup_uids_release(&uids);
     wn_dedup_removal_free(r);
-    if (rc == 0 && c->index_out && !strcmp(c->phase, "all")) {
-        char *rm = state_path(c, "remove.wrm");
-        char **sigs;
-        size_t n_sigs;
-        glob_state(c, "sig-*.wsig", &sigs, &n_sigs);
-        if (wn_dedup_index_save(c->index_out, c->index_in, sigs, n_sigs, rm, c->config, err,
-                                sizeof err)) {
-            wn_error("%s", err);
-            rc = WN_EXIT_FAILURE;
-        }
-        wn_free_strv(sigs, n_sigs);
-        free(rm);
-    }
+    return rc;
+}
+
+static int phase_remove(dedup_cli *c)
+{
+    char *remove = state_path(c, "remove.wrm");
+    int rc = remove_listed(c, remove, c->config, removal_reason(c->cfg.method));
+    free(remove);
     return rc;
 }
 
@@ -604,19 +608,8 @@ static int run_semantic(dedup_cli *c)
     }
     char config[WN_DEDUP_CONFIG_MAX + 1];
     wn_sem_config_text(&c->sem, config, sizeof config);
-    wn_dedup_removal *r = wn_dedup_removal_load(remove, config, err, sizeof err);
+    rc = remove_listed(c, remove, config, "dedup.semantic");
     free(remove);
-    if (!r) {
-        wn_error("%s", err);
-        return WN_EXIT_FAILURE;
-    }
-    wn_dedup_uids uids;
-    wn_dedup_uids_init(&uids, c->all, c->n_all, &c->jsonl, 0);
-    wn_stage *st = wn_dedup_remove_stage(r, &uids, "dedup.semantic");
-    rc = run_streaming(c, "dedup", st, &uids);
-    wn_stage_free(st);
-    wn_dedup_uids_release(&uids);
-    wn_dedup_removal_free(r);
     return rc;
 }
 

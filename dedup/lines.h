@@ -18,9 +18,10 @@
  * white space removed, runs of white space collapsed, lowercased (ASCII), digits kept.
  * Blank lines are never counted and never removed (they hold no content).
  *
- * A line-hash run can be split by hash range for distribution: records are sorted by hash,
- * so rank p of P may count the hashes with (hash >> 32) * P >> 32 == p and the lineset
- * files of all ranks concatenate (wn_lines_count_opts.part).
+ * Distribution: line-hash files are sorted by hash, so the count phase can be split by
+ * hash range (each part counts the records whose hash falls in its range, with every
+ * files table) and the parts' line sets, each sorted by (hash, bucket), concatenate in
+ * range order into one lineset.wls; the cluster branch's MPI driver does this.
  */
 #ifndef WN_DEDUP_LINES_H
 #define WN_DEDUP_LINES_H
@@ -52,6 +53,9 @@ typedef struct wn_dedup_lineset_rec {
     uint32_t bucket;
     uint64_t count;      /* occurrences in the bucket (statistics, top lines) */
 } wn_dedup_lineset_rec;
+
+/* Order of line-hash records (wn_dedup_line_rec): (hash, uid, line). */
+int wn_lines_rec_cmp(const void *a, const void *b);
 
 /* Normalised-line hash; returns false for a blank line (not counted). */
 bool wn_lines_hash(const char *line, size_t len, uint64_t *hash);

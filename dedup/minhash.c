@@ -135,6 +135,30 @@ static void byte_class_init(void)
                         : (c >= 'A' && c <= 'Z') ? B_UPPER : B_WORD;
 }
 
+/* End of the run of plain word bytes (B_WORD) from i: eight bytes at a time (SWAR) while
+ * they are all plain, then byte by byte. A byte up to 0x20, uppercase ASCII or >= 0x80
+ * stops the fast step (rare non-space controls then go through the table). */
+static inline size_t plain_run(const unsigned char *s, size_t i, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    while (i + 8 <= len) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t low7 = x & ~high;
+        uint64_t le20 = (0x20 * ones + high - low7) & high;           /* byte <= 0x20 */
+        uint64_t ge41 = (low7 + (0x80 - 0x41) * ones) & high;         /* byte >= 0x41 */
+        uint64_t ge5b = (low7 + (0x80 - 0x5b) * ones) & high;         /* byte >= 0x5b */
+        uint64_t stop = le20 | (ge41 & ~ge5b) | (x & high);
+        if (stop) {
+            i += (size_t)__builtin_ctzll(stop) / 8;
+            break;
+        }
+        i += 8;
+    }
+    while (i < len && byte_class[s[i]] == B_WORD) i++;
+    return i;
+}
+
 /* Hash of every word of text.lower().split() into *words (grown as needed). A word of
  * ASCII lowercase bytes is hashed in place; others are lowercased into a scratch copy
  * (ICU simple lowercase for non-ASCII) first. */
@@ -155,7 +179,7 @@ size_t wn_dedup_word_hashes(const char *text, size_t len, uint64_t **words, size
         }
         if (i >= len) break;
         size_t start = i;
-        while (i < len && byte_class[s[i]] == B_WORD) i++;
+        i = plain_run(s, i, len);
         uint64_t hash;
         if (i == len || byte_class[s[i]] == B_SPACE) {
             hash = XXH3_64bits(s + start, i - start);

@@ -21,9 +21,11 @@
  *
  * Methods and their values per document (n_values u32 per signature record):
  *   minhash  bands*rows values: for permutation i, the minimum over the document's word
- *            n-gram shingles s of (a_i * x(s) + b_i) >> 32 (64-bit arithmetic, keep the high
- *            32 bits), x(s) = the shingle's XXH3-64 folded to 32 bits, (a_i, b_i) drawn from
- *            XXH3-64 of (seed, i); band j hashes values [j*rows, (j+1)*rows).
+ *            n-gram shingles s of (a_i * x(s) + b_i) >> 32 (64-bit wrap-around arithmetic,
+ *            keep the high 32 bits), x(s) = the shingle's 64-bit hash (XXH3-64 of each
+ *            word, the n word hashes combined in order by multiply-xor and the murmur3
+ *            finaliser), (a_i odd, b_i) from XXH3-64 of (i, seed); band j hashes values
+ *            [j*rows, (j+1)*rows).
  *   exact    4 values: XXH3-128 of the normalised text (1 band of 4 rows).
  *   url      4 values: XXH3-128 of the normalised URL (1 band of 4 rows).
  *

@@ -10,6 +10,7 @@
 #include "dedup/normalize.h"
 
 #include <math.h>
+#include <xxhash.h>
 
 static const char *CFG = "minhash v1 ngram=5 bands=14 rows=8 seed=1";
 
@@ -36,6 +37,40 @@ static void test_words_follow_python_split(void **state)
     assert_int_equal(wn_dedup_word_hashes(" \t\n ", 4, &a, &ca), 0);
     free(a);
     free(b);
+}
+
+/* Random ASCII (controls, every Python white space, capitals, punctuation) against a plain
+ * reference split: exercises the eight-bytes-at-a-time scan at every alignment. */
+static void test_words_random_ascii(void **state)
+{
+    static const char alphabet[] = "abcXYZ019 !\t\n\v\f\r\x1c\x1f\x01\x7f@[`{~";
+    uint64_t rng = 42, *got = NULL;
+    size_t cap = 0;
+    for (int t = 0; t < 3000; t++) {
+        char text[64], word[64];
+        size_t len = (size_t)(t % 60);
+        for (size_t i = 0; i < len; i++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            text[i] = alphabet[(rng >> 33) % (sizeof alphabet - 1)];
+        }
+        size_t n = wn_dedup_word_hashes(text, len, &got, &cap), k = 0, wl = 0;
+        for (size_t i = 0; i <= len; i++) {
+            unsigned char c = i < len ? (unsigned char)text[i] : ' ';
+            bool space = c == ' ' || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f);
+            if (!space) {
+                word[wl++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+                continue;
+            }
+            if (wl) {
+                assert_true(k < n);
+                assert_true(got[k] == XXH3_64bits(word, wl));
+                k++;
+                wl = 0;
+            }
+        }
+        assert_int_equal(k, n);
+    }
+    free(got);
 }
 
 static void words_text(wn_buf *b, int from, int to, const char *tag)
@@ -325,6 +360,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_words_follow_python_split),
+        cmocka_unit_test(test_words_random_ascii),
         cmocka_unit_test(test_signature_estimates_jaccard),
         cmocka_unit_test(test_s_curve_matches_theory),
         cmocka_unit_test(test_config_text_and_limits),

@@ -9,8 +9,11 @@
 #   sh bench/cluster_mpi.sh [RANKS...]      (default 1 2 4 8; needs `make winnow-mpi`)
 set -eu
 cd "$(dirname "$0")/.."
+command -v mpirun >/dev/null 2>&1 || { echo "skipped: no mpirun (tools/install-test-deps.sh)"; exit 0; }
 [ -x build/winnow-mpi ] || make -s winnow-mpi
-D=../shared/data
+D=${WINNOW_SHARED:-../shared}/data
+ROOT=""
+[ "$(id -u)" = 0 ] && ROOT=--allow-run-as-root
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 mkdir "$T/in"
@@ -20,7 +23,7 @@ echo "corpus: $(wc -l <"$T/all.jsonl") documents, $(du -m "$T/all.jsonl" | cut -
 printf '%6s %8s %14s %15s %18s %12s %13s\n' ranks seconds "max RSS MiB" "mean RSS MiB" "band recs/rank" "edges/rank" "labels/rank"
 for r in ${*:-1 2 4 8}; do
     rm -rf "$T/out"
-    log=$(mpirun -np "$r" --oversubscribe --allow-run-as-root build/winnow-mpi dedup minhash \
+    log=$(mpirun -np "$r" --oversubscribe $ROOT build/winnow-mpi dedup minhash \
           "$T/in" -o "$T/out" -j 1 --memory 64M 2>&1)
     secs=$(echo "$log" | sed -n 's/.*, \([0-9.]*\) s; wrote.*/\1/p')
     rss=$(echo "$log" | sed -n 's/.*max \([0-9.]*\) MiB, mean \([0-9.]*\) MiB/\1 \2/p')

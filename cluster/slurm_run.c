@@ -9,6 +9,7 @@
 #include "cluster/proc.h"
 #include "cluster/slurm.h"
 #include "cluster/slurm_files.h"
+#include "cluster/status.h"
 #include "core/args.h"
 #include "core/io.h"
 #include "core/log.h"
@@ -41,46 +42,31 @@ static int write_text(const char *path, const char *text)
     return 0;
 }
 
-/* Job ids listed in jobs.tsv (4th column) that squeue still shows. */
-static int check_nothing_queued(const char *slurm_dir)
+/* -1 (message printed) when a task of an earlier submission is still queued or running,
+ * or squeue cannot tell; 0 when nothing was submitted before or all of it has left. */
+static int check_nothing_queued(const char *workdir, const char *slurm_dir)
 {
     char *path = wn_slurm_file(slurm_dir, "jobs.tsv");
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        free(path);
-        return 0; /* never submitted */
-    }
-    wn_buf q = WN_BUF_INIT;
-    if (wn_squeue_mine(&q)) {
-        fclose(f);
-        wn_buf_release(&q);
-        wn_error("cannot ask squeue whether the jobs in '%s' are still queued", path);
-        free(path);
-        return -1;
-    }
-    char line[1024];
-    int busy = 0;
-    while (!busy && fgets(line, sizeof line, f)) {
-        char when[64], phase[512], job[64];
-        unsigned first;
-        if (sscanf(line, "%63s %511s %u %63s", when, phase, &first, job) != 4) continue;
-        /* squeue lines start with "<job>_" */
-        size_t jl = strlen(job);
-        for (const char *s = q.data; s && *s;) {
-            if (!strncmp(s, job, jl) && s[jl] == '_') {
-                wn_error("phase '%s' still has tasks in the queue (job %s): wait for it or "
-                         "scancel it before submitting again", phase, job);
-                busy = 1;
-                break;
-            }
-            const char *nl = strchr(s, '\n');
-            s = nl ? nl + 1 : NULL;
-        }
-    }
-    fclose(f);
+    int submitted = access(path, F_OK) == 0;
     free(path);
-    wn_buf_release(&q);
-    return busy ? -1 : 0;
+    wn_run_status st;
+    if (!submitted || wn_run_status_load(workdir, &st)) return 0; /* nothing recorded */
+    int rc = 0;
+    if (!st.queue_known) {
+        wn_error("cannot ask squeue whether the jobs submitted for '%s' are still queued",
+                 workdir);
+        rc = -1;
+    }
+    for (size_t i = 0; !rc && i < st.n; i++)
+        if (st.tasks[i].state == WN_TASK_QUEUED || st.tasks[i].state == WN_TASK_RUNNING) {
+            wn_error("task %u of '%s' is still %s (%s): wait for it, or scancel it, before "
+                     "submitting again", st.tasks[i].index, st.tasks[i].phase,
+                     wn_task_state_names[st.tasks[i].state],
+                     st.tasks[i].detail ? st.tasks[i].detail : "no record yet");
+            rc = -1;
+        }
+    wn_run_status_release(&st);
+    return rc;
 }
 
 static int write_tasks_tsv(const wn_plan *plan, const wn_slurm_opts *o, const char *slurm_dir)
@@ -286,7 +272,7 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
         free(slurm_dir);
         slurm_dir = abs_dir;
     }
-    if (!rc && !o.no_submit) rc = check_nothing_queued(slurm_dir);
+    if (!rc && !o.no_submit) rc = check_nothing_queued(plan->workdir, slurm_dir);
     if (!rc) rc = write_tasks_tsv(plan, &o, slurm_dir);
 
     phase_jobs *jobs = wn_xcalloc(plan->n_phases ? plan->n_phases : 1, sizeof *jobs);
@@ -297,6 +283,10 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
             p += 3;
             continue;
         }
+        if (o.mpi_ranks && !strcmp(ph->command, "dedup") && ph->n_tasks == 1 &&
+            !strstr(ph->name, ".cluster"))
+            wn_warn("'%s' runs as one task, not over MPI: slurm.mpi applies to a dedup with "
+                    "`split_phases: true` (docs/cluster.md)", ph->name);
         for (size_t first = 0; !rc && first < ph->n_tasks; first += o.max_array_size) {
             size_t count = ph->n_tasks - first < o.max_array_size ? ph->n_tasks - first
                                                                   : o.max_array_size;

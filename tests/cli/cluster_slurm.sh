@@ -1,5 +1,6 @@
 # winnow run --slurm through a real single-node Slurm (slurmctld + slurmd + munged started
-# here) on two sources: WARC ingest as job arrays (3 tasks, array cap 2: two arrays), and
+# here) on two sources: WARC ingest -> filter -> tokenize as job arrays (3 tasks each, array
+# cap 2: two arrays per phase, each phase after the previous one's arrays), and
 # MinHash dedup whose global phases run as one MPI job (winnow-mpi, 3 ranks) followed by the
 # removal array, which waits for it (afterok). The outputs equal the local run's byte for
 # byte; a failing task is reported by `winnow status` with its log, and running the same
@@ -13,7 +14,7 @@ DATA=$WINNOW_SHARED/data/warc
 slurm_local_up "$TMP/slurm" || { echo "$SLURM_LOCAL_SKIP"; exit 77; }
 trap 'slurm_local_down' EXIT INT TERM
 
-fail() { echo "$*"; for l in "$TMP"/run/slurm/slurm/logs/*.log; do [ -f "$l" ] && { echo "== $l"; cat "$l"; }; done; exit 1; }
+fail() { echo "$*"; [ -n "${KEEP:-}" ] && cp -r "$TMP/run" "$KEEP"; for l in "$TMP"/run/slurm/slurm/logs/*.log; do [ -f "$l" ] && { echo "== $l"; cat "$l"; }; done; exit 1; }
 
 # Wait for every task of the run in $1 to leave the queue (at most ~3 minutes).
 wait_run() {
@@ -57,7 +58,8 @@ else
 fi
 config() { # workdir, extra slurm lines
     printf 'workdir: %s\nparallel: 2\nthreads: 1\nshards: 3\nsources:\n' "$1"
-    printf '  - name: web\n    inputs: [in]\n    ingest: {format: warc}\n%s' "$TEXT"
+    printf '  - name: web\n    inputs: [in]\n    ingest: {format: warc}\n    filter: {}\n'
+    printf '    tokenize: {}\n%s' "$TEXT"
     printf 'slurm:\n  time: "00:05:00"\n  mem: 300M\n  max_array_size: 2\n%s%s' "$MPI" "${2:-}"
 }
 cd "$TMP/run" || exit 1
@@ -83,6 +85,9 @@ wait_run
 st=$($W status slurm); rc=$?
 [ $rc -eq 3 ] || fail "status must exit 3 while a task failed (got $rc): $st"
 echo "$st" | grep -Eq '^web.ingest +2 +0 +0 +1 +0 +3$' || fail "expected 2 done 1 failed: $st"
+# Slurm cancelled the phases after it (their afterok can never be met): none started.
+echo "$st" | grep -Eq '^web.filter +0 +0 +0 +0 +3 +3$' || fail "filter must not have run: $st"
+echo "$st" | grep -Eq '^web.tokenize +0 +0 +0 +0 +3 +3$' || fail "tokenize must not have run: $st"
 echo "$st" | grep -q '^failed  *web.ingest 1: exit 3' || fail "failed task not listed: $st"
 if [ -n "$MPI" ]; then
     echo "$st" | grep -Eq '^text.dedup.mpi +1 +0 +0 +0 +0 +1$' || fail "MPI job not done: $st"
@@ -93,22 +98,38 @@ grep -q 'flaky: refusing shard 1' "$log" || fail "log '$log' lacks the task's st
 
 # Same command without the flaky binary: only the failed task is submitted.
 out=$($W run slurm.yaml --slurm) || fail "resubmit failed: $out"
-echo "$out" | grep -q "submitted 'web.ingest': 1 of 2 tasks" || fail "expected only task 1: $out"
-[ "$(echo "$out" | grep -c submitted)" -eq 1 ] || fail "resubmitted more than task 1: $out"
+echo "$out" | grep -q "submitted 'web.ingest': 1 of 2 tasks as job [0-9]*$" || fail "expected only task 1: $out"
+echo "$out" | grep -q "submitted 'web.filter': 2 of 2 tasks as job [0-9]* after [0-9]*$" ||
+    fail "filter must wait for the resubmitted ingest task: $out"
+echo "$out" | grep -q "submitted 'web.tokenize': 1 of 1 tasks as job [0-9]* after [0-9]*:[0-9]*$" ||
+    fail "tokenize must wait for both filter arrays: $out"
+[ "$(echo "$out" | grep -c submitted)" -eq 5 ] || fail "expected ingest task 1, filter, tokenize: $out"
 wait_run
 $W status slurm >/dev/null || fail "status after resubmission: $($W status slurm)"
 out=$($W run slurm.yaml --slurm) || fail "third run failed"
 echo "$out" | grep -q "'web.ingest' is complete" || fail "complete run resubmitted: $out"
 
+# While a submission is still queued (held here), a second one is refused.
+config held '  sbatch_args: ["--hold"]
+' >held.yaml
+$W run held.yaml --slurm >/dev/null || fail "held submission failed"
+$W run held.yaml --slurm 2>err.txt && fail "a second submission while the first is queued must fail"
+grep -q 'is still queued' err.txt || fail "refusal does not say why: $(cat err.txt)"
+$W status held | grep -Eq '^web.ingest +0 +0 +3 ' || fail "held tasks are not queued: $($W status held)"
+scancel --me
+wait_run
+
 # Byte for byte: every data file of the local run, the same under Slurm.
-for dir in web/ingest ${TEXT:+text/dedup}; do
+for dir in web/ingest web/filter web/tokenize ${TEXT:+text/dedup}; do
     n=0
-    for f in local/$dir/*.jsonl.zst; do
+    for f in local/$dir/*.jsonl.zst local/$dir/*.bin local/$dir/*.idx; do
+        [ -e "$f" ] || continue
         cmp "$f" "slurm/$dir/${f##*/}" || fail "'$dir/${f##*/}' differs from the local run"
         n=$((n + 1))
     done
     [ $n -ge 3 ] || fail "expected outputs of 3 shards in $dir, found $n"
-    [ "$(ls slurm/$dir/*.jsonl.zst | wc -l)" -eq $n ] || fail "different output files in $dir"
+    [ "$(ls slurm/$dir/*.jsonl.zst slurm/$dir/*.bin slurm/$dir/*.idx 2>/dev/null | wc -l)" -eq $n ] ||
+        fail "different output files in $dir"
 done
 [ -z "$TEXT" ] || cmp local/text/dedup/state/remove.wrm slurm/text/dedup/state/remove.wrm ||
     fail "the MPI removal set differs from the local one"

@@ -55,7 +55,7 @@ typedef struct fake_plan {
     wn_phase phase;
     wn_task tasks[8];
     wn_task_arg args[8][6];
-    char shard[8][16], done[8][300], outdir[300];
+    char shard[8][24], done[8][320], outdir[300];
 } fake_plan;
 
 static void fake_plan_init(fake_plan *f, unsigned n)

@@ -24,7 +24,7 @@ static void mix_usage(FILE *f)
           "as shuffled, packed, sharded training data with a manifest.\n"
           "\n"
           "  plan                  print per source: epochs or sampling rate, tokens taken,\n"
-          "                        share vs target, warnings; touches no data but .idx files\n"
+          "                        share vs target, warnings (reads .idx files only)\n"
           "  -o, --output DIR      where train-NNNNN/val-NNNNN shards and manifest.json go\n"
           "  --seed N              override the config's seed\n"
           "  --source-dir NAME=DIR read source NAME from DIR (all *.idx in it)\n"

@@ -5,7 +5,7 @@
  *                         --wn_mix_execute-------> OUTDIR/{train,val}-NNNNN.{bin,idx},
  *                                                  OUTDIR/manifest.json, OUTDIR/mix.done
  *
- * Planning (no data touched beyond .idx headers, or none when token counts are declared):
+ * Planning (reads the .idx files only, or nothing when token counts are declared):
  * a source with T tokens and weight w under budget B is wanted for w*B tokens, i.e.
  * e = w*B/T epochs (e < 1 is a sampling rate). When e exceeds the source's max_epochs the
  * source is capped and the shortfall is given to the uncapped sources in proportion to

@@ -210,7 +210,7 @@ static int gather_members(const wn_mpi_dedup_opts *o, const char *config, MPI_Co
         p += 28 + il + dl;
     }
     wn_outbox_release(&ob);
-    qsort(v, n, sizeof *v, cmp_member);
+    if (n > 1) qsort(v, n, sizeof *v, cmp_member);
     *out = v;
     *n_out = n;
     return failed ? -1 : 0;

@@ -5,9 +5,9 @@
 #  training    the same hyperparameters (fastText defaults, -wordNgrams 2, 2M buckets, the
 #              "bigram model"), the same threads; words/s per thread, and the held-out P@1
 #              of both models as judged by `fasttext test`.
-#  prediction  `predict-prob` of the fastText-trained bigram model over the corpus repeated
-#              to ~30 MB, one thread; MB/s with the model load (timed on empty input)
-#              taken out; outputs compared byte for byte.
+#  prediction  `predict-prob` of the fastText-trained bigram model, and of the shipped
+#              lid.176.ftz, over the corpus repeated to ~30 MB, one thread; MB/s with the
+#              model load (timed on empty input) taken out; outputs compared byte for byte.
 # Times are the best of N runs (BENCH_REPS, default 3) in CPU seconds (user + sys), so the
 # figures are per core even on a shared machine; training CPU time is divided by threads.
 set -e
@@ -59,13 +59,23 @@ ft_load=$(best "$reps" fasttext predict-prob ft.bin empty.txt)
 wn_load=$(best "$reps" "$W" classify predict-prob ft.bin empty.txt)
 ft_pred=$(best "$reps" fasttext predict-prob ft.bin pred.txt)
 wn_pred=$(best "$reps" "$W" classify predict-prob ft.bin pred.txt)
+# the language-ID case: the shipped lid.176.ftz (quantized, pruned, hierarchical softmax)
+LID=$OLDPWD/data/models/lid.176.ftz
+ft_lload=$(best "$reps" fasttext predict-prob "$LID" empty.txt)
+wn_lload=$(best "$reps" "$W" classify predict-prob "$LID" empty.txt)
+ft_lid=$(best "$reps" fasttext predict-prob "$LID" pred.txt)
+wn_lid=$(best "$reps" "$W" classify predict-prob "$LID" pred.txt)
+fasttext predict-prob "$LID" pred.txt > ref.out
+"$W" classify predict-prob "$LID" pred.txt > our.out
+cmp -s ref.out our.out && lsame="identical" || lsame="DIFFERENT"
 fasttext predict-prob ft.bin pred.txt > ref.out
 "$W" classify predict-prob ft.bin pred.txt > our.out
 cmp -s ref.out our.out && same="identical" || same="DIFFERENT"
 
 awk -v w="$words" -v e="$epoch" -v th="$threads" -v ft="$ft_train" -v wn="$wn_train" \
     -v fp="$ft_p1" -v wp="$wn_p1" -v mb="$mb" -v fl="$ft_load" -v wl="$wn_load" \
-    -v fpr="$ft_pred" -v wpr="$wn_pred" -v same="$same" 'BEGIN {
+    -v fpr="$ft_pred" -v wpr="$wn_pred" -v same="$same" -v fll="$ft_lload" -v wll="$wn_lload" \
+    -v fli="$ft_lid" -v wli="$wn_lid" -v lsame="$lsame" 'BEGIN {
     printf "training: %d train lines of real text, %d tokens x %d epochs, -wordNgrams 2, %d threads\n", 0, w, e, th
     printf "  %-34s %8.2f cpu-s  %10.0f words/s/thread  P@1 %s\n", "fasttext supervised", ft, w*e/ft, fp
     printf "  %-34s %8.2f cpu-s  %10.0f words/s/thread  P@1 %s   %.2fx faster\n", "winnow classify supervised", wn, w*e/wn, wp, ft/wn
@@ -73,4 +83,8 @@ awk -v w="$words" -v e="$epoch" -v th="$threads" -v ft="$ft_train" -v wn="$wn_tr
     printf "prediction: predict-prob, fastText bigram model (2M buckets, dim 100), %.1f MB, 1 thread\n", mb
     printf "  %-34s %8.2f cpu-s  (load %.2f)  %6.1f MB/s\n", "fasttext predict-prob", fpr, fl, mb/fm
     printf "  %-34s %8.2f cpu-s  (load %.2f)  %6.1f MB/s   %.2fx faster; outputs %s\n", "winnow classify predict-prob", wpr, wl, mb/wm, fm/wm, same
+    fm = fli - fll; wm = wli - wll
+    printf "prediction: predict-prob, lid.176.ftz (quantized, pruned, hs), same input, 1 thread\n"
+    printf "  %-34s %8.2f cpu-s  (load %.2f)  %6.1f MB/s\n", "fasttext predict-prob", fli, fll, mb/fm
+    printf "  %-34s %8.2f cpu-s  (load %.2f)  %6.1f MB/s   %.2fx faster; outputs %s\n", "winnow classify predict-prob", wli, wll, mb/wm, fm/wm, lsame
 }' | sed "s/^training: 0 train lines/training: $(wc -l < train.txt) train lines/"

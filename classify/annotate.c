@@ -101,22 +101,22 @@ static long long prepare_sample(const wn_ann_opts *o, const char *dir, wn_stats 
     char *mpath = path_in(dir, MANIFEST_FILE), *spath = path_in(dir, SAMPLE_FILE);
     json_t *want = manifest_of(o);
     long long size = -1;
-    if (exists(mpath) && exists(spath)) {
+    if (exists(mpath)) {
         json_error_t je;
         json_t *have = json_load_file(mpath, 0, &je);
         json_t *sampled = json_object_get(have, "sampled");
-        if (have && json_is_integer(sampled)) {
-            size = json_integer_value(sampled);
-            json_object_del(have, "sampled");
-            if (!json_equal(have, want)) {
-                wn_error("'%s' was made with other settings (config, model, seed, sample, inputs "
-                         "or labels); use --force to start over or another -o", dir);
-                size = -2;
-            }
+        long long had = json_is_integer(sampled) ? json_integer_value(sampled) : -1;
+        json_object_del(have, "sampled");
+        if (!have || !json_equal(have, want)) {
+            wn_error("'%s' was made with other settings (config, model, seed, sample, inputs "
+                     "or labels); use --force to start over or another -o", dir);
+            size = -2;
+        } else if (had >= 0 && exists(spath)) {
+            size = had; /* the same settings: the frozen sample stands */
+            if (!o->quiet)
+                wn_info("annotate: resuming in '%s' (%lld sampled documents)", dir, size);
         }
         json_decref(have);
-        if (size >= 0 && !o->quiet)
-            wn_info("annotate: resuming in '%s' (%lld sampled documents)", dir, size);
     }
     if (size == -1) {
         size = wn_ann_sample_write(o->inputs, o->n_inputs, &o->jopts, o->seed, o->sample, spath,

@@ -48,6 +48,7 @@ typedef struct client {
     bool exhausted, stop;
     int rc;              /* -1 once the run must stop */
     uint64_t first_failure_reported;
+    int unreachable_streak; /* documents in a row given up without any HTTP reply */
 } client;
 
 static volatile sig_atomic_t interrupted;
@@ -207,6 +208,17 @@ static void give_up(client *c, slot *s, const char *why)
     slot_free_doc(s);
 }
 
+/* A server that is down makes every document burn all its retries; after a few documents
+ * in a row fail that way (more than can be in flight at once) the run stops instead. */
+static void note_unreachable(client *c, const char *why)
+{
+    if (++c->unreachable_streak < c->o->parallel + 2)
+        return;
+    wn_error("cannot reach '%s': %d documents in a row failed (%s); stopping", c->endpoint,
+             c->unreachable_streak, why);
+    c->rc = -1, c->stop = true;
+}
+
 static void on_done(client *c, CURL *e, CURLcode code)
 {
     slot *s;
@@ -230,6 +242,7 @@ static void on_done(client *c, CURL *e, CURLcode code)
             return;
         }
     } else {
+        c->unreachable_streak = 0;
         snprintf(why, sizeof why, "server answered %ld", status);
         if (status == 429)
             c->counts->http_429++;
@@ -259,6 +272,8 @@ static void on_done(client *c, CURL *e, CURLcode code)
         give_up(c, s, NULL);
     } else if (s->tries > c->o->retries) {
         give_up(c, s, why);
+        if (code != CURLE_OK)
+            note_unreachable(c, why);
     } else {
         curl_off_t after = -1;
         if (code == CURLE_OK)

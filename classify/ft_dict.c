@@ -74,20 +74,30 @@ int32_t wn_ft_dict_find(const wn_ft_dict *d, const char *w, size_t len, uint32_t
     }
 }
 
+/* h % d for 32-bit h and d, with magic = UINT64_MAX / d + 1 (Lemire, Kaser, Kurz 2019):
+ * the n-gram loop does one per n-gram, and a division costs more than the hashing. */
+static inline uint32_t fastmod(uint32_t h, uint64_t magic, uint32_t d)
+{
+    uint64_t low = magic * h;
+    return (uint32_t)(((__uint128_t)low * d) >> 64);
+}
+
 /* pushHash: with a prune map, keep only the buckets it lists, renumbered. */
 static void push_bucket(const wn_ft_dict *d, int32_t bucket, wn_ft_ivec *rows)
 {
     if (d->prune_size == 0 || bucket < 0)
         return;
     if (d->prune_size > 0) {
+        if (!(d->prune_bits[(uint32_t)bucket >> 6] >> (bucket & 63) & 1))
+            return;
         uint32_t i = ((uint32_t)bucket * 2654435761u) & d->prune_mask;
         for (;; i = (i + 1) & d->prune_mask) {
-            if (d->prune_keys[i] < 0)
+            if (d->prune[i].key < 0)
                 return;
-            if (d->prune_keys[i] == bucket)
+            if (d->prune[i].key == bucket)
                 break;
         }
-        bucket = d->prune_vals[i];
+        bucket = d->prune[i].val;
     }
     wn_ft_ivec_push(rows, d->nwords + bucket);
 }
@@ -97,6 +107,11 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
 {
     if (a->maxn <= 0 || a->bucket <= 0)
         return;
+    /* Buckets are gathered in small groups and their prune-map bits fetched ahead, since
+     * with a pruned model each check is a random read that usually says "not kept". */
+    enum { GROUP = 32 };
+    int32_t group[GROUP];
+    int ng = 0;
     for (size_t i = 0; i < n; i++) {
         if (((unsigned char)bw[i] & 0xC0) == 0x80)
             continue; /* not a character start */
@@ -109,10 +124,21 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
                 j++;
             } while (j < n && ((unsigned char)bw[j] & 0xC0) == 0x80);
             /* the lone "<" and ">" are not n-grams */
-            if (chars >= a->minn && !(chars == 1 && (i == 0 || j == n)))
-                push_bucket(d, (int32_t)(h % (uint32_t)a->bucket), rows);
+            if (chars < a->minn || (chars == 1 && (i == 0 || j == n)))
+                continue;
+            int32_t b = (int32_t)fastmod(h, d->bucket_magic, (uint32_t)a->bucket);
+            if (d->prune_bits)
+                __builtin_prefetch(&d->prune_bits[(uint32_t)b >> 6]);
+            group[ng++] = b;
+            if (ng == GROUP) {
+                for (int g = 0; g < ng; g++)
+                    push_bucket(d, group[g], rows);
+                ng = 0;
+            }
         }
     }
+    for (int g = 0; g < ng; g++)
+        push_bucket(d, group[g], rows);
 }
 
 static void grow_word(wn_ft_line *l, size_t need)
@@ -222,6 +248,7 @@ static uint32_t pow2_above(uint64_t n)
 
 void wn_ft_dict_finish(wn_ft_dict *d, const wn_ft_args *a)
 {
+    d->bucket_magic = a->bucket > 0 ? UINT64_MAX / (uint32_t)a->bucket + 1 : 0;
     d->index_mask = pow2_above((uint64_t)d->size) - 1;
     free(d->index);
     free(d->index_hash);
@@ -275,7 +302,7 @@ void wn_ft_dict_release(wn_ft_dict *d)
     free(d->index_hash);
     free(d->sub_start);
     free(d->sub_rows);
-    free(d->prune_keys);
-    free(d->prune_vals);
+    free(d->prune);
+    free(d->prune_bits);
     memset(d, 0, sizeof *d);
 }

@@ -62,9 +62,10 @@ typedef struct wn_ft_dict {
     uint32_t index_mask;
     int32_t *sub_start;   /* size + 1 offsets into sub_rows */
     int32_t *sub_rows;
-    int32_t *prune_keys;  /* open addressing: bucket id or -1 */
-    int32_t *prune_vals;
+    struct wn_ft_prune_slot { int32_t key, val; } *prune; /* open addressing; key -1 = empty */
     uint32_t prune_mask;
+    uint64_t *prune_bits;  /* bit b set when bucket b is in the map: most n-grams are not */
+    uint64_t bucket_magic; /* for h % bucket without a division (Lemire's fastmod) */
     int32_t eos;          /* id of "</s>" or -1 */
 } wn_ft_dict;
 
@@ -73,9 +74,21 @@ struct wn_ft_model {
     wn_ft_args args;
     wn_ft_dict dict;
     wn_ft_matrix input, output;
-    int32_t *tree_left, *tree_right; /* hierarchical softmax, 2*nlabels-1 nodes */
+    /* hierarchical softmax: a Huffman tree of 2*nlabels-1 nodes, leaves first */
+    int32_t *tree_left, *tree_right, *tree_parent;
+    uint8_t *tree_binary; /* 1 for a right child */
     float sigmoid_table[513];
 };
+
+/* Loss::sigmoid: the 512-entry table over [-8, 8] fastText uses for ova / ns. */
+static inline float wn_ft_sigmoid(const struct wn_ft_model *m, float x)
+{
+    if (x < -8)
+        return 0.0f;
+    if (x > 8)
+        return 1.0f;
+    return m->sigmoid_table[(int64_t)((x + 8) * 512 / 8 / 2)];
+}
 
 /* FNV-1a over signed chars, as Dictionary::hash (deliberately sign-extends bytes). */
 static inline uint32_t wn_ft_hash(const char *s, size_t n)

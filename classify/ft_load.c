@@ -120,7 +120,7 @@ static void read_args(reader *r, wn_ft_args *a)
              a->word_ngrams, a->minn, a->maxn);
 }
 
-static void read_dict(reader *r, wn_ft_dict *d)
+static void read_dict(reader *r, wn_ft_dict *d, int32_t m_bucket)
 {
     d->size = rd_i32(r, "dictionary size");
     d->nwords = rd_i32(r, "dictionary size");
@@ -169,20 +169,21 @@ static void read_dict(reader *r, wn_ft_dict *d)
     while (cap < (uint64_t)d->prune_size * 2)
         cap *= 2;
     d->prune_mask = cap - 1;
-    d->prune_keys = wn_xmalloc(cap * sizeof *d->prune_keys);
-    d->prune_vals = wn_xmalloc(cap * sizeof *d->prune_vals);
-    memset(d->prune_keys, 0xff, cap * sizeof *d->prune_keys);
+    d->prune = wn_xmalloc(cap * sizeof *d->prune);
+    memset(d->prune, 0xff, cap * sizeof *d->prune);
+    d->prune_bits = wn_xcalloc((size_t)m_bucket / 64 + 1, sizeof *d->prune_bits);
     for (int64_t k = 0; k < d->prune_size && !r->failed; k++) {
         int32_t from = rd_i32(r, "prune map"), to = rd_i32(r, "prune map");
-        if (from < 0 || to < 0) {
+        if (from < 0 || to < 0 || from >= m_bucket) {
             fail(r, "bad prune map entry %lld (%d -> %d)", (long long)k, from, to);
             break;
         }
         uint32_t i = ((uint32_t)from * 2654435761u) & d->prune_mask;
-        while (d->prune_keys[i] >= 0 && d->prune_keys[i] != from)
+        while (d->prune[i].key >= 0 && d->prune[i].key != from)
             i = (i + 1) & d->prune_mask;
-        d->prune_keys[i] = from; /* a repeated key keeps the last value, as std::map= */
-        d->prune_vals[i] = to;
+        d->prune[i].key = from; /* a repeated key keeps the last value, as std::map= */
+        d->prune[i].val = to;
+        d->prune_bits[(uint32_t)from >> 6] |= 1ull << (from & 63);
     }
 }
 
@@ -265,7 +266,7 @@ static void check_shapes(reader *r, const wn_ft_model *m)
              (long long)m->output.m, d->nlabels);
     else if (d->prune_size > 0) {
         for (uint32_t i = 0; i <= d->prune_mask; i++) {
-            if (d->prune_keys[i] >= 0 && d->nwords + (int64_t)d->prune_vals[i] >= m->input.m) {
+            if (d->prune[i].key >= 0 && d->nwords + (int64_t)d->prune[i].val >= m->input.m) {
                 fail(r, "sizes do not match: prune map points past the input matrix");
                 break;
             }
@@ -300,7 +301,7 @@ wn_ft_model *wn_ft_load(const char *path, char *err, size_t errlen)
     read_args(&r, &m->args);
     if (!r.failed && m->version == 11)
         m->args.maxn = 0; /* version 11 supervised models had no char n-grams */
-    read_dict(&r, &m->dict);
+    read_dict(&r, &m->dict, m->args.bucket);
     bool quant_input = rd_bool(&r, "quantization flag");
     read_matrix(&r, &m->input, quant_input, "input matrix");
     if (!r.failed && !quant_input && m->dict.prune_size > 0)
@@ -328,6 +329,8 @@ void wn_ft_free(wn_ft_model *m)
     wn_ft_matrix_release(&m->output);
     free(m->tree_left);
     free(m->tree_right);
+    free(m->tree_parent);
+    free(m->tree_binary);
     free(m);
 }
 

@@ -101,8 +101,10 @@ void wn_ft_model_prepare(wn_ft_model *m)
     int64_t *count = wn_xmalloc((size_t)nodes * sizeof *count);
     m->tree_left = wn_xmalloc((size_t)nodes * sizeof *m->tree_left);
     m->tree_right = wn_xmalloc((size_t)nodes * sizeof *m->tree_right);
+    m->tree_parent = wn_xmalloc((size_t)nodes * sizeof *m->tree_parent);
+    m->tree_binary = wn_xcalloc((size_t)nodes, sizeof *m->tree_binary);
     for (int32_t i = 0; i < nodes; i++) {
-        m->tree_left[i] = m->tree_right[i] = -1;
+        m->tree_left[i] = m->tree_right[i] = m->tree_parent[i] = -1;
         count[i] = i < osz ? m->dict.counts[m->dict.nwords + i] : (int64_t)1e15;
     }
     int32_t leaf = osz - 1, node = osz;
@@ -116,19 +118,11 @@ void wn_ft_model_prepare(wn_ft_model *m)
         }
         m->tree_left[i] = mini[0];
         m->tree_right[i] = mini[1];
+        m->tree_parent[mini[0]] = m->tree_parent[mini[1]] = i;
+        m->tree_binary[mini[1]] = 1;
         count[i] = count[mini[0]] + count[mini[1]];
     }
     free(count);
-}
-
-static inline float table_sigmoid(const wn_ft_model *m, float x)
-{
-    if (x < -MAX_SIGMOID)
-        return 0.0f;
-    if (x > MAX_SIGMOID)
-        return 1.0f;
-    int64_t i = (int64_t)((x + MAX_SIGMOID) * SIGMOID_TABLE / MAX_SIGMOID / 2);
-    return m->sigmoid_table[i];
 }
 
 static void hs_dfs(const wn_ft_model *m, size_t k, float threshold, int32_t node, float score,
@@ -192,7 +186,7 @@ int wn_ft_predict_rows(const wn_ft_model *m, const wn_ft_ivec *rows, int k, floa
                 output[i] /= z;
         } else {
             for (int32_t i = 0; i < osz; i++)
-                output[i] = table_sigmoid(m, output[i]);
+                output[i] = wn_ft_sigmoid(m, output[i]);
         }
         for (int32_t i = 0; i < osz; i++) {
             if (output[i] < threshold)

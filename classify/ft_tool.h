@@ -18,7 +18,7 @@ typedef struct wn_ft_train_opts {
     const char *input; /* fastText text format: "__label__x words ..." per line */
     double lr;
     int lr_update_rate, dim, ws, epoch, min_count, min_count_label, neg, word_ngrams;
-    int loss; /* WN_FT_LOSS_* from ft_internal.h: 3 softmax (default), 4 ova */
+    int loss; /* 1 hs, 2 ns, 3 softmax (default), 4 ova (WN_FT_LOSS_*) */
     int bucket, minn, maxn, threads;
     double t;
     int verbose; /* 0 silent, 1 summary, 2 progress (stderr) */

@@ -133,12 +133,11 @@ static void count_line(void *ctx, const char *s, size_t n, bool eol)
         vocab_add(v, WN_FT_EOS, 4);
 }
 
-static const wn_ft_dict *sort_dict;
 /* Words before labels, then by count descending; first-seen order breaks ties. */
-static int cmp_entries(const void *a, const void *b)
+static int cmp_entries(const void *a, const void *b, void *ctx)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    const wn_ft_dict *d = sort_dict;
+    const wn_ft_dict *d = ctx;
     if (d->types[x] != d->types[y])
         return d->types[x] - d->types[y];
     if (d->counts[x] != d->counts[y])
@@ -156,8 +155,7 @@ static void vocab_threshold(vocab *v, const wn_ft_train_opts *o, wn_ft_dict *out
         if (d->counts[i] >= min)
             order[n++] = i;
     }
-    sort_dict = d;
-    qsort(order, (size_t)n, sizeof *order, cmp_entries);
+    qsort_r(order, (size_t)n, sizeof *order, cmp_entries, d);
     memset(out, 0, sizeof *out);
     out->size = n;
     out->ntokens = d->ntokens;
@@ -224,21 +222,13 @@ static void examples_release(examples *e)
 
 /* ---- SGD ---- */
 
-static inline uint64_t rng_next(uint64_t *s)
-{
-    /* splitmix64: small, fast, and good enough for init and label choice */
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 typedef struct trainer {
     wn_ft_model *m;
     const examples *ex;
     const wn_ft_train_opts *o;
     _Atomic int64_t tokens;
     int64_t target;
+    double *neg_cdf; /* ns: cumulative sqrt(label count) */
 } trainer;
 
 typedef struct thread_state {
@@ -248,28 +238,114 @@ typedef struct thread_state {
     uint64_t rng;
 } thread_state;
 
+static inline uint64_t rng_next(uint64_t *s)
+{
+    /* splitmix64: small, fast, and good enough for init and label choice */
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+
+/* Training need not follow fastText's summation order (prediction does), so the inner
+ * loops run four lanes wide. */
+typedef float v4 __attribute__((vector_size(16)));
+
 static inline float dot(const float *a, const float *b, int32_t n)
 {
-    float s = 0.0f;
-    for (int32_t j = 0; j < n; j++)
+    v4 acc = { 0, 0, 0, 0 };
+    int32_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        v4 x, y;
+        memcpy(&x, a + j, sizeof x);
+        memcpy(&y, b + j, sizeof y);
+        acc += x * y;
+    }
+    float s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; j < n; j++)
         s += a[j] * b[j];
     return s;
 }
 
 static inline void axpy(float *y, float a, const float *x, int32_t n)
 {
-    for (int32_t j = 0; j < n; j++)
+    v4 av = { a, a, a, a };
+    int32_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        v4 xv, yv;
+        memcpy(&xv, x + j, sizeof xv);
+        memcpy(&yv, y + j, sizeof yv);
+        yv += av * xv;
+        memcpy(y + j, &yv, sizeof yv);
+    }
+    for (; j < n; j++)
         y[j] += a * x[j];
 }
 
-/* Model::update + the loss's forward with backprop, for one example. */
+/* BinaryLogisticLoss::binaryLogistic: one sigmoid output row against a 0/1 target. */
+static float binary_logistic(const trainer *tr, thread_state *st, int32_t row, bool positive,
+                             float lr)
+{
+    int32_t dim = tr->m->args.dim;
+    float *w = tr->m->output.data + (size_t)row * dim;
+    float score = wn_ft_sigmoid(tr->m, dot(w, st->hidden, dim));
+    float alpha = lr * ((positive ? 1.0f : 0.0f) - score);
+    axpy(st->grad, alpha, w, dim);
+    axpy(w, alpha, st->hidden, dim);
+    return -logf((positive ? score : 1.0f - score) + 1e-5f);
+}
+
+static float softmax_forward(const trainer *tr, thread_state *st, int32_t target, float lr)
+{
+    int32_t dim = tr->m->args.dim, osz = tr->m->dict.nlabels;
+    float *wo = tr->m->output.data, *out = st->output;
+    for (int32_t i = 0; i < osz; i++)
+        out[i] = dot(wo + (size_t)i * dim, st->hidden, dim);
+    float max = out[0], z = 0.0f;
+    for (int32_t i = 0; i < osz; i++)
+        max = out[i] > max ? out[i] : max;
+    for (int32_t i = 0; i < osz; i++) {
+        out[i] = expf(out[i] - max);
+        z += out[i];
+    }
+    for (int32_t i = 0; i < osz; i++) {
+        out[i] /= z;
+        float alpha = lr * ((i == target ? 1.0f : 0.0f) - out[i]);
+        axpy(st->grad, alpha, wo + (size_t)i * dim, dim);
+        axpy(wo + (size_t)i * dim, alpha, st->hidden, dim);
+    }
+    return -logf(out[target] + 1e-5f);
+}
+
+/* A label drawn with probability proportional to sqrt(count), as fastText's negatives
+ * table, never the target (there is none to draw with a single label). */
+static int32_t negative_label(const trainer *tr, thread_state *st, int32_t target)
+{
+    int32_t osz = tr->m->dict.nlabels;
+    for (;;) {
+        double u = (double)(rng_next(&st->rng) >> 11) * (1.0 / 9007199254740992.0) *
+                   tr->neg_cdf[osz - 1];
+        int32_t lo = 0, hi = osz - 1;
+        while (lo < hi) {
+            int32_t mid = (lo + hi) / 2;
+            if (tr->neg_cdf[mid] > u)
+                hi = mid;
+            else
+                lo = mid + 1;
+        }
+        if (lo != target)
+            return lo;
+    }
+}
+
+/* Model::update and the loss's forward with backprop, for one example. */
 static void update(const trainer *tr, thread_state *st, const int32_t *rows, size_t nrows,
                    const int32_t *labels, size_t nlabels, float lr)
 {
     wn_ft_model *m = tr->m;
     int32_t dim = m->args.dim, osz = m->dict.nlabels;
-    float *wi = m->input.data, *wo = m->output.data;
-    float *hidden = st->hidden, *grad = st->grad, *out = st->output;
+    float *wi = m->input.data, *hidden = st->hidden, *grad = st->grad;
     memset(hidden, 0, (size_t)dim * sizeof *hidden);
     for (size_t r = 0; r < nrows; r++)
         axpy(hidden, 1.0f, wi + (size_t)rows[r] * dim, dim);
@@ -277,39 +353,33 @@ static void update(const trainer *tr, thread_state *st, const int32_t *rows, siz
     for (int32_t j = 0; j < dim; j++)
         hidden[j] *= inv;
     memset(grad, 0, (size_t)dim * sizeof *grad);
-    for (int32_t i = 0; i < osz; i++)
-        out[i] = dot(wo + (size_t)i * dim, hidden, dim);
 
-    if (m->args.loss == WN_FT_LOSS_SOFTMAX) {
-        int32_t target = labels[nlabels == 1 ? 0 : rng_next(&st->rng) % nlabels];
-        float max = out[0], z = 0.0f;
-        for (int32_t i = 0; i < osz; i++)
-            max = out[i] > max ? out[i] : max;
-        for (int32_t i = 0; i < osz; i++) {
-            out[i] = expf(out[i] - max);
-            z += out[i];
-        }
-        for (int32_t i = 0; i < osz; i++) {
-            out[i] /= z;
-            float alpha = lr * ((i == target ? 1.0f : 0.0f) - out[i]);
-            axpy(grad, alpha, wo + (size_t)i * dim, dim);
-            axpy(wo + (size_t)i * dim, alpha, hidden, dim);
-        }
-        st->loss += -logf(out[target] + 1e-5f);
-    } else { /* one-vs-all: an independent binary logistic per label */
+    /* every loss but ova trains on one of the line's labels, drawn uniformly */
+    int32_t target = labels[nlabels == 1 ? 0 : rng_next(&st->rng) % nlabels];
+    double loss = 0;
+    switch (m->args.loss) {
+    case WN_FT_LOSS_SOFTMAX:
+        loss = softmax_forward(tr, st, target, lr);
+        break;
+    case WN_FT_LOSS_OVA:
         for (int32_t i = 0; i < osz; i++) {
             bool pos = false;
             for (size_t l = 0; l < nlabels; l++)
                 pos |= labels[l] == i;
-            float x = out[i];
-            float score = x < -8 ? 0.0f : x > 8 ? 1.0f
-                        : m->sigmoid_table[(int64_t)((x + 8) * 512 / 8 / 2)];
-            float alpha = lr * ((pos ? 1.0f : 0.0f) - score);
-            axpy(grad, alpha, wo + (size_t)i * dim, dim);
-            axpy(wo + (size_t)i * dim, alpha, hidden, dim);
-            st->loss += -logf((pos ? score : 1.0f - score) + 1e-5f);
+            loss += binary_logistic(tr, st, i, pos, lr);
         }
+        break;
+    case WN_FT_LOSS_HS: /* the path from the target's leaf up to the root */
+        for (int32_t j = target; m->tree_parent[j] != -1; j = m->tree_parent[j])
+            loss += binary_logistic(tr, st, m->tree_parent[j] - osz, m->tree_binary[j], lr);
+        break;
+    case WN_FT_LOSS_NS:
+        loss = binary_logistic(tr, st, target, true, lr);
+        for (int32_t n = 0; n < m->args.neg && osz > 1; n++)
+            loss += binary_logistic(tr, st, negative_label(tr, st, target), false, lr);
+        break;
     }
+    st->loss += loss;
     st->nexamples++;
     for (int32_t j = 0; j < dim; j++)
         grad[j] *= inv;
@@ -394,8 +464,8 @@ static const char *check_opts(const wn_ft_train_opts *o)
 {
     if (!o->input)
         return "no input file (-input)";
-    if (o->loss != WN_FT_LOSS_SOFTMAX && o->loss != WN_FT_LOSS_OVA)
-        return "training supports the softmax and ova losses";
+    if (o->loss < WN_FT_LOSS_HS || o->loss > WN_FT_LOSS_OVA)
+        return "unknown loss";
     if (o->dim <= 0 || o->dim > 4096)
         return "dim must be in 1..4096";
     if (o->epoch <= 0 || o->lr <= 0 || o->lr_update_rate <= 0 || o->threads <= 0)
@@ -459,6 +529,9 @@ wn_ft_model *wn_ft_train(const wn_ft_train_opts *o, char *err, size_t errlen)
 
     trainer tr = { .m = m, .ex = &ex, .o = o, .target = (int64_t)o->epoch * m->dict.ntokens };
     atomic_init(&tr.tokens, 0);
+    tr.neg_cdf = wn_xmalloc((size_t)m->dict.nlabels * sizeof *tr.neg_cdf);
+    for (int32_t i = 0; i < m->dict.nlabels; i++)
+        tr.neg_cdf[i] = (i ? tr.neg_cdf[i - 1] : 0) + sqrt((double)m->dict.counts[m->dict.nwords + i]);
     int nthreads = o->threads;
     thread_state *st = wn_xcalloc((size_t)nthreads, sizeof *st);
     double t0 = now();
@@ -482,6 +555,7 @@ wn_ft_model *wn_ft_train(const wn_ft_train_opts *o, char *err, size_t errlen)
         free(st[t].output);
     }
     free(st);
+    free(tr.neg_cdf);
     if (o->verbose > 0)
         fprintf(stderr, "%sProgress: 100.0%% words/sec/thread: %7.0f lr:  0.000000 "
                 "avg.loss: %10.6f ETA:   0h 0m 0s\n", o->verbose > 1 ? "\r" : "",

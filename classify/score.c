@@ -5,6 +5,7 @@
 #include "core/doc.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,9 +125,12 @@ float *wn_ft_score_inputs(const wn_ft_model *m, int label_id, char **inputs, siz
                 scores = wn_xrealloc(scores, cap * sizeof *scores);
             }
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads > 0 ? threads : omp_get_max_threads())
-            for (size_t i = 0; i < batch.n; i++)
-                scores[n + i] = wn_ft_score_text(m, label_id, batch.docs[i].text.ptr,
-                                                 batch.docs[i].text.len);
+            for (size_t i = 0; i < batch.n; i++) {
+                /* wn_source_next has decoded the batch and left out broken records, as the
+                 * runner's pass will, so both passes see the same documents */
+                wn_doc *d = &batch.docs[i];
+                scores[n + i] = wn_ft_score_text(m, label_id, d->text.ptr, d->text.len);
+            }
             n += batch.n;
             wn_batch_clear(&batch);
         }

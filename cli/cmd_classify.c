@@ -34,7 +34,7 @@ static void usage(FILE *f)
         "  score --model M --name NAME INPUT... -o OUTDIR    pipeline stage (see score --help)\n\n"
         "supervised options (fastText's names and defaults):\n"
         "  -lr 0.1  -lrUpdateRate 100  -dim 100  -ws 5  -epoch 5  -minCount 1\n"
-        "  -minCountLabel 0  -neg 5  -wordNgrams 1  -loss softmax|ova  -bucket 2000000\n"
+        "  -minCountLabel 0  -neg 5  -wordNgrams 1  -loss softmax|ova|hs|ns  -bucket 2000000\n"
         "  -minn 0  -maxn 0  -thread 12  -t 0.0001  -verbose 2  -seed 0\n");
 }
 
@@ -59,7 +59,11 @@ static int parse_double(const char *s, double *out)
 
 static int parse_loss(const char *s, int *loss)
 {
-    if (!strcmp(s, "softmax"))
+    if (!strcmp(s, "hs"))
+        *loss = 1;
+    else if (!strcmp(s, "ns"))
+        *loss = 2;
+    else if (!strcmp(s, "softmax"))
         *loss = 3;
     else if (!strcmp(s, "ova") || !strcmp(s, "one-vs-all"))
         *loss = 4;
@@ -98,7 +102,7 @@ static int supervised_arg(wn_ft_train_opts *o, const char **output, const char *
         }
     } else if (!strcmp(name, "-loss")) {
         if (parse_loss(val, &o->loss)) {
-            wn_error("unsupported loss '%s' for training: softmax or ova", val);
+            wn_error("unknown loss '%s': hs, ns, softmax or ova", val);
             return -1;
         }
     } else if (!strcmp(name, "-seed")) {

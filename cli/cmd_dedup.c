@@ -52,6 +52,7 @@ static void usage(FILE *f)
 "usage: winnow dedup url|exact|minhash INPUT... -o OUTDIR [options]\n"
 "       winnow dedup line INPUT... -o OUTDIR [--bucket-docs N] [--max-repeats K] [--ccnet]\n"
 "       winnow dedup semantic INPUT... -o OUTDIR [--embeddings FILE --dim D] [--k K] [--eps E]\n"
+"       winnow dedup eval STATE_DIR PAIRS.tsv [NAME]   (recall/precision vs exact Jaccard)\n"
 "\n"
 "document-level (url, exact, minhash):\n"
 "  --phase P          sign|bands|merge|cluster|remove|all (default all); see docs/dedup.md\n"
@@ -67,9 +68,11 @@ static void usage(FILE *f)
 "  --removed DIR      write removed documents there (with winnow_removed_by)\n"
 "  --text-field F     JSON key of the text (default text)\n"
 "line (Llama 3 / CCNet line-level):\n"
+"  --phase P          hash|count|apply|all (default all)\n"
 "  --bucket-docs N    documents per bucket (default 30000000)\n"
 "  --max-repeats K    remove lines seen more than K times in a bucket (default 6)\n"
 "  --ccnet            remove every repeat of a line, keep its first occurrence\n"
+"  --index-out DIR    save the line counts of these inputs; --index DIR counts them too\n"
 "semantic (SemDeDup):\n"
 "  --embeddings FILE  float32 .npy (n x d) or raw float32 rows (with --dim); default: the\n"
 "                     built-in hashed TF-IDF random projection (--dim, default 256)\n"
@@ -544,8 +547,10 @@ static int run_lines(dedup_cli *c)
         wn_lines_count_result r;
         enum { TOP = 20 };
         wn_dedup_lineset_rec top[TOP];
-        int rc = wn_lines_count(lf, n_lf, ff, n_ff, &c->lines, config, set, &r, top, TOP, err,
-                                sizeof err);
+        int rc = wn_lines_count_index(lf, n_lf, ff, n_ff, c->index_in, &c->lines, config, set,
+                                      &r, top, TOP, err, sizeof err);
+        if (rc == 0 && c->index_out)
+            rc = wn_lines_index_save(c->index_out, c->index_in, lf, n_lf, config, err, sizeof err);
         if (rc) wn_error("%s", err);
         else if (!c->common.quiet)
             wn_info("dedup line: %u bucket(s), %llu distinct lines, %llu to remove "
@@ -768,6 +773,11 @@ int cmd_dedup(int argc, char **argv)
     if (wn_common_finish(&c.common, argc, argv, optind, true)) goto out;
     if (wn_expand_inputs(argv + optind, (size_t)(argc - optind), &c.all, &c.n_all)) {
         wn_error("cannot read the inputs");
+        goto out;
+    }
+    if (c.n_all >= (1u << 23)) { /* uid: 23 bits of file number (dedup/format.h) */
+        wn_error("dedup takes at most 8,388,607 input files (%zu given); concatenate some",
+                 c.n_all);
         goto out;
     }
     for (size_t i = 1; i < c.n_all; i++)

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/runner.h"
 #include "filter/filter.h"
+#include "filter/text.h"
 #include "filter/where.h"
 
 #include <getopt.h>
@@ -102,6 +103,7 @@ int cmd_filter(int argc, char **argv)
         base = strdup(dirname(tmp));
         free(tmp);
     }
+    wn_text_cache_init(common.batch_docs); /* one text analysis per document and batch */
     /* --where alone re-decides stored signals: no filter runs */
     bool run_chain = config_path || !n_wheres;
     int built = run_chain ? wn_filter_chain_build(&chain, config, base, annotate, err, sizeof err) : 0;

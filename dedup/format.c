@@ -10,6 +10,14 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+/* Records are written as the in-memory structs: the format is little-endian, so is the host. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dedup files need a little-endian host");
+_Static_assert(sizeof(wn_dedup_band_rec) == 24 && sizeof(wn_dedup_edge_rec) == 16 &&
+               sizeof(wn_dedup_cluster_rec) == 24 && sizeof(wn_dedup_remove_rec) == 16 &&
+               sizeof(wn_dedup_line_rec) == 24 && sizeof(wn_dedup_sig_rec) == 16 &&
+               sizeof(wn_dedup_files_rec) == 16,
+               "record layouts are fixed by docs/dedup.md");
+
 struct wn_dedup_file {
     FILE *fp;
     char *path;      /* final name */

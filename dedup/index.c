@@ -65,7 +65,13 @@ static int copy_sigs(const char *in_path, wn_dedup_file *out, const wn_dedup_rem
         memcpy(&uid, rec, 8);
         if (rm && wn_dedup_removal_has(rm, uid)) continue;
         if (mark) {
-            uid = WN_DEDUP_UID_INDEX | mark << 56 | (uid & ((1ull << 56) - 1));
+            if (uid >> 56) {
+                snprintf(err, errlen, "'%s': an index holds documents of the first 65,536 "
+                         "input files only (uid %llx)", in_path, (unsigned long long)uid);
+                rc = -1;
+                break;
+            }
+            uid = WN_DEDUP_UID_INDEX | mark << 56 | uid;
             memcpy(rec, &uid, 8);
         }
         if (wn_dedup_file_write(out, rec, rs, 1)) { rc = -1; break; }

@@ -303,10 +303,76 @@ static void top_offer(wn_dedup_lineset_rec *top, size_t n_top, size_t *n_have,
     if (*n_have < n_top) (*n_have)++;
 }
 
+/* Merge of line-hash files, plus the saved index of `index_dir` when not NULL. */
+static wn_merge *merge_with_index(char **line_files, size_t n_line_files, const char *index_dir,
+                                  const char *config, char *err, size_t errlen)
+{
+    char **files = NULL;
+    size_t n_files = 0;
+    for (size_t i = 0; i < n_line_files; i++) wn_strv_push(&files, &n_files, line_files[i]);
+    if (index_dir) {
+        wn_buf ip = WN_BUF_INIT;
+        wn_buf_appendf(&ip, "%s/lines-index.wlh", index_dir);
+        wn_strv_push(&files, &n_files, ip.data);
+        wn_buf_release(&ip);
+    }
+    wn_merge *m = wn_merge_open(files, n_files, WN_DEDUP_KIND_LINES, config,
+                                sizeof(wn_dedup_line_rec), line_rec_cmp, err, errlen);
+    wn_free_strv(files, n_files);
+    return m;
+}
+
+/* The lines of one hash: an entry per bucket (first occurrence, count) and the count in
+ * a saved index (old corpus), decided together when the hash ends. */
+typedef struct hash_group {
+    uint64_t hash;
+    bool active;
+    wn_dedup_lineset_rec *v;
+    size_t n, cap;
+    uint64_t index_count;
+} hash_group;
+
+static int flush_group(hash_group *g, const wn_lines_config *cfg, wn_dedup_file *out,
+                       wn_lines_count_result *res, wn_dedup_lineset_rec *top, size_t n_top,
+                       size_t *n_top_have)
+{
+    uint64_t limit = cfg->ccnet ? 1 : cfg->max_repeats;
+    int rc = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        wn_dedup_lineset_rec r = g->v[i];
+        uint64_t new_count = r.count;
+        r.count += g->index_count;
+        if (r.count <= limit) continue;
+        if (cfg->ccnet && g->index_count) {
+            /* first seen in the old corpus: every new occurrence is a repeat */
+            r.first_uid = WN_DEDUP_UID_INDEX;
+            r.first_line = 0;
+        }
+        rc |= wn_dedup_file_write(out, &r, sizeof r, 1);
+        res->removable_lines++;
+        res->removable_occurrences += cfg->ccnet && !g->index_count ? new_count - 1 : new_count;
+        top_offer(top, n_top, n_top_have, &r);
+    }
+    g->n = 0;
+    g->index_count = 0;
+    g->active = false;
+    return rc;
+}
+
 int wn_lines_count(char **line_files, size_t n_line_files, char **files_tables,
                    size_t n_files_tables, const wn_lines_config *cfg, const char *config,
                    const char *lineset_path, wn_lines_count_result *res,
                    wn_dedup_lineset_rec *top, size_t n_top, char *err, size_t errlen)
+{
+    return wn_lines_count_index(line_files, n_line_files, files_tables, n_files_tables, NULL,
+                                cfg, config, lineset_path, res, top, n_top, err, errlen);
+}
+
+int wn_lines_count_index(char **line_files, size_t n_line_files, char **files_tables,
+                         size_t n_files_tables, const char *index_dir,
+                         const wn_lines_config *cfg, const char *config,
+                         const char *lineset_path, wn_lines_count_result *res,
+                         wn_dedup_lineset_rec *top, size_t n_top, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
     if (top) memset(top, 0, n_top * sizeof *top);
@@ -316,43 +382,41 @@ int wn_lines_count(char **line_files, size_t n_line_files, char **files_tables,
                          &nf, err, errlen))
         return -1;
     res->buckets = nf ? bucket_of[nf - 1] + 1 : 0;
-    wn_merge *m = wn_merge_open(line_files, n_line_files, WN_DEDUP_KIND_LINES, config,
-                                sizeof(wn_dedup_line_rec), line_rec_cmp, err, errlen);
+    wn_merge *m = merge_with_index(line_files, n_line_files, index_dir, config, err, errlen);
     if (!m) { free(bucket_of); return -1; }
     wn_dedup_file *out = wn_dedup_file_create(lineset_path, WN_DEDUP_KIND_LINESET, config,
                                               sizeof(wn_dedup_lineset_rec), 0, 1, err, errlen);
     if (!out) { wn_merge_close(m); free(bucket_of); return -1; }
-    uint64_t limit = cfg->ccnet ? 1 : cfg->max_repeats;
-    const wn_dedup_line_rec *r;
-    wn_dedup_lineset_rec cur = {0};
-    bool have = false;
+    hash_group g = {0};
     size_t n_top_have = 0;
     int rc = 0;
-    uint64_t last_hash = 0;
-    bool any_hash = false;
-    for (;;) {
-        r = wn_merge_next(m);
-        uint32_t file = r ? WN_DEDUP_UID_FILE(r->uid) : 0;
-        uint32_t bucket = r && file < nf ? bucket_of[file] : 0;
-        if (have && (!r || r->hash != cur.hash || bucket != cur.bucket)) {
-            if (cur.count > limit) {
-                rc |= wn_dedup_file_write(out, &cur, sizeof cur, 1);
-                res->removable_lines++;
-                res->removable_occurrences += cfg->ccnet ? cur.count - 1 : cur.count;
-                top_offer(top, n_top, &n_top_have, &cur);
-            }
-            have = false;
+    const wn_dedup_line_rec *r;
+    /* records come by (hash, uid, line): per hash, buckets in uid order (the first record
+     * of a bucket is its first occurrence), index records (uid bit 63) last */
+    while ((r = wn_merge_next(m)) != NULL) {
+        if (g.active && r->hash != g.hash)
+            rc |= flush_group(&g, cfg, out, res, top, n_top, &n_top_have);
+        g.hash = r->hash;
+        g.active = true;
+        if (r->uid & WN_DEDUP_UID_INDEX) { /* the old corpus's count of this line */
+            g.index_count += r->count;
+            continue;
         }
-        if (!r) break;
-        if (!any_hash || r->hash != last_hash) res->distinct_lines++;
-        last_hash = r->hash;
-        any_hash = true;
-        if (!have) {
-            cur = (wn_dedup_lineset_rec){r->hash, r->uid, r->line, bucket, 0};
-            have = true;
+        uint32_t file = WN_DEDUP_UID_FILE(r->uid);
+        uint32_t bucket = file < nf ? bucket_of[file] : 0;
+        if (g.n && g.v[g.n - 1].bucket == bucket) {
+            g.v[g.n - 1].count += r->count;
+            continue;
         }
-        cur.count += r->count; /* first occurrence: records come in (uid, line) order */
+        if (!g.n) res->distinct_lines++;
+        if (g.n == g.cap) {
+            g.cap = g.cap ? g.cap * 2 : 16;
+            g.v = wn_xrealloc(g.v, g.cap * sizeof *g.v);
+        }
+        g.v[g.n++] = (wn_dedup_lineset_rec){r->hash, r->uid, r->line, bucket, r->count};
     }
+    rc |= flush_group(&g, cfg, out, res, top, n_top, &n_top_have);
+    free(g.v);
     if (rc == 0 && wn_merge_error(m)) {
         snprintf(err, errlen, "%s", wn_merge_error(m));
         rc = -1;
@@ -363,6 +427,50 @@ int wn_lines_count(char **line_files, size_t n_line_files, char **files_tables,
     free(bucket_of);
     if (rc) { wn_dedup_file_abort(out); return -1; }
     return wn_dedup_file_commit(out, err, errlen);
+}
+
+int wn_lines_index_save(const char *out_dir, const char *old_dir, char **line_files,
+                        size_t n_line_files, const char *config, char *err, size_t errlen)
+{
+    if (wn_mkdirs(out_dir)) {
+        snprintf(err, errlen, "cannot create directory '%s'", out_dir);
+        return -1;
+    }
+    wn_merge *m = merge_with_index(line_files, n_line_files, old_dir, config, err, errlen);
+    if (!m) return -1;
+    wn_buf p = WN_BUF_INIT;
+    wn_buf_appendf(&p, "%s/lines-index.wlh", out_dir);
+    wn_dedup_file *out = wn_dedup_file_create(p.data, WN_DEDUP_KIND_LINES, config,
+                                              sizeof(wn_dedup_line_rec), 0, 1, err, errlen);
+    int rc = out ? 0 : -1;
+    const wn_dedup_line_rec *r;
+    wn_dedup_line_rec cur = {0};
+    bool have = false;
+    while (rc == 0 && (r = wn_merge_next(m)) != NULL) {
+        if (have && r->hash == cur.hash) {
+            uint64_t c = (uint64_t)cur.count + r->count;
+            cur.count = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+            continue;
+        }
+        if (have) rc = wn_dedup_file_write(out, &cur, sizeof cur, 1);
+        cur = (wn_dedup_line_rec){r->hash, WN_DEDUP_UID_INDEX, 0, r->count};
+        have = true;
+    }
+    if (rc == 0 && have) rc = wn_dedup_file_write(out, &cur, sizeof cur, 1);
+    if (rc == 0 && wn_merge_error(m)) {
+        snprintf(err, errlen, "%s", wn_merge_error(m));
+        rc = -1;
+    }
+    wn_merge_close(m);
+    if (out) rc = rc == 0 ? wn_dedup_file_commit(out, err, errlen) : (wn_dedup_file_abort(out), -1);
+    if (rc == 0) {
+        wn_buf_reset(&p);
+        wn_buf_appendf(&p, "%s/index.json", out_dir);
+        rc = wn_json_write_file(p.data, json_pack("{s:s,s:s}", "config", config, "kind", "lines"),
+                                JSON_INDENT(1));
+    }
+    wn_buf_release(&p);
+    return rc;
 }
 
 /* ---- phase 3: apply ---- */

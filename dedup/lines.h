@@ -81,6 +81,22 @@ int wn_lines_count(char **line_files, size_t n_line_files, char **files_tables,
                    const char *lineset_path, wn_lines_count_result *res,
                    wn_dedup_lineset_rec *top, size_t n_top, char *err, size_t errlen);
 
+/* The same, counting the lines of a saved index (`index_dir`, see wn_lines_index_save)
+ * too: a line of the new inputs is removed when its count in its bucket plus its count in
+ * the old corpus exceeds the limit; in ccnet mode a line the old corpus has is removed
+ * everywhere in the new inputs (its first occurrence is old). index_dir may be NULL. */
+int wn_lines_count_index(char **line_files, size_t n_line_files, char **files_tables,
+                         size_t n_files_tables, const char *index_dir,
+                         const wn_lines_config *cfg, const char *config,
+                         const char *lineset_path, wn_lines_count_result *res,
+                         wn_dedup_lineset_rec *top, size_t n_top, char *err, size_t errlen);
+
+/* Incremental line dedup: write `out_dir`/lines-index.wlh, every line hash of
+ * `line_files` (and of `old_dir`'s index, may be NULL) with its total count (uid
+ * WN_DEDUP_UID_INDEX), and index.json. Same config required to use it. 0 or -1. */
+int wn_lines_index_save(const char *out_dir, const char *old_dir, char **line_files,
+                        size_t n_line_files, const char *config, char *err, size_t errlen);
+
 /* Bucket of each input file (index into the list of all inputs), from the files tables.
  * *bucket_of has *n_files entries; caller frees. 0 or -1. */
 int wn_lines_buckets(char **files_tables, size_t n, const char *config, uint64_t bucket_docs,

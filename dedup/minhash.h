@@ -186,9 +186,12 @@ void wn_dedup_removal_free(wn_dedup_removal *r);
 
 /* ---- optional: exact-Jaccard verification of candidate edges ---- */
 
-/* Re-reads the documents named by the edges (from `all_inputs`) and keeps only the edges
- * whose exact word n-gram Jaccard is >= threshold, writing them to `out_path`. Memory: the
- * shingle hashes of the documents that appear in edges. 0 or -1. */
+/* Re-reads the documents named by the edges (from `all_inputs`) and writes to `out_path`
+ * only pairs whose exact word n-gram Jaccard is >= threshold: within each candidate
+ * component (connected by the edges) of at most 256 documents, every pair is checked; in
+ * larger ones, the edges as found. Edges with index documents are kept as found. *kept and
+ * *dropped count the pairs checked. Memory: the shingle hashes of the documents that
+ * appear in edges. 0 or -1. */
 int wn_dedup_verify_edges(char **edge_files, size_t n_edge_files, char **all_inputs,
                           size_t n_all_inputs, const wn_jsonl_opts *jsonl,
                           const wn_dedup_config *config, double threshold,

@@ -117,21 +117,73 @@ int wn_dedup_verify_edges(char **edge_files, size_t n_edge_files, char **all_inp
                                                           errlen);
     if (!out) rc = -1;
     *kept = *dropped = 0;
+    /* Candidate components (union-find over the unverified edges). In a component of at
+     * most ALL_PAIRS_MAX documents every pair is checked, so two members similar to each
+     * other stay linked even when the band star linked them through a third one; larger
+     * components check the edges as found. Edges with index documents (no text here) are
+     * kept as found. */
+    uint32_t *parent = wn_xmalloc((n_nodes + 1) * sizeof *parent);
+    for (size_t i = 0; i < n_nodes; i++) parent[i] = (uint32_t)i;
+    for (size_t i = 0; i < n_edges; i++) {
+        uint32_t a = (uint32_t)wn_u64_find(nodes, n_nodes, edges[i].a);
+        uint32_t b = (uint32_t)wn_u64_find(nodes, n_nodes, edges[i].b);
+        while (parent[a] != a) a = parent[a] = parent[parent[a]];
+        while (parent[b] != b) b = parent[b] = parent[parent[b]];
+        if (a < b) parent[b] = a;
+        else if (b < a) parent[a] = b;
+    }
+    size_t *size = wn_xcalloc(n_nodes + 1, sizeof *size);
+    for (size_t i = 0; i < n_nodes; i++) {
+        uint32_t r = (uint32_t)i;
+        while (parent[r] != r) r = parent[r];
+        parent[i] = r;
+        size[r]++;
+    }
+    enum { ALL_PAIRS_MAX = 256 };
+    /* members of each component in node order (counting sort by root) */
+    size_t *start = wn_xcalloc(n_nodes + 2, sizeof *start), *members = wn_xmalloc((n_nodes + 1) * sizeof *members);
+    for (size_t i = 0; i < n_nodes; i++) start[parent[i] + 1]++;
+    for (size_t i = 0; i < n_nodes; i++) start[i + 1] += start[i];
+    size_t *fill = wn_xmalloc((n_nodes + 1) * sizeof *fill);
+    memcpy(fill, start, (n_nodes + 1) * sizeof *fill);
+    for (size_t i = 0; i < n_nodes; i++) members[fill[parent[i]]++] = i;
+    free(fill);
+    /* all pairs of the small components */
+    for (size_t r = 0; r < n_nodes && rc == 0; r++) {
+        size_t m0 = start[r], m1 = start[r + 1];
+        if (m1 - m0 < 2 || m1 - m0 > ALL_PAIRS_MAX) continue;
+        for (size_t x = m0; x < m1 && rc == 0; x++) {
+            size_t i = members[x];
+            if (nodes[i] & WN_DEDUP_UID_INDEX) continue;
+            for (size_t y = x + 1; y < m1 && rc == 0; y++) {
+                size_t j = members[y];
+                if (nodes[j] & WN_DEDUP_UID_INDEX) continue;
+                if (jaccard(&s.sets[i], &s.sets[j]) >= threshold) {
+                    wn_dedup_edge_rec e = {nodes[i], nodes[j]};
+                    rc = wn_dedup_file_write(out, &e, sizeof e, 1);
+                    (*kept)++;
+                } else {
+                    (*dropped)++;
+                }
+            }
+        }
+    }
+    free(start);
+    free(members);
     for (size_t i = 0; i < n_edges && rc == 0; i++) {
         const wn_dedup_edge_rec *e = &edges[i];
-        bool keep = true;
-        if (!(e->a & WN_DEDUP_UID_INDEX) && !(e->b & WN_DEDUP_UID_INDEX)) {
-            /* index documents have no text here: their edges are kept as found */
-            size_t ia = wn_u64_find(nodes, n_nodes, e->a), ib = wn_u64_find(nodes, n_nodes, e->b);
-            keep = jaccard(&s.sets[ia], &s.sets[ib]) >= threshold;
-        }
-        if (keep) {
-            if (wn_dedup_file_write(out, e, sizeof *e, 1)) rc = -1;
+        size_t ia = wn_u64_find(nodes, n_nodes, e->a), ib = wn_u64_find(nodes, n_nodes, e->b);
+        bool with_index = (e->a | e->b) & WN_DEDUP_UID_INDEX;
+        if (!with_index && size[parent[ia]] <= ALL_PAIRS_MAX) continue; /* done above */
+        if (with_index || jaccard(&s.sets[ia], &s.sets[ib]) >= threshold) {
+            rc = wn_dedup_file_write(out, e, sizeof *e, 1);
             (*kept)++;
         } else {
             (*dropped)++;
         }
     }
+    free(parent);
+    free(size);
     if (out) rc = rc == 0 ? wn_dedup_file_commit(out, err, errlen) : (wn_dedup_file_abort(out), -1);
     for (size_t i = 0; i < n_nodes; i++) free(s.sets[i].v);
     free(s.sets);

@@ -1,5 +1,6 @@
 /* chain.c: the filter registry, chain building from a config, and shared stage helpers. */
 #include "filter/filter.h"
+#include "filter/where.h"
 #include "core/buf.h"
 
 #include <ctype.h>
@@ -19,6 +20,7 @@ const wn_filter_def wn_filter_defs[] = {
     {"pii", wn_filter_pii_new, "e-mail and IP addresses to placeholders, counted per domain"},
     {"unicode", wn_filter_unicode_new, "NFC normalisation, control characters, invalid UTF-8"},
     {"url", wn_filter_url_new, "URL/domain blocklists and RefinedWeb URL words"},
+    {"where", wn_filter_where_new, "keep documents whose stored signals satisfy 'expr'"},
     {NULL, NULL, NULL},
 };
 
@@ -79,12 +81,15 @@ static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
 {
     wrap_state *w = state;
     w->inner->process_doc(w->inner->state, d, s);
+    wn_text_release();
     if (!d->drop_reason)
         return;
     if (w->annotate_only) {
         wn_doc_attr_set(d, w->would_drop_attr, json_string(d->drop_reason));
         d->drop_reason = NULL;
     } else {
+        /* the reason names the rule; this names the filter that ran it */
+        wn_doc_attr_set(d, "winnow.removed_by_filter", json_string(w->inner->name));
         wn_filter_count_domain(s, d, "lost:");
     }
 }
@@ -93,6 +98,7 @@ static void wrap_batch(void *state, wn_batch *b, wn_stats *s)
 {
     wrap_state *w = state;
     w->inner->process_batch(w->inner->state, b, s);
+    wn_text_release();
 }
 
 static int wrap_finish(void *state, wn_stats *s)
@@ -165,6 +171,7 @@ int wn_filter_chain_build(wn_filter_chain *c, const json_t *config, const char *
                           bool annotate_only, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
+    wn_text_cache_init(1024); /* the runner's default --batch-size */
     c->effective = json_object();
     json_object_set_new(c->effective, "filters", json_array());
     if (!config) {
@@ -205,6 +212,20 @@ void wn_filter_chain_release(wn_filter_chain *c)
     free(c->stages);
     json_decref(c->effective);
     memset(c, 0, sizeof *c);
+}
+
+/* ---- where, as a filter a config can name ---- */
+
+wn_stage *wn_filter_where_new(wn_fparams *p)
+{
+    const char *expr = wn_fp_str(p, "expr", NULL);
+    char err[512];
+    wn_where *w = expr ? wn_where_parse(expr, err, sizeof err) : NULL;
+    if (!w) {
+        wn_fp_fail(p, "%s", expr ? err : "needs 'expr'");
+        return NULL;
+    }
+    return wn_where_stage_new(w);
 }
 
 /* ---- helpers ---- */

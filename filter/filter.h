@@ -89,5 +89,6 @@ wn_stage *wn_filter_url_new(wn_fparams *p);
 wn_stage *wn_filter_pii_new(wn_fparams *p);
 wn_stage *wn_filter_unicode_new(wn_fparams *p);
 wn_stage *wn_filter_langid_new(wn_fparams *p);
+wn_stage *wn_filter_where_new(wn_fparams *p);
 
 #endif

@@ -130,7 +130,8 @@ static int kl_finish(void *state, wn_stats *s)
 {
     kl *k = state;
     cmp_words = k->words.data;
-    qsort(k->entries, k->n_entries, sizeof *k->entries, cmp_entry);
+    if (k->n_entries > 1)
+        qsort(k->entries, k->n_entries, sizeof *k->entries, cmp_entry);
     char err[256];
     wn_out *out = wn_out_open(k->build_path, WN_COMP_AUTO, 3, err, sizeof err);
     if (!out) {

@@ -3,9 +3,9 @@
  * error messages, which are long and unique so line deduplication misses them.
  *
  * Word n-grams (n = ngram_size, within a line, digits folded to '0' so "12:00:01" and
- * "12:00:02" match) are counted over the whole document. A line of at least min_line_words
- * words whose word characters are covered >= max_line_coverage by n-grams occurring more
- * than once is removed. The document is dropped ("llama3.dup_ngram_lines") when the removed
+ * "12:00:02" match) are collected line by line. A line of at least min_line_words words
+ * whose word characters are covered >= max_line_coverage by n-grams that earlier lines
+ * already had is removed: the first of a run of repeated lines stays, the repeats go. The document is dropped ("llama3.dup_ngram_lines") when the removed
  * lines hold more than max_removed_frac of its characters; otherwise its text loses those
  * lines (not with --annotate-only). Signals: llama3.dup_ngram_line_frac (removed chars /
  * chars) and llama3.dup_ngram_lines (lines removed).
@@ -53,12 +53,13 @@ static uint64_t gram_at(const uint64_t *h, size_t n)
     return x ? x : 1;
 }
 
-/* Fraction of the line's word characters covered by n-grams seen more than once. */
+/* Fraction of the line's word characters covered by n-grams already seen in earlier
+ * lines. */
 static double line_coverage(const wn_text *t, const wn_line *l, size_t n)
 {
     memset(covered, 0, l->n_words);
     for (size_t i = 0; i + n <= l->n_words; i++)
-        if (wn_u64map_get(&grams, gram_at(folded + l->first_word + i, n)) > 1)
+        if (wn_u64map_get(&grams, gram_at(folded + l->first_word + i, n)) > 0)
             memset(covered + i, 1, n);
     size_t total = 0, cov = 0;
     for (size_t i = 0; i < l->n_words; i++) {
@@ -88,11 +89,6 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
         folded[i] = f ? f : w->hash;
     }
     wn_u64map_reset(&grams, t->n_words);
-    for (size_t li = 0; li < t->n_lines; li++) {
-        const wn_line *l = &t->lines[li];
-        for (size_t i = 0; i + n <= l->n_words; i++)
-            wn_u64map_add(&grams, gram_at(folded + l->first_word + i, n));
-    }
     /* pass 1: which lines go */
     if (dropped_cap < t->n_lines) {
         dropped_cap = t->n_lines + 256;
@@ -104,6 +100,10 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
         const wn_line *l = &t->lines[li];
         dropped[li] = (double)l->n_words >= c->min_words && l->n_words >= n &&
                       line_coverage(t, l, n) >= c->max_cov;
+        /* this line's n-grams count as seen for the lines after it: the first of a run
+         * of repeated lines stays, the repeats go */
+        for (size_t i = 0; i + n <= l->n_words; i++)
+            wn_u64map_add(&grams, gram_at(folded + l->first_word + i, n));
         if (dropped[li]) {
             removed_chars += l->len + 1;
             removed_lines++;

@@ -146,6 +146,8 @@ static bool ip_boundary(const char *t, size_t i)
 static void find_spans(const char *t, size_t n)
 {
     n_spans = 0;
+    if (!n)
+        return;
     for (const char *q = t; (q = memchr(q, '@', (size_t)(t + n - q))); q++) {
         size_t a, b;
         if (email_at(t, n, (size_t)(q - t), 0, &a, &b)) {
@@ -173,7 +175,8 @@ static void find_spans(const char *t, size_t n)
             q = t + i + len - 1;
         }
     }
-    qsort(spans, n_spans, sizeof *spans, by_start);
+    if (n_spans > 1)
+        qsort(spans, n_spans, sizeof *spans, by_start);
 }
 
 static void pii_doc(void *state, wn_doc *d, wn_stats *s)

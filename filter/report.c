@@ -144,34 +144,6 @@ static json_t *rows_json(row *r, size_t n, size_t top, bool rate)
     return a;
 }
 
-json_t *wn_filter_report_json(const wn_stats *stages, size_t n, size_t top)
-{
-    json_t *out = json_object();
-    for (size_t si = 0; si < n; si++) {
-        const wn_stats *s = &stages[si];
-        json_t *st = json_object();
-        json_t *sig = json_object();
-        for (size_t i = 0; i < s->n_hists; i++) {
-            const wn_hist *h = &s->hists[i];
-            json_object_set_new(sig, h->name, json_pack("{s:I, s:f, s:f, s:f, s:f}",
-                "n", (json_int_t)h->n, "mean", h->n ? h->sum / (double)h->n : 0.0,
-                "p10", hist_quantile(h, 0.1), "p50", hist_quantile(h, 0.5),
-                "p90", hist_quantile(h, 0.9)));
-        }
-        json_object_set_new(st, "signals", sig);
-        size_t nr;
-        row *r = prefixed(s, "lost:", &nr);
-        qsort(r, nr, sizeof *r, by_docs);
-        json_object_set_new(st, "domains_lost", rows_json(r, nr, top, false));
-        free(r);
-        r = pii_rows(s, &nr);
-        json_object_set_new(st, "pii_by_domain", rows_json(r, nr, top, true));
-        free(r);
-        json_object_set_new(out, s->stage, st);
-    }
-    return out;
-}
-
 /* ---- reading stored documents ---- */
 
 static bool jsonl_name(const char *p)

@@ -21,8 +21,6 @@
 
 /* Print the filter-specific sections for merged stage statistics; `top` rows per list. */
 void wn_filter_report(const wn_stats *stages, size_t n, size_t top, FILE *f);
-/* The same as JSON (new reference). */
-json_t *wn_filter_report_json(const wn_stats *stages, size_t n, size_t top);
 
 /* Print up to k removed documents (id, url, reason, first 600 characters). Returns the number
  * printed, or -1 when an input cannot be read (message printed). A reason ending in '*'

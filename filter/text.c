@@ -6,10 +6,12 @@
 #include "filter/text.h"
 #include "core/buf.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <unicode/ubrk.h>
 #include <unicode/uchar.h>
 #include <unicode/utext.h>
+#define XXH_INLINE_ALL /* short words: inlined XXH3 avoids a library call per word */
 #include <xxhash.h>
 
 enum { C_WORD = 0, C_SPACE = 1, C_PUNCT = 2, C_ALPHA = 4 };
@@ -103,18 +105,62 @@ static int classify_cp(int32_t cp)
     return u_isalpha(cp) ? C_ALPHA : C_WORD;
 }
 
-typedef struct text_tls {
+/* One analysed document. Slots are shared between threads (see wn_text_analyze): `busy`
+ * says a thread holds the slot; only the holder reads or writes the rest. */
+typedef struct text_slot {
     wn_text t;
     size_t cap_lines, cap_words;
     const char *key_ptr;
     size_t key_len;
     uint64_t key_index, key_hash;
     bool valid;
-    UBreakIterator *bi;
-    UText *ut;
-} text_tls;
+    atomic_int busy;
+} text_slot;
 
-static _Thread_local text_tls tls;
+/* The runner runs each stage over a whole batch before the next stage, so a per-thread
+ * cache of the last document would miss at every stage. Slots indexed by input_index
+ * (documents of a batch have consecutive indexes) keep each document's analysis from one
+ * stage to the next, on whichever thread runs it; the barrier between stages orders the
+ * accesses. */
+static text_slot *slots;
+static size_t n_slots;
+
+static _Thread_local text_slot own;  /* a thread's private slot: buffers, collisions */
+static _Thread_local text_slot *cur; /* the slot being filled */
+static _Thread_local text_slot *held;
+static _Thread_local UBreakIterator *tls_bi;
+static _Thread_local UText *tls_ut;
+
+void wn_text_cache_init(size_t n)
+{
+    if (slots || !n)
+        return; /* once per process: threads may hold pointers into it */
+    slots = wn_xcalloc(n, sizeof *slots);
+    n_slots = n;
+}
+
+void wn_text_release(void)
+{
+    if (held) {
+        atomic_store(&held->busy, 0);
+        held = NULL;
+    }
+}
+
+static text_slot *pick_slot(const wn_doc *d)
+{
+    if (!slots)
+        return &own;
+    text_slot *sl = &slots[d->input_index % n_slots];
+    if (held == sl)
+        return sl;
+    wn_text_release();
+    if (atomic_exchange(&sl->busy, 1) == 0) {
+        held = sl;
+        return sl;
+    }
+    return &own; /* another thread has it (a batch larger than the cache) */
+}
 
 uint64_t wn_text_hash(const void *p, size_t n)
 {
@@ -124,10 +170,10 @@ uint64_t wn_text_hash(const void *p, size_t n)
 
 static void push_word(const char *s, size_t off, size_t len, size_t line, unsigned flags)
 {
-    wn_text *t = &tls.t;
-    if (t->n_words == tls.cap_words) {
-        tls.cap_words = tls.cap_words ? tls.cap_words * 2 : 1024;
-        t->words = wn_xrealloc(t->words, tls.cap_words * sizeof *t->words);
+    wn_text *t = &cur->t;
+    if (t->n_words == cur->cap_words) {
+        cur->cap_words = cur->cap_words ? cur->cap_words * 2 : 1024;
+        t->words = wn_xrealloc(t->words, cur->cap_words * sizeof *t->words);
     }
     wn_word *w = &t->words[t->n_words++];
     w->off = (uint32_t)off;
@@ -159,24 +205,24 @@ static unsigned span_flags(const unsigned char *s, size_t a, size_t b)
 static void segment_icu(const char *s, size_t a, size_t b, size_t line)
 {
     UErrorCode st = U_ZERO_ERROR;
-    if (!tls.bi) {
-        tls.bi = ubrk_open(UBRK_WORD, "", NULL, 0, &st);
+    if (!tls_bi) {
+        tls_bi = ubrk_open(UBRK_WORD, "", NULL, 0, &st);
         if (U_FAILURE(st)) {
-            tls.bi = NULL;
+            tls_bi = NULL;
             st = U_ZERO_ERROR;
         }
     }
-    if (tls.bi)
-        tls.ut = utext_openUTF8(tls.ut, s + a, (int64_t)(b - a), &st);
-    if (tls.bi && U_SUCCESS(st))
-        ubrk_setUText(tls.bi, tls.ut, &st);
-    if (!tls.bi || U_FAILURE(st)) {
+    if (tls_bi)
+        tls_ut = utext_openUTF8(tls_ut, s + a, (int64_t)(b - a), &st);
+    if (tls_bi && U_SUCCESS(st))
+        ubrk_setUText(tls_bi, tls_ut, &st);
+    if (!tls_bi || U_FAILURE(st)) {
         push_word(s, a, b - a, line, span_flags((const unsigned char *)s, a, b));
         return;
     }
-    int32_t prev = ubrk_first(tls.bi);
-    for (int32_t cur = ubrk_next(tls.bi); cur != UBRK_DONE; prev = cur, cur = ubrk_next(tls.bi)) {
-        size_t x = a + (size_t)prev, y = a + (size_t)cur;
+    int32_t prev = ubrk_first(tls_bi);
+    for (int32_t at = ubrk_next(tls_bi); at != UBRK_DONE; prev = at, at = ubrk_next(tls_bi)) {
+        size_t x = a + (size_t)prev, y = a + (size_t)at;
         push_word(s, x, y - x, line, span_flags((const unsigned char *)s, x, y));
     }
 }
@@ -201,10 +247,10 @@ static void emit_run(const char *s, size_t a, size_t b, size_t core_a, size_t co
 
 static void push_line(size_t off, size_t end, size_t first_word)
 {
-    wn_text *t = &tls.t;
-    if (t->n_lines == tls.cap_lines) {
-        tls.cap_lines = tls.cap_lines ? tls.cap_lines * 2 : 256;
-        t->lines = wn_xrealloc(t->lines, tls.cap_lines * sizeof *t->lines);
+    wn_text *t = &cur->t;
+    if (t->n_lines == cur->cap_lines) {
+        cur->cap_lines = cur->cap_lines ? cur->cap_lines * 2 : 256;
+        t->lines = wn_xrealloc(t->lines, cur->cap_lines * sizeof *t->lines);
     }
     if (end > off && t->s[end - 1] == '\r')
         end--;
@@ -215,9 +261,10 @@ static void push_line(size_t off, size_t end, size_t first_word)
     l->n_words = (uint32_t)(t->n_words - first_word);
 }
 
-const wn_text *wn_text_analyze_buf(const char *s, size_t n)
+static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
 {
-    wn_text *t = &tls.t;
+    cur = sl;
+    wn_text *t = &sl->t;
     const unsigned char *u = (const unsigned char *)s;
     if (n > UINT32_MAX)
         n = UINT32_MAX;
@@ -225,7 +272,7 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n)
     t->n = n;
     t->n_lines = t->n_words = t->n_nonsym = t->n_chars = 0;
     t->ascii = true;
-    tls.valid = false;
+    sl->valid = false;
 
     size_t line_start = 0, line_word = 0, extra = 0;
     size_t run = SIZE_MAX, core_a = 0, core_b = 0;
@@ -286,27 +333,35 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n)
     return t;
 }
 
+const wn_text *wn_text_analyze_buf(const char *s, size_t n)
+{
+    return analyze_into(&own, s, n);
+}
+
 const wn_text *wn_text_analyze(const wn_doc *d)
 {
     /* the content hash (XXH3, ~20 GB/s) makes the cache safe even when a new document's
      * text lands at a freed one's address with the same length and index */
     const char *s = d->text.ptr ? d->text.ptr : "";
     uint64_t h = XXH3_64bits(s, d->text.len);
-    if (tls.valid && tls.key_ptr == d->text.ptr && tls.key_len == d->text.len &&
-        tls.key_index == d->input_index && tls.key_hash == h)
-        return &tls.t;
-    const wn_text *t = wn_text_analyze_buf(s, d->text.len);
-    tls.key_ptr = d->text.ptr;
-    tls.key_len = d->text.len;
-    tls.key_index = d->input_index;
-    tls.key_hash = h;
-    tls.valid = true;
+    text_slot *sl = pick_slot(d);
+    if (sl->valid && sl->key_ptr == d->text.ptr && sl->key_len == d->text.len &&
+        sl->key_index == d->input_index && sl->key_hash == h)
+        return &sl->t;
+    const wn_text *t = analyze_into(sl, s, d->text.len);
+    sl->key_ptr = d->text.ptr;
+    sl->key_len = d->text.len;
+    sl->key_index = d->input_index;
+    sl->key_hash = h;
+    sl->valid = true;
     return t;
 }
 
 void wn_text_invalidate(void)
 {
-    tls.valid = false;
+    own.valid = false;
+    if (held)
+        held->valid = false;
 }
 
 void wn_u64map_reset(wn_u64map *m, size_t expected)

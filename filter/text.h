@@ -13,10 +13,12 @@
  * Offsets and lengths are in bytes; ratios in the filters are byte ratios (equal to code
  * point ratios on ASCII text).
  *
- * Ownership: the result lives in thread-local storage and stays valid until the next call
- * on the same thread. wn_text_analyze caches on (text pointer, length, input_index and a
- * hash of the text), so the filters of one chain analyse a document once; a stage that
- * rewrites a document's text calls wn_text_invalidate() all the same.
+ * Ownership: the result stays valid until the next wn_text_analyze* or wn_text_release on
+ * the same thread. wn_text_analyze caches on (text pointer, length, input_index and a hash
+ * of the text), in a per-batch cache shared by the threads once wn_text_cache_init ran (the
+ * chain does it), so the filters of a chain analyse a document once although the runner
+ * runs them stage by stage; a stage that rewrites a document's text calls
+ * wn_text_invalidate() all the same.
  */
 #ifndef WN_FILTER_TEXT_H
 #define WN_FILTER_TEXT_H
@@ -62,6 +64,12 @@ const wn_text *wn_text_analyze(const wn_doc *d);
 /* Analyse an arbitrary buffer (not cached; the result is thread-local like above). */
 const wn_text *wn_text_analyze_buf(const char *s, size_t n);
 void wn_text_invalidate(void);
+/* Let other threads use the cache slot this thread holds (the chain calls it after each
+ * filter's process_doc). */
+void wn_text_release(void);
+/* Make the shared cache `n` documents big (>= the runner's batch size; a larger batch only
+ * loses some hits). Once per process, single-threaded; later calls do nothing. */
+void wn_text_cache_init(size_t n);
 
 /* Hash of bytes (XXH3), never 0 (0 marks empty slots in wn_u64map). */
 uint64_t wn_text_hash(const void *p, size_t n);

@@ -177,7 +177,8 @@ wn_wordlist *wn_wordlist_load(char *const *paths, size_t n, bool normalize, bool
             free(e);
     }
     cnt = k;
-    qsort(v, cnt, sizeof *v, cmp_str);
+    if (cnt > 1)
+        qsort(v, cnt, sizeof *v, cmp_str);
     k = 0;
     for (size_t i = 0; i < cnt; i++) {
         if (k && !strcmp(v[k - 1], v[i]))

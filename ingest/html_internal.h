@@ -62,14 +62,18 @@ typedef struct html_node {
     uint8_t kind;         /* enum html_kind */
     uint8_t flags;        /* HN_* */
     int8_t hint;          /* class/id weight: -1 bad, 0, +1 good (readability's +-25) */
+    uint8_t flags_noid;   /* flags and hint from the class alone (sections: see html_sax.c) */
+    int8_t hint_noid;
     uint32_t first_block; /* blocks [first_block, end_block) lie inside this node */
     uint32_t end_block;
     uint32_t end_node;    /* nodes (index, end_node) are this node's descendants */
-    uint32_t class_hash;  /* hash of the class attribute, 0 without one */
+    uint32_t part_hash;   /* hash of tag and class (html_sax.c part_hash), 0 for none */
     /* filled by html_select */
     uint32_t text;        /* visible text bytes in the subtree */
     uint32_t link;        /* of which inside <a> */
     uint32_t prose;       /* bytes of <p> blocks of 80+ bytes, few links, in the subtree */
+    uint32_t heading;     /* bytes of heading blocks in the subtree */
+    uint32_t code;        /* bytes of verbatim (<pre>, <code>) blocks in the subtree */
     float score;          /* readability-style content score */
     uint8_t excluded;     /* chrome or boilerplate: its blocks never reach the output */
     uint8_t scored;       /* score initialised */

@@ -219,11 +219,18 @@ typedef struct sax_state {
     bool math_done;
 } sax_state;
 
-/* FNV-1a of the class value: siblings with the same class are parts of one whole. */
-static uint32_t class_hash(const char *c)
+/* FNV-1a of "tag.class": siblings with the same tag and class are parts of one whole.
+ * 0 (no identity) for elements without a class, except <section> and <article>, whose
+ * tag alone says as much. */
+static uint32_t part_hash(const char *tag, const char *cls)
 {
+    if (!cls && strcmp(tag, "section") != 0 && strcmp(tag, "article") != 0)
+        return 0;
     uint32_t h = 2166136261u;
-    for (; *c; c++)
+    for (const char *c = tag; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    h = (h ^ '.') * 16777619u;
+    for (const char *c = cls ? cls : ""; *c; c++)
         h = (h ^ (unsigned char)*c) * 16777619u;
     return h ? h : 1;
 }
@@ -476,6 +483,19 @@ static bool style_hidden(const char *st)
     return false;
 }
 
+static unsigned hint_flags(unsigned bad, unsigned strong, unsigned good, int *hint)
+{
+    unsigned f = 0;
+    *hint = 0;
+    if (bad && !good)
+        *hint = -1, f |= HN_HINT_BAD;
+    else if (good && !bad)
+        *hint = 1, f |= HN_HINT_GOOD;
+    if (strong && !good)
+        f |= HN_HINT_STRONG_BAD;
+    return f;
+}
+
 static void grow_stack(sax_state *s)
 {
     if (s->depth == s->cap) {
@@ -595,14 +615,12 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
     }
 
     /* A node: read the hints. */
+    /* hints from class and role, then with the id too: a section whose id is the slug of
+     * its heading ("more-on-lists", "related-work") keeps only the first (see close) */
     unsigned bad = 0, strong = 0, good = 0, flags = 0;
-    const char *id = at.id;
     if (cls)
         scan_hints(cls, &bad, &strong, &good);
-    if (id)
-        scan_hints(id, &bad, &strong, &good);
-    const char *ip = at.itemprop;
-    if (ip && strstr(ip, "articleBody"))
+    if (at.itemprop && strstr(at.itemprop, "articleBody"))
         flags |= HN_ARTICLE_BODY;
     const char *role = at.role;
     if (role) {
@@ -613,16 +631,18 @@ static void on_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
         else if (!strcmp(role, "main") || !strcmp(role, "article"))
             good++;
     }
-    int hint = 0;
-    if (bad && !good)
-        hint = -1, flags |= HN_HINT_BAD;
-    else if (good && !bad)
-        hint = 1, flags |= HN_HINT_GOOD;
-    if (strong && !good)
-        flags |= HN_HINT_STRONG_BAD;
+    int hint_noid;
+    unsigned flags_noid = flags | hint_flags(bad, strong, good, &hint_noid);
+    if (at.id)
+        scan_hints(at.id, &bad, &strong, &good);
+    int hint;
+    flags |= hint_flags(bad, strong, good, &hint);
     e->kind = kind;
     push_node(s, kind, flags, hint);
-    s->p->nodes[s->cur_node].class_hash = cls ? class_hash(cls) : 0;
+    html_node *nn = &s->p->nodes[s->cur_node];
+    nn->part_hash = part_hash(name, cls);
+    nn->flags_noid = (uint8_t)flags_noid;
+    nn->hint_noid = (int8_t)hint_noid;
     e->node = s->cur_node;
 
     switch (kind) {
@@ -694,6 +714,14 @@ static void close_entry(sax_state *s, stack_entry *e)
     html_node *n = &s->p->nodes[e->node];
     n->end_block = (uint32_t)s->p->n_blocks;
     n->end_node = (uint32_t)s->p->n_nodes;
+    const unsigned bad = HN_HINT_BAD | HN_HINT_STRONG_BAD;
+    if (n->first_block < n->end_block && (s->p->blocks[n->first_block].flags & HB_HEADING) &&
+        (n->flags & bad) && !(n->flags_noid & bad)) {
+        /* opens with a heading: a section of the text, and the boilerplate word came from
+         * its id, likely the heading's slug ("more-on-lists"): believe the class alone */
+        n->flags = n->flags_noid;
+        n->hint = n->hint_noid;
+    }
     s->cur_node = n->parent;
 }
 

@@ -55,6 +55,10 @@ static void aggregate(html_page *pg)
             pg->nodes[b->node].link += b->link;
             if (b->kind == HK_PARA && b->len >= 80 && link_density(b->link, b->len) < 0.25f)
                 pg->nodes[b->node].prose += b->len;
+            if (b->flags & HB_HEADING)
+                pg->nodes[b->node].heading += b->len;
+            if (b->flags & HB_PRE)
+                pg->nodes[b->node].code += b->len;
         }
     }
     for (size_t i = pg->n_nodes; i-- > 0;) {
@@ -63,6 +67,8 @@ static void aggregate(html_page *pg)
             pg->nodes[n->parent].text += n->text;
             pg->nodes[n->parent].link += n->link;
             pg->nodes[n->parent].prose += n->prose;
+            pg->nodes[n->parent].heading += n->heading;
+            pg->nodes[n->parent].code += n->code;
         }
     }
 }
@@ -110,7 +116,9 @@ static void score_paragraphs(html_page *pg)
         const html_node *bn = &pg->nodes[b->node];
         if (bn->excluded)
             continue;
-        float v = 1.0f + (float)b->commas + (b->len / 100 < 3 ? (float)(b->len / 100) : 3.0f);
+        /* commas count sentences in prose; in code (a table of tuples) they count nothing */
+        float commas = (b->flags & HB_PRE) ? 0.0f : (float)b->commas;
+        float v = 1.0f + commas + (b->len / 100 < 3 ? (float)(b->len / 100) : 3.0f);
         int32_t at = is_leaf_kind(bn->kind) ? bn->parent : b->node;
         for (int level = 0; at >= 0 && level < 3; level++) {
             add_score(pg, at, level == 0 ? v : level == 1 ? v / 2 : v / (float)(level * 3));
@@ -179,10 +187,11 @@ static int32_t climb(const html_page *pg, int32_t top)
         }
         last = n->score;
     }
-    /* an only child adds nothing: take the parent, which may hold more */
+    /* an only child (give or take a heading) adds nothing: take the parent, which names
+     * the whole (a <section> with its title) and whose siblings may be the other parts */
     while (pg->nodes[top].parent >= 0) {
-        const html_node *p = &pg->nodes[pg->nodes[top].parent];
-        if (p->text != pg->nodes[top].text || p->kind == HK_CHROME)
+        const html_node *p = &pg->nodes[pg->nodes[top].parent], *t = &pg->nodes[top];
+        if (p->text - p->heading != t->text - t->heading || p->kind == HK_CHROME)
             break;
         top = pg->nodes[top].parent;
     }
@@ -222,8 +231,8 @@ static void extension_text(const html_page *pg, int32_t anc, int32_t root, uint6
         const html_block *b = &pg->blocks[bi];
         if (b->node >= 0 && (pg->nodes[b->node].excluded || pg->nodes[b->node].boiler))
             continue;
-        if (b->flags & HB_HEADING)
-            continue;
+        if (b->flags & (HB_HEADING | HB_PRE))
+            continue; /* headings and code say nothing either way */
         if (b->kind == HK_PARA && !(b->flags & HB_ITEM) && b->len >= 100 &&
             link_density(b->link, b->len) < 0.25f)
             *good += b->len;
@@ -259,12 +268,24 @@ static bool looks_like_math(const char *t, size_t n)
     return false;
 }
 
+/* A heading that is one link (a FAQ question linking back to the contents) still titles
+ * the section it opens when the rest of that section is text more than links. */
+static bool titles_prose(const html_page *pg, const html_block *b)
+{
+    if (!(b->flags & HB_HEADING) || b->node < 0 || pg->nodes[b->node].parent < 0)
+        return false;
+    const html_node *sec = &pg->nodes[pg->nodes[b->node].parent];
+    uint32_t rest = sec->text - sec->heading, rest_link = sec->link - b->link;
+    return rest >= 40 && rest_link * 2 < rest;
+}
+
 static bool drop_block(const html_page *pg, const html_block *b)
 {
     /* A line that is (nearly) all link is navigation: "Read more: <headline>", a list of
      * tags. Prose with many links (a wiki paragraph) keeps words of its own between them. */
     float ld = link_density(b->link, b->len);
-    (void)pg;
+    if (ld > 0.5f && titles_prose(pg, b))
+        return false;
     if (ld >= 0.9f)
         return true;
     if ((b->flags & HB_ALT) && !looks_like_math(pg->text.data + b->start, b->len))
@@ -284,8 +305,9 @@ static bool drop_node(const html_node *n, uint32_t region_text)
         return true;
     if ((n->flags & HN_HINT_BAD) && small)
         return true;
-    if ((n->kind == HK_FIGURE || n->kind == HK_CAPTION) && small)
-        return true; /* photo captions and credits: about the picture, not the story */
+    if ((n->kind == HK_FIGURE || n->kind == HK_CAPTION) && small && n->code * 2 < n->text)
+        return true; /* photo captions and credits: about the picture, not the story (a
+                      * figure of code, as static site generators write it, stays) */
     float ld = link_density(n->link, n->text);
     /* a link list; not a section that holds prose besides its links */
     if ((n->kind == HK_LIST || n->kind == HK_BLOCK || n->kind == HK_TABLE ||
@@ -370,7 +392,7 @@ static bool worthy_sibling(const html_page *pg, int32_t top, int32_t c, float th
         return false;
     if (n->scored && n->score >= threshold)
         return true;
-    if (t->class_hash && n->class_hash == t->class_hash && n->kind == t->kind &&
+    if (t->part_hash && n->part_hash == t->part_hash &&
         link_density(n->link, n->text) < 0.5f)
         return true;
     return paragraph_like(pg, c);

@@ -68,20 +68,28 @@ static pid_t spawn(const wn_plan *p, const wn_phase *ph, const wn_task *t, const
     return pid;
 }
 
-static bool phase_complete(const ex_task *ts, size_t n, size_t phase)
+/* Tasks left per phase, so readiness is a lookup even with thousands of tasks. */
+typedef struct ex_state {
+    ex_task *ts;
+    size_t n;
+    size_t *left;   /* per phase: tasks not complete */
+    bool *cleaned;  /* per phase: outdir prepared */
+    size_t done;
+} ex_state;
+
+static bool deps_complete(const wn_plan *p, const ex_state *st, size_t phase)
 {
-    for (size_t i = 0; i < n; i++)
-        if (ts[i].phase == phase && !ts[i].done)
+    for (size_t k = 0; k < p->phases[phase].n_deps; k++)
+        if (st->left[p->phases[phase].deps[k]] != 0)
             return false;
     return true;
 }
 
-static bool deps_complete(const wn_plan *p, const ex_task *ts, size_t n, size_t phase)
+static void task_complete(ex_state *st, ex_task *e)
 {
-    for (size_t k = 0; k < p->phases[phase].n_deps; k++)
-        if (!phase_complete(ts, n, p->phases[phase].deps[k]))
-            return false;
-    return true;
+    e->done = true;
+    st->left[e->phase]--;
+    st->done++;
 }
 
 static void report_exit(const wn_plan *p, const ex_task *e, int status)
@@ -98,18 +106,18 @@ static void report_exit(const wn_plan *p, const ex_task *e, int status)
 }
 
 /* Start every ready task there is room for. Returns -1 when one could not start. */
-static int launch_ready(const wn_plan *p, ex_task *ts, size_t n, bool *cleaned,
-                        unsigned *running, unsigned max, const wn_exec_opts *o)
+static int launch_ready(const wn_plan *p, ex_state *st, unsigned *running, unsigned max,
+                        const wn_exec_opts *o)
 {
-    for (size_t i = 0; i < n && *running < max; i++) {
-        ex_task *e = &ts[i];
-        if (e->done || e->started || !deps_complete(p, ts, n, e->phase))
+    for (size_t i = 0; i < st->n && *running < max; i++) {
+        ex_task *e = &st->ts[i];
+        if (e->done || e->started || !deps_complete(p, st, e->phase))
             continue;
         const wn_phase *ph = &p->phases[e->phase];
-        if (!cleaned[e->phase]) { /* first task of the phase: nothing of it runs */
+        if (!st->cleaned[e->phase]) { /* first task of the phase: nothing of it runs */
             wn_mkdirs(ph->outdir); /* for commands whose -o is a file prefix */
             wn_phase_clean_temporaries(ph);
-            cleaned[e->phase] = true;
+            st->cleaned[e->phase] = true;
         }
         e->pid = spawn(p, ph, &ph->tasks[e->task], o->exe);
         if (e->pid < 0)
@@ -118,13 +126,34 @@ static int launch_ready(const wn_plan *p, ex_task *ts, size_t n, bool *cleaned,
         if (e->pid == 0) { /* no input: complete as it is */
             if (wn_task_mark_done(&ph->tasks[e->task]) != 0)
                 return -1;
-            e->done = true;
+            task_complete(st, e);
             continue;
         }
         e->start = wn_now();
         (*running)++;
     }
     return 0;
+}
+
+/* A child ended: record it. Returns false when it failed. */
+static bool reap(const wn_plan *p, ex_state *st, ex_task *e, int status, const wn_exec_opts *o)
+{
+    const wn_phase *ph = &p->phases[e->phase];
+    e->pid = 0;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        report_exit(p, e, status);
+        e->started = false;
+        return false;
+    }
+    if (wn_task_mark_done(&ph->tasks[e->task]) != 0) {
+        e->started = false;
+        return false;
+    }
+    task_complete(st, e);
+    if (!o->quiet)
+        wn_info("[%zu/%zu] %s %zu/%zu done (%.1f s)", st->done, st->n, ph->name, e->task,
+                ph->n_tasks, wn_now() - e->start);
+    return true;
 }
 
 /* One executor per workdir at a time: two would redo each other's tasks. The lock dies
@@ -147,36 +176,39 @@ static int lock_workdir(const char *workdir)
 
 int wn_plan_execute(const wn_plan *p, const wn_exec_opts *o)
 {
+    wn_buf logs = WN_BUF_INIT;
+    wn_buf_appendf(&logs, "%s/.logs", p->workdir);
     int lock = lock_workdir(p->workdir);
+    if (lock >= 0 && wn_mkdirs(logs.data) != 0) {
+        wn_error("cannot create '%s': %s", logs.data, strerror(errno));
+        close(lock);
+        lock = -1;
+    }
+    wn_buf_release(&logs);
     if (lock < 0)
         return -1;
     double t0 = wn_now();
-    size_t n = 0, done = 0;
+    ex_state st = {0};
     for (size_t i = 0; i < p->n_phases; i++)
-        n += p->phases[i].n_tasks;
-    ex_task *ts = wn_xcalloc(n + 1, sizeof *ts);
-    bool *cleaned = wn_xcalloc(p->n_phases + 1, sizeof *cleaned);
+        st.n += p->phases[i].n_tasks;
+    st.ts = wn_xcalloc(st.n + 1, sizeof *st.ts);
+    st.left = wn_xcalloc(p->n_phases + 1, sizeof *st.left);
+    st.cleaned = wn_xcalloc(p->n_phases + 1, sizeof *st.cleaned);
     for (size_t i = 0, k = 0; i < p->n_phases; i++)
         for (size_t t = 0; t < p->phases[i].n_tasks; t++, k++) {
-            ts[k] = (ex_task){.phase = i, .task = t, .done = wn_task_is_done(&p->phases[i].tasks[t])};
-            done += ts[k].done;
+            st.ts[k] = (ex_task){.phase = i, .task = t};
+            st.left[i]++;
+            if (wn_task_is_done(&p->phases[i].tasks[t]))
+                task_complete(&st, &st.ts[k]);
         }
-    wn_buf logs = WN_BUF_INIT;
-    wn_buf_appendf(&logs, "%s/.logs", p->workdir);
-    if (wn_mkdirs(logs.data) != 0) {
-        wn_error("cannot create '%s': %s", logs.data, strerror(errno));
-        n = 0;
-        done = 1;
-    }
-    wn_buf_release(&logs);
-    if (!o->quiet && done && done == n)
-        wn_info("run: all %zu tasks already complete; nothing to do", n);
-    else if (!o->quiet && done && n)
-        wn_info("run: %zu of %zu tasks already complete, resuming", done, n);
+    if (!o->quiet && st.done && st.done == st.n)
+        wn_info("run: all %zu tasks already complete; nothing to do", st.n);
+    else if (!o->quiet && st.done)
+        wn_info("run: %zu of %zu tasks already complete, resuming", st.done, st.n);
     unsigned max = o->max_parallel ? o->max_parallel : p->max_parallel, running = 0;
-    bool failed = n == 0 && done;
+    bool failed = false;
     for (;;) {
-        if (!failed && launch_ready(p, ts, n, cleaned, &running, max ? max : 1, o) != 0)
+        if (!failed && launch_ready(p, &st, &running, max ? max : 1, o) != 0)
             failed = true;
         if (running == 0)
             break;
@@ -187,35 +219,20 @@ int wn_plan_execute(const wn_plan *p, const wn_exec_opts *o)
                 continue;
             break;
         }
-        for (size_t i = 0; i < n; i++) {
-            ex_task *e = &ts[i];
-            if (!e->started || e->done || e->pid != pid)
-                continue;
-            running--;
-            e->pid = 0;
-            const wn_phase *ph = &p->phases[e->phase];
-            if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-                wn_task_mark_done(&ph->tasks[e->task]) == 0) {
-                e->done = true;
-                done++;
-                if (!o->quiet)
-                    wn_info("[%zu/%zu] %s %zu/%zu done (%.1f s)", done, n, ph->name, e->task,
-                            ph->n_tasks, wn_now() - e->start);
-            } else {
-                if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                    report_exit(p, e, status);
-                failed = true;
-                e->started = false;
+        for (size_t i = 0; i < st.n; i++)
+            if (st.ts[i].started && !st.ts[i].done && st.ts[i].pid == pid) {
+                running--;
+                if (!reap(p, &st, &st.ts[i], status, o))
+                    failed = true;
+                break;
             }
-        }
     }
-    size_t complete = 0;
-    for (size_t i = 0; i < n; i++)
-        complete += ts[i].done;
-    if (!o->quiet && !failed && complete == n)
-        wn_info("run: %zu tasks complete in %.1f s", n, wn_now() - t0);
-    free(ts);
-    free(cleaned);
+    if (!o->quiet && !failed && st.done == st.n)
+        wn_info("run: %zu tasks complete in %.1f s", st.n, wn_now() - t0);
+    bool ok = !failed && st.done == st.n;
+    free(st.ts);
+    free(st.left);
+    free(st.cleaned);
     close(lock);
-    return failed || complete < n ? -1 : 0;
+    return ok ? 0 : -1;
 }

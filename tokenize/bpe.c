@@ -177,13 +177,13 @@ size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
 {
     if (n == 1) {
         if (out)
-            wn_tok_ids_push(out, t->byte_id[p[0]]);
+            wn_tok_ids_push1(out, t->byte_id[p[0]]);
         return 1;
     }
     int64_t whole = wn_tok_lookup_hashed(t, p, n, h);
     if (whole >= 0) {
         if (out)
-            wn_tok_ids_push(out, (wn_tok_id)whole);
+            wn_tok_ids_push1(out, (wn_tok_id)whole);
         return 1;
     }
     if (n > CACHE_BYTES)

@@ -105,6 +105,14 @@ size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
 /* The heap path for any length (for tests comparing the two). */
 size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 
+/* wn_tok_ids_push, inlined for the per-token paths. */
+static inline void wn_tok_ids_push1(wn_tok_ids *v, wn_tok_id id)
+{
+    if (v->len == v->cap)
+        wn_tok_ids_reserve(v, 1);
+    v->ids[v->len++] = id;
+}
+
 /* Start loading the vocabulary slot a piece with hash h will probe first. */
 static inline void wn_tok_prefetch(const wn_tok *t, uint64_t h)
 {

@@ -46,6 +46,25 @@ static long byte_level_decode(const int inv[324], const char *s, unsigned char *
     return (long)o;
 }
 
+#define LLAMA3_PATTERN                                                                      \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| "              \
+    "?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+
+/* The Regex of the (first) Split pre-tokenizer, inside a Sequence or alone; NULL if none. */
+static const char *find_split_regex(json_t *pre)
+{
+    const char *type = json_string_value(json_object_get(pre, "type"));
+    if (type && strcmp(type, "Split") == 0)
+        return json_string_value(json_object_get(json_object_get(pre, "pattern"), "Regex"));
+    json_t *list = json_object_get(pre, "pretokenizers");
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const char *r = find_split_regex(json_array_get(list, i));
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
 static wn_tok *fail(json_t *root, char **names, size_t n, const char *path, char *err,
                     size_t errlen, const char *why)
 {
@@ -71,6 +90,15 @@ wn_tok *wn_tok_parse_json(const char *text, size_t len, const char *path, char *
     const char *type = json_string_value(json_object_get(model, "type"));
     if (!json_is_object(vocab) || !type || strcmp(type, "BPE") != 0)
         return fail(root, NULL, 0, path, err, errlen, "not a BPE tokenizer.json (model.vocab)");
+    /* The pre-tokenizer and the whole-piece shortcut are Llama 3's; refuse a tokenizer.json
+     * that asks for something else rather than give it wrong ids. */
+    if (!json_is_true(json_object_get(model, "ignore_merges")))
+        return fail(root, NULL, 0, path, err, errlen,
+                    "model.ignore_merges is not true: only Llama 3 style BPE is supported");
+    const char *regex = find_split_regex(json_object_get(root, "pre_tokenizer"));
+    if (!regex || strcmp(regex, LLAMA3_PATTERN) != 0)
+        return fail(root, NULL, 0, path, err, errlen,
+                    "pre_tokenizer is not the Llama 3 Split pattern");
     json_t *added = json_object_get(root, "added_tokens");
     size_t n_vocab = json_object_size(vocab), n_added = json_array_size(added);
     size_t n_total = n_vocab + n_added;

@@ -136,38 +136,37 @@ static void pair_insert(wn_tok *t, uint32_t a, uint32_t b, uint32_t merged)
 
 /* Every way of writing a token as two tokens is a merge BPE can make (tiktoken merges
  * whenever the concatenation is in the vocabulary; a Hugging Face tokenizer.json for a
- * tiktoken vocabulary lists exactly these pairs). */
+ * tiktoken vocabulary lists exactly these pairs). Found in one pass, then hashed. */
 static void build_pairs(wn_tok *t)
 {
-    size_t n_pairs = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        if (pass == 1) {
-            size_t cap = pow2_at_least(n_pairs * 2 + 2);
-            int bits = 0;
-            while (((size_t)1 << bits) < cap)
-                bits++;
-            t->pairs = wn_xmalloc(cap * sizeof *t->pairs);
-            memset(t->pairs, 0xff, cap * sizeof *t->pairs);
-            t->pairs_mask = cap - 1;
-            t->pairs_shift = 64 - bits;
-        }
-        for (uint32_t id = 0; id < t->n_ranks; id++) {
-            const char *b = t->blob + t->off[id];
-            size_t len = t->off[id + 1] - t->off[id];
-            for (size_t k = 1; k < len; k++) {
-                int64_t l = wn_tok_lookup(t, b, k);
-                if (l < 0)
-                    continue;
-                int64_t r = wn_tok_lookup(t, b + k, len - k);
-                if (r < 0)
-                    continue;
-                if (pass == 0)
-                    n_pairs++;
-                else
-                    pair_insert(t, (uint32_t)l, (uint32_t)r, id);
-            }
+    wn_buf found = WN_BUF_INIT; /* (left, right, merged) triples */
+    for (uint32_t id = 0; id < t->n_ranks; id++) {
+        const char *b = t->blob + t->off[id];
+        size_t len = t->off[id + 1] - t->off[id];
+        for (size_t k = 1; k < len; k++) {
+            int64_t l = wn_tok_lookup(t, b, k);
+            if (l < 0)
+                continue;
+            int64_t r = wn_tok_lookup(t, b + k, len - k);
+            if (r < 0)
+                continue;
+            uint32_t triple[3] = { (uint32_t)l, (uint32_t)r, id };
+            wn_buf_append(&found, triple, sizeof triple);
         }
     }
+    size_t n_pairs = found.len / (3 * sizeof(uint32_t));
+    size_t cap = pow2_at_least(n_pairs * 2 + 2);
+    int bits = 0;
+    while (((size_t)1 << bits) < cap)
+        bits++;
+    t->pairs = wn_xmalloc(cap * sizeof *t->pairs);
+    memset(t->pairs, 0xff, cap * sizeof *t->pairs);
+    t->pairs_mask = cap - 1;
+    t->pairs_shift = 64 - bits;
+    const uint32_t *tr = (const uint32_t *)(void *)found.data;
+    for (size_t i = 0; i < n_pairs; i++)
+        pair_insert(t, tr[3 * i], tr[3 * i + 1], tr[3 * i + 2]);
+    wn_buf_release(&found);
 }
 
 int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)

@@ -81,7 +81,8 @@ enum {
 };
 
 /* Append the ids of text[0..len) to out (no BOS/EOS: push them yourself). Text need not be
- * NUL-terminated and may hold any bytes (see invalid UTF-8 above). Linear time in len. */
+ * NUL-terminated and may hold any bytes (see invalid UTF-8 above). O(len log len) at
+ * worst, on any input (no quadratic case). */
 void wn_tok_encode(const wn_tok *t, const char *text, size_t len, unsigned flags,
                    wn_tok_ids *out);
 /* Number of ids wn_tok_encode would append, without storing them. */

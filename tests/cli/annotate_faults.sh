@@ -38,7 +38,7 @@ test "$(wc -l < "$out/train.txt")" -eq "$nl"
 # no retries: the faulted documents fail, nothing is marked complete
 before=$(server_requests)
 rc=0
-ann --sample 30 --seed 99 --retries 0 -o "$TMP/b" 2>"$TMP/b.err" || rc=$?
+ann --sample 20 --seed 99 --retries 0 -o "$TMP/b" 2>"$TMP/b.err" || rc=$?
 test $rc -eq 1
 grep -q "could not be labelled; run the same command again" "$TMP/b.err"
 test ! -f "$TMP/b/annotate.done" && test ! -f "$TMP/b/train.txt"
@@ -46,8 +46,8 @@ failed=$(jq .sums.failed "$TMP/b/annotate.stats.json")
 test "$failed" -gt 0
 # the rerun asks for exactly the failed documents, and they succeed on this try
 mid=$(server_requests)
-ann --sample 30 --seed 99 --retries 0 -o "$TMP/b" 2>"$TMP/b2.err"
+ann --sample 20 --seed 99 --retries 0 -o "$TMP/b" 2>"$TMP/b2.err"
 test $(($(server_requests) - mid)) -eq "$failed"
 test -f "$TMP/b/annotate.done"
-test "$(($(wc -l < "$TMP/b/labels.jsonl") + $(wc -l < "$TMP/b/unparseable.jsonl")))" -eq 30
+test "$(($(wc -l < "$TMP/b/labels.jsonl") + $(wc -l < "$TMP/b/unparseable.jsonl")))" -eq 20
 test "$before" -lt "$mid"

@@ -30,8 +30,11 @@ jq -e '.docs_in == 12 and .docs_out == 12 and .sums.requests == 12' "$out/annota
 "$WINNOW" annotate --config "$CFG/edu-grammar.yaml" --url "$URL" --model stories260K \
     --api-key-env WN_TEST_KEY --sample 12 --seed 7 --quiet -o "$TMP/edu2" "$CORPUS"
 cmp "$out/train.txt" "$TMP/edu2/train.txt"
+# the sample holds the corpus's own documents (ids and texts as read)
 zstdcat "$out/sample.jsonl.zst" | jq -r .id > "$TMP/ids1"
 test "$(wc -l < "$TMP/ids1")" -eq 12
+test "$(gzip -dc "$CORPUS" | jq -r .id | grep -cxF -f "$TMP/ids1")" -ge 12
+jq -e -s 'all(.[]; .id != "")' "$out/labels.jsonl" >/dev/null
 # complete: running again asks nothing
 n=$(server_requests)
 "$WINNOW" annotate --config "$CFG/edu-grammar.yaml" --url "$URL" --model stories260K \

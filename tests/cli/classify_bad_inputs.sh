@@ -12,7 +12,7 @@ $W classify predict junk.bin 2>/dev/null; [ $? -eq 2 ] || { echo "missing args m
 $W classify predict junk.bin x 0 2>/dev/null; [ $? -eq 2 ] || { echo "k=0 must exit 2"; exit 1; }
 $W classify supervised -input x.txt 2>/dev/null; [ $? -eq 2 ] || { echo "no -output must exit 2"; exit 1; }
 $W classify supervised -input x.txt -output m -bogus 1 2>/dev/null; [ $? -eq 2 ] || { echo "unknown arg"; exit 1; }
-$W classify supervised -input x.txt -output m -loss hs 2>/dev/null; [ $? -eq 2 ] || { echo "hs training"; exit 1; }
+$W classify supervised -input x.txt -output m -loss bogus 2>/dev/null; [ $? -eq 2 ] || { echo "unknown loss"; exit 1; }
 printf 'words without labels\n' > nolabel.txt
 $W classify supervised -input nolabel.txt -output m -verbose 0 2> err; [ $? -eq 1 ] || { echo "no labels must exit 1"; exit 1; }
 grep -q "nolabel.txt" err || { echo "message: $(cat err)"; exit 1; }

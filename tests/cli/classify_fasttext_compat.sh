@@ -41,7 +41,9 @@ $W classify supervised -input train.txt -output wn_sm -dim 12 -epoch 4 -lr 0.5 -
     -bucket 50000 -thread 2 -verbose 0 || exit 1
 $W classify supervised -input train.txt -output wn_ova -loss ova -dim 12 -epoch 4 -minn 3 \
     -maxn 5 -bucket 50000 -thread 1 -verbose 0 || exit 1
-for m in wn_sm wn_ova; do
+$W classify supervised -input train.txt -output wn_hs -loss hs -dim 12 -epoch 4 -thread 1 -verbose 0 || exit 1
+$W classify supervised -input train.txt -output wn_ns -loss ns -dim 12 -epoch 4 -thread 1 -verbose 0 || exit 1
+for m in wn_sm wn_ova wn_hs wn_ns; do
     same "$m predict-prob" predict-prob "$m.bin" test.txt -1
     same "$m test" test "$m.bin" test.txt
 done

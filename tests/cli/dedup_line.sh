@@ -27,6 +27,22 @@ split -l 1 "$TMP/in.jsonl" "$TMP/part-"
 $W dedup line --quiet --bucket-docs 1 "$TMP"/part-* -o "$TMP/b1" || exit 1
 [ "$(zstdcat "$TMP"/b1/dedup-00000-*.jsonl.zst | grep -ci newsletter)" -eq 8 ] || { echo "buckets"; exit 1; }
 
+# incremental: an old corpus with the line 4 times, new data with it 3 times: 3 <= 6 alone,
+# 3 + 4 > 6 against the index; CCNet mode removes every new occurrence of an old line
+: > "$TMP/old.jsonl"; : > "$TMP/new.jsonl"
+for i in 1 2 3 4; do printf '{"id":"o%s","text":"old %s\\nshared footer line"}\n' $i $i >> "$TMP/old.jsonl"; done
+for i in 1 2 3; do printf '{"id":"n%s","text":"new %s\\nShared footer line"}\n' $i $i >> "$TMP/new.jsonl"; done
+$W dedup line --quiet "$TMP/old.jsonl" -o "$TMP/old" --index-out "$TMP/lidx" || exit 1
+$W dedup line --quiet "$TMP/new.jsonl" -o "$TMP/new0" || exit 1
+[ "$(zstdcat "$TMP"/new0/dedup-00000-*.jsonl.zst | grep -c footer)" -eq 3 ] || { echo "no index: kept"; exit 1; }
+$W dedup line --quiet "$TMP/new.jsonl" -o "$TMP/new1" --index "$TMP/lidx" || exit 1
+[ "$(zstdcat "$TMP"/new1/dedup-00000-*.jsonl.zst | grep -c footer)" -eq 0 ] || { echo "index: 7 > 6 removed"; exit 1; }
+$W dedup line --quiet --ccnet "$TMP/old.jsonl" -o "$TMP/oldc" --index-out "$TMP/lidxc" || exit 1
+$W dedup line --quiet --ccnet "$TMP/new.jsonl" -o "$TMP/newc" --index "$TMP/lidxc" || exit 1
+[ "$(zstdcat "$TMP"/newc/dedup-00000-*.jsonl.zst | grep -c footer)" -eq 0 ] || { echo "ccnet index"; exit 1; }
+$W dedup line --quiet --max-repeats 3 "$TMP/new.jsonl" -o "$TMP/newx" --index "$TMP/lidx" 2> "$TMP/err"
+[ $? -eq 1 ] && grep -q "refusing to mix" "$TMP/err" || { cat "$TMP/err"; echo "index of another config"; exit 1; }
+
 # real mail: the same removal with 1 and 2 threads and 2 shards
 D=$WINNOW_SHARED/data/dedup
 [ -f "$D/spamassassin.jsonl.gz" ] || { echo "shared data not found: skipped"; exit 77; }

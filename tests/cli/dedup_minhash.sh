@@ -41,4 +41,13 @@ removed=$(sed -n 's/.*"removed": \([0-9]*\).*/\1/p' "$TMP/j1/state/cluster.json"
 clusters=$(cut -f2 "$TMP/j1.tsv" | sort -u | wc -l)
 lines=$(wc -l < "$TMP/j1.tsv")
 [ $((lines - clusters)) -eq "$removed" ] || { echo "tsv: $lines docs in $clusters clusters, $removed removed"; exit 1; }
+
+# --verify: every clustered document has a true Jaccard >= 0.95 (the shared pairs file) with
+# another member of its cluster
+$W dedup minhash --quiet --verify 0.95 $IN -o "$TMP/v" --clusters "$TMP/v.tsv" || exit 1
+grep -q '"verified_edges_dropped": [1-9]' "$TMP/v/state/cluster.json" || { echo "verify dropped nothing"; exit 1; }
+awk -F'\t' 'FNR == NR { c[$1] = $2; next }
+     FNR > 1 && $3 >= 0.95 && ($1 in c) && ($2 in c) && c[$1] == c[$2] { ok[$1] = 1; ok[$2] = 1 }
+     END { for (d in c) if (!(d in ok)) { print "unsupported member " d; bad = 1 } exit bad }' \
+    "$TMP/v.tsv" "$D/doc-history-pairs.tsv" || exit 1
 exit 0

@@ -67,18 +67,26 @@ echo "$out" | grep -q "phase 26/26 mix: 1 task, -j 16, after general.tokenize, m
 grep -q "warning: .*llama3.yaml':19:13: sources\[0\].inputs: no such file '/data/commoncrawl'" "$TMP/err" || { cat "$TMP/err"; exit 1; }
 $W run "$REPO/configs/llama3.yaml" 2>/dev/null; [ $? -eq 2 ] || { echo "llama3 without data must exit 2"; exit 1; }
 
+# one_task_config NAME STAGE-LINES: a one-shard web source on the small sample crawl
+one_task_config() {
+    printf 'workdir: %s\nparallel: 1\nshards: 1\nsources:\n  - name: web\n    inputs: [%s]\n    ingest: {}\n%s\n' \
+        "$1" "$REPO/data/sample/crawl/whirlwind.warc.gz" "$2" > "$TMP/$1.yaml"
+}
+
+# A task that fails: the run stops, names the task and its log, exits 1; fixing the cause
+# and running again resumes after the tasks that were complete.
+printf 'filters: [{name: nosuchfilter}]\n' > "$TMP/chain.yaml"
+one_task_config fail "    filter: {config: chain.yaml}"
+$W run "$TMP/fail.yaml" >/dev/null 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] || { echo "failed task: exit $rc"; cat "$TMP/err"; exit 1; }
+grep -q "task web.filter 0/1 failed with exit code 2; see '$TMP/fail/.logs/web.filter-00000.log'" "$TMP/err" || { cat "$TMP/err"; exit 1; }
+printf 'filters: [{name: unicode}]\n' > "$TMP/chain.yaml"
+$W run "$TMP/fail.yaml" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; exit 1; }
+grep -q "1 of 2 tasks already complete, resuming" "$TMP/err" || { cat "$TMP/err"; exit 1; }
+
 # A stage that leaves no documents: the next one has nothing to do (warned, completed).
-cat > "$TMP/empty.yaml" <<YAML
-workdir: empty
-parallel: 1
-shards: 1
-sources:
-  - name: web
-    inputs: [$REPO/data/sample/crawl/whirlwind.warc.gz]
-    ingest: {}
-    filter: {where: ["no.such.signal >= 1"]}
-    dedup: {method: exact}
-YAML
+one_task_config empty '    filter: {where: ["no.such.signal >= 1"]}
+    dedup: {method: exact}'
 $W run "$TMP/empty.yaml" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; exit 1; }
 grep -q "web.dedup 0/1: the earlier phase left no documents" "$TMP/err" || { cat "$TMP/err"; exit 1; }
 exit 0

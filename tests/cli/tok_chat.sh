@@ -37,6 +37,11 @@ $W tokenize --quiet --chat --pack 32 "$TMP/chat.jsonl" -o "$TMP/p/chat" 2>/dev/n
 # 4 sequences (24 + 8 pad, 13 + 19 pad), 2 documents
 lens=$(od -An -v -tu4 -j 34 -N 16 "$TMP/p/chat.idx" | tr -s ' ' | sed 's/^ //')
 [ "$lens" = "24 8 13 19" ] || { echo "sequence lengths: $lens"; exit 1; }
+# Same bytes at one thread.
+$W tokenize --quiet --chat --pack 32 -j 1 "$TMP/chat.jsonl" -o "$TMP/p1/chat" 2>/dev/null || exit 1
+for f in chat.bin chat.idx chat_mask.bin chat_mask.idx; do
+    cmp "$TMP/p/$f" "$TMP/p1/$f" || { echo "$f depends on the thread count"; exit 1; }
+done
 # Too long for the pack: rejected and counted, not truncated.
 $W tokenize --quiet --chat --pack 20 "$TMP/chat.jsonl" -o "$TMP/q/chat" 2>/dev/null || exit 1
 grep -q '"chat.too_long"' "$TMP/q/chat.stats.json" || { echo "too_long not counted"; exit 1; }

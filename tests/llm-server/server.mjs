@@ -172,3 +172,6 @@ server.listen(0, "127.0.0.1", () => {
     fs.renameSync(tmp, args["port-file"]);
 });
 for (const sig of ["SIGTERM", "SIGINT"]) process.on(sig, () => process.exit(0));
+// A test killed before its cleanup must not leave the server behind: exit with the parent.
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 500).unref();

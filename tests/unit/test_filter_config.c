@@ -29,9 +29,10 @@ static void test_bad_parameters_are_errors(void **state)
         "filters: [{name: no_such_filter}]",
         "filters: [{name: nsfw_words, lists: [/nonexistent/list.txt]}]",
         "filters: {name: c4}",
+        "filters: [{name: where, expr: 'x <'}]",
     };
     const char *why[] = {"unknown parameter 'min_doc_word'", "must be a number",
-                         "unknown filter", "cannot read", "'filters' list"};
+                         "unknown filter", "cannot read", "'filters' list", "expected a number"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         json_t *cfg = wn_yaml_parse(bad[i], strlen(bad[i]), err, sizeof err);
         assert_non_null(cfg);

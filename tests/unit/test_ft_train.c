@@ -1,6 +1,6 @@
 /* test_ft_train.c: `classify supervised` on real text (shared/data/quality: Brown corpus
  * prose vs spam), written as .bin and read back: accuracy, save/load round trip,
- * reproducibility with one thread, Hogwild with two, and refusals of bad input. */
+ * reproducibility with one thread, Hogwild with two, every loss, refusals of bad input. */
 #include "classify/fasttext.h"
 #include "classify/ft_tool.h"
 #include "core/io.h"
@@ -151,7 +151,7 @@ static void test_train_save_load(void **state)
     wn_ft_free(m);
 }
 
-static void test_hogwild_and_ova(void **state)
+static void test_hogwild_and_losses(void **state)
 {
     SPLIT_OR_SKIP(s);
     wn_ft_train_opts o = small_opts(s);
@@ -162,13 +162,16 @@ static void test_hogwild_and_ova(void **state)
     assert_true(precision_at_1(m, s->test) > 0.93);
     wn_ft_free(m);
     o.threads = 1;
-    o.loss = 4; /* one-vs-all */
     o.minn = 3;
     o.maxn = 5;
-    m = wn_ft_train(&o, err, sizeof err);
-    assert_non_null(m);
-    assert_true(precision_at_1(m, s->test) > 0.93);
-    wn_ft_free(m);
+    for (int loss = 1; loss <= 4; loss++) { /* hs, ns, softmax, ova */
+        o.loss = loss;
+        m = wn_ft_train(&o, err, sizeof err);
+        assert_non_null(m);
+        if (precision_at_1(m, s->test) < 0.93)
+            fail_msg("loss %d: precision %.3f", loss, precision_at_1(m, s->test));
+        wn_ft_free(m);
+    }
 }
 
 static void test_bad_training_input(void **state)
@@ -187,16 +190,16 @@ static void test_bad_training_input(void **state)
     assert_null(wn_ft_train(&o, err, sizeof err));
     assert_non_null(strstr(err, "has no labels"));
     o = small_opts(s);
-    o.loss = 1; /* hs: not trained here */
+    o.loss = 7;
     assert_null(wn_ft_train(&o, err, sizeof err));
-    assert_non_null(strstr(err, "softmax and ova"));
+    assert_non_null(strstr(err, "unknown loss"));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_save_load),
-        cmocka_unit_test(test_hogwild_and_ova),
+        cmocka_unit_test(test_hogwild_and_losses),
         cmocka_unit_test(test_bad_training_input),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -114,8 +114,9 @@ static void test_boilerplate_removed(void **state)
     wn_buf_release(&b);
 }
 
-/* A chapter in same-class sections (one mostly a table of links plus prose) comes out
- * whole; a wiki paragraph thick with links stays, a "Read more" link line goes. */
+/* A chapter in same-class sections (one mostly a table of links plus prose, one with an id
+ * made from its heading, "more-on-tools") comes out whole; a wiki paragraph thick with
+ * links stays, a "Read more" link line goes. */
 static void test_sections_and_link_prose(void **state)
 {
     (void)state;
@@ -123,7 +124,7 @@ static void test_sections_and_link_prose(void **state)
                     "its own files, their syntax, and the defaults it ships with.</p>";
     wn_buf b = WN_BUF_INIT;
     wn_buf_appends(&b, "<body><div class=nav><a href=/>Home</a> <a href=/up>Up</a></div>"
-                       "<div class=chapter><div class=section><h2>1. Intro</h2>");
+                       "<div class=chapter><div class=section id=more-on-tools><h2>1. Intro</h2>");
     wn_buf_appends(&b, p);
     wn_buf_appends(&b, "<p>Short intro.</p></div><div class=section><h2>2. Tools</h2>"
                        "<p>Pick a tool from the list below, as described in the manual.</p>"

@@ -95,6 +95,23 @@ static void test_golden_tokenizer_json(void **state)
     assert_int_equal(wn_tok_special(t, "<|eot_id|>"), 128009);
     check_golden(t);
     wn_tok_free(t);
+
+    /* A tokenizer.json that asks for other BPE rules is refused, not misread. */
+    size_t len = 0;
+    char *json = tok_slurp(path, &len);
+    assert_non_null(json);
+    char *at = strstr(json, "\"ignore_merges\": true");
+    assert_non_null(at);
+    memcpy(at + strlen("\"ignore_merges\": "), "1   ", 4); /* 1 is not true */
+    char tmp[] = "/tmp/wn_tok_jsonXXXXXX";
+    int fd = mkstemp(tmp);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, json, len), (ssize_t)len);
+    close(fd);
+    assert_null(wn_tok_load(tmp, err, sizeof err));
+    assert_non_null(strstr(err, "ignore_merges"));
+    unlink(tmp);
+    free(json);
 }
 
 /* llama.cpp's test: inputs separated by "\n__ggml_vocab_test__\n", one line of ids each. */

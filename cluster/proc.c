@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,9 +48,8 @@ int wn_squeue_mine(wn_buf *out)
 {
     /* %F = array job id, %K = array index, %T = state; -r lists array tasks one per line.
      * A plain job has %K "N/A". --user rather than --me: Slurm before 20.11 lacks it. */
-    char user[64];
-    const struct passwd *pw = getpwuid(getuid());
-    snprintf(user, sizeof user, "--user=%s", pw ? pw->pw_name : "root");
+    char user[32];
+    snprintf(user, sizeof user, "--user=%u", (unsigned)getuid()); /* names or uids */
     char *argv[] = {"squeue", user, "-h", "-r", "-o", "%F_%K %T", NULL};
     return wn_proc_capture(argv, out, 1) == 0 ? 0 : -1;
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,7 +47,9 @@ int wn_proc_capture(char *const argv[], wn_buf *out, int quiet_stderr)
 int wn_squeue_mine(wn_buf *out)
 {
     /* %F = array job id, %K = array index, %T = state; -r lists array tasks one per line.
-     * A plain job has %K "N/A". */
-    char *argv[] = {"squeue", "--me", "-h", "-r", "-o", "%F_%K %T", NULL};
+     * A plain job has %K "N/A". --user rather than --me: Slurm before 20.11 lacks it. */
+    char user[32];
+    snprintf(user, sizeof user, "--user=%u", (unsigned)getuid()); /* names or uids */
+    char *argv[] = {"squeue", user, "-h", "-r", "-o", "%F_%K %T", NULL};
     return wn_proc_capture(argv, out, 1) == 0 ? 0 : -1;
 }

@@ -98,7 +98,7 @@ static int parse(int argc, char **argv, wn_mpi_dedup_opts *o, int *is_lines, int
             else if (!strcmp(optarg, "first")) o->keep = WN_KEEP_FIRST;
             else ok = 0;
             break;
-        case OPT_MEMORY: ok = !wn_parse_size(optarg, &o->mem_bytes) && o->mem_bytes >= (1u << 20); break;
+        case OPT_MEMORY: ok = !wn_parse_size(optarg, &o->mem_bytes) && o->mem_bytes >= (64u << 10); break;
         case OPT_BUCKET: ok = !parse_uint(optarg, UINT64_MAX, &o->lines.bucket_docs) && o->lines.bucket_docs; break;
         case OPT_REPEATS: ok = !parse_uint(optarg, UINT32_MAX, &v); o->lines.max_repeats = (uint32_t)v; break;
         case OPT_CCNET: o->lines.ccnet = true; ok = 1; break;

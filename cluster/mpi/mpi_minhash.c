@@ -210,8 +210,7 @@ static int gather_members(const wn_mpi_dedup_opts *o, const char *config, MPI_Co
         p += 28 + il + dl;
     }
     wn_outbox_release(&ob);
-    if (n) /* qsort(NULL, 0) is undefined behaviour */
-        qsort(v, n, sizeof *v, cmp_member);
+    if (n > 1) qsort(v, n, sizeof *v, cmp_member);
     *out = v;
     *n_out = n;
     return failed ? -1 : 0;
@@ -228,8 +227,7 @@ static int cmp_u64_first(const void *pa, const void *pb)
 static int sort_by_uid_range(wn_outbox *ob)
 {
     int rc = wn_outbox_exchange(ob);
-    if (ob->n_recv)
-        qsort(ob->recv.data, ob->n_recv, ob->rec_size, cmp_u64_first);
+    qsort(ob->recv.data, ob->n_recv, ob->rec_size, cmp_u64_first);
     return rc;
 }
 

@@ -42,9 +42,9 @@ chmod +x "$TMP/run/flaky-winnow"
 # The dedup source only where MPI is (tests/cli/cluster_mpi.sh says why when it is not).
 MPI_EXE=$(dirname "$W")/winnow-mpi
 if command -v mpirun >/dev/null 2>&1 && [ -x "$MPI_EXE" ]; then
-    # under ASan: OpenMPI's allocations outlive MPI_Finalize (the jobs inherit this)
-    export LSAN_OPTIONS="suppressions=$(pwd)/tests/cluster/lsan-openmpi.supp:fast_unwind_on_malloc=0"
-    LAUNCH="mpirun --oversubscribe"
+    # under ASan: OpenMPI's allocations outlive MPI_Finalize (see the suppressions file)
+    LSAN="LSAN_OPTIONS=suppressions=$(pwd)/tests/cluster/lsan-openmpi.supp:fast_unwind_on_malloc=0"
+    LAUNCH="mpirun --oversubscribe -x $LSAN"
     [ "$(id -u)" = 0 ] && LAUNCH="$LAUNCH --allow-run-as-root"
     TEXT='  - name: text
     inputs: [text]

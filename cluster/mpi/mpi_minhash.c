@@ -227,7 +227,8 @@ static int cmp_u64_first(const void *pa, const void *pb)
 static int sort_by_uid_range(wn_outbox *ob)
 {
     int rc = wn_outbox_exchange(ob);
-    qsort(ob->recv.data, ob->n_recv, ob->rec_size, cmp_u64_first);
+    if (ob->n_recv > 1)
+        qsort(ob->recv.data, ob->n_recv, ob->rec_size, cmp_u64_first);
     return rc;
 }
 

@@ -156,6 +156,11 @@ typedef struct cache_entry {
 } cache_entry;
 static _Thread_local cache_entry g_cache[CACHE_SLOTS];
 
+void wn_tok_cache_clear(void)
+{
+    memset(g_cache, 0, sizeof g_cache);
+}
+
 size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
     return n <= MEDIUM_PIECE ? bpe_medium(t, p, n, out) : bpe_large(t, p, n, out);

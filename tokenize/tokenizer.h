@@ -88,6 +88,13 @@ void wn_tok_encode(const wn_tok *t, const char *text, size_t len, unsigned flags
 /* Number of ids wn_tok_encode would append, without storing them. */
 size_t wn_tok_count(const wn_tok *t, const char *text, size_t len, unsigned flags);
 
+/* Encoding remembers the ids of recent pieces that needed BPE merging in a fixed-size cache
+ * private to the calling thread (static thread-local storage: nothing to allocate or free,
+ * nothing shared, checked against the piece's bytes, so the ids never depend on it). This
+ * empties the calling thread's cache, so the next encode starts cold: for benchmarks that
+ * replay the same text and must not be measured on a warm cache. */
+void wn_tok_cache_clear(void);
+
 /* Append the bytes of ids[0..n) to out (special tokens as their names). Returns 0, or -1 if
  * an id is out of range (out then holds the bytes before it; *bad_index, if not NULL, gets
  * the position of the bad id). */

@@ -144,7 +144,7 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
  * line read costs far less than merging again. Keyed by the tokenizer's serial and the
  * piece's hash, checked against the bytes, so a hit is exactly what BPE would give. In
  * static thread-local storage: nothing to allocate or free, nothing shared. */
-#define CACHE_SLOTS 2048
+#define CACHE_SLOTS 16384
 #define CACHE_BYTES 18
 #define CACHE_IDS 8
 typedef struct cache_entry {

@@ -155,7 +155,7 @@ static void build_pairs(wn_tok *t)
         }
     }
     size_t n_pairs = found.len / (3 * sizeof(uint32_t));
-    size_t cap = pow2_at_least(n_pairs * 2 + 2);
+    size_t cap = pow2_at_least(n_pairs + n_pairs / 4 + 2);
     int bits = 0;
     while (((size_t)1 << bits) < cap)
         bits++;

@@ -4,8 +4,9 @@
  *
  * Paths: a piece that is itself a token is one id (the whole-piece shortcut, which is what
  * most English words take); a short piece that needed merging before is taken from a
- * per-thread cache; short pieces merge in small stack arrays; longer ones use a heap and a
- * linked list, O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
+ * per-thread cache; short pieces merge in small stack arrays (bpe_batch.c, which also
+ * interleaves the merges of neighbouring pieces); longer ones use a heap and a linked list,
+ * O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
  * bpe_sweep.c. No input makes encoding quadratic. Pair lookups go through the pair table
  * (wn_tok_pair), keyed by the two ids, so no bytes are hashed while merging.
  */
@@ -18,7 +19,6 @@
 #include <string.h>
 
 #define NO_PAIR UINT32_MAX
-#define SMALL_PIECE 16
 #define MEDIUM_PIECE 256
 #define LARGE_PIECE 65536 /* beyond: bpe_sweep.c */
 
@@ -26,44 +26,6 @@ static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
 {
     int64_t r = wn_tok_pair(t, a, b);
     return r < 0 ? NO_PAIR : (uint32_t)r;
-}
-
-static size_t emit(wn_tok_ids *out, const uint32_t *ids, size_t m)
-{
-    if (out) {
-        wn_tok_ids_reserve(out, m);
-        memcpy(out->ids + out->len, ids, m * sizeof *ids);
-        out->len += m;
-    }
-    return m;
-}
-
-static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
-{
-    uint32_t id[SMALL_PIECE], rank[SMALL_PIECE]; /* rank[i]: merge of id[i], id[i+1] */
-    size_t m = n;
-    for (size_t i = 0; i < n; i++)
-        id[i] = t->byte_id[p[i]];
-    for (size_t i = 0; i + 1 < m; i++)
-        rank[i] = t->byte_pair[p[i] * 256 + p[i + 1]];
-    while (m > 1) {
-        size_t best = 0;
-        for (size_t i = 1; i + 1 < m; i++)
-            if (rank[i] < rank[best])
-                best = i;
-        if (rank[best] == NO_PAIR)
-            break;
-        id[best] = rank[best];
-        memmove(id + best + 1, id + best + 2, (m - best - 2) * sizeof *id);
-        memmove(rank + best + 1, rank + best + 2,
-                (m > best + 3 ? m - best - 3 : 0) * sizeof *rank);
-        m--;
-        if (best + 1 < m)
-            rank[best] = pair_rank(t, id[best], id[best + 1]);
-        if (best > 0)
-            rank[best - 1] = pair_rank(t, id[best - 1], id[best]);
-    }
-    return emit(out, id, m);
 }
 
 /* Longer pieces: parts form a linked list over byte positions (a part is named by the
@@ -116,7 +78,7 @@ static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
     size_t m = 0;
     for (uint32_t i = 0; i != END; i = next[i])
         id[m++] = id[i]; /* compacting in place is safe: m <= i */
-    return emit(out, id, m);
+    return wn_tok_ids_emit(out, id, m);
 }
 
 static size_t bpe_medium(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
@@ -168,13 +130,39 @@ size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
 
 static size_t bpe_any(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
-    if (n <= SMALL_PIECE)
-        return bpe_small(t, p, n, out);
+    if (n <= WN_TOK_LANE_BYTES)
+        return wn_tok_bpe_short(t, p, n, out);
     if (n <= MEDIUM_PIECE)
         return bpe_medium(t, p, n, out);
     if (n <= LARGE_PIECE)
         return bpe_large(t, p, n, out);
     return wn_tok_bpe_sweep(t, p, n, out);
+}
+
+const uint32_t *wn_tok_cache_get(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
+                                 size_t *m)
+{
+    if (n > CACHE_BYTES)
+        return NULL;
+    const cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
+    if (e->serial != t->serial || e->hash != h || e->len != n || memcmp(e->bytes, p, n) != 0)
+        return NULL;
+    *m = e->n_ids;
+    return e->ids;
+}
+
+void wn_tok_cache_put(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
+                      const uint32_t *ids, size_t m)
+{
+    if (n > CACHE_BYTES || m > CACHE_IDS)
+        return;
+    cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
+    e->serial = t->serial;
+    e->hash = h;
+    e->len = (uint8_t)n;
+    e->n_ids = (uint8_t)m;
+    memcpy(e->bytes, p, n);
+    memcpy(e->ids, ids, m * sizeof *e->ids);
 }
 
 size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
@@ -191,23 +179,17 @@ size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
             wn_tok_ids_push1(out, (wn_tok_id)whole);
         return 1;
     }
+    size_t m;
+    const uint32_t *hit = wn_tok_cache_get(t, p, n, h, &m);
+    if (hit)
+        return wn_tok_ids_emit(out, hit, m);
     if (n > CACHE_BYTES)
         return bpe_any(t, p, n, out);
-    cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
-    if (e->serial == t->serial && e->hash == h && e->len == n && memcmp(e->bytes, p, n) == 0)
-        return emit(out, e->ids, e->n_ids);
     wn_tok_ids tmp = WN_TOK_IDS_INIT;
     wn_tok_ids *dst = out ? out : &tmp;
     size_t before = dst->len;
-    size_t m = bpe_any(t, p, n, dst);
-    if (m <= CACHE_IDS) {
-        e->serial = t->serial;
-        e->hash = h;
-        e->len = (uint8_t)n;
-        e->n_ids = (uint8_t)m;
-        memcpy(e->bytes, p, n);
-        memcpy(e->ids, dst->ids + before, m * sizeof *e->ids);
-    }
+    m = bpe_any(t, p, n, dst);
+    wn_tok_cache_put(t, p, n, h, dst->ids + before, m);
     wn_tok_ids_release(&tmp);
     return m;
 }

@@ -13,20 +13,29 @@
 
 #include <string.h>
 
-#define NO_PAIR UINT32_MAX
+/* A pair is kept as one key, rank << POS_BITS | position, so that the smallest key is the
+ * merge BPE makes next (lowest rank, then leftmost) and the scan for it is a plain minimum
+ * without a data-dependent branch. A position shifts down by one when a merge before it
+ * removes a part, which is subtracting 1 from its key. NONE (and NONE minus up to
+ * WN_TOK_LANE_BYTES shifts) marks a pair that is not a token. */
+#define POS_BITS 6
+#define NONE 0xFFFFFFFFu
+#define IS_NONE(k) ((k) >= 0x80000000u)
+_Static_assert(WN_TOK_LANE_BYTES <= 1 << POS_BITS, "positions must fit in POS_BITS");
+_Static_assert((uint64_t)WN_TOK_MAX_IDS << POS_BITS < 0x80000000u, "keys must stay below NONE");
 
 typedef struct lane {
     uint32_t id[WN_TOK_LANE_BYTES];
-    uint32_t rank[WN_TOK_LANE_BYTES]; /* rank[i]: merge of id[i], id[i+1] */
-    uint32_t m;                /* current number of parts */
-    int32_t merged_at;         /* part merged on the last turn, whose pairs are pending; -1 */
-    int fresh;                 /* merged here (not a whole token or a cache hit): cache it */
+    uint32_t key[WN_TOK_LANE_BYTES]; /* key[i]: the merge of id[i] and id[i+1] */
+    uint32_t m;                      /* current number of parts */
+    int32_t merged_at; /* part merged on the last turn, whose two pairs are pending; -1 */
+    int fresh;         /* merged here (not a whole token or a cache hit): cache it */
 } lane;
 
-static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
+static inline uint32_t pair_key(const wn_tok *t, uint32_t a, uint32_t b, uint32_t pos)
 {
     int64_t r = wn_tok_pair(t, a, b);
-    return r < 0 ? NO_PAIR : (uint32_t)r;
+    return r < 0 ? NONE : (uint32_t)r << POS_BITS | pos;
 }
 
 static void lane_start(const wn_tok *t, lane *l, const uint8_t *p, size_t n)
@@ -36,33 +45,38 @@ static void lane_start(const wn_tok *t, lane *l, const uint8_t *p, size_t n)
     l->fresh = 1;
     for (size_t i = 0; i < n; i++)
         l->id[i] = t->byte_id[p[i]];
-    for (size_t i = 0; i + 1 < n; i++)
-        l->rank[i] = t->byte_pair[p[i] * 256 + p[i + 1]];
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint32_t r = t->byte_pair[p[i] * 256 + p[i + 1]];
+        l->key[i] = r == UINT32_MAX ? NONE : r << POS_BITS | (uint32_t)i;
+    }
+    l->key[n - 1] = NONE; /* the last part has no pair; shifted down, never scanned */
 }
 
 /* One turn: settle the pairs the last merge created, then make the next merge and prefetch
  * its new pairs. Returns 0 when the piece is done. */
 static int lane_turn(const wn_tok *t, lane *l)
 {
-    uint32_t *id = l->id, *rank = l->rank, m = l->m;
+    uint32_t *id = l->id, *key = l->key, m = l->m;
     if (l->merged_at >= 0) {
         uint32_t b = (uint32_t)l->merged_at;
         if (b + 1 < m)
-            rank[b] = pair_rank(t, id[b], id[b + 1]);
+            key[b] = pair_key(t, id[b], id[b + 1], b);
         if (b > 0)
-            rank[b - 1] = pair_rank(t, id[b - 1], id[b]);
+            key[b - 1] = pair_key(t, id[b - 1], id[b], b - 1);
     }
     if (m < 2)
         return 0;
-    uint32_t best = 0;
+    uint32_t low = key[0];
     for (uint32_t i = 1; i + 1 < m; i++)
-        if (rank[i] < rank[best])
-            best = i;
-    if (rank[best] == NO_PAIR)
+        low = key[i] < low ? key[i] : low;
+    if (IS_NONE(low))
         return 0;
-    id[best] = rank[best];
-    memmove(id + best + 1, id + best + 2, (m - best - 2) * sizeof *id);
-    memmove(rank + best + 1, rank + best + 2, (m > best + 3 ? m - best - 3 : 0) * sizeof *rank);
+    uint32_t best = low & ((1u << POS_BITS) - 1);
+    id[best] = low >> POS_BITS;
+    for (uint32_t i = best + 1; i + 1 < m; i++) {
+        id[i] = id[i + 1];
+        key[i] = key[i + 1] - 1; /* NONE stays NONE-like: at most 64 shifts */
+    }
     l->m = --m;
     l->merged_at = (int32_t)best;
     if (best + 1 < m)

@@ -4,9 +4,9 @@
  *
  * Paths: a piece that is itself a token is one id (the whole-piece shortcut, which is what
  * most English words take); a short piece that needed merging before is taken from a
- * per-thread cache; short pieces merge in small stack arrays (bpe_batch.c, which also
- * interleaves the merges of neighbouring pieces); longer ones use a heap and a linked list,
- * O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
+ * per-thread cache; pieces up to 64 bytes merge in small stack arrays (a scan per merge,
+ * which beats the heap's bookkeeping at these lengths); longer ones use a heap and a
+ * linked list, O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
  * bpe_sweep.c. No input makes encoding quadratic. Pair lookups go through the pair table
  * (wn_tok_pair), keyed by the two ids, so no bytes are hashed while merging.
  */
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #define NO_PAIR UINT32_MAX
+#define SMALL_PIECE 64
 #define MEDIUM_PIECE 256
 #define LARGE_PIECE 65536 /* beyond: bpe_sweep.c */
 
@@ -26,6 +27,64 @@ static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
 {
     int64_t r = wn_tok_pair(t, a, b);
     return r < 0 ? NO_PAIR : (uint32_t)r;
+}
+
+static size_t emit(wn_tok_ids *out, const uint32_t *ids, size_t m)
+{
+    if (out) {
+        wn_tok_ids_reserve(out, m);
+        memcpy(out->ids + out->len, ids, m * sizeof *ids);
+        out->len += m;
+    }
+    return m;
+}
+
+/* Short pieces: the parts in an array, each adjacent pair kept as one key,
+ * rank << POS_BITS | position, so the smallest key is the merge BPE makes next (lowest rank,
+ * then leftmost) and finding it is a plain minimum, without a data-dependent branch. When a
+ * merge removes a part, the pairs after it move down one position: their keys drop by 1.
+ * NO_KEY (less at most SMALL_PIECE such drops) marks a pair that is not a token. */
+#define POS_BITS 6
+#define NO_KEY 0xFFFFFFFFu
+_Static_assert(SMALL_PIECE <= 1 << POS_BITS, "positions must fit in POS_BITS");
+_Static_assert((uint64_t)WN_TOK_MAX_IDS << POS_BITS < 0x80000000u, "keys stay below NO_KEY");
+
+static inline uint32_t pair_key(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
+{
+    int64_t r = wn_tok_pair(t, a, b);
+    return r < 0 ? NO_KEY : (uint32_t)r << POS_BITS | (uint32_t)pos;
+}
+
+static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+{
+    uint32_t id[SMALL_PIECE], key[SMALL_PIECE]; /* key[i]: merge of id[i], id[i+1] */
+    size_t m = n;
+    for (size_t i = 0; i < n; i++)
+        id[i] = t->byte_id[p[i]];
+    for (size_t i = 0; i + 1 < m; i++) {
+        uint32_t r = t->byte_pair[p[i] * 256 + p[i + 1]];
+        key[i] = r == NO_PAIR ? NO_KEY : r << POS_BITS | (uint32_t)i;
+    }
+    key[n - 1] = NO_KEY; /* the last part has no pair; it is shifted, never scanned */
+    while (m > 1) {
+        uint32_t low = key[0];
+        for (size_t i = 1; i + 1 < m; i++)
+            low = key[i] < low ? key[i] : low;
+        if (low >= 0x80000000u)
+            break; /* no adjacent pair is a token */
+        size_t best = low & ((1u << POS_BITS) - 1);
+        id[best] = low >> POS_BITS;
+        for (size_t i = best + 1; i + 1 < m; i++) {
+            id[i] = id[i + 1];
+            key[i] = key[i + 1] - 1;
+        }
+        m--;
+        if (best + 1 < m)
+            key[best] = pair_key(t, id[best], id[best + 1], best);
+        if (best > 0)
+            key[best - 1] = pair_key(t, id[best - 1], id[best], best - 1);
+    }
+    return emit(out, id, m);
 }
 
 /* Longer pieces: parts form a linked list over byte positions (a part is named by the
@@ -78,7 +137,7 @@ static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
     size_t m = 0;
     for (uint32_t i = 0; i != END; i = next[i])
         id[m++] = id[i]; /* compacting in place is safe: m <= i */
-    return wn_tok_ids_emit(out, id, m);
+    return emit(out, id, m);
 }
 
 static size_t bpe_medium(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
@@ -106,7 +165,7 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
  * line read costs far less than merging again. Keyed by the tokenizer's serial and the
  * piece's hash, checked against the bytes, so a hit is exactly what BPE would give. In
  * static thread-local storage: nothing to allocate or free, nothing shared. */
-#define CACHE_SLOTS 16384
+#define CACHE_SLOTS 4096
 #define CACHE_BYTES 18
 #define CACHE_IDS 8
 typedef struct cache_entry {
@@ -130,39 +189,13 @@ size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
 
 static size_t bpe_any(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
-    if (n <= WN_TOK_LANE_BYTES)
-        return wn_tok_bpe_short(t, p, n, out);
+    if (n <= SMALL_PIECE)
+        return bpe_small(t, p, n, out);
     if (n <= MEDIUM_PIECE)
         return bpe_medium(t, p, n, out);
     if (n <= LARGE_PIECE)
         return bpe_large(t, p, n, out);
     return wn_tok_bpe_sweep(t, p, n, out);
-}
-
-const uint32_t *wn_tok_cache_get(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
-                                 size_t *m)
-{
-    if (n > CACHE_BYTES)
-        return NULL;
-    const cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
-    if (e->serial != t->serial || e->hash != h || e->len != n || memcmp(e->bytes, p, n) != 0)
-        return NULL;
-    *m = e->n_ids;
-    return e->ids;
-}
-
-void wn_tok_cache_put(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
-                      const uint32_t *ids, size_t m)
-{
-    if (n > CACHE_BYTES || m > CACHE_IDS)
-        return;
-    cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
-    e->serial = t->serial;
-    e->hash = h;
-    e->len = (uint8_t)n;
-    e->n_ids = (uint8_t)m;
-    memcpy(e->bytes, p, n);
-    memcpy(e->ids, ids, m * sizeof *e->ids);
 }
 
 size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
@@ -179,17 +212,23 @@ size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
             wn_tok_ids_push1(out, (wn_tok_id)whole);
         return 1;
     }
-    size_t m;
-    const uint32_t *hit = wn_tok_cache_get(t, p, n, h, &m);
-    if (hit)
-        return wn_tok_ids_emit(out, hit, m);
     if (n > CACHE_BYTES)
         return bpe_any(t, p, n, out);
+    cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
+    if (e->serial == t->serial && e->hash == h && e->len == n && memcmp(e->bytes, p, n) == 0)
+        return emit(out, e->ids, e->n_ids);
     wn_tok_ids tmp = WN_TOK_IDS_INIT;
     wn_tok_ids *dst = out ? out : &tmp;
     size_t before = dst->len;
-    m = bpe_any(t, p, n, dst);
-    wn_tok_cache_put(t, p, n, h, dst->ids + before, m);
+    size_t m = bpe_any(t, p, n, dst);
+    if (m <= CACHE_IDS) {
+        e->serial = t->serial;
+        e->hash = h;
+        e->len = (uint8_t)n;
+        e->n_ids = (uint8_t)m;
+        memcpy(e->bytes, p, n);
+        memcpy(e->ids, dst->ids + before, m * sizeof *e->ids);
+    }
     wn_tok_ids_release(&tmp);
     return m;
 }

@@ -3,10 +3,9 @@
 
 #include <string.h>
 
-/* Pieces are cut a batch at a time and their vocabulary slots prefetched before any is
- * looked up, so the cache misses of neighbouring words overlap instead of queueing; the
- * batch's merges are interleaved the same way (bpe_batch.c). */
-#define AHEAD WN_TOK_BATCH
+/* Pieces are cut a few at a time and their vocabulary slots prefetched before any is looked
+ * up, so the cache misses of neighbouring words overlap instead of queueing. */
+#define AHEAD 8
 
 static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
 {
@@ -21,7 +20,8 @@ static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_i
             wn_tok_prefetch(t, hash[k]);
             start[++k] = p;
         }
-        count += wn_tok_bpe_batch(t, s, start, hash, k, out);
+        for (int i = 0; i < k; i++)
+            count += wn_tok_bpe_piece(t, s + start[i], start[i + 1] - start[i], hash[i], out);
     }
     return count;
 }

@@ -7,7 +7,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
 
 /* Character classes of the Llama 3 pre-tokenizer. SPACE is U+0020 and CRLF is \r or \n
  * (both also White_Space); APOS is U+0027 (also "other"). */
@@ -97,37 +96,12 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     }
 }
 
-/* Start loading the pair table slot where wn_tok_pair(t, a, b) will look first. */
-static inline void wn_tok_pair_prefetch(const wn_tok *t, uint32_t a, uint32_t b)
-{
-    uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
-    __builtin_prefetch(&t->pairs[(key * 0x9E3779B97F4A7C15ull) >> t->pairs_shift]);
-}
-
 /* BPE of one pre-tokenized piece (bpe.c) whose wn_tok_hash is h: appends its ids (or only
  * counts them when out is NULL) and returns how many. */
 size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
                         wn_tok_ids *out);
 /* BPE of a huge piece by sweeping ranks (bpe_sweep.c); same result as the heap path. */
 size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
-/* The calling thread's cache of pieces that needed merging (bpe.c), keyed by the tokenizer
- * and the piece's hash h, checked against its bytes. get returns the ids (valid until the
- * next put) and their number in *m, or NULL; put ignores pieces or results too long to keep. */
-const uint32_t *wn_tok_cache_get(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
-                                 size_t *m);
-void wn_tok_cache_put(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
-                      const uint32_t *ids, size_t m);
-/* Pieces cut ahead and encoded together (encode.c, bpe_batch.c). */
-#define WN_TOK_BATCH 16
-/* Pieces up to this long merge in stack arrays, interleaved within a batch (bpe_batch.c). */
-#define WN_TOK_LANE_BYTES 64
-/* BPE of one piece of 2 .. WN_TOK_LANE_BYTES bytes in stack arrays (bpe_batch.c). */
-size_t wn_tok_bpe_short(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
-/* BPE of the k <= WN_TOK_BATCH pieces s[start[i] .. start[i+1]) with hashes hash[i], short
- * ones merged in interleaved lanes (bpe_batch.c): appends their ids in order (or only counts
- * them when out is NULL) and returns how many. */
-size_t wn_tok_bpe_batch(const wn_tok *t, const uint8_t *s, const size_t *start,
-                        const uint64_t *hash, int k, wn_tok_ids *out);
 /* The heap path for any length (for tests comparing the two). */
 size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 
@@ -137,17 +111,6 @@ static inline void wn_tok_ids_push1(wn_tok_ids *v, wn_tok_id id)
     if (v->len == v->cap)
         wn_tok_ids_reserve(v, 1);
     v->ids[v->len++] = id;
-}
-
-/* Append ids[0..m) to out (nothing when out is NULL: counting only); returns m. */
-static inline size_t wn_tok_ids_emit(wn_tok_ids *out, const uint32_t *ids, size_t m)
-{
-    if (out) {
-        wn_tok_ids_reserve(out, m);
-        memcpy(out->ids + out->len, ids, m * sizeof *ids);
-        out->len += m;
-    }
-    return m;
 }
 
 /* Start loading the vocabulary slot a piece with hash h will probe first. */

@@ -37,7 +37,8 @@ typedef struct wn_ft_prediction {
 /* Predicts the k most likely labels of one text (len bytes, need not be NUL-terminated),
  * keeping those with prob >= threshold. Returns the count (<= k), sorted as the CLI sorts
  * (most probable first). k < 0 means all labels: out must then hold wn_ft_nlabels(m)
- * entries. Thread-safe.
+ * entries (with hierarchical softmax, as in the CLI, the search skips branches below
+ * p = 1e-5 or the threshold, so fewer may come back). k == 0 returns 0. Thread-safe.
  *
  * The result is what `fasttext predict-prob` prints for the text as one input line, with
  * any '\n' in the text read as a space (as datatrove and DCLM do with text.replace("\n",

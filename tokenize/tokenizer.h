@@ -3,7 +3,8 @@
  * Ownership and threads: wn_tok_load* returns a tokenizer the caller frees with wn_tok_free.
  * A loaded tokenizer is immutable: every other function takes `const wn_tok *` and may be
  * called from any number of threads at once with no locking (each call keeps its scratch on
- * its own stack, or in a heap block it frees before returning). Id vectors (wn_tok_ids) and
+ * its own stack, or in a heap block it frees before returning, and its piece cache in static
+ * thread-local storage; see wn_tok_cache_clear). Id vectors (wn_tok_ids) and
  * output buffers belong to the caller; functions append to them and never keep them.
  *
  * Exactness: ids equal Meta's tiktoken and Hugging Face tokenizers' for any valid UTF-8:

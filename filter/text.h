@@ -63,6 +63,10 @@ typedef struct wn_text {
 const wn_text *wn_text_analyze(const wn_doc *d);
 /* Analyse an arbitrary buffer (not cached; the result is thread-local like above). */
 const wn_text *wn_text_analyze_buf(const char *s, size_t n);
+/* Code points of s as wn_text_analyze counts them (the n_chars field: an invalid byte
+ * counts one), without the analysis: for a filter that may drop a document before any
+ * filter needs its words. */
+size_t wn_text_count_chars(const char *s, size_t n);
 void wn_text_invalidate(void);
 /* Let other threads use the cache slot this thread holds (the chain calls it after each
  * filter's process_doc). */
@@ -78,16 +82,19 @@ uint64_t wn_text_hash(const void *p, size_t n);
  * wn_u64map_reset keeps the allocation and empties the map in O(1) (a slot is in use only
  * when its generation is the map's current one), so a big document does not make every
  * later reset clear a big table. */
+typedef struct wn_u64slot {
+    uint64_t key;
+    uint32_t val, gen; /* one 16-byte slot: a probe touches one cache line, not three */
+} wn_u64slot;
+
 typedef struct wn_u64map {
-    uint64_t *keys;
-    uint32_t *vals;
-    uint32_t *gens;
+    wn_u64slot *slots;
     uint32_t gen;
     size_t cap, n;
 } wn_u64map;
 
-/* Is slot i in use? (for iterating over keys[0 .. cap)) */
-#define wn_u64map_used(m, i) ((m)->gens[i] == (m)->gen)
+/* Is slot i in use? (for iterating over slots[0 .. cap)) */
+#define wn_u64map_used(m, i) ((m)->slots[i].gen == (m)->gen)
 
 void wn_u64map_reset(wn_u64map *m, size_t expected);
 /* Add one to key's count and return the new count. */

@@ -87,9 +87,13 @@ static timing ceiling(const corpus *c)
 }
 
 /* One pass of `stages` over the corpus with `threads` threads. */
+/* Seconds each stage of the chain took in the last 1-thread pass (stage_secs[k]). */
+static double stage_secs[64];
+
 static timing pass(const corpus *c, wn_stage **stages, size_t n_stages, int threads,
                    bool chain, uint64_t *kept)
 {
+    memset(stage_secs, 0, sizeof stage_secs);
     wn_doc *docs = calloc(c->n, sizeof *docs);
     for (size_t i = 0; i < c->n; i++) {
         wn_doc_init(&docs[i]);
@@ -107,7 +111,10 @@ static timing pass(const corpus *c, wn_stage **stages, size_t n_stages, int thre
             if (chain && docs[i].drop_reason)
                 break;
             docs[i].drop_reason = chain ? docs[i].drop_reason : NULL;
+            double s0 = threads == 1 && k < 64 ? wn_now() : 0;
             stages[k]->process_doc(stages[k]->state, &docs[i], s);
+            if (threads == 1 && k < 64)
+                stage_secs[k] += wn_now() - s0;
         }
     }
     timing t = {wn_now() - t0, cpu_now() - c0};
@@ -173,7 +180,10 @@ int main(int argc, char **argv)
     bool chain_only = getenv("BENCH_CHAIN_ONLY") != NULL; /* for profiling the chain */
     if (!chain_only)
         printf("\neach filter alone, 1 thread (every document, drops ignored):\n");
+    const char *only = getenv("BENCH_ONLY"); /* one filter alone, for profiling it */
     for (size_t k = 0; k < chain.n && !chain_only; k++) {
+        if (only && strcmp(chain.stages[k]->name, only))
+            continue;
         if (!strcmp(chain.stages[k]->name, "url")) {
             printf("  %-32s       n/a   (these documents carry no URL)\n", "url");
             continue;
@@ -182,12 +192,20 @@ int main(int argc, char **argv)
         printf("  %-32s %9.1f MB/s wall, %9.1f MB per CPU-s  %5.1f%% of ceiling\n",
                chain.stages[k]->name, mb / t.wall, mb / t.cpu, 100.0 * (mb / t.cpu) / ceil_mbs);
     }
+    if (only) {
+        wn_filter_chain_release(&chain);
+        return 0;
+    }
     uint64_t kept;
     printf("\ndefault chain (documents leave at their first drop):\n");
     timing t1 = best(&c, chain.stages, chain.n, 1, true, reps, &kept);
     printf("  %-32s %9.1f MB/s wall, %9.1f MB per CPU-s  %5.1f%% of ceiling  (kept %llu of %zu)\n",
            "1 thread", mb / t1.wall, mb / t1.cpu, 100.0 * (mb / t1.cpu) / ceil_mbs,
            (unsigned long long)kept, c.n);
+    printf("  %-32s", "  its time by stage:");
+    for (size_t k = 0; k < chain.n; k++)
+        printf(" %s %.0f%%", chain.stages[k]->name, 100.0 * stage_secs[k] / t1.wall);
+    printf("\n");
     for (int th = 2; th <= cores; th *= 2) {
         timing tn = best(&c, chain.stages, chain.n, th, true, reps, NULL);
         printf("  %-32s %9.1f MB/s wall (speed-up %.2fx), %9.1f MB per CPU-s\n",

@@ -415,7 +415,7 @@ void wn_u64map_reset(wn_u64map *m, size_t expected)
     m->n = 0;
 }
 
-static void u64map_grow(wn_u64map *m)
+void wn_u64map_grow(wn_u64map *m)
 {
     wn_u64map big = {0};
     wn_u64map_reset(&big, m->cap);
@@ -431,51 +431,6 @@ static void u64map_grow(wn_u64map *m)
     }
     wn_u64map_release(m);
     *m = big;
-}
-
-uint32_t wn_u64map_add(wn_u64map *m, uint64_t key)
-{
-    bool added;
-    return ++*wn_u64map_slot(m, key, &added);
-}
-
-uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
-{
-    if (!m->cap || (m->n + 1) * 2 > m->cap) {
-        if (!m->cap)
-            wn_u64map_reset(m, 16);
-        else
-            u64map_grow(m);
-    }
-    size_t mask = m->cap - 1, j = key & mask;
-    wn_u64slot *sl;
-    while ((sl = &m->slots[j])->gen == m->gen) {
-        if (sl->key == key) {
-            *added = false;
-            return &sl->val;
-        }
-        j = (j + 1) & mask;
-    }
-    sl->key = key;
-    sl->gen = m->gen;
-    sl->val = 0;
-    m->n++;
-    *added = true;
-    return &sl->val;
-}
-
-uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key)
-{
-    if (!m->cap)
-        return 0;
-    size_t mask = m->cap - 1, j = key & mask;
-    const wn_u64slot *sl;
-    while ((sl = &m->slots[j])->gen == m->gen) {
-        if (sl->key == key)
-            return sl->val;
-        j = (j + 1) & mask;
-    }
-    return 0;
 }
 
 void wn_u64map_release(wn_u64map *m)

@@ -97,11 +97,57 @@ typedef struct wn_u64map {
 #define wn_u64map_used(m, i) ((m)->slots[i].gen == (m)->gen)
 
 void wn_u64map_reset(wn_u64map *m, size_t expected);
+/* Double the table (called by wn_u64map_slot when it is half full). */
+void wn_u64map_grow(wn_u64map *m);
+
+/* The value slot of key, inserted with value 0 when absent (*added tells). Inline: the
+ * repetition filters call it once per n-gram. */
+static inline uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
+{
+    if (!m->cap || (m->n + 1) * 2 > m->cap) {
+        if (!m->cap)
+            wn_u64map_reset(m, 16);
+        else
+            wn_u64map_grow(m);
+    }
+    size_t mask = m->cap - 1, j = key & mask;
+    wn_u64slot *sl;
+    while ((sl = &m->slots[j])->gen == m->gen) {
+        if (sl->key == key) {
+            *added = false;
+            return &sl->val;
+        }
+        j = (j + 1) & mask;
+    }
+    sl->key = key;
+    sl->gen = m->gen;
+    sl->val = 0;
+    m->n++;
+    *added = true;
+    return &sl->val;
+}
+
 /* Add one to key's count and return the new count. */
-uint32_t wn_u64map_add(wn_u64map *m, uint64_t key);
-/* The value slot of key, inserted with value 0 when absent (*added tells). */
-uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added);
-uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key);
+static inline uint32_t wn_u64map_add(wn_u64map *m, uint64_t key)
+{
+    bool added;
+    return ++*wn_u64map_slot(m, key, &added);
+}
+
+/* key's count (0 when absent). */
+static inline uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key)
+{
+    if (!m->cap)
+        return 0;
+    size_t mask = m->cap - 1, j = key & mask;
+    const wn_u64slot *sl;
+    while ((sl = &m->slots[j])->gen == m->gen) {
+        if (sl->key == key)
+            return sl->val;
+        j = (j + 1) & mask;
+    }
+    return 0;
+}
 void wn_u64map_release(wn_u64map *m);
 
 /* Is the code point in a script written without spaces (Han, Kana, Thai, Lao, Khmer,

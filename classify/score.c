@@ -76,12 +76,7 @@ wn_stage *wn_ft_score_stage_new(const wn_ft_score_opts *o, char *err, size_t err
     s->o = *o;
     s->name = wn_xstrdup(o->name);
     s->label_id = id;
-    wn_stage *st = wn_xcalloc(1, sizeof *st);
-    st->name = "classify.score";
-    st->state = s;
-    st->process_doc = score_doc;
-    st->release = score_release;
-    return st;
+    return wn_stage_new("classify.score", s, score_doc, score_release);
 }
 
 static int cmp_desc(const void *a, const void *b)

@@ -105,57 +105,28 @@ static int make_parent_dir(const char *prefix)
     return rc;
 }
 
-static int write_json(const char *path, json_t *j)
-{
-    char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
-    char err[512];
-    wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
-    int rc = -1;
-    if (out) {
-        wn_out_write(out, s, strlen(s));
-        wn_out_write(out, "\n", 1);
-        rc = wn_out_commit(out, err, sizeof err);
-    }
-    if (rc)
-        wn_error("%s", err);
-    free(s);
-    return rc;
-}
-
 static int write_stats_and_done(const char *prefix, const wn_common_opts *c,
                                 const wn_run_result *res, char **paths, size_t n_paths,
                                 uint64_t tokens, uint64_t docs)
 {
-    json_t *j = json_object();
-    json_object_set_new(j, "command", json_string("tokenize"));
+    json_t *j = wn_run_stats_json("tokenize", c, res);
     char shard[64];
     snprintf(shard, sizeof shard, "%u/%u", c->shard.index, c->shard.count);
-    json_object_set_new(j, "shard", json_string(shard));
-    json_t *inputs = json_array(), *outputs = json_array();
-    for (size_t i = 0; i < c->n_inputs; i++)
-        json_array_append_new(inputs, json_string(c->inputs[i]));
+    json_t *outputs = json_array();
     for (size_t i = 0; i < n_paths; i++)
         json_array_append_new(outputs, json_string(paths[i]));
-    json_object_set_new(j, "inputs", inputs);
-    json_object_set_new(j, "source", wn_stats_to_json(&res->source));
-    json_t *stages = json_array();
-    for (size_t i = 0; i < res->n_stages; i++)
-        json_array_append_new(stages, wn_stats_to_json(&res->stages[i]));
-    json_object_set_new(j, "stages", stages);
     json_object_set_new(j, "outputs", outputs);
     json_object_set_new(j, "tokens", json_integer((json_int_t)tokens));
     json_object_set_new(j, "documents", json_integer((json_int_t)docs));
     wn_buf p = WN_BUF_INIT;
     wn_buf_appendf(&p, "%s.stats.json", prefix);
-    int rc = write_json(p.data, j);
-    json_decref(j);
+    int rc = wn_json_write_file(p.data, j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
     if (!rc) {
         json_t *done = json_pack("{s:s,s:s,s:I,s:I}", "command", "tokenize", "shard", shard,
                                  "tokens", (json_int_t)tokens, "documents", (json_int_t)docs);
         wn_buf_reset(&p);
         wn_buf_appendf(&p, "%s.done", prefix);
-        rc = write_json(p.data, done);
-        json_decref(done);
+        rc = wn_json_write_file(p.data, done, JSON_COMPACT);
     }
     wn_buf_release(&p);
     return rc;

@@ -136,23 +136,29 @@ static int write_done(const char *path, const wn_run_opts *o, const wn_run_resul
     return wn_json_write_file(path, j, JSON_COMPACT);
 }
 
-static int write_stats(const char *path, const wn_run_opts *o, const wn_run_result *res)
+json_t *wn_run_stats_json(const char *command, const wn_common_opts *c, const wn_run_result *res)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "command", json_string(o->command));
+    json_object_set_new(j, "command", json_string(command));
     char shard[64];
-    snprintf(shard, sizeof shard, "%u/%u", o->common->shard.index, o->common->shard.count);
+    snprintf(shard, sizeof shard, "%u/%u", c->shard.index, c->shard.count);
     json_object_set_new(j, "shard", json_string(shard));
     json_t *inputs = json_array();
-    for (size_t i = 0; i < o->common->n_inputs; i++)
-        json_array_append_new(inputs, json_string(o->common->inputs[i]));
+    for (size_t i = 0; i < c->n_inputs; i++)
+        json_array_append_new(inputs, json_string(c->inputs[i]));
     json_object_set_new(j, "inputs", inputs);
     json_object_set_new(j, "source", wn_stats_to_json(&res->source));
     json_t *stages = json_array();
     for (size_t i = 0; i < res->n_stages; i++)
         json_array_append_new(stages, wn_stats_to_json(&res->stages[i]));
     json_object_set_new(j, "stages", stages);
-    return wn_json_write_file(path, j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    return j;
+}
+
+static int write_stats(const char *path, const wn_run_opts *o, const wn_run_result *res)
+{
+    return wn_json_write_file(path, wn_run_stats_json(o->command, o->common, res),
+                              JSON_INDENT(1) | JSON_REAL_PRECISION(10));
 }
 
 /* Run stage `st` over the documents of the batch still alive. A stage may drop documents in

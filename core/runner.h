@@ -50,6 +50,9 @@ typedef struct wn_run_result {
  * written or no input could be opened. */
 int wn_run(const wn_run_opts *o, wn_run_result *res);
 void wn_run_result_release(wn_run_result *res);
+/* The *.stats.json object of a run: {"command", "shard", "inputs", "source", "stages"}.
+ * Commands that write their own outputs add keys to it before writing. */
+json_t *wn_run_stats_json(const char *command, const wn_common_opts *c, const wn_run_result *res);
 /* Prints the human summary of a run to stderr (nothing when quiet). */
 void wn_run_print_summary(const wn_run_opts *o, const wn_run_result *res);
 

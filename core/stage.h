@@ -32,6 +32,11 @@ typedef struct wn_stage {
     void (*release)(void *state);
 } wn_stage;
 
+/* A stage with one per-document function (the common case); `name` must outlive it. */
+wn_stage *wn_stage_new(const char *name, void *state,
+                       void (*process_doc)(void *state, wn_doc *doc, wn_stats *stats),
+                       void (*release)(void *state));
+
 /* Calls release (if any) and frees the struct. Accepts NULL. */
 void wn_stage_free(wn_stage *st);
 

@@ -100,10 +100,5 @@ wn_stage *wn_ingest_extract_stage_new(const wn_ingest_opts *o)
     wn_html_global_init();
     extract_state *st = wn_xcalloc(1, sizeof *st);
     st->extract_html = o->extract_html;
-    wn_stage *s = wn_xcalloc(1, sizeof *s);
-    s->name = "extract";
-    s->state = st;
-    s->process_doc = extract_doc;
-    s->release = extract_release;
-    return s;
+    return wn_stage_new("extract", st, extract_doc, extract_release);
 }

@@ -23,10 +23,14 @@ trap 'rm -rf "$T"' EXIT
 for f in $FILES; do zcat "$f"; done > "$T/in.jsonl"
 mb=$(wc -c < "$T/in.jsonl" | awk '{print $1 / 1e6}')
 now() { date +%s.%N; }
-t0=$(now); ./winnow filter --quiet -j1 "$T/in.jsonl" -o "$T/o1"; t1=$(now)
-./winnow filter --quiet -j2 "$T/in.jsonl" -o "$T/o2"; t2=$(now)
-awk -v mb="$mb" -v t0="$t0" -v t1="$t1" -v t2="$t2" 'BEGIN {
+# CPU seconds (user + system) of one run, written to $T/cpu.<tag>
+cpu() { tag=$1; shift; /usr/bin/time -f '%U %S' -o "$T/cpu.$tag" "$@"; }
+t0=$(now); cpu 1 ./winnow filter --quiet -j1 "$T/in.jsonl" -o "$T/o1"; t1=$(now)
+cpu 2 ./winnow filter --quiet -j2 "$T/in.jsonl" -o "$T/o2"; t2=$(now)
+c1=$(awk '{print $1 + $2}' "$T/cpu.1"); c2=$(awk '{print $1 + $2}' "$T/cpu.2")
+awk -v mb="$mb" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v c1="$c1" -v c2="$c2" 'BEGIN {
     printf "\nend to end, winnow filter over %.1f MB of JSONL (all languages, JSON + zstd included):\n", mb
-    printf "  %-32s %9.1f MB/s\n", "-j1", mb / (t1 - t0)
-    printf "  %-32s %9.1f MB/s  speed-up %.2fx\n", "-j2", mb / (t2 - t1), (t1 - t0) / (t2 - t1)
+    printf "  %-32s %9.1f MB/s wall, %9.1f MB per CPU-s\n", "-j1", mb / (t1 - t0), mb / c1
+    printf "  %-32s %9.1f MB/s wall (speed-up %.2fx), %9.1f MB per CPU-s\n", "-j2", mb / (t2 - t1),
+           (t1 - t0) / (t2 - t1), mb / c2
 }'

@@ -233,14 +233,18 @@ wn_stage *wn_filter_where_new(wn_fparams *p)
 void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, double v,
                       double lo, double hi)
 {
-    /* built by hand: wn_doc_attr_set_score would count the text's code points again */
+    /* built by hand: wn_doc_attr_set_score would count the text's code points again; the
+     * names are our own ASCII constants, so jansson need not validate them as UTF-8 (what
+     * wn_doc_attr_set does otherwise) */
     json_t *span = json_array();
     json_array_append_new(span, json_integer(0));
     json_array_append_new(span, json_integer((json_int_t)n_chars));
     json_array_append_new(span, json_real(v));
     json_t *spans = json_array();
     json_array_append_new(spans, span);
-    wn_doc_attr_set(d, name, spans);
+    if (!d->attributes)
+        d->attributes = json_object();
+    json_object_set_new_nocheck(d->attributes, name, spans);
     wn_stats_hist(s, name, lo, hi, 50, v);
 }
 

@@ -69,7 +69,7 @@ static void gq_doc(void *state, wn_doc *d, wn_stats *s)
         alpha += (w->flags & WN_WORD_ALPHA) != 0;
         if (w->flags & WN_WORD_SYMBOL)
             continue;
-        chars += cp_len(t->s + w->off, w->len);
+        chars += t->ascii ? w->len : cp_len(t->s + w->off, w->len); /* ASCII: a byte each */
         stop += w->len <= 4 && is_stop_word(t->s + w->off, w->len);
     }
     size_t bullets = 0, ellipsis_lines = 0, lines = 0;

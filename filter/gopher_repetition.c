@@ -75,7 +75,7 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
  * are unique for every larger n, so they need no lookup: a unique gram counts 1 and is
  * never found again. */
 static _Thread_local unsigned char *rep;
-static _Thread_local uint64_t *hashes;
+static _Thread_local uint32_t **counts; /* counts[i]: the count slot of the gram at i */
 static _Thread_local size_t rep_cap;
 
 /* Most frequent n-gram's characters x its count (" ".join, as datatrove), given rep[] for
@@ -85,14 +85,16 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
     if (t->n_words < n)
         return 0;
     size_t last = t->n_words - n + 1;
-    wn_u64map_reset(&seen, last);
+    /* sized for every gram, so the map never grows and the slots stay put */
+    wn_u64map_reset(&seen, last + 1);
     uint32_t best = 0;
     size_t best_len = 0;
     for (size_t i = 0; i < last; i++) {
         uint32_t c = 1;
         if (rep[i]) {
-            hashes[i] = gram_hash(t->words + i, n);
-            c = wn_u64map_add(&seen, hashes[i]);
+            bool added;
+            counts[i] = wn_u64map_slot(&seen, gram_hash(t->words + i, n), &added);
+            c = ++*counts[i];
         }
         if (c > best) {
             best = c;
@@ -100,7 +102,7 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
         }
     }
     for (size_t i = 0; i < last; i++)
-        rep[i] = rep[i] && wn_u64map_get(&seen, hashes[i]) > 1;
+        rep[i] = rep[i] && *counts[i] > 1;
     for (size_t i = last; i < t->n_words; i++)
         rep[i] = 0;
     return best_len * best;
@@ -149,9 +151,9 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     if (rep_cap < t->n_words + 1) {
         rep_cap = t->n_words + 1024;
         free(rep);
-        free(hashes);
+        free(counts);
         rep = wn_xmalloc(rep_cap);
-        hashes = wn_xmalloc(rep_cap * sizeof *hashes);
+        counts = wn_xmalloc(rep_cap * sizeof *counts);
     }
     memset(rep, 1, t->n_words + 1);
     double top[3], dup[6];

@@ -243,8 +243,8 @@ static void kl_doc(void *state, wn_doc *d, wn_stats *s)
     for (size_t i = 0; i < doc_counts.cap && n; i++) {
         if (!wn_u64map_used(&doc_counts, i))
             continue;
-        double p = (double)doc_counts.vals[i] / (double)n;
-        uint32_t e = wn_u64map_get(&k->index, doc_counts.keys[i]);
+        double p = (double)doc_counts.slots[i].val / (double)n;
+        uint32_t e = wn_u64map_get(&k->index, doc_counts.slots[i].key);
         div += p * (log(p) - (e ? k->logq[e - 1] : k->log_unseen));
     }
     wn_filter_signal(d, t->n_chars, s, "kl.divergence", div, 0, 20);

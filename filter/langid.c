@@ -47,12 +47,13 @@ static void langid_doc(void *state, wn_doc *d, wn_stats *s)
             lang += 9;
         score = pred.prob;
     }
-    const wn_text *t = wn_text_analyze(d);
+    /* only the length: a document this stage drops never needs the word analysis */
+    size_t n_chars = wn_text_count_chars(d->text.ptr ? d->text.ptr : "", d->text.len);
     wn_doc_attr_set(d, "langid.language", json_string(lang));
-    wn_filter_signal(d, t->n_chars, s, "langid.score", score, 0, 1.0001);
+    wn_filter_signal(d, n_chars, s, "langid.score", score, 0, 1.0001);
     char name[64];
     snprintf(name, sizeof name, "langid.lang:%s", lang);
-    wn_stats_count(s, name, 1, d->text.len, t->n_chars);
+    wn_stats_count(s, name, 1, d->text.len, n_chars);
     bool wanted = l->n_languages == 0;
     for (size_t i = 0; i < l->n_languages && !wanted; i++)
         wanted = !strcmp(l->languages[i], lang);

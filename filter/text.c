@@ -345,6 +345,25 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     return t;
 }
 
+size_t wn_text_count_chars(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n > UINT32_MAX)
+        n = UINT32_MAX; /* as analyze_into */
+    size_t extra = 0;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        int32_t cp;
+        size_t len = utf8_next(u, n, i, &cp);
+        extra += len - 1;
+        i += len;
+    }
+    return n - extra;
+}
+
 const wn_text *wn_text_analyze_buf(const char *s, size_t n)
 {
     return analyze_into(&own, s, n);
@@ -383,89 +402,40 @@ void wn_u64map_reset(wn_u64map *m, size_t expected)
         want <<= 1;
     /* shrink after a huge document so later small ones stay in cache */
     if (want > m->cap || (m->cap > 65536 && m->cap > want * 64)) {
-        free(m->keys);
-        free(m->vals);
-        free(m->gens);
-        m->keys = wn_xmalloc(want * sizeof *m->keys);
-        m->vals = wn_xmalloc(want * sizeof *m->vals);
-        m->gens = wn_xcalloc(want, sizeof *m->gens);
+        free(m->slots);
+        m->slots = wn_xcalloc(want, sizeof *m->slots);
         m->cap = want;
         m->gen = 0;
     }
     if (++m->gen == 0) { /* wrapped: clear once every 2^32 resets */
-        memset(m->gens, 0, m->cap * sizeof *m->gens);
+        for (size_t i = 0; i < m->cap; i++)
+            m->slots[i].gen = 0;
         m->gen = 1;
     }
     m->n = 0;
 }
 
-static void u64map_grow(wn_u64map *m)
+void wn_u64map_grow(wn_u64map *m)
 {
     wn_u64map big = {0};
     wn_u64map_reset(&big, m->cap);
     for (size_t i = 0; i < m->cap; i++) {
         if (!wn_u64map_used(m, i))
             continue;
-        size_t j = m->keys[i] & (big.cap - 1);
+        size_t j = m->slots[i].key & (big.cap - 1);
         while (wn_u64map_used(&big, j))
             j = (j + 1) & (big.cap - 1);
-        big.keys[j] = m->keys[i];
-        big.vals[j] = m->vals[i];
-        big.gens[j] = big.gen;
+        big.slots[j] = m->slots[i];
+        big.slots[j].gen = big.gen;
         big.n++;
     }
     wn_u64map_release(m);
     *m = big;
 }
 
-uint32_t wn_u64map_add(wn_u64map *m, uint64_t key)
-{
-    bool added;
-    return ++*wn_u64map_slot(m, key, &added);
-}
-
-uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
-{
-    if (!m->cap || (m->n + 1) * 2 > m->cap) {
-        if (!m->cap)
-            wn_u64map_reset(m, 16);
-        else
-            u64map_grow(m);
-    }
-    size_t j = key & (m->cap - 1);
-    while (wn_u64map_used(m, j)) {
-        if (m->keys[j] == key) {
-            *added = false;
-            return &m->vals[j];
-        }
-        j = (j + 1) & (m->cap - 1);
-    }
-    m->keys[j] = key;
-    m->gens[j] = m->gen;
-    m->vals[j] = 0;
-    m->n++;
-    *added = true;
-    return &m->vals[j];
-}
-
-uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key)
-{
-    if (!m->cap)
-        return 0;
-    size_t j = key & (m->cap - 1);
-    while (wn_u64map_used(m, j)) {
-        if (m->keys[j] == key)
-            return m->vals[j];
-        j = (j + 1) & (m->cap - 1);
-    }
-    return 0;
-}
-
 void wn_u64map_release(wn_u64map *m)
 {
-    free(m->keys);
-    free(m->vals);
-    free(m->gens);
+    free(m->slots);
     memset(m, 0, sizeof *m);
 }
 

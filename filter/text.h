@@ -63,6 +63,10 @@ typedef struct wn_text {
 const wn_text *wn_text_analyze(const wn_doc *d);
 /* Analyse an arbitrary buffer (not cached; the result is thread-local like above). */
 const wn_text *wn_text_analyze_buf(const char *s, size_t n);
+/* Code points of s as wn_text_analyze counts them (the n_chars field: an invalid byte
+ * counts one), without the analysis: for a filter that may drop a document before any
+ * filter needs its words. */
+size_t wn_text_count_chars(const char *s, size_t n);
 void wn_text_invalidate(void);
 /* Let other threads use the cache slot this thread holds (the chain calls it after each
  * filter's process_doc). */
@@ -78,23 +82,72 @@ uint64_t wn_text_hash(const void *p, size_t n);
  * wn_u64map_reset keeps the allocation and empties the map in O(1) (a slot is in use only
  * when its generation is the map's current one), so a big document does not make every
  * later reset clear a big table. */
+typedef struct wn_u64slot {
+    uint64_t key;
+    uint32_t val, gen; /* one 16-byte slot: a probe touches one cache line, not three */
+} wn_u64slot;
+
 typedef struct wn_u64map {
-    uint64_t *keys;
-    uint32_t *vals;
-    uint32_t *gens;
+    wn_u64slot *slots;
     uint32_t gen;
     size_t cap, n;
 } wn_u64map;
 
-/* Is slot i in use? (for iterating over keys[0 .. cap)) */
-#define wn_u64map_used(m, i) ((m)->gens[i] == (m)->gen)
+/* Is slot i in use? (for iterating over slots[0 .. cap)) */
+#define wn_u64map_used(m, i) ((m)->slots[i].gen == (m)->gen)
 
 void wn_u64map_reset(wn_u64map *m, size_t expected);
+/* Double the table (called by wn_u64map_slot when it is half full). */
+void wn_u64map_grow(wn_u64map *m);
+
+/* The value slot of key, inserted with value 0 when absent (*added tells). Inline: the
+ * repetition filters call it once per n-gram. */
+static inline uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
+{
+    if (!m->cap || (m->n + 1) * 2 > m->cap) {
+        if (!m->cap)
+            wn_u64map_reset(m, 16);
+        else
+            wn_u64map_grow(m);
+    }
+    size_t mask = m->cap - 1, j = key & mask;
+    wn_u64slot *sl;
+    while ((sl = &m->slots[j])->gen == m->gen) {
+        if (sl->key == key) {
+            *added = false;
+            return &sl->val;
+        }
+        j = (j + 1) & mask;
+    }
+    sl->key = key;
+    sl->gen = m->gen;
+    sl->val = 0;
+    m->n++;
+    *added = true;
+    return &sl->val;
+}
+
 /* Add one to key's count and return the new count. */
-uint32_t wn_u64map_add(wn_u64map *m, uint64_t key);
-/* The value slot of key, inserted with value 0 when absent (*added tells). */
-uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added);
-uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key);
+static inline uint32_t wn_u64map_add(wn_u64map *m, uint64_t key)
+{
+    bool added;
+    return ++*wn_u64map_slot(m, key, &added);
+}
+
+/* key's count (0 when absent). */
+static inline uint32_t wn_u64map_get(const wn_u64map *m, uint64_t key)
+{
+    if (!m->cap)
+        return 0;
+    size_t mask = m->cap - 1, j = key & mask;
+    const wn_u64slot *sl;
+    while ((sl = &m->slots[j])->gen == m->gen) {
+        if (sl->key == key)
+            return sl->val;
+        j = (j + 1) & mask;
+    }
+    return 0;
+}
 void wn_u64map_release(wn_u64map *m);
 
 /* Is the code point in a script written without spaces (Han, Kana, Thai, Lao, Khmer,

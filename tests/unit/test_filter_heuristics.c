@@ -312,11 +312,55 @@ static void test_analysis_cache_is_keyed_by_content(void **state)
     wn_doc_release(&d);
 }
 
+/* langid counts code points without the analysis: the count must be the analysis's, on
+ * real mail (mixed encodings) and on broken bytes alike. */
+static int same_char_count(wn_doc *d, void *ctx)
+{
+    size_t *n = ctx;
+    size_t want = wn_text_analyze_buf(d->text.ptr, d->text.len)->n_chars;
+    assert_int_equal(wn_text_count_chars(d->text.ptr, d->text.len), want);
+    return ++*n >= 300;
+}
+
+static void test_char_count_matches_analysis(void **state)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "quality/spamassassin.jsonl.gz");
+    size_t n = 0;
+    each_shared_doc(path, same_char_count, &n);
+    assert_int_equal(n, 300);
+    static const char *const bad[] = {"\xc3", "a\xe2\x82", "\xed\xa0\x80x", "\xf4\x90\x80\x80",
+                                      "\xc0\xaf", "caf\xc3\xa9 \xff\xfe", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        size_t len = strlen(bad[i]);
+        assert_int_equal(wn_text_count_chars(bad[i], len), wn_text_analyze_buf(bad[i], len)->n_chars);
+    }
+}
+
+/* The repetition tables: counts survive growth, and a reset empties the map. */
+static void test_u64map_counts(void **state)
+{
+    wn_u64map m = {0};
+    wn_u64map_reset(&m, 4);
+    for (uint64_t k = 1; k <= 5000; k++)
+        for (uint64_t r = 0; r < k % 3 + 1; r++)
+            wn_u64map_add(&m, k * 0x9E3779B97F4A7C15ull);
+    for (uint64_t k = 1; k <= 5000; k++)
+        assert_int_equal(wn_u64map_get(&m, k * 0x9E3779B97F4A7C15ull), k % 3 + 1);
+    assert_int_equal(wn_u64map_get(&m, 12345), 0);
+    wn_u64map_reset(&m, 10);
+    assert_int_equal(wn_u64map_get(&m, 0x9E3779B97F4A7C15ull), 0);
+    assert_int_equal(wn_u64map_add(&m, 0x9E3779B97F4A7C15ull), 1);
+    wn_u64map_release(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_analysis),
         cmocka_unit_test(test_analysis_cache_is_keyed_by_content),
+        cmocka_unit_test(test_char_count_matches_analysis),
+        cmocka_unit_test(test_u64map_counts),
         cmocka_unit_test(test_cjk_and_thai_are_segmented),
         cmocka_unit_test(test_gopher_quality_on_real_text),
         cmocka_unit_test(test_gopher_repetition),

@@ -41,6 +41,19 @@ static int predict_line(const wn_ft_model *m, predictor *p, const char *s, size_
                               p->vec + m->args.dim, p->preds);
 }
 
+/* Shared end of the streaming loops: report a read error, free what the loop held. */
+static int finish_stream(FILE *in, const char *in_name, char *line, predictor *p)
+{
+    int rc = 0;
+    if (ferror(in)) {
+        fprintf(stderr, "error: cannot read '%s': %s\n", in_name, strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    predictor_release(p);
+    return rc;
+}
+
 int wn_ft_predict_stream(const wn_ft_model *m, FILE *in, const char *in_name, FILE *out,
                          int k, float threshold, bool print_prob)
 {
@@ -61,14 +74,7 @@ int wn_ft_predict_stream(const wn_ft_model *m, FILE *in, const char *in_name, FI
         }
         fputc('\n', out);
     }
-    int rc = 0;
-    if (ferror(in)) {
-        fprintf(stderr, "error: cannot read '%s': %s\n", in_name, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    predictor_release(&p);
-    return rc;
+    return finish_stream(in, in_name, line, &p);
 }
 
 int wn_ft_test_stream(const wn_ft_model *m, FILE *in, const char *in_name, int k,
@@ -103,14 +109,7 @@ int wn_ft_test_stream(const wn_ft_model *m, FILE *in, const char *in_name, int k
             }
         }
     }
-    int rc = 0;
-    if (ferror(in)) {
-        fprintf(stderr, "error: cannot read '%s': %s\n", in_name, strerror(errno));
-        rc = -1;
-    }
-    free(line);
-    predictor_release(&p);
-    return rc;
+    return finish_stream(in, in_name, line, &p);
 }
 
 void wn_ft_test_print(const wn_ft_test_result *res, int k, FILE *out)

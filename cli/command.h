@@ -12,7 +12,6 @@ int cmd_ingest(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
 int cmd_dedup(int argc, char **argv);
-int cmd_cat(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_mix(int argc, char **argv);

@@ -8,6 +8,7 @@
  * what datatrove's TERMINAL_PUNCTUATION list was made from. Lines are not stripped at the
  * end, as in datatrove; blank lines (only whitespace) are ignored.
  */
+#include "core/doc.h"
 #include "filter/filter.h"
 #include "core/buf.h"
 
@@ -49,14 +50,6 @@ static int32_t last_cp(const char *p, size_t n)
     return v;
 }
 
-static size_t cp_count(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
 static void fw_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const fw *f = state;
@@ -73,7 +66,7 @@ static void fw_doc(void *state, wn_doc *d, wn_stats *s)
         lines++;
         int32_t cp = last_cp(p, n);
         punct += cp >= 0 && u_hasBinaryProperty(cp, UCHAR_TERMINAL_PUNCTUATION);
-        size_t chars = (double)n <= f->short_len ? n : cp_count(p, n); /* bytes >= chars */
+        size_t chars = (double)n <= f->short_len ? n : wn_utf8_count(p, n); /* bytes >= chars */
         shorts += (double)chars <= f->short_len;
         if (wn_u64map_add(&seen, wn_text_hash(p, n)) > 1)
             dup_chars += n;

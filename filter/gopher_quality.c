@@ -9,6 +9,7 @@
  *   >= 2 of the stop words (the, be, to, of, and, that, have, with), case-sensitive as
  *   datatrove compares them.
  */
+#include "core/doc.h"
 #include "filter/filter.h"
 #include "core/buf.h"
 
@@ -51,14 +52,6 @@ static bool is_stop_word(const char *w, size_t n)
     return false;
 }
 
-static size_t cp_len(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
 static void gq_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const gq *g = state;
@@ -69,7 +62,7 @@ static void gq_doc(void *state, wn_doc *d, wn_stats *s)
         alpha += (w->flags & WN_WORD_ALPHA) != 0;
         if (w->flags & WN_WORD_SYMBOL)
             continue;
-        chars += t->ascii ? w->len : cp_len(t->s + w->off, w->len); /* ASCII: a byte each */
+        chars += t->ascii ? w->len : wn_utf8_count(t->s + w->off, w->len); /* ASCII: a byte each */
         stop += w->len <= 4 && is_stop_word(t->s + w->off, w->len);
     }
     size_t bullets = 0, ellipsis_lines = 0, lines = 0;

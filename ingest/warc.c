@@ -65,17 +65,24 @@ static bool is_version_line(const char *line, size_t len)
     return len >= 6 && !memcmp(line, "WARC/", 5) && isdigit((unsigned char)line[5]);
 }
 
+/* Next line without its line ending (WARC uses CRLF; some writers bare LF). */
+static const char *warc_line(warc_state *st, size_t *len)
+{
+    const char *line = wn_in_line(st->in, len);
+    if (line && *len && line[*len - 1] == '\r')
+        (*len)--;
+    return line;
+}
+
 /* Read header lines after the version line into st->header. Returns false at EOF. */
 static bool read_header(warc_state *st)
 {
     wn_buf_reset(&st->header);
     for (;;) {
         size_t len;
-        const char *line = wn_in_line(st->in, &len);
+        const char *line = warc_line(st, &len);
         if (!line)
             return false;
-        if (len && line[len - 1] == '\r')
-            len--;
         if (len == 0)
             return true;
         if (st->header.len + len > MAX_HEADER_BYTES)
@@ -97,11 +104,9 @@ static bool resync_to_version(warc_state *st)
 {
     for (;;) {
         size_t len;
-        const char *line = wn_in_line(st->in, &len);
+        const char *line = warc_line(st, &len);
         if (!line)
             return false;
-        if (len && line[len - 1] == '\r')
-            len--;
         if (is_version_line(line, len))
             return true;
     }
@@ -243,7 +248,7 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
         uint64_t offset = wn_in_member_offset(st->in);
         uint64_t line_off = wn_in_offset(st->in);
         size_t len;
-        const char *line = wn_in_line(st->in, &len);
+        const char *line = warc_line(st, &len);
         if (!line) {
             if (wn_in_failed(st->in))
                 container_failed(st, src->path, stats, false);
@@ -251,8 +256,6 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
                 st->done = true;
             continue;
         }
-        if (len && line[len - 1] == '\r')
-            len--;
         if (len == 0)
             continue; /* record separators */
         if (wn_in_compression(st->in) == WN_COMP_NONE)

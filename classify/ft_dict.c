@@ -192,8 +192,74 @@ static inline bool is_space(unsigned char c)
            c == '\0';
 }
 
-int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
-                        wn_ft_line *l)
+/* The per-thread word cache of the predictor: a token's rows (and whether it has a hash
+ * in l->hashes) depend only on its bytes and the model, and text repeats its words, so the
+ * dictionary lookup and the char n-gram hashing run once per distinct word. A slot is one
+ * cache line; words too long or with too many rows for it, and labels, are not cached.
+ * Slots name the model by its serial (wn_ft_model_prepare), never by address, which a
+ * later model may reuse. Rows come out identical and in the same order, so predictions do
+ * not change. */
+enum { WC_SLOTS = 32768, WC_WORD = 24, WC_ROWS = 8 };
+
+typedef struct word_slot {
+    uint32_t hash;        /* wn_ft_hash of the word */
+    uint8_t len;      /* 0: empty */
+    uint8_t nrows;
+    uint8_t has_hash; /* the token pushes its hash (not an unknown label) */
+    char word[WC_WORD];
+    int32_t rows[WC_ROWS];
+} word_slot;
+
+typedef struct word_cache {
+    uint64_t serial;
+    word_slot slots[WC_SLOTS];
+} word_cache;
+
+static _Thread_local word_cache *tls_words;
+
+static word_cache *words_of(const wn_ft_model *m)
+{
+    word_cache *c = tls_words;
+    if (!c) /* lives as long as the thread; one per thread, 512 KB */
+        c = tls_words = wn_xmalloc(sizeof *c);
+    if (c->serial != m->serial) {
+        memset(c, 0, sizeof *c);
+        c->serial = m->serial;
+    }
+    return c;
+}
+
+static void add_token_cached(const wn_ft_model *m, word_cache *c, const char *w, size_t n,
+                             wn_ft_line *l)
+{
+    if (n > WC_WORD) {
+        add_token(m, w, n, l);
+        return;
+    }
+    uint32_t h = wn_ft_hash(w, n);
+    word_slot *sl = &c->slots[(h ^ (h >> 15)) & (WC_SLOTS - 1)];
+    if (sl->len == n && sl->hash == h && memcmp(sl->word, w, n) == 0) {
+        for (int r = 0; r < sl->nrows; r++)
+            wn_ft_ivec_push(&l->rows, sl->rows[r]);
+        if (sl->has_hash)
+            wn_ft_ivec_push(&l->hashes, (int32_t)h);
+        return;
+    }
+    size_t rows0 = l->rows.n, hashes0 = l->hashes.n, labels0 = l->labels.n;
+    add_token(m, w, n, l);
+    size_t nrows = l->rows.n - rows0;
+    if (l->labels.n != labels0 || nrows > WC_ROWS)
+        return;
+    sl->hash = h;
+    sl->len = (uint8_t)n;
+    sl->nrows = (uint8_t)nrows;
+    sl->has_hash = l->hashes.n != hashes0;
+    memcpy(sl->word, w, n);
+    memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
+}
+
+static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
+                         wn_ft_line *l, word_cache *c)
 {
     l->rows.n = l->hashes.n = l->labels.n = 0;
     int64_t ntokens = 0;
@@ -205,7 +271,10 @@ int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool
         while (i < len && !is_space((unsigned char)text[i]))
             i++;
         if (i > start) {
-            add_token(m, text + start, i - start, l);
+            if (c)
+                add_token_cached(m, c, text + start, i - start, l);
+            else
+                add_token(m, text + start, i - start, l);
             ntokens++;
         }
     }
@@ -227,6 +296,18 @@ int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool
         }
     }
     return ntokens;
+}
+
+int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
+                        wn_ft_line *l)
+{
+    return read_line(m, text, len, add_eos, l, NULL);
+}
+
+int64_t wn_ft_read_line_cached(const wn_ft_model *m, const char *text, size_t len,
+                               bool add_eos, wn_ft_line *l)
+{
+    return read_line(m, text, len, add_eos, l, words_of(m));
 }
 
 void wn_ft_dict_index_put(wn_ft_dict *d, int32_t id)

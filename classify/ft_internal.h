@@ -45,6 +45,7 @@ typedef struct wn_ft_matrix {
     uint8_t *codes;      /* m * pq.nsubq */
     uint8_t *norm_codes; /* m, when qnorm */
     wn_ft_pq pq, npq;
+    float *decoded;      /* quantized rows decoded (wn_ft_matrix_decode), or NULL */
 } wn_ft_matrix;
 
 /* The dictionary: entries words first then labels, a hash index over them, each word's
@@ -79,6 +80,7 @@ struct wn_ft_model {
     int32_t *tree_left, *tree_right, *tree_parent;
     uint8_t *tree_binary; /* 1 for a right child */
     float sigmoid_table[513];
+    uint64_t serial; /* unique per prepared model in this process (names it in caches) */
 };
 
 /* Loss::sigmoid: the 512-entry table over [-8, 8] fastText uses for ova / ns. */
@@ -129,6 +131,11 @@ void wn_ft_line_release(wn_ft_line *l);
  * (label ids found in the dictionary). Returns the number of tokens read. */
 int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
                         wn_ft_line *l);
+/* The same, for prediction with a prepared model: rows of words already seen by this
+ * thread come from a per-thread cache (identical rows, same order). Not for training,
+ * whose dictionary is not final. */
+int64_t wn_ft_read_line_cached(const wn_ft_model *m, const char *text, size_t len,
+                               bool add_eos, wn_ft_line *l);
 
 /* Training lines, encoded once and spooled to a temporary file read back through mmap
  * (ft_examples.c). Record i at map + off[i]: ntokens, nrows, nlabels, rows..., labels... */
@@ -162,6 +169,13 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
 /* Matrix rows: x += row i; returns row i . x (fastText's float summation order). */
 void wn_ft_matrix_add_row(const wn_ft_matrix *mx, int64_t i, float *x);
 float wn_ft_matrix_dot_row(const wn_ft_matrix *mx, int64_t i, const float *x);
+/* x += rows[0], rows[1], ... in that order (the same floats as wn_ft_matrix_add_row on
+ * each), fetching rows ahead of use. */
+void wn_ft_matrix_add_rows(const wn_ft_matrix *mx, const int32_t *rows, size_t n, float *x);
+/* Decode a small quantized matrix once (each value alpha * centroid, the float product
+ * add_row computes), so that adding a row is a plain vector add. Does nothing for dense or
+ * large (> 64 MB decoded) matrices. */
+void wn_ft_matrix_decode(wn_ft_matrix *mx);
 /* malloc for matrices: large ones are 2 MB aligned and asked to use huge pages. free()
  * releases them. */
 float *wn_ft_alloc_floats(size_t n);

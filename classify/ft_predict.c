@@ -8,6 +8,7 @@
 #include "core/buf.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,9 @@ static inline float std_log(float x)
 
 void wn_ft_model_prepare(wn_ft_model *m)
 {
+    static atomic_uint_fast64_t serials;
+    m->serial = atomic_fetch_add(&serials, 1) + 1;
+    wn_ft_matrix_decode(&m->input);
     for (int i = 0; i <= SIGMOID_TABLE; i++) {
         float x = (float)(i * 2 * MAX_SIGMOID) / SIGMOID_TABLE - MAX_SIGMOID;
         m->sigmoid_table[i] = (float)(1.0 / (1.0 + (double)expf(-x)));
@@ -152,16 +156,7 @@ int wn_ft_predict_rows(const wn_ft_model *m, const wn_ft_ivec *rows, int k, floa
         return 0; /* FastText::predict returns nothing for a line without input rows */
     size_t kk = k < 0 || k > osz ? (size_t)osz : (size_t)k;
     memset(hidden, 0, (size_t)dim * sizeof *hidden);
-    /* Rows of a large model are scattered over hundreds of MB: ask for the next rows
-     * while adding this one, so their cache misses overlap instead of queueing. */
-    enum { AHEAD = 6 };
-    for (size_t i = 0; i < rows->n && i < AHEAD; i++)
-        wn_ft_matrix_prefetch_row(&m->input, rows->v[i]);
-    for (size_t i = 0; i < rows->n; i++) {
-        if (i + AHEAD < rows->n)
-            wn_ft_matrix_prefetch_row(&m->input, rows->v[i + AHEAD]);
-        wn_ft_matrix_add_row(&m->input, rows->v[i], hidden);
-    }
+    wn_ft_matrix_add_rows(&m->input, rows->v, rows->n, hidden);
     float inv = (float)(1.0 / (double)rows->n);
     for (int32_t j = 0; j < dim; j++)
         hidden[j] *= inv;
@@ -220,7 +215,7 @@ int wn_ft_predict(const wn_ft_model *m, const char *text, size_t len, int k, flo
     wn_ft_ivec_init(&l.rows, rows_mem, STACK_ROWS);
     wn_ft_ivec_init(&l.hashes, hash_mem, STACK_ROWS / 2);
     wn_ft_ivec_init(&l.labels, label_mem, 16);
-    wn_ft_read_line(m, text ? text : "", text ? len : 0, true, &l);
+    wn_ft_read_line_cached(m, text ? text : "", text ? len : 0, true, &l);
     size_t need = (size_t)m->args.dim + (size_t)m->dict.nlabels;
     float *vec = need <= STACK_VEC ? vec_mem : wn_xmalloc(need * sizeof *vec);
     int n = wn_ft_predict_rows(m, &l.rows, k, threshold, vec, vec + m->args.dim, out);

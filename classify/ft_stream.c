@@ -36,7 +36,7 @@ static void predictor_release(predictor *p)
 static int predict_line(const wn_ft_model *m, predictor *p, const char *s, size_t n,
                         bool eol, int k, float threshold)
 {
-    wn_ft_read_line(m, s, n, eol, &p->line);
+    wn_ft_read_line_cached(m, s, n, eol, &p->line);
     return wn_ft_predict_rows(m, &p->line.rows, k, threshold, p->vec,
                               p->vec + m->args.dim, p->preds);
 }
@@ -88,7 +88,7 @@ int wn_ft_test_stream(const wn_ft_model *m, FILE *in, const char *in_name, int k
     ssize_t len;
     while ((len = getline(&line, &cap, in)) > 0) {
         bool eol = line[len - 1] == '\n';
-        wn_ft_read_line(m, line, (size_t)(eol ? len - 1 : len), eol, &p.line);
+        wn_ft_read_line_cached(m, line, (size_t)(eol ? len - 1 : len), eol, &p.line);
         if (p.line.labels.n == 0 || p.line.rows.n == 0)
             continue;
         int n = wn_ft_predict_rows(m, &p.line.rows, k, threshold, p.vec,

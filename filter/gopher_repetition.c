@@ -33,14 +33,21 @@ static const char *const dup_names[6] = {
     "gopher_rep.dup_7gram_char_frac", "gopher_rep.dup_8gram_char_frac",
     "gopher_rep.dup_9gram_char_frac", "gopher_rep.dup_10gram_char_frac"};
 
-static uint64_t gram_hash(const wn_word *w, size_t n)
+/* An n-gram's hash folds its word hashes in order, one step per word, so the hash of the
+ * (n+1)-gram at i is one step from the n-gram's: gh[i] (below) grows with n instead of
+ * being recomputed from n words. */
+static const uint64_t GRAM_SEED = 0x9E3779B97F4A7C15ull;
+
+static inline uint64_t gram_step(uint64_t h, uint64_t word_hash)
 {
-    uint64_t h = 0x9E3779B97F4A7C15ull;
-    for (size_t k = 0; k < n; k++) {
-        h ^= w[k].hash;
-        h *= 0xBF58476D1CE4E5B9ull;
-        h ^= h >> 31;
-    }
+    h ^= word_hash;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 31);
+}
+
+/* The map key of a folded hash (0 marks empty slots). */
+static inline uint64_t gram_key(uint64_t h)
+{
     return h ? h : 1;
 }
 
@@ -76,15 +83,26 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
  * never found again. */
 static _Thread_local unsigned char *rep;
 static _Thread_local uint32_t **counts; /* counts[i]: the count slot of the gram at i */
+static _Thread_local uint64_t *gh;      /* gh[i]: folded hash of the gram at i (where rep[i]) */
 static _Thread_local size_t rep_cap;
 
-/* Most frequent n-gram's characters x its count (" ".join, as datatrove), given rep[] for
- * n-1; updates rep[] for n. */
+/* Grow the grams at i where rep[i] by one word: gh[i] becomes the n-gram's hash. */
+static void grow_grams(const wn_text *t, size_t n)
+{
+    size_t last = t->n_words - n + 1;
+    for (size_t i = 0; i < last; i++)
+        if (rep[i])
+            gh[i] = gram_step(gh[i], t->words[i + n - 1].hash);
+}
+
+/* Most frequent n-gram's characters x its count (" ".join, as datatrove), given rep[] and
+ * gh[] for n-1; updates them for n. */
 static size_t top_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
     size_t last = t->n_words - n + 1;
+    grow_grams(t, n);
     /* sized for every gram, so the map never grows and the slots stay put */
     wn_u64map_reset(&seen, last + 1);
     uint32_t best = 0;
@@ -93,7 +111,7 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
         uint32_t c = 1;
         if (rep[i]) {
             bool added;
-            counts[i] = wn_u64map_slot(&seen, gram_hash(t->words + i, n), &added);
+            counts[i] = wn_u64map_slot(&seen, gram_key(gh[i]), &added);
             c = ++*counts[i];
         }
         if (c > best) {
@@ -109,15 +127,18 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
 }
 
 /* Characters of duplicated n-grams in datatrove's left-to-right scan ("".join; after a
- * duplicate the scan jumps past it). rep[] is for 5-grams, valid for every n >= 5. */
+ * duplicate the scan jumps past it). rep[] is for 5-grams, valid for every n >= 5; gh[]
+ * holds (n-1)-grams, 5-grams for n = 5. */
 static size_t dup_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
+    if (n > 5)
+        grow_grams(t, n);
     wn_u64map_reset(&seen, 64);
     size_t chars = 0;
     for (size_t i = 0; i + n <= t->n_words;) {
-        if (rep[i] && wn_u64map_add(&seen, gram_hash(t->words + i, n)) > 1) {
+        if (rep[i] && wn_u64map_add(&seen, gram_key(gh[i])) > 1) {
             chars += prefix[i + n] - prefix[i];
             i += n;
         } else {
@@ -152,10 +173,14 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
         rep_cap = t->n_words + 1024;
         free(rep);
         free(counts);
+        free(gh);
         rep = wn_xmalloc(rep_cap);
         counts = wn_xmalloc(rep_cap * sizeof *counts);
+        gh = wn_xmalloc(rep_cap * sizeof *gh);
     }
     memset(rep, 1, t->n_words + 1);
+    for (size_t i = 0; i < t->n_words; i++)
+        gh[i] = gram_step(GRAM_SEED, t->words[i].hash); /* the 1-grams */
     double top[3], dup[6];
     for (size_t k = 0; k < 3; k++)
         top[k] = (double)top_gram_chars(t, k + 2) / len;

@@ -77,58 +77,63 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
 }
 
 /* Pruning, which gives the same numbers with far fewer hash-table operations: an n-gram
- * can occur twice only where its (n-1)-gram prefix occurs twice. rep[i] says whether the
- * gram at i (of the size last counted) occurs more than once; positions where it does not
- * are unique for every larger n, so they need no lookup: a unique gram counts 1 and is
- * never found again. */
-static _Thread_local unsigned char *rep;
-static _Thread_local uint32_t **counts; /* counts[i]: the count slot of the gram at i */
-static _Thread_local uint64_t *gh;      /* gh[i]: folded hash of the gram at i (where rep[i]) */
-static _Thread_local size_t rep_cap;
+ * can occur twice only where its (n-1)-gram prefix occurs twice. pos[0 .. n_pos) lists, in
+ * text order, the positions whose gram (of the size last counted) occurs more than once;
+ * every other position is unique for every larger n, so it needs no lookup: a unique gram
+ * counts 1 and is never found again. */
+static _Thread_local uint32_t *pos;
+static _Thread_local size_t n_pos;
+static _Thread_local uint32_t **counts; /* counts[k]: the count slot of the gram at pos[k] */
+static _Thread_local uint64_t *gh;      /* gh[i]: folded hash of the gram at i (i listed) */
+static _Thread_local size_t pos_cap;
 
-/* Grow the grams at i where rep[i] by one word: gh[i] becomes the n-gram's hash. */
+/* Grow the listed grams by one word (gh[i] becomes the n-gram's hash), dropping the
+ * positions where no n-gram starts. */
 static void grow_grams(const wn_text *t, size_t n)
 {
     size_t last = t->n_words - n + 1;
-    for (size_t i = 0; i < last; i++)
-        if (rep[i])
-            gh[i] = gram_step(gh[i], t->words[i + n - 1].hash);
+    while (n_pos && pos[n_pos - 1] >= last)
+        n_pos--;
+    for (size_t k = 0; k < n_pos; k++) {
+        uint32_t i = pos[k];
+        gh[i] = gram_step(gh[i], t->words[i + n - 1].hash);
+    }
 }
 
-/* Most frequent n-gram's characters x its count (" ".join, as datatrove), given rep[] and
- * gh[] for n-1; updates them for n. */
+/* Most frequent n-gram's characters x its count (" ".join, as datatrove), given pos[] and
+ * gh[] for n-1; updates them for n. The scan in text order keeps the first gram to reach
+ * the top count; unlisted grams count 1, which only the gram at 0 can be first to reach. */
 static size_t top_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
-    size_t last = t->n_words - n + 1;
     grow_grams(t, n);
-    /* sized for every gram, so the map never grows and the slots stay put */
-    wn_u64map_reset(&seen, last + 1);
-    uint32_t best = 0;
-    size_t best_len = 0;
-    for (size_t i = 0; i < last; i++) {
-        uint32_t c = 1;
-        if (rep[i]) {
-            bool added;
-            counts[i] = wn_u64map_slot(&seen, gram_key(gh[i]), &added);
-            c = ++*counts[i];
-        }
+    /* sized for every listed gram, so the map never grows and the slots stay put */
+    wn_u64map_reset(&seen, n_pos + 1);
+    uint32_t best = 1;
+    size_t best_len = prefix[n] - prefix[0] + n - 1;
+    for (size_t k = 0; k < n_pos; k++) {
+        uint32_t i = pos[k];
+        bool added;
+        counts[k] = wn_u64map_slot(&seen, gram_key(gh[i]), &added);
+        uint32_t c = ++*counts[k];
         if (c > best) {
             best = c;
             best_len = prefix[i + n] - prefix[i] + n - 1;
         }
     }
-    for (size_t i = 0; i < last; i++)
-        rep[i] = rep[i] && *counts[i] > 1;
-    for (size_t i = last; i < t->n_words; i++)
-        rep[i] = 0;
+    size_t kept = 0;
+    for (size_t k = 0; k < n_pos; k++) {
+        pos[kept] = pos[k];
+        kept += *counts[k] > 1;
+    }
+    n_pos = kept;
     return best_len * best;
 }
 
 /* Characters of duplicated n-grams in datatrove's left-to-right scan ("".join; after a
- * duplicate the scan jumps past it). rep[] is for 5-grams, valid for every n >= 5; gh[]
- * holds (n-1)-grams, 5-grams for n = 5. */
+ * duplicate the scan jumps past it). pos[] lists repeated 5-grams, which covers every
+ * repeated n-gram for n >= 5; gh[] holds (n-1)-grams, 5-grams for n = 5. */
 static size_t dup_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
@@ -136,13 +141,14 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
     if (n > 5)
         grow_grams(t, n);
     wn_u64map_reset(&seen, 64);
-    size_t chars = 0;
-    for (size_t i = 0; i + n <= t->n_words;) {
-        if (rep[i] && wn_u64map_add(&seen, gram_key(gh[i])) > 1) {
+    size_t chars = 0, next = 0; /* the scan's position: unlisted positions only step it */
+    for (size_t k = 0; k < n_pos; k++) {
+        size_t i = pos[k];
+        if (i < next)
+            continue;
+        if (wn_u64map_add(&seen, gram_key(gh[i])) > 1) {
             chars += prefix[i + n] - prefix[i];
-            i += n;
-        } else {
-            i++;
+            next = i + n;
         }
     }
     return chars;
@@ -169,22 +175,24 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     for (size_t i = 0; i < t->n_words; i++)
         prefix[i + 1] = prefix[i] + t->words[i].len;
 
-    if (rep_cap < t->n_words + 1) {
-        rep_cap = t->n_words + 1024;
-        free(rep);
+    if (pos_cap < t->n_words + 1) {
+        pos_cap = t->n_words + 1024;
+        free(pos);
         free(counts);
         free(gh);
-        rep = wn_xmalloc(rep_cap);
-        counts = wn_xmalloc(rep_cap * sizeof *counts);
-        gh = wn_xmalloc(rep_cap * sizeof *gh);
+        pos = wn_xmalloc(pos_cap * sizeof *pos);
+        counts = wn_xmalloc(pos_cap * sizeof *counts);
+        gh = wn_xmalloc(pos_cap * sizeof *gh);
     }
-    memset(rep, 1, t->n_words + 1);
-    for (size_t i = 0; i < t->n_words; i++)
+    for (size_t i = 0; i < t->n_words; i++) {
+        pos[i] = (uint32_t)i;
         gh[i] = gram_step(GRAM_SEED, t->words[i].hash); /* the 1-grams */
+    }
+    n_pos = t->n_words;
     double top[3], dup[6];
     for (size_t k = 0; k < 3; k++)
         top[k] = (double)top_gram_chars(t, k + 2) / len;
-    top_gram_chars(t, 5); /* only to narrow rep[] to repeated 5-grams */
+    top_gram_chars(t, 5); /* only to narrow pos[] to repeated 5-grams */
     for (size_t k = 0; k < 6; k++)
         dup[k] = (double)dup_gram_chars(t, k + 5) / len;
 

@@ -354,6 +354,9 @@ size_t wn_text_count_chars(const char *s, size_t n)
     for (size_t i = 0; i < n;) {
         if (u[i] < 0x80) {
             i++;
+            uint64_t w; /* ASCII eight bytes at a time */
+            while (i + 8 <= n && (memcpy(&w, u + i, 8), !(w & 0x8080808080808080ull)))
+                i += 8;
             continue;
         }
         int32_t cp;

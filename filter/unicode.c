@@ -11,6 +11,7 @@
 #include "filter/filter.h"
 #include "core/buf.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
@@ -28,8 +29,9 @@ static _Thread_local UChar *u16, *u16n;
 static _Thread_local size_t u16_cap, u16n_cap;
 static _Thread_local wn_buf clean;
 
-/* No byte >= 0x7F and no control but TAB, LF, CR: eight bytes at a time. */
-static bool plain_ascii(const unsigned char *t, size_t n)
+/* Length of the longest prefix of t holding no byte >= 0x7F and no control but TAB, LF,
+ * CR, checked eight bytes at a time. */
+static size_t plain_ascii_prefix(const unsigned char *t, size_t n)
 {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     size_t i = 0;
@@ -40,18 +42,42 @@ static bool plain_ascii(const unsigned char *t, size_t n)
         if (((w | (w + ones)) & highs) || ((w - 0x2020202020202020ull) & ~w & highs)) {
             for (size_t k = i; k < i + 8; k++)
                 if (t[k] >= 0x7F || (t[k] < 0x20 && t[k] != '\t' && t[k] != '\n' && t[k] != '\r'))
-                    return false;
+                    return k;
         }
     }
     for (; i < n; i++)
         if (t[i] >= 0x7F || (t[i] < 0x20 && t[i] != '\t' && t[i] != '\n' && t[i] != '\r'))
-            return false;
-    return true;
+            return i;
+    return n;
 }
 
 static bool is_control(int32_t cp)
 {
     return (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || (cp >= 0x7F && cp < 0xA0);
+}
+
+/* Bit c set when BMP code point c could change under NFC (quick check not "yes", or a
+ * combining mark): ICU's answers, looked up once so the scan reads a bit per character. */
+static uint64_t bmp_unstable[0x10000 / 64];
+
+static bool nfc_unstable_icu(int32_t c)
+{
+    return u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK) != UNORM_YES ||
+           u_getCombiningClass(c) != 0;
+}
+
+static void bmp_unstable_init(void)
+{
+    for (int32_t c = 0; c < 0x10000; c++)
+        if (nfc_unstable_icu(c))
+            bmp_unstable[c >> 6] |= 1ull << (c & 63);
+}
+
+static bool nfc_unstable(int32_t c)
+{
+    if (c < 0x10000)
+        return bmp_unstable[c >> 6] >> (c & 63) & 1;
+    return nfc_unstable_icu(c);
 }
 
 /* Count invalid sequences and controls, and see whether any character could change under
@@ -61,6 +87,11 @@ static void scan(const char *s, size_t n, bool strip, size_t *bad, size_t *ctrl,
 {
     for (size_t i = 0; i < n;) {
         if ((unsigned char)s[i] < 0x80) {
+            size_t plain = plain_ascii_prefix((const unsigned char *)s + i, n - i);
+            if (plain) { /* clean ASCII: nothing to count */
+                i += plain;
+                continue;
+            }
             *ctrl += strip && is_control((unsigned char)s[i]);
             i++;
             continue;
@@ -73,8 +104,7 @@ static void scan(const char *s, size_t n, bool strip, size_t *bad, size_t *ctrl,
             (*bad)++;
         else if (strip && is_control(c))
             (*ctrl)++;
-        else if (!*maybe && (u_getIntPropertyValue(c, UCHAR_NFC_QUICK_CHECK) != UNORM_YES ||
-                             u_getCombiningClass(c) != 0))
+        else if (!*maybe && nfc_unstable(c))
             *maybe = true;
     }
 }
@@ -122,7 +152,7 @@ static void uni_doc(void *state, wn_doc *d, wn_stats *s)
         d->drop_reason = "unicode.empty";
         return;
     }
-    if (plain_ascii(t, n))
+    if (plain_ascii_prefix(t, n) == n)
         return; /* ASCII without controls is valid, clean NFC */
 
     size_t bad = 0, ctrl = 0;
@@ -182,6 +212,8 @@ wn_stage *wn_filter_unicode_new(wn_fparams *p)
     u->strip_controls = wn_fp_bool(p, "strip_controls", true);
     u->rewrite = !p->annotate_only;
     UErrorCode st = U_ZERO_ERROR;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, bmp_unstable_init);
     u->norm = unorm2_getNFCInstance(&st);
     if (U_FAILURE(st)) {
         wn_fp_fail(p, "cannot load ICU's NFC data: %s", u_errorName(st));

@@ -17,6 +17,7 @@
 #include "core/buf.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,9 +57,13 @@ static size_t citation_at(const char *p, size_t n)
     return 0;
 }
 
-/* Words (whitespace-separated) and whether one is longer than max (in code points). */
-static size_t split_words(const char *p, size_t n, double max_len, bool *too_long)
+/* Words (whitespace-separated) and whether one is longer than max (in code points): a
+ * length is an integer, so "> max_len" is "> floor(max_len)", compared without floats. */
+static size_t split_words(const char *p, size_t n, double max_len_d, bool *too_long)
 {
+    size_t max_len = isnan(max_len_d) || max_len_d >= 1e18 ? SIZE_MAX
+                     : max_len_d < 0                       ? 0
+                                                           : (size_t)max_len_d;
     size_t words = 0, cur = 0;
     for (size_t i = 0; i < n; i++) {
         if (is_space(p[i])) {
@@ -69,7 +74,7 @@ static size_t split_words(const char *p, size_t n, double max_len, bool *too_lon
             continue;
         if (cur++ == 0)
             words++;
-        if ((double)cur > max_len)
+        if (cur > max_len)
             *too_long = true;
     }
     return words;

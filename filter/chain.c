@@ -74,7 +74,7 @@ void wn_filter_count_domain(wn_stats *s, const wn_doc *d, const char *prefix)
     size_t n = d->url.len ? wn_url_host(d->url.ptr, d->url.len, host, sizeof host) : 0;
     char name[300];
     snprintf(name, sizeof name, "%s%s", prefix, n ? host : "(no url)");
-    wn_stats_count(s, name, 1, d->text.len, wn_utf8_count(d->text.ptr, d->text.len));
+    wn_stats_count(s, name, 1, d->text.len, wn_text_utf8_count(d->text.ptr, d->text.len));
 }
 
 static void wrap_doc(void *state, wn_doc *d, wn_stats *s)

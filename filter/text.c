@@ -367,6 +367,22 @@ size_t wn_text_count_chars(const char *s, size_t n)
     return n - extra;
 }
 
+size_t wn_text_utf8_count(const char *s, size_t n)
+{
+    const uint64_t highs = 0x8080808080808080ull;
+    size_t cont = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        /* a continuation byte has bit 7 set and bit 6 clear (moved to bit 7 by << 1) */
+        uint64_t c = w & ~(w << 1) & highs;
+        cont += (size_t)(((c >> 7) * 0x0101010101010101ull) >> 56);
+    }
+    for (; i < n; i++)
+        cont += ((unsigned char)s[i] & 0xC0) == 0x80;
+    return n - cont;
+}
+
 const wn_text *wn_text_analyze_buf(const char *s, size_t n)
 {
     return analyze_into(&own, s, n);

@@ -67,6 +67,9 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n);
  * counts one), without the analysis: for a filter that may drop a document before any
  * filter needs its words. */
 size_t wn_text_count_chars(const char *s, size_t n);
+/* The count core's wn_utf8_count gives (bytes that are not UTF-8 continuation bytes),
+ * eight bytes at a time: for whole documents, such as the chain's per-domain accounting. */
+size_t wn_text_utf8_count(const char *s, size_t n);
 void wn_text_invalidate(void);
 /* Let other threads use the cache slot this thread holds (the chain calls it after each
  * filter's process_doc). */

@@ -186,27 +186,32 @@ static void add_token(const wn_ft_model *m, const char *w, size_t n, wn_ft_line 
     wn_ft_ivec_push(&l->hashes, (int32_t)h);
 }
 
+/* What splits words: ASCII whitespace and NUL (a table: the reader asks once per byte). */
+static const bool space_byte[256] = {
+    [' '] = true, ['\n'] = true, ['\r'] = true, ['\t'] = true, ['\v'] = true, ['\f'] = true,
+    ['\0'] = true,
+};
+
 static inline bool is_space(unsigned char c)
 {
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ||
-           c == '\0';
+    return space_byte[c];
 }
 
 /* The per-thread word cache of the predictor: a token's rows (and whether it has a hash
  * in l->hashes) depend only on its bytes and the model, and text repeats its words, so the
  * dictionary lookup and the char n-gram hashing run once per distinct word. A slot is one
- * cache line; words too long or with too many rows for it, and labels, are not cached.
- * Slots name the model by its serial (wn_ft_model_prepare), never by address, which a
- * later model may reuse. Rows come out identical and in the same order, so predictions do
- * not change. */
+ * cache line holding the word zero-padded, so a lookup compares three 64-bit words; words
+ * too long or with too many rows for it, and labels, are not cached. Slots name the model
+ * by its serial (wn_ft_model_prepare), never by address, which a later model may reuse.
+ * Rows come out identical and in the same order, so predictions do not change. */
 enum { WC_SLOTS = 32768, WC_WORD = 24, WC_ROWS = 8 };
 
 typedef struct word_slot {
-    uint32_t hash;        /* wn_ft_hash of the word */
-    uint8_t len;      /* 0: empty */
+    uint64_t word[WC_WORD / 8]; /* the bytes, zero-padded */
+    uint32_t hash;              /* wn_ft_hash of the word */
+    uint8_t len;                /* 0: empty */
     uint8_t nrows;
-    uint8_t has_hash; /* the token pushes its hash (not an unknown label) */
-    char word[WC_WORD];
+    uint8_t has_hash;           /* the token pushes its hash (not an unknown label) */
     int32_t rows[WC_ROWS];
 } word_slot;
 
@@ -220,7 +225,7 @@ static _Thread_local word_cache *tls_words;
 static word_cache *words_of(const wn_ft_model *m)
 {
     word_cache *c = tls_words;
-    if (!c) /* lives as long as the thread; one per thread, 512 KB */
+    if (!c) /* lives as long as the thread; one per thread, 2 MB */
         c = tls_words = wn_xmalloc(sizeof *c);
     if (c->serial != m->serial) {
         memset(c, 0, sizeof *c);
@@ -229,20 +234,50 @@ static word_cache *words_of(const wn_ft_model *m)
     return c;
 }
 
+/* The word w[0..n) (n <= WC_WORD) zero-padded into k; `avail` bytes are readable at w. */
+static inline void word_key(const char *w, size_t n, size_t avail, uint64_t k[WC_WORD / 8])
+{
+    if (avail < WC_WORD || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
+        memset(k, 0, WC_WORD);
+        memcpy(k, w, n);
+        return;
+    }
+    memcpy(k, w, WC_WORD);
+    for (size_t j = 0; j < WC_WORD / 8; j++) {
+        size_t m = n > 8 * j ? n - 8 * j : 0; /* bytes of the word in k[j] */
+        k[j] &= m >= 8 ? ~0ull : (1ull << (8 * m)) - 1; /* little-endian: low bytes first */
+    }
+}
+
+/* Append a slot's rows: all WC_ROWS copied at once (a fixed-size copy is two vector moves,
+ * a variable one a slow string instruction), n of them kept. */
+static inline void push_rows(wn_ft_ivec *a, const int32_t v[WC_ROWS], size_t n)
+{
+    if (a->n + WC_ROWS > a->cap) {
+        for (size_t i = 0; i < n; i++)
+            wn_ft_ivec_push(a, v[i]);
+        return;
+    }
+    memcpy(a->v + a->n, v, WC_ROWS * sizeof *v);
+    a->n += n;
+}
+
 static void add_token_cached(const wn_ft_model *m, word_cache *c, const char *w, size_t n,
-                             wn_ft_line *l)
+                             size_t avail, wn_ft_line *l)
 {
     if (n > WC_WORD) {
         add_token(m, w, n, l);
         return;
     }
-    uint32_t h = wn_ft_hash(w, n);
-    word_slot *sl = &c->slots[(h ^ (h >> 15)) & (WC_SLOTS - 1)];
-    if (sl->len == n && sl->hash == h && memcmp(sl->word, w, n) == 0) {
-        for (int r = 0; r < sl->nrows; r++)
-            wn_ft_ivec_push(&l->rows, sl->rows[r]);
+    uint64_t k[WC_WORD / 8];
+    word_key(w, n, avail, k);
+    uint64_t x = (k[0] ^ (k[1] * 0x9E3779B97F4A7C15ull) ^ (k[2] * 0xC2B2AE3D27D4EB4Full) ^ n) *
+                 0xFF51AFD7ED558CCDull;
+    word_slot *sl = &c->slots[x >> 49]; /* the top 15 bits: WC_SLOTS = 2^15 */
+    if (sl->len == n && sl->word[0] == k[0] && sl->word[1] == k[1] && sl->word[2] == k[2]) {
+        push_rows(&l->rows, sl->rows, sl->nrows);
         if (sl->has_hash)
-            wn_ft_ivec_push(&l->hashes, (int32_t)h);
+            wn_ft_ivec_push(&l->hashes, (int32_t)sl->hash);
         return;
     }
     size_t rows0 = l->rows.n, hashes0 = l->hashes.n, labels0 = l->labels.n;
@@ -250,11 +285,11 @@ static void add_token_cached(const wn_ft_model *m, word_cache *c, const char *w,
     size_t nrows = l->rows.n - rows0;
     if (l->labels.n != labels0 || nrows > WC_ROWS)
         return;
-    sl->hash = h;
+    memcpy(sl->word, k, sizeof sl->word);
+    sl->hash = wn_ft_hash(w, n);
     sl->len = (uint8_t)n;
     sl->nrows = (uint8_t)nrows;
     sl->has_hash = l->hashes.n != hashes0;
-    memcpy(sl->word, w, n);
     memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
 }
 
@@ -272,7 +307,7 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
             i++;
         if (i > start) {
             if (c)
-                add_token_cached(m, c, text + start, i - start, l);
+                add_token_cached(m, c, text + start, i - start, len - start, l);
             else
                 add_token(m, text + start, i - start, l);
             ntokens++;

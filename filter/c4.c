@@ -29,6 +29,8 @@ typedef struct c4 {
 
 static _Thread_local wn_buf kept;
 static _Thread_local wn_buf lower;
+static _Thread_local wn_text_span *spans; /* the kept lines, for wn_text_keep_lines */
+static _Thread_local size_t spans_cap;
 
 static const char *const policy_phrases[] = {
     "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
@@ -104,7 +106,13 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
     const wn_text *t = wn_text_analyze(d);
     size_t sentences = 0, kept_lines = 0, removed_chars = 0;
     const char *reason = NULL;
+    bool whole_lines = true; /* no citation cut out of a kept line */
     wn_buf_reset(&kept);
+    if (spans_cap < t->n_lines) {
+        spans_cap = t->n_lines + 256;
+        free(spans);
+        spans = wn_xmalloc(spans_cap * sizeof *spans);
+    }
     for (size_t li = 0; li < t->n_lines && !reason; li++) {
         const char *p = t->s + t->lines[li].off;
         size_t n = t->lines[li].len;
@@ -162,6 +170,8 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
                 goto rollback;
         }
         sentences += count_sentences(line, len);
+        spans[kept_lines] = (wn_text_span){(uint32_t)li, (uint32_t)(p - t->s), (uint32_t)n};
+        whole_lines &= len == n;
         kept_lines++;
         continue;
 rollback:
@@ -184,6 +194,8 @@ removed:
     if (c->rewrite && (kept.len != d->text.len || memcmp(kept.data, d->text.ptr, kept.len))) {
         wn_stats_add(s, "c4.chars_removed", (double)(d->text.len - kept.len));
         wn_filter_set_text(d, kept.data, kept.len);
+        if (whole_lines) /* the later filters' analysis, without analysing again */
+            wn_text_keep_lines(d, t, spans, kept_lines);
     }
 }
 

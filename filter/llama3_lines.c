@@ -28,6 +28,7 @@ static _Thread_local wn_buf kept;
 static _Thread_local unsigned char *covered;
 static _Thread_local unsigned char *dropped; /* per line */
 static _Thread_local size_t dropped_cap;
+static _Thread_local wn_text_span *spans; /* the kept lines, for wn_text_keep_lines */
 
 static uint64_t fold_hash(const char *s, size_t n)
 {
@@ -93,7 +94,9 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     if (dropped_cap < t->n_lines) {
         dropped_cap = t->n_lines + 256;
         free(dropped);
+        free(spans);
         dropped = wn_xmalloc(dropped_cap);
+        spans = wn_xmalloc(dropped_cap * sizeof *spans);
     }
     size_t removed_chars = 0, removed_lines = 0;
     for (size_t li = 0; li < t->n_lines; li++) {
@@ -111,14 +114,14 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     }
     /* pass 2, only when a line goes: the text without them */
     wn_buf_reset(&kept);
-    bool first = true;
+    size_t n_spans = 0;
     for (size_t li = 0; removed_lines && c->rewrite && li < t->n_lines; li++) {
         if (dropped[li])
             continue;
-        if (!first)
+        if (n_spans)
             wn_buf_appendc(&kept, '\n');
-        first = false;
         wn_buf_append(&kept, t->s + t->lines[li].off, t->lines[li].len);
+        spans[n_spans++] = (wn_text_span){(uint32_t)li, t->lines[li].off, t->lines[li].len};
     }
     if (removed_chars > t->n)
         removed_chars = t->n;
@@ -134,6 +137,7 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     if (c->rewrite) {
         wn_stats_add(s, "llama3.lines_removed", (double)removed_lines);
         wn_filter_set_text(d, kept.data, kept.len);
+        wn_text_keep_lines(d, t, spans, n_spans);
     }
 }
 

@@ -407,6 +407,94 @@ const wn_text *wn_text_analyze(const wn_doc *d)
     return t;
 }
 
+static bool all_ascii(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8)
+        if (memcpy(&w, s + i, 8), w & 0x8080808080808080ull)
+            return false;
+    for (; i < n; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return false;
+    return true;
+}
+
+/* Do the spans fit: lines in order, within them, cutting no token, and joined by '\n'
+ * giving n bytes? */
+static bool spans_fit(const wn_text *t, const wn_text_span *kept, size_t n_kept, size_t n)
+{
+    size_t total = n_kept ? n_kept - 1 : 0;
+    for (size_t k = 0; k < n_kept; k++) {
+        const wn_text_span *sp = &kept[k];
+        if (sp->line >= t->n_lines || (k && sp->line <= kept[k - 1].line))
+            return false;
+        const wn_line *l = &t->lines[sp->line];
+        if (sp->off < l->off || sp->off + sp->len > l->off + l->len)
+            return false;
+        for (size_t i = l->first_word; i < l->first_word + l->n_words; i++) {
+            const wn_word *w = &t->words[i];
+            bool inside = w->off >= sp->off && w->off + w->len <= sp->off + sp->len;
+            bool outside = w->off + w->len <= sp->off || w->off >= sp->off + sp->len;
+            if (!inside && !outside)
+                return false;
+        }
+        total += sp->len;
+    }
+    return total == n;
+}
+
+bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span *kept,
+                        size_t n_kept)
+{
+    text_slot *sl = (text_slot *)(uintptr_t)old; /* the analysis is a slot's first member */
+    size_t n = d->text.len;
+    if ((sl != held && sl != &own) || n > UINT32_MAX || !spans_fit(old, kept, n_kept, n))
+        return false;
+    wn_text *t = &sl->t;
+    const char *s = d->text.ptr ? d->text.ptr : "";
+    /* in place: entries only move to lower indexes, read before they are overwritten */
+    size_t n_words = 0, n_nonsym = 0, at = 0;
+    for (size_t k = 0; k < n_kept; k++) {
+        const wn_text_span *sp = &kept[k];
+        wn_line l = t->lines[sp->line];
+        size_t first = n_words;
+        for (size_t i = l.first_word; i < l.first_word + l.n_words; i++) {
+            wn_word w = t->words[i];
+            if (w.off < sp->off || w.off >= sp->off + sp->len)
+                continue;
+            w.off = (uint32_t)(w.off - sp->off + at);
+            w.line = (uint32_t)k;
+            n_nonsym += !(w.flags & WN_WORD_SYMBOL);
+            t->words[n_words++] = w;
+        }
+        size_t len = sp->len;
+        if (len && s[at + len - 1] == '\r') /* as push_line: a line ends before "\r\n" */
+            len--;
+        t->lines[k] = (wn_line){(uint32_t)at, (uint32_t)len, (uint32_t)first,
+                                (uint32_t)(n_words - first)};
+        at += sp->len + 1;
+    }
+    t->n_lines = n_kept;
+    if (n_kept && kept[n_kept - 1].len == 0 && n > 0)
+        t->n_lines--; /* a text ending in '\n' has no empty last line */
+    if (n == 0) {
+        t->n_lines = 1; /* the empty text: one empty line */
+        t->lines[0] = (wn_line){0, 0, 0, 0};
+    }
+    t->n_words = n_words;
+    t->n_nonsym = n_nonsym;
+    t->s = s;
+    t->n = n;
+    t->n_chars = wn_text_count_chars(s, n);
+    t->ascii = old->ascii || all_ascii(s, n);
+    sl->key_ptr = d->text.ptr;
+    sl->key_len = n;
+    sl->key_index = d->input_index;
+    sl->key_hash = XXH3_64bits(s, n);
+    sl->valid = true;
+    return true;
+}
+
 void wn_text_invalidate(void)
 {
     own.valid = false;

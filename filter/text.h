@@ -67,6 +67,20 @@ const wn_text *wn_text_analyze_buf(const char *s, size_t n);
  * counts one), without the analysis: for a filter that may drop a document before any
  * filter needs its words. */
 size_t wn_text_count_chars(const char *s, size_t n);
+/* A part of one line of an analysed text: byte offset and length in that text. */
+typedef struct wn_text_span {
+    uint32_t line, off, len;
+} wn_text_span;
+
+/* d's text was just replaced (wn_filter_set_text) by parts of lines of `old`, its analysis
+ * before, joined by '\n': kept[0 .. n) in line order, each cutting no token (a line whole,
+ * or stripped of spaces at its ends). Derives the new text's analysis from `old` in place,
+ * the same as analysing the new text, without reading it word by word. Returns false and
+ * does nothing (the next wn_text_analyze analyses) when the spans do not fit. Only on the thread that got
+ * `old` from wn_text_analyze, before wn_text_release. */
+bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span *kept,
+                        size_t n);
+
 /* The count core's wn_utf8_count gives (bytes that are not UTF-8 continuation bytes),
  * eight bytes at a time: for whole documents, such as the chain's per-domain accounting. */
 size_t wn_text_utf8_count(const char *s, size_t n);

@@ -319,6 +319,9 @@ static int same_char_count(wn_doc *d, void *ctx)
     size_t *n = ctx;
     size_t want = wn_text_analyze_buf(d->text.ptr, d->text.len)->n_chars;
     assert_int_equal(wn_text_count_chars(d->text.ptr, d->text.len), want);
+    /* and the chain's fast count is core's, whatever the bytes */
+    assert_int_equal(wn_text_utf8_count(d->text.ptr, d->text.len),
+                     wn_utf8_count(d->text.ptr, d->text.len));
     return ++*n >= 300;
 }
 
@@ -329,11 +332,96 @@ static void test_char_count_matches_analysis(void **state)
     size_t n = 0;
     each_shared_doc(path, same_char_count, &n);
     assert_int_equal(n, 300);
-    static const char *const bad[] = {"\xc3", "a\xe2\x82", "\xed\xa0\x80x", "\xf4\x90\x80\x80",
+    static const char *const bad[] = {"\xc3", "a\xe2\x82",
+                                      "\x80\xbf\xc0\xff caf\xc3\xa9 \xe2\x80\x99\x80",
+                                      "\xed\xa0\x80x", "\xf4\x90\x80\x80",
                                       "\xc0\xaf", "caf\xc3\xa9 \xff\xfe", ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         size_t len = strlen(bad[i]);
         assert_int_equal(wn_text_count_chars(bad[i], len), wn_text_analyze_buf(bad[i], len)->n_chars);
+        assert_int_equal(wn_text_utf8_count(bad[i], len), wn_utf8_count(bad[i], len));
+    }
+}
+
+/* c4 and llama3_lines keep some lines of a document: the analysis derived from the old
+ * one (wn_text_keep_lines) must be the one a fresh analysis of the new text gives, on real
+ * mail (mixed encodings, control characters, CR LF) with lines stripped as c4 strips them
+ * and whole as llama3_lines keeps them. */
+static bool c4_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static void check_kept_lines(wn_doc *d, bool strip, size_t drop_every)
+{
+    const wn_text *t = wn_text_analyze(d);
+    wn_text_span *spans = wn_xmalloc((t->n_lines + 1) * sizeof *spans);
+    wn_buf out = WN_BUF_INIT;
+    size_t n = 0;
+    for (size_t li = 0; li < t->n_lines; li++) {
+        const char *p = t->s + t->lines[li].off;
+        size_t len = t->lines[li].len;
+        while (strip && len && c4_space(*p))
+            p++, len--;
+        while (strip && len && c4_space(p[len - 1]))
+            len--;
+        if ((li + 1) % drop_every == 0 || (strip && len == 0))
+            continue;
+        if (n)
+            wn_buf_appendc(&out, '\n');
+        wn_buf_append(&out, p, len);
+        spans[n++] = (wn_text_span){(uint32_t)li, (uint32_t)(p - t->s), (uint32_t)len};
+    }
+    wn_filter_set_text(d, out.data ? out.data : "", out.len);
+    assert_true(wn_text_keep_lines(d, t, spans, n));
+    const wn_text *got = wn_text_analyze(d); /* the derived analysis, from the cache */
+    const wn_text *want = wn_text_analyze_buf(d->text.ptr, d->text.len); /* another slot */
+    assert_ptr_not_equal(got, want);
+    assert_int_equal(got->n, want->n);
+    assert_int_equal(got->n_chars, want->n_chars);
+    assert_int_equal(got->ascii, want->ascii);
+    assert_int_equal(got->n_nonsym, want->n_nonsym);
+    assert_int_equal(got->n_lines, want->n_lines);
+    assert_int_equal(got->n_words, want->n_words);
+    assert_memory_equal(got->lines, want->lines, got->n_lines * sizeof *got->lines);
+    if (got->n_words)
+        assert_memory_equal(got->words, want->words, got->n_words * sizeof *got->words);
+    wn_text_release();
+    wn_buf_release(&out);
+    free(spans);
+}
+
+static int same_analysis_after_keeping_lines(wn_doc *d, void *ctx)
+{
+    size_t *n = ctx;
+    d->input_index = *n;
+    check_kept_lines(d, true, 3);
+    check_kept_lines(d, false, 4);
+    check_kept_lines(d, true, 1000000);
+    return ++*n >= 300;
+}
+
+static void test_kept_lines_analysis_matches_fresh(void **state)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "quality/spamassassin.jsonl.gz");
+    wn_text_cache_init(1024);
+    size_t n = 0;
+    each_shared_doc(path, same_analysis_after_keeping_lines, &n);
+    assert_int_equal(n, 300);
+    static const char *const odd[] = {"a\r\r\nb", "x\n\n", "\n", "",
+                                      "  \xe4\xb8\xad\xe6\x96\x87 \n\xff z\r"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        wn_doc d;
+        wn_doc_init(&d);
+        wn_str_set(&d.text, odd[i], strlen(odd[i]));
+        d.input_index = 5000 + i;
+        check_kept_lines(&d, false, 2);
+        wn_doc_release(&d);
+        wn_doc_init(&d);
+        wn_str_set(&d.text, odd[i], strlen(odd[i]));
+        check_kept_lines(&d, true, 1000000);
+        wn_doc_release(&d);
     }
 }
 
@@ -360,6 +448,7 @@ int main(void)
         cmocka_unit_test(test_text_analysis),
         cmocka_unit_test(test_analysis_cache_is_keyed_by_content),
         cmocka_unit_test(test_char_count_matches_analysis),
+        cmocka_unit_test(test_kept_lines_analysis_matches_fresh),
         cmocka_unit_test(test_u64map_counts),
         cmocka_unit_test(test_cjk_and_thai_are_segmented),
         cmocka_unit_test(test_gopher_quality_on_real_text),

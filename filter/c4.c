@@ -32,10 +32,29 @@ static _Thread_local wn_buf lower;
 static _Thread_local wn_text_span *spans; /* the kept lines, for wn_text_keep_lines */
 static _Thread_local size_t spans_cap;
 
+/* The policy phrases: those after the first two all hold "cookie", so a line without it
+ * needs no search for them. */
 static const char *const policy_phrases[] = {
     "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
     "use cookies",
 };
+
+static bool has(const char *s, size_t n, const char *pat)
+{
+    return memmem(s, n, pat, strlen(pat)) != NULL;
+}
+
+static bool policy_line(const char *lowered, size_t n)
+{
+    if (has(lowered, n, policy_phrases[0]) || has(lowered, n, policy_phrases[1]))
+        return true;
+    if (!has(lowered, n, "cookie"))
+        return false;
+    for (size_t k = 2; k < sizeof policy_phrases / sizeof *policy_phrases; k++)
+        if (has(lowered, n, policy_phrases[k]))
+            return true;
+    return false;
+}
 
 static bool is_space(char c)
 {
@@ -148,8 +167,8 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
             goto rollback;
         wn_buf_reset(&lower);
         wn_buf_grow(&lower, len);
-        for (size_t i = 0; i < len; i++)
-            lower.data[i] = (char)tolower((unsigned char)line[i]);
+        for (size_t i = 0; i < len; i++) /* tolower in the C locale: A-Z only */
+            lower.data[i] = (char)(line[i] >= 'A' && line[i] <= 'Z' ? line[i] | 0x20 : line[i]);
         lower.len = len;
         lower.data[len] = '\0';
         if (c->lorem && memmem(lower.data, len, "lorem ipsum", 11)) {
@@ -162,13 +181,8 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
             reason = "c4.curly_bracket";
             break;
         }
-        if (c->policy) {
-            bool hit = false;
-            for (size_t k = 0; k < sizeof policy_phrases / sizeof *policy_phrases && !hit; k++)
-                hit = memmem(lower.data, len, policy_phrases[k], strlen(policy_phrases[k])) != NULL;
-            if (hit)
-                goto rollback;
-        }
+        if (c->policy && policy_line(lower.data, len))
+            goto rollback;
         sentences += count_sentences(line, len);
         spans[kept_lines] = (wn_text_span){(uint32_t)li, (uint32_t)(p - t->s), (uint32_t)n};
         whole_lines &= len == n;

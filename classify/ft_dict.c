@@ -262,32 +262,49 @@ static inline void push_rows(wn_ft_ivec *a, const int32_t v[WC_ROWS], size_t n)
     a->n += n;
 }
 
-static void add_token_cached(const wn_ft_model *m, word_cache *c, const char *w, size_t n,
-                             size_t avail, wn_ft_line *l)
+/* A token on its way through the cache: its bytes, key and slot (prefetched). */
+typedef struct cached_token {
+    const char *w;
+    size_t n;
+    uint64_t k[WC_WORD / 8];
+    word_slot *sl; /* NULL: too long to cache */
+} cached_token;
+
+static void lookup_token(word_cache *c, cached_token *t, size_t avail)
 {
-    if (n > WC_WORD) {
-        add_token(m, w, n, l);
+    if (t->n > WC_WORD) {
+        t->sl = NULL;
         return;
     }
-    uint64_t k[WC_WORD / 8];
-    word_key(w, n, avail, k);
-    uint64_t x = (k[0] ^ (k[1] * 0x9E3779B97F4A7C15ull) ^ (k[2] * 0xC2B2AE3D27D4EB4Full) ^ n) *
-                 0xFF51AFD7ED558CCDull;
-    word_slot *sl = &c->slots[x >> 49]; /* the top 15 bits: WC_SLOTS = 2^15 */
-    if (sl->len == n && sl->word[0] == k[0] && sl->word[1] == k[1] && sl->word[2] == k[2]) {
+    word_key(t->w, t->n, avail, t->k);
+    uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
+                  (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
+    t->sl = &c->slots[x >> 49]; /* the top 15 bits: WC_SLOTS = 2^15 */
+    __builtin_prefetch(t->sl);
+}
+
+static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
+{
+    word_slot *sl = t->sl;
+    if (!sl) {
+        add_token(m, t->w, t->n, l);
+        return;
+    }
+    if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1] &&
+        sl->word[2] == t->k[2]) {
         push_rows(&l->rows, sl->rows, sl->nrows);
         if (sl->has_hash)
             wn_ft_ivec_push(&l->hashes, (int32_t)sl->hash);
         return;
     }
     size_t rows0 = l->rows.n, hashes0 = l->hashes.n, labels0 = l->labels.n;
-    add_token(m, w, n, l);
+    add_token(m, t->w, t->n, l);
     size_t nrows = l->rows.n - rows0;
     if (l->labels.n != labels0 || nrows > WC_ROWS)
         return;
-    memcpy(sl->word, k, sizeof sl->word);
-    sl->hash = wn_ft_hash(w, n);
-    sl->len = (uint8_t)n;
+    memcpy(sl->word, t->k, sizeof sl->word);
+    sl->hash = wn_ft_hash(t->w, t->n);
+    sl->len = (uint8_t)t->n;
     sl->nrows = (uint8_t)nrows;
     sl->has_hash = l->hashes.n != hashes0;
     memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
@@ -298,20 +315,30 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
 {
     l->rows.n = l->hashes.n = l->labels.n = 0;
     int64_t ntokens = 0;
+    /* tokens go in groups: their slots are fetched together, then used in text order */
+    enum { GROUP = 16 };
+    cached_token group[GROUP];
     size_t i = 0;
     while (i < len) {
-        while (i < len && is_space((unsigned char)text[i]))
-            i++;
-        size_t start = i;
-        while (i < len && !is_space((unsigned char)text[i]))
-            i++;
-        if (i > start) {
-            if (c)
-                add_token_cached(m, c, text + start, i - start, len - start, l);
-            else
+        size_t ng = 0;
+        while (ng < GROUP && i < len) {
+            while (i < len && is_space((unsigned char)text[i]))
+                i++;
+            size_t start = i;
+            while (i < len && !is_space((unsigned char)text[i]))
+                i++;
+            if (i == start)
+                continue;
+            if (!c) {
                 add_token(m, text + start, i - start, l);
+            } else {
+                group[ng] = (cached_token){.w = text + start, .n = i - start};
+                lookup_token(c, &group[ng++], len - start);
+            }
             ntokens++;
         }
+        for (size_t g = 0; g < ng; g++)
+            add_token_cached(m, &group[g], l);
     }
     if (add_eos) {
         add_token(m, WN_FT_EOS, 4, l);

@@ -307,7 +307,8 @@ static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_
     sl->len = (uint8_t)t->n;
     sl->nrows = (uint8_t)nrows;
     sl->has_hash = l->hashes.n != hashes0;
-    memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
+    if (nrows) /* rows.v may still be NULL */
+        memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
 }
 
 static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,

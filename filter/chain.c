@@ -4,6 +4,7 @@
 #include "core/buf.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,6 +231,22 @@ wn_stage *wn_filter_where_new(wn_fparams *p)
 
 /* ---- helpers ---- */
 
+static json_t *zero;
+
+static void zero_init(void)
+{
+    zero = json_integer(0);
+}
+
+/* The 0 that starts every signal's span, one value for all (jansson counts references
+ * atomically, and nothing changes an integer in place): one allocation less per signal. */
+static json_t *shared_zero(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, zero_init);
+    return zero;
+}
+
 void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, double v,
                       double lo, double hi)
 {
@@ -237,7 +254,7 @@ void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, 
      * names are our own ASCII constants, so jansson need not validate them as UTF-8 (what
      * wn_doc_attr_set does otherwise) */
     json_t *span = json_array();
-    json_array_append_new(span, json_integer(0));
+    json_array_append(span, shared_zero());
     json_array_append_new(span, json_integer((json_int_t)n_chars));
     json_array_append_new(span, json_real(v));
     json_t *spans = json_array();

@@ -204,7 +204,7 @@ static inline bool is_space(unsigned char c)
  * too long or with too many rows for it, and labels, are not cached. Slots name the model
  * by its serial (wn_ft_model_prepare), never by address, which a later model may reuse.
  * Rows come out identical and in the same order, so predictions do not change. */
-enum { WC_SLOTS = 32768, WC_WORD = 24, WC_ROWS = 8 };
+enum { WC_SLOTS = 65536, WC_WORD = 24, WC_ROWS = 8 };
 
 typedef struct word_slot {
     uint64_t word[WC_WORD / 8]; /* the bytes, zero-padded */
@@ -225,7 +225,7 @@ static _Thread_local word_cache *tls_words;
 static word_cache *words_of(const wn_ft_model *m)
 {
     word_cache *c = tls_words;
-    if (!c) /* lives as long as the thread; one per thread, 2 MB */
+    if (!c) /* lives as long as the thread; one per thread, 4 MB (2 MB: 6% slower cold) */
         c = tls_words = wn_xmalloc(sizeof *c);
     if (c->serial != m->serial) {
         memset(c, 0, sizeof *c);
@@ -279,7 +279,7 @@ static void lookup_token(word_cache *c, cached_token *t, size_t avail)
     word_key(t->w, t->n, avail, t->k);
     uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
                   (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
-    t->sl = &c->slots[x >> 49]; /* the top 15 bits: WC_SLOTS = 2^15 */
+    t->sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
     __builtin_prefetch(t->sl);
 }
 

@@ -161,18 +161,19 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     return m;
 }
 
-/* Per-thread cache of short pieces that needed BPE: text repeats its words, and a cache
- * line read costs far less than merging again. Keyed by the tokenizer's serial and the
- * piece's hash, checked against the bytes, so a hit is exactly what BPE would give. In
- * static thread-local storage: nothing to allocate or free, nothing shared. */
-#define CACHE_SLOTS 4096
-#define CACHE_BYTES 18
-#define CACHE_IDS 8
+/* Per-thread cache of short pieces: text repeats its words, and one cache line read costs
+ * far less than a vocabulary probe in a table of megabytes, let alone merging again. An
+ * entry is a piece of up to 16 bytes (its key's two words and length are the whole piece,
+ * so a hit is exactly what BPE would give) with its ids, whole-token or merged. Keyed by
+ * the tokenizer's serial too. In static thread-local storage: nothing to allocate or free,
+ * nothing shared. */
+#define CACHE_SLOTS 16384
+#define CACHE_BYTES 16
+#define CACHE_IDS 10
 typedef struct cache_entry {
-    uint64_t hash;
+    uint64_t w0, w1;
     uint32_t serial; /* 0 = empty */
     uint8_t len, n_ids;
-    uint8_t bytes[CACHE_BYTES];
     uint32_t ids[CACHE_IDS];
 } cache_entry;
 static _Thread_local cache_entry g_cache[CACHE_SLOTS];
@@ -180,6 +181,17 @@ static _Thread_local cache_entry g_cache[CACHE_SLOTS];
 void wn_tok_cache_clear(void)
 {
     memset(g_cache, 0, sizeof g_cache);
+}
+
+static inline cache_entry *cache_slot(const wn_tok_key *k)
+{
+    return &g_cache[(k->hash >> 40) & (CACHE_SLOTS - 1)];
+}
+
+void wn_tok_prefetch(const wn_tok *t, const wn_tok_key *k)
+{
+    __builtin_prefetch(cache_slot(k));
+    __builtin_prefetch(&t->vocab[k->hash & t->vocab_mask]);
 }
 
 size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
@@ -198,7 +210,7 @@ static size_t bpe_any(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *o
     return wn_tok_bpe_sweep(t, p, n, out);
 }
 
-size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
+size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, const wn_tok_key *k,
                         wn_tok_ids *out)
 {
     if (n == 1) {
@@ -206,29 +218,32 @@ size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
             wn_tok_ids_push1(out, t->byte_id[p[0]]);
         return 1;
     }
-    int64_t whole = wn_tok_lookup_hashed(t, p, n, h);
-    if (whole >= 0) {
-        if (out)
-            wn_tok_ids_push1(out, (wn_tok_id)whole);
-        return 1;
+    cache_entry *e = NULL;
+    if (n <= CACHE_BYTES) {
+        e = cache_slot(k);
+        if (e->w0 == k->w0 && e->w1 == k->w1 && e->len == n && e->serial == t->serial)
+            return emit(out, e->ids, e->n_ids);
     }
-    if (n > CACHE_BYTES)
-        return bpe_any(t, p, n, out);
-    cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
-    if (e->serial == t->serial && e->hash == h && e->len == n && memcmp(e->bytes, p, n) == 0)
-        return emit(out, e->ids, e->n_ids);
-    wn_tok_ids tmp = WN_TOK_IDS_INIT;
+    uint32_t ids_small[SMALL_PIECE];
+    wn_tok_ids tmp = { ids_small, 0, SMALL_PIECE }; /* large enough: never reallocated */
     wn_tok_ids *dst = out ? out : &tmp;
-    size_t before = dst->len;
-    size_t m = bpe_any(t, p, n, dst);
-    if (m <= CACHE_IDS) {
+    size_t before = dst->len, m;
+    int64_t whole = wn_tok_lookup_key(t, p, n, k);
+    if (whole >= 0) {
+        wn_tok_ids_push1(dst, (wn_tok_id)whole);
+        m = 1;
+    } else if (!out && n > SMALL_PIECE) {
+        return bpe_any(t, p, n, NULL);
+    } else {
+        m = bpe_any(t, p, n, dst);
+    }
+    if (e && m <= CACHE_IDS) {
         e->serial = t->serial;
-        e->hash = h;
+        e->w0 = k->w0;
+        e->w1 = k->w1;
         e->len = (uint8_t)n;
         e->n_ids = (uint8_t)m;
-        memcpy(e->bytes, p, n);
         memcpy(e->ids, dst->ids + before, m * sizeof *e->ids);
     }
-    wn_tok_ids_release(&tmp);
     return m;
 }

@@ -10,18 +10,18 @@
 static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
 {
     size_t count = 0, start[AHEAD + 1];
-    uint64_t hash[AHEAD];
+    wn_tok_key key[AHEAD];
     for (size_t p = 0; p < n;) {
         int k = 0;
         start[0] = p;
         while (k < AHEAD && p < n) {
             p = wn_tok_next_piece(t->cls, s, n, p);
-            hash[k] = wn_tok_hash(s + start[k], p - start[k]);
-            wn_tok_prefetch(t, hash[k]);
+            wn_tok_key_make(&key[k], s + start[k], p - start[k], n - start[k]);
+            wn_tok_prefetch(t, &key[k]);
             start[++k] = p;
         }
         for (int i = 0; i < k; i++)
-            count += wn_tok_bpe_piece(t, s + start[i], start[i + 1] - start[i], hash[i], out);
+            count += wn_tok_bpe_piece(t, s + start[i], start[i + 1] - start[i], &key[i], out);
     }
     return count;
 }

@@ -43,8 +43,9 @@ typedef struct wn_tok_key {
 typedef struct wn_tok_vocab_slot {
     uint64_t w0;      /* bytes 0..7, as wn_tok_key.w0 */
     uint32_t w1_head; /* bytes 8..11 */
-    uint32_t len_id1; /* len << 18 | (id + 1); 0 = empty */
+    uint32_t len_id1; /* len << WN_TOK_SLOT_ID_BITS | (id + 1); 0 = empty */
 } wn_tok_vocab_slot;
+#define WN_TOK_SLOT_ID_BITS 18
 
 struct wn_tok {
     uint32_t n_ranks;   /* ordinary tokens: ids 0 .. n_ranks-1 */
@@ -140,10 +141,9 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     }
 }
 
-/* Tokens of one pre-tokenized piece (bpe.c) whose key is k: appends its ids (or only
- * counts them when out is NULL) and returns how many. */
-size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, const wn_tok_key *k,
-                        wn_tok_ids *out);
+/* BPE of one pre-tokenized piece that is not itself a token (bpe.c): appends its ids (or
+ * only counts them when out is NULL) and returns how many. */
+size_t wn_tok_bpe_merge(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 /* BPE of a huge piece by sweeping ranks (bpe_sweep.c); same result as the heap path. */
 size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 /* The heap path for any length (for tests comparing the two). */
@@ -156,12 +156,5 @@ static inline void wn_tok_ids_push1(wn_tok_ids *v, wn_tok_id id)
         wn_tok_ids_reserve(v, 1);
     v->ids[v->len++] = id;
 }
-
-/* Start loading what the piece with key k will look at first: its piece-cache entry and
- * its vocabulary slot. */
-void wn_tok_prefetch(const wn_tok *t, const wn_tok_key *k);
-
-/* The pre-tokenizer (pretok.c): end of the piece that starts at s[pos] (pos < n). */
-size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s, size_t n, size_t pos);
 
 #endif

@@ -64,8 +64,6 @@ uint64_t wn_tok_hash_long(const void *bytes, size_t len)
     return XXH3_64bits(bytes, len);
 }
 
-/* len_id1 packs (id + 1) in the low 18 bits and the length above. */
-#define SLOT_ID_BITS 18
 
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len)
 {
@@ -82,9 +80,9 @@ int64_t wn_tok_lookup_key(const wn_tok *t, const void *bytes, size_t len, const 
         const wn_tok_vocab_slot *s = &t->vocab[i];
         if (!s->len_id1)
             return -1;
-        if ((s->len_id1 >> SLOT_ID_BITS) == len && s->w0 == k->w0 &&
+        if ((s->len_id1 >> WN_TOK_SLOT_ID_BITS) == len && s->w0 == k->w0 &&
             s->w1_head == w1_head) {
-            uint32_t id = (s->len_id1 & ((1u << SLOT_ID_BITS) - 1)) - 1;
+            uint32_t id = (s->len_id1 & ((1u << WN_TOK_SLOT_ID_BITS) - 1)) - 1;
             if (len <= 12 || memcmp(t->blob + t->off[id] + 12, (const char *)bytes + 12,
                                     len - 12) == 0)
                 return id;
@@ -118,7 +116,7 @@ static void build_vocab(wn_tok *t)
             i = (i + 1) & t->vocab_mask;
         t->vocab[i].w0 = k.w0;
         memcpy(&t->vocab[i].w1_head, &k.w1, sizeof t->vocab[i].w1_head);
-        t->vocab[i].len_id1 = (uint32_t)len << SLOT_ID_BITS | (id + 1);
+        t->vocab[i].len_id1 = (uint32_t)len << WN_TOK_SLOT_ID_BITS | (id + 1);
     }
 }
 

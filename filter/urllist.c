@@ -5,6 +5,7 @@
 
 #include "core/args.h"
 #include "core/buf.h"
+#include "filter/filter.h"
 #include "filter/wordlist.h"
 
 #include <ctype.h>
@@ -37,32 +38,18 @@ static size_t service_label(const char *h, size_t n)
  * '/' dropped) appended to out. */
 static void normalise(const char *url, size_t n, wn_buf *out)
 {
-    const char *p = url, *end = url + n;
-    const char *scheme = memmem(url, n, "://", 3);
-    if (scheme)
-        p = scheme + 3;
-    const char *h = p;
-    while (p < end && *p != '/' && *p != '?' && *p != '#')
-        p++;
-    const char *hend = p;
-    const char *at = memrchr(h, '@', (size_t)(hend - h));
-    if (at)
-        h = at + 1;
-    const char *colon = memchr(h, ':', (size_t)(hend - h));
-    if (colon && *h != '[')
-        hend = colon;
-    while (hend > h && hend[-1] == '.')
-        hend--;
+    const char *h;
+    size_t hn, path = wn_url_host_span(url, n, &h, &hn);
     size_t start = out->len;
-    for (const char *q = h; q < hend; q++)
-        wn_buf_appendc(out, (char)tolower((unsigned char)*q));
+    for (size_t i = 0; i < hn; i++)
+        wn_buf_appendc(out, (char)tolower((unsigned char)h[i]));
     size_t skip = service_label(out->data ? out->data + start : "", out->len - start);
     if (skip) {
         memmove(out->data + start, out->data + start + skip, out->len - start - skip);
         out->len -= skip;
     }
-    for (const char *q = p; q < end; q++)
-        wn_buf_appendc(out, (char)tolower((unsigned char)*q));
+    for (size_t i = path; i < n; i++)
+        wn_buf_appendc(out, (char)tolower((unsigned char)url[i]));
     while (out->len > start && out->data[out->len - 1] == '/')
         out->len--;
     wn_buf_appendc(out, '\0');

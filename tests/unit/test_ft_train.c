@@ -151,6 +151,52 @@ static void test_train_save_load(void **state)
     wn_ft_free(m);
 }
 
+/* The predictor's per-thread word cache belongs to one model: three models used in turn on
+ * one thread (more than the two caches a thread keeps) predict what each predicts alone. */
+static void test_models_in_turn(void **state)
+{
+    SPLIT_OR_SKIP(s);
+    char lid_path[512], err[256];
+    SHARED_OR_SKIP(lid_path, "models/lid.176.ftz");
+    wn_ft_train_opts o = small_opts(s);
+    wn_ft_model *ms[3] = {wn_ft_train(&o, err, sizeof err), wn_ft_load(lid_path, err, sizeof err),
+                          NULL};
+    assert_non_null(ms[0]);
+    assert_non_null(ms[1]);
+    o.minn = 2; /* a third model: with char n-grams */
+    o.maxn = 4;
+    ms[2] = wn_ft_train(&o, err, sizeof err);
+    assert_non_null(ms[2]);
+    enum { LINES = 200 };
+    char *lines[LINES];
+    size_t lens[LINES], n_lines = 0;
+    FILE *f = fopen(s->test, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while (n_lines < LINES && (n = getline(&line, &cap, f)) > 0) {
+        lens[n_lines] = (size_t)n - 1;
+        lines[n_lines++] = strndup(line, (size_t)n - 1);
+    }
+    free(line);
+    fclose(f);
+    wn_ft_prediction alone[3][LINES];
+    for (int k = 0; k < 3; k++) /* each model over all lines, then the next */
+        for (size_t i = 0; i < n_lines; i++)
+            assert_int_equal(wn_ft_predict(ms[k], lines[i], lens[i], 1, 0.0f, &alone[k][i]), 1);
+    for (size_t i = 0; i < n_lines; i++) /* in turn, line by line */
+        for (int k = 0; k < 3; k++) {
+            wn_ft_prediction p;
+            assert_int_equal(wn_ft_predict(ms[(k + i) % 3], lines[i], lens[i], 1, 0.0f, &p), 1);
+            assert_string_equal(p.label, alone[(k + i) % 3][i].label);
+            assert_true(p.prob == alone[(k + i) % 3][i].prob);
+        }
+    for (size_t i = 0; i < n_lines; i++)
+        free(lines[i]);
+    for (int k = 0; k < 3; k++)
+        wn_ft_free(ms[k]);
+}
+
 static void test_hogwild_and_losses(void **state)
 {
     SPLIT_OR_SKIP(s);
@@ -199,6 +245,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_save_load),
+        cmocka_unit_test(test_models_in_turn),
         cmocka_unit_test(test_hogwild_and_losses),
         cmocka_unit_test(test_bad_training_input),
     };

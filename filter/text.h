@@ -76,8 +76,8 @@ typedef struct wn_text_span {
  * before, joined by '\n': kept[0 .. n) in line order, each cutting no token (a line whole,
  * or stripped of spaces at its ends). Derives the new text's analysis from `old` in place,
  * the same as analysing the new text, without reading it word by word. Returns false and
- * does nothing (the next wn_text_analyze analyses) when the spans do not fit. Only on the thread that got
- * `old` from wn_text_analyze, before wn_text_release. */
+ * does nothing (the next wn_text_analyze analyses) when the spans do not fit. Only on the
+ * thread that got `old` from wn_text_analyze, before wn_text_release. */
 bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span *kept,
                         size_t n);
 

@@ -96,10 +96,11 @@ wn_slurm_resources wn_slurm_resources_for(const wn_slurm_opts *o, const wn_phase
 char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
                       const wn_slurm_opts *o, const char *slurm_dir);
 
-/* Are phases p..p+3 one dedup run's sign, bands, merge and cluster phases? */
-bool wn_slurm_mpi_group(const wn_plan *plan, size_t p);
-/* "<source>.dedup.mpi" for the group starting at `sign`. Caller frees. */
-char *wn_slurm_mpi_name(const wn_phase *sign);
+/* The number of phases from p that one winnow-mpi job replaces: 4 when they are a dedup
+ * run's sign, bands, merge and cluster phases, 2 for line dedup's hash and count; else 0. */
+size_t wn_slurm_mpi_group(const wn_plan *plan, size_t p);
+/* "<source>.dedup.mpi" for the group starting at `first`. Caller frees. */
+char *wn_slurm_mpi_name(const wn_phase *first);
 /* The script of the MPI job replacing the group at p (o->mpi_* set). Caller frees. */
 char *wn_slurm_mpi_script(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
                           const char *slurm_dir);

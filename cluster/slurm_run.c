@@ -77,14 +77,15 @@ static int write_tasks_tsv(const wn_plan *plan, const wn_slurm_opts *o, const ch
     wn_buf_appends(&b, "# phase\ttask\tcompletion record\tscript\n");
     for (size_t p = 0; p < plan->n_phases; p++) {
         const wn_phase *ph = &plan->phases[p];
-        if (o->mpi_ranks && wn_slurm_mpi_group(plan, p)) { /* one task: the MPI job */
+        size_t group = o->mpi_ranks ? wn_slurm_mpi_group(plan, p) : 0;
+        if (group) { /* one task: the MPI job */
             char *name = wn_slurm_mpi_name(ph), *base = wn_slurm_script_base_named(p, name);
-            const char *done = plan->phases[p + 3].tasks[0].done_path;
+            const char *done = plan->phases[p + group - 1].tasks[0].done_path;
             wn_buf_appendf(&b, "%s\t0\t%s%s%s\t%s\n", name, *done == '/' ? "" : cwd,
                            *done == '/' ? "" : "/", done, base);
             free(name);
             free(base);
-            p += 3;
+            p += group - 1;
             continue;
         }
         for (size_t t = 0; t < ph->n_tasks; t++) {
@@ -223,15 +224,16 @@ static int run_part(const wn_plan *plan, size_t p, size_t first, size_t count,
     return run_step(&st, p, p, o, slurm_dir, jobs);
 }
 
-/* The MPI job replacing phases p..p+3; done when the cluster task is. */
-static int run_mpi(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
+/* The MPI job replacing the `group` phases from p; done when the last one's task is. */
+static int run_mpi(const wn_plan *plan, size_t p, size_t group, const wn_slurm_opts *o,
                    const char *slurm_dir, phase_jobs *jobs)
 {
     char *name = wn_slurm_mpi_name(&plan->phases[p]);
+    size_t last = p + group - 1;
     step st = {name, &plan->phases[p], 0, 1, wn_slurm_script_base_named(p, name),
                wn_slurm_mpi_script(plan, p, o, slurm_dir), wn_xcalloc(1, sizeof *st.todo),
-               !wn_task_is_done(&plan->phases[p + 3].tasks[0])};
-    int rc = run_step(&st, p, p + 3, o, slurm_dir, jobs);
+               !wn_task_is_done(&plan->phases[last].tasks[0])};
+    int rc = run_step(&st, p, last, o, slurm_dir, jobs);
     free(name);
     return rc;
 }
@@ -278,13 +280,14 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
     phase_jobs *jobs = wn_xcalloc(plan->n_phases ? plan->n_phases : 1, sizeof *jobs);
     for (size_t p = 0; !rc && p < plan->n_phases; p++) {
         const wn_phase *ph = &plan->phases[p];
-        if (o.mpi_ranks && wn_slurm_mpi_group(plan, p)) {
-            rc = run_mpi(plan, p, &o, slurm_dir, jobs);
-            p += 3;
+        size_t group = o.mpi_ranks ? wn_slurm_mpi_group(plan, p) : 0;
+        if (group) {
+            rc = run_mpi(plan, p, group, &o, slurm_dir, jobs);
+            p += group - 1;
             continue;
         }
         if (o.mpi_ranks && !strcmp(ph->command, "dedup") && ph->n_tasks == 1 &&
-            !strstr(ph->name, ".cluster"))
+            !strstr(ph->name, ".cluster") && !strstr(ph->name, ".count"))
             wn_warn("'%s' runs as one task, not over MPI: slurm.mpi applies to a dedup with "
                     "`split_phases: true` (docs/cluster.md)", ph->name);
         for (size_t first = 0; !rc && first < ph->n_tasks; first += o.max_array_size) {

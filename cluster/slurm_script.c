@@ -258,34 +258,46 @@ char *wn_slurm_script(const wn_plan *plan, size_t p, size_t first, size_t count,
     return wn_buf_detach(&b, NULL);
 }
 
-bool wn_slurm_mpi_group(const wn_plan *plan, size_t p)
+size_t wn_slurm_mpi_group(const wn_plan *plan, size_t p)
 {
-    static const char *const suffix[4] = {".sign", ".bands", ".merge", ".cluster"};
-    if (p + 3 >= plan->n_phases) return false;
-    size_t prefix = 0;
-    for (size_t k = 0; k < 4; k++) {
-        const wn_phase *ph = &plan->phases[p + k];
-        size_t n = strlen(ph->name), sl = strlen(suffix[k]);
-        if (strcmp(ph->command, "dedup") || n <= sl || strcmp(ph->name + n - sl, suffix[k]) ||
-            !ph->n_tasks)
-            return false;
-        if (k == 0) prefix = n - sl;
-        else if (n - sl != prefix || strncmp(ph->name, plan->phases[p].name, prefix)) return false;
+    /* the phases winnow-mpi runs: a document dedup's first four, line dedup's first two */
+    static const char *const groups[][5] = {{".sign", ".bands", ".merge", ".cluster", NULL},
+                                            {".hash", ".count", NULL}};
+    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        size_t prefix = 0, k = 0;
+        for (; groups[g][k]; k++) {
+            if (p + k >= plan->n_phases)
+                break;
+            const wn_phase *ph = &plan->phases[p + k];
+            size_t n = strlen(ph->name), sl = strlen(groups[g][k]);
+            if (strcmp(ph->command, "dedup") || n <= sl ||
+                strcmp(ph->name + n - sl, groups[g][k]) || !ph->n_tasks)
+                break;
+            if (k == 0)
+                prefix = n - sl;
+            else if (n - sl != prefix || strncmp(ph->name, plan->phases[p].name, prefix))
+                break;
+        }
+        if (!groups[g][k])
+            return k;
     }
-    return true;
+    return 0;
 }
 
-char *wn_slurm_mpi_name(const wn_phase *sign)
+char *wn_slurm_mpi_name(const wn_phase *first)
 {
     wn_buf b = WN_BUF_INIT;
-    wn_buf_appendf(&b, "%.*s.mpi", (int)(strlen(sign->name) - strlen(".sign")), sign->name);
+    const char *dot = strrchr(first->name, '.');
+    size_t prefix = dot ? (size_t)(dot - first->name) : strlen(first->name);
+    wn_buf_appendf(&b, "%.*s.mpi", (int)prefix, first->name);
     return wn_buf_detach(&b, NULL);
 }
 
 char *wn_slurm_mpi_script(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
                           const char *slurm_dir)
 {
-    const wn_phase *sign = &plan->phases[p], *cluster = &plan->phases[p + 3];
+    size_t n_group = wn_slurm_mpi_group(plan, p);
+    const wn_phase *sign = &plan->phases[p], *cluster = &plan->phases[p + n_group - 1];
     char *name = wn_slurm_mpi_name(sign), *base = wn_slurm_script_base_named(p, name);
     char *status = wn_slurm_status_dir(slurm_dir, name);
     wn_slurm_resources res = o->defaults;
@@ -294,8 +306,8 @@ char *wn_slurm_mpi_script(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
             res = o->overrides[i].res;
     wn_buf b = WN_BUF_INIT;
 
-    wn_buf_appendf(&b, "#!/bin/sh\n# winnow phases '%s' to '%s' (dedup sign, bands, merge, "
-                       "cluster) as one MPI job of %u ranks (winnow-mpi, docs/cluster.md)",
+    wn_buf_appendf(&b, "#!/bin/sh\n# winnow phases '%s' to '%s' (dedup's global work) as one "
+                       "MPI job of %u ranks (winnow-mpi, docs/cluster.md)",
                    sign->name, cluster->name, o->mpi_ranks);
     append_header(&b, plan, slurm_dir, base, sign);
     wn_buf_appendf(&b, "#SBATCH --job-name=winnow-%s\n#SBATCH --array=0\n", name);
@@ -304,7 +316,7 @@ char *wn_slurm_mpi_script(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
     wn_buf_appends(&b, "\nexport LC_ALL=C\nI=0\n");
     append_prologue(&b, status);
 
-    /* The cluster task's command without its phase and shard: winnow-mpi runs them all. */
+    /* The last phase's command without its phase and shard: winnow-mpi runs them all. */
     const wn_task *t = &cluster->tasks[0];
     wn_buf_appendf(&b, "%s ", o->mpi_launcher);
     wn_slurm_append_quoted(&b, o->mpi_exe);
@@ -318,11 +330,11 @@ char *wn_slurm_mpi_script(const wn_plan *plan, size_t p, const wn_slurm_opts *o,
         append_arg(&b, &t->argv[a]);
     }
     wn_buf_appends(&b, "\nrc=$?\n"
-                       "# every task of the four phases is complete: the removal phase and the\n"
+                       "# every task of these phases is complete: the removal phase and the\n"
                        "# local executor must see them so\n"
                        "if [ \"$rc\" -eq 0 ]; then\n"
                        "    while read -r d; do mark_done \"$d\" || rc=1; done <<'EOF'\n");
-    for (size_t k = p; k <= p + 3; k++)
+    for (size_t k = p; k < p + n_group; k++)
         for (size_t i = 0; i < plan->phases[k].n_tasks; i++)
             wn_buf_appendf(&b, "%s\n", plan->phases[k].tasks[i].done_path);
     wn_buf_appends(&b, "EOF\nfi\n");

@@ -145,36 +145,43 @@ static void append_later(const wn_plan *p, size_t i, bool *mark, wn_buf *names)
             }
 }
 
+bool wn_phase_changed(const wn_plan *p, size_t i)
+{
+    const wn_phase *ph = &p->phases[i];
+    if (!wn_phase_done_count(ph))
+        return false;
+    char *path = stamp_path(p, ph), *old = read_stamp(path);
+    char *now = old ? wn_phase_fingerprint(ph) : NULL;
+    bool changed = old && strcmp(old, now);
+    free(old);
+    free(now);
+    free(path);
+    return changed;
+}
+
 int wn_plan_check_unchanged(const wn_plan *p)
 {
     int changed = 0;
     for (size_t i = 0; i < p->n_phases; i++) {
         const wn_phase *ph = &p->phases[i];
-        size_t done = wn_phase_done_count(ph);
-        if (!done)
+        if (!wn_phase_changed(p, i))
             continue;
         char *path = stamp_path(p, ph);
-        char *old = read_stamp(path);
-        char *now = old ? wn_phase_fingerprint(ph) : NULL;
-        if (old && strcmp(old, now)) {
-            bool *mark = wn_xcalloc(p->n_phases, sizeof *mark);
-            wn_buf later = WN_BUF_INIT;
-            append_later(p, i, mark, &later);
-            wn_error("phase '%s' ran with other settings: %zu of %zu tasks are complete under "
-                     "the earlier config or the files it names (stamp '%s'). winnow does not "
-                     "mix outputs of two configs: give this config another workdir, or remove "
-                     "'%s' (or the records '%s/.done/%s-*' and the outputs '%s' of this phase"
-                     "%s%s)",
-                     ph->name, done, ph->n_tasks, path, p->workdir, p->workdir, ph->name,
-                     ph->outdir, later.len ? " and of the phases after it, " : "",
-                     later.len ? later.data : "");
-            wn_buf_release(&later);
-            free(mark);
-            changed = 1;
-        }
-        free(old);
-        free(now);
+        bool *mark = wn_xcalloc(p->n_phases, sizeof *mark);
+        wn_buf later = WN_BUF_INIT;
+        append_later(p, i, mark, &later);
+        wn_error("phase '%s' ran with other settings: %zu of %zu tasks are complete under "
+                 "the earlier config or the files it names (stamp '%s'). winnow does not "
+                 "mix outputs of two configs: give this config another workdir, or remove "
+                 "'%s' (or the records '%s/.done/%s-*' and the outputs '%s' of this phase"
+                 "%s%s)",
+                 ph->name, wn_phase_done_count(ph), ph->n_tasks, path, p->workdir, p->workdir,
+                 ph->name, ph->outdir, later.len ? " and of the phases after it, " : "",
+                 later.len ? later.data : "");
+        wn_buf_release(&later);
+        free(mark);
         free(path);
+        changed = 1;
     }
     return changed ? -1 : 0;
 }

@@ -115,6 +115,8 @@ char *wn_phase_fingerprint(const wn_phase *phase);
  * fingerprint (or not stamped at all, by an older winnow); else -1, with an error per
  * changed phase saying what to remove. */
 int wn_plan_check_unchanged(const wn_plan *plan);
+/* Has phase i complete tasks that were run under another fingerprint? */
+bool wn_phase_changed(const wn_plan *plan, size_t i);
 /* Record every phase's fingerprint in <workdir>/.fingerprints/<phase> (atomically). */
 int wn_plan_stamp(const wn_plan *plan);
 

@@ -157,6 +157,9 @@ void wn_plan_print(const wn_plan *p, FILE *f)
                 ph->n_tasks, ph->n_tasks == 1 ? "" : "s", ph->threads);
         for (size_t k = 0; k < ph->n_deps; k++)
             fprintf(f, "%s%s", k ? ", " : ", after ", p->phases[ph->deps[k]].name);
+        if (wn_phase_changed(p, i))
+            fprintf(f, "\n  CHANGED: its complete tasks ran with other settings; `winnow run` "
+                       "refuses this workdir (docs/run.md)");
         fprintf(f, "\n  outputs: %s\n", ph->outputs_glob ? ph->outputs_glob : ph->outdir);
         for (size_t t = 0; t < ph->n_tasks; t++) {
             char *line = wn_task_command_line(&ph->tasks[t], "winnow");

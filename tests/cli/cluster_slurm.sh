@@ -2,7 +2,8 @@
 # here) on two sources: WARC ingest -> filter -> tokenize as job arrays (3 tasks each, array
 # cap 2: two arrays per phase, each phase after the previous one's arrays), and
 # MinHash dedup whose global phases run as one MPI job (winnow-mpi, 3 ranks) followed by the
-# removal array, which waits for it (afterok). The outputs equal the local run's byte for
+# removal array, which waits for it (afterok), and Llama 3 line dedup the same way (its hash
+# and count phases as the MPI job). The outputs equal the local run's byte for
 # byte; a failing task is reported by `winnow status` with its log, and running the same
 # command again resubmits only it.
 # Skipped (exit 77, with the reason) when Slurm cannot run on this machine.
@@ -49,6 +50,9 @@ if command -v mpirun >/dev/null 2>&1 && [ -x "$MPI_EXE" ]; then
     TEXT='  - name: text
     inputs: [text]
     dedup: {method: minhash, split_phases: true}
+  - name: lines
+    inputs: [text]
+    dedup: {method: line, split_phases: true}
 '
     MPI="  mpi: {ranks: 3, launcher: \"$LAUNCH\", exe: \"$MPI_EXE\"}
 "
@@ -78,6 +82,11 @@ if [ -n "$MPI" ]; then
     echo "$out" | grep -q "submitted 'text.dedup.remove': 2 of 2 tasks as job [0-9]* after [0-9]" ||
         fail "the removal array must wait for the MPI job: $out"
     grep -q '^mpirun .*winnow-mpi.* dedup minhash ' slurm/slurm/0*-text.dedup.mpi.sbatch || fail "MPI script"
+    # line dedup: its hash and count phases are one MPI job, the removal an array after it
+    echo "$out" | grep -q "submitted 'lines.dedup.mpi': 1 of 1 tasks as job [0-9]*$" || fail "no line MPI job: $out"
+    echo "$out" | grep -q "submitted 'lines.dedup.apply': 2 of 2 tasks as job [0-9]* after [0-9]" ||
+        fail "the line removal must wait for its MPI job: $out"
+    grep -q '^mpirun .*winnow-mpi.* dedup line ' slurm/slurm/*-lines.dedup.mpi.sbatch || fail "line MPI script"
 fi
 [ -f slurm/slurm/01-web.ingest.part1.sbatch ] && [ -f slurm/slurm/01-web.ingest.part2.sbatch ] ||
     fail "scripts not written beside the outputs"
@@ -92,6 +101,8 @@ echo "$st" | grep -q '^failed  *web.ingest 1: exit 3' || fail "failed task not l
 if [ -n "$MPI" ]; then
     echo "$st" | grep -Eq '^text.dedup.mpi +1 +0 +0 +0 +0 +1$' || fail "MPI job not done: $st"
     echo "$st" | grep -Eq '^text.dedup.remove +3 +0 +0 +0 +0 +3$' || fail "removal not done: $st"
+    echo "$st" | grep -Eq '^lines.dedup.mpi +1 +0 +0 +0 +0 +1$' || fail "line MPI job not done: $st"
+    echo "$st" | grep -Eq '^lines.dedup.apply +3 +0 +0 +0 +0 +3$' || fail "line removal not done: $st"
 fi
 log=$(echo "$st" | sed -n 's/^ *log: //p')
 grep -q 'flaky: refusing shard 1' "$log" || fail "log '$log' lacks the task's stderr"
@@ -120,7 +131,7 @@ scancel --me
 wait_run
 
 # Byte for byte: every data file of the local run, the same under Slurm.
-for dir in web/ingest web/filter web/tokenize ${TEXT:+text/dedup}; do
+for dir in web/ingest web/filter web/tokenize ${TEXT:+text/dedup lines/dedup}; do
     n=0
     for f in local/$dir/*.jsonl.zst local/$dir/*.bin local/$dir/*.idx; do
         [ -e "$f" ] || continue

@@ -40,6 +40,10 @@ echo "$err" | grep -q "phase 'web.filter' ran with other settings" || { echo "$e
 echo "$err" | grep -q "'web.tokenize'" || { echo "later phases not named: $err"; exit 1; }
 echo "$err" | grep -q "phase 'web.ingest'" && { echo "unchanged phase reported: $err"; exit 1; }
 [ "$(cat "$TMP"/out/web/tokenize/*.idx | cksum)" = "$before" ] || { echo "refused run touched outputs"; exit 1; }
+# --dry-run marks the changed phases
+plan=$($W run --dry-run "$TMP/run.yaml")
+echo "$plan" | grep -A1 "web.filter: 2 tasks" | grep -q "CHANGED" || { echo "$plan"; exit 1; }
+echo "$plan" | grep -A1 "web.ingest: 2 tasks" | grep -q "CHANGED" && { echo "$plan"; exit 1; }
 
 # in another workdir the changed config runs
 write_config out2 2

@@ -17,8 +17,8 @@ same() { # model: fastText and winnow print the same bytes for predict-prob
 }
 p_at_1() { fasttext test "$1" test.txt | awk '$1 == "P@1" {print $2}'; }
 
-$W classify supervised -input train.txt -output m -dim 8 -epoch 5 -lr 0.5 -wordNgrams 2 \
-    -bucket 20000 -thread 1 -verbose 0 || exit 1
+$W classify supervised -input train.txt -output m -dim 8 -epoch 5 -lr 0.5 -wordNgrams 2 -minCount 3 \
+    -bucket 5000 -thread 1 -verbose 0 || exit 1
 $W classify quantize -output m -qnorm || exit 1
 same m.ftz
 cp m.ftz first.ftz
@@ -33,7 +33,7 @@ same m.ftz
 
 # a quantized output matrix needs >= 256 labels: 43 languages x 8 = 344 labels
 awk '{ $1 = $1 "_" (NR % 8); print }' train.txt > many.txt
-$W classify supervised -input many.txt -output many -dim 8 -epoch 2 -lr 0.5 -bucket 20000 \
+$W classify supervised -input many.txt -output many -dim 8 -epoch 2 -lr 0.5 -minCount 3 -bucket 5000 \
     -thread 1 -verbose 0 || exit 1
 $W classify quantize -output many -qnorm -qout || exit 1
 same many.ftz

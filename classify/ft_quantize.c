@@ -1,6 +1,12 @@
-/* ft_quantize.c: `fasttext quantize` without dictionary pruning: the input matrix (and with
- * qout the output matrix) replaced by product quantization, the model then written as a
- * .ftz that fastText reads (FORMATS.md (g): QuantMatrix, ProductQuantizer).
+/* ft_quantize.c: `fasttext quantize` (without -retrain): optionally the dictionary pruned to
+ * the `cutoff` input rows of largest norm, then the input matrix (and with qout the output
+ * matrix) replaced by product quantization, the model then written as a .ftz that fastText
+ * reads (FORMATS.md (g): Dictionary prune map, QuantMatrix, ProductQuantizer).
+ *
+ * Pruning as FastText::selectEmbeddings and Dictionary::prune: rows ranked by L2 norm, the
+ * end-of-line word "</s>" first (ties by row number: fastText's std::sort leaves them in an
+ * unspecified order); the kept words keep their order and are renumbered, every label
+ * stays, and the kept n-gram buckets map, in rank order, to the rows after the words.
  *
  * As fastText's ProductQuantizer: rows split into sub-vectors of `dsub` floats (the last
  * one what is left), each sub-quantizer a k-means of 256 centroids (25 iterations over at
@@ -207,12 +213,124 @@ static int quantize_matrix(wn_ft_matrix *mx, int32_t dsub, bool qnorm, const cha
     return 0;
 }
 
-int wn_ft_quantize(wn_ft_model *m, int32_t dsub, bool qnorm, bool qout, char *err,
-                   size_t errlen)
+static const float *g_norms; /* for by_norm (qsort has no context argument) */
+static int32_t g_eos;
+
+static int by_norm(const void *pa, const void *pb)
+{
+    int32_t a = *(const int32_t *)pa, b = *(const int32_t *)pb;
+    if (a == g_eos || b == g_eos)
+        return (b == g_eos) - (a == g_eos);
+    if (g_norms[a] != g_norms[b])
+        return g_norms[a] > g_norms[b] ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+static int cmp_i32(const void *pa, const void *pb)
+{
+    int32_t a = *(const int32_t *)pa, b = *(const int32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Keep the `cutoff` rows of largest norm, and rebuild the dictionary's lookup tables. */
+static void prune(wn_ft_model *m, int64_t cutoff)
+{
+    wn_ft_dict *d = &m->dict;
+    wn_ft_matrix *in = &m->input;
+    int32_t rows = (int32_t)in->m, dim = (int32_t)in->n;
+    float *norms = wn_xmalloc((size_t)rows * sizeof *norms);
+    int32_t *idx = wn_xmalloc((size_t)rows * sizeof *idx);
+    for (int32_t i = 0; i < rows; i++) {
+        double sum = 0.0;
+        for (int32_t j = 0; j < dim; j++)
+            sum += (double)in->data[(size_t)i * dim + j] * in->data[(size_t)i * dim + j];
+        norms[i] = (float)sqrt(sum);
+        idx[i] = i;
+    }
+    g_norms = norms;
+    g_eos = d->eos;
+    qsort(idx, (size_t)rows, sizeof *idx, by_norm);
+    int32_t kept = (int32_t)cutoff, n_words = 0;
+    int32_t *words = wn_xmalloc((size_t)kept * sizeof *words);
+    for (int32_t k = 0; k < kept; k++)
+        if (idx[k] < d->nwords)
+            words[n_words++] = idx[k];
+    qsort(words, (size_t)n_words, sizeof *words, cmp_i32);
+
+    /* the new input rows: kept words by id, then the kept buckets by rank */
+    float *data = wn_xmalloc((size_t)kept * dim * sizeof *data);
+    int32_t r = 0;
+    for (int32_t k = 0; k < n_words; k++)
+        memcpy(data + (size_t)r++ * dim, in->data + (size_t)words[k] * dim, (size_t)dim * sizeof *data);
+    uint32_t cap = 16;
+    while (cap < (uint32_t)(kept - n_words) * 2)
+        cap *= 2;
+    free(d->prune);
+    free(d->prune_bits);
+    d->prune = wn_xmalloc(cap * sizeof *d->prune);
+    memset(d->prune, 0xff, cap * sizeof *d->prune);
+    d->prune_mask = cap - 1;
+    d->prune_bits = wn_xcalloc((size_t)m->args.bucket / 64 + 1, sizeof *d->prune_bits);
+    d->prune_size = 0;
+    for (int32_t k = 0; k < kept; k++) {
+        if (idx[k] < d->nwords)
+            continue;
+        int32_t bucket = idx[k] - d->nwords;
+        uint32_t i = ((uint32_t)bucket * 2654435761u) & d->prune_mask;
+        while (d->prune[i].key >= 0)
+            i = (i + 1) & d->prune_mask;
+        d->prune[i].key = bucket;
+        d->prune[i].val = (int32_t)d->prune_size++;
+        d->prune_bits[(uint32_t)bucket >> 6] |= 1ull << (bucket & 63);
+        memcpy(data + (size_t)r++ * dim, in->data + (size_t)idx[k] * dim, (size_t)dim * sizeof *data);
+    }
+    free(in->data);
+    in->data = data;
+    in->m = kept;
+
+    /* the dictionary: the kept words in order, then every label */
+    int32_t j = 0, w = 0;
+    for (int32_t i = 0; i < d->size; i++) {
+        bool keep = i >= d->nwords || (w < n_words && words[w] == i);
+        if (i < d->nwords && keep)
+            w++;
+        if (!keep) {
+            free(d->words[i]);
+            continue;
+        }
+        d->words[j] = d->words[i];
+        d->lens[j] = d->lens[i];
+        d->counts[j] = d->counts[i];
+        d->types[j] = d->types[i];
+        j++;
+    }
+    for (int32_t i = j; i < d->size; i++)
+        d->words[i] = NULL;
+    d->nwords = n_words;
+    d->size = j;
+    free(d->sub_start);
+    free(d->sub_rows);
+    d->sub_rows = NULL;
+    wn_ft_dict_finish(d, &m->args);
+    free(words);
+    free(idx);
+    free(norms);
+}
+
+int wn_ft_quantize(wn_ft_model *m, int32_t dsub, bool qnorm, bool qout, int64_t cutoff,
+                   char *err, size_t errlen)
 {
     if (dsub < 1 || dsub > m->args.dim) {
         snprintf(err, errlen, "-dsub %d: expected 1 to the dimension (%d)", dsub, m->args.dim);
         return -1;
+    }
+    if (cutoff > 0 && cutoff < m->input.m && !m->input.quant) {
+        if (cutoff < KSUB) {
+            snprintf(err, errlen, "-cutoff %lld: quantization needs at least %d rows",
+                     (long long)cutoff, KSUB);
+            return -1;
+        }
+        prune(m, cutoff);
     }
     if (quantize_matrix(&m->input, dsub, qnorm, "input", err, errlen))
         return -1;

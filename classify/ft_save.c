@@ -1,6 +1,6 @@
 /* ft_save.c: writes a model as fastText's .bin or .ftz (FastText::saveModel: signModel,
  * Args::save, Dictionary::save, then the two matrices, dense or product-quantized;
- * ../shared/FORMATS.md (g)); dictionaries are written unpruned. The file goes to a
+ * ../shared/FORMATS.md (g)), with the prune map of a pruned dictionary. The file goes to a
  * temporary name and is renamed when complete (core/io.h wn_out). */
 #include "classify/ft_internal.h"
 
@@ -42,12 +42,18 @@ static void put_head(wn_buf *b, const wn_ft_model *m)
     put_i32(b, d->nwords);
     put_i32(b, d->nlabels);
     put_i64(b, d->ntokens);
-    put_i64(b, -1); /* not pruned */
+    put_i64(b, d->prune_size); /* -1: not pruned */
     for (int32_t i = 0; i < d->size; i++) {
         put(b, d->words[i], (size_t)d->lens[i] + 1);
         put_i64(b, d->counts[i]);
         put(b, &d->types[i], 1);
     }
+    /* the prune map, bucket -> row after the words (fastText writes its unordered_map) */
+    for (uint32_t i = 0; d->prune_size > 0 && i <= d->prune_mask; i++)
+        if (d->prune[i].key >= 0) {
+            put_i32(b, d->prune[i].key);
+            put_i32(b, d->prune[i].val);
+        }
 }
 
 /* ProductQuantizer::save */
@@ -100,9 +106,9 @@ static int write_matrix(wn_out *out, const wn_ft_matrix *mx)
 
 int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen)
 {
-    if ((m->output.quant && !m->input.quant) || m->dict.prune_size >= 0) {
-        snprintf(err, errlen, "'%s': a pruned dictionary, or a quantized output without a "
-                 "quantized input, cannot be written", path);
+    if ((m->output.quant || m->dict.prune_size >= 0) && !m->input.quant) {
+        snprintf(err, errlen, "'%s': a pruned dictionary or a quantized output needs a "
+                 "quantized input (fastText reads no other)", path);
         return -1;
     }
     wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, errlen);

@@ -32,7 +32,8 @@ static void usage(FILE *f)
         "      (MODEL may name a shipped model: lid.176.ftz, the fastText language ID)\n"
         "  predict-prob MODEL FILE|- [k] [threshold]         ... with probabilities\n"
         "  test MODEL FILE|- [k] [threshold]                 precision and recall at k\n"
-        "  quantize -output PREFIX [-qnorm] [-qout] [-dsub 2]  PREFIX.bin -> PREFIX.ftz\n"
+        "  quantize -output PREFIX [-qnorm] [-qout] [-dsub 2] [-cutoff N]\n"
+        "                                                    PREFIX.bin -> PREFIX.ftz\n"
         "  score --model M --name NAME INPUT... -o OUTDIR    pipeline stage (see score --help)\n\n"
         "supervised options (fastText's names and defaults):\n"
         "  -lr 0.1  -lrUpdateRate 100  -dim 100  -ws 5  -epoch 5  -minCount 1\n"
@@ -346,13 +347,13 @@ out:
     return rc;
 }
 
-/* `fasttext quantize -output PREFIX`: PREFIX.bin -> PREFIX.ftz. Dictionary pruning
- * (-cutoff, -retrain) is not done here; -input is only used by those, so it is accepted. */
+/* `fasttext quantize -output PREFIX`: PREFIX.bin -> PREFIX.ftz. -retrain (training again
+ * after pruning) is not done here; -input is only used by it, so it is accepted. */
 static int cmd_quantize(int argc, char **argv)
 {
     const char *output = NULL;
     bool qnorm = false, qout = false;
-    int dsub = 2;
+    int dsub = 2, cutoff = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-qnorm")) {
@@ -371,14 +372,15 @@ static int cmd_quantize(int argc, char **argv)
                 return WN_EXIT_USAGE;
             } else if (!strcmp(a, "-dsub")) {
                 dsub = n;
-            } else if (!strcmp(a, "-cutoff") && (parse_int(v, &n) || n != 0)) {
-                wn_error("-cutoff %s: pruning the dictionary is not supported (quantize the "
-                         "whole model, or use fastText's quantize)", v);
+            } else if (!strcmp(a, "-cutoff") && (parse_int(v, &n) || n < 0)) {
+                wn_error("-cutoff: expected a number of rows, got '%s'", v);
                 return WN_EXIT_USAGE;
+            } else if (!strcmp(a, "-cutoff")) {
+                cutoff = n;
             }
         } else {
             wn_error("quantize: unknown or incomplete argument '%s' (-output PREFIX [-qnorm] "
-                     "[-qout] [-dsub N]; -retrain and -cutoff are not supported)", a);
+                     "[-qout] [-dsub N] [-cutoff N]; -retrain is not supported)", a);
             return WN_EXIT_USAGE;
         }
     }
@@ -391,7 +393,7 @@ static int cmd_quantize(int argc, char **argv)
     snprintf(path, n, "%s.bin", output);
     wn_ft_model *m = load_model(path);
     int rc = m ? 0 : -1;
-    if (!rc && (rc = wn_ft_quantize(m, dsub, qnorm, qout, err, sizeof err)) == 0) {
+    if (!rc && (rc = wn_ft_quantize(m, dsub, qnorm, qout, cutoff, err, sizeof err)) == 0) {
         snprintf(path, n, "%s.ftz", output);
         rc = wn_ft_save(m, path, err, sizeof err);
     }

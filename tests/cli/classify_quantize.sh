@@ -1,8 +1,9 @@
-# winnow classify quantize (fastText's quantize without pruning): the .ftz it writes loads
+# winnow classify quantize (fastText's quantize without -retrain): the .ftz it writes loads
 # in the official fastText, which predicts the same bytes from it as winnow; accuracy stays
-# that of the .bin; quantized norms (-qnorm), other sub-vector widths (-dsub) and a quantized
+# near that of the .bin; quantized norms (-qnorm), other sub-vector widths (-dsub), a pruned
+# dictionary (-cutoff: the file has the size fastText's own quantize gives) and a quantized
 # output matrix (-qout, which needs >= 256 labels, as in fastText) all agree; the same model
-# quantizes to the same bytes every time; pruning options are refused.
+# quantizes to the same bytes every time; -retrain is refused.
 set -u
 W=$WINNOW
 LIB=$(pwd)/tests/lib
@@ -30,6 +31,13 @@ awk -v a="$bin" -v b="$ftz" 'BEGIN { exit !(b >= a - 0.03) }' || { echo "quantiz
 [ "$(wc -c < m.ftz)" -lt "$(( $(wc -c < m.bin) / 2 ))" ] || { echo "the .ftz is not smaller"; fail=1; }
 $W classify quantize -output m -dsub 4 || exit 1
 same m.ftz
+# pruned to the 3000 rows of largest norm: fastText's quantize writes a file of the same size
+$W classify quantize -output m -qnorm -cutoff 3000 || exit 1
+same m.ftz
+cp m.bin ft.bin
+fasttext quantize -input train.txt -output ft -qnorm -cutoff 3000 -verbose 0 || exit 1
+[ "$(wc -c < m.ftz)" -eq "$(wc -c < ft.ftz)" ] || { echo "pruned sizes differ: $(wc -c < m.ftz) vs $(wc -c < ft.ftz)"; fail=1; }
+echo "pruned to 3000 rows: P@1 winnow $(p_at_1 m.ftz), fastText $(p_at_1 ft.ftz)"
 
 # a quantized output matrix needs >= 256 labels: 43 languages x 8 = 344 labels
 awk '{ $1 = $1 "_" (NR % 8); print }' train.txt > many.txt
@@ -40,6 +48,6 @@ same many.ftz
 err=$($W classify quantize -output m -qout 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$err" | grep -q "has 43 rows: quantization needs at least 256" ||
     { echo "-qout on 43 labels: exit $rc: $err"; fail=1; }
-$W classify quantize -output m -cutoff 1000 2>/dev/null; rc=$?
-[ $rc -eq 2 ] || { echo "-cutoff must be refused (exit $rc)"; fail=1; }
+$W classify quantize -output m -retrain 2>/dev/null; rc=$?
+[ $rc -eq 2 ] || { echo "-retrain must be refused (exit $rc)"; fail=1; }
 exit $fail

@@ -27,6 +27,15 @@ typedef struct escape_style {
 static const escape_style OURS = { "0123456789abcdef", true };
 static const escape_style JANSSON = { "0123456789ABCDEF", false };
 
+/* wn_buf_appendc without the call: the writers below emit many single characters */
+static inline void put(wn_buf *b, char c)
+{
+    if (b->len + 1 >= b->cap)
+        wn_buf_grow(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
 /* Escapes in chunks: the buffer is grown once per chunk for the worst case (6 bytes out per
  * byte in), then written through a plain pointer, which keeps the common case (long runs of
  * ordinary text) a tight loop. Returns -1 (output left partial) on invalid UTF-8 when the
@@ -35,7 +44,7 @@ static int append_escaped(wn_buf *out, const char *s, size_t n, const escape_sty
 {
     enum { CHUNK = 1 << 16 };
     const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    wn_buf_appendc(out, '"');
+    put(out, '"');
     while (p < end) {
         const unsigned char *stop = end - p > CHUNK ? p + CHUNK : end;
         wn_buf_grow(out, (size_t)(stop - p) * 6 + 8);
@@ -85,7 +94,7 @@ static int append_escaped(wn_buf *out, const char *s, size_t n, const escape_sty
         }
         out->len = (size_t)(w - out->data);
     }
-    wn_buf_appendc(out, '"');
+    put(out, '"');
     return 0;
 }
 
@@ -120,7 +129,7 @@ static void append_real(wn_buf *out, double v, int precision)
      * ("%.10g" of 70.0 is "70"), which jansson completes to "70.0". */
     if (fabs(v) < pow10[precision] && v == trunc(v)) {
         if (signbit(v))
-            wn_buf_appendc(out, '-');
+            put(out, '-');
         append_int(out, (int64_t)fabs(v));
         wn_buf_append(out, ".0", 2);
         return;
@@ -180,30 +189,30 @@ static int append_value(wn_buf *out, const json_t *v, int precision, int depth)
         return append_escaped(out, json_string_value(v), json_string_length(v), &JANSSON);
     case JSON_ARRAY: {
         size_t n = json_array_size(v);
-        wn_buf_appendc(out, '[');
+        put(out, '[');
         for (size_t i = 0; i < n; i++) {
             if (i)
-                wn_buf_appendc(out, ',');
+                put(out, ',');
             if (append_value(out, json_array_get(v, i), precision, depth + 1))
                 return -1;
         }
-        wn_buf_appendc(out, ']');
+        put(out, ']');
         return 0;
     }
     case JSON_OBJECT: {
-        wn_buf_appendc(out, '{');
+        put(out, '{');
         int first = 1;
         for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
             if (!first)
-                wn_buf_appendc(out, ',');
+                put(out, ',');
             first = 0;
             if (append_escaped(out, json_object_iter_key(it), json_object_iter_key_len(it), &JANSSON))
                 return -1;
-            wn_buf_appendc(out, ':');
+            put(out, ':');
             if (append_value(out, json_object_iter_value(it), precision, depth + 1))
                 return -1;
         }
-        wn_buf_appendc(out, '}');
+        put(out, '}');
         return 0;
     }
     }

@@ -154,6 +154,11 @@ int cmd_run(int argc, char **argv)
         wn_plan_free(plan);
         return rc;
     }
+    /* A changed config must not resume on the old one's outputs; checked before any work. */
+    if (wn_plan_check_unchanged(plan) != 0 || wn_plan_stamp(plan) != 0) {
+        wn_plan_free(plan);
+        return WN_EXIT_USAGE;
+    }
     if (slurm) {
         rc = wn_slurm_run_config(plan, scripts_only);
         wn_plan_free(plan);

@@ -248,7 +248,7 @@ void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, 
     wn_stats_hist(s, name, lo, hi, 50, v);
 }
 
-size_t wn_url_host(const char *url, size_t n, char *out, size_t cap)
+size_t wn_url_host_span(const char *url, size_t n, const char **host, size_t *host_len)
 {
     const char *p = url, *end = url + n;
     const char *scheme = memmem(url, n, "://", 3);
@@ -266,9 +266,18 @@ size_t wn_url_host(const char *url, size_t n, char *out, size_t cap)
         hend = colon;
     while (hend > h && hend[-1] == '.')
         hend--;
-    size_t k = 0;
-    for (const char *q = h; q < hend && k + 1 < cap; q++)
-        out[k++] = (char)tolower((unsigned char)*q);
+    *host = h;
+    *host_len = (size_t)(hend - h);
+    return (size_t)(p - url);
+}
+
+size_t wn_url_host(const char *url, size_t n, char *out, size_t cap)
+{
+    const char *h;
+    size_t hn, k = 0;
+    wn_url_host_span(url, n, &h, &hn);
+    for (; k < hn && k + 1 < cap; k++)
+        out[k] = (char)tolower((unsigned char)h[k]);
     if (cap)
         out[k] = '\0';
     return k;

@@ -70,6 +70,9 @@ void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, 
 /* Host of a URL in lowercase without port or userinfo ("" when there is none). Writes at
  * most cap-1 bytes into out; returns the host length. */
 size_t wn_url_host(const char *url, size_t n, char *out, size_t cap);
+/* The same as a span of the URL, as written: *host, *host_len; returns the offset where the
+ * path (or query, or fragment) starts, n when there is none. */
+size_t wn_url_host_span(const char *url, size_t n, const char **host, size_t *host_len);
 
 /* Replace d's text with (s, n) (copied) and invalidate the shared text analysis. */
 void wn_filter_set_text(wn_doc *d, const char *s, size_t n);

@@ -9,12 +9,14 @@
  *
  * url: the RefinedWeb/FineWeb URL filter (datatrove URLFilter) plus UT1-format domain lists:
  *   host or a parent domain in domain_lists                    -> url.blocked_domain
+ *   host/path under an entry of url_lists (UT1 `urls` files)   -> url.blocked_url
  *   a URL word (split on non-alphanumerics) in banned_words    -> url.banned_word
  *   >= soft_word_threshold URL words in soft_banned_words      -> url.soft_banned_words
  *   a banned subword in the URL reduced to [a-z0-9]            -> url.banned_subword
  *   Documents without a URL pass (counted as "url.missing").
  */
 #include "filter/filter.h"
+#include "filter/urllist.h"
 #include "filter/wordlist.h"
 #include "core/args.h"
 #include "core/buf.h"
@@ -152,6 +154,7 @@ wn_stage *wn_filter_nsfw_words_new(wn_fparams *p)
 
 typedef struct urlf {
     wn_wordlist *domains, *banned, *soft, *subwords; /* any may be NULL */
+    wn_urllist *urls;                                /* may be NULL */
     double soft_threshold;
 } urlf;
 
@@ -180,6 +183,10 @@ static void url_doc(void *state, wn_doc *d, wn_stats *s)
     size_t hn = wn_url_host(d->url.ptr, d->url.len, host, sizeof host);
     if (u->domains && hn && domain_blocked(u->domains, host, hn)) {
         d->drop_reason = "url.blocked_domain";
+        return;
+    }
+    if (u->urls && wn_urllist_blocks(u->urls, d->url.ptr, d->url.len)) {
+        d->drop_reason = "url.blocked_url";
         return;
     }
     /* words of the lowercased URL split on non-alphanumerics, and the URL reduced to them */
@@ -214,6 +221,7 @@ static void url_release(void *state)
 {
     urlf *u = state;
     wn_wordlist_free(u->domains);
+    wn_urllist_free(u->urls);
     wn_wordlist_free(u->banned);
     wn_wordlist_free(u->soft);
     wn_wordlist_free(u->subwords);
@@ -244,6 +252,15 @@ wn_stage *wn_filter_url_new(wn_fparams *p)
     static const char *const sub[] = {"data/nsfw/url/banned_subwords.txt", NULL};
     urlf *u = wn_xcalloc(1, sizeof *u);
     u->domains = load_lists(p, "domain_lists", dom, false, false);
+    size_t n_urls;
+    char **url_paths = wn_fp_paths(p, "url_lists", NULL, &n_urls);
+    if (n_urls) {
+        char err[512];
+        u->urls = wn_urllist_load(url_paths, n_urls, err, sizeof err);
+        if (!u->urls)
+            wn_fp_fail(p, "url_lists: %s", err);
+    }
+    free_paths(url_paths, n_urls);
     u->banned = load_lists(p, "banned_words", ban, false, false);
     u->soft = load_lists(p, "soft_banned_words", soft, false, false);
     u->subwords = load_lists(p, "banned_subwords", sub, true, true);

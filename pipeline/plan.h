@@ -107,6 +107,17 @@ void wn_phase_clean_temporaries(const wn_phase *phase);
 /* Number of tasks of the phase that are complete. */
 size_t wn_phase_done_count(const wn_phase *phase);
 
+/* What a phase runs with (pipeline/fingerprint.c): 32 hex digits over its name, its tasks'
+ * arguments (but -j) and the content of the files its options name (configs, models,
+ * tokenizer). Caller frees. */
+char *wn_phase_fingerprint(const wn_phase *phase);
+/* Before a run: 0 when every phase that has complete tasks was stamped with its current
+ * fingerprint (or not stamped at all, by an older winnow); else -1, with an error per
+ * changed phase saying what to remove. */
+int wn_plan_check_unchanged(const wn_plan *plan);
+/* Record every phase's fingerprint in <workdir>/.fingerprints/<phase> (atomically). */
+int wn_plan_stamp(const wn_plan *plan);
+
 /* One shell command line: `exe` (quoted) followed by the arguments, literals single-quoted
  * where needed, globs left bare so the shell expands them. Caller frees. */
 char *wn_task_command_line(const wn_task *task, const char *exe);

@@ -2,14 +2,14 @@
  * piece's bytes and repeatedly merge the adjacent pair whose concatenation has the lowest
  * rank (the leftmost on ties) until no adjacent pair is a token.
  *
- * Paths: a piece that is itself a token is one id (the whole-piece shortcut, which is what
- * most English words take); a short piece that needed merging before is taken from a
- * per-thread cache; pieces up to 64 bytes merge in small stack arrays (a scan per merge,
- * which beats the heap's bookkeeping at these lengths); longer ones use a heap and a
- * linked list, O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
+ * Only pieces that are not themselves tokens come here (the whole-piece shortcut and the
+ * piece cache are encode.c's). Pieces up to 64 bytes merge in small stack arrays (a scan
+ * per merge, which beats the heap's bookkeeping at these lengths); longer ones use a heap
+ * and a linked list, O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
  * bpe_sweep.c. No input makes encoding quadratic. Pair lookups go through the pair table
  * (wn_tok_pair), keyed by the two ids, so no bytes are hashed while merging.
  */
+#include "tokenize/bpe_small.h"
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
@@ -19,7 +19,6 @@
 #include <string.h>
 
 #define NO_PAIR UINT32_MAX
-#define SMALL_PIECE 64
 #define MEDIUM_PIECE 256
 #define LARGE_PIECE 65536 /* beyond: bpe_sweep.c */
 
@@ -39,52 +38,10 @@ static size_t emit(wn_tok_ids *out, const uint32_t *ids, size_t m)
     return m;
 }
 
-/* Short pieces: the parts in an array, each adjacent pair kept as one key,
- * rank << POS_BITS | position, so the smallest key is the merge BPE makes next (lowest rank,
- * then leftmost) and finding it is a plain minimum, without a data-dependent branch. When a
- * merge removes a part, the pairs after it move down one position: their keys drop by 1.
- * NO_KEY (less at most SMALL_PIECE such drops) marks a pair that is not a token. */
-#define POS_BITS 6
-#define NO_KEY 0xFFFFFFFFu
-_Static_assert(SMALL_PIECE <= 1 << POS_BITS, "positions must fit in POS_BITS");
-_Static_assert((uint64_t)WN_TOK_MAX_IDS << POS_BITS < 0x80000000u, "keys stay below NO_KEY");
-
-static inline uint32_t pair_key(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
-{
-    int64_t r = wn_tok_pair(t, a, b);
-    return r < 0 ? NO_KEY : (uint32_t)r << POS_BITS | (uint32_t)pos;
-}
-
 static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
-    uint32_t id[SMALL_PIECE], key[SMALL_PIECE]; /* key[i]: merge of id[i], id[i+1] */
-    size_t m = n;
-    for (size_t i = 0; i < n; i++)
-        id[i] = t->byte_id[p[i]];
-    for (size_t i = 0; i + 1 < m; i++) {
-        uint32_t r = t->byte_pair[p[i] * 256 + p[i + 1]];
-        key[i] = r == NO_PAIR ? NO_KEY : r << POS_BITS | (uint32_t)i;
-    }
-    key[n - 1] = NO_KEY; /* the last part has no pair; it is shifted, never scanned */
-    while (m > 1) {
-        uint32_t low = key[0];
-        for (size_t i = 1; i + 1 < m; i++)
-            low = key[i] < low ? key[i] : low;
-        if (low >= 0x80000000u)
-            break; /* no adjacent pair is a token */
-        size_t best = low & ((1u << POS_BITS) - 1);
-        id[best] = low >> POS_BITS;
-        for (size_t i = best + 1; i + 1 < m; i++) {
-            id[i] = id[i + 1];
-            key[i] = key[i + 1] - 1;
-        }
-        m--;
-        if (best + 1 < m)
-            key[best] = pair_key(t, id[best], id[best + 1], best);
-        if (best > 0)
-            key[best - 1] = pair_key(t, id[best - 1], id[best], best - 1);
-    }
-    return emit(out, id, m);
+    uint32_t id[WN_TOK_SMALL_PIECE];
+    return emit(out, id, wn_tok_bpe_small(t, p, n, id));
 }
 
 /* Longer pieces: parts form a linked list over byte positions (a part is named by the
@@ -161,74 +118,18 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     return m;
 }
 
-/* Per-thread cache of short pieces that needed BPE: text repeats its words, and a cache
- * line read costs far less than merging again. Keyed by the tokenizer's serial and the
- * piece's hash, checked against the bytes, so a hit is exactly what BPE would give. In
- * static thread-local storage: nothing to allocate or free, nothing shared. */
-#define CACHE_SLOTS 4096
-#define CACHE_BYTES 18
-#define CACHE_IDS 8
-typedef struct cache_entry {
-    uint64_t hash;
-    uint32_t serial; /* 0 = empty */
-    uint8_t len, n_ids;
-    uint8_t bytes[CACHE_BYTES];
-    uint32_t ids[CACHE_IDS];
-} cache_entry;
-static _Thread_local cache_entry g_cache[CACHE_SLOTS];
-
-void wn_tok_cache_clear(void)
-{
-    memset(g_cache, 0, sizeof g_cache);
-}
-
 size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
     return n <= MEDIUM_PIECE ? bpe_medium(t, p, n, out) : bpe_large(t, p, n, out);
 }
 
-static size_t bpe_any(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+size_t wn_tok_bpe_merge(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
-    if (n <= SMALL_PIECE)
+    if (n <= WN_TOK_SMALL_PIECE)
         return bpe_small(t, p, n, out);
     if (n <= MEDIUM_PIECE)
         return bpe_medium(t, p, n, out);
     if (n <= LARGE_PIECE)
         return bpe_large(t, p, n, out);
     return wn_tok_bpe_sweep(t, p, n, out);
-}
-
-size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
-                        wn_tok_ids *out)
-{
-    if (n == 1) {
-        if (out)
-            wn_tok_ids_push1(out, t->byte_id[p[0]]);
-        return 1;
-    }
-    int64_t whole = wn_tok_lookup_hashed(t, p, n, h);
-    if (whole >= 0) {
-        if (out)
-            wn_tok_ids_push1(out, (wn_tok_id)whole);
-        return 1;
-    }
-    if (n > CACHE_BYTES)
-        return bpe_any(t, p, n, out);
-    cache_entry *e = &g_cache[(h >> 20) & (CACHE_SLOTS - 1)];
-    if (e->serial == t->serial && e->hash == h && e->len == n && memcmp(e->bytes, p, n) == 0)
-        return emit(out, e->ids, e->n_ids);
-    wn_tok_ids tmp = WN_TOK_IDS_INIT;
-    wn_tok_ids *dst = out ? out : &tmp;
-    size_t before = dst->len;
-    size_t m = bpe_any(t, p, n, dst);
-    if (m <= CACHE_IDS) {
-        e->serial = t->serial;
-        e->hash = h;
-        e->len = (uint8_t)n;
-        e->n_ids = (uint8_t)m;
-        memcpy(e->bytes, p, n);
-        memcpy(e->ids, dst->ids + before, m * sizeof *e->ids);
-    }
-    wn_tok_ids_release(&tmp);
-    return m;
 }

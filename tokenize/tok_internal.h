@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Character classes of the Llama 3 pre-tokenizer. SPACE is U+0020 and CRLF is \r or \n
  * (both also White_Space); APOS is U+0027 (also "other"). */
@@ -28,13 +29,23 @@ typedef struct wn_tok_classes {
 } wn_tok_classes;
 const wn_tok_classes *wn_tok_classes_get(void);
 
-/* Bytes -> rank, open addressing keyed by XXH3. A slot holds the token's first bytes so a
- * lookup touches one cache line (a longer token compares its tail in the blob). */
-#define WN_TOK_SLOT_BYTES 12
+/* A piece as the vocabulary and the piece cache see it: its first 16 bytes as two words,
+ * zero past the end, and a hash of all of it. Short pieces (most words) are then compared
+ * and hashed with a few word operations instead of byte loops. */
+typedef struct wn_tok_key {
+    uint64_t w0, w1;
+    uint64_t hash;
+} wn_tok_key;
+
+/* Bytes -> rank, open addressing keyed by the piece hash. A slot holds the token's first
+ * 12 bytes, so a lookup touches one cache line (a longer token compares its tail in the
+ * blob). */
 typedef struct wn_tok_vocab_slot {
-    uint8_t head[WN_TOK_SLOT_BYTES]; /* first bytes, zero-padded */
-    uint32_t len_id1;                /* len << 17 | (id + 1) ... see slot_pack; 0 = empty */
+    uint64_t w0;      /* bytes 0..7, as wn_tok_key.w0 */
+    uint32_t w1_head; /* bytes 8..11 */
+    uint32_t len_id1; /* len << WN_TOK_SLOT_ID_BITS | (id + 1); 0 = empty */
 } wn_tok_vocab_slot;
+#define WN_TOK_SLOT_ID_BITS 18
 
 struct wn_tok {
     uint32_t n_ranks;   /* ordinary tokens: ids 0 .. n_ranks-1 */
@@ -76,11 +87,45 @@ wn_tok *wn_tok_parse_tiktoken(const char *text, size_t len, const char *path, un
 wn_tok *wn_tok_parse_json(const char *text, size_t len, const char *path, char *err,
                           size_t errlen);
 
+static inline uint64_t wn_tok_mix(uint64_t w0, uint64_t w1, size_t len)
+{
+    uint64_t h = w0 * 0x9E3779B97F4A7C15ull ^ (w1 + len) * 0xC2B2AE3D27D4EB4Full;
+    h ^= h >> 31;
+    h *= 0x94D049BB133111EBull;
+    return h ^ (h >> 29);
+}
+uint64_t wn_tok_hash_long(const void *bytes, size_t len); /* pieces over 16 bytes */
+
+/* Key of s[0..len); `avail` bytes may be read from s (at least len). With 16 readable the
+ * words are two loads; otherwise the bytes are copied into a zeroed block first. */
+static inline void wn_tok_key_make(wn_tok_key *k, const uint8_t *s, size_t len, size_t avail)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (avail >= 16) {
+        memcpy(&k->w0, s, 8);
+        memcpy(&k->w1, s + 8, 8);
+        if (len < 8) {
+            k->w0 &= (1ull << (8 * len)) - 1;
+            k->w1 = 0;
+        } else if (len < 16) {
+            k->w1 &= len == 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
+        }
+        k->hash = len <= 16 ? wn_tok_mix(k->w0, k->w1, len) : wn_tok_hash_long(s, len);
+        return;
+    }
+#endif
+    (void)avail;
+    uint8_t pad[16] = { 0 };
+    memcpy(pad, s, len < 16 ? len : 16);
+    memcpy(&k->w0, pad, 8);
+    memcpy(&k->w1, pad + 8, 8);
+    k->hash = len <= 16 ? wn_tok_mix(k->w0, k->w1, len) : wn_tok_hash_long(s, len);
+}
+
 /* Rank of the token with exactly these bytes, or -1. Specials are not found here. */
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len);
-/* The same with the bytes' hash already computed (wn_tok_hash). */
-uint64_t wn_tok_hash(const void *bytes, size_t len);
-int64_t wn_tok_lookup_hashed(const wn_tok *t, const void *bytes, size_t len, uint64_t h);
+/* The same with the bytes' key already made (wn_tok_key_make). */
+int64_t wn_tok_lookup_key(const wn_tok *t, const void *bytes, size_t len, const wn_tok_key *k);
 /* Merged id of the pair (a, b), or -1 if a+b is not a token. */
 static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
 {
@@ -96,10 +141,9 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     }
 }
 
-/* BPE of one pre-tokenized piece (bpe.c) whose wn_tok_hash is h: appends its ids (or only
- * counts them when out is NULL) and returns how many. */
-size_t wn_tok_bpe_piece(const wn_tok *t, const uint8_t *p, size_t n, uint64_t h,
-                        wn_tok_ids *out);
+/* BPE of one pre-tokenized piece that is not itself a token (bpe.c): appends its ids (or
+ * only counts them when out is NULL) and returns how many. */
+size_t wn_tok_bpe_merge(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 /* BPE of a huge piece by sweeping ranks (bpe_sweep.c); same result as the heap path. */
 size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 /* The heap path for any length (for tests comparing the two). */
@@ -112,14 +156,5 @@ static inline void wn_tok_ids_push1(wn_tok_ids *v, wn_tok_id id)
         wn_tok_ids_reserve(v, 1);
     v->ids[v->len++] = id;
 }
-
-/* Start loading the vocabulary slot a piece with hash h will probe first. */
-static inline void wn_tok_prefetch(const wn_tok *t, uint64_t h)
-{
-    __builtin_prefetch(&t->vocab[h & t->vocab_mask]);
-}
-
-/* The pre-tokenizer (pretok.c): end of the piece that starts at s[pos] (pos < n). */
-size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s, size_t n, size_t pos);
 
 #endif

@@ -59,36 +59,32 @@ void wn_tok_add_token(wn_tok *t, wn_buf *blob, const void *bytes, size_t len)
     t->off[t->n_total] = (uint32_t)blob->len;
 }
 
-static uint64_t bytes_hash(const void *p, size_t n)
+uint64_t wn_tok_hash_long(const void *bytes, size_t len)
 {
-    return XXH3_64bits(p, n);
+    return XXH3_64bits(bytes, len);
 }
 
-/* len_id1 packs (id + 1) in the low 18 bits and the length above. */
-#define SLOT_ID_BITS 18
-
-uint64_t wn_tok_hash(const void *bytes, size_t len)
-{
-    return bytes_hash(bytes, len);
-}
 
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len)
 {
-    return wn_tok_lookup_hashed(t, bytes, len, bytes_hash(bytes, len));
+    wn_tok_key k;
+    wn_tok_key_make(&k, bytes, len, len);
+    return wn_tok_lookup_key(t, bytes, len, &k);
 }
 
-int64_t wn_tok_lookup_hashed(const wn_tok *t, const void *bytes, size_t len, uint64_t h)
+int64_t wn_tok_lookup_key(const wn_tok *t, const void *bytes, size_t len, const wn_tok_key *k)
 {
-    const unsigned char *p = bytes;
-    size_t head = len < WN_TOK_SLOT_BYTES ? len : WN_TOK_SLOT_BYTES;
-    for (uint64_t i = h & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
+    uint32_t w1_head;
+    memcpy(&w1_head, &k->w1, sizeof w1_head); /* bytes 8..11 whatever the byte order */
+    for (uint64_t i = k->hash & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
         const wn_tok_vocab_slot *s = &t->vocab[i];
         if (!s->len_id1)
             return -1;
-        if ((s->len_id1 >> SLOT_ID_BITS) == len && memcmp(s->head, p, head) == 0) {
-            uint32_t id = (s->len_id1 & ((1u << SLOT_ID_BITS) - 1)) - 1;
-            if (len <= WN_TOK_SLOT_BYTES ||
-                memcmp(t->blob + t->off[id] + head, p + head, len - head) == 0)
+        if ((s->len_id1 >> WN_TOK_SLOT_ID_BITS) == len && s->w0 == k->w0 &&
+            s->w1_head == w1_head) {
+            uint32_t id = (s->len_id1 & ((1u << WN_TOK_SLOT_ID_BITS) - 1)) - 1;
+            if (len <= 12 || memcmp(t->blob + t->off[id] + 12, (const char *)bytes + 12,
+                                    len - 12) == 0)
                 return id;
         }
     }
@@ -109,16 +105,18 @@ static void build_vocab(wn_tok *t)
     t->vocab_mask = cap - 1;
     for (uint32_t id = 0; id < t->n_ranks; id++) {
         const char *b = t->blob + t->off[id];
-        uint64_t h = bytes_hash(b, t->off[id + 1] - t->off[id]);
-        /* Two tokens with the same bytes: the lower rank wins, as in tiktoken. */
-        if (wn_tok_lookup(t, b, t->off[id + 1] - t->off[id]) >= 0)
-            continue;
-        uint64_t i = h & t->vocab_mask;
         size_t len = t->off[id + 1] - t->off[id];
+        /* Two tokens with the same bytes: the lower rank wins, as in tiktoken. */
+        if (wn_tok_lookup(t, b, len) >= 0)
+            continue;
+        wn_tok_key k;
+        wn_tok_key_make(&k, (const uint8_t *)b, len, len);
+        uint64_t i = k.hash & t->vocab_mask;
         while (t->vocab[i].len_id1)
             i = (i + 1) & t->vocab_mask;
-        memcpy(t->vocab[i].head, b, len < WN_TOK_SLOT_BYTES ? len : WN_TOK_SLOT_BYTES);
-        t->vocab[i].len_id1 = (uint32_t)len << SLOT_ID_BITS | (id + 1);
+        t->vocab[i].w0 = k.w0;
+        memcpy(&t->vocab[i].w1_head, &k.w1, sizeof t->vocab[i].w1_head);
+        t->vocab[i].len_id1 = (uint32_t)len << WN_TOK_SLOT_ID_BITS | (id + 1);
     }
 }
 

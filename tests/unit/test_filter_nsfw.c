@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <regex.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static void test_dirty_words_whole_words_and_cjk(void **state)
 {
@@ -81,6 +82,44 @@ static void test_url_filter(void **state)
     assert_null(filter_run(st, &d, text, 9, "https://not4chan.org/"));
     wn_doc_release(&d);
     wn_stage_free(st);
+}
+
+/* UT1 `urls` lists (no real one is in ../shared/data: the entries follow UT1's format,
+ * host/path, one per line, with a trailing slash or a www. prefix as UT1 lists have them) */
+static void test_url_lists(void **state)
+{
+    char dir[] = "/tmp/winnow-urllist-XXXXXX", path[64], yaml[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/urls", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("example.com/adult/\nwww.example.net/pics\n\nfoo.org\n", f);
+    fclose(f);
+    snprintf(yaml, sizeof yaml, "domain_lists: [], url_lists: ['%s']", path);
+    wn_stage *st = filter_make("url", yaml);
+    struct { const char *url; bool blocked; } cases[] = {
+        {"https://example.com/adult/page.html", true},
+        {"http://www2.example.com/adult", true},           /* service label dropped */
+        {"https://example.com/adulteducation", false},     /* not a path boundary */
+        {"https://other.example.com/adult/x", false},      /* urls entries are per host */
+        {"https://EXAMPLE.NET/pics?id=3", true},
+        {"https://example.net/picsfoo", false},
+        {"http://user@foo.org:8080/anything", true},      /* a host-only entry */
+        {"https://sub.foo.org/", false},
+        {"https://example.com/", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wn_doc d;
+        const char *r = filter_run(st, &d, "some text", 9, cases[i].url);
+        if (cases[i].blocked)
+            assert_reason(r, "url.blocked_url");
+        else if (r)
+            fail_msg("'%s' dropped as %s", cases[i].url, r);
+        wn_doc_release(&d);
+    }
+    wn_stage_free(st);
+    unlink(path);
+    rmdir(dir);
 }
 
 typedef struct pii_ctx {
@@ -161,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_dirty_words_whole_words_and_cjk),
         cmocka_unit_test(test_dirty_words_follow_the_language),
         cmocka_unit_test(test_url_filter),
+        cmocka_unit_test(test_url_lists),
         cmocka_unit_test(test_pii_on_real_mail),
         cmocka_unit_test(test_pii_ip_addresses),
         cmocka_unit_test(test_unicode_repairs),

@@ -1,4 +1,4 @@
-/* pretok.c: the Llama 3 pre-tokenizer, the regex
+/* pretok.h: the Llama 3 pre-tokenizer, the regex
  *
  *   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}
  *   | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -6,7 +6,13 @@
  * written out as the leftmost-first matcher it is, so that each piece costs one pass over
  * its characters (a regex engine backtracks over whitespace runs; this never rescans more
  * than one run twice). Each alternative below carries the branch it implements.
+ *
+ * In a header, inline: it runs once per piece (every few bytes), and a call per piece costs
+ * more than the matching itself does for most words.
  */
+#ifndef WN_TOK_PRETOK_H
+#define WN_TOK_PRETOK_H
+
 #include "tokenize/tok_internal.h"
 
 /* Length of the well-formed UTF-8 sequence at s (Unicode Table 3-7), 0 if ill-formed. */
@@ -90,7 +96,7 @@ static inline size_t letters_end(const wn_tok_classes *c, const uint8_t *s, size
 /* (?i:'s|'t|'re|'ve|'m|'ll|'d) at s[q] (just after the apostrophe): length matched or 0.
  * Case-insensitive matching follows Unicode simple case folding, under which 's' also
  * matches U+017F LATIN SMALL LETTER LONG S. */
-static size_t contraction(const uint8_t *s, size_t n, size_t q)
+static inline size_t contraction(const uint8_t *s, size_t n, size_t q)
 {
     if (q >= n)
         return 0;
@@ -111,7 +117,9 @@ static size_t contraction(const uint8_t *s, size_t n, size_t q)
     return 0;
 }
 
-size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s, size_t n, size_t p)
+/* End of the piece that starts at s[p] (p < n). */
+static inline size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s, size_t n,
+                                       size_t p)
 {
     size_t l0, l1 = 0;
     unsigned c0 = char_at(c, s, n, p, &l0);
@@ -182,3 +190,5 @@ size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s, size_t n, si
         return last_start;
     return e;
 }
+
+#endif

@@ -1,0 +1,185 @@
+/* fingerprint.c: what each phase of a run was run with, so that a run of a changed config
+ * in the same workdir does not silently keep outputs of the old one.
+ *
+ * A phase's fingerprint is XXH3-128 over its name, every task's arguments (but -j: outputs
+ * are the same at any thread count) and the content of every file an option names (a filter's --config, a classifier's --model, a
+ * tokenizer file, the mix's config): changing a threshold inside filters/llama3.yaml
+ * changes the filter phase's fingerprint although its command line stays the same. Input
+ * data is not hashed (it is read by the phases themselves). The executors stamp each phase
+ * with its fingerprint (`<workdir>/.fingerprints/<phase>`) before running it; a later
+ * run refuses to start when a phase that has complete tasks was stamped differently. */
+#include "pipeline/plan.h"
+
+#include "core/buf.h"
+#include "core/io.h"
+#include "core/log.h"
+#include "pipeline/commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+/* Add the content of `path` when it is a regular file (a directory is named, not read). */
+static void hash_file(XXH3_state_t *st, const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    char chunk[1 << 16];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        XXH3_128bits_update(st, chunk, n);
+    fclose(f);
+}
+
+/* Is argv[a] the value of an option that names a file (WN_PLO_PATH), or the config file
+ * the mix reads? */
+static bool names_file(const wn_phase *ph, const wn_task *t, size_t a)
+{
+    if (t->argv[a].glob)
+        return false;
+    if (!strcmp(ph->command, "mix"))
+        return a == 1; /* winnow mix CONFIG ... */
+    if (a < 2 || strncmp(t->argv[a - 1].text, "--", 2))
+        return false;
+    const wn_pl_command *cmd = wn_pl_command_find(ph->command);
+    const wn_pl_option *o = cmd ? wn_pl_option_find(cmd, t->argv[a - 1].text + 2) : NULL;
+    return o && o->type == WN_PLO_PATH;
+}
+
+char *wn_phase_fingerprint(const wn_phase *ph)
+{
+    XXH3_state_t *st = XXH3_createState();
+    XXH3_128bits_reset(st);
+    XXH3_128bits_update(st, ph->name, strlen(ph->name) + 1);
+    for (size_t t = 0; t < ph->n_tasks; t++) {
+        const wn_task *task = &ph->tasks[t];
+        for (size_t a = 0; a < task->argc; a++) {
+            /* -j N changes how fast, not what: outputs are the same at any thread count */
+            if (!task->argv[a].glob && !strcmp(task->argv[a].text, "-j") && a + 1 < task->argc) {
+                a++;
+                continue;
+            }
+            XXH3_128bits_update(st, task->argv[a].text, strlen(task->argv[a].text) + 1);
+            XXH3_128bits_update(st, task->argv[a].glob ? "g" : "l", 1);
+            if (names_file(ph, task, a))
+                hash_file(st, task->argv[a].text);
+        }
+        XXH3_128bits_update(st, "\n", 1);
+    }
+    XXH128_hash_t h = XXH3_128bits_digest(st);
+    XXH3_freeState(st);
+    char *hex = wn_xmalloc(33);
+    snprintf(hex, 33, "%016llx%016llx", (unsigned long long)h.high64,
+             (unsigned long long)h.low64);
+    return hex;
+}
+
+static char *stamp_path(const wn_plan *p, const wn_phase *ph)
+{
+    wn_buf b = WN_BUF_INIT;
+    wn_buf_appendf(&b, "%s/.fingerprints/%s", p->workdir, ph->name);
+    return wn_buf_detach(&b, NULL);
+}
+
+/* The fingerprint a stamp file records ("fingerprint HEX" on its first line), or NULL. */
+static char *read_stamp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char line[128], hex[64];
+    char *got = NULL;
+    if (fgets(line, sizeof line, f) && sscanf(line, "fingerprint %63s", hex) == 1)
+        got = wn_xstrdup(hex);
+    fclose(f);
+    return got;
+}
+
+/* Append the names of the phases that depend on phase i, directly or not. */
+static void append_later(const wn_plan *p, size_t i, bool *mark, wn_buf *names)
+{
+    for (size_t k = i + 1; k < p->n_phases; k++)
+        for (size_t d = 0; d < p->phases[k].n_deps; d++)
+            if (p->phases[k].deps[d] == i && !mark[k]) {
+                mark[k] = true;
+                wn_buf_appendf(names, "%s'%s'", names->len ? ", " : "", p->phases[k].name);
+                append_later(p, k, mark, names);
+            }
+}
+
+int wn_plan_check_unchanged(const wn_plan *p)
+{
+    int changed = 0;
+    for (size_t i = 0; i < p->n_phases; i++) {
+        const wn_phase *ph = &p->phases[i];
+        size_t done = wn_phase_done_count(ph);
+        if (!done)
+            continue;
+        char *path = stamp_path(p, ph);
+        char *old = read_stamp(path);
+        char *now = old ? wn_phase_fingerprint(ph) : NULL;
+        if (old && strcmp(old, now)) {
+            bool *mark = wn_xcalloc(p->n_phases, sizeof *mark);
+            wn_buf later = WN_BUF_INIT;
+            append_later(p, i, mark, &later);
+            wn_error("phase '%s' ran with other settings: %zu of %zu tasks are complete under "
+                     "the earlier config or the files it names (stamp '%s'). winnow does not "
+                     "mix outputs of two configs: give this config another workdir, or remove "
+                     "'%s' (or the records '%s/.done/%s-*' and the outputs '%s' of this phase"
+                     "%s%s)",
+                     ph->name, done, ph->n_tasks, path, p->workdir, p->workdir, ph->name,
+                     ph->outdir, later.len ? " and of the phases after it, " : "",
+                     later.len ? later.data : "");
+            wn_buf_release(&later);
+            free(mark);
+            changed = 1;
+        }
+        free(old);
+        free(now);
+        free(path);
+    }
+    return changed ? -1 : 0;
+}
+
+int wn_plan_stamp(const wn_plan *p)
+{
+    for (size_t i = 0; i < p->n_phases; i++) {
+        const wn_phase *ph = &p->phases[i];
+        char *path = stamp_path(p, ph), *fp = wn_phase_fingerprint(ph);
+        char *line = wn_task_command_line(&ph->tasks[0], "winnow");
+        wn_buf text = WN_BUF_INIT, dir = WN_BUF_INIT;
+        wn_buf_appendf(&text, "fingerprint %s\n%s\n", fp, line);
+        wn_buf_append(&dir, path, (size_t)(strrchr(path, '/') - path));
+        char err[512];
+        int rc = wn_mkdirs(dir.data) ? -1 : 0;
+        wn_out *out = rc == 0 ? wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err) : NULL;
+        if (!out) {
+            if (rc == 0)
+                wn_error("%s", err);
+            else
+                wn_error("cannot create '%s'", dir.data);
+            rc = -1;
+        } else if (wn_out_write(out, text.data, text.len)) {
+            wn_out_abort(out);
+            wn_error("cannot write '%s'", path);
+            rc = -1;
+        } else if (wn_out_commit(out, err, sizeof err)) {
+            wn_error("%s", err);
+            rc = -1;
+        }
+        wn_buf_release(&text);
+        wn_buf_release(&dir);
+        free(line);
+        free(fp);
+        free(path);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}

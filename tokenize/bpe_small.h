@@ -1,0 +1,61 @@
+/* bpe_small.h: BPE of a short piece (at most WN_TOK_SMALL_PIECE bytes) in stack arrays.
+ * Inline, in a header: the encoder runs it for every short piece it has not cached, and
+ * bpe.c for the rest. */
+#ifndef WN_TOK_BPE_SMALL_H
+#define WN_TOK_BPE_SMALL_H
+
+#include "tokenize/tok_internal.h"
+
+#define WN_TOK_SMALL_PIECE 64
+
+/* The parts are in an array, each adjacent pair kept as one key,
+ * rank << POS_BITS | position, so the smallest key is the merge BPE makes next (lowest rank,
+ * then leftmost) and finding it is a plain minimum, without a data-dependent branch. When a
+ * merge removes a part, the pairs after it move down one position: their keys drop by 1.
+ * NO_KEY (less at most WN_TOK_SMALL_PIECE such drops) marks a pair that is not a token. */
+#define WN_TOK_POS_BITS 6
+#define WN_TOK_NO_KEY 0xFFFFFFFFu
+_Static_assert(WN_TOK_SMALL_PIECE <= 1 << WN_TOK_POS_BITS, "positions must fit in POS_BITS");
+_Static_assert((uint64_t)WN_TOK_MAX_IDS << WN_TOK_POS_BITS < 0x80000000u,
+               "keys stay below NO_KEY");
+
+static inline uint32_t wn_tok_pair_key(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
+{
+    int64_t r = wn_tok_pair(t, a, b);
+    return r < 0 ? WN_TOK_NO_KEY : (uint32_t)r << WN_TOK_POS_BITS | (uint32_t)pos;
+}
+
+/* BPE of p[0..n), 2 <= n <= WN_TOK_SMALL_PIECE, into id[0..n); returns the number of ids. */
+static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+{
+    uint32_t key[WN_TOK_SMALL_PIECE]; /* key[i]: merge of id[i], id[i+1] */
+    size_t m = n;
+    for (size_t i = 0; i < n; i++)
+        id[i] = t->byte_id[p[i]];
+    for (size_t i = 0; i + 1 < m; i++) {
+        uint32_t r = t->byte_pair[p[i] * 256 + p[i + 1]];
+        key[i] = r == UINT32_MAX ? WN_TOK_NO_KEY : r << WN_TOK_POS_BITS | (uint32_t)i;
+    }
+    key[n - 1] = WN_TOK_NO_KEY; /* the last part has no pair; it is shifted, never scanned */
+    while (m > 1) {
+        uint32_t low = key[0];
+        for (size_t i = 1; i + 1 < m; i++)
+            low = key[i] < low ? key[i] : low;
+        if (low >= 0x80000000u)
+            break; /* no adjacent pair is a token */
+        size_t best = low & ((1u << WN_TOK_POS_BITS) - 1);
+        id[best] = low >> WN_TOK_POS_BITS;
+        for (size_t i = best + 1; i + 1 < m; i++) {
+            id[i] = id[i + 1];
+            key[i] = key[i + 1] - 1;
+        }
+        m--;
+        if (best + 1 < m)
+            key[best] = wn_tok_pair_key(t, id[best], id[best + 1], best);
+        if (best > 0)
+            key[best - 1] = wn_tok_pair_key(t, id[best - 1], id[best], best - 1);
+    }
+    return m;
+}
+
+#endif

@@ -14,6 +14,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "pipeline/commands.h"
+#include "pipeline/yaml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,35 @@ static void hash_file(XXH3_state_t *st, const char *path)
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
         XXH3_128bits_update(st, chunk, n);
     fclose(f);
+}
+
+/* Add a YAML subtree: kinds, keys and scalars in order. */
+static void hash_node(XXH3_state_t *st, const wn_ynode *n)
+{
+    XXH3_128bits_update(st, &n->kind, sizeof n->kind);
+    if (n->kind == WN_Y_SCALAR) {
+        XXH3_128bits_update(st, n->scalar, strlen(n->scalar) + 1);
+        return;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->kind == WN_Y_MAP)
+            XXH3_128bits_update(st, n->keys[i], strlen(n->keys[i]) + 1);
+        hash_node(st, n->items[i]);
+    }
+}
+
+/* The mix reads the `mix:` section of the run's config; the rest (parallelism, the other
+ * stages' settings) belongs to other phases. */
+static void hash_mix_section(XXH3_state_t *st, const char *path)
+{
+    int verbosity = wn_log_verbosity;
+    wn_log_verbosity = 0; /* the plan loaded it already: no message twice */
+    wn_ydoc *d = wn_ydoc_load(path);
+    wn_log_verbosity = verbosity;
+    const wn_ynode *mix = d ? wn_y_get(d->root, "mix") : NULL;
+    if (mix)
+        hash_node(st, mix);
+    wn_ydoc_free(d);
 }
 
 /* Is argv[a] the value of an option that names a file (WN_PLO_PATH), or the config file
@@ -67,7 +97,9 @@ char *wn_phase_fingerprint(const wn_phase *ph)
             }
             XXH3_128bits_update(st, task->argv[a].text, strlen(task->argv[a].text) + 1);
             XXH3_128bits_update(st, task->argv[a].glob ? "g" : "l", 1);
-            if (names_file(ph, task, a))
+            if (names_file(ph, task, a) && !strcmp(ph->command, "mix"))
+                hash_mix_section(st, task->argv[a].text);
+            else if (names_file(ph, task, a))
                 hash_file(st, task->argv[a].text);
         }
         XXH3_128bits_update(st, "\n", 1);
@@ -152,9 +184,17 @@ int wn_plan_stamp(const wn_plan *p)
     for (size_t i = 0; i < p->n_phases; i++) {
         const wn_phase *ph = &p->phases[i];
         char *path = stamp_path(p, ph), *fp = wn_phase_fingerprint(ph);
-        char *line = wn_task_command_line(&ph->tasks[0], "winnow");
+        char *old = read_stamp(path);
+        bool same = old && !strcmp(old, fp); /* a resumed run rewrites nothing */
+        free(old);
+        if (same) {
+            free(fp);
+            free(path);
+            continue;
+        }
         wn_buf text = WN_BUF_INIT, dir = WN_BUF_INIT;
-        wn_buf_appendf(&text, "fingerprint %s\n%s\n", fp, line);
+        wn_buf_appendf(&text, "fingerprint %s\nphase %s (%zu tasks; see winnow run --dry-run)\n",
+                       fp, ph->name, ph->n_tasks);
         wn_buf_append(&dir, path, (size_t)(strrchr(path, '/') - path));
         char err[512];
         int rc = wn_mkdirs(dir.data) ? -1 : 0;
@@ -175,7 +215,6 @@ int wn_plan_stamp(const wn_plan *p)
         }
         wn_buf_release(&text);
         wn_buf_release(&dir);
-        free(line);
         free(fp);
         free(path);
         if (rc)

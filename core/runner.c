@@ -1,8 +1,7 @@
 /* runner.c: the streaming document pipeline; see runner.h.
  *
  * One batch at a time: read (one thread), run each stage over the live documents (OpenMP),
- * serialise survivors and free every document (OpenMP, one buffer per document), write in
- * input order (one thread).
+ * serialise survivors (OpenMP, one buffer per document), write in input order (one thread).
  * Per-thread stats are merged at the end, so no counter is shared between threads.
  */
 #include "core/runner.h"
@@ -274,15 +273,9 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                 int with_removed = o->removed_dir != NULL;
 #pragma omp parallel for schedule(dynamic, 16)
                 for (long i = 0; i < n; i++) {
-                    wn_doc *d = &batch.docs[i];
-                    const char *reason = d->drop_reason;
                     wn_buf_reset(&docbufs[i]);
-                    if (!reason || with_removed)
-                        wn_jsonl_write(&docbufs[i], d, reason != NULL);
-                    /* freed here, in parallel, rather than by the serial wn_batch_clear: a
-                     * document's attributes are many small jansson values */
-                    wn_doc_release(d);
-                    d->drop_reason = reason;
+                    if (!batch.docs[i].drop_reason || with_removed)
+                        wn_jsonl_write(&docbufs[i], &batch.docs[i], batch.docs[i].drop_reason != NULL);
                 }
                 for (size_t i = 0; i < batch.n; i++) {
                     if (!docbufs[i].len)

@@ -284,7 +284,7 @@ int wn_slurm_run(const wn_plan *plan, const wn_slurm_opts *o_in)
             continue;
         }
         if (o.mpi_ranks && !strcmp(ph->command, "dedup") && ph->n_tasks == 1 &&
-            !strstr(ph->name, ".cluster"))
+            !strstr(ph->name, ".cluster") && !strstr(ph->name, ".count"))
             wn_warn("'%s' runs as one task, not over MPI: slurm.mpi applies to a dedup with "
                     "`split_phases: true` (docs/cluster.md)", ph->name);
         for (size_t first = 0; !rc && first < ph->n_tasks; first += o.max_array_size) {

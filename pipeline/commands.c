@@ -50,6 +50,12 @@ static const wn_pl_option tokenize_options[] = {
     {"train-on", WN_PLO_VALUE}, {"pack", WN_PLO_VALUE}, {"pad-id", WN_PLO_VALUE}, {NULL, 0},
 };
 
+/* Line dedup's three (docs/dedup.md): line hashes per shard, one count over all of them,
+ * the removal per shard. */
+static const wn_pl_cmd_phase dedup_line_split[] = {
+    {".hash", "--phase hash", true}, {".count", "--phase count", false},
+    {".apply", "--phase apply", true}, {NULL, NULL, false},
+};
 static const wn_pl_cmd_phase one_sharded[] = {{"", NULL, true}, {NULL, NULL, false}};
 static const wn_pl_cmd_phase one_global[] = {{"", NULL, false}, {NULL, NULL, false}};
 /* Dedup's five phases, for runs spread over machines (docs/dedup.md "Phases"). */
@@ -87,4 +93,15 @@ const wn_pl_option *wn_pl_option_find(const wn_pl_command *cmd, const char *key)
         if (!strcmp(o->key, key))
             return o;
     return NULL;
+}
+
+const wn_pl_cmd_phase *wn_pl_split_phases(const wn_pl_command *cmd, const char *method)
+{
+    if (!cmd->split_phases || strcmp(cmd->command, "dedup"))
+        return cmd->split_phases;
+    if (method && !strcmp(method, "line"))
+        return dedup_line_split;
+    if (method && !strcmp(method, "semantic"))
+        return NULL; /* k-means over every embedding at once: one task */
+    return cmd->split_phases;
 }

@@ -48,6 +48,9 @@ typedef struct wn_pl_command {
 
 /* The command of a stage name, or NULL. */
 const wn_pl_command *wn_pl_command_find(const char *stage);
+/* The phases of cmd under `split_phases: true` for this dedup method (or NULL method), or
+ * NULL when it has none (dedup line has its own three; semantic has none). */
+const wn_pl_cmd_phase *wn_pl_split_phases(const wn_pl_command *cmd, const char *method);
 /* The option `key` of cmd (its own or a common one), or NULL when unknown. */
 const wn_pl_option *wn_pl_option_find(const wn_pl_command *cmd, const char *key);
 

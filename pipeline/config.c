@@ -47,8 +47,12 @@ static void check_stage(wn_ydoc *d, const wn_ynode *opts, const char *where, int
             continue;
         }
         if (!strcmp(key, "split_phases") && cmd->split_phases) {
-            bool b;
-            wn_y_bool(d, opts, where, key, &b, false);
+            bool b = false;
+            const wn_ynode *method = wn_y_get(opts, "method");
+            const char *m = method && method->kind == WN_Y_SCALAR ? method->scalar : NULL;
+            if (wn_y_bool(d, opts, where, key, &b, false) && b && !wn_pl_split_phases(cmd, m))
+                wn_y_error(d, v, where, key, "%s method '%s' runs as one task (it has no "
+                           "phases to split)", cmd->command, m ? m : "?");
             continue;
         }
         const wn_pl_option *o = wn_pl_option_find(cmd, key);

@@ -175,9 +175,11 @@ static size_t plan_run(wn_plan *p, const wn_pl_config *c, const wn_pl_source *s,
                        size_t prev, const argv_b *inputs)
 {
     char *outdir = wn_pl_stage_dir(c, s->name, label);
-    const wn_ynode *split = wn_y_get(opts, "split_phases");
+    const wn_ynode *split = wn_y_get(opts, "split_phases"), *method = wn_y_get(opts, "method");
+    const wn_pl_cmd_phase *split_phases = wn_pl_split_phases(
+        cmd, method && method->kind == WN_Y_SCALAR ? method->scalar : NULL);
     const wn_pl_cmd_phase *phases = split && split->kind == WN_Y_SCALAR &&
-        !strcmp(split->scalar, "true") && cmd->split_phases ? cmd->split_phases : cmd->phases;
+        !strcmp(split->scalar, "true") && split_phases ? split_phases : cmd->phases;
     wn_buf out = WN_BUF_INIT;
     wn_buf_appends(&out, outdir);
     if (cmd->output_prefix)

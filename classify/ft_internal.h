@@ -185,6 +185,9 @@ void wn_ft_matrix_release(wn_ft_matrix *mx);
 
 /* Builds the tables predict needs (sigmoid, hs tree) once the model is filled. */
 void wn_ft_model_prepare(wn_ft_model *m);
+/* After a prepared model's dictionary or input matrix changed in place (quantize): a new
+ * serial, so no thread's word cache serves the old rows, and the input decoded again. */
+void wn_ft_model_changed(wn_ft_model *m);
 
 /* Predicts from a line read with wn_ft_read_line. `hidden` and `output` hold dim and
  * nlabels floats. Returns the count, fills out sorted as fastText sorts. */

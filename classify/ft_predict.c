@@ -88,11 +88,19 @@ static inline float std_log(float x)
     return (float)log((double)x + 1e-5);
 }
 
+static atomic_uint_fast64_t serials;
+
+void wn_ft_model_changed(wn_ft_model *m)
+{
+    m->serial = atomic_fetch_add(&serials, 1) + 1;
+    free(m->input.decoded);
+    m->input.decoded = NULL;
+    wn_ft_matrix_decode(&m->input);
+}
+
 void wn_ft_model_prepare(wn_ft_model *m)
 {
-    static atomic_uint_fast64_t serials;
-    m->serial = atomic_fetch_add(&serials, 1) + 1;
-    wn_ft_matrix_decode(&m->input);
+    wn_ft_model_changed(m);
     for (int i = 0; i <= SIGMOID_TABLE; i++) {
         float x = (float)(i * 2 * MAX_SIGMOID) / SIGMOID_TABLE - MAX_SIGMOID;
         m->sigmoid_table[i] = (float)(1.0 / (1.0 + (double)expf(-x)));

@@ -1,6 +1,7 @@
-/* ft_save.c: writes a model as fastText's .bin (FastText::saveModel: signModel, Args::save,
- * Dictionary::save, then the two matrices; ../shared/FORMATS.md (g)), dense only. The file
- * goes to a temporary name and is renamed when complete (core/io.h wn_out). */
+/* ft_save.c: writes a model as fastText's .bin or .ftz (FastText::saveModel: signModel,
+ * Args::save, Dictionary::save, then the two matrices, dense or product-quantized;
+ * ../shared/FORMATS.md (g)), with the prune map of a pruned dictionary. The file goes to a
+ * temporary name and is renamed when complete (core/io.h wn_out). */
 #include "classify/ft_internal.h"
 
 #include "core/buf.h"
@@ -41,20 +42,55 @@ static void put_head(wn_buf *b, const wn_ft_model *m)
     put_i32(b, d->nwords);
     put_i32(b, d->nlabels);
     put_i64(b, d->ntokens);
-    put_i64(b, -1); /* not pruned */
+    put_i64(b, d->prune_size); /* -1: not pruned */
     for (int32_t i = 0; i < d->size; i++) {
         put(b, d->words[i], (size_t)d->lens[i] + 1);
         put_i64(b, d->counts[i]);
         put(b, &d->types[i], 1);
     }
+    /* the prune map, bucket -> row after the words (fastText writes its unordered_map) */
+    for (uint32_t i = 0; d->prune_size > 0 && i <= d->prune_mask; i++)
+        if (d->prune[i].key >= 0) {
+            put_i32(b, d->prune[i].key);
+            put_i32(b, d->prune[i].val);
+        }
 }
 
-/* A "not quantized" flag byte, then the dense matrix. */
+/* ProductQuantizer::save */
+static void put_pq(wn_buf *b, const wn_ft_pq *pq)
+{
+    put_i32(b, pq->dim);
+    put_i32(b, pq->nsubq);
+    put_i32(b, pq->dsub);
+    put_i32(b, pq->lastdsub);
+    put(b, pq->centroids, (size_t)pq->dim * 256 * sizeof *pq->centroids);
+}
+
+/* The matrix's flag byte (quant_input, then qout), then DenseMatrix::save or
+ * QuantMatrix::save. */
 static int write_matrix(wn_out *out, const wn_ft_matrix *mx)
 {
     int64_t dims[2] = { mx->m, mx->n };
-    uint8_t quant = 0;
-    if (wn_out_write(out, &quant, 1) || wn_out_write(out, dims, sizeof dims))
+    uint8_t quant = mx->quant;
+    if (wn_out_write(out, &quant, 1))
+        return -1;
+    if (mx->quant) {
+        wn_buf b = WN_BUF_INIT;
+        uint8_t qnorm = mx->qnorm;
+        put(&b, &qnorm, 1);
+        put(&b, dims, sizeof dims);
+        put_i32(&b, (int32_t)(mx->m * mx->pq.nsubq));
+        put(&b, mx->codes, (size_t)mx->m * (size_t)mx->pq.nsubq);
+        put_pq(&b, &mx->pq);
+        if (mx->qnorm) {
+            put(&b, mx->norm_codes, (size_t)mx->m);
+            put_pq(&b, &mx->npq);
+        }
+        int rc = wn_out_write(out, b.data, b.len);
+        wn_buf_release(&b);
+        return rc;
+    }
+    if (wn_out_write(out, dims, sizeof dims))
         return -1;
     /* in slices, so a large matrix is never copied whole */
     size_t total = (size_t)mx->m * (size_t)mx->n * sizeof(float), done = 0;
@@ -70,8 +106,9 @@ static int write_matrix(wn_out *out, const wn_ft_matrix *mx)
 
 int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen)
 {
-    if (m->input.quant || m->output.quant || m->dict.prune_size >= 0) {
-        snprintf(err, errlen, "'%s': only dense, unpruned models can be written", path);
+    if ((m->output.quant || m->dict.prune_size >= 0) && !m->input.quant) {
+        snprintf(err, errlen, "'%s': a pruned dictionary or a quantized output needs a "
+                 "quantized input (fastText reads no other)", path);
         return -1;
     }
     wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, errlen);

@@ -33,8 +33,17 @@ void wn_ft_train_defaults(wn_ft_train_opts *o);
  * corpus is not held in memory. NULL with a message in err on bad input or options. */
 wn_ft_model *wn_ft_train(const wn_ft_train_opts *o, char *err, size_t errlen);
 
-/* Writes `m` as a fastText .bin (version 12, dense matrices) to path, via a temporary file
- * renamed on success. 0, or -1 with a message in err. */
+/* `fasttext quantize` without -retrain (ft_quantize.c): with cutoff > 0 (and below the input
+ * rows) the dictionary is first pruned to the cutoff rows of largest norm; then the input
+ * matrix (and with qout the output one, in sub-vectors of 2) product-quantized with
+ * sub-vectors of dsub floats and 256 centroids each, norms quantized apart with qnorm.
+ * Reproducible (fixed seed). 0, or -1 with a message (a matrix of fewer than 256 rows
+ * cannot be quantized). */
+int wn_ft_quantize(wn_ft_model *m, int32_t dsub, bool qnorm, bool qout, int64_t cutoff,
+                   char *err, size_t errlen);
+
+/* Writes `m` as a fastText .bin/.ftz (version 12; dense or quantized matrices) to path, via
+ * a temporary file renamed on success. 0, or -1 with a message in err. */
 int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen);
 
 /* Writes the word vectors as `fasttext supervised` does beside the .bin (PREFIX.vec):

@@ -32,6 +32,8 @@ static void usage(FILE *f)
         "      (MODEL may name a shipped model: lid.176.ftz, the fastText language ID)\n"
         "  predict-prob MODEL FILE|- [k] [threshold]         ... with probabilities\n"
         "  test MODEL FILE|- [k] [threshold]                 precision and recall at k\n"
+        "  quantize -output PREFIX [-qnorm] [-qout] [-dsub 2] [-cutoff N]\n"
+        "                                                    PREFIX.bin -> PREFIX.ftz\n"
         "  score --model M --name NAME INPUT... -o OUTDIR    pipeline stage (see score --help)\n\n"
         "supervised options (fastText's names and defaults):\n"
         "  -lr 0.1  -lrUpdateRate 100  -dim 100  -ws 5  -epoch 5  -minCount 1\n"
@@ -345,6 +347,63 @@ out:
     return rc;
 }
 
+/* `fasttext quantize -output PREFIX`: PREFIX.bin -> PREFIX.ftz. -retrain (training again
+ * after pruning) is not done here; -input is only used by it, so it is accepted. */
+static int cmd_quantize(int argc, char **argv)
+{
+    const char *output = NULL;
+    bool qnorm = false, qout = false;
+    int dsub = 2, cutoff = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-qnorm")) {
+            qnorm = true;
+        } else if (!strcmp(a, "-qout")) {
+            qout = true;
+        } else if ((!strcmp(a, "-output") || !strcmp(a, "-input") || !strcmp(a, "-dsub") ||
+                    !strcmp(a, "-cutoff") || !strcmp(a, "-verbose") || !strcmp(a, "-thread")) &&
+                   i + 1 < argc) {
+            const char *v = argv[++i];
+            int n = 0;
+            if (!strcmp(a, "-output")) {
+                output = v;
+            } else if (!strcmp(a, "-dsub") && (parse_int(v, &n) || n < 1)) {
+                wn_error("-dsub: expected a positive number, got '%s'", v);
+                return WN_EXIT_USAGE;
+            } else if (!strcmp(a, "-dsub")) {
+                dsub = n;
+            } else if (!strcmp(a, "-cutoff") && (parse_int(v, &n) || n < 0)) {
+                wn_error("-cutoff: expected a number of rows, got '%s'", v);
+                return WN_EXIT_USAGE;
+            } else if (!strcmp(a, "-cutoff")) {
+                cutoff = n;
+            }
+        } else {
+            wn_error("quantize: unknown or incomplete argument '%s' (-output PREFIX [-qnorm] "
+                     "[-qout] [-dsub N] [-cutoff N]; -retrain is not supported)", a);
+            return WN_EXIT_USAGE;
+        }
+    }
+    if (!output) {
+        wn_error("quantize needs -output PREFIX (it reads PREFIX.bin, writes PREFIX.ftz)");
+        return WN_EXIT_USAGE;
+    }
+    size_t n = strlen(output) + 5;
+    char *path = wn_xmalloc(n), err[512];
+    snprintf(path, n, "%s.bin", output);
+    wn_ft_model *m = load_model(path);
+    int rc = m ? 0 : -1;
+    if (!rc && (rc = wn_ft_quantize(m, dsub, qnorm, qout, cutoff, err, sizeof err)) == 0) {
+        snprintf(path, n, "%s.ftz", output);
+        rc = wn_ft_save(m, path, err, sizeof err);
+    }
+    if (rc && m)
+        wn_error("%s", err);
+    wn_ft_free(m);
+    free(path);
+    return rc ? WN_EXIT_FAILURE : WN_EXIT_OK;
+}
+
 int cmd_classify(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -358,6 +417,8 @@ int cmd_classify(int argc, char **argv)
         return cmd_predict_or_test(argc - 1, argv + 1);
     if (!strcmp(sub, "score"))
         return cmd_score(argc - 1, argv + 1);
+    if (!strcmp(sub, "quantize"))
+        return cmd_quantize(argc - 1, argv + 1);
     wn_error("'%s' is not a classify command; see 'winnow classify --help'", sub);
     return WN_EXIT_USAGE;
 }

@@ -1,15 +1,17 @@
 /* jsonl.c: Dolma/datatrove JSONL documents; see jsonl.h.
  *
- * Parsing uses jansson. Writing is done here because the layout must be fixed (key order,
- * compact, stable number formatting) and the text field dominates the cost: the escaper has
- * a fast path over runs of plain ASCII.
+ * Parsing: yajl's event parser when it reads the line as jansson would (jsonl_sax.c),
+ * jansson otherwise, so documents and error messages are jansson's. Writing is done here
+ * because the layout must be fixed (key order, compact, stable number formatting); the
+ * escapers and the jansson-compatible value writer are in json_dump.c.
  */
 #include "core/jsonl.h"
+#include "core/jsonl_sax.h"
 #include "core/io.h"
 #include "core/log.h"
-#include "core/utf8.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void set_from_json(wn_str *f, json_t *v)
@@ -27,11 +29,41 @@ static void set_from_json(wn_str *f, json_t *v)
     }
 }
 
-int wn_jsonl_parse(const char *line, size_t len, const wn_jsonl_opts *opts, wn_doc *d,
-                   char *err, size_t errlen)
+void wn_jsonl_apply_field(wn_doc *d, const char *key, json_t *v, const char *id_key)
 {
-    const char *text_key = opts && opts->text_field ? opts->text_field : "text";
-    const char *id_key = opts && opts->id_field ? opts->id_field : "id";
+    if (strcmp(key, id_key) == 0)
+        set_from_json(&d->id, v);
+    else if (strcmp(key, "source") == 0)
+        set_from_json(&d->source, v);
+    else if (strcmp(key, "added") == 0)
+        set_from_json(&d->added, v);
+    else if (strcmp(key, "created") == 0)
+        set_from_json(&d->created, v);
+    else if (strcmp(key, "url") == 0 && json_is_string(v))
+        set_from_json(&d->url, v);
+    else if (strcmp(key, "metadata") == 0 && json_is_object(v)) {
+        /* merge: metadata keys first seen win over top-level extras */
+        const char *mk;
+        json_t *mv;
+        json_object_foreach(v, mk, mv) {
+            if (strcmp(mk, "url") == 0 && json_is_string(mv) && !d->url.ptr)
+                set_from_json(&d->url, mv);
+            else
+                wn_doc_meta_set(d, mk, json_incref(mv));
+        }
+    } else if (strcmp(key, "attributes") == 0 && json_is_object(v)) {
+        /* shared, not copied: the parse that built v lets go of it */
+        json_decref(d->attributes);
+        d->attributes = json_incref(v);
+    } else {
+        /* unknown top-level keys are kept, as datatrove's reader does */
+        wn_doc_meta_set(d, key, json_incref(v));
+    }
+}
+
+int wn_jsonl_parse_jansson(const char *line, size_t len, const char *text_key, const char *id_key,
+                           wn_doc *d, char *err, size_t errlen)
+{
     json_error_t jerr;
     json_t *root = json_loadb(line, len, JSON_ALLOW_NUL, &jerr);
     if (!root) {
@@ -59,104 +91,40 @@ int wn_jsonl_parse(const char *line, size_t len, const wn_jsonl_opts *opts, wn_d
     const char *key;
     json_t *v;
     json_object_foreach(root, key, v) {
-        if (strcmp(key, text_key) == 0)
-            continue;
-        if (strcmp(key, id_key) == 0)
-            set_from_json(&d->id, v);
-        else if (strcmp(key, "source") == 0)
-            set_from_json(&d->source, v);
-        else if (strcmp(key, "added") == 0)
-            set_from_json(&d->added, v);
-        else if (strcmp(key, "created") == 0)
-            set_from_json(&d->created, v);
-        else if (strcmp(key, "url") == 0 && json_is_string(v))
-            set_from_json(&d->url, v);
-        else if (strcmp(key, "metadata") == 0 && json_is_object(v)) {
-            /* merge: metadata keys first seen win over top-level extras */
-            const char *mk;
-            json_t *mv;
-            json_object_foreach(v, mk, mv) {
-                if (strcmp(mk, "url") == 0 && json_is_string(mv) && !d->url.ptr)
-                    set_from_json(&d->url, mv);
-                else
-                    wn_doc_meta_set(d, mk, json_incref(mv));
-            }
-        } else if (strcmp(key, "attributes") == 0 && json_is_object(v)) {
-            d->attributes = json_deep_copy(v);
-        } else {
-            /* unknown top-level keys are kept, as datatrove's reader does */
-            wn_doc_meta_set(d, key, json_incref(v));
-        }
+        if (strcmp(key, text_key) != 0)
+            wn_jsonl_apply_field(d, key, v, id_key);
     }
     json_decref(root);
     return 0;
 }
 
-static const char hex[] = "0123456789abcdef";
-
-/* Escapes in chunks: the buffer is grown once per chunk for the worst case (6 bytes out per
- * byte in), then written through a plain pointer, which keeps the common case (long runs of
- * ordinary text) a tight loop. */
-void wn_json_append_string(wn_buf *out, const char *s, size_t n)
+/* Forget what a declined fast parse filled in. */
+static void clear_parsed(wn_doc *d)
 {
-    enum { CHUNK = 1 << 16 };
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    wn_buf_appendc(out, '"');
-    while (p < end) {
-        const unsigned char *stop = end - p > CHUNK ? p + CHUNK : end;
-        wn_buf_grow(out, (size_t)(stop - p) * 6 + 8);
-        char *w = out->data + out->len;
-        while (p < stop) {
-            unsigned c = *p;
-            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-                *w++ = (char)c;
-                p++;
-                continue;
-            }
-            if (c >= 0x80) {
-                /* a whole valid sequence may cross `stop`; the +8 slack covers it */
-                size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
-                if (k) {
-                    memcpy(w, p, k);
-                    w += k;
-                    p += k;
-                } else {
-                    memcpy(w, "\xEF\xBF\xBD", 3);
-                    w += 3;
-                    p++;
-                }
-                continue;
-            }
-            p++;
-            *w++ = '\\';
-            switch (c) {
-            case '"': *w++ = '"'; break;
-            case '\\': *w++ = '\\'; break;
-            case '\n': *w++ = 'n'; break;
-            case '\r': *w++ = 'r'; break;
-            case '\t': *w++ = 't'; break;
-            case '\b': *w++ = 'b'; break;
-            case '\f': *w++ = 'f'; break;
-            default:
-                *w++ = 'u';
-                *w++ = '0';
-                *w++ = '0';
-                *w++ = hex[c >> 4];
-                *w++ = hex[c & 15];
-            }
-        }
-        out->len = (size_t)(w - out->data);
+    wn_str *fields[] = { &d->id, &d->text, &d->source, &d->url, &d->added, &d->created };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        free(fields[i]->ptr);
+        *fields[i] = (wn_str){ NULL, 0 };
     }
-    wn_buf_appendc(out, '"');
+    json_decref(d->metadata);
+    json_decref(d->attributes);
+    d->metadata = d->attributes = NULL;
 }
 
-static int dump_cb(const char *buffer, size_t size, void *data)
+int wn_jsonl_parse(const char *line, size_t len, const wn_jsonl_opts *opts, wn_doc *d,
+                   char *err, size_t errlen)
 {
-    wn_buf_append(data, buffer, size);
-    return 0;
+    const char *text_key = opts && opts->text_field ? opts->text_field : "text";
+    const char *id_key = opts && opts->id_field ? opts->id_field : "id";
+    if (wn_jsonl_parse_fast(line, len, text_key, id_key, d) == 0)
+        return 0;
+    clear_parsed(d);
+    return wn_jsonl_parse_jansson(line, len, text_key, id_key, d, err, errlen);
 }
 
-#define JSON_FLAGS (JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10))
+/* metadata and attributes values are written as jansson wrote them with
+ * JSON_COMPACT | JSON_REAL_PRECISION(10) */
+enum { REAL_PRECISION = 10 };
 
 static void append_field(wn_buf *out, const char *key, const wn_str *v)
 {
@@ -193,13 +161,13 @@ void wn_jsonl_write(wn_buf *out, const wn_doc *d, int with_reason)
             first = 0;
             wn_json_append_string(out, key, strlen(key));
             wn_buf_appendc(out, ':');
-            json_dump_callback(v, dump_cb, out, JSON_FLAGS);
+            wn_json_append_value(out, v, REAL_PRECISION);
         }
     }
     wn_buf_appendc(out, '}');
     if (d->attributes && json_object_size(d->attributes)) {
         wn_buf_append(out, ",\"attributes\":", 14);
-        json_dump_callback(d->attributes, dump_cb, out, JSON_FLAGS);
+        wn_json_append_value(out, d->attributes, REAL_PRECISION);
     }
     if (with_reason && d->drop_reason) {
         wn_buf_append(out, ",\"winnow_removed_by\":", 21);
@@ -211,8 +179,11 @@ void wn_jsonl_write(wn_buf *out, const wn_doc *d, int with_reason)
 int wn_json_write_file(const char *path, json_t *j, size_t flags)
 {
     wn_buf b = WN_BUF_INIT;
-    json_dump_callback(j, dump_cb, &b, flags);
+    char *text = json_dumps(j, flags);
     json_decref(j);
+    if (text)
+        wn_buf_appends(&b, text);
+    free(text);
     wn_buf_appendc(&b, '\n');
     char err[512];
     int rc = -1;

@@ -33,6 +33,11 @@ void wn_jsonl_write(wn_buf *out, const wn_doc *d, int with_reason);
  * UTF-8 bytes are written as U+FFFD so the output is always valid JSON. */
 void wn_json_append_string(wn_buf *out, const char *s, size_t n);
 
+/* Append v exactly as jansson's json_dump_callback writes it with JSON_COMPACT |
+ * JSON_ENCODE_ANY | JSON_REAL_PRECISION(precision), several times faster (no callback per
+ * token, no loop-check table). */
+void wn_json_append_value(wn_buf *out, const json_t *v, int precision);
+
 /* Write j (a jansson value; the reference is stolen) to `path` atomically, with jansson
  * dump `flags`, followed by a newline. 0, or -1 after printing an error naming the file. */
 int wn_json_write_file(const char *path, json_t *j, size_t flags);

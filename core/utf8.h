@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /* Length of the valid sequence starting at p (n bytes available), or 0 if invalid. */
 size_t wn_utf8_seq_len(const unsigned char *p, size_t n);
@@ -18,5 +20,25 @@ size_t wn_utf8_seq_len(const unsigned char *p, size_t n);
 size_t wn_utf8_valid_prefix(const char *s, size_t n);
 /* Append s to out with invalid bytes replaced by U+FFFD; returns how many replacements. */
 size_t wn_utf8_repair(const char *s, size_t n, wn_buf *out);
+
+/* Length of the run at the start of p (n bytes) of printable ASCII other than '"' and '\\',
+ * the bytes a JSON string holds as they are; eight bytes at a time. */
+static inline size_t wn_json_plain_prefix(const unsigned char *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, q, b;
+        memcpy(&w, p + i, 8);
+        q = w ^ (ones * '"');
+        b = w ^ (ones * '\\');
+        /* a byte >= 0x80, < 0x20, == '"' or == '\\' sets its high bit here */
+        if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs)
+            break;
+    }
+    while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+        i++;
+    return i;
+}
 
 #endif

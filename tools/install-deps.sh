@@ -5,7 +5,7 @@
 set -e
 PKGS="$* \
 build-essential pkg-config libzstd-dev libxml2-dev libxxhash-dev libicu-dev zlib1g-dev
-libjansson-dev libpcre2-dev libhyperscan-dev libyaml-dev libcurl4-openssl-dev libbrotli-dev
+libjansson-dev libyajl-dev libpcre2-dev libhyperscan-dev libyaml-dev libcurl4-openssl-dev libbrotli-dev
 libcmocka-dev zstd"
 missing=""
 for p in $PKGS; do

@@ -4,12 +4,9 @@
 set -u
 W=$WINNOW
 D=$WINNOW_SHARED/data
-command -v fasttext >/dev/null || { echo "fasttext not installed (tools/install-test-deps.sh)"; exit 77; }
-command -v jq >/dev/null || { echo "jq not installed (tools/install-test-deps.sh)"; exit 77; }
-[ -f "$D/langid/langid.jsonl.gz" ] || { echo "shared data not found"; exit 77; }
+LIB=$(pwd)/tests/lib
 cd "$TMP" || exit 1
-zcat "$D/langid/langid.jsonl.gz" | jq -r '"__label__" + .lang + " " + (.text | gsub("\\s+"; " "))' > all.txt
-awk 'NR % 5 != 0' all.txt > train.txt
+. "$LIB/langid-split.sh"
 # test lines, plus the awkward ones: empty, labels only, a 1 MB line, no final newline
 { awk 'NR % 5 == 0' all.txt | head -300
   echo; echo "__label__en __label__fr"; echo "   "

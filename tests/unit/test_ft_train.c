@@ -197,6 +197,43 @@ static void test_models_in_turn(void **state)
         wn_ft_free(ms[k]);
 }
 
+/* Quantizing a model in place after predicting with it (its rows now cached by this
+ * thread): it then predicts as the .ftz written from it does when loaded. */
+static void test_quantize_in_place_after_predicting(void **state)
+{
+    SPLIT_OR_SKIP(s);
+    char err[256], ftz[700];
+    wn_ft_train_opts o = small_opts(s);
+    o.minn = 2;
+    o.maxn = 4;
+    wn_ft_model *m = wn_ft_train(&o, err, sizeof err);
+    assert_non_null(m);
+    FILE *f = fopen(s->test, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    wn_ft_prediction p, q;
+    while ((n = getline(&line, &cap, f)) > 0) /* fills the word cache */
+        wn_ft_predict(m, line, (size_t)n - 1, 1, 0.0f, &p);
+    assert_int_equal(wn_ft_quantize(m, 2, true, false, 1000, err, sizeof err), 0);
+    snprintf(ftz, sizeof ftz, "%s/q.ftz", s->dir);
+    assert_int_equal(wn_ft_save(m, ftz, err, sizeof err), 0);
+    wn_ft_model *back = wn_ft_load(ftz, err, sizeof err);
+    if (!back)
+        fail_msg("%s", err);
+    rewind(f);
+    while ((n = getline(&line, &cap, f)) > 0) {
+        assert_int_equal(wn_ft_predict(m, line, (size_t)n - 1, 1, 0.0f, &p), 1);
+        assert_int_equal(wn_ft_predict(back, line, (size_t)n - 1, 1, 0.0f, &q), 1);
+        assert_string_equal(p.label, q.label);
+        assert_true(p.prob == q.prob);
+    }
+    free(line);
+    fclose(f);
+    wn_ft_free(back);
+    wn_ft_free(m);
+}
+
 static void test_hogwild_and_losses(void **state)
 {
     SPLIT_OR_SKIP(s);
@@ -246,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_train_save_load),
         cmocka_unit_test(test_models_in_turn),
+        cmocka_unit_test(test_quantize_in_place_after_predicting),
         cmocka_unit_test(test_hogwild_and_losses),
         cmocka_unit_test(test_bad_training_input),
     };

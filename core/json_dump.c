@@ -1,0 +1,239 @@
+/* json_dump.c: JSON strings and values appended to a wn_buf; see jsonl.h.
+ *
+ * wn_json_append_value writes what jansson 2.14's json_dump_callback writes with
+ * JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(p) (src/dump.c and jsonp_dtostr in
+ * src/strconv.c), byte for byte, because the documents' metadata and attributes have always
+ * been written by jansson and outputs must not change. jansson's dump is slow for what we
+ * write (one callback per token, a hash table insert + snprintf("%p") per container for its
+ * loop check, snprintf per number), and a filtered document carries ~35 signals.
+ * tests/unit/test_json_dump.c compares the two on many values.
+ */
+#include "core/jsonl.h"
+#include "core/utf8.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* How the two escapers differ: our own document fields use lowercase hex and repair
+ * invalid UTF-8 to U+FFFD; jansson uses uppercase hex and fails on invalid UTF-8. */
+typedef struct escape_style {
+    const char *hex;
+    bool repair;
+} escape_style;
+
+static const escape_style OURS = { "0123456789abcdef", true };
+static const escape_style JANSSON = { "0123456789ABCDEF", false };
+
+/* wn_buf_appendc without the call: the writers below emit many single characters */
+static inline void put(wn_buf *b, char c)
+{
+    if (b->len + 1 >= b->cap)
+        wn_buf_grow(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+/* Escapes in chunks: the buffer is grown once per chunk for the worst case (6 bytes out per
+ * byte in), then written through a plain pointer, which keeps the common case (long runs of
+ * ordinary text) a tight loop. Returns -1 (output left partial) on invalid UTF-8 when the
+ * style does not repair. */
+static int append_escaped(wn_buf *out, const char *s, size_t n, const escape_style *st)
+{
+    enum { CHUNK = 1 << 16 };
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    put(out, '"');
+    while (p < end) {
+        const unsigned char *stop = end - p > CHUNK ? p + CHUNK : end;
+        wn_buf_grow(out, (size_t)(stop - p) * 6 + 8);
+        char *w = out->data + out->len;
+        while (p < stop) {
+            size_t plain = wn_json_plain_prefix(p, (size_t)(stop - p));
+            memcpy(w, p, plain);
+            w += plain;
+            p += plain;
+            if (p == stop)
+                break;
+            unsigned c = *p;
+            if (c >= 0x80) {
+                /* a whole valid sequence may cross `stop`; the +8 slack covers it */
+                size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
+                if (k) {
+                    memcpy(w, p, k);
+                    w += k;
+                    p += k;
+                } else if (st->repair) {
+                    memcpy(w, "\xEF\xBF\xBD", 3);
+                    w += 3;
+                    p++;
+                } else {
+                    out->len = (size_t)(w - out->data);
+                    return -1;
+                }
+                continue;
+            }
+            p++;
+            *w++ = '\\';
+            switch (c) {
+            case '"': *w++ = '"'; break;
+            case '\\': *w++ = '\\'; break;
+            case '\n': *w++ = 'n'; break;
+            case '\r': *w++ = 'r'; break;
+            case '\t': *w++ = 't'; break;
+            case '\b': *w++ = 'b'; break;
+            case '\f': *w++ = 'f'; break;
+            default:
+                *w++ = 'u';
+                *w++ = '0';
+                *w++ = '0';
+                *w++ = st->hex[c >> 4];
+                *w++ = st->hex[c & 15];
+            }
+        }
+        out->len = (size_t)(w - out->data);
+    }
+    put(out, '"');
+    return 0;
+}
+
+void wn_json_append_string(wn_buf *out, const char *s, size_t n)
+{
+    append_escaped(out, s, n, &OURS);
+}
+
+static void append_int(wn_buf *out, int64_t v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    wn_buf_append(out, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* jansson's jsonp_dtostr: "%.<precision>g" (17 when 0) in the C locale's notation, ".0"
+ * added when the result would read back as an integer, and the exponent without '+' or
+ * leading zeros ("1e+05" -> "1e5"). */
+static void append_real(wn_buf *out, double v, int precision)
+{
+    static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+                                    1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
+    if (precision <= 0 || precision > 17)
+        precision = 17;
+    /* Fast path: an integral value of at most `precision` digits prints as its digits
+     * ("%.10g" of 70.0 is "70"), which jansson completes to "70.0". */
+    if (fabs(v) < pow10[precision] && v == trunc(v)) {
+        if (signbit(v))
+            put(out, '-');
+        append_int(out, (int64_t)fabs(v));
+        wn_buf_append(out, ".0", 2);
+        return;
+    }
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "%.*g", precision, v);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return; /* not reached: %.17g of a double is at most 24 characters */
+    char point = localeconv()->decimal_point[0];
+    char *dot = point != '.' ? strchr(buf, point) : NULL;
+    if (dot)
+        *dot = '.';
+    char *e = strchr(buf, 'e');
+    if (!e && !strchr(buf, '.')) {
+        buf[n++] = '.';
+        buf[n++] = '0';
+        buf[n] = '\0';
+    }
+    if (e) {
+        char *start = e + 1, *digits = start + 1;
+        if (*start == '-')
+            start++;
+        while (*digits == '0')
+            digits++;
+        if (digits != start) {
+            memmove(start, digits, (size_t)(buf + n - digits) + 1);
+            n -= (int)(digits - start);
+        }
+    }
+    wn_buf_append(out, buf, (size_t)n);
+}
+
+/* jansson gives up on deeper values (its parser stops at 2048); so do we, and let it say */
+enum { MAX_DEPTH = 2048 };
+
+static int append_value(wn_buf *out, const json_t *v, int precision, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return -1;
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        wn_buf_append(out, "null", 4);
+        return 0;
+    case JSON_TRUE:
+        wn_buf_append(out, "true", 4);
+        return 0;
+    case JSON_FALSE:
+        wn_buf_append(out, "false", 5);
+        return 0;
+    case JSON_INTEGER:
+        append_int(out, json_integer_value(v));
+        return 0;
+    case JSON_REAL:
+        append_real(out, json_real_value(v), precision);
+        return 0;
+    case JSON_STRING:
+        return append_escaped(out, json_string_value(v), json_string_length(v), &JANSSON);
+    case JSON_ARRAY: {
+        size_t n = json_array_size(v);
+        put(out, '[');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                put(out, ',');
+            if (append_value(out, json_array_get(v, i), precision, depth + 1))
+                return -1;
+        }
+        put(out, ']');
+        return 0;
+    }
+    case JSON_OBJECT: {
+        put(out, '{');
+        int first = 1;
+        for (void *it = json_object_iter((json_t *)v); it; it = json_object_iter_next((json_t *)v, it)) {
+            if (!first)
+                put(out, ',');
+            first = 0;
+            if (append_escaped(out, json_object_iter_key(it), json_object_iter_key_len(it), &JANSSON))
+                return -1;
+            put(out, ':');
+            if (append_value(out, json_object_iter_value(it), precision, depth + 1))
+                return -1;
+        }
+        put(out, '}');
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+    wn_buf_append(data, buffer, size);
+    return 0;
+}
+
+void wn_json_append_value(wn_buf *out, const json_t *v, int precision)
+{
+    size_t start = out->len;
+    if (v && append_value(out, v, precision, 1) == 0)
+        return;
+    /* what we do not reproduce (invalid UTF-8 in a string built unchecked, very deep
+     * nesting) is left to jansson, so the bytes stay the same as before */
+    out->len = start;
+    if (out->data)
+        out->data[start] = '\0';
+    json_dump_callback(v, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(precision));
+}

@@ -1,0 +1,263 @@
+/* jsonl_sax.c: a JSONL document parsed with yajl's events; see jsonl_sax.h. */
+#include "core/jsonl_sax.h"
+#include "core/buf.h"
+#include "core/utf8.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+static int hex4(const unsigned char *p, size_t n, unsigned *out)
+{
+    if (n < 4)
+        return -1;
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned c = p[i], d;
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+        else return -1;
+        v = v << 4 | d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Whether yajl and jansson read the line's bytes alike: strict UTF-8, no control byte but
+ * tab and CR, and every \u escape of a surrogate part of a high-low pair. Escapes are
+ * walked as the lexers walk them (a backslash takes the next character), which keeps us in
+ * step with them inside strings; a backslash outside strings fails both parsers anyway. */
+static bool same_for_both(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        i += wn_json_plain_prefix(p + i, n - i);
+        if (i >= n)
+            break;
+        unsigned c = p[i];
+        if (c >= 0x80) {
+            size_t k = wn_utf8_seq_len(p + i, n - i);
+            if (!k)
+                return false;
+            i += k;
+        } else if (c < 0x20) {
+            if (c != '\t' && c != '\r')
+                return false;
+            i++;
+        } else if (c == '\\') {
+            unsigned cp, lo;
+            if (i + 1 >= n || p[i + 1] != 'u') {
+                i += 2;
+                continue;
+            }
+            if (hex4(p + i + 2, n - i - 2, &cp))
+                return false;
+            i += 6;
+            if (cp >= 0xDC00 && cp <= 0xDFFF)
+                return false;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u' || hex4(p + i + 2, 4, &lo) ||
+                    lo < 0xDC00 || lo > 0xDFFF)
+                    return false;
+                i += 6;
+            }
+        } else {
+            i++; /* '"' */
+        }
+    }
+    return true;
+}
+
+/* jansson stops at 2048 levels; decline well before, so we never accept what it refuses */
+enum { MAX_DEPTH = 1024 };
+
+typedef struct frame {
+    json_t *c;      /* the container being built; NULL for the document's own object */
+    size_t key_off; /* this object's pending key: keys.data + key_off, NUL-terminated */
+    size_t key_len;
+} frame;
+
+typedef struct sax {
+    wn_doc *d;
+    const char *text_key, *id_key;
+    frame stack[MAX_DEPTH];
+    size_t depth;
+    wn_buf keys; /* the pending keys of the open objects, innermost last */
+    wn_buf seen; /* the document's keys so far, each NUL-terminated */
+    bool closed, have_text;
+} sax;
+
+static const char *pending_key(const sax *s, const frame *f)
+{
+    return s->keys.data + f->key_off;
+}
+
+static bool seen_before(sax *s, const char *key, size_t len)
+{
+    for (size_t off = 0; off < s->seen.len;) {
+        const char *k = s->seen.data + off;
+        size_t kl = strlen(k);
+        if (kl == len && memcmp(k, key, len) == 0)
+            return true;
+        off += kl + 1;
+    }
+    wn_buf_append(&s->seen, key, len);
+    wn_buf_appendc(&s->seen, '\0');
+    return false;
+}
+
+/* A complete value (owned) for the innermost open container, or for the document. */
+static int add_value(sax *s, json_t *v)
+{
+    if (!v || s->depth == 0) {
+        json_decref(v);
+        return 0; /* a document that is not an object: jansson says why */
+    }
+    frame *top = &s->stack[s->depth - 1];
+    if (s->depth > 1) {
+        if (json_is_array(top->c))
+            json_array_append_new(top->c, v);
+        else
+            json_object_setn_new_nocheck(top->c, pending_key(s, top), top->key_len, v);
+        return 1;
+    }
+    const char *key = pending_key(s, top);
+    int ok = !seen_before(s, key, top->key_len) && strcmp(key, s->text_key) != 0;
+    if (ok)
+        wn_jsonl_apply_field(s->d, key, v, s->id_key);
+    json_decref(v);
+    return ok;
+}
+
+static int on_null(void *ctx)
+{
+    return add_value(ctx, json_null());
+}
+
+static int on_boolean(void *ctx, int b)
+{
+    return add_value(ctx, json_boolean(b));
+}
+
+/* As jansson's lexer: a number with '.', 'e' or 'E' is a real, others are integers; an
+ * integer outside 64 bits or a real that overflows is an error there, so declined here. */
+static int on_number(void *ctx, const char *num, size_t len)
+{
+    char small[64];
+    char *z = len < sizeof small ? small : wn_xmalloc(len + 1);
+    memcpy(z, num, len);
+    z[len] = '\0';
+    json_t *v = NULL;
+    errno = 0;
+    if (strpbrk(z, ".eE")) {
+        double x = strtod(z, NULL);
+        if (!((x == HUGE_VAL || x == -HUGE_VAL) && errno == ERANGE))
+            v = json_real(x);
+    } else {
+        long long x = strtoll(z, NULL, 10);
+        if (errno != ERANGE)
+            v = json_integer(x);
+    }
+    if (z != small)
+        free(z);
+    return add_value(ctx, v);
+}
+
+static int on_string(void *ctx, const unsigned char *str, size_t len)
+{
+    sax *s = ctx;
+    if (s->depth == 1 && strcmp(pending_key(s, &s->stack[0]), s->text_key) == 0) {
+        if (seen_before(s, s->text_key, s->stack[0].key_len))
+            return 0;
+        wn_str_set(&s->d->text, (const char *)str, len);
+        s->have_text = true;
+        return 1;
+    }
+    return add_value(s, json_stringn_nocheck((const char *)str, len));
+}
+
+static int on_key(void *ctx, const unsigned char *key, size_t len)
+{
+    sax *s = ctx;
+    if (memchr(key, '\0', len))
+        return 0; /* jansson refuses NUL in keys */
+    frame *top = &s->stack[s->depth - 1];
+    s->keys.len = top->key_off;
+    wn_buf_append(&s->keys, key, len);
+    wn_buf_appendc(&s->keys, '\0'); /* kept when an inner object appends its keys */
+    top->key_len = len;
+    return 1;
+}
+
+static int open_container(sax *s, json_t *c)
+{
+    if (s->depth == MAX_DEPTH || s->closed || (s->depth == 0 && c && !json_is_object(c))) {
+        json_decref(c);
+        return 0;
+    }
+    frame *f = &s->stack[s->depth++];
+    f->c = c;
+    f->key_off = s->keys.len;
+    f->key_len = 0;
+    return 1;
+}
+
+static int close_container(void *ctx)
+{
+    sax *s = ctx;
+    frame *f = &s->stack[--s->depth];
+    s->keys.len = f->key_off;
+    if (s->depth == 0) {
+        s->closed = true;
+        return 1;
+    }
+    return add_value(s, f->c);
+}
+
+static int on_start_map(void *ctx)
+{
+    sax *s = ctx;
+    return open_container(s, s->depth ? json_object() : NULL);
+}
+
+static int on_start_array(void *ctx)
+{
+    sax *s = ctx;
+    return s->depth ? open_container(s, json_array()) : 0;
+}
+
+static const yajl_callbacks callbacks = {
+    on_null, on_boolean, NULL, NULL, on_number, on_string,
+    on_start_map, on_key, close_container, on_start_array, close_container,
+};
+
+int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, const char *id_key,
+                        wn_doc *d)
+{
+    if (!same_for_both((const unsigned char *)line, len))
+        return -1;
+    sax *s = wn_xmalloc(sizeof *s);
+    s->d = d;
+    s->text_key = text_key;
+    s->id_key = id_key;
+    s->depth = 0;
+    s->keys = (wn_buf)WN_BUF_INIT;
+    s->seen = (wn_buf)WN_BUF_INIT;
+    s->closed = s->have_text = false;
+    yajl_handle h = yajl_alloc(&callbacks, NULL, s);
+    yajl_config(h, yajl_dont_validate_strings, 1); /* same_for_both did it */
+    int ok = yajl_parse(h, (const unsigned char *)line, len) == yajl_status_ok &&
+             yajl_complete_parse(h) == yajl_status_ok && s->closed && s->have_text;
+    yajl_free(h);
+    for (size_t i = 1; i < s->depth; i++)
+        json_decref(s->stack[i].c); /* containers a declined parse left open */
+    wn_buf_release(&s->keys);
+    wn_buf_release(&s->seen);
+    free(s);
+    return ok ? 0 : -1;
+}

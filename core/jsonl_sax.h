@@ -1,0 +1,34 @@
+/* jsonl_sax.h: the fast path of wn_jsonl_parse (internal to core; see jsonl.h).
+ *
+ * jansson's parser reads ~90 MB/s here; yajl's event parser (Debian libyajl2) ~500 MB/s.
+ * The fast path parses a line with yajl's events: the text is copied once, straight into
+ * the document, and every other top-level field is built as a jansson value and applied by
+ * wn_jsonl_apply_field, the same function the jansson path uses.
+ *
+ * It declines every line where yajl could decide differently from jansson: bytes that are
+ * not strict UTF-8, control bytes (yajl takes \v and \f as white space), \u escapes of
+ * surrogates that do not pair (yajl writes '?'), NUL in keys, integers and reals jansson
+ * refuses, duplicate top-level keys, very deep nesting, anything but an object with a
+ * string text field. The caller then parses the line with jansson, so the document, or the
+ * error message, is always the one jansson's parse gives.
+ */
+#ifndef WN_JSONL_SAX_H
+#define WN_JSONL_SAX_H
+
+#include "core/doc.h"
+
+#include <stddef.h>
+
+/* 0 when d was filled; -1 when declined (d may hold part of the fields: clear them). */
+int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, const char *id_key,
+                        wn_doc *d);
+
+/* The jansson path (the reference: tests compare the fast path with it). 0, or -1 with the
+ * reason in err, as wn_jsonl_parse. */
+int wn_jsonl_parse_jansson(const char *line, size_t len, const char *text_key, const char *id_key,
+                           wn_doc *d, char *err, size_t errlen);
+
+/* Apply one top-level field (not the text) to d; v is borrowed. */
+void wn_jsonl_apply_field(wn_doc *d, const char *key, json_t *v, const char *id_key);
+
+#endif

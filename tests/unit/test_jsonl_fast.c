@@ -1,0 +1,146 @@
+/* test_jsonl_fast.c: the yajl fast path of wn_jsonl_parse gives what the jansson path gives
+ * (same document bytes, or same error message) on tricky lines and on the real corpus, and
+ * it is the path actually taken for ordinary lines. */
+#include "testutil.h"
+
+#include "core/io.h"
+#include "core/jsonl.h"
+#include "core/jsonl_sax.h"
+
+/* Parse with wn_jsonl_parse and with jansson alone; both must agree byte for byte. Returns
+ * whether the fast path alone accepted the line. */
+static bool check_same(const char *line, size_t len, const char *text_key)
+{
+    wn_jsonl_opts o = { text_key, NULL };
+    const char *tk = text_key ? text_key : "text";
+    wn_doc a, b, f;
+    wn_doc_init(&a);
+    wn_doc_init(&b);
+    wn_doc_init(&f);
+    char ea[256] = "", eb[256] = "";
+    int ra = wn_jsonl_parse(line, len, &o, &a, ea, sizeof ea);
+    int rb = wn_jsonl_parse_jansson(line, len, tk, "id", &b, eb, sizeof eb);
+    bool fast = wn_jsonl_parse_fast(line, len, tk, "id", &f) == 0;
+    if (ra != rb || strcmp(ea, eb) != 0)
+        fail_msg("'%.*s': %d '%s' vs jansson %d '%s'", (int)(len > 200 ? 200 : len), line, ra, ea, rb, eb);
+    if (ra == 0) {
+        wn_buf wa = WN_BUF_INIT, wb = WN_BUF_INIT;
+        wn_jsonl_write(&wa, &a, 0);
+        wn_jsonl_write(&wb, &b, 0);
+        if (wa.len != wb.len || memcmp(wa.data, wb.data, wa.len) != 0)
+            fail_msg("'%.*s':\n  %s  vs jansson\n  %s", (int)(len > 200 ? 200 : len), line, wa.data, wb.data);
+        wn_buf_release(&wa);
+        wn_buf_release(&wb);
+    } else {
+        assert_false(fast);
+    }
+    wn_doc_release(&a);
+    wn_doc_release(&b);
+    wn_doc_release(&f);
+    return fast;
+}
+
+static bool same(const char *line)
+{
+    return check_same(line, strlen(line), NULL);
+}
+
+static void test_ordinary_lines_take_the_fast_path(void **state)
+{
+    assert_true(same("{\"id\":\"d1\",\"text\":\"Hello\\nworld \\u00e9 \\ud83d\\ude00\",\"source\":\"cc\","
+                     "\"added\":\"2024-01-01\",\"created\":\"2020\",\"metadata\":{\"url\":\"http://x/\","
+                     "\"lang\":\"en\",\"n\":[1,-2,3.5,-0.0,1E5,2e-3,true,false,null,{},[]]}}"));
+    assert_true(same("{\"text\":\"t\",\"id\":7,\"url\":\"u\",\"attributes\":{\"q\":[[0,1,0.25]],"
+                     "\"lang\":\"en\"},\"extra\":{\"a\":{\"b\":[{\"c\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}]}}}"));
+    assert_true(same(" {\t\"text\" : \"\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80\" ,\"\":1, \"id\":1.5 }\r"));
+    assert_true(same("{\"text\":\"nul \\u0000 inside\",\"id\":null,\"metadata\":{\"k\":\"\\u0000\"}}"));
+    assert_true(same("{\"text\":\"a\",\"metadata\":{\"k\":1,\"k\":2,\"j\":3}}")); /* nested dup */
+    assert_true(same("{\"text\":\"a\",\"n\":-9223372036854775808,\"m\":9223372036854775807,\"u\":1e-999}"));
+    const char *custom = "{\"content\":\"abc\",\"text\":5}";
+    assert_true(check_same(custom, strlen(custom), "content"));
+}
+
+static void test_lines_yajl_reads_differently_go_to_jansson(void **state)
+{
+    const char *lines[] = {
+        /* escapes of surrogates that do not pair: yajl writes '?', jansson refuses */
+        "{\"text\":\"\\ud800\"}", "{\"text\":\"\\udc00x\"}", "{\"text\":\"\\ud800\\ud800\"}",
+        "{\"text\":\"a\",\"m\":\"\\uD83D\\u0041\"}", "{\"text\":\"\\ud83d",
+        /* bytes that are not strict UTF-8 */
+        "{\"text\":\"\xff\"}", "{\"text\":\"\xc0\xaf\"}", "{\"text\":\"\xed\xa0\x80\"}",
+        "{\"text\":\"\xf4\x90\x80\x80\"}", "{\"text\":\"\xe4\xb8\"}",
+        /* control bytes, raw: yajl takes \v and \f as white space */
+        "{\"text\":\"a\x01\"}", "{\f\"text\":\"a\"}", "{\v\"text\":\"a\"}", "{\"text\":\"a\tb\"}",
+        /* duplicate top-level keys, NUL in keys */
+        "{\"text\":\"a\",\"text\":\"b\"}", "{\"id\":\"1\",\"text\":\"a\",\"id\":\"2\"}",
+        "{\"metadata\":{\"a\":1},\"text\":\"x\",\"metadata\":{\"b\":2}}",
+        "{\"text\":\"a\",\"k\\u0000\":1}", "{\"text\":\"a\",\"m\":{\"k\\u0000\":1}}",
+        /* numbers jansson refuses */
+        "{\"text\":\"a\",\"n\":99999999999999999999}", "{\"text\":\"a\",\"n\":-99999999999999999999}",
+        "{\"text\":\"a\",\"n\":1e999}", "{\"text\":\"a\",\"n\":01}", "{\"text\":\"a\",\"n\":1.}",
+        "{\"text\":\"a\",\"n\":.5}", "{\"text\":\"a\",\"n\":+1}", "{\"text\":\"a\",\"n\":NaN}",
+        "{\"text\":\"a\",\"n\":-}", "{\"text\":\"a\",\"n\":tru}",
+        /* not one object with a string text */
+        "{\"text\":\"a\"} x", "{\"text\":\"a\"}{\"text\":\"b\"}", "[1,2]", "\"text\"", "5", "",
+        "{\"id\":\"x\"}", "{\"text\":5}", "{\"text\":null}", "{\"text\":[\"a\"]}", "{\"text\":\"a\",}",
+        "{\"text\":\"a\" \"id\":1}", "{\"text\":\"a\\x\"}", "{\"text\":\"a\\u12\"}", "{'text':'a'}",
+        "{\"text\":\"a\"/*c*/}", "{\"text\":\"a\"", "{\"text\":\"a\",\"m\":[1,2}",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
+        check_same(lines[i], strlen(lines[i]), NULL);
+    assert_false(same("{\"text\":\"\\ud800\"}"));
+    assert_false(same("{\"text\":\"a\",\"text\":\"a\"}"));
+}
+
+static void test_deep_nesting(void **state)
+{
+    /* deeper than the fast path goes (jansson reads it), and deeper than jansson goes */
+    int depths[] = { 1500, 2100 };
+    for (int k = 0; k < 2; k++) {
+        wn_buf b = WN_BUF_INIT;
+        wn_buf_appends(&b, "{\"text\":\"a\",\"m\":");
+        for (int i = 0; i < depths[k]; i++)
+            wn_buf_appendc(&b, '[');
+        for (int i = 0; i < depths[k]; i++)
+            wn_buf_appendc(&b, ']');
+        wn_buf_appendc(&b, '}');
+        assert_false(check_same(b.data, b.len, NULL));
+        wn_buf_release(&b);
+    }
+}
+
+/* Every line of a real file (first `max` lines) gives the same bytes both ways. */
+static void same_on_file(const char *rel, size_t max)
+{
+    char path[512], err[256];
+    SHARED_OR_SKIP(path, rel);
+    wn_in *in = wn_in_open(path, WN_COMP_AUTO, err, sizeof err);
+    assert_non_null(in);
+    size_t len, n = 0, fast = 0;
+    const char *line;
+    while (n < max && (line = wn_in_line(in, &len))) {
+        fast += check_same(line, len, NULL);
+        n++;
+    }
+    wn_in_close(in);
+    assert_true(n > 100);
+    assert_true(fast == n); /* real lines are all read by the fast path */
+}
+
+static void test_real_corpus_same_both_ways(void **state)
+{
+    same_on_file("quality/quality.jsonl.gz", 2000);
+    same_on_file("dedup/copyright.jsonl.gz", 1000);
+    same_on_file("langid/langid.jsonl.gz", 3000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ordinary_lines_take_the_fast_path),
+        cmocka_unit_test(test_lines_yajl_reads_differently_go_to_jansson),
+        cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_real_corpus_same_both_ways),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -2,12 +2,14 @@
  * in the same workdir does not silently keep outputs of the old one.
  *
  * A phase's fingerprint is XXH3-128 over its name, every task's arguments (but -j: outputs
- * are the same at any thread count) and the content of every file an option names (a filter's --config, a classifier's --model, a
- * tokenizer file, the mix's config): changing a threshold inside filters/llama3.yaml
- * changes the filter phase's fingerprint although its command line stays the same. Input
- * data is not hashed (it is read by the phases themselves). The executors stamp each phase
- * with its fingerprint (`<workdir>/.fingerprints/<phase>`) before running it; a later
- * run refuses to start when a phase that has complete tasks was stamped differently. */
+ * are the same at any thread count) and the content of every file an option names (a
+ * filter's --config, a classifier's --model, a tokenizer file; for the mix, its section of
+ * the run's config): changing a threshold inside filters/llama3.yaml changes the filter
+ * phase's fingerprint although its command line stays the same. Input data is not hashed
+ * (the phases read it themselves), nor the winnow binary, nor files that a config file
+ * itself names (a filter config's word lists). `winnow run` stamps each phase with its
+ * fingerprint (`<workdir>/.fingerprints/<phase>`) before running or submitting anything,
+ * and refuses to start when a phase that has complete tasks was stamped differently. */
 #include "pipeline/plan.h"
 
 #include "core/buf.h"
@@ -22,20 +24,44 @@
 #include <sys/stat.h>
 #include <xxhash.h>
 
-/* Add the content of `path` when it is a regular file (a directory is named, not read). */
-static void hash_file(XXH3_state_t *st, const char *path)
+/* The content digest of `path` when it is a regular file (a directory is named, not read;
+ * a missing file digests as empty). */
+static XXH128_hash_t file_digest(const char *path)
 {
+    XXH3_state_t *st = XXH3_createState();
+    XXH3_128bits_reset(st);
     struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-        return;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return;
-    char chunk[1 << 16];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        XXH3_128bits_update(st, chunk, n);
-    fclose(f);
+    FILE *f = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;
+    if (f) {
+        char chunk[1 << 16];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            XXH3_128bits_update(st, chunk, n);
+        fclose(f);
+    }
+    XXH128_hash_t h = XXH3_128bits_digest(st);
+    XXH3_freeState(st);
+    return h;
+}
+
+/* Files already read for this phase: its tasks name the same config or model, which may be
+ * gigabytes, so each is read once. */
+typedef struct seen_file {
+    const char *path;
+    XXH128_hash_t digest;
+} seen_file;
+
+static void hash_file(XXH3_state_t *st, const char *path, seen_file **seen, size_t *n_seen)
+{
+    size_t i = 0;
+    while (i < *n_seen && strcmp((*seen)[i].path, path))
+        i++;
+    if (i == *n_seen) {
+        *seen = wn_xrealloc(*seen, (*n_seen + 1) * sizeof **seen);
+        (*seen)[i] = (seen_file){path, file_digest(path)};
+        (*n_seen)++;
+    }
+    XXH3_128bits_update(st, &(*seen)[i].digest, sizeof (*seen)[i].digest);
 }
 
 /* Add a YAML subtree: kinds, keys and scalars in order. */
@@ -87,6 +113,8 @@ char *wn_phase_fingerprint(const wn_phase *ph)
     XXH3_state_t *st = XXH3_createState();
     XXH3_128bits_reset(st);
     XXH3_128bits_update(st, ph->name, strlen(ph->name) + 1);
+    seen_file *seen = NULL;
+    size_t n_seen = 0;
     for (size_t t = 0; t < ph->n_tasks; t++) {
         const wn_task *task = &ph->tasks[t];
         for (size_t a = 0; a < task->argc; a++) {
@@ -100,10 +128,11 @@ char *wn_phase_fingerprint(const wn_phase *ph)
             if (names_file(ph, task, a) && !strcmp(ph->command, "mix"))
                 hash_mix_section(st, task->argv[a].text);
             else if (names_file(ph, task, a))
-                hash_file(st, task->argv[a].text);
+                hash_file(st, task->argv[a].text, &seen, &n_seen);
         }
         XXH3_128bits_update(st, "\n", 1);
     }
+    free(seen);
     XXH128_hash_t h = XXH3_128bits_digest(st);
     XXH3_freeState(st);
     char *hex = wn_xmalloc(33);

@@ -173,6 +173,14 @@ static void pq_codes(const wn_ft_pq *pq, const float *x, int64_t rows, uint8_t *
         }
 }
 
+static float l2_norm(const float *r, int32_t dim)
+{
+    double sum = 0.0;
+    for (int32_t j = 0; j < dim; j++)
+        sum += (double)r[j] * r[j];
+    return (float)sqrt(sum);
+}
+
 /* QuantMatrix(DenseMatrix, dsub, qnorm): mx becomes quantized (its floats are freed). */
 static int quantize_matrix(wn_ft_matrix *mx, int32_t dsub, bool qnorm, const char *what,
                            char *err, size_t errlen)
@@ -190,10 +198,7 @@ static int quantize_matrix(wn_ft_matrix *mx, int32_t dsub, bool qnorm, const cha
         float *norms = wn_xmalloc((size_t)mx->m * sizeof *norms);
         for (int64_t i = 0; i < mx->m; i++) {
             float *r = mx->data + i * dim;
-            double sum = 0.0;
-            for (int32_t j = 0; j < dim; j++)
-                sum += (double)r[j] * r[j];
-            norms[i] = (float)sqrt(sum);
+            norms[i] = l2_norm(r, dim);
             if (norms[i] > 0.0f)
                 for (int32_t j = 0; j < dim; j++)
                     r[j] /= norms[i];
@@ -213,17 +218,21 @@ static int quantize_matrix(wn_ft_matrix *mx, int32_t dsub, bool qnorm, const cha
     return 0;
 }
 
-static const float *g_norms; /* for by_norm (qsort has no context argument) */
-static int32_t g_eos;
+/* An input row in selectEmbeddings' order: "</s>" first, then by norm, largest first. */
+typedef struct ranked_row {
+    int32_t not_eos; /* 0 for "</s>" */
+    float norm;
+    int32_t row;
+} ranked_row;
 
-static int by_norm(const void *pa, const void *pb)
+static int by_rank(const void *pa, const void *pb)
 {
-    int32_t a = *(const int32_t *)pa, b = *(const int32_t *)pb;
-    if (a == g_eos || b == g_eos)
-        return (b == g_eos) - (a == g_eos);
-    if (g_norms[a] != g_norms[b])
-        return g_norms[a] > g_norms[b] ? -1 : 1;
-    return (a > b) - (a < b);
+    const ranked_row *a = pa, *b = pb;
+    if (a->not_eos != b->not_eos)
+        return a->not_eos - b->not_eos;
+    if (a->norm != b->norm)
+        return a->norm > b->norm ? -1 : 1;
+    return (a->row > b->row) - (a->row < b->row);
 }
 
 static int cmp_i32(const void *pa, const void *pb)
@@ -238,18 +247,14 @@ static void prune(wn_ft_model *m, int64_t cutoff)
     wn_ft_dict *d = &m->dict;
     wn_ft_matrix *in = &m->input;
     int32_t rows = (int32_t)in->m, dim = (int32_t)in->n;
-    float *norms = wn_xmalloc((size_t)rows * sizeof *norms);
+    ranked_row *rank = wn_xmalloc((size_t)rows * sizeof *rank);
+    for (int32_t i = 0; i < rows; i++)
+        rank[i] = (ranked_row){i != d->eos, l2_norm(in->data + (size_t)i * dim, dim), i};
+    qsort(rank, (size_t)rows, sizeof *rank, by_rank);
     int32_t *idx = wn_xmalloc((size_t)rows * sizeof *idx);
-    for (int32_t i = 0; i < rows; i++) {
-        double sum = 0.0;
-        for (int32_t j = 0; j < dim; j++)
-            sum += (double)in->data[(size_t)i * dim + j] * in->data[(size_t)i * dim + j];
-        norms[i] = (float)sqrt(sum);
-        idx[i] = i;
-    }
-    g_norms = norms;
-    g_eos = d->eos;
-    qsort(idx, (size_t)rows, sizeof *idx, by_norm);
+    for (int32_t i = 0; i < rows; i++)
+        idx[i] = rank[i].row;
+    free(rank);
     int32_t kept = (int32_t)cutoff, n_words = 0;
     int32_t *words = wn_xmalloc((size_t)kept * sizeof *words);
     for (int32_t k = 0; k < kept; k++)
@@ -314,7 +319,6 @@ static void prune(wn_ft_model *m, int64_t cutoff)
     wn_ft_dict_finish(d, &m->args);
     free(words);
     free(idx);
-    free(norms);
 }
 
 int wn_ft_quantize(wn_ft_model *m, int32_t dsub, bool qnorm, bool qout, int64_t cutoff,

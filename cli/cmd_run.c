@@ -155,7 +155,7 @@ int cmd_run(int argc, char **argv)
         return rc;
     }
     /* A changed config must not resume on the old one's outputs; checked before any work. */
-    if (wn_plan_check_unchanged(plan) != 0 || wn_plan_stamp(plan) != 0) {
+    if (wn_plan_check_and_stamp(plan) != 0) {
         wn_plan_free(plan);
         return WN_EXIT_USAGE;
     }

@@ -188,73 +188,81 @@ bool wn_phase_changed(const wn_plan *p, size_t i)
     return changed;
 }
 
-int wn_plan_check_unchanged(const wn_plan *p)
+/* The error for phase i, whose `done` complete tasks ran under another fingerprint. */
+static void report_changed(const wn_plan *p, size_t i, size_t done, const char *stamp)
 {
-    int changed = 0;
-    for (size_t i = 0; i < p->n_phases; i++) {
-        const wn_phase *ph = &p->phases[i];
-        if (!wn_phase_changed(p, i))
-            continue;
-        char *path = stamp_path(p, ph);
-        bool *mark = wn_xcalloc(p->n_phases, sizeof *mark);
-        wn_buf later = WN_BUF_INIT;
-        append_later(p, i, mark, &later);
-        wn_error("phase '%s' ran with other settings: %zu of %zu tasks are complete under "
-                 "the earlier config or the files it names (stamp '%s'). winnow does not "
-                 "mix outputs of two configs: give this config another workdir, or remove "
-                 "'%s' (or the records '%s/.done/%s-*' and the outputs '%s' of this phase"
-                 "%s%s)",
-                 ph->name, wn_phase_done_count(ph), ph->n_tasks, path, p->workdir, p->workdir,
-                 ph->name, ph->outdir, later.len ? " and of the phases after it, " : "",
-                 later.len ? later.data : "");
-        wn_buf_release(&later);
-        free(mark);
-        free(path);
-        changed = 1;
-    }
-    return changed ? -1 : 0;
+    const wn_phase *ph = &p->phases[i];
+    bool *mark = wn_xcalloc(p->n_phases, sizeof *mark);
+    wn_buf later = WN_BUF_INIT;
+    append_later(p, i, mark, &later);
+    wn_error("phase '%s' ran with other settings: %zu of %zu tasks are complete under "
+             "the earlier config or the files it names (stamp '%s'). winnow does not "
+             "mix outputs of two configs: give this config another workdir, or remove "
+             "'%s' (or the records '%s/.done/%s-*' and the outputs '%s' of this phase"
+             "%s%s)",
+             ph->name, done, ph->n_tasks, stamp, p->workdir, p->workdir, ph->name, ph->outdir,
+             later.len ? " and of the phases after it, " : "", later.len ? later.data : "");
+    wn_buf_release(&later);
+    free(mark);
 }
 
-int wn_plan_stamp(const wn_plan *p)
+/* Write the stamp file of a phase (atomically). 0, or -1 with a message. */
+static int write_stamp(const char *path, const char *fp, const wn_phase *ph)
 {
+    wn_buf text = WN_BUF_INIT, dir = WN_BUF_INIT;
+    wn_buf_appendf(&text, "fingerprint %s\nphase %s (%zu tasks; see winnow run --dry-run)\n",
+                   fp, ph->name, ph->n_tasks);
+    wn_buf_append(&dir, path, (size_t)(strrchr(path, '/') - path));
+    char err[512];
+    int rc = wn_mkdirs(dir.data) ? -1 : 0;
+    wn_out *out = rc == 0 ? wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err) : NULL;
+    if (!out) {
+        if (rc == 0)
+            wn_error("%s", err);
+        else
+            wn_error("cannot create '%s'", dir.data);
+        rc = -1;
+    } else if (wn_out_write(out, text.data, text.len)) {
+        wn_out_abort(out);
+        wn_error("cannot write '%s'", path);
+        rc = -1;
+    } else if (wn_out_commit(out, err, sizeof err)) {
+        wn_error("%s", err);
+        rc = -1;
+    }
+    wn_buf_release(&text);
+    wn_buf_release(&dir);
+    return rc;
+}
+
+int wn_plan_check_and_stamp(const wn_plan *p)
+{
+    /* every fingerprint once (the files they read may be large), then check, then write */
+    char **now = wn_xcalloc(p->n_phases, sizeof *now);
+    bool *rewrite = wn_xcalloc(p->n_phases, sizeof *rewrite);
+    int rc = 0;
     for (size_t i = 0; i < p->n_phases; i++) {
         const wn_phase *ph = &p->phases[i];
-        char *path = stamp_path(p, ph), *fp = wn_phase_fingerprint(ph);
-        char *old = read_stamp(path);
-        bool same = old && !strcmp(old, fp); /* a resumed run rewrites nothing */
+        char *path = stamp_path(p, ph), *old = read_stamp(path);
+        size_t done = wn_phase_done_count(ph);
+        now[i] = wn_phase_fingerprint(ph);
+        if (done && old && strcmp(old, now[i])) {
+            report_changed(p, i, done, path);
+            rc = -1;
+        }
+        rewrite[i] = !old || strcmp(old, now[i]); /* a resumed run rewrites nothing */
         free(old);
-        if (same) {
-            free(fp);
-            free(path);
-            continue;
-        }
-        wn_buf text = WN_BUF_INIT, dir = WN_BUF_INIT;
-        wn_buf_appendf(&text, "fingerprint %s\nphase %s (%zu tasks; see winnow run --dry-run)\n",
-                       fp, ph->name, ph->n_tasks);
-        wn_buf_append(&dir, path, (size_t)(strrchr(path, '/') - path));
-        char err[512];
-        int rc = wn_mkdirs(dir.data) ? -1 : 0;
-        wn_out *out = rc == 0 ? wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err) : NULL;
-        if (!out) {
-            if (rc == 0)
-                wn_error("%s", err);
-            else
-                wn_error("cannot create '%s'", dir.data);
-            rc = -1;
-        } else if (wn_out_write(out, text.data, text.len)) {
-            wn_out_abort(out);
-            wn_error("cannot write '%s'", path);
-            rc = -1;
-        } else if (wn_out_commit(out, err, sizeof err)) {
-            wn_error("%s", err);
-            rc = -1;
-        }
-        wn_buf_release(&text);
-        wn_buf_release(&dir);
-        free(fp);
         free(path);
-        if (rc)
-            return -1;
     }
-    return 0;
+    for (size_t i = 0; i < p->n_phases && rc == 0; i++)
+        if (rewrite[i]) {
+            char *path = stamp_path(p, &p->phases[i]);
+            rc = write_stamp(path, now[i], &p->phases[i]);
+            free(path);
+        }
+    for (size_t i = 0; i < p->n_phases; i++)
+        free(now[i]);
+    free(now);
+    free(rewrite);
+    return rc;
 }

@@ -111,14 +111,13 @@ size_t wn_phase_done_count(const wn_phase *phase);
  * arguments (but -j) and the content of the files its options name (configs, models,
  * tokenizer). Caller frees. */
 char *wn_phase_fingerprint(const wn_phase *phase);
-/* Before a run: 0 when every phase that has complete tasks was stamped with its current
- * fingerprint (or not stamped at all, by an older winnow); else -1, with an error per
- * changed phase saying what to remove. */
-int wn_plan_check_unchanged(const wn_plan *plan);
-/* Has phase i complete tasks that were run under another fingerprint? */
+/* Before a run: when every phase that has complete tasks was stamped with its current
+ * fingerprint (or not stamped at all, by an older winnow), record every phase's fingerprint
+ * in <workdir>/.fingerprints/<phase> (atomically, only where it changed) and return 0;
+ * else -1, with an error per changed phase saying what to remove, and nothing written. */
+int wn_plan_check_and_stamp(const wn_plan *plan);
+/* Has phase i complete tasks that were run under another fingerprint? (--dry-run) */
 bool wn_phase_changed(const wn_plan *plan, size_t i);
-/* Record every phase's fingerprint in <workdir>/.fingerprints/<phase> (atomically). */
-int wn_plan_stamp(const wn_plan *plan);
 
 /* One shell command line: `exe` (quoted) followed by the arguments, literals single-quoted
  * where needed, globs left bare so the shell expands them. Caller frees. */

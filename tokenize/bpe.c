@@ -28,20 +28,10 @@ static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
     return r < 0 ? NO_PAIR : (uint32_t)r;
 }
 
-static size_t emit(wn_tok_ids *out, const uint32_t *ids, size_t m)
-{
-    if (out) {
-        wn_tok_ids_reserve(out, m);
-        memcpy(out->ids + out->len, ids, m * sizeof *ids);
-        out->len += m;
-    }
-    return m;
-}
-
 static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
     uint32_t id[WN_TOK_SMALL_PIECE];
-    return emit(out, id, wn_tok_bpe_small(t, p, n, id));
+    return wn_tok_ids_emit(out, id, wn_tok_bpe_small(t, p, n, id));
 }
 
 /* Longer pieces: parts form a linked list over byte positions (a part is named by the
@@ -94,7 +84,7 @@ static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
     size_t m = 0;
     for (uint32_t i = 0; i != END; i = next[i])
         id[m++] = id[i]; /* compacting in place is safe: m <= i */
-    return emit(out, id, m);
+    return wn_tok_ids_emit(out, id, m);
 }
 
 static size_t bpe_medium(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)

@@ -153,11 +153,7 @@ size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     size_t m = 0;
     for (uint32_t i = 0; i != END; i = s.next[i])
         s.id[m++] = s.id[i];
-    if (out) {
-        wn_tok_ids_reserve(out, m);
-        memcpy(out->ids + out->len, s.id, m * sizeof *s.id);
-        out->len += m;
-    }
+    wn_tok_ids_emit(out, s.id, m);
     for (size_t r = 0; r < t->n_ranks; r++)
         free(s.lists[r].pos);
     free(s.lists);

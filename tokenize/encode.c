@@ -33,17 +33,6 @@ static inline cache_entry *cache_slot(const wn_tok_key *k)
     return &g_cache[(k->hash >> 40) & (CACHE_SLOTS - 1)];
 }
 
-static inline size_t emit(wn_tok_ids *out, const uint32_t *ids, size_t m)
-{
-    if (out) {
-        if (out->len + m > out->cap)
-            wn_tok_ids_reserve(out, m);
-        memcpy(out->ids + out->len, ids, m * sizeof *ids);
-        out->len += m;
-    }
-    return m;
-}
-
 /* The ids of one piece whose key is k: from the cache, else the whole-piece shortcut (a
  * piece that is a token is one id, what most English words take), else BPE. */
 static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n,
@@ -58,7 +47,7 @@ static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n,
     if (n <= CACHE_BYTES) {
         e = cache_slot(k);
         if (e->w0 == k->w0 && e->w1 == k->w1 && e->len == n && e->serial == t->serial)
-            return emit(out, e->ids, e->n_ids);
+            return wn_tok_ids_emit(out, e->ids, e->n_ids);
     }
     int64_t whole = wn_tok_lookup_key(t, p, n, k);
     if (!e) {
@@ -82,7 +71,7 @@ static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n,
         e->n_ids = (uint8_t)m;
         memcpy(e->ids, ids, m * sizeof *ids);
     }
-    return emit(out, ids, m);
+    return wn_tok_ids_emit(out, ids, m);
 }
 
 /* Pieces are cut a few at a time and their cache entries and vocabulary slots prefetched

@@ -149,6 +149,19 @@ size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
 /* The heap path for any length (for tests comparing the two). */
 size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 
+/* Append ids[0..m) to out unless out is NULL (counting only); returns m. Inline: the encoder
+ * calls it for every piece. */
+static inline size_t wn_tok_ids_emit(wn_tok_ids *out, const uint32_t *ids, size_t m)
+{
+    if (out) {
+        if (out->len + m > out->cap)
+            wn_tok_ids_reserve(out, m);
+        memcpy(out->ids + out->len, ids, m * sizeof *ids);
+        out->len += m;
+    }
+    return m;
+}
+
 /* wn_tok_ids_push, inlined for the per-token paths. */
 static inline void wn_tok_ids_push1(wn_tok_ids *v, wn_tok_id id)
 {

@@ -27,6 +27,7 @@ void wn_doc_release(wn_doc *d)
     str_free(&d->created);
     json_decref(d->metadata);
     json_decref(d->attributes);
+    wn_doc_attr_release(d);
     wn_doc_init(d);
 }
 
@@ -58,54 +59,6 @@ size_t wn_utf8_count(const char *s, size_t n)
     for (; i < n; i++)
         cont += (p[i] & 0xC0) == 0x80;
     return n - cont;
-}
-
-static json_t *attrs(wn_doc *d)
-{
-    if (!d->attributes)
-        d->attributes = json_object();
-    return d->attributes;
-}
-
-void wn_doc_attr_set_score(wn_doc *d, const char *name, double score)
-{
-    json_t *span = json_pack("[[I,I,f]]", (json_int_t)0,
-                             (json_int_t)wn_utf8_count(d->text.ptr, d->text.len), score);
-    json_object_set_new(attrs(d), name, span);
-}
-
-void wn_doc_attr_add_span(wn_doc *d, const char *name, size_t start, size_t end, double score)
-{
-    json_t *list = json_object_get(attrs(d), name);
-    if (!json_is_array(list)) {
-        list = json_array();
-        json_object_set_new(d->attributes, name, list);
-    }
-    json_array_append_new(list, json_pack("[I,I,f]", (json_int_t)start, (json_int_t)end, score));
-}
-
-void wn_doc_attr_set(wn_doc *d, const char *name, json_t *value)
-{
-    json_object_set_new(attrs(d), name, value);
-}
-
-int wn_doc_attr_get_score(const wn_doc *d, const char *name, double *out)
-{
-    json_t *v = d->attributes ? json_object_get(d->attributes, name) : NULL;
-    if (!v)
-        return -1;
-    if (json_is_number(v)) {
-        *out = json_number_value(v);
-        return 0;
-    }
-    /* [[start, end, score], ...] */
-    json_t *span = json_array_get(v, 0);
-    json_t *score = json_array_get(span, 2);
-    if (json_is_number(score)) {
-        *out = json_number_value(score);
-        return 0;
-    }
-    return -1;
 }
 
 void wn_doc_meta_set(wn_doc *d, const char *key, json_t *value)

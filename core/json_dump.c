@@ -237,3 +237,76 @@ void wn_json_append_value(wn_buf *out, const json_t *v, int precision)
         out->data[start] = '\0';
     json_dump_callback(v, dump_cb, out, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(precision));
 }
+
+/* An entry of the compact attribute array, written as wn_attr_json's value would be. */
+static int append_attr(wn_buf *out, const wn_attr *a, int precision)
+{
+    switch (a->kind) {
+    case WN_ATTR_SIGNAL:
+        wn_buf_append(out, "[[0,", 4);
+        append_int(out, (int64_t)a->n_chars);
+        if (isfinite(a->v.score)) { /* else jansson has no real to add: [[0,n]] */
+            put(out, ',');
+            append_real(out, a->v.score, precision);
+        }
+        wn_buf_append(out, "]]", 2);
+        return 0;
+    case WN_ATTR_LABEL:
+        return append_escaped(out, a->v.label, strlen(a->v.label), &JANSSON);
+    default:
+        return append_value(out, a->v.json, precision, 2);
+    }
+}
+
+/* The object's keys in their order, each with the entry's value when one was set since,
+ * then the entries the object does not hold: what the object would hold had every entry
+ * been set into it (json_object_set keeps a key's position). */
+static int append_merged(wn_buf *out, const wn_doc *d, int precision)
+{
+    json_t *obj = d->attributes;
+    int first = 1;
+    put(out, '{');
+    for (void *it = obj ? json_object_iter(obj) : NULL; it; it = json_object_iter_next(obj, it)) {
+        const char *key = json_object_iter_key(it);
+        const wn_attr *a = wn_doc_attr_find(d, key);
+        if (!first)
+            put(out, ',');
+        first = 0;
+        if (append_escaped(out, key, json_object_iter_key_len(it), &JANSSON))
+            return -1;
+        put(out, ':');
+        if (a ? append_attr(out, a, precision) : append_value(out, json_object_iter_value(it), precision, 2))
+            return -1;
+    }
+    for (uint32_t i = 0; i < d->n_attr; i++) {
+        const wn_attr *a = &d->attr[i];
+        if (obj && json_object_get(obj, a->name))
+            continue;
+        if (!first)
+            put(out, ',');
+        first = 0;
+        if (append_escaped(out, a->name, strlen(a->name), &JANSSON))
+            return -1;
+        put(out, ':');
+        if (append_attr(out, a, precision))
+            return -1;
+    }
+    put(out, '}');
+    return 0;
+}
+
+void wn_json_append_attributes(wn_buf *out, const wn_doc *d, int precision)
+{
+    size_t start = out->len;
+    if (append_merged(out, d, precision) == 0)
+        return;
+    /* as wn_json_append_value: what we do not reproduce goes to jansson, here the merged
+     * object built for real */
+    out->len = start;
+    out->data[start] = '\0';
+    json_t *merged = d->attributes ? json_copy(d->attributes) : json_object();
+    for (uint32_t i = 0; i < d->n_attr; i++)
+        json_object_set_new_nocheck(merged, d->attr[i].name, wn_attr_json(&d->attr[i]));
+    wn_json_append_value(out, merged, precision);
+    json_decref(merged);
+}

@@ -109,6 +109,7 @@ static void clear_parsed(wn_doc *d)
     json_decref(d->metadata);
     json_decref(d->attributes);
     d->metadata = d->attributes = NULL;
+    wn_doc_attr_release(d);
 }
 
 int wn_jsonl_parse(const char *line, size_t len, const wn_jsonl_opts *opts, wn_doc *d,
@@ -165,9 +166,9 @@ void wn_jsonl_write(wn_buf *out, const wn_doc *d, int with_reason)
         }
     }
     wn_buf_appendc(out, '}');
-    if (d->attributes && json_object_size(d->attributes)) {
+    if (wn_doc_attr_any(d)) {
         wn_buf_append(out, ",\"attributes\":", 14);
-        wn_json_append_value(out, d->attributes, REAL_PRECISION);
+        wn_json_append_attributes(out, d, REAL_PRECISION);
     }
     if (with_reason && d->drop_reason) {
         wn_buf_append(out, ",\"winnow_removed_by\":", 21);

@@ -38,6 +38,10 @@ void wn_json_append_string(wn_buf *out, const char *s, size_t n);
  * token, no loop-check table). */
 void wn_json_append_value(wn_buf *out, const json_t *v, int precision);
 
+/* Append d's attributes as one JSON object, as wn_json_append_value would write the object
+ * holding them all (wn_doc_attr_json), without building it. */
+void wn_json_append_attributes(wn_buf *out, const wn_doc *d, int precision);
+
 /* Write j (a jansson value; the reference is stolen) to `path` atomically, with jansson
  * dump `flags`, followed by a newline. 0, or -1 after printing an error naming the file. */
 int wn_json_write_file(const char *path, json_t *j, size_t flags);

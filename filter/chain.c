@@ -4,7 +4,6 @@
 #include "core/buf.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,11 +85,11 @@ static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
     if (!d->drop_reason)
         return;
     if (w->annotate_only) {
-        wn_doc_attr_set(d, w->would_drop_attr, json_string(d->drop_reason));
+        wn_doc_attr_set_label(d, w->would_drop_attr, d->drop_reason);
         d->drop_reason = NULL;
     } else {
         /* the reason names the rule; this names the filter that ran it */
-        wn_doc_attr_set(d, "winnow.removed_by_filter", json_string(w->inner->name));
+        wn_doc_attr_set_label(d, "winnow.removed_by_filter", w->inner->name);
         wn_filter_count_domain(s, d, "lost:");
     }
 }
@@ -231,44 +230,10 @@ wn_stage *wn_filter_where_new(wn_fparams *p)
 
 /* ---- helpers ---- */
 
-static json_t *zero;
-
-static void zero_init(void)
-{
-    zero = json_integer(0);
-}
-
-/* The 0 that starts every signal's span, one value for all (jansson counts references
- * atomically, and nothing changes an integer in place): one allocation less per signal;
- * the same for the span's end (below). */
-static json_t *shared_zero(void)
-{
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, zero_init);
-    return zero;
-}
-
 void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, double v,
                       double lo, double hi)
 {
-    /* built by hand: wn_doc_attr_set_score would count the text's code points again; the
-     * names are our own ASCII constants, so jansson need not validate them as UTF-8 (what
-     * wn_doc_attr_set does otherwise) */
-    /* the filters of a document store ~30 signals with the same n_chars: one value */
-    static _Thread_local json_t *count;
-    if (!count || json_integer_value(count) != (json_int_t)n_chars) {
-        json_decref(count);
-        count = json_integer((json_int_t)n_chars);
-    }
-    json_t *span = json_array();
-    json_array_append(span, shared_zero());
-    json_array_append(span, count);
-    json_array_append_new(span, json_real(v));
-    json_t *spans = json_array();
-    json_array_append_new(spans, span);
-    if (!d->attributes)
-        d->attributes = json_object();
-    json_object_set_new_nocheck(d->attributes, name, spans);
+    wn_doc_attr_set_signal(d, name, n_chars, v);
     wn_stats_hist(s, name, lo, hi, 50, v);
 }
 

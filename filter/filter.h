@@ -61,9 +61,9 @@ wn_stage *wn_filter_stage_new(const char *name, void *state,
                               void (*process_doc)(void *, wn_doc *, wn_stats *),
                               void (*release)(void *));
 
-/* Store a document-level signal [[0, n_chars, v]] (`name`: an ASCII constant, not checked as
- * UTF-8) and add it to the stage's histogram
- * named `name` with 50 equal bins over [lo, hi). */
+/* Store a document-level signal [[0, n_chars, v]] (`name`: an ASCII string constant, kept by
+ * pointer: wn_doc_attr_set_signal) and add it to the stage's histogram named `name` with 50
+ * equal bins over [lo, hi). */
 void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, double v,
                       double lo, double hi);
 

@@ -49,7 +49,7 @@ static void langid_doc(void *state, wn_doc *d, wn_stats *s)
     }
     /* only the length: a document this stage drops never needs the word analysis */
     size_t n_chars = wn_text_count_chars(d->text.ptr ? d->text.ptr : "", d->text.len);
-    wn_doc_attr_set(d, "langid.language", json_string(lang));
+    wn_doc_attr_set_label(d, "langid.language", lang); /* the model owns its labels */
     wn_filter_signal(d, n_chars, s, "langid.score", score, 0, 1.0001);
     char name[64];
     snprintf(name, sizeof name, "langid.lang:%s", lang);

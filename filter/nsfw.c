@@ -52,8 +52,7 @@ typedef struct nsfw {
 
 static const wn_wordlist *list_for(const nsfw *f, const wn_doc *d)
 {
-    const json_t *v = d->attributes ? json_object_get(d->attributes, "langid.language") : NULL;
-    const char *lang = json_string_value(v);
+    const char *lang = wn_doc_attr_get_string(d, "langid.language");
     for (size_t i = 0; lang && i < f->n_langs; i++)
         if (!strcmp(f->langs[i].lang, lang))
             return f->langs[i].wl;

@@ -188,9 +188,7 @@ static int each_doc(char *const *paths, size_t n_paths, doc_fn fn, void *ctx)
 static const char *removed_by(const wn_doc *d)
 {
     const json_t *v = d->metadata ? json_object_get(d->metadata, "winnow_removed_by") : NULL;
-    if (!v && d->attributes)
-        v = json_object_get(d->attributes, "winnow_removed_by");
-    return json_string_value(v);
+    return v ? json_string_value(v) : wn_doc_attr_get_string(d, "winnow_removed_by");
 }
 
 typedef struct sample_ctx {
@@ -248,7 +246,7 @@ typedef struct whatif_ctx {
 /* The reasons a stored document was (or would have been) dropped for: winnow_removed_by of
  * a --removed output, and every "<stage>.would_drop" of an --annotate-only output. Returns
  * how many; *other tells whether one of them is a rule EXPR does not decide again. */
-static size_t drop_reasons(const wn_doc *d, const wn_where *w, bool *other)
+static size_t drop_reasons(wn_doc *d, const wn_where *w, bool *other)
 {
     size_t n = 0;
     const char *r = removed_by(d);
@@ -259,8 +257,9 @@ static size_t drop_reasons(const wn_doc *d, const wn_where *w, bool *other)
     }
     const char *k;
     json_t *v;
-    if (d->attributes)
-        json_object_foreach(d->attributes, k, v) {
+    json_t *attributes = wn_doc_attr_json(d);
+    if (attributes)
+        json_object_foreach(attributes, k, v) {
             size_t len = strlen(k);
             if (len > 11 && !strcmp(k + len - 11, ".would_drop") && json_is_string(v)) {
                 n++;

@@ -250,24 +250,21 @@ static bool eval(const node *n, const wn_doc *d, bool *missing)
     case N_CMP:
         break;
     }
-    const json_t *v = d->attributes ? json_object_get(d->attributes, n->name) : NULL;
-    if (v && json_is_array(v)) { /* Dolma spans: the first span's score */
-        const json_t *span = json_array_get(v, 0);
-        v = json_is_array(span) ? json_array_get(span, 2) : NULL;
-    }
+    /* a Dolma span list reads as its first span's score */
     if (n->is_str) {
-        if (!json_is_string(v)) {
+        const char *v = wn_doc_attr_get_string(d, n->name);
+        if (!v) {
             *missing = true;
             return false;
         }
-        bool eq = !strcmp(json_string_value(v), n->str);
+        bool eq = !strcmp(v, n->str);
         return n->op == OP_EQ ? eq : !eq;
     }
-    if (!json_is_number(v)) {
+    double x;
+    if (wn_doc_attr_get_score(d, n->name, &x)) {
         *missing = true;
         return false;
     }
-    double x = json_number_value(v);
     switch (n->op) {
     case OP_LT: return x < n->num;
     case OP_LE: return x <= n->num;

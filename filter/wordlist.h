@@ -21,15 +21,18 @@
 typedef struct wn_wordlist wn_wordlist;
 
 /* Read entries from files or directories. With `normalize`, each entry is lowercased and
- * keeps only [a-z0-9] (for matching URLs reduced the same way). `scan` builds the
- * Hyperscan database (needed by wn_wordlist_count; a list used only for exact lookups skips
- * it). NULL + err on failure (unreadable file, Hyperscan error, or no entries at all). */
+ * keeps only [a-z0-9] (for matching URLs reduced the same way). `scan` makes the list
+ * scannable by wn_wordlist_count (a list used only for exact lookups is not); its Hyperscan
+ * database is compiled by the first wn_wordlist_count, once, so lists a run never scans cost
+ * no compilation. NULL + err on failure (unreadable file, or no entries at all). */
 wn_wordlist *wn_wordlist_load(char *const *paths, size_t n, bool normalize, bool scan,
                               char *err, size_t errlen);
 void wn_wordlist_free(wn_wordlist *wl);
 size_t wn_wordlist_size(const wn_wordlist *wl);
 
-/* Number of matches in (s, n); stops counting at `limit` (0 = no limit). */
+/* Number of matches in (s, n); stops counting at `limit` (0 = no limit). The first call
+ * compiles the database (thread-safe; wn_fatal if Hyperscan cannot, which for literals
+ * that were read fine means it is out of resources). */
 size_t wn_wordlist_count(const wn_wordlist *wl, const char *s, size_t n, size_t limit);
 
 /* Entries as a sorted, de-duplicated string set (for exact word lookups). */

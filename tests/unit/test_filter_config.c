@@ -81,9 +81,9 @@ static void test_annotate_only_keeps_and_records(void **state)
     for (size_t i = 0; i < c.n; i++)
         c.stages[i]->process_doc(c.stages[i]->state, &d, &s);
     assert_null(d.drop_reason);
-    assert_string_equal(json_string_value(json_object_get(d.attributes, "gopher_quality.would_drop")),
+    assert_string_equal(wn_doc_attr_get_string(&d, "gopher_quality.would_drop"),
                         "gopher.too_few_words");
-    assert_string_equal(json_string_value(json_object_get(d.attributes, "c4.would_drop")),
+    assert_string_equal(wn_doc_attr_get_string(&d, "c4.would_drop"),
                         "c4.too_few_sentences");
     assert_string_equal(d.text.ptr, t); /* c4 did not rewrite the text */
     assert_true(attr(&d, "gopher.word_count") == 9);

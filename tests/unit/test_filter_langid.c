@@ -27,7 +27,7 @@ static int one(wn_doc *d, void *ctx)
     wn_text_invalidate();
     a->st->process_doc(a->st->state, d, &s);
     wn_stats_release(&s);
-    const char *got = json_string_value(json_object_get(d->attributes, "langid.language"));
+    const char *got = wn_doc_attr_get_string(d, "langid.language");
     assert_non_null(got);
     /* lid.176 names Norwegian Bokmal "no" */
     bool right = !strcmp(got, want) || (!strcmp(want, "nb") && !strcmp(got, "no"));
@@ -74,7 +74,7 @@ static void test_langid_language_set_and_threshold(void **state)
     wn_doc d;
     const char *fr = "Le chat dort sur le canap\xc3\xa9 pendant que la pluie tombe dehors.";
     assert_null(filter_run(st, &d, fr, strlen(fr), NULL));
-    assert_string_equal(json_string_value(json_object_get(d.attributes, "langid.language")), "fr");
+    assert_string_equal(wn_doc_attr_get_string(&d, "langid.language"), "fr");
     wn_doc_release(&d);
     const char *en = "The cat sleeps on the sofa while the rain falls outside.";
     assert_reason(filter_run(st, &d, en, strlen(en), NULL), "langid.language");

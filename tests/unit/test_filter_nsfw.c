@@ -40,7 +40,7 @@ static void test_dirty_words_follow_the_language(void **state)
     wn_text_invalidate();
     st->process_doc(st->state, &d, &s);
     assert_null(d.drop_reason);
-    json_object_set_new(d.attributes, "langid.language", json_string("fr"));
+    wn_doc_attr_set(&d, "langid.language", json_string("fr"));
     st->process_doc(st->state, &d, &s);
     assert_reason(d.drop_reason, "nsfw.dirty_words");
     wn_stats_release(&s);

@@ -1,0 +1,236 @@
+/* doc_attr.c: a document's attributes; see doc.h.
+ *
+ * The attributes a document was read with stay in their jansson object; the ones set since
+ * go to a flat array of entries, one allocation per document, with no JSON built: a
+ * filter chain sets ~35 per document, and as jansson arrays and reals they cost ~6
+ * allocations each. The array behaves as the object would: setting a name again replaces
+ * the entry in place, and a name the object already holds keeps the object's position when
+ * written (json_dump.c merges the two). wn_doc_attr_json turns the array into the object
+ * for readers that need the whole map.
+ */
+#include "core/doc.h"
+#include "core/buf.h"
+#include "core/utf8.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Enough for the default filter chain's signals: one allocation per document. */
+enum { FIRST_CAP = 64 };
+
+static uint32_t name_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static wn_attr *find(const wn_doc *d, const char *name, uint32_t h)
+{
+    for (uint32_t i = 0; i < d->n_attr; i++) {
+        wn_attr *a = &d->attr[i];
+        if (a->hash == h && (a->name == name || !strcmp(a->name, name)))
+            return a;
+    }
+    return NULL;
+}
+
+const wn_attr *wn_doc_attr_find(const wn_doc *d, const char *name)
+{
+    return d->n_attr ? find(d, name, name_hash(name)) : NULL;
+}
+
+static void clear_value(wn_attr *a)
+{
+    if (a->kind == WN_ATTR_JSON)
+        json_decref(a->v.json);
+    a->kind = WN_ATTR_LABEL;
+    a->v.label = NULL;
+}
+
+/* The entry for `name`, its old value cleared: the existing one (its position kept, as
+ * json_object_set keeps a key's), or a new one at the end, naming a copy of `name` when
+ * `copy`. */
+static wn_attr *entry(wn_doc *d, const char *name, bool copy)
+{
+    uint32_t h = name_hash(name);
+    wn_attr *a = find(d, name, h);
+    if (a) {
+        clear_value(a);
+        return a;
+    }
+    if (d->n_attr == d->cap_attr) {
+        d->cap_attr = d->cap_attr ? 2 * d->cap_attr : FIRST_CAP;
+        d->attr = wn_xrealloc(d->attr, d->cap_attr * sizeof *d->attr);
+    }
+    a = &d->attr[d->n_attr++];
+    memset(a, 0, sizeof *a);
+    a->name = copy ? wn_xstrdup(name) : name;
+    a->own_name = copy;
+    a->hash = h;
+    return a;
+}
+
+static bool is_utf8(const char *s)
+{
+    size_t n = strlen(s);
+    return wn_utf8_valid_prefix(s, n) == n;
+}
+
+void wn_doc_attr_set_signal(wn_doc *d, const char *name, size_t n_chars, double score)
+{
+    wn_attr *a = entry(d, name, false);
+    a->kind = WN_ATTR_SIGNAL;
+    a->n_chars = n_chars;
+    a->v.score = score;
+}
+
+void wn_doc_attr_set_label(wn_doc *d, const char *name, const char *value)
+{
+    if (!is_utf8(value))
+        return;
+    wn_attr *a = entry(d, name, false);
+    a->kind = WN_ATTR_LABEL;
+    a->v.label = value;
+}
+
+void wn_doc_attr_set_score(wn_doc *d, const char *name, double score)
+{
+    if (!isfinite(score) || !is_utf8(name))
+        return;
+    wn_attr *a = entry(d, name, true);
+    a->kind = WN_ATTR_SIGNAL;
+    a->n_chars = wn_utf8_count(d->text.ptr, d->text.len);
+    a->v.score = score;
+}
+
+void wn_doc_attr_set(wn_doc *d, const char *name, json_t *value)
+{
+    if (!value)
+        return;
+    if (!is_utf8(name)) {
+        json_decref(value);
+        return;
+    }
+    wn_attr *a = entry(d, name, true);
+    a->kind = WN_ATTR_JSON;
+    a->v.json = value;
+}
+
+json_t *wn_attr_json(const wn_attr *a)
+{
+    switch (a->kind) {
+    case WN_ATTR_SIGNAL: {
+        json_t *span = json_array();
+        json_array_append_new(span, json_integer(0));
+        json_array_append_new(span, json_integer((json_int_t)a->n_chars));
+        json_array_append_new(span, json_real(a->v.score)); /* NULL, not added, if not finite */
+        json_t *spans = json_array();
+        json_array_append_new(spans, span);
+        return spans;
+    }
+    case WN_ATTR_LABEL:
+        return json_string(a->v.label);
+    default:
+        return json_incref(a->v.json);
+    }
+}
+
+void wn_doc_attr_add_span(wn_doc *d, const char *name, size_t start, size_t end, double score)
+{
+    if (!is_utf8(name))
+        return;
+    wn_attr *a = d->n_attr ? find(d, name, name_hash(name)) : NULL;
+    json_t *list;
+    if (a) {
+        list = wn_attr_json(a);
+        wn_doc_attr_set(d, name, list); /* the entry now holds JSON, to append to */
+    } else {
+        list = d->attributes ? json_object_get(d->attributes, name) : NULL;
+    }
+    if (!json_is_array(list)) {
+        list = json_array();
+        wn_doc_attr_set(d, name, list);
+    }
+    json_array_append_new(list, json_pack("[I,I,f]", (json_int_t)start, (json_int_t)end, score));
+}
+
+/* What a reader sees of a JSON value: a span list reads as its first span's score. */
+static const json_t *scalar(const json_t *v)
+{
+    if (!json_is_array(v))
+        return v;
+    const json_t *span = json_array_get(v, 0);
+    return json_is_array(span) ? json_array_get(span, 2) : NULL;
+}
+
+/* The JSON value for `name` when it is one (*a NULL), or the entry (*a set). */
+static const json_t *lookup(const wn_doc *d, const char *name, const wn_attr **a)
+{
+    *a = wn_doc_attr_find(d, name);
+    if (*a)
+        return (*a)->kind == WN_ATTR_JSON ? (*a)->v.json : NULL;
+    return d->attributes ? json_object_get(d->attributes, name) : NULL;
+}
+
+int wn_doc_attr_get_score(const wn_doc *d, const char *name, double *out)
+{
+    const wn_attr *a;
+    const json_t *v = scalar(lookup(d, name, &a));
+    if (a && a->kind == WN_ATTR_SIGNAL) {
+        if (!isfinite(a->v.score))
+            return -1; /* stored as [[0, n_chars]]: no score */
+        *out = a->v.score;
+        return 0;
+    }
+    if (!json_is_number(v))
+        return -1;
+    *out = json_number_value(v);
+    return 0;
+}
+
+const char *wn_doc_attr_get_string(const wn_doc *d, const char *name)
+{
+    const wn_attr *a;
+    const json_t *v = scalar(lookup(d, name, &a));
+    if (a && a->kind == WN_ATTR_LABEL)
+        return a->v.label;
+    return json_string_value(v);
+}
+
+bool wn_doc_attr_any(const wn_doc *d)
+{
+    return d->n_attr || (d->attributes && json_object_size(d->attributes));
+}
+
+static void release_entries(wn_doc *d)
+{
+    for (uint32_t i = 0; i < d->n_attr; i++) {
+        clear_value(&d->attr[i]);
+        if (d->attr[i].own_name)
+            free((char *)d->attr[i].name);
+    }
+    d->n_attr = 0;
+}
+
+json_t *wn_doc_attr_json(wn_doc *d)
+{
+    if (!d->n_attr)
+        return d->attributes;
+    if (!d->attributes)
+        d->attributes = json_object();
+    for (uint32_t i = 0; i < d->n_attr; i++)
+        json_object_set_new_nocheck(d->attributes, d->attr[i].name, wn_attr_json(&d->attr[i]));
+    release_entries(d);
+    return d->attributes;
+}
+
+void wn_doc_attr_release(wn_doc *d)
+{
+    release_entries(d);
+    free(d->attr);
+    d->attr = NULL;
+    d->cap_attr = 0;
+}

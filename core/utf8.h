@@ -33,8 +33,16 @@ static inline size_t wn_json_plain_prefix(const unsigned char *p, size_t n)
         q = w ^ (ones * '"');
         b = w ^ (ones * '\\');
         /* a byte >= 0x80, < 0x20, == '"' or == '\\' sets its high bit here */
-        if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs)
+        uint64_t stop = (w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+        if (stop) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* the lowest flagged byte is a true stop (a borrow only flags bytes above one):
+             * no byte loop for the rest of the word (text escapes a newline every ~60 bytes) */
+            return i + (size_t)__builtin_ctzll(stop) / 8;
+#else
             break;
+#endif
+        }
     }
     while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
         i++;

@@ -73,6 +73,153 @@ static bool same_for_both(const unsigned char *p, size_t n)
     return true;
 }
 
+/* ---- the text member, read here rather than by yajl ----
+ *
+ * The text is most of a line, and yajl lexes a string a byte at a time, then decodes it
+ * again into its own buffer. So the first top-level member whose key is spelled exactly
+ * text_key (no escapes) is found by a skim of the members before it, its string decoded
+ * straight into the document's buffer, and yajl reads the line with that string replaced by
+ * "". String tokens end at the first quote not escaped, for the skim as for both lexers,
+ * so the line yajl reads has the same tokens but that one: it is valid exactly when the
+ * line is. A text holding what both parsers may read differently (a raw control byte, a
+ * surrogate escape that does not pair) is left to yajl and the checks as before. */
+
+static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* Just past the string token that starts at p (a quote), or NULL when it does not end. */
+static const unsigned char *string_end(const unsigned char *p, const unsigned char *end)
+{
+    for (p++; p < end;) {
+        p += wn_json_run(p, (size_t)(end - p), false);
+        if (p >= end)
+            break;
+        if (*p == '"')
+            return p + 1;
+        p += *p == '\\' ? 2 : 1;
+    }
+    return NULL;
+}
+
+/* The ',' or '}' that ends the member value starting at p, or NULL. */
+static const unsigned char *value_end(const unsigned char *p, const unsigned char *end)
+{
+    size_t depth = 0;
+    while (p && p < end) {
+        unsigned c = *p;
+        if (c == '"') {
+            p = string_end(p, end);
+            continue;
+        }
+        if (depth == 0 && (c == ',' || c == '}'))
+            return p;
+        if (c == '{' || c == '[')
+            depth++;
+        else if ((c == '}' || c == ']') && depth-- == 0)
+            return NULL;
+        p++;
+    }
+    return NULL;
+}
+
+/* Where the value of the member keyed text_key starts, or NULL. */
+static const unsigned char *find_text(const unsigned char *p, const unsigned char *end,
+                                      const char *text_key)
+{
+    size_t klen = strlen(text_key);
+    p = skip_ws(p, end);
+    if (p == end || *p != '{')
+        return NULL;
+    for (p++;;) {
+        p = skip_ws(p, end);
+        if (p == end || *p != '"')
+            return NULL;
+        const unsigned char *key = p + 1, *kend = string_end(p, end);
+        if (!kend)
+            return NULL;
+        bool match = (size_t)(kend - 1 - key) == klen && !memcmp(key, text_key, klen) &&
+                     !memchr(key, '\\', klen);
+        p = skip_ws(kend, end);
+        if (p == end || *p != ':')
+            return NULL;
+        p = skip_ws(p + 1, end);
+        if (match)
+            return p;
+        p = value_end(p, end);
+        if (!p || *p != ',')
+            return NULL;
+        p++;
+    }
+}
+
+/* Decode the string token at p (a quote; the line ends at end) into out (room for end - p
+ * bytes), setting *tok_end past its closing quote: its length, or -1 when it does not end
+ * or holds what yajl and jansson may read differently (left to them). */
+static long decode_string(const unsigned char *p, const unsigned char *end, char *out,
+                          const unsigned char **tok_end)
+{
+    char *w = out;
+    for (p++;;) {
+        /* bytes >= 0x80 are copied as they are: same_for_both checked them as UTF-8 */
+        size_t plain = wn_json_run(p, (size_t)(end - p), false);
+        memcpy(w, p, plain);
+        w += plain;
+        p += plain;
+        if (p == end)
+            return -1;
+        if (*p == '"')
+            break;
+        if (*p != '\\' || end - p < 2)
+            return -1; /* a raw control byte */
+        unsigned c = p[1], cp, lo;
+        p += 2;
+        switch (c) {
+        case '"': case '\\': case '/': *w++ = (char)c; continue;
+        case 'b': *w++ = '\b'; continue;
+        case 'f': *w++ = '\f'; continue;
+        case 'n': *w++ = '\n'; continue;
+        case 'r': *w++ = '\r'; continue;
+        case 't': *w++ = '\t'; continue;
+        case 'u': break;
+        default: return -1;
+        }
+        if (hex4(p, (size_t)(end - p), &cp))
+            return -1;
+        p += 4;
+        if (cp >= 0xDC00 && cp <= 0xDFFF)
+            return -1;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, 4, &lo) ||
+                lo < 0xDC00 || lo > 0xDFFF)
+                return -1;
+            p += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        /* UTF-8 of cp: never longer than its escape, so out has room */
+        if (cp < 0x80) {
+            *w++ = (char)cp;
+        } else if (cp < 0x800) {
+            *w++ = (char)(0xC0 | cp >> 6);
+            *w++ = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *w++ = (char)(0xE0 | cp >> 12);
+            *w++ = (char)(0x80 | (cp >> 6 & 0x3F));
+            *w++ = (char)(0x80 | (cp & 0x3F));
+        } else {
+            *w++ = (char)(0xF0 | cp >> 18);
+            *w++ = (char)(0x80 | (cp >> 12 & 0x3F));
+            *w++ = (char)(0x80 | (cp >> 6 & 0x3F));
+            *w++ = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    *tok_end = p + 1;
+    return (long)(w - out);
+}
+
 /* jansson stops at 2048 levels; decline well before, so we never accept what it refuses */
 enum { MAX_DEPTH = 1024 };
 
@@ -89,6 +236,8 @@ typedef struct sax {
     size_t depth;
     wn_buf keys; /* the pending keys of the open objects, innermost last */
     wn_buf seen; /* the document's keys so far, each NUL-terminated */
+    char *text;  /* the text decoded by decode_string, for the member yajl reads as "" */
+    size_t text_len;
     bool closed, have_text;
 } sax;
 
@@ -174,7 +323,12 @@ static int on_string(void *ctx, const unsigned char *str, size_t len)
     if (s->depth == 1 && strcmp(pending_key(s, &s->stack[0]), s->text_key) == 0) {
         if (seen_before(s, s->text_key, s->stack[0].key_len))
             return 0;
-        wn_str_set(&s->d->text, (const char *)str, len);
+        if (s->text) { /* the first text member is the one replaced by "" */
+            wn_str_take(&s->d->text, s->text, s->text_len);
+            s->text = NULL;
+        } else {
+            wn_str_set(&s->d->text, (const char *)str, len);
+        }
         s->have_text = true;
         return 1;
     }
@@ -249,11 +403,35 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
     s->keys = (wn_buf)WN_BUF_INIT;
     s->seen = (wn_buf)WN_BUF_INIT;
     s->closed = s->have_text = false;
+    s->text = NULL;
+    const unsigned char *in = (const unsigned char *)line, *end = in + len, *tok_end;
+    const unsigned char *tok = find_text(in, end, text_key);
+    size_t in_len = len;
+    wn_buf rest = WN_BUF_INIT;
+    if (tok && tok < end && *tok == '"') {
+        s->text = wn_xmalloc((size_t)(end - tok));
+        long n = decode_string(tok, end, s->text, &tok_end);
+        if (n >= 0) {
+            s->text = wn_xrealloc(s->text, (size_t)n + 1); /* the rest of the line may be long */
+            s->text[n] = '\0';
+            s->text_len = (size_t)n;
+            wn_buf_append(&rest, line, (size_t)(tok - in));
+            wn_buf_append(&rest, "\"\"", 2);
+            wn_buf_append(&rest, tok_end, (size_t)(end - tok_end));
+            in = (const unsigned char *)rest.data;
+            in_len = rest.len;
+        } else {
+            free(s->text);
+            s->text = NULL;
+        }
+    }
     yajl_handle h = yajl_alloc(&callbacks, NULL, s);
     yajl_config(h, yajl_dont_validate_strings, 1); /* same_for_both did it */
-    int ok = yajl_parse(h, (const unsigned char *)line, len) == yajl_status_ok &&
+    int ok = yajl_parse(h, in, in_len) == yajl_status_ok &&
              yajl_complete_parse(h) == yajl_status_ok && s->closed && s->have_text;
     yajl_free(h);
+    free(s->text); /* when yajl stopped before the text */
+    wn_buf_release(&rest);
     for (size_t i = 1; i < s->depth; i++)
         json_decref(s->stack[i].c); /* containers a declined parse left open */
     wn_buf_release(&s->keys);

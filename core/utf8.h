@@ -21,9 +21,10 @@ size_t wn_utf8_valid_prefix(const char *s, size_t n);
 /* Append s to out with invalid bytes replaced by U+FFFD; returns how many replacements. */
 size_t wn_utf8_repair(const char *s, size_t n, wn_buf *out);
 
-/* Length of the run at the start of p (n bytes) of printable ASCII other than '"' and '\\',
- * the bytes a JSON string holds as they are; eight bytes at a time. */
-static inline size_t wn_json_plain_prefix(const unsigned char *p, size_t n)
+/* Length of the run at the start of p (n bytes) of bytes a JSON string holds as they are:
+ * anything but '"', '\\' and control bytes, and, with `ascii`, bytes >= 0x80 (to check
+ * them as UTF-8). Eight bytes at a time. */
+static inline size_t wn_json_run(const unsigned char *p, size_t n, bool ascii)
 {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     size_t i = 0;
@@ -32,8 +33,9 @@ static inline size_t wn_json_plain_prefix(const unsigned char *p, size_t n)
         memcpy(&w, p + i, 8);
         q = w ^ (ones * '"');
         b = w ^ (ones * '\\');
-        /* a byte >= 0x80, < 0x20, == '"' or == '\\' sets its high bit here */
-        uint64_t stop = (w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+        /* a byte < 0x20, == '"' or == '\\' (or >= 0x80) sets its high bit here */
+        uint64_t stop = (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+                         (ascii ? w : 0)) & highs;
         if (stop) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             /* the lowest flagged byte is a true stop (a borrow only flags bytes above one):
@@ -44,9 +46,16 @@ static inline size_t wn_json_plain_prefix(const unsigned char *p, size_t n)
 #endif
         }
     }
-    while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+    while (i < n && p[i] >= 0x20 && (p[i] < 0x80 || !ascii) && p[i] != '"' && p[i] != '\\')
         i++;
     return i;
+}
+
+/* Length of the run at the start of p (n bytes) of printable ASCII other than '"' and '\\',
+ * the bytes a JSON string holds as they are. */
+static inline size_t wn_json_plain_prefix(const unsigned char *p, size_t n)
+{
+    return wn_json_run(p, n, true);
 }
 
 #endif

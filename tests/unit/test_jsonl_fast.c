@@ -92,6 +92,34 @@ static void test_lines_yajl_reads_differently_go_to_jansson(void **state)
     assert_false(same("{\"text\":\"a\",\"text\":\"a\"}"));
 }
 
+/* The text member is found and decoded before yajl reads the rest: wherever it is, whatever
+ * it holds, the document is jansson's. */
+static void test_text_decoded_before_yajl(void **state)
+{
+    const char *fast[] = {
+        "{\"text\":\"\\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u0041\\u00e9\\u4e2d\\ud83d\\ude00 \\u0000 \xc3\xa9\"}",
+        "{\"id\":\"\\\"text\\\":\\\"no\",\"metadata\":{\"text\":\"inner\",\"l\":[{\"text\":1},\"]}\"]},"
+        "\"n\":-1.5e3,\"b\":[true,null],\"text\":\"the top-level one\",\"z\":{}}",
+        "{ \"id\" : 1 , \"text\" : \"spaced\\nout\" }",
+        "{\"te\\u0078t\":\"escaped key\",\"id\":\"x\"}",
+        "{\"text\":\"\"}",
+        "{\"text\":\"a\\\\\"}",
+    };
+    for (size_t i = 0; i < sizeof fast / sizeof *fast; i++)
+        assert_true(same(fast[i]));
+    const char *other[] = {
+        "{\"text\":\"raw\ttab\"}", "{\"text\":\"a\\x\"}", "{\"text\":\"\\u12g4\"}",
+        "{\"text\":\"\\ud83d\\u0041\"}", "{\"text\":\"\\ude00\"}", "{\"text\":\"unterminated}",
+        "{\"te\\u0078t\":\"a\",\"text\":\"b\"}", "{\"text\":\"a\",\"text\":\"b\"}",
+        "{\"id\":\"1\" \"text\":\"missing comma\"}", "{\"id\":[1,\"text\":\"x\"}",
+        "{\"id\":]\"text\":\"x\"}", "{\"text\":\"a\"]", "{\"text\":\"a\" \"b\"}", "{\"text\"\"a\"}",
+    };
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        check_same(other[i], strlen(other[i]), NULL);
+    const char *custom = "{\"text\":\"not this\",\"content\":\"this\\none\"}";
+    assert_true(check_same(custom, strlen(custom), "content"));
+}
+
 static void test_deep_nesting(void **state)
 {
     /* deeper than the fast path goes (jansson reads it), and deeper than jansson goes */
@@ -139,6 +167,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ordinary_lines_take_the_fast_path),
         cmocka_unit_test(test_lines_yajl_reads_differently_go_to_jansson),
+        cmocka_unit_test(test_text_decoded_before_yajl),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_real_corpus_same_both_ways),
     };

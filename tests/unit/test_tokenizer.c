@@ -1,6 +1,7 @@
 /* test_tokenizer.c: exactness of the Llama 3 tokenizer against the references in
  * ../shared/data/tokenizer (Hugging Face golden ids, llama.cpp's vocabulary test, Meta's
  * test vectors), round trips, invalid UTF-8, special tokens, linear cost, thread safety. */
+#include "tokenize/pretok.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tokenizer.h"
 #include "tests/unit/tok_test_util.h"
@@ -437,6 +438,51 @@ static void test_load_errors(void **state)
     unlink(tmp);
 }
 
+/* The pre-tokenizer classes ASCII letters 16 bytes at a time (pretok.h): every byte value
+ * at every position of a block, then letter runs of every length up to 40 ending in each
+ * kind of character, with and without text after them (the block path and the byte path):
+ * a run ends exactly where its letters do. */
+static void test_pretok_letter_blocks(void **state)
+{
+    (void)state;
+    for (int b = 0; b < 256; b++) {
+        bool letter = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+        for (unsigned pos = 0; pos < 16; pos++) {
+            uint8_t block[16];
+            memset(block, 'q', sizeof block);
+            block[pos] = (uint8_t)b;
+            assert_int_equal(ascii_letters16(block), letter ? 16 : pos);
+        }
+    }
+    static const struct {
+        const char *s;
+        bool letter;
+    } next[] = {
+        { " ", false }, { "1", false }, { "!", false }, { "\xC3\xA9", true } /* e acute */,
+        { "\xD0\xB4", true } /* Cyrillic de */, { "\xE4\xB8\xAD", true } /* CJK */,
+        { "\xCC\x81", false } /* combining acute: a mark, not a letter */,
+        { "\xFF", false } /* invalid */, { "", false } /* end of text */,
+    };
+    const wn_tok_classes *c = wn_tok_classes_get();
+    for (size_t k = 1; k <= 40; k++)
+        for (size_t f = 0; f < sizeof next / sizeof *next; f++)
+            for (int tail = 0; tail < 2; tail++) {
+                char text[128];
+                size_t n = 0;
+                for (size_t i = 0; i < k; i++)
+                    text[n++] = "zQmAyK"[i % 6];
+                size_t flen = strlen(next[f].s);
+                memcpy(text + n, next[f].s, flen);
+                n += flen;
+                if (flen && tail) {
+                    memset(text + n, '.', 20);
+                    n += 20;
+                }
+                size_t want = k + (next[f].letter ? flen : 0);
+                assert_int_equal(wn_tok_next_piece(c, (const uint8_t *)text, n, 0), want);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_pretok_letter_blocks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

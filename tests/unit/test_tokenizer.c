@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <omp.h>
+#include <zlib.h>
 
 static wn_tok *g_tok;
 
@@ -483,6 +484,73 @@ static void test_pretok_letter_blocks(void **state)
             }
 }
 
+/* The pair table keeps only the merge BPE makes last on each token's own bytes; a table of
+ * every split must give the same ids: on every token's bytes, on 100,000 concatenations of
+ * two to four random tokens (seeded), and on every text of the multilingual langid set. */
+static void test_last_merges_suffice(void **state)
+{
+    (void)state;
+    wn_tok *all = tok_load_repo();
+    assert_non_null(all);
+    wn_tok_use_all_pairs(all);
+    wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    uint8_t text[4 * 256];
+    for (uint32_t i = 0; i < g_tok->n_ranks + 100000; i++) {
+        size_t n = 0;
+        if (i < g_tok->n_ranks) {
+            n = g_tok->off[i + 1] - g_tok->off[i];
+            memcpy(text, g_tok->blob + g_tok->off[i], n);
+        } else {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            for (unsigned k = 0, parts = 2 + (unsigned)(rng >> 62) % 3; k < parts; k++) {
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                uint32_t id = (uint32_t)((rng >> 33) % g_tok->n_ranks);
+                size_t len = g_tok->off[id + 1] - g_tok->off[id];
+                memcpy(text + n, g_tok->blob + g_tok->off[id], len);
+                n += len;
+            }
+        }
+        if (n < 2)
+            continue;
+        a.len = b.len = 0;
+        wn_tok_bpe_merge(g_tok, text, n, &a);
+        wn_tok_bpe_merge(all, text, n, &b);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.ids, b.ids, a.len * sizeof *a.ids);
+    }
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+    char path[512];
+    const char *root = getenv("WINNOW_SHARED");
+    snprintf(path, sizeof path, "%s/data/langid/langid.jsonl.gz", root ? root : "../shared");
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        wn_tok_free(all);
+        print_message("shared data '%s' not found: skipped\n", path);
+        skip();
+    }
+    static char line[1 << 20];
+    size_t n_docs = 0;
+    while (gzgets(f, line, sizeof line)) {
+        json_t *j = json_loads(line, 0, NULL);
+        json_t *doc = json_object_get(j, "text");
+        assert_true(json_is_string(doc));
+        a.len = b.len = 0;
+        wn_tok_encode(g_tok, json_string_value(doc), json_string_length(doc), 0, &a);
+        wn_tok_encode(all, json_string_value(doc), json_string_length(doc), 0, &b);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.ids, b.ids, a.len * sizeof *a.ids);
+        json_decref(j);
+        n_docs++;
+    }
+    gzclose(f);
+    assert_true(n_docs > 6000);
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+    wn_tok_free(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
+        cmocka_unit_test(test_last_merges_suffice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -58,6 +58,17 @@ typedef struct wn_tok_pair_table {
     uint32_t m, r;
 } wn_tok_pair_table;
 
+/* Characters merged before BPE (premerge.c). */
+typedef struct wn_tok_premerge {
+    uint16_t block_of[256]; /* code point >> 8 (U+0000..U+FFFF) -> block, 0 = none qualifies */
+    uint64_t *blocks;       /* [block * 256 + (cp & 255)]: merged << 32 | (highest rank of its
+                             * own merges + 1), 0 = not merged early */
+    uint32_t *min_before;   /* [w * 128 + x - 0x80]: lowest rank of a merge of the single byte
+                             * x (>= 0x80) with a left part ending in byte w */
+    uint32_t *min_after;    /* [(x - 0x80) * 256 + y]: the same for the single continuation
+                             * byte x with a right part starting with byte y */
+} wn_tok_premerge;
+
 struct wn_tok {
     uint32_t n_ranks;   /* ordinary tokens: ids 0 .. n_ranks-1 */
     uint32_t n_total;   /* plus special tokens */
@@ -68,6 +79,7 @@ struct wn_tok {
     uint64_t vocab_mask;
 
     wn_tok_pair_table pairs; /* (left id, right id) -> merged id, for BPE */
+    wn_tok_premerge premerge;
 
     uint32_t byte_id[256]; /* the token of each single byte */
     uint32_t *byte_pair;   /* [a * 256 + b]: merge of the bytes a, b (UINT32_MAX if none):
@@ -173,6 +185,14 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     v = le64toh(v) & ((1ull << (8 * WN_TOK_PAIR_SLOT_BYTES)) - 1);
     return (v >> WN_TOK_ID_BITS) == key ? (int64_t)(v & (WN_TOK_MAX_IDS - 1)) : -1;
 }
+
+/* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be
+ * built. */
+void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n);
+void wn_tok_premerge_free(wn_tok_premerge *pm);
+/* The parts BPE of p[0..n) may start from: each character premerge.c allows as its token,
+ * other bytes as themselves, into id[0..n); returns how many. */
+size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
 
 /* BPE of one pre-tokenized piece that is not itself a token (bpe.c): appends its ids (or
  * only counts them when out is NULL) and returns how many. */

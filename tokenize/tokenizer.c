@@ -296,8 +296,12 @@ static void build_pairs(wn_tok *t)
         each_token(t, last_merge_of, &all, &merged);
     free(all.slot);
     wn_tok_pair_table_free(&t->pairs);
-    wn_tok_pair_table_build(&t->pairs, (const uint32_t *)(void *)merged.data,
-                            merged.len / (3 * sizeof(uint32_t)));
+    wn_tok_premerge_free(&t->premerge);
+    const uint32_t *tr = (const uint32_t *)(void *)merged.data;
+    size_t n_merges = merged.len / (3 * sizeof(uint32_t));
+    wn_tok_pair_table_build(&t->pairs, tr, n_merges);
+    if (!t->keep_all_pairs) /* the reference BPE of the tests starts from bytes */
+        wn_tok_premerge_build(t, tr, n_merges);
     wn_buf_release(&merged);
 }
 
@@ -354,6 +358,7 @@ void wn_tok_free(wn_tok *t)
     free(t->off);
     free(t->vocab);
     wn_tok_pair_table_free(&t->pairs);
+    wn_tok_premerge_free(&t->premerge);
     free(t->byte_pair);
     free(t);
 }

@@ -144,6 +144,14 @@ static inline uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
     return &sl->val;
 }
 
+/* Start loading key's first slot into the cache, a few keys before wn_u64map_slot needs
+ * it: for tables bigger than the cache, where a lookup is a memory round trip. Only valid
+ * while the table does not grow (reset it big enough first). */
+static inline void wn_u64map_prefetch(const wn_u64map *m, uint64_t key)
+{
+    __builtin_prefetch(&m->slots[key & (m->cap - 1)]);
+}
+
 /* Add one to key's count and return the new count. */
 static inline uint32_t wn_u64map_add(wn_u64map *m, uint64_t key)
 {

@@ -209,7 +209,7 @@ static inline __attribute__((always_inline)) void push_word(const char *s, size_
 /* Flags of a span made of word/punct characters only. */
 static unsigned span_flags(const unsigned char *s, size_t a, size_t b)
 {
-    bool alpha = false, alnum = false;
+    bool alpha = false, alnum = false, digit = false;
     for (size_t i = a; i < b;) {
         int32_t cp;
         i += utf8_next(s, b, i, &cp);
@@ -218,8 +218,10 @@ static unsigned span_flags(const unsigned char *s, size_t a, size_t b)
             alpha = alnum = true;
         else if (c == C_WORD)
             alnum = true;
+        digit |= cp >= '0' && cp <= '9';
     }
-    return (alpha ? WN_WORD_ALPHA : 0) | (alnum ? 0 : WN_WORD_SYMBOL);
+    return (alpha ? WN_WORD_ALPHA : 0) | (alnum ? 0 : WN_WORD_SYMBOL) |
+           (digit ? WN_WORD_DIGIT : 0);
 }
 
 /* Segment [a, b) of a spaceless script with ICU; falls back to one token on ICU errors. */
@@ -248,10 +250,20 @@ static void segment_icu(const char *s, size_t a, size_t b, size_t line)
     }
 }
 
+/* Flags of the core of a run the byte loop read: alpha as it found, digits looked up. */
+static unsigned core_flags_of(const char *s, size_t a, size_t b, bool alpha)
+{
+    unsigned f = alpha ? WN_WORD_ALPHA : 0;
+    for (size_t i = a; i < b; i++)
+        if (s[i] >= '0' && s[i] <= '9')
+            return f | WN_WORD_DIGIT;
+    return f;
+}
+
 /* Emit the tokens of one run of non-space characters [a, b). */
 static inline __attribute__((always_inline)) void emit_run(const char *s, size_t a, size_t b,
                                                            size_t core_a, size_t core_b,
-                                                           bool alpha, bool spaceless,
+                                                           unsigned core_flags, bool spaceless,
                                                            size_t line)
 {
     if (core_a >= core_b) { /* punctuation only */
@@ -263,23 +275,23 @@ static inline __attribute__((always_inline)) void emit_run(const char *s, size_t
     if (spaceless)
         segment_icu(s, core_a, core_b, line);
     else
-        push_word(s, core_a, core_b - core_a, line, alpha ? WN_WORD_ALPHA : 0);
+        push_word(s, core_a, core_b - core_a, line, core_flags);
     if (b > core_b)
         push_word(s, core_b, b - core_b, line, WN_WORD_SYMBOL);
 }
 
 /* The run of non-space characters at i (u[i] an ASCII non-space byte), when it is plain
  * ASCII up to an ASCII space or the end: its end, its core (first to last letter or digit;
- * core_a == core_b when there is none) and whether it holds a letter, as the byte loop in
+ * core_a == core_b when there is none) and the core's flags (letters, digits), as the byte loop in
  * analyze_into finds them. Returns false (nothing set) when a non-ASCII byte comes first:
  * the byte loop handles that run. */
 static inline __attribute__((always_inline)) bool ascii_run(const unsigned char *u, size_t n,
                                                             size_t i, size_t *end,
                                                             size_t *core_a, size_t *core_b,
-                                                            bool *alpha)
+                                                            unsigned *flags)
 {
     size_t first = SIZE_MAX, last = 0;
-    bool letters = false;
+    uint32_t letters = 0, digits = 0;
     for (size_t at = i;; at += 16) {
         uint32_t high, space, digit, letter;
 #if defined(__SSE2__)
@@ -318,13 +330,15 @@ static inline __attribute__((always_inline)) bool ascii_run(const unsigned char 
             return false;
         uint32_t keep = (1u << lim) - 1;
         letter &= keep;
-        uint32_t alnum = (digit & keep) | letter;
+        digit &= keep;
+        uint32_t alnum = digit | letter;
         if (alnum) {
             if (first == SIZE_MAX)
                 first = at + (unsigned)__builtin_ctz(alnum);
             last = at + 32 - (unsigned)__builtin_clz(alnum);
         }
-        letters |= letter != 0;
+        letters |= letter;
+        digits |= digit;
         if (stop) {
             *end = at + lim;
             break;
@@ -334,7 +348,7 @@ static inline __attribute__((always_inline)) bool ascii_run(const unsigned char 
         first = last = 0;
     *core_a = first;
     *core_b = last;
-    *alpha = letters;
+    *flags = (letters ? WN_WORD_ALPHA : 0) | (digits ? WN_WORD_DIGIT : 0);
     return true;
 }
 
@@ -398,7 +412,8 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
         }
         if (c == C_SPACE) {
             if (run != SIZE_MAX) {
-                emit_run(s, run, i, core_a, core_b, alpha, spaceless, t->n_lines);
+                emit_run(s, run, i, core_a, core_b, core_flags_of(s, core_a, core_b, alpha),
+                         spaceless, t->n_lines);
                 run = SIZE_MAX;
             }
             if (cp == '\n') {
@@ -411,9 +426,9 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
                 size_t end;
                 if (u[i] < 0x80) {
                     /* most runs are plain ASCII: classified 16 bytes at a time */
-                    bool al;
-                    if (ascii_run(u, n, i, &end, &core_a, &core_b, &al)) {
-                        emit_run(s, i, end, core_a, core_b, al, false, t->n_lines);
+                    unsigned fl;
+                    if (ascii_run(u, n, i, &end, &core_a, &core_b, &fl)) {
+                        emit_run(s, i, end, core_a, core_b, fl, false, t->n_lines);
                         i = end;
                         continue;
                     }
@@ -444,7 +459,8 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     }
     t->n_chars = n - extra;
     if (run != SIZE_MAX)
-        emit_run(s, run, n, core_a, core_b, alpha, spaceless, t->n_lines);
+        emit_run(s, run, n, core_a, core_b, core_flags_of(s, core_a, core_b, alpha),
+                 spaceless, t->n_lines);
     if (line_start < n || n == 0)
         push_line(line_start, n, line_word);
     return t;

@@ -32,6 +32,7 @@
 enum {
     WN_WORD_ALPHA = 1,  /* holds at least one alphabetic character */
     WN_WORD_SYMBOL = 2, /* punctuation or symbols only */
+    WN_WORD_DIGIT = 4,  /* holds at least one ASCII digit 0-9 */
 };
 
 typedef struct wn_word {

@@ -6,8 +6,10 @@
  * piece cache are encode.c's). Pieces up to 64 bytes merge in small stack arrays (a scan
  * per merge, which beats the heap's bookkeeping at these lengths); longer ones use a heap
  * and a linked list, O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
- * bpe_sweep.c. No input makes encoding quadratic. Pair lookups go through the pair table
- * (wn_tok_pair), keyed by the two ids, so no bytes are hashed while merging.
+ * bpe_sweep.c. No input makes encoding quadratic. A piece of up to 256 bytes with
+ * characters outside ASCII starts from its characters where premerge.c shows BPE would
+ * have merged them first anyway. Pair lookups go through the pair table (wn_tok_pair),
+ * keyed by the two ids, so no bytes are hashed while merging.
  */
 #include "tokenize/bpe_small.h"
 #include "tokenize/tok_internal.h"
@@ -28,6 +30,16 @@ static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
     return r < 0 ? NO_PAIR : (uint32_t)r;
 }
 
+size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+{
+    uint32_t key[WN_TOK_SMALL_PIECE];
+    size_t m = wn_tok_premerge_parts(t, p, n, id);
+    for (size_t i = 0; i + 1 < m; i++)
+        key[i] = wn_tok_pair_key(t, id[i], id[i + 1], i);
+    key[m - 1] = WN_TOK_NO_KEY;
+    return wn_tok_bpe_small_run(t, id, key, m);
+}
+
 static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
     uint32_t id[WN_TOK_SMALL_PIECE];
@@ -43,6 +55,8 @@ typedef struct bpe_work {
     uint64_t *heap;
 } bpe_work;
 
+/* The parts start as the bytes p[0..n), or, when p is NULL, as the n parts already in w.id
+ * (characters merged early, premerge.c). */
 static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out,
                        bpe_work w)
 {
@@ -50,12 +64,13 @@ static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
     wn_u64heap h = { w.heap, 0, 3 * n };
     const uint32_t END = UINT32_MAX;
     for (size_t i = 0; i < n; i++) {
-        id[i] = t->byte_id[p[i]];
+        if (p)
+            id[i] = t->byte_id[p[i]];
         next[i] = i + 1 < n ? (uint32_t)(i + 1) : END;
         prev[i] = i ? (uint32_t)(i - 1) : END;
     }
     for (size_t i = 0; i + 1 < n; i++) {
-        rank[i] = t->byte_pair[p[i] * 256 + p[i + 1]];
+        rank[i] = p ? t->byte_pair[p[i] * 256 + p[i + 1]] : pair_rank(t, id[i], id[i + 1]);
         if (rank[i] != NO_PAIR)
             wn_u64heap_push(&h, (uint64_t)rank[i] << 32 | i);
     }
@@ -94,6 +109,23 @@ static size_t bpe_medium(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids
     return bpe_heap(t, p, n, out, (bpe_work){ id, next, prev, rank, heap_store });
 }
 
+/* A piece of up to MEDIUM_PIECE bytes with characters outside ASCII (a CJK sentence is one
+ * piece): its characters merged early, then the parts' BPE, in stack arrays when few. */
+static size_t bpe_medium_premerged(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+{
+    uint32_t id[MEDIUM_PIECE], next[MEDIUM_PIECE], prev[MEDIUM_PIECE], rank[MEDIUM_PIECE];
+    uint64_t heap_store[3 * MEDIUM_PIECE];
+    size_t m = wn_tok_premerge_parts(t, p, n, id);
+    if (m <= WN_TOK_SMALL_PIECE) {
+        uint32_t key[WN_TOK_SMALL_PIECE];
+        for (size_t i = 0; i + 1 < m; i++)
+            key[i] = wn_tok_pair_key(t, id[i], id[i + 1], i);
+        key[m - 1] = WN_TOK_NO_KEY;
+        return wn_tok_ids_emit(out, id, wn_tok_bpe_small_run(t, id, key, m));
+    }
+    return bpe_heap(t, NULL, m, out, (bpe_work){ id, next, prev, rank, heap_store });
+}
+
 static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
     bpe_work w = { wn_xmalloc(n * sizeof *w.id), wn_xmalloc(n * sizeof *w.next),
@@ -118,7 +150,9 @@ size_t wn_tok_bpe_merge(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     if (n <= WN_TOK_SMALL_PIECE)
         return bpe_small(t, p, n, out);
     if (n <= MEDIUM_PIECE)
-        return bpe_medium(t, p, n, out);
+        return t->premerge.blocks && wn_tok_has_high_byte(p, n)
+                   ? bpe_medium_premerged(t, p, n, out)
+                   : bpe_medium(t, p, n, out);
     if (n <= LARGE_PIECE)
         return bpe_large(t, p, n, out);
     return wn_tok_bpe_sweep(t, p, n, out);

@@ -25,18 +25,18 @@ static inline uint32_t wn_tok_pair_key(const wn_tok *t, uint32_t a, uint32_t b, 
     return r < 0 ? WN_TOK_NO_KEY : (uint32_t)r << WN_TOK_POS_BITS | (uint32_t)pos;
 }
 
-/* BPE of p[0..n), 2 <= n <= WN_TOK_SMALL_PIECE, into id[0..n); returns the number of ids. */
-static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+/* True when p[0..n) has a byte outside ASCII: only then can characters merge early. */
+static inline bool wn_tok_has_high_byte(const uint8_t *p, size_t n)
 {
-    uint32_t key[WN_TOK_SMALL_PIECE]; /* key[i]: merge of id[i], id[i+1] */
-    size_t m = n;
+    uint8_t any = 0;
     for (size_t i = 0; i < n; i++)
-        id[i] = t->byte_id[p[i]];
-    for (size_t i = 0; i + 1 < m; i++) {
-        uint32_t r = t->byte_pair[p[i] * 256 + p[i + 1]];
-        key[i] = r == UINT32_MAX ? WN_TOK_NO_KEY : r << WN_TOK_POS_BITS | (uint32_t)i;
-    }
-    key[n - 1] = WN_TOK_NO_KEY; /* the last part has no pair; it is shifted, never scanned */
+        any |= p[i];
+    return any >= 0x80;
+}
+
+/* BPE from the parts id[0..m), whose pairs' keys are key[0..m-1) (key[m-1] is NO_KEY). */
+static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_t *key, size_t m)
+{
     while (m > 1) {
         uint32_t low = key[0];
         for (size_t i = 1; i + 1 < m; i++)
@@ -56,6 +56,26 @@ static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t 
             key[best - 1] = wn_tok_pair_key(t, id[best - 1], id[best], best - 1);
     }
     return m;
+}
+
+/* wn_tok_bpe_small for a piece with characters outside ASCII, which may merge some of them
+ * before BPE starts (premerge.c). Out of line (bpe.c): the encoder's loop stays small. */
+size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
+
+/* BPE of p[0..n), 2 <= n <= WN_TOK_SMALL_PIECE, into id[0..n); returns the number of ids. */
+static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+{
+    if (t->premerge.blocks && wn_tok_has_high_byte(p, n))
+        return wn_tok_bpe_small_premerged(t, p, n, id);
+    uint32_t key[WN_TOK_SMALL_PIECE]; /* key[i]: merge of id[i], id[i+1] */
+    for (size_t i = 0; i < n; i++)
+        id[i] = t->byte_id[p[i]];
+    for (size_t i = 0; i + 1 < n; i++) {
+        uint32_t r = t->byte_pair[p[i] * 256 + p[i + 1]];
+        key[i] = r == UINT32_MAX ? WN_TOK_NO_KEY : r << WN_TOK_POS_BITS | (uint32_t)i;
+    }
+    key[n - 1] = WN_TOK_NO_KEY; /* the last part has no pair; it is shifted, never scanned */
+    return wn_tok_bpe_small_run(t, id, key, n);
 }
 
 #endif

@@ -15,6 +15,10 @@
 
 #include "tokenize/tok_internal.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* Length of the well-formed UTF-8 sequence at s (Unicode Table 3-7), 0 if ill-formed. */
 static inline size_t utf8_decode(const uint8_t *s, size_t avail, uint32_t *cp)
 {
@@ -76,8 +80,41 @@ static inline int is_other_class(unsigned k)
     return k == WN_TC_OTHER || k == WN_TC_APOS;
 }
 
+/* Number of ASCII letters [A-Za-z] at the start of s[0..16) (16 if all are). A byte of a
+ * multi-byte character is not one. With SSE2 (x86-64's baseline), all 16 bytes are classed
+ * at once: a word's end is then one count of trailing bits instead of a loop whose exit,
+ * at a different length each word, the branch predictor keeps getting wrong. */
+static inline unsigned ascii_letters16(const uint8_t *s)
+{
+#if defined(__SSE2__)
+    /* b is a letter when (b | 0x20) - 'a' < 26 unsigned, for every byte b: bytes >= 0x80
+     * land at 63 or more. SSE2 compares signed, so both sides are shifted by 0x80. */
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i t = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    __m128i is_letter = _mm_cmplt_epi8(_mm_xor_si128(t, _mm_set1_epi8((char)0x80)),
+                                       _mm_set1_epi8((char)(26 ^ 0x80)));
+    unsigned not_letter = ~(unsigned)_mm_movemask_epi8(is_letter) & 0xFFFF;
+    return not_letter ? (unsigned)__builtin_ctz(not_letter) : 16;
+#else
+    unsigned k = 0;
+    while (k < 16 && (unsigned)((s[k] | 0x20) - 'a') < 26)
+        k++;
+    return k;
+#endif
+}
+
 static inline size_t letters_end(const wn_tok_classes *c, const uint8_t *s, size_t n, size_t i)
 {
+    while (i + 16 <= n) {
+        unsigned k = ascii_letters16(s + i);
+        i += k;
+        if (k == 16)
+            continue;
+        size_t l;
+        if (s[i] < 0x80 || char_at(c, s, n, i, &l) != WN_TC_LETTER)
+            return i;
+        i += l;
+    }
     while (i < n) {
         size_t l;
         if (s[i] < 0x80) { /* ASCII fast path */

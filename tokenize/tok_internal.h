@@ -5,6 +5,7 @@
 
 #include "tokenize/tokenizer.h"
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -47,6 +48,27 @@ typedef struct wn_tok_vocab_slot {
 } wn_tok_vocab_slot;
 #define WN_TOK_SLOT_ID_BITS 18
 
+/* The merge table (pair_table.c): a perfect hash of the pairs BPE merges. A key
+ * (left << 17 | right) has one bucket; the bucket's seed names its slot; a slot is 7 bytes,
+ * key << 17 | merged id, little-endian. */
+#define WN_TOK_PAIR_SLOT_BYTES 7
+typedef struct wn_tok_pair_table {
+    uint8_t *slots;  /* m slots, then 8 bytes of padding (a lookup loads 8) */
+    uint16_t *disp;  /* r bucket seeds */
+    uint32_t m, r;
+} wn_tok_pair_table;
+
+/* Characters merged before BPE (premerge.c). */
+typedef struct wn_tok_premerge {
+    uint16_t block_of[256]; /* code point >> 8 (U+0000..U+FFFF) -> block, 0 = none qualifies */
+    uint64_t *blocks;       /* [block * 256 + (cp & 255)]: merged << 32 | (highest rank of its
+                             * own merges + 1), 0 = not merged early */
+    uint32_t *min_before;   /* [w * 128 + x - 0x80]: lowest rank of a merge of the single byte
+                             * x (>= 0x80) with a left part ending in byte w */
+    uint32_t *min_after;    /* [(x - 0x80) * 256 + y]: the same for the single continuation
+                             * byte x with a right part starting with byte y */
+} wn_tok_premerge;
+
 struct wn_tok {
     uint32_t n_ranks;   /* ordinary tokens: ids 0 .. n_ranks-1 */
     uint32_t n_total;   /* plus special tokens */
@@ -56,10 +78,8 @@ struct wn_tok {
     wn_tok_vocab_slot *vocab;
     uint64_t vocab_mask;
 
-    /* (left id, right id) -> merged id, packed as key << 17 | merged; all ones = empty. */
-    uint64_t *pairs;
-    uint64_t pairs_mask;
-    int pairs_shift;
+    wn_tok_pair_table pairs; /* (left id, right id) -> merged id, for BPE */
+    wn_tok_premerge premerge;
 
     uint32_t byte_id[256]; /* the token of each single byte */
     uint32_t *byte_pair;   /* [a * 256 + b]: merge of the bytes a, b (UINT32_MAX if none):
@@ -68,6 +88,7 @@ struct wn_tok {
     const wn_tok_classes *cls;
     size_t max_special_len;
     uint32_t serial; /* unique per loaded tokenizer: keys the per-thread piece cache */
+    bool keep_all_pairs; /* every split in `pairs`, not only BPE's last merges (tests) */
 };
 
 #define WN_TOK_ID_BITS 17
@@ -80,6 +101,9 @@ void wn_tok_add_token(wn_tok *t, wn_buf *blob, const void *bytes, size_t len);
 int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen);
 
 wn_tok *wn_tok_load_default_flags(unsigned flags, char *err, size_t errlen);
+/* Rebuild t's pair table with every split of every token instead of BPE's last merges only
+ * (tokenizer.c explains why those suffice); for tests that compare the two. */
+void wn_tok_use_all_pairs(wn_tok *t);
 
 /* Loaders (tok_load_tiktoken.c, tok_load_json.c); text is the whole file. */
 wn_tok *wn_tok_parse_tiktoken(const char *text, size_t len, const char *path, unsigned flags,
@@ -126,20 +150,49 @@ static inline void wn_tok_key_make(wn_tok_key *k, const uint8_t *s, size_t len, 
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len);
 /* The same with the bytes' key already made (wn_tok_key_make). */
 int64_t wn_tok_lookup_key(const wn_tok *t, const void *bytes, size_t len, const wn_tok_key *k);
-/* Merged id of the pair (a, b), or -1 if a+b is not a token. */
+/* Build pt from the (left, right, merged) triples[0..3n); free with wn_tok_pair_table_free. */
+void wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size_t n);
+void wn_tok_pair_table_free(wn_tok_pair_table *pt);
+
+static inline uint64_t wn_tok_pair_hash(uint64_t key)
+{
+    return key * 0x9E3779B97F4A7C15ull;
+}
+
+/* x * n >> 32 for the top 32 bits x of a hash: a number below n without a division. */
+static inline uint32_t wn_tok_pair_bucket(const wn_tok_pair_table *pt, uint64_t hash)
+{
+    return (uint32_t)(((hash >> 32) * pt->r) >> 32);
+}
+
+static inline uint32_t wn_tok_pair_slot(const wn_tok_pair_table *pt, uint64_t hash,
+                                        uint32_t seed)
+{
+    uint64_t x = (hash ^ (hash >> 31) ^ (seed * 0xC2B2AE3D27D4EB4Full)) * 0x94D049BB133111EBull;
+    return (uint32_t)(((x >> 32) * pt->m) >> 32);
+}
+
+/* Merged id of the pair (a, b), or -1 if BPE never merges them: the bucket's seed (a table
+ * of 64 KB), then the one slot it names. */
 static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
 {
+    const wn_tok_pair_table *pt = &t->pairs;
     uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
-    uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> t->pairs_shift;
-    for (;;) {
-        uint64_t s = t->pairs[i];
-        if (s == UINT64_MAX)
-            return -1;
-        if ((s >> WN_TOK_ID_BITS) == key)
-            return (int64_t)(s & (WN_TOK_MAX_IDS - 1));
-        i = (i + 1) & t->pairs_mask;
-    }
+    uint64_t h = wn_tok_pair_hash(key);
+    uint32_t s = wn_tok_pair_slot(pt, h, pt->disp[wn_tok_pair_bucket(pt, h)]);
+    uint64_t v;
+    memcpy(&v, pt->slots + (size_t)s * WN_TOK_PAIR_SLOT_BYTES, sizeof v);
+    v = le64toh(v) & ((1ull << (8 * WN_TOK_PAIR_SLOT_BYTES)) - 1);
+    return (v >> WN_TOK_ID_BITS) == key ? (int64_t)(v & (WN_TOK_MAX_IDS - 1)) : -1;
 }
+
+/* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be
+ * built. */
+void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n);
+void wn_tok_premerge_free(wn_tok_premerge *pm);
+/* The parts BPE of p[0..n) may start from: each character premerge.c allows as its token,
+ * other bytes as themselves, into id[0..n); returns how many. */
+size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
 
 /* BPE of one pre-tokenized piece that is not itself a token (bpe.c): appends its ids (or
  * only counts them when out is NULL) and returns how many. */

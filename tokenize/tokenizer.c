@@ -4,6 +4,7 @@
 #include "core/buf.h"
 
 #include <errno.h>
+#include <omp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,51 +121,194 @@ static void build_vocab(wn_tok *t)
     }
 }
 
-static void pair_insert(wn_tok *t, uint32_t a, uint32_t b, uint32_t merged)
+/* Every split of every token, as open addressing keyed by left << 17 | right (slots hold
+ * key << 17 | merged, all ones = empty): only while the merge table is built. */
+typedef struct all_splits {
+    uint64_t *slot;
+    uint64_t mask;
+    int shift;
+} all_splits;
+
+static uint64_t *split_find(const all_splits *a, uint64_t key)
 {
-    uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
-    uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> t->pairs_shift;
-    while (t->pairs[i] != UINT64_MAX) {
-        if ((t->pairs[i] >> WN_TOK_ID_BITS) == key)
-            return; /* two tokens with the same bytes: keep the lower rank */
-        i = (i + 1) & t->pairs_mask;
-    }
-    t->pairs[i] = key << WN_TOK_ID_BITS | merged;
+    uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> a->shift;
+    while (a->slot[i] != UINT64_MAX && (a->slot[i] >> WN_TOK_ID_BITS) != key)
+        i = (i + 1) & a->mask;
+    return &a->slot[i];
 }
 
-/* Every way of writing a token as two tokens is a merge BPE can make (tiktoken merges
- * whenever the concatenation is in the vocabulary; a Hugging Face tokenizer.json for a
- * tiktoken vocabulary lists exactly these pairs). Found in one pass, then hashed. */
+static int64_t split_merged(const all_splits *a, uint32_t left, uint32_t right)
+{
+    uint64_t s = *split_find(a, (uint64_t)left << WN_TOK_ID_BITS | right);
+    return s == UINT64_MAX ? -1 : (int64_t)(s & (WN_TOK_MAX_IDS - 1));
+}
+
+static void splits_hash(all_splits *a, const uint32_t *found, size_t n)
+{
+    size_t cap = pow2_at_least(n + n / 4 + 2);
+    a->shift = 64;
+    for (size_t c = cap; c > 1; c /= 2)
+        a->shift--;
+    a->slot = wn_xmalloc(cap * sizeof *a->slot);
+    memset(a->slot, 0xff, cap * sizeof *a->slot);
+    a->mask = cap - 1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key = (uint64_t)found[3 * i] << WN_TOK_ID_BITS | found[3 * i + 1];
+        uint64_t *s = split_find(a, key);
+        if (*s == UINT64_MAX) /* two tokens with the same bytes: keep the lower rank */
+            *s = key << WN_TOK_ID_BITS | found[3 * i + 2];
+    }
+}
+
+/* BPE of the bytes p[0..n) alone, with every split in `all`; id[] and rank[] hold n. True when
+ * it ends as one token, whose last merge was *left + *right. Each pair's rank is kept
+ * (rank[i] for id[i], id[i+1]) and only the two next to a merge are looked up again. */
+static bool bpe_last_merge(const wn_tok *t, const all_splits *all, const uint8_t *p, size_t n,
+                           uint32_t *id, int64_t *rank, uint32_t *left, uint32_t *right)
+{
+    size_t m = n;
+    for (size_t i = 0; i < n; i++)
+        id[i] = t->byte_id[p[i]];
+    for (size_t i = 0; i + 1 < n; i++)
+        rank[i] = split_merged(all, id[i], id[i + 1]);
+    while (m > 1) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i + 1 < m; i++)
+            if (rank[i] >= 0 && (best == SIZE_MAX || rank[i] < rank[best]))
+                best = i; /* lowest rank, leftmost on ties */
+        if (best == SIZE_MAX)
+            return false;
+        *left = id[best];
+        *right = id[best + 1];
+        id[best] = (uint32_t)rank[best];
+        m--;
+        memmove(id + best + 1, id + best + 2, (m - best - 1) * sizeof *id);
+        memmove(rank + best + 1, rank + best + 2, (m - best - 1) * sizeof *rank);
+        if (best + 1 < m)
+            rank[best] = split_merged(all, id[best], id[best + 1]);
+        if (best > 0)
+            rank[best - 1] = split_merged(all, id[best - 1], id[best]);
+    }
+    return true;
+}
+
+/* The triples of every split (the `all` table's entries). */
+static void all_triples(const all_splits *all, wn_buf *out)
+{
+    for (uint64_t i = 0; i <= all->mask; i++) {
+        uint64_t s = all->slot[i];
+        uint32_t triple[3] = { (uint32_t)(s >> (2 * WN_TOK_ID_BITS)),
+                               (uint32_t)(s >> WN_TOK_ID_BITS) & (WN_TOK_MAX_IDS - 1),
+                               (uint32_t)s & (WN_TOK_MAX_IDS - 1) };
+        if (s != UINT64_MAX)
+            wn_buf_append(out, triple, sizeof triple);
+    }
+}
+
+/* Each token's (left, right, merged) triples, by `one`, appended to out in token order.
+ * The tokens are independent, and loading is most of a small job's time, so they are
+ * shared among threads: each takes a contiguous run (static schedule) into a buffer of its
+ * own, and the buffers are joined in thread order, which is token order. */
+typedef void triples_fn(const wn_tok *t, const void *arg, uint32_t c, wn_buf *out);
+
+static void each_token(const wn_tok *t, triples_fn *one, const void *arg, wn_buf *out)
+{
+    int n_threads = omp_get_max_threads();
+    wn_buf *part = wn_xcalloc((size_t)n_threads, sizeof *part);
+#pragma omp parallel num_threads(n_threads)
+    {
+        wn_buf *mine = &part[omp_get_thread_num()];
+#pragma omp for schedule(static)
+        for (uint32_t c = 0; c < t->n_ranks; c++)
+            one(t, arg, c, mine);
+    }
+    for (int i = 0; i < n_threads; i++) {
+        wn_buf_append(out, part[i].data, part[i].len);
+        wn_buf_release(&part[i]);
+    }
+    free(part);
+}
+
+/* Every way of writing token c as two tokens. */
+static void splits_of(const wn_tok *t, const void *arg, uint32_t c, wn_buf *out)
+{
+    (void)arg;
+    const char *b = t->blob + t->off[c];
+    size_t len = t->off[c + 1] - t->off[c];
+    for (size_t k = 1; k < len; k++) {
+        int64_t l = wn_tok_lookup(t, b, k);
+        if (l < 0)
+            continue;
+        int64_t r = wn_tok_lookup(t, b + k, len - k);
+        if (r < 0)
+            continue;
+        uint32_t triple[3] = { (uint32_t)l, (uint32_t)r, c };
+        wn_buf_append(out, triple, sizeof triple);
+    }
+}
+
+/* Token c's last merge, if BPE makes c by merging. */
+static void last_merge_of(const wn_tok *t, const void *arg, uint32_t c, wn_buf *out)
+{
+    const uint8_t *b = (const uint8_t *)t->blob + t->off[c];
+    size_t len = t->off[c + 1] - t->off[c];
+    if (len < 2)
+        return;
+    uint32_t id_stack[256], *id = id_stack;
+    int64_t rank_stack[256], *rank = rank_stack;
+    if (len > 256) { /* no Llama 3 token is this long; another vocabulary's may be */
+        id = wn_xmalloc(len * sizeof *id);
+        rank = wn_xmalloc(len * sizeof *rank);
+    }
+    uint32_t triple[3] = { 0, 0, c };
+    if (bpe_last_merge(t, arg, b, len, id, rank, &triple[0], &triple[1]) && id[0] == c)
+        wn_buf_append(out, triple, sizeof triple);
+    if (id != id_stack) {
+        free(id);
+        free(rank);
+    }
+}
+
+/* The pairs BPE merges. tiktoken merges two adjacent parts whenever their concatenation is
+ * a token, so every way of writing a token as two tokens is a candidate (a Hugging Face
+ * tokenizer.json for a tiktoken vocabulary lists exactly these, ~280,000 for Llama 3). But
+ * only one per token is ever merged. The merges that make a part, wherever it occurs, are
+ * the merges BPE makes on the part's bytes alone, in the same order: a merge outside the
+ * part's span never touches it, and within the span BPE always takes the lowest-ranked pair
+ * the span holds. So when c is made from a + b in any text, BPE of c's bytes alone ends as
+ * c with a + b as its last merge; any other split of c is never merged, and a token whose
+ * bytes alone do not end as itself is never made by merging. Keeping those last merges
+ * only (~127,000) makes the table that every merge probes twice small enough to stay in
+ * L2 (pair_table.c); the ids are the same (tested against the references and against a
+ * table of every split, test_tokenizer.c). */
 static void build_pairs(wn_tok *t)
 {
     wn_buf found = WN_BUF_INIT; /* (left, right, merged) triples */
-    for (uint32_t id = 0; id < t->n_ranks; id++) {
-        const char *b = t->blob + t->off[id];
-        size_t len = t->off[id + 1] - t->off[id];
-        for (size_t k = 1; k < len; k++) {
-            int64_t l = wn_tok_lookup(t, b, k);
-            if (l < 0)
-                continue;
-            int64_t r = wn_tok_lookup(t, b + k, len - k);
-            if (r < 0)
-                continue;
-            uint32_t triple[3] = { (uint32_t)l, (uint32_t)r, id };
-            wn_buf_append(&found, triple, sizeof triple);
-        }
-    }
-    size_t n_pairs = found.len / (3 * sizeof(uint32_t));
-    size_t cap = pow2_at_least(n_pairs + n_pairs / 4 + 2);
-    int bits = 0;
-    while (((size_t)1 << bits) < cap)
-        bits++;
-    t->pairs = wn_xmalloc(cap * sizeof *t->pairs);
-    memset(t->pairs, 0xff, cap * sizeof *t->pairs);
-    t->pairs_mask = cap - 1;
-    t->pairs_shift = 64 - bits;
-    const uint32_t *tr = (const uint32_t *)(void *)found.data;
-    for (size_t i = 0; i < n_pairs; i++)
-        pair_insert(t, tr[3 * i], tr[3 * i + 1], tr[3 * i + 2]);
+    each_token(t, splits_of, NULL, &found);
+    all_splits all;
+    splits_hash(&all, (const uint32_t *)(void *)found.data,
+                found.len / (3 * sizeof(uint32_t)));
     wn_buf_release(&found);
+    wn_buf merged = WN_BUF_INIT;
+    if (t->keep_all_pairs)
+        all_triples(&all, &merged);
+    else
+        each_token(t, last_merge_of, &all, &merged);
+    free(all.slot);
+    wn_tok_pair_table_free(&t->pairs);
+    wn_tok_premerge_free(&t->premerge);
+    const uint32_t *tr = (const uint32_t *)(void *)merged.data;
+    size_t n_merges = merged.len / (3 * sizeof(uint32_t));
+    wn_tok_pair_table_build(&t->pairs, tr, n_merges);
+    if (!t->keep_all_pairs) /* the reference BPE of the tests starts from bytes */
+        wn_tok_premerge_build(t, tr, n_merges);
+    wn_buf_release(&merged);
+}
+
+void wn_tok_use_all_pairs(wn_tok *t)
+{
+    t->keep_all_pairs = true;
+    build_pairs(t);
 }
 
 int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
@@ -213,7 +357,8 @@ void wn_tok_free(wn_tok *t)
     free(t->blob);
     free(t->off);
     free(t->vocab);
-    free(t->pairs);
+    wn_tok_pair_table_free(&t->pairs);
+    wn_tok_premerge_free(&t->premerge);
     free(t->byte_pair);
     free(t);
 }

@@ -1,12 +1,14 @@
 /* test_tokenizer.c: exactness of the Llama 3 tokenizer against the references in
  * ../shared/data/tokenizer (Hugging Face golden ids, llama.cpp's vocabulary test, Meta's
  * test vectors), round trips, invalid UTF-8, special tokens, linear cost, thread safety. */
+#include "tokenize/pretok.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tokenizer.h"
 #include "tests/unit/tok_test_util.h"
 
 #include <jansson.h>
 #include <omp.h>
+#include <zlib.h>
 
 static wn_tok *g_tok;
 
@@ -437,6 +439,134 @@ static void test_load_errors(void **state)
     unlink(tmp);
 }
 
+/* The pre-tokenizer classes ASCII letters 16 bytes at a time (pretok.h): every byte value
+ * at every position of a block, then letter runs of every length up to 40 ending in each
+ * kind of character, with and without text after them (the block path and the byte path):
+ * a run ends exactly where its letters do. */
+static void test_pretok_letter_blocks(void **state)
+{
+    (void)state;
+    for (int b = 0; b < 256; b++) {
+        bool letter = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+        for (unsigned pos = 0; pos < 16; pos++) {
+            uint8_t block[16];
+            memset(block, 'q', sizeof block);
+            block[pos] = (uint8_t)b;
+            assert_int_equal(ascii_letters16(block), letter ? 16 : pos);
+        }
+    }
+    static const struct {
+        const char *s;
+        bool letter;
+    } next[] = {
+        { " ", false }, { "1", false }, { "!", false }, { "\xC3\xA9", true } /* e acute */,
+        { "\xD0\xB4", true } /* Cyrillic de */, { "\xE4\xB8\xAD", true } /* CJK */,
+        { "\xCC\x81", false } /* combining acute: a mark, not a letter */,
+        { "\xFF", false } /* invalid */, { "", false } /* end of text */,
+    };
+    const wn_tok_classes *c = wn_tok_classes_get();
+    for (size_t k = 1; k <= 40; k++)
+        for (size_t f = 0; f < sizeof next / sizeof *next; f++)
+            for (int tail = 0; tail < 2; tail++) {
+                char text[128];
+                size_t n = 0;
+                for (size_t i = 0; i < k; i++)
+                    text[n++] = "zQmAyK"[i % 6];
+                size_t flen = strlen(next[f].s);
+                memcpy(text + n, next[f].s, flen);
+                n += flen;
+                if (flen && tail) {
+                    memset(text + n, '.', 20);
+                    n += 20;
+                }
+                size_t want = k + (next[f].letter ? flen : 0);
+                assert_int_equal(wn_tok_next_piece(c, (const uint8_t *)text, n, 0), want);
+            }
+}
+
+/* The pair table keeps only the merge BPE makes last on each token's own bytes, and
+ * characters outside ASCII may merge before BPE starts (premerge.c); BPE from bytes with a
+ * table of every split must give the same ids: on every token's bytes, on 100,000
+ * concatenations of two to four random tokens (seeded), on every text of the multilingual
+ * langid set, and on 20 byte ranges of each of its texts cut anywhere (partial characters
+ * at the edges), as BPE of one piece of up to 300 bytes. */
+static void test_last_merges_suffice(void **state)
+{
+    (void)state;
+    wn_tok *all = tok_load_repo();
+    assert_non_null(all);
+    wn_tok_use_all_pairs(all);
+    wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    uint8_t text[4 * 256];
+    for (uint32_t i = 0; i < g_tok->n_ranks + 100000; i++) {
+        size_t n = 0;
+        if (i < g_tok->n_ranks) {
+            n = g_tok->off[i + 1] - g_tok->off[i];
+            memcpy(text, g_tok->blob + g_tok->off[i], n);
+        } else {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            for (unsigned k = 0, parts = 2 + (unsigned)(rng >> 62) % 3; k < parts; k++) {
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                uint32_t id = (uint32_t)((rng >> 33) % g_tok->n_ranks);
+                size_t len = g_tok->off[id + 1] - g_tok->off[id];
+                memcpy(text + n, g_tok->blob + g_tok->off[id], len);
+                n += len;
+            }
+        }
+        if (n < 2)
+            continue;
+        a.len = b.len = 0;
+        wn_tok_bpe_merge(g_tok, text, n, &a);
+        wn_tok_bpe_merge(all, text, n, &b);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.ids, b.ids, a.len * sizeof *a.ids);
+    }
+    char path[512];
+    const char *root = getenv("WINNOW_SHARED");
+    snprintf(path, sizeof path, "%s/data/langid/langid.jsonl.gz", root ? root : "../shared");
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        wn_tok_ids_release(&a);
+        wn_tok_ids_release(&b);
+        wn_tok_free(all);
+        print_message("shared data '%s' not found: skipped\n", path);
+        skip();
+    }
+    static char line[1 << 20];
+    size_t n_docs = 0;
+    while (gzgets(f, line, sizeof line)) {
+        json_t *j = json_loads(line, 0, NULL);
+        json_t *doc = json_object_get(j, "text");
+        assert_true(json_is_string(doc));
+        a.len = b.len = 0;
+        const uint8_t *s = (const uint8_t *)json_string_value(doc);
+        size_t len = json_string_length(doc);
+        wn_tok_encode(g_tok, (const char *)s, len, 0, &a);
+        wn_tok_encode(all, (const char *)s, len, 0, &b);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.ids, b.ids, a.len * sizeof *a.ids);
+        for (int k = 0; k < 20 && len > 2; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            size_t start = (size_t)(rng >> 33) % (len - 1);
+            size_t n = 2 + (size_t)(rng >> 17) % 299;
+            n = n < len - start ? n : len - start;
+            a.len = b.len = 0;
+            wn_tok_bpe_merge(g_tok, s + start, n, &a);
+            wn_tok_bpe_merge(all, s + start, n, &b);
+            assert_int_equal(a.len, b.len);
+            assert_memory_equal(a.ids, b.ids, a.len * sizeof *a.ids);
+        }
+        json_decref(j);
+        n_docs++;
+    }
+    gzclose(f);
+    assert_true(n_docs > 6000);
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+    wn_tok_free(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +581,8 @@ int main(void)
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_pretok_letter_blocks),
+        cmocka_unit_test(test_last_merges_suffice),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,192 @@
+/* premerge.c: merging whole characters before BPE starts, where that provably changes no id.
+ *
+ * In text outside ASCII most merges join the bytes of one character: two per CJK character,
+ * one per Cyrillic letter. Each costs BPE a full step (find the lowest-ranked pair, merge,
+ * look up the two new pairs). Here a character X whose bytes make one token T is merged up
+ * front when BPE would merge it before anything else touched its bytes, so BPE starts from
+ * fewer parts and takes the same steps after.
+ *
+ * When that holds. Let R be the highest rank among X's own merges (BPE of its bytes alone,
+ * ending as T). While X is not yet T, one of its own pairs, of rank <= R, is always there,
+ * so each merge BPE makes meanwhile has rank <= R. So X's bytes merge only among themselves
+ * if every other merge that could take one of its parts ranks above R:
+ *   - a merge of its first byte with whatever ends just before it: the table `min_before`
+ *     gives the lowest rank of any merge whose right part is that single byte and whose left
+ *     part ends with the byte the text has there;
+ *   - a merge of its last byte with what follows: `min_after`, alike;
+ *   - for a three-byte character made through a two-byte part P, a merge of P with its
+ *     outer neighbour: the lowest rank of any merge with P on that side.
+ * And merging X early must not let BPE take a merge with T sooner than it would have: every
+ * merge with T as a part must rank above R as well (true of nearly every token: 81 Llama 3
+ * merges rank below one of their parts). Then, by induction over BPE's steps, starting from
+ * the merged characters gives the same merges in the same order, less X's own. The first
+ * three are known per character and kept in a table by code point; the first two depend on
+ * the neighbouring bytes and are checked per piece.
+ *
+ * On the multilingual corpus about 80% of two-byte and 66% of three-byte characters in
+ * merging pieces qualify (28% of all merges). Tested against BPE from bytes with a table of
+ * every split (test_tokenizer.c).
+ */
+#include "tokenize/tok_internal.h"
+
+#include "core/buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+
+static uint32_t token_len(const wn_tok *t, uint32_t id)
+{
+    return t->off[id + 1] - t->off[id];
+}
+
+static uint8_t first_byte(const wn_tok *t, uint32_t id)
+{
+    return (uint8_t)t->blob[t->off[id]];
+}
+
+static uint8_t last_byte(const wn_tok *t, uint32_t id)
+{
+    return (uint8_t)t->blob[t->off[id + 1] - 1];
+}
+
+static void lower(uint32_t *slot, uint32_t rank)
+{
+    if (rank < *slot)
+        *slot = rank;
+}
+
+/* The entry of the character with UTF-8 bytes b[0..n) (n = 2 or 3): merged << 32 | (R + 1),
+ * or 0 when it does not qualify. as_left[x] / as_right[x]: lowest rank of a merge with x as
+ * its left / right part. */
+static uint64_t char_entry(const wn_tok *t, const uint8_t *b, size_t n, const uint32_t *as_left,
+                           const uint32_t *as_right)
+{
+    int64_t merged, high;
+    if (n == 2) {
+        merged = high = wn_tok_pair(t, t->byte_id[b[0]], t->byte_id[b[1]]);
+        if (merged < 0)
+            return 0;
+    } else {
+        int64_t p = wn_tok_pair(t, t->byte_id[b[0]], t->byte_id[b[1]]);
+        int64_t q = wn_tok_pair(t, t->byte_id[b[1]], t->byte_id[b[2]]);
+        if (p >= 0 && (q < 0 || p < q)) { /* P = b0 b1 first: P's left neighbour may take it */
+            merged = wn_tok_pair(t, (uint32_t)p, t->byte_id[b[2]]);
+            high = merged > p ? merged : p;
+            if (merged < 0 || as_right[p] <= high)
+                return 0;
+        } else if (q >= 0) { /* Q = b1 b2 first: Q's right neighbour may take it */
+            merged = wn_tok_pair(t, t->byte_id[b[0]], (uint32_t)q);
+            high = merged > q ? merged : q;
+            if (merged < 0 || as_left[q] <= high)
+                return 0;
+        } else {
+            return 0;
+        }
+    }
+    if (as_left[merged] <= high || as_right[merged] <= high)
+        return 0;
+    return (uint64_t)merged << 32 | (uint64_t)(high + 1);
+}
+
+void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
+{
+    wn_tok_premerge *pm = &t->premerge;
+    uint32_t *as_left = wn_xmalloc(t->n_total * sizeof *as_left);
+    uint32_t *as_right = wn_xmalloc(t->n_total * sizeof *as_right);
+    memset(as_left, 0xff, t->n_total * sizeof *as_left);
+    memset(as_right, 0xff, t->n_total * sizeof *as_right);
+    pm->min_before = wn_xmalloc(256 * 128 * sizeof *pm->min_before);
+    pm->min_after = wn_xmalloc(64 * 256 * sizeof *pm->min_after);
+    memset(pm->min_before, 0xff, 256 * 128 * sizeof *pm->min_before);
+    memset(pm->min_after, 0xff, 64 * 256 * sizeof *pm->min_after);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a = triples[3 * i], b = triples[3 * i + 1], c = triples[3 * i + 2];
+        lower(&as_left[a], c);
+        lower(&as_right[b], c);
+        uint8_t x = first_byte(t, b);
+        if (token_len(t, b) == 1 && x >= 0x80)
+            lower(&pm->min_before[last_byte(t, a) * 128 + (x - 0x80)], c);
+        x = last_byte(t, a);
+        if (token_len(t, a) == 1 && x >= 0x80 && x < 0xC0)
+            lower(&pm->min_after[(x - 0x80) * 256 + first_byte(t, b)], c);
+    }
+    /* code points U+0080..U+FFFF by blocks of 256; blocks where none qualifies share 0 */
+    wn_buf blocks = WN_BUF_INIT;
+    uint64_t block[256];
+    memset(block, 0, sizeof block);
+    wn_buf_append(&blocks, block, sizeof block); /* block 0: none */
+    size_t n_blocks = 1;
+    for (uint32_t hi = 0; hi < 256; hi++) {
+        bool any = false;
+        for (uint32_t lo = 0; lo < 256; lo++) {
+            uint32_t cp = hi << 8 | lo;
+            uint8_t b[3];
+            size_t len = 0;
+            if (cp >= 0x80 && cp < 0x800) {
+                b[0] = (uint8_t)(0xC0 | cp >> 6);
+                b[1] = (uint8_t)(0x80 | (cp & 0x3F));
+                len = 2;
+            } else if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+                b[0] = (uint8_t)(0xE0 | cp >> 12);
+                b[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+                b[2] = (uint8_t)(0x80 | (cp & 0x3F));
+                len = 3;
+            }
+            block[lo] = len ? char_entry(t, b, len, as_left, as_right) : 0;
+            any |= block[lo] != 0;
+        }
+        pm->block_of[hi] = 0;
+        if (any) {
+            wn_buf_append(&blocks, block, sizeof block);
+            pm->block_of[hi] = (uint16_t)n_blocks++;
+        }
+    }
+    pm->blocks = (uint64_t *)(void *)wn_buf_detach(&blocks, NULL);
+    free(as_left);
+    free(as_right);
+}
+
+void wn_tok_premerge_free(wn_tok_premerge *pm)
+{
+    free(pm->blocks);
+    free(pm->min_before);
+    free(pm->min_after);
+    memset(pm, 0, sizeof *pm);
+}
+
+size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+{
+    const wn_tok_premerge *pm = &t->premerge;
+    size_t m = 0;
+    for (size_t i = 0; i < n;) {
+        uint8_t b = p[i];
+        size_t len = b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : 1;
+        uint64_t e = 0;
+        if (len > 1 && i + len <= n && (p[i + 1] & 0xC0) == 0x80 &&
+            (len == 2 || (p[i + 2] & 0xC0) == 0x80)) {
+            uint32_t cp = len == 2 ? (uint32_t)(b & 0x1F) << 6 | (p[i + 1] & 0x3F)
+                                   : (uint32_t)(b & 0x0F) << 12 |
+                                         (uint32_t)(p[i + 1] & 0x3F) << 6 | (p[i + 2] & 0x3F);
+            bool well_formed = len == 2 || (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF));
+            if (well_formed) /* not an overlong form or a surrogate */
+                e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
+        }
+        if (e) {
+            uint32_t high = (uint32_t)e - 1;
+            if ((i > 0 && pm->min_before[p[i - 1] * 128 + (b - 0x80)] <= high) ||
+                (i + len < n &&
+                 pm->min_after[(p[i + len - 1] - 0x80) * 256 + p[i + len]] <= high))
+                e = 0;
+        }
+        if (e) {
+            id[m++] = (uint32_t)(e >> 32);
+            i += len;
+        } else {
+            id[m++] = t->byte_id[b]; /* one byte; a character that does not qualify */
+            i++;                     /* goes byte by byte */
+        }
+    }
+    return m;
+}

@@ -90,13 +90,27 @@ static _Thread_local size_t pos_cap;
  * document's table, and a miss takes about as long as this many inserts. */
 enum { PREFETCH = 16 };
 
-/* Grow the listed grams by one word (gh[i] becomes the n-gram's hash), dropping the
- * positions where no n-gram starts. */
+/* Keep the listed positions where an n-gram can occur twice: where one starts, and where
+ * both (n-1)-grams it holds are listed, the one at i (its prefix) and the one at i + 1
+ * (its suffix): an n-gram holding a unique (n-1)-gram is unique. pos[] lists (n-1)-grams. */
+static void narrow(const wn_text *t, size_t n)
+{
+    size_t last = t->n_words - n + 1, kept = 0;
+    if (!n_pos)
+        return;
+    for (size_t k = 0; k + 1 < n_pos; k++) { /* without a branch: it would mispredict */
+        uint32_t i = pos[k];
+        pos[kept] = i;
+        kept += (i < last) & (pos[k + 1] == i + 1);
+    }
+    n_pos = kept;
+}
+
+/* Grow the listed grams by one word (gh[i] becomes the n-gram's hash), keeping the
+ * positions where an n-gram can repeat. */
 static void grow_grams(const wn_text *t, size_t n)
 {
-    size_t last = t->n_words - n + 1;
-    while (n_pos && pos[n_pos - 1] >= last)
-        n_pos--;
+    narrow(t, n);
     for (size_t k = 0; k < n_pos; k++) {
         uint32_t i = pos[k];
         gh[i] = gram_step(gh[i], t->words[i + n - 1].hash);
@@ -149,9 +163,7 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
-    size_t last = t->n_words - n + 1;
-    while (n_pos && pos[n_pos - 1] >= last)
-        n_pos--;
+    narrow(t, n);
     size_t mask = table_clear(n_pos + 1);
     uint32_t best = 1;
     size_t best_len = prefix[n] - prefix[0] + n - 1;

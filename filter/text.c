@@ -429,6 +429,8 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
                     unsigned fl;
                     if (ascii_run(u, n, i, &end, &core_a, &core_b, &fl)) {
                         emit_run(s, i, end, core_a, core_b, fl, false, t->n_lines);
+                        while (end < n && u[end] == ' ') /* plain spaces: nothing to do */
+                            end++;
                         i = end;
                         continue;
                     }

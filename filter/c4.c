@@ -20,6 +20,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct c4 {
     double max_word_length, min_words_per_line, min_sentences;
@@ -78,6 +81,49 @@ static size_t citation_at(const char *p, size_t n)
     return 0;
 }
 
+/* Set bits of a 16-bit mask (no POPCNT in baseline x86-64: __builtin_popcount is a call). */
+static inline unsigned bits16(uint32_t m)
+{
+    m = m - ((m >> 1) & 0x5555);
+    m = (m & 0x3333) + ((m >> 2) & 0x3333);
+    m = (m + (m >> 4)) & 0x0F0F;
+    return (m + (m >> 8)) & 0x1F;
+}
+
+#if defined(__SSE2__)
+/* Masks of 16 bytes at p: bit k for p[k]. */
+static inline uint32_t mask_eq(__m128i v, char c)
+{
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+/* is_space bytes: ' ', and '\t' '\v' '\f' '\r' (9 and 11..13; not '\n') */
+static inline uint32_t mask_space(__m128i v)
+{
+    __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(9));
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(4)), d);
+    return ((uint32_t)_mm_movemask_epi8(ctl) & ~mask_eq(v, '\n')) | mask_eq(v, ' ');
+}
+#endif
+
+/* split_words over p[i .. e), byte by byte: cur is the code points of the word being read */
+static inline void words_bytes(const char *p, size_t i, size_t e, size_t max_len, size_t *cur,
+                               size_t *words, bool *too_long)
+{
+    for (; i < e; i++) {
+        if (is_space(p[i])) {
+            *cur = 0;
+            continue;
+        }
+        if (((unsigned char)p[i] & 0xC0) == 0x80)
+            continue;
+        if ((*cur)++ == 0)
+            (*words)++;
+        if (*cur > max_len)
+            *too_long = true;
+    }
+}
+
 /* Words (whitespace-separated) and whether one is longer than max (in code points): a
  * length is an integer, so "> max_len" is "> floor(max_len)", compared without floats. */
 static size_t split_words(const char *p, size_t n, double max_len_d, bool *too_long)
@@ -85,27 +131,59 @@ static size_t split_words(const char *p, size_t n, double max_len_d, bool *too_l
     size_t max_len = isnan(max_len_d) || max_len_d >= 1e18 ? SIZE_MAX
                      : max_len_d < 0                       ? 0
                                                            : (size_t)max_len_d;
-    size_t words = 0, cur = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (is_space(p[i])) {
-            cur = 0;
+    size_t words = 0, cur = 0, i = 0;
+#if defined(__SSE2__)
+    /* plain ASCII 16 bytes at a time; a word inside a block is shorter than 16, so only
+     * the words reaching a block's ends can be too long when max_len >= 16 */
+    for (; max_len >= 16 && i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        if (_mm_movemask_epi8(v)) { /* a non-ASCII byte: this block byte by byte */
+            words_bytes(p, i, i + 16, max_len, &cur, &words, too_long);
             continue;
         }
-        if (((unsigned char)p[i] & 0xC0) == 0x80)
-            continue;
-        if (cur++ == 0)
-            words++;
+        uint32_t sp = mask_space(v), word = ~sp & 0xFFFF;
+        words += bits16(word & ~((word << 1) | (cur > 0)));
+        if (!sp) {
+            cur += 16;
+        } else {
+            if (cur + (unsigned)__builtin_ctz(sp) > max_len)
+                *too_long = true;
+            cur = 15 - (31 - (unsigned)__builtin_clz(sp)); /* the bytes after the last space */
+        }
         if (cur > max_len)
             *too_long = true;
     }
+#endif
+    words_bytes(p, i, n, max_len, &cur, &words, too_long);
     return words;
 }
 
 static size_t count_sentences(const char *p, size_t n)
 {
-    size_t sentences = 0;
+    size_t sentences = 0, i = 0;
     bool in = false;
-    for (size_t i = 0; i < n; i++) {
+#if defined(__SSE2__)
+    /* 16 bytes at a time: a block without . ! ? only tells whether a sentence began */
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        uint32_t end = mask_eq(v, '.') | mask_eq(v, '!') | mask_eq(v, '?');
+        uint32_t text = ~(mask_space(v) | end) & 0xFFFF;
+        uint32_t from = 0; /* bits below `from` are done */
+        while (end) {
+            unsigned k = (unsigned)__builtin_ctz(end);
+            end &= end - 1;
+            in |= (text & ((1u << k) - 1) & ~from) != 0;
+            from = (2u << k) - 1;
+            size_t j = i + k + 1;
+            if (in && (j == n || is_space(p[j]) || p[j] == '"' || p[j] == '\'')) {
+                sentences++;
+                in = false;
+            }
+        }
+        in |= (text & ~from) != 0;
+    }
+#endif
+    for (; i < n; i++) {
         char c = p[i];
         if (c == '.' || c == '!' || c == '?') {
             if (in && (i + 1 == n || is_space(p[i + 1]) || p[i + 1] == '"' || p[i + 1] == '\'')) {
@@ -117,6 +195,42 @@ static size_t count_sentences(const char *p, size_t n)
         }
     }
     return sentences + in;
+}
+
+/* Does the line end (spaces, tabs and '\r' aside, as wn_text_ends_with_any) with . ? ! " or
+ * ', but not with "..."? Per kept line: written out rather than six suffix compares. */
+static bool terminal_end(const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    if (!n)
+        return false;
+    char c = s[n - 1];
+    if (c != '.' && c != '?' && c != '!' && c != '"' && c != '\'')
+        return false;
+    return !(n >= 3 && s[n - 1] == '.' && s[n - 2] == '.' && s[n - 3] == '.');
+}
+
+/* lower = line with A-Z lowered (tolower in the C locale), NUL-terminated */
+static void lower_ascii(wn_buf *out, const char *line, size_t len)
+{
+    wn_buf_reset(out);
+    wn_buf_grow(out, len);
+    char *o = out->data;
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
+        __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('A'));
+        __m128i up = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(25)), d);
+        v = _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
+    }
+#endif
+    for (; i < len; i++)
+        o[i] = (char)(line[i] >= 'A' && line[i] <= 'Z' ? line[i] | 0x20 : line[i]);
+    out->len = len;
+    o[len] = '\0';
 }
 
 static void c4_doc(void *state, wn_doc *d, wn_stats *s)
@@ -159,18 +273,11 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
         }
         const char *line = kept.data + line_at;
         size_t len = kept.len - line_at;
-        if (c->terminal_punct &&
-            (!wn_text_ends_with_any(line, len, ".\0?\0!\0\"\0'\0") ||
-             wn_text_ends_with_any(line, len, "...\0")))
+        if (c->terminal_punct && !terminal_end(line, len))
             goto rollback;
         if ((double)words < c->min_words_per_line)
             goto rollback;
-        wn_buf_reset(&lower);
-        wn_buf_grow(&lower, len);
-        for (size_t i = 0; i < len; i++) /* tolower in the C locale: A-Z only */
-            lower.data[i] = (char)(line[i] >= 'A' && line[i] <= 'Z' ? line[i] | 0x20 : line[i]);
-        lower.len = len;
-        lower.data[len] = '\0';
+        lower_ascii(&lower, line, len);
         if (c->lorem && memmem(lower.data, len, "lorem ipsum", 11)) {
             reason = "c4.lorem_ipsum";
             break;

@@ -83,40 +83,109 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
  * counts 1 and is never found again. */
 static _Thread_local uint32_t *pos;
 static _Thread_local size_t n_pos;
-static _Thread_local uint32_t **counts; /* counts[k]: the count slot of the gram at pos[k] */
 static _Thread_local uint64_t *gh;      /* gh[i]: folded hash of the gram at i (i listed) */
 static _Thread_local size_t pos_cap;
 
-/* Grow the listed grams by one word (gh[i] becomes the n-gram's hash), dropping the
- * positions where no n-gram starts. */
+/* How many grams ahead the table slots are fetched: a slot is a cache miss in a big
+ * document's table, and a miss takes about as long as this many inserts. */
+enum { PREFETCH = 16 };
+
+/* Keep the listed positions where an n-gram can occur twice: where one starts, and where
+ * both (n-1)-grams it holds are listed, the one at i (its prefix) and the one at i + 1
+ * (its suffix): an n-gram holding a unique (n-1)-gram is unique. pos[] lists (n-1)-grams. */
+static void narrow(const wn_text *t, size_t n)
+{
+    size_t last = t->n_words - n + 1, kept = 0;
+    if (!n_pos)
+        return;
+    for (size_t k = 0; k + 1 < n_pos; k++) { /* without a branch: it would mispredict */
+        uint32_t i = pos[k];
+        pos[kept] = i;
+        kept += (i < last) & (pos[k + 1] == i + 1);
+    }
+    n_pos = kept;
+}
+
+/* Grow the listed grams by one word (gh[i] becomes the n-gram's hash), keeping the
+ * positions where an n-gram can repeat. */
 static void grow_grams(const wn_text *t, size_t n)
 {
-    size_t last = t->n_words - n + 1;
-    while (n_pos && pos[n_pos - 1] >= last)
-        n_pos--;
+    narrow(t, n);
     for (size_t k = 0; k < n_pos; k++) {
         uint32_t i = pos[k];
         gh[i] = gram_step(gh[i], t->words[i + n - 1].hash);
     }
 }
 
+/* The counting table of top_gram_chars: open addressing on the gram's key (never 0, so 0
+ * marks an empty slot), cleared for each count; a slot also keeps the list index of the
+ * gram's first occurrence, to mark it repeated when a second one comes. */
+typedef struct gram_slot {
+    uint64_t key;
+    uint32_t count, first;
+} gram_slot;
+
+static _Thread_local gram_slot *table;
+static _Thread_local size_t table_cap;
+static _Thread_local unsigned char *repeated; /* repeated[k]: the gram at pos[k] occurs again */
+
+/* An empty table for `grams` keys, at most half full; returns its index mask. */
+static size_t table_clear(size_t grams)
+{
+    size_t cap = 16;
+    while (cap < grams * 2)
+        cap <<= 1;
+    /* a small document after a huge one: give the memory back, keep the cache warm */
+    if (cap > table_cap || (table_cap > 65536 && table_cap > cap * 64)) {
+        free(table);
+        table = wn_xmalloc(cap * sizeof *table);
+        table_cap = cap;
+    }
+    memset(table, 0, cap * sizeof *table);
+    return cap - 1;
+}
+
+/* The step of grow_grams for the listed gram at pos[k]; starts fetching its slot. */
+static inline uint64_t grow_one(const wn_text *t, size_t n, size_t k, size_t mask)
+{
+    uint32_t i = pos[k];
+    uint64_t h = gh[i] = gram_step(gh[i], t->words[i + n - 1].hash);
+    __builtin_prefetch(&table[gram_key(h) & mask]);
+    return h;
+}
+
 /* Most frequent n-gram's characters x its count (" ".join, as datatrove), given pos[] and
  * gh[] for n-1; updates them for n. The scan in text order keeps the first gram to reach
- * the top count; unlisted grams count 1, which only the gram at 0 can be first to reach. */
+ * the top count; unlisted grams count 1, which only the gram at 0 can be first to reach.
+ * grow_grams is done on the way, PREFETCH grams ahead of the count, so that a gram's
+ * slot is in the cache when its turn comes. */
 static size_t top_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
-    grow_grams(t, n);
-    /* sized for every listed gram, so the map never grows and the slots stay put */
-    wn_u64map_reset(&seen, n_pos + 1);
+    narrow(t, n);
+    size_t mask = table_clear(n_pos + 1);
     uint32_t best = 1;
     size_t best_len = prefix[n] - prefix[0] + n - 1;
+    for (size_t k = 0; k < n_pos && k < PREFETCH; k++)
+        grow_one(t, n, k, mask);
     for (size_t k = 0; k < n_pos; k++) {
+        if (k + PREFETCH < n_pos)
+            grow_one(t, n, k + PREFETCH, mask);
         uint32_t i = pos[k];
-        bool added;
-        counts[k] = wn_u64map_slot(&seen, gram_key(gh[i]), &added);
-        uint32_t c = ++*counts[k];
+        uint64_t key = gram_key(gh[i]);
+        size_t j = key & mask;
+        while (table[j].key && table[j].key != key)
+            j = (j + 1) & mask;
+        gram_slot *sl = &table[j];
+        if (!sl->key) { /* its first occurrence */
+            *sl = (gram_slot){key, 1, (uint32_t)k};
+            repeated[k] = 0;
+            continue;
+        }
+        uint32_t c = ++sl->count;
+        repeated[k] = 1;
+        repeated[sl->first] = 1;
         if (c > best) {
             best = c;
             best_len = prefix[i + n] - prefix[i] + n - 1;
@@ -125,7 +194,7 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
     size_t kept = 0;
     for (size_t k = 0; k < n_pos; k++) {
         pos[kept] = pos[k];
-        kept += *counts[k] > 1;
+        kept += repeated[k];
     }
     n_pos = kept;
     return best_len * best;
@@ -140,10 +209,12 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
         return 0;
     if (n > 5)
         grow_grams(t, n);
-    wn_u64map_reset(&seen, 64);
+    wn_u64map_reset(&seen, n_pos + 1); /* never grows */
     size_t chars = 0, next = 0; /* the scan's position: unlisted positions only step it */
     for (size_t k = 0; k < n_pos; k++) {
         size_t i = pos[k];
+        if (k + PREFETCH < n_pos)
+            wn_u64map_prefetch(&seen, gram_key(gh[pos[k + PREFETCH]]));
         if (i < next)
             continue;
         if (wn_u64map_add(&seen, gram_key(gh[i])) > 1) {
@@ -178,10 +249,10 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     if (pos_cap < t->n_words + 1) {
         pos_cap = t->n_words + 1024;
         free(pos);
-        free(counts);
+        free(repeated);
         free(gh);
         pos = wn_xmalloc(pos_cap * sizeof *pos);
-        counts = wn_xmalloc(pos_cap * sizeof *counts);
+        repeated = wn_xmalloc(pos_cap);
         gh = wn_xmalloc(pos_cap * sizeof *gh);
     }
     for (size_t i = 0; i < t->n_words; i++) {

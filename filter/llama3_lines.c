@@ -30,17 +30,16 @@ static _Thread_local unsigned char *dropped; /* per line */
 static _Thread_local size_t dropped_cap;
 static _Thread_local wn_text_span *spans; /* the kept lines, for wn_text_keep_lines */
 
-static uint64_t fold_hash(const char *s, size_t n)
+/* The hash of a word holding digits, with its digits folded to '0' (as wn_text_hash of the
+ * folded bytes; a word over 64 bytes keeps its own hash). */
+static uint64_t fold_hash(const char *s, size_t n, uint64_t own)
 {
     char tmp[64];
     if (n > sizeof tmp)
-        return wn_text_hash(s, n);
-    bool digit = false;
-    for (size_t i = 0; i < n; i++) {
+        return own;
+    for (size_t i = 0; i < n; i++)
         tmp[i] = s[i] >= '0' && s[i] <= '9' ? '0' : s[i];
-        digit |= tmp[i] != s[i];
-    }
-    return digit ? wn_text_hash(tmp, n) : 0;
+    return wn_text_hash(tmp, n);
 }
 
 static uint64_t gram_at(const uint64_t *h, size_t n)
@@ -54,21 +53,32 @@ static uint64_t gram_at(const uint64_t *h, size_t n)
     return x ? x : 1;
 }
 
-/* Fraction of the line's word characters covered by n-grams already seen in earlier
- * lines. */
-static double line_coverage(const wn_text *t, const wn_line *l, size_t n)
+/* Line li (l): is it covered >= max_cov by n-grams that earlier lines had (when it is
+ * long enough to be judged)? Records its own n-grams as seen, in the same lookup: a
+ * gram's value is 1 + the first line that had it, so "seen before this line" is a value
+ * <= li and a gram repeated within the line does not cover it. */
+static bool line_covered(const l3 *c, const wn_text *t, const wn_line *l, size_t li, size_t n)
 {
-    memset(covered, 0, l->n_words);
-    for (size_t i = 0; i + n <= l->n_words; i++)
-        if (wn_u64map_get(&grams, gram_at(folded + l->first_word + i, n)) > 0)
+    bool judged = (double)l->n_words >= c->min_words && l->n_words >= n;
+    if (judged)
+        memset(covered, 0, l->n_words);
+    for (size_t i = 0; i + n <= l->n_words; i++) {
+        bool added;
+        uint32_t *first = wn_u64map_slot(&grams, gram_at(folded + l->first_word + i, n), &added);
+        if (added)
+            *first = (uint32_t)li + 1;
+        else if (judged && *first <= li)
             memset(covered + i, 1, n);
+    }
+    if (!judged)
+        return false;
     size_t total = 0, cov = 0;
     for (size_t i = 0; i < l->n_words; i++) {
         size_t len = t->words[l->first_word + i].len;
         total += len;
         cov += covered[i] ? len : 0;
     }
-    return total ? (double)cov / (double)total : 0.0;
+    return (total ? (double)cov / (double)total : 0.0) >= c->max_cov;
 }
 
 static void l3_doc(void *state, wn_doc *d, wn_stats *s)
@@ -86,8 +96,8 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     }
     for (size_t i = 0; i < t->n_words; i++) {
         const wn_word *w = &t->words[i];
-        uint64_t f = fold_hash(t->s + w->off, w->len);
-        folded[i] = f ? f : w->hash;
+        folded[i] = w->flags & WN_WORD_DIGIT ? fold_hash(t->s + w->off, w->len, w->hash)
+                                             : w->hash;
     }
     wn_u64map_reset(&grams, t->n_words);
     /* pass 1: which lines go */
@@ -101,12 +111,9 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     size_t removed_chars = 0, removed_lines = 0;
     for (size_t li = 0; li < t->n_lines; li++) {
         const wn_line *l = &t->lines[li];
-        dropped[li] = (double)l->n_words >= c->min_words && l->n_words >= n &&
-                      line_coverage(t, l, n) >= c->max_cov;
         /* this line's n-grams count as seen for the lines after it: the first of a run
          * of repeated lines stays, the repeats go */
-        for (size_t i = 0; i + n <= l->n_words; i++)
-            wn_u64map_add(&grams, gram_at(folded + l->first_word + i, n));
+        dropped[li] = line_covered(c, t, l, li, n);
         if (dropped[li]) {
             removed_chars += l->len + 1;
             removed_lines++;

@@ -1,0 +1,303 @@
+/* test_filter_fastpaths.c: the filters' 16-bytes-at-a-time paths (text analysis, C4's word
+ * and sentence counts, Gopher's ellipsis count) against plain byte-by-byte references
+ * written here from the rules in the headers, on random texts built to put tokens, spaces,
+ * controls and multi-byte characters on both sides of every 16-byte boundary. */
+#include "filter_helpers.h"
+
+#include <math.h>
+
+/* A small deterministic generator (xorshift64*): the same texts on every run. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+static unsigned rnd(unsigned n)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (unsigned)((rng_state * 0x2545F4914F6CDD1Dull) >> 33) % n;
+}
+
+/* Pieces of text: ASCII of every class, and characters the analysis must hand to ICU:
+ * NBSP (a space), an em dash (punctuation), e-acute (a letter), U+2026 (punctuation). */
+static const char *const pieces[] = {
+    "a", "Z", "q", "7", "0", ".", ",", "-", "#", "'", "\"", "!", "?", "(", "[", "]", "{",
+    " ", " ", " ", "\t", "\n", "\r\n", "\r", "\v", "\f", "\x01", "\x1f", "\x7f",
+    "\xc2\xa0", "\xe2\x80\x94", "\xc3\xa9", "\xe2\x80\xa6", "word", "ab12cd", "...."};
+
+/* Appends a random text of about n pieces; now and then a run of 15..40 letters, digits
+ * or dots, so that runs cross one or two 16-byte blocks. */
+static void random_text(wn_buf *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rnd(12) == 0) {
+            char c = "xk5."[rnd(4)];
+            for (unsigned k = 15 + rnd(26); k; k--)
+                wn_buf_appendc(b, c);
+        } else {
+            wn_buf_appends(b, pieces[rnd(sizeof pieces / sizeof *pieces)]);
+        }
+    }
+}
+
+/* Character classes of the pieces, as text.h defines them (ICU's answers for the four
+ * non-ASCII characters above); a byte of a cut character is invalid UTF-8: a word
+ * character that is not a letter. `left`: bytes from s to the end of the text. */
+enum { R_WORD, R_SPACE, R_PUNCT, R_ALPHA };
+
+static int ref_class(const unsigned char *s, size_t left, size_t *len)
+{
+    *len = 1;
+    if (s[0] < 0x80) {
+        if (s[0] <= 0x20 || s[0] == 0x7f)
+            return R_SPACE;
+        if ((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z')
+            return R_ALPHA;
+        return s[0] >= '0' && s[0] <= '9' ? R_WORD : R_PUNCT;
+    }
+    if ((s[0] == 0xc2 || s[0] == 0xc3) && left >= 2 && (s[1] & 0xC0) == 0x80) {
+        *len = 2;
+        return s[0] == 0xc2 ? R_SPACE : R_ALPHA;
+    }
+    if (s[0] == 0xe2 && left >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        *len = 3;
+        return R_PUNCT;
+    }
+    return R_WORD;
+}
+
+typedef struct ref_word {
+    size_t off, len, line;
+    unsigned flags;
+} ref_word;
+
+/* The tokens of s, byte by byte: runs of non-space, leading and trailing punctuation split
+ * off as symbol tokens; a core's flags say whether it holds a letter and an ASCII digit. */
+static size_t ref_tokens(const char *s, size_t n, ref_word *out)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t nw = 0, line = 0;
+    for (size_t i = 0; i < n;) {
+        size_t len;
+        if (ref_class(u + i, n - i, &len) == R_SPACE) {
+            line += u[i] == '\n';
+            i += len;
+            continue;
+        }
+        size_t a = i, core_a = SIZE_MAX, core_b = 0;
+        while (i < n) {
+            int c = ref_class(u + i, n - i, &len);
+            if (c == R_SPACE)
+                break;
+            if (c != R_PUNCT) {
+                core_a = core_a == SIZE_MAX ? i : core_a;
+                core_b = i + len;
+            }
+            i += len;
+        }
+        if (core_a == SIZE_MAX) {
+            out[nw++] = (ref_word){a, i - a, line, WN_WORD_SYMBOL};
+            continue;
+        }
+        if (core_a > a)
+            out[nw++] = (ref_word){a, core_a - a, line, WN_WORD_SYMBOL};
+        unsigned f = 0;
+        for (size_t k = core_a; k < core_b; k += len) {
+            int c = ref_class(u + k, n - k, &len);
+            f |= c == R_ALPHA ? WN_WORD_ALPHA : 0;
+            f |= u[k] >= '0' && u[k] <= '9' ? WN_WORD_DIGIT : 0;
+        }
+        out[nw++] = (ref_word){core_a, core_b - core_a, line, f};
+        if (i > core_b)
+            out[nw++] = (ref_word){core_b, i - core_b, line, WN_WORD_SYMBOL};
+    }
+    return nw;
+}
+
+static void check_analysis(const char *s, size_t n, ref_word *ref)
+{
+    size_t nw = ref_tokens(s, n, ref), nonsym = 0, lines = 0;
+    const wn_text *t = wn_text_analyze_buf(s, n);
+    assert_int_equal(t->n_words, nw);
+    for (size_t i = 0; i < nw; i++) {
+        const wn_word *w = &t->words[i];
+        if (w->off != ref[i].off || w->len != ref[i].len || w->flags != ref[i].flags)
+            fail_msg("token %zu: got (%u, %u, flags %u), want (%zu, %zu, flags %u)", i,
+                     w->off, w->len, w->flags, ref[i].off, ref[i].len, ref[i].flags);
+        assert_true(w->hash == wn_text_hash(s + w->off, w->len)); /* the contract llama3 uses */
+        nonsym += !(ref[i].flags & WN_WORD_SYMBOL);
+    }
+    assert_int_equal(t->n_nonsym, nonsym);
+    /* lines: each '\n' ends one; a last line only when text follows the last '\n' */
+    size_t start = 0, first = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '\n')
+            continue;
+        if (i == n && start == n && n > 0)
+            break;
+        size_t end = i > start && s[i - 1] == '\r' ? i - 1 : i, words = 0;
+        while (first + words < nw && ref[first + words].line == lines)
+            words++;
+        assert_true(lines < t->n_lines);
+        assert_int_equal(t->lines[lines].off, start);
+        assert_int_equal(t->lines[lines].len, end - start);
+        assert_int_equal(t->lines[lines].first_word, first);
+        assert_int_equal(t->lines[lines].n_words, words);
+        first += words;
+        lines++;
+        start = i + 1;
+    }
+    assert_int_equal(t->n_lines, lines);
+}
+
+static void test_analysis_matches_byte_reference(void **state)
+{
+    (void)state;
+    wn_buf b = WN_BUF_INIT;
+    ref_word *ref = malloc(4096 * sizeof *ref);
+    for (int round = 0; round < 3000; round++) {
+        wn_buf_reset(&b);
+        random_text(&b, rnd(120));
+        assert_true(b.len < 4096);
+        check_analysis(b.data, b.len, ref);
+        /* every tail: the run that ends the text ends at every offset of a block */
+        for (size_t k = b.len > 40 ? b.len - 40 : 0; round % 10 == 0 && k < b.len; k++)
+            check_analysis(b.data + k, b.len - k, ref);
+    }
+    free(ref);
+    wn_buf_release(&b);
+}
+
+/* C4's whitespace words (' ', '\t', '\r', '\v', '\f'; continuation bytes not counted) and
+ * its sentences, byte by byte. */
+static bool c4_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static size_t ref_c4_words(const char *p, size_t n, size_t max_len, bool *too_long)
+{
+    size_t words = 0, cur = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (c4_space(p[i]))
+            cur = 0;
+        else if (((unsigned char)p[i] & 0xC0) != 0x80 && cur++ == 0)
+            words++;
+        *too_long |= cur > max_len;
+    }
+    return words;
+}
+
+static size_t ref_c4_sentences(const char *p, size_t n)
+{
+    size_t sentences = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '.' || p[i] == '!' || p[i] == '?') {
+            bool after = i + 1 == n || c4_space(p[i + 1]) || p[i + 1] == '"' || p[i + 1] == '\'';
+            if (in && after) {
+                sentences++;
+                in = false;
+            }
+        } else if (!c4_space(p[i])) {
+            in = true;
+        }
+    }
+    return sentences + in;
+}
+
+/* Lines of random words that pass every other C4 rule (end in '!', no phrase, no '{'):
+ * which are kept (>= 3 words, none too long) and the sentences counted must be the
+ * reference's, with a word limit under and over the 16 bytes of a block. */
+static void test_c4_counts_match_byte_reference(void **state)
+{
+    (void)state;
+    static const char *const bits[] = {"ab", "x", "Word", "9.5", "e.g.", "Hi!", "ok?", "\xc3\xa9t\xc3\xa9",
+                                       "\xe2\x80\x94", "..", "'q'", "\"z\"", "end.", "mmmmmmmmmmmm",
+                                       "interoperability", "characteristically"};
+    static const char *const gaps[] = {" ", " ", "  ", "\t", "\v", "\f", "\r", " \xc2\xa0 "};
+    for (int limit = 0; limit < 2; limit++) {
+        size_t max_len = limit ? 40 : 9;
+        char yaml[64];
+        snprintf(yaml, sizeof yaml, "max_word_length: %zu", max_len);
+        wn_stage *st = filter_make("c4", yaml);
+        for (int round = 0; round < 200; round++) {
+            wn_buf b = WN_BUF_INIT, want = WN_BUF_INIT;
+            size_t sentences = 0;
+            for (unsigned line = 0, lines = 6 + rnd(20); line < lines; line++) {
+                size_t at = b.len;
+                for (unsigned w = 0, words = 1 + rnd(rnd(2) ? 4 : 12); w < words; w++) {
+                    if (w)
+                        wn_buf_appends(&b, gaps[rnd(sizeof gaps / sizeof *gaps)]);
+                    wn_buf_appends(&b, bits[rnd(sizeof bits / sizeof *bits)]);
+                    if (rnd(8) == 0) /* a long word: over the limit or not */
+                        for (unsigned k = 5 + rnd(45); k; k--)
+                            wn_buf_appendc(&b, 'y');
+                }
+                wn_buf_appendc(&b, '!'); /* terminal, and never "..." */
+                bool too_long = false;
+                const char *p = b.data + at;
+                size_t n = b.len - at;
+                if (ref_c4_words(p, n, max_len, &too_long) >= 3 && !too_long) {
+                    if (want.len)
+                        wn_buf_appendc(&want, '\n');
+                    wn_buf_append(&want, p, n);
+                    sentences += ref_c4_sentences(p, n);
+                }
+                wn_buf_appendc(&b, '\n');
+            }
+            wn_doc d;
+            const char *reason = filter_run(st, &d, b.data, b.len, NULL);
+            assert_int_equal((size_t)attr(&d, "c4.sentences"), sentences);
+            if (!reason) {
+                assert_int_equal(d.text.len, want.len);
+                assert_memory_equal(d.text.ptr, want.data, want.len);
+            } else {
+                assert_string_equal(reason, "c4.too_few_sentences");
+                assert_true(sentences < 5);
+            }
+            wn_doc_release(&d);
+            wn_buf_release(&b);
+            wn_buf_release(&want);
+        }
+        wn_stage_free(st);
+    }
+}
+
+/* gopher.symbol_ratio counts "..." without overlap (as str.count) and U+2026. */
+static void test_gopher_ellipsis_count(void **state)
+{
+    (void)state;
+    wn_stage *st = filter_make("gopher_quality", "");
+    for (int round = 0; round < 300; round++) {
+        wn_buf b = WN_BUF_INIT;
+        size_t words = 0, ellipses = 0;
+        for (unsigned w = 0, n = 20 + rnd(60); w < n; w++) {
+            wn_buf_appends(&b, rnd(2) ? " word" : " the");
+            words++;
+            unsigned dots = rnd(3) ? 0 : rnd(8);
+            for (unsigned k = 0; k < dots; k++)
+                wn_buf_appendc(&b, '.');
+            ellipses += dots / 3;
+            if (rnd(10) == 0) {
+                wn_buf_appends(&b, "\xe2\x80\xa6");
+                ellipses++;
+            }
+        }
+        wn_doc d;
+        filter_run(st, &d, b.data, b.len, NULL);
+        assert_true(fabs(attr(&d, "gopher.symbol_ratio") - (double)ellipses / (double)words) < 1e-9);
+        wn_doc_release(&d);
+        wn_buf_release(&b);
+    }
+    wn_stage_free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_analysis_matches_byte_reference),
+        cmocka_unit_test(test_c4_counts_match_byte_reference),
+        cmocka_unit_test(test_gopher_ellipsis_count),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -114,7 +114,10 @@ void wn_stats_count(wn_stats *s, const char *name, uint64_t docs, uint64_t bytes
         h = (h + 1) & (ix->cap - 1);
     }
     if (!c) {
-        s->counts = wn_xrealloc(s->counts, (s->n_counts + 1) * sizeof *s->counts);
+        if (s->n_counts == s->cap_counts) { /* doubling: a shard has thousands of domains */
+            s->cap_counts = s->cap_counts ? 2 * s->cap_counts : 64;
+            s->counts = wn_xrealloc(s->counts, s->cap_counts * sizeof *s->counts);
+        }
         c = &s->counts[s->n_counts++];
         memset(c, 0, sizeof *c);
         c->name = wn_xstrndup(name, len);
@@ -413,7 +416,7 @@ void wn_stats_prune_counts(wn_stats *s, size_t max)
     wn_count *old = s->counts;
     size_t n_old = s->n_counts;
     s->counts = NULL;
-    s->n_counts = 0;
+    s->n_counts = s->cap_counts = 0;
     if (s->count_index) { /* rebuilt by the next wn_stats_count */
         free(s->count_index->slots);
         s->count_index->slots = NULL;

@@ -57,6 +57,7 @@ typedef struct wn_stats {
     wn_sum *sums;      size_t n_sums;
     wn_hist *hists;    size_t n_hists;
     wn_count *counts;  size_t n_counts; /* free-form named counters (e.g. per-domain) */
+    size_t cap_counts;
     double seconds;
     struct wn_count_index *count_index; /* private: hash index over counts */
 } wn_stats;

@@ -487,9 +487,10 @@ static void test_pretok_letter_blocks(void **state)
 /* The pair table keeps only the merge BPE makes last on each token's own bytes, and
  * characters outside ASCII may merge before BPE starts (premerge.c); BPE from bytes with a
  * table of every split must give the same ids: on every token's bytes, on 100,000
- * concatenations of two to four random tokens (seeded), on every text of the multilingual
- * langid set, and on 20 byte ranges of each of its texts cut anywhere (partial characters
- * at the edges), as BPE of one piece of up to 300 bytes. */
+ * concatenations of two to four random tokens and 20,000 strings of bytes drawn from
+ * letters, characters, lone lead and continuation bytes (seeded), on every text of the
+ * multilingual langid set, and on 20 byte ranges of each of its texts cut anywhere
+ * (partial characters at the edges), as BPE of one piece of up to 300 bytes. */
 static void test_last_merges_suffice(void **state)
 {
     (void)state;
@@ -499,9 +500,17 @@ static void test_last_merges_suffice(void **state)
     wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
     uint8_t text[4 * 256];
-    for (uint32_t i = 0; i < g_tok->n_ranks + 100000; i++) {
+    static const uint8_t alphabet[] = "ab \xc3\xa9\xd0\xb4\xe4\xb8\xad\x80\xbf\xe0\xed\xf0\x9f\xff.";
+    for (uint32_t i = 0; i < g_tok->n_ranks + 120000; i++) {
         size_t n = 0;
-        if (i < g_tok->n_ranks) {
+        if (i >= g_tok->n_ranks + 100000) { /* any bytes, well-formed UTF-8 or not */
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            n = 2 + (size_t)(rng >> 58) % 39;
+            for (size_t k = 0; k < n; k++) {
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                text[k] = alphabet[(rng >> 33) % (sizeof alphabet - 1)];
+            }
+        } else if (i < g_tok->n_ranks) {
             n = g_tok->off[i + 1] - g_tok->off[i];
             memcpy(text, g_tok->blob + g_tok->off[i], n);
         } else {

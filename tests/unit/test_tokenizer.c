@@ -500,7 +500,8 @@ static void test_last_merges_suffice(void **state)
     wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
     uint8_t text[4 * 256];
-    static const uint8_t alphabet[] = "ab \xc3\xa9\xd0\xb4\xe4\xb8\xad\x80\xbf\xe0\xed\xf0\x9f\xff.";
+    static const uint8_t alphabet[] = "ab \xc3\xa9\xd0\xb4\xe4\xb8\xad" /* a, e acute, de, zhong */
+                                      "\x80\xbf\xe0\xed\xf0\x9f\xff.";   /* and broken ones */
     for (uint32_t i = 0; i < g_tok->n_ranks + 120000; i++) {
         size_t n = 0;
         if (i >= g_tok->n_ranks + 100000) { /* any bytes, well-formed UTF-8 or not */

@@ -220,7 +220,7 @@ typedef struct word_slot {
  * a 2-way set with the more recently used first. The same 4 MB then holds twice the words,
  * in half the lines, and a rare word evicts only the less recent of two: on the filter
  * bench, one slot per hash missed ~9% of tokens on warm passes, most of them evictions. */
-enum { SC_WORD = 16, SC_ROWS = 7 };
+enum { SC_WORD = 16, SC_ROWS = 7, WC_LONG = 8192 };
 
 typedef struct small_slot {
     uint64_t word[SC_WORD / 8]; /* the bytes, zero-padded */
@@ -240,6 +240,7 @@ typedef struct word_cache {
         _Alignas(64) word_slot slots[WC_SLOTS];
         small_set sets[WC_SLOTS];
     };
+    word_slot long_slots[WC_LONG]; /* compact caches: words too long for a small slot */
     uint64_t serial;
     bool compact; /* sets[] in use, not slots[] */
 } word_cache;
@@ -322,19 +323,17 @@ static void lookup_token(word_cache *c, cached_token *t, size_t avail)
         return;
     }
     word_key(t->w, t->n, avail, t->k);
-    if (c->compact) {
+    uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
+                  (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
+    if (c->compact && t->n <= SC_WORD) { /* k[2] is 0 */
         t->sl = NULL;
-        t->set = NULL;
-        if (t->n > SC_WORD)
-            return;
-        uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^ t->n) * 0xFF51AFD7ED558CCDull;
         t->set = &c->sets[x >> 48];
         __builtin_prefetch(t->set);
         return;
     }
-    uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
-                  (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
-    t->sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
+    t->set = NULL;
+    /* the top bits: WC_SLOTS = 2^16, WC_LONG = 2^13 */
+    t->sl = c->compact ? &c->long_slots[x >> 51] : &c->slots[x >> 48];
     __builtin_prefetch(t->sl);
 }
 
@@ -366,14 +365,10 @@ static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_
         memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
 }
 
-/* add_token_cached for compact caches (no hashes kept: these models use none). */
+/* add_token_cached for a token with a compact set (no hashes kept: these models use none). */
 static void add_token_small(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
 {
     small_set *s = t->set;
-    if (!s) {
-        add_token(m, t->w, t->n, l);
-        return;
-    }
     for (int w = 0; w < 2; w++) {
         small_slot *sl = &s->way[w];
         if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1]) {
@@ -432,11 +427,10 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
             }
             ntokens++;
         }
-        if (c && c->compact) {
-            for (size_t g = 0; g < ng; g++)
+        for (size_t g = 0; g < ng; g++) {
+            if (group[g].set)
                 add_token_small(m, &group[g], l);
-        } else {
-            for (size_t g = 0; g < ng; g++)
+            else
                 add_token_cached(m, &group[g], l);
         }
     }

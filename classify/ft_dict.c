@@ -256,7 +256,7 @@ typedef struct word_slot {
  * a 2-way set with the more recently used first. The same 4 MB then holds twice the words,
  * in half the lines, and a rare word evicts only the less recent of two: on the filter
  * bench, one slot per hash missed ~9% of tokens on warm passes, most of them evictions. */
-enum { SC_WORD = 16, SC_ROWS = 7, WC_LONG = 8192 };
+enum { SC_WORD = 16, SC_ROWS = 7 };
 
 typedef struct small_slot {
     uint64_t word[SC_WORD / 8]; /* the bytes, zero-padded */
@@ -271,12 +271,26 @@ typedef struct small_set {
 
 _Static_assert(sizeof(small_set) == 64, "a set is one cache line");
 
+/* Compact caches keep words of 17 to 64 bytes apart, in two-line slots with room for more
+ * rows: such words (URLs, paths, addresses) have many char n-grams kept (~13 rows on the
+ * filter bench) and cost the most to read again. */
+enum { LC_WORD = 64, LC_ROWS = 31, LC_SLOTS = 4096 };
+
+typedef struct long_slot {
+    char word[LC_WORD];
+    uint16_t rows[LC_ROWS];
+    uint8_t len; /* 0: empty */
+    uint8_t nrows;
+} long_slot;
+
+_Static_assert(sizeof(long_slot) == 128, "a long slot is two cache lines");
+
 typedef struct word_cache {
     union {
         _Alignas(64) word_slot slots[WC_SLOTS];
         small_set sets[WC_SLOTS];
     };
-    word_slot long_slots[WC_LONG]; /* compact caches: words too long for a small slot */
+    long_slot longs[LC_SLOTS]; /* compact caches: words too long for a small slot */
     uint64_t serial;
     bool compact; /* sets[] in use, not slots[] */
 } word_cache;
@@ -347,30 +361,51 @@ typedef struct cached_token {
     const char *w;
     size_t n;
     uint64_t k[WC_WORD / 8];
-    word_slot *sl;  /* NULL: too long to cache */
-    small_set *set; /* the same, compact caches */
+    /* where it may be cached (all NULL: too long for any slot) */
+    word_slot *sl;
+    small_set *set; /* compact caches */
+    long_slot *ls;  /* compact caches, words longer than SC_WORD */
 } cached_token;
+
+/* A hash of a long word: its 8-byte pieces mixed in turn. */
+static inline uint64_t long_hash(const char *w, size_t n)
+{
+    uint64_t h = n * 0x9E3779B97F4A7C15ull, x;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, w + i, 8);
+        h = (h ^ x) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    x = 0;
+    memcpy(&x, w + i, n - i);
+    return (h ^ x) * 0xC2B2AE3D27D4EB4Full;
+}
 
 static void lookup_token(word_cache *c, cached_token *t, size_t avail)
 {
-    if (t->n > WC_WORD) {
-        t->sl = NULL;
-        t->set = NULL;
+    t->sl = NULL;
+    t->set = NULL;
+    t->ls = NULL;
+    if (c->compact && t->n > SC_WORD) {
+        if (t->n <= LC_WORD) {
+            t->ls = &c->longs[long_hash(t->w, t->n) >> 52]; /* LC_SLOTS = 2^12 */
+            __builtin_prefetch(t->ls);
+            __builtin_prefetch((const char *)t->ls + 64);
+        }
         return;
     }
+    if (t->n > WC_WORD)
+        return;
     word_key(t->w, t->n, avail, t->k);
     uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
                   (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
-    if (c->compact && t->n <= SC_WORD) { /* k[2] is 0 */
-        t->sl = NULL;
+    /* the top 16 bits: WC_SLOTS = 2^16 */
+    if (c->compact)
         t->set = &c->sets[x >> 48];
-        __builtin_prefetch(t->set);
-        return;
-    }
-    t->set = NULL;
-    /* the top bits: WC_SLOTS = 2^16, WC_LONG = 2^13 */
-    t->sl = c->compact ? &c->long_slots[x >> 51] : &c->slots[x >> 48];
-    __builtin_prefetch(t->sl);
+    else
+        t->sl = &c->slots[x >> 48];
+    __builtin_prefetch(&c->slots[x >> 48]); /* the same line either way */
 }
 
 static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
@@ -401,6 +436,25 @@ static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_
         memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
 }
 
+/* add_token for a compact cache's miss: false when the token's rows cannot be cached (a
+ * label, more than max rows, or a row past 16 bits), else its rows in rows[0..*nrows). */
+static bool add_token_rows16(const wn_ft_model *m, const cached_token *t, wn_ft_line *l,
+                             uint16_t *rows, size_t max, uint8_t *nrows)
+{
+    size_t rows0 = l->rows.n, labels0 = l->labels.n;
+    add_token(m, t->w, t->n, l);
+    size_t n = l->rows.n - rows0;
+    if (l->labels.n != labels0 || n > max)
+        return false;
+    for (size_t r = 0; r < n; r++) {
+        if ((uint32_t)l->rows.v[rows0 + r] > UINT16_MAX)
+            return false;
+        rows[r] = (uint16_t)l->rows.v[rows0 + r];
+    }
+    *nrows = (uint8_t)n;
+    return true;
+}
+
 /* add_token_cached for a token with a compact set (no hashes kept: these models use none). */
 static void add_token_small(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
 {
@@ -420,20 +474,28 @@ static void add_token_small(const wn_ft_model *m, const cached_token *t, wn_ft_l
             return;
         }
     }
-    size_t rows0 = l->rows.n, labels0 = l->labels.n;
-    add_token(m, t->w, t->n, l);
-    size_t nrows = l->rows.n - rows0;
-    if (l->labels.n != labels0 || nrows > SC_ROWS)
+    small_slot sl = {.len = (uint8_t)t->n};
+    if (!add_token_rows16(m, t, l, sl.rows, SC_ROWS, &sl.nrows))
         return;
-    small_slot sl = {.len = (uint8_t)t->n, .nrows = (uint8_t)nrows};
     memcpy(sl.word, t->k, sizeof sl.word);
-    for (size_t r = 0; r < nrows; r++) {
-        if ((uint32_t)l->rows.v[rows0 + r] > UINT16_MAX)
-            return;
-        sl.rows[r] = (uint16_t)l->rows.v[rows0 + r];
-    }
     s->way[1] = s->way[0];
     s->way[0] = sl;
+}
+
+/* add_token_cached for a token with a long slot. */
+static void add_token_long(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
+{
+    long_slot *sl = t->ls;
+    if (sl->len == t->n && memcmp(sl->word, t->w, t->n) == 0) {
+        for (size_t r = 0; r < sl->nrows; r++)
+            wn_ft_ivec_push(&l->rows, sl->rows[r]);
+        return;
+    }
+    long_slot fresh = {.len = (uint8_t)t->n};
+    if (!add_token_rows16(m, t, l, fresh.rows, LC_ROWS, &fresh.nrows))
+        return;
+    memcpy(fresh.word, t->w, t->n);
+    *sl = fresh;
 }
 
 static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
@@ -463,6 +525,8 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
         for (size_t g = 0; g < ng; g++) {
             if (group[g].set)
                 add_token_small(m, &group[g], l);
+            else if (group[g].ls)
+                add_token_long(m, &group[g], l);
             else
                 add_token_cached(m, &group[g], l);
         }

@@ -456,7 +456,8 @@ static bool add_token_rows16(const wn_ft_model *m, const cached_token *t, wn_ft_
 }
 
 /* add_token_cached for a token with a compact set (no hashes kept: these models use none). */
-static void add_token_small(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
+static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_token *t,
+                            wn_ft_line *l)
 {
     small_set *s = t->set;
     for (int w = 0; w < 2; w++) {
@@ -474,9 +475,23 @@ static void add_token_small(const wn_ft_model *m, const cached_token *t, wn_ft_l
             return;
         }
     }
-    small_slot sl = {.len = (uint8_t)t->n};
-    if (!add_token_rows16(m, t, l, sl.rows, SC_ROWS, &sl.nrows))
+    /* a short word with more rows than a small slot holds goes to a long slot */
+    long_slot *ls = &c->longs[long_hash(t->w, t->n) >> 52];
+    if (ls->len == t->n && memcmp(ls->word, t->w, t->n) == 0) {
+        for (size_t r = 0; r < ls->nrows; r++)
+            wn_ft_ivec_push(&l->rows, ls->rows[r]);
         return;
+    }
+    long_slot fresh = {.len = (uint8_t)t->n};
+    if (!add_token_rows16(m, t, l, fresh.rows, LC_ROWS, &fresh.nrows))
+        return;
+    if (fresh.nrows > SC_ROWS) {
+        memcpy(fresh.word, t->w, t->n);
+        *ls = fresh;
+        return;
+    }
+    small_slot sl = {.len = (uint8_t)t->n, .nrows = fresh.nrows};
+    memcpy(sl.rows, fresh.rows, sizeof sl.rows);
     memcpy(sl.word, t->k, sizeof sl.word);
     s->way[1] = s->way[0];
     s->way[0] = sl;
@@ -524,7 +539,7 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
         }
         for (size_t g = 0; g < ng; g++) {
             if (group[g].set)
-                add_token_small(m, &group[g], l);
+                add_token_small(m, c, &group[g], l);
             else if (group[g].ls)
                 add_token_long(m, &group[g], l);
             else

@@ -105,6 +105,23 @@ static void push_bucket(const wn_ft_dict *d, int32_t bucket, wn_ft_ivec *rows)
     wn_ft_ivec_push(rows, d->nwords + bucket);
 }
 
+/* push_bucket for each of group[0..n), with the usual "not in the prune map" answered
+ * inline from its bits. */
+static inline void push_buckets(const wn_ft_dict *d, const int32_t *group, int n,
+                                wn_ft_ivec *rows)
+{
+    if (d->prune_size <= 0) {
+        for (int g = 0; g < n; g++)
+            push_bucket(d, group[g], rows);
+        return;
+    }
+    for (int g = 0; g < n; g++) {
+        uint32_t b = (uint32_t)group[g]; /* >= 0: fastmod's */
+        if (d->prune_bits[b >> 6] >> (b & 63) & 1)
+            push_bucket(d, group[g], rows);
+    }
+}
+
 void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
                        wn_ft_ivec *rows)
 {
@@ -134,14 +151,12 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
                 __builtin_prefetch(&d->prune_bits[(uint32_t)b >> 6]);
             group[ng++] = b;
             if (ng == GROUP) {
-                for (int g = 0; g < ng; g++)
-                    push_bucket(d, group[g], rows);
+                push_buckets(d, group, ng, rows);
                 ng = 0;
             }
         }
     }
-    for (int g = 0; g < ng; g++)
-        push_bucket(d, group[g], rows);
+    push_buckets(d, group, ng, rows);
 }
 
 static void grow_word(wn_ft_line *l, size_t need)

@@ -533,33 +533,34 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
 {
     l->rows.n = l->hashes.n = l->labels.n = 0;
     int64_t ntokens = 0;
-    /* tokens go in groups: their slots are fetched together, then used in text order */
-    enum { GROUP = 16 };
-    cached_token group[GROUP];
-    size_t i = 0;
-    while (i < len) {
-        size_t ng = 0;
-        while (ng < GROUP && i < len) {
+    /* a token's slot is fetched AHEAD tokens before it is used, in text order */
+    enum { RING = 16, AHEAD = RING - 1 };
+    cached_token ring[RING];
+    size_t i = 0, head = 0, tail = 0;
+    for (;;) {
+        while (head - tail < AHEAD && i < len) {
             size_t start = skip_to(text, i, len, false);
             i = skip_to(text, start, len, true);
             if (i == start)
                 continue;
+            ntokens++;
             if (!c) {
                 add_token(m, text + start, i - start, l);
-            } else {
-                group[ng] = (cached_token){.w = text + start, .n = i - start};
-                lookup_token(c, &group[ng++], len - start);
+                continue;
             }
-            ntokens++;
+            cached_token *t = &ring[head++ % RING];
+            *t = (cached_token){.w = text + start, .n = i - start};
+            lookup_token(c, t, len - start);
         }
-        for (size_t g = 0; g < ng; g++) {
-            if (group[g].set)
-                add_token_small(m, c, &group[g], l);
-            else if (group[g].ls)
-                add_token_long(m, &group[g], l);
-            else
-                add_token_cached(m, &group[g], l);
-        }
+        if (head == tail)
+            break;
+        const cached_token *t = &ring[tail++ % RING];
+        if (t->set)
+            add_token_small(m, c, t, l);
+        else if (t->ls)
+            add_token_long(m, t, l);
+        else
+            add_token_cached(m, t, l);
     }
     if (add_eos) {
         add_token(m, WN_FT_EOS, 4, l);

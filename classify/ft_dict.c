@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef __SSE2__
@@ -371,6 +372,29 @@ static inline void push_rows(wn_ft_ivec *a, const int32_t v[WC_ROWS], size_t n)
     a->n += n;
 }
 
+/* push_rows for a small slot's 16-bit rows. */
+static inline void push_small_rows(wn_ft_ivec *a, const small_slot *sl)
+{
+#ifdef __SSE2__
+    if (a->n + WC_ROWS <= a->cap) {
+        /* the 7 rows and the two bytes after them widened at once: a lane written past
+         * nrows is not counted, as in push_rows (scalar stores read back as one vector
+         * would stall on store forwarding) */
+        _Static_assert(offsetof(small_slot, rows) + 16 <= sizeof(small_slot), "16 bytes");
+        __m128i r = _mm_loadu_si128((const __m128i *)(const void *)sl->rows);
+        __m128i zero = _mm_setzero_si128();
+        _mm_storeu_si128((__m128i *)(void *)(a->v + a->n), _mm_unpacklo_epi16(r, zero));
+        _mm_storeu_si128((__m128i *)(void *)(a->v + a->n + 4), _mm_unpackhi_epi16(r, zero));
+        a->n += sl->nrows;
+        return;
+    }
+#endif
+    int32_t rows[WC_ROWS] = {0};
+    for (int r = 0; r < SC_ROWS; r++)
+        rows[r] = sl->rows[r];
+    push_rows(a, rows, sl->nrows);
+}
+
 /* A token on its way through the cache: its bytes, key and slot (prefetched). */
 typedef struct cached_token {
     const char *w;
@@ -478,10 +502,7 @@ static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_to
     for (int w = 0; w < 2; w++) {
         small_slot *sl = &s->way[w];
         if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1]) {
-            int32_t rows[WC_ROWS] = {0};
-            for (int r = 0; r < SC_ROWS; r++)
-                rows[r] = sl->rows[r];
-            push_rows(&l->rows, rows, sl->nrows);
+            push_small_rows(&l->rows, sl);
             if (w == 1) { /* most recent first */
                 small_slot hit = *sl;
                 s->way[1] = s->way[0];

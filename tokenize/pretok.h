@@ -110,10 +110,15 @@ static inline size_t letters_end(const wn_tok_classes *c, const uint8_t *s, size
         i += k;
         if (k == 16)
             continue;
-        size_t l;
-        if (s[i] < 0x80 || char_at(c, s, n, i, &l) != WN_TC_LETTER)
+        if (s[i] < 0x80)
             return i;
-        i += l;
+        /* characters outside ASCII (a Cyrillic or CJK word): one by one until ASCII again */
+        do {
+            size_t l;
+            if (char_at(c, s, n, i, &l) != WN_TC_LETTER)
+                return i;
+            i += l;
+        } while (i < n && s[i] >= 0x80);
     }
     while (i < n) {
         size_t l;

@@ -120,33 +120,37 @@ static inline void push_buckets(const wn_ft_dict *d, const int32_t *group, int n
     }
 }
 
-void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
-                       wn_ft_ivec *rows)
+/* The char n-grams of bw[0..n); `ascii` (a constant where this is inlined) says every byte
+ * starts a character, so the UTF-8 continuation tests drop out of that copy. */
+static inline void char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
+                               size_t n, wn_ft_ivec *rows, const bool ascii)
 {
-    if (a->maxn <= 0 || a->bucket <= 0)
-        return;
     /* Buckets are gathered in small groups and their prune-map bits fetched ahead, since
-     * with a pruned model each check is a random read that usually says "not kept". */
+     * with a pruned model each check is a random read that usually says "not kept". The
+     * model's numbers are read once: rows->v may alias them as far as the compiler knows. */
     enum { GROUP = 32 };
     int32_t group[GROUP];
     int ng = 0;
+    const int32_t minn = a->minn, maxn = a->maxn;
+    const uint32_t nbuckets = (uint32_t)a->bucket;
+    const uint64_t magic = d->bucket_magic, *bits = d->prune_bits;
     for (size_t i = 0; i < n; i++) {
-        if (((unsigned char)bw[i] & 0xC0) == 0x80)
+        if (!ascii && ((unsigned char)bw[i] & 0xC0) == 0x80)
             continue; /* not a character start */
         uint32_t h = 2166136261u;
         size_t j = i;
-        for (int32_t chars = 1; j < n && chars <= a->maxn; chars++) {
+        for (int32_t chars = 1; j < n && chars <= maxn; chars++) {
             do {
                 h ^= (uint32_t)(int8_t)bw[j];
                 h *= 16777619u;
                 j++;
-            } while (j < n && ((unsigned char)bw[j] & 0xC0) == 0x80);
+            } while (!ascii && j < n && ((unsigned char)bw[j] & 0xC0) == 0x80);
             /* the lone "<" and ">" are not n-grams */
-            if (chars < a->minn || (chars == 1 && (i == 0 || j == n)))
+            if (chars < minn || (chars == 1 && (i == 0 || j == n)))
                 continue;
-            int32_t b = (int32_t)fastmod(h, d->bucket_magic, (uint32_t)a->bucket);
-            if (d->prune_bits)
-                __builtin_prefetch(&d->prune_bits[(uint32_t)b >> 6]);
+            int32_t b = (int32_t)fastmod(h, magic, nbuckets);
+            if (bits)
+                __builtin_prefetch(&bits[(uint32_t)b >> 6]);
             group[ng++] = b;
             if (ng == GROUP) {
                 push_buckets(d, group, ng, rows);
@@ -155,6 +159,25 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
         }
     }
     push_buckets(d, group, ng, rows);
+}
+
+void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
+                       wn_ft_ivec *rows)
+{
+    if (a->maxn <= 0 || a->bucket <= 0)
+        return;
+    uint64_t high = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, bw + i, 8);
+        high |= w;
+    }
+    for (; i < n; i++)
+        high |= (unsigned char)bw[i];
+    if (high & 0x8080808080808080ull)
+        char_ngrams(d, a, bw, n, rows, false);
+    else
+        char_ngrams(d, a, bw, n, rows, true);
 }
 
 static void grow_word(wn_ft_line *l, size_t need)

@@ -114,7 +114,10 @@ void wn_stats_count(wn_stats *s, const char *name, uint64_t docs, uint64_t bytes
         h = (h + 1) & (ix->cap - 1);
     }
     if (!c) {
-        s->counts = wn_xrealloc(s->counts, (s->n_counts + 1) * sizeof *s->counts);
+        if (s->n_counts == s->cap_counts) { /* doubling: a shard has thousands of domains */
+            s->cap_counts = s->cap_counts ? 2 * s->cap_counts : 64;
+            s->counts = wn_xrealloc(s->counts, s->cap_counts * sizeof *s->counts);
+        }
         c = &s->counts[s->n_counts++];
         memset(c, 0, sizeof *c);
         c->name = wn_xstrndup(name, len);
@@ -261,6 +264,10 @@ void wn_stats_merge(wn_stats *into, const wn_stats *from)
     for (size_t i = 0; i < from->n_counts; i++)
         wn_stats_count(into, from->counts[i].name, from->counts[i].docs, from->counts[i].bytes,
                        from->counts[i].chars);
+    /* a crawl's worth of shards merged: bounded now and then (not at every merge: pruning
+     * sorts the counters) */
+    if (into->n_counts > 8 * WN_STATS_FAMILY_MAX)
+        wn_stats_prune_counts(into, WN_STATS_FAMILY_MAX);
     for (size_t i = 0; i < from->n_errors; i++) {
         const wn_errkind *fe = &from->errors[i];
         wn_errkind *e = NULL;
@@ -291,13 +298,169 @@ void wn_stats_merge(wn_stats *into, const wn_stats *from)
     }
 }
 
-static json_t *counts_json(const wn_count *c, size_t n)
+/* ---- bounding families of counters ----
+ * Free-form counters come in families named "<family>:<key>", and some have a key per web
+ * domain ("lost:<host>", "pii.seen:<host>"): a crawl has millions of domains, so one shard's
+ * statistics, and more so those of a whole crawl merged, would grow without end. A family of
+ * more than `max` counters keeps the keys that are among the `max` with most documents in
+ * any family (so a domain kept for its PII hits keeps its "pii.seen" count, and the rates
+ * stay computable); the rest of it is summed into "<family>:(other)", so totals still add
+ * up. */
+
+typedef struct ranked {
+    const wn_count *c;
+    size_t family_len; /* bytes up to and including the first ':', 0 = none */
+} ranked;
+
+static int by_family_then_docs(const void *x, const void *y)
+{
+    const ranked *a = x, *b = y;
+    size_t la = a->family_len, lb = b->family_len;
+    int f = memcmp(a->c->name, b->c->name, la < lb ? la : lb);
+    if (f || la != lb)
+        return f ? f : (la < lb ? -1 : 1);
+    if (a->c->docs != b->c->docs)
+        return a->c->docs > b->c->docs ? -1 : 1;
+    return strcmp(a->c->name, b->c->name);
+}
+
+static bool same_family(const ranked *a, const ranked *b)
+{
+    return a->family_len == b->family_len && !memcmp(a->c->name, b->c->name, a->family_len);
+}
+
+static int str_cmp(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* keep[i] for counter c[i]; returns false (keep all) when no family is over `max`. The
+ * "(other)" sums of the families over it go to *others (names allocated). */
+static bool prune_plan(const wn_count *c, size_t n, size_t max, bool *keep, wn_count **others,
+                       size_t *n_others)
+{
+    *others = NULL;
+    *n_others = 0;
+    if (n <= max)
+        return false;
+    ranked *r = wn_xmalloc(n * sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        const char *colon = strchr(c[i].name, ':');
+        r[i] = (ranked){ &c[i], colon ? (size_t)(colon - c[i].name) + 1 : 0 };
+    }
+    qsort(r, n, sizeof *r, by_family_then_docs);
+    /* the keys among the first `max` of each family */
+    const char **top = wn_xmalloc(n * sizeof *top);
+    size_t n_top = 0;
+    bool any_over = false;
+    for (size_t i = 0, j; i < n; i = j) {
+        size_t ranked_keys = 0; /* "(other)", a sum of keys, takes no place (idempotence) */
+        for (j = i; j < n && same_family(&r[j], &r[i]); j++) {
+            const char *key = r[j].c->name + r[j].family_len;
+            if (strcmp(key, "(other)") && ranked_keys++ < max)
+                top[n_top++] = key;
+        }
+        any_over |= r[i].family_len && ranked_keys > max;
+    }
+    if (!any_over) {
+        free(top);
+        free(r);
+        return false;
+    }
+    qsort(top, n_top, sizeof *top, str_cmp);
+    for (size_t i = 0; i < n; i++) {
+        const char *colon = strchr(c[i].name, ':');
+        const char *key = colon ? colon + 1 : c[i].name;
+        keep[i] = !colon || !strcmp(key, "(other)") ||
+                  bsearch(&key, top, n_top, sizeof *top, str_cmp) != NULL;
+    }
+    /* a family within max keeps all; one over it sums what it loses into its "(other)" */
+    for (size_t i = 0, j; i < n; i = j) {
+        size_t fl = r[i].family_len;
+        for (j = i + 1; j < n && same_family(&r[j], &r[i]); j++)
+            ;
+        if (!fl || j - i <= max) {
+            for (size_t k = i; k < j; k++)
+                keep[r[k].c - c] = true;
+            continue;
+        }
+        wn_count other = { 0 };
+        for (size_t k = i; k < j; k++) {
+            if (keep[r[k].c - c])
+                continue;
+            other.docs += r[k].c->docs;
+            other.bytes += r[k].c->bytes;
+            other.chars += r[k].c->chars;
+        }
+        wn_buf name = WN_BUF_INIT;
+        wn_buf_append(&name, r[i].c->name, fl);
+        wn_buf_appends(&name, "(other)");
+        other.name = wn_buf_detach(&name, NULL);
+        *others = wn_xrealloc(*others, (*n_others + 1) * sizeof **others);
+        (*others)[(*n_others)++] = other;
+    }
+    free(top);
+    free(r);
+    return true;
+}
+
+void wn_stats_prune_counts(wn_stats *s, size_t max)
+{
+    bool *keep = wn_xmalloc((s->n_counts ? s->n_counts : 1) * sizeof *keep);
+    wn_count *others;
+    size_t n_others;
+    if (!prune_plan(s->counts, s->n_counts, max, keep, &others, &n_others)) {
+        free(keep);
+        return;
+    }
+    wn_count *old = s->counts;
+    size_t n_old = s->n_counts;
+    s->counts = NULL;
+    s->n_counts = s->cap_counts = 0;
+    if (s->count_index) { /* rebuilt by the next wn_stats_count */
+        free(s->count_index->slots);
+        s->count_index->slots = NULL;
+        s->count_index->cap = 0;
+    }
+    for (size_t i = 0; i < n_old; i++)
+        if (keep[i])
+            wn_stats_count(s, old[i].name, old[i].docs, old[i].bytes, old[i].chars);
+    for (size_t i = 0; i < n_others; i++)
+        wn_stats_count(s, others[i].name, others[i].docs, others[i].bytes, others[i].chars);
+    free_counts(old, n_old);
+    free_counts(others, n_others);
+    free(keep);
+}
+
+static json_t *count_json(const wn_count *c)
+{
+    return json_pack("{s:I,s:I,s:I}", "docs", (json_int_t)c->docs, "bytes", (json_int_t)c->bytes,
+                     "chars", (json_int_t)c->chars);
+}
+
+/* The counters as a JSON object; with `max`, families bounded as wn_stats_prune_counts does. */
+static json_t *counts_json(const wn_count *c, size_t n, size_t max)
 {
     json_t *o = json_object();
+    bool *keep = wn_xmalloc((n ? n : 1) * sizeof *keep);
+    wn_count *others = NULL;
+    size_t n_others = 0;
+    bool pruned = max && prune_plan(c, n, max, keep, &others, &n_others);
     for (size_t i = 0; i < n; i++)
-        json_object_set_new(o, c[i].name, json_pack("{s:I,s:I,s:I}", "docs", (json_int_t)c[i].docs,
-                                                     "bytes", (json_int_t)c[i].bytes, "chars",
-                                                     (json_int_t)c[i].chars));
+        if (!pruned || keep[i])
+            json_object_set_new(o, c[i].name, count_json(&c[i]));
+    for (size_t i = 0; i < n_others; i++) { /* added to an "(other)" the input already had */
+        wn_count sum = others[i];
+        const json_t *had = json_object_get(o, sum.name);
+        if (had) {
+            sum.docs += (uint64_t)json_integer_value(json_object_get(had, "docs"));
+            sum.bytes += (uint64_t)json_integer_value(json_object_get(had, "bytes"));
+            sum.chars += (uint64_t)json_integer_value(json_object_get(had, "chars"));
+        }
+        json_object_set_new(o, sum.name, count_json(&sum));
+    }
+    free_counts(others, n_others);
+    free(keep);
     return o;
 }
 
@@ -310,7 +473,7 @@ json_t *wn_stats_to_json(const wn_stats *s)
     json_object_set_new(j, "docs_out", json_integer((json_int_t)s->docs_out));
     json_object_set_new(j, "bytes_out", json_integer((json_int_t)s->bytes_out));
     json_object_set_new(j, "seconds", json_real(s->seconds));
-    json_object_set_new(j, "drops", counts_json(s->drops, s->n_drops));
+    json_object_set_new(j, "drops", counts_json(s->drops, s->n_drops, 0));
     json_t *errs = json_object();
     for (size_t i = 0; i < s->n_errors; i++) {
         const wn_errkind *e = &s->errors[i];
@@ -325,7 +488,7 @@ json_t *wn_stats_to_json(const wn_stats *s)
     for (size_t i = 0; i < s->n_sums; i++)
         json_object_set_new(sums, s->sums[i].name, json_real(s->sums[i].value));
     json_object_set_new(j, "sums", sums);
-    json_object_set_new(j, "counts", counts_json(s->counts, s->n_counts));
+    json_object_set_new(j, "counts", counts_json(s->counts, s->n_counts, WN_STATS_FAMILY_MAX));
     json_t *hists = json_object();
     for (size_t i = 0; i < s->n_hists; i++) {
         const wn_hist *h = &s->hists[i];

@@ -57,6 +57,7 @@ typedef struct wn_stats {
     wn_sum *sums;      size_t n_sums;
     wn_hist *hists;    size_t n_hists;
     wn_count *counts;  size_t n_counts; /* free-form named counters (e.g. per-domain) */
+    size_t cap_counts;
     double seconds;
     struct wn_count_index *count_index; /* private: hash index over counts */
 } wn_stats;
@@ -81,6 +82,14 @@ uint64_t wn_stats_error_count(const wn_stats *s, const char *kind);
 double wn_stats_sum(const wn_stats *s, const char *name);
 
 void wn_stats_merge(wn_stats *into, const wn_stats *from);
+
+/* Counters named "<family>:<key>" (one per web domain, say) are bounded: a family of more
+ * than `max` keeps the keys that rank among the `max` with most documents in some family
+ * (so at most `max` times the number of families), and sums the rest into
+ * "<family>:(other)", so totals are unchanged. Statistics are written bounded by
+ * WN_STATS_FAMILY_MAX; merging prunes to that when the counters pass 8x that. */
+#define WN_STATS_FAMILY_MAX 10000
+void wn_stats_prune_counts(wn_stats *s, size_t max);
 
 /* Serialise: {"stage", "docs_in", ..., "drops":{reason:{docs,bytes,chars}}, "errors":{kind:
  * {count, sample:{file, offset, detail}}}, "sums":{}, "counts":{}, "histograms":{}} */

@@ -162,6 +162,54 @@ static void test_real_corpus_same_both_ways(void **state)
     same_on_file("langid/langid.jsonl.gz", 3000);
 }
 
+/* Damaged lines: real lines with a byte changed, inserted or deleted, or cut short, at random
+ * places (seeded), drawn towards JSON's own bytes (quotes, backslashes, braces, escapes): the
+ * fast path must agree with jansson on each, accepting the same documents and refusing the
+ * same lines with the same message. Under ASan this is also a fuzz test of both readers. */
+static void test_damaged_lines_same_both_ways(void **state)
+{
+    (void)state;
+    char path[512], err[256];
+    SHARED_OR_SKIP(path, "langid/langid.jsonl.gz");
+    wn_in *in = wn_in_open(path, WN_COMP_AUTO, err, sizeof err);
+    assert_non_null(in);
+    static const char nasty[] = "\"\\{}[]:,u0123456789abcdefABCDEF \x01\x7f\xc3\xa9\xed\xf0\xff";
+    uint64_t rng = 42;
+    size_t len, n = 0;
+    const char *line;
+    wn_buf b = WN_BUF_INIT;
+    while (n < 400 && (line = wn_in_line(in, &len))) {
+        for (int k = 0; k < 25; k++) {
+            wn_buf_reset(&b);
+            wn_buf_append(&b, line, len > 600 ? 600 : len);
+            int edits = 1 + k % 3;
+            for (int e = 0; e < edits && b.len; e++) {
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                size_t at = (size_t)(rng >> 33) % b.len;
+                char c = nasty[(rng >> 20) % (sizeof nasty - 1)];
+                switch ((rng >> 60) % 4) {
+                case 0: b.data[at] = c; break;                      /* change */
+                case 1: b.len = at; break;                          /* cut */
+                case 2:                                             /* delete */
+                    memmove(b.data + at, b.data + at + 1, b.len - at - 1);
+                    b.len--;
+                    break;
+                default: {                                          /* insert */
+                    wn_buf_appendc(&b, 0);
+                    memmove(b.data + at + 1, b.data + at, b.len - at - 1);
+                    b.data[at] = c;
+                }
+                }
+            }
+            check_same(b.data ? b.data : "", b.len, NULL);
+        }
+        n++;
+    }
+    wn_buf_release(&b);
+    wn_in_close(in);
+    assert_true(n == 400);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_text_decoded_before_yajl),
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_real_corpus_same_both_ways),
+        cmocka_unit_test(test_damaged_lines_same_both_ways),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
-/* ft_dict.c: fastText's dictionary at prediction and training time: word lookup, char
- * n-grams, word n-grams and the prune map (Dictionary::getLine, computeSubwords,
- * addWordNgrams, pushHash in facebookresearch/fastText src/dictionary.cc). */
+/* ft_dict.c: fastText's dictionary at prediction and training time: word lookup, a token's
+ * rows, char n-grams, word n-grams and the prune map (Dictionary::getLine's loop body,
+ * computeSubwords, addWordNgrams, pushHash in facebookresearch/fastText src/dictionary.cc;
+ * ft_line.c splits the text into tokens). */
 #include "classify/ft_internal.h"
 
 #include "core/buf.h"
@@ -102,43 +103,81 @@ static void push_bucket(const wn_ft_dict *d, int32_t bucket, wn_ft_ivec *rows)
     wn_ft_ivec_push(rows, d->nwords + bucket);
 }
 
+/* push_bucket for each of group[0..n), with the usual "not in the prune map" answered
+ * inline from its bits. */
+static inline void push_buckets(const wn_ft_dict *d, const int32_t *group, int n,
+                                wn_ft_ivec *rows)
+{
+    if (d->prune_size <= 0) {
+        for (int g = 0; g < n; g++)
+            push_bucket(d, group[g], rows);
+        return;
+    }
+    for (int g = 0; g < n; g++) {
+        uint32_t b = (uint32_t)group[g]; /* >= 0: fastmod's */
+        if (d->prune_bits[b >> 6] >> (b & 63) & 1)
+            push_bucket(d, group[g], rows);
+    }
+}
+
+/* The char n-grams of bw[0..n); `ascii` says every byte starts a character, so the UTF-8
+ * continuation tests are skipped (one pass in the cold langid bench: ~6% faster). */
+static void char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
+                               size_t n, wn_ft_ivec *rows, const bool ascii)
+{
+    /* Buckets are gathered in small groups and their prune-map bits fetched ahead, since
+     * with a pruned model each check is a random read that usually says "not kept". The
+     * model's numbers are read once: rows->v may alias them as far as the compiler knows. */
+    enum { GROUP = 32 };
+    int32_t group[GROUP];
+    int ng = 0;
+    const int32_t minn = a->minn, maxn = a->maxn;
+    const uint32_t nbuckets = (uint32_t)a->bucket;
+    const uint64_t magic = d->bucket_magic, *bits = d->prune_bits;
+    for (size_t i = 0; i < n; i++) {
+        if (!ascii && ((unsigned char)bw[i] & 0xC0) == 0x80)
+            continue; /* not a character start */
+        uint32_t h = 2166136261u;
+        size_t j = i;
+        for (int32_t chars = 1; j < n && chars <= maxn; chars++) {
+            do {
+                h ^= (uint32_t)(int8_t)bw[j];
+                h *= 16777619u;
+                j++;
+            } while (!ascii && j < n && ((unsigned char)bw[j] & 0xC0) == 0x80);
+            /* the lone "<" and ">" are not n-grams */
+            if (chars < minn || (chars == 1 && (i == 0 || j == n)))
+                continue;
+            int32_t b = (int32_t)fastmod(h, magic, nbuckets);
+            if (bits)
+                __builtin_prefetch(&bits[(uint32_t)b >> 6]);
+            group[ng++] = b;
+            if (ng == GROUP) {
+                push_buckets(d, group, ng, rows);
+                ng = 0;
+            }
+        }
+    }
+    push_buckets(d, group, ng, rows);
+}
+
 void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
                        wn_ft_ivec *rows)
 {
     if (a->maxn <= 0 || a->bucket <= 0)
         return;
-    /* Buckets are gathered in small groups and their prune-map bits fetched ahead, since
-     * with a pruned model each check is a random read that usually says "not kept". */
-    enum { GROUP = 32 };
-    int32_t group[GROUP];
-    int ng = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (((unsigned char)bw[i] & 0xC0) == 0x80)
-            continue; /* not a character start */
-        uint32_t h = 2166136261u;
-        size_t j = i;
-        for (int32_t chars = 1; j < n && chars <= a->maxn; chars++) {
-            do {
-                h ^= (uint32_t)(int8_t)bw[j];
-                h *= 16777619u;
-                j++;
-            } while (j < n && ((unsigned char)bw[j] & 0xC0) == 0x80);
-            /* the lone "<" and ">" are not n-grams */
-            if (chars < a->minn || (chars == 1 && (i == 0 || j == n)))
-                continue;
-            int32_t b = (int32_t)fastmod(h, d->bucket_magic, (uint32_t)a->bucket);
-            if (d->prune_bits)
-                __builtin_prefetch(&d->prune_bits[(uint32_t)b >> 6]);
-            group[ng++] = b;
-            if (ng == GROUP) {
-                for (int g = 0; g < ng; g++)
-                    push_bucket(d, group[g], rows);
-                ng = 0;
-            }
-        }
+    uint64_t high = 0, w;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, bw + i, 8);
+        high |= w;
     }
-    for (int g = 0; g < ng; g++)
-        push_bucket(d, group[g], rows);
+    for (; i < n; i++)
+        high |= (unsigned char)bw[i];
+    if (high & 0x8080808080808080ull)
+        char_ngrams(d, a, bw, n, rows, false);
+    else
+        char_ngrams(d, a, bw, n, rows, true);
 }
 
 static void grow_word(wn_ft_line *l, size_t need)
@@ -153,8 +192,7 @@ static void grow_word(wn_ft_line *l, size_t need)
     l->word_cap = cap;
 }
 
-/* Adds one token's rows and hash (Dictionary::getLine's loop body). */
-static void add_token(const wn_ft_model *m, const char *w, size_t n, wn_ft_line *l)
+void wn_ft_add_token(const wn_ft_model *m, const char *w, size_t n, wn_ft_line *l)
 {
     const wn_ft_dict *d = &m->dict;
     uint32_t h = wn_ft_hash(w, n);
@@ -186,202 +224,21 @@ static void add_token(const wn_ft_model *m, const char *w, size_t n, wn_ft_line 
     wn_ft_ivec_push(&l->hashes, (int32_t)h);
 }
 
-/* What splits words: ASCII whitespace and NUL (a table: the reader asks once per byte). */
-static const bool space_byte[256] = {
-    [' '] = true, ['\n'] = true, ['\r'] = true, ['\t'] = true, ['\v'] = true, ['\f'] = true,
-    ['\0'] = true,
-};
-
-static inline bool is_space(unsigned char c)
+void wn_ft_word_ngrams(const wn_ft_model *m, wn_ft_line *l)
 {
-    return space_byte[c];
-}
-
-/* The per-thread word cache of the predictor: a token's rows (and whether it has a hash
- * in l->hashes) depend only on its bytes and the model, and text repeats its words, so the
- * dictionary lookup and the char n-gram hashing run once per distinct word. A slot is one
- * cache line holding the word zero-padded, so a lookup compares three 64-bit words; words
- * too long or with too many rows for it, and labels, are not cached. Slots name the model
- * by its serial (wn_ft_model_prepare), never by address, which a later model may reuse.
- * Rows come out identical and in the same order, so predictions do not change. */
-enum { WC_SLOTS = 65536, WC_WORD = 24, WC_ROWS = 8 };
-
-typedef struct word_slot {
-    uint64_t word[WC_WORD / 8]; /* the bytes, zero-padded */
-    uint32_t hash;              /* wn_ft_hash of the word */
-    uint8_t len;                /* 0: empty */
-    uint8_t nrows;
-    uint8_t has_hash;           /* the token pushes its hash (not an unknown label) */
-    int32_t rows[WC_ROWS];
-} word_slot;
-
-typedef struct word_cache {
-    uint64_t serial;
-    word_slot slots[WC_SLOTS];
-} word_cache;
-
-/* A thread keeps the caches of the last two models it predicted with (a pipeline may run
- * language ID and a quality classifier), each 4 MB (2 MB measured 6% slower, cold) and
- * living as long as the thread. */
-static _Thread_local word_cache *tls_words[2];
-
-static word_cache *words_of(const wn_ft_model *m)
-{
-    word_cache **w = tls_words;
-    if (w[1] && w[1]->serial == m->serial) { /* most recent first */
-        word_cache *t = w[0];
-        w[0] = w[1];
-        w[1] = t;
-    }
-    word_cache *c = w[0];
-    if (c && c->serial == m->serial)
-        return c;
-    /* a new model: it takes the older cache's place */
-    c = w[1] ? w[1] : wn_xmalloc(sizeof *c);
-    memset(c, 0, sizeof *c);
-    c->serial = m->serial;
-    w[1] = w[0];
-    w[0] = c;
-    return c;
-}
-
-/* The word w[0..n) (n <= WC_WORD) zero-padded into k; `avail` bytes are readable at w. */
-static inline void word_key(const char *w, size_t n, size_t avail, uint64_t k[WC_WORD / 8])
-{
-    if (avail < WC_WORD || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
-        memset(k, 0, WC_WORD);
-        memcpy(k, w, n);
-        return;
-    }
-    memcpy(k, w, WC_WORD);
-    for (size_t j = 0; j < WC_WORD / 8; j++) {
-        size_t m = n > 8 * j ? n - 8 * j : 0; /* bytes of the word in k[j] */
-        k[j] &= m >= 8 ? ~0ull : (1ull << (8 * m)) - 1; /* little-endian: low bytes first */
-    }
-}
-
-/* Append a slot's rows: all WC_ROWS copied at once (a fixed-size copy is two vector moves,
- * a variable one a slow string instruction), n of them kept. */
-static inline void push_rows(wn_ft_ivec *a, const int32_t v[WC_ROWS], size_t n)
-{
-    if (a->n + WC_ROWS > a->cap) {
-        for (size_t i = 0; i < n; i++)
-            wn_ft_ivec_push(a, v[i]);
-        return;
-    }
-    memcpy(a->v + a->n, v, WC_ROWS * sizeof *v);
-    a->n += n;
-}
-
-/* A token on its way through the cache: its bytes, key and slot (prefetched). */
-typedef struct cached_token {
-    const char *w;
-    size_t n;
-    uint64_t k[WC_WORD / 8];
-    word_slot *sl; /* NULL: too long to cache */
-} cached_token;
-
-static void lookup_token(word_cache *c, cached_token *t, size_t avail)
-{
-    if (t->n > WC_WORD) {
-        t->sl = NULL;
-        return;
-    }
-    word_key(t->w, t->n, avail, t->k);
-    uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
-                  (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
-    t->sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
-    __builtin_prefetch(t->sl);
-}
-
-static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
-{
-    word_slot *sl = t->sl;
-    if (!sl) {
-        add_token(m, t->w, t->n, l);
-        return;
-    }
-    if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1] &&
-        sl->word[2] == t->k[2]) {
-        push_rows(&l->rows, sl->rows, sl->nrows);
-        if (sl->has_hash)
-            wn_ft_ivec_push(&l->hashes, (int32_t)sl->hash);
-        return;
-    }
-    size_t rows0 = l->rows.n, hashes0 = l->hashes.n, labels0 = l->labels.n;
-    add_token(m, t->w, t->n, l);
-    size_t nrows = l->rows.n - rows0;
-    if (l->labels.n != labels0 || nrows > WC_ROWS)
-        return;
-    memcpy(sl->word, t->k, sizeof sl->word);
-    sl->hash = wn_ft_hash(t->w, t->n);
-    sl->len = (uint8_t)t->n;
-    sl->nrows = (uint8_t)nrows;
-    sl->has_hash = l->hashes.n != hashes0;
-    if (nrows) /* rows.v may still be NULL */
-        memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
-}
-
-static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
-                         wn_ft_line *l, word_cache *c)
-{
-    l->rows.n = l->hashes.n = l->labels.n = 0;
-    int64_t ntokens = 0;
-    /* tokens go in groups: their slots are fetched together, then used in text order */
-    enum { GROUP = 16 };
-    cached_token group[GROUP];
-    size_t i = 0;
-    while (i < len) {
-        size_t ng = 0;
-        while (ng < GROUP && i < len) {
-            while (i < len && is_space((unsigned char)text[i]))
-                i++;
-            size_t start = i;
-            while (i < len && !is_space((unsigned char)text[i]))
-                i++;
-            if (i == start)
-                continue;
-            if (!c) {
-                add_token(m, text + start, i - start, l);
-            } else {
-                group[ng] = (cached_token){.w = text + start, .n = i - start};
-                lookup_token(c, &group[ng++], len - start);
-            }
-            ntokens++;
-        }
-        for (size_t g = 0; g < ng; g++)
-            add_token_cached(m, &group[g], l);
-    }
-    if (add_eos) {
-        add_token(m, WN_FT_EOS, 4, l);
-        ntokens++;
-    }
     /* addWordNgrams: sign-extended hashes combined in uint64 */
     int32_t ngrams = m->args.word_ngrams;
-    if (ngrams > 1 && m->args.bucket > 0) {
-        const int32_t *hs = l->hashes.v;
-        size_t nh = l->hashes.n;
-        for (size_t a = 0; a < nh; a++) {
-            uint64_t h = (uint64_t)(int64_t)hs[a];
-            for (size_t b = a + 1; b < nh && b < a + (size_t)ngrams; b++) {
-                h = h * 116049371u + (uint64_t)(int64_t)hs[b];
-                push_bucket(&m->dict, (int32_t)(h % (uint64_t)m->args.bucket), &l->rows);
-            }
+    if (ngrams <= 1 || m->args.bucket <= 0)
+        return;
+    const int32_t *hs = l->hashes.v;
+    size_t nh = l->hashes.n;
+    for (size_t a = 0; a < nh; a++) {
+        uint64_t h = (uint64_t)(int64_t)hs[a];
+        for (size_t b = a + 1; b < nh && b < a + (size_t)ngrams; b++) {
+            h = h * 116049371u + (uint64_t)(int64_t)hs[b];
+            push_bucket(&m->dict, (int32_t)(h % (uint64_t)m->args.bucket), &l->rows);
         }
     }
-    return ntokens;
-}
-
-int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
-                        wn_ft_line *l)
-{
-    return read_line(m, text, len, add_eos, l, NULL);
-}
-
-int64_t wn_ft_read_line_cached(const wn_ft_model *m, const char *text, size_t len,
-                               bool add_eos, wn_ft_line *l)
-{
-    return read_line(m, text, len, add_eos, l, words_of(m));
 }
 
 void wn_ft_dict_index_put(wn_ft_dict *d, int32_t id)

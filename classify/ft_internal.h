@@ -137,6 +137,12 @@ int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool
 int64_t wn_ft_read_line_cached(const wn_ft_model *m, const char *text, size_t len,
                                bool add_eos, wn_ft_line *l);
 
+/* Dictionary::getLine's loop body: appends the rows of token w[0..n) to l->rows (its
+ * label to l->labels), and its hash to l->hashes unless it is an unknown label. */
+void wn_ft_add_token(const wn_ft_model *m, const char *w, size_t n, wn_ft_line *l);
+/* addWordNgrams: appends the word n-gram rows of the hashes in l->hashes to l->rows. */
+void wn_ft_word_ngrams(const wn_ft_model *m, wn_ft_line *l);
+
 /* Training lines, encoded once and spooled to a temporary file read back through mmap
  * (ft_examples.c). Record i at map + off[i]: ntokens, nrows, nlabels, rows..., labels... */
 typedef struct wn_ft_examples {

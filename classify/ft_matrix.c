@@ -110,19 +110,31 @@ static inline const float *plain_rows(const wn_ft_matrix *mx)
 static void add_rows16(const float *base, const int32_t *rows, size_t n, float *x)
 {
     enum { AHEAD = 8 };
-    v4 a[4];
-    memcpy(a, x, sizeof a);
+    /* four variables, not an array: GCC kept an array on the stack, so each addition
+     * waited for the last one's store */
+    v4 a0, a1, a2, a3;
+    memcpy(&a0, x, sizeof a0);
+    memcpy(&a1, x + 4, sizeof a1);
+    memcpy(&a2, x + 8, sizeof a2);
+    memcpy(&a3, x + 12, sizeof a3);
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n)
             __builtin_prefetch(base + (size_t)rows[i + AHEAD] * 16);
-        v4 r[4];
-        memcpy(r, base + (size_t)rows[i] * 16, sizeof r);
-        a[0] += r[0];
-        a[1] += r[1];
-        a[2] += r[2];
-        a[3] += r[3];
+        const float *r = base + (size_t)rows[i] * 16;
+        v4 r0, r1, r2, r3;
+        memcpy(&r0, r, sizeof r0);
+        memcpy(&r1, r + 4, sizeof r1);
+        memcpy(&r2, r + 8, sizeof r2);
+        memcpy(&r3, r + 12, sizeof r3);
+        a0 += r0;
+        a1 += r1;
+        a2 += r2;
+        a3 += r3;
     }
-    memcpy(x, a, sizeof a);
+    memcpy(x, &a0, sizeof a0);
+    memcpy(x + 4, &a1, sizeof a1);
+    memcpy(x + 8, &a2, sizeof a2);
+    memcpy(x + 12, &a3, sizeof a3);
 }
 
 void wn_ft_matrix_add_rows(const wn_ft_matrix *mx, const int32_t *rows, size_t n, float *x)

@@ -1,0 +1,406 @@
+/* ft_line.c: Dictionary::getLine for supervised models (facebookresearch/fastText
+ * src/dictionary.cc): the text split into tokens at ASCII whitespace, each token's input rows
+ * (ft_dict.c), and for prediction the per-thread word cache that spares most tokens the
+ * dictionary lookup and the char n-gram hashing. */
+#include "classify/ft_internal.h"
+
+#include "core/buf.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* What splits words: ASCII whitespace and NUL (a table: the reader asks once per byte). */
+static const bool space_byte[256] = {
+    [' '] = true, ['\n'] = true, ['\r'] = true, ['\t'] = true, ['\v'] = true, ['\f'] = true,
+    ['\0'] = true,
+};
+
+static inline bool is_space(unsigned char c)
+{
+    return space_byte[c];
+}
+
+/* Bit j set when s[j] is_space, for j < 16: SSE2 (baseline x86-64) tests 16 bytes at once
+ * where the byte loop took a branch per byte. */
+static inline unsigned space_mask16(const char *s)
+{
+#ifdef __SSE2__
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i zero = _mm_setzero_si128();
+    /* \t \n \v \f \r are 9..13: x - 9 <= 4 unsigned, i.e. saturates to 0 minus 4 */
+    __m128i ctl = _mm_subs_epu8(_mm_sub_epi8(x, _mm_set1_epi8(9)), _mm_set1_epi8(4));
+    __m128i sp = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(x, zero));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(sp, _mm_cmpeq_epi8(ctl, zero)));
+#else
+    unsigned mask = 0;
+    for (unsigned j = 0; j < 16; j++)
+        mask |= (unsigned)is_space((unsigned char)s[j]) << j;
+    return mask;
+#endif
+}
+
+/* The first i' >= i with text[i'] a space (want_space) or not, or len. */
+static inline size_t skip_to(const char *text, size_t i, size_t len, bool want_space)
+{
+    unsigned flip = want_space ? 0 : 0xFFFFu;
+    for (; len - i >= 16; i += 16) {
+        unsigned hits = space_mask16(text + i) ^ flip;
+        if (hits)
+            return i + (size_t)__builtin_ctz(hits);
+    }
+    while (i < len && is_space((unsigned char)text[i]) != want_space)
+        i++;
+    return i;
+}
+
+/* The per-thread word cache of the predictor: a token's rows (and whether it has a hash
+ * in l->hashes) depend only on its bytes and the model, and text repeats its words, so the
+ * dictionary lookup and the char n-gram hashing run once per distinct word. A slot is one
+ * cache line (the cache is aligned: a slot across two lines cost ~4%) holding the word
+ * zero-padded, so a lookup compares three 64-bit words; words too long or with too many rows
+ * for it, and labels, are not cached. Slots name the model
+ * by its serial (wn_ft_model_prepare), never by address, which a later model may reuse.
+ * Rows come out identical and in the same order, so predictions do not change. */
+enum { WC_SLOTS = 65536, WC_WORD = 24, WC_ROWS = 8 };
+
+typedef struct word_slot {
+    uint64_t word[WC_WORD / 8]; /* the bytes, zero-padded */
+    uint32_t hash;              /* wn_ft_hash of the word */
+    uint8_t len;                /* 0: empty */
+    uint8_t nrows;
+    uint8_t has_hash;           /* the token pushes its hash (not an unknown label) */
+    int32_t rows[WC_ROWS];
+} word_slot;
+
+/* The compact layout, for models whose input rows fit 16 bits and that use no word hashes
+ * (no word n-grams; lid.176 has 50,000 rows): a 32-byte slot, two of them per cache line as
+ * a 2-way set with the more recently used first. The same 4 MB then holds twice the words,
+ * in half the lines, and a rare word evicts only the less recent of two: on the filter
+ * bench, one slot per hash missed ~9% of tokens on warm passes, most of them evictions.
+ * A short word with more rows than a small slot holds goes to a long slot (below). */
+enum { SC_WORD = 16, SC_ROWS = 7 };
+
+typedef struct small_slot {
+    uint64_t word[SC_WORD / 8]; /* the bytes, zero-padded */
+    uint16_t rows[SC_ROWS];
+    uint8_t len; /* 0: empty */
+    uint8_t nrows;
+} small_slot;
+
+typedef struct small_set {
+    small_slot way[2];
+} small_set;
+
+_Static_assert(sizeof(small_set) == 64, "a set is one cache line");
+
+/* Compact caches keep words of 17 to 64 bytes apart, in two-line slots with room for more
+ * rows: such words (URLs, paths, addresses) have many char n-grams kept (~13 rows on the
+ * filter bench) and cost the most to read again. */
+enum { LC_WORD = 64, LC_ROWS = 31, LC_SLOTS = 4096 };
+
+typedef struct long_slot {
+    char word[LC_WORD];
+    uint16_t rows[LC_ROWS];
+    uint8_t len; /* 0: empty */
+    uint8_t nrows;
+} long_slot;
+
+_Static_assert(sizeof(long_slot) == 128, "a long slot is two cache lines");
+
+typedef struct word_cache {
+    union {
+        _Alignas(64) word_slot slots[WC_SLOTS];
+        small_set sets[WC_SLOTS];
+    };
+    long_slot longs[LC_SLOTS]; /* compact caches: words too long for a small slot */
+    uint64_t serial;
+    bool compact; /* sets[] in use, not slots[] */
+} word_cache;
+
+/* A thread keeps the caches of the last two models it predicted with (a pipeline may run
+ * language ID and a quality classifier), each 4.5 MB and living as long as the thread.
+ * Measured on the filter bench with lid.176: compact sets in 2 MB, 12% slower; in 8 MB,
+ * 7-10% faster on warm passes but 3% slower on a cold one (more memory to clear). */
+static _Thread_local word_cache *tls_words[2];
+
+static word_cache *words_of(const wn_ft_model *m)
+{
+    word_cache **w = tls_words;
+    if (w[1] && w[1]->serial == m->serial) { /* most recent first */
+        word_cache *t = w[0];
+        w[0] = w[1];
+        w[1] = t;
+    }
+    word_cache *c = w[0];
+    if (c && c->serial == m->serial)
+        return c;
+    /* a new model: it takes the older cache's place */
+    if (!w[1]) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, sizeof *c) != 0)
+            p = wn_xmalloc(sizeof *c);
+        c = p;
+    } else {
+        c = w[1];
+    }
+    memset(c, 0, sizeof *c);
+    c->serial = m->serial;
+    c->compact = m->input.m <= 65536 && m->args.word_ngrams <= 1;
+    w[1] = w[0];
+    w[0] = c;
+    return c;
+}
+
+/* The word w[0..n) (n <= WC_WORD) zero-padded into k; `avail` bytes are readable at w. */
+static inline void word_key(const char *w, size_t n, size_t avail, uint64_t k[WC_WORD / 8])
+{
+    if (avail < WC_WORD || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__) {
+        memset(k, 0, WC_WORD);
+        memcpy(k, w, n);
+        return;
+    }
+    memcpy(k, w, WC_WORD);
+    for (size_t j = 0; j < WC_WORD / 8; j++) {
+        size_t m = n > 8 * j ? n - 8 * j : 0; /* bytes of the word in k[j] */
+        k[j] &= m >= 8 ? ~0ull : (1ull << (8 * m)) - 1; /* little-endian: low bytes first */
+    }
+}
+
+/* Append a slot's rows: all WC_ROWS copied at once (a fixed-size copy is two vector moves,
+ * a variable one a slow string instruction), n of them kept. */
+static inline void push_rows(wn_ft_ivec *a, const int32_t v[WC_ROWS], size_t n)
+{
+    if (a->n + WC_ROWS > a->cap) {
+        for (size_t i = 0; i < n; i++)
+            wn_ft_ivec_push(a, v[i]);
+        return;
+    }
+    memcpy(a->v + a->n, v, WC_ROWS * sizeof *v);
+    a->n += n;
+}
+
+/* push_rows for a small slot's 16-bit rows. */
+static inline void push_small_rows(wn_ft_ivec *a, const small_slot *sl)
+{
+#ifdef __SSE2__
+    if (a->n + WC_ROWS <= a->cap) {
+        /* the 7 rows and the two bytes after them widened at once: a lane written past
+         * nrows is not counted, as in push_rows (scalar stores read back as one vector
+         * would stall on store forwarding) */
+        _Static_assert(offsetof(small_slot, rows) + 16 <= sizeof(small_slot), "16 bytes");
+        __m128i r = _mm_loadu_si128((const __m128i *)(const void *)sl->rows);
+        __m128i zero = _mm_setzero_si128();
+        _mm_storeu_si128((__m128i *)(void *)(a->v + a->n), _mm_unpacklo_epi16(r, zero));
+        _mm_storeu_si128((__m128i *)(void *)(a->v + a->n + 4), _mm_unpackhi_epi16(r, zero));
+        a->n += sl->nrows;
+        return;
+    }
+#endif
+    int32_t rows[WC_ROWS] = {0};
+    for (int r = 0; r < SC_ROWS; r++)
+        rows[r] = sl->rows[r];
+    push_rows(a, rows, sl->nrows);
+}
+
+/* A token on its way through the cache: its bytes, key and slot (prefetched). */
+typedef struct cached_token {
+    const char *w;
+    size_t n;
+    uint64_t k[WC_WORD / 8];
+    /* where it may be cached (all NULL: too long for any slot) */
+    word_slot *sl;
+    small_set *set; /* compact caches */
+    long_slot *ls;  /* compact caches, words longer than SC_WORD */
+} cached_token;
+
+/* A hash of a long word: its 8-byte pieces mixed in turn. */
+static inline uint64_t long_hash(const char *w, size_t n)
+{
+    uint64_t h = n * 0x9E3779B97F4A7C15ull, x;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, w + i, 8);
+        h = (h ^ x) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    x = 0;
+    memcpy(&x, w + i, n - i);
+    return (h ^ x) * 0xC2B2AE3D27D4EB4Full;
+}
+
+static void lookup_token(word_cache *c, cached_token *t, size_t avail)
+{
+    t->sl = NULL;
+    t->set = NULL;
+    t->ls = NULL;
+    if (c->compact && t->n > SC_WORD) {
+        if (t->n <= LC_WORD) {
+            t->ls = &c->longs[long_hash(t->w, t->n) >> 52]; /* LC_SLOTS = 2^12 */
+            __builtin_prefetch(t->ls);
+            __builtin_prefetch((const char *)t->ls + 64);
+        }
+        return;
+    }
+    if (t->n > WC_WORD)
+        return;
+    word_key(t->w, t->n, avail, t->k);
+    uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
+                  (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
+    /* the top 16 bits: WC_SLOTS = 2^16 */
+    if (c->compact)
+        t->set = &c->sets[x >> 48];
+    else
+        t->sl = &c->slots[x >> 48];
+    __builtin_prefetch(&c->slots[x >> 48]); /* the same line either way */
+}
+
+static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
+{
+    word_slot *sl = t->sl;
+    if (!sl) {
+        wn_ft_add_token(m, t->w, t->n, l);
+        return;
+    }
+    if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1] &&
+        sl->word[2] == t->k[2]) {
+        push_rows(&l->rows, sl->rows, sl->nrows);
+        if (sl->has_hash)
+            wn_ft_ivec_push(&l->hashes, (int32_t)sl->hash);
+        return;
+    }
+    size_t rows0 = l->rows.n, hashes0 = l->hashes.n, labels0 = l->labels.n;
+    wn_ft_add_token(m, t->w, t->n, l);
+    size_t nrows = l->rows.n - rows0;
+    if (l->labels.n != labels0 || nrows > WC_ROWS)
+        return;
+    memcpy(sl->word, t->k, sizeof sl->word);
+    sl->hash = wn_ft_hash(t->w, t->n);
+    sl->len = (uint8_t)t->n;
+    sl->nrows = (uint8_t)nrows;
+    sl->has_hash = l->hashes.n != hashes0;
+    if (nrows) /* rows.v may still be NULL */
+        memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
+}
+
+/* add_token for a compact cache's miss: false when the token's rows cannot be cached (a
+ * label, more than max rows, or a row past 16 bits), else its rows in rows[0..*nrows). */
+static bool add_token_rows16(const wn_ft_model *m, const cached_token *t, wn_ft_line *l,
+                             uint16_t *rows, size_t max, uint8_t *nrows)
+{
+    size_t rows0 = l->rows.n, labels0 = l->labels.n;
+    wn_ft_add_token(m, t->w, t->n, l);
+    size_t n = l->rows.n - rows0;
+    if (l->labels.n != labels0 || n > max)
+        return false;
+    for (size_t r = 0; r < n; r++) {
+        if ((uint32_t)l->rows.v[rows0 + r] > UINT16_MAX)
+            return false;
+        rows[r] = (uint16_t)l->rows.v[rows0 + r];
+    }
+    *nrows = (uint8_t)n;
+    return true;
+}
+
+/* add_token_cached for a token with a long slot sl. A short word (its small set s) is
+ * stored in sl only when a small slot cannot hold its rows. */
+static void add_token_long(const wn_ft_model *m, const cached_token *t, long_slot *sl,
+                           small_set *s, wn_ft_line *l)
+{
+    if (sl->len == t->n && memcmp(sl->word, t->w, t->n) == 0) {
+        for (size_t r = 0; r < sl->nrows; r++)
+            wn_ft_ivec_push(&l->rows, sl->rows[r]);
+        return;
+    }
+    long_slot fresh = {.len = (uint8_t)t->n};
+    if (!add_token_rows16(m, t, l, fresh.rows, LC_ROWS, &fresh.nrows))
+        return;
+    if (s && fresh.nrows <= SC_ROWS) {
+        small_slot small = {.len = (uint8_t)t->n, .nrows = fresh.nrows};
+        memcpy(small.rows, fresh.rows, sizeof small.rows);
+        memcpy(small.word, t->k, sizeof small.word);
+        s->way[1] = s->way[0];
+        s->way[0] = small;
+        return;
+    }
+    memcpy(fresh.word, t->w, t->n);
+    *sl = fresh;
+}
+
+/* add_token_cached for a token with a compact set (no hashes kept: these models use none). */
+static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_token *t,
+                            wn_ft_line *l)
+{
+    small_set *s = t->set;
+    for (int w = 0; w < 2; w++) {
+        small_slot *sl = &s->way[w];
+        if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1]) {
+            push_small_rows(&l->rows, sl);
+            if (w == 1) { /* most recent first */
+                small_slot hit = *sl;
+                s->way[1] = s->way[0];
+                s->way[0] = hit;
+            }
+            return;
+        }
+    }
+    /* a short word with more rows than a small slot holds goes to a long slot */
+    add_token_long(m, t, &c->longs[long_hash(t->w, t->n) >> 52], s, l);
+}
+
+static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
+                         wn_ft_line *l, word_cache *c)
+{
+    l->rows.n = l->hashes.n = l->labels.n = 0;
+    int64_t ntokens = 0;
+    /* a token's slot is fetched AHEAD tokens before it is used, in text order */
+    enum { RING = 16, AHEAD = RING - 1 };
+    cached_token ring[RING];
+    size_t i = 0, head = 0, tail = 0;
+    for (;;) {
+        while (head - tail < AHEAD && i < len) {
+            size_t start = skip_to(text, i, len, false);
+            i = skip_to(text, start, len, true);
+            if (i == start)
+                continue;
+            ntokens++;
+            if (!c) {
+                wn_ft_add_token(m, text + start, i - start, l);
+                continue;
+            }
+            cached_token *t = &ring[head++ % RING];
+            *t = (cached_token){.w = text + start, .n = i - start};
+            lookup_token(c, t, len - start);
+        }
+        if (head == tail)
+            break;
+        const cached_token *t = &ring[tail++ % RING];
+        if (t->set)
+            add_token_small(m, c, t, l);
+        else if (t->ls)
+            add_token_long(m, t, t->ls, NULL, l);
+        else
+            add_token_cached(m, t, l);
+    }
+    if (add_eos) {
+        wn_ft_add_token(m, WN_FT_EOS, 4, l);
+        ntokens++;
+    }
+    wn_ft_word_ngrams(m, l);
+    return ntokens;
+}
+
+int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
+                        wn_ft_line *l)
+{
+    return read_line(m, text, len, add_eos, l, NULL);
+}
+
+int64_t wn_ft_read_line_cached(const wn_ft_model *m, const char *text, size_t len,
+                               bool add_eos, wn_ft_line *l)
+{
+    return read_line(m, text, len, add_eos, l, words_of(m));
+}

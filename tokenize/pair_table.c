@@ -88,7 +88,7 @@ static bool place(wn_tok_pair_table *pt, const keyed *k, const uint32_t *first,
     return ok;
 }
 
-void wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size_t n)
+int wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size_t n)
 {
     pt->r = (uint32_t)(n / KEYS_PER_BUCKET + 1);
     pt->disp = wn_xmalloc(pt->r * sizeof *pt->disp);
@@ -117,18 +117,21 @@ void wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, siz
     qsort(order, pt->r, sizeof *order, u64_cmp);
     free(fill);
     /* With 5% of the slots spare every bucket of Llama 3's merges finds a seed quickly
-     * (1% also works but builds slower); a vocabulary where they do not gets more room */
-    for (double spare = 1.05;; spare += 0.02) {
+     * (1% also works but builds slower); a vocabulary where they do not gets more room. The
+     * keys are distinct (one merge per token), so room always ends the search; the limit only
+     * turns a broken invariant into an error instead of a hang. */
+    int rc = -1;
+    for (double spare = 1.05; spare < 4.0 && rc; spare += 0.02) {
         pt->m = (uint32_t)((double)n * spare) + 1;
         free(pt->slots);
         pt->slots = wn_xmalloc((size_t)pt->m * SLOT_BYTES + 8);
-        if (place(pt, sorted, first, order))
-            break;
+        rc = place(pt, sorted, first, order) ? 0 : -1;
     }
     free(order);
     free(sorted);
     free(first);
     free(k);
+    return rc;
 }
 
 void wn_tok_pair_table_free(wn_tok_pair_table *pt)

@@ -103,7 +103,7 @@ int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen);
 wn_tok *wn_tok_load_default_flags(unsigned flags, char *err, size_t errlen);
 /* Rebuild t's pair table with every split of every token instead of BPE's last merges only
  * (tokenizer.c explains why those suffice); for tests that compare the two. */
-void wn_tok_use_all_pairs(wn_tok *t);
+int wn_tok_use_all_pairs(wn_tok *t);
 
 /* Loaders (tok_load_tiktoken.c, tok_load_json.c); text is the whole file. */
 wn_tok *wn_tok_parse_tiktoken(const char *text, size_t len, const char *path, unsigned flags,
@@ -150,8 +150,10 @@ static inline void wn_tok_key_make(wn_tok_key *k, const uint8_t *s, size_t len, 
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len);
 /* The same with the bytes' key already made (wn_tok_key_make). */
 int64_t wn_tok_lookup_key(const wn_tok *t, const void *bytes, size_t len, const wn_tok_key *k);
-/* Build pt from the (left, right, merged) triples[0..3n); free with wn_tok_pair_table_free. */
-void wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size_t n);
+/* Build pt from the (left, right, merged) triples[0..3n), whose (left, right) are distinct;
+ * free with wn_tok_pair_table_free (also after a failure). 0, or -1 if no placement was
+ * found (which distinct keys rule out). */
+int wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size_t n);
 void wn_tok_pair_table_free(wn_tok_pair_table *pt);
 
 static inline uint64_t wn_tok_pair_hash(uint64_t key)

@@ -281,7 +281,7 @@ static void last_merge_of(const wn_tok *t, const void *arg, uint32_t c, wn_buf *
  * only (~127,000) makes the table that every merge probes twice small enough to stay in
  * L2 (pair_table.c); the ids are the same (tested against the references and against a
  * table of every split, test_tokenizer.c). */
-static void build_pairs(wn_tok *t)
+static int build_pairs(wn_tok *t)
 {
     wn_buf found = WN_BUF_INIT; /* (left, right, merged) triples */
     each_token(t, splits_of, NULL, &found);
@@ -299,16 +299,17 @@ static void build_pairs(wn_tok *t)
     wn_tok_premerge_free(&t->premerge);
     const uint32_t *tr = (const uint32_t *)(void *)merged.data;
     size_t n_merges = merged.len / (3 * sizeof(uint32_t));
-    wn_tok_pair_table_build(&t->pairs, tr, n_merges);
-    if (!t->keep_all_pairs) /* the reference BPE of the tests starts from bytes */
+    int rc = wn_tok_pair_table_build(&t->pairs, tr, n_merges);
+    if (rc == 0 && !t->keep_all_pairs) /* the reference BPE of the tests starts from bytes */
         wn_tok_premerge_build(t, tr, n_merges);
     wn_buf_release(&merged);
+    return rc;
 }
 
-void wn_tok_use_all_pairs(wn_tok *t)
+int wn_tok_use_all_pairs(wn_tok *t)
 {
     t->keep_all_pairs = true;
-    build_pairs(t);
+    return build_pairs(t);
 }
 
 int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
@@ -331,7 +332,10 @@ int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
         }
         t->byte_id[b] = (uint32_t)id;
     }
-    build_pairs(t);
+    if (build_pairs(t) < 0) {
+        snprintf(err, errlen, "cannot build the merge table of this vocabulary");
+        return -1;
+    }
     t->byte_pair = wn_xmalloc(256 * 256 * sizeof *t->byte_pair);
     for (int a = 0; a < 256; a++)
         for (int b = 0; b < 256; b++) {

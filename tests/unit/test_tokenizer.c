@@ -496,7 +496,7 @@ static void test_last_merges_suffice(void **state)
     (void)state;
     wn_tok *all = tok_load_repo();
     assert_non_null(all);
-    wn_tok_use_all_pairs(all);
+    assert_int_equal(wn_tok_use_all_pairs(all), 0);
     wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
     uint8_t text[4 * 256];

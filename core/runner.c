@@ -157,10 +157,8 @@ json_t *wn_run_stats_json(const char *command, const wn_common_opts *c, const wn
 
 static int write_stats(const char *path, const wn_run_opts *o, const wn_run_result *res)
 {
-    /* keys sorted, as wn_stats_write does: the same run gives the same file at -j1 and -j2
-     * but for timings */
     return wn_json_write_file(path, wn_run_stats_json(o->command, o->common, res),
-                              JSON_INDENT(1) | JSON_REAL_PRECISION(10) | JSON_SORT_KEYS);
+                              WN_STATS_JSON_FLAGS);
 }
 
 /* Run stage `st` over the documents of the batch still alive. A stage may drop documents in

@@ -556,11 +556,6 @@ int wn_stats_from_json(wn_stats *s, const json_t *j)
     return 0;
 }
 
-/* Keys sorted: counters are kept in the order threads first met them, which varies from run
- * to run at -j2; sorted, a rerun differs only in its timings (and float sums merged in
- * another order, past the 10th digit). */
-#define WN_STATS_JSON_FLAGS (JSON_INDENT(1) | JSON_REAL_PRECISION(10) | JSON_SORT_KEYS)
-
 int wn_stats_write(const wn_stats *s, const char *path)
 {
     return wn_json_write_file(path, wn_stats_to_json(s), WN_STATS_JSON_FLAGS);

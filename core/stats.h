@@ -95,7 +95,12 @@ void wn_stats_prune_counts(wn_stats *s, size_t max);
  * {count, sample:{file, offset, detail}}}, "sums":{}, "counts":{}, "histograms":{}} */
 json_t *wn_stats_to_json(const wn_stats *s);
 int wn_stats_from_json(wn_stats *s, const json_t *j);
-/* Write to `path` atomically. 0 on success. */
+/* How statistics are written (json_dumpf flags). Keys sorted: counters are kept in the order
+ * threads first met them, which varies from run to run at -j2; sorted, a rerun differs only
+ * in its timings (and float sums merged in another order, past the 10th digit). */
+#define WN_STATS_JSON_FLAGS (JSON_INDENT(1) | JSON_REAL_PRECISION(10) | JSON_SORT_KEYS)
+
+/* Write to `path` atomically (WN_STATS_JSON_FLAGS). 0 on success. */
 int wn_stats_write(const wn_stats *s, const char *path);
 
 /* The short human summary printed at the end of a command. */

@@ -32,12 +32,7 @@ static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
 
 size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
 {
-    uint32_t key[WN_TOK_SMALL_PIECE];
-    size_t m = wn_tok_premerge_parts(t, p, n, id);
-    for (size_t i = 0; i + 1 < m; i++)
-        key[i] = wn_tok_pair_key(t, id[i], id[i + 1], i);
-    key[m - 1] = WN_TOK_NO_KEY;
-    return wn_tok_bpe_small_run(t, id, key, m);
+    return wn_tok_bpe_small_parts(t, id, wn_tok_premerge_parts(t, p, n, id));
 }
 
 static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
@@ -116,13 +111,8 @@ static size_t bpe_medium_premerged(const wn_tok *t, const uint8_t *p, size_t n, 
     uint32_t id[MEDIUM_PIECE], next[MEDIUM_PIECE], prev[MEDIUM_PIECE], rank[MEDIUM_PIECE];
     uint64_t heap_store[3 * MEDIUM_PIECE];
     size_t m = wn_tok_premerge_parts(t, p, n, id);
-    if (m <= WN_TOK_SMALL_PIECE) {
-        uint32_t key[WN_TOK_SMALL_PIECE];
-        for (size_t i = 0; i + 1 < m; i++)
-            key[i] = wn_tok_pair_key(t, id[i], id[i + 1], i);
-        key[m - 1] = WN_TOK_NO_KEY;
-        return wn_tok_ids_emit(out, id, wn_tok_bpe_small_run(t, id, key, m));
-    }
+    if (m <= WN_TOK_SMALL_PIECE)
+        return wn_tok_ids_emit(out, id, wn_tok_bpe_small_parts(t, id, m));
     return bpe_heap(t, NULL, m, out, (bpe_work){ id, next, prev, rank, heap_store });
 }
 

@@ -58,6 +58,16 @@ static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_
     return m;
 }
 
+/* BPE from the parts id[0..m) (1 <= m <= WN_TOK_SMALL_PIECE), e.g. characters merged early. */
+static inline size_t wn_tok_bpe_small_parts(const wn_tok *t, uint32_t *id, size_t m)
+{
+    uint32_t key[WN_TOK_SMALL_PIECE];
+    for (size_t i = 0; i + 1 < m; i++)
+        key[i] = wn_tok_pair_key(t, id[i], id[i + 1], i);
+    key[m - 1] = WN_TOK_NO_KEY;
+    return wn_tok_bpe_small_run(t, id, key, m);
+}
+
 /* wn_tok_bpe_small for a piece with characters outside ASCII, which may merge some of them
  * before BPE starts (premerge.c). Out of line (bpe.c): the encoder's loop stays small. */
 size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);

@@ -27,12 +27,14 @@
  * merging pieces qualify (28% of all merges). Tested against BPE from bytes with a table of
  * every split (test_tokenizer.c).
  */
+#include "tokenize/pretok.h" /* utf8_decode */
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/utf8.h>
 
 #define NONE UINT32_MAX
 
@@ -121,20 +123,12 @@ void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
     for (uint32_t hi = 0; hi < 256; hi++) {
         bool any = false;
         for (uint32_t lo = 0; lo < 256; lo++) {
-            uint32_t cp = hi << 8 | lo;
-            uint8_t b[3];
-            size_t len = 0;
-            if (cp >= 0x80 && cp < 0x800) {
-                b[0] = (uint8_t)(0xC0 | cp >> 6);
-                b[1] = (uint8_t)(0x80 | (cp & 0x3F));
-                len = 2;
-            } else if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
-                b[0] = (uint8_t)(0xE0 | cp >> 12);
-                b[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-                b[2] = (uint8_t)(0x80 | (cp & 0x3F));
-                len = 3;
-            }
-            block[lo] = len ? char_entry(t, b, len, as_left, as_right) : 0;
+            UChar32 cp = (UChar32)(hi << 8 | lo);
+            uint8_t b[U8_MAX_LENGTH];
+            int32_t len = 0;
+            if (cp >= 0x80 && !U_IS_SURROGATE(cp))
+                U8_APPEND_UNSAFE(b, len, cp); /* two or three bytes below U+10000 */
+            block[lo] = len ? char_entry(t, b, (size_t)len, as_left, as_right) : 0;
             any |= block[lo] != 0;
         }
         pm->block_of[hi] = 0;
@@ -162,17 +156,11 @@ size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32
     size_t m = 0;
     for (size_t i = 0; i < n;) {
         uint8_t b = p[i];
-        size_t len = b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : 1;
+        uint32_t cp;
+        size_t len = b >= 0x80 ? utf8_decode(p + i, n - i, &cp) : 0; /* 0: ill-formed */
         uint64_t e = 0;
-        if (len > 1 && i + len <= n && (p[i + 1] & 0xC0) == 0x80 &&
-            (len == 2 || (p[i + 2] & 0xC0) == 0x80)) {
-            uint32_t cp = len == 2 ? (uint32_t)(b & 0x1F) << 6 | (p[i + 1] & 0x3F)
-                                   : (uint32_t)(b & 0x0F) << 12 |
-                                         (uint32_t)(p[i + 1] & 0x3F) << 6 | (p[i + 2] & 0x3F);
-            bool well_formed = len == 2 || (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF));
-            if (well_formed) /* not an overlong form or a surrogate */
-                e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
-        }
+        if (len == 2 || len == 3)
+            e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
         if (e) {
             uint32_t high = (uint32_t)e - 1;
             if ((i > 0 && pm->min_before[p[i - 1] * 128 + (b - 0x80)] <= high) ||

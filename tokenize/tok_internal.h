@@ -88,7 +88,6 @@ struct wn_tok {
     const wn_tok_classes *cls;
     size_t max_special_len;
     uint32_t serial; /* unique per loaded tokenizer: keys the per-thread piece cache */
-    bool keep_all_pairs; /* every split in `pairs`, not only BPE's last merges (tests) */
 };
 
 #define WN_TOK_ID_BITS 17

@@ -281,7 +281,7 @@ static void last_merge_of(const wn_tok *t, const void *arg, uint32_t c, wn_buf *
  * only (~127,000) makes the table that every merge probes twice small enough to stay in
  * L2 (pair_table.c); the ids are the same (tested against the references and against a
  * table of every split, test_tokenizer.c). */
-static int build_pairs(wn_tok *t)
+static int build_pairs(wn_tok *t, bool every_split)
 {
     wn_buf found = WN_BUF_INIT; /* (left, right, merged) triples */
     each_token(t, splits_of, NULL, &found);
@@ -290,7 +290,7 @@ static int build_pairs(wn_tok *t)
                 found.len / (3 * sizeof(uint32_t)));
     wn_buf_release(&found);
     wn_buf merged = WN_BUF_INIT;
-    if (t->keep_all_pairs)
+    if (every_split)
         all_triples(&all, &merged);
     else
         each_token(t, last_merge_of, &all, &merged);
@@ -300,7 +300,7 @@ static int build_pairs(wn_tok *t)
     const uint32_t *tr = (const uint32_t *)(void *)merged.data;
     size_t n_merges = merged.len / (3 * sizeof(uint32_t));
     int rc = wn_tok_pair_table_build(&t->pairs, tr, n_merges);
-    if (rc == 0 && !t->keep_all_pairs) /* the reference BPE of the tests starts from bytes */
+    if (rc == 0 && !every_split) /* the reference BPE of the tests starts from bytes */
         wn_tok_premerge_build(t, tr, n_merges);
     wn_buf_release(&merged);
     return rc;
@@ -308,8 +308,7 @@ static int build_pairs(wn_tok *t)
 
 int wn_tok_use_all_pairs(wn_tok *t)
 {
-    t->keep_all_pairs = true;
-    return build_pairs(t);
+    return build_pairs(t, true);
 }
 
 int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
@@ -332,7 +331,7 @@ int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
         }
         t->byte_id[b] = (uint32_t)id;
     }
-    if (build_pairs(t) < 0) {
+    if (build_pairs(t, false) < 0) {
         snprintf(err, errlen, "cannot build the merge table of this vocabulary");
         return -1;
     }

@@ -30,8 +30,8 @@ static _Thread_local unsigned char *dropped; /* per line */
 static _Thread_local size_t dropped_cap;
 static _Thread_local wn_text_span *spans; /* the kept lines, for wn_text_keep_lines */
 
-/* The hash of a word holding digits, with its digits folded to '0' (as wn_text_hash of the
- * folded bytes; a word over 64 bytes keeps its own hash). */
+/* The hash of a word holding digits, with its digits folded to '0' (wn_text_word_hash of
+ * the folded bytes, as the analysis hashes words; a word over 64 bytes keeps its own hash). */
 static uint64_t fold_hash(const char *s, size_t n, uint64_t own)
 {
     char tmp[64];
@@ -39,7 +39,7 @@ static uint64_t fold_hash(const char *s, size_t n, uint64_t own)
         return own;
     for (size_t i = 0; i < n; i++)
         tmp[i] = s[i] >= '0' && s[i] <= '9' ? '0' : s[i];
-    return wn_text_hash(tmp, n);
+    return wn_text_word_hash(tmp, n);
 }
 
 static uint64_t gram_at(const uint64_t *h, size_t n)

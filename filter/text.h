@@ -40,7 +40,7 @@ typedef struct wn_word {
     uint32_t off, len;
     uint32_t line;
     uint32_t flags;
-    uint64_t hash; /* wn_text_hash of the token's bytes (case-sensitive) */
+    uint64_t hash; /* wn_text_word_hash of the token's bytes (case-sensitive) */
 } wn_word;
 
 typedef struct wn_line {
@@ -96,6 +96,10 @@ void wn_text_cache_init(size_t n);
 
 /* Hash of bytes (XXH3), never 0 (0 marks empty slots in wn_u64map). */
 uint64_t wn_text_hash(const void *p, size_t n);
+/* Hash of a word's bytes, never 0, as wn_word.hash holds it: a branch-free multiply mix up
+ * to 16 bytes, wn_text_hash beyond. Equal bytes give equal hashes; it is not the same value
+ * as wn_text_hash, so do not compare the two. */
+uint64_t wn_text_word_hash(const void *p, size_t n);
 
 /* A small open-addressing map from 64-bit keys to counts, reused between documents:
  * wn_u64map_reset keeps the allocation and empties the map in O(1) (a slot is in use only

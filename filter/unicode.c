@@ -14,6 +14,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <unicode/uchar.h>
 #include <unicode/unorm.h>
 #include <unicode/unorm2.h>
@@ -35,25 +38,46 @@ static inline bool not_plain(unsigned char c)
     return c >= 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
 }
 
-typedef unsigned char u8x16 __attribute__((vector_size(16)));
+#if defined(__SSE2__)
+/* Bytes of v that are not plain (see not_plain), as 0xFF lanes. */
+static inline __m128i not_plain16(__m128i v)
+{
+    __m128i high = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x7F)), v); /* >= 0x7F */
+    __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);  /* < 0x20 */
+    __m128i ok = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                              _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')),
+                                           _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+    return _mm_or_si128(high, _mm_andnot_si128(ok, ctl));
+}
+
+static inline unsigned not_plain_mask(const unsigned char *t)
+{
+    return (unsigned)_mm_movemask_epi8(
+        not_plain16(_mm_loadu_si128((const __m128i *)(const void *)t)));
+}
+#endif
 
 /* Length of the longest prefix of t holding no byte >= 0x7F and no control but TAB, LF,
- * CR, checked 16 bytes at a time (GCC vector extensions: SSE2 on x86-64). */
+ * CR. SSE2 tests 64 bytes per step with one branch: nearly every document is plain ASCII
+ * all along, and a 16-byte loop ran at ~3.5 GB/s, 3% of the chain's time. */
 static size_t plain_ascii_prefix(const unsigned char *t, size_t n)
 {
-    const u8x16 del = {0}, sp = {0}, tab = {0}, lf = {0}, cr = {0};
     size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        u8x16 v;
-        memcpy(&v, t + i, 16);
-        u8x16 bad = (v >= del + 0x7F) | ((v < sp + 0x20) & (v != tab + '\t') &
-                                          (v != lf + '\n') & (v != cr + '\r'));
-        uint64_t lo, hi;
-        memcpy(&lo, &bad, 8);
-        memcpy(&hi, (const char *)&bad + 8, 8);
-        if (lo | hi)
-            break;
+#if defined(__SSE2__)
+    for (; i + 64 <= n; i += 64) {
+        __m128i bad = _mm_setzero_si128();
+        for (int k = 0; k < 4; k++)
+            bad = _mm_or_si128(bad, not_plain16(_mm_loadu_si128(
+                                        (const __m128i *)(const void *)(t + i + 16 * k))));
+        if (_mm_movemask_epi8(bad))
+            break; /* the 16-byte loop finds where */
     }
+    for (; i + 16 <= n; i += 16) {
+        unsigned m = not_plain_mask(t + i);
+        if (m)
+            return i + (unsigned)__builtin_ctz(m);
+    }
+#endif
     for (; i < n; i++)
         if (not_plain(t[i]))
             return i;

@@ -81,15 +81,6 @@ static size_t citation_at(const char *p, size_t n)
     return 0;
 }
 
-/* Set bits of a 16-bit mask (no POPCNT in baseline x86-64: __builtin_popcount is a call). */
-static inline unsigned bits16(uint32_t m)
-{
-    m = m - ((m >> 1) & 0x5555);
-    m = (m & 0x3333) + ((m >> 2) & 0x3333);
-    m = (m + (m >> 4)) & 0x0F0F;
-    return (m + (m >> 8)) & 0x1F;
-}
-
 #if defined(__SSE2__)
 /* Masks of 16 bytes at p: bit k for p[k]. */
 static inline uint32_t mask_eq(__m128i v, char c)
@@ -142,7 +133,7 @@ static size_t split_words(const char *p, size_t n, double max_len_d, bool *too_l
             continue;
         }
         uint32_t sp = mask_space(v), word = ~sp & 0xFFFF;
-        words += bits16(word & ~((word << 1) | (cur > 0)));
+        words += wn_bits16(word & ~((word << 1) | (cur > 0)));
         if (!sp) {
             cur += 16;
         } else {

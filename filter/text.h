@@ -184,6 +184,16 @@ void wn_u64map_release(wn_u64map *m);
 /* Is the code point in a script written without spaces (Han, Kana, Thai, Lao, Khmer,
  * Myanmar)? Such text is segmented by ICU / matched as substrings. */
 bool wn_text_spaceless(int32_t cp);
+/* Set bits of a 16-bit mask, as the SSE2 paths count bytes of a movemask (baseline x86-64
+ * has no POPCNT: __builtin_popcount would be a library call). */
+static inline unsigned wn_bits16(uint32_t m)
+{
+    m = m - ((m >> 1) & 0x5555);
+    m = (m & 0x3333) + ((m >> 2) & 0x3333);
+    m = (m + (m >> 4)) & 0x0F0F;
+    return (m + (m >> 8)) & 0x1F;
+}
+
 /* Character classes of the ASCII fast path. */
 bool wn_ascii_punct(unsigned char c);
 

@@ -23,7 +23,6 @@ typedef struct grep {
 
 static _Thread_local wn_u64map seen;
 static _Thread_local uint64_t *prefix; /* prefix[i] = bytes of words[0..i) */
-static _Thread_local size_t prefix_cap;
 
 static const char *const top_names[3] = {
     "gopher_rep.top_2gram_char_frac", "gopher_rep.top_3gram_char_frac",
@@ -34,7 +33,7 @@ static const char *const dup_names[6] = {
     "gopher_rep.dup_9gram_char_frac", "gopher_rep.dup_10gram_char_frac"};
 
 /* An n-gram's hash folds its word hashes in order, one step per word, so the hash of the
- * (n+1)-gram at i is one step from the n-gram's: gh[i] (below) grows with n instead of
+ * (n+1)-gram at i is one step from the n-gram's: gk[k] (below) grows with n instead of
  * being recomputed from n words. */
 static const uint64_t GRAM_SEED = 0x9E3779B97F4A7C15ull;
 
@@ -49,6 +48,40 @@ static inline uint64_t gram_step(uint64_t h, uint64_t word_hash)
 static inline uint64_t gram_key(uint64_t h)
 {
     return h ? h : 1;
+}
+
+/* ---- duplicate lines and paragraphs ---- */
+
+static _Thread_local uint64_t *line_hash; /* per line: wn_text_hash of its bytes */
+static _Thread_local size_t line_cap;
+
+/* Hash each non-empty line once: the paragraph keys are made of them. */
+static void hash_lines(const wn_text *t)
+{
+    if (line_cap < t->n_lines) {
+        line_cap = t->n_lines + 256;
+        free(line_hash);
+        line_hash = wn_xmalloc(line_cap * sizeof *line_hash);
+    }
+    for (size_t i = 0; i < t->n_lines; i++)
+        line_hash[i] = t->lines[i].len ? wn_text_hash(t->s + t->lines[i].off, t->lines[i].len)
+                                       : 0;
+}
+
+/* The key of the paragraph lines[a .. b) (all non-empty): its bytes are its lines joined by
+ * "\n", each line but the last keeping the '\r' the analysis cut from its end, so the
+ * sequence of (line hash, '\r' or not) names them without hashing the bytes again. */
+static uint64_t paragraph_key(const wn_text *t, size_t a, size_t b)
+{
+    if (b == a + 1)
+        return line_hash[a]; /* the line's own bytes */
+    uint64_t h = GRAM_SEED;
+    for (size_t i = a; i < b; i++) {
+        const wn_line *l = &t->lines[i];
+        bool cr = i + 1 < b && t->s[l->off + l->len] == '\r';
+        h = gram_step(h, line_hash[i] + cr);
+    }
+    return gram_key(h);
 }
 
 /* Lines (non-empty) and paragraphs (runs of non-empty lines): count duplicates. */
@@ -68,7 +101,7 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
                 j++;
         size_t off = t->lines[i].off, len = t->lines[j - 1].off + t->lines[j - 1].len - off;
         (*units)++;
-        if (wn_u64map_add(&seen, wn_text_hash(t->s + off, len)) > 1) {
+        if (wn_u64map_add(&seen, paragraphs ? paragraph_key(t, i, j) : line_hash[i]) > 1) {
             (*dups)++;
             *dup_chars += len;
         }
@@ -76,58 +109,69 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
     }
 }
 
-/* Pruning, which gives the same numbers with far fewer hash-table operations: an n-gram
- * can occur twice only where its (n-1)-gram prefix occurs twice. pos[0 .. n_pos) lists, in
- * text order, the positions whose gram (of the size last counted) occurs more than once;
- * every other position is unique for every larger n, so it needs no lookup: a unique gram
- * counts 1 and is never found again. */
+/* ---- n-grams ----
+ * Pruning, which gives the same numbers with far fewer hash-table operations: an n-gram
+ * can occur twice only where both (n-1)-grams it holds occur twice. The grams of the size
+ * being counted are listed in text order, pos[k] where the k-th starts and gk[k] its hash;
+ * every unlisted gram occurs once, so it needs no lookup: it counts 1 and is never found
+ * again. */
 static _Thread_local uint32_t *pos;
-static _Thread_local size_t n_pos;
-static _Thread_local uint64_t *gh;      /* gh[i]: folded hash of the gram at i (i listed) */
-static _Thread_local size_t pos_cap;
+static _Thread_local uint64_t *gk;
+static _Thread_local uint32_t *cls; /* after count_grams: gram k's table slot, its class */
+static _Thread_local unsigned char *repeated; /* after count_grams: gram k occurs again */
+static _Thread_local size_t n_pos, pos_cap;
 
 /* How many grams ahead the table slots are fetched: a slot is a cache miss in a big
  * document's table, and a miss takes about as long as this many inserts. */
 enum { PREFETCH = 16 };
 
-/* Keep the listed positions where an n-gram can occur twice: where one starts, and where
- * both (n-1)-grams it holds are listed, the one at i (its prefix) and the one at i + 1
- * (its suffix): an n-gram holding a unique (n-1)-gram is unique. pos[] lists (n-1)-grams. */
-static void narrow(const wn_text *t, size_t n)
+/* From the counted (n-1)-grams to the n-grams that can repeat: those at i where the
+ * (n-1)-grams at i (the prefix) and at i + 1 (the suffix) both repeat. In place, without a
+ * branch per gram (it would mispredict); the kept grams grow by their last word. Local
+ * pointers: `repeated` is a char array, which may alias anything, so through the globals
+ * each store would make the compiler read them all again. */
+static void narrow_grow(const wn_text *t, size_t n)
 {
-    size_t last = t->n_words - n + 1, kept = 0;
-    if (!n_pos)
-        return;
-    for (size_t k = 0; k + 1 < n_pos; k++) { /* without a branch: it would mispredict */
-        uint32_t i = pos[k];
-        pos[kept] = i;
-        kept += (i < last) & (pos[k + 1] == i + 1);
+    uint32_t *p = pos;
+    uint64_t *h = gk;
+    const unsigned char *rep = repeated;
+    const wn_word *words = t->words;
+    size_t w = t->n_words, last = w - n + 1, kept = 0; /* n <= w */
+    for (size_t k = 0; k + 1 < n_pos; k++) {
+        uint32_t i = p[k];
+        bool keep = (i < last) & (p[k + 1] == i + 1) & rep[k] & rep[k + 1];
+        size_t end = i + n - 1; /* past the text for a gram that is not kept */
+        p[kept] = i;
+        h[kept] = gram_step(h[k], words[end < w ? end : w - 1].hash);
+        kept += keep;
     }
     n_pos = kept;
 }
 
-/* Grow the listed grams by one word (gh[i] becomes the n-gram's hash), keeping the
- * positions where an n-gram can repeat. */
-static void grow_grams(const wn_text *t, size_t n)
+/* The 2-grams: every pair of words, listed as narrow_grow would from all the 1-grams. */
+static void list_pairs(const wn_text *t)
 {
-    narrow(t, n);
-    for (size_t k = 0; k < n_pos; k++) {
-        uint32_t i = pos[k];
-        gh[i] = gram_step(gh[i], t->words[i + n - 1].hash);
+    const wn_word *words = t->words;
+    size_t w = t->n_words;
+    n_pos = w ? w - 1 : 0;
+    for (size_t i = 0; i < n_pos; i++) {
+        pos[i] = (uint32_t)i;
+        gk[i] = gram_step(gram_step(GRAM_SEED, words[i].hash), words[i + 1].hash);
     }
 }
 
-/* The counting table of top_gram_chars: open addressing on the gram's key (never 0, so 0
- * marks an empty slot), cleared for each count; a slot also keeps the list index of the
- * gram's first occurrence, to mark it repeated when a second one comes. */
+/* The counting table: open addressing on the gram's key; count 0 marks an empty slot (the
+ * table is cleared for each count), `first` is the list index of the gram's first
+ * occurrence, to mark it repeated when a second one comes. */
 typedef struct gram_slot {
     uint64_t key;
     uint32_t count, first;
 } gram_slot;
 
 static _Thread_local gram_slot *table;
-static _Thread_local size_t table_cap;
-static _Thread_local unsigned char *repeated; /* repeated[k]: the gram at pos[k] occurs again */
+static _Thread_local size_t table_cap, table_mask; /* allocated, in use - 1 */
+static _Thread_local unsigned char *visited; /* dup_gram_chars: a 5-gram class seen */
+static _Thread_local size_t visited_cap;
 
 /* An empty table for `grams` keys, at most half full; returns its index mask. */
 static size_t table_clear(size_t grams)
@@ -142,87 +186,131 @@ static size_t table_clear(size_t grams)
         table_cap = cap;
     }
     memset(table, 0, cap * sizeof *table);
-    return cap - 1;
+    table_mask = cap - 1;
+    return table_mask;
 }
 
-/* The step of grow_grams for the listed gram at pos[k]; starts fetching its slot. */
-static inline uint64_t grow_one(const wn_text *t, size_t n, size_t k, size_t mask)
+/* Count the listed n-grams: repeated[] and cls[] for each, and the most frequent gram's
+ * characters x its count (" ".join, as datatrove). The scan in text order keeps the first
+ * gram to reach the top count; unlisted grams count 1, which only the gram at 0 can be
+ * first to reach. A first and a later occurrence take the same path (no branch on which:
+ * it mispredicted about every other gram). */
+static size_t count_grams(const wn_text *t, size_t n)
 {
-    uint32_t i = pos[k];
-    uint64_t h = gh[i] = gram_step(gh[i], t->words[i + n - 1].hash);
-    __builtin_prefetch(&table[gram_key(h) & mask]);
-    return h;
-}
-
-/* Most frequent n-gram's characters x its count (" ".join, as datatrove), given pos[] and
- * gh[] for n-1; updates them for n. The scan in text order keeps the first gram to reach
- * the top count; unlisted grams count 1, which only the gram at 0 can be first to reach.
- * grow_grams is done on the way, PREFETCH grams ahead of the count, so that a gram's
- * slot is in the cache when its turn comes. */
-static size_t top_gram_chars(const wn_text *t, size_t n)
-{
-    if (t->n_words < n)
-        return 0;
-    narrow(t, n);
     size_t mask = table_clear(n_pos + 1);
-    uint32_t best = 1;
-    size_t best_len = prefix[n] - prefix[0] + n - 1;
-    for (size_t k = 0; k < n_pos && k < PREFETCH; k++)
-        grow_one(t, n, k, mask);
+    uint32_t best = 1, best_at = 0;
     for (size_t k = 0; k < n_pos; k++) {
         if (k + PREFETCH < n_pos)
-            grow_one(t, n, k + PREFETCH, mask);
-        uint32_t i = pos[k];
-        uint64_t key = gram_key(gh[i]);
+            __builtin_prefetch(&table[gram_key(gk[k + PREFETCH]) & mask]);
+        uint64_t key = gram_key(gk[k]);
         size_t j = key & mask;
-        while (table[j].key && table[j].key != key)
+        while (table[j].count && table[j].key != key)
             j = (j + 1) & mask;
         gram_slot *sl = &table[j];
-        if (!sl->key) { /* its first occurrence */
-            *sl = (gram_slot){key, 1, (uint32_t)k};
-            repeated[k] = 0;
-            continue;
-        }
-        uint32_t c = ++sl->count;
-        repeated[k] = 1;
-        repeated[sl->first] = 1;
+        uint32_t c = sl->count + 1;
+        bool again = c > 1;
+        uint32_t first = again ? sl->first : (uint32_t)k;
+        *sl = (gram_slot){key, c, first};
+        cls[k] = (uint32_t)j;
+        repeated[k] = again;
+        repeated[first] |= again;
         if (c > best) {
             best = c;
-            best_len = prefix[i + n] - prefix[i] + n - 1;
+            best_at = pos[k];
         }
     }
-    size_t kept = 0;
-    for (size_t k = 0; k < n_pos; k++) {
-        pos[kept] = pos[k];
-        kept += repeated[k];
-    }
-    n_pos = kept;
-    return best_len * best;
+    return (prefix[best_at + n] - prefix[best_at] + n - 1) * best;
 }
 
 /* Characters of duplicated n-grams in datatrove's left-to-right scan ("".join; after a
- * duplicate the scan jumps past it). pos[] lists repeated 5-grams, which covers every
- * repeated n-gram for n >= 5; gh[] holds (n-1)-grams, 5-grams for n = 5. */
+ * duplicate the scan jumps past it): a gram is a duplicate when a position the scan
+ * visited before had it. For n = 5 the 5-grams just counted, named by their class; for
+ * n = 6 .. 10 the n-gram at i is the pair of 5-gram classes at i and i + n - 5 (together
+ * they hold its n words), listed where the 5-grams from i to i + n - 5 all repeat (the
+ * 5-grams are listed without gaps there). Unlisted positions only step the scan. */
 static size_t dup_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
-    if (n > 5)
-        grow_grams(t, n);
+    size_t chars = 0, next = 0, d = n - 5;
+    if (n == 5) {
+        for (size_t k = 0; k < n_pos; k++) {
+            size_t i = pos[k];
+            if (i < next)
+                continue;
+            if (visited[cls[k]]) {
+                chars += prefix[i + n] - prefix[i];
+                next = i + n;
+            }
+            visited[cls[k]] = 1;
+        }
+        return chars;
+    }
     wn_u64map_reset(&seen, n_pos + 1); /* never grows */
-    size_t chars = 0, next = 0; /* the scan's position: unlisted positions only step it */
-    for (size_t k = 0; k < n_pos; k++) {
+    for (size_t k = 0; k + d < n_pos; k++) {
         size_t i = pos[k];
-        if (k + PREFETCH < n_pos)
-            wn_u64map_prefetch(&seen, gram_key(gh[pos[k + PREFETCH]]));
-        if (i < next)
+        if (i < next || pos[k + d] != i + d || !repeated[k] || !repeated[k + d])
             continue;
-        if (wn_u64map_add(&seen, gram_key(gh[i])) > 1) {
+        /* a bijective mix of the pair (never 0: the pair is not 0), spread for the table */
+        uint64_t key = ((uint64_t)cls[k] + 1) << 32 | ((uint64_t)cls[k + d] + 1);
+        key = (key ^ (key >> 33)) * 0xFF51AFD7ED558CCDull;
+        key ^= key >> 33;
+        if (wn_u64map_add(&seen, key) > 1) {
             chars += prefix[i + n] - prefix[i];
             next = i + n;
         }
     }
     return chars;
+}
+
+/* Grow the per-thread arrays for a document of w words. */
+static void reserve(size_t w)
+{
+    if (pos_cap >= w + 1)
+        return;
+    pos_cap = w + 1024;
+    free(pos);
+    free(gk);
+    free(cls);
+    free(repeated);
+    free(prefix);
+    pos = wn_xmalloc(pos_cap * sizeof *pos);
+    gk = wn_xmalloc(pos_cap * sizeof *gk);
+    cls = wn_xmalloc(pos_cap * sizeof *cls);
+    repeated = wn_xmalloc(pos_cap);
+    prefix = wn_xmalloc(pos_cap * sizeof *prefix);
+}
+
+/* top[0..3): the 2, 3, 4-gram fractions' numerators; dup[0..6) those of 5 .. 10. */
+static void gram_chars(const wn_text *t, size_t top[3], size_t dup[6])
+{
+    size_t w = t->n_words;
+    reserve(w);
+    prefix[0] = 0;
+    for (size_t i = 0; i < w; i++)
+        prefix[i + 1] = prefix[i] + t->words[i].len;
+    memset(top, 0, 3 * sizeof *top);
+    memset(dup, 0, 6 * sizeof *dup);
+    for (size_t n = 2; n <= 5 && n <= w; n++) {
+        if (n == 2)
+            list_pairs(t);
+        else
+            narrow_grow(t, n);
+        size_t chars = count_grams(t, n);
+        if (n < 5)
+            top[n - 2] = chars;
+    }
+    if (w < 5)
+        return;
+    /* the 5-gram classes are the count table's slots: a byte per slot for the scan */
+    if (visited_cap < table_cap) {
+        free(visited);
+        visited_cap = table_cap;
+        visited = wn_xmalloc(visited_cap);
+    }
+    memset(visited, 0, table_mask + 1);
+    for (size_t n = 5; n <= 10; n++)
+        dup[n - 5] = dup_gram_chars(t, n);
 }
 
 static void grep_doc(void *state, wn_doc *d, wn_stats *s)
@@ -232,40 +320,19 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     double len = t->n ? (double)t->n : 1.0;
     size_t units, dups, dchars;
 
+    hash_lines(t);
     dup_units(t, true, &units, &dups, &dchars);
     double para = units ? (double)dups / (double)units : 0, para_c = (double)dchars / len;
     dup_units(t, false, &units, &dups, &dchars);
     double line = units ? (double)dups / (double)units : 0, line_c = (double)dchars / len;
 
-    if (prefix_cap < t->n_words + 1) {
-        prefix_cap = t->n_words + 1024;
-        free(prefix);
-        prefix = wn_xmalloc(prefix_cap * sizeof *prefix);
-    }
-    prefix[0] = 0;
-    for (size_t i = 0; i < t->n_words; i++)
-        prefix[i + 1] = prefix[i] + t->words[i].len;
-
-    if (pos_cap < t->n_words + 1) {
-        pos_cap = t->n_words + 1024;
-        free(pos);
-        free(repeated);
-        free(gh);
-        pos = wn_xmalloc(pos_cap * sizeof *pos);
-        repeated = wn_xmalloc(pos_cap);
-        gh = wn_xmalloc(pos_cap * sizeof *gh);
-    }
-    for (size_t i = 0; i < t->n_words; i++) {
-        pos[i] = (uint32_t)i;
-        gh[i] = gram_step(GRAM_SEED, t->words[i].hash); /* the 1-grams */
-    }
-    n_pos = t->n_words;
+    size_t top_chars[3], dup_chars[6];
+    gram_chars(t, top_chars, dup_chars);
     double top[3], dup[6];
     for (size_t k = 0; k < 3; k++)
-        top[k] = (double)top_gram_chars(t, k + 2) / len;
-    top_gram_chars(t, 5); /* only to narrow pos[] to repeated 5-grams */
+        top[k] = (double)top_chars[k] / len;
     for (size_t k = 0; k < 6; k++)
-        dup[k] = (double)dup_gram_chars(t, k + 5) / len;
+        dup[k] = (double)dup_chars[k] / len;
 
     size_t nc = t->n_chars;
     wn_filter_signal(d, nc, s, "gopher_rep.dup_para_frac", para, 0, 1.0001);

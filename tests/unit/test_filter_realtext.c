@@ -167,11 +167,206 @@ static void test_gopher_quality_counts(void **state)
     wn_stage_free(gq_stage);
 }
 
+/* ---- Gopher repetition ---- */
+
+/* The n-grams of a text, compared by their words' bytes (no hashing), as datatrove's
+ * lists of words: gram[k] is the k-th position, sorted so equal grams are neighbours. */
+typedef struct ngrams {
+    const char *s;
+    const wn_text *t;
+    size_t n;
+} ngrams;
+
+static ngrams cmp_ctx;
+
+static int gram_cmp(const void *a, const void *b)
+{
+    size_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    for (size_t k = 0; k < cmp_ctx.n; k++) {
+        const wn_word *x = &cmp_ctx.t->words[i + k], *y = &cmp_ctx.t->words[j + k];
+        if (x->len != y->len)
+            return x->len < y->len ? -1 : 1;
+        int c = memcmp(cmp_ctx.s + x->off, cmp_ctx.s + y->off, x->len);
+        if (c)
+            return c;
+    }
+    return i < j ? -1 : i > j; /* equal grams in text order */
+}
+
+/* A class number per n-gram position i < *m (equal grams, equal classes; n <= words),
+ * malloc'ed; *classes: how many. */
+static uint32_t *gram_classes(const char *s, const wn_text *t, size_t n, size_t *m_out,
+                              size_t *classes_out)
+{
+    size_t m = t->n_words - n + 1;
+    uint32_t *cls = malloc(m * sizeof *cls);
+    uint32_t *order = malloc(m * sizeof *order);
+    for (size_t i = 0; i < m; i++)
+        order[i] = (uint32_t)i;
+    cmp_ctx = (ngrams){s, t, n};
+    qsort(order, m, sizeof *order, gram_cmp);
+    size_t classes = 0;
+    for (size_t r = 0; r < m; r++) {
+        if (r > 0) {
+            cmp_ctx.n = n;
+            uint32_t a = order[r - 1], b = order[r];
+            bool same = true;
+            for (size_t k = 0; k < n && same; k++) {
+                const wn_word *x = &t->words[a + k], *y = &t->words[b + k];
+                same = x->len == y->len && !memcmp(s + x->off, s + y->off, x->len);
+            }
+            classes += !same;
+        }
+        cls[order[r]] = (uint32_t)classes;
+    }
+    free(order);
+    *m_out = m;
+    *classes_out = classes + 1;
+    return cls;
+}
+
+static size_t gram_len(const wn_text *t, size_t i, size_t n)
+{
+    size_t c = 0;
+    for (size_t k = 0; k < n; k++)
+        c += t->words[i + k].len;
+    return c;
+}
+
+/* Most frequent n-gram (" ".join) x its count; among equal counts the one whose last
+ * occurrence comes first (the first to reach the count in a scan); the gram at 0 when none
+ * repeats. */
+static size_t ref_top(const char *s, const wn_text *t, size_t n)
+{
+    if (t->n_words < n)
+        return 0;
+    size_t m, classes;
+    uint32_t *cls = gram_classes(s, t, n, &m, &classes);
+    uint32_t *count = calloc(classes, sizeof *count);
+    size_t best = 1, best_at = 0;
+    for (size_t i = 0; i < m; i++)
+        if (++count[cls[i]] > best) {
+            best = count[cls[i]];
+            best_at = i;
+        }
+    free(count);
+    free(cls);
+    return (gram_len(t, best_at, n) + n - 1) * best;
+}
+
+/* datatrove's find_all_duplicate: characters ("".join) of grams seen before, jumping past. */
+static size_t ref_dup(const char *s, const wn_text *t, size_t n)
+{
+    if (t->n_words < n)
+        return 0;
+    size_t m, classes;
+    uint32_t *cls = gram_classes(s, t, n, &m, &classes);
+    unsigned char *seen = calloc(classes, 1);
+    size_t chars = 0;
+    for (size_t i = 0; i < m;) {
+        if (seen[cls[i]]) {
+            chars += gram_len(t, i, n);
+            i += n;
+        } else {
+            seen[cls[i]] = 1;
+            i++;
+        }
+    }
+    free(seen);
+    free(cls);
+    return chars;
+}
+
+/* Duplicate lines (non-empty) or paragraphs (runs of non-empty lines), compared by bytes. */
+static void ref_dup_units(const char *s, const wn_text *t, bool paragraphs, size_t *units,
+                          size_t *dups, size_t *chars)
+{
+    size_t *off = malloc((t->n_lines + 1) * sizeof *off), *len = malloc((t->n_lines + 1) * sizeof *len);
+    *units = *dups = *chars = 0;
+    for (size_t i = 0; i < t->n_lines;) {
+        if (t->lines[i].len == 0) {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (paragraphs && j < t->n_lines && t->lines[j].len > 0)
+            j++;
+        size_t u = (*units)++;
+        off[u] = t->lines[i].off;
+        len[u] = t->lines[j - 1].off + t->lines[j - 1].len - off[u];
+        for (size_t v = 0; v < u; v++)
+            if (len[v] == len[u] && !memcmp(s + off[v], s + off[u], len[u])) {
+                (*dups)++;
+                *chars += len[u];
+                break;
+            }
+        i = j;
+    }
+    free(off);
+    free(len);
+}
+
+static wn_stage *rep_stage;
+
+static void check_gopher_repetition(const char *s, size_t n)
+{
+    const wn_text *t = wn_text_analyze_buf(s, n);
+    if (t->n_lines > 20000)
+        return; /* the quadratic line reference: long enough */
+    double len = n ? (double)n : 1.0;
+    size_t units, dups, chars;
+    ref_dup_units(s, t, true, &units, &dups, &chars);
+    double para = units ? (double)dups / (double)units : 0, para_c = (double)chars / len;
+    ref_dup_units(s, t, false, &units, &dups, &chars);
+    double line = units ? (double)dups / (double)units : 0, line_c = (double)chars / len;
+    double top[3], dup[6];
+    for (size_t k = 0; k < 3; k++)
+        top[k] = (double)ref_top(s, t, k + 2) / len;
+    for (size_t k = 0; k < 6; k++)
+        dup[k] = (double)ref_dup(s, t, k + 5) / len;
+    wn_doc d;
+    filter_run(rep_stage, &d, s, n, NULL);
+    assert_true(attr(&d, "gopher_rep.dup_para_frac") == para);
+    assert_true(attr(&d, "gopher_rep.dup_para_char_frac") == para_c);
+    assert_true(attr(&d, "gopher_rep.dup_line_frac") == line);
+    assert_true(attr(&d, "gopher_rep.dup_line_char_frac") == line_c);
+    static const char *const top_names[3] = {"gopher_rep.top_2gram_char_frac",
+                                             "gopher_rep.top_3gram_char_frac",
+                                             "gopher_rep.top_4gram_char_frac"};
+    for (size_t k = 0; k < 3; k++)
+        if (attr(&d, top_names[k]) != top[k])
+            fail_msg("%s: %g, want %g", top_names[k], attr(&d, top_names[k]), top[k]);
+    for (size_t k = 0; k < 6; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "gopher_rep.dup_%zugram_char_frac", k + 5);
+        if (attr(&d, name) != dup[k])
+            fail_msg("%s: %g, want %g", name, attr(&d, name), dup[k]);
+    }
+    wn_doc_release(&d);
+}
+
+static void test_gopher_repetition_counts(void **state)
+{
+    (void)state;
+    rep_stage = filter_make("gopher_repetition", "");
+    on_real_and_edge_texts(check_gopher_repetition, 150);
+    /* repeated paragraphs and runs, '\r' kept inside a paragraph but not at its end */
+    static const char *const texts[] = {
+        "a b c d e f g h i j k\n\na b c d e f g h i j k\n\na b c d e f g h i j k x\n",
+        "one line\r\ntwo line\r\n\r\none line\r\ntwo line\n\none line\ntwo line\r\n",
+        "x y x y x y x y x y x y x y x y x y x y x y x y z",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        check_gopher_repetition(texts[i], strlen(texts[i]));
+    wn_stage_free(rep_stage);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_word_hashes),
         cmocka_unit_test(test_gopher_quality_counts),
+        cmocka_unit_test(test_gopher_repetition_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,30 +35,6 @@ static _Thread_local wn_buf lower;
 static _Thread_local wn_text_span *spans; /* the kept lines, for wn_text_keep_lines */
 static _Thread_local size_t spans_cap;
 
-/* The policy phrases: those after the first two all hold "cookie", so a line without it
- * needs no search for them. */
-static const char *const policy_phrases[] = {
-    "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
-    "use cookies",
-};
-
-static bool has(const char *s, size_t n, const char *pat)
-{
-    return memmem(s, n, pat, strlen(pat)) != NULL;
-}
-
-static bool policy_line(const char *lowered, size_t n)
-{
-    if (has(lowered, n, policy_phrases[0]) || has(lowered, n, policy_phrases[1]))
-        return true;
-    if (!has(lowered, n, "cookie"))
-        return false;
-    for (size_t k = 2; k < sizeof policy_phrases / sizeof *policy_phrases; k++)
-        if (has(lowered, n, policy_phrases[k]))
-            return true;
-    return false;
-}
-
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
@@ -96,6 +72,111 @@ static inline uint32_t mask_space(__m128i v)
     return ((uint32_t)_mm_movemask_epi8(ctl) & ~mask_eq(v, '\n')) | mask_eq(v, ' ');
 }
 #endif
+
+/* The policy phrases: those after the first two all hold "cookie", so a line without it
+ * needs no search for them. */
+static const char *const policy_phrases[] = {
+    "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
+    "use cookies",
+};
+
+static bool has(const char *s, size_t n, const char *pat)
+{
+    return memmem(s, n, pat, strlen(pat)) != NULL;
+}
+
+/* What the line-dropping phrases found in a line (compared with A-Z lowered, as the rules
+ * read the lowered line). */
+typedef struct phrases {
+    bool lorem, javascript, curly, policy;
+} phrases;
+
+static inline char lower_byte(char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+}
+
+/* Does p (left bytes) start with the lowercase pattern pat, A-Z lowered? */
+static bool starts_lower(const char *p, size_t left, const char *pat, size_t k)
+{
+    if (left < k)
+        return false;
+    for (size_t j = 0; j < k; j++)
+        if (lower_byte(p[j]) != pat[j])
+            return false;
+    return true;
+}
+
+/* A candidate at p: a phrase may start here (its first two bytes, lowered, matched). */
+static void phrase_at(phrases *f, const char *p, size_t left, bool *cookie)
+{
+    switch (lower_byte(p[0])) {
+    case 'l': f->lorem |= starts_lower(p, left, "lorem ipsum", 11); break;
+    case 'j': f->javascript |= starts_lower(p, left, "javascript", 10); break;
+    case 't': f->policy |= starts_lower(p, left, "terms of use", 12); break;
+    case 'p': f->policy |= starts_lower(p, left, "privacy policy", 14); break;
+    case 'c': *cookie |= starts_lower(p, left, "cookie", 6); break;
+    default: break;
+    }
+}
+
+/* The first two bytes of each phrase searched, lowercase. */
+static const char phrase_starts[5][2] = {{'l', 'o'}, {'j', 'a'}, {'t', 'e'}, {'p', 'r'},
+                                         {'c', 'o'}};
+
+static inline bool phrase_start_scalar(const char *p)
+{
+    char a = lower_byte(p[0]), b = lower_byte(p[1]);
+    for (int k = 0; k < 5; k++)
+        if (a == phrase_starts[k][0] && b == phrase_starts[k][1])
+            return true;
+    return false;
+}
+
+/* The phrases of a kept line in one pass: SSE2 marks the bytes where one may start (its
+ * first two letters, either case), only those are compared, and the four cookie phrases
+ * are searched for only in a line holding "cookie". It replaced a lowered copy of each line
+ * and six memmem passes over it (glibc's memmem runs about a byte per cycle on such short
+ * needles). */
+static phrases find_phrases(const char *line, size_t len)
+{
+    phrases f = {false, false, false, false};
+    bool cookie = false;
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    for (; i + 17 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(line + i + 1));
+        f.curly |= mask_eq(v, '{') != 0;
+        /* c | 0x20 is a lowercase letter only for that letter and its capital */
+        __m128i a = _mm_or_si128(v, case_bit), b = _mm_or_si128(v1, case_bit), hit = _mm_setzero_si128();
+        for (int k = 0; k < 5; k++)
+            hit = _mm_or_si128(hit, _mm_and_si128(
+                                        _mm_cmpeq_epi8(a, _mm_set1_epi8(phrase_starts[k][0])),
+                                        _mm_cmpeq_epi8(b, _mm_set1_epi8(phrase_starts[k][1]))));
+        for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1) {
+            size_t at = i + (unsigned)__builtin_ctz(m);
+            phrase_at(&f, line + at, len - at, &cookie);
+        }
+    }
+#endif
+    for (; i < len; i++) {
+        f.curly |= line[i] == '{';
+        if (i + 1 < len && phrase_start_scalar(line + i))
+            phrase_at(&f, line + i, len - i, &cookie);
+    }
+    if (cookie && !f.policy) { /* rare: the cookie phrases on a lowered copy */
+        wn_buf_reset(&lower);
+        wn_buf_grow(&lower, len + 1);
+        for (size_t k = 0; k < len; k++)
+            lower.data[k] = lower_byte(line[k]);
+        for (size_t k = 2; k < sizeof policy_phrases / sizeof *policy_phrases && !f.policy; k++)
+            f.policy = has(lower.data, len, policy_phrases[k]);
+    }
+    return f;
+}
+
 
 /* split_words over p[i .. e), byte by byte: cur is the code points of the word being read */
 static inline void words_bytes(const char *p, size_t i, size_t e, size_t max_len, size_t *cur,
@@ -202,28 +283,6 @@ static bool terminal_end(const char *s, size_t n)
     return !(n >= 3 && s[n - 1] == '.' && s[n - 2] == '.' && s[n - 3] == '.');
 }
 
-/* lower = line with A-Z lowered (tolower in the C locale), NUL-terminated */
-static void lower_ascii(wn_buf *out, const char *line, size_t len)
-{
-    wn_buf_reset(out);
-    wn_buf_grow(out, len);
-    char *o = out->data;
-    size_t i = 0;
-#if defined(__SSE2__)
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
-        __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('A'));
-        __m128i up = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(25)), d);
-        v = _mm_or_si128(v, _mm_and_si128(up, _mm_set1_epi8(0x20)));
-        _mm_storeu_si128((__m128i *)(void *)(o + i), v);
-    }
-#endif
-    for (; i < len; i++)
-        o[i] = (char)(line[i] >= 'A' && line[i] <= 'Z' ? line[i] | 0x20 : line[i]);
-    out->len = len;
-    o[len] = '\0';
-}
-
 static void c4_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const c4 *c = state;
@@ -243,6 +302,11 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
         while (n && is_space(*p)) p++, n--;
         while (n && is_space(p[n - 1])) n--;
         size_t before = kept.len;
+        /* a line that ends without terminal punctuation (nor a citation's ']', whose
+         * removal could bring one to the end) goes whatever else holds: removed without
+         * counting its words or copying it, as most lines of code or lists are */
+        if (c->terminal_punct && n && p[n - 1] != ']' && !terminal_end(p, n))
+            goto removed;
         bool too_long = false;
         size_t words = split_words(p, n, c->max_word_length, &too_long);
         if (n == 0 || too_long)
@@ -268,18 +332,18 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
             goto rollback;
         if ((double)words < c->min_words_per_line)
             goto rollback;
-        lower_ascii(&lower, line, len);
-        if (c->lorem && memmem(lower.data, len, "lorem ipsum", 11)) {
+        phrases f = find_phrases(line, len);
+        if (c->lorem && f.lorem) {
             reason = "c4.lorem_ipsum";
             break;
         }
-        if (c->javascript && memmem(lower.data, len, "javascript", 10))
+        if (c->javascript && f.javascript)
             goto rollback;
-        if (c->curly && memchr(line, '{', len)) {
+        if (c->curly && f.curly) {
             reason = "c4.curly_bracket";
             break;
         }
-        if (c->policy && policy_line(lower.data, len))
+        if (c->policy && f.policy)
             goto rollback;
         sentences += count_sentences(line, len);
         spans[kept_lines] = (wn_text_span){(uint32_t)li, (uint32_t)(p - t->s), (uint32_t)n};

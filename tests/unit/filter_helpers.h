@@ -97,4 +97,30 @@ static inline const char *meta_str(const wn_doc *d, const char *key)
         assert_string_equal(got_, (want));                                                \
     } while (0)
 
+/* C4's spaces (' ', '\t', '\r', '\v', '\f'), and its sentences byte by byte: runs ending in
+ * . ! ? followed by a space, a quote or the end, and a last unfinished one. References for
+ * the filter's 16-bytes-at-a-time counts. */
+static inline bool ref_c4_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static inline size_t ref_c4_sentences(const char *p, size_t n)
+{
+    size_t sentences = 0;
+    bool in = false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '.' || p[i] == '!' || p[i] == '?') {
+            bool after = i + 1 == n || ref_c4_space(p[i + 1]) || p[i + 1] == '"' || p[i + 1] == '\'';
+            if (in && after) {
+                sentences++;
+                in = false;
+            }
+        } else if (!ref_c4_space(p[i])) {
+            in = true;
+        }
+    }
+    return sentences + in;
+}
+
 #endif

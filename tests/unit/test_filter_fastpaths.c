@@ -167,42 +167,19 @@ static void test_analysis_matches_byte_reference(void **state)
     wn_buf_release(&b);
 }
 
-/* C4's whitespace words (' ', '\t', '\r', '\v', '\f'; continuation bytes not counted) and
- * its sentences, byte by byte. */
-static bool c4_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
+/* C4's whitespace words (' ', '\t', '\r', '\v', '\f'; continuation bytes not counted), byte by
+ * byte (its sentences: ref_c4_sentences in filter_helpers.h). */
 static size_t ref_c4_words(const char *p, size_t n, size_t max_len, bool *too_long)
 {
     size_t words = 0, cur = 0;
     for (size_t i = 0; i < n; i++) {
-        if (c4_space(p[i]))
+        if (ref_c4_space(p[i]))
             cur = 0;
         else if (((unsigned char)p[i] & 0xC0) != 0x80 && cur++ == 0)
             words++;
         *too_long |= cur > max_len;
     }
     return words;
-}
-
-static size_t ref_c4_sentences(const char *p, size_t n)
-{
-    size_t sentences = 0;
-    bool in = false;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '.' || p[i] == '!' || p[i] == '?') {
-            bool after = i + 1 == n || c4_space(p[i + 1]) || p[i + 1] == '"' || p[i + 1] == '\'';
-            if (in && after) {
-                sentences++;
-                in = false;
-            }
-        } else if (!c4_space(p[i])) {
-            in = true;
-        }
-    }
-    return sentences + in;
 }
 
 /* Lines of random words that pass every other C4 rule (end in '!', no phrase, no '{'):

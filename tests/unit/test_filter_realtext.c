@@ -48,9 +48,11 @@ static void on_real_and_edge_texts(text_check check, size_t max_docs)
     for (unsigned k = 0; b.len < (1u << 20); k++) {
         static const char *const w[] = {"the", "of", "x", "supercalifragilistic", "3.14",
                                         "...", "#tag", "na\xc3\xafve", "with", "abcdefghijklmnopqrstuvwxyz0123456789ABCD"};
+        const char *glued = w[(k * 7) % 10]; /* a prefix of it glued on: longer words */
+        size_t cut = k % 17 < strlen(glued) ? k % 17 : strlen(glued);
         wn_buf_appends(&b, w[k % 10]);
-        wn_buf_append(&b, w[(k * 7) % 10], k % 41 < 40 ? k % 41 % 17 : 0);
-        wn_buf_appendc(&b, ' ');
+        wn_buf_append(&b, glued, cut);
+        wn_buf_appendc(&b, k % 97 ? ' ' : '.');
     }
     check(b.data, b.len);
     wn_buf_release(&b);
@@ -361,12 +363,153 @@ static void test_gopher_repetition_counts(void **state)
     wn_stage_free(rep_stage);
 }
 
+/* ---- C4 ---- */
+
+/* A copy of (p, n) with A-Z lowered and the citation markers \[\d*\], [edit] and
+ * [citation needed] removed; *lowered gets the lowered copy. */
+static size_t ref_uncite(const char *p, size_t n, char *out, char *lowered)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        if (p[i] == '[') {
+            size_t j = i + 1;
+            while (j < n && p[j] >= '0' && p[j] <= '9')
+                j++;
+            if (j < n && p[j] == ']')
+                k = j + 1 - i;
+            else if (n - i >= 6 && !memcmp(p + i, "[edit]", 6))
+                k = 6;
+            else if (n - i >= 17 && !memcmp(p + i, "[citation needed]", 17))
+                k = 17;
+        }
+        if (k) {
+            i += k;
+            continue;
+        }
+        lowered[o] = (char)(p[i] >= 'A' && p[i] <= 'Z' ? p[i] | 0x20 : p[i]);
+        out[o++] = p[i++];
+    }
+    return o;
+}
+
+static bool ref_has(const char *s, size_t n, const char *pat)
+{
+    return memmem(s, n, pat, strlen(pat)) != NULL;
+}
+
+/* What C4's rules make of one line (stripped, citations removed in out/lowered):
+ * 0 kept, 1 removed, or the document's drop reason. */
+static const char *ref_c4_line(const char *p, size_t n, char *out, char *lowered, size_t *len)
+{
+    size_t words = 0, cur = 0;
+    bool too_long = false;
+    for (size_t i = 0; i < n; i++) {
+        if (ref_c4_space(p[i]))
+            cur = 0;
+        else if (((unsigned char)p[i] & 0xC0) != 0x80 && cur++ == 0)
+            words++;
+        too_long |= cur > 1000;
+    }
+    if (n == 0 || too_long)
+        return "removed";
+    *len = ref_uncite(p, n, out, lowered);
+    size_t e = *len;
+    while (e && (out[e - 1] == ' ' || out[e - 1] == '\t' || out[e - 1] == '\r'))
+        e--;
+    if (!e || !strchr(".?!\"'", out[e - 1]) || (e >= 3 && !memcmp(out + e - 3, "...", 3)))
+        return "removed";
+    if (words < 3)
+        return "removed";
+    if (ref_has(lowered, *len, "lorem ipsum"))
+        return "c4.lorem_ipsum";
+    if (ref_has(lowered, *len, "javascript"))
+        return "removed";
+    if (memchr(out, '{', *len))
+        return "c4.curly_bracket";
+    static const char *const policy[] = {"terms of use", "privacy policy", "cookie policy",
+                                         "uses cookies", "use of cookies", "use cookies"};
+    for (size_t k = 0; k < 6; k++)
+        if (ref_has(lowered, *len, policy[k]))
+            return "removed";
+    return NULL;
+}
+
+static wn_stage *c4_stage;
+
+static void check_c4(const char *s, size_t n)
+{
+    const wn_text *t = wn_text_analyze_buf(s, n);
+    char *out = malloc(n + 1), *lowered = malloc(n + 1), *text = malloc(n + 1);
+    size_t removed = 0, sentences = 0, text_len = 0, kept = 0;
+    const char *reason = NULL;
+    for (size_t li = 0; li < t->n_lines && !reason; li++) {
+        const char *p = s + t->lines[li].off;
+        size_t m = t->lines[li].len, len = 0;
+        while (m && ref_c4_space(*p))
+            p++, m--;
+        while (m && ref_c4_space(p[m - 1]))
+            m--;
+        const char *r = ref_c4_line(p, m, out, lowered, &len);
+        if (r && strcmp(r, "removed")) {
+            reason = r;
+        } else if (r) {
+            removed += t->lines[li].len;
+        } else {
+            sentences += ref_c4_sentences(out, len);
+            if (kept++)
+                text[text_len++] = '\n';
+            memcpy(text + text_len, out, len);
+            text_len += len;
+        }
+    }
+    if (!reason && sentences < 5)
+        reason = "c4.too_few_sentences";
+    wn_doc d;
+    const char *got = filter_run(c4_stage, &d, s, n, NULL);
+    if (attr(&d, "c4.removed_line_char_frac") != (n ? (double)removed / (double)n : 0.0))
+        fail_msg("removed %g, want %g (%zu of %zu) in '%.60s'", attr(&d, "c4.removed_line_char_frac"), n ? (double)removed / (double)n : 0.0, removed, n, s);
+    assert_true(attr(&d, "c4.sentences") == (double)sentences);
+    if (reason)
+        assert_reason(got, reason);
+    else if (got)
+        fail_msg("dropped by '%s', the reference keeps it", got);
+    else if (d.text.len != text_len || memcmp(d.text.ptr, text, text_len))
+        fail_msg("kept text differs from the reference's");
+    wn_doc_release(&d);
+    free(out);
+    free(lowered);
+    free(text);
+}
+
+static void test_c4_rules(void **state)
+{
+    (void)state;
+    c4_stage = filter_make("c4", "");
+    on_real_and_edge_texts(check_c4, 400);
+    /* the phrases in either case, across 16-byte blocks and at line ends; citations that
+     * bring terminal punctuation to the end, or take it away */
+    static const char *const texts[] = {
+        "One two three four five six seven eight nine ten eleven twelve thirteen. LOREM Ipsum dolor.\n",
+        "A sentence here. B sentence here. C one here. D one here. E one here. F one here.\n"
+        "This page uses JavaScript to work well.\nRead our Terms of Use now please.\n"
+        "We use COOKIES and a Cookie Policy applies.\nthe code { is here } really.\n",
+        "It ends with a citation.[1]\nIt ends with a note [edit]\nDots then one..[2].\n"
+        "Words and words and words [citation needed]\nFirst. Second. Third. Fourth. Fifth.\n",
+        "no terminal punctuation here\nor here either\n\n",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        check_c4(texts[i], strlen(texts[i]));
+    wn_stage_free(c4_stage);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_word_hashes),
         cmocka_unit_test(test_gopher_quality_counts),
         cmocka_unit_test(test_gopher_repetition_counts),
+        cmocka_unit_test(test_c4_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,22 +142,35 @@ static void scan(const char *s, size_t n, bool strip, size_t *bad, size_t *ctrl,
     }
 }
 
-/* Copy to `clean` with invalid sequences as U+FFFD and controls removed. */
+/* Copy to `clean` with invalid sequences as U+FFFD and controls removed: the text between
+ * two such places is appended in one piece (a call per character was most of this stage's
+ * time on documents holding a form feed). */
 static void repair(const char *s, size_t n, bool strip)
 {
     wn_buf_reset(&clean);
     wn_buf_grow(&clean, n + 16);
+    size_t from = 0; /* s[from .. i) is kept, not yet appended */
     for (size_t i = 0; i < n;) {
+        if ((unsigned char)s[i] < 0x80) {
+            size_t plain = plain_ascii_prefix((const unsigned char *)s + i, n - i);
+            if (plain) {
+                i += plain;
+                continue;
+            }
+        }
         int32_t c;
         size_t start = i;
         int32_t k = 0, len = (int32_t)(n - i > 8 ? 8 : n - i);
         U8_NEXT((const uint8_t *)s + i, k, len, c);
         i += (size_t)k;
+        if (c >= 0 && !(strip && is_control(c)))
+            continue;
+        wn_buf_append(&clean, s + from, start - from);
         if (c < 0)
             wn_buf_append(&clean, "\xEF\xBF\xBD", 3);
-        else if (!(strip && is_control(c)))
-            wn_buf_append(&clean, s + start, i - start);
+        from = i;
     }
+    wn_buf_append(&clean, s + from, n - from);
 }
 
 static bool to_u16(const char *s, size_t n, int32_t *out_len)

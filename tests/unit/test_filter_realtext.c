@@ -6,6 +6,9 @@
 #include "filter_helpers.h"
 
 #include <math.h>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
+#include <unicode/utf8.h>
 
 /* ---- documents: the real ones and the edge cases ---- */
 
@@ -503,6 +506,82 @@ static void test_c4_rules(void **state)
     wn_stage_free(c4_stage);
 }
 
+/* ---- Unicode ---- */
+
+/* The unicode stage's text, character by character: invalid sequences as U+FFFD, controls
+ * (C0 but TAB LF CR, DEL, C1) removed, then NFC by ICU. */
+static char *ref_unicode(const char *s, size_t n, size_t *out_len)
+{
+    char *clean = malloc(3 * n + 1);
+    size_t c = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        size_t start = i;
+        int32_t k = 0, len = (int32_t)(n - i > 8 ? 8 : n - i);
+        U8_NEXT((const uint8_t *)s + i, k, len, cp);
+        i += (size_t)k;
+        if (cp < 0) {
+            memcpy(clean + c, "\xEF\xBF\xBD", 3);
+            c += 3;
+        } else if (!((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+                     (cp >= 0x7F && cp < 0xA0))) {
+            memcpy(clean + c, s + start, i - start);
+            c += i - start;
+        }
+    }
+    UErrorCode st = U_ZERO_ERROR;
+    UChar *u16 = malloc((c + 1) * sizeof *u16), *nfc = malloc((3 * c + 16) * sizeof *nfc);
+    int32_t n16 = 0;
+    u_strFromUTF8WithSub(u16, (int32_t)c + 1, &n16, clean, (int32_t)c, 0xFFFD, NULL, &st);
+    int32_t nn = unorm2_normalize(unorm2_getNFCInstance(&st), u16, n16, nfc, (int32_t)(3 * c + 16), &st);
+    assert_true(U_SUCCESS(st));
+    char *out = malloc(4 * (size_t)nn + 1);
+    int32_t olen = 0;
+    u_strToUTF8(out, 4 * nn + 1, &olen, nfc, nn, &st);
+    assert_true(U_SUCCESS(st));
+    free(u16);
+    free(nfc);
+    free(clean);
+    *out_len = (size_t)olen;
+    return out;
+}
+
+static wn_stage *uni_stage;
+
+static void check_unicode(const char *s, size_t n)
+{
+    wn_doc d;
+    const char *reason = filter_run(uni_stage, &d, s, n, NULL);
+    size_t i = 0;
+    while (i < n && strchr(" \t\n\r", s[i]) && s[i])
+        i++;
+    if (i == n) {
+        assert_reason(reason, "unicode.empty");
+    } else {
+        size_t len;
+        char *want = ref_unicode(s, n, &len);
+        assert_null(reason);
+        if (d.text.len != len || memcmp(d.text.ptr, want, len))
+            fail_msg("text differs from the reference's ('%.40s')", s);
+        free(want);
+    }
+    wn_doc_release(&d);
+}
+
+static void test_unicode_repairs(void **state)
+{
+    (void)state;
+    uni_stage = filter_make("unicode", "");
+    on_real_and_edge_texts(check_unicode, 400);
+    static const char *const texts[] = {
+        "e\xcc\x81t\xc3\xa9 \x0c page \x0c\n\xc2\x85next \xed\xa0\x80 surrogate \xf4\x90\x80\x80",
+        "\x7f\x01\x02" "abc", "abc\x1b", " \t\r\n ", "A\xcc\x8a\xe2\x84\xab and \xef\xac\x81",
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
+        check_unicode(texts[k], strlen(texts[k]));
+    wn_stage_free(uni_stage);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -510,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_gopher_quality_counts),
         cmocka_unit_test(test_gopher_repetition_counts),
         cmocka_unit_test(test_c4_rules),
+        cmocka_unit_test(test_unicode_repairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

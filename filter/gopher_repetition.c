@@ -5,8 +5,9 @@
  *   duplicate lines / lines, and their characters / characters       <= 0.3, 0.2
  *   characters of the most frequent 2/3/4-gram x its count           <= 0.20, 0.18, 0.16
  *   characters in duplicated 5..10-grams (non-overlapping scan)      <= 0.15 .. 0.10
- * "Duplicate" counts every occurrence after the first. N-grams are compared by hashes of
- * their word hashes (64-bit; a collision is vanishingly unlikely and only over-counts).
+ * "Duplicate" counts every occurrence after the first. 2-grams are compared by a hash of
+ * their two word hashes (64-bit; a collision is vanishingly unlikely and only over-counts),
+ * longer n-grams exactly as pairs of shorter ones' classes.
  * Character counts are bytes.
  */
 #include "filter/filter.h"
@@ -32,9 +33,7 @@ static const char *const dup_names[6] = {
     "gopher_rep.dup_7gram_char_frac", "gopher_rep.dup_8gram_char_frac",
     "gopher_rep.dup_9gram_char_frac", "gopher_rep.dup_10gram_char_frac"};
 
-/* An n-gram's hash folds its word hashes in order, one step per word, so the hash of the
- * (n+1)-gram at i is one step from the n-gram's: gk[k] (below) grows with n instead of
- * being recomputed from n words. */
+/* Hashes of word hashes folded in order (2-grams, paragraphs of lines). */
 static const uint64_t GRAM_SEED = 0x9E3779B97F4A7C15ull;
 
 static inline uint64_t gram_step(uint64_t h, uint64_t word_hash)
@@ -112,7 +111,7 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
 /* ---- n-grams ----
  * Pruning, which gives the same numbers with far fewer hash-table operations: an n-gram
  * can occur twice only where both (n-1)-grams it holds occur twice. The grams of the size
- * being counted are listed in text order, pos[k] where the k-th starts and gk[k] its hash;
+ * being counted are listed in text order, pos[k] where the k-th starts and gk[k] its key;
  * every unlisted gram occurs once, so it needs no lookup: it counts 1 and is never found
  * again. */
 static _Thread_local uint32_t *pos;
@@ -125,24 +124,33 @@ static _Thread_local size_t n_pos, pos_cap;
  * document's table, and a miss takes about as long as this many inserts. */
 enum { PREFETCH = 16 };
 
+/* The key of the gram made of two grams of classes a and b (table slots): a bijective mix
+ * of the pair, so equal keys are equal pairs, and never 0 (the pair is not 0). */
+static inline uint64_t pair_key(uint32_t a, uint32_t b)
+{
+    uint64_t x = ((uint64_t)a + 1) << 32 | ((uint64_t)b + 1);
+    x = (x ^ (x >> 33)) * 0xFF51AFD7ED558CCDull;
+    return x ^ (x >> 33);
+}
+
 /* From the counted (n-1)-grams to the n-grams that can repeat: those at i where the
- * (n-1)-grams at i (the prefix) and at i + 1 (the suffix) both repeat. In place, without a
- * branch per gram (it would mispredict); the kept grams grow by their last word. Local
- * pointers: `repeated` is a char array, which may alias anything, so through the globals
- * each store would make the compiler read them all again. */
+ * (n-1)-grams at i (the prefix) and at i + 1 (the suffix) both repeat. The n-gram is that
+ * pair of (n-1)-grams, so its key is the pair of their classes: no word is read again. In
+ * place, without a branch per gram (it would mispredict). Local pointers: `repeated` is a
+ * char array, which may alias anything, so through the globals each store would make the
+ * compiler read them all again. */
 static void narrow_grow(const wn_text *t, size_t n)
 {
     uint32_t *p = pos;
     uint64_t *h = gk;
+    const uint32_t *cl = cls;
     const unsigned char *rep = repeated;
-    const wn_word *words = t->words;
-    size_t w = t->n_words, last = w - n + 1, kept = 0; /* n <= w */
+    size_t last = t->n_words - n + 1, kept = 0; /* n <= words */
     for (size_t k = 0; k + 1 < n_pos; k++) {
         uint32_t i = p[k];
         bool keep = (i < last) & (p[k + 1] == i + 1) & rep[k] & rep[k + 1];
-        size_t end = i + n - 1; /* past the text for a gram that is not kept */
         p[kept] = i;
-        h[kept] = gram_step(h[k], words[end < w ? end : w - 1].hash);
+        h[kept] = pair_key(cl[k], cl[k + 1]);
         kept += keep;
     }
     n_pos = kept;
@@ -251,11 +259,7 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
         size_t i = pos[k];
         if (i < next || pos[k + d] != i + d || !repeated[k] || !repeated[k + d])
             continue;
-        /* a bijective mix of the pair (never 0: the pair is not 0), spread for the table */
-        uint64_t key = ((uint64_t)cls[k] + 1) << 32 | ((uint64_t)cls[k + d] + 1);
-        key = (key ^ (key >> 33)) * 0xFF51AFD7ED558CCDull;
-        key ^= key >> 33;
-        if (wn_u64map_add(&seen, key) > 1) {
+        if (wn_u64map_add(&seen, pair_key(cls[k], cls[k + d])) > 1) {
             chars += prefix[i + n] - prefix[i];
             next = i + n;
         }

@@ -25,13 +25,6 @@ typedef struct gq {
         min_alpha, min_stop;
 } gq;
 
-/* Continuation bytes (10xxxxxx) among the n <= 8 bytes of x (the rest zero). */
-static inline size_t continuations8(uint64_t x)
-{
-    uint64_t c = x & ~(x << 1) & 0x8080808080808080ull; /* bit 7 set, bit 6 clear */
-    return (size_t)(((c >> 7) * 0x0101010101010101ull) >> 56);
-}
-
 /* Code points of the word s[0 .. n) (bytes that are not UTF-8 continuation bytes), where
  * `avail` >= n bytes are readable at s: eight bytes per step, without a branch per byte. */
 static inline size_t code_points(const char *s, size_t n, size_t avail)
@@ -40,7 +33,7 @@ static inline size_t code_points(const char *s, size_t n, size_t avail)
     uint64_t x;
     for (; i + 8 <= n; i += 8) {
         memcpy(&x, s + i, 8);
-        c -= continuations8(x);
+        c -= wn_text_continuations8(x);
     }
     if (i == n)
         return c;
@@ -52,7 +45,7 @@ static inline size_t code_points(const char *s, size_t n, size_t avail)
     } else {
         memcpy(&x, s + i, n - i);
     }
-    return c - continuations8(x);
+    return c - wn_text_continuations8(x);
 }
 
 /* Does the line end (spaces, tabs, '\r' aside) with "..." or "\u2026"? */
@@ -64,7 +57,12 @@ static bool ellipsis_end(const char *s, size_t n)
 }
 
 /* The stop words (the, be, to, of, and, that, have, with), each as the integer its bytes
- * make when loaded in memory order into a zeroed 32-bit word. */
+ * make when loaded in memory order into a zeroed 32-bit word, in a perfect hash table:
+ * stop_slots[(key * stop_mul) >> 29] holds the key that hashes there (0 elsewhere), so a
+ * word needs one compare. stop_mul is the first multiplier found that separates the eight
+ * keys (on this machine's byte order). */
+static uint32_t stop_slots[8], stop_mul;
+
 static uint32_t stop_key(const char *w)
 {
     uint32_t k = 0;
@@ -72,34 +70,43 @@ static uint32_t stop_key(const char *w)
     return k;
 }
 
-static uint32_t stop_keys[8];
+static inline unsigned stop_slot(uint32_t k, uint32_t mul)
+{
+    return (k * mul) >> 29;
+}
 
 static void stop_keys_init(void)
 {
     static const char *const words[8] = {"the", "be", "to", "of", "and", "that", "have", "with"};
-    for (int i = 0; i < 8; i++)
-        stop_keys[i] = stop_key(words[i]);
+    for (uint32_t mul = 0x9E3779B1u;; mul += 2) {
+        memset(stop_slots, 0, sizeof stop_slots);
+        int placed = 0;
+        while (placed < 8 && !stop_slots[stop_slot(stop_key(words[placed]), mul)]) {
+            stop_slots[stop_slot(stop_key(words[placed]), mul)] = stop_key(words[placed]);
+            placed++;
+        }
+        if (placed == 8) {
+            stop_mul = mul;
+            return;
+        }
+    }
 }
 
-/* Is the word w[0 .. n) a stop word? Its first 4 bytes with the bytes past n cleared, against
- * each key: no word holds a NUL byte (a space to the analysis), so equal keys are equal
- * words. Without a branch on the word: the old length switch and memcmp mispredicted. */
+/* Is the word w[0 .. n) a stop word? Its first 4 bytes with the bytes past n cleared (all
+ * of them for a word of 1 or more than 4 bytes): no word holds a NUL byte (a space to the
+ * analysis), so equal keys are equal words. Without a branch on the word: the old length
+ * switch and memcmp mispredicted. */
 static inline bool is_stop_word(const char *w, size_t n, size_t avail)
 {
-    static const uint32_t keep[5] = {0, 0, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF}; /* not 0-1, >4 */
+    static const uint32_t keep[5] = {0, 0, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
     uint32_t k = 0;
-    if (n > 4)
-        return false;
     if (avail >= 4 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
         memcpy(&k, w, 4);
-        k &= keep[n];
-    } else if (n >= 2) {
+        k &= keep[n <= 4 ? n : 0];
+    } else if (n >= 2 && n <= 4) {
         memcpy(&k, w, n);
     }
-    bool hit = false;
-    for (int i = 0; i < 8; i++)
-        hit |= k == stop_keys[i];
-    return hit;
+    return k && stop_slots[stop_slot(k, stop_mul)] == k;
 }
 
 /* Symbols for gopher.symbol_ratio over the whole text: '#' bytes, "..." as str.count finds

@@ -567,14 +567,21 @@ size_t wn_text_count_chars(const char *s, size_t n)
 
 size_t wn_text_utf8_count(const char *s, size_t n)
 {
-    const uint64_t highs = 0x8080808080808080ull;
+    const unsigned char *u = (const unsigned char *)s;
     size_t cont = 0, i = 0;
+    for (; i + 64 <= n; i += 64) {
+        if (ascii_prefix(u + i, 64) == 64)
+            continue; /* ASCII holds none: most blocks, 64 bytes per SSE2 step */
+        for (size_t k = 0; k < 64; k += 8) {
+            uint64_t w;
+            memcpy(&w, s + i + k, 8);
+            cont += wn_text_continuations8(w);
+        }
+    }
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        /* a continuation byte has bit 7 set and bit 6 clear (moved to bit 7 by << 1) */
-        uint64_t c = w & ~(w << 1) & highs;
-        cont += (size_t)(((c >> 7) * 0x0101010101010101ull) >> 56);
+        cont += wn_text_continuations8(w);
     }
     for (; i < n; i++)
         cont += ((unsigned char)s[i] & 0xC0) == 0x80;

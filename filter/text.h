@@ -194,6 +194,14 @@ static inline unsigned wn_bits16(uint32_t m)
     return (m + (m >> 8)) & 0x1F;
 }
 
+/* UTF-8 continuation bytes (10xxxxxx) among the 8 bytes of w: bit 7 set and bit 6 clear
+ * (moved to bit 7 by << 1), summed by a multiply. */
+static inline size_t wn_text_continuations8(uint64_t w)
+{
+    uint64_t c = w & ~(w << 1) & 0x8080808080808080ull;
+    return (size_t)(((c >> 7) * 0x0101010101010101ull) >> 56);
+}
+
 /* Character classes of the ASCII fast path. */
 bool wn_ascii_punct(unsigned char c);
 

@@ -180,6 +180,8 @@ static _Thread_local gram_slot *table;
 static _Thread_local size_t table_cap, table_mask; /* allocated, in use - 1 */
 static _Thread_local unsigned char *visited; /* dup_gram_chars: a 5-gram class seen */
 static _Thread_local size_t visited_cap;
+static _Thread_local uint64_t *pair_set; /* dup_gram_chars: the longer grams seen */
+static _Thread_local size_t pair_cap;
 
 /* An empty table for `grams` keys, at most half full; returns its index mask. */
 static size_t table_clear(size_t grams)
@@ -254,15 +256,31 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
         }
         return chars;
     }
-    wn_u64map_reset(&seen, n_pos + 1); /* never grows */
+    /* the n-grams the scan visited: a set of keys (0 marks an empty slot), at most half
+     * full: half the bytes of a wn_u64map slot, so more of it stays in the cache */
+    size_t mask = 16;
+    while (mask < 2 * n_pos)
+        mask <<= 1;
+    if (pair_cap < mask) {
+        free(pair_set);
+        pair_cap = mask;
+        pair_set = wn_xmalloc(pair_cap * sizeof *pair_set);
+    }
+    memset(pair_set, 0, mask * sizeof *pair_set);
+    mask--;
     for (size_t k = 0; k + d < n_pos; k++) {
         size_t i = pos[k];
         if (i < next || pos[k + d] != i + d || !repeated[k] || !repeated[k + d])
             continue;
-        if (wn_u64map_add(&seen, pair_key(cls[k], cls[k + d])) > 1) {
+        uint64_t key = pair_key(cls[k], cls[k + d]);
+        size_t j = key & mask;
+        while (pair_set[j] && pair_set[j] != key)
+            j = (j + 1) & mask;
+        if (pair_set[j]) {
             chars += prefix[i + n] - prefix[i];
             next = i + n;
         }
+        pair_set[j] = key;
     }
     return chars;
 }

@@ -25,7 +25,6 @@ static _Thread_local wn_u64map grams;
 static _Thread_local uint64_t *folded;
 static _Thread_local size_t folded_cap;
 static _Thread_local wn_buf kept;
-static _Thread_local unsigned char *covered;
 static _Thread_local unsigned char *dropped; /* per line */
 static _Thread_local size_t dropped_cap;
 static _Thread_local wn_text_span *spans; /* the kept lines, for wn_text_keep_lines */
@@ -60,24 +59,24 @@ static uint64_t gram_at(const uint64_t *h, size_t n)
 static bool line_covered(const l3 *c, const wn_text *t, const wn_line *l, size_t li, size_t n)
 {
     bool judged = (double)l->n_words >= c->min_words && l->n_words >= n;
-    if (judged)
-        memset(covered, 0, l->n_words);
-    for (size_t i = 0; i + n <= l->n_words; i++) {
-        bool added;
-        uint32_t *first = wn_u64map_slot(&grams, gram_at(folded + l->first_word + i, n), &added);
-        if (added)
-            *first = (uint32_t)li + 1;
-        else if (judged && *first <= li)
-            memset(covered + i, 1, n);
+    /* grams come in word order, so the covered words are those before the end of the last
+     * covering gram: word i is settled once the gram at i is seen */
+    size_t total = 0, cov = 0, cover_end = 0;
+    const wn_word *w = t->words + l->first_word;
+    for (size_t i = 0; i < l->n_words; i++) {
+        if (i + n <= l->n_words) {
+            bool added;
+            uint32_t *first = wn_u64map_slot(&grams, gram_at(folded + l->first_word + i, n), &added);
+            if (added)
+                *first = (uint32_t)li + 1;
+            else if (*first <= li)
+                cover_end = i + n;
+        }
+        total += w[i].len;
+        cov += cover_end > i ? w[i].len : 0;
     }
     if (!judged)
         return false;
-    size_t total = 0, cov = 0;
-    for (size_t i = 0; i < l->n_words; i++) {
-        size_t len = t->words[l->first_word + i].len;
-        total += len;
-        cov += covered[i] ? len : 0;
-    }
     return (total ? (double)cov / (double)total : 0.0) >= c->max_cov;
 }
 
@@ -90,9 +89,7 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     if (folded_cap < t->n_words + 1) {
         folded_cap = t->n_words + 1024;
         free(folded);
-        free(covered);
         folded = wn_xmalloc(folded_cap * sizeof *folded);
-        covered = wn_xmalloc(folded_cap);
     }
     for (size_t i = 0; i < t->n_words; i++) {
         const wn_word *w = &t->words[i];

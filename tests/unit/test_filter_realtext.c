@@ -582,6 +582,121 @@ static void test_unicode_repairs(void **state)
     wn_stage_free(uni_stage);
 }
 
+/* ---- Llama 3 duplicated n-gram lines ---- */
+
+static const wn_text *l3_text;
+
+/* Words compared with their ASCII digits read as '0' (up to 64 bytes, as the filter folds
+ * a word holding a digit; a longer one as it is). */
+static int folded_cmp(const wn_word *x, const wn_word *y)
+{
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    bool fx = (x->flags & WN_WORD_DIGIT) && x->len <= 64, fy = (y->flags & WN_WORD_DIGIT) && y->len <= 64;
+    for (size_t k = 0; k < x->len; k++) {
+        char a = l3_text->s[x->off + k], b = l3_text->s[y->off + k];
+        a = fx && a >= '0' && a <= '9' ? '0' : a;
+        b = fy && b >= '0' && b <= '9' ? '0' : b;
+        if (a != b)
+            return (unsigned char)a < (unsigned char)b ? -1 : 1;
+    }
+    return fx == fy ? 0 : fx < fy ? -1 : 1; /* a folded and an unfolded word differ */
+}
+
+static int l3_gram_cmp(const void *a, const void *b)
+{
+    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    for (size_t k = 0; k < 3; k++) {
+        int c = folded_cmp(&l3_text->words[i + k], &l3_text->words[j + k]);
+        if (c)
+            return c;
+    }
+    return i < j ? -1 : i > j;
+}
+
+static wn_stage *l3_stage;
+
+/* The default rule: a line of >= 5 words whose word bytes are >= 80% covered by 3-grams
+ * that an earlier line had is removed; the document goes when they hold > 50%. */
+static void check_llama3_lines(const char *s, size_t n)
+{
+    const wn_text *t = wn_text_analyze_buf(s, n);
+    if (t->n_words > 50000)
+        return;
+    l3_text = t;
+    uint32_t *grams = malloc((t->n_words + 1) * sizeof *grams);
+    size_t g = 0;
+    for (size_t li = 0; li < t->n_lines; li++)
+        for (size_t i = 0; i + 3 <= t->lines[li].n_words; i++)
+            grams[g++] = (uint32_t)(t->lines[li].first_word + i);
+    qsort(grams, g, sizeof *grams, l3_gram_cmp);
+    /* the line where each gram first occurs, per word position (a gram starts there) */
+    uint32_t *first_line = malloc((t->n_words + 1) * sizeof *first_line);
+    for (size_t r = 0, first = 0; r < g; r++) { /* equal grams: text order, first first */
+        bool eq = r > 0;
+        for (size_t k = 0; k < 3 && eq; k++)
+            eq = !folded_cmp(&t->words[grams[r - 1] + k], &t->words[grams[r] + k]);
+        first = eq ? first : r;
+        first_line[grams[r]] = t->words[grams[first]].line;
+    }
+    size_t removed = 0, lines = 0;
+    char *text = malloc(n + 1);
+    size_t text_len = 0, kept = 0;
+    for (size_t li = 0; li < t->n_lines; li++) {
+        const wn_line *l = &t->lines[li];
+        size_t total = 0, cov = 0;
+        for (size_t i = 0; i < l->n_words; i++) {
+            bool c = false;
+            for (size_t k = 0; k < 3 && k <= i && !c; k++) /* a gram at i - k covers i */
+                c = i - k + 3 <= l->n_words && first_line[l->first_word + i - k] < li;
+            total += t->words[l->first_word + i].len;
+            cov += c ? t->words[l->first_word + i].len : 0;
+        }
+        bool drop = l->n_words >= 5 && total && (double)cov / (double)total >= 0.8;
+        if (drop) {
+            removed += l->len + 1;
+            lines++;
+        } else {
+            if (kept++)
+                text[text_len++] = '\n';
+            memcpy(text + text_len, s + l->off, l->len);
+            text_len += l->len;
+        }
+    }
+    if (removed > n)
+        removed = n;
+    double frac = n ? (double)removed / (double)n : 0.0;
+    wn_doc d;
+    const char *got = filter_run(l3_stage, &d, s, n, NULL);
+    assert_true(attr(&d, "llama3.dup_ngram_line_frac") == frac);
+    assert_true(attr(&d, "llama3.dup_ngram_lines") == (double)lines);
+    if (frac > 0.5)
+        assert_reason(got, "llama3.dup_ngram_lines");
+    else if (got)
+        fail_msg("dropped by '%s', the reference keeps it", got);
+    else if (lines && (d.text.len != text_len || memcmp(d.text.ptr, text, text_len)))
+        fail_msg("kept text differs from the reference's");
+    wn_doc_release(&d);
+    free(text);
+    free(first_line);
+    free(grams);
+}
+
+static void test_llama3_lines(void **state)
+{
+    (void)state;
+    l3_stage = filter_make("llama3_lines", "");
+    on_real_and_edge_texts(check_llama3_lines, 300);
+    static const char *const texts[] = {
+        "error 12 at 10:00:01 in module alpha beta\nerror 13 at 10:00:02 in module alpha beta\n"
+        "a fresh line with other words in it\nerror 14 at 10:00:03 in module alpha beta\n",
+        "x y z x y z x y z\nx y z w v u t\n",
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
+        check_llama3_lines(texts[k], strlen(texts[k]));
+    wn_stage_free(l3_stage);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -590,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_gopher_repetition_counts),
         cmocka_unit_test(test_c4_rules),
         cmocka_unit_test(test_unicode_repairs),
+        cmocka_unit_test(test_llama3_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

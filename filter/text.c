@@ -617,6 +617,22 @@ static bool all_ascii(const char *s, size_t n)
     return ascii_prefix((const unsigned char *)s, n) == n;
 }
 
+/* Does the span cut a token of its line? Tokens are sorted and disjoint, so only one
+ * starting before the span or one ending after it can: walked to from the line's ends,
+ * which for a whole line or one stripped of spaces stops at once (it read every token). */
+static bool span_cuts(const wn_text *t, const wn_line *l, const wn_text_span *sp)
+{
+    size_t a = sp->off, b = (size_t)sp->off + sp->len;
+    const wn_word *first = t->words + l->first_word, *end = first + l->n_words;
+    for (const wn_word *w = first; w < end && w->off < a; w++)
+        if ((size_t)w->off + w->len > a)
+            return true;
+    for (const wn_word *w = end; w > first && (size_t)w[-1].off + w[-1].len > b; w--)
+        if (w[-1].off < b)
+            return true;
+    return false;
+}
+
 /* Do the spans fit: lines in order, within them, cutting no token, and joined by '\n'
  * giving n bytes? */
 static bool spans_fit(const wn_text *t, const wn_text_span *kept, size_t n_kept, size_t n)
@@ -629,13 +645,8 @@ static bool spans_fit(const wn_text *t, const wn_text_span *kept, size_t n_kept,
         const wn_line *l = &t->lines[sp->line];
         if (sp->off < l->off || sp->off + sp->len > l->off + l->len)
             return false;
-        for (size_t i = l->first_word; i < l->first_word + l->n_words; i++) {
-            const wn_word *w = &t->words[i];
-            bool inside = w->off >= sp->off && w->off + w->len <= sp->off + sp->len;
-            bool outside = w->off + w->len <= sp->off || w->off >= sp->off + sp->len;
-            if (!inside && !outside)
-                return false;
-        }
+        if (span_cuts(t, l, sp))
+            return false;
         total += sp->len;
     }
     return total == n;

@@ -697,6 +697,44 @@ static void test_llama3_lines(void **state)
     wn_stage_free(l3_stage);
 }
 
+/* ---- the analysis of kept lines ---- */
+
+/* wn_text_keep_lines refuses a span that cuts a token (it checks the tokens at the span's
+ * ends only) and takes whole or space-stripped lines. */
+static void test_kept_lines_refuse_cut_tokens(void **state)
+{
+    (void)state;
+    static const char text[] = "  alpha beta gamma  \nsecond line here\n";
+    static const struct {
+        uint32_t off, len;
+        bool fits;
+    } cases[] = {
+        {0, 20, true},  /* the whole line */
+        {2, 16, true},  /* stripped of its spaces */
+        {8, 4, true},   /* "beta" */
+        {3, 15, false}, /* cuts "alpha" at its start */
+        {2, 15, false}, /* cuts "gamma" at its end */
+        {4, 2, false},  /* inside "alpha" */
+        {7, 6, true},   /* " beta " */
+        {9, 0, false},  /* empty, inside "beta" */
+    };
+    wn_text_cache_init(1024);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        wn_doc d;
+        wn_doc_init(&d);
+        wn_str_set(&d.text, text, strlen(text));
+        d.input_index = 7000 + i;
+        const wn_text *t = wn_text_analyze(&d);
+        wn_text_span sp = {0, cases[i].off, cases[i].len};
+        wn_filter_set_text(&d, text + cases[i].off, cases[i].len);
+        if (wn_text_keep_lines(&d, t, &sp, 1) != cases[i].fits)
+            fail_msg("span %u+%u: want %s", cases[i].off, cases[i].len,
+                     cases[i].fits ? "kept" : "refused");
+        wn_text_release();
+        wn_doc_release(&d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -706,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_c4_rules),
         cmocka_unit_test(test_unicode_repairs),
         cmocka_unit_test(test_llama3_lines),
+        cmocka_unit_test(test_kept_lines_refuse_cut_tokens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,32 +161,64 @@ static int write_stats(const char *path, const wn_run_opts *o, const wn_run_resu
                               WN_STATS_JSON_FLAGS);
 }
 
-/* Run stage `st` over the documents of the batch still alive. A stage may drop documents in
- * process_batch or process_doc; either way the drop is counted here, with the document's
- * size before the stage touched it. `before` is scratch space for one size per document. */
-static void run_stage(wn_stage *st, wn_batch *b, wn_stats *per_thread, size_t *before)
+/* One stage on one document that reached it, `len` bytes of text before the stage ran: a
+ * stage may drop the document in process_batch or process_doc; either way the drop is
+ * counted here, with the document's size before the stage touched it. */
+static void stage_doc(wn_stage *st, wn_doc *d, wn_stats *s, size_t len)
+{
+    if (st->process_doc && !d->drop_reason)
+        st->process_doc(st->state, d, s);
+    s->docs_in++;
+    s->bytes_in += len;
+    if (d->drop_reason)
+        wn_stats_drop(s, d->drop_reason, len, wn_utf8_count(d->text.ptr, d->text.len));
+    else {
+        s->docs_out++;
+        s->bytes_out += d->text.len;
+    }
+}
+
+/* Where the group of stages starting at `first` ends: a stage with process_batch must see
+ * the batch after every stage before it, so it starts a new group. */
+static size_t group_end(wn_stage **stages, size_t n, size_t first)
+{
+    size_t k = first + 1;
+    while (k < n && !stages[k]->process_batch)
+        k++;
+    return k;
+}
+
+/* Run stages [first, last) over the documents of the batch still alive, document by
+ * document: each goes through all the group's stages on one thread before the next, so its
+ * text and the analysis the filters share stay in cache (stage by stage, a batch's texts
+ * and analyses, megabytes, were read again from memory by every stage). per_thread holds
+ * nthreads stats per stage; `before` is scratch space for one size per document. */
+static void run_group(wn_stage **stages, size_t first, size_t last, wn_batch *b,
+                      wn_stats *per_thread, int nthreads, size_t *before)
 {
     long n = (long)b->n;
     for (long i = 0; i < n; i++)
         before[i] = b->docs[i].drop_reason ? SIZE_MAX : b->docs[i].text.len;
-    if (st->process_batch)
-        st->process_batch(st->state, b, &per_thread[0]);
-#pragma omp parallel for schedule(dynamic, 4)
+    if (stages[first]->process_batch)
+        stages[first]->process_batch(stages[first]->state, b, &per_thread[first * nthreads]);
+#pragma omp parallel for schedule(dynamic, 1)
     for (long i = 0; i < n; i++) {
-        if (before[i] == SIZE_MAX)
-            continue;
         wn_doc *d = &b->docs[i];
-        wn_stats *s = &per_thread[omp_get_thread_num()];
-        if (st->process_doc && !d->drop_reason)
-            st->process_doc(st->state, d, s);
-        s->docs_in++;
-        s->bytes_in += before[i];
-        if (d->drop_reason)
-            wn_stats_drop(s, d->drop_reason, before[i], wn_utf8_count(d->text.ptr, d->text.len));
-        else {
-            s->docs_out++;
-            s->bytes_out += d->text.len;
+        int t = omp_get_thread_num();
+        size_t len = before[i];
+        for (size_t k = first; k < last && len != SIZE_MAX; k++) {
+            stage_doc(stages[k], d, &per_thread[k * nthreads + t], len);
+            len = d->drop_reason ? SIZE_MAX : d->text.len;
         }
+    }
+}
+
+static void run_stages(wn_stage **stages, size_t n, wn_batch *b, wn_stats *per_thread,
+                       int nthreads, size_t *before)
+{
+    for (size_t first = 0, last; first < n; first = last) {
+        last = group_end(stages, n, first);
+        run_group(stages, first, last, b, per_thread, nthreads, before);
     }
 }
 
@@ -259,8 +291,7 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                 before_cap = batch.n;
                 before = wn_xrealloc(before, before_cap * sizeof *before);
             }
-            for (size_t s = 0; s < o->n_stages; s++)
-                run_stage(o->stages[s], &batch, &per_thread[s * nthreads], before);
+            run_stages(o->stages, o->n_stages, &batch, per_thread, nthreads, before);
 
             if (!o->no_output) {
                 if (docbufs_cap < batch.n) {

@@ -1,7 +1,9 @@
 /* runner.c: the streaming document pipeline; see runner.h.
  *
- * One batch at a time: read (one thread), run each stage over the live documents (OpenMP),
- * serialise survivors (OpenMP, one buffer per document), write in input order (one thread).
+ * One batch at a time: read (one thread), decode (OpenMP), run the stages over the live
+ * documents (OpenMP), serialise survivors (OpenMP, one buffer per document), write in input
+ * order (one thread). With -j2 and more, the reading of the next batch and the writing of
+ * this one run on helper threads, alongside the parallel steps (see "helper threads").
  * Per-thread stats are merged at the end, so no counter is shared between threads.
  */
 #include "core/runner.h"
@@ -14,6 +16,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +80,7 @@ static void part_write(part_writer *w, const char *data, size_t n)
             w->failed = true;
             return;
         }
+        wn_out_zstd_inline(w->cur); /* runs on the writer helper (or in line, with -j1) */
     }
     if (wn_out_write(w->cur, data, n)) {
         wn_error("cannot write '%s'", wn_out_path(w->cur));
@@ -217,8 +221,135 @@ static void run_stages(wn_stage **stages, size_t n, wn_batch *b, wn_stats *per_t
                        int nthreads, size_t *before)
 {
     for (size_t first = 0, last; first < n; first = last) {
-        last = group_end(stages, n, first);
+        last = getenv("SM") ? first + 1 : group_end(stages, n, first);
         run_group(stages, first, last, b, per_thread, nthreads, before);
+    }
+}
+
+/* ---- the helper threads ----
+ *
+ * Between the parallel steps of a batch, two steps ran on one thread while the others
+ * waited: reading the next batch (src->next: decompression, line splitting) and writing
+ * this one's documents (zstd, files). With more than one thread they run on helper threads
+ * instead, the reading of batch k+1 and the writing of batch k while batch k is processed,
+ * and with -j1 in line, at the same points: the same bytes are written in the same order
+ * either way, so outputs do not depend on -j. */
+
+typedef struct helper {
+    pthread_t th;
+    bool running;
+} helper;
+
+/* fn(arg) on a thread of its own when `threaded` (and a thread can be had), else now. */
+static void helper_start(helper *h, void *(*fn)(void *), void *arg, bool threaded)
+{
+    if (threaded && pthread_create(&h->th, NULL, fn, arg) == 0) {
+        h->running = true;
+        return;
+    }
+    fn(arg);
+}
+
+static void helper_join(helper *h)
+{
+    if (h->running)
+        pthread_join(h->th, NULL);
+    h->running = false;
+}
+
+/* The next batch of a source, read ahead into a batch of its own. Only src->next runs on
+ * the helper (it touches the source, that batch and the source's stats, which nothing else
+ * touches meanwhile); decoding stays in the parallel steps. */
+typedef struct reader {
+    wn_source *src;
+    wn_batch batch;
+    size_t max_docs, got;
+    wn_stats *stats;
+    helper h;
+} reader;
+
+static void *read_ahead(void *arg)
+{
+    reader *r = arg;
+    r->got = r->src->next(r->src, &r->batch, r->max_docs, BATCH_MAX_BYTES, r->stats);
+    return NULL;
+}
+
+/* A batch's documents serialised (in parallel), in input order, for the writer, and the
+ * documents themselves, which the writer frees once written: freeing them (~ a hundred
+ * allocations each) was a sequential step too, and from the parallel steps, threads
+ * freeing each other's allocations contend for the allocator's arenas. */
+typedef struct out_batch {
+    wn_buf *bufs;  /* empty: not written */
+    bool *removed; /* goes to the removed output */
+    size_t n, cap;
+    wn_batch docs; /* empty when handed back */
+} out_batch;
+
+/* Two batches' worth of buffers: one filled while the other is written. */
+typedef struct writer {
+    part_writer *out, *removed;
+    out_batch sets[2];
+    int fill;            /* the set being filled */
+    out_batch *pending;  /* the set being written */
+    helper h;
+} writer;
+
+static void *write_pending(void *arg)
+{
+    writer *w = arg;
+    out_batch *b = w->pending;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->bufs[i].len)
+            part_write(b->removed[i] ? w->removed : w->out, b->bufs[i].data, b->bufs[i].len);
+    wn_batch_clear(&b->docs);
+    return NULL;
+}
+
+/* Serialise the batch's documents that are written into the set being filled. */
+static void serialise(out_batch *ob, const wn_batch *b, bool with_removed)
+{
+    if (ob->cap < b->n) {
+        ob->bufs = wn_xrealloc(ob->bufs, b->n * sizeof *ob->bufs);
+        ob->removed = wn_xrealloc(ob->removed, b->n * sizeof *ob->removed);
+        for (size_t i = ob->cap; i < b->n; i++)
+            ob->bufs[i] = (wn_buf)WN_BUF_INIT;
+        ob->cap = b->n;
+    }
+    ob->n = b->n;
+    long n = (long)b->n;
+#pragma omp parallel for schedule(dynamic, 16)
+    for (long i = 0; i < n; i++) {
+        const wn_doc *d = &b->docs[i];
+        wn_buf_reset(&ob->bufs[i]);
+        ob->removed[i] = d->drop_reason != NULL;
+        if (!d->drop_reason || with_removed)
+            wn_jsonl_write(&ob->bufs[i], d, d->drop_reason != NULL);
+    }
+}
+
+/* Hand the filled set, with the batch (*b, left empty), to the writer, once it is done with
+ * the other. */
+static void write_behind(writer *w, wn_batch *b, bool threaded)
+{
+    helper_join(&w->h);
+    wn_batch empty = w->sets[w->fill].docs;
+    w->sets[w->fill].docs = *b;
+    *b = empty;
+    w->pending = &w->sets[w->fill];
+    w->fill ^= 1;
+    helper_start(&w->h, write_pending, w, threaded);
+}
+
+static void writer_release(writer *w)
+{
+    helper_join(&w->h);
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < w->sets[k].cap; i++)
+            wn_buf_release(&w->sets[k].bufs[i]);
+        free(w->sets[k].bufs);
+        free(w->sets[k].removed);
+        wn_batch_release(&w->sets[k].docs);
     }
 }
 
@@ -269,22 +400,33 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     removed.dir = o->removed_dir;
 
     wn_source_open_fn open = o->open ? o->open : wn_jsonl_source_open;
+    bool threaded = nthreads > 1;
     wn_batch batch;
     wn_batch_init(&batch);
-    wn_buf *docbufs = NULL;
-    size_t docbufs_cap = 0, *before = NULL, before_cap = 0;
+    reader rd = { .stats = &res->source, .max_docs = c->batch_docs };
+    wn_batch_init(&rd.batch);
+    writer wr = { .out = &out, .removed = &removed };
+    size_t *before = NULL, before_cap = 0;
     uint64_t index = 0, done_bytes = 0;
     double t0 = wn_now();
     wn_progress_begin(o->command, total_input_size(c), c->quiet);
     int opened = 0;
 
-    for (size_t f = 0; f < c->n_inputs && !out.failed && !removed.failed; f++) {
+    for (size_t f = 0; f < c->n_inputs; f++) {
+        helper_join(&wr.h); /* a failed output ends the run */
+        if (out.failed || removed.failed)
+            break;
         wn_source *src = open(c->inputs[f], o->open_ctx, &res->source);
         if (!src)
             continue;
         opened++;
-        size_t got;
-        while ((got = wn_source_next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source)) > 0) {
+        rd.src = src;
+        bool ahead = threaded && src->read_ahead;
+        size_t got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source);
+        while (got > 0) {
+            wn_source_decode(src, &batch, 0, &res->source);
+            if (ahead)
+                helper_start(&rd.h, read_ahead, &rd, true);
             for (size_t i = 0; i < batch.n; i++)
                 batch.docs[i].input_index = index++;
             if (before_cap < batch.n) {
@@ -292,39 +434,29 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                 before = wn_xrealloc(before, before_cap * sizeof *before);
             }
             run_stages(o->stages, o->n_stages, &batch, per_thread, nthreads, before);
-
             if (!o->no_output) {
-                if (docbufs_cap < batch.n) {
-                    docbufs = wn_xrealloc(docbufs, batch.n * sizeof *docbufs);
-                    for (size_t i = docbufs_cap; i < batch.n; i++)
-                        docbufs[i] = (wn_buf)WN_BUF_INIT;
-                    docbufs_cap = batch.n;
-                }
-                long n = (long)batch.n;
-                int with_removed = o->removed_dir != NULL;
-#pragma omp parallel for schedule(dynamic, 16)
-                for (long i = 0; i < n; i++) {
-                    wn_buf_reset(&docbufs[i]);
-                    if (!batch.docs[i].drop_reason || with_removed)
-                        wn_jsonl_write(&docbufs[i], &batch.docs[i], batch.docs[i].drop_reason != NULL);
-                }
-                for (size_t i = 0; i < batch.n; i++) {
-                    if (!docbufs[i].len)
-                        continue;
-                    part_write(batch.docs[i].drop_reason ? &removed : &out, docbufs[i].data, docbufs[i].len);
-                }
+                serialise(&wr.sets[wr.fill], &batch, o->removed_dir != NULL);
+                write_behind(&wr, &batch, threaded);
             }
-            wn_batch_clear(&batch);
+            wn_batch_clear(&batch); /* with no output, or (empty) handed to the writer */
+            if (ahead) {
+                helper_join(&rd.h);
+                got = rd.got;
+                wn_batch tmp = batch;
+                batch = rd.batch;
+                rd.batch = tmp;
+            } else {
+                got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source);
+            }
             wn_progress_update(index, done_bytes + (src->consumed ? src->consumed(src) : 0));
         }
         done_bytes += src->consumed ? src->consumed(src) : 0;
         wn_source_close(src);
     }
     wn_progress_end();
+    writer_release(&wr);
     wn_batch_release(&batch);
-    for (size_t i = 0; i < docbufs_cap; i++)
-        wn_buf_release(&docbufs[i]);
-    free(docbufs);
+    wn_batch_release(&rd.batch);
     free(before);
 
     part_commit(&out);

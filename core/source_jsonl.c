@@ -102,6 +102,7 @@ wn_source *wn_jsonl_source_open(const char *path, void *ctx, wn_stats *stats)
     src->next = jsonl_next;
     src->decode = jsonl_decode;
     src->error_kind = "jsonl.bad_record";
+    src->read_ahead = true;
     src->consumed = jsonl_consumed;
     src->close = jsonl_close;
     return src;
@@ -112,8 +113,15 @@ size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t m
 {
     size_t first = batch->n;
     size_t got = src->next(src, batch, max_docs, max_bytes, stats);
-    if (!got || !src->decode)
-        return got;
+    if (got)
+        wn_source_decode(src, batch, first, stats);
+    return got;
+}
+
+void wn_source_decode(wn_source *src, wn_batch *batch, size_t first, wn_stats *stats)
+{
+    if (!src->decode)
+        return;
     /* Per-thread statistics, merged below: no counter is shared between threads. */
     int nthreads = omp_get_max_threads();
     wn_stats *per_thread = wn_xcalloc((size_t)nthreads, sizeof *per_thread);
@@ -150,7 +158,6 @@ size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t m
         keep++;
     }
     batch->n = keep;
-    return got;
 }
 
 void wn_source_close(wn_source *src)

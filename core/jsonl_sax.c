@@ -159,14 +159,14 @@ static const unsigned char *find_text(const unsigned char *p, const unsigned cha
 
 /* Decode the string token at p (a quote; the line ends at end) into out (room for end - p
  * bytes), setting *tok_end past its closing quote: its length, or -1 when it does not end
- * or holds what yajl and jansson may read differently (left to them). */
+ * or holds what yajl and jansson may read differently (left to them): it checks what
+ * same_for_both checks, so that a decoded token need not be read by it. */
 static long decode_string(const unsigned char *p, const unsigned char *end, char *out,
                           const unsigned char **tok_end)
 {
     char *w = out;
     for (p++;;) {
-        /* bytes >= 0x80 are copied as they are: same_for_both checked them as UTF-8 */
-        size_t plain = wn_json_run(p, (size_t)(end - p), false);
+        size_t plain = wn_json_plain_prefix(p, (size_t)(end - p));
         memcpy(w, p, plain);
         w += plain;
         p += plain;
@@ -174,6 +174,15 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
             return -1;
         if (*p == '"')
             break;
+        if (*p >= 0x80) { /* checked here, so same_for_both need not read the text again */
+            size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
+            if (!k)
+                return -1;
+            memcpy(w, p, k);
+            w += k;
+            p += k;
+            continue;
+        }
         if (*p != '\\' || end - p < 2)
             return -1; /* a raw control byte */
         unsigned c = p[1], cp, lo;
@@ -543,8 +552,6 @@ static const yajl_callbacks callbacks = {
 int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, const char *id_key,
                         wn_doc *d)
 {
-    if (!same_for_both((const unsigned char *)line, len))
-        return -1;
     sax *s = wn_xmalloc(sizeof *s);
     s->d = d;
     s->text_key = text_key;
@@ -560,6 +567,7 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
     const unsigned char *tok = find_text(in, end, text_key);
     size_t in_len = len;
     wn_buf rest = WN_BUF_INIT;
+    bool ok = false;
     if (tok && tok < end && *tok == '"') {
         s->text = wn_xmalloc((size_t)(end - tok));
         long n = decode_string(tok, end, s->text, &tok_end);
@@ -578,6 +586,9 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
         }
     }
     wn_buf rest2 = WN_BUF_INIT;
+    /* the line as yajl reads it (the text, when decoded, was checked by decode_string) */
+    if (!same_for_both(in, in_len))
+        goto done;
     if (strcmp(text_key, "attributes") != 0 && strcmp(id_key, "attributes") != 0) {
         /* the attributes when they hold only signals (jsonl_attrs.c): yajl reads {} */
         const unsigned char *a = find_text(in, in + in_len, "attributes"), *a_end;
@@ -593,9 +604,10 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
     }
     yajl_handle h = yajl_alloc(&callbacks, NULL, s);
     yajl_config(h, yajl_dont_validate_strings, 1); /* same_for_both did it */
-    int ok = yajl_parse(h, in, in_len) == yajl_status_ok &&
-             yajl_complete_parse(h) == yajl_status_ok && s->closed && s->have_text;
+    ok = yajl_parse(h, in, in_len) == yajl_status_ok &&
+         yajl_complete_parse(h) == yajl_status_ok && s->closed && s->have_text;
     yajl_free(h);
+done:
     free(s->text); /* when yajl stopped before the text */
     wn_buf_release(&rest);
     wn_buf_release(&rest2);

@@ -34,6 +34,8 @@ static void usage(FILE *f)
             "  --removed DIR      also write removed documents, with the reason, to DIR\n"
             "  --print-config     print the chain with every parameter in use, then exit\n"
             "  --list-filters     list the filters a config can name, then exit\n"
+            "  --compression C    zst (default), gz or none, and --compression-level N\n"
+            "                     (zst: default 3, 1 is faster with larger files)\n"
             "  -o, --output DIR   -j N  --shard I/N  --quiet  --force  (as every command)\n");
 }
 

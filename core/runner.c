@@ -28,6 +28,7 @@
 /* Output parts of one shard: <dir>/<prefix>-<I:05d>-<k:04d><ext>. */
 typedef struct part_writer {
     const char *dir, *prefix, *ext;
+    int level; /* 0: the codec's default */
     unsigned shard;
     uint64_t max_bytes;
     unsigned next_part;
@@ -73,7 +74,7 @@ static void part_write(part_writer *w, const char *data, size_t n)
         wn_buf p = WN_BUF_INIT;
         wn_buf_appendf(&p, "%s/%s-%05u-%04u%s", w->dir, w->prefix, w->shard, w->next_part++, w->ext);
         char err[512];
-        w->cur = wn_out_open(p.data, WN_COMP_AUTO, 0, err, sizeof err);
+        w->cur = wn_out_open(p.data, WN_COMP_AUTO, w->level, err, sizeof err);
         wn_buf_release(&p);
         if (!w->cur) {
             wn_error("%s", err);
@@ -394,8 +395,9 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         for (int t = 0; t < nthreads; t++)
             wn_stats_init(&per_thread[s * nthreads + t], o->stages[s]->name);
 
-    part_writer out = { c->output, o->command, ext_for(c->compression), c->shard.index,
-                        c->max_shard_bytes, 0, NULL, &res->outputs, &res->n_outputs, false };
+    part_writer out = { c->output, o->command, ext_for(c->compression), c->compression_level,
+                        c->shard.index, c->max_shard_bytes, 0, NULL, &res->outputs,
+                        &res->n_outputs, false };
     part_writer removed = out;
     removed.dir = o->removed_dir;
 

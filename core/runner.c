@@ -307,26 +307,38 @@ static void *write_pending(void *arg)
     return NULL;
 }
 
+static void out_batch_reserve(out_batch *ob, size_t n)
+{
+    if (ob->cap < n) {
+        ob->bufs = wn_xrealloc(ob->bufs, n * sizeof *ob->bufs);
+        ob->removed = wn_xrealloc(ob->removed, n * sizeof *ob->removed);
+        for (size_t i = ob->cap; i < n; i++)
+            ob->bufs[i] = (wn_buf)WN_BUF_INIT;
+        ob->cap = n;
+    }
+    ob->n = n;
+}
+
+/* Document i of the batch into the set: written when kept, or removed and with_removed
+ * (a record that could not be decoded is no document: never written). */
+static void serialise_doc(out_batch *ob, size_t i, const wn_doc *d, bool with_removed)
+{
+    wn_buf_reset(&ob->bufs[i]);
+    ob->removed[i] = d->drop_reason != NULL;
+    if (d->drop_reason == WN_DECODE_FAILED)
+        return;
+    if (!d->drop_reason || with_removed)
+        wn_jsonl_write(&ob->bufs[i], d, d->drop_reason != NULL);
+}
+
 /* Serialise the batch's documents that are written into the set being filled. */
 static void serialise(out_batch *ob, const wn_batch *b, bool with_removed)
 {
-    if (ob->cap < b->n) {
-        ob->bufs = wn_xrealloc(ob->bufs, b->n * sizeof *ob->bufs);
-        ob->removed = wn_xrealloc(ob->removed, b->n * sizeof *ob->removed);
-        for (size_t i = ob->cap; i < b->n; i++)
-            ob->bufs[i] = (wn_buf)WN_BUF_INIT;
-        ob->cap = b->n;
-    }
-    ob->n = b->n;
+    out_batch_reserve(ob, b->n);
     long n = (long)b->n;
 #pragma omp parallel for schedule(dynamic, 16)
-    for (long i = 0; i < n; i++) {
-        const wn_doc *d = &b->docs[i];
-        wn_buf_reset(&ob->bufs[i]);
-        ob->removed[i] = d->drop_reason != NULL;
-        if (!d->drop_reason || with_removed)
-            wn_jsonl_write(&ob->bufs[i], d, d->drop_reason != NULL);
-    }
+    for (long i = 0; i < n; i++)
+        serialise_doc(ob, (size_t)i, &b->docs[i], with_removed);
 }
 
 /* Hand the filled set, with the batch (*b, left empty), to the writer, once it is done with
@@ -351,6 +363,62 @@ static void writer_release(writer *w)
         free(w->sets[k].bufs);
         free(w->sets[k].removed);
         wn_batch_release(&w->sets[k].docs);
+    }
+}
+
+/* The whole batch in one parallel pass, when no stage needs to see the batch at once
+ * (process_batch): each record is decoded, taken through every stage and serialised on one
+ * thread, while its bytes are in cache, and the threads wait for each other once a batch
+ * instead of three times. Records that fail to decode stay in the batch, marked
+ * WN_DECODE_FAILED, and are neither processed nor written; documents get input indexes
+ * base + their place in the batch (increasing; a failed record leaves a gap). dec holds
+ * nthreads stats for decoding; ob is NULL when nothing is written. */
+typedef struct pass {
+    const wn_run_opts *o;
+    wn_source *src;
+    wn_stats *stage_stats, *dec;
+    int nthreads;
+} pass;
+
+static bool can_fuse(const wn_run_opts *o)
+{
+    for (size_t k = 0; k < o->n_stages; k++)
+        if (o->stages[k]->process_batch)
+            return false;
+    return true;
+}
+
+static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob)
+{
+    if (ob)
+        out_batch_reserve(ob, b->n);
+    bool with_removed = p->o->removed_dir != NULL;
+    long n = (long)b->n;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long i = 0; i < n; i++) {
+        wn_doc *d = &b->docs[i];
+        int t = omp_get_thread_num();
+        if (wn_source_decode_doc(p->src, d, &p->dec[t]) == 0) {
+            d->input_index = base + (uint64_t)i;
+            size_t len = d->text.len;
+            for (size_t k = 0; k < p->o->n_stages && len != SIZE_MAX; k++) {
+                stage_doc(p->o->stages[k], d, &p->stage_stats[k * p->nthreads + t], len);
+                len = d->drop_reason ? SIZE_MAX : d->text.len;
+            }
+        }
+        if (ob)
+            serialise_doc(ob, (size_t)i, d, with_removed);
+    }
+}
+
+/* Adds the decoding stats of a batch to the source's, afresh for the next batch (as
+ * wn_source_decode does: the first error of a kind is reported once a batch). */
+static void merge_decode_stats(wn_stats *dec, int nthreads, wn_stats *source)
+{
+    for (int t = 0; t < nthreads; t++) {
+        wn_stats_merge(source, &dec[t]);
+        wn_stats_release(&dec[t]);
+        wn_stats_init(&dec[t], source->stage);
     }
 }
 
@@ -408,6 +476,11 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     reader rd = { .stats = &res->source, .max_docs = c->batch_docs };
     wn_batch_init(&rd.batch);
     writer wr = { .out = &out, .removed = &removed };
+    bool fused = can_fuse(o);
+    wn_stats *dec = wn_xcalloc((size_t)nthreads, sizeof *dec);
+    for (int t = 0; t < nthreads; t++)
+        wn_stats_init(&dec[t], res->source.stage);
+    pass ps = { o, NULL, per_thread, dec, nthreads };
     size_t *before = NULL, before_cap = 0;
     uint64_t index = 0, done_bytes = 0;
     double t0 = wn_now();
@@ -425,21 +498,31 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         rd.src = src;
         bool ahead = threaded && src->read_ahead;
         size_t got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source);
+        ps.src = src;
         while (got > 0) {
-            wn_source_decode(src, &batch, 0, &res->source);
-            if (ahead)
-                helper_start(&rd.h, read_ahead, &rd, true);
-            for (size_t i = 0; i < batch.n; i++)
-                batch.docs[i].input_index = index++;
-            if (before_cap < batch.n) {
-                before_cap = batch.n;
-                before = wn_xrealloc(before, before_cap * sizeof *before);
+            out_batch *ob = o->no_output ? NULL : &wr.sets[wr.fill];
+            if (fused) {
+                if (ahead)
+                    helper_start(&rd.h, read_ahead, &rd, true);
+                run_fused(&ps, &batch, index, ob);
+                index += batch.n;
+            } else {
+                /* decoding adds to the source's stats, which the reader writes: first */
+                wn_source_decode(src, &batch, 0, &res->source);
+                if (ahead)
+                    helper_start(&rd.h, read_ahead, &rd, true);
+                for (size_t i = 0; i < batch.n; i++)
+                    batch.docs[i].input_index = index++;
+                if (before_cap < batch.n) {
+                    before_cap = batch.n;
+                    before = wn_xrealloc(before, before_cap * sizeof *before);
+                }
+                run_stages(o->stages, o->n_stages, &batch, per_thread, nthreads, before);
+                if (ob)
+                    serialise(ob, &batch, o->removed_dir != NULL);
             }
-            run_stages(o->stages, o->n_stages, &batch, per_thread, nthreads, before);
-            if (!o->no_output) {
-                serialise(&wr.sets[wr.fill], &batch, o->removed_dir != NULL);
+            if (ob)
                 write_behind(&wr, &batch, threaded);
-            }
             wn_batch_clear(&batch); /* with no output, or (empty) handed to the writer */
             if (ahead) {
                 helper_join(&rd.h);
@@ -450,6 +533,8 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
             } else {
                 got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source);
             }
+            /* the reader is done with the source's stats */
+            merge_decode_stats(dec, nthreads, &res->source);
             wn_progress_update(index, done_bytes + (src->consumed ? src->consumed(src) : 0));
         }
         done_bytes += src->consumed ? src->consumed(src) : 0;
@@ -457,6 +542,9 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     }
     wn_progress_end();
     writer_release(&wr);
+    for (int t = 0; t < nthreads; t++)
+        wn_stats_release(&dec[t]);
+    free(dec);
     wn_batch_release(&batch);
     wn_batch_release(&rd.batch);
     free(before);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char WN_DECODE_FAILED[] = "";
+
 typedef struct jsonl_state {
     wn_in *in;
     wn_jsonl_opts opts;
@@ -118,6 +120,22 @@ size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t m
     return got;
 }
 
+int wn_source_decode_doc(wn_source *src, wn_doc *d, wn_stats *s)
+{
+    if (!src->decode)
+        return 0;
+    char err[256];
+    if (src->decode(src, d, err, sizeof err)) {
+        wn_stats_error(s, src->error_kind ? src->error_kind : "decode.bad_record", src->path,
+                       d->input_offset, "line %llu: %s", (unsigned long long)d->input_line, err);
+        d->drop_reason = WN_DECODE_FAILED;
+        return -1;
+    }
+    s->docs_out++;
+    s->bytes_out += d->text.len;
+    return 0;
+}
+
 void wn_source_decode(wn_source *src, wn_batch *batch, size_t first, wn_stats *stats)
 {
     if (!src->decode)
@@ -129,19 +147,8 @@ void wn_source_decode(wn_source *src, wn_batch *batch, size_t first, wn_stats *s
         wn_stats_init(&per_thread[t], stats->stage);
     long n = (long)batch->n;
 #pragma omp parallel for schedule(dynamic, 16)
-    for (long i = (long)first; i < n; i++) {
-        wn_doc *d = &batch->docs[i];
-        wn_stats *s = &per_thread[omp_get_thread_num()];
-        char err[256];
-        if (src->decode(src, d, err, sizeof err)) {
-            wn_stats_error(s, src->error_kind ? src->error_kind : "decode.bad_record", src->path,
-                           d->input_offset, "line %llu: %s", (unsigned long long)d->input_line, err);
-            d->drop_reason = "";
-        } else {
-            s->docs_out++;
-            s->bytes_out += d->text.len;
-        }
-    }
+    for (long i = (long)first; i < n; i++)
+        wn_source_decode_doc(src, &batch->docs[i], &per_thread[omp_get_thread_num()]);
     for (int t = 0; t < nthreads; t++) {
         wn_stats_merge(stats, &per_thread[t]);
         wn_stats_release(&per_thread[t]);

@@ -14,3 +14,9 @@ if command -v npm >/dev/null 2>&1; then
     --omit=optional --ignore-scripts >/dev/null) ||
     echo "warning: npm install for tests/llm-server failed; annotate server tests will skip" >&2
 fi
+# npm tiktoken (WASM, no native code) for tests/cli/tok_reference_fuzz.sh: the reference
+# library's own ids on adversarial text. Without npm the test skips.
+if command -v npm >/dev/null 2>&1; then
+  (cd tests/tok-reference && npm install --no-audit --no-fund --ignore-scripts >/dev/null) ||
+    echo "warning: npm install for tests/tok-reference failed; tok_reference_fuzz will skip" >&2
+fi

@@ -1,0 +1,16 @@
+#!/bin/sh
+# winnow's Llama 3 ids against the reference library itself: 20,000 adversarial texts
+# (tests/tok-reference/adversarial.py: every branch of the pre-tokenizer pattern, White_Space
+# and its look-alikes, marks, numbers that are not digits, emoji, controls, special-token
+# names as plain text) encoded by `winnow encode --jsonl -j 2` and by npm tiktoken, the
+# library Meta's tokenizer.py calls (installed by tools/install-test-deps.sh). Every id must
+# match. Golden sets elsewhere are fixed texts; this one reaches the corners they miss.
+set -u
+REF="$(cd "$(dirname "$0")/../tok-reference" && pwd)"
+command -v node >/dev/null 2>&1 || { echo "skipped: node not installed"; exit 77; }
+[ -d "$REF/node_modules/tiktoken" ] || {
+    echo "skipped: npm tiktoken not installed (tools/install-test-deps.sh)"; exit 77; }
+MODEL="$(dirname "$0")/../../data/tokenizer/llama3.tiktoken"
+python3 "$REF/adversarial.py" 20251122 20000 "$TMP/texts.jsonl" || exit 1
+"$WINNOW" encode --jsonl -j 2 "$TMP/texts.jsonl" > "$TMP/ids.jsonl" || exit 1
+node "$REF/compare.mjs" "$TMP/texts.jsonl" "$TMP/ids.jsonl" "$MODEL"

@@ -51,7 +51,9 @@ typedef struct wn_doc {
     char charset[40];
 
     const char *drop_reason; /* NULL = kept; static string */
-    uint64_t input_index;    /* position in the input stream: the deterministic order */
+    uint64_t input_index;    /* position in the input stream: the deterministic order
+                              * (increasing; consecutive when a stage has process_batch,
+                              * else a record that failed to decode leaves a gap) */
     uint64_t input_bytes;    /* bytes of the record as read (for statistics) */
     uint64_t input_line;     /* 1-based line of the record in its file, when line-based */
     uint64_t input_offset;   /* byte offset of the record in its (decompressed) file */

@@ -556,7 +556,7 @@ wn_out *wn_out_open(const char *path, wn_compression comp, int level, char *err,
 
 void wn_out_zstd_inline(wn_out *out)
 {
-    if (out->zcs && !getenv("ZMT"))
+    if (out->zcs)
         ZSTD_CCtx_setParameter(out->zcs, ZSTD_c_nbWorkers, 0);
 }
 

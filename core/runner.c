@@ -1,9 +1,10 @@
 /* runner.c: the streaming document pipeline; see runner.h.
  *
- * One batch at a time: read (one thread), decode (OpenMP), run the stages over the live
- * documents (OpenMP), serialise survivors (OpenMP, one buffer per document), write in input
- * order (one thread). With -j2 and more, the reading of the next batch and the writing of
- * this one run on helper threads, alongside the parallel steps (see "helper threads").
+ * One batch at a time: read (one thread); decode, run the stages, serialise the survivors
+ * (OpenMP, one buffer per document), in one parallel pass document by document when no
+ * stage needs the whole batch (run_fused), else step by step; write in input order (one
+ * thread). With -j2 and more, the reading of the next batch and the writing of this one
+ * run on helper threads, alongside the parallel steps (see "helper threads").
  * Per-thread stats are merged at the end, so no counter is shared between threads.
  */
 #include "core/runner.h"
@@ -222,7 +223,7 @@ static void run_stages(wn_stage **stages, size_t n, wn_batch *b, wn_stats *per_t
                        int nthreads, size_t *before)
 {
     for (size_t first = 0, last; first < n; first = last) {
-        last = getenv("SM") ? first + 1 : group_end(stages, n, first);
+        last = group_end(stages, n, first);
         run_group(stages, first, last, b, per_thread, nthreads, before);
     }
 }

@@ -19,7 +19,6 @@
 
 #include <getopt.h>
 #include <stdarg.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +51,7 @@ static void usage(FILE *f)
 "usage: winnow dedup url|exact|minhash INPUT... -o OUTDIR [options]\n"
 "       winnow dedup line INPUT... -o OUTDIR [--bucket-docs N] [--max-repeats K] [--ccnet]\n"
 "       winnow dedup semantic INPUT... -o OUTDIR [--embeddings FILE --dim D] [--k K] [--eps E]\n"
+"                     [--phase embed|kmeans|assign|select|apply|all] [--memory SIZE]\n"
 "       winnow dedup eval STATE_DIR PAIRS.tsv [NAME]   (recall/precision vs exact Jaccard)\n"
 "\n"
 "document-level (url, exact, minhash):\n"
@@ -79,6 +79,8 @@ static void usage(FILE *f)
 "  --k K              k-means clusters (default: sqrt(n))\n"
 "  --eps E            drop documents with cosine > 1 - E to a kept one (default 0.05)\n"
 "  --iterations N     k-means iterations (default 20)\n"
+"  --kmeans-sample N  rows k-means trains on (default 256 per cluster, at most half of\n"
+"                     --memory); --memory also bounds sorting and selection\n"
 "common: --shard I/N -j N --quiet --force --compression C --batch-size N\n");
 }
 
@@ -86,7 +88,7 @@ enum {
     OPT_PHASE = 0x100, OPT_STATE, OPT_MEMORY, OPT_PARTS, OPT_BANDS, OPT_ROWS, OPT_NGRAM,
     OPT_SEED, OPT_KEEP, OPT_CLUSTERS, OPT_VERIFY, OPT_INDEX, OPT_INDEX_OUT, OPT_REMOVED,
     OPT_TEXT_FIELD, OPT_BUCKET, OPT_MAXREP, OPT_CCNET, OPT_EMB, OPT_DIM, OPT_K, OPT_EPS,
-    OPT_ITER, OPT_HELP,
+    OPT_ITER, OPT_SAMPLE, OPT_HELP,
 };
 
 static const struct option own_options[] = {
@@ -113,6 +115,7 @@ static const struct option own_options[] = {
     {"k", required_argument, NULL, OPT_K},
     {"eps", required_argument, NULL, OPT_EPS},
     {"iterations", required_argument, NULL, OPT_ITER},
+    {"kmeans-sample", required_argument, NULL, OPT_SAMPLE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -145,12 +148,7 @@ static int parse_double(const char *opt, const char *arg, double lo, double hi, 
 /* Paths matching a pattern, sorted (glob sorts). */
 static void glob_paths(const char *pattern, char ***out, size_t *n)
 {
-    glob_t g;
-    *out = NULL;
-    *n = 0;
-    if (glob(pattern, 0, NULL, &g) != 0) return;
-    for (size_t i = 0; i < g.gl_pathc; i++) wn_strv_push(out, n, g.gl_pathv[i]);
-    globfree(&g);
+    wn_dedup_glob(pattern, out, n);
 }
 
 static char *state_path(const dedup_cli *c, const char *fmt, ...)
@@ -182,11 +180,9 @@ static bool phase_is(const dedup_cli *c, const char *p)
 /* Remove the files of `pattern` in the state directory (stale runs of an earlier run). */
 static void remove_state(const dedup_cli *c, const char *pattern)
 {
-    char **v;
-    size_t n;
-    glob_state(c, pattern, &v, &n);
-    for (size_t i = 0; i < n; i++) remove(v[i]);
-    wn_free_strv(v, n);
+    char *pat = state_path(c, "%s", pattern);
+    wn_dedup_remove_glob(pat);
+    free(pat);
 }
 
 /* --phase all starts from a clean state directory, so nothing of an earlier run mixes in. */
@@ -196,7 +192,7 @@ static void clean_state(const dedup_cli *c)
         "sig-*.wsig", "docs-*.wdoc", "files-*.wfl", "sign-*.stats.json", "bands-*.wbk",
         "edges-*.wed", "edges-verified.wev", "clusters.wcl", "remove.wrm", "cluster.json",
         "lines-*.wlh", "lineruns-*", "lineset.wls", "lines.json", "semantic-remove.wrm",
-        "semantic.json",
+        "semantic.json", "sem-*",
     };
     for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++) remove_state(c, patterns[i]);
 }
@@ -593,21 +589,36 @@ static int run_lines(dedup_cli *c)
     return 0;
 }
 
+/* SemDeDup: four phases with files in the state directory (dedup/semantic.h), then the
+ * common removal stage. */
 static int run_semantic(dedup_cli *c)
 {
+    static const char *phases[] = {"embed", "kmeans", "assign", "select", "apply", "all"};
+    bool ok = false;
+    for (size_t i = 0; i < sizeof phases / sizeof *phases; i++) ok |= !strcmp(c->phase, phases[i]);
+    if (!ok) {
+        wn_error("bad --phase '%s' for semantic: expected embed, kmeans, assign, select, apply "
+                 "or all", c->phase);
+        return WN_EXIT_USAGE;
+    }
+    if (!strcmp(c->phase, "all")) clean_state(c);
     char err[1024];
-    char *remove = state_path(c, "semantic-remove.wrm");
-    char *report = state_path(c, "semantic.json");
-    int rc = wn_sem_run(&c->sem, c->all, c->n_all, &c->jsonl, remove, report, c->clusters_tsv,
-                        err, sizeof err);
-    free(report);
+    wn_sem_state st = {c->state, c->mem_bytes};
+    int rc = 0;
+    if (phase_is(c, "embed"))
+        rc = wn_sem_embed_phase(&c->sem, &st, c->all, c->n_all, &c->jsonl, err, sizeof err);
+    if (!rc && phase_is(c, "kmeans")) rc = wn_sem_kmeans_phase(&c->sem, &st, err, sizeof err);
+    if (!rc && phase_is(c, "assign")) rc = wn_sem_assign_phase(&c->sem, &st, err, sizeof err);
+    if (!rc && phase_is(c, "select"))
+        rc = wn_sem_select_phase(&c->sem, &st, c->clusters_tsv, err, sizeof err);
     if (rc) {
         wn_error("%s", err);
-        free(remove);
         return WN_EXIT_FAILURE;
     }
+    if (!phase_is(c, "apply")) return 0;
     char config[WN_DEDUP_CONFIG_MAX + 1];
     wn_sem_config_text(&c->sem, config, sizeof config);
+    char *remove = state_path(c, "semantic-remove.wrm");
     rc = remove_listed(c, remove, config, "dedup.semantic");
     free(remove);
     return rc;
@@ -758,6 +769,10 @@ int cmd_dedup(int argc, char **argv)
         case OPT_ITER:
             if (parse_uint("iterations", optarg, 10000, &u)) goto out;
             c.sem.iterations = (unsigned)u;
+            break;
+        case OPT_SAMPLE:
+            if (parse_uint("kmeans-sample", optarg, UINT64_MAX, &u) || u == 0) goto out;
+            c.sem.sample = u;
             break;
         case 'h': case OPT_HELP: usage(stdout); rc = WN_EXIT_OK; goto out;
         default: usage(stderr); goto out;

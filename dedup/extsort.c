@@ -1,8 +1,11 @@
 /* extsort.c: memory-bounded sort into run files, and the k-way merge of runs. */
 #include "dedup/extsort.h"
 
+#include "core/args.h"
 #include "core/buf.h"
 
+#include <glob.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,7 +145,9 @@ void wn_extsort_abort(wn_extsort *s)
 
 /* ---- merge: a binary min-heap of run cursors ---- */
 
-enum { MERGE_BLOCK = 4096 };
+/* bytes read per run at a time (4096 records of 24 bytes): a byte budget, so runs of
+ * large records (semantic rows, 1 KB) do not multiply merge memory */
+enum { MERGE_BLOCK_BYTES = 98304 };
 
 typedef struct cursor {
     wn_dedup_file *f;
@@ -155,7 +160,7 @@ struct wn_merge {
     cursor *c;
     size_t n_c;
     size_t *heap, n_heap;
-    size_t rec_size;
+    size_t rec_size, block_recs;
     wn_rec_cmp cmp;
     char *last;      /* copy of the record handed out */
     char err[512];
@@ -191,7 +196,7 @@ static bool fill(wn_merge *m, size_t i)
 {
     cursor *c = &m->c[i];
     if (c->pos < c->n) return true;
-    long got = wn_dedup_file_read(c->f, c->block, MERGE_BLOCK);
+    long got = wn_dedup_file_read(c->f, c->block, m->block_recs);
     if (got < 0) {
         snprintf(m->err, sizeof m->err, "%s", wn_dedup_file_error(c->f));
         m->failed = true;
@@ -207,6 +212,7 @@ wn_merge *wn_merge_open(char **runs, size_t n_runs, wn_dedup_kind kind, const ch
 {
     wn_merge *m = wn_xcalloc(1, sizeof *m);
     m->rec_size = rec_size;
+    m->block_recs = rec_size < MERGE_BLOCK_BYTES ? MERGE_BLOCK_BYTES / rec_size : 1;
     m->cmp = cmp;
     m->c = wn_xcalloc(n_runs ? n_runs : 1, sizeof *m->c);
     m->heap = wn_xcalloc(n_runs ? n_runs : 1, sizeof *m->heap);
@@ -222,7 +228,7 @@ wn_merge *wn_merge_open(char **runs, size_t n_runs, wn_dedup_kind kind, const ch
             wn_merge_close(m);
             return NULL;
         }
-        c->block = wn_xmalloc(MERGE_BLOCK * rec_size);
+        c->block = wn_xmalloc(m->block_recs * rec_size);
         c->index = i;
         if (fill(m, m->n_c - 1)) m->heap[m->n_heap++] = m->n_c - 1;
         else if (m->failed) {
@@ -262,4 +268,23 @@ void wn_merge_close(wn_merge *m)
     free(m->heap);
     free(m->last);
     free(m);
+}
+
+void wn_dedup_glob(const char *pattern, char ***out, size_t *n)
+{
+    glob_t g;
+    *out = NULL;
+    *n = 0;
+    if (glob(pattern, 0, NULL, &g) != 0) return;
+    for (size_t i = 0; i < g.gl_pathc; i++) wn_strv_push(out, n, g.gl_pathv[i]);
+    globfree(&g);
+}
+
+void wn_dedup_remove_glob(const char *pattern)
+{
+    char **v;
+    size_t n;
+    wn_dedup_glob(pattern, &v, &n);
+    for (size_t i = 0; i < n; i++) remove(v[i]);
+    wn_free_strv(v, n);
 }

@@ -61,5 +61,8 @@ size_t wn_u64_find(const uint64_t *v, size_t n, uint64_t x);
 
 /* Append a malloc'd copy of s to a string vector. */
 void wn_strv_push(char ***v, size_t *n, const char *s);
+/* Paths matching a glob pattern, sorted (*out NULL when none); remove every match. */
+void wn_dedup_glob(const char *pattern, char ***out, size_t *n);
+void wn_dedup_remove_glob(const char *pattern);
 
 #endif

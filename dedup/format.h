@@ -49,6 +49,11 @@ typedef enum wn_dedup_kind {
     WN_DEDUP_KIND_LINES = 7,      /* wn_dedup_line_rec, sorted by (hash, uid, line)     */
     WN_DEDUP_KIND_LINESET = 8,    /* wn_dedup_lineset_rec (lines.h), by (hash, bucket)  */
     WN_DEDUP_KIND_FILES = 9,      /* wn_dedup_files_rec, by file index                  */
+    WN_DEDUP_KIND_SEM_ROWS = 10,  /* u64 uid, f32 v[d] (sem_files.h), by uid            */
+    WN_DEDUP_KIND_SEM_CENTROIDS = 11, /* f32 v[d], one per k-means cluster              */
+    WN_DEDUP_KIND_SEM_CLUSTER_ROWS = 12, /* u32 cluster, u32 0, u64 uid, f32 v[d], by
+                                          * (cluster, uid)                              */
+    WN_DEDUP_KIND_SEM_ASSIGN = 13, /* wn_sem_assign_rec (sem_files.h), by uid           */
 } wn_dedup_kind;
 
 /* A document's identity everywhere in dedup: its input file's position in the sorted list

@@ -14,6 +14,7 @@
 #include "filter/where.h"
 
 #include <getopt.h>
+#include <omp.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,8 @@ static void usage(FILE *f)
             "  --removed DIR      also write removed documents, with the reason, to DIR\n"
             "  --print-config     print the chain with every parameter in use, then exit\n"
             "  --list-filters     list the filters a config can name, then exit\n"
+            "  --compression C    zst (default), gz or none, and --compression-level N\n"
+            "                     (zst: default 3, 1 is faster with larger files)\n"
             "  -o, --output DIR   -j N  --shard I/N  --quiet  --force  (as every command)\n");
 }
 
@@ -40,6 +43,25 @@ static void list_filters(void)
 {
     for (const wn_filter_def *d = wn_filter_defs; d->name; d++)
         printf("%-18s %s\n", d->name, d->summary);
+}
+
+/* How many documents' text analyses the filters share (filter/text.h). The runner takes a
+ * document through all the filters before the next (core/runner.c), so only the documents
+ * in flight need a slot: a few per thread, whose memory stays in cache (a slot per document
+ * of a batch was ~7% of a run, writing analyses to cold memory). A filter that sees whole
+ * batches (kl_divergence building its reference) splits that pass in two: then a slot per
+ * document of a batch keeps one analysis per document. */
+static size_t text_cache_slots(const json_t *config, const wn_common_opts *c)
+{
+    size_t i;
+    const json_t *f;
+    json_array_foreach(json_object_get(config, "filters"), i, f) {
+        const char *name = json_string_value(json_object_get(f, "name"));
+        if (name && !strcmp(name, "kl_divergence"))
+            return c->batch_docs;
+    }
+    int threads = c->threads > 0 ? c->threads : omp_get_max_threads();
+    return 8 * (size_t)threads;
 }
 
 int cmd_filter(int argc, char **argv)
@@ -103,7 +125,7 @@ int cmd_filter(int argc, char **argv)
         base = strdup(dirname(tmp));
         free(tmp);
     }
-    wn_text_cache_init(common.batch_docs); /* one text analysis per document and batch */
+    wn_text_cache_init(text_cache_slots(config, &common));
     /* --where alone re-decides stored signals: no filter runs */
     bool run_chain = config_path || !n_wheres;
     int built = run_chain ? wn_filter_chain_build(&chain, config, base, annotate, err, sizeof err) : 0;

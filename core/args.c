@@ -18,6 +18,7 @@ const struct option wn_common_long_options[] = {
     { "quiet", no_argument, NULL, WN_OPT_QUIET },
     { "max-shard-size", required_argument, NULL, WN_OPT_MAX_SHARD },
     { "compression", required_argument, NULL, WN_OPT_COMPRESSION },
+    { "compression-level", required_argument, NULL, WN_OPT_COMPRESSION_LEVEL },
     { "batch-size", required_argument, NULL, WN_OPT_BATCH },
     { "force", no_argument, NULL, WN_OPT_FORCE },
     { NULL, 0, NULL, 0 },
@@ -137,6 +138,15 @@ int wn_common_getopt(wn_common_opts *c, int opt, const char *arg)
         }
         c->compression = arg;
         return 1;
+    case WN_OPT_COMPRESSION_LEVEL: {
+        long n = strtol(arg, &end, 10);
+        if (*end || n < 1 || n > 19) {
+            wn_error("bad --compression-level '%s': expected 1 to 19 (zst) or 1 to 9 (gz)", arg);
+            return -1;
+        }
+        c->compression_level = (int)n;
+        return 1;
+    }
     case WN_OPT_BATCH: {
         long n = strtol(arg, &end, 10);
         if (*end || n < 1 || n > 10000000) {
@@ -233,6 +243,10 @@ int wn_common_finish(wn_common_opts *c, int argc, char **argv, int optind_, bool
     }
     if (optind_ >= argc) {
         wn_error("no inputs given");
+        return -1;
+    }
+    if (!strcmp(c->compression, "gz") && c->compression_level > 9) {
+        wn_error("bad --compression-level %d: gz goes from 1 to 9", c->compression_level);
         return -1;
     }
     char **all;

@@ -54,7 +54,10 @@ size_t wn_utf8_count(const char *s, size_t n)
     for (; i + 8 <= n; i += 8) { /* eight bytes at a time: a continuation byte is 10xxxxxx */
         uint64_t w;
         memcpy(&w, p + i, 8);
-        cont += (size_t)__builtin_popcountll(w & ~(w << 1) & 0x8080808080808080ull);
+        /* one bit per continuation byte, summed by a multiply: without -mpopcnt,
+         * __builtin_popcountll is a libgcc call */
+        uint64_t c = w & ~(w << 1) & 0x8080808080808080ull;
+        cont += (size_t)(((c >> 7) * 0x0101010101010101ull) >> 56);
     }
     for (; i < n; i++)
         cont += (p[i] & 0xC0) == 0x80;

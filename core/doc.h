@@ -51,7 +51,9 @@ typedef struct wn_doc {
     char charset[40];
 
     const char *drop_reason; /* NULL = kept; static string */
-    uint64_t input_index;    /* position in the input stream: the deterministic order */
+    uint64_t input_index;    /* position in the input stream: the deterministic order
+                              * (increasing; consecutive when a stage has process_batch,
+                              * else a record that failed to decode leaves a gap) */
     uint64_t input_bytes;    /* bytes of the record as read (for statistics) */
     uint64_t input_line;     /* 1-based line of the record in its file, when line-based */
     uint64_t input_offset;   /* byte offset of the record in its (decompressed) file */
@@ -82,6 +84,9 @@ void wn_doc_attr_set(wn_doc *d, const char *name, json_t *value);
  * attributes[name] = [[0, n_chars, score]]; a score that is not finite stores [[0, n_chars]]
  * (what jansson's array append of json_real(NaN) leaves). `name`: ASCII, not checked. */
 void wn_doc_attr_set_signal(wn_doc *d, const char *name, size_t n_chars, double score);
+/* As wn_doc_attr_set_signal with `name` copied: for readers of stored attributes
+ * (nothing when name is not UTF-8). */
+void wn_doc_attr_put_signal(wn_doc *d, const char *name, size_t n_chars, double score);
 /* attributes[name] = "value" (nothing when value is not UTF-8, as json_string). */
 void wn_doc_attr_set_label(wn_doc *d, const char *name, const char *value);
 

@@ -87,6 +87,16 @@ void wn_doc_attr_set_signal(wn_doc *d, const char *name, size_t n_chars, double 
     a->v.score = score;
 }
 
+void wn_doc_attr_put_signal(wn_doc *d, const char *name, size_t n_chars, double score)
+{
+    if (!is_utf8(name))
+        return;
+    wn_attr *a = entry(d, name, true);
+    a->kind = WN_ATTR_SIGNAL;
+    a->n_chars = n_chars;
+    a->v.score = score;
+}
+
 void wn_doc_attr_set_label(wn_doc *d, const char *name, const char *value)
 {
     if (!is_utf8(value))

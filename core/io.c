@@ -554,6 +554,12 @@ wn_out *wn_out_open(const char *path, wn_compression comp, int level, char *err,
     return o;
 }
 
+void wn_out_zstd_inline(wn_out *out)
+{
+    if (out->zcs)
+        ZSTD_CCtx_setParameter(out->zcs, ZSTD_c_nbWorkers, 0);
+}
+
 const char *wn_out_path(const wn_out *out) { return out->path; }
 uint64_t wn_out_bytes(const wn_out *out) { return out->bytes; }
 

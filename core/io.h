@@ -74,6 +74,10 @@ char *wn_read_file(const char *path, size_t *len, char *err, size_t errlen);
 typedef struct wn_out wn_out;
 
 wn_out *wn_out_open(const char *path, wn_compression comp, int level, char *err, size_t errlen);
+/* zstd: compress in the calling thread rather than in a zstd worker thread, for a caller
+ * that writes from a thread of its own. Call before the first write. The bytes differ from
+ * the worker's (both decompress to the same data), so a caller chooses one way for good. */
+void wn_out_zstd_inline(wn_out *out);
 int wn_out_write(wn_out *out, const void *data, size_t n);
 /* Uncompressed bytes written so far. */
 uint64_t wn_out_bytes(const wn_out *out);

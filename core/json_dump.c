@@ -116,24 +116,118 @@ static void append_int(wn_buf *out, int64_t v)
     wn_buf_append(out, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-/* jansson's jsonp_dtostr: "%.<precision>g" (17 when 0) in the C locale's notation, ".0"
- * added when the result would read back as an integer, and the exponent without '+' or
- * leading zeros ("1e+05" -> "1e5"). */
-static void append_real(wn_buf *out, double v, int precision)
+/* Powers of ten that are exact doubles (up to 1e22). */
+static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+                                1e22 };
+
+/* The `precision` significant digits of a > 0 as printf rounds them, and the decimal
+ * exponent of the first: false when double arithmetic cannot tell for sure (the caller
+ * then asks printf, which works on the exact binary value).
+ *
+ * a * 10^s (or a / 10^-s) with an exact power of ten is one rounding, so the computed m is
+ * within a relative 2^-53 of the exact scaled value: below 10^12, within 1.2e-4 of it.
+ * Rounding m to an integer then gives printf's digits unless m is that close to a half
+ * (printf rounds the exact value, ties to even), which is left to printf. */
+static bool real_digits(double a, int precision, uint64_t *digits, int *exp10)
 {
-    static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-                                    1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17 };
-    if (precision <= 0 || precision > 17)
-        precision = 17;
-    /* Fast path: an integral value of at most `precision` digits prints as its digits
-     * ("%.10g" of 70.0 is "70"), which jansson completes to "70.0". */
-    if (fabs(v) < pow10[precision] && v == trunc(v)) {
-        if (signbit(v))
-            put(out, '-');
-        append_int(out, (int64_t)fabs(v));
-        wn_buf_append(out, ".0", 2);
-        return;
+    if (precision > 12)
+        return false;
+    int e = (int)floor(log10(a));
+    for (int tries = 0; tries < 2; tries++) {
+        int s = precision - 1 - e;
+        if (s > 22 || s < -22)
+            return false;
+        double m = s >= 0 ? a * pow10[s] : a / pow10[-s];
+        /* log10 may be off by one next to a power of ten: scale again */
+        if (m < pow10[precision - 1]) {
+            e--;
+            continue;
+        }
+        if (m >= pow10[precision]) {
+            e++;
+            continue;
+        }
+        double r = floor(m + 0.5);
+        if (fabs(m - floor(m) - 0.5) < 1e-3)
+            return false;
+        *digits = (uint64_t)r;
+        *exp10 = e;
+        if (*digits == (uint64_t)pow10[precision]) { /* 9.99..96 rounds up to 10 */
+            *digits /= 10;
+            *exp10 = e + 1;
+        }
+        return true;
     }
+    return false;
+}
+
+/* Writes the decimal digits of v, exactly n of them (zero-padded), at w. */
+static void put_digits(char *w, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        w[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
+/* jansson's text of a real v != 0 printed with "%.<precision>g", from its digits (see
+ * real_digits): fixed notation for exponents -4 .. precision-1, else d.ddde<exp>; trailing
+ * zeros of the fraction dropped (and the point with them); ".0" when no point nor
+ * exponent is left; the exponent without '+' or leading zeros. Returns the length. */
+static int format_real(char *buf, bool negative, uint64_t digits, int e, int precision)
+{
+    char d[24];
+    put_digits(d, digits, precision);
+    int nd = precision;
+    while (nd > 1 && d[nd - 1] == '0')
+        nd--; /* significant digits once trailing zeros are dropped */
+    char *w = buf;
+    if (negative)
+        *w++ = '-';
+    if (e < -4 || e >= precision) {
+        *w++ = d[0];
+        if (nd > 1) {
+            *w++ = '.';
+            memcpy(w, d + 1, (size_t)nd - 1);
+            w += nd - 1;
+        }
+        *w++ = 'e';
+        if (e < 0)
+            *w++ = '-';
+        char x[8];
+        int nx = 0;
+        for (unsigned u = (unsigned)abs(e); u; u /= 10)
+            x[nx++] = (char)('0' + u % 10);
+        while (nx)
+            *w++ = x[--nx];
+        return (int)(w - buf);
+    }
+    if (e < 0) {
+        memcpy(w, "0.", 2);
+        w += 2;
+        memset(w, '0', (size_t)(-e - 1));
+        w += -e - 1;
+        memcpy(w, d, (size_t)nd);
+        w += nd;
+        return (int)(w - buf);
+    }
+    int whole = e + 1;
+    memcpy(w, d, (size_t)whole);
+    w += whole;
+    *w++ = '.';
+    if (nd > whole) {
+        memcpy(w, d + whole, (size_t)(nd - whole));
+        w += nd - whole;
+    } else {
+        *w++ = '0';
+    }
+    return (int)(w - buf);
+}
+
+/* jansson's jsonp_dtostr, as it is: snprintf "%.<precision>g", then the fix-ups below. */
+static void append_real_printf(wn_buf *out, double v, int precision)
+{
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%.*g", precision, v);
     if (n < 0 || (size_t)n >= sizeof buf)
@@ -160,6 +254,36 @@ static void append_real(wn_buf *out, double v, int precision)
         }
     }
     wn_buf_append(out, buf, (size_t)n);
+}
+
+
+/* jansson's jsonp_dtostr: "%.<precision>g" (17 when 0) in the C locale's notation, ".0"
+ * added when the result would read back as an integer, and the exponent without '+' or
+ * leading zeros ("1e+05" -> "1e5"). printf costs ~1 us a number, and an annotated document
+ * carries ~35, so the digits are worked out here when double arithmetic is sure of them
+ * (real_digits), which is nearly always; tests/unit/test_json_dump.c compares with
+ * jansson on many values, near-ties included. */
+static void append_real(wn_buf *out, double v, int precision)
+{
+    if (precision <= 0 || precision > 17)
+        precision = 17;
+    /* Fast path: an integral value of at most `precision` digits prints as its digits
+     * ("%.10g" of 70.0 is "70"), which jansson completes to "70.0". */
+    if (fabs(v) < pow10[precision] && v == trunc(v)) {
+        if (signbit(v))
+            put(out, '-');
+        append_int(out, (int64_t)fabs(v));
+        wn_buf_append(out, ".0", 2);
+        return;
+    }
+    uint64_t digits;
+    int e;
+    if (isfinite(v) && real_digits(fabs(v), precision, &digits, &e)) {
+        char text[48];
+        wn_buf_append(out, text, (size_t)format_real(text, v < 0, digits, e, precision));
+        return;
+    }
+    append_real_printf(out, v, precision);
 }
 
 /* jansson gives up on deeper values (its parser stops at 2048); so do we, and let it say */

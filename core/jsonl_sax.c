@@ -126,7 +126,8 @@ static const unsigned char *value_end(const unsigned char *p, const unsigned cha
     return NULL;
 }
 
-/* Where the value of the member keyed text_key starts, or NULL. */
+/* Where the value of the first member keyed text_key (spelled without escapes) starts, or
+ * NULL. */
 static const unsigned char *find_text(const unsigned char *p, const unsigned char *end,
                                       const char *text_key)
 {
@@ -158,14 +159,14 @@ static const unsigned char *find_text(const unsigned char *p, const unsigned cha
 
 /* Decode the string token at p (a quote; the line ends at end) into out (room for end - p
  * bytes), setting *tok_end past its closing quote: its length, or -1 when it does not end
- * or holds what yajl and jansson may read differently (left to them). */
+ * or holds what yajl and jansson may read differently (left to them): it checks what
+ * same_for_both checks, so that a decoded token need not be read by it. */
 static long decode_string(const unsigned char *p, const unsigned char *end, char *out,
                           const unsigned char **tok_end)
 {
     char *w = out;
     for (p++;;) {
-        /* bytes >= 0x80 are copied as they are: same_for_both checked them as UTF-8 */
-        size_t plain = wn_json_run(p, (size_t)(end - p), false);
+        size_t plain = wn_json_plain_prefix(p, (size_t)(end - p));
         memcpy(w, p, plain);
         w += plain;
         p += plain;
@@ -173,6 +174,15 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
             return -1;
         if (*p == '"')
             break;
+        if (*p >= 0x80) { /* checked here, so same_for_both need not read the text again */
+            size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
+            if (!k)
+                return -1;
+            memcpy(w, p, k);
+            w += k;
+            p += k;
+            continue;
+        }
         if (*p != '\\' || end - p < 2)
             return -1; /* a raw control byte */
         unsigned c = p[1], cp, lo;
@@ -229,6 +239,28 @@ typedef struct frame {
     size_t key_len;
 } frame;
 
+/* A signal as the filters store it, [[0, n_chars, score]] with a real score, read from
+ * the "attributes" object straight into the document's entries (doc.h): an annotated
+ * document carries ~35 of them, which as jansson values cost 6 allocations each to build
+ * and as many to free. The events are followed step by step; at the first that does not
+ * fit, what was read so far is built as JSON and the event goes the ordinary way. */
+enum span_step {
+    SPAN_NONE,   /* not reading a signal */
+    SPAN_OUTER,  /* [ */
+    SPAN_INNER,  /* [[ */
+    SPAN_START,  /* [[0 */
+    SPAN_END,    /* [[0,n */
+    SPAN_SCORE,  /* [[0,n,x */
+    SPAN_CLOSED, /* [[0,n,x] */
+};
+
+/* A number event, parsed as jansson's lexer would (see on_number). */
+typedef struct number {
+    bool ok, real;
+    long long i;
+    double x;
+} number;
+
 typedef struct sax {
     wn_doc *d;
     const char *text_key, *id_key;
@@ -239,6 +271,10 @@ typedef struct sax {
     char *text;  /* the text decoded by decode_string, for the member yajl reads as "" */
     size_t text_len;
     bool closed, have_text;
+    size_t attrs_depth; /* depth of the "attributes" object read into entries; 0: none open */
+    enum span_step span;
+    long long span_end;
+    double span_score;
 } sax;
 
 static const char *pending_key(const sax *s, const frame *f)
@@ -268,6 +304,10 @@ static int add_value(sax *s, json_t *v)
         return 0; /* a document that is not an object: jansson says why */
     }
     frame *top = &s->stack[s->depth - 1];
+    if (s->depth == s->attrs_depth) {
+        wn_doc_attr_set(s->d, pending_key(s, top), v);
+        return 1;
+    }
     if (s->depth > 1) {
         if (json_is_array(top->c))
             json_array_append_new(top->c, v);
@@ -283,43 +323,127 @@ static int add_value(sax *s, json_t *v)
     return ok;
 }
 
-static int on_null(void *ctx)
-{
-    return add_value(ctx, json_null());
-}
-
-static int on_boolean(void *ctx, int b)
-{
-    return add_value(ctx, json_boolean(b));
-}
-
 /* As jansson's lexer: a number with '.', 'e' or 'E' is a real, others are integers; an
- * integer outside 64 bits or a real that overflows is an error there, so declined here. */
-static int on_number(void *ctx, const char *num, size_t len)
+ * integer outside 64 bits or a real that overflows is an error there (ok false), so
+ * declined here. */
+static number parse_number(const char *num, size_t len)
 {
     char small[64];
     char *z = len < sizeof small ? small : wn_xmalloc(len + 1);
     memcpy(z, num, len);
     z[len] = '\0';
-    json_t *v = NULL;
+    number n = { false, false, 0, 0 };
     errno = 0;
     if (strpbrk(z, ".eE")) {
-        double x = strtod(z, NULL);
-        if (!((x == HUGE_VAL || x == -HUGE_VAL) && errno == ERANGE))
-            v = json_real(x);
+        n.real = true;
+        n.x = strtod(z, NULL);
+        n.ok = !((n.x == HUGE_VAL || n.x == -HUGE_VAL) && errno == ERANGE);
     } else {
-        long long x = strtoll(z, NULL, 10);
-        if (errno != ERANGE)
-            v = json_integer(x);
+        n.i = strtoll(z, NULL, 10);
+        n.ok = errno != ERANGE;
     }
     if (z != small)
         free(z);
-    return add_value(ctx, v);
+    return n;
+}
+
+static int open_container(sax *s, json_t *c);
+static int close_container(void *ctx);
+
+/* The signal read so far did not fit: build it as the JSON it is, so the event that did
+ * not fit goes on from there as in any other value. */
+static int span_to_json(sax *s)
+{
+    enum span_step step = s->span;
+    s->span = SPAN_NONE;
+    int ok = open_container(s, json_array());
+    if (ok && step >= SPAN_INNER)
+        ok = open_container(s, json_array());
+    if (ok && step >= SPAN_START)
+        ok = add_value(s, json_integer(0));
+    if (ok && step >= SPAN_END)
+        ok = add_value(s, json_integer(s->span_end));
+    if (ok && step >= SPAN_SCORE)
+        ok = add_value(s, json_real(s->span_score));
+    if (ok && step >= SPAN_CLOSED)
+        ok = close_container(s);
+    return ok;
+}
+
+/* Follow a signal with one more event: the start of an array ('['), its end (']') or a
+ * number (n). True when the event fits (and is taken); false when it does not, after the
+ * signal read so far was built as JSON (*failed set if that failed). */
+static bool span_takes(sax *s, char ev, const number *n, int *failed)
+{
+    enum span_step next = SPAN_NONE;
+    switch (s->span) {
+    case SPAN_OUTER: next = ev == '[' ? SPAN_INNER : SPAN_NONE; break;
+    case SPAN_INNER: next = ev == 'n' && !n->real && n->i == 0 ? SPAN_START : SPAN_NONE; break;
+    case SPAN_START: next = ev == 'n' && !n->real && n->i >= 0 ? SPAN_END : SPAN_NONE; break;
+    case SPAN_END: next = ev == 'n' && n->real ? SPAN_SCORE : SPAN_NONE; break;
+    case SPAN_SCORE: next = ev == ']' ? SPAN_CLOSED : SPAN_NONE; break;
+    case SPAN_CLOSED:
+        if (ev != ']')
+            break;
+        s->span = SPAN_NONE;
+        wn_doc_attr_put_signal(s->d, pending_key(s, &s->stack[s->depth - 1]),
+                               (size_t)s->span_end, s->span_score);
+        return true;
+    case SPAN_NONE: return false;
+    }
+    if (next == SPAN_NONE) {
+        *failed = !span_to_json(s);
+        return false;
+    }
+    if (next == SPAN_END)
+        s->span_end = n->i;
+    if (next == SPAN_SCORE)
+        s->span_score = n->x;
+    s->span = next;
+    return true;
+}
+
+/* The event goes on the ordinary way unless a signal being read takes it: returns 1 when
+ * taken, 0 when the parse must stop (declined), -1 to go on. */
+static int span_event(sax *s, char ev, const number *n)
+{
+    int failed = 0;
+    if (s->span == SPAN_NONE)
+        return -1;
+    if (span_takes(s, ev, n, &failed))
+        return 1;
+    return failed ? 0 : -1;
+}
+
+static int on_null(void *ctx)
+{
+    int r = span_event(ctx, 'v', NULL);
+    return r >= 0 ? r : add_value(ctx, json_null());
+}
+
+static int on_boolean(void *ctx, int b)
+{
+    int r = span_event(ctx, 'v', NULL);
+    return r >= 0 ? r : add_value(ctx, json_boolean(b));
+}
+
+static int on_number(void *ctx, const char *num, size_t len)
+{
+    number n = parse_number(num, len);
+    if (!n.ok)
+        return 0;
+    int r = span_event(ctx, 'n', &n);
+    if (r >= 0)
+        return r;
+    return add_value(ctx, n.real ? json_real(n.x) : json_integer(n.i));
 }
 
 static int on_string(void *ctx, const unsigned char *str, size_t len)
 {
     sax *s = ctx;
+    int r = span_event(s, 'v', NULL);
+    if (r >= 0)
+        return r;
     if (s->depth == 1 && strcmp(pending_key(s, &s->stack[0]), s->text_key) == 0) {
         if (seen_before(s, s->text_key, s->stack[0].key_len))
             return 0;
@@ -364,6 +488,14 @@ static int open_container(sax *s, json_t *c)
 static int close_container(void *ctx)
 {
     sax *s = ctx;
+    int r = span_event(s, ']', NULL);
+    if (r >= 0)
+        return r;
+    if (s->depth == s->attrs_depth) { /* its values are in the document already */
+        s->keys.len = s->stack[--s->depth].key_off;
+        s->attrs_depth = 0;
+        return 1;
+    }
     frame *f = &s->stack[--s->depth];
     s->keys.len = f->key_off;
     if (s->depth == 0) {
@@ -373,15 +505,42 @@ static int close_container(void *ctx)
     return add_value(s, f->c);
 }
 
+/* Whether the object starting now is the document's "attributes", to be read into its
+ * entries: what wn_jsonl_apply_field would do with it, without building it. */
+static bool attributes_start(sax *s)
+{
+    if (s->depth != 1)
+        return false;
+    const char *key = pending_key(s, &s->stack[0]);
+    return strcmp(key, "attributes") == 0 && strcmp(key, s->text_key) != 0 &&
+           strcmp(key, s->id_key) != 0;
+}
+
 static int on_start_map(void *ctx)
 {
     sax *s = ctx;
+    int r = span_event(s, '{', NULL);
+    if (r >= 0)
+        return r;
+    if (attributes_start(s)) {
+        if (seen_before(s, "attributes", s->stack[0].key_len) || !open_container(s, NULL))
+            return 0;
+        s->attrs_depth = s->depth;
+        return 1;
+    }
     return open_container(s, s->depth ? json_object() : NULL);
 }
 
 static int on_start_array(void *ctx)
 {
     sax *s = ctx;
+    int r = span_event(s, '[', NULL);
+    if (r >= 0)
+        return r;
+    if (s->depth && s->depth == s->attrs_depth) {
+        s->span = SPAN_OUTER; /* perhaps a signal */
+        return 1;
+    }
     return s->depth ? open_container(s, json_array()) : 0;
 }
 
@@ -393,8 +552,6 @@ static const yajl_callbacks callbacks = {
 int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, const char *id_key,
                         wn_doc *d)
 {
-    if (!same_for_both((const unsigned char *)line, len))
-        return -1;
     sax *s = wn_xmalloc(sizeof *s);
     s->d = d;
     s->text_key = text_key;
@@ -404,10 +561,13 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
     s->seen = (wn_buf)WN_BUF_INIT;
     s->closed = s->have_text = false;
     s->text = NULL;
+    s->attrs_depth = 0;
+    s->span = SPAN_NONE;
     const unsigned char *in = (const unsigned char *)line, *end = in + len, *tok_end;
     const unsigned char *tok = find_text(in, end, text_key);
     size_t in_len = len;
     wn_buf rest = WN_BUF_INIT;
+    bool ok = false;
     if (tok && tok < end && *tok == '"') {
         s->text = wn_xmalloc((size_t)(end - tok));
         long n = decode_string(tok, end, s->text, &tok_end);
@@ -425,13 +585,32 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
             s->text = NULL;
         }
     }
+    wn_buf rest2 = WN_BUF_INIT;
+    /* the line as yajl reads it (the text, when decoded, was checked by decode_string) */
+    if (!same_for_both(in, in_len))
+        goto done;
+    if (strcmp(text_key, "attributes") != 0 && strcmp(id_key, "attributes") != 0) {
+        /* the attributes when they hold only signals (jsonl_attrs.c): yajl reads {} */
+        const unsigned char *a = find_text(in, in + in_len, "attributes"), *a_end;
+        if (a && (a_end = wn_jsonl_read_attributes(a, in + in_len, d)) != NULL) {
+            wn_buf_append(&rest2, in, (size_t)(a - in));
+            wn_buf_append(&rest2, "{}", 2);
+            wn_buf_append(&rest2, a_end, (size_t)(in + in_len - a_end));
+            in = (const unsigned char *)rest2.data;
+            in_len = rest2.len;
+        } else {
+            wn_doc_attr_release(d); /* what it read before giving up */
+        }
+    }
     yajl_handle h = yajl_alloc(&callbacks, NULL, s);
     yajl_config(h, yajl_dont_validate_strings, 1); /* same_for_both did it */
-    int ok = yajl_parse(h, in, in_len) == yajl_status_ok &&
-             yajl_complete_parse(h) == yajl_status_ok && s->closed && s->have_text;
+    ok = yajl_parse(h, in, in_len) == yajl_status_ok &&
+         yajl_complete_parse(h) == yajl_status_ok && s->closed && s->have_text;
     yajl_free(h);
+done:
     free(s->text); /* when yajl stopped before the text */
     wn_buf_release(&rest);
+    wn_buf_release(&rest2);
     for (size_t i = 1; i < s->depth; i++)
         json_decref(s->stack[i].c); /* containers a declined parse left open */
     wn_buf_release(&s->keys);

@@ -23,6 +23,13 @@
 int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, const char *id_key,
                         wn_doc *d);
 
+/* Reads the "attributes" object starting at p (white space, then '{') into d's entries
+ * when it holds only signals [[0,n,x]] (x a real) and strings without escapes, with keys
+ * without escapes, the line's UTF-8 checked by the caller: returns the end of the object.
+ * NULL when it holds anything else (the entries read so far stay in d: release them). */
+const unsigned char *wn_jsonl_read_attributes(const unsigned char *p, const unsigned char *end,
+                                              wn_doc *d);
+
 /* The jansson path (the reference: tests compare the fast path with it). 0, or -1 with the
  * reason in err, as wn_jsonl_parse. */
 int wn_jsonl_parse_jansson(const char *line, size_t len, const char *text_key, const char *id_key,

@@ -1,7 +1,10 @@
 /* runner.c: the streaming document pipeline; see runner.h.
  *
- * One batch at a time: read (one thread), run each stage over the live documents (OpenMP),
- * serialise survivors (OpenMP, one buffer per document), write in input order (one thread).
+ * One batch at a time: read (one thread); decode, run the stages, serialise the survivors
+ * (OpenMP, one buffer per document), in one parallel pass document by document when no
+ * stage needs the whole batch (run_fused), else step by step; write in input order (one
+ * thread). With -j2 and more, the reading of the next batch and the writing of this one
+ * run on helper threads, alongside the parallel steps (see "helper threads").
  * Per-thread stats are merged at the end, so no counter is shared between threads.
  */
 #include "core/runner.h"
@@ -14,6 +17,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 /* Output parts of one shard: <dir>/<prefix>-<I:05d>-<k:04d><ext>. */
 typedef struct part_writer {
     const char *dir, *prefix, *ext;
+    int level; /* 0: the codec's default */
     unsigned shard;
     uint64_t max_bytes;
     unsigned next_part;
@@ -70,13 +75,14 @@ static void part_write(part_writer *w, const char *data, size_t n)
         wn_buf p = WN_BUF_INIT;
         wn_buf_appendf(&p, "%s/%s-%05u-%04u%s", w->dir, w->prefix, w->shard, w->next_part++, w->ext);
         char err[512];
-        w->cur = wn_out_open(p.data, WN_COMP_AUTO, 0, err, sizeof err);
+        w->cur = wn_out_open(p.data, WN_COMP_AUTO, w->level, err, sizeof err);
         wn_buf_release(&p);
         if (!w->cur) {
             wn_error("%s", err);
             w->failed = true;
             return;
         }
+        wn_out_zstd_inline(w->cur); /* runs on the writer helper (or in line, with -j1) */
     }
     if (wn_out_write(w->cur, data, n)) {
         wn_error("cannot write '%s'", wn_out_path(w->cur));
@@ -161,32 +167,259 @@ static int write_stats(const char *path, const wn_run_opts *o, const wn_run_resu
                               WN_STATS_JSON_FLAGS);
 }
 
-/* Run stage `st` over the documents of the batch still alive. A stage may drop documents in
- * process_batch or process_doc; either way the drop is counted here, with the document's
- * size before the stage touched it. `before` is scratch space for one size per document. */
-static void run_stage(wn_stage *st, wn_batch *b, wn_stats *per_thread, size_t *before)
+/* One stage on one document that reached it, `len` bytes of text before the stage ran: a
+ * stage may drop the document in process_batch or process_doc; either way the drop is
+ * counted here, with the document's size before the stage touched it. */
+static void stage_doc(wn_stage *st, wn_doc *d, wn_stats *s, size_t len)
+{
+    if (st->process_doc && !d->drop_reason)
+        st->process_doc(st->state, d, s);
+    s->docs_in++;
+    s->bytes_in += len;
+    if (d->drop_reason)
+        wn_stats_drop(s, d->drop_reason, len, wn_utf8_count(d->text.ptr, d->text.len));
+    else {
+        s->docs_out++;
+        s->bytes_out += d->text.len;
+    }
+}
+
+/* Where the group of stages starting at `first` ends: a stage with process_batch must see
+ * the batch after every stage before it, so it starts a new group. */
+static size_t group_end(wn_stage **stages, size_t n, size_t first)
+{
+    size_t k = first + 1;
+    while (k < n && !stages[k]->process_batch)
+        k++;
+    return k;
+}
+
+/* Run stages [first, last) over the documents of the batch still alive, document by
+ * document: each goes through all the group's stages on one thread before the next, so its
+ * text and the analysis the filters share stay in cache (stage by stage, a batch's texts
+ * and analyses, megabytes, were read again from memory by every stage). per_thread holds
+ * nthreads stats per stage; `before` is scratch space for one size per document. */
+static void run_group(wn_stage **stages, size_t first, size_t last, wn_batch *b,
+                      wn_stats *per_thread, int nthreads, size_t *before)
 {
     long n = (long)b->n;
     for (long i = 0; i < n; i++)
         before[i] = b->docs[i].drop_reason ? SIZE_MAX : b->docs[i].text.len;
-    if (st->process_batch)
-        st->process_batch(st->state, b, &per_thread[0]);
-#pragma omp parallel for schedule(dynamic, 4)
+    if (stages[first]->process_batch)
+        stages[first]->process_batch(stages[first]->state, b, &per_thread[first * nthreads]);
+#pragma omp parallel for schedule(dynamic, 1)
     for (long i = 0; i < n; i++) {
-        if (before[i] == SIZE_MAX)
-            continue;
         wn_doc *d = &b->docs[i];
-        wn_stats *s = &per_thread[omp_get_thread_num()];
-        if (st->process_doc && !d->drop_reason)
-            st->process_doc(st->state, d, s);
-        s->docs_in++;
-        s->bytes_in += before[i];
-        if (d->drop_reason)
-            wn_stats_drop(s, d->drop_reason, before[i], wn_utf8_count(d->text.ptr, d->text.len));
-        else {
-            s->docs_out++;
-            s->bytes_out += d->text.len;
+        int t = omp_get_thread_num();
+        size_t len = before[i];
+        for (size_t k = first; k < last && len != SIZE_MAX; k++) {
+            stage_doc(stages[k], d, &per_thread[k * nthreads + t], len);
+            len = d->drop_reason ? SIZE_MAX : d->text.len;
         }
+    }
+}
+
+static void run_stages(wn_stage **stages, size_t n, wn_batch *b, wn_stats *per_thread,
+                       int nthreads, size_t *before)
+{
+    for (size_t first = 0, last; first < n; first = last) {
+        last = group_end(stages, n, first);
+        run_group(stages, first, last, b, per_thread, nthreads, before);
+    }
+}
+
+/* ---- the helper threads ----
+ *
+ * Between the parallel steps of a batch, two steps ran on one thread while the others
+ * waited: reading the next batch (src->next: decompression, line splitting) and writing
+ * this one's documents (zstd, files). With more than one thread they run on helper threads
+ * instead, the reading of batch k+1 and the writing of batch k while batch k is processed,
+ * and with -j1 in line, at the same points: the same bytes are written in the same order
+ * either way, so outputs do not depend on -j. */
+
+typedef struct helper {
+    pthread_t th;
+    bool running;
+} helper;
+
+/* fn(arg) on a thread of its own when `threaded` (and a thread can be had), else now. */
+static void helper_start(helper *h, void *(*fn)(void *), void *arg, bool threaded)
+{
+    if (threaded && pthread_create(&h->th, NULL, fn, arg) == 0) {
+        h->running = true;
+        return;
+    }
+    fn(arg);
+}
+
+static void helper_join(helper *h)
+{
+    if (h->running)
+        pthread_join(h->th, NULL);
+    h->running = false;
+}
+
+/* The next batch of a source, read ahead into a batch of its own. Only src->next runs on
+ * the helper (it touches the source, that batch and the source's stats, which nothing else
+ * touches meanwhile); decoding stays in the parallel steps. */
+typedef struct reader {
+    wn_source *src;
+    wn_batch batch;
+    size_t max_docs, got;
+    wn_stats *stats;
+    helper h;
+} reader;
+
+static void *read_ahead(void *arg)
+{
+    reader *r = arg;
+    r->got = r->src->next(r->src, &r->batch, r->max_docs, BATCH_MAX_BYTES, r->stats);
+    return NULL;
+}
+
+/* A batch's documents serialised (in parallel), in input order, for the writer, and the
+ * documents themselves, which the writer frees once written: freeing them (~ a hundred
+ * allocations each) was a sequential step too, and from the parallel steps, threads
+ * freeing each other's allocations contend for the allocator's arenas. */
+typedef struct out_batch {
+    wn_buf *bufs;  /* empty: not written */
+    bool *removed; /* goes to the removed output */
+    size_t n, cap;
+    wn_batch docs; /* empty when handed back */
+} out_batch;
+
+/* Two batches' worth of buffers: one filled while the other is written. */
+typedef struct writer {
+    part_writer *out, *removed;
+    out_batch sets[2];
+    int fill;            /* the set being filled */
+    out_batch *pending;  /* the set being written */
+    helper h;
+} writer;
+
+static void *write_pending(void *arg)
+{
+    writer *w = arg;
+    out_batch *b = w->pending;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->bufs[i].len)
+            part_write(b->removed[i] ? w->removed : w->out, b->bufs[i].data, b->bufs[i].len);
+    wn_batch_clear(&b->docs);
+    return NULL;
+}
+
+static void out_batch_reserve(out_batch *ob, size_t n)
+{
+    if (ob->cap < n) {
+        ob->bufs = wn_xrealloc(ob->bufs, n * sizeof *ob->bufs);
+        ob->removed = wn_xrealloc(ob->removed, n * sizeof *ob->removed);
+        for (size_t i = ob->cap; i < n; i++)
+            ob->bufs[i] = (wn_buf)WN_BUF_INIT;
+        ob->cap = n;
+    }
+    ob->n = n;
+}
+
+/* Document i of the batch into the set: written when kept, or removed and with_removed
+ * (a record that could not be decoded is no document: never written). */
+static void serialise_doc(out_batch *ob, size_t i, const wn_doc *d, bool with_removed)
+{
+    wn_buf_reset(&ob->bufs[i]);
+    ob->removed[i] = d->drop_reason != NULL;
+    if (d->drop_reason == WN_DECODE_FAILED)
+        return;
+    if (!d->drop_reason || with_removed)
+        wn_jsonl_write(&ob->bufs[i], d, d->drop_reason != NULL);
+}
+
+/* Serialise the batch's documents that are written into the set being filled. */
+static void serialise(out_batch *ob, const wn_batch *b, bool with_removed)
+{
+    out_batch_reserve(ob, b->n);
+    long n = (long)b->n;
+#pragma omp parallel for schedule(dynamic, 16)
+    for (long i = 0; i < n; i++)
+        serialise_doc(ob, (size_t)i, &b->docs[i], with_removed);
+}
+
+/* Hand the filled set, with the batch (*b, left empty), to the writer, once it is done with
+ * the other. */
+static void write_behind(writer *w, wn_batch *b, bool threaded)
+{
+    helper_join(&w->h);
+    wn_batch empty = w->sets[w->fill].docs;
+    w->sets[w->fill].docs = *b;
+    *b = empty;
+    w->pending = &w->sets[w->fill];
+    w->fill ^= 1;
+    helper_start(&w->h, write_pending, w, threaded);
+}
+
+static void writer_release(writer *w)
+{
+    helper_join(&w->h);
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < w->sets[k].cap; i++)
+            wn_buf_release(&w->sets[k].bufs[i]);
+        free(w->sets[k].bufs);
+        free(w->sets[k].removed);
+        wn_batch_release(&w->sets[k].docs);
+    }
+}
+
+/* The whole batch in one parallel pass, when no stage needs to see the batch at once
+ * (process_batch): each record is decoded, taken through every stage and serialised on one
+ * thread, while its bytes are in cache, and the threads wait for each other once a batch
+ * instead of three times. Records that fail to decode stay in the batch, marked
+ * WN_DECODE_FAILED, and are neither processed nor written; documents get input indexes
+ * base + their place in the batch (increasing; a failed record leaves a gap). dec holds
+ * nthreads stats for decoding; ob is NULL when nothing is written. */
+typedef struct pass {
+    const wn_run_opts *o;
+    wn_source *src;
+    wn_stats *stage_stats, *dec;
+    int nthreads;
+} pass;
+
+static bool can_fuse(const wn_run_opts *o)
+{
+    for (size_t k = 0; k < o->n_stages; k++)
+        if (o->stages[k]->process_batch)
+            return false;
+    return true;
+}
+
+static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob)
+{
+    if (ob)
+        out_batch_reserve(ob, b->n);
+    bool with_removed = p->o->removed_dir != NULL;
+    long n = (long)b->n;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long i = 0; i < n; i++) {
+        wn_doc *d = &b->docs[i];
+        int t = omp_get_thread_num();
+        if (wn_source_decode_doc(p->src, d, &p->dec[t]) == 0) {
+            d->input_index = base + (uint64_t)i;
+            size_t len = d->text.len;
+            for (size_t k = 0; k < p->o->n_stages && len != SIZE_MAX; k++) {
+                stage_doc(p->o->stages[k], d, &p->stage_stats[k * p->nthreads + t], len);
+                len = d->drop_reason ? SIZE_MAX : d->text.len;
+            }
+        }
+        if (ob)
+            serialise_doc(ob, (size_t)i, d, with_removed);
+    }
+}
+
+/* Adds the decoding stats of a batch to the source's, afresh for the next batch (as
+ * wn_source_decode does: the first error of a kind is reported once a batch). */
+static void merge_decode_stats(wn_stats *dec, int nthreads, wn_stats *source)
+{
+    for (int t = 0; t < nthreads; t++) {
+        wn_stats_merge(source, &dec[t]);
+        wn_stats_release(&dec[t]);
+        wn_stats_init(&dec[t], source->stage);
     }
 }
 
@@ -231,69 +464,90 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         for (int t = 0; t < nthreads; t++)
             wn_stats_init(&per_thread[s * nthreads + t], o->stages[s]->name);
 
-    part_writer out = { c->output, o->command, ext_for(c->compression), c->shard.index,
-                        c->max_shard_bytes, 0, NULL, &res->outputs, &res->n_outputs, false };
+    part_writer out = { c->output, o->command, ext_for(c->compression), c->compression_level,
+                        c->shard.index, c->max_shard_bytes, 0, NULL, &res->outputs,
+                        &res->n_outputs, false };
     part_writer removed = out;
     removed.dir = o->removed_dir;
 
     wn_source_open_fn open = o->open ? o->open : wn_jsonl_source_open;
+    bool threaded = nthreads > 1;
     wn_batch batch;
     wn_batch_init(&batch);
-    wn_buf *docbufs = NULL;
-    size_t docbufs_cap = 0, *before = NULL, before_cap = 0;
+    reader rd = { .stats = &res->source, .max_docs = c->batch_docs };
+    wn_batch_init(&rd.batch);
+    writer wr = { .out = &out, .removed = &removed };
+    bool fused = can_fuse(o);
+    wn_stats *dec = wn_xcalloc((size_t)nthreads, sizeof *dec);
+    for (int t = 0; t < nthreads; t++)
+        wn_stats_init(&dec[t], res->source.stage);
+    pass ps = { o, NULL, per_thread, dec, nthreads };
+    size_t *before = NULL, before_cap = 0;
     uint64_t index = 0, done_bytes = 0;
     double t0 = wn_now();
     wn_progress_begin(o->command, total_input_size(c), c->quiet);
     int opened = 0;
 
-    for (size_t f = 0; f < c->n_inputs && !out.failed && !removed.failed; f++) {
+    for (size_t f = 0; f < c->n_inputs; f++) {
+        helper_join(&wr.h); /* a failed output ends the run */
+        if (out.failed || removed.failed)
+            break;
         wn_source *src = open(c->inputs[f], o->open_ctx, &res->source);
         if (!src)
             continue;
         opened++;
-        size_t got;
-        while ((got = wn_source_next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source)) > 0) {
-            for (size_t i = 0; i < batch.n; i++)
-                batch.docs[i].input_index = index++;
-            if (before_cap < batch.n) {
-                before_cap = batch.n;
-                before = wn_xrealloc(before, before_cap * sizeof *before);
+        rd.src = src;
+        bool ahead = threaded && src->read_ahead;
+        size_t got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source);
+        ps.src = src;
+        while (got > 0) {
+            out_batch *ob = o->no_output ? NULL : &wr.sets[wr.fill];
+            if (fused) {
+                if (ahead)
+                    helper_start(&rd.h, read_ahead, &rd, true);
+                run_fused(&ps, &batch, index, ob);
+                index += batch.n;
+            } else {
+                /* decoding adds to the source's stats, which the reader writes: first */
+                wn_source_decode(src, &batch, 0, &res->source);
+                if (ahead)
+                    helper_start(&rd.h, read_ahead, &rd, true);
+                for (size_t i = 0; i < batch.n; i++)
+                    batch.docs[i].input_index = index++;
+                if (before_cap < batch.n) {
+                    before_cap = batch.n;
+                    before = wn_xrealloc(before, before_cap * sizeof *before);
+                }
+                run_stages(o->stages, o->n_stages, &batch, per_thread, nthreads, before);
+                if (ob)
+                    serialise(ob, &batch, o->removed_dir != NULL);
             }
-            for (size_t s = 0; s < o->n_stages; s++)
-                run_stage(o->stages[s], &batch, &per_thread[s * nthreads], before);
-
-            if (!o->no_output) {
-                if (docbufs_cap < batch.n) {
-                    docbufs = wn_xrealloc(docbufs, batch.n * sizeof *docbufs);
-                    for (size_t i = docbufs_cap; i < batch.n; i++)
-                        docbufs[i] = (wn_buf)WN_BUF_INIT;
-                    docbufs_cap = batch.n;
-                }
-                long n = (long)batch.n;
-                int with_removed = o->removed_dir != NULL;
-#pragma omp parallel for schedule(dynamic, 16)
-                for (long i = 0; i < n; i++) {
-                    wn_buf_reset(&docbufs[i]);
-                    if (!batch.docs[i].drop_reason || with_removed)
-                        wn_jsonl_write(&docbufs[i], &batch.docs[i], batch.docs[i].drop_reason != NULL);
-                }
-                for (size_t i = 0; i < batch.n; i++) {
-                    if (!docbufs[i].len)
-                        continue;
-                    part_write(batch.docs[i].drop_reason ? &removed : &out, docbufs[i].data, docbufs[i].len);
-                }
+            if (ob)
+                write_behind(&wr, &batch, threaded);
+            wn_batch_clear(&batch); /* with no output, or (empty) handed to the writer */
+            if (ahead) {
+                helper_join(&rd.h);
+                got = rd.got;
+                wn_batch tmp = batch;
+                batch = rd.batch;
+                rd.batch = tmp;
+            } else {
+                got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source);
             }
-            wn_batch_clear(&batch);
+            /* the reader is done with the source's stats */
+            merge_decode_stats(dec, nthreads, &res->source);
             wn_progress_update(index, done_bytes + (src->consumed ? src->consumed(src) : 0));
         }
         done_bytes += src->consumed ? src->consumed(src) : 0;
         wn_source_close(src);
     }
     wn_progress_end();
+    writer_release(&wr);
+    for (int t = 0; t < nthreads; t++)
+        wn_stats_release(&dec[t]);
+    free(dec);
     wn_batch_release(&batch);
-    for (size_t i = 0; i < docbufs_cap; i++)
-        wn_buf_release(&docbufs[i]);
-    free(docbufs);
+    wn_batch_release(&rd.batch);
     free(before);
 
     part_commit(&out);

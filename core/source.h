@@ -31,6 +31,11 @@ struct wn_source {
      * counts docs_in/bytes_in when reading and leaves docs_out to the runner. */
     int (*decode)(wn_source *src, wn_doc *doc, char *err, size_t errlen);
     const char *error_kind;
+    /* Set when next() touches only the source's own state, the batch and stats, and the
+     * records it returned stay valid across later calls (they own their bytes), so the
+     * runner may read the next batch on a thread of its own while the last one is decoded
+     * and processed (the JSONL source sets it). */
+    bool read_ahead;
     /* Bytes of the file consumed so far, as stored (for progress). */
     uint64_t (*consumed)(wn_source *src);
     void (*close)(wn_source *src);
@@ -42,6 +47,16 @@ struct wn_source {
  * (the batch can grow by fewer documents when records were broken). */
 size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
                       wn_stats *stats);
+
+/* Decode one record read by src->next (any thread): 0, or -1 after counting the error in s
+ * and setting doc->drop_reason to WN_DECODE_FAILED (the record is no document: neither
+ * processed nor written). With no decode step, 0. */
+int wn_source_decode_doc(wn_source *src, wn_doc *doc, wn_stats *s);
+extern const char WN_DECODE_FAILED[];
+
+/* The second half of wn_source_next: decode batch->docs[first..] (read by src->next) in
+ * parallel, count failures, and leave them out of the batch. */
+void wn_source_decode(wn_source *src, wn_batch *batch, size_t first, wn_stats *stats);
 
 /* Opens `path` as a source, or returns NULL after counting/logging why in stats. */
 typedef wn_source *(*wn_source_open_fn)(const char *path, void *ctx, wn_stats *stats);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char WN_DECODE_FAILED[] = "";
+
 typedef struct jsonl_state {
     wn_in *in;
     wn_jsonl_opts opts;
@@ -102,6 +104,7 @@ wn_source *wn_jsonl_source_open(const char *path, void *ctx, wn_stats *stats)
     src->next = jsonl_next;
     src->decode = jsonl_decode;
     src->error_kind = "jsonl.bad_record";
+    src->read_ahead = true;
     src->consumed = jsonl_consumed;
     src->close = jsonl_close;
     return src;
@@ -112,8 +115,31 @@ size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t m
 {
     size_t first = batch->n;
     size_t got = src->next(src, batch, max_docs, max_bytes, stats);
-    if (!got || !src->decode)
-        return got;
+    if (got)
+        wn_source_decode(src, batch, first, stats);
+    return got;
+}
+
+int wn_source_decode_doc(wn_source *src, wn_doc *d, wn_stats *s)
+{
+    if (!src->decode)
+        return 0;
+    char err[256];
+    if (src->decode(src, d, err, sizeof err)) {
+        wn_stats_error(s, src->error_kind ? src->error_kind : "decode.bad_record", src->path,
+                       d->input_offset, "line %llu: %s", (unsigned long long)d->input_line, err);
+        d->drop_reason = WN_DECODE_FAILED;
+        return -1;
+    }
+    s->docs_out++;
+    s->bytes_out += d->text.len;
+    return 0;
+}
+
+void wn_source_decode(wn_source *src, wn_batch *batch, size_t first, wn_stats *stats)
+{
+    if (!src->decode)
+        return;
     /* Per-thread statistics, merged below: no counter is shared between threads. */
     int nthreads = omp_get_max_threads();
     wn_stats *per_thread = wn_xcalloc((size_t)nthreads, sizeof *per_thread);
@@ -121,19 +147,8 @@ size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t m
         wn_stats_init(&per_thread[t], stats->stage);
     long n = (long)batch->n;
 #pragma omp parallel for schedule(dynamic, 16)
-    for (long i = (long)first; i < n; i++) {
-        wn_doc *d = &batch->docs[i];
-        wn_stats *s = &per_thread[omp_get_thread_num()];
-        char err[256];
-        if (src->decode(src, d, err, sizeof err)) {
-            wn_stats_error(s, src->error_kind ? src->error_kind : "decode.bad_record", src->path,
-                           d->input_offset, "line %llu: %s", (unsigned long long)d->input_line, err);
-            d->drop_reason = "";
-        } else {
-            s->docs_out++;
-            s->bytes_out += d->text.len;
-        }
-    }
+    for (long i = (long)first; i < n; i++)
+        wn_source_decode_doc(src, &batch->docs[i], &per_thread[omp_get_thread_num()]);
     for (int t = 0; t < nthreads; t++) {
         wn_stats_merge(stats, &per_thread[t]);
         wn_stats_release(&per_thread[t]);
@@ -150,7 +165,6 @@ size_t wn_source_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t m
         keep++;
     }
     batch->n = keep;
-    return got;
 }
 
 void wn_source_close(wn_source *src)

@@ -50,6 +50,32 @@ static void test_reals(void **state)
     }
 }
 
+/* The digits json_dump.c works out without printf, at the precision documents are written
+ * with (10): values next to a rounding tie of their 10th digit (k + 1/2 units of it, and
+ * the doubles just around), next to powers of ten, in exponent notation, and the ratios
+ * and scores filters store. */
+static void test_reals_without_printf(void **state)
+{
+    (void)state;
+    srand48(11);
+    for (int i = 0; i < 20000; i++) {
+        int e = (int)(lrand48() % 40) - 20;
+        double unit = pow(10.0, e - 9);
+        double tie = ((double)(1000000000 + lrand48() % 9000000000LL) + 0.5) * unit;
+        same(json_real(tie), 10);
+        same(json_real(nextafter(tie, 0)), 10);
+        same(json_real(nextafter(tie, INFINITY)), 10);
+        same(json_real(-tie), 10);
+        double p10 = pow(10.0, e);
+        same(json_real(nextafter(p10, 0)), 10);
+        same(json_real(nextafter(p10, INFINITY)), 10);
+        same(json_real(p10 * (1 - 1e-11)), 10);
+        same(json_real(drand48() * pow(10.0, e)), 10);
+        same(json_real((double)(lrand48() % 100000) / (double)(1 + lrand48() % 100000)), 10);
+        same(json_real(0.99 + drand48() * 0.01), 10);
+    }
+}
+
 static void test_integers_and_literals(void **state)
 {
     const json_int_t ints[] = { 0, 1, -1, 42, -9876543210LL, INT64_MAX, INT64_MIN };
@@ -108,6 +134,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reals),
+        cmocka_unit_test(test_reals_without_printf),
         cmocka_unit_test(test_integers_and_literals),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_containers),

@@ -7,6 +7,8 @@
 #include "core/jsonl.h"
 #include "core/jsonl_sax.h"
 
+#include <math.h>
+
 /* Parse with wn_jsonl_parse and with jansson alone; both must agree byte for byte. Returns
  * whether the fast path alone accepted the line. */
 static bool check_same(const char *line, size_t len, const char *text_key)
@@ -166,6 +168,43 @@ static void test_real_corpus_same_both_ways(void **state)
  * places (seeded), drawn towards JSON's own bytes (quotes, backslashes, braces, escapes): the
  * fast path must agree with jansson on each, accepting the same documents and refusing the
  * same lines with the same message. Under ASan this is also a fuzz test of both readers. */
+/* Checks `tries` damaged copies of line (its first 600 bytes): a byte changed, inserted or
+ * deleted, or the line cut short, at random places (*rng), drawn towards JSON's own bytes
+ * (quotes, backslashes, braces, escapes). */
+static void damaged_same_both_ways(const char *line, size_t len, int tries, uint64_t *rng)
+{
+    static const char nasty[] = "\"\\{}[]:,u0123456789abcdefABCDEF \x01\x7f\xc3\xa9\xed\xf0\xff.eE-";
+    wn_buf b = WN_BUF_INIT;
+    for (int k = 0; k < tries; k++) {
+        wn_buf_reset(&b);
+        wn_buf_append(&b, line, len > 600 ? 600 : len);
+        int edits = 1 + k % 3;
+        for (int e = 0; e < edits && b.len; e++) {
+            *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+            size_t at = (size_t)(*rng >> 33) % b.len;
+            char c = nasty[(*rng >> 20) % (sizeof nasty - 1)];
+            switch ((*rng >> 60) % 4) {
+            case 0: b.data[at] = c; break;                      /* change */
+            case 1: b.len = at; break;                          /* cut */
+            case 2:                                             /* delete */
+                memmove(b.data + at, b.data + at + 1, b.len - at - 1);
+                b.len--;
+                break;
+            default: {                                          /* insert */
+                wn_buf_appendc(&b, 0);
+                memmove(b.data + at + 1, b.data + at, b.len - at - 1);
+                b.data[at] = c;
+            }
+            }
+        }
+        check_same(b.data ? b.data : "", b.len, NULL);
+    }
+    wn_buf_release(&b);
+}
+
+/* Damaged real lines: the fast path must agree with jansson on each, accepting the same
+ * documents and refusing the same lines with the same message. Under ASan this is also a
+ * fuzz test of both readers. */
 static void test_damaged_lines_same_both_ways(void **state)
 {
     (void)state;
@@ -173,41 +212,108 @@ static void test_damaged_lines_same_both_ways(void **state)
     SHARED_OR_SKIP(path, "langid/langid.jsonl.gz");
     wn_in *in = wn_in_open(path, WN_COMP_AUTO, err, sizeof err);
     assert_non_null(in);
-    static const char nasty[] = "\"\\{}[]:,u0123456789abcdefABCDEF \x01\x7f\xc3\xa9\xed\xf0\xff";
     uint64_t rng = 42;
     size_t len, n = 0;
     const char *line;
-    wn_buf b = WN_BUF_INIT;
     while (n < 400 && (line = wn_in_line(in, &len))) {
-        for (int k = 0; k < 25; k++) {
-            wn_buf_reset(&b);
-            wn_buf_append(&b, line, len > 600 ? 600 : len);
-            int edits = 1 + k % 3;
-            for (int e = 0; e < edits && b.len; e++) {
-                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-                size_t at = (size_t)(rng >> 33) % b.len;
-                char c = nasty[(rng >> 20) % (sizeof nasty - 1)];
-                switch ((rng >> 60) % 4) {
-                case 0: b.data[at] = c; break;                      /* change */
-                case 1: b.len = at; break;                          /* cut */
-                case 2:                                             /* delete */
-                    memmove(b.data + at, b.data + at + 1, b.len - at - 1);
-                    b.len--;
-                    break;
-                default: {                                          /* insert */
-                    wn_buf_appendc(&b, 0);
-                    memmove(b.data + at + 1, b.data + at, b.len - at - 1);
-                    b.data[at] = c;
-                }
-                }
-            }
-            check_same(b.data ? b.data : "", b.len, NULL);
-        }
+        damaged_same_both_ways(line, len, 25, &rng);
         n++;
     }
-    wn_buf_release(&b);
     wn_in_close(in);
     assert_true(n == 400);
+}
+
+/* The "attributes" object is read without yajl when it holds only signals [[0,n,x]] and
+ * plain strings (jsonl_attrs.c); anything else goes the ordinary way. Either way the
+ * document is jansson's. */
+static void test_attributes_read_directly(void **state)
+{
+    (void)state;
+    const char *fast[] = {
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,0.25]],\"lang\":\"en\",\"r\":[[0,1,-1.5e-7]]}}",
+        "{\"attributes\":{ \"q\" : [ [ 0 , 12 , 1E5 ] ] ,\"z\":[[-0,0,-0.0]]},\"text\":\"a\"}",
+        "{\"text\":\"a\",\"attributes\":{}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,0.5]],\"q\":\"again\",\"p\":[[0,2,2.0]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":\"first\",\"q\":[[0,1,0.5]]}}",
+        "{\"text\":\"\xc3\xa9\",\"attributes\":{\"\xc3\xa9\":[[0,1,1e-300]],\"x\":\"\xe4\xb8\xad\"}}",
+        /* other shapes inside: built as JSON, the line still on the fast path */
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,2]],\"s\":[[0,1,0.5],[1,2,0.25]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[1,1,0.5]],\"n\":[[0,-1,0.5]],\"e\":[],\"f\":[[]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1]],\"t\":[[0,1,0.5,7]],\"u\":[[0,1,0.5]],\"v\":{}}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,null]],\"w\":[[0,1,0.5],\"x\"],\"k\\u0041\":1}}",
+        "{\"text\":\"a\",\"attributes\":{\"s\":\"esc\\n\",\"b\":true,\"c\":[[0,1,0.5]]}}",
+        "{\"text\":\"a\",\"attributes\":[1,2]}", "{\"text\":\"a\",\"attributes\":\"s\"}",
+        "{\"text\":\"a\",\"attrib\\u0075tes\":{\"q\":[[0,1,0.5]]}}",
+    };
+    for (size_t i = 0; i < sizeof fast / sizeof *fast; i++)
+        assert_true(same(fast[i]));
+    const char *other[] = {
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,1e999]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,99999999999999999999,0.5]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,.5]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,1.]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,01,0.5]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,0.5]],}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,0.5]]}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,0.5]]},\"attributes\":{}}",
+        "{\"text\":\"a\",\"attrib\\u0075tes\":{},\"attributes\":{\"q\":[[0,1,0.5]]}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":[[0,1,0.5]] \"r\":\"x\"}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\":\"tab\there\"}}",
+        "{\"text\":\"a\",\"attributes\":{\"q\\u0000\":[[0,1,0.5]]}}",
+    };
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        check_same(other[i], strlen(other[i]), NULL);
+    const char *custom = "{\"attributes\":\"the text\",\"text\":{\"q\":[[0,1,0.5]]}}";
+    assert_true(check_same(custom, strlen(custom), "attributes"));
+
+    /* readers see the signal as the number it holds */
+    wn_doc d;
+    wn_doc_init(&d);
+    char err[256];
+    assert_int_equal(wn_jsonl_parse(fast[0], strlen(fast[0]), NULL, &d, err, sizeof err), 0);
+    double x;
+    assert_int_equal(wn_doc_attr_get_score(&d, "r", &x), 0);
+    assert_true(x == -1.5e-7);
+    assert_string_equal(wn_doc_attr_get_string(&d, "lang"), "en");
+    wn_doc_release(&d);
+}
+
+/* Real documents annotated as the filter chain annotates them (signals with all kinds of
+ * scores, labels), written, then read back both ways, whole and damaged. */
+static void test_annotated_documents_same_both_ways(void **state)
+{
+    (void)state;
+    char path[512], err[256];
+    SHARED_OR_SKIP(path, "quality/quality.jsonl.gz");
+    wn_in *in = wn_in_open(path, WN_COMP_AUTO, err, sizeof err);
+    assert_non_null(in);
+    static const char *names[] = { "gopher.word_count", "gopher.symbol_ratio", "langid.score",
+                                   "c4.sentences", "fineweb.list_ratio", "pii.emails" };
+    const double scores[] = { 70.0, 0.0, 4.914285714285714, 0.02459016393442623, 1e-7,
+                              0.99126106500625610, NAN, 123456789012.5, -0.0, 1.0 / 3 };
+    uint64_t rng = 7;
+    size_t len, n = 0;
+    const char *line;
+    wn_buf out = WN_BUF_INIT;
+    while (n < 300 && (line = wn_in_line(in, &len))) {
+        wn_doc d;
+        wn_doc_init(&d);
+        assert_int_equal(wn_jsonl_parse(line, len, NULL, &d, err, sizeof err), 0);
+        size_t chars = wn_utf8_count(d.text.ptr, d.text.len);
+        for (size_t k = 0; k < sizeof names / sizeof *names; k++)
+            wn_doc_attr_set_signal(&d, names[k], chars, scores[(n + k) % 10] * (double)(n + 1));
+        wn_doc_attr_set_label(&d, "langid.language", n % 2 ? "en" : "fr");
+        wn_buf_reset(&out);
+        wn_jsonl_write(&out, &d, 0);
+        wn_doc_release(&d);
+        assert_true(check_same(out.data, out.len - 1, NULL));
+        if (n < 100)
+            damaged_same_both_ways(out.data, out.len - 1, 10, &rng);
+        n++;
+    }
+    wn_buf_release(&out);
+    wn_in_close(in);
+    assert_true(n == 300);
 }
 
 int main(void)
@@ -219,6 +325,8 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_real_corpus_same_both_ways),
         cmocka_unit_test(test_damaged_lines_same_both_ways),
+        cmocka_unit_test(test_attributes_read_directly),
+        cmocka_unit_test(test_annotated_documents_same_both_ways),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -301,10 +301,13 @@ static void *write_pending(void *arg)
 {
     writer *w = arg;
     out_batch *b = w->pending;
+    if (!b)
+        return NULL;
     for (size_t i = 0; i < b->n; i++)
         if (b->bufs[i].len)
             part_write(b->removed[i] ? w->removed : w->out, b->bufs[i].data, b->bufs[i].len);
     wn_batch_clear(&b->docs);
+    w->pending = NULL; /* written: flushing must not write it again */
     return NULL;
 }
 
@@ -355,9 +358,11 @@ static void write_behind(writer *w, wn_batch *b, bool threaded)
     helper_start(&w->h, write_pending, w, threaded);
 }
 
+static void writer_flush(writer *w);
+
 static void writer_release(writer *w)
 {
-    helper_join(&w->h);
+    writer_flush(w);
     for (int k = 0; k < 2; k++) {
         for (size_t i = 0; i < w->sets[k].cap; i++)
             wn_buf_release(&w->sets[k].bufs[i]);
@@ -389,27 +394,75 @@ static bool can_fuse(const wn_run_opts *o)
     return true;
 }
 
-static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob)
+/* One document of a fused pass, on one thread: decoded, through the stages, serialised into
+ * slot i of ob, then freed here. Freeing it on the thread that decoded it gives its hundred
+ * or so allocations back to that thread's malloc cache and arena; freed on another thread
+ * (the writer, before), they went through the owner arena's lock, and the futex waits and
+ * cache-line transfers cost -j2 about a sixth more CPU than -j1. */
+static void fused_doc(const pass *p, wn_doc *d, uint64_t index, out_batch *ob, size_t i)
+{
+    int t = omp_get_thread_num();
+    if (wn_source_decode_doc(p->src, d, &p->dec[t]) == 0) {
+        d->input_index = index;
+        size_t len = d->text.len;
+        for (size_t k = 0; k < p->o->n_stages && len != SIZE_MAX; k++) {
+            stage_doc(p->o->stages[k], d, &p->stage_stats[k * p->nthreads + t], len);
+            len = d->drop_reason ? SIZE_MAX : d->text.len;
+        }
+    }
+    if (ob)
+        serialise_doc(ob, i, d, p->o->removed_dir != NULL);
+    wn_doc_release(d);
+}
+
+/* The sequential side jobs of a fused round: reading the next batch (rd, NULL when the
+ * source cannot read ahead) and writing the last batch's set (w->pending, NULL when there
+ * is none). They run as sections of the round's own team, so the team's threads are all
+ * the threads there are: helper threads beside it oversubscribed the cores (-j2 ran four
+ * threads on two CPUs, thousands of context switches a second, and a thread created per
+ * batch). A thread that finishes its section takes documents like the others. */
+static void side_jobs(reader *rd, writer *w)
+{
+#pragma omp sections nowait
+    {
+#pragma omp section
+        if (rd)
+            read_ahead(rd);
+#pragma omp section
+        if (w->pending)
+            write_pending(w);
+    }
+}
+
+static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob, reader *rd,
+                      writer *w)
 {
     if (ob)
         out_batch_reserve(ob, b->n);
-    bool with_removed = p->o->removed_dir != NULL;
     long n = (long)b->n;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (long i = 0; i < n; i++) {
-        wn_doc *d = &b->docs[i];
-        int t = omp_get_thread_num();
-        if (wn_source_decode_doc(p->src, d, &p->dec[t]) == 0) {
-            d->input_index = base + (uint64_t)i;
-            size_t len = d->text.len;
-            for (size_t k = 0; k < p->o->n_stages && len != SIZE_MAX; k++) {
-                stage_doc(p->o->stages[k], d, &p->stage_stats[k * p->nthreads + t], len);
-                len = d->drop_reason ? SIZE_MAX : d->text.len;
-            }
-        }
-        if (ob)
-            serialise_doc(ob, (size_t)i, d, with_removed);
+#pragma omp parallel
+    {
+        side_jobs(rd, w);
+#pragma omp for schedule(dynamic, 1) nowait
+        for (long i = 0; i < n; i++)
+            fused_doc(p, &b->docs[i], base + (uint64_t)i, ob, (size_t)i);
     }
+}
+
+/* After a fused round: the set just filled is written by the next round (or by
+ * writer_flush), and the other set is filled meanwhile. */
+static void fused_handoff(writer *w, bool filled)
+{
+    if (!filled)
+        return;
+    w->pending = &w->sets[w->fill];
+    w->fill ^= 1;
+}
+
+static void writer_flush(writer *w)
+{
+    helper_join(&w->h);
+    write_pending(w);
 }
 
 /* Adds the decoding stats of a batch to the source's, afresh for the next batch (as
@@ -497,15 +550,15 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
             continue;
         opened++;
         rd.src = src;
-        bool ahead = threaded && src->read_ahead;
+        /* fused, the next batch is read in the round's team, at -j1 too (same bytes) */
+        bool ahead = src->read_ahead && (threaded || fused);
         size_t got = src->next(src, &batch, c->batch_docs, BATCH_MAX_BYTES, &res->source);
         ps.src = src;
         while (got > 0) {
             out_batch *ob = o->no_output ? NULL : &wr.sets[wr.fill];
             if (fused) {
-                if (ahead)
-                    helper_start(&rd.h, read_ahead, &rd, true);
-                run_fused(&ps, &batch, index, ob);
+                run_fused(&ps, &batch, index, ob, ahead ? &rd : NULL, &wr);
+                fused_handoff(&wr, ob != NULL);
                 index += batch.n;
             } else {
                 /* decoding adds to the source's stats, which the reader writes: first */
@@ -522,11 +575,11 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                 if (ob)
                     serialise(ob, &batch, o->removed_dir != NULL);
             }
-            if (ob)
+            if (ob && !fused)
                 write_behind(&wr, &batch, threaded);
             wn_batch_clear(&batch); /* with no output, or (empty) handed to the writer */
             if (ahead) {
-                helper_join(&rd.h);
+                helper_join(&rd.h); /* (fused: read in the round, nothing to join) */
                 got = rd.got;
                 wn_batch tmp = batch;
                 batch = rd.batch;

@@ -417,21 +417,20 @@ static void fused_doc(const pass *p, wn_doc *d, uint64_t index, out_batch *ob, s
 
 /* The sequential side jobs of a fused round: reading the next batch (rd, NULL when the
  * source cannot read ahead) and writing the last batch's set (w->pending, NULL when there
- * is none). They run as sections of the round's own team, so the team's threads are all
- * the threads there are: helper threads beside it oversubscribed the cores (-j2 ran four
+ * is none). They run inside the round's own team, so the team's threads are all the
+ * threads there are: helper threads beside it oversubscribed the cores (-j2 ran four
  * threads on two CPUs, thousands of context switches a second, and a thread created per
- * batch). A thread that finishes its section takes documents like the others. */
+ * batch). Reading is always on thread 0, so a source that recycles its lines in next()
+ * frees them on the thread that allocated them (source_jsonl.c); writing is on the last
+ * thread (the same one, with -j1). A thread done with its job takes documents like the
+ * others. */
 static void side_jobs(reader *rd, writer *w)
 {
-#pragma omp sections nowait
-    {
-#pragma omp section
-        if (rd)
-            read_ahead(rd);
-#pragma omp section
-        if (w->pending)
-            write_pending(w);
-    }
+    int t = omp_get_thread_num(), last = omp_get_num_threads() - 1;
+    if (t == 0 && rd)
+        read_ahead(rd);
+    if (t == last && w->pending)
+        write_pending(w);
 }
 
 static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob, reader *rd,

@@ -6,6 +6,7 @@
 #include "core/source.h"
 
 #include <omp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,49 @@ typedef struct jsonl_state {
     wn_jsonl_opts opts;
     uint64_t line_no;
     bool done;
+    /* Lines already decoded, for the reader to free: a stack linked through the lines' own
+     * first bytes (see give_back). */
+    _Atomic(char *) spent;
 } jsonl_state;
+
+/* Lines are read (allocated) on one thread and decoded on any. Freed where they were
+ * decoded, a line went back to the reading thread's malloc arena under its lock, while the
+ * reader was allocating from it: with -j2 a thousand futex waits a run. So a decoded line
+ * is pushed on the source's spent stack instead (lock-free: pushes race only with each
+ * other and with take_back's exchange, so there is no ABA), and the reader frees them all
+ * before reading the next batch, on its own thread, where malloc hands the memory straight
+ * back to the new lines. A line too short to hold the link is freed at once. */
+static void give_back(jsonl_state *st, char *line, size_t len)
+{
+    if (len + 1 < sizeof(char *)) {
+        free(line);
+        return;
+    }
+    char *head = atomic_load_explicit(&st->spent, memory_order_relaxed);
+    do
+        memcpy(line, &head, sizeof head);
+    while (!atomic_compare_exchange_weak_explicit(&st->spent, &head, line, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+/* Frees every line decoded so far (their documents no longer point at them). */
+static void take_back(jsonl_state *st)
+{
+    char *p = atomic_exchange_explicit(&st->spent, NULL, memory_order_acquire);
+    while (p) {
+        char *next;
+        memcpy(&next, p, sizeof next);
+        free(p);
+        p = next;
+    }
+}
 
 /* Reading only splits lines (cheap, sequential); jsonl_decode parses them in parallel. */
 static size_t jsonl_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
                          wn_stats *stats)
 {
     jsonl_state *st = src->state;
+    take_back(st);
     size_t added = 0, bytes = 0;
     while (!st->done && added < max_docs && bytes < max_bytes) {
         uint64_t offset = wn_in_offset(st->in);
@@ -70,7 +107,7 @@ static int jsonl_decode(wn_source *src, wn_doc *d, char *err, size_t errlen)
         char *s = wn_buf_detach(&b, &n);
         wn_str_take(&d->id, s, n);
     }
-    free(line.ptr);
+    give_back(st, line.ptr, line.len);
     return rc;
 }
 
@@ -82,6 +119,7 @@ static uint64_t jsonl_consumed(wn_source *src)
 static void jsonl_close(wn_source *src)
 {
     jsonl_state *st = src->state;
+    take_back(st);
     wn_in_close(st->in);
     free(st);
 }
@@ -95,6 +133,7 @@ wn_source *wn_jsonl_source_open(const char *path, void *ctx, wn_stats *stats)
         return NULL;
     }
     jsonl_state *st = wn_xcalloc(1, sizeof *st);
+    atomic_init(&st->spent, NULL);
     st->in = in;
     if (ctx)
         st->opts = *(const wn_jsonl_opts *)ctx;

@@ -3,8 +3,9 @@
  * One batch at a time: read (one thread); decode, run the stages, serialise the survivors
  * (OpenMP, one buffer per document), in one parallel pass document by document when no
  * stage needs the whole batch (run_fused), else step by step; write in input order (one
- * thread). With -j2 and more, the reading of the next batch and the writing of this one
- * run on helper threads, alongside the parallel steps (see "helper threads").
+ * thread). In a fused pass, the reading of the next batch and the writing of the last one
+ * are jobs of two of the pass's own threads (side_jobs); step by step, with -j2 and more,
+ * they run on helper threads alongside the parallel steps (see "helper threads").
  * Per-thread stats are merged at the end, so no counter is shared between threads.
  */
 #include "core/runner.h"
@@ -82,7 +83,7 @@ static void part_write(part_writer *w, const char *data, size_t n)
             w->failed = true;
             return;
         }
-        wn_out_zstd_inline(w->cur); /* runs on the writer helper (or in line, with -j1) */
+        wn_out_zstd_inline(w->cur); /* runs on the writing thread, not a zstd worker */
     }
     if (wn_out_write(w->cur, data, n)) {
         wn_error("cannot write '%s'", wn_out_path(w->cur));
@@ -228,7 +229,7 @@ static void run_stages(wn_stage **stages, size_t n, wn_batch *b, wn_stats *per_t
     }
 }
 
-/* ---- the helper threads ----
+/* ---- the helper threads (step by step; a fused pass runs these jobs in its team) ----
  *
  * Between the parallel steps of a batch, two steps ran on one thread while the others
  * waited: reading the next batch (src->next: decompression, line splitting) and writing
@@ -277,10 +278,11 @@ static void *read_ahead(void *arg)
     return NULL;
 }
 
-/* A batch's documents serialised (in parallel), in input order, for the writer, and the
- * documents themselves, which the writer frees once written: freeing them (~ a hundred
- * allocations each) was a sequential step too, and from the parallel steps, threads
- * freeing each other's allocations contend for the allocator's arenas. */
+/* A batch's documents serialised (in parallel), in input order, for the writer, and, step
+ * by step, the documents themselves, which the writer frees once written: freeing them
+ * (~ a hundred allocations each) was a sequential step too, and in the step-by-step
+ * parallel steps, threads free each other's allocations (a fused pass frees each document
+ * where it was decoded, see fused_doc). */
 typedef struct out_batch {
     wn_buf *bufs;  /* empty: not written */
     bool *removed; /* goes to the removed output */

@@ -5,8 +5,9 @@
  * Batches are read on one thread, the documents of a batch are decoded and go through the
  * stages in parallel (OpenMP, dynamic schedule; a document through every stage before the
  * next, a stage with process_batch waiting for the whole batch), and the writer emits
- * survivors in input order, so output bytes are the same at any thread count. With several
- * threads, reading the next batch and writing the last run on helper threads. Documents dropped by a stage are counted under the
+ * survivors in input order, so output bytes are the same at any thread count. Reading the
+ * next batch and writing the last overlap a batch's processing: on two of the batch's own
+ * OpenMP threads in the one-pass case, else (-j2 and more) on helper threads. Documents dropped by a stage are counted under the
  * stage and reason, and written to `removed_dir` (with "winnow_removed_by") when set.
  *
  * Outputs, in outdir (one set per --shard I/N task, so N tasks never collide):

@@ -278,10 +278,10 @@ static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_
     if (l->labels.n != labels0 || nrows > WC_ROWS)
         return;
     memcpy(sl->word, t->k, sizeof sl->word);
-    sl->hash = wn_ft_hash(t->w, t->n);
+    sl->has_hash = l->hashes.n != hashes0;
+    sl->hash = sl->has_hash ? (uint32_t)l->hashes.v[hashes0] : 0; /* the hash just pushed */
     sl->len = (uint8_t)t->n;
     sl->nrows = (uint8_t)nrows;
-    sl->has_hash = l->hashes.n != hashes0;
     if (nrows) /* rows.v may still be NULL */
         memcpy(sl->rows, l->rows.v + rows0, nrows * sizeof *sl->rows);
 }

@@ -14,6 +14,7 @@
 #include "dedup/lines.h"
 #include "dedup/minhash.h"
 #include "dedup/remove.h"
+#include "dedup/sem_files.h"
 #include "dedup/semantic.h"
 #include "dedup/uidsource.h"
 
@@ -145,12 +146,6 @@ static int parse_double(const char *opt, const char *arg, double lo, double hi, 
     return 0;
 }
 
-/* Paths matching a pattern, sorted (glob sorts). */
-static void glob_paths(const char *pattern, char ***out, size_t *n)
-{
-    wn_dedup_glob(pattern, out, n);
-}
-
 static char *state_path(const dedup_cli *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static char *state_path(const dedup_cli *c, const char *fmt, ...)
@@ -164,11 +159,11 @@ static char *state_path(const dedup_cli *c, const char *fmt, ...)
     return wn_buf_detach(&b, NULL);
 }
 
-/* glob_paths of a pattern inside the state directory. */
+/* wn_dedup_glob of a pattern inside the state directory. */
 static void glob_state(const dedup_cli *c, const char *pattern, char ***out, size_t *n)
 {
     char *pat = state_path(c, "%s", pattern);
-    glob_paths(pat, out, n);
+    wn_dedup_glob(pat, out, n);
     free(pat);
 }
 
@@ -312,7 +307,7 @@ static int phase_merge(dedup_cli *c)
         char *pat = state_path(c, "bands-s*-p%05u-r*.wbk", p);
         char **found, **runs = NULL;
         size_t n_found, n_runs = 0;
-        glob_paths(pat, &found, &n_found);
+        wn_dedup_glob(pat, &found, &n_found);
         free(pat);
         /* runs of this run's sign shards and of the index (shard 65536 + generation) only */
         for (size_t i = 0; i < n_found; i++) {
@@ -618,7 +613,7 @@ static int run_semantic(dedup_cli *c)
     if (!phase_is(c, "apply")) return 0;
     char config[WN_DEDUP_CONFIG_MAX + 1];
     wn_sem_config_text(&c->sem, config, sizeof config);
-    char *remove = state_path(c, "semantic-remove.wrm");
+    char *remove = wn_sem_path(&st, WN_SEM_REMOVE);
     rc = remove_listed(c, remove, config, "dedup.semantic");
     free(remove);
     return rc;
@@ -637,7 +632,7 @@ static int run_eval(int argc, char **argv)
     char err[1024];
     wn_buf pat = WN_BUF_INIT;
     wn_buf_appendf(&pat, "%s/sig-*.wsig", argv[1]);
-    glob_paths(pat.data, &sigs, &n);
+    wn_dedup_glob(pat.data, &sigs, &n);
     wn_buf_release(&pat);
     if (!n) {
         wn_error("no signature files in '%s'", argv[1]);

@@ -256,7 +256,6 @@ static void append_real_printf(wn_buf *out, double v, int precision)
     wn_buf_append(out, buf, (size_t)n);
 }
 
-
 /* jansson's jsonp_dtostr: "%.<precision>g" (17 when 0) in the C locale's notation, ".0"
  * added when the result would read back as an integer, and the exponent without '+' or
  * leading zeros ("1e+05" -> "1e5"). printf costs ~1 us a number, and an annotated document

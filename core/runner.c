@@ -573,11 +573,11 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                     before = wn_xrealloc(before, before_cap * sizeof *before);
                 }
                 run_stages(o->stages, o->n_stages, &batch, per_thread, nthreads, before);
-                if (ob)
+                if (ob) {
                     serialise(ob, &batch, o->removed_dir != NULL);
+                    write_behind(&wr, &batch, threaded);
+                }
             }
-            if (ob && !fused)
-                write_behind(&wr, &batch, threaded);
             wn_batch_clear(&batch); /* with no output, or (empty) handed to the writer */
             if (ahead) {
                 helper_join(&rd.h); /* (fused: read in the round, nothing to join) */

@@ -36,9 +36,8 @@ static uint64_t rows_in(const wn_sem_state *st, const char *config, char *err, s
     return n;
 }
 
-/* Reads n rows of a .wse into uid[] (may be NULL) and x[n*d]. */
-static int read_rows(wn_dedup_file *f, unsigned d, size_t n, uint64_t *uid, float *x,
-                     char *err, size_t errlen)
+/* Reads the vectors of n rows of a .wse into x[n*d]. */
+static int read_rows(wn_dedup_file *f, unsigned d, size_t n, float *x, char *err, size_t errlen)
 {
     enum { CHUNK = 256 };
     size_t rb = wn_sem_row_bytes(d);
@@ -51,10 +50,8 @@ static int read_rows(wn_dedup_file *f, unsigned d, size_t n, uint64_t *uid, floa
             free(buf);
             return -1;
         }
-        for (size_t i = 0; i < want; i++) {
-            if (uid) memcpy(&uid[done + i], buf + i * rb, 8);
+        for (size_t i = 0; i < want; i++)
             memcpy(x + (done + i) * d, buf + i * rb + 8, (size_t)d * 4);
-        }
         done += want;
     }
     free(buf);
@@ -79,7 +76,7 @@ int wn_sem_kmeans_phase(const wn_sem_config *c, const wn_sem_state *st, char *er
     float *x = wn_xmalloc((ns ? ns : 1) * d * sizeof *x);
     float *cent = wn_xcalloc((size_t)k * d, sizeof *cent);
     uint32_t *assign = wn_xmalloc((ns ? ns : 1) * sizeof *assign);
-    int rc = read_rows(f, d, ns, NULL, x, err, errlen);
+    int rc = read_rows(f, d, ns, x, err, errlen);
     wn_dedup_file_close(f);
     if (rc == 0) wn_sem_kmeans(x, ns, d, k, c->iterations, c->seed, assign, cent);
     char *path = wn_sem_path(st, WN_SEM_CENTROIDS);
@@ -164,8 +161,7 @@ static int assign_chunk(const unsigned char *buf, size_t n, unsigned d, const fl
     for (size_t i = 0; i < n; i++) {
         wn_sem_assign_rec a = {0, cl[i], 0};
         memcpy(&a.uid, buf + i * rb, 8);
-        memset(crow, 0, 16);
-        memcpy(crow, &cl[i], 4);
+        memcpy(crow, &cl[i], 4); /* bytes 4..7 stay zero (calloc) */
         memcpy(crow + 8, buf + i * rb, rb); /* uid, then the row */
         if (wn_extsort_add(sorter, crow, err, errlen)) return -1;
         if (wn_dedup_file_write(assign, &a, sizeof a, 1)) {
@@ -197,7 +193,7 @@ int wn_sem_assign_phase(const wn_sem_config *c, const wn_sem_state *st, char *er
     wn_dedup_file *assign = wn_dedup_file_create(apath, WN_DEDUP_KIND_SEM_ASSIGN, config,
                                                  sizeof(wn_sem_assign_rec), 0, 1, err, errlen);
     size_t rb = wn_sem_row_bytes(d);
-    unsigned char *buf = wn_xmalloc(CHUNK * rb), *crow = wn_xmalloc(wn_sem_crow_bytes(d));
+    unsigned char *buf = wn_xmalloc(CHUNK * rb), *crow = wn_xcalloc(1, wn_sem_crow_bytes(d));
     uint32_t *cl = wn_xmalloc(CHUNK * sizeof *cl);
     int rc = assign ? 0 : -1;
     long got;

@@ -291,7 +291,7 @@ static int sampler_write(sampler *s, const char *path, const char *config, char 
                                             (uint32_t)wn_sem_row_bytes(s->d), 0, 1, err, errlen);
     if (!f) return -1;
     uid_slot *order = wn_xmalloc((s->n ? s->n : 1) * sizeof *order);
-    for (size_t i = 0; i < s->n; i++) order[i] = (uid_slot){s->uid[s->heap[i]], s->heap[i]};
+    for (size_t i = 0; i < s->n; i++) order[i] = (uid_slot){s->uid[i], i}; /* slots 0..n-1 */
     qsort(order, s->n, sizeof *order, uid_slot_cmp);
     int rc = 0;
     for (size_t i = 0; i < s->n && rc == 0; i++) {

@@ -9,6 +9,7 @@
  * to the spill file. A removed row names the first kept row (in uid order) it matches, as
  * the in-memory rule does, so both paths give the same removals. */
 #include "dedup/semantic.h"
+#include "dedup/sem_files.h"
 
 #include "core/buf.h"
 
@@ -128,7 +129,7 @@ static void match_spilled(wn_sem_selector *s)
 {
     if (!s->n_spill || s->failed) return;
     if (fflush(s->spill) || fseeko(s->spill, 0, SEEK_SET)) { fail_errno(s, "read"); return; }
-    size_t rb = 8 + (size_t)s->d * 4;
+    size_t rb = wn_sem_row_bytes(s->d); /* spilled rows are .wse rows */
     unsigned char *buf = wn_xmalloc(s->kcap * rb);
     float *rows = wn_xmalloc(s->kcap * s->d * sizeof *rows);
     uint64_t *uids = wn_xmalloc(s->kcap * sizeof *uids);

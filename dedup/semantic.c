@@ -1,6 +1,7 @@
 /* semantic.c: SemDeDup's in-memory core - spherical k-means, in-cluster selection - and its
  * configuration. The phases that stream files are in sem_embed.c and sem_cluster.c. */
 #include "dedup/semantic.h"
+#include "dedup/sem_files.h"
 
 #include "core/buf.h"
 
@@ -151,7 +152,7 @@ uint64_t wn_sem_resolve_sample(const wn_sem_config *c, uint64_t n, unsigned dim,
     if (c->sample) return c->sample;
     /* FAISS samples 256 points per centroid: more adds time, not quality */
     uint64_t s = 256ull * wn_sem_resolve_k(c, n);
-    uint64_t fit = mem_bytes / 2 / (8 + 4ull * dim);
+    uint64_t fit = mem_bytes / 2 / wn_sem_row_bytes(dim);
     if (s > fit) s = fit;
     return s < 1 ? 1 : s;
 }

@@ -58,32 +58,20 @@ static size_t citation_at(const char *p, size_t n)
 }
 
 #if defined(__SSE2__)
-/* Masks of 16 bytes at p: bit k for p[k]. */
-static inline uint32_t mask_eq(__m128i v, char c)
-{
-    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
-}
-
 /* is_space bytes: ' ', and '\t' '\v' '\f' '\r' (9 and 11..13; not '\n') */
 static inline uint32_t mask_space(__m128i v)
 {
     __m128i d = _mm_sub_epi8(v, _mm_set1_epi8(9));
     __m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(4)), d);
-    return ((uint32_t)_mm_movemask_epi8(ctl) & ~mask_eq(v, '\n')) | mask_eq(v, ' ');
+    return ((uint32_t)_mm_movemask_epi8(ctl) & ~wn_bytes_eq16(v, '\n')) | wn_bytes_eq16(v, ' ');
 }
 #endif
 
-/* The policy phrases: those after the first two all hold "cookie", so a line without it
- * needs no search for them. */
-static const char *const policy_phrases[] = {
-    "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies",
-    "use cookies",
+/* The policy phrases that hold "cookie" (C4's other two, "terms of use" and "privacy
+ * policy", are found by phrase_at): a line without "cookie" needs no search for them. */
+static const char *const cookie_phrases[] = {
+    "cookie policy", "uses cookies", "use of cookies", "use cookies",
 };
-
-static bool has(const char *s, size_t n, const char *pat)
-{
-    return memmem(s, n, pat, strlen(pat)) != NULL;
-}
 
 /* What the line-dropping phrases found in a line (compared with A-Z lowered, as the rules
  * read the lowered line). */
@@ -148,7 +136,7 @@ static phrases find_phrases(const char *line, size_t len)
     const __m128i case_bit = _mm_set1_epi8(0x20);
     for (; i + 18 <= len; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
-        f.curly |= mask_eq(v, '{') != 0;
+        f.curly |= wn_bytes_eq16(v, '{') != 0;
         /* c | 0x20 is a lowercase letter only for that letter and its capital */
         __m128i a = _mm_or_si128(v, case_bit), hit = _mm_setzero_si128();
         __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(line + i + 1)),
@@ -177,12 +165,13 @@ static phrases find_phrases(const char *line, size_t len)
         wn_buf_grow(&lower, len + 1);
         for (size_t k = 0; k < len; k++)
             lower.data[k] = lower_byte(line[k]);
-        for (size_t k = 2; k < sizeof policy_phrases / sizeof *policy_phrases && !f.policy; k++)
-            f.policy = has(lower.data, len, policy_phrases[k]);
+        for (size_t k = 0; k < sizeof cookie_phrases / sizeof *cookie_phrases && !f.policy; k++) {
+            const char *pat = cookie_phrases[k];
+            f.policy = memmem(lower.data, len, pat, strlen(pat)) != NULL;
+        }
     }
     return f;
 }
-
 
 /* split_words over p[i .. e), byte by byte: cur is the code points of the word being read */
 static inline void words_bytes(const char *p, size_t i, size_t e, size_t max_len, size_t *cur,
@@ -244,7 +233,7 @@ static size_t count_sentences(const char *p, size_t n)
     /* 16 bytes at a time: a block without . ! ? only tells whether a sentence began */
     for (; i + 16 <= n; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        uint32_t end = mask_eq(v, '.') | mask_eq(v, '!') | mask_eq(v, '?');
+        uint32_t end = wn_bytes_eq16(v, '.') | wn_bytes_eq16(v, '!') | wn_bytes_eq16(v, '?');
         uint32_t text = ~(mask_space(v) | end) & 0xFFFF;
         uint32_t from = 0; /* bits below `from` are done */
         while (end) {
@@ -275,12 +264,11 @@ static size_t count_sentences(const char *p, size_t n)
     return sentences + in;
 }
 
-/* Does the line end (spaces, tabs and '\r' aside, as wn_text_ends_with_any) with . ? ! " or
+/* Does the line end (spaces, tabs and '\r' aside: wn_text_trim_end) with . ? ! " or
  * ', but not with "..."? Per kept line: written out rather than six suffix compares. */
 static bool terminal_end(const char *s, size_t n)
 {
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        n--;
+    n = wn_text_trim_end(s, n);
     if (!n)
         return false;
     char c = s[n - 1];

@@ -51,8 +51,7 @@ static inline size_t code_points(const char *s, size_t n, size_t avail)
 /* Does the line end (spaces, tabs, '\r' aside) with "..." or "\u2026"? */
 static bool ellipsis_end(const char *s, size_t n)
 {
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        n--;
+    n = wn_text_trim_end(s, n);
     return n >= 3 && (!memcmp(s + n - 3, "...", 3) || !memcmp(s + n - 3, "\xE2\x80\xA6", 3));
 }
 
@@ -130,11 +129,6 @@ static inline void symbols_byte(symbols *y, const char *p, size_t left)
 }
 
 #if defined(__SSE2__)
-static inline unsigned eq16(__m128i v, char c)
-{
-    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
-}
-
 /* The dot runs of one 16-byte block, its dots in mask d; a run reaching the block's end
  * goes on into the next. */
 static inline void dot_runs(symbols *y, unsigned d)
@@ -166,16 +160,18 @@ static symbols count_symbols(const char *s, size_t n, bool ascii)
 #if defined(__SSE2__)
     for (; i + 18 <= n; i += 16) { /* U+2026 may start in the last two bytes of a block */
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-        unsigned d = eq16(v, '.'), h = eq16(v, '#');
+        unsigned d = wn_bytes_eq16(v, '.'), h = wn_bytes_eq16(v, '#');
         if (h)
             y.hashes += wn_bits16(h);
         if (d || y.dots)
             dot_runs(&y, d);
         if (!ascii) {
-            unsigned e = eq16(v, '\xE2');
+            unsigned e = wn_bytes_eq16(v, '\xE2');
             if (e) {
-                e &= eq16(_mm_loadu_si128((const __m128i *)(const void *)(s + i + 1)), '\x80');
-                e &= eq16(_mm_loadu_si128((const __m128i *)(const void *)(s + i + 2)), '\xA6');
+                const __m128i *at1 = (const __m128i *)(const void *)(s + i + 1);
+                const __m128i *at2 = (const __m128i *)(const void *)(s + i + 2);
+                e &= wn_bytes_eq16(_mm_loadu_si128(at1), '\x80');
+                e &= wn_bytes_eq16(_mm_loadu_si128(at2), '\xA6');
                 y.ellipses += wn_bits16(e);
             }
         }

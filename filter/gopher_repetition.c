@@ -205,7 +205,7 @@ static size_t table_clear(size_t grams)
  * gram to reach the top count; unlisted grams count 1, which only the gram at 0 can be
  * first to reach. A first and a later occurrence take the same path (no branch on which:
  * it mispredicted about every other gram). */
-static size_t count_grams(const wn_text *t, size_t n)
+static size_t count_grams(size_t n)
 {
     size_t mask = table_clear(n_pos + 1);
     uint32_t best = 1, best_at = 0;
@@ -318,7 +318,7 @@ static void gram_chars(const wn_text *t, size_t top[3], size_t dup[6])
             list_pairs(t);
         else
             narrow_grow(t, n);
-        size_t chars = count_grams(t, n);
+        size_t chars = count_grams(n);
         if (n < 5)
             top[n - 2] = chars;
     }

@@ -29,6 +29,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 enum {
     WN_WORD_ALPHA = 1,  /* holds at least one alphabetic character */
@@ -150,14 +153,6 @@ static inline uint32_t *wn_u64map_slot(wn_u64map *m, uint64_t key, bool *added)
     return &sl->val;
 }
 
-/* Start loading key's first slot into the cache, a few keys before wn_u64map_slot needs
- * it: for tables bigger than the cache, where a lookup is a memory round trip. Only valid
- * while the table does not grow (reset it big enough first). */
-static inline void wn_u64map_prefetch(const wn_u64map *m, uint64_t key)
-{
-    __builtin_prefetch(&m->slots[key & (m->cap - 1)]);
-}
-
 /* Add one to key's count and return the new count. */
 static inline uint32_t wn_u64map_add(wn_u64map *m, uint64_t key)
 {
@@ -184,6 +179,14 @@ void wn_u64map_release(wn_u64map *m);
 /* Is the code point in a script written without spaces (Han, Kana, Thai, Lao, Khmer,
  * Myanmar)? Such text is segmented by ICU / matched as substrings. */
 bool wn_text_spaceless(int32_t cp);
+#if defined(__SSE2__)
+/* Bit k set when byte k of v is c: the SSE2 paths' byte search, 16 bytes at a time. */
+static inline uint32_t wn_bytes_eq16(__m128i v, char c)
+{
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+#endif
+
 /* Set bits of a 16-bit mask, as the SSE2 paths count bytes of a movemask (baseline x86-64
  * has no POPCNT: __builtin_popcount would be a library call). */
 static inline unsigned wn_bits16(uint32_t m)
@@ -205,8 +208,13 @@ static inline size_t wn_text_continuations8(uint64_t w)
 /* Character classes of the ASCII fast path. */
 bool wn_ascii_punct(unsigned char c);
 
-/* Does the line (s, n) end with one of the NUL-separated suffixes in `set`, ignoring
- * trailing spaces? `set` is e.g. ".\0!\0?\0" (terminated by an empty string). */
-bool wn_text_ends_with_any(const char *s, size_t n, const char *set);
+/* The length of the line (s, n) without its trailing spaces, tabs and '\r': where the
+ * line-ending rules (Gopher's ellipsis, C4's punctuation) look for the last character. */
+static inline size_t wn_text_trim_end(const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        n--;
+    return n;
+}
 
 #endif

@@ -198,12 +198,13 @@ static void uni_doc(void *state, wn_doc *d, wn_stats *s)
         d->drop_reason = "unicode.empty";
         return;
     }
-    if (plain_ascii_prefix(t, n) == n)
+    size_t plain = plain_ascii_prefix(t, n);
+    if (plain == n)
         return; /* ASCII without controls is valid, clean NFC */
 
     size_t bad = 0, ctrl = 0;
-    bool maybe_not_nfc = false;
-    scan(d->text.ptr, n, u->strip_controls, &bad, &ctrl, &maybe_not_nfc);
+    bool maybe_not_nfc = false; /* the clean prefix adds nothing: scan after it */
+    scan(d->text.ptr + plain, n - plain, u->strip_controls, &bad, &ctrl, &maybe_not_nfc);
     if (!bad && !ctrl && (!maybe_not_nfc || !u->nfc))
         return; /* valid, clean, and every character is NFC-stable: nothing to change */
     repair(d->text.ptr, n, u->strip_controls);

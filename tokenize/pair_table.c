@@ -15,13 +15,13 @@
 
 #include "core/buf.h"
 
-#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SLOT_BYTES WN_TOK_PAIR_SLOT_BYTES
 #define KEYS_PER_BUCKET 4
 #define MAX_SEED 65535
+#define MAX_BUCKET 64 /* keys a bucket may hold: place() keeps their slots on the stack */
 
 static void slot_put(uint8_t *slots, uint32_t s, uint64_t v)
 {
@@ -50,12 +50,12 @@ static bool place(wn_tok_pair_table *pt, const keyed *k, const uint32_t *first,
     memset(pt->slots, 0xff, (size_t)pt->m * SLOT_BYTES + 8);
     memset(pt->disp, 0, pt->r * sizeof *pt->disp);
     bool ok = true;
-    uint32_t s[64];
+    uint32_t s[MAX_BUCKET];
     for (uint32_t o = 0; o < pt->r && ok; o++) {
         uint32_t b = (uint32_t)order[o], size = first[b + 1] - first[b];
         if (size == 0)
             break; /* the rest are empty too */
-        if (size > sizeof s / sizeof *s) {
+        if (size > MAX_BUCKET) {
             ok = false;
             break;
         }
@@ -121,7 +121,9 @@ int wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size
      * keys are distinct (one merge per token), so room always ends the search; the limit only
      * turns a broken invariant into an error instead of a hang. */
     int rc = -1;
-    for (double spare = 1.05; spare < 4.0 && rc; spare += 0.02) {
+    /* more room cannot help a bucket with more keys than place handles */
+    bool fits = pt->r == 0 || UINT32_MAX - (uint32_t)(order[0] >> 32) <= MAX_BUCKET;
+    for (double spare = 1.05; fits && spare < 4.0 && rc; spare += 0.02) {
         pt->m = (uint32_t)((double)n * spare) + 1;
         free(pt->slots);
         pt->slots = wn_xmalloc((size_t)pt->m * SLOT_BYTES + 8);

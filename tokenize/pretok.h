@@ -87,12 +87,11 @@ static inline int is_other_class(unsigned k)
 static inline unsigned ascii_letters16(const uint8_t *s)
 {
 #if defined(__SSE2__)
-    /* b is a letter when (b | 0x20) - 'a' < 26 unsigned, for every byte b: bytes >= 0x80
-     * land at 63 or more. SSE2 compares signed, so both sides are shifted by 0x80. */
+    /* b is a letter when (b | 0x20) - 'a' <= 25 unsigned, for every byte b (bytes >= 0x80
+     * land at 63 or more): x <= 25 is min(x, 25) == x, SSE2's unsigned byte compare. */
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     __m128i t = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-    __m128i is_letter = _mm_cmplt_epi8(_mm_xor_si128(t, _mm_set1_epi8((char)0x80)),
-                                       _mm_set1_epi8((char)(26 ^ 0x80)));
+    __m128i is_letter = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
     unsigned not_letter = ~(unsigned)_mm_movemask_epi8(is_letter) & 0xFFFF;
     return not_letter ? (unsigned)__builtin_ctz(not_letter) : 16;
 #else

@@ -126,12 +126,12 @@ static void build_vocab(wn_tok *t)
 typedef struct all_splits {
     uint64_t *slot;
     uint64_t mask;
-    int shift;
+    int shift; /* 64 - log2(mask + 1): the hash's top bits index the table */
 } all_splits;
 
 static uint64_t *split_find(const all_splits *a, uint64_t key)
 {
-    uint64_t i = (key * 0x9E3779B97F4A7C15ull) >> a->shift;
+    uint64_t i = wn_tok_pair_hash(key) >> a->shift;
     while (a->slot[i] != UINT64_MAX && (a->slot[i] >> WN_TOK_ID_BITS) != key)
         i = (i + 1) & a->mask;
     return &a->slot[i];
@@ -146,9 +146,7 @@ static int64_t split_merged(const all_splits *a, uint32_t left, uint32_t right)
 static void splits_hash(all_splits *a, const uint32_t *found, size_t n)
 {
     size_t cap = pow2_at_least(n + n / 4 + 2);
-    a->shift = 64;
-    for (size_t c = cap; c > 1; c /= 2)
-        a->shift--;
+    a->shift = 64 - __builtin_ctzll(cap);
     a->slot = wn_xmalloc(cap * sizeof *a->slot);
     memset(a->slot, 0xff, cap * sizeof *a->slot);
     a->mask = cap - 1;
@@ -306,9 +304,25 @@ static int build_pairs(wn_tok *t, bool every_split)
     return rc;
 }
 
+/* t->byte_pair from the merge table: the first merges of every BPE, without a probe. */
+static void build_byte_pairs(wn_tok *t)
+{
+    if (!t->byte_pair)
+        t->byte_pair = wn_xmalloc(256 * 256 * sizeof *t->byte_pair);
+    for (int a = 0; a < 256; a++)
+        for (int b = 0; b < 256; b++) {
+            int64_t m = wn_tok_pair(t, t->byte_id[a], t->byte_id[b]);
+            t->byte_pair[a * 256 + b] = m < 0 ? UINT32_MAX : (uint32_t)m;
+        }
+}
+
 int wn_tok_use_all_pairs(wn_tok *t)
 {
-    return build_pairs(t, true);
+    /* byte_pair too, so the tests' reference takes nothing from the table under test */
+    if (build_pairs(t, true) < 0)
+        return -1;
+    build_byte_pairs(t);
+    return 0;
 }
 
 int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
@@ -335,12 +349,7 @@ int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
         snprintf(err, errlen, "cannot build the merge table of this vocabulary");
         return -1;
     }
-    t->byte_pair = wn_xmalloc(256 * 256 * sizeof *t->byte_pair);
-    for (int a = 0; a < 256; a++)
-        for (int b = 0; b < 256; b++) {
-            int64_t m = wn_tok_pair(t, t->byte_id[a], t->byte_id[b]);
-            t->byte_pair[a * 256 + b] = m < 0 ? UINT32_MAX : (uint32_t)m;
-        }
+    build_byte_pairs(t);
     int64_t bos = wn_tok_special(t, "<|begin_of_text|>");
     int64_t eos = wn_tok_special(t, "<|end_of_text|>");
     t->bos = bos >= 0 ? (uint32_t)bos : t->n_ranks;

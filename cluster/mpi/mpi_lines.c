@@ -16,7 +16,6 @@
 #include "core/log.h"
 #include "dedup/extsort.h"
 
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,13 +41,7 @@ static void glob_state(const char *state, const char *pattern, char ***out, size
 {
     wn_buf b = WN_BUF_INIT;
     wn_buf_appendf(&b, "%s/%s", state, pattern);
-    glob_t g;
-    *out = NULL;
-    *n = 0;
-    if (glob(b.data, 0, NULL, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; i++) wn_strv_push(out, n, g.gl_pathv[i]);
-        globfree(&g);
-    }
+    wn_dedup_glob(b.data, out, n);
     wn_buf_release(&b);
 }
 

@@ -66,7 +66,15 @@ typedef struct wrap_state {
     wn_stage *inner;
     bool annotate_only;
     char *would_drop_attr; /* "<name>.would_drop" */
+    const struct wrap_state *prev; /* the chain's stage before this one (NULL: the first) */
 } wrap_state;
+
+/* The stage and document this thread ran last: when the next stage is the chain's next
+ * on the same document, the text analysis need not be checked again (wn_text_stage_begin). */
+static _Thread_local struct {
+    const wrap_state *w;
+    const wn_doc *d;
+} last_run;
 
 void wn_filter_count_domain(wn_stats *s, const wn_doc *d, const char *prefix)
 {
@@ -80,8 +88,11 @@ void wn_filter_count_domain(wn_stats *s, const wn_doc *d, const char *prefix)
 static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
 {
     wrap_state *w = state;
+    wn_text_stage_begin(d, w->prev && last_run.w == w->prev && last_run.d == d);
     w->inner->process_doc(w->inner->state, d, s);
     wn_text_release();
+    last_run.w = w;
+    last_run.d = d;
     if (!d->drop_reason)
         return;
     if (w->annotate_only) {
@@ -99,6 +110,7 @@ static void wrap_batch(void *state, wn_batch *b, wn_stats *s)
     wrap_state *w = state;
     w->inner->process_batch(w->inner->state, b, s);
     wn_text_release();
+    last_run.w = NULL;
 }
 
 static int wrap_finish(void *state, wn_stats *s)
@@ -115,10 +127,11 @@ static void wrap_release(void *state)
     free(w);
 }
 
-static wn_stage *wrap(wn_stage *inner, bool annotate_only)
+static wn_stage *wrap(wn_stage *inner, bool annotate_only, const wn_stage *prev)
 {
     wrap_state *w = wn_xcalloc(1, sizeof *w);
     w->inner = inner;
+    w->prev = prev ? prev->state : NULL;
     w->annotate_only = annotate_only;
     wn_buf b = WN_BUF_INIT;
     wn_buf_appendf(&b, "%s.would_drop", inner->name);
@@ -163,7 +176,8 @@ static int add_stage(wn_filter_chain *c, const json_t *given, const char *base_d
     json_array_append_new(json_object_get(c->effective, "filters"), eff);
     wn_fparams_release(&p);
     c->stages = wn_xrealloc(c->stages, (c->n + 1) * sizeof *c->stages);
-    c->stages[c->n++] = wrap(st, annotate_only);
+    c->stages[c->n] = wrap(st, annotate_only, c->n ? c->stages[c->n - 1] : NULL);
+    c->n++;
     return 0;
 }
 

@@ -93,6 +93,11 @@ void wn_text_invalidate(void);
 /* Let other threads use the cache slot this thread holds (the chain calls it after each
  * filter's process_doc). */
 void wn_text_release(void);
+/* The chain, before a filter's process_doc on d: `follows` when the filter before it in
+ * the same chain ran on d on this thread just before (nothing else touched d between).
+ * Until wn_text_release, the analysis this thread served for d is then served again
+ * without hashing the text to check it; any other caller gets the full check. */
+void wn_text_stage_begin(const wn_doc *d, bool follows);
 /* Make the shared cache `n` documents big (>= the runner's batch size; a larger batch only
  * loses some hits). Once per process, single-threaded; later calls do nothing. */
 void wn_text_cache_init(size_t n);

@@ -19,12 +19,28 @@
 /* Enough for the default filter chain's signals: one allocation per document. */
 enum { FIRST_CAP = 64 };
 
+/* Eight bytes per multiply: FNV-1a waited on a multiply per byte of names such as
+ * "gopher_rep.dup_para_char_frac" (~100 cycles a name, ~35 names set a document: 2.4% of
+ * the filter chain on prose). Only compared in memory, never stored. */
 static uint32_t name_hash(const char *s)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
+    size_t n = strlen(s), i = 0;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 29;
+    }
+    /* the tail: the last 8 bytes again (copying the n - i left into a zeroed word made
+     * the load wait for the copy's byte stores), or the bytes of a name shorter than 8 */
+    if (n >= 8) {
+        memcpy(&w, s + n - 8, 8);
+    } else {
+        for (w = 0; i < n; i++)
+            w = w << 8 | (unsigned char)s[i];
+    }
+    h = (h ^ w) * 0x94D049BB133111EBull;
+    return (uint32_t)(h ^ h >> 32);
 }
 
 static wn_attr *find(const wn_doc *d, const char *name, uint32_t h)

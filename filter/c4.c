@@ -134,6 +134,12 @@ static phrases find_phrases(const char *line, size_t len)
     size_t i = 0;
 #if defined(__SSE2__)
     const __m128i case_bit = _mm_set1_epi8(0x20);
+    /* the 15 pattern bytes broadcast once per line, read from memory in the loop: kept in
+     * registers they were too many, so GCC broadcast them again in every block */
+    __m128i starts[5][3];
+    for (int k = 0; k < 5; k++)
+        for (int j = 0; j < 3; j++)
+            starts[k][j] = _mm_set1_epi8(phrase_starts[k][j]);
     for (; i + 18 <= len; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
         f.curly |= wn_bytes_eq16(v, '{') != 0;
@@ -144,10 +150,8 @@ static phrases find_phrases(const char *line, size_t len)
         __m128i c = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(line + i + 2)),
                                  case_bit);
         for (int k = 0; k < 5; k++) {
-            __m128i m = _mm_and_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8(phrase_starts[k][0])),
-                                      _mm_cmpeq_epi8(b, _mm_set1_epi8(phrase_starts[k][1])));
-            hit = _mm_or_si128(hit, _mm_and_si128(
-                                        m, _mm_cmpeq_epi8(c, _mm_set1_epi8(phrase_starts[k][2]))));
+            __m128i m = _mm_and_si128(_mm_cmpeq_epi8(a, starts[k][0]), _mm_cmpeq_epi8(b, starts[k][1]));
+            hit = _mm_or_si128(hit, _mm_and_si128(m, _mm_cmpeq_epi8(c, starts[k][2])));
         }
         for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1) {
             size_t at = i + (unsigned)__builtin_ctz(m);

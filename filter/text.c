@@ -117,6 +117,7 @@ typedef struct text_slot {
     size_t key_len;
     uint64_t key_index, key_hash;
     bool valid;
+    bool hashed; /* key_hash is known (wn_text_keep_lines leaves it to the chain's trust) */
     atomic_int busy;
 } text_slot;
 
@@ -632,13 +633,14 @@ const wn_text *wn_text_analyze(const wn_doc *d)
     uint64_t h = XXH3_64bits(s, d->text.len);
     trust.doc = d;
     trust.slot = sl;
-    if (slot_keys(sl, d) && sl->key_hash == h)
+    if (slot_keys(sl, d) && sl->hashed && sl->key_hash == h)
         return &sl->t;
     const wn_text *t = analyze_into(sl, s, d->text.len);
     sl->key_ptr = d->text.ptr;
     sl->key_len = d->text.len;
     sl->key_index = d->input_index;
     sl->key_hash = h;
+    sl->hashed = true;
     sl->valid = true;
     return t;
 }
@@ -725,12 +727,16 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
     t->n_nonsym = n_nonsym;
     t->s = s;
     t->n = n;
-    t->n_chars = wn_text_count_chars(s, n);
+    /* kept bytes of an ASCII text are ASCII: a byte each, nothing to count */
     t->ascii = old->ascii || all_ascii(s, n);
+    t->n_chars = t->ascii ? n : wn_text_count_chars(s, n);
     sl->key_ptr = d->text.ptr;
     sl->key_len = n;
     sl->key_index = d->input_index;
-    sl->key_hash = XXH3_64bits(s, n);
+    /* no content hash (c4 rewrites most prose documents): the chain's next filters get
+     * this analysis through their trust (wn_text_stage_begin); any other lookup analyses
+     * the text again */
+    sl->hashed = false;
     sl->valid = true;
     trust.doc = d;
     trust.slot = sl;

@@ -167,16 +167,30 @@ void wn_stats_add(wn_stats *s, const char *name, double value)
     s->sums[s->n_sums++].value = value;
 }
 
-static wn_hist *find_hist(wn_stats *s, const char *name, double lo, double hi, int nbins)
+/* Is h the histogram `name` names? `is_const`: name is a string constant, so the address
+ * h was last found by names it too. */
+static bool hist_is(wn_hist *h, const char *name, bool is_const)
+{
+    if (is_const && h->id == name)
+        return true;
+    if (strcmp(h->name, name) != 0)
+        return false;
+    if (is_const)
+        h->id = name;
+    return true;
+}
+
+static wn_hist *find_hist(wn_stats *s, const char *name, double lo, double hi, int nbins,
+                          bool is_const)
 {
     /* stages add their signals in the same order for every document: try the histogram
      * after the one found last on this thread first (a filter chain adds ~30 per document) */
     static _Thread_local const wn_stats *hint_stats;
     static _Thread_local size_t hint;
-    if (hint_stats == s && hint < s->n_hists && strcmp(s->hists[hint].name, name) == 0)
+    if (hint_stats == s && hint < s->n_hists && hist_is(&s->hists[hint], name, is_const))
         return &s->hists[hint++];
     for (size_t i = 0; i < s->n_hists; i++)
-        if (strcmp(s->hists[i].name, name) == 0) {
+        if (hist_is(&s->hists[i], name, is_const)) {
             hint_stats = s;
             hint = i + 1;
             return &s->hists[i];
@@ -184,6 +198,7 @@ static wn_hist *find_hist(wn_stats *s, const char *name, double lo, double hi, i
     s->hists = wn_xrealloc(s->hists, (s->n_hists + 1) * sizeof *s->hists);
     wn_hist *h = &s->hists[s->n_hists++];
     h->name = wn_xstrdup(name);
+    h->id = is_const ? name : NULL;
     h->lo = lo;
     h->hi = hi > lo ? hi : lo + 1;
     h->nbins = nbins > 0 ? nbins : 1;
@@ -193,9 +208,8 @@ static wn_hist *find_hist(wn_stats *s, const char *name, double lo, double hi, i
     return h;
 }
 
-void wn_stats_hist(wn_stats *s, const char *name, double lo, double hi, int nbins, double value)
+static void hist_add(wn_hist *h, double value)
 {
-    wn_hist *h = find_hist(s, name, lo, hi, nbins);
     int b = value != value ? 0 : (int)((value - h->lo) / (h->hi - h->lo) * h->nbins);
     if (value < h->lo)
         b = 0;
@@ -206,6 +220,17 @@ void wn_stats_hist(wn_stats *s, const char *name, double lo, double hi, int nbin
     h->bins[b]++;
     h->n++;
     h->sum += value;
+}
+
+void wn_stats_hist(wn_stats *s, const char *name, double lo, double hi, int nbins, double value)
+{
+    hist_add(find_hist(s, name, lo, hi, nbins, false), value);
+}
+
+void wn_stats_hist_const(wn_stats *s, const char *name, double lo, double hi, int nbins,
+                         double value)
+{
+    hist_add(find_hist(s, name, lo, hi, nbins, true), value);
 }
 
 uint64_t wn_stats_drops_total(const wn_stats *s)
@@ -289,7 +314,7 @@ void wn_stats_merge(wn_stats *into, const wn_stats *from)
         wn_stats_add(into, from->sums[i].name, from->sums[i].value);
     for (size_t i = 0; i < from->n_hists; i++) {
         const wn_hist *fh = &from->hists[i];
-        wn_hist *h = find_hist(into, fh->name, fh->lo, fh->hi, fh->nbins);
+        wn_hist *h = find_hist(into, fh->name, fh->lo, fh->hi, fh->nbins, false);
         if (h->nbins == fh->nbins)
             for (int b = 0; b < h->nbins; b++)
                 h->bins[b] += fh->bins[b];
@@ -547,7 +572,7 @@ int wn_stats_from_json(wn_stats *s, const json_t *j)
     json_object_foreach(json_object_get(j, "histograms"), k, v) {
         json_t *bins = json_object_get(v, "bins");
         wn_hist *h = find_hist(s, k, json_number_value(json_object_get(v, "lo")),
-                               json_number_value(json_object_get(v, "hi")), (int)json_array_size(bins));
+                               json_number_value(json_object_get(v, "hi")), (int)json_array_size(bins), false);
         for (int b = 0; b < h->nbins; b++)
             h->bins[b] += (uint64_t)json_integer_value(json_array_get(bins, (size_t)b));
         h->n += jint(v, "n");

@@ -256,7 +256,7 @@ void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, 
                       double lo, double hi)
 {
     wn_doc_attr_set_signal(d, name, n_chars, v);
-    wn_stats_hist(s, name, lo, hi, 50, v);
+    wn_stats_hist_const(s, name, lo, hi, 50, v);
 }
 
 size_t wn_url_host_span(const char *url, size_t n, const char **host, size_t *host_len)

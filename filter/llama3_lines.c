@@ -21,7 +21,10 @@ typedef struct l3 {
     bool rewrite;
 } l3;
 
-static _Thread_local wn_u64map grams;
+/* The n-grams seen, by key (0: an empty slot), and 1 + the first line that had each. */
+static _Thread_local uint64_t *gram_keys;
+static _Thread_local uint32_t *gram_line;
+static _Thread_local size_t gram_cap, gram_mask;
 static _Thread_local uint64_t *folded;
 static _Thread_local size_t folded_cap;
 static _Thread_local wn_buf kept;
@@ -52,9 +55,41 @@ static uint64_t gram_at(const uint64_t *h, size_t n)
     return x ? x : 1;
 }
 
+/* An empty table for `grams` keys, at most a quarter full. Its own table rather than a
+ * wn_u64map: that one stays as large as the thread's largest document, so a small
+ * document's keys were spread over it and missed the cache, and one sized to the document
+ * (half full) collided more: either way about half of this filter's time went to
+ * lookups. Here the slots in use are cleared for each document (a memset of 8 bytes a
+ * slot) and stay in L1. */
+static void grams_clear(size_t grams)
+{
+    size_t cap = 64;
+    while (cap < 4 * grams)
+        cap <<= 1;
+    /* a small document after a huge one: give the memory back, keep the cache warm */
+    if (cap > gram_cap || (gram_cap > 65536 && gram_cap > cap * 64)) {
+        free(gram_keys);
+        free(gram_line);
+        gram_keys = wn_xmalloc(cap * sizeof *gram_keys);
+        gram_line = wn_xmalloc(cap * sizeof *gram_line);
+        gram_cap = cap;
+    }
+    memset(gram_keys, 0, cap * sizeof *gram_keys);
+    gram_mask = cap - 1;
+}
+
+/* The slot of key (never 0): where it is, or the empty slot where it goes. */
+static inline size_t gram_slot(uint64_t key)
+{
+    size_t j = key & gram_mask;
+    while (gram_keys[j] && gram_keys[j] != key)
+        j = (j + 1) & gram_mask;
+    return j;
+}
+
 /* Line li (l): is it covered >= max_cov by n-grams that earlier lines had (when it is
  * long enough to be judged)? Records its own n-grams as seen, in the same lookup: a
- * gram's value is 1 + the first line that had it, so "seen before this line" is a value
+ * gram's line is 1 + the first line that had it, so "seen before this line" is a value
  * <= li and a gram repeated within the line does not cover it. */
 static bool line_covered(const l3 *c, const wn_text *t, const wn_line *l, size_t li, size_t n)
 {
@@ -65,12 +100,14 @@ static bool line_covered(const l3 *c, const wn_text *t, const wn_line *l, size_t
     const wn_word *w = t->words + l->first_word;
     for (size_t i = 0; i < l->n_words; i++) {
         if (i + n <= l->n_words) {
-            bool added;
-            uint32_t *first = wn_u64map_slot(&grams, gram_at(folded + l->first_word + i, n), &added);
-            if (added)
-                *first = (uint32_t)li + 1;
-            else if (*first <= li)
+            uint64_t key = gram_at(folded + l->first_word + i, n);
+            size_t j = gram_slot(key);
+            if (!gram_keys[j]) {
+                gram_keys[j] = key;
+                gram_line[j] = (uint32_t)li + 1;
+            } else if (gram_line[j] <= li) {
                 cover_end = i + n;
+            }
         }
         total += w[i].len;
         cov += cover_end > i ? w[i].len : 0;
@@ -96,7 +133,7 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
         folded[i] = w->flags & WN_WORD_DIGIT ? fold_hash(t->s + w->off, w->len, w->hash)
                                              : w->hash;
     }
-    wn_u64map_reset(&grams, t->n_words);
+    grams_clear(t->n_words);
     /* pass 1: which lines go */
     if (dropped_cap < t->n_lines) {
         dropped_cap = t->n_lines + 256;

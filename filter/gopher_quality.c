@@ -97,15 +97,17 @@ static void stop_keys_init(void)
  * switch and memcmp mispredicted. */
 static inline bool is_stop_word(const char *w, size_t n, size_t avail)
 {
-    static const uint32_t keep[5] = {0, 0, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF};
+    /* keep[min(n, 5)]: a select GCC makes a cmov; `n <= 4 ? n : 0` and `k && ...` it made
+     * two branches, which mispredicted on the words' lengths */
+    static const uint32_t keep[6] = {0, 0, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0};
     uint32_t k = 0;
     if (avail >= 4 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
         memcpy(&k, w, 4);
-        k &= keep[n <= 4 ? n : 0];
+        k &= keep[n < 5 ? n : 5];
     } else if (n >= 2 && n <= 4) {
         memcpy(&k, w, n);
     }
-    return k && stop_slots[stop_slot(k, stop_mul)] == k;
+    return (k != 0) & (stop_slots[stop_slot(k, stop_mul)] == k);
 }
 
 /* Symbols for gopher.symbol_ratio over the whole text: '#' bytes, "..." as str.count finds

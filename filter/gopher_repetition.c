@@ -215,12 +215,17 @@ static size_t count_grams(size_t n)
             __builtin_prefetch(&table[gram_key(gk[k + PREFETCH]) & mask]);
         uint64_t key = gram_key(gk[k]);
         size_t j = key & mask;
-        while (table[j].count && table[j].key != key)
+        /* one branch, taken only on a collision: written plainly, GCC branched on whether
+         * the slot was used, which a repeated gram takes and a new one does not, and on
+         * which `first` to keep (both mispredicted); the sum of the two tests and the mask
+         * select below keep it to one */
+        while ((table[j].count != 0) + (table[j].key != key) == 2)
             j = (j + 1) & mask;
         gram_slot *sl = &table[j];
         uint32_t c = sl->count + 1;
         bool again = c > 1;
-        uint32_t first = again ? sl->first : (uint32_t)k;
+        uint32_t keep_old = -(uint32_t)again;
+        uint32_t first = (sl->first & keep_old) | ((uint32_t)k & ~keep_old);
         *sl = (gram_slot){key, c, first};
         cls[k] = (uint32_t)j;
         repeated[k] = again;

@@ -44,6 +44,7 @@ typedef struct wn_doc {
     json_t *attributes; /* the attributes read with the document: object or NULL */
     struct wn_attr *attr;      /* the ones set since, in the order first set (doc_attr.c) */
     uint32_t n_attr, cap_attr;
+    uint64_t attr_names; /* bit (hash of name) & 63 set for each entry (doc_attr.c) */
 
     /* Set by ingest readers: the text is still a raw payload for the extract stage (HTML
      * bytes in `charset`, or text in `charset`); WN_RAW_NONE once it is clean UTF-8. */

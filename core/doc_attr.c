@@ -43,8 +43,18 @@ static uint32_t name_hash(const char *s)
     return (uint32_t)(h ^ h >> 32);
 }
 
+/* A bit per name hash's low 6 bits in d->attr_names: a filter chain sets ~35 new names a
+ * document, and a clear bit says a name is new without scanning the entries before it
+ * (~600 entry compares a document: 3% of the chain on short paragraphs). */
+static uint64_t name_bit(uint32_t h)
+{
+    return 1ull << (h & 63);
+}
+
 static wn_attr *find(const wn_doc *d, const char *name, uint32_t h)
 {
+    if (!(d->attr_names & name_bit(h)))
+        return NULL;
     for (uint32_t i = 0; i < d->n_attr; i++) {
         wn_attr *a = &d->attr[i];
         if (a->hash == h && (a->name == name || !strcmp(a->name, name)))
@@ -82,6 +92,7 @@ static wn_attr *entry(wn_doc *d, const char *name, bool copy)
         d->attr = wn_xrealloc(d->attr, d->cap_attr * sizeof *d->attr);
     }
     a = &d->attr[d->n_attr++];
+    d->attr_names |= name_bit(h);
     memset(a, 0, sizeof *a);
     a->name = copy ? wn_xstrdup(name) : name;
     a->own_name = copy;
@@ -239,6 +250,7 @@ static void release_entries(wn_doc *d)
             free((char *)d->attr[i].name);
     }
     d->n_attr = 0;
+    d->attr_names = 0;
 }
 
 json_t *wn_doc_attr_json(wn_doc *d)

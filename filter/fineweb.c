@@ -66,8 +66,8 @@ static void fw_doc(void *state, wn_doc *d, wn_stats *s)
         lines++;
         int32_t cp = last_cp(p, n);
         punct += cp >= 0 && u_hasBinaryProperty(cp, UCHAR_TERMINAL_PUNCTUATION);
-        /* bytes >= chars: a line that short in bytes needs no count */
-        size_t chars = (double)n <= f->short_len ? n : wn_text_utf8_count(p, n);
+        /* bytes >= chars: a line that short in bytes, or ASCII, needs no count */
+        size_t chars = (double)n <= f->short_len || t->ascii ? n : wn_text_utf8_count(p, n);
         shorts += (double)chars <= f->short_len;
         if (wn_u64map_add(&seen, wn_text_hash(p, n)) > 1)
             dup_chars += n;

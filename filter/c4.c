@@ -122,6 +122,36 @@ static inline bool phrase_start_scalar(const char *p)
     return false;
 }
 
+#if defined(__SSE2__)
+/* The phrase starts broadcast (starts[k][j] = phrase_starts[k][j] in every byte). */
+typedef struct phrase_vecs {
+    __m128i starts[5][3];
+} phrase_vecs;
+
+/* One 16-byte block of find_phrases: blk holds it and the 2 bytes after it; its byte k is
+ * the line's byte at + k (line[0 .. len)). */
+static inline void phrase_block(phrases *f, bool *cookie, const phrase_vecs *pv,
+                                const char *blk, const char *line, size_t len, size_t at)
+{
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)blk);
+    f->curly |= wn_bytes_eq16(v, '{') != 0;
+    /* c | 0x20 is a lowercase letter only for that letter and its capital */
+    __m128i a = _mm_or_si128(v, case_bit), hit = _mm_setzero_si128();
+    __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(blk + 1)), case_bit);
+    __m128i c = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(blk + 2)), case_bit);
+    for (int k = 0; k < 5; k++) {
+        __m128i m = _mm_and_si128(_mm_cmpeq_epi8(a, pv->starts[k][0]),
+                                  _mm_cmpeq_epi8(b, pv->starts[k][1]));
+        hit = _mm_or_si128(hit, _mm_and_si128(m, _mm_cmpeq_epi8(c, pv->starts[k][2])));
+    }
+    for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1) {
+        size_t i = at + (unsigned)__builtin_ctz(m);
+        phrase_at(f, line + i, len - i, cookie);
+    }
+}
+#endif
+
 /* The phrases of a kept line in one pass: SSE2 marks the bytes where one may start (its
  * first three letters, either case), only those are compared, and the four cookie phrases
  * are searched for only in a line holding "cookie". It replaced a lowered copy of each line
@@ -133,31 +163,22 @@ static phrases find_phrases(const char *line, size_t len)
     bool cookie = false;
     size_t i = 0;
 #if defined(__SSE2__)
-    const __m128i case_bit = _mm_set1_epi8(0x20);
-    /* the 15 pattern bytes broadcast once per line, read from memory in the loop: kept in
+    /* the 15 pattern bytes broadcast once per line, read from memory in the blocks: kept in
      * registers they were too many, so GCC broadcast them again in every block */
-    __m128i starts[5][3];
+    phrase_vecs pv;
     for (int k = 0; k < 5; k++)
         for (int j = 0; j < 3; j++)
-            starts[k][j] = _mm_set1_epi8(phrase_starts[k][j]);
-    for (; i + 18 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(line + i));
-        f.curly |= wn_bytes_eq16(v, '{') != 0;
-        /* c | 0x20 is a lowercase letter only for that letter and its capital */
-        __m128i a = _mm_or_si128(v, case_bit), hit = _mm_setzero_si128();
-        __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(line + i + 1)),
-                                 case_bit);
-        __m128i c = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(line + i + 2)),
-                                 case_bit);
-        for (int k = 0; k < 5; k++) {
-            __m128i m = _mm_and_si128(_mm_cmpeq_epi8(a, starts[k][0]), _mm_cmpeq_epi8(b, starts[k][1]));
-            hit = _mm_or_si128(hit, _mm_and_si128(m, _mm_cmpeq_epi8(c, starts[k][2])));
-        }
-        for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1) {
-            size_t at = i + (unsigned)__builtin_ctz(m);
-            phrase_at(&f, line + at, len - at, &cookie);
-        }
-    }
+            pv.starts[k][j] = _mm_set1_epi8(phrase_starts[k][j]);
+    for (; i + 18 <= len; i += 16)
+        phrase_block(&f, &cookie, &pv, line + i, line, len, i);
+    /* the last bytes from a zero-padded copy (a byte loop over them took about as long as
+     * the blocks before): a zero is no '{' and starts no phrase, so a candidate needs its
+     * three letters in the line, as byte by byte */
+    char tail[34] = {0};
+    memcpy(tail, line + i, len - i);
+    for (size_t o = 0; i + o < len; o += 16)
+        phrase_block(&f, &cookie, &pv, tail + o, line, len, i + o);
+    i = len;
 #endif
     for (; i < len; i++) {
         f.curly |= line[i] == '{';
@@ -195,6 +216,29 @@ static inline void words_bytes(const char *p, size_t i, size_t e, size_t max_len
     }
 }
 
+#if defined(__SSE2__)
+/* One block of split_words, v: the line's bytes i .. e (e <= i + 16; past e: spaces). */
+static inline void words_block(__m128i v, const char *p, size_t i, size_t e, size_t max_len,
+                               size_t *cur, size_t *words, bool *too_long)
+{
+    if (_mm_movemask_epi8(v)) { /* a non-ASCII byte: this block byte by byte */
+        words_bytes(p, i, e, max_len, cur, words, too_long);
+        return;
+    }
+    uint32_t sp = mask_space(v), word = ~sp & 0xFFFF;
+    *words += wn_bits16(word & ~((word << 1) | (*cur > 0)));
+    if (!sp) {
+        *cur += 16;
+    } else {
+        if (*cur + (unsigned)__builtin_ctz(sp) > max_len)
+            *too_long = true;
+        *cur = 15 - (31 - (unsigned)__builtin_clz(sp)); /* the bytes after the last space */
+    }
+    if (*cur > max_len)
+        *too_long = true;
+}
+#endif
+
 /* Words (whitespace-separated) and whether one is longer than max (in code points): a
  * length is an integer, so "> max_len" is "> floor(max_len)", compared without floats. */
 static size_t split_words(const char *p, size_t n, double max_len_d, bool *too_long)
@@ -206,52 +250,63 @@ static size_t split_words(const char *p, size_t n, double max_len_d, bool *too_l
 #if defined(__SSE2__)
     /* plain ASCII 16 bytes at a time; a word inside a block is shorter than 16, so only
      * the words reaching a block's ends can be too long when max_len >= 16 */
-    for (; max_len >= 16 && i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        if (_mm_movemask_epi8(v)) { /* a non-ASCII byte: this block byte by byte */
-            words_bytes(p, i, i + 16, max_len, &cur, &words, too_long);
-            continue;
-        }
-        uint32_t sp = mask_space(v), word = ~sp & 0xFFFF;
-        words += wn_bits16(word & ~((word << 1) | (cur > 0)));
-        if (!sp) {
-            cur += 16;
-        } else {
-            if (cur + (unsigned)__builtin_ctz(sp) > max_len)
-                *too_long = true;
-            cur = 15 - (31 - (unsigned)__builtin_clz(sp)); /* the bytes after the last space */
-        }
-        if (cur > max_len)
-            *too_long = true;
+    for (; max_len >= 16 && i + 16 <= n; i += 16)
+        words_block(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), p, i, i + 16,
+                    max_len, &cur, &words, too_long);
+    if (max_len >= 16 && i < n) {
+        /* the last bytes from a copy padded with spaces, which make no word */
+        char tail[16];
+        memset(tail, ' ', sizeof tail);
+        memcpy(tail, p + i, n - i);
+        words_block(_mm_loadu_si128((const __m128i *)(const void *)tail), p, i, n, max_len,
+                    &cur, &words, too_long);
+        i = n;
     }
 #endif
     words_bytes(p, i, n, max_len, &cur, &words, too_long);
     return words;
 }
 
+#if defined(__SSE2__)
+/* One block of count_sentences, v: the line's bytes i .. i + 16 (past its end: spaces,
+ * which end no sentence and begin none). A block without . ! ? only tells whether a
+ * sentence began. */
+static inline void sentences_block(__m128i v, const char *p, size_t n, size_t i,
+                                   size_t *sentences, bool *in)
+{
+    uint32_t end = wn_bytes_eq16(v, '.') | wn_bytes_eq16(v, '!') | wn_bytes_eq16(v, '?');
+    uint32_t text = ~(mask_space(v) | end) & 0xFFFF;
+    uint32_t from = 0; /* bits below `from` are done */
+    while (end) {
+        unsigned k = (unsigned)__builtin_ctz(end);
+        end &= end - 1;
+        *in |= (text & ((1u << k) - 1) & ~from) != 0;
+        from = (2u << k) - 1;
+        size_t j = i + k + 1;
+        if (*in && (j == n || is_space(p[j]) || p[j] == '"' || p[j] == '\'')) {
+            (*sentences)++;
+            *in = false;
+        }
+    }
+    *in |= (text & ~from) != 0;
+}
+#endif
+
 static size_t count_sentences(const char *p, size_t n)
 {
     size_t sentences = 0, i = 0;
     bool in = false;
 #if defined(__SSE2__)
-    /* 16 bytes at a time: a block without . ! ? only tells whether a sentence began */
-    for (; i + 16 <= n; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-        uint32_t end = wn_bytes_eq16(v, '.') | wn_bytes_eq16(v, '!') | wn_bytes_eq16(v, '?');
-        uint32_t text = ~(mask_space(v) | end) & 0xFFFF;
-        uint32_t from = 0; /* bits below `from` are done */
-        while (end) {
-            unsigned k = (unsigned)__builtin_ctz(end);
-            end &= end - 1;
-            in |= (text & ((1u << k) - 1) & ~from) != 0;
-            from = (2u << k) - 1;
-            size_t j = i + k + 1;
-            if (in && (j == n || is_space(p[j]) || p[j] == '"' || p[j] == '\'')) {
-                sentences++;
-                in = false;
-            }
-        }
-        in |= (text & ~from) != 0;
+    for (; i + 16 <= n; i += 16)
+        sentences_block(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), p, n, i,
+                        &sentences, &in);
+    if (i < n) { /* the last bytes from a copy padded with spaces */
+        char tail[16];
+        memset(tail, ' ', sizeof tail);
+        memcpy(tail, p + i, n - i);
+        sentences_block(_mm_loadu_si128((const __m128i *)(const void *)tail), p, n, i,
+                        &sentences, &in);
+        i = n;
     }
 #endif
     for (; i < n; i++) {

@@ -535,6 +535,19 @@ static void test_c4_rules(void **state)
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check_c4(texts[i], strlen(texts[i]));
+    /* each phrase, '{', sentence end and long word at every offset of a line's last 16
+     * to 18 bytes, which the filter reads from a padded copy */
+    static const char *const ends[] = {"lorem ipsum.", "Javascript off.", "a {b} c.",
+                                       "Terms of Use.", "privacy policy!", "uses cookies.",
+                                       "A Cookie Policy?", "one. Two three!", "x.\"", "y.'"};
+    char line[256];
+    for (size_t e = 0; e < sizeof ends / sizeof *ends; e++)
+        for (int pad = 0; pad < 40; pad++) {
+            int k = snprintf(line, sizeof line, "First. Second. Third. Fourth.\nw%.*s w w %s\n",
+                             pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ends[e]);
+            check_c4(line, (size_t)k);
+            check_c4(line, (size_t)k - 1); /* the last line without its newline */
+        }
     wn_stage_free(c4_stage);
 }
 

@@ -19,7 +19,9 @@
  * of the text), in a per-batch cache shared by the threads once wn_text_cache_init ran (the
  * chain does it), so the filters of a chain analyse a document once although the runner
  * runs them stage by stage; a stage that rewrites a document's text calls
- * wn_text_invalidate() all the same.
+ * wn_text_invalidate() all the same. The hash is computed once per document in a chain:
+ * the next filters on the same document and thread are served without it
+ * (wn_text_stage_begin).
  */
 #ifndef WN_FILTER_TEXT_H
 #define WN_FILTER_TEXT_H

@@ -57,6 +57,28 @@ static inline size_t skip_to(const char *text, size_t i, size_t len, bool want_s
     return i;
 }
 
+/* The next token at or after i: its start in *start, and its end returned (== len when
+ * there is none). One 16-byte mask usually gives both ends: most tokens are shorter than 16
+ * bytes and follow one space, where two skip_to calls loaded and tested the bytes twice. */
+static inline size_t next_token(const char *text, size_t i, size_t len, size_t *start)
+{
+    if (len - i >= 16) {
+        unsigned spaces = space_mask16(text + i);
+        unsigned word = ~spaces & 0xFFFFu;
+        if (word) {
+            unsigned s = (unsigned)__builtin_ctz(word);
+            unsigned after = spaces >> s; /* the spaces from the token's start on */
+            *start = i + s;
+            if (after)
+                return i + s + (size_t)__builtin_ctz(after);
+            return skip_to(text, i + 16, len, true);
+        }
+        i += 16;
+    }
+    *start = skip_to(text, i, len, false);
+    return skip_to(text, *start, len, true);
+}
+
 /* The per-thread word cache of the predictor: a token's rows (and whether it has a hash
  * in l->hashes) depend only on its bytes and the model, and text repeats its words, so the
  * dictionary lookup and the char n-gram hashing run once per distinct word. A slot is one
@@ -170,6 +192,25 @@ static inline void word_key(const char *w, size_t n, size_t avail, uint64_t k[WC
     }
 }
 
+/* word_key for a compact cache's word (n <= SC_WORD) with SC_WORD bytes readable at w:
+ * one load and one mask, where word_key masks three words with variable shifts. */
+static inline void small_key(const char *w, size_t n, uint64_t k[SC_WORD / 8])
+{
+#ifdef __SSE2__
+    static const unsigned char keep[2 * SC_WORD] = {
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    };
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)w);
+    __m128i mask = _mm_loadu_si128((const __m128i *)(const void *)(keep + SC_WORD - n));
+    _mm_storeu_si128((__m128i *)(void *)k, _mm_and_si128(x, mask));
+#else
+    uint64_t wide[WC_WORD / 8];
+    word_key(w, n, n, wide);
+    memcpy(k, wide, SC_WORD);
+#endif
+}
+
 /* Append a slot's rows: all WC_ROWS copied at once (a fixed-size copy is two vector moves,
  * a variable one a slow string instruction), n of them kept. */
 static inline void push_rows(wn_ft_ivec *a, const int32_t v[WC_ROWS], size_t n)
@@ -247,15 +288,24 @@ static void lookup_token(word_cache *c, cached_token *t, size_t avail)
     }
     if (t->n > WC_WORD)
         return;
+    if (c->compact) {
+        /* k[2] stays 0 for a small slot's word (n <= SC_WORD) */
+        if (avail >= SC_WORD) {
+            small_key(t->w, t->n, t->k);
+            t->k[2] = 0;
+        } else {
+            word_key(t->w, t->n, avail, t->k);
+        }
+        uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull)) * 0xFF51AFD7ED558CCDull;
+        t->set = &c->sets[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
+        __builtin_prefetch(t->set);
+        return;
+    }
     word_key(t->w, t->n, avail, t->k);
     uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
                   (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
-    /* the top 16 bits: WC_SLOTS = 2^16 */
-    if (c->compact)
-        t->set = &c->sets[x >> 48];
-    else
-        t->sl = &c->slots[x >> 48];
-    __builtin_prefetch(&c->slots[x >> 48]); /* the same line either way */
+    t->sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
+    __builtin_prefetch(t->sl);
 }
 
 static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
@@ -362,8 +412,8 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
     size_t i = 0, head = 0, tail = 0;
     for (;;) {
         while (head - tail < AHEAD && i < len) {
-            size_t start = skip_to(text, i, len, false);
-            i = skip_to(text, start, len, true);
+            size_t start;
+            i = next_token(text, i, len, &start);
             if (i == start)
                 continue;
             ntokens++;

@@ -99,25 +99,28 @@ typedef struct word_slot {
 } word_slot;
 
 /* The compact layout, for models whose input rows fit 16 bits and that use no word hashes
- * (no word n-grams; lid.176 has 50,000 rows): a 32-byte slot, two of them per cache line as
- * a 2-way set with the more recently used first. The same 4 MB then holds twice the words,
- * in half the lines, and a rare word evicts only the less recent of two: on the filter
- * bench, one slot per hash missed ~9% of tokens on warm passes, most of them evictions.
- * A short word with more rows than a small slot holds goes to a long slot (below). */
-enum { SC_WORD = 16, SC_ROWS = 7 };
+ * (no word n-grams; lid.176 has 50,000 rows): a 32-byte slot, four of them in two adjacent
+ * cache lines as a 4-way set, the most recently used first. The same 4 MB holds twice the
+ * words of one slot per line, and a rare word evicts only the least recent of four: on the
+ * prose of the filter bench (51,000 distinct words in 4 MB), 2-way sets still lost 2.3% of
+ * tokens on warm passes to evictions, each ~300 ns to read again.
+ * Tokens hold no NUL or space, so a word's zero-padded bytes tell its length too, and an
+ * empty slot (all zero) matches no word. A short word with more rows than a small slot holds
+ * keeps them in a long slot (below), its small slot naming it (nrows == SC_IN_LONG). */
+enum { SC_WORD = 16, SC_ROWS = 7, SC_WAYS = 4, SC_SETS = 32768, SC_IN_LONG = 0xFF };
 
 typedef struct small_slot {
     uint64_t word[SC_WORD / 8]; /* the bytes, zero-padded */
-    uint16_t rows[SC_ROWS];
-    uint8_t len; /* 0: empty */
+    uint16_t rows[SC_ROWS];     /* SC_IN_LONG: rows[0] is the long slot */
     uint8_t nrows;
+    uint8_t unused;
 } small_slot;
 
 typedef struct small_set {
-    small_slot way[2];
+    small_slot way[SC_WAYS];
 } small_set;
 
-_Static_assert(sizeof(small_set) == 64, "a set is one cache line");
+_Static_assert(sizeof(small_set) == 128, "a set is two cache lines");
 
 /* Compact caches keep words of 17 to 64 bytes apart, in two-line slots with room for more
  * rows: such words (URLs, paths, addresses) have many char n-grams kept (~13 rows on the
@@ -132,11 +135,12 @@ typedef struct long_slot {
 } long_slot;
 
 _Static_assert(sizeof(long_slot) == 128, "a long slot is two cache lines");
+_Static_assert(sizeof(small_set) * SC_SETS == sizeof(word_slot) * WC_SLOTS, "one size");
 
 typedef struct word_cache {
     union {
-        _Alignas(64) word_slot slots[WC_SLOTS];
-        small_set sets[WC_SLOTS];
+        _Alignas(128) word_slot slots[WC_SLOTS];
+        small_set sets[SC_SETS];
     };
     long_slot longs[LC_SLOTS]; /* compact caches: words too long for a small slot */
     uint64_t serial;
@@ -163,7 +167,7 @@ static word_cache *words_of(const wn_ft_model *m)
     /* a new model: it takes the older cache's place */
     if (!w[1]) {
         void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof *c) != 0)
+        if (posix_memalign(&p, 128, sizeof *c) != 0)
             p = wn_xmalloc(sizeof *c);
         c = p;
     } else {
@@ -297,8 +301,9 @@ static void lookup_token(word_cache *c, cached_token *t, size_t avail)
             word_key(t->w, t->n, avail, t->k);
         }
         uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull)) * 0xFF51AFD7ED558CCDull;
-        t->set = &c->sets[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
+        t->set = &c->sets[x >> 49]; /* the top 15 bits: SC_SETS = 2^15 */
         __builtin_prefetch(t->set);
+        __builtin_prefetch((const char *)t->set + 64);
         return;
     }
     word_key(t->w, t->n, avail, t->k);
@@ -355,50 +360,92 @@ static bool add_token_rows16(const wn_ft_model *m, const cached_token *t, wn_ft_
     return true;
 }
 
-/* add_token_cached for a token with a long slot sl. A short word (its small set s) is
- * stored in sl only when a small slot cannot hold its rows. */
+/* A long slot's rows onto the line. */
+static void push_long_rows(wn_ft_ivec *a, const long_slot *sl)
+{
+    for (size_t r = 0; r < sl->nrows; r++)
+        wn_ft_ivec_push(a, sl->rows[r]);
+}
+
+/* add_token_cached for a word of 17 to 64 bytes with its long slot sl. */
 static void add_token_long(const wn_ft_model *m, const cached_token *t, long_slot *sl,
-                           small_set *s, wn_ft_line *l)
+                           wn_ft_line *l)
 {
     if (sl->len == t->n && memcmp(sl->word, t->w, t->n) == 0) {
-        for (size_t r = 0; r < sl->nrows; r++)
-            wn_ft_ivec_push(&l->rows, sl->rows[r]);
+        push_long_rows(&l->rows, sl);
         return;
     }
     long_slot fresh = {.len = (uint8_t)t->n};
     if (!add_token_rows16(m, t, l, fresh.rows, LC_ROWS, &fresh.nrows))
         return;
-    if (s && fresh.nrows <= SC_ROWS) {
-        small_slot small = {.len = (uint8_t)t->n, .nrows = fresh.nrows};
-        memcpy(small.rows, fresh.rows, sizeof small.rows);
-        memcpy(small.word, t->k, sizeof small.word);
-        s->way[1] = s->way[0];
-        s->way[0] = small;
-        return;
-    }
     memcpy(fresh.word, t->w, t->n);
     *sl = fresh;
 }
 
-/* add_token_cached for a token with a compact set (no hashes kept: these models use none). */
+/* The way of set s holding the word with key k, or -1. */
+static inline int find_way(const small_set *s, const uint64_t k[SC_WORD / 8])
+{
+    for (int w = 0; w < SC_WAYS; w++)
+        if (s->way[w].word[0] == k[0] && s->way[w].word[1] == k[1])
+            return w;
+    return -1;
+}
+
+/* Puts sl first in set s, the ways before `from` moving down one (from = SC_WAYS - 1:
+ * the least recent is evicted). */
+static inline void put_first(small_set *s, small_slot sl, int from)
+{
+    for (int w = from; w > 0; w--)
+        s->way[w] = s->way[w - 1];
+    s->way[0] = sl;
+}
+
+/* The rows of a short word held in its long slot, or NULL when another word took it. */
+static inline const long_slot *long_rows(const word_cache *c, const small_slot *sl,
+                                         const cached_token *t)
+{
+    const long_slot *ls = &c->longs[sl->rows[0]];
+    return ls->len == t->n && memcmp(ls->word, t->w, t->n) == 0 ? ls : NULL;
+}
+
+/* add_token_cached for a token with a compact set (no hashes kept: these models use none).
+ * A miss reads the word and caches it first in its set (its rows in a long slot when a
+ * small slot cannot hold them). */
 static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_token *t,
                             wn_ft_line *l)
 {
     small_set *s = t->set;
-    for (int w = 0; w < 2; w++) {
-        small_slot *sl = &s->way[w];
-        if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1]) {
-            push_small_rows(&l->rows, sl);
-            if (w == 1) { /* most recent first */
-                small_slot hit = *sl;
-                s->way[1] = s->way[0];
-                s->way[0] = hit;
-            }
+    int w = find_way(s, t->k);
+    if (w >= 0) {
+        if (s->way[w].nrows != SC_IN_LONG) {
+            push_small_rows(&l->rows, &s->way[w]);
+            if (w > 0)
+                put_first(s, s->way[w], w);
+            return;
+        }
+        small_slot hit = s->way[w];
+        const long_slot *ls = long_rows(c, &hit, t);
+        if (ls) {
+            push_long_rows(&l->rows, ls);
+            put_first(s, hit, w);
             return;
         }
     }
-    /* a short word with more rows than a small slot holds goes to a long slot */
-    add_token_long(m, t, &c->longs[long_hash(t->w, t->n) >> 52], s, l);
+    long_slot fresh = {.len = (uint8_t)t->n};
+    if (!add_token_rows16(m, t, l, fresh.rows, LC_ROWS, &fresh.nrows))
+        return;
+    small_slot small = {.nrows = fresh.nrows};
+    memcpy(small.word, t->k, sizeof small.word);
+    if (fresh.nrows <= SC_ROWS) {
+        memcpy(small.rows, fresh.rows, sizeof small.rows);
+    } else {
+        uint32_t at = (uint32_t)(long_hash(t->w, t->n) >> 52); /* LC_SLOTS = 2^12 */
+        memcpy(fresh.word, t->w, t->n);
+        c->longs[at] = fresh;
+        small.nrows = SC_IN_LONG;
+        small.rows[0] = (uint16_t)at;
+    }
+    put_first(s, small, w >= 0 ? w : SC_WAYS - 1);
 }
 
 static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
@@ -431,7 +478,7 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
         if (t->set)
             add_token_small(m, c, t, l);
         else if (t->ls)
-            add_token_long(m, t, t->ls, NULL, l);
+            add_token_long(m, t, t->ls, l);
         else
             add_token_cached(m, t, l);
     }

@@ -43,40 +43,67 @@ static inline unsigned space_mask16(const char *s)
 #endif
 }
 
-/* The first i' >= i with text[i'] a space (want_space) or not, or len. */
-static inline size_t skip_to(const char *text, size_t i, size_t len, bool want_space)
+/* Bit j set when s[j] is_space, for j < 64. */
+static inline uint64_t space_mask64(const char *s)
 {
-    unsigned flip = want_space ? 0 : 0xFFFFu;
-    for (; len - i >= 16; i += 16) {
-        unsigned hits = space_mask16(text + i) ^ flip;
-        if (hits)
-            return i + (size_t)__builtin_ctz(hits);
-    }
-    while (i < len && is_space((unsigned char)text[i]) != want_space)
-        i++;
-    return i;
+    return (uint64_t)space_mask16(s) | (uint64_t)space_mask16(s + 16) << 16 |
+           (uint64_t)space_mask16(s + 32) << 32 | (uint64_t)space_mask16(s + 48) << 48;
 }
 
-/* The next token at or after i: its start in *start, and its end returned (== len when
- * there is none). One 16-byte mask usually gives both ends: most tokens are shorter than 16
- * bytes and follow one space, where two skip_to calls loaded and tested the bytes twice. */
-static inline size_t next_token(const char *text, size_t i, size_t len, size_t *start)
+/* Splits a text into tokens 64 bytes at a time: one mask of a block's spaces, then each
+ * token's two ends are bit scans (prose has ~11 tokens a block). Finding each end with its
+ * own 16-byte test cost ~7.6 ns a token on prose, a third of language ID. */
+typedef struct token_scan {
+    const char *text;
+    size_t len;
+    size_t base;     /* the block is text[base .. base + 64) */
+    uint64_t spaces; /* bit j: text[base + j] is a space, already read, or past len */
+} token_scan;
+
+static uint64_t block_spaces(const char *text, size_t len, size_t base)
 {
-    if (len - i >= 16) {
-        unsigned spaces = space_mask16(text + i);
-        unsigned word = ~spaces & 0xFFFFu;
-        if (word) {
-            unsigned s = (unsigned)__builtin_ctz(word);
-            unsigned after = spaces >> s; /* the spaces from the token's start on */
-            *start = i + s;
-            if (after)
-                return i + s + (size_t)__builtin_ctz(after);
-            return skip_to(text, i + 16, len, true);
-        }
-        i += 16;
+    if (len - base >= 64)
+        return space_mask64(text + base);
+    char tail[64] = {0}; /* NUL is a space */
+    memcpy(tail, text + base, len - base);
+    return space_mask64(tail);
+}
+
+static inline void scan_init(token_scan *s, const char *text, size_t len)
+{
+    s->text = text;
+    s->len = len;
+    s->base = 0;
+    s->spaces = len ? block_spaces(text, len, 0) : ~0ull;
+}
+
+/* The next token's bounds text[*start .. *end); false when no token is left. */
+static inline bool scan_next(token_scan *s, size_t *start, size_t *end)
+{
+    while (s->spaces == ~0ull) {
+        if (s->len - s->base <= 64)
+            return false;
+        s->base += 64;
+        s->spaces = block_spaces(s->text, s->len, s->base);
     }
-    *start = skip_to(text, i, len, false);
-    return skip_to(text, *start, len, true);
+    unsigned b = (unsigned)__builtin_ctzll(~s->spaces);
+    *start = s->base + b;
+    uint64_t after = s->spaces >> b; /* the token's bytes are its low zero bits */
+    while (!after) { /* the token runs into the next block */
+        if (s->len - s->base <= 64) {
+            *end = s->len;
+            s->spaces = ~0ull;
+            return true;
+        }
+        s->base += 64;
+        s->spaces = block_spaces(s->text, s->len, s->base);
+        after = s->spaces;
+        b = 0;
+    }
+    unsigned e = b + (unsigned)__builtin_ctzll(after);
+    *end = s->base + e;
+    s->spaces |= (1ull << e) - 1; /* read up to the space at e */
+    return true;
 }
 
 /* The per-thread word cache of the predictor: a token's rows (and whether it has a hash
@@ -456,20 +483,18 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
     /* a token's slot is fetched AHEAD tokens before it is used, in text order */
     enum { RING = 16, AHEAD = RING - 1 };
     cached_token ring[RING];
-    size_t i = 0, head = 0, tail = 0;
+    size_t head = 0, tail = 0, start, end;
+    token_scan scan;
+    scan_init(&scan, text, len);
     for (;;) {
-        while (head - tail < AHEAD && i < len) {
-            size_t start;
-            i = next_token(text, i, len, &start);
-            if (i == start)
-                continue;
+        while (head - tail < AHEAD && scan_next(&scan, &start, &end)) {
             ntokens++;
             if (!c) {
-                wn_ft_add_token(m, text + start, i - start, l);
+                wn_ft_add_token(m, text + start, end - start, l);
                 continue;
             }
             cached_token *t = &ring[head++ % RING];
-            *t = (cached_token){.w = text + start, .n = i - start};
+            *t = (cached_token){.w = text + start, .n = end - start};
             lookup_token(c, t, len - start);
         }
         if (head == tail)

@@ -475,37 +475,48 @@ static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_to
     put_first(s, small, w >= 0 ? w : SC_WAYS - 1);
 }
 
+/* One token's rows through the cache (its slot looked up and fetched before). */
+static inline void add_looked_up(const wn_ft_model *m, word_cache *c, const cached_token *t,
+                                 wn_ft_line *l)
+{
+    if (t->set)
+        add_token_small(m, c, t, l);
+    else if (t->ls)
+        add_token_long(m, t, t->ls, l);
+    else
+        add_token_cached(m, t, l);
+}
+
 static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
                          wn_ft_line *l, word_cache *c)
 {
     l->rows.n = l->hashes.n = l->labels.n = 0;
     int64_t ntokens = 0;
-    /* a token's slot is fetched AHEAD tokens before it is used, in text order */
-    enum { RING = 16, AHEAD = RING - 1 };
-    cached_token ring[RING];
-    size_t head = 0, tail = 0, start, end;
+    size_t start, end;
     token_scan scan;
     scan_init(&scan, text, len);
-    for (;;) {
-        while (head - tail < AHEAD && scan_next(&scan, &start, &end)) {
+    if (!c) {
+        while (scan_next(&scan, &start, &end)) {
+            wn_ft_add_token(m, text + start, end - start, l);
             ntokens++;
-            if (!c) {
-                wn_ft_add_token(m, text + start, end - start, l);
-                continue;
-            }
-            cached_token *t = &ring[head++ % RING];
-            *t = (cached_token){.w = text + start, .n = end - start};
-            lookup_token(c, t, len - start);
         }
-        if (head == tail)
-            break;
-        const cached_token *t = &ring[tail++ % RING];
-        if (t->set)
-            add_token_small(m, c, t, l);
-        else if (t->ls)
-            add_token_long(m, t, t->ls, l);
-        else
-            add_token_cached(m, t, l);
+    } else {
+        /* tokens are found and their slots fetched a batch at a time, then added in order:
+         * a batch's first slots have the whole batch's scan to arrive, its last ones the
+         * adding of the others */
+        enum { BATCH = 32 };
+        cached_token batch[BATCH];
+        size_t n;
+        do {
+            for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++) {
+                batch[n].w = text + start;
+                batch[n].n = end - start;
+                lookup_token(c, &batch[n], len - start);
+            }
+            for (size_t j = 0; j < n; j++)
+                add_looked_up(m, c, &batch[j], l);
+            ntokens += (int64_t)n;
+        } while (n == BATCH);
     }
     if (add_eos) {
         wn_ft_add_token(m, WN_FT_EOS, 4, l);

@@ -278,15 +278,21 @@ static inline void push_small_rows(wn_ft_ivec *a, const small_slot *sl)
     push_rows(a, rows, sl->nrows);
 }
 
+/* Where a token's rows may be cached. */
+enum slot_kind {
+    NO_SLOT,    /* too long for any slot */
+    WIDE_SLOT,  /* a word_slot */
+    SMALL_SET,  /* compact caches: a small_set */
+    LONG_SLOT,  /* compact caches, words longer than SC_WORD: a long_slot */
+};
+
 /* A token on its way through the cache: its bytes, key and slot (prefetched). */
 typedef struct cached_token {
     const char *w;
     size_t n;
-    uint64_t k[WC_WORD / 8];
-    /* where it may be cached (all NULL: too long for any slot) */
-    word_slot *sl;
-    small_set *set; /* compact caches */
-    long_slot *ls;  /* compact caches, words longer than SC_WORD */
+    void *slot;
+    enum slot_kind kind;
+    uint64_t k[WC_WORD / 8]; /* SMALL_SET: k[0..1]; WIDE_SLOT: all */
 } cached_token;
 
 /* A hash of a long word: its 8-byte pieces mixed in turn. */
@@ -304,49 +310,47 @@ static inline uint64_t long_hash(const char *w, size_t n)
     return (h ^ x) * 0xC2B2AE3D27D4EB4Full;
 }
 
-static void lookup_token(word_cache *c, cached_token *t, size_t avail)
+/* Finds and fetches the slot of token w[0..n), `avail` bytes being readable at w. */
+static inline void lookup_token(word_cache *c, bool compact, cached_token *t, const char *w,
+                                size_t n, size_t avail)
 {
-    t->sl = NULL;
-    t->set = NULL;
-    t->ls = NULL;
-    if (c->compact && t->n > SC_WORD) {
-        if (t->n <= LC_WORD) {
-            t->ls = &c->longs[long_hash(t->w, t->n) >> 52]; /* LC_SLOTS = 2^12 */
-            __builtin_prefetch(t->ls);
-            __builtin_prefetch((const char *)t->ls + 64);
-        }
-        return;
-    }
-    if (t->n > WC_WORD)
-        return;
-    if (c->compact) {
-        /* k[2] stays 0 for a small slot's word (n <= SC_WORD) */
-        if (avail >= SC_WORD) {
-            small_key(t->w, t->n, t->k);
-            t->k[2] = 0;
-        } else {
-            word_key(t->w, t->n, avail, t->k);
-        }
+    t->w = w;
+    t->n = n;
+    t->kind = NO_SLOT;
+    if (compact && n <= SC_WORD) {
+        if (avail >= SC_WORD)
+            small_key(w, n, t->k);
+        else
+            word_key(w, n, avail, t->k); /* the text's last 15 bytes: k[2] unused */
         uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull)) * 0xFF51AFD7ED558CCDull;
-        t->set = &c->sets[x >> 49]; /* the top 15 bits: SC_SETS = 2^15 */
-        __builtin_prefetch(t->set);
-        __builtin_prefetch((const char *)t->set + 64);
-        return;
+        small_set *set = &c->sets[x >> 49]; /* the top 15 bits: SC_SETS = 2^15 */
+        __builtin_prefetch(set);
+        __builtin_prefetch((const char *)set + 64);
+        t->slot = set;
+        t->kind = SMALL_SET;
+    } else if (compact) {
+        if (n > LC_WORD)
+            return;
+        long_slot *ls = &c->longs[long_hash(w, n) >> 52]; /* LC_SLOTS = 2^12 */
+        __builtin_prefetch(ls);
+        __builtin_prefetch((const char *)ls + 64);
+        t->slot = ls;
+        t->kind = LONG_SLOT;
+    } else if (n <= WC_WORD) {
+        word_key(w, n, avail, t->k);
+        uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
+                      (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ n) * 0xFF51AFD7ED558CCDull;
+        word_slot *sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
+        __builtin_prefetch(sl);
+        t->slot = sl;
+        t->kind = WIDE_SLOT;
     }
-    word_key(t->w, t->n, avail, t->k);
-    uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
-                  (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
-    t->sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
-    __builtin_prefetch(t->sl);
 }
 
-static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
+/* add_token for a token of a wide cache (its word_slot sl). */
+static void add_token_wide(const wn_ft_model *m, const cached_token *t, word_slot *sl,
+                           wn_ft_line *l)
 {
-    word_slot *sl = t->sl;
-    if (!sl) {
-        wn_ft_add_token(m, t->w, t->n, l);
-        return;
-    }
     if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1] &&
         sl->word[2] == t->k[2]) {
         push_rows(&l->rows, sl->rows, sl->nrows);
@@ -394,7 +398,7 @@ static void push_long_rows(wn_ft_ivec *a, const long_slot *sl)
         wn_ft_ivec_push(a, sl->rows[r]);
 }
 
-/* add_token_cached for a word of 17 to 64 bytes with its long slot sl. */
+/* The cache's add_token for a word of 17 to 64 bytes with its long slot sl. */
 static void add_token_long(const wn_ft_model *m, const cached_token *t, long_slot *sl,
                            wn_ft_line *l)
 {
@@ -435,13 +439,13 @@ static inline const long_slot *long_rows(const word_cache *c, const small_slot *
     return ls->len == t->n && memcmp(ls->word, t->w, t->n) == 0 ? ls : NULL;
 }
 
-/* add_token_cached for a token with a compact set (no hashes kept: these models use none).
+/* The cache's add_token for a token with a compact set (no hashes kept: these models use none).
  * A miss reads the word and caches it first in its set (its rows in a long slot when a
  * small slot cannot hold them). */
 static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_token *t,
                             wn_ft_line *l)
 {
-    small_set *s = t->set;
+    small_set *s = t->slot;
     int w = find_way(s, t->k);
     if (w >= 0) {
         if (s->way[w].nrows != SC_IN_LONG) {
@@ -479,12 +483,28 @@ static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_to
 static inline void add_looked_up(const wn_ft_model *m, word_cache *c, const cached_token *t,
                                  wn_ft_line *l)
 {
-    if (t->set)
+    switch (t->kind) {
+    case SMALL_SET: {
+        /* most tokens: the most recent word of their set, rows in the small slot */
+        const small_slot *first = &((const small_set *)t->slot)->way[0];
+        if (first->word[0] == t->k[0] && first->word[1] == t->k[1] &&
+            first->nrows != SC_IN_LONG) {
+            push_small_rows(&l->rows, first);
+            return;
+        }
         add_token_small(m, c, t, l);
-    else if (t->ls)
-        add_token_long(m, t, t->ls, l);
-    else
-        add_token_cached(m, t, l);
+        return;
+    }
+    case LONG_SLOT:
+        add_token_long(m, t, t->slot, l);
+        return;
+    case WIDE_SLOT:
+        add_token_wide(m, t, t->slot, l);
+        return;
+    case NO_SLOT:
+        wn_ft_add_token(m, t->w, t->n, l);
+        return;
+    }
 }
 
 static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
@@ -506,13 +526,11 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
          * adding of the others */
         enum { BATCH = 32 };
         cached_token batch[BATCH];
+        const bool compact = c->compact;
         size_t n;
         do {
-            for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++) {
-                batch[n].w = text + start;
-                batch[n].n = end - start;
-                lookup_token(c, &batch[n], len - start);
-            }
+            for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++)
+                lookup_token(c, compact, &batch[n], text + start, end - start, len - start);
             for (size_t j = 0; j < n; j++)
                 add_looked_up(m, c, &batch[j], l);
             ntokens += (int64_t)n;

@@ -13,19 +13,8 @@
 #include <emmintrin.h>
 #endif
 
-/* What splits words: ASCII whitespace and NUL (a table: the reader asks once per byte). */
-static const bool space_byte[256] = {
-    [' '] = true, ['\n'] = true, ['\r'] = true, ['\t'] = true, ['\v'] = true, ['\f'] = true,
-    ['\0'] = true,
-};
-
-static inline bool is_space(unsigned char c)
-{
-    return space_byte[c];
-}
-
-/* Bit j set when s[j] is_space, for j < 16: SSE2 (baseline x86-64) tests 16 bytes at once
- * where the byte loop took a branch per byte. */
+/* Bit j set when s[j] is a space (wn_ft_is_space), for j < 16: SSE2 (baseline x86-64) tests
+ * 16 bytes at once where the byte loop took a branch per byte. */
 static inline unsigned space_mask16(const char *s)
 {
 #ifdef __SSE2__
@@ -38,12 +27,12 @@ static inline unsigned space_mask16(const char *s)
 #else
     unsigned mask = 0;
     for (unsigned j = 0; j < 16; j++)
-        mask |= (unsigned)is_space((unsigned char)s[j]) << j;
+        mask |= (unsigned)wn_ft_is_space((unsigned char)s[j]) << j;
     return mask;
 #endif
 }
 
-/* Bit j set when s[j] is_space, for j < 64. */
+/* Bit j set when s[j] is a space, for j < 64. */
 static inline uint64_t space_mask64(const char *s)
 {
     return (uint64_t)space_mask16(s) | (uint64_t)space_mask16(s + 16) << 16 |

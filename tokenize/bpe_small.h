@@ -72,6 +72,10 @@ static inline size_t wn_tok_bpe_small_parts(const wn_tok *t, uint32_t *id, size_
  * before BPE starts (premerge.c). Out of line (bpe.c): the encoder's loop stays small. */
 size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
 
+/* wn_tok_bpe_small out of line (bpe.c), for callers other than the encoder's piece loop,
+ * which keeps the one inline copy. */
+size_t wn_tok_bpe_small_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
+
 /* BPE of p[0..n), 2 <= n <= WN_TOK_SMALL_PIECE, into id[0..n); returns the number of ids. */
 static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
 {

@@ -69,6 +69,12 @@ typedef struct wn_tok_premerge {
                              * byte x with a right part starting with byte y */
 } wn_tok_premerge;
 
+/* Where a piece may be cut into chunks BPE can take one by one (split.c, split.h). */
+typedef struct wn_tok_splits {
+    uint64_t *bloom; /* WN_TOK_SPLIT_WORDS words: the crossings tokens make; NULL = never cut */
+    uint8_t *flags;  /* [cp] for U+0000..U+FFFF: WN_TOK_SPLIT_* bits */
+} wn_tok_splits;
+
 struct wn_tok {
     uint32_t n_ranks;   /* ordinary tokens: ids 0 .. n_ranks-1 */
     uint32_t n_total;   /* plus special tokens */
@@ -80,6 +86,7 @@ struct wn_tok {
 
     wn_tok_pair_table pairs; /* (left id, right id) -> merged id, for BPE */
     wn_tok_premerge premerge;
+    wn_tok_splits splits;
 
     uint32_t byte_id[256]; /* the token of each single byte */
     uint32_t *byte_pair;   /* [a * 256 + b]: merge of the bytes a, b (UINT32_MAX if none):
@@ -194,6 +201,10 @@ void wn_tok_premerge_free(wn_tok_premerge *pm);
 /* The parts BPE of p[0..n) may start from: each character premerge.c allows as its token,
  * other bytes as themselves, into id[0..n); returns how many. */
 size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
+
+/* Build t->splits from the vocabulary; free with wn_tok_splits_free. */
+void wn_tok_splits_build(wn_tok *t);
+void wn_tok_splits_free(wn_tok_splits *s);
 
 /* BPE of one pre-tokenized piece that is not itself a token (bpe.c): appends its ids (or
  * only counts them when out is NULL) and returns how many. */

@@ -92,6 +92,7 @@ static inline bool has_three_byte_lead(const uint8_t *p, size_t n)
  * tried: on the multilingual corpus 60% of those can be cut (CJK and Japanese sentences),
  * 8% between two-byte ones (Cyrillic words) and none between ASCII letters, and scanning
  * pieces that are not cut costs more than the few cuts save. */
+__attribute__((noinline)) /* rare: out of the encoder's loop, which must stay small */
 static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                           wn_tok_ids *out)
 {
@@ -123,7 +124,7 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
 
 /* The ids of one piece whose key is k: from the cache, else the whole-piece shortcut (a
  * piece that is a token is one id, what most English words take), else BPE. */
-static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
+static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n,
                                   const wn_tok_key *k, wn_tok_ids *out)
 {
     if (n == 1) {
@@ -140,7 +141,7 @@ static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n, s
     int64_t whole = wn_tok_lookup_key(t, p, n, k);
     if (!e) {
         if (whole < 0)
-            return encode_long(t, p, n, avail, out);
+            return encode_long(t, p, n, n, out);
         if (out)
             wn_tok_ids_push1(out, (wn_tok_id)whole);
         return 1;
@@ -151,8 +152,7 @@ static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n, s
         ids[0] = (uint32_t)whole;
     else
         m = wn_tok_bpe_small(t, p, n, ids);
-    /* a whole token never evicts a merged piece: a vocabulary probe costs far less than BPE */
-    if (m <= CACHE_IDS && !(m == 1 && e->n_ids > 1 && e->serial == t->serial)) {
+    if (m <= CACHE_IDS) {
         e->serial = t->serial;
         e->w0 = k->w0;
         e->w1 = k->w1;
@@ -183,8 +183,7 @@ static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_i
             start[++k] = p;
         }
         for (int i = 0; i < k; i++)
-            count += encode_piece(t, s + start[i], start[i + 1] - start[i], n - start[i],
-                                  &key[i], out);
+            count += encode_piece(t, s + start[i], start[i + 1] - start[i], &key[i], out);
     }
     return count;
 }

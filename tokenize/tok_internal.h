@@ -67,7 +67,20 @@ typedef struct wn_tok_premerge {
                              * x (>= 0x80) with a left part ending in byte w */
     uint32_t *min_after;    /* [(x - 0x80) * 256 + y]: the same for the single continuation
                              * byte x with a right part starting with byte y */
+    uint64_t *ascii;        /* [a * 128 + b] for ASCII bytes a, b: three WN_TOK_ASCII_BITS
+                             * fields, see WN_TOK_ASCII_* */
 } wn_tok_premerge;
+
+/* Fields of premerge.ascii[a * 128 + b], each a rank or WN_TOK_ASCII_NONE (above all):
+ * FIRST: the token a b merges into, when every merge with that token as a part ranks above
+ * it (the context-free half of the test); BEFORE: the lowest rank of a merge whose right
+ * part is the single byte b and whose left part ends with a; AFTER: the lowest rank of a
+ * merge whose left part is the single byte a and whose right part starts with b. */
+#define WN_TOK_ASCII_BITS 17
+#define WN_TOK_ASCII_NONE ((1u << WN_TOK_ASCII_BITS) - 1)
+#define WN_TOK_ASCII_FIRST(e) ((uint32_t)(e) & WN_TOK_ASCII_NONE)
+#define WN_TOK_ASCII_BEFORE(e) ((uint32_t)((e) >> WN_TOK_ASCII_BITS) & WN_TOK_ASCII_NONE)
+#define WN_TOK_ASCII_AFTER(e) ((uint32_t)((e) >> (2 * WN_TOK_ASCII_BITS)) & WN_TOK_ASCII_NONE)
 
 /* Where a piece may be cut into chunks BPE can take one by one (split.c, split.h). */
 typedef struct wn_tok_splits {
@@ -201,6 +214,9 @@ void wn_tok_premerge_free(wn_tok_premerge *pm);
 /* The parts BPE of p[0..n) may start from: each character premerge.c allows as its token,
  * other bytes as themselves, into id[0..n); returns how many. */
 size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
+/* The same for p[0..n) of ASCII bytes only (n >= 2), where premerge.ascii is built: pairs of
+ * bytes BPE provably merges before anything else touches them start as their token. */
+size_t wn_tok_premerge_ascii_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
 
 /* Build t->splits from the vocabulary; free with wn_tok_splits_free. */
 void wn_tok_splits_build(wn_tok *t);

@@ -486,7 +486,8 @@ static void test_pretok_letter_blocks(void **state)
 }
 
 /* The pair table keeps only the merge BPE makes last on each token's own bytes, and
- * characters outside ASCII may merge before BPE starts (premerge.c); BPE from bytes with a
+ * characters outside ASCII and pairs of ASCII bytes may merge before BPE starts
+ * (premerge.c); BPE from bytes with a
  * table of every split must give the same ids: on every token's bytes, on 100,000
  * concatenations of two to four random tokens and 20,000 strings of bytes drawn from
  * letters, characters, lone lead and continuation bytes (seeded), on every text of the

@@ -69,6 +69,10 @@ typedef struct wn_tok_premerge {
                              * byte x with a right part starting with byte y */
     uint64_t *ascii;        /* [a * 128 + b] for ASCII bytes a, b: three WN_TOK_ASCII_BITS
                              * fields, see WN_TOK_ASCII_* */
+    uint32_t *ascii_before_high; /* [(w - 0x80) * 128 + x]: BEFORE of a byte w >= 0x80 and an
+                                  * ASCII byte x */
+    uint32_t *ascii_after_high;  /* [y * 128 + z - 0x80]: AFTER of an ASCII byte y and a byte
+                                  * z >= 0x80 */
 } wn_tok_premerge;
 
 /* Fields of premerge.ascii[a * 128 + b], each a rank or WN_TOK_ASCII_NONE (above all):
@@ -211,8 +215,9 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
  * built. */
 void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n);
 void wn_tok_premerge_free(wn_tok_premerge *pm);
-/* The parts BPE of p[0..n) may start from: each character premerge.c allows as its token,
- * other bytes as themselves, into id[0..n); returns how many. */
+/* The parts BPE of p[0..n) may start from: each character and each pair of ASCII bytes
+ * premerge.c allows as its token, other bytes as themselves, into id[0..n); returns how
+ * many. */
 size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
 /* The same for p[0..n) of ASCII bytes only (n >= 2), where premerge.ascii is built: pairs of
  * bytes BPE provably merges before anything else touches them start as their token. */

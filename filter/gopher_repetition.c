@@ -20,6 +20,7 @@ typedef struct grep {
     double dup_para, dup_para_char, dup_line, dup_line_char;
     double top[3];  /* 2, 3, 4 */
     double dup[6];  /* 5 .. 10 */
+    bool every_signal; /* --annotate-only: no rule stops the others */
 } grep;
 
 static _Thread_local wn_u64map seen;
@@ -303,36 +304,52 @@ static void reserve(size_t w)
     prefix = wn_xmalloc(pos_cap * sizeof *prefix);
 }
 
-/* top[0..3): the 2, 3, 4-gram fractions' numerators; dup[0..6) those of 5 .. 10. */
-static void gram_chars(const wn_text *t, size_t top[3], size_t dup[6])
+/* Ready the per-thread arrays and the word-length prefix sums for the n-gram rules. */
+static void grams_begin(const wn_text *t)
 {
     size_t w = t->n_words;
     reserve(w);
     prefix[0] = 0;
     for (size_t i = 0; i < w; i++)
         prefix[i + 1] = prefix[i] + t->words[i].len;
-    memset(top, 0, 3 * sizeof *top);
-    memset(dup, 0, 6 * sizeof *dup);
-    for (size_t n = 2; n <= 5 && n <= w; n++) {
-        if (n == 2)
-            list_pairs(t);
-        else
-            narrow_grow(t, n);
-        size_t chars = count_grams(n);
-        if (n < 5)
-            top[n - 2] = chars;
-    }
-    if (w < 5)
-        return;
-    /* the 5-gram classes are the count table's slots: a byte per slot for the scan */
+}
+
+/* Count the n-grams (n = 2 .. 5, in that order, each from the last): the most frequent
+ * one's characters x its count. */
+static size_t top_gram_chars(const wn_text *t, size_t n)
+{
+    if (t->n_words < n)
+        return 0;
+    if (n == 2)
+        list_pairs(t);
+    else
+        narrow_grow(t, n);
+    return count_grams(n);
+}
+
+/* After the 5-grams are counted: ready the scan's byte per 5-gram class (a table slot). */
+static void dup_grams_begin(void)
+{
     if (visited_cap < table_cap) {
         free(visited);
         visited_cap = table_cap;
         visited = wn_xmalloc(visited_cap);
     }
     memset(visited, 0, table_mask + 1);
-    for (size_t n = 5; n <= 10; n++)
-        dup[n - 5] = dup_gram_chars(t, n);
+}
+
+/* Record a rule's signal and decide it. As datatrove's filter, the rules are checked in
+ * order and the first that fails removes the document, so the later ones (the n-gram counts
+ * above all, most of this filter's cost) are not computed for it; with --annotate-only every
+ * signal is computed and the first failing rule is the would-be reason. Returns whether to
+ * stop. */
+static bool rule(const grep *g, wn_doc *d, size_t n_chars, wn_stats *s, const char *name,
+                 double v, double max)
+{
+    wn_filter_signal(d, n_chars, s, name, v, 0, 1.0001);
+    if (v > max && !d->drop_reason)
+        d->drop_reason = name;
+    return d->drop_reason && !g->every_signal;
 }
 
 static void grep_doc(void *state, wn_doc *d, wn_stats *s)
@@ -340,46 +357,31 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     const grep *g = state;
     const wn_text *t = wn_text_analyze(d);
     double len = t->n ? (double)t->n : 1.0;
-    size_t units, dups, dchars;
+    size_t nc = t->n_chars, units, dups, dchars;
 
     hash_lines(t);
     dup_units(t, true, &units, &dups, &dchars);
     double para = units ? (double)dups / (double)units : 0, para_c = (double)dchars / len;
+    if (rule(g, d, nc, s, "gopher_rep.dup_para_frac", para, g->dup_para) ||
+        rule(g, d, nc, s, "gopher_rep.dup_para_char_frac", para_c, g->dup_para_char))
+        return;
     dup_units(t, false, &units, &dups, &dchars);
     double line = units ? (double)dups / (double)units : 0, line_c = (double)dchars / len;
+    if (rule(g, d, nc, s, "gopher_rep.dup_line_frac", line, g->dup_line) ||
+        rule(g, d, nc, s, "gopher_rep.dup_line_char_frac", line_c, g->dup_line_char))
+        return;
 
-    size_t top_chars[3], dup_chars[6];
-    gram_chars(t, top_chars, dup_chars);
-    double top[3], dup[6];
-    for (size_t k = 0; k < 3; k++)
-        top[k] = (double)top_chars[k] / len;
-    for (size_t k = 0; k < 6; k++)
-        dup[k] = (double)dup_chars[k] / len;
-
-    size_t nc = t->n_chars;
-    wn_filter_signal(d, nc, s, "gopher_rep.dup_para_frac", para, 0, 1.0001);
-    wn_filter_signal(d, nc, s, "gopher_rep.dup_para_char_frac", para_c, 0, 1.0001);
-    wn_filter_signal(d, nc, s, "gopher_rep.dup_line_frac", line, 0, 1.0001);
-    wn_filter_signal(d, nc, s, "gopher_rep.dup_line_char_frac", line_c, 0, 1.0001);
-    for (size_t k = 0; k < 3; k++)
-        wn_filter_signal(d, nc, s, top_names[k], top[k], 0, 1.0001);
-    for (size_t k = 0; k < 6; k++)
-        wn_filter_signal(d, nc, s, dup_names[k], dup[k], 0, 1.0001);
-
-    if (para > g->dup_para)
-        d->drop_reason = "gopher_rep.dup_para_frac";
-    else if (para_c > g->dup_para_char)
-        d->drop_reason = "gopher_rep.dup_para_char_frac";
-    else if (line > g->dup_line)
-        d->drop_reason = "gopher_rep.dup_line_frac";
-    else if (line_c > g->dup_line_char)
-        d->drop_reason = "gopher_rep.dup_line_char_frac";
-    for (size_t k = 0; k < 3 && !d->drop_reason; k++)
-        if (top[k] > g->top[k])
-            d->drop_reason = top_names[k];
-    for (size_t k = 0; k < 6 && !d->drop_reason; k++)
-        if (dup[k] > g->dup[k])
-            d->drop_reason = dup_names[k];
+    grams_begin(t);
+    for (size_t n = 2; n <= 4; n++)
+        if (rule(g, d, nc, s, top_names[n - 2], (double)top_gram_chars(t, n) / len, g->top[n - 2]))
+            return;
+    if (t->n_words >= 5) {
+        top_gram_chars(t, 5);
+        dup_grams_begin();
+    }
+    for (size_t n = 5; n <= 10; n++)
+        if (rule(g, d, nc, s, dup_names[n - 5], (double)dup_gram_chars(t, n) / len, g->dup[n - 5]))
+            return;
 }
 
 wn_stage *wn_filter_gopher_repetition_new(wn_fparams *p)
@@ -398,5 +400,6 @@ wn_stage *wn_filter_gopher_repetition_new(wn_fparams *p)
         g->top[k] = wn_fp_num(p, top_keys[k], top_def[k]);
     for (size_t k = 0; k < 6; k++)
         g->dup[k] = wn_fp_num(p, dup_keys[k], dup_def[k]);
+    g->every_signal = p->annotate_only;
     return wn_filter_stage_new("gopher_repetition", g, grep_doc, NULL);
 }

@@ -2,7 +2,10 @@
 # the default chain over real text (Brown prose + spam, Debian copyright files, README
 # histories) gives outputs whose SHA-256 was recorded with the code before the speed work
 # (commit 2ed7117). A change here means a decision or a signal value changed: if that is
-# intended, say so in the commit and record the new hashes.
+# intended, say so in the commit and record the new hashes. The removed output's hash changed
+# once on purpose (session five): gopher_repetition stops at its first failing rule, as
+# datatrove does, so a removed document no longer carries that filter's later signals; the
+# kept and --annotate-only outputs did not change.
 set -u
 W=$WINNOW
 D="$WINNOW_SHARED/data"
@@ -19,5 +22,5 @@ check() {
     [ "$got" = "$2" ] || { echo "$1: output changed ($got)"; exit 1; }
 }
 check "$TMP/o" 8fc1eb5f7d8500c10ff6dddd93598cf19ed2ab767e04f0c20a42a1297a0aa556
-check "$TMP/r" 6b6a22bbade1b4e110d488853d7a24e7458c12a7f52a66964772ead00ca7e055
+check "$TMP/r" 55cf7c90120e0f396e4be54a09756c9c84106f1a112ae5ca3b7e261c225620ab
 check "$TMP/a" dcd1e0d9e86746de688eb8e0c37741bfd0161b17bb3032ac43953586d5bbf23a

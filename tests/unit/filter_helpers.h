@@ -21,15 +21,16 @@ __attribute__((constructor)) static void filter_test_data_dir(void)
     }
 }
 
-/* A filter from its registry name and YAML parameters ("" for the defaults). */
-static inline wn_stage *filter_make(const char *name, const char *yaml)
+/* A filter from its registry name and YAML parameters ("" for the defaults), built as for
+ * `winnow filter --annotate-only` when annotate_only (every signal computed). */
+static inline wn_stage *filter_make_mode(const char *name, const char *yaml, bool annotate_only)
 {
     char err[512], buf[8192];
     snprintf(buf, sizeof buf, "{name: %s%s%s}", name, *yaml ? ", " : "", yaml);
     json_t *given = wn_yaml_parse(buf, strlen(buf), err, sizeof err);
     assert_non_null(given);
     wn_fparams p;
-    wn_fparams_init(&p, name, given, NULL, false);
+    wn_fparams_init(&p, name, given, NULL, annotate_only);
     wn_stage *st = wn_filter_find(name)->make(&p);
     if (wn_fparams_finish(&p))
         fail_msg("%s", p.err);
@@ -37,6 +38,19 @@ static inline wn_stage *filter_make(const char *name, const char *yaml)
     json_decref(given);
     assert_non_null(st);
     return st;
+}
+
+/* A filter as `winnow filter` builds it (its rules may stop at the first that fails). */
+static inline wn_stage *filter_make(const char *name, const char *yaml)
+{
+    return filter_make_mode(name, yaml, false);
+}
+
+/* Whether d carries the score attribute name. */
+static inline bool has_attr(const wn_doc *d, const char *name)
+{
+    double v;
+    return wn_doc_attr_get_score(d, name, &v) == 0;
 }
 
 /* Run st on a fresh document with text (s, n) and optional url; returns the drop reason

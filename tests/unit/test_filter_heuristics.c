@@ -114,6 +114,15 @@ static void test_gopher_repetition(void **state)
         wn_buf_appendf(&b, "%s\n\n", text);
     assert_reason(filter_run(st, &d, b.data, b.len, NULL), "gopher_rep.dup_para_frac");
     assert_true(attr(&d, "gopher_rep.dup_para_frac") > 0.6);
+    /* the first failing rule ends the filter's work, as in datatrove */
+    assert_false(has_attr(&d, "gopher_rep.dup_line_frac"));
+    assert_false(has_attr(&d, "gopher_rep.dup_10gram_char_frac"));
+    wn_doc_release(&d);
+    wn_stage_free(st);
+    /* --annotate-only computes every signal; the reason is the same first failing rule */
+    st = filter_make_mode("gopher_repetition", "", true);
+    assert_reason(filter_run(st, &d, b.data, b.len, NULL), "gopher_rep.dup_para_frac");
+    assert_true(attr(&d, "gopher_rep.dup_line_frac") > 0.6);
     assert_true(attr(&d, "gopher_rep.dup_10gram_char_frac") > 0.5);
     wn_doc_release(&d);
     wn_stage_free(st);

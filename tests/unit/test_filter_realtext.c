@@ -311,7 +311,29 @@ static void ref_dup_units(const char *s, const wn_text *t, bool paragraphs, size
     free(len);
 }
 
-static wn_stage *rep_stage;
+static wn_stage *rep_stage, *rep_lazy; /* every signal; stopping at the first failing rule */
+
+/* The lazy filter's signals are the full one's up to the rule that removes the document (the
+ * same rule) and none after it. */
+static void check_lazy_prefix(const wn_doc *full, const char *s, size_t n,
+                              const char *const *names, size_t n_names)
+{
+    wn_doc d;
+    const char *reason = filter_run(rep_lazy, &d, s, n, NULL);
+    if ((reason == NULL) != (full->drop_reason == NULL) ||
+        (reason && strcmp(reason, full->drop_reason)))
+        fail_msg("lazy reason %s, full %s", reason ? reason : "-",
+                 full->drop_reason ? full->drop_reason : "-");
+    bool past = false;
+    for (size_t k = 0; k < n_names; k++) {
+        if (past)
+            assert_false(has_attr(&d, names[k]));
+        else
+            assert_true(attr(&d, names[k]) == attr(full, names[k]));
+        past |= reason && !strcmp(reason, names[k]);
+    }
+    wn_doc_release(&d);
+}
 
 static void check_gopher_repetition(const char *s, size_t n)
 {
@@ -347,13 +369,22 @@ static void check_gopher_repetition(const char *s, size_t n)
         if (attr(&d, name) != dup[k])
             fail_msg("%s: %g, want %g", name, attr(&d, name), dup[k]);
     }
+    static const char *const rules[13] = {
+        "gopher_rep.dup_para_frac", "gopher_rep.dup_para_char_frac", "gopher_rep.dup_line_frac",
+        "gopher_rep.dup_line_char_frac", "gopher_rep.top_2gram_char_frac",
+        "gopher_rep.top_3gram_char_frac", "gopher_rep.top_4gram_char_frac",
+        "gopher_rep.dup_5gram_char_frac", "gopher_rep.dup_6gram_char_frac",
+        "gopher_rep.dup_7gram_char_frac", "gopher_rep.dup_8gram_char_frac",
+        "gopher_rep.dup_9gram_char_frac", "gopher_rep.dup_10gram_char_frac"};
+    check_lazy_prefix(&d, s, n, rules, 13);
     wn_doc_release(&d);
 }
 
 static void test_gopher_repetition_counts(void **state)
 {
     (void)state;
-    rep_stage = filter_make("gopher_repetition", "");
+    rep_stage = filter_make_mode("gopher_repetition", "", true);
+    rep_lazy = filter_make("gopher_repetition", "");
     on_real_and_edge_texts(check_gopher_repetition, 150);
     /* repeated paragraphs and runs, '\r' kept inside a paragraph but not at its end */
     static const char *const texts[] = {
@@ -364,6 +395,7 @@ static void test_gopher_repetition_counts(void **state)
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check_gopher_repetition(texts[i], strlen(texts[i]));
     wn_stage_free(rep_stage);
+    wn_stage_free(rep_lazy);
 }
 
 /* ---- C4 ---- */

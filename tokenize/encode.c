@@ -124,9 +124,10 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
     return count + encode_chunk(t, p + start, n - start, avail - start, out);
 }
 
-/* The ids of one piece whose key is k: from the cache, else the whole-piece shortcut (a
- * piece that is a token is one id, what most English words take), else BPE. */
-static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n,
+/* The ids of one piece p[0..n) whose key is k (avail bytes readable at p): from the cache,
+ * else the whole-piece shortcut (a piece that is a token is one id, what most English words
+ * take), else BPE. */
+static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                                   const wn_tok_key *k, wn_tok_ids *out)
 {
     if (n == 1) {
@@ -143,7 +144,7 @@ static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n,
     int64_t whole = wn_tok_lookup_key(t, p, n, k);
     if (!e) {
         if (whole < 0)
-            return encode_long(t, p, n, n, out);
+            return encode_long(t, p, n, avail, out);
         if (out)
             wn_tok_ids_push1(out, (wn_tok_id)whole);
         return 1;
@@ -185,7 +186,8 @@ static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_i
             start[++k] = p;
         }
         for (int i = 0; i < k; i++)
-            count += encode_piece(t, s + start[i], start[i + 1] - start[i], &key[i], out);
+            count += encode_piece(t, s + start[i], start[i + 1] - start[i], n - start[i],
+                                  &key[i], out);
     }
     return count;
 }

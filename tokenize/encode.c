@@ -53,7 +53,8 @@ static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t a
     if (n == 1)
         return wn_tok_ids_emit(out, &t->byte_id[p[0]], 1);
     if (n <= 3 && t->premerge.blocks) {
-        /* one character, alone: its token when premerge.c has it (no neighbour to check) */
+        /* one character (or two ASCII bytes) that premerge.c starts as one part, with no
+         * neighbour to check: that token, without a cache line */
         uint32_t id[3];
         size_t m = wn_tok_premerge_parts(t, p, n, id);
         if (m == 1)

@@ -104,6 +104,13 @@ static inline uint32_t wn_ft_hash(const char *s, size_t n)
     return h;
 }
 
+/* What splits words (Dictionary::readWord): ASCII whitespace and NUL. */
+static inline bool wn_ft_is_space(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ||
+           c == '\0';
+}
+
 /* A growable int32 vector that may start on caller-provided (stack) storage. */
 typedef struct wn_ft_ivec {
     int32_t *v;

@@ -13,19 +13,8 @@
 #include <emmintrin.h>
 #endif
 
-/* What splits words: ASCII whitespace and NUL (a table: the reader asks once per byte). */
-static const bool space_byte[256] = {
-    [' '] = true, ['\n'] = true, ['\r'] = true, ['\t'] = true, ['\v'] = true, ['\f'] = true,
-    ['\0'] = true,
-};
-
-static inline bool is_space(unsigned char c)
-{
-    return space_byte[c];
-}
-
-/* Bit j set when s[j] is_space, for j < 16: SSE2 (baseline x86-64) tests 16 bytes at once
- * where the byte loop took a branch per byte. */
+/* Bit j set when s[j] is a space (wn_ft_is_space), for j < 16: SSE2 (baseline x86-64) tests
+ * 16 bytes at once where the byte loop took a branch per byte. */
 static inline unsigned space_mask16(const char *s)
 {
 #ifdef __SSE2__
@@ -38,23 +27,72 @@ static inline unsigned space_mask16(const char *s)
 #else
     unsigned mask = 0;
     for (unsigned j = 0; j < 16; j++)
-        mask |= (unsigned)is_space((unsigned char)s[j]) << j;
+        mask |= (unsigned)wn_ft_is_space((unsigned char)s[j]) << j;
     return mask;
 #endif
 }
 
-/* The first i' >= i with text[i'] a space (want_space) or not, or len. */
-static inline size_t skip_to(const char *text, size_t i, size_t len, bool want_space)
+/* Bit j set when s[j] is a space, for j < 64. */
+static inline uint64_t space_mask64(const char *s)
 {
-    unsigned flip = want_space ? 0 : 0xFFFFu;
-    for (; len - i >= 16; i += 16) {
-        unsigned hits = space_mask16(text + i) ^ flip;
-        if (hits)
-            return i + (size_t)__builtin_ctz(hits);
+    return (uint64_t)space_mask16(s) | (uint64_t)space_mask16(s + 16) << 16 |
+           (uint64_t)space_mask16(s + 32) << 32 | (uint64_t)space_mask16(s + 48) << 48;
+}
+
+/* Splits a text into tokens 64 bytes at a time: one mask of a block's spaces, then each
+ * token's two ends are bit scans (prose has ~11 tokens a block). Finding each end with its
+ * own 16-byte test cost ~7.6 ns a token on prose, a third of language ID. */
+typedef struct token_scan {
+    const char *text;
+    size_t len;
+    size_t base;     /* the block is text[base .. base + 64) */
+    uint64_t spaces; /* bit j: text[base + j] is a space, already read, or past len */
+} token_scan;
+
+static uint64_t block_spaces(const char *text, size_t len, size_t base)
+{
+    if (len - base >= 64)
+        return space_mask64(text + base);
+    char tail[64] = {0}; /* NUL is a space */
+    memcpy(tail, text + base, len - base);
+    return space_mask64(tail);
+}
+
+static inline void scan_init(token_scan *s, const char *text, size_t len)
+{
+    s->text = text;
+    s->len = len;
+    s->base = 0;
+    s->spaces = len ? block_spaces(text, len, 0) : ~0ull;
+}
+
+/* The next token's bounds text[*start .. *end); false when no token is left. */
+static inline bool scan_next(token_scan *s, size_t *start, size_t *end)
+{
+    while (s->spaces == ~0ull) {
+        if (s->len - s->base <= 64)
+            return false;
+        s->base += 64;
+        s->spaces = block_spaces(s->text, s->len, s->base);
     }
-    while (i < len && is_space((unsigned char)text[i]) != want_space)
-        i++;
-    return i;
+    unsigned b = (unsigned)__builtin_ctzll(~s->spaces);
+    *start = s->base + b;
+    uint64_t after = s->spaces >> b; /* the token's bytes are its low zero bits */
+    while (!after) { /* the token runs into the next block */
+        if (s->len - s->base <= 64) {
+            *end = s->len;
+            s->spaces = ~0ull;
+            return true;
+        }
+        s->base += 64;
+        s->spaces = block_spaces(s->text, s->len, s->base);
+        after = s->spaces;
+        b = 0;
+    }
+    unsigned e = b + (unsigned)__builtin_ctzll(after);
+    *end = s->base + e;
+    s->spaces |= (1ull << e) - 1; /* read up to the space at e */
+    return true;
 }
 
 /* The per-thread word cache of the predictor: a token's rows (and whether it has a hash
@@ -77,25 +115,28 @@ typedef struct word_slot {
 } word_slot;
 
 /* The compact layout, for models whose input rows fit 16 bits and that use no word hashes
- * (no word n-grams; lid.176 has 50,000 rows): a 32-byte slot, two of them per cache line as
- * a 2-way set with the more recently used first. The same 4 MB then holds twice the words,
- * in half the lines, and a rare word evicts only the less recent of two: on the filter
- * bench, one slot per hash missed ~9% of tokens on warm passes, most of them evictions.
- * A short word with more rows than a small slot holds goes to a long slot (below). */
-enum { SC_WORD = 16, SC_ROWS = 7 };
+ * (no word n-grams; lid.176 has 50,000 rows): a 32-byte slot, four of them in two adjacent
+ * cache lines as a 4-way set, the most recently used first. The same 4 MB holds twice the
+ * words of one slot per line, and a rare word evicts only the least recent of four: on the
+ * prose of the filter bench (51,000 distinct words in 4 MB), 2-way sets still lost 2.3% of
+ * tokens on warm passes to evictions, each ~300 ns to read again.
+ * Tokens hold no NUL or space, so a word's zero-padded bytes tell its length too, and an
+ * empty slot (all zero) matches no word. A short word with more rows than a small slot holds
+ * keeps them in a long slot (below), its small slot naming it (nrows == SC_IN_LONG). */
+enum { SC_WORD = 16, SC_ROWS = 7, SC_WAYS = 4, SC_SETS = 32768, SC_IN_LONG = 0xFF };
 
 typedef struct small_slot {
     uint64_t word[SC_WORD / 8]; /* the bytes, zero-padded */
-    uint16_t rows[SC_ROWS];
-    uint8_t len; /* 0: empty */
+    uint16_t rows[SC_ROWS];     /* SC_IN_LONG: rows[0] is the long slot */
     uint8_t nrows;
+    uint8_t unused;
 } small_slot;
 
 typedef struct small_set {
-    small_slot way[2];
+    small_slot way[SC_WAYS];
 } small_set;
 
-_Static_assert(sizeof(small_set) == 64, "a set is one cache line");
+_Static_assert(sizeof(small_set) == 128, "a set is two cache lines");
 
 /* Compact caches keep words of 17 to 64 bytes apart, in two-line slots with room for more
  * rows: such words (URLs, paths, addresses) have many char n-grams kept (~13 rows on the
@@ -110,11 +151,12 @@ typedef struct long_slot {
 } long_slot;
 
 _Static_assert(sizeof(long_slot) == 128, "a long slot is two cache lines");
+_Static_assert(sizeof(small_set) * SC_SETS == sizeof(word_slot) * WC_SLOTS, "one size");
 
 typedef struct word_cache {
     union {
-        _Alignas(64) word_slot slots[WC_SLOTS];
-        small_set sets[WC_SLOTS];
+        _Alignas(128) word_slot slots[WC_SLOTS];
+        small_set sets[SC_SETS];
     };
     long_slot longs[LC_SLOTS]; /* compact caches: words too long for a small slot */
     uint64_t serial;
@@ -141,7 +183,7 @@ static word_cache *words_of(const wn_ft_model *m)
     /* a new model: it takes the older cache's place */
     if (!w[1]) {
         void *p = NULL;
-        if (posix_memalign(&p, 64, sizeof *c) != 0)
+        if (posix_memalign(&p, 128, sizeof *c) != 0)
             p = wn_xmalloc(sizeof *c);
         c = p;
     } else {
@@ -168,6 +210,25 @@ static inline void word_key(const char *w, size_t n, size_t avail, uint64_t k[WC
         size_t m = n > 8 * j ? n - 8 * j : 0; /* bytes of the word in k[j] */
         k[j] &= m >= 8 ? ~0ull : (1ull << (8 * m)) - 1; /* little-endian: low bytes first */
     }
+}
+
+/* word_key for a compact cache's word (n <= SC_WORD) with SC_WORD bytes readable at w:
+ * one load and one mask, where word_key masks three words with variable shifts. */
+static inline void small_key(const char *w, size_t n, uint64_t k[SC_WORD / 8])
+{
+#ifdef __SSE2__
+    static const unsigned char keep[2 * SC_WORD] = {
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    };
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)w);
+    __m128i mask = _mm_loadu_si128((const __m128i *)(const void *)(keep + SC_WORD - n));
+    _mm_storeu_si128((__m128i *)(void *)k, _mm_and_si128(x, mask));
+#else
+    uint64_t wide[WC_WORD / 8];
+    word_key(w, n, n, wide);
+    memcpy(k, wide, SC_WORD);
+#endif
 }
 
 /* Append a slot's rows: all WC_ROWS copied at once (a fixed-size copy is two vector moves,
@@ -206,15 +267,21 @@ static inline void push_small_rows(wn_ft_ivec *a, const small_slot *sl)
     push_rows(a, rows, sl->nrows);
 }
 
+/* Where a token's rows may be cached. */
+enum slot_kind {
+    NO_SLOT,    /* too long for any slot */
+    WIDE_SLOT,  /* a word_slot */
+    SMALL_SET,  /* compact caches: a small_set */
+    LONG_SLOT,  /* compact caches, words longer than SC_WORD: a long_slot */
+};
+
 /* A token on its way through the cache: its bytes, key and slot (prefetched). */
 typedef struct cached_token {
     const char *w;
     size_t n;
-    uint64_t k[WC_WORD / 8];
-    /* where it may be cached (all NULL: too long for any slot) */
-    word_slot *sl;
-    small_set *set; /* compact caches */
-    long_slot *ls;  /* compact caches, words longer than SC_WORD */
+    void *slot;
+    enum slot_kind kind;
+    uint64_t k[WC_WORD / 8]; /* SMALL_SET: k[0..1]; WIDE_SLOT: all */
 } cached_token;
 
 /* A hash of a long word: its 8-byte pieces mixed in turn. */
@@ -232,39 +299,47 @@ static inline uint64_t long_hash(const char *w, size_t n)
     return (h ^ x) * 0xC2B2AE3D27D4EB4Full;
 }
 
-static void lookup_token(word_cache *c, cached_token *t, size_t avail)
+/* Finds and fetches the slot of token w[0..n), `avail` bytes being readable at w. */
+static inline void lookup_token(word_cache *c, bool compact, cached_token *t, const char *w,
+                                size_t n, size_t avail)
 {
-    t->sl = NULL;
-    t->set = NULL;
-    t->ls = NULL;
-    if (c->compact && t->n > SC_WORD) {
-        if (t->n <= LC_WORD) {
-            t->ls = &c->longs[long_hash(t->w, t->n) >> 52]; /* LC_SLOTS = 2^12 */
-            __builtin_prefetch(t->ls);
-            __builtin_prefetch((const char *)t->ls + 64);
-        }
-        return;
+    t->w = w;
+    t->n = n;
+    t->kind = NO_SLOT;
+    if (compact && n <= SC_WORD) {
+        if (avail >= SC_WORD)
+            small_key(w, n, t->k);
+        else
+            word_key(w, n, avail, t->k); /* the text's last 15 bytes: k[2] unused */
+        uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull)) * 0xFF51AFD7ED558CCDull;
+        small_set *set = &c->sets[x >> 49]; /* the top 15 bits: SC_SETS = 2^15 */
+        __builtin_prefetch(set);
+        __builtin_prefetch((const char *)set + 64);
+        t->slot = set;
+        t->kind = SMALL_SET;
+    } else if (compact) {
+        if (n > LC_WORD)
+            return;
+        long_slot *ls = &c->longs[long_hash(w, n) >> 52]; /* LC_SLOTS = 2^12 */
+        __builtin_prefetch(ls);
+        __builtin_prefetch((const char *)ls + 64);
+        t->slot = ls;
+        t->kind = LONG_SLOT;
+    } else if (n <= WC_WORD) {
+        word_key(w, n, avail, t->k);
+        uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
+                      (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ n) * 0xFF51AFD7ED558CCDull;
+        word_slot *sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
+        __builtin_prefetch(sl);
+        t->slot = sl;
+        t->kind = WIDE_SLOT;
     }
-    if (t->n > WC_WORD)
-        return;
-    word_key(t->w, t->n, avail, t->k);
-    uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
-                  (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ t->n) * 0xFF51AFD7ED558CCDull;
-    /* the top 16 bits: WC_SLOTS = 2^16 */
-    if (c->compact)
-        t->set = &c->sets[x >> 48];
-    else
-        t->sl = &c->slots[x >> 48];
-    __builtin_prefetch(&c->slots[x >> 48]); /* the same line either way */
 }
 
-static void add_token_cached(const wn_ft_model *m, const cached_token *t, wn_ft_line *l)
+/* add_token for a token of a wide cache (its word_slot sl). */
+static void add_token_wide(const wn_ft_model *m, const cached_token *t, word_slot *sl,
+                           wn_ft_line *l)
 {
-    word_slot *sl = t->sl;
-    if (!sl) {
-        wn_ft_add_token(m, t->w, t->n, l);
-        return;
-    }
     if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1] &&
         sl->word[2] == t->k[2]) {
         push_rows(&l->rows, sl->rows, sl->nrows);
@@ -305,50 +380,120 @@ static bool add_token_rows16(const wn_ft_model *m, const cached_token *t, wn_ft_
     return true;
 }
 
-/* add_token_cached for a token with a long slot sl. A short word (its small set s) is
- * stored in sl only when a small slot cannot hold its rows. */
+/* A long slot's rows onto the line. */
+static void push_long_rows(wn_ft_ivec *a, const long_slot *sl)
+{
+    for (size_t r = 0; r < sl->nrows; r++)
+        wn_ft_ivec_push(a, sl->rows[r]);
+}
+
+/* The cache's add_token for a word of 17 to 64 bytes with its long slot sl. */
 static void add_token_long(const wn_ft_model *m, const cached_token *t, long_slot *sl,
-                           small_set *s, wn_ft_line *l)
+                           wn_ft_line *l)
 {
     if (sl->len == t->n && memcmp(sl->word, t->w, t->n) == 0) {
-        for (size_t r = 0; r < sl->nrows; r++)
-            wn_ft_ivec_push(&l->rows, sl->rows[r]);
+        push_long_rows(&l->rows, sl);
         return;
     }
     long_slot fresh = {.len = (uint8_t)t->n};
     if (!add_token_rows16(m, t, l, fresh.rows, LC_ROWS, &fresh.nrows))
         return;
-    if (s && fresh.nrows <= SC_ROWS) {
-        small_slot small = {.len = (uint8_t)t->n, .nrows = fresh.nrows};
-        memcpy(small.rows, fresh.rows, sizeof small.rows);
-        memcpy(small.word, t->k, sizeof small.word);
-        s->way[1] = s->way[0];
-        s->way[0] = small;
-        return;
-    }
     memcpy(fresh.word, t->w, t->n);
     *sl = fresh;
 }
 
-/* add_token_cached for a token with a compact set (no hashes kept: these models use none). */
+/* The way of set s holding the word with key k, or -1. */
+static inline int find_way(const small_set *s, const uint64_t k[SC_WORD / 8])
+{
+    for (int w = 0; w < SC_WAYS; w++)
+        if (s->way[w].word[0] == k[0] && s->way[w].word[1] == k[1])
+            return w;
+    return -1;
+}
+
+/* Puts sl first in set s, the ways before `from` moving down one (from = SC_WAYS - 1:
+ * the least recent is evicted). */
+static inline void put_first(small_set *s, small_slot sl, int from)
+{
+    for (int w = from; w > 0; w--)
+        s->way[w] = s->way[w - 1];
+    s->way[0] = sl;
+}
+
+/* The rows of a short word held in its long slot, or NULL when another word took it. */
+static inline const long_slot *long_rows(const word_cache *c, const small_slot *sl,
+                                         const cached_token *t)
+{
+    const long_slot *ls = &c->longs[sl->rows[0]];
+    return ls->len == t->n && memcmp(ls->word, t->w, t->n) == 0 ? ls : NULL;
+}
+
+/* The cache's add_token for a token with a compact set (no hashes kept: these models use none).
+ * A miss reads the word and caches it first in its set (its rows in a long slot when a
+ * small slot cannot hold them). */
 static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_token *t,
                             wn_ft_line *l)
 {
-    small_set *s = t->set;
-    for (int w = 0; w < 2; w++) {
-        small_slot *sl = &s->way[w];
-        if (sl->len == t->n && sl->word[0] == t->k[0] && sl->word[1] == t->k[1]) {
-            push_small_rows(&l->rows, sl);
-            if (w == 1) { /* most recent first */
-                small_slot hit = *sl;
-                s->way[1] = s->way[0];
-                s->way[0] = hit;
-            }
+    small_set *s = t->slot;
+    int w = find_way(s, t->k);
+    if (w >= 0) {
+        if (s->way[w].nrows != SC_IN_LONG) {
+            push_small_rows(&l->rows, &s->way[w]);
+            if (w > 0)
+                put_first(s, s->way[w], w);
+            return;
+        }
+        small_slot hit = s->way[w];
+        const long_slot *ls = long_rows(c, &hit, t);
+        if (ls) {
+            push_long_rows(&l->rows, ls);
+            put_first(s, hit, w);
             return;
         }
     }
-    /* a short word with more rows than a small slot holds goes to a long slot */
-    add_token_long(m, t, &c->longs[long_hash(t->w, t->n) >> 52], s, l);
+    long_slot fresh = {.len = (uint8_t)t->n};
+    if (!add_token_rows16(m, t, l, fresh.rows, LC_ROWS, &fresh.nrows))
+        return;
+    small_slot small = {.nrows = fresh.nrows};
+    memcpy(small.word, t->k, sizeof small.word);
+    if (fresh.nrows <= SC_ROWS) {
+        memcpy(small.rows, fresh.rows, sizeof small.rows);
+    } else {
+        uint32_t at = (uint32_t)(long_hash(t->w, t->n) >> 52); /* LC_SLOTS = 2^12 */
+        memcpy(fresh.word, t->w, t->n);
+        c->longs[at] = fresh;
+        small.nrows = SC_IN_LONG;
+        small.rows[0] = (uint16_t)at;
+    }
+    put_first(s, small, w >= 0 ? w : SC_WAYS - 1);
+}
+
+/* One token's rows through the cache (its slot looked up and fetched before). */
+static inline void add_looked_up(const wn_ft_model *m, word_cache *c, const cached_token *t,
+                                 wn_ft_line *l)
+{
+    switch (t->kind) {
+    case SMALL_SET: {
+        /* most tokens: the most recent word of their set, rows in the small slot */
+        const small_slot *first = &((const small_set *)t->slot)->way[0];
+        if (first->word[0] == t->k[0] && first->word[1] == t->k[1] &&
+            first->nrows != SC_IN_LONG) {
+            push_small_rows(&l->rows, first);
+            return;
+        }
+        add_token_small(m, c, t, l);
+        return;
+    }
+    case LONG_SLOT:
+        add_token_long(m, t, t->slot, l);
+        return;
+    case WIDE_SLOT:
+        add_token_wide(m, t, t->slot, l);
+        return;
+    case NO_SLOT:
+        wn_ft_add_token(m, t->w, t->n, l);
+        return;
+    }
 }
 
 static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
@@ -356,34 +501,29 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
 {
     l->rows.n = l->hashes.n = l->labels.n = 0;
     int64_t ntokens = 0;
-    /* a token's slot is fetched AHEAD tokens before it is used, in text order */
-    enum { RING = 16, AHEAD = RING - 1 };
-    cached_token ring[RING];
-    size_t i = 0, head = 0, tail = 0;
-    for (;;) {
-        while (head - tail < AHEAD && i < len) {
-            size_t start = skip_to(text, i, len, false);
-            i = skip_to(text, start, len, true);
-            if (i == start)
-                continue;
+    size_t start, end;
+    token_scan scan;
+    scan_init(&scan, text, len);
+    if (!c) {
+        while (scan_next(&scan, &start, &end)) {
+            wn_ft_add_token(m, text + start, end - start, l);
             ntokens++;
-            if (!c) {
-                wn_ft_add_token(m, text + start, i - start, l);
-                continue;
-            }
-            cached_token *t = &ring[head++ % RING];
-            *t = (cached_token){.w = text + start, .n = i - start};
-            lookup_token(c, t, len - start);
         }
-        if (head == tail)
-            break;
-        const cached_token *t = &ring[tail++ % RING];
-        if (t->set)
-            add_token_small(m, c, t, l);
-        else if (t->ls)
-            add_token_long(m, t, t->ls, NULL, l);
-        else
-            add_token_cached(m, t, l);
+    } else {
+        /* tokens are found and their slots fetched a batch at a time, then added in order:
+         * a batch's first slots have the whole batch's scan to arrive, its last ones the
+         * adding of the others */
+        enum { BATCH = 32 };
+        cached_token batch[BATCH];
+        const bool compact = c->compact;
+        size_t n;
+        do {
+            for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++)
+                lookup_token(c, compact, &batch[n], text + start, end - start, len - start);
+            for (size_t j = 0; j < n; j++)
+                add_looked_up(m, c, &batch[j], l);
+            ntokens += (int64_t)n;
+        } while (n == BATCH);
     }
     if (add_eos) {
         wn_ft_add_token(m, WN_FT_EOS, 4, l);

@@ -137,10 +137,12 @@ void wn_ft_model_prepare(wn_ft_model *m)
     free(count);
 }
 
-static void hs_dfs(const wn_ft_model *m, size_t k, float threshold, int32_t node, float score,
+/* HierarchicalSoftmaxLoss::dfs. `min_score` is std_log(threshold), which fastText computes
+ * again at every node: the same float, taken once. */
+static void hs_dfs(const wn_ft_model *m, size_t k, float min_score, int32_t node, float score,
                    scored *heap, size_t *n, const float *hidden)
 {
-    if (score < std_log(threshold))
+    if (score < min_score)
         return;
     if (*n == k && score < heap[0].score)
         return;
@@ -151,9 +153,9 @@ static void hs_dfs(const wn_ft_model *m, size_t k, float threshold, int32_t node
     }
     float f = wn_ft_matrix_dot_row(&m->output, node - osz, hidden);
     f = (float)(1. / (double)(1 + expf(-f)));
-    hs_dfs(m, k, threshold, m->tree_left[node], score + std_log((float)(1.0 - f)), heap, n,
+    hs_dfs(m, k, min_score, m->tree_left[node], score + std_log((float)(1.0 - f)), heap, n,
            hidden);
-    hs_dfs(m, k, threshold, m->tree_right[node], score + std_log(f), heap, n, hidden);
+    hs_dfs(m, k, min_score, m->tree_right[node], score + std_log(f), heap, n, hidden);
 }
 
 int wn_ft_predict_rows(const wn_ft_model *m, const wn_ft_ivec *rows, int k, float threshold,
@@ -173,7 +175,7 @@ int wn_ft_predict_rows(const wn_ft_model *m, const wn_ft_ivec *rows, int k, floa
     scored *heap = kk + 1 <= 64 ? stack_heap : wn_xmalloc((kk + 1) * sizeof *heap);
     size_t n = 0;
     if (m->args.loss == WN_FT_LOSS_HS) {
-        hs_dfs(m, kk, threshold, 2 * osz - 2, 0.0f, heap, &n, hidden);
+        hs_dfs(m, kk, std_log(threshold), 2 * osz - 2, 0.0f, heap, &n, hidden);
     } else {
         for (int32_t i = 0; i < osz; i++)
             output[i] = wn_ft_matrix_dot_row(&m->output, i, hidden);

@@ -95,12 +95,6 @@ static void vocab_add(vocab *v, const char *w, size_t n)
     d->ntokens++;
 }
 
-static inline bool is_space(unsigned char c)
-{
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ||
-           c == '\0';
-}
-
 /* Calls fn for each line of f (without '\n'; `eol` tells whether it had one). */
 typedef void (*line_fn)(void *ctx, const char *s, size_t n, bool eol);
 static int for_each_line(FILE *f, line_fn fn, void *ctx)
@@ -121,10 +115,10 @@ static void count_line(void *ctx, const char *s, size_t n, bool eol)
 {
     vocab *v = ctx;
     for (size_t i = 0; i < n;) {
-        while (i < n && is_space((unsigned char)s[i]))
+        while (i < n && wn_ft_is_space((unsigned char)s[i]))
             i++;
         size_t start = i;
-        while (i < n && !is_space((unsigned char)s[i]))
+        while (i < n && !wn_ft_is_space((unsigned char)s[i]))
             i++;
         if (i > start)
             vocab_add(v, s + start, i - start);

@@ -7,10 +7,13 @@ D=$WINNOW_SHARED/data
 LIB=$(pwd)/tests/lib
 cd "$TMP" || exit 1
 . "$LIB/langid-split.sh"
-# test lines, plus the awkward ones: empty, labels only, a 1 MB line, no final newline
+# test lines, plus the awkward ones: empty, labels only, a 1 MB line, the word "</s>" inside
+# a line (fastText ends the line there), no final newline
 { awk 'NR % 5 == 0' all.txt | head -300
   echo; echo "__label__en __label__fr"; echo "   "
   head -c 1048576 /dev/zero | tr '\0' 'x'; echo
+  printf '__label__fr un </s> deux __label__en\nfin </s>\n</s>\na</s> </s>\tb\n'
+  awk 'NR % 5 == 0' all.txt | sed -n 401,420p | awk '{ $3 = $3 " </s>"; print }'
   awk 'NR % 5 == 0' all.txt | sed -n 301,400p | tr '\n' ' '
   printf 'le dernier mot sans fin de ligne'; } > test.txt
 fail=0

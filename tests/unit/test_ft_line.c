@@ -1,0 +1,178 @@
+/* test_ft_line.c: the line reader of classify/ft_line.c (tokens found 64 bytes at a time,
+ * the per-thread word cache in 4-way sets with long slots) against a plain reference:
+ * the text split byte by byte at fastText's whitespace, each token through wn_ft_add_token.
+ * Rows, labels and hashes must be the same, in the same order, for the uncached reader and
+ * for the cached one, cold and warm, on random texts that put tokens across every 16- and
+ * 64-byte boundary and end at every offset (each text in a buffer of exactly its length,
+ * so ASan sees any read past it), and on enough distinct words to evict from every set. */
+#include "classify/ft_internal.h"
+#include "testutil.h"
+
+static bool ref_space(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ||
+           c == '\0';
+}
+
+/* Dictionary::getLine as fastText writes it, one byte at a time. */
+static void ref_read_line(const wn_ft_model *m, const char *text, size_t len, wn_ft_line *l)
+{
+    l->rows.n = l->hashes.n = l->labels.n = 0;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && ref_space((unsigned char)text[i]))
+            i++;
+        size_t start = i;
+        while (i < len && !ref_space((unsigned char)text[i]))
+            i++;
+        if (i > start)
+            wn_ft_add_token(m, text + start, i - start, l);
+    }
+    wn_ft_add_token(m, WN_FT_EOS, 4, l);
+    wn_ft_word_ngrams(m, l);
+}
+
+static void assert_same_ivec(const wn_ft_ivec *a, const wn_ft_ivec *b, const char *what,
+                             const char *text, size_t len)
+{
+    bool same = a->n == b->n && (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof *a->v) == 0);
+    if (!same)
+        fail_msg("%s differ (%zu vs %zu) for '%.*s'", what, a->n, b->n, (int)(len < 80 ? len : 80),
+                 text);
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A random token: English words, words with UTF-8, labels, "</s>", long runs of letters. */
+static size_t random_token(uint64_t *s, char *out)
+{
+    static const char *const pieces[] = {
+        "the", "and", "of", "de", "la", "was", "information", "é", "日本", "Ж", "ção",
+        "__label__en", "__label__zz", "</s>", "http://example.org/a/b?c=d", "ing", "x",
+    };
+    size_t n = 0, parts = 1 + rng_next(s) % 4;
+    for (size_t p = 0; p < parts; p++) {
+        if (rng_next(s) % 3) {
+            const char *w = pieces[rng_next(s) % (sizeof pieces / sizeof *pieces)];
+            memcpy(out + n, w, strlen(w));
+            n += strlen(w);
+        } else {
+            size_t k = 1 + rng_next(s) % (rng_next(s) % 8 ? 12 : 90);
+            for (size_t j = 0; j < k; j++)
+                out[n++] = (char)('a' + rng_next(s) % 26);
+        }
+    }
+    return n;
+}
+
+/* Random text of about `target` bytes: tokens between runs of every kind of space. */
+static size_t random_text(uint64_t *s, char *out, size_t target)
+{
+    static const char spaces[] = {' ', '\n', '\r', '\t', '\v', '\f', '\0'};
+    size_t n = 0;
+    if (rng_next(s) % 4 == 0)
+        out[n++] = ' ';
+    while (n < target) {
+        n += random_token(s, out + n);
+        size_t k = rng_next(s) % 5 ? 1 : 1 + rng_next(s) % 70;
+        for (size_t j = 0; j < k; j++)
+            out[n++] = rng_next(s) % 4 ? ' ' : spaces[rng_next(s) % sizeof spaces];
+    }
+    return n;
+}
+
+static void check_text(const wn_ft_model *m, const char *buf, size_t len, wn_ft_line *ref,
+                       wn_ft_line *got)
+{
+    char *text = malloc(len ? len : 1); /* exactly len bytes: ASan sees reads past it */
+    assert_non_null(text);
+    memcpy(text, buf, len);
+    ref_read_line(m, text, len, ref);
+    wn_ft_read_line(m, text, len, true, got);
+    assert_same_ivec(&ref->rows, &got->rows, "rows", text, len);
+    assert_same_ivec(&ref->labels, &got->labels, "labels", text, len);
+    assert_same_ivec(&ref->hashes, &got->hashes, "hashes", text, len);
+    for (int pass = 0; pass < 2; pass++) { /* cold, then from the cache */
+        wn_ft_read_line_cached(m, text, len, true, got);
+        assert_same_ivec(&ref->rows, &got->rows, "cached rows", text, len);
+        assert_same_ivec(&ref->labels, &got->labels, "cached labels", text, len);
+    }
+    free(text);
+}
+
+static wn_ft_model *load_lid(void)
+{
+    char lid[512], err[256];
+    SHARED_OR_SKIP(lid, "models/lid.176.ftz");
+    wn_ft_model *m = wn_ft_load(lid, err, sizeof err);
+    if (!m)
+        fail_msg("%s", err);
+    return m;
+}
+
+static void test_random_texts(void **state)
+{
+    (void)state;
+    wn_ft_model *m = load_lid();
+    wn_ft_line ref, got;
+    wn_ft_line_init(&ref);
+    wn_ft_line_init(&got);
+    char *buf = malloc(4096);
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    for (int t = 0; t < 3000; t++) {
+        size_t len = random_text(&s, buf, 1 + rng_next(&s) % 300);
+        for (size_t cut = len > 140 ? len - 140 : 0; cut <= len; cut++)
+            if (cut == len || rng_next(&s) % 8 == 0)
+                check_text(m, buf, cut, &ref, &got);
+    }
+    check_text(m, "", 0, &ref, &got);
+    free(buf);
+    wn_ft_line_release(&ref);
+    wn_ft_line_release(&got);
+    wn_ft_free(m);
+}
+
+/* 200,000 distinct words (~6 per set of the 32,768, and ~1,000 with too many rows for a
+ * small slot, competing for 4,096 long slots), read twice: evictions and stale long slots. */
+static void test_evictions(void **state)
+{
+    (void)state;
+    wn_ft_model *m = load_lid();
+    wn_ft_line ref, got;
+    wn_ft_line_init(&ref);
+    wn_ft_line_init(&got);
+    enum { WORDS = 200000, PER_LINE = 500 };
+    char *buf = malloc((size_t)PER_LINE * 20);
+    for (int round = 0; round < 2; round++) {
+        uint64_t s = 12345;
+        for (int w = 0; w < WORDS; w += PER_LINE) {
+            size_t n = 0;
+            for (int k = 0; k < PER_LINE; k++) {
+                size_t len = 1 + rng_next(&s) % 16;
+                for (size_t j = 0; j < len; j++)
+                    buf[n++] = (char)('a' + rng_next(&s) % 26);
+                buf[n++] = ' ';
+            }
+            check_text(m, buf, n, &ref, &got);
+        }
+    }
+    free(buf);
+    wn_ft_line_release(&ref);
+    wn_ft_line_release(&got);
+    wn_ft_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_random_texts),
+        cmocka_unit_test(test_evictions),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

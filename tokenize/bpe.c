@@ -35,6 +35,11 @@ size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, u
     return wn_tok_bpe_small_parts(t, id, wn_tok_premerge_parts(t, p, n, id));
 }
 
+size_t wn_tok_bpe_small_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+{
+    return wn_tok_bpe_small(t, p, n, id);
+}
+
 static size_t bpe_small(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
     uint32_t id[WN_TOK_SMALL_PIECE];

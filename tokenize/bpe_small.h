@@ -72,20 +72,24 @@ static inline size_t wn_tok_bpe_small_parts(const wn_tok *t, uint32_t *id, size_
  * before BPE starts (premerge.c). Out of line (bpe.c): the encoder's loop stays small. */
 size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
 
-/* BPE of p[0..n), 2 <= n <= WN_TOK_SMALL_PIECE, into id[0..n); returns the number of ids. */
+/* wn_tok_bpe_small out of line (bpe.c), for callers other than the encoder's piece loop,
+ * which keeps the one inline copy. */
+size_t wn_tok_bpe_small_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
+
+/* BPE of p[0..n), 2 <= n <= WN_TOK_SMALL_PIECE, into id[0..n); returns the number of ids.
+ * One call of the merge loop, so that the compiler keeps it inline in the encoder's loop. */
 static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
 {
     if (t->premerge.blocks && wn_tok_has_high_byte(p, n))
         return wn_tok_bpe_small_premerged(t, p, n, id);
-    uint32_t key[WN_TOK_SMALL_PIECE]; /* key[i]: merge of id[i], id[i+1] */
-    for (size_t i = 0; i < n; i++)
-        id[i] = t->byte_id[p[i]];
-    for (size_t i = 0; i + 1 < n; i++) {
-        uint32_t r = t->byte_pair[p[i] * 256 + p[i + 1]];
-        key[i] = r == UINT32_MAX ? WN_TOK_NO_KEY : r << WN_TOK_POS_BITS | (uint32_t)i;
+    size_t m = n;
+    if (t->premerge.ascii) {
+        m = wn_tok_premerge_ascii_parts(t, p, n, id);
+    } else { /* a table of every split (tests): BPE from the bytes */
+        for (size_t i = 0; i < n; i++)
+            id[i] = t->byte_id[p[i]];
     }
-    key[n - 1] = WN_TOK_NO_KEY; /* the last part has no pair; it is shifted, never scanned */
-    return wn_tok_bpe_small_run(t, id, key, n);
+    return wn_tok_bpe_small_parts(t, id, m);
 }
 
 #endif

@@ -67,7 +67,30 @@ typedef struct wn_tok_premerge {
                              * x (>= 0x80) with a left part ending in byte w */
     uint32_t *min_after;    /* [(x - 0x80) * 256 + y]: the same for the single continuation
                              * byte x with a right part starting with byte y */
+    uint64_t *ascii;        /* [a * 128 + b] for ASCII bytes a, b: three WN_TOK_ASCII_BITS
+                             * fields, see WN_TOK_ASCII_* */
+    uint32_t *ascii_before_high; /* [(w - 0x80) * 128 + x]: BEFORE of a byte w >= 0x80 and an
+                                  * ASCII byte x */
+    uint32_t *ascii_after_high;  /* [y * 128 + z - 0x80]: AFTER of an ASCII byte y and a byte
+                                  * z >= 0x80 */
 } wn_tok_premerge;
+
+/* Fields of premerge.ascii[a * 128 + b], each a rank or WN_TOK_ASCII_NONE (above all):
+ * FIRST: the token a b merges into, when every merge with that token as a part ranks above
+ * it (the context-free half of the test); BEFORE: the lowest rank of a merge whose right
+ * part is the single byte b and whose left part ends with a; AFTER: the lowest rank of a
+ * merge whose left part is the single byte a and whose right part starts with b. */
+#define WN_TOK_ASCII_BITS 17
+#define WN_TOK_ASCII_NONE ((1u << WN_TOK_ASCII_BITS) - 1)
+#define WN_TOK_ASCII_FIRST(e) ((uint32_t)(e) & WN_TOK_ASCII_NONE)
+#define WN_TOK_ASCII_BEFORE(e) ((uint32_t)((e) >> WN_TOK_ASCII_BITS) & WN_TOK_ASCII_NONE)
+#define WN_TOK_ASCII_AFTER(e) ((uint32_t)((e) >> (2 * WN_TOK_ASCII_BITS)) & WN_TOK_ASCII_NONE)
+
+/* Where a piece may be cut into chunks BPE can take one by one (split.c, split.h). */
+typedef struct wn_tok_splits {
+    uint64_t *bloom; /* WN_TOK_SPLIT_WORDS words: the crossings tokens make; NULL = never cut */
+    uint8_t *flags;  /* [cp] for U+0000..U+FFFF: WN_TOK_SPLIT_* bits */
+} wn_tok_splits;
 
 struct wn_tok {
     uint32_t n_ranks;   /* ordinary tokens: ids 0 .. n_ranks-1 */
@@ -80,6 +103,7 @@ struct wn_tok {
 
     wn_tok_pair_table pairs; /* (left id, right id) -> merged id, for BPE */
     wn_tok_premerge premerge;
+    wn_tok_splits splits;
 
     uint32_t byte_id[256]; /* the token of each single byte */
     uint32_t *byte_pair;   /* [a * 256 + b]: merge of the bytes a, b (UINT32_MAX if none):
@@ -191,9 +215,17 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
  * built. */
 void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n);
 void wn_tok_premerge_free(wn_tok_premerge *pm);
-/* The parts BPE of p[0..n) may start from: each character premerge.c allows as its token,
- * other bytes as themselves, into id[0..n); returns how many. */
+/* The parts BPE of p[0..n) may start from: each character and each pair of ASCII bytes
+ * premerge.c allows as its token, other bytes as themselves, into id[0..n); returns how
+ * many. */
 size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
+/* The same for p[0..n) of ASCII bytes only (n >= 2), where premerge.ascii is built: pairs of
+ * bytes BPE provably merges before anything else touches them start as their token. */
+size_t wn_tok_premerge_ascii_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
+
+/* Build t->splits from the vocabulary; free with wn_tok_splits_free. */
+void wn_tok_splits_build(wn_tok *t);
+void wn_tok_splits_free(wn_tok_splits *s);
 
 /* BPE of one pre-tokenized piece that is not itself a token (bpe.c): appends its ids (or
  * only counts them when out is NULL) and returns how many. */

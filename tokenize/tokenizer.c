@@ -318,9 +318,11 @@ static void build_byte_pairs(wn_tok *t)
 
 int wn_tok_use_all_pairs(wn_tok *t)
 {
-    /* byte_pair too, so the tests' reference takes nothing from the table under test */
+    /* byte_pair too, so the tests' reference takes nothing from the table under test; and
+     * no piece is cut (split.h): the reference is BPE of each whole piece from its bytes */
     if (build_pairs(t, true) < 0)
         return -1;
+    wn_tok_splits_free(&t->splits);
     build_byte_pairs(t);
     return 0;
 }
@@ -350,6 +352,7 @@ int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
         return -1;
     }
     build_byte_pairs(t);
+    wn_tok_splits_build(t);
     int64_t bos = wn_tok_special(t, "<|begin_of_text|>");
     int64_t eos = wn_tok_special(t, "<|end_of_text|>");
     t->bos = bos >= 0 ? (uint32_t)bos : t->n_ranks;
@@ -371,6 +374,7 @@ void wn_tok_free(wn_tok *t)
     free(t->vocab);
     wn_tok_pair_table_free(&t->pairs);
     wn_tok_premerge_free(&t->premerge);
+    wn_tok_splits_free(&t->splits);
     free(t->byte_pair);
     free(t);
 }

@@ -2,6 +2,7 @@
  * ../shared/data/tokenizer (Hugging Face golden ids, llama.cpp's vocabulary test, Meta's
  * test vectors), round trips, invalid UTF-8, special tokens, linear cost, thread safety. */
 #include "tokenize/pretok.h"
+#include "tokenize/split.h"
 #include "tokenize/tok_internal.h"
 #include "tokenize/tokenizer.h"
 #include "tests/unit/tok_test_util.h"
@@ -485,7 +486,8 @@ static void test_pretok_letter_blocks(void **state)
 }
 
 /* The pair table keeps only the merge BPE makes last on each token's own bytes, and
- * characters outside ASCII may merge before BPE starts (premerge.c); BPE from bytes with a
+ * characters outside ASCII and pairs of ASCII bytes may merge before BPE starts
+ * (premerge.c); BPE from bytes with a
  * table of every split must give the same ids: on every token's bytes, on 100,000
  * concatenations of two to four random tokens and 20,000 strings of bytes drawn from
  * letters, characters, lone lead and continuation bytes (seeded), on every text of the
@@ -577,6 +579,103 @@ static void test_last_merges_suffice(void **state)
     wn_tok_free(all);
 }
 
+
+/* Into c, a three-byte character whose last (known_is_suffix) or first nk bytes are known,
+ * the others being choice number x among the lead and continuation bytes they could be;
+ * false when the result is not well-formed. */
+static bool complete_char(const uint8_t *known, size_t nk, bool known_is_suffix, uint32_t x,
+                          uint8_t c[3])
+{
+    size_t free_bytes = 3 - nk;
+    uint8_t *fill = known_is_suffix ? c : c + nk;
+    memcpy(known_is_suffix ? c + free_bytes : c, known, nk);
+    for (size_t i = free_bytes; i-- > 0;) {
+        bool lead = known_is_suffix && i == 0;
+        fill[i] = lead ? (uint8_t)(0xE0 + x % 16) : (uint8_t)(0x80 + x % 64);
+        x /= lead ? 16 : 64;
+    }
+    uint32_t cp;
+    return utf8_decode(c, 3, &cp) == 3;
+}
+
+static unsigned completions(size_t nk, bool known_is_suffix)
+{
+    return nk == 3 ? 1 : known_is_suffix ? (nk == 2 ? 16 : 16 * 64) : (nk == 2 ? 64 : 64 * 64);
+}
+
+/* split.h may cut between two three-byte characters only where no token can span: for every
+ * token and every three-byte character it starts inside it at k, whatever characters the
+ * token's edge bytes belong to in a text (every well-formed completion of a partial one,
+ * or 20,000 drawn at random when there are more), the cut is refused. Then wn_tok_encode,
+ * which cuts, gives the ids of BPE on whole pieces (a tokenizer without the tables) on
+ * 30,000 runs of random tokens with characters outside ASCII. */
+static void test_split_cuts_sound(void **state)
+{
+    (void)state;
+    const wn_tok_splits *sp = &g_tok->splits;
+    assert_non_null(sp->bloom);
+    uint64_t rng = 0x2545F4914F6CDD1Dull, checked = 0;
+    for (uint32_t id = 0; id < g_tok->n_ranks; id++) {
+        const uint8_t *T = (const uint8_t *)g_tok->blob + g_tok->off[id];
+        size_t len = g_tok->off[id + 1] - g_tok->off[id];
+        for (size_t k = 1; k < len; k++) {
+            if ((T[k] & 0xF0) != 0xE0)
+                continue;
+            size_t nl = k < 3 ? k : 3, nr = len - k < 3 ? len - k : 3;
+            unsigned left_n = completions(nl, true), right_n = completions(nr, false);
+            uint64_t total = (uint64_t)left_n * right_n;
+            for (uint64_t c = 0; c < (total < 20000 ? total : 20000); c++) {
+                uint64_t pick = c;
+                if (total > 20000) {
+                    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                    pick = (rng >> 20) % total;
+                }
+                uint8_t text[6];
+                if (!complete_char(T + k - nl, nl, true, (uint32_t)(pick / right_n), text) ||
+                    !complete_char(T + k, nr, false, (uint32_t)(pick % right_n), text + 3))
+                    continue;
+                uint32_t c1 = 0, c2 = 0;
+                utf8_decode(text, 3, &c1);
+                utf8_decode(text + 3, 3, &c2);
+                if (wn_tok_split_ok(sp, text, 3, 3, sp->flags[c1], 3, sp->flags[c2]))
+                    fail_msg("token %u spans a boundary split.h would cut (offset %zu)", id, k);
+                checked++;
+            }
+        }
+    }
+    assert_true(checked > 100000);
+
+    wn_tok *whole = tok_load_repo(); /* the reference: no table, every piece whole */
+    assert_non_null(whole);
+    wn_tok_splits_free(&whole->splits);
+    uint32_t *high = malloc(g_tok->n_ranks * sizeof *high), n_high = 0;
+    for (uint32_t id = 0; id < g_tok->n_ranks; id++)
+        if (memchr(g_tok->blob + g_tok->off[id], 0xE4, g_tok->off[id + 1] - g_tok->off[id]) ||
+            memchr(g_tok->blob + g_tok->off[id], 0xE3, g_tok->off[id + 1] - g_tok->off[id]))
+            high[n_high++] = id; /* CJK ideographs and kana */
+    assert_true(n_high > 1000);
+    wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
+    for (int i = 0; i < 30000; i++) {
+        wn_buf text = WN_BUF_INIT;
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        for (unsigned k = 0, parts = 3 + (unsigned)(rng >> 60) % 10; k < parts; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t id = high[(rng >> 33) % n_high];
+            wn_buf_append(&text, g_tok->blob + g_tok->off[id], g_tok->off[id + 1] - g_tok->off[id]);
+        }
+        a.len = b.len = 0;
+        wn_tok_encode(g_tok, text.data, text.len, 0, &a);
+        wn_tok_encode(whole, text.data, text.len, 0, &b);
+        assert_int_equal(a.len, b.len);
+        assert_memory_equal(a.ids, b.ids, a.len * sizeof *a.ids);
+        wn_buf_release(&text);
+    }
+    free(high);
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+    wn_tok_free(whole);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -593,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_last_merges_suffice),
+        cmocka_unit_test(test_split_cuts_sound),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -103,56 +103,123 @@ static void push_bucket(const wn_ft_dict *d, int32_t bucket, wn_ft_ivec *rows)
     wn_ft_ivec_push(rows, d->nwords + bucket);
 }
 
-/* At most this many buckets of a word wait in char_ngrams' list of kept ones. */
-enum { NGRAM_GROUP = 32 };
+/* A group of a word's n-gram starts lists its kept buckets (at most NGRAM_GROUP), then they
+ * are pushed: the hashing loops hold no call, so GCC keeps the hash and the model's numbers
+ * in registers (with the list emptied inside the loop, each byte's hash step waited for a
+ * store and a load). */
+enum { NGRAM_GROUP = 128 };
 
-/* The char n-grams of bw[0..n); `ascii` says every byte starts a character, so the UTF-8
- * continuation tests are skipped (one pass in the cold langid bench: ~6% faster; inlined
- * into its two callers so that the tests are gone from the ASCII copy: 3% more). */
-static inline __attribute__((always_inline)) void
-char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n, wn_ft_ivec *rows,
-            const bool ascii)
+/* The char n-grams of bw[0..n) one by one, as computeSubwords: for models with maxn over
+ * NGRAM_GROUP (only one trained so), where a start alone could fill a group's list. */
+static void plain_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
+                         wn_ft_ivec *rows)
 {
-    /* With a prune map, each bucket's bit is a random read that usually says "not kept":
-     * the kept ones are listed without a branch (which way the bit goes is a coin toss the
-     * predictor loses; ~1 in 20 is kept on prose), the bit reads of a word overlapping, and
-     * only the listed ones probe the map. The model's numbers are read once: rows->v may
-     * alias them as far as the compiler knows. */
-    int32_t kept[NGRAM_GROUP];
-    int nk = 0;
-    const int32_t minn = a->minn, maxn = a->maxn;
-    const uint32_t nbuckets = (uint32_t)a->bucket;
-    const uint64_t magic = d->bucket_magic, *bits = d->prune_bits;
     for (size_t i = 0; i < n; i++) {
-        if (!ascii && ((unsigned char)bw[i] & 0xC0) == 0x80)
+        if (((unsigned char)bw[i] & 0xC0) == 0x80)
             continue; /* not a character start */
         uint32_t h = 2166136261u;
         size_t j = i;
-        for (int32_t chars = 1; j < n && chars <= maxn; chars++) {
+        for (int32_t chars = 1; j < n && chars <= a->maxn; chars++) {
             do {
-                h ^= (uint32_t)(int8_t)bw[j];
-                h *= 16777619u;
+                h = (h ^ (uint32_t)(int8_t)bw[j]) * 16777619u;
                 j++;
-            } while (!ascii && j < n && ((unsigned char)bw[j] & 0xC0) == 0x80);
+            } while (j < n && ((unsigned char)bw[j] & 0xC0) == 0x80);
             /* the lone "<" and ">" are not n-grams */
-            if (chars < minn || (chars == 1 && (i == 0 || j == n)))
-                continue;
-            uint32_t b = fastmod(h, magic, nbuckets);
-            if (!bits) { /* no prune map */
-                push_bucket(d, (int32_t)b, rows);
-                continue;
-            }
-            kept[nk] = (int32_t)b;
-            nk += (int)(bits[b >> 6] >> (b & 63) & 1);
-            if (nk == NGRAM_GROUP) {
-                for (int k = 0; k < nk; k++)
-                    push_bucket(d, kept[k], rows);
-                nk = 0;
-            }
+            if (chars >= a->minn && !(chars == 1 && (i == 0 || j == n)))
+                push_bucket(d, (int32_t)fastmod(h, d->bucket_magic, (uint32_t)a->bucket), rows);
         }
     }
-    for (int k = 0; k < nk; k++)
-        push_bucket(d, kept[k], rows);
+}
+
+/* Lists bucket b of hash h when the prune map keeps it (every bucket without a map), without
+ * a branch: with a map, whether a bucket is kept is a coin toss the predictor loses (~1 in
+ * 20 is kept on prose), and the bit reads of a word overlap. */
+static inline int list_bucket(int32_t *kept, int nk, uint32_t h, uint64_t magic,
+                              uint32_t nbuckets, const uint64_t *bits)
+{
+    uint32_t b = fastmod(h, magic, nbuckets);
+    kept[nk] = (int32_t)b;
+    return nk + (bits ? (int)(bits[b >> 6] >> (b & 63) & 1) : 1);
+}
+
+/* The char n-grams of a word of ASCII bytes (each byte a character), the common case on
+ * English text: start i's n-grams are bw[i .. i + c) for c = max(minn, 1) .. min(maxn,
+ * n - i), hashed as they grow. */
+static void ascii_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
+                         wn_ft_ivec *rows)
+{
+    int32_t kept[NGRAM_GROUP];
+    const size_t maxn = (size_t)a->maxn, lo = a->minn > 1 ? (size_t)a->minn : 1;
+    const uint32_t nbuckets = (uint32_t)a->bucket;
+    const uint64_t magic = d->bucket_magic, *bits = d->prune_bits;
+    const size_t per_group = NGRAM_GROUP / maxn;
+    for (size_t first = 0; first < n; first += per_group) {
+        const size_t last = n - first > per_group ? first + per_group : n;
+        int nk = 0;
+        for (size_t i = first; i < last; i++) {
+            const size_t stop = n - i < maxn ? n - i : maxn; /* the longest n-gram's length */
+            if (stop < lo)
+                break; /* so are the later starts' */
+            uint32_t h = 2166136261u;
+            size_t c = 0;
+            for (; c + 1 < lo; c++) /* the bytes of the shortest n-gram but its last */
+                h = (h ^ (uint32_t)(int8_t)bw[i + c]) * 16777619u;
+            for (; c < stop; c++) {
+                h = (h ^ (uint32_t)(int8_t)bw[i + c]) * 16777619u;
+                if (c == 0 && (i == 0 || i + 1 == n))
+                    continue; /* the lone "<" and ">" are not n-grams (only when minn <= 1) */
+                nk = list_bucket(kept, nk, h, magic, nbuckets, bits);
+            }
+        }
+        for (int k = 0; k < nk; k++)
+            push_bucket(d, kept[k], rows);
+    }
+}
+
+/* The char n-grams of a word with UTF-8 (or any byte >= 0x80): a character is a byte that is
+ * not a continuation (10xxxxxx) and the continuations after it. A group's character bounds
+ * are found once, then each start's n-grams hash the bytes of 1 .. maxn characters: where
+ * plain_ngrams tested every byte of every n-gram for a continuation, ~110 instructions per
+ * n-gram on CJK runs (whole sentences are one token there, read again at every pass). */
+static void utf8_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
+                        wn_ft_ivec *rows)
+{
+    int32_t kept[NGRAM_GROUP];
+    size_t bound[2 * NGRAM_GROUP + 2]; /* the group's character starts, then their ends */
+    const size_t maxn = (size_t)a->maxn, minn = (size_t)a->minn;
+    const uint32_t nbuckets = (uint32_t)a->bucket;
+    const uint64_t magic = d->bucket_magic, *bits = d->prune_bits;
+    const size_t per_group = NGRAM_GROUP / maxn;
+    size_t at = 0;
+    while (at < n && ((unsigned char)bw[at] & 0xC0) == 0x80)
+        at++; /* continuations before any character start no n-gram */
+    while (at < n) {
+        /* bounds of the group's starts and of the maxn characters after the last one */
+        size_t nb = 0, j = at;
+        bound[nb++] = j;
+        while (nb < per_group + maxn + 1 && j < n) {
+            j++;
+            while (j < n && ((unsigned char)bw[j] & 0xC0) == 0x80)
+                j++;
+            bound[nb++] = j;
+        }
+        const size_t starts = nb - 1 < per_group ? nb - 1 : per_group;
+        int nk = 0;
+        for (size_t s = 0; s < starts; s++) {
+            uint32_t h = 2166136261u;
+            for (size_t c = 1; c <= maxn && s + c < nb; c++) {
+                for (size_t k = bound[s + c - 1]; k < bound[s + c]; k++)
+                    h = (h ^ (uint32_t)(int8_t)bw[k]) * 16777619u;
+                /* the lone "<" and ">" are not n-grams */
+                if (c < minn || (c == 1 && (bound[s] == 0 || bound[s + 1] == n)))
+                    continue;
+                nk = list_bucket(kept, nk, h, magic, nbuckets, bits);
+            }
+        }
+        for (int k = 0; k < nk; k++)
+            push_bucket(d, kept[k], rows);
+        at = bound[starts];
+    }
 }
 
 void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
@@ -160,6 +227,10 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
 {
     if (a->maxn <= 0 || a->bucket <= 0)
         return;
+    if (a->maxn > NGRAM_GROUP) {
+        plain_ngrams(d, a, bw, n, rows);
+        return;
+    }
     uint64_t high = 0, w;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -169,9 +240,9 @@ void wn_ft_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw,
     for (; i < n; i++)
         high |= (unsigned char)bw[i];
     if (high & 0x8080808080808080ull)
-        char_ngrams(d, a, bw, n, rows, false);
+        utf8_ngrams(d, a, bw, n, rows);
     else
-        char_ngrams(d, a, bw, n, rows, true);
+        ascii_ngrams(d, a, bw, n, rows);
 }
 
 static void grow_word(wn_ft_line *l, size_t need)

@@ -109,7 +109,9 @@ static inline const float *plain_rows(const wn_ft_matrix *mx)
 /* dim 16 (lid.176): the sum stays in four registers instead of going through memory. */
 static void add_rows16(const float *base, const int32_t *rows, size_t n, float *x)
 {
-    enum { AHEAD = 8 };
+    /* the 3.2 MB of lid.176's rows do not stay in L2 beside the word cache: a row is
+     * asked for 32 rows (~100 ns) ahead, enough for a read from L3 (8: ~1.5% slower) */
+    enum { AHEAD = 32 };
     /* four variables, not an array: GCC kept an array on the stack, so each addition
      * waited for the last one's store */
     v4 a0, a1, a2, a3;
@@ -120,16 +122,13 @@ static void add_rows16(const float *base, const int32_t *rows, size_t n, float *
     for (size_t i = 0; i < n; i++) {
         if (i + AHEAD < n)
             __builtin_prefetch(base + (size_t)rows[i + AHEAD] * 16);
-        const float *r = base + (size_t)rows[i] * 16;
-        v4 r0, r1, r2, r3;
-        memcpy(&r0, r, sizeof r0);
-        memcpy(&r1, r + 4, sizeof r1);
-        memcpy(&r2, r + 8, sizeof r2);
-        memcpy(&r3, r + 12, sizeof r3);
-        a0 += r0;
-        a1 += r1;
-        a2 += r2;
-        a3 += r3;
+        /* rows are 64-byte aligned (wn_ft_matrix_decode): aligned vector reads let each
+         * addition take its operand from memory, 15 instructions a row instead of 19 */
+        const v4 *r = (const v4 *)(const void *)(base + (size_t)rows[i] * 16);
+        a0 += r[0];
+        a1 += r[1];
+        a2 += r[2];
+        a3 += r[3];
     }
     memcpy(x, &a0, sizeof a0);
     memcpy(x + 4, &a1, sizeof a1);
@@ -140,7 +139,7 @@ static void add_rows16(const float *base, const int32_t *rows, size_t n, float *
 void wn_ft_matrix_add_rows(const wn_ft_matrix *mx, const int32_t *rows, size_t n, float *x)
 {
     const float *base = plain_rows(mx);
-    if (base && mx->n == 16) {
+    if (base && mx->n == 16 && ((uintptr_t)base & 15) == 0) { /* malloc'ed: aligned */
         add_rows16(base, rows, n, x);
         return;
     }

@@ -127,7 +127,7 @@ enum { SC_WORD = 16, SC_ROWS = 7, SC_WAYS = 4, SC_SETS = 32768, SC_IN_LONG = 0xF
 
 typedef struct small_slot {
     uint64_t word[SC_WORD / 8]; /* the bytes, zero-padded */
-    uint16_t rows[SC_ROWS];     /* SC_IN_LONG: rows[0] is the long slot */
+    uint16_t rows[SC_ROWS];     /* SC_IN_LONG: rows[0] is the long set */
     uint8_t nrows;
     uint8_t unused;
 } small_slot;
@@ -140,8 +140,11 @@ _Static_assert(sizeof(small_set) == 128, "a set is two cache lines");
 
 /* Compact caches keep words of 17 to 64 bytes apart, in two-line slots with room for more
  * rows: such words (URLs, paths, addresses) have many char n-grams kept (~13 rows on the
- * filter bench) and cost the most to read again. */
-enum { LC_WORD = 64, LC_ROWS = 31, LC_SLOTS = 4096 };
+ * filter bench) and cost the most to read again. The slots are 2-way sets, the most recent
+ * first: with one slot per hash, warm passes over the filter bench's prose still read ~840
+ * such words again (of ~1,900 held, with the short words of many rows), each ~1,500
+ * instructions. */
+enum { LC_WORD = 64, LC_ROWS = 31, LC_WAYS = 2, LC_SETS = 2048 };
 
 typedef struct long_slot {
     char word[LC_WORD];
@@ -151,6 +154,10 @@ typedef struct long_slot {
 } long_slot;
 
 _Static_assert(sizeof(long_slot) == 128, "a long slot is two cache lines");
+
+typedef struct long_set {
+    long_slot way[LC_WAYS];
+} long_set;
 _Static_assert(sizeof(small_set) * SC_SETS == sizeof(word_slot) * WC_SLOTS, "one size");
 
 typedef struct word_cache {
@@ -158,7 +165,7 @@ typedef struct word_cache {
         _Alignas(128) word_slot slots[WC_SLOTS];
         small_set sets[SC_SETS];
     };
-    long_slot longs[LC_SLOTS]; /* compact caches: words too long for a small slot */
+    long_set longs[LC_SETS]; /* compact caches: words too long for a small slot */
     uint64_t serial;
     bool compact; /* sets[] in use, not slots[] */
 } word_cache;
@@ -272,7 +279,7 @@ enum slot_kind {
     NO_SLOT,    /* too long for any slot */
     WIDE_SLOT,  /* a word_slot */
     SMALL_SET,  /* compact caches: a small_set */
-    LONG_SLOT,  /* compact caches, words longer than SC_WORD: a long_slot */
+    LONG_SLOT,  /* compact caches, words longer than SC_WORD: a long_set */
 };
 
 /* A token on its way through the cache: its bytes, key and slot (prefetched). */
@@ -299,6 +306,12 @@ static inline uint64_t long_hash(const char *w, size_t n)
     return (h ^ x) * 0xC2B2AE3D27D4EB4Full;
 }
 
+/* The long set of word w[0..n). */
+static inline uint32_t long_set_of(const char *w, size_t n)
+{
+    return (uint32_t)(long_hash(w, n) >> 53); /* LC_SETS = 2^11 */
+}
+
 /* Finds and fetches the slot of token w[0..n), `avail` bytes being readable at w. */
 static inline void lookup_token(word_cache *c, bool compact, cached_token *t, const char *w,
                                 size_t n, size_t avail)
@@ -320,9 +333,9 @@ static inline void lookup_token(word_cache *c, bool compact, cached_token *t, co
     } else if (compact) {
         if (n > LC_WORD)
             return;
-        long_slot *ls = &c->longs[long_hash(w, n) >> 52]; /* LC_SLOTS = 2^12 */
+        long_set *ls = &c->longs[long_set_of(w, n)];
         __builtin_prefetch(ls);
-        __builtin_prefetch((const char *)ls + 64);
+        __builtin_prefetch((const char *)ls + 64); /* the first way: most hits */
         t->slot = ls;
         t->kind = LONG_SLOT;
     } else if (n <= WC_WORD) {
@@ -387,19 +400,40 @@ static void push_long_rows(wn_ft_ivec *a, const long_slot *sl)
         wn_ft_ivec_push(a, sl->rows[r]);
 }
 
-/* The cache's add_token for a word of 17 to 64 bytes with its long slot sl. */
-static void add_token_long(const wn_ft_model *m, const cached_token *t, long_slot *sl,
+/* The way of long set s holding word t, or NULL. */
+static inline long_slot *find_long(long_set *s, const cached_token *t)
+{
+    for (int w = 0; w < LC_WAYS; w++)
+        if (s->way[w].len == t->n && memcmp(s->way[w].word, t->w, t->n) == 0)
+            return &s->way[w];
+    return NULL;
+}
+
+/* Puts sl first in long set s, the way before moving down (LC_WAYS = 2). */
+static inline void put_long_first(long_set *s, const long_slot *sl)
+{
+    long_slot first = *sl; /* sl may be a way of s */
+    if (sl != &s->way[0])
+        s->way[1] = s->way[0];
+    s->way[0] = first;
+}
+
+/* The cache's add_token for a word of 17 to 64 bytes with its long set s. */
+static void add_token_long(const wn_ft_model *m, const cached_token *t, long_set *s,
                            wn_ft_line *l)
 {
-    if (sl->len == t->n && memcmp(sl->word, t->w, t->n) == 0) {
-        push_long_rows(&l->rows, sl);
+    long_slot *hit = find_long(s, t);
+    if (hit) {
+        push_long_rows(&l->rows, hit);
+        if (hit != &s->way[0])
+            put_long_first(s, hit);
         return;
     }
     long_slot fresh = {.len = (uint8_t)t->n};
     if (!add_token_rows16(m, t, l, fresh.rows, LC_ROWS, &fresh.nrows))
         return;
     memcpy(fresh.word, t->w, t->n);
-    *sl = fresh;
+    put_long_first(s, &fresh);
 }
 
 /* The way of set s holding the word with key k, or -1. */
@@ -420,12 +454,18 @@ static inline void put_first(small_set *s, small_slot sl, int from)
     s->way[0] = sl;
 }
 
-/* The rows of a short word held in its long slot, or NULL when another word took it. */
-static inline const long_slot *long_rows(const word_cache *c, const small_slot *sl,
+/* The rows of a short word held in its long set (sl->rows[0]), or NULL when other words
+ * evicted it. */
+static inline const long_slot *long_rows(word_cache *c, const small_slot *sl,
                                          const cached_token *t)
 {
-    const long_slot *ls = &c->longs[sl->rows[0]];
-    return ls->len == t->n && memcmp(ls->word, t->w, t->n) == 0 ? ls : NULL;
+    long_set *s = &c->longs[sl->rows[0]];
+    long_slot *ls = find_long(s, t);
+    if (ls && ls != &s->way[0]) {
+        put_long_first(s, ls);
+        ls = &s->way[0];
+    }
+    return ls;
 }
 
 /* The cache's add_token for a token with a compact set (no hashes kept: these models use none).
@@ -459,9 +499,9 @@ static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_to
     if (fresh.nrows <= SC_ROWS) {
         memcpy(small.rows, fresh.rows, sizeof small.rows);
     } else {
-        uint32_t at = (uint32_t)(long_hash(t->w, t->n) >> 52); /* LC_SLOTS = 2^12 */
+        uint32_t at = long_set_of(t->w, t->n);
         memcpy(fresh.word, t->w, t->n);
-        c->longs[at] = fresh;
+        put_long_first(&c->longs[at], &fresh);
         small.nrows = SC_IN_LONG;
         small.rows[0] = (uint16_t)at;
     }

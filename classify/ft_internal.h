@@ -67,6 +67,8 @@ typedef struct wn_ft_dict {
     struct wn_ft_prune_slot { int32_t key, val; } *prune; /* open addressing; key -1 = empty */
     uint32_t prune_mask;
     uint64_t *prune_bits;  /* bit b set when bucket b is in the map: most n-grams are not */
+    uint32_t *prune_rank;  /* per word of prune_bits: the buckets of the map before it */
+    int32_t *prune_vals;   /* the map's values in bucket order (wn_ft_dict_finish) */
     uint64_t bucket_magic; /* for h % bucket without a division (Lemire's fastmod) */
     int32_t eos;          /* id of "</s>" or -1 */
 } wn_ft_dict;

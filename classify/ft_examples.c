@@ -40,9 +40,10 @@ int wn_ft_examples_add(wn_ft_examples *e, int32_t ntokens, const wn_ft_ivec *row
     }
     e->off[e->n++] = e->bytes / sizeof(int32_t);
     int32_t head[3] = { ntokens, (int32_t)rows->n, (int32_t)labels->n };
+    /* an empty vector may have no storage: fwrite's pointer must not be NULL (UBSan) */
     if (fwrite(head, sizeof head, 1, e->spool) != 1 ||
-        fwrite(rows->v, sizeof(int32_t), rows->n, e->spool) != rows->n ||
-        fwrite(labels->v, sizeof(int32_t), labels->n, e->spool) != labels->n)
+        (rows->n && fwrite(rows->v, sizeof(int32_t), rows->n, e->spool) != rows->n) ||
+        (labels->n && fwrite(labels->v, sizeof(int32_t), labels->n, e->spool) != labels->n))
         return -1;
     e->bytes += sizeof head + (rows->n + labels->n) * sizeof(int32_t);
     return 0;

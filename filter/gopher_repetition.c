@@ -343,6 +343,21 @@ static void dup_grams_begin(void)
     memset(visited, 0, table_mask + 1);
 }
 
+/* llama3_lines' n-gram size by default: the 3-grams counted here tell it which of its
+ * grams can repeat at all (within a line, most 3-grams of prose occur once), so it looks
+ * up only those instead of every word's gram. */
+enum { LINES_GRAM = 3 };
+
+/* After the 3-grams are counted: the listed ones, and whether each repeats, to the
+ * analysis (unlisted ones occur once); no 3-gram at all in a text under 3 words. */
+static void note_repeats(const wn_text *t)
+{
+    if (t->n_words < LINES_GRAM)
+        wn_text_note_gram_repeats(t, LINES_GRAM, NULL, NULL, 0);
+    else
+        wn_text_note_gram_repeats(t, LINES_GRAM, pos, repeated, n_pos);
+}
+
 /* Record a rule's signal and decide it. As datatrove's filter, the rules are checked in
  * order and the first that fails removes the document, so the later ones (the n-gram counts
  * above all, most of this filter's cost) are not computed for it; with --annotate-only every
@@ -377,9 +392,13 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
         return;
 
     grams_begin(t);
-    for (size_t n = 2; n <= 4; n++)
-        if (rule(g, d, nc, s, top_names[n - 2], (double)top_gram_chars(t, n) / len, g->top[n - 2]))
+    for (size_t n = 2; n <= 4; n++) {
+        size_t chars = top_gram_chars(t, n);
+        if (n == LINES_GRAM)
+            note_repeats(t);
+        if (rule(g, d, nc, s, top_names[n - 2], (double)chars / len, g->top[n - 2]))
             return;
+    }
     if (t->n_words >= 5) {
         top_gram_chars(t, 5);
         dup_grams_begin();

@@ -26,6 +26,7 @@ static _Thread_local uint64_t *gram_keys;
 static _Thread_local uint32_t *gram_line;
 static _Thread_local size_t gram_cap, gram_mask;
 static _Thread_local uint64_t *folded;
+static _Thread_local unsigned char *maybe; /* per word: its gram may occur elsewhere */
 static _Thread_local size_t folded_cap;
 static _Thread_local wn_buf kept;
 static _Thread_local unsigned char *dropped; /* per line */
@@ -99,7 +100,7 @@ static bool line_covered(const l3 *c, const wn_text *t, const wn_line *l, size_t
     size_t total = 0, cov = 0, cover_end = 0;
     const wn_word *w = t->words + l->first_word;
     for (size_t i = 0; i < l->n_words; i++) {
-        if (i + n <= l->n_words) {
+        if (i + n <= l->n_words && maybe[l->first_word + i]) {
             uint64_t key = gram_at(folded + l->first_word + i, n);
             size_t j = gram_slot(key);
             if (!gram_keys[j]) {
@@ -126,14 +127,27 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     if (folded_cap < t->n_words + 1) {
         folded_cap = t->n_words + 1024;
         free(folded);
+        free(maybe);
         folded = wn_xmalloc(folded_cap * sizeof *folded);
+        maybe = wn_xmalloc(folded_cap);
     }
-    for (size_t i = 0; i < t->n_words; i++) {
+    /* Which grams need a lookup. When gopher_repetition counted this text's n-grams
+     * (gram_hint), a gram it found once occurs nowhere else, so no other line can have it
+     * and it covers nothing: only grams it saw repeat, and those holding a word with a
+     * digit (folding makes "12:01" and "12:02" equal, which it told apart), are looked up
+     * and recorded. Words without digits fold to themselves and never equal a folded
+     * word (that holds a '0'), so the rest of the grams compare as it compared them. */
+    bool hint = t->gram_hint == n;
+    size_t next_digit = SIZE_MAX - n, grams = 0; /* the first word with a digit after i */
+    for (size_t i = t->n_words; i-- > 0;) {
         const wn_word *w = &t->words[i];
-        folded[i] = w->flags & WN_WORD_DIGIT ? fold_hash(t->s + w->off, w->len, w->hash)
-                                             : w->hash;
+        bool digit = w->flags & WN_WORD_DIGIT;
+        folded[i] = digit ? fold_hash(t->s + w->off, w->len, w->hash) : w->hash;
+        next_digit = digit ? i : next_digit;
+        maybe[i] = !hint || (w->flags & WN_WORD_GRAM_REPEATS) || next_digit < i + n;
+        grams += maybe[i];
     }
-    grams_clear(t->n_words);
+    grams_clear(grams);
     /* pass 1: which lines go */
     if (dropped_cap < t->n_lines) {
         dropped_cap = t->n_lines + 256;

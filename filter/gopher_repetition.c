@@ -157,16 +157,61 @@ static void narrow_grow(const wn_text *t, size_t n)
     n_pos = kept;
 }
 
-/* The 2-grams: every pair of words, listed as narrow_grow would from all the 1-grams. */
+/* Words that may occur more than once, as two bit sets indexed by the top bits of the
+ * word hash: `once` has a bit for every word seen, `twice` for a word seen when its bit
+ * was already set. A word whose `twice` bit is clear occurs once (a shared bit only
+ * keeps a word that occurs once, which costs a table insert, never a count). */
+static _Thread_local uint64_t *sets; /* `once` then `twice`, sets_cap 64-bit words each */
+static _Thread_local size_t sets_cap;
+
+/* Mark the words of t in the sets; returns `twice`, indexed by hash >> *shift. */
+static const uint64_t *mark_words(const wn_text *t, unsigned *shift_out)
+{
+    size_t w = t->n_words, bits = 512;
+    unsigned shift = 64 - 9;
+    while (bits < 8 * w) /* at most an eighth of the bits set: few shared */
+        bits <<= 1, shift--;
+    size_t n64 = bits / 64;
+    if (n64 > sets_cap || (sets_cap > 8192 && sets_cap > n64 * 64)) { /* as table_clear */
+        free(sets);
+        sets_cap = n64;
+        sets = wn_xmalloc(2 * sets_cap * sizeof *sets);
+    }
+    uint64_t *once = sets, *twice = sets + n64;
+    memset(sets, 0, 2 * n64 * sizeof *sets);
+    for (size_t i = 0; i < w; i++) {
+        size_t b = (size_t)(t->words[i].hash >> shift);
+        uint64_t bit = 1ull << (b & 63);
+        twice[b >> 6] |= once[b >> 6] & bit;
+        once[b >> 6] |= bit;
+    }
+    *shift_out = shift;
+    return twice;
+}
+
+/* The 2-grams that can repeat: those of two words that both may occur again (a gram with
+ * a word that occurs once occurs once: it is left out, as narrow_grow leaves out longer
+ * grams, and counts 1). Prose has many such pairs (names, rare words), and the check is
+ * a bit test where counting is a table insert. Branch-free, as narrow_grow. */
 static void list_pairs(const wn_text *t)
 {
     const wn_word *words = t->words;
-    size_t w = t->n_words;
-    n_pos = w ? w - 1 : 0;
-    for (size_t i = 0; i < n_pos; i++) {
-        pos[i] = (uint32_t)i;
-        gk[i] = gram_step(gram_step(GRAM_SEED, words[i].hash), words[i + 1].hash);
+    size_t w = t->n_words, kept = 0;
+    unsigned shift;
+    const uint64_t *tw = mark_words(t, &shift);
+    uint32_t *p = pos;
+    uint64_t *h = gk;
+    bool prev = false; /* word i - 1 may repeat */
+    for (size_t i = 0; i < w; i++) {
+        size_t b = (size_t)(words[i].hash >> shift);
+        bool may = (tw[b >> 6] >> (b & 63)) & 1;
+        /* the pair (i - 1, i), at position i - 1; written for i = 0 too, never kept */
+        p[kept] = (uint32_t)(i - 1);
+        h[kept] = gram_step(gram_step(GRAM_SEED, words[i - (i > 0)].hash), words[i].hash);
+        kept += prev & may;
+        prev = may;
     }
+    n_pos = kept;
 }
 
 /* The counting table: open addressing on the gram's key; count 0 marks an empty slot (the

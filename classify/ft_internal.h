@@ -111,6 +111,18 @@ static inline bool wn_ft_is_space(unsigned char c)
            c == '\0';
 }
 
+/* The examples of one line of input s[0..n) (without its '\n'; eol: it had one), in turn:
+ * fastText's getLine ends an example at the word "</s>" as at a newline. Start with
+ * {s, n, 0, eol, false}; each wn_ft_next_example gives the next example's text and whether
+ * it ends the input line (the tool then reads the '\n' as "</s>"), false when none is left. */
+typedef struct wn_ft_examples_of_line {
+    const char *s;
+    size_t n, at; /* read up to `at` */
+    bool eol, done;
+} wn_ft_examples_of_line;
+
+bool wn_ft_next_example(wn_ft_examples_of_line *e, const char **s, size_t *n, bool *eol);
+
 /* A growable int32 vector that may start on caller-provided (stack) storage. */
 typedef struct wn_ft_ivec {
     int32_t *v;

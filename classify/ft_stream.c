@@ -41,51 +41,6 @@ static int predict_line(const wn_ft_model *m, predictor *p, const char *s, size_
                               p->vec + m->args.dim, p->preds);
 }
 
-/* fastText's getLine ends an example at the word "</s>" as at a newline, so its tool reads
- * "a </s> b\n" as two lines, "a </s>" and "b\n", and "a </s>\n" as "a </s>" and an empty
- * line. The examples of one line of input, in turn: */
-typedef struct examples {
-    const char *s;
-    size_t n, at; /* the line s[0..n) (without '\n'), read up to `at` */
-    bool eol, done;
-} examples;
-
-/* The end of the first word "</s>" of s[0..n), or SIZE_MAX when it has none. */
-static size_t eos_word_end(const char *s, size_t n)
-{
-    const char *p = s;
-    while ((p = memmem(p, n - (size_t)(p - s), WN_FT_EOS, 4))) {
-        size_t at = (size_t)(p - s);
-        if ((at == 0 || wn_ft_is_space((unsigned char)s[at - 1])) &&
-            (at + 4 == n || wn_ft_is_space((unsigned char)s[at + 4])))
-            return at + 4;
-        p++;
-    }
-    return SIZE_MAX;
-}
-
-/* The next example of the line: text s[0..n), which ends the input line when *eol (the
- * tool then reads the '\n' as "</s>"). False when the line has no more. */
-static bool next_example(examples *e, const char **s, size_t *n, bool *eol)
-{
-    if (e->done)
-        return false;
-    size_t end = eos_word_end(e->s + e->at, e->n - e->at);
-    *s = e->s + e->at;
-    if (end == SIZE_MAX) { /* the rest of the line */
-        *n = e->n - e->at;
-        *eol = e->eol;
-        e->done = true;
-        return true;
-    }
-    *n = end;
-    *eol = false;
-    e->at += end;
-    /* nothing after the word but the end of the input: the tool stops there */
-    e->done = e->at == e->n && !e->eol;
-    return true;
-}
-
 /* Shared end of the streaming loops: report a read error, free what the loop held. */
 static int finish_stream(FILE *in, const char *in_name, char *line, predictor *p)
 {
@@ -109,10 +64,10 @@ int wn_ft_predict_stream(const wn_ft_model *m, FILE *in, const char *in_name, FI
     ssize_t len;
     while ((len = getline(&line, &cap, in)) > 0) {
         bool eol = line[len - 1] == '\n';
-        examples ex = {line, (size_t)(eol ? len - 1 : len), 0, eol, false};
+        wn_ft_examples_of_line ex = {line, (size_t)(eol ? len - 1 : len), 0, eol, false};
         const char *s;
         size_t sn;
-        while (next_example(&ex, &s, &sn, &eol)) {
+        while (wn_ft_next_example(&ex, &s, &sn, &eol)) {
             int n = predict_line(m, &p, s, sn, eol, k, threshold);
             for (int i = 0; i < n; i++) {
                 if (i)
@@ -164,10 +119,10 @@ int wn_ft_test_stream(const wn_ft_model *m, FILE *in, const char *in_name, int k
     ssize_t len;
     while ((len = getline(&line, &cap, in)) > 0) {
         bool eol = line[len - 1] == '\n';
-        examples ex = {line, (size_t)(eol ? len - 1 : len), 0, eol, false};
+        wn_ft_examples_of_line ex = {line, (size_t)(eol ? len - 1 : len), 0, eol, false};
         const char *s;
         size_t sn;
-        while (next_example(&ex, &s, &sn, &eol))
+        while (wn_ft_next_example(&ex, &s, &sn, &eol))
             test_example(m, &p, s, sn, eol, k, threshold, res);
     }
     return finish_stream(in, in_name, line, &p);

@@ -182,12 +182,22 @@ typedef struct encoder {
     int failed;
 } encoder;
 
-static void encode_line(void *ctx, const char *s, size_t n, bool eol)
+/* Each example of the line (a word "</s>" inside it ends one, as in fastText's getLine; an
+ * example without labels is kept for its tokens, which move the learning rate, and skipped
+ * by SGD as fastText skips it). */
+static void encode_line(void *ctx, const char *line, size_t len, bool line_eol)
 {
     encoder *e = ctx;
-    int64_t ntok = wn_ft_read_line(e->m, s, n, eol, &e->line);
-    if (!e->failed && wn_ft_examples_add(e->ex, (int32_t)ntok, &e->line.rows, &e->line.labels))
-        e->failed = 1;
+    wn_ft_examples_of_line ex = {line, len, 0, line_eol, false};
+    const char *s;
+    size_t n;
+    bool eol;
+    while (wn_ft_next_example(&ex, &s, &n, &eol)) {
+        int64_t ntok = wn_ft_read_line(e->m, s, n, eol, &e->line);
+        if (!e->failed &&
+            wn_ft_examples_add(e->ex, (int32_t)ntok, &e->line.rows, &e->line.labels))
+            e->failed = 1;
+    }
 }
 
 /* ---- SGD ---- */

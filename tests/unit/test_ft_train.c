@@ -278,6 +278,39 @@ static void test_bad_training_input(void **state)
     assert_non_null(strstr(err, "unknown loss"));
 }
 
+/* A word "</s>" inside a line ends an example, as in fastText's getLine: the words before it
+ * train with the labels before it only. Here every label follows the "</s>", so "apple" and
+ * "cherry" are in no labelled example and keep their random start (about even odds), while
+ * the words after it learn their label. Reading the whole line as one example would teach
+ * "apple" label x as well as "banana". */
+static void test_eos_word_ends_example(void **state)
+{
+    SPLIT_OR_SKIP(s);
+    char err[256], path[700];
+    snprintf(path, sizeof path, "%s/eos.txt", s->dir);
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 100; i++)
+        fputs("apple </s> __label__x banana\ncherry </s> __label__y date\n", f);
+    fclose(f);
+    wn_ft_train_opts o = small_opts(s);
+    o.input = path;
+    o.word_ngrams = 1;
+    o.epoch = 20;
+    wn_ft_model *m = wn_ft_train(&o, err, sizeof err);
+    assert_non_null(m);
+    wn_ft_prediction p;
+    assert_int_equal(wn_ft_predict(m, "banana", 6, 1, 0.0f, &p), 1);
+    assert_string_equal(p.label, "__label__x");
+    assert_true(p.prob > 0.9f);
+    assert_int_equal(wn_ft_predict(m, "date", 4, 1, 0.0f, &p), 1);
+    assert_string_equal(p.label, "__label__y");
+    assert_true(p.prob > 0.9f);
+    assert_int_equal(wn_ft_predict(m, "apple", 5, 1, 0.0f, &p), 1);
+    if (p.prob > 0.75f)
+        fail_msg("'apple' was trained: %s %.3f", p.label, (double)p.prob);
+    wn_ft_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_quantize_in_place_after_predicting),
         cmocka_unit_test(test_hogwild_and_losses),
         cmocka_unit_test(test_bad_training_input),
+        cmocka_unit_test(test_eos_word_ends_example),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

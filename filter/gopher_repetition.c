@@ -24,7 +24,6 @@ typedef struct grep {
 } grep;
 
 static _Thread_local wn_u64map seen;
-static _Thread_local uint64_t *prefix; /* prefix[i] = bytes of words[0..i) */
 
 static const char *const top_names[3] = {
     "gopher_rep.top_2gram_char_frac", "gopher_rep.top_3gram_char_frac",
@@ -214,6 +213,16 @@ static void list_pairs(const wn_text *t)
     n_pos = kept;
 }
 
+/* Bytes of the words of the n-gram at i: summed where a count needs them (the top gram,
+ * each duplicate the scan finds), which is cheaper than prefix sums over every word. */
+static size_t gram_bytes(const wn_text *t, size_t i, size_t n)
+{
+    size_t b = 0;
+    for (size_t k = i; k < i + n; k++)
+        b += t->words[k].len;
+    return b;
+}
+
 /* The counting table: open addressing on the gram's key; count 0 marks an empty slot (the
  * table is cleared for each count), `first` is the list index of the gram's first
  * occurrence, to mark it repeated when a second one comes. */
@@ -251,7 +260,7 @@ static size_t table_clear(size_t grams)
  * gram to reach the top count; unlisted grams count 1, which only the gram at 0 can be
  * first to reach. A first and a later occurrence take the same path (no branch on which:
  * it mispredicted about every other gram). */
-static size_t count_grams(size_t n)
+static size_t count_grams(const wn_text *t, size_t n)
 {
     size_t mask = table_clear(n_pos + 1);
     uint32_t best = 1, best_at = 0;
@@ -280,7 +289,7 @@ static size_t count_grams(size_t n)
             best_at = pos[k];
         }
     }
-    return (prefix[best_at + n] - prefix[best_at] + n - 1) * best;
+    return (gram_bytes(t, best_at, n) + n - 1) * best;
 }
 
 /* Characters of duplicated n-grams in datatrove's left-to-right scan ("".join; after a
@@ -300,7 +309,7 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
             if (i < next)
                 continue;
             if (visited[cls[k]]) {
-                chars += prefix[i + n] - prefix[i];
+                chars += gram_bytes(t, i, n);
                 next = i + n;
             }
             visited[cls[k]] = 1;
@@ -328,7 +337,7 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
         while (pair_set[j] && pair_set[j] != key)
             j = (j + 1) & mask;
         if (pair_set[j]) {
-            chars += prefix[i + n] - prefix[i];
+            chars += gram_bytes(t, i, n);
             next = i + n;
         }
         pair_set[j] = key;
@@ -346,22 +355,16 @@ static void reserve(size_t w)
     free(gk);
     free(cls);
     free(repeated);
-    free(prefix);
     pos = wn_xmalloc(pos_cap * sizeof *pos);
     gk = wn_xmalloc(pos_cap * sizeof *gk);
     cls = wn_xmalloc(pos_cap * sizeof *cls);
     repeated = wn_xmalloc(pos_cap);
-    prefix = wn_xmalloc(pos_cap * sizeof *prefix);
 }
 
-/* Ready the per-thread arrays and the word-length prefix sums for the n-gram rules. */
+/* Ready the per-thread arrays for the n-gram rules. */
 static void grams_begin(const wn_text *t)
 {
-    size_t w = t->n_words;
-    reserve(w);
-    prefix[0] = 0;
-    for (size_t i = 0; i < w; i++)
-        prefix[i + 1] = prefix[i] + t->words[i].len;
+    reserve(t->n_words);
 }
 
 /* Count the n-grams (n = 2 .. 5, in that order, each from the last): the most frequent
@@ -374,7 +377,7 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
         list_pairs(t);
     else
         narrow_grow(t, n);
-    return count_grams(n);
+    return count_grams(t, n);
 }
 
 /* After the 5-grams are counted: ready the scan's byte per 5-gram class (a table slot). */

@@ -144,16 +144,18 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
      * word (that holds a '0'), so the rest of the grams compare as it compared them. */
     bool hint = t->gram_hint == n;
     size_t next_digit = SIZE_MAX - n; /* the first word with a digit after i */
+    uint32_t grams = 0; /* in a register: through grams_from[i + 1] each word waited on
+                         * the store before */
     grams_from[t->n_words] = 0;
     for (size_t i = t->n_words; i-- > 0;) {
         const wn_word *w = &t->words[i];
         bool digit = w->flags & WN_WORD_DIGIT;
         folded[i] = digit ? fold_hash(t->s + w->off, w->len, w->hash) : w->hash;
         next_digit = digit ? i : next_digit;
-        bool maybe = !hint || (w->flags & WN_WORD_GRAM_REPEATS) || next_digit < i + n;
-        grams_from[i] = grams_from[i + 1] + maybe;
+        grams += !hint | ((w->flags & WN_WORD_GRAM_REPEATS) != 0) | (next_digit < i + n);
+        grams_from[i] = grams;
     }
-    grams_clear(grams_from[0]);
+    grams_clear(grams);
     /* pass 1: which lines go */
     if (dropped_cap < t->n_lines) {
         dropped_cap = t->n_lines + 256;

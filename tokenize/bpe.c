@@ -32,7 +32,7 @@ static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
 
 size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
 {
-    return wn_tok_bpe_small_parts(t, id, wn_tok_premerge_parts(t, p, n, id));
+    return wn_tok_bpe_small_parts_as(t, id, wn_tok_premerge_parts(t, p, n, id), true);
 }
 
 size_t wn_tok_bpe_small_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
@@ -117,7 +117,7 @@ static size_t bpe_medium_premerged(const wn_tok *t, const uint8_t *p, size_t n, 
     uint64_t heap_store[3 * MEDIUM_PIECE];
     size_t m = wn_tok_premerge_parts(t, p, n, id);
     if (m <= WN_TOK_SMALL_PIECE)
-        return wn_tok_ids_emit(out, id, wn_tok_bpe_small_parts(t, id, m));
+        return wn_tok_ids_emit(out, id, wn_tok_bpe_small_parts_as(t, id, m, true));
     return bpe_heap(t, NULL, m, out, (bpe_work){ id, next, prev, rank, heap_store });
 }
 

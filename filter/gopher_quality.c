@@ -201,13 +201,14 @@ static void gq_doc(void *state, wn_doc *d, wn_stats *s)
             stop += is_stop_word(t->s + w->off, w->len, t->n - w->off);
         }
     }
+    /* the same without a branch on the token's kind (web pages are rarely all ASCII: one
+     * curly quote is enough): a punctuation token's code points are counted and dropped */
     for (size_t i = 0; i < t->n_words && !t->ascii; i++) {
         const wn_word *w = &t->words[i];
-        alpha += (w->flags & WN_WORD_ALPHA) != 0;
-        if (w->flags & WN_WORD_SYMBOL)
-            continue;
         size_t avail = t->n - w->off;
-        chars += code_points(t->s + w->off, w->len, avail);
+        size_t cps = code_points(t->s + w->off, w->len, avail);
+        alpha += w->flags & WN_WORD_ALPHA;
+        chars += w->flags & WN_WORD_SYMBOL ? 0 : cps;
         stop += is_stop_word(t->s + w->off, w->len, avail);
     }
     size_t bullets = 0, ellipsis_lines = 0, lines = 0;

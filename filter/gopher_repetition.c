@@ -24,7 +24,6 @@ typedef struct grep {
 } grep;
 
 static _Thread_local wn_u64map seen;
-static _Thread_local uint64_t *prefix; /* prefix[i] = bytes of words[0..i) */
 
 static const char *const top_names[3] = {
     "gopher_rep.top_2gram_char_frac", "gopher_rep.top_3gram_char_frac",
@@ -157,16 +156,71 @@ static void narrow_grow(const wn_text *t, size_t n)
     n_pos = kept;
 }
 
-/* The 2-grams: every pair of words, listed as narrow_grow would from all the 1-grams. */
+/* Words that may occur more than once, as two bit sets indexed by the top bits of the
+ * word hash: `once` has a bit for every word seen, `twice` for a word seen when its bit
+ * was already set. A word whose `twice` bit is clear occurs once (a shared bit only
+ * keeps a word that occurs once, which costs a table insert, never a count). */
+static _Thread_local uint64_t *sets; /* `once` then `twice`, sets_cap 64-bit words each */
+static _Thread_local size_t sets_cap;
+
+/* Mark the words of t in the sets; returns `twice`, indexed by hash >> *shift. */
+static const uint64_t *mark_words(const wn_text *t, unsigned *shift_out)
+{
+    size_t w = t->n_words, bits = 512;
+    unsigned shift = 64 - 9;
+    while (bits < 8 * w) /* at most an eighth of the bits set: few shared */
+        bits <<= 1, shift--;
+    size_t n64 = bits / 64;
+    if (n64 > sets_cap || (sets_cap > 8192 && sets_cap > n64 * 64)) { /* as table_clear */
+        free(sets);
+        sets_cap = n64;
+        sets = wn_xmalloc(2 * sets_cap * sizeof *sets);
+    }
+    uint64_t *once = sets, *twice = sets + n64;
+    memset(sets, 0, 2 * n64 * sizeof *sets);
+    for (size_t i = 0; i < w; i++) {
+        size_t b = (size_t)(t->words[i].hash >> shift);
+        uint64_t bit = 1ull << (b & 63);
+        twice[b >> 6] |= once[b >> 6] & bit;
+        once[b >> 6] |= bit;
+    }
+    *shift_out = shift;
+    return twice;
+}
+
+/* The 2-grams that can repeat: those of two words that both may occur again (a gram with
+ * a word that occurs once occurs once: it is left out, as narrow_grow leaves out longer
+ * grams, and counts 1). Prose has many such pairs (names, rare words), and the check is
+ * a bit test where counting is a table insert. Branch-free, as narrow_grow. */
 static void list_pairs(const wn_text *t)
 {
     const wn_word *words = t->words;
-    size_t w = t->n_words;
-    n_pos = w ? w - 1 : 0;
-    for (size_t i = 0; i < n_pos; i++) {
-        pos[i] = (uint32_t)i;
-        gk[i] = gram_step(gram_step(GRAM_SEED, words[i].hash), words[i + 1].hash);
+    size_t w = t->n_words, kept = 0;
+    unsigned shift;
+    const uint64_t *tw = mark_words(t, &shift);
+    uint32_t *p = pos;
+    uint64_t *h = gk;
+    bool prev = false; /* word i - 1 may repeat */
+    for (size_t i = 0; i < w; i++) {
+        size_t b = (size_t)(words[i].hash >> shift);
+        bool may = (tw[b >> 6] >> (b & 63)) & 1;
+        /* the pair (i - 1, i), at position i - 1; written for i = 0 too, never kept */
+        p[kept] = (uint32_t)(i - 1);
+        h[kept] = gram_step(gram_step(GRAM_SEED, words[i - (i > 0)].hash), words[i].hash);
+        kept += prev & may;
+        prev = may;
     }
+    n_pos = kept;
+}
+
+/* Bytes of the words of the n-gram at i: summed where a count needs them (the top gram,
+ * each duplicate the scan finds), which is cheaper than prefix sums over every word. */
+static size_t gram_bytes(const wn_text *t, size_t i, size_t n)
+{
+    size_t b = 0;
+    for (size_t k = i; k < i + n; k++)
+        b += t->words[k].len;
+    return b;
 }
 
 /* The counting table: open addressing on the gram's key; count 0 marks an empty slot (the
@@ -206,7 +260,7 @@ static size_t table_clear(size_t grams)
  * gram to reach the top count; unlisted grams count 1, which only the gram at 0 can be
  * first to reach. A first and a later occurrence take the same path (no branch on which:
  * it mispredicted about every other gram). */
-static size_t count_grams(size_t n)
+static size_t count_grams(const wn_text *t, size_t n)
 {
     size_t mask = table_clear(n_pos + 1);
     uint32_t best = 1, best_at = 0;
@@ -235,7 +289,7 @@ static size_t count_grams(size_t n)
             best_at = pos[k];
         }
     }
-    return (prefix[best_at + n] - prefix[best_at] + n - 1) * best;
+    return (gram_bytes(t, best_at, n) + n - 1) * best;
 }
 
 /* Characters of duplicated n-grams in datatrove's left-to-right scan ("".join; after a
@@ -255,7 +309,7 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
             if (i < next)
                 continue;
             if (visited[cls[k]]) {
-                chars += prefix[i + n] - prefix[i];
+                chars += gram_bytes(t, i, n);
                 next = i + n;
             }
             visited[cls[k]] = 1;
@@ -283,7 +337,7 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
         while (pair_set[j] && pair_set[j] != key)
             j = (j + 1) & mask;
         if (pair_set[j]) {
-            chars += prefix[i + n] - prefix[i];
+            chars += gram_bytes(t, i, n);
             next = i + n;
         }
         pair_set[j] = key;
@@ -301,22 +355,16 @@ static void reserve(size_t w)
     free(gk);
     free(cls);
     free(repeated);
-    free(prefix);
     pos = wn_xmalloc(pos_cap * sizeof *pos);
     gk = wn_xmalloc(pos_cap * sizeof *gk);
     cls = wn_xmalloc(pos_cap * sizeof *cls);
     repeated = wn_xmalloc(pos_cap);
-    prefix = wn_xmalloc(pos_cap * sizeof *prefix);
 }
 
-/* Ready the per-thread arrays and the word-length prefix sums for the n-gram rules. */
+/* Ready the per-thread arrays for the n-gram rules. */
 static void grams_begin(const wn_text *t)
 {
-    size_t w = t->n_words;
-    reserve(w);
-    prefix[0] = 0;
-    for (size_t i = 0; i < w; i++)
-        prefix[i + 1] = prefix[i] + t->words[i].len;
+    reserve(t->n_words);
 }
 
 /* Count the n-grams (n = 2 .. 5, in that order, each from the last): the most frequent
@@ -329,7 +377,7 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
         list_pairs(t);
     else
         narrow_grow(t, n);
-    return count_grams(n);
+    return count_grams(t, n);
 }
 
 /* After the 5-grams are counted: ready the scan's byte per 5-gram class (a table slot). */
@@ -341,6 +389,21 @@ static void dup_grams_begin(void)
         visited = wn_xmalloc(visited_cap);
     }
     memset(visited, 0, table_mask + 1);
+}
+
+/* llama3_lines' n-gram size by default: the 3-grams counted here tell it which of its
+ * grams can repeat at all (within a line, most 3-grams of prose occur once), so it looks
+ * up only those instead of every word's gram. */
+enum { LINES_GRAM = 3 };
+
+/* After the 3-grams are counted: the listed ones, and whether each repeats, to the
+ * analysis (unlisted ones occur once); no 3-gram at all in a text under 3 words. */
+static void note_repeats(const wn_text *t)
+{
+    if (t->n_words < LINES_GRAM)
+        wn_text_note_gram_repeats(t, LINES_GRAM, NULL, NULL, 0);
+    else
+        wn_text_note_gram_repeats(t, LINES_GRAM, pos, repeated, n_pos);
 }
 
 /* Record a rule's signal and decide it. As datatrove's filter, the rules are checked in
@@ -377,9 +440,13 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
         return;
 
     grams_begin(t);
-    for (size_t n = 2; n <= 4; n++)
-        if (rule(g, d, nc, s, top_names[n - 2], (double)top_gram_chars(t, n) / len, g->top[n - 2]))
+    for (size_t n = 2; n <= 4; n++) {
+        size_t chars = top_gram_chars(t, n);
+        if (n == LINES_GRAM)
+            note_repeats(t);
+        if (rule(g, d, nc, s, top_names[n - 2], (double)chars / len, g->top[n - 2]))
             return;
+    }
     if (t->n_words >= 5) {
         top_gram_chars(t, 5);
         dup_grams_begin();

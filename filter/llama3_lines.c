@@ -26,6 +26,8 @@ static _Thread_local uint64_t *gram_keys;
 static _Thread_local uint32_t *gram_line;
 static _Thread_local size_t gram_cap, gram_mask;
 static _Thread_local uint64_t *folded;
+/* grams_from[i]: how many grams from word i on may occur elsewhere (are looked up) */
+static _Thread_local uint32_t *grams_from;
 static _Thread_local size_t folded_cap;
 static _Thread_local wn_buf kept;
 static _Thread_local unsigned char *dropped; /* per line */
@@ -94,12 +96,16 @@ static inline size_t gram_slot(uint64_t key)
 static bool line_covered(const l3 *c, const wn_text *t, const wn_line *l, size_t li, size_t n)
 {
     bool judged = (double)l->n_words >= c->min_words && l->n_words >= n;
+    const uint32_t *from = grams_from + l->first_word;
+    size_t line_grams = l->n_words >= n ? l->n_words - n + 1 : 0;
+    if (from[0] == from[line_grams]) /* none to look up or record: nothing covers a word */
+        return judged && 0.0 >= c->max_cov;
     /* grams come in word order, so the covered words are those before the end of the last
      * covering gram: word i is settled once the gram at i is seen */
     size_t total = 0, cov = 0, cover_end = 0;
     const wn_word *w = t->words + l->first_word;
     for (size_t i = 0; i < l->n_words; i++) {
-        if (i + n <= l->n_words) {
+        if (i + n <= l->n_words && from[i] != from[i + 1]) {
             uint64_t key = gram_at(folded + l->first_word + i, n);
             size_t j = gram_slot(key);
             if (!gram_keys[j]) {
@@ -126,14 +132,30 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     if (folded_cap < t->n_words + 1) {
         folded_cap = t->n_words + 1024;
         free(folded);
+        free(grams_from);
         folded = wn_xmalloc(folded_cap * sizeof *folded);
+        grams_from = wn_xmalloc(folded_cap * sizeof *grams_from);
     }
-    for (size_t i = 0; i < t->n_words; i++) {
+    /* Which grams need a lookup. When gopher_repetition counted this text's n-grams
+     * (gram_hint), a gram it found once occurs nowhere else, so no other line can have it
+     * and it covers nothing: only grams it saw repeat, and those holding a word with a
+     * digit (folding makes "12:01" and "12:02" equal, which it told apart), are looked up
+     * and recorded. Words without digits fold to themselves and never equal a folded
+     * word (that holds a '0'), so the rest of the grams compare as it compared them. */
+    bool hint = t->gram_hint == n;
+    size_t next_digit = SIZE_MAX - n; /* the first word with a digit after i */
+    uint32_t grams = 0; /* in a register: through grams_from[i + 1] each word waited on
+                         * the store before */
+    grams_from[t->n_words] = 0;
+    for (size_t i = t->n_words; i-- > 0;) {
         const wn_word *w = &t->words[i];
-        folded[i] = w->flags & WN_WORD_DIGIT ? fold_hash(t->s + w->off, w->len, w->hash)
-                                             : w->hash;
+        bool digit = w->flags & WN_WORD_DIGIT;
+        folded[i] = digit ? fold_hash(t->s + w->off, w->len, w->hash) : w->hash;
+        next_digit = digit ? i : next_digit;
+        grams += !hint | ((w->flags & WN_WORD_GRAM_REPEATS) != 0) | (next_digit < i + n);
+        grams_from[i] = grams;
     }
-    grams_clear(t->n_words);
+    grams_clear(grams);
     /* pass 1: which lines go */
     if (dropped_cap < t->n_lines) {
         dropped_cap = t->n_lines + 256;

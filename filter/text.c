@@ -469,6 +469,7 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     t->n = n;
     t->n_lines = t->n_words = t->n_nonsym = t->n_chars = 0;
     t->ascii = true;
+    t->gram_hint = 0;
     sl->valid = false;
 
     size_t line_start = 0, line_word = 0, extra = 0;
@@ -741,6 +742,19 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
     trust.doc = d;
     trust.slot = sl;
     return true;
+}
+
+void wn_text_note_gram_repeats(const wn_text *t, size_t n, const uint32_t *pos,
+                               const unsigned char *rep, size_t m)
+{
+    wn_text *w = (wn_text *)(uintptr_t)t; /* the holder's own analysis (see text.h) */
+    /* flags of another n: start from "unique" (the analysis sets none, gram_hint 0) */
+    if (w->gram_hint && w->gram_hint != n)
+        for (size_t i = 0; i < w->n_words; i++)
+            w->words[i].flags &= ~(uint32_t)WN_WORD_GRAM_REPEATS;
+    for (size_t k = 0; k < m; k++)
+        w->words[pos[k]].flags |= rep[k] ? (uint32_t)WN_WORD_GRAM_REPEATS : 0;
+    w->gram_hint = (uint32_t)n;
 }
 
 void wn_text_invalidate(void)

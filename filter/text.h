@@ -39,6 +39,9 @@ enum {
     WN_WORD_ALPHA = 1,  /* holds at least one alphabetic character */
     WN_WORD_SYMBOL = 2, /* punctuation or symbols only */
     WN_WORD_DIGIT = 4,  /* holds at least one ASCII digit 0-9 */
+    /* the wn_text.gram_hint tokens from this one may occur again in the text (unset: they
+     * occur nowhere else as consecutive tokens); only meaningful when gram_hint != 0 */
+    WN_WORD_GRAM_REPEATS = 8,
 };
 
 typedef struct wn_word {
@@ -63,6 +66,9 @@ typedef struct wn_text {
     size_t n_nonsym; /* tokens that are not WN_WORD_SYMBOL */
     size_t n_chars;  /* code points (invalid bytes count one each) */
     bool ascii;      /* all bytes < 0x80 */
+    /* n when WN_WORD_GRAM_REPEATS is known for this text's n-grams (gopher_repetition
+     * counts them, llama3_lines then looks up only grams that can repeat); 0: unknown */
+    uint32_t gram_hint;
 } wn_text;
 
 /* Analyse d->text (cached per thread, see above). Never fails: any byte sequence gives a
@@ -87,6 +93,15 @@ typedef struct wn_text_span {
  * thread that got `old` from wn_text_analyze, before wn_text_release. */
 bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span *kept,
                         size_t n);
+
+/* A filter that counted t's n-grams passes on what it found: pos[0 .. m) are the token
+ * indexes whose n-gram may occur more than once in the text (rep[k] != 0: it does), and
+ * the n-gram starting at any other token occurs once. Sets WN_WORD_GRAM_REPEATS on the
+ * tokens whose n-gram repeats and t->gram_hint = n. The flags stay right (a flag set means
+ * "may repeat") in the analysis wn_text_keep_lines derives, since kept lines hold no new
+ * n-gram within a line. Only on the thread that got t from wn_text_analyze. */
+void wn_text_note_gram_repeats(const wn_text *t, size_t n, const uint32_t *pos,
+                               const unsigned char *rep, size_t m);
 
 /* The count core's wn_utf8_count gives (bytes that are not UTF-8 continuation bytes),
  * eight bytes at a time: for whole documents, such as the chain's per-domain accounting. */

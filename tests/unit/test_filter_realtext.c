@@ -660,6 +660,22 @@ static int l3_gram_cmp(const void *a, const void *b)
 }
 
 static wn_stage *l3_stage;
+static wn_stage *l3_rep_stage; /* gopher_repetition, every signal: its 3-gram counts */
+
+/* llama3_lines on (s, n) right after gopher_repetition on the same document, as in the
+ * default chain: it then looks up only the grams gopher_repetition saw repeat (and those
+ * holding a digit). Returns the drop reason (NULL: kept). */
+static const char *l3_after_repetition(wn_doc *d, const char *s, size_t n)
+{
+    filter_run(l3_rep_stage, d, s, n, NULL);
+    assert_int_equal(wn_text_analyze(d)->gram_hint, 3); /* the hint is there to use */
+    d->drop_reason = NULL; /* gopher_repetition's would-be reason */
+    wn_stats st;
+    wn_stats_init(&st, l3_stage->name);
+    l3_stage->process_doc(l3_stage->state, d, &st);
+    wn_stats_release(&st);
+    return d->drop_reason;
+}
 
 /* The default rule: a line of >= 5 words whose word bytes are >= 80% covered by 3-grams
  * that an earlier line had is removed; the document goes when they hold > 50%. */
@@ -711,17 +727,20 @@ static void check_llama3_lines(const char *s, size_t n)
     if (removed > n)
         removed = n;
     double frac = n ? (double)removed / (double)n : 0.0;
-    wn_doc d;
-    const char *got = filter_run(l3_stage, &d, s, n, NULL);
-    assert_true(attr(&d, "llama3.dup_ngram_line_frac") == frac);
-    assert_true(attr(&d, "llama3.dup_ngram_lines") == (double)lines);
-    if (frac > 0.5)
-        assert_reason(got, "llama3.dup_ngram_lines");
-    else if (got)
-        fail_msg("dropped by '%s', the reference keeps it", got);
-    else if (lines && (d.text.len != text_len || memcmp(d.text.ptr, text, text_len)))
-        fail_msg("kept text differs from the reference's");
-    wn_doc_release(&d);
+    for (int hinted = 0; hinted < 2; hinted++) { /* alone, then after gopher_repetition */
+        wn_doc d;
+        const char *got = hinted ? l3_after_repetition(&d, s, n)
+                                 : filter_run(l3_stage, &d, s, n, NULL);
+        assert_true(attr(&d, "llama3.dup_ngram_line_frac") == frac);
+        assert_true(attr(&d, "llama3.dup_ngram_lines") == (double)lines);
+        if (frac > 0.5)
+            assert_reason(got, "llama3.dup_ngram_lines");
+        else if (got)
+            fail_msg("dropped by '%s', the reference keeps it", got);
+        else if (lines && (d.text.len != text_len || memcmp(d.text.ptr, text, text_len)))
+            fail_msg("kept text differs from the reference's");
+        wn_doc_release(&d);
+    }
     free(text);
     free(first_line);
     free(grams);
@@ -731,15 +750,20 @@ static void test_llama3_lines(void **state)
 {
     (void)state;
     l3_stage = filter_make("llama3_lines", "");
+    l3_rep_stage = filter_make_mode("gopher_repetition", "", true);
     on_real_and_edge_texts(check_llama3_lines, 300);
     static const char *const texts[] = {
         "error 12 at 10:00:01 in module alpha beta\nerror 13 at 10:00:02 in module alpha beta\n"
         "a fresh line with other words in it\nerror 14 at 10:00:03 in module alpha beta\n",
         "x y z x y z x y z\nx y z w v u t\n",
+        /* grams equal only with digits folded, next to repeated and unique ones */
+        "at 10:01 the run of 7 went on and on and on\nat 10:02 the run of 8 went on and on\n"
+        "job 1 of 9 ok\njob 2 of 9 ok\njob 3 of 9 ok then more words follow here\n",
     };
     for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
         check_llama3_lines(texts[k], strlen(texts[k]));
     wn_stage_free(l3_stage);
+    wn_stage_free(l3_rep_stage);
 }
 
 /* ---- the analysis of kept lines ---- */

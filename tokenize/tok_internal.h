@@ -38,15 +38,19 @@ typedef struct wn_tok_key {
     uint64_t hash;
 } wn_tok_key;
 
-/* Bytes -> rank, open addressing keyed by the piece hash. A slot holds the token's first
- * 12 bytes, so a lookup touches one cache line (a longer token compares its tail in the
- * blob). */
-typedef struct wn_tok_vocab_slot {
+/* Bytes -> rank in two parts. The probed table is open addressing keyed by the piece hash,
+ * 4 bytes a slot (fingerprint << WN_TOK_SLOT_ID_BITS | (id + 1), 0 = empty; 1 MB for
+ * Llama 3, where 16-byte slots with the bytes inline took 4 MB); only on a fingerprint match
+ * is the token's key read, from a table by id (low ids are the frequent tokens, so the keys
+ * a text reads cluster) holding its first 12 bytes (a longer token compares its tail in
+ * the blob). */
+typedef struct wn_tok_vocab_key {
     uint64_t w0;      /* bytes 0..7, as wn_tok_key.w0 */
     uint32_t w1_head; /* bytes 8..11 */
-    uint32_t len_id1; /* len << WN_TOK_SLOT_ID_BITS | (id + 1); 0 = empty */
-} wn_tok_vocab_slot;
+    uint32_t len;
+} wn_tok_vocab_key;
 #define WN_TOK_SLOT_ID_BITS 18
+#define WN_TOK_SLOT_FP_SHIFT (64 - (32 - WN_TOK_SLOT_ID_BITS)) /* fingerprint: top hash bits */
 
 /* The merge table (pair_table.c): a perfect hash of the pairs BPE merges. A key
  * (left << 17 | right) has one bucket; the bucket's seed names its slot; a slot is 7 bytes,
@@ -98,8 +102,9 @@ struct wn_tok {
     char *blob;         /* every token's bytes, back to back */
     uint32_t *off;      /* token id's bytes are blob[off[id] .. off[id+1]) */
 
-    wn_tok_vocab_slot *vocab;
+    uint32_t *vocab;            /* the probed slots */
     uint64_t vocab_mask;
+    wn_tok_vocab_key *vocab_key; /* [id]: the bytes a fingerprint match is checked against */
 
     wn_tok_pair_table pairs; /* (left id, right id) -> merged id, for BPE */
     wn_tok_premerge premerge;

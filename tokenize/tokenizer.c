@@ -77,17 +77,20 @@ int64_t wn_tok_lookup_key(const wn_tok *t, const void *bytes, size_t len, const 
 {
     uint32_t w1_head;
     memcpy(&w1_head, &k->w1, sizeof w1_head); /* bytes 8..11 whatever the byte order */
+    uint32_t fp = (uint32_t)(k->hash >> WN_TOK_SLOT_FP_SHIFT);
+    const uint32_t id_mask = (1u << WN_TOK_SLOT_ID_BITS) - 1;
     for (uint64_t i = k->hash & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
-        const wn_tok_vocab_slot *s = &t->vocab[i];
-        if (!s->len_id1)
+        uint32_t s = t->vocab[i];
+        if (!s)
             return -1;
-        if ((s->len_id1 >> WN_TOK_SLOT_ID_BITS) == len && s->w0 == k->w0 &&
-            s->w1_head == w1_head) {
-            uint32_t id = (s->len_id1 & ((1u << WN_TOK_SLOT_ID_BITS) - 1)) - 1;
-            if (len <= 12 || memcmp(t->blob + t->off[id] + 12, (const char *)bytes + 12,
-                                    len - 12) == 0)
-                return id;
-        }
+        if ((s >> WN_TOK_SLOT_ID_BITS) != fp)
+            continue;
+        uint32_t id = (s & id_mask) - 1;
+        const wn_tok_vocab_key *e = &t->vocab_key[id];
+        if (e->len == len && e->w0 == k->w0 && e->w1_head == w1_head &&
+            (len <= 12 ||
+             memcmp(t->blob + t->off[id] + 12, (const char *)bytes + 12, len - 12) == 0))
+            return id;
     }
 }
 
@@ -104,20 +107,23 @@ static void build_vocab(wn_tok *t)
     size_t cap = pow2_at_least((size_t)t->n_ranks * 2 + 2);
     t->vocab = wn_xcalloc(cap, sizeof *t->vocab);
     t->vocab_mask = cap - 1;
+    t->vocab_key = wn_xcalloc(t->n_ranks, sizeof *t->vocab_key);
     for (uint32_t id = 0; id < t->n_ranks; id++) {
         const char *b = t->blob + t->off[id];
         size_t len = t->off[id + 1] - t->off[id];
-        /* Two tokens with the same bytes: the lower rank wins, as in tiktoken. */
-        if (wn_tok_lookup(t, b, len) >= 0)
-            continue;
         wn_tok_key k;
         wn_tok_key_make(&k, (const uint8_t *)b, len, len);
+        wn_tok_vocab_key *e = &t->vocab_key[id];
+        e->w0 = k.w0;
+        memcpy(&e->w1_head, &k.w1, sizeof e->w1_head);
+        e->len = (uint32_t)len;
+        /* Two tokens with the same bytes: the lower rank wins, as in tiktoken. */
+        if (wn_tok_lookup_key(t, b, len, &k) >= 0)
+            continue;
         uint64_t i = k.hash & t->vocab_mask;
-        while (t->vocab[i].len_id1)
+        while (t->vocab[i])
             i = (i + 1) & t->vocab_mask;
-        t->vocab[i].w0 = k.w0;
-        memcpy(&t->vocab[i].w1_head, &k.w1, sizeof t->vocab[i].w1_head);
-        t->vocab[i].len_id1 = (uint32_t)len << WN_TOK_SLOT_ID_BITS | (id + 1);
+        t->vocab[i] = (uint32_t)(k.hash >> WN_TOK_SLOT_FP_SHIFT) << WN_TOK_SLOT_ID_BITS | (id + 1);
     }
 }
 
@@ -372,6 +378,7 @@ void wn_tok_free(wn_tok *t)
     free(t->blob);
     free(t->off);
     free(t->vocab);
+    free(t->vocab_key);
     wn_tok_pair_table_free(&t->pairs);
     wn_tok_premerge_free(&t->premerge);
     wn_tok_splits_free(&t->splits);

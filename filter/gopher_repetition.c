@@ -361,12 +361,6 @@ static void reserve(size_t w)
     repeated = wn_xmalloc(pos_cap);
 }
 
-/* Ready the per-thread arrays for the n-gram rules. */
-static void grams_begin(const wn_text *t)
-{
-    reserve(t->n_words);
-}
-
 /* Count the n-grams (n = 2 .. 5, in that order, each from the last): the most frequent
  * one's characters x its count. */
 static size_t top_gram_chars(const wn_text *t, size_t n)
@@ -439,7 +433,7 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
         rule(g, d, nc, s, "gopher_rep.dup_line_char_frac", line_c, g->dup_line_char))
         return;
 
-    grams_begin(t);
+    reserve(t->n_words);
     for (size_t n = 2; n <= 4; n++) {
         size_t chars = top_gram_chars(t, n);
         if (n == LINES_GRAM)

@@ -14,7 +14,7 @@
  * keyed by the tokenizer's serial too. In static thread-local storage: nothing to allocate
  * or free, nothing shared. 16,384 entries (1 MiB) measured faster than 4,096 or 8,192;
  * 32,768 (2 MiB) once BPE got cheaper (fifth session): multilingual +4.5%, 16.6 MB English
- * +2%, Brown the same. Sixth session: 65,536 entries of 32 bytes in the same 2 MiB, ids
+ * +2%, Brown the same. Its second round: 65,536 entries of 32 bytes in the same 2 MiB, ids
  * packed in 17 bits, at most 4 (a piece of more is merged again each time): multilingual
  * +2.5%, English -1.5% (the unpacking). */
 #define CACHE_SLOTS 65536

@@ -285,15 +285,22 @@ static void test_bad_training_input(void **state)
  * "apple" label x as well as "banana". */
 static void test_eos_word_ends_example(void **state)
 {
-    SPLIT_OR_SKIP(s);
+    (void)state; /* needs no shared data */
     char err[256], path[700];
-    snprintf(path, sizeof path, "%s/eos.txt", s->dir);
+    char *dir = tmpdir_new();
+    snprintf(path, sizeof path, "%s/eos.txt", dir);
     FILE *f = fopen(path, "w");
     for (int i = 0; i < 100; i++)
         fputs("apple </s> __label__x banana\ncherry </s> __label__y date\n", f);
     fclose(f);
-    wn_ft_train_opts o = small_opts(s);
+    wn_ft_train_opts o;
+    wn_ft_train_defaults(&o);
     o.input = path;
+    o.dim = 16;
+    o.lr = 0.5;
+    o.bucket = 100000;
+    o.threads = 1;
+    o.verbose = 0;
     o.word_ngrams = 1;
     o.epoch = 20;
     wn_ft_model *m = wn_ft_train(&o, err, sizeof err);
@@ -309,6 +316,7 @@ static void test_eos_word_ends_example(void **state)
     if (p.prob > 0.75f)
         fail_msg("'apple' was trained: %s %.3f", p.label, (double)p.prob);
     wn_ft_free(m);
+    tmpdir_remove(dir);
 }
 
 int main(void)

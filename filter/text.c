@@ -157,7 +157,9 @@ void wn_text_cache_init(size_t n)
 static void unhold(void)
 {
     if (held) {
-        atomic_store(&held->busy, 0);
+        /* a lock's release: a sequentially consistent store (a locked exchange on x86) after
+         * every filter of every document was ~0.5% of the chain */
+        atomic_store_explicit(&held->busy, 0, memory_order_release);
         held = NULL;
     }
 }

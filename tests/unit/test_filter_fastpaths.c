@@ -1,7 +1,8 @@
-/* test_filter_fastpaths.c: the filters' 16-bytes-at-a-time paths (text analysis, C4's word
- * and sentence counts, Gopher's ellipsis count) against plain byte-by-byte references
- * written here from the rules in the headers, on random texts built to put tokens, spaces,
- * controls and multi-byte characters on both sides of every 16-byte boundary. */
+/* test_filter_fastpaths.c: the filters' 16-bytes-at-a-time paths (text analysis and
+ * character counts, C4's word and sentence counts, Gopher's ellipsis count, PII's IPv4
+ * candidates) against plain byte-by-byte references written here from the rules in the
+ * headers, on random texts built to put tokens, spaces, controls and multi-byte characters
+ * on both sides of every 16-byte boundary. */
 #include "filter_helpers.h"
 
 #include <math.h>
@@ -297,12 +298,42 @@ static void test_gopher_ellipsis_count(void **state)
     wn_stage_free(st);
 }
 
+/* pii finds an IPv4 address from a '.' that follows a digit, 16 bytes at a time: each
+ * address (and each decoy that is none) at every offset of a block, after sentences whose
+ * dots follow letters, digits and nothing. */
+static void test_pii_ipv4_at_every_offset(void **state)
+{
+    (void)state;
+    wn_stage *st = filter_make("pii", "");
+    static const struct {
+        const char *text;
+        double ips;
+    } cases[] = {{"1.2.3.4", 1}, {"10.20.30.40.", 1}, {"192.168.255.255", 1},
+                 {"1.2.3", 0}, {"v1.2.3.4", 0}, {"1.2.3.4.5", 0}, {"256.1.1.1", 0},
+                 {"9. 1.2.3.4", 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (int pad = 0; pad < 40; pad++)
+            for (int tail = 0; tail < 2; tail++) {
+                char text[160];
+                int k = snprintf(text, sizeof text, ".A 7. b.%.*s %s%s", pad,
+                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", cases[c].text,
+                                 tail ? " end. 3." : "");
+                wn_doc d;
+                filter_run(st, &d, text, (size_t)k, NULL);
+                if (attr(&d, "pii.ips") != cases[c].ips)
+                    fail_msg("'%s': %g addresses, want %g", text, attr(&d, "pii.ips"), cases[c].ips);
+                wn_doc_release(&d);
+            }
+    wn_stage_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_analysis_matches_byte_reference),
         cmocka_unit_test(test_c4_counts_match_byte_reference),
         cmocka_unit_test(test_gopher_ellipsis_count),
+        cmocka_unit_test(test_pii_ipv4_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

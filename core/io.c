@@ -19,6 +19,7 @@
 
 #define RAW_CHUNK (1u << 20)
 #define BUF_INIT (1u << 20)
+#define MEMBER_STARTS 64
 
 struct wn_in {
     char *name;
@@ -40,6 +41,10 @@ struct wn_in {
     bool zs_live, in_member;
     ZSTD_DStream *zds;
     uint64_t member_offset;
+    /* The last members' starts, decompressed -> stored offset, so a reader can name the
+     * member that holds a byte it read even when the buffer already reaches the next one. */
+    struct { uint64_t produced, raw; } starts[MEMBER_STARTS];
+    unsigned n_starts;
 
     bool eof, failed;
     uint64_t fail_raw_offset;
@@ -205,6 +210,28 @@ uint64_t wn_in_member_offset(const wn_in *in)
     return in->comp == WN_COMP_NONE ? wn_in_offset(in) : in->member_offset;
 }
 
+uint64_t wn_in_member_offset_at(const wn_in *in, uint64_t pos)
+{
+    if (in->comp == WN_COMP_NONE)
+        return pos;
+    for (unsigned k = 0; k < in->n_starts && k < MEMBER_STARTS; k++) {
+        unsigned i = (in->n_starts - 1 - k) % MEMBER_STARTS;
+        if (in->starts[i].produced <= pos)
+            return in->starts[i].raw;
+    }
+    return in->member_offset;
+}
+
+/* A member (frame) starts at the stored position `raw`; its data will begin `ahead` bytes
+ * after everything decompressed before this fill. */
+static void member_started(wn_in *in, uint64_t raw, size_t ahead)
+{
+    in->member_offset = raw;
+    unsigned i = in->n_starts++ % MEMBER_STARTS;
+    in->starts[i].produced = in->produced + ahead;
+    in->starts[i].raw = raw;
+}
+
 /* Compact buf and make room for at least one more chunk. */
 static void make_room(wn_in *in)
 {
@@ -254,7 +281,7 @@ static size_t fill_gzip(wn_in *in)
                 return 0;
             }
             inflateReset(&in->zs);
-            in->member_offset = in->raw_base + in->raw_pos;
+            member_started(in, in->raw_base + in->raw_pos, produced);
             in->in_member = true;
         }
         if (!raw_more(in)) {
@@ -295,7 +322,7 @@ static size_t fill_zstd(wn_in *in)
             return 0;
         }
         if (!in->in_member) {
-            in->member_offset = in->raw_base + in->raw_pos;
+            member_started(in, in->raw_base + in->raw_pos, produced);
             in->in_member = true;
         }
         ZSTD_inBuffer ib = { in->raw, in->raw_len, in->raw_pos };
@@ -428,6 +455,23 @@ size_t wn_in_peek(wn_in *in, const char **p, size_t n)
     *p = in->buf + in->buf_pos;
     size_t avail = in->buf_len - in->buf_pos;
     return avail < n ? avail : n;
+}
+
+void wn_in_unread(wn_in *in, const void *data, size_t n)
+{
+    size_t avail = in->buf_len - in->buf_pos;
+    if (in->buf_pos < n) {
+        if (in->buf_cap < avail + n) {
+            in->buf_cap = avail + n;
+            in->buf = wn_xrealloc(in->buf, in->buf_cap + 1);
+        }
+        memmove(in->buf + n, in->buf + in->buf_pos, avail);
+        in->buf_pos = n;
+        in->buf_len = avail + n;
+    }
+    in->buf_pos -= n;
+    memmove(in->buf + in->buf_pos, data, n);
+    in->line_scan = 0;
 }
 
 const char *wn_in_line(wn_in *in, size_t *len)

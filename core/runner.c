@@ -546,9 +546,14 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         helper_join(&wr.h); /* a failed output ends the run */
         if (out.failed || removed.failed)
             break;
+        uint64_t counted = res->source.docs_in;
         wn_source *src = open(c->inputs[f], o->open_ctx, &res->source);
-        if (!src)
+        if (!src) {
+            /* read but rejected (binary junk, corrupt from the first byte): a counted bad
+             * record, as inside a file, not an input that could not be opened */
+            opened += res->source.docs_in > counted;
             continue;
+        }
         opened++;
         rd.src = src;
         /* fused, the next batch is read in the round's team, at -j1 too (same bytes) */

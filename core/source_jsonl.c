@@ -67,15 +67,26 @@ static size_t jsonl_next(wn_source *src, wn_batch *batch, size_t max_docs, size_
         size_t len;
         const char *line = wn_in_line(st->in, &len);
         if (!line) {
-            if (wn_in_failed(st->in)) {
-                stats->docs_in++;
-                wn_stats_error(stats, "io.corrupt_container", src->path, wn_in_member_offset(st->in),
-                               "%s; the rest of the file is unreadable", wn_in_errmsg(st->in));
+            if (!wn_in_failed(st->in)) {
+                st->done = true;
+                break;
             }
-            st->done = true;
-            break;
+            /* corrupt data: one error, then on at the next gzip member (a concatenated
+             * .jsonl.gz); a line cut there fails to parse and is counted on its own */
+            stats->docs_in++;
+            char msg[256];
+            snprintf(msg, sizeof msg, "%s", wn_in_errmsg(st->in));
+            uint64_t member = wn_in_member_offset(st->in);
+            st->done = !wn_in_resync(st->in);
+            wn_stats_error(stats, "io.corrupt_container", src->path, member, "%s; %s", msg,
+                           st->done ? "the rest of the file is unreadable" : "going on at the next gzip member");
+            continue;
         }
-        st->line_no++;
+        if (st->line_no++ == 0 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) {
+            line += 3; /* a UTF-8 byte-order mark (Windows tools write one) */
+            len -= 3;
+            offset += 3;
+        }
         while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
             len--;
         if (len == 0)

@@ -44,10 +44,11 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
     arc_state *st = src->state;
     size_t start = batch->n, bytes = 0;
     while (!st->done && batch->n - start < max_docs && bytes < max_bytes) {
-        uint64_t offset = wn_in_compression(st->in) == WN_COMP_NONE ? wn_in_offset(st->in)
-                                                                     : wn_in_member_offset(st->in);
+        uint64_t at = wn_in_offset(st->in);
         size_t len;
         const char *l = wn_in_line(st->in, &len);
+        /* the byte offset in a plain file, else the gzip member holding the header line */
+        uint64_t offset = wn_in_member_offset_at(st->in, at);
         if (!l) {
             if (wn_in_failed(st->in)) {
                 stats->docs_in++;

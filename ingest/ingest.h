@@ -70,6 +70,7 @@ typedef struct wn_http_response {
     size_t body_len;
     wn_buf decoded;   /* owned; release with wn_http_response_release */
     bool bad_chunking; /* chunked framing was broken; the raw body was kept */
+    bool truncated_chunks; /* the body ends inside a chunk; the data before was kept */
 } wn_http_response;
 
 int wn_http_parse(const char *block, size_t len, wn_http_response *r, char *why, size_t whylen);

@@ -558,6 +558,11 @@ int wn_mkdirs(const char *path)
         *s = '/';
     }
     int rc = (mkdir(p, 0777) != 0 && errno != EEXIST) ? -1 : 0;
+    struct stat st;
+    if (rc == 0 && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        rc = -1; /* an existing file of that name: say so now, not at the first output */
+        errno = ENOTDIR;
+    }
     free(p);
     return rc;
 }

@@ -94,7 +94,7 @@ int wn_out_commit(wn_out *out, char *err, size_t errlen);
 void wn_out_abort(wn_out *out);
 const char *wn_out_path(const wn_out *out);
 
-/* mkdir -p. 0 on success. */
+/* mkdir -p. 0 on success (the directory exists); -1 with errno set. */
 int wn_mkdirs(const char *path);
 
 #endif

@@ -16,6 +16,7 @@
 #include "core/progress.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <omp.h>
 #include <pthread.h>
@@ -490,11 +491,11 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     char *done_path = NULL, *stats_path = NULL;
     if (!o->no_output) {
         if (wn_mkdirs(c->output)) {
-            wn_error("cannot create output directory '%s'", c->output);
+            wn_error("cannot create output directory '%s': %s", c->output, strerror(errno));
             return 1;
         }
         if (o->removed_dir && wn_mkdirs(o->removed_dir)) {
-            wn_error("cannot create directory '%s'", o->removed_dir);
+            wn_error("cannot create directory '%s': %s", o->removed_dir, strerror(errno));
             return 1;
         }
         done_path = shard_file(o, ".done");

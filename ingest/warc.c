@@ -259,14 +259,15 @@ static void container_failed(warc_state *st, const char *path, wn_stats *stats, 
     resync_container(st, stats);
 }
 
-/* After a broken record, already counted: skip to the next version line without counting
- * the lines skipped as another broken record. */
+/* After a broken record, already counted with its error: skip to the next version line
+ * without counting the lines skipped as another broken record. Corrupt compressed data on
+ * the way is an error of its own, so it counts as one more record read. */
 static void skip_broken_record(warc_state *st, const char *path, wn_stats *stats)
 {
     if (resync_to_version(st))
         return;
     if (wn_in_failed(st->in))
-        container_failed(st, path, stats, true);
+        container_failed(st, path, stats, false);
     else
         st->done = true;
 }

@@ -4,6 +4,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "core/source.h"
+#include "core/utf8.h"
 
 #include <omp.h>
 #include <stdatomic.h>
@@ -110,7 +111,16 @@ static int jsonl_decode(wn_source *src, wn_doc *d, char *err, size_t errlen)
     wn_str line = d->text;
     d->text = (wn_str){ NULL, 0 };
     int rc = wn_jsonl_parse(line.ptr, line.len, &st->opts, d, err, errlen);
-    if (rc == 0 && !d->id.ptr) {
+    if (rc != 0) {
+        /* refused for its Unicode alone? keep the document with U+FFFD there (counted) */
+        wn_buf fixed = WN_BUF_INIT;
+        char again[64];
+        if (wn_json_unicode_repair(line.ptr, line.len, &fixed) > 0 &&
+            wn_jsonl_parse(fixed.data, fixed.len, &st->opts, d, again, sizeof again) == 0)
+            rc = 1;
+        wn_buf_release(&fixed);
+    }
+    if (rc >= 0 && !d->id.ptr) {
         /* datatrove's rule for documents without an id: path/line-in-file */
         wn_buf b = WN_BUF_INIT;
         wn_buf_appendf(&b, "%s/%llu", src->path, (unsigned long long)(d->input_line - 1));
@@ -175,12 +185,15 @@ int wn_source_decode_doc(wn_source *src, wn_doc *d, wn_stats *s)
     if (!src->decode)
         return 0;
     char err[256];
-    if (src->decode(src, d, err, sizeof err)) {
+    int rc = src->decode(src, d, err, sizeof err);
+    if (rc < 0) {
         wn_stats_error(s, src->error_kind ? src->error_kind : "decode.bad_record", src->path,
                        d->input_offset, "line %llu: %s", (unsigned long long)d->input_line, err);
         d->drop_reason = WN_DECODE_FAILED;
         return -1;
     }
+    if (rc > 0)
+        wn_stats_add(s, "decode.unicode_repaired", 1);
     s->docs_out++;
     s->bytes_out += d->text.len;
     return 0;

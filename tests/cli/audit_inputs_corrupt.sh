@@ -41,6 +41,31 @@ grep -q "io.corrupt_container: '.*multi.jsonl.gz' at offset [1-9].*next gzip mem
 zstdcat "$TMP"/multi/*.zst | grep -q '"id":"d149"' || { echo "the member after a corrupt one was lost"; exit 1; }
 stats_ok "$TMP/multi/ingest-00000.stats.json" "$(zstdcat "$TMP"/multi/*.zst | wc -l)" io.corrupt_container || exit 1
 
+# text refused for its Unicode alone (raw bytes that are not UTF-8; escaped surrogates that
+# do not pair, as Python writes for surrogateescape text): kept with U+FFFD, counted
+python3 - "$TMP/uni.jsonl" <<'PY2' || exit 1
+import sys
+open(sys.argv[1], "wb").write(b"\n".join([
+    b'{"id":"raw","text":"caf\xe9 \xff\xfe and more words"}',
+    b'{"id":"lone","text":"a lone \\ud800 half"}',
+    b'{"id":"pair","text":"a pair \\ud83d\\ude00 and an escaped \\\\ud800"}',
+    b'{"id":"broken","text":"not json \xff',
+]) + b"\n")
+PY2
+for cmd in ingest filter; do
+    extra=""; [ $cmd = filter ] && extra=--annotate-only
+    $W $cmd -j1 --quiet $extra "$TMP/uni.jsonl" -o "$TMP/uni-$cmd" || exit 1
+    stats_ok "$TMP/uni-$cmd/$cmd-00000.stats.json" 3 jsonl.bad_record || exit 1
+    grep -q '"decode.unicode_repaired": 2' "$TMP/uni-$cmd/$cmd-00000.stats.json" || { echo "$cmd: repairs not counted"; exit 1; }
+done
+zstdcat "$TMP"/uni-ingest/*.zst | python3 -c '
+import json, sys
+d = {j["id"]: j["text"] for j in map(json.loads, sys.stdin)}
+assert d["raw"] == "caf\ufffd \ufffd\ufffd and more words", d["raw"]
+assert d["lone"] == "a lone \ufffd half", d["lone"]
+assert d["pair"] == "a pair \U0001F600 and an escaped \\ud800", d["pair"]
+' || exit 1
+
 # a shard whose only input is junk, or a .zst cut inside its first block: exit 0, counted
 head -c 3000 /dev/urandom > "$TMP/junk.bin"
 $W ingest -j1 --quiet "$TMP/junk.bin" -o "$TMP/junk" || { echo "junk alone must not fail the shard"; exit 1; }

@@ -1,6 +1,7 @@
 # A sharded run where one shard's only input is junk completes (the junk is a counted bad
-# record, not a failed task), and an output path that is an existing file is refused at once
-# with the reason, before any input is read.
+# record, not a failed task); an output path that is an existing file is refused at once
+# with the reason, before any input is read; a command's output directory given as the next
+# command's input is read as its JSONL parts, not with dedup's state/ and clusters file.
 set -u
 W=$WINNOW
 mkdir -p "$TMP/in"
@@ -33,4 +34,18 @@ touch "$TMP/afile"
 $W ingest -j1 "$TMP/in/b-page.txt" -o "$TMP/afile" > "$TMP/log" 2>&1 && { echo "-o a file must fail"; exit 1; }
 grep -q "cannot create output directory '.*afile': Not a directory" "$TMP/log" || { cat "$TMP/log"; exit 1; }
 grep -q "read .*in 1 docs" "$TMP/log" && { cat "$TMP/log"; echo "inputs read before the output was checked"; exit 1; }
+
+python3 -c "
+import json
+for i in range(30):
+    print(json.dumps({'id': 'd%d' % i, 'text': 'document number %d says something of its own here' % (i % 20)}))
+" > "$TMP/docs.jsonl"
+$W dedup exact -j1 --quiet "$TMP/docs.jsonl" -o "$TMP/dd" --clusters "$TMP/dd/clusters.tsv" || exit 1
+[ -d "$TMP/dd/state" ] || { echo "expected dedup state in its output directory"; exit 1; }
+$W filter -j1 --quiet --annotate-only "$TMP/dd" -o "$TMP/next" || exit 1
+python3 - "$TMP/next/filter-00000.stats.json" <<'PY' || exit 1
+import json, sys
+s = json.load(open(sys.argv[1]))["source"]
+assert s["errors"] == {} and s["docs_in"] == 20, s
+PY
 exit 0

@@ -46,7 +46,7 @@ struct wn_in {
     struct { uint64_t produced, raw; } starts[MEMBER_STARTS];
     unsigned n_starts;
 
-    bool eof, failed;
+    bool eof, failed, failed_after_member;
     uint64_t fail_raw_offset;
     char errmsg[256];
 };
@@ -194,6 +194,7 @@ const char *wn_in_name(const wn_in *in) { return in->name; }
 wn_compression wn_in_compression(const wn_in *in) { return in->comp; }
 bool wn_in_failed(const wn_in *in) { return in->failed; }
 const char *wn_in_errmsg(const wn_in *in) { return in->failed ? in->errmsg : ""; }
+bool wn_in_failed_after_member(const wn_in *in) { return in->failed && in->failed_after_member; }
 uint64_t wn_in_offset(const wn_in *in) { return in->produced - (in->buf_len - in->buf_pos); }
 uint64_t wn_in_raw_consumed(const wn_in *in) { return in->raw_base + in->raw_pos; }
 uint64_t wn_in_raw_size(const wn_in *in) { return in->raw_size; }
@@ -278,6 +279,7 @@ static size_t fill_gzip(wn_in *in)
                 return 0; /* clean end between members */
             if (!at_gzip_magic(in)) {
                 in_fail(in, "data after the last gzip member is not gzip");
+                in->failed_after_member = true;
                 return 0;
             }
             inflateReset(&in->zs);
@@ -365,7 +367,7 @@ bool wn_in_resync(wn_in *in)
     if (!in->failed || in->comp != WN_COMP_GZIP)
         return false;
     /* Resume after the start of the broken member, at the next gzip header. */
-    in->failed = false;
+    in->failed = in->failed_after_member = false;
     in->errmsg[0] = '\0';
     in->eof = false;
     in->in_member = false;

@@ -70,6 +70,9 @@ uint64_t wn_in_raw_size(const wn_in *in);
 
 bool wn_in_failed(const wn_in *in);
 const char *wn_in_errmsg(const wn_in *in);
+/* The failure is bytes that are not gzip after a complete member: everything read before
+ * it is whole. */
+bool wn_in_failed_after_member(const wn_in *in);
 /* After a container error in a gzip stream: look for the next gzip member header after the
  * failure point and continue from there. Returns true when reading can go on; the bytes
  * skipped are lost and should be reported by the caller. */

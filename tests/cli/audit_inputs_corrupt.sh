@@ -66,6 +66,17 @@ assert d["lone"] == "a lone \ufffd half", d["lone"]
 assert d["pair"] == "a pair \U0001F600 and an escaped \\ud800", d["pair"]
 ' || exit 1
 
+# a whole .html.gz with garbage appended: the page is kept, the garbage counted at its offset
+python3 -c "
+import gzip, sys
+page = b'<html><body><p>' + b'A page that was stored whole before junk was appended to it. ' * 5 + b'</p></body></html>'
+z = gzip.compress(page)
+open(sys.argv[1], 'wb').write(z + b'trailing junk, not gzip' * 3)
+print(len(z))" "$TMP/page.html.gz" > "$TMP/zlen" || exit 1
+$W ingest -j1 "$TMP/page.html.gz" -o "$TMP/page" 2> "$TMP/err" || { cat "$TMP/err"; exit 1; }
+stats_ok "$TMP/page/ingest-00000.stats.json" 1 io.corrupt_container || exit 1
+grep -q "page.html.gz' at offset $(cat "$TMP/zlen"): data after the last gzip member" "$TMP/err" || { cat "$TMP/err"; exit 1; }
+
 # a shard whose only input is junk, or a .zst cut inside its first block: exit 0, counted
 head -c 3000 /dev/urandom > "$TMP/junk.bin"
 $W ingest -j1 --quiet "$TMP/junk.bin" -o "$TMP/junk" || { echo "junk alone must not fail the shard"; exit 1; }

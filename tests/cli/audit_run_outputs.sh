@@ -1,7 +1,8 @@
 # A sharded run where one shard's only input is junk completes (the junk is a counted bad
 # record, not a failed task); an output path that is an existing file is refused at once
 # with the reason, before any input is read; a command's output directory given as the next
-# command's input is read as its JSONL parts, not with dedup's state/ and clusters file.
+# command's input is read as its JSONL parts, not with dedup's state/ and clusters file; a
+# dedup --index that is no index is refused (it was silently taken as an empty one).
 set -u
 W=$WINNOW
 mkdir -p "$TMP/in"
@@ -48,4 +49,8 @@ import json, sys
 s = json.load(open(sys.argv[1]))["source"]
 assert s["errors"] == {} and s["docs_in"] == 20, s
 PY
+
+$W dedup minhash -j1 --quiet "$TMP/docs.jsonl" -o "$TMP/dx" --index "$TMP/no-such-index" 2> "$TMP/err"
+[ $? -eq 2 ] || { cat "$TMP/err"; echo "a missing --index must be refused"; exit 1; }
+grep -q "no-such-index' is not a dedup index" "$TMP/err" || { cat "$TMP/err"; exit 1; }
 exit 0

@@ -2,7 +2,8 @@
 # record, not a failed task); an output path that is an existing file is refused at once
 # with the reason, before any input is read; a command's output directory given as the next
 # command's input is read as its JSONL parts, not with dedup's state/ and clusters file; a
-# dedup --index that is no index is refused (it was silently taken as an empty one).
+# dedup --index that is no index is refused (it was silently taken as an empty one); decode
+# names a binary byte by its value instead of printing it.
 set -u
 W=$WINNOW
 mkdir -p "$TMP/in"
@@ -53,4 +54,7 @@ PY
 $W dedup minhash -j1 --quiet "$TMP/docs.jsonl" -o "$TMP/dx" --index "$TMP/no-such-index" 2> "$TMP/err"
 [ $? -eq 2 ] || { cat "$TMP/err"; echo "a missing --index must be refused"; exit 1; }
 grep -q "no-such-index' is not a dedup index" "$TMP/err" || { cat "$TMP/err"; exit 1; }
+
+printf '\001\002\033[31m 5' | $W decode > /dev/null 2> "$TMP/err" && { echo "decode of junk must fail"; exit 1; }
+grep -q "offset 0: byte 0x01 is not part of a token id" "$TMP/err" || { cat -v "$TMP/err"; exit 1; }
 exit 0

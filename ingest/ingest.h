@@ -80,6 +80,11 @@ void wn_http_response_release(wn_http_response *r);
  * missing): WN_RAW_HTML, WN_RAW_TEXT, or -1 for anything else (images, PDFs, ...). */
 int wn_payload_kind(const char *content_type, const char *body, size_t len);
 
+/* A record length field (WARC Content-Length, ARC Archive-length): all digits and within
+ * range. strtoull alone takes "-5" and saturates on overflow, and a reader would then
+ * swallow the rest of the file. */
+bool wn_ingest_parse_length(const char *s, unsigned long long *out);
+
 /* Helper for readers: fill a document from a payload, or count why not. Returns the
  * document or NULL (the record was counted as skipped). */
 struct wn_payload {

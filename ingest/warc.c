@@ -17,7 +17,6 @@
 #include "ingest/ingest.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,18 +271,6 @@ static void skip_broken_record(warc_state *st, const char *path, wn_stats *stats
         st->done = true;
 }
 
-/* A Content-Length that is all digits and fits (strtoull alone would take "-5" and
- * saturate on overflow, and the reader would then swallow the rest of the file). */
-static bool parse_length(const char *s, unsigned long long *out)
-{
-    if (!isdigit((unsigned char)*s))
-        return false;
-    errno = 0;
-    char *end;
-    *out = strtoull(s, &end, 10);
-    return !*end && errno != ERANGE;
-}
-
 /* The block just read was not followed by CRLF CRLF, so Content-Length was wrong. When it
  * was too long, the next record starts inside the block, after a blank line (the block may
  * end in the middle of its "WARC/1.x"): put it back so that record is read, not lost with
@@ -378,7 +365,7 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
         }
         char cl[32];
         unsigned long long clen = 0;
-        if (!field(&st->header, "Content-Length", cl, sizeof cl) || !parse_length(cl, &clen)) {
+        if (!field(&st->header, "Content-Length", cl, sizeof cl) || !wn_ingest_parse_length(cl, &clen)) {
             wn_stats_error(stats, "warc.bad_header", src->path, offset,
                            "missing or invalid Content-Length; skipping to the next record");
             skip_broken_record(st, src->path, stats);

@@ -2,6 +2,8 @@
 # never ends, and a chunked HTTP body cut short, each between two good records (plain and
 # one gzip member per record): one error per broken record at its offset, the records after
 # it kept (a too-long block gives back the record it swallowed), counts that reconcile.
+# ARC records with a bad Archive-length (an overflowing one overran a buffer, "-5" hung the
+# reader, "abc" made every payload line an error). Random damage to a .warc.gz reconciles.
 set -u
 W=$WINNOW
 python3 - "$TMP" <<'PY' || exit 1
@@ -105,4 +107,35 @@ for it in range(60):
         bad.append((it, s["docs_in"], s["docs_out"], drops, s["errors"]))
 assert not bad, bad
 PY
+
+# ARC: one error per broken record, the next record read
+python3 - "$TMP" <<'PY' || exit 1
+import sys
+tmp = sys.argv[1]
+page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>" + b"An archived page of words. " * 8 + b"</p></body></html>"
+def rec(n, length=None):
+    return (b"http://example.com/%d 93.184.216.119 20140216050221 text/html " % n +
+            (str(len(page)).encode() if length is None else length) + b"\n" + page + b"\n")
+desc = b"1 0 Test\nURL IP-address Archive-date Content-type Archive-length\n"
+filedesc = b"filedesc://x.arc 0.0.0.0 20140216050221 text/plain %d\n" % len(desc) + desc + b"\n"
+for name, length in [("overflow", b"99999999999999999999999"),
+                     ("negative", b"-5"), ("text", b"abc"), ("short", str(len(page) - 30).encode()),
+                     ("long", str(len(page) + 9).encode())]:
+    open(f"{tmp}/{name}.arc", "wb").write(filedesc + rec(1) + rec(2, length) + rec(3))
+PY
+for f in overflow negative text short; do
+    rm -rf "$TMP/o"
+    timeout 60 $W ingest -j1 "$TMP/$f.arc" -o "$TMP/o" 2> "$TMP/err" || { cat "$TMP/err"; echo "$f.arc: failed or hung"; exit 1; }
+    python3 - "$TMP/o/ingest-00000.stats.json" "$f" <<'PY' || { cat "$TMP/err"; exit 1; }
+import json, sys
+s = json.load(open(sys.argv[1]))["source"]
+errors = sum(e["count"] for e in s["errors"].values())
+assert (s["docs_in"], s["docs_out"], errors) == (4, 2, 1), (sys.argv[2], s)
+PY
+    zstdcat "$TMP"/o/*.zst | grep -q 'example.com/3"' || { echo "$f.arc: the next record is lost"; exit 1; }
+done
+rm -rf "$TMP/o"
+$W ingest -j1 "$TMP/long.arc" -o "$TMP/o" 2> "$TMP/err" || exit 1
+grep -q "arc.wrong_length: '.*long.arc' at offset [1-9]" "$TMP/err" || { cat "$TMP/err"; echo "a too-long record must be an error"; exit 1; }
+zstdcat "$TMP"/o/*.zst | grep -q '"url":"ample.com' && { echo "a mangled header was read as a record"; exit 1; }
 exit 0

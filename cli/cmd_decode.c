@@ -72,11 +72,15 @@ static int decode_plain(const wn_tok *t, const decode_opts *o, const char *name)
             v = v * 10 + (unsigned)(text[i++] - '0');
         if (i == start || (i < len && !isspace((unsigned char)text[i])) ||
             v >= wn_tok_vocab_size(t)) {
-            size_t e = start;
-            while (e < len && !isspace((unsigned char)text[e]) && e - start < 32)
+            size_t e = start; /* quote printable bytes only: the input may be binary */
+            while (e < len && isgraph((unsigned char)text[e]) && e - start < 32)
                 e++;
-            wn_error("'%s' offset %zu: '%.*s' is not a token id (0 to %zu)", name, start,
-                     (int)(e - start), text + start, wn_tok_vocab_size(t) - 1);
+            if (e == start)
+                wn_error("'%s' offset %zu: byte 0x%02x is not part of a token id", name, start,
+                         (unsigned char)text[start]);
+            else
+                wn_error("'%s' offset %zu: '%.*s' is not a token id (0 to %zu)", name, start,
+                         (int)(e - start), text + start, wn_tok_vocab_size(t) - 1);
             rc = WN_EXIT_FAILURE;
             break;
         }

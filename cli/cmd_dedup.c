@@ -18,11 +18,13 @@
 #include "dedup/semantic.h"
 #include "dedup/uidsource.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct dedup_cli {
     wn_common_opts common;
@@ -788,12 +790,24 @@ int cmd_dedup(int argc, char **argv)
             wn_error("input '%s' given twice", c.all[i]);
             goto out;
         }
+    if (c.index_in && kind != M_SEM) { /* a typo must not mean "no index" silently */
+        wn_buf idx = WN_BUF_INIT;
+        wn_buf_appendf(&idx, "%s/index.json", c.index_in);
+        bool found = access(idx.data, R_OK) == 0;
+        wn_buf_release(&idx);
+        if (!found) {
+            wn_error("--index '%s' is not a dedup index (no index.json; make one with --index-out)",
+                     c.index_in);
+            goto out;
+        }
+    }
     if (!c.state) {
         wn_buf_appendf(&c.state_buf, "%s/state", c.common.output);
         c.state = c.state_buf.data;
     }
     if (wn_mkdirs(c.common.output) || wn_mkdirs(c.state)) {
-        wn_error("cannot create directories '%s' and '%s'", c.common.output, c.state);
+        wn_error("cannot create directories '%s' and '%s': %s", c.common.output, c.state,
+                 strerror(errno));
         rc = WN_EXIT_FAILURE;
         goto out;
     }

@@ -170,6 +170,30 @@ static void push(char ***v, size_t *n, size_t *cap, char *s)
     (*v)[(*n)++] = s;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static bool is_jsonl_part(const char *name)
+{
+    return ends_with(name, ".jsonl") || ends_with(name, ".jsonl.gz") || ends_with(name, ".jsonl.zst");
+}
+
+/* A directory with a completion record is a winnow command's output directory: its input
+ * is its JSONL parts, not what else the command keeps there (dedup's state/, a clusters
+ * file), which would only be read as broken records. Rewinds d. */
+static bool holds_done_record(DIR *d)
+{
+    struct dirent *e;
+    bool done = false;
+    while (!done && (e = readdir(d)) != NULL)
+        done = e->d_name[0] != '.' && ends_with(e->d_name, ".done");
+    rewinddir(d);
+    return done;
+}
+
 static int walk(const char *path, char ***v, size_t *n, size_t *cap)
 {
     struct stat st;
@@ -188,12 +212,15 @@ static int walk(const char *path, char ***v, size_t *n, size_t *cap)
     }
     struct dirent *e;
     int rc = 0;
+    bool parts_only = holds_done_record(d);
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue; /* hidden files, and our own temporaries are *.tmp-PID, not hidden */
         if (strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".stats.json") ||
             strstr(e->d_name, ".done"))
             continue; /* never read a half-written part or our own bookkeeping */
+        if (parts_only && !is_jsonl_part(e->d_name))
+            continue;
         wn_buf p = WN_BUF_INIT;
         wn_buf_appendf(&p, "%s/%s", path, e->d_name);
         rc |= walk(p.data, v, n, cap);

@@ -2,6 +2,7 @@
 #include "core/buf.h"
 #include "core/log.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,8 @@ char *wn_xstrdup(const char *s)
 
 void wn_buf_grow(wn_buf *b, size_t extra)
 {
+    if (extra > SIZE_MAX / 2 - b->len) /* a size read from bad input: never wrap around */
+        wn_fatal("out of memory growing a buffer by %zu bytes", extra);
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return;

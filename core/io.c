@@ -19,6 +19,7 @@
 
 #define RAW_CHUNK (1u << 20)
 #define BUF_INIT (1u << 20)
+#define MEMBER_STARTS 64
 
 struct wn_in {
     char *name;
@@ -40,8 +41,12 @@ struct wn_in {
     bool zs_live, in_member;
     ZSTD_DStream *zds;
     uint64_t member_offset;
+    /* The last members' starts, decompressed -> stored offset, so a reader can name the
+     * member that holds a byte it read even when the buffer already reaches the next one. */
+    struct { uint64_t produced, raw; } starts[MEMBER_STARTS];
+    unsigned n_starts;
 
-    bool eof, failed;
+    bool eof, failed, failed_after_member;
     uint64_t fail_raw_offset;
     char errmsg[256];
 };
@@ -189,6 +194,7 @@ const char *wn_in_name(const wn_in *in) { return in->name; }
 wn_compression wn_in_compression(const wn_in *in) { return in->comp; }
 bool wn_in_failed(const wn_in *in) { return in->failed; }
 const char *wn_in_errmsg(const wn_in *in) { return in->failed ? in->errmsg : ""; }
+bool wn_in_failed_after_member(const wn_in *in) { return in->failed && in->failed_after_member; }
 uint64_t wn_in_offset(const wn_in *in) { return in->produced - (in->buf_len - in->buf_pos); }
 uint64_t wn_in_raw_consumed(const wn_in *in) { return in->raw_base + in->raw_pos; }
 uint64_t wn_in_raw_size(const wn_in *in) { return in->raw_size; }
@@ -203,6 +209,28 @@ uint64_t wn_in_raw_offset(const wn_in *in)
 uint64_t wn_in_member_offset(const wn_in *in)
 {
     return in->comp == WN_COMP_NONE ? wn_in_offset(in) : in->member_offset;
+}
+
+uint64_t wn_in_member_offset_at(const wn_in *in, uint64_t pos)
+{
+    if (in->comp == WN_COMP_NONE)
+        return pos;
+    for (unsigned k = 0; k < in->n_starts && k < MEMBER_STARTS; k++) {
+        unsigned i = (in->n_starts - 1 - k) % MEMBER_STARTS;
+        if (in->starts[i].produced <= pos)
+            return in->starts[i].raw;
+    }
+    return in->member_offset;
+}
+
+/* A member (frame) starts at the stored position `raw`; its data will begin `ahead` bytes
+ * after everything decompressed before this fill. */
+static void member_started(wn_in *in, uint64_t raw, size_t ahead)
+{
+    in->member_offset = raw;
+    unsigned i = in->n_starts++ % MEMBER_STARTS;
+    in->starts[i].produced = in->produced + ahead;
+    in->starts[i].raw = raw;
 }
 
 /* Compact buf and make room for at least one more chunk. */
@@ -251,10 +279,11 @@ static size_t fill_gzip(wn_in *in)
                 return 0; /* clean end between members */
             if (!at_gzip_magic(in)) {
                 in_fail(in, "data after the last gzip member is not gzip");
+                in->failed_after_member = true;
                 return 0;
             }
             inflateReset(&in->zs);
-            in->member_offset = in->raw_base + in->raw_pos;
+            member_started(in, in->raw_base + in->raw_pos, produced);
             in->in_member = true;
         }
         if (!raw_more(in)) {
@@ -295,7 +324,7 @@ static size_t fill_zstd(wn_in *in)
             return 0;
         }
         if (!in->in_member) {
-            in->member_offset = in->raw_base + in->raw_pos;
+            member_started(in, in->raw_base + in->raw_pos, produced);
             in->in_member = true;
         }
         ZSTD_inBuffer ib = { in->raw, in->raw_len, in->raw_pos };
@@ -338,7 +367,7 @@ bool wn_in_resync(wn_in *in)
     if (!in->failed || in->comp != WN_COMP_GZIP)
         return false;
     /* Resume after the start of the broken member, at the next gzip header. */
-    in->failed = false;
+    in->failed = in->failed_after_member = false;
     in->errmsg[0] = '\0';
     in->eof = false;
     in->in_member = false;
@@ -430,6 +459,23 @@ size_t wn_in_peek(wn_in *in, const char **p, size_t n)
     return avail < n ? avail : n;
 }
 
+void wn_in_unread(wn_in *in, const void *data, size_t n)
+{
+    size_t avail = in->buf_len - in->buf_pos;
+    if (in->buf_pos < n) {
+        if (in->buf_cap < avail + n) {
+            in->buf_cap = avail + n;
+            in->buf = wn_xrealloc(in->buf, in->buf_cap + 1);
+        }
+        memmove(in->buf + n, in->buf + in->buf_pos, avail);
+        in->buf_pos = n;
+        in->buf_len = avail + n;
+    }
+    in->buf_pos -= n;
+    memmove(in->buf + in->buf_pos, data, n);
+    in->line_scan = 0;
+}
+
 const char *wn_in_line(wn_in *in, size_t *len)
 {
     for (;;) {
@@ -514,6 +560,11 @@ int wn_mkdirs(const char *path)
         *s = '/';
     }
     int rc = (mkdir(p, 0777) != 0 && errno != EEXIST) ? -1 : 0;
+    struct stat st;
+    if (rc == 0 && (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        rc = -1; /* an existing file of that name: say so now, not at the first output */
+        errno = ENOTDIR;
+    }
     free(p);
     return rc;
 }

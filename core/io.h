@@ -46,6 +46,10 @@ ssize_t wn_in_read(wn_in *in, void *dst, size_t n);
 size_t wn_in_skip(wn_in *in, size_t n);
 /* Look at up to n bytes ahead without consuming them; returns how many are available. */
 size_t wn_in_peek(wn_in *in, const char **p, size_t n);
+/* Put n bytes just consumed back in front of the stream (a reader that read too far, e.g.
+ * past a wrong WARC Content-Length); the decompressed offset moves back by n. `data` must
+ * not point into the stream's own buffers. */
+void wn_in_unread(wn_in *in, const void *data, size_t n);
 
 /* Next line without its '\n' (a trailing '\r' is kept). Returns NULL at end or on error
  * (wn_in_failed tells which). Lines of any length are returned whole. */
@@ -56,6 +60,9 @@ const char *wn_in_line(wn_in *in, size_t *len);
 uint64_t wn_in_offset(const wn_in *in);
 uint64_t wn_in_raw_offset(const wn_in *in);
 uint64_t wn_in_member_offset(const wn_in *in);
+/* The stored position of the member / frame holding decompressed byte `pos` (a byte read
+ * recently: the last 64 members are remembered); for plain files, pos. */
+uint64_t wn_in_member_offset_at(const wn_in *in, uint64_t pos);
 /* Bytes of the underlying file read so far (for progress). */
 uint64_t wn_in_raw_consumed(const wn_in *in);
 /* Size of the file as stored, 0 when unknown (stdin). */
@@ -63,6 +70,9 @@ uint64_t wn_in_raw_size(const wn_in *in);
 
 bool wn_in_failed(const wn_in *in);
 const char *wn_in_errmsg(const wn_in *in);
+/* The failure is bytes that are not gzip after a complete member: everything read before
+ * it is whole. */
+bool wn_in_failed_after_member(const wn_in *in);
 /* After a container error in a gzip stream: look for the next gzip member header after the
  * failure point and continue from there. Returns true when reading can go on; the bytes
  * skipped are lost and should be reported by the caller. */
@@ -87,7 +97,7 @@ int wn_out_commit(wn_out *out, char *err, size_t errlen);
 void wn_out_abort(wn_out *out);
 const char *wn_out_path(const wn_out *out);
 
-/* mkdir -p. 0 on success. */
+/* mkdir -p. 0 on success (the directory exists); -1 with errno set. */
 int wn_mkdirs(const char *path);
 
 #endif

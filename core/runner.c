@@ -16,6 +16,7 @@
 #include "core/progress.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdint.h>
 #include <omp.h>
 #include <pthread.h>
@@ -490,11 +491,11 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     char *done_path = NULL, *stats_path = NULL;
     if (!o->no_output) {
         if (wn_mkdirs(c->output)) {
-            wn_error("cannot create output directory '%s'", c->output);
+            wn_error("cannot create output directory '%s': %s", c->output, strerror(errno));
             return 1;
         }
         if (o->removed_dir && wn_mkdirs(o->removed_dir)) {
-            wn_error("cannot create directory '%s'", o->removed_dir);
+            wn_error("cannot create directory '%s': %s", o->removed_dir, strerror(errno));
             return 1;
         }
         done_path = shard_file(o, ".done");
@@ -546,9 +547,14 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         helper_join(&wr.h); /* a failed output ends the run */
         if (out.failed || removed.failed)
             break;
+        uint64_t counted = res->source.docs_in;
         wn_source *src = open(c->inputs[f], o->open_ctx, &res->source);
-        if (!src)
+        if (!src) {
+            /* read but rejected (binary junk, corrupt from the first byte): a counted bad
+             * record, as inside a file, not an input that could not be opened */
+            opened += res->source.docs_in > counted;
             continue;
+        }
         opened++;
         rd.src = src;
         /* fused, the next batch is read in the round's team, at -j1 too (same bytes) */

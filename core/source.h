@@ -25,8 +25,10 @@ struct wn_source {
     size_t (*next)(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
                    wn_stats *stats);
     /* Optional: finish turning a record into a document, called for every document of a
-     * batch from several threads at once (so expensive parsing is parallel). Returns 0, or
-     * -1 with a reason in err; the runner then counts a "<error_kind>" error with the file,
+     * batch from several threads at once (so expensive parsing is parallel). Returns 0; 1
+     * when the record was read only after its Unicode was repaired (counted as
+     * "decode.unicode_repaired"); or -1 with a reason in err; the runner then counts a
+     * "<error_kind>" error with the file,
      * doc->input_offset and doc->input_line, and drops the record. A source with decode
      * counts docs_in/bytes_in when reading and leaves docs_out to the runner. */
     int (*decode)(wn_source *src, wn_doc *doc, char *err, size_t errlen);

@@ -4,6 +4,7 @@
 #include "core/io.h"
 #include "core/log.h"
 #include "core/source.h"
+#include "core/utf8.h"
 
 #include <omp.h>
 #include <stdatomic.h>
@@ -67,15 +68,26 @@ static size_t jsonl_next(wn_source *src, wn_batch *batch, size_t max_docs, size_
         size_t len;
         const char *line = wn_in_line(st->in, &len);
         if (!line) {
-            if (wn_in_failed(st->in)) {
-                stats->docs_in++;
-                wn_stats_error(stats, "io.corrupt_container", src->path, wn_in_member_offset(st->in),
-                               "%s; the rest of the file is unreadable", wn_in_errmsg(st->in));
+            if (!wn_in_failed(st->in)) {
+                st->done = true;
+                break;
             }
-            st->done = true;
-            break;
+            /* corrupt data: one error, then on at the next gzip member (a concatenated
+             * .jsonl.gz); a line cut there fails to parse and is counted on its own */
+            stats->docs_in++;
+            char msg[256];
+            snprintf(msg, sizeof msg, "%s", wn_in_errmsg(st->in));
+            uint64_t member = wn_in_member_offset(st->in);
+            st->done = !wn_in_resync(st->in);
+            wn_stats_error(stats, "io.corrupt_container", src->path, member, "%s; %s", msg,
+                           st->done ? "the rest of the file is unreadable" : "going on at the next gzip member");
+            continue;
         }
-        st->line_no++;
+        if (st->line_no++ == 0 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) {
+            line += 3; /* a UTF-8 byte-order mark (Windows tools write one) */
+            len -= 3;
+            offset += 3;
+        }
         while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
             len--;
         if (len == 0)
@@ -99,7 +111,16 @@ static int jsonl_decode(wn_source *src, wn_doc *d, char *err, size_t errlen)
     wn_str line = d->text;
     d->text = (wn_str){ NULL, 0 };
     int rc = wn_jsonl_parse(line.ptr, line.len, &st->opts, d, err, errlen);
-    if (rc == 0 && !d->id.ptr) {
+    if (rc != 0) {
+        /* refused for its Unicode alone? keep the document with U+FFFD there (counted) */
+        wn_buf fixed = WN_BUF_INIT;
+        char again[64];
+        if (wn_json_unicode_repair(line.ptr, line.len, &fixed) > 0 &&
+            wn_jsonl_parse(fixed.data, fixed.len, &st->opts, d, again, sizeof again) == 0)
+            rc = 1;
+        wn_buf_release(&fixed);
+    }
+    if (rc >= 0 && !d->id.ptr) {
         /* datatrove's rule for documents without an id: path/line-in-file */
         wn_buf b = WN_BUF_INIT;
         wn_buf_appendf(&b, "%s/%llu", src->path, (unsigned long long)(d->input_line - 1));
@@ -164,12 +185,15 @@ int wn_source_decode_doc(wn_source *src, wn_doc *d, wn_stats *s)
     if (!src->decode)
         return 0;
     char err[256];
-    if (src->decode(src, d, err, sizeof err)) {
+    int rc = src->decode(src, d, err, sizeof err);
+    if (rc < 0) {
         wn_stats_error(s, src->error_kind ? src->error_kind : "decode.bad_record", src->path,
                        d->input_offset, "line %llu: %s", (unsigned long long)d->input_line, err);
         d->drop_reason = WN_DECODE_FAILED;
         return -1;
     }
+    if (rc > 0)
+        wn_stats_add(s, "decode.unicode_repaired", 1);
     s->docs_out++;
     s->bytes_out += d->text.len;
     return 0;

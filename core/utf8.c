@@ -94,3 +94,56 @@ size_t wn_utf8_repair(const char *s, size_t n, wn_buf *out)
     }
     return replaced;
 }
+
+/* The value of the \uXXXX escape at p (6 bytes available), or -1. */
+static long json_escape_at(const char *p, size_t n)
+{
+    if (n < 6 || p[0] != '\\' || p[1] != 'u')
+        return -1;
+    long v = 0;
+    for (int k = 2; k < 6; k++) {
+        int c = (unsigned char)p[k];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+size_t wn_json_unicode_repair(const char *s, size_t n, wn_buf *out)
+{
+    wn_buf raw = WN_BUF_INIT;
+    size_t replaced = wn_utf8_repair(s, n, &raw);
+    const char *p = raw.data;
+    size_t m = raw.len, i = 0;
+    wn_buf_grow(out, m);
+    while (i < m) {
+        const char *bs = memchr(p + i, '\\', m - i);
+        if (!bs) {
+            wn_buf_append(out, p + i, m - i);
+            break;
+        }
+        size_t at = (size_t)(bs - p);
+        wn_buf_append(out, p + i, at - i);
+        long v = json_escape_at(p + at, m - at);
+        if (v < 0xD800 || v > 0xDFFF) { /* not a surrogate (or another escape): as is */
+            size_t k = at + 2 <= m ? 2 : m - at;
+            wn_buf_append(out, p + at, k);
+            i = at + k;
+            continue;
+        }
+        long low = v <= 0xDBFF ? json_escape_at(p + at + 6, m - at - 6) : -1;
+        if (low >= 0xDC00 && low <= 0xDFFF) { /* a pair: as is */
+            wn_buf_append(out, p + at, 12);
+            i = at + 12;
+            continue;
+        }
+        wn_buf_appends(out, "\\ufffd");
+        replaced++;
+        i = at + 6;
+    }
+    wn_buf_release(&raw);
+    return replaced;
+}

@@ -20,6 +20,11 @@ size_t wn_utf8_seq_len(const unsigned char *p, size_t n);
 size_t wn_utf8_valid_prefix(const char *s, size_t n);
 /* Append s to out with invalid bytes replaced by U+FFFD; returns how many replacements. */
 size_t wn_utf8_repair(const char *s, size_t n, wn_buf *out);
+/* Append the JSON text s to out with what a strict parser refuses for its Unicode alone
+ * replaced by U+FFFD: bytes that are not UTF-8, and \u escapes of surrogates that do not
+ * pair (Python's json.dumps writes them for text decoded with surrogateescape). Returns how
+ * many replacements (0: out holds s unchanged). */
+size_t wn_json_unicode_repair(const char *s, size_t n, wn_buf *out);
 
 /* Length of the run at the start of p (n bytes) of bytes a JSON string holds as they are:
  * anything but '"', '\\' and control bytes, and, with `ascii`, bytes >= 0x80 (to check

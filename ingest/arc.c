@@ -17,6 +17,7 @@ typedef struct arc_state {
     wn_buf block;
     uint64_t record_no;
     bool done;
+    bool resyncing; /* after a broken record: skip lines up to the next header line */
 } arc_state;
 
 /* Splits the header line into fields; returns the count (at most max). */
@@ -27,6 +28,18 @@ static int split_fields(char *line, char **f, int max)
     for (char *t = strtok_r(line, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save))
         f[n++] = t;
     return n;
+}
+
+/* While resynchronising, a line of a payload must not pass for a header: it needs a URL
+ * (scheme:...) first and a date of digits third. */
+static bool looks_like_header(char **f, int nf)
+{
+    if (nf < 5 || !strchr(f[0], ':') || strlen(f[2]) < 8)
+        return false;
+    for (const char *d = f[2]; *d; d++)
+        if (!isdigit((unsigned char)*d))
+            return false;
+    return true;
 }
 
 /* ARC dates are YYYYMMDDhhmmss; documents carry ISO 8601 like WARC-Date. */
@@ -44,10 +57,11 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
     arc_state *st = src->state;
     size_t start = batch->n, bytes = 0;
     while (!st->done && batch->n - start < max_docs && bytes < max_bytes) {
-        uint64_t offset = wn_in_compression(st->in) == WN_COMP_NONE ? wn_in_offset(st->in)
-                                                                     : wn_in_member_offset(st->in);
+        uint64_t at = wn_in_offset(st->in);
         size_t len;
         const char *l = wn_in_line(st->in, &len);
+        /* the byte offset in a plain file, else the gzip member holding the header line */
+        uint64_t offset = wn_in_member_offset_at(st->in, at);
         if (!l) {
             if (wn_in_failed(st->in)) {
                 stats->docs_in++;
@@ -63,15 +77,35 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
             len--;
         if (len == 0)
             continue;
-        stats->docs_in++;
         char *line = wn_xstrndup(l, len);
         char *f[16];
         int nf = split_fields(line, f, 16);
-        char *end = NULL;
-        unsigned long long alen = nf >= 5 ? strtoull(f[nf - 1], &end, 10) : 0;
-        if (nf < 5 || !end || *end) {
-            wn_stats_error(stats, "arc.bad_header", src->path, offset, "malformed ARC header line");
+        unsigned long long alen = 0;
+        bool good = nf >= 5 && wn_ingest_parse_length(f[nf - 1], &alen) &&
+                    (!st->resyncing || looks_like_header(f, nf));
+        if (!good) {
+            /* one broken record is one error; its remaining lines are skipped quietly */
+            if (!st->resyncing) {
+                stats->docs_in++;
+                wn_stats_error(stats, "arc.bad_header", src->path, offset,
+                               "malformed ARC header line; skipping to the next record");
+                st->resyncing = true;
+            }
             free(line);
+            continue;
+        }
+        st->resyncing = false;
+        stats->docs_in++;
+        if (alen > st->opts->max_payload + ((uint64_t)1 << 20)) {
+            size_t skipped = wn_in_skip(st->in, alen);
+            if (skipped < alen)
+                wn_stats_error(stats, "arc.truncated_record", src->path, offset,
+                               "the file ends inside a %llu-byte record", alen);
+            else
+                wn_stats_drop(stats, "skip.too_large", alen, 0);
+            free(line);
+            if (skipped < alen && wn_in_failed(st->in) && !wn_in_resync(st->in))
+                st->done = true;
             continue;
         }
         wn_buf_reset(&st->block);
@@ -87,6 +121,16 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
         }
         st->block.len = alen;
         st->block.data[alen] = '\0';
+        /* a record ends with a newline: anything else means Archive-length was wrong */
+        const char *next;
+        if (wn_in_peek(st->in, &next, 1) == 1 && *next != '\n' && *next != '\r') {
+            wn_stats_error(stats, "arc.wrong_length", src->path, offset,
+                           "the %llu-byte record is not followed by a newline; skipping to the "
+                           "next record", alen);
+            st->resyncing = true;
+            free(line);
+            continue;
+        }
         stats->bytes_in += len + 1 + alen;
         st->record_no++;
         if (!strncmp(f[0], "filedesc://", 11)) {

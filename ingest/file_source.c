@@ -34,7 +34,15 @@ static size_t file_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
     }
     size_t added = 0;
     stats->bytes_in += body.len;
-    if (wn_in_failed(st->in)) {
+    bool failed = wn_in_failed(st->in);
+    if (failed && wn_in_failed_after_member(st->in) && !too_large && body.len) {
+        /* garbage appended to a whole .gz: the file is kept, the garbage counted apart */
+        stats->docs_in++;
+        wn_stats_error(stats, "io.corrupt_container", src->path, wn_in_raw_offset(st->in), "%s",
+                       wn_in_errmsg(st->in));
+        failed = false;
+    }
+    if (failed) {
         wn_stats_error(stats, "io.corrupt_container", src->path, wn_in_member_offset(st->in), "%s",
                        wn_in_errmsg(st->in));
     } else if (too_large) {

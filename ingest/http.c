@@ -63,7 +63,18 @@ static void lower(char *s)
         *s = (char)tolower((unsigned char)*s);
 }
 
-/* Remove chunked framing. Returns 0, or -1 when the framing is broken. */
+/* A chunk-size line that is only hex digits (RFC 9112 §7.1: chunk-size [chunk-ext] CRLF). */
+static bool is_size_line(const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && isxdigit((unsigned char)s[k]))
+        k++;
+    return k > 0 && (k == n || s[k] == ';' || (s[k] == '\r' && k + 1 == n));
+}
+
+/* Remove chunked framing. Returns 0; 1 when the body ends inside the chunks (a truncated
+ * record: the chunk data present is kept, without the framing); -1 when the framing is
+ * broken (a body that is not chunked at all). */
 static int dechunk(const char *s, size_t n, wn_buf *out)
 {
     size_t i = 0;
@@ -72,16 +83,21 @@ static int dechunk(const char *s, size_t n, wn_buf *out)
         while (eol < n && s[eol] != '\n')
             eol++;
         if (eol >= n)
-            return -1;
+            return out->len ? 1 : -1;
         char *end;
         unsigned long long size = strtoull(s + i, &end, 16);
         if (end == s + i)
             return -1;
+        bool sized = is_size_line(s + i, eol - i);
         i = eol + 1;
         if (size == 0)
             return 0; /* trailers, if any, are ignored */
-        if (size > n - i)
-            return -1;
+        if (size > n - i) {
+            if (!out->len && !sized)
+                return -1;
+            wn_buf_append(out, s + i, n - i);
+            return 1;
+        }
         wn_buf_append(out, s + i, size);
         i += size;
         if (i < n && s[i] == '\r')
@@ -182,7 +198,9 @@ int wn_http_parse(const char *block, size_t len, wn_http_response *r, char *why,
 
     wn_buf tmp = WN_BUF_INIT;
     if (header_value(h, hn, "Transfer-Encoding", v, sizeof v) && strcasestr(v, "chunked")) {
-        if (dechunk(r->body, r->body_len, &tmp) == 0) {
+        int rc = dechunk(r->body, r->body_len, &tmp);
+        if (rc >= 0) {
+            r->truncated_chunks = rc == 1;
             wn_buf_release(&r->decoded);
             r->decoded = tmp;
             tmp = (wn_buf)WN_BUF_INIT;

@@ -3,6 +3,7 @@
 #include "core/log.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,16 @@ int wn_payload_kind(const char *content_type, const char *body, size_t len)
     /* no usable type: sniff */
     wn_format f = wn_ingest_detect(body, len < 1024 ? len : 1024);
     return f == WN_FMT_HTML ? WN_RAW_HTML : f == WN_FMT_TEXT ? WN_RAW_TEXT : -1;
+}
+
+bool wn_ingest_parse_length(const char *s, unsigned long long *out)
+{
+    if (!isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    char *end;
+    *out = strtoull(s, &end, 10);
+    return !*end && errno != ERANGE;
 }
 
 static void strip_angles(const char **s, size_t *n)

@@ -70,6 +70,7 @@ typedef struct wn_http_response {
     size_t body_len;
     wn_buf decoded;   /* owned; release with wn_http_response_release */
     bool bad_chunking; /* chunked framing was broken; the raw body was kept */
+    bool truncated_chunks; /* the body ends inside a chunk; the data before was kept */
 } wn_http_response;
 
 int wn_http_parse(const char *block, size_t len, wn_http_response *r, char *why, size_t whylen);
@@ -78,6 +79,11 @@ void wn_http_response_release(wn_http_response *r);
 /* Classify a payload by its content type (and a sniff of its first bytes when the type is
  * missing): WN_RAW_HTML, WN_RAW_TEXT, or -1 for anything else (images, PDFs, ...). */
 int wn_payload_kind(const char *content_type, const char *body, size_t len);
+
+/* A record length field (WARC Content-Length, ARC Archive-length): all digits and within
+ * range. strtoull alone takes "-5" and saturates on overflow, and a reader would then
+ * swallow the rest of the file. */
+bool wn_ingest_parse_length(const char *s, unsigned long long *out);
 
 /* Helper for readers: fill a document from a payload, or count why not. Returns the
  * document or NULL (the record was counted as skipped). */

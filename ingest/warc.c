@@ -30,6 +30,9 @@ typedef struct warc_state {
     wn_buf header;   /* raw header lines, '\n'-separated, continuation lines folded */
     wn_buf block;
     bool done;
+    /* resync_to_version consumed the next record's version line, found at these offsets */
+    bool at_version;
+    uint64_t version_offset, version_member_offset;
 } warc_state;
 
 /* Value of header field `name` (case-insensitive) in the folded header, copied to out. */
@@ -74,19 +77,21 @@ static const char *warc_line(warc_state *st, size_t *len)
     return line;
 }
 
-/* Read header lines after the version line into st->header. Returns false at EOF. */
-static bool read_header(warc_state *st)
+enum header_result { HEADER_OK, HEADER_EOF, HEADER_TOO_LONG };
+
+/* Read header lines after the version line into st->header. */
+static enum header_result read_header(warc_state *st)
 {
     wn_buf_reset(&st->header);
     for (;;) {
         size_t len;
         const char *line = warc_line(st, &len);
         if (!line)
-            return false;
+            return HEADER_EOF;
         if (len == 0)
-            return true;
+            return HEADER_OK;
         if (st->header.len + len > MAX_HEADER_BYTES)
-            return false;
+            return HEADER_TOO_LONG;
         if ((line[0] == ' ' || line[0] == '\t') && st->header.len) {
             /* continuation: fold into the previous field */
             st->header.len--; /* drop its '\n' */
@@ -99,16 +104,22 @@ static bool read_header(warc_state *st)
     }
 }
 
-/* Skip to the next version line; returns it consumed (true) or false at end. */
+/* Skip to the next version line; returns it consumed (true, with its offsets noted for the
+ * next record) or false at end. */
 static bool resync_to_version(warc_state *st)
 {
     for (;;) {
+        uint64_t at = wn_in_offset(st->in);
         size_t len;
         const char *line = warc_line(st, &len);
         if (!line)
             return false;
-        if (is_version_line(line, len))
+        if (is_version_line(line, len)) {
+            st->at_version = true;
+            st->version_offset = at;
+            st->version_member_offset = wn_in_member_offset_at(st->in, at);
             return true;
+        }
     }
 }
 
@@ -184,6 +195,8 @@ static void handle_record(warc_state *st, const char *path, uint64_t offset, wn_
         }
         if (http.bad_chunking)
             wn_stats_add(stats, "warn.http_bad_chunking_kept_raw", 1);
+        if (http.truncated_chunks)
+            wn_stats_add(stats, "warn.http_truncated_chunked_body", 1);
         if (st->opts->only_status_200 && http.status != 200) {
             wn_stats_drop(stats, "skip.http_status_not_200", st->block.len, 0);
             wn_http_response_release(&http);
@@ -225,6 +238,16 @@ static void handle_record(warc_state *st, const char *path, uint64_t offset, wn_
     wn_http_response_release(&http);
 }
 
+/* Jump to the next gzip member after corrupt data; the end of the file if there is none. */
+static void resync_container(warc_state *st, wn_stats *stats)
+{
+    uint64_t before = wn_in_raw_consumed(st->in);
+    if (!wn_in_resync(st->in))
+        st->done = true;
+    else
+        wn_stats_add(stats, "bytes_skipped_resync", (double)(wn_in_raw_consumed(st->in) - before));
+}
+
 /* After a container error: count it (one broken record) and try to go on. */
 static void container_failed(warc_state *st, const char *path, wn_stats *stats, bool record_counted)
 {
@@ -232,11 +255,58 @@ static void container_failed(warc_state *st, const char *path, wn_stats *stats, 
         stats->docs_in++;
     wn_stats_error(stats, "io.corrupt_container", path, wn_in_member_offset(st->in), "%s",
                    wn_in_errmsg(st->in));
-    uint64_t before = wn_in_raw_consumed(st->in);
-    if (!wn_in_resync(st->in))
-        st->done = true;
+    resync_container(st, stats);
+}
+
+/* After a broken record, already counted with its error: skip to the next version line
+ * without counting the lines skipped as another broken record. Corrupt compressed data on
+ * the way is an error of its own, so it counts as one more record read. */
+static void skip_broken_record(warc_state *st, const char *path, wn_stats *stats)
+{
+    if (resync_to_version(st))
+        return;
+    if (wn_in_failed(st->in))
+        container_failed(st, path, stats, false);
     else
-        wn_stats_add(stats, "bytes_skipped_resync", (double)(wn_in_raw_consumed(st->in) - before));
+        st->done = true;
+}
+
+/* The block just read was not followed by CRLF CRLF, so Content-Length was wrong. When it
+ * was too long, the next record starts inside the block, after a blank line (the block may
+ * end in the middle of its "WARC/1.x"): put it back so that record is read, not lost with
+ * this one. */
+static void give_back_next_record(warc_state *st)
+{
+    const char *b = st->block.data;
+    size_t n = st->block.len;
+    for (size_t i = 2; i < n; i++) {
+        bool after_blank = (b[i - 1] == '\n' && b[i - 2] == '\n') ||
+                           (i >= 4 && !memcmp(b + i - 4, "\r\n\r\n", 4));
+        size_t m = n - i < 5 ? n - i : 5;
+        if (after_blank && !memcmp(b + i, "WARC/", m) && (n - i <= 5 || isdigit((unsigned char)b[i + 5]))) {
+            wn_in_unread(st->in, b + i, n - i);
+            return;
+        }
+    }
+}
+
+/* Is the block just read followed by its CRLF CRLF? Returns how many line-ending bytes to
+ * skip, or -1 when Content-Length must have been wrong. Writers that end records with bare
+ * LFs, or with fewer than four bytes, are accepted when the next record (or the end of the
+ * file) follows. */
+static int block_end(warc_state *st)
+{
+    const char *tail;
+    size_t tn = wn_in_peek(st->in, &tail, 9);
+    size_t k = 0;
+    while (k < tn && k < 4 && (tail[k] == '\r' || tail[k] == '\n'))
+        k++;
+    if (k == 4 || k == tn)
+        return (int)k;
+    if (k == 0)
+        return -1;
+    size_t m = tn - k < 5 ? tn - k : 5;
+    return !memcmp(tail + k, "WARC/", m) ? (int)k : -1;
 }
 
 static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
@@ -245,35 +315,45 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
     warc_state *st = src->state;
     size_t start = batch->n, bytes = 0;
     while (!st->done && batch->n - start < max_docs && bytes < max_bytes) {
-        uint64_t offset = wn_in_member_offset(st->in);
-        uint64_t line_off = wn_in_offset(st->in);
-        size_t len;
-        const char *line = warc_line(st, &len);
-        if (!line) {
-            if (wn_in_failed(st->in))
-                container_failed(st, src->path, stats, false);
-            else
-                st->done = true;
-            continue;
-        }
-        if (len == 0)
-            continue; /* record separators */
-        if (wn_in_compression(st->in) == WN_COMP_NONE)
-            offset = line_off;
-        if (!is_version_line(line, len)) {
-            stats->docs_in++;
-            wn_stats_error(stats, "warc.bad_record", src->path, line_off,
-                           "expected a 'WARC/1.x' version line; skipping to the next record");
-            if (!resync_to_version(st)) {
+        /* where the record starts: the byte offset in a plain file, else the offset of the
+         * gzip member / zstd frame that holds its version line */
+        uint64_t line_off = wn_in_offset(st->in), offset;
+        if (st->at_version) {
+            /* a resynchronisation already consumed this record's version line */
+            st->at_version = false;
+            offset = st->version_member_offset;
+            line_off = st->version_offset;
+        } else {
+            size_t len;
+            const char *line = warc_line(st, &len);
+            if (!line) {
                 if (wn_in_failed(st->in))
-                    container_failed(st, src->path, stats, true);
-                st->done = !wn_in_failed(st->in) ? true : st->done;
+                    container_failed(st, src->path, stats, false);
+                else
+                    st->done = true;
                 continue;
             }
-            /* the version line of the next record has been consumed: fall through */
+            if (len == 0)
+                continue; /* record separators */
+            if (!is_version_line(line, len)) {
+                stats->docs_in++;
+                wn_stats_error(stats, "warc.bad_record", src->path, wn_in_member_offset_at(st->in, line_off),
+                               "expected a 'WARC/1.x' version line; skipping to the next record");
+                skip_broken_record(st, src->path, stats);
+                continue;
+            }
+            offset = wn_in_member_offset_at(st->in, line_off);
         }
         stats->docs_in++;
-        if (!read_header(st)) {
+        enum header_result hr = read_header(st);
+        if (hr == HEADER_TOO_LONG) {
+            wn_stats_error(stats, "warc.bad_header", src->path, offset,
+                           "the record header is longer than %u bytes; skipping to the next record",
+                           MAX_HEADER_BYTES);
+            skip_broken_record(st, src->path, stats);
+            continue;
+        }
+        if (hr == HEADER_EOF) {
             if (wn_in_failed(st->in))
                 container_failed(st, src->path, stats, true);
             else {
@@ -284,20 +364,22 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
             continue;
         }
         char cl[32];
-        char *end = NULL;
         unsigned long long clen = 0;
-        if (field(&st->header, "Content-Length", cl, sizeof cl))
-            clen = strtoull(cl, &end, 10);
-        if (!end || end == cl || *end) {
+        if (!field(&st->header, "Content-Length", cl, sizeof cl) || !wn_ingest_parse_length(cl, &clen)) {
             wn_stats_error(stats, "warc.bad_header", src->path, offset,
                            "missing or invalid Content-Length; skipping to the next record");
+            skip_broken_record(st, src->path, stats);
             continue;
         }
         if (clen > st->opts->max_payload + MAX_HEADER_BYTES) {
             size_t skipped = wn_in_skip(st->in, clen);
             if (skipped < clen) {
+                bool failed = wn_in_failed(st->in);
                 wn_stats_error(stats, "warc.truncated_record", src->path, offset,
-                               "the file ends inside a %llu-byte block", clen);
+                               "the file ends inside a %llu-byte block%s", clen,
+                               failed ? " (corrupt compressed data)" : "");
+                if (failed)
+                    resync_container(st, stats);
                 continue;
             }
             wn_stats_drop(stats, "skip.too_large", clen, 0);
@@ -311,32 +393,25 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
             wn_stats_error(stats, "warc.truncated_record", src->path, offset,
                            "Content-Length is %llu but only %lld bytes follow%s", clen,
                            (long long)(got < 0 ? 0 : got), failed ? " (corrupt compressed data)" : "");
-            if (failed) {
-                uint64_t before = wn_in_raw_consumed(st->in);
-                if (!wn_in_resync(st->in))
-                    st->done = true;
-                else
-                    wn_stats_add(stats, "bytes_skipped_resync", (double)(wn_in_raw_consumed(st->in) - before));
-            }
+            if (failed)
+                resync_container(st, stats);
             continue;
         }
         st->block.len = clen;
         st->block.data[clen] = '\0';
         stats->bytes_in += st->header.len + clen;
-        /* The block must be followed by CRLF CRLF (some writers emit bare LFs). Anything else
-         * means Content-Length was wrong, and the block cannot be trusted. */
-        const char *tail;
-        size_t tn = wn_in_peek(st->in, &tail, 4);
-        size_t k = 0;
-        while (k < tn && (tail[k] == '\r' || tail[k] == '\n'))
-            k++;
-        if (k == 0 && tn > 0) {
+        /* The block must be followed by CRLF CRLF. Anything else means Content-Length was
+         * wrong, and the block cannot be trusted. */
+        int k = block_end(st);
+        if (k < 0) {
             wn_stats_error(stats, "warc.wrong_content_length", src->path, offset,
                            "the %llu-byte block is not followed by CRLF CRLF; skipping to the next record",
                            clen);
+            give_back_next_record(st);
+            skip_broken_record(st, src->path, stats);
             continue;
         }
-        wn_in_skip(st->in, k);
+        wn_in_skip(st->in, (size_t)k);
         size_t before = batch->n;
         handle_record(st, src->path, offset, batch, stats);
         if (batch->n > before)

@@ -18,6 +18,7 @@
 #include "pipeline/commands.h"
 #include "pipeline/yaml.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,7 +221,7 @@ static int write_stamp(const char *path, const char *fp, const wn_phase *ph)
         if (rc == 0)
             wn_error("%s", err);
         else
-            wn_error("cannot create '%s'", dir.data);
+            wn_error("cannot create '%s': %s", dir.data, strerror(errno));
         rc = -1;
     } else if (wn_out_write(out, text.data, text.len)) {
         wn_out_abort(out);

@@ -42,9 +42,11 @@ int wn_task_mark_done(const wn_task *task)
             rc = wn_out_commit(out, err, sizeof err);
         else
             wn_out_abort(out);
+    } else if (rc != 0) {
+        snprintf(err, sizeof err, "cannot create the directory of '%s': %s", task->done_path,
+                 strerror(errno));
     } else {
-        rc = -1;
-        snprintf(err, sizeof err, "cannot create '%s'", task->done_path);
+        rc = -1; /* err says why wn_out_open failed */
     }
     if (rc != 0)
         wn_error("%s", err);

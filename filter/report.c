@@ -153,7 +153,22 @@ static bool jsonl_name(const char *p)
 
 typedef int (*doc_fn)(wn_doc *d, void *ctx); /* nonzero stops */
 
-static int each_doc(char *const *paths, size_t n_paths, doc_fn fn, void *ctx)
+/* Lines of the stored documents that could not be read, and files cut short by corrupt
+ * data: said on stderr with file and place, and counted in what the commands print, so a
+ * figure computed over part of the input never passes for the whole. */
+typedef struct unreadable {
+    uint64_t records, files;
+} unreadable;
+
+static void report_unreadable(const unreadable *u, FILE *f)
+{
+    if (u->records || u->files)
+        fprintf(f, "unreadable: %llu records and %llu files cut short by corrupt data, not in the "
+                   "figures (see the warnings)\n",
+                (unsigned long long)u->records, (unsigned long long)u->files);
+}
+
+static int each_doc(char *const *paths, size_t n_paths, doc_fn fn, void *ctx, unreadable *u)
 {
     char **files;
     size_t n_files;
@@ -172,13 +187,24 @@ static int each_doc(char *const *paths, size_t n_paths, doc_fn fn, void *ctx)
         }
         const char *line;
         size_t len;
+        uint64_t line_no = 0, bad = 0;
         while (!stop && (line = wn_in_line(in, &len))) {
+            line_no++;
             wn_doc d;
             wn_doc_init(&d);
             if (len && !wn_jsonl_parse(line, len, NULL, &d, err, sizeof err))
                 stop = fn(&d, ctx);
+            else if (len && bad++ == 0)
+                wn_warn("'%s' line %llu: %s (skipped)", files[i], (unsigned long long)line_no, err);
             wn_doc_release(&d);
         }
+        if (bad > 1)
+            wn_warn("'%s': %llu more unreadable lines skipped", files[i], (unsigned long long)(bad - 1));
+        if (wn_in_failed(in)) {
+            wn_warn("'%s': %s; the rest of the file is skipped", files[i], wn_in_errmsg(in));
+            u->files++;
+        }
+        u->records += bad;
         wn_in_close(in);
     }
     wn_free_strv(files, n_files);
@@ -224,8 +250,10 @@ static int sample_one(wn_doc *d, void *ctx)
 int wn_filter_sample(char *const *paths, size_t n_paths, const char *reason, size_t k, FILE *f)
 {
     sample_ctx c = {reason, k, 0, f};
-    if (each_doc(paths, n_paths, sample_one, &c))
+    unreadable u = {0, 0};
+    if (each_doc(paths, n_paths, sample_one, &c, &u))
         return -1;
+    report_unreadable(&u, f);
     return (int)c.shown;
 }
 
@@ -275,6 +303,7 @@ static int whatif_one(wn_doc *d, void *ctx)
     for (size_t i = 0; i < c->n; i++) {
         whatif *w = &c->w[i];
         bool missing, other;
+        wn_where_note_present(w->w, d);
         bool pass = wn_where_eval(w->w, d, &missing);
         size_t reasons = drop_reasons(d, w->w, &other);
         w->docs++;
@@ -317,8 +346,11 @@ int wn_filter_what_if(char *const *paths, size_t n_paths, char *const *exprs, si
         }
     }
     whatif_ctx c = {w, n_exprs};
+    unreadable u = {0, 0};
     if (!rc)
-        rc = each_doc(paths, n_paths, whatif_one, &c);
+        rc = each_doc(paths, n_paths, whatif_one, &c, &u);
+    if (!rc && !json)
+        report_unreadable(&u, f);
     if (json && !rc)
         *json = json_array();
     for (size_t i = 0; i < n_exprs && !rc; i++) {
@@ -335,6 +367,12 @@ int wn_filter_what_if(char *const *paths, size_t n_paths, char *const *exprs, si
                 "kept_by_expr_docs", (json_int_t)x->rescued_docs,
                 "kept_by_expr_bytes", (json_int_t)x->rescued_bytes,
                 "missing_attribute", (json_int_t)x->missing);
+            json_object_set_new(o, "unreadable_records", json_integer((json_int_t)u.records));
+            json_object_set_new(o, "unreadable_files", json_integer((json_int_t)u.files));
+            json_t *names = json_array();
+            for (size_t k = 0; wn_where_absent_name(x->w, k); k++)
+                json_array_append_new(names, json_string(wn_where_absent_name(x->w, k)));
+            json_object_set_new(o, "absent_attributes", names);
             json_object_set_new(o, "domains", rows_json(r, nr, top, false));
             json_array_append_new(*json, o);
         } else {
@@ -355,6 +393,10 @@ int wn_filter_what_if(char *const *paths, size_t n_paths, char *const *exprs, si
             if (x->missing)
                 fprintf(f, "  attribute missing in         %10llu documents (counted as failing)\n",
                         (unsigned long long)x->missing);
+            wn_buf absent = WN_BUF_INIT;
+            if (wn_where_absent_names(x->w, &absent))
+                fprintf(f, "  no document has %s (a misspelled signal?)\n", absent.data);
+            wn_buf_release(&absent);
             if (nr)
                 fprintf(f, "  domains losing most to EXPR alone:\n");
             for (size_t k = 0; k < nr && k < top; k++)

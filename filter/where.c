@@ -2,8 +2,11 @@
 #include "filter/where.h"
 #include "core/buf.h"
 
+#include "core/log.h"
+
 #include <ctype.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +28,14 @@ struct wn_where {
     node *root;
     char *text;
     char *reason; /* "where: <text>" */
+    /* The distinct attribute names the expression uses and whether any document had each:
+     * a name no document has (a misspelled signal) fails every comparison and would remove
+     * everything without a word. Flags are atomics, the one thing threads write here, and
+     * only until each name is first seen. */
+    char **names;
+    atomic_bool *seen;
+    size_t n_names;
+    atomic_bool any_doc;
 };
 
 typedef struct parser {
@@ -199,6 +210,23 @@ static node *parse_or(parser *p)
     return parse_binary(p, N_OR, parse_and, "||", "or");
 }
 
+/* The names point into the tree's nodes, which live as long as w. */
+static void collect_names(wn_where *w, node *n)
+{
+    if (!n)
+        return;
+    if (n->kind != N_CMP) {
+        collect_names(w, n->a);
+        collect_names(w, n->b);
+        return;
+    }
+    for (size_t i = 0; i < w->n_names; i++)
+        if (!strcmp(w->names[i], n->name))
+            return;
+    w->names = wn_xrealloc(w->names, (w->n_names + 1) * sizeof *w->names);
+    w->names[w->n_names++] = n->name;
+}
+
 wn_where *wn_where_parse(const char *expr, char *err, size_t errlen)
 {
     parser p = {expr, 0, err, errlen, false};
@@ -216,6 +244,11 @@ wn_where *wn_where_parse(const char *expr, char *err, size_t errlen)
     }
     wn_where *w = wn_xcalloc(1, sizeof *w);
     w->root = root;
+    collect_names(w, root);
+    w->seen = wn_xcalloc(w->n_names ? w->n_names : 1, sizeof *w->seen);
+    for (size_t i = 0; i < w->n_names; i++)
+        atomic_init(&w->seen[i], false);
+    atomic_init(&w->any_doc, false);
     w->text = wn_xstrdup(expr);
     wn_buf b = WN_BUF_INIT;
     wn_buf_appendf(&b, "where: %s", expr);
@@ -228,6 +261,8 @@ void wn_where_free(wn_where *w)
     if (!w)
         return;
     free_node(w->root);
+    free(w->names);
+    free(w->seen);
     free(w->text);
     free(w->reason);
     free(w);
@@ -299,14 +334,55 @@ bool wn_where_decides(const wn_where *w, const char *reason)
     return names(w->root, reason);
 }
 
+void wn_where_note_present(wn_where *w, const wn_doc *d)
+{
+    if (!atomic_load_explicit(&w->any_doc, memory_order_relaxed))
+        atomic_store_explicit(&w->any_doc, true, memory_order_relaxed);
+    for (size_t i = 0; i < w->n_names; i++)
+        if (!atomic_load_explicit(&w->seen[i], memory_order_relaxed) && wn_doc_attr_find(d, w->names[i]))
+            atomic_store_explicit(&w->seen[i], true, memory_order_relaxed);
+}
+
+const char *wn_where_absent_name(const wn_where *w, size_t k)
+{
+    if (!atomic_load(&w->any_doc))
+        return NULL;
+    for (size_t i = 0; i < w->n_names; i++)
+        if (!atomic_load(&w->seen[i]) && k-- == 0)
+            return w->names[i];
+    return NULL;
+}
+
+size_t wn_where_absent_names(const wn_where *w, wn_buf *out)
+{
+    size_t n = 0;
+    for (const char *name; (name = wn_where_absent_name(w, n)) != NULL; n++)
+        wn_buf_appendf(out, "%s'%s'", n ? ", " : "", name);
+    return n;
+}
+
 static void where_doc(void *state, wn_doc *d, wn_stats *s)
 {
-    const wn_where *w = state;
+    wn_where *w = state;
+    wn_where_note_present(w, d);
     bool missing;
     if (!wn_where_eval(w, d, &missing))
         d->drop_reason = w->reason;
     if (missing)
         wn_stats_add(s, "where.missing_attribute", 1);
+}
+
+static int where_finish(void *state, wn_stats *s)
+{
+    wn_buf names = WN_BUF_INIT;
+    size_t n = wn_where_absent_names(state, &names);
+    if (n) {
+        wn_warn("--where: no document has the attribute%s %s, so every comparison on it failed "
+                "(a misspelled signal?)", n > 1 ? "s" : "", names.data);
+        wn_stats_add(s, "where.attribute_never_present", n);
+    }
+    wn_buf_release(&names);
+    return 0;
 }
 
 static void where_release(void *state)
@@ -320,6 +396,7 @@ wn_stage *wn_where_stage_new(wn_where *w)
     st->name = "where";
     st->state = w;
     st->process_doc = where_doc;
+    st->finish = where_finish;
     st->release = where_release;
     return st;
 }

@@ -15,6 +15,7 @@
 #ifndef WN_FILTER_WHERE_H
 #define WN_FILTER_WHERE_H
 
+#include "core/buf.h"
 #include "core/doc.h"
 #include "core/stage.h"
 
@@ -35,8 +36,20 @@ bool wn_where_eval(const wn_where *w, const wn_doc *d, bool *missing);
  * again from those of the other rules. */
 bool wn_where_decides(const wn_where *w, const char *reason);
 
+/* Notes which of the attributes w names d has (safe from several threads at once). */
+void wn_where_note_present(wn_where *w, const wn_doc *d);
+
+/* After documents were noted: the k-th name w uses that no document had, or NULL (also
+ * when none was noted). */
+const char *wn_where_absent_name(const wn_where *w, size_t k);
+
+/* After documents were noted: how many of the names w uses no document had, listed into
+ * out as "'a', 'b'" (a misspelled signal fails every comparison). 0 when none was noted. */
+size_t wn_where_absent_names(const wn_where *w, wn_buf *out);
+
 /* A stage keeping documents that satisfy the expression; the others are dropped with the
- * reason "where: <expr>". Takes ownership of w. */
+ * reason "where: <expr>"; at the end it warns of names no document had
+ * (counted as where.attribute_never_present). Takes ownership of w. */
 wn_stage *wn_where_stage_new(wn_where *w);
 
 #endif

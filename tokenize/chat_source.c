@@ -2,13 +2,27 @@
  * source splits lines and leaves each raw line in doc->text for its decode step; chat data
  * swaps that step for one that keeps the line as it is (the conversation is parsed later,
  * in parallel, by the tokenize stage) and names the document "<path>:<line>", so that a
- * rejected conversation can be found. tests/cli/tok_chat.sh checks those names. */
+ * rejected conversation can be found. tests/cli/tok_chat.sh checks those names.
+ *
+ * A line that is not JSON at all is a broken record, not a conversation: it is counted as
+ * an error with its file, line and offset, as any JSONL source counts one, where a line that
+ * is JSON but no valid conversation is rejected (a drop with its reason) by the stage. That
+ * costs a second parse of each line, small next to tokenizing it. */
 #include "tokenize/tok_stage.h"
 
 #include "core/buf.h"
 
+#include <jansson.h>
+
 static int chat_decode(wn_source *src, wn_doc *d, char *err, size_t errlen)
 {
+    json_error_t je;
+    json_t *root = json_loadb(d->text.ptr, d->text.len, 0, &je);
+    if (!root) {
+        snprintf(err, errlen, "invalid json at column %d: %s", je.column, je.text);
+        return -1;
+    }
+    json_decref(root);
     wn_buf id = WN_BUF_INIT;
     wn_buf_appendf(&id, "%s:%llu", src->path, (unsigned long long)d->input_line);
     size_t n;

@@ -46,4 +46,11 @@ done
 $W tokenize --quiet --chat --pack 20 "$TMP/chat.jsonl" -o "$TMP/q/chat" 2>/dev/null || exit 1
 grep -q '"chat.too_long"' "$TMP/q/chat.stats.json" || { echo "too_long not counted"; exit 1; }
 $W tokenize --pack 8 "$TMP/chat.jsonl" -o "$TMP/x" 2>/dev/null; [ $? -eq 2 ] || { echo "--pack without --chat must exit 2"; exit 1; }
+# A line that is not JSON is a broken record (an error with its offset), not a conversation
+# rejected for its content; the conversations around it are tokenized.
+printf '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}\nnot json\n' > "$TMP/nj.jsonl"
+$W tokenize --chat "$TMP/nj.jsonl" -o "$TMP/nj/chat" 2>"$TMP/nj.err" || exit 1
+grep -A4 '"jsonl.bad_record"' "$TMP/nj/chat.stats.json" | grep -q '"offset": 80' || { echo "non-JSON line not an error at its offset"; cat "$TMP/nj/chat.stats.json"; exit 1; }
+grep -q '"chat.bad_json"' "$TMP/nj/chat.stats.json" && { echo "non-JSON line counted as a drop"; exit 1; }
+grep -q "line 2" "$TMP/nj.err" || { echo "non-JSON line not named"; exit 1; }
 exit 0

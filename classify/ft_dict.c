@@ -19,20 +19,28 @@ void wn_ft_ivec_init(wn_ft_ivec *a, int32_t *stack, size_t cap)
 
 void wn_ft_ivec_push(wn_ft_ivec *a, int32_t x)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        if (a->heap) {
-            a->v = wn_xrealloc(a->v, cap * sizeof *a->v);
-        } else {
-            int32_t *v = wn_xmalloc(cap * sizeof *v);
-            if (a->n)
-                memcpy(v, a->v, a->n * sizeof *v);
-            a->v = v;
-            a->heap = true;
-        }
-        a->cap = cap;
-    }
+    if (a->n == a->cap)
+        wn_ft_ivec_reserve(a, 1);
     a->v[a->n++] = x;
+}
+
+void wn_ft_ivec_reserve(wn_ft_ivec *a, size_t extra)
+{
+    if (a->cap - a->n >= extra)
+        return;
+    size_t cap = a->cap ? a->cap : 64;
+    while (cap - a->n < extra)
+        cap *= 2;
+    if (a->heap) {
+        a->v = wn_xrealloc(a->v, cap * sizeof *a->v);
+    } else {
+        int32_t *v = wn_xmalloc(cap * sizeof *v);
+        if (a->n)
+            memcpy(v, a->v, a->n * sizeof *v);
+        a->v = v;
+        a->heap = true;
+    }
+    a->cap = cap;
 }
 
 void wn_ft_ivec_release(wn_ft_ivec *a)

@@ -251,44 +251,49 @@ static inline void push_rows(wn_ft_ivec *a, const int32_t v[WC_ROWS], size_t n)
     a->n += n;
 }
 
+/* wn_ft_ivec_reserve, its test inline. */
+static inline void reserve(wn_ft_ivec *a, size_t extra)
+{
+    if (a->cap - a->n < extra)
+        wn_ft_ivec_reserve(a, extra);
+}
+
+/* A small slot's 16-bit rows widened into out[0 .. WC_ROWS): the lanes past nrows are
+ * written and not counted, as in push_rows. */
+static inline void widen_rows(int32_t *out, const small_slot *sl)
+{
+#ifdef __SSE2__
+    /* the 7 rows and the two bytes after them widened at once (scalar stores read back
+     * as one vector would stall on store forwarding) */
+    _Static_assert(offsetof(small_slot, rows) + 16 <= sizeof(small_slot), "16 bytes");
+    __m128i r = _mm_loadu_si128((const __m128i *)(const void *)sl->rows);
+    __m128i zero = _mm_setzero_si128();
+    _mm_storeu_si128((__m128i *)(void *)out, _mm_unpacklo_epi16(r, zero));
+    _mm_storeu_si128((__m128i *)(void *)(out + 4), _mm_unpackhi_epi16(r, zero));
+#else
+    for (int r = 0; r < SC_ROWS; r++)
+        out[r] = sl->rows[r];
+    out[SC_ROWS] = 0;
+#endif
+}
+
 /* push_rows for a small slot's 16-bit rows. */
 static inline void push_small_rows(wn_ft_ivec *a, const small_slot *sl)
 {
-#ifdef __SSE2__
-    if (a->n + WC_ROWS <= a->cap) {
-        /* the 7 rows and the two bytes after them widened at once: a lane written past
-         * nrows is not counted, as in push_rows (scalar stores read back as one vector
-         * would stall on store forwarding) */
-        _Static_assert(offsetof(small_slot, rows) + 16 <= sizeof(small_slot), "16 bytes");
-        __m128i r = _mm_loadu_si128((const __m128i *)(const void *)sl->rows);
-        __m128i zero = _mm_setzero_si128();
-        _mm_storeu_si128((__m128i *)(void *)(a->v + a->n), _mm_unpacklo_epi16(r, zero));
-        _mm_storeu_si128((__m128i *)(void *)(a->v + a->n + 4), _mm_unpackhi_epi16(r, zero));
-        a->n += sl->nrows;
-        return;
-    }
-#endif
-    int32_t rows[WC_ROWS] = {0};
-    for (int r = 0; r < SC_ROWS; r++)
-        rows[r] = sl->rows[r];
-    push_rows(a, rows, sl->nrows);
+    reserve(a, WC_ROWS);
+    widen_rows(a->v + a->n, sl);
+    a->n += sl->nrows;
 }
 
-/* Where a token's rows may be cached. */
-enum slot_kind {
-    NO_SLOT,    /* too long for any slot */
-    WIDE_SLOT,  /* a word_slot */
-    SMALL_SET,  /* compact caches: a small_set */
-    LONG_SLOT,  /* compact caches, words longer than SC_WORD: a long_set */
-};
-
-/* A token on its way through the cache: its bytes, key and slot (prefetched). */
+/* A token on its way through the cache: its bytes, key and slot (prefetched). In a
+ * compact cache the slot follows from the length: up to SC_WORD bytes a small_set (key
+ * k[0..1]), up to LC_WORD a long_set, longer none. */
 typedef struct cached_token {
     const char *w;
     size_t n;
     void *slot;
-    enum slot_kind kind;
-    uint64_t k[WC_WORD / 8]; /* SMALL_SET: k[0..1]; WIDE_SLOT: all */
+    bool wide; /* a wide cache's word_slot (key k[0..2]); false: none */
+    uint64_t k[WC_WORD / 8];
 } cached_token;
 
 /* A hash of a long word: its 8-byte pieces mixed in turn. */
@@ -312,14 +317,14 @@ static inline uint32_t long_set_of(const char *w, size_t n)
     return (uint32_t)(long_hash(w, n) >> 53); /* LC_SETS = 2^11 */
 }
 
-/* Finds and fetches the slot of token w[0..n), `avail` bytes being readable at w. */
-static inline void lookup_token(word_cache *c, bool compact, cached_token *t, const char *w,
-                                size_t n, size_t avail)
+/* Finds and fetches the slot of token w[0..n) in a compact cache, `avail` bytes being
+ * readable at w. */
+static inline void lookup_compact(word_cache *c, cached_token *t, const char *w, size_t n,
+                                  size_t avail)
 {
     t->w = w;
     t->n = n;
-    t->kind = NO_SLOT;
-    if (compact && n <= SC_WORD) {
+    if (n <= SC_WORD) {
         if (avail >= SC_WORD)
             small_key(w, n, t->k);
         else
@@ -329,23 +334,29 @@ static inline void lookup_token(word_cache *c, bool compact, cached_token *t, co
         __builtin_prefetch(set);
         __builtin_prefetch((const char *)set + 64);
         t->slot = set;
-        t->kind = SMALL_SET;
-    } else if (compact) {
-        if (n > LC_WORD)
-            return;
+    } else if (n <= LC_WORD) {
         long_set *ls = &c->longs[long_set_of(w, n)];
         __builtin_prefetch(ls);
         __builtin_prefetch((const char *)ls + 64); /* the first way: most hits */
         t->slot = ls;
-        t->kind = LONG_SLOT;
-    } else if (n <= WC_WORD) {
+    }
+}
+
+/* The same for a wide cache. */
+static inline void lookup_wide(word_cache *c, cached_token *t, const char *w, size_t n,
+                               size_t avail)
+{
+    t->w = w;
+    t->n = n;
+    t->wide = false;
+    if (n <= WC_WORD) {
         word_key(w, n, avail, t->k);
         uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
                       (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ n) * 0xFF51AFD7ED558CCDull;
         word_slot *sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
         __builtin_prefetch(sl);
         t->slot = sl;
-        t->kind = WIDE_SLOT;
+        t->wide = true;
     }
 }
 
@@ -522,32 +533,50 @@ static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_to
     put_first(s, small, w >= 0 ? w : SC_WAYS - 1);
 }
 
-/* One token's rows through the cache (its slot looked up and fetched before). */
-static inline void add_looked_up(const wn_ft_model *m, word_cache *c, const cached_token *t,
-                                 wn_ft_line *l)
+/* The rows of a batch of tokens of a compact cache, in order (their sets looked up and
+ * fetched before). Most tokens are the most recent word of their set with their rows in
+ * the small slot: those are written straight to the line, room for a slot's WC_ROWS lanes
+ * being kept ahead for each token left, so the common path has no test of the capacity
+ * and keeps the line's end in a register. Any other token syncs the line and goes through
+ * add_token_small, add_token_long or the dictionary. */
+static void add_compact_batch(const wn_ft_model *m, word_cache *c, const cached_token *batch,
+                              size_t nb, wn_ft_line *l)
 {
-    switch (t->kind) {
-    case SMALL_SET: {
-        /* most tokens: the most recent word of their set, rows in the small slot */
-        const small_slot *first = &((const small_set *)t->slot)->way[0];
-        if (first->word[0] == t->k[0] && first->word[1] == t->k[1] &&
-            first->nrows != SC_IN_LONG) {
-            push_small_rows(&l->rows, first);
-            return;
+    wn_ft_ivec *rows = &l->rows;
+    reserve(rows, nb * WC_ROWS);
+    int32_t *out = rows->v + rows->n;
+    for (size_t j = 0; j < nb; j++) {
+        const cached_token *t = &batch[j];
+        if (t->n <= SC_WORD) {
+            small_set *s = t->slot;
+            const small_slot *first = &s->way[0];
+            if (first->word[0] == t->k[0] && first->word[1] == t->k[1] &&
+                first->nrows != SC_IN_LONG) {
+                widen_rows(out, first);
+                out += first->nrows;
+                continue;
+            }
+            /* the second way: two words of a set used in turn trade the first way */
+            const small_slot *second = &s->way[1];
+            if (second->word[0] == t->k[0] && second->word[1] == t->k[1] &&
+                second->nrows != SC_IN_LONG) {
+                widen_rows(out, second);
+                out += second->nrows;
+                put_first(s, *second, 1);
+                continue;
+            }
         }
-        add_token_small(m, c, t, l);
-        return;
+        rows->n = (size_t)(out - rows->v);
+        if (t->n <= SC_WORD)
+            add_token_small(m, c, t, l);
+        else if (t->n <= LC_WORD)
+            add_token_long(m, t, t->slot, l);
+        else
+            wn_ft_add_token(m, t->w, t->n, l);
+        reserve(rows, (nb - j - 1) * WC_ROWS);
+        out = rows->v + rows->n;
     }
-    case LONG_SLOT:
-        add_token_long(m, t, t->slot, l);
-        return;
-    case WIDE_SLOT:
-        add_token_wide(m, t, t->slot, l);
-        return;
-    case NO_SLOT:
-        wn_ft_add_token(m, t->w, t->n, l);
-        return;
-    }
+    rows->n = (size_t)(out - rows->v);
 }
 
 static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
@@ -569,15 +598,28 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
          * adding of the others */
         enum { BATCH = 32 };
         cached_token batch[BATCH];
-        const bool compact = c->compact;
         size_t n;
-        do {
-            for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++)
-                lookup_token(c, compact, &batch[n], text + start, end - start, len - start);
-            for (size_t j = 0; j < n; j++)
-                add_looked_up(m, c, &batch[j], l);
-            ntokens += (int64_t)n;
-        } while (n == BATCH);
+        if (c->compact) {
+            do {
+                for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++)
+                    lookup_compact(c, &batch[n], text + start, end - start, len - start);
+                if (n)
+                    add_compact_batch(m, c, batch, n, l);
+                ntokens += (int64_t)n;
+            } while (n == BATCH);
+        } else {
+            do {
+                for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++)
+                    lookup_wide(c, &batch[n], text + start, end - start, len - start);
+                for (size_t j = 0; j < n; j++) {
+                    if (batch[j].wide)
+                        add_token_wide(m, &batch[j], batch[j].slot, l);
+                    else
+                        wn_ft_add_token(m, batch[j].w, batch[j].n, l);
+                }
+                ntokens += (int64_t)n;
+            } while (n == BATCH);
+        }
     }
     if (add_eos) {
         wn_ft_add_token(m, WN_FT_EOS, 4, l);

@@ -550,8 +550,8 @@ static void add_compact_batch(const wn_ft_model *m, word_cache *c, const cached_
         if (t->n <= SC_WORD) {
             small_set *s = t->slot;
             const small_slot *first = &s->way[0];
-            if (first->word[0] == t->k[0] && first->word[1] == t->k[1] &&
-                first->nrows != SC_IN_LONG) {
+            if (__builtin_expect(first->word[0] == t->k[0] && first->word[1] == t->k[1] &&
+                                     first->nrows != SC_IN_LONG, 1)) {
                 widen_rows(out, first);
                 out += first->nrows;
                 continue;

@@ -131,6 +131,7 @@ static void add_rows16(const float *base, const int32_t *rows, size_t n, float *
         a3 += r[3];                                                                            \
     } while (0)
     size_t i = 0;
+#pragma GCC unroll 2
     for (; i + AHEAD < n; i++) {
         __builtin_prefetch(base + (size_t)rows[i + AHEAD] * 16);
         ADD_ROW16(i);

@@ -223,7 +223,8 @@ static void test_char_ngrams(void **state)
         w[n++] = '<';
         while (n < len + 1) {
             if (ascii || rng_next(&s) % 4) {
-                w[n++] = (char)(rng_next(&s) % 2 ? 'a' + rng_next(&s) % 26 : 33 + rng_next(&s) % 94);
+                bool letter = rng_next(&s) % 2;
+                w[n++] = (char)(letter ? 'a' + rng_next(&s) % 26 : 33 + rng_next(&s) % 94);
             } else {
                 const char *p = pieces[rng_next(&s) % (sizeof pieces / sizeof *pieces)];
                 memcpy(w + n, p, strlen(p));

@@ -230,7 +230,8 @@ int main(int argc, char **argv)
         printf("    %-30s %9.1f MB per CPU-s  (%.1f MB, kept %llu of %zu)\n", name,
                (double)bytes / 1e6 / tt.cpu, (double)bytes / 1e6, (unsigned long long)part_kept, n);
     }
-    for (int th = 2; th <= cores; th *= 2) {
+    /* BENCH_CHAIN_ONLY: the 1-thread chain alone, so that a profile of it holds nothing else */
+    for (int th = 2; th <= cores && !chain_only; th *= 2) {
         timing tn = best(&c, chain.stages, chain.n, th, true, reps, NULL);
         printf("  %-32s %9.1f MB/s wall (speed-up %.2fx), %9.1f MB per CPU-s\n",
                th == cores ? "all threads" : "threads", mb / tn.wall, t1.wall / tn.wall,
@@ -240,14 +241,16 @@ int main(int argc, char **argv)
 
     /* what lazy rules save: the same chain computing every signal of every document (as
      * --annotate-only does; text-rewriting stages only record what they would do) */
-    if (wn_filter_chain_build(&chain, NULL, NULL, true, err, sizeof err)) {
-        fprintf(stderr, "%s\n", err);
-        return 1;
+    if (!chain_only) {
+        if (wn_filter_chain_build(&chain, NULL, NULL, true, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+        timing ta = best(&c, chain.stages, chain.n, 1, true, reps, NULL);
+        printf("  %-32s %9.1f MB/s wall, %9.1f MB per CPU-s\n", "every signal (--annotate-only)",
+               mb / ta.wall, mb / ta.cpu);
+        wn_filter_chain_release(&chain);
     }
-    timing ta = best(&c, chain.stages, chain.n, 1, true, reps, NULL);
-    printf("  %-32s %9.1f MB/s wall, %9.1f MB per CPU-s\n", "every signal (--annotate-only)",
-           mb / ta.wall, mb / ta.cpu);
-    wn_filter_chain_release(&chain);
     for (size_t i = 0; i < c.n; i++)
         free(c.text[i]);
     free(c.text);

@@ -122,83 +122,16 @@ static inline bool phrase_start_scalar(const char *p)
     return false;
 }
 
-#if defined(__SSE2__)
-/* The phrase starts broadcast (starts[k][j] = phrase_starts[k][j] in every byte). */
-typedef struct phrase_vecs {
-    __m128i starts[5][3];
-} phrase_vecs;
-
-/* One 16-byte block of find_phrases: blk holds it and the 2 bytes after it; its byte k is
- * the line's byte at + k (line[0 .. len)). */
-static inline void phrase_block(phrases *f, bool *cookie, const phrase_vecs *pv,
-                                const char *blk, const char *line, size_t len, size_t at)
+/* Words (whitespace-separated) longer than max_word_length are counted in code points: a
+ * length is an integer, so "> max" is "> floor(max)", compared without floats. */
+static size_t word_limit(double max_len_d)
 {
-    const __m128i case_bit = _mm_set1_epi8(0x20);
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)blk);
-    f->curly |= wn_bytes_eq16(v, '{') != 0;
-    /* c | 0x20 is a lowercase letter only for that letter and its capital */
-    __m128i a = _mm_or_si128(v, case_bit), hit = _mm_setzero_si128();
-    __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(blk + 1)), case_bit);
-    __m128i c = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(blk + 2)), case_bit);
-    for (int k = 0; k < 5; k++) {
-        __m128i m = _mm_and_si128(_mm_cmpeq_epi8(a, pv->starts[k][0]),
-                                  _mm_cmpeq_epi8(b, pv->starts[k][1]));
-        hit = _mm_or_si128(hit, _mm_and_si128(m, _mm_cmpeq_epi8(c, pv->starts[k][2])));
-    }
-    for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1) {
-        size_t i = at + (unsigned)__builtin_ctz(m);
-        phrase_at(f, line + i, len - i, cookie);
-    }
-}
-#endif
-
-/* The phrases of a kept line in one pass: SSE2 marks the bytes where one may start (its
- * first three letters, either case), only those are compared, and the four cookie phrases
- * are searched for only in a line holding "cookie". It replaced a lowered copy of each line
- * and six memmem passes over it (glibc's memmem runs about a byte per cycle on such short
- * needles). */
-static phrases find_phrases(const char *line, size_t len)
-{
-    phrases f = {false, false, false, false};
-    bool cookie = false;
-    size_t i = 0;
-#if defined(__SSE2__)
-    /* the 15 pattern bytes broadcast once per line, read from memory in the blocks: kept in
-     * registers they were too many, so GCC broadcast them again in every block */
-    phrase_vecs pv;
-    for (int k = 0; k < 5; k++)
-        for (int j = 0; j < 3; j++)
-            pv.starts[k][j] = _mm_set1_epi8(phrase_starts[k][j]);
-    for (; i + 18 <= len; i += 16)
-        phrase_block(&f, &cookie, &pv, line + i, line, len, i);
-    /* the last bytes from a zero-padded copy (a byte loop over them took about as long as
-     * the blocks before): a zero is no '{' and starts no phrase, so a candidate needs its
-     * three letters in the line, as byte by byte */
-    char tail[34] = {0};
-    memcpy(tail, line + i, len - i);
-    for (size_t o = 0; i + o < len; o += 16)
-        phrase_block(&f, &cookie, &pv, tail + o, line, len, i + o);
-    i = len;
-#endif
-    for (; i < len; i++) {
-        f.curly |= line[i] == '{';
-        if (i + 2 < len && phrase_start_scalar(line + i))
-            phrase_at(&f, line + i, len - i, &cookie);
-    }
-    if (cookie && !f.policy) { /* rare: the cookie phrases on a lowered copy */
-        wn_buf_reset(&lower);
-        wn_buf_grow(&lower, len + 1);
-        for (size_t k = 0; k < len; k++)
-            lower.data[k] = lower_byte(line[k]);
-        for (size_t k = 0; k < sizeof cookie_phrases / sizeof *cookie_phrases && !f.policy; k++) {
-            const char *pat = cookie_phrases[k];
-            f.policy = memmem(lower.data, len, pat, strlen(pat)) != NULL;
-        }
-    }
-    return f;
+    return isnan(max_len_d) || max_len_d >= 1e18 ? SIZE_MAX
+           : max_len_d < 0                       ? 0
+                                                 : (size_t)max_len_d;
 }
 
-/* split_words over p[i .. e), byte by byte: cur is the code points of the word being read */
+/* words_bytes over p[i .. e), byte by byte: cur is the code points of the word being read */
 static inline void words_bytes(const char *p, size_t i, size_t e, size_t max_len, size_t *cur,
                                size_t *words, bool *too_long)
 {
@@ -216,111 +149,156 @@ static inline void words_bytes(const char *p, size_t i, size_t e, size_t max_len
     }
 }
 
+/* What one pass over a line finds: its words (and whether one is over the limit), whether
+ * it holds a '[' (a citation may be cut out of it), the line-dropping phrases and the
+ * sentences. The rules read the phrases and sentences of the line as kept, which is these
+ * bytes unless a citation was cut. */
+typedef struct line_scan {
+    size_t words, cur; /* cur: code points of the word being read */
+    size_t sentences;
+    bool too_long, bracket, cookie;
+    bool in; /* a sentence has begun */
+    phrases f;
+} line_scan;
+
 #if defined(__SSE2__)
-/* One block of split_words, v: the line's bytes i .. e (e <= i + 16; past e: spaces). */
-static inline void words_block(__m128i v, const char *p, size_t i, size_t e, size_t max_len,
-                               size_t *cur, size_t *words, bool *too_long)
+/* The phrase starts broadcast (starts[k][j] = phrase_starts[k][j] in every byte). */
+typedef struct phrase_vecs {
+    __m128i starts[5][3];
+} phrase_vecs;
+
+/* One 16-byte block of scan_line: blk holds it and the 2 bytes after it, its byte k is the
+ * line's byte at + k (line[0 .. len)), and `valid` has a bit for each byte in the line (the
+ * last blocks come from a zero-padded copy). Words, '[', '{', the phrases' candidates and
+ * the sentence ends all from the same loads: one pass over the line where there were
+ * three, each with its own padded tail. */
+static inline void scan_block(line_scan *sc, const phrase_vecs *pv, const char *blk,
+                              uint32_t valid, const char *line, size_t len, size_t at,
+                              size_t max_len)
 {
-    if (_mm_movemask_epi8(v)) { /* a non-ASCII byte: this block byte by byte */
-        words_bytes(p, i, e, max_len, cur, words, too_long);
-        return;
-    }
-    uint32_t sp = mask_space(v), word = ~sp & 0xFFFF;
-    *words += wn_bits16(word & ~((word << 1) | (*cur > 0)));
-    if (!sp) {
-        *cur += 16;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)blk);
+    uint32_t sp = mask_space(v) & valid;
+    /* words: ASCII blocks by their masks, bytes outside the line counted as spaces; a word
+     * inside a block is shorter than 16, so only the words reaching a block's ends can be
+     * too long when max_len >= 16 */
+    if (_mm_movemask_epi8(v) || max_len < 16) {
+        size_t e = at + 16 < len ? at + 16 : len;
+        words_bytes(line, at, e, max_len, &sc->cur, &sc->words, &sc->too_long);
     } else {
-        if (*cur + (unsigned)__builtin_ctz(sp) > max_len)
-            *too_long = true;
-        *cur = 15 - (31 - (unsigned)__builtin_clz(sp)); /* the bytes after the last space */
+        uint32_t gap = sp | (~valid & 0xFFFF), word = ~gap & 0xFFFF;
+        sc->words += wn_bits16(word & ~((word << 1) | (sc->cur > 0)));
+        if (!gap) {
+            sc->cur += 16;
+        } else {
+            if (sc->cur + (unsigned)__builtin_ctz(gap) > max_len)
+                sc->too_long = true;
+            sc->cur = 15 - (31 - (unsigned)__builtin_clz(gap)); /* bytes after the last gap */
+        }
+        if (sc->cur > max_len)
+            sc->too_long = true;
     }
-    if (*cur > max_len)
-        *too_long = true;
-}
-#endif
-
-/* Words (whitespace-separated) and whether one is longer than max (in code points): a
- * length is an integer, so "> max_len" is "> floor(max_len)", compared without floats. */
-static size_t split_words(const char *p, size_t n, double max_len_d, bool *too_long)
-{
-    size_t max_len = isnan(max_len_d) || max_len_d >= 1e18 ? SIZE_MAX
-                     : max_len_d < 0                       ? 0
-                                                           : (size_t)max_len_d;
-    size_t words = 0, cur = 0, i = 0;
-#if defined(__SSE2__)
-    /* plain ASCII 16 bytes at a time; a word inside a block is shorter than 16, so only
-     * the words reaching a block's ends can be too long when max_len >= 16 */
-    for (; max_len >= 16 && i + 16 <= n; i += 16)
-        words_block(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), p, i, i + 16,
-                    max_len, &cur, &words, too_long);
-    if (max_len >= 16 && i < n) {
-        /* the last bytes from a copy padded with spaces, which make no word */
-        char tail[16];
-        memset(tail, ' ', sizeof tail);
-        memcpy(tail, p + i, n - i);
-        words_block(_mm_loadu_si128((const __m128i *)(const void *)tail), p, i, n, max_len,
-                    &cur, &words, too_long);
-        i = n;
+    sc->bracket |= (wn_bytes_eq16(v, '[') & valid) != 0;
+    sc->f.curly |= (wn_bytes_eq16(v, '{') & valid) != 0;
+    /* phrases: c | 0x20 is a lowercase letter only for that letter and its capital; a zero
+     * past the line starts none, so a candidate has its three letters in the line */
+    const __m128i case_bit = _mm_set1_epi8(0x20);
+    __m128i a = _mm_or_si128(v, case_bit), hit = _mm_setzero_si128();
+    __m128i b = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(blk + 1)), case_bit);
+    __m128i c = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(blk + 2)), case_bit);
+    for (int k = 0; k < 5; k++) {
+        __m128i m = _mm_and_si128(_mm_cmpeq_epi8(a, pv->starts[k][0]),
+                                  _mm_cmpeq_epi8(b, pv->starts[k][1]));
+        hit = _mm_or_si128(hit, _mm_and_si128(m, _mm_cmpeq_epi8(c, pv->starts[k][2])));
     }
-#endif
-    words_bytes(p, i, n, max_len, &cur, &words, too_long);
-    return words;
-}
-
-#if defined(__SSE2__)
-/* One block of count_sentences, v: the line's bytes i .. i + 16 (past its end: spaces,
- * which end no sentence and begin none). A block without . ! ? only tells whether a
- * sentence began. */
-static inline void sentences_block(__m128i v, const char *p, size_t n, size_t i,
-                                   size_t *sentences, bool *in)
-{
-    uint32_t end = wn_bytes_eq16(v, '.') | wn_bytes_eq16(v, '!') | wn_bytes_eq16(v, '?');
-    uint32_t text = ~(mask_space(v) | end) & 0xFFFF;
+    for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1) {
+        size_t i = at + (unsigned)__builtin_ctz(m);
+        phrase_at(&sc->f, line + i, len - i, &sc->cookie);
+    }
+    /* sentences: a run ending in . ! ? followed by a space, a quote or the line's end; a
+     * block without one only tells whether a sentence began */
+    uint32_t end = (wn_bytes_eq16(v, '.') | wn_bytes_eq16(v, '!') | wn_bytes_eq16(v, '?')) & valid;
+    uint32_t text = ~(sp | end) & valid;
     uint32_t from = 0; /* bits below `from` are done */
     while (end) {
         unsigned k = (unsigned)__builtin_ctz(end);
         end &= end - 1;
-        *in |= (text & ((1u << k) - 1) & ~from) != 0;
+        sc->in |= (text & ((1u << k) - 1) & ~from) != 0;
         from = (2u << k) - 1;
-        size_t j = i + k + 1;
-        if (*in && (j == n || is_space(p[j]) || p[j] == '"' || p[j] == '\'')) {
-            (*sentences)++;
-            *in = false;
+        size_t j = at + k + 1;
+        if (sc->in && (j == len || is_space(line[j]) || line[j] == '"' || line[j] == '\'')) {
+            sc->sentences++;
+            sc->in = false;
         }
     }
-    *in |= (text & ~from) != 0;
+    sc->in |= (text & ~from) != 0;
 }
 #endif
 
-static size_t count_sentences(const char *p, size_t n)
+/* The cookie phrases, on a lowered copy: only for a line holding "cookie" (rare). */
+static void cookie_phrases_in(phrases *f, const char *line, size_t len)
 {
-    size_t sentences = 0, i = 0;
-    bool in = false;
-#if defined(__SSE2__)
-    for (; i + 16 <= n; i += 16)
-        sentences_block(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), p, n, i,
-                        &sentences, &in);
-    if (i < n) { /* the last bytes from a copy padded with spaces */
-        char tail[16];
-        memset(tail, ' ', sizeof tail);
-        memcpy(tail, p + i, n - i);
-        sentences_block(_mm_loadu_si128((const __m128i *)(const void *)tail), p, n, i,
-                        &sentences, &in);
-        i = n;
+    wn_buf_reset(&lower);
+    wn_buf_grow(&lower, len + 1);
+    for (size_t k = 0; k < len; k++)
+        lower.data[k] = lower_byte(line[k]);
+    for (size_t k = 0; k < sizeof cookie_phrases / sizeof *cookie_phrases && !f->policy; k++) {
+        const char *pat = cookie_phrases[k];
+        f->policy = memmem(lower.data, len, pat, strlen(pat)) != NULL;
     }
+}
+
+/* The line's words, '[', phrases and sentences (line_scan) in one pass. With SSE2 the
+ * blocks mark the bytes where a phrase may start (its first three letters, either case) and
+ * only those are compared; the four cookie phrases are searched for only in a line holding
+ * "cookie". It replaced a lowered copy of each line and six memmem passes over it (glibc's
+ * memmem runs about a byte per cycle on such short needles), then three passes (words,
+ * phrases, sentences). */
+static line_scan scan_line(const char *line, size_t len, size_t max_len)
+{
+    line_scan sc;
+    memset(&sc, 0, sizeof sc);
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* the 15 pattern bytes broadcast once per line, read from memory in the blocks: kept in
+     * registers they were too many, so GCC broadcast them again in every block */
+    phrase_vecs pv;
+    for (int k = 0; k < 5; k++)
+        for (int j = 0; j < 3; j++)
+            pv.starts[k][j] = _mm_set1_epi8(phrase_starts[k][j]);
+    for (; i + 18 <= len; i += 16) /* a phrase start reads two bytes past the block */
+        scan_block(&sc, &pv, line + i, 0xFFFF, line, len, i, max_len);
+    /* the last bytes from a zero-padded copy (a byte loop over them took about as long as
+     * the blocks before) */
+    char tail[34] = {0};
+    memcpy(tail, line + i, len - i);
+    for (size_t o = 0; i + o < len; o += 16) {
+        size_t left = len - i - o;
+        uint32_t valid = left >= 16 ? 0xFFFF : (1u << left) - 1;
+        scan_block(&sc, &pv, tail + o, valid, line, len, i + o, max_len);
+    }
+    i = len;
 #endif
-    for (; i < n; i++) {
-        char c = p[i];
+    words_bytes(line, i, len, max_len, &sc.cur, &sc.words, &sc.too_long);
+    for (; i < len; i++) {
+        char c = line[i];
+        sc.bracket |= c == '[';
+        sc.f.curly |= c == '{';
+        if (i + 2 < len && phrase_start_scalar(line + i))
+            phrase_at(&sc.f, line + i, len - i, &sc.cookie);
         if (c == '.' || c == '!' || c == '?') {
-            if (in && (i + 1 == n || is_space(p[i + 1]) || p[i + 1] == '"' || p[i + 1] == '\'')) {
-                sentences++;
-                in = false;
+            if (sc.in && (i + 1 == len || is_space(line[i + 1]) || line[i + 1] == '"' ||
+                          line[i + 1] == '\'')) {
+                sc.sentences++;
+                sc.in = false;
             }
         } else if (!is_space(c)) {
-            in = true;
+            sc.in = true;
         }
     }
-    return sentences + in;
+    sc.sentences += sc.in; /* a sentence without its end at the line's end counts */
+    if (sc.cookie && !sc.f.policy)
+        cookie_phrases_in(&sc.f, line, len);
+    return sc;
 }
 
 /* Does the line end (spaces, tabs and '\r' aside: wn_text_trim_end) with . ? ! " or
@@ -343,6 +321,7 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
     size_t sentences = 0, kept_lines = 0, removed_chars = 0;
     const char *reason = NULL;
     bool whole_lines = true; /* no citation cut out of a kept line */
+    size_t max_len = word_limit(c->max_word_length);
     wn_buf_reset(&kept);
     if (spans_cap < t->n_lines) {
         spans_cap = t->n_lines + 256;
@@ -360,15 +339,16 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
          * counting its words or copying it, as most lines of code or lists are */
         if (c->terminal_punct && n && p[n - 1] != ']' && !terminal_end(p, n))
             goto removed;
-        bool too_long = false;
-        size_t words = split_words(p, n, c->max_word_length, &too_long);
-        if (n == 0 || too_long)
+        if (n == 0)
+            goto removed;
+        line_scan sc = scan_line(p, n, max_len);
+        if (sc.too_long)
             goto removed;
         /* the line without citation markers, in `kept` (rolled back when removed) */
         if (kept_lines)
             wn_buf_appendc(&kept, '\n');
         size_t line_at = kept.len;
-        for (size_t i = 0; i < n;) {
+        for (size_t i = 0; i < n && sc.bracket;) {
             size_t k = c->citations ? citation_at(p + i, n - i) : 0;
             if (k) {
                 i += k;
@@ -379,13 +359,20 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
             wn_buf_append(&kept, p + i, stop - i);
             i = stop;
         }
+        if (!sc.bracket)
+            wn_buf_append(&kept, p, n);
         const char *line = kept.data + line_at;
         size_t len = kept.len - line_at;
         if (c->terminal_punct && !terminal_end(line, len))
             goto rollback;
-        if ((double)words < c->min_words_per_line)
+        if ((double)sc.words < c->min_words_per_line)
             goto rollback;
-        phrases f = find_phrases(line, len);
+        if (len != n) { /* a citation was cut: the phrases and sentences of what is kept */
+            size_t words = sc.words;
+            sc = scan_line(line, len, max_len);
+            sc.words = words;
+        }
+        phrases f = sc.f;
         if (c->lorem && f.lorem) {
             reason = "c4.lorem_ipsum";
             break;
@@ -398,7 +385,7 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
         }
         if (c->policy && f.policy)
             goto rollback;
-        sentences += count_sentences(line, len);
+        sentences += sc.sentences;
         spans[kept_lines] = (wn_text_span){(uint32_t)li, (uint32_t)(p - t->s), (uint32_t)n};
         whole_lines &= len == n;
         kept_lines++;

@@ -163,12 +163,13 @@ static void narrow_grow(const wn_text *t, size_t n)
 static _Thread_local uint64_t *sets; /* `once` then `twice`, sets_cap 64-bit words each */
 static _Thread_local size_t sets_cap;
 
-/* Mark the words of t in the sets; returns `twice`, indexed by hash >> *shift. */
-static const uint64_t *mark_words(const wn_text *t, unsigned *shift_out)
+/* Empty sets for `items` hashes; `once` is the first half of `sets`, `twice` (returned)
+ * the second, indexed by hash >> *shift_out. */
+static uint64_t *sets_clear(size_t items, unsigned *shift_out)
 {
-    size_t w = t->n_words, bits = 512;
+    size_t bits = 512;
     unsigned shift = 64 - 9;
-    while (bits < 8 * w) /* at most an eighth of the bits set: few shared */
+    while (bits < 8 * items) /* at most an eighth of the bits set: few shared */
         bits <<= 1, shift--;
     size_t n64 = bits / 64;
     if (n64 > sets_cap || (sets_cap > 8192 && sets_cap > n64 * 64)) { /* as table_clear */
@@ -176,15 +177,25 @@ static const uint64_t *mark_words(const wn_text *t, unsigned *shift_out)
         sets_cap = n64;
         sets = wn_xmalloc(2 * sets_cap * sizeof *sets);
     }
-    uint64_t *once = sets, *twice = sets + n64;
     memset(sets, 0, 2 * n64 * sizeof *sets);
-    for (size_t i = 0; i < w; i++) {
-        size_t b = (size_t)(t->words[i].hash >> shift);
-        uint64_t bit = 1ull << (b & 63);
-        twice[b >> 6] |= once[b >> 6] & bit;
-        once[b >> 6] |= bit;
-    }
     *shift_out = shift;
+    return sets + n64;
+}
+
+/* Add a hash to the sets (b: its bit index, hash >> shift). */
+static inline void sets_add(uint64_t *once, uint64_t *twice, size_t b)
+{
+    uint64_t bit = 1ull << (b & 63);
+    twice[b >> 6] |= once[b >> 6] & bit;
+    once[b >> 6] |= bit;
+}
+
+/* Mark the words of t in the sets; returns `twice`, indexed by hash >> *shift. */
+static const uint64_t *mark_words(const wn_text *t, unsigned *shift_out)
+{
+    uint64_t *twice = sets_clear(t->n_words, shift_out);
+    for (size_t i = 0; i < t->n_words; i++)
+        sets_add(sets, twice, (size_t)(t->words[i].hash >> *shift_out));
     return twice;
 }
 
@@ -209,6 +220,29 @@ static void list_pairs(const wn_text *t)
         h[kept] = gram_step(gram_step(GRAM_SEED, words[i - (i > 0)].hash), words[i].hash);
         kept += prev & may;
         prev = may;
+    }
+    n_pos = kept;
+}
+
+/* Of the listed pairs, those that may occur twice, by the same two bit sets on the pairs'
+ * keys: one that occurs once counts 1 and is never found again, so it need not be counted,
+ * as an unlisted one (over half of the pairs listed in prose: a bit test each, where
+ * counting is a table insert). The 3-grams that can repeat are pairs of repeated pairs,
+ * so they are the same from the shorter list. Branch-free, as list_pairs. */
+static void drop_single_pairs(void)
+{
+    unsigned shift;
+    uint64_t *twice = sets_clear(n_pos, &shift);
+    uint32_t *p = pos;
+    uint64_t *h = gk;
+    for (size_t k = 0; k < n_pos; k++)
+        sets_add(sets, twice, (size_t)(h[k] >> shift));
+    size_t kept = 0;
+    for (size_t k = 0; k < n_pos; k++) {
+        size_t b = (size_t)(h[k] >> shift);
+        p[kept] = p[k];
+        h[kept] = h[k];
+        kept += (twice[b >> 6] >> (b & 63)) & 1;
     }
     n_pos = kept;
 }
@@ -367,9 +401,10 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
-    if (n == 2)
+    if (n == 2) {
         list_pairs(t);
-    else
+        drop_single_pairs();
+    } else
         narrow_grow(t, n);
     return count_grams(t, n);
 }

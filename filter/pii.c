@@ -20,6 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 typedef struct pii {
     char *email_repl, *ip_repl;
@@ -141,8 +144,34 @@ static bool ip_boundary(const char *t, size_t i)
     return i == 0 || !(isalnum((unsigned char)t[i - 1]) || t[i - 1] == '.' || t[i - 1] == ':');
 }
 
-/* Candidates are found from their rare anchor bytes with memchr ('@', '.', ':'), so text
- * without them costs three memchr scans. */
+/* The first '.' in [q, end) that follows an ASCII digit (t <= q): where an IPv4 address
+ * can have its first dot. Prose has a '.' every sentence and rarely a digit before it, so
+ * this skips what a memchr per '.' stopped at: 16 bytes a step with SSE2, the dots and the
+ * digits one byte before them as two masks. */
+static const char *digit_dot(const char *t, const char *q, const char *end)
+{
+    if (q == t && q < end)
+        q++; /* nothing before the first byte */
+#if defined(__SSE2__)
+    for (; q + 16 <= end; q += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        __m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)(q - 1)),
+                                 _mm_set1_epi8('0'));
+        /* unsigned x <= 9 is min(x, 9) == x */
+        uint32_t digit = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+        uint32_t m = wn_bytes_eq16(v, '.') & digit;
+        if (m)
+            return q + __builtin_ctz(m);
+    }
+#endif
+    for (; q < end; q++)
+        if (*q == '.' && q[-1] >= '0' && q[-1] <= '9')
+            return q;
+    return NULL;
+}
+
+/* Candidates are found from their rare anchor bytes ('@', '.' after a digit, ':'), so
+ * text without them costs three scans. */
 static void find_spans(const char *t, size_t n)
 {
     n_spans = 0;
@@ -155,7 +184,8 @@ static void find_spans(const char *t, size_t n)
             q = t + b - 1;
         }
     }
-    for (const char *q = t; (q = memchr(q, '.', (size_t)(t + n - q))); q++) {
+    /* a '.' without a digit before it starts no IPv4 (it needs one there) */
+    for (const char *q = t; (q = digit_dot(t, q, t + n)); q++) {
         size_t k = (size_t)(q - t), i = k;
         while (i > 0 && k - i < 3 && isdigit((unsigned char)t[i - 1]))
             i--;

@@ -1,7 +1,8 @@
-/* test_filter_fastpaths.c: the filters' 16-bytes-at-a-time paths (text analysis, C4's word
- * and sentence counts, Gopher's ellipsis count) against plain byte-by-byte references
- * written here from the rules in the headers, on random texts built to put tokens, spaces,
- * controls and multi-byte characters on both sides of every 16-byte boundary. */
+/* test_filter_fastpaths.c: the filters' 16-bytes-at-a-time paths (text analysis and
+ * character counts, C4's word and sentence counts, Gopher's ellipsis count, PII's IPv4
+ * candidates) against plain byte-by-byte references written here from the rules in the
+ * headers, on random texts built to put tokens, spaces, controls and multi-byte characters
+ * on both sides of every 16-byte boundary. */
 #include "filter_helpers.h"
 
 #include <math.h>
@@ -17,12 +18,17 @@ static unsigned rnd(unsigned n)
     return (unsigned)((rng_state * 0x2545F4914F6CDD1Dull) >> 33) % n;
 }
 
-/* Pieces of text: ASCII of every class, and characters the analysis must hand to ICU:
- * NBSP (a space), an em dash (punctuation), e-acute (a letter), U+2026 (punctuation). */
+/* Pieces of text: ASCII of every class, characters the analysis must hand to ICU: NBSP (a
+ * space), an em dash (punctuation), e-acute (a letter), U+2026 (punctuation), and invalid
+ * bytes. */
 static const char *const pieces[] = {
     "a", "Z", "q", "7", "0", ".", ",", "-", "#", "'", "\"", "!", "?", "(", "[", "]", "{",
     " ", " ", " ", "\t", "\n", "\r\n", "\r", "\v", "\f", "\x01", "\x1f", "\x7f",
-    "\xc2\xa0", "\xe2\x80\x94", "\xc3\xa9", "\xe2\x80\xa6", "word", "ab12cd", "...."};
+    "\xc2\xa0", "\xe2\x80\x94", "\xc3\xa9", "\xe2\x80\xa6", "word", "ab12cd", "....",
+    /* invalid UTF-8 (each byte a word character): a stray byte, cut characters, a
+     * surrogate, overlong forms, a value over U+10FFFF */
+    "\xff", "\xe2\x82", "\xf0\x9f\x98", "\xed\xa0\x80", "\xc0\xaf", "\xe0\x80\xaf",
+    "\xf4\x90\x80\x80"};
 
 /* Appends a random text of about n pieces; now and then a run of 15..40 letters, digits
  * or dots, so that runs cross one or two 16-byte blocks. */
@@ -113,10 +119,33 @@ static size_t ref_tokens(const char *s, size_t n, ref_word *out)
     return nw;
 }
 
+/* Code points as the analysis counts them: a well-formed UTF-8 sequence (RFC 3629's
+ * table: no overlong forms, surrogates or values over U+10FFFF) counts one, any other byte
+ * one. */
+static size_t ref_chars(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t chars = 0;
+    for (size_t i = 0; i < n; chars++) {
+        unsigned c = u[i], len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+        unsigned hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+        bool ok = len > 1 && c >= 0xC2 && c <= 0xF4 && i + len <= n && u[i + 1] >= lo &&
+                  u[i + 1] <= hi;
+        for (unsigned k = 2; ok && k < len; k++)
+            ok = (u[i + k] & 0xC0) == 0x80;
+        i += ok ? len : 1;
+    }
+    return chars;
+}
+
 static void check_analysis(const char *s, size_t n, ref_word *ref)
 {
+    size_t chars = ref_chars(s, n);
+    assert_int_equal(wn_text_count_chars(s, n), chars);
     size_t nw = ref_tokens(s, n, ref), nonsym = 0, lines = 0;
     const wn_text *t = wn_text_analyze_buf(s, n);
+    assert_int_equal(t->n_chars, chars);
     assert_int_equal(t->n_words, nw);
     for (size_t i = 0; i < nw; i++) {
         const wn_word *w = &t->words[i];
@@ -269,12 +298,42 @@ static void test_gopher_ellipsis_count(void **state)
     wn_stage_free(st);
 }
 
+/* pii finds an IPv4 address from a '.' that follows a digit, 16 bytes at a time: each
+ * address (and each decoy that is none) at every offset of a block, after sentences whose
+ * dots follow letters, digits and nothing. */
+static void test_pii_ipv4_at_every_offset(void **state)
+{
+    (void)state;
+    wn_stage *st = filter_make("pii", "");
+    static const struct {
+        const char *text;
+        double ips;
+    } cases[] = {{"1.2.3.4", 1}, {"10.20.30.40.", 1}, {"192.168.255.255", 1},
+                 {"1.2.3", 0}, {"v1.2.3.4", 0}, {"1.2.3.4.5", 0}, {"256.1.1.1", 0},
+                 {"9. 1.2.3.4", 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (int pad = 0; pad < 40; pad++)
+            for (int tail = 0; tail < 2; tail++) {
+                char text[160];
+                int k = snprintf(text, sizeof text, ".A 7. b.%.*s %s%s", pad,
+                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", cases[c].text,
+                                 tail ? " end. 3." : "");
+                wn_doc d;
+                filter_run(st, &d, text, (size_t)k, NULL);
+                if (attr(&d, "pii.ips") != cases[c].ips)
+                    fail_msg("'%s': %g addresses, want %g", text, attr(&d, "pii.ips"), cases[c].ips);
+                wn_doc_release(&d);
+            }
+    wn_stage_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_analysis_matches_byte_reference),
         cmocka_unit_test(test_c4_counts_match_byte_reference),
         cmocka_unit_test(test_gopher_ellipsis_count),
+        cmocka_unit_test(test_pii_ipv4_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -532,6 +532,10 @@ static void test_c4_rules(void **state)
         "It ends with a citation.[1]\nIt ends with a note [edit]\nDots then one..[2].\n"
         "Words and words and words [citation needed]\nFirst. Second. Third. Fourth. Fifth.\n",
         "no terminal punctuation here\nor here either\n\n",
+        /* sentences and phrases that only the line without its citations has */
+        "One two three.[1] Four five six.[2] Seven eight nine.[3] Ten.[4] Eleven.[5] End.\n",
+        "See the java[1]script note here.\nA b c. D e f. G h i. J k l. M n o. P q r.\n",
+        "We say lorem[12] ipsum here.\nA b c. D e f. G h i. J k l. M n o. P q r.\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check_c4(texts[i], strlen(texts[i]));

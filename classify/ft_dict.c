@@ -19,20 +19,28 @@ void wn_ft_ivec_init(wn_ft_ivec *a, int32_t *stack, size_t cap)
 
 void wn_ft_ivec_push(wn_ft_ivec *a, int32_t x)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        if (a->heap) {
-            a->v = wn_xrealloc(a->v, cap * sizeof *a->v);
-        } else {
-            int32_t *v = wn_xmalloc(cap * sizeof *v);
-            if (a->n)
-                memcpy(v, a->v, a->n * sizeof *v);
-            a->v = v;
-            a->heap = true;
-        }
-        a->cap = cap;
-    }
+    if (a->n == a->cap)
+        wn_ft_ivec_reserve(a, 1);
     a->v[a->n++] = x;
+}
+
+void wn_ft_ivec_reserve(wn_ft_ivec *a, size_t extra)
+{
+    if (a->cap - a->n >= extra)
+        return;
+    size_t cap = a->cap ? a->cap : 64;
+    while (cap - a->n < extra)
+        cap *= 2;
+    if (a->heap) {
+        a->v = wn_xrealloc(a->v, cap * sizeof *a->v);
+    } else {
+        int32_t *v = wn_xmalloc(cap * sizeof *v);
+        if (a->n)
+            memcpy(v, a->v, a->n * sizeof *v);
+        a->v = v;
+        a->heap = true;
+    }
+    a->cap = cap;
 }
 
 void wn_ft_ivec_release(wn_ft_ivec *a)
@@ -168,16 +176,16 @@ static inline int list_bucket(int32_t *kept, int nk, uint32_t h, uint64_t magic,
     return nk + (bits ? (int)(bits[b >> 6] >> (b & 63) & 1) : 1);
 }
 
-/* The char n-grams of a word of ASCII bytes (each byte a character), the common case on
- * English text: start i's n-grams are bw[i .. i + c) for c = max(minn, 1) .. min(maxn,
- * n - i), hashed as they grow. */
-static void ascii_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
-                         wn_ft_ivec *rows)
+/* ascii_ngrams' body for the n-gram lengths lo .. maxn and a pruned model or not: inlined
+ * with constants for the common lengths, so that a start's n-grams are hashed and listed
+ * in straight code (no tests of the length, of the map, or of the lone "<"), about 13
+ * instructions an n-gram where the general loop took ~31. */
+static inline __attribute__((always_inline)) void
+ascii_ngrams_of(const wn_ft_dict *d, const char *bw, size_t n, wn_ft_ivec *rows,
+                const size_t lo, const size_t maxn, uint32_t nbuckets, const bool pruned)
 {
     int32_t kept[NGRAM_GROUP];
-    const size_t maxn = (size_t)a->maxn, lo = a->minn > 1 ? (size_t)a->minn : 1;
-    const uint32_t nbuckets = (uint32_t)a->bucket;
-    const uint64_t magic = d->bucket_magic, *bits = d->prune_bits;
+    const uint64_t magic = d->bucket_magic, *bits = pruned ? d->prune_bits : NULL;
     const size_t per_group = NGRAM_GROUP / maxn;
     for (size_t first = 0; first < n; first += per_group) {
         const size_t last = n - first > per_group ? first + per_group : n;
@@ -190,6 +198,14 @@ static void ascii_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *b
             size_t c = 0;
             for (; c + 1 < lo; c++) /* the bytes of the shortest n-gram but its last */
                 h = (h ^ (uint32_t)(int8_t)bw[i + c]) * 16777619u;
+            if (lo >= 2 && stop == maxn) { /* whole: maxn - lo + 1 n-grams */
+#pragma GCC unroll 8
+                for (; c < maxn; c++) {
+                    h = (h ^ (uint32_t)(int8_t)bw[i + c]) * 16777619u;
+                    nk = list_bucket(kept, nk, h, magic, nbuckets, bits);
+                }
+                continue;
+            }
             for (; c < stop; c++) {
                 h = (h ^ (uint32_t)(int8_t)bw[i + c]) * 16777619u;
                 if (c == 0 && (i == 0 || i + 1 == n))
@@ -200,6 +216,20 @@ static void ascii_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *b
         for (int k = 0; k < nk; k++)
             push_bucket(d, kept[k], rows);
     }
+}
+
+/* The char n-grams of a word of ASCII bytes (each byte a character), the common case on
+ * English text: start i's n-grams are bw[i .. i + c) for c = max(minn, 1) .. min(maxn,
+ * n - i), hashed as they grow. lid.176's lengths (2 to 4, pruned) get their own copy. */
+static void ascii_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const char *bw, size_t n,
+                         wn_ft_ivec *rows)
+{
+    const size_t lo = a->minn > 1 ? (size_t)a->minn : 1;
+    if (lo == 2 && a->maxn == 4 && d->prune_bits)
+        ascii_ngrams_of(d, bw, n, rows, 2, 4, (uint32_t)a->bucket, true);
+    else
+        ascii_ngrams_of(d, bw, n, rows, lo, (size_t)a->maxn, (uint32_t)a->bucket,
+                        d->prune_bits != NULL);
 }
 
 /* The char n-grams of a word with UTF-8 (or any byte >= 0x80): a character is a byte that is

@@ -134,6 +134,8 @@ typedef struct wn_ft_ivec {
 
 void wn_ft_ivec_init(wn_ft_ivec *a, int32_t *stack, size_t cap);
 void wn_ft_ivec_push(wn_ft_ivec *a, int32_t x);
+/* Makes room for `extra` more values (a->cap - a->n >= extra afterwards). */
+void wn_ft_ivec_reserve(wn_ft_ivec *a, size_t extra);
 void wn_ft_ivec_release(wn_ft_ivec *a);
 
 /* Scratch for reading one line: input rows, word hashes, labels and a word buffer. */

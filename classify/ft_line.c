@@ -39,14 +39,17 @@ static inline uint64_t space_mask64(const char *s)
            (uint64_t)space_mask16(s + 32) << 32 | (uint64_t)space_mask16(s + 48) << 48;
 }
 
-/* Splits a text into tokens 64 bytes at a time: one mask of a block's spaces, then each
- * token's two ends are bit scans (prose has ~11 tokens a block). Finding each end with its
- * own 16-byte test cost ~7.6 ns a token on prose, a third of language ID. */
+/* Splits a text into tokens 64 bytes at a time: one mask of a block's non-space bytes, then
+ * each token is the mask's lowest run of ones: its start a bit scan, its end the bit that
+ * adding the run's lowest bit carries into, and `u & (u + low)` clears the run (prose has
+ * ~11 tokens a block). Finding each end with its own 16-byte test cost ~7.6 ns a token on
+ * prose, a third of language ID; shifting a mask of spaces to the token's start ~19
+ * instructions a token, the run's carry ~13. */
 typedef struct token_scan {
     const char *text;
     size_t len;
     size_t base;     /* the block is text[base .. base + 64) */
-    uint64_t spaces; /* bit j: text[base + j] is a space, already read, or past len */
+    uint64_t unread; /* bit j: text[base + j] is a token's byte not yet read */
 } token_scan;
 
 static uint64_t block_spaces(const char *text, size_t len, size_t base)
@@ -63,36 +66,41 @@ static inline void scan_init(token_scan *s, const char *text, size_t len)
     s->text = text;
     s->len = len;
     s->base = 0;
-    s->spaces = len ? block_spaces(text, len, 0) : ~0ull;
+    s->unread = len ? ~block_spaces(text, len, 0) : 0;
 }
 
 /* The next token's bounds text[*start .. *end); false when no token is left. */
 static inline bool scan_next(token_scan *s, size_t *start, size_t *end)
 {
-    while (s->spaces == ~0ull) {
+    while (__builtin_expect(!s->unread, 0)) { /* ~1 token in 11 */
         if (s->len - s->base <= 64)
             return false;
         s->base += 64;
-        s->spaces = block_spaces(s->text, s->len, s->base);
+        s->unread = ~block_spaces(s->text, s->len, s->base);
     }
-    unsigned b = (unsigned)__builtin_ctzll(~s->spaces);
-    *start = s->base + b;
-    uint64_t after = s->spaces >> b; /* the token's bytes are its low zero bits */
-    while (!after) { /* the token runs into the next block */
+    uint64_t u = s->unread;
+    *start = s->base + (size_t)__builtin_ctzll(u);
+    uint64_t t = u + (u & (0 - u)); /* the run carried out: its end's bit, 0 past bit 63 */
+    if (__builtin_expect(t != 0, 1)) {
+        *end = s->base + (size_t)__builtin_ctzll(t);
+        s->unread = u & t;
+        return true;
+    }
+    for (;;) { /* the token runs into the next block: its run starts at bit 0 there */
         if (s->len - s->base <= 64) {
             *end = s->len;
-            s->spaces = ~0ull;
+            s->unread = 0;
             return true;
         }
         s->base += 64;
-        s->spaces = block_spaces(s->text, s->len, s->base);
-        after = s->spaces;
-        b = 0;
+        u = ~block_spaces(s->text, s->len, s->base);
+        t = u + 1;
+        if (t) {
+            *end = s->base + (size_t)__builtin_ctzll(t);
+            s->unread = u & t;
+            return true;
+        }
     }
-    unsigned e = b + (unsigned)__builtin_ctzll(after);
-    *end = s->base + e;
-    s->spaces |= (1ull << e) - 1; /* read up to the space at e */
-    return true;
 }
 
 /* The per-thread word cache of the predictor: a token's rows (and whether it has a hash
@@ -251,44 +259,49 @@ static inline void push_rows(wn_ft_ivec *a, const int32_t v[WC_ROWS], size_t n)
     a->n += n;
 }
 
+/* wn_ft_ivec_reserve, its test inline. */
+static inline void reserve(wn_ft_ivec *a, size_t extra)
+{
+    if (a->cap - a->n < extra)
+        wn_ft_ivec_reserve(a, extra);
+}
+
+/* A small slot's 16-bit rows widened into out[0 .. WC_ROWS): the lanes past nrows are
+ * written and not counted, as in push_rows. */
+static inline void widen_rows(int32_t *out, const small_slot *sl)
+{
+#ifdef __SSE2__
+    /* the 7 rows and the two bytes after them widened at once (scalar stores read back
+     * as one vector would stall on store forwarding) */
+    _Static_assert(offsetof(small_slot, rows) + 16 <= sizeof(small_slot), "16 bytes");
+    __m128i r = _mm_loadu_si128((const __m128i *)(const void *)sl->rows);
+    __m128i zero = _mm_setzero_si128();
+    _mm_storeu_si128((__m128i *)(void *)out, _mm_unpacklo_epi16(r, zero));
+    _mm_storeu_si128((__m128i *)(void *)(out + 4), _mm_unpackhi_epi16(r, zero));
+#else
+    for (int r = 0; r < SC_ROWS; r++)
+        out[r] = sl->rows[r];
+    out[SC_ROWS] = 0;
+#endif
+}
+
 /* push_rows for a small slot's 16-bit rows. */
 static inline void push_small_rows(wn_ft_ivec *a, const small_slot *sl)
 {
-#ifdef __SSE2__
-    if (a->n + WC_ROWS <= a->cap) {
-        /* the 7 rows and the two bytes after them widened at once: a lane written past
-         * nrows is not counted, as in push_rows (scalar stores read back as one vector
-         * would stall on store forwarding) */
-        _Static_assert(offsetof(small_slot, rows) + 16 <= sizeof(small_slot), "16 bytes");
-        __m128i r = _mm_loadu_si128((const __m128i *)(const void *)sl->rows);
-        __m128i zero = _mm_setzero_si128();
-        _mm_storeu_si128((__m128i *)(void *)(a->v + a->n), _mm_unpacklo_epi16(r, zero));
-        _mm_storeu_si128((__m128i *)(void *)(a->v + a->n + 4), _mm_unpackhi_epi16(r, zero));
-        a->n += sl->nrows;
-        return;
-    }
-#endif
-    int32_t rows[WC_ROWS] = {0};
-    for (int r = 0; r < SC_ROWS; r++)
-        rows[r] = sl->rows[r];
-    push_rows(a, rows, sl->nrows);
+    reserve(a, WC_ROWS);
+    widen_rows(a->v + a->n, sl);
+    a->n += sl->nrows;
 }
 
-/* Where a token's rows may be cached. */
-enum slot_kind {
-    NO_SLOT,    /* too long for any slot */
-    WIDE_SLOT,  /* a word_slot */
-    SMALL_SET,  /* compact caches: a small_set */
-    LONG_SLOT,  /* compact caches, words longer than SC_WORD: a long_set */
-};
-
-/* A token on its way through the cache: its bytes, key and slot (prefetched). */
+/* A token on its way through the cache: its bytes, key and slot (prefetched). In a
+ * compact cache the slot follows from the length: up to SC_WORD bytes a small_set (key
+ * k[0..1]), up to LC_WORD a long_set, longer none. */
 typedef struct cached_token {
     const char *w;
     size_t n;
     void *slot;
-    enum slot_kind kind;
-    uint64_t k[WC_WORD / 8]; /* SMALL_SET: k[0..1]; WIDE_SLOT: all */
+    bool wide; /* a wide cache's word_slot (key k[0..2]); false: none */
+    uint64_t k[WC_WORD / 8];
 } cached_token;
 
 /* A hash of a long word: its 8-byte pieces mixed in turn. */
@@ -312,14 +325,14 @@ static inline uint32_t long_set_of(const char *w, size_t n)
     return (uint32_t)(long_hash(w, n) >> 53); /* LC_SETS = 2^11 */
 }
 
-/* Finds and fetches the slot of token w[0..n), `avail` bytes being readable at w. */
-static inline void lookup_token(word_cache *c, bool compact, cached_token *t, const char *w,
-                                size_t n, size_t avail)
+/* Finds and fetches the slot of token w[0..n) in a compact cache, `avail` bytes being
+ * readable at w. */
+static inline void lookup_compact(word_cache *c, cached_token *t, const char *w, size_t n,
+                                  size_t avail)
 {
     t->w = w;
     t->n = n;
-    t->kind = NO_SLOT;
-    if (compact && n <= SC_WORD) {
+    if (n <= SC_WORD) {
         if (avail >= SC_WORD)
             small_key(w, n, t->k);
         else
@@ -329,23 +342,29 @@ static inline void lookup_token(word_cache *c, bool compact, cached_token *t, co
         __builtin_prefetch(set);
         __builtin_prefetch((const char *)set + 64);
         t->slot = set;
-        t->kind = SMALL_SET;
-    } else if (compact) {
-        if (n > LC_WORD)
-            return;
+    } else if (n <= LC_WORD) {
         long_set *ls = &c->longs[long_set_of(w, n)];
         __builtin_prefetch(ls);
         __builtin_prefetch((const char *)ls + 64); /* the first way: most hits */
         t->slot = ls;
-        t->kind = LONG_SLOT;
-    } else if (n <= WC_WORD) {
+    }
+}
+
+/* The same for a wide cache. */
+static inline void lookup_wide(word_cache *c, cached_token *t, const char *w, size_t n,
+                               size_t avail)
+{
+    t->w = w;
+    t->n = n;
+    t->wide = false;
+    if (n <= WC_WORD) {
         word_key(w, n, avail, t->k);
         uint64_t x = (t->k[0] ^ (t->k[1] * 0x9E3779B97F4A7C15ull) ^
                       (t->k[2] * 0xC2B2AE3D27D4EB4Full) ^ n) * 0xFF51AFD7ED558CCDull;
         word_slot *sl = &c->slots[x >> 48]; /* the top 16 bits: WC_SLOTS = 2^16 */
         __builtin_prefetch(sl);
         t->slot = sl;
-        t->kind = WIDE_SLOT;
+        t->wide = true;
     }
 }
 
@@ -522,32 +541,50 @@ static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_to
     put_first(s, small, w >= 0 ? w : SC_WAYS - 1);
 }
 
-/* One token's rows through the cache (its slot looked up and fetched before). */
-static inline void add_looked_up(const wn_ft_model *m, word_cache *c, const cached_token *t,
-                                 wn_ft_line *l)
+/* The rows of a batch of tokens of a compact cache, in order (their sets looked up and
+ * fetched before). Most tokens are the most recent word of their set with their rows in
+ * the small slot: those are written straight to the line, room for a slot's WC_ROWS lanes
+ * being kept ahead for each token left, so the common path has no test of the capacity
+ * and keeps the line's end in a register. Any other token syncs the line and goes through
+ * add_token_small, add_token_long or the dictionary. */
+static void add_compact_batch(const wn_ft_model *m, word_cache *c, const cached_token *batch,
+                              size_t nb, wn_ft_line *l)
 {
-    switch (t->kind) {
-    case SMALL_SET: {
-        /* most tokens: the most recent word of their set, rows in the small slot */
-        const small_slot *first = &((const small_set *)t->slot)->way[0];
-        if (first->word[0] == t->k[0] && first->word[1] == t->k[1] &&
-            first->nrows != SC_IN_LONG) {
-            push_small_rows(&l->rows, first);
-            return;
+    wn_ft_ivec *rows = &l->rows;
+    reserve(rows, nb * WC_ROWS);
+    int32_t *out = rows->v + rows->n;
+    for (size_t j = 0; j < nb; j++) {
+        const cached_token *t = &batch[j];
+        if (t->n <= SC_WORD) {
+            small_set *s = t->slot;
+            const small_slot *first = &s->way[0];
+            if (__builtin_expect(first->word[0] == t->k[0] && first->word[1] == t->k[1] &&
+                                     first->nrows != SC_IN_LONG, 1)) {
+                widen_rows(out, first);
+                out += first->nrows;
+                continue;
+            }
+            /* the second way: two words of a set used in turn trade the first way */
+            const small_slot *second = &s->way[1];
+            if (second->word[0] == t->k[0] && second->word[1] == t->k[1] &&
+                second->nrows != SC_IN_LONG) {
+                widen_rows(out, second);
+                out += second->nrows;
+                put_first(s, *second, 1);
+                continue;
+            }
         }
-        add_token_small(m, c, t, l);
-        return;
+        rows->n = (size_t)(out - rows->v);
+        if (t->n <= SC_WORD)
+            add_token_small(m, c, t, l);
+        else if (t->n <= LC_WORD)
+            add_token_long(m, t, t->slot, l);
+        else
+            wn_ft_add_token(m, t->w, t->n, l);
+        reserve(rows, (nb - j - 1) * WC_ROWS);
+        out = rows->v + rows->n;
     }
-    case LONG_SLOT:
-        add_token_long(m, t, t->slot, l);
-        return;
-    case WIDE_SLOT:
-        add_token_wide(m, t, t->slot, l);
-        return;
-    case NO_SLOT:
-        wn_ft_add_token(m, t->w, t->n, l);
-        return;
-    }
+    rows->n = (size_t)(out - rows->v);
 }
 
 static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, bool add_eos,
@@ -569,15 +606,28 @@ static int64_t read_line(const wn_ft_model *m, const char *text, size_t len, boo
          * adding of the others */
         enum { BATCH = 32 };
         cached_token batch[BATCH];
-        const bool compact = c->compact;
         size_t n;
-        do {
-            for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++)
-                lookup_token(c, compact, &batch[n], text + start, end - start, len - start);
-            for (size_t j = 0; j < n; j++)
-                add_looked_up(m, c, &batch[j], l);
-            ntokens += (int64_t)n;
-        } while (n == BATCH);
+        if (c->compact) {
+            do {
+                for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++)
+                    lookup_compact(c, &batch[n], text + start, end - start, len - start);
+                if (n)
+                    add_compact_batch(m, c, batch, n, l);
+                ntokens += (int64_t)n;
+            } while (n == BATCH);
+        } else {
+            do {
+                for (n = 0; n < BATCH && scan_next(&scan, &start, &end); n++)
+                    lookup_wide(c, &batch[n], text + start, end - start, len - start);
+                for (size_t j = 0; j < n; j++) {
+                    if (batch[j].wide)
+                        add_token_wide(m, &batch[j], batch[j].slot, l);
+                    else
+                        wn_ft_add_token(m, batch[j].w, batch[j].n, l);
+                }
+                ntokens += (int64_t)n;
+            } while (n == BATCH);
+        }
     }
     if (add_eos) {
         wn_ft_add_token(m, WN_FT_EOS, 4, l);

@@ -119,17 +119,26 @@ static void add_rows16(const float *base, const int32_t *rows, size_t n, float *
     memcpy(&a1, x + 4, sizeof a1);
     memcpy(&a2, x + 8, sizeof a2);
     memcpy(&a3, x + 12, sizeof a3);
-    for (size_t i = 0; i < n; i++) {
-        if (i + AHEAD < n)
-            __builtin_prefetch(base + (size_t)rows[i + AHEAD] * 16);
-        /* rows are 64-byte aligned (wn_ft_matrix_decode): aligned vector reads let each
-         * addition take its operand from memory, 15 instructions a row instead of 19 */
-        const v4 *r = (const v4 *)(const void *)(base + (size_t)rows[i] * 16);
-        a0 += r[0];
-        a1 += r[1];
-        a2 += r[2];
-        a3 += r[3];
+    /* rows are 64-byte aligned (wn_ft_matrix_decode): aligned vector reads let each
+     * addition take its operand from memory, 15 instructions a row instead of 19; the rows
+     * with a row AHEAD after them in a loop of their own, so neither loop tests for it */
+#define ADD_ROW16(i)                                                                           \
+    do {                                                                                       \
+        const v4 *r = (const v4 *)(const void *)(base + (size_t)rows[i] * 16);                 \
+        a0 += r[0];                                                                            \
+        a1 += r[1];                                                                            \
+        a2 += r[2];                                                                            \
+        a3 += r[3];                                                                            \
+    } while (0)
+    size_t i = 0;
+#pragma GCC unroll 2
+    for (; i + AHEAD < n; i++) {
+        __builtin_prefetch(base + (size_t)rows[i + AHEAD] * 16);
+        ADD_ROW16(i);
     }
+    for (; i < n; i++)
+        ADD_ROW16(i);
+#undef ADD_ROW16
     memcpy(x, &a0, sizeof a0);
     memcpy(x + 4, &a1, sizeof a1);
     memcpy(x + 8, &a2, sizeof a2);

@@ -168,11 +168,95 @@ static void test_evictions(void **state)
     wn_ft_free(m);
 }
 
+/* Dictionary::computeSubwords and pushHash as fastText writes them: every n-gram's bytes
+ * hashed afresh, `%` for the bucket, the prune map as a plain array (-1: not kept). */
+static void ref_char_ngrams(const wn_ft_dict *d, const wn_ft_args *a, const int32_t *kept_val,
+                            const char *bw, size_t n, wn_ft_ivec *rows)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (((unsigned char)bw[i] & 0xC0) == 0x80)
+            continue;
+        size_t j = i;
+        for (int32_t len = 1; j < n && len <= a->maxn; len++) {
+            j++;
+            while (j < n && ((unsigned char)bw[j] & 0xC0) == 0x80)
+                j++;
+            if (len < a->minn || (len == 1 && (i == 0 || j == n)))
+                continue;
+            int32_t b = (int32_t)(wn_ft_hash(bw + i, j - i) % (uint32_t)a->bucket);
+            if (kept_val && kept_val[b] < 0)
+                continue;
+            wn_ft_ivec_push(rows, d->nwords + (kept_val ? kept_val[b] : b));
+        }
+    }
+}
+
+/* The char n-gram rows of random words ("<word>": ASCII, UTF-8, lone continuation bytes,
+ * 1 to 150 bytes) against the reference, for lid.176's lengths (2 to 4, which have their
+ * own unrolled copy) and others, with its prune map and without one. */
+static void test_char_ngrams(void **state)
+{
+    (void)state;
+    wn_ft_model *m = load_lid();
+    const wn_ft_dict *d = &m->dict;
+    assert_true(d->prune_size > 0 && m->args.minn == 2 && m->args.maxn == 4);
+    int32_t *kept_val = malloc((size_t)m->args.bucket * sizeof *kept_val);
+    assert_non_null(kept_val);
+    memset(kept_val, 0xff, (size_t)m->args.bucket * sizeof *kept_val);
+    for (uint32_t i = 0; i <= d->prune_mask; i++)
+        if (d->prune[i].key >= 0)
+            kept_val[d->prune[i].key] = d->prune[i].val;
+    wn_ft_dict unpruned = *d; /* the same buckets, every one kept */
+    unpruned.prune_size = -1;
+    unpruned.prune_bits = NULL;
+    static const int32_t lengths[][2] = {{2, 4}, {3, 6}, {1, 1}, {0, 1}, {1, 3}, {2, 2},
+                                         {5, 3}, {2, 64}};
+    wn_ft_ivec ref, got;
+    wn_ft_ivec_init(&ref, NULL, 0);
+    wn_ft_ivec_init(&got, NULL, 0);
+    static const char *const pieces[] = {"é", "日本", "\x80", "\xBF\xBF", "Ж"};
+    uint64_t s = 77;
+    char w[400];
+    for (int t = 0; t < 20000; t++) {
+        size_t n = 0, len = 1 + rng_next(&s) % (rng_next(&s) % 8 ? 14 : 150);
+        bool ascii = rng_next(&s) % 2;
+        w[n++] = '<';
+        while (n < len + 1) {
+            if (ascii || rng_next(&s) % 4) {
+                bool letter = rng_next(&s) % 2;
+                w[n++] = (char)(letter ? 'a' + rng_next(&s) % 26 : 33 + rng_next(&s) % 94);
+            } else {
+                const char *p = pieces[rng_next(&s) % (sizeof pieces / sizeof *pieces)];
+                memcpy(w + n, p, strlen(p));
+                n += strlen(p);
+            }
+        }
+        w[n++] = '>';
+        for (size_t k = 0; k < sizeof lengths / sizeof *lengths; k++) {
+            wn_ft_args a = m->args;
+            a.minn = lengths[k][0];
+            a.maxn = lengths[k][1];
+            for (int pruned = 0; pruned < 2; pruned++) {
+                const wn_ft_dict *dd = pruned ? d : &unpruned;
+                ref.n = got.n = 0;
+                ref_char_ngrams(dd, &a, pruned ? kept_val : NULL, w, n, &ref);
+                wn_ft_char_ngrams(dd, &a, w, n, &got);
+                assert_same_ivec(&ref, &got, "char n-gram rows", w, n);
+            }
+        }
+    }
+    wn_ft_ivec_release(&ref);
+    wn_ft_ivec_release(&got);
+    free(kept_val);
+    wn_ft_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_texts),
         cmocka_unit_test(test_evictions),
+        cmocka_unit_test(test_char_ngrams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

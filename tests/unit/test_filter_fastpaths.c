@@ -139,6 +139,57 @@ static size_t ref_chars(const char *s, size_t n)
     return chars;
 }
 
+/* wn_text_count_chars checks UTF-8 16 bytes at a time and counts continuations when the text
+ * is valid, and decodes it otherwise: random texts of ASCII, valid 2-, 3- and 4-byte
+ * characters and every kind of invalid sequence (bad leads, lone continuations, cut
+ * sequences, overlongs, surrogates, > U+10FFFF), at every offset of a 16-byte chunk, with
+ * runs of ASCII over 64 bytes, cut at the end, each in a buffer of its exact length; then a
+ * lead, ASCII (whole chunks of it) and continuations, invalid however far apart. */
+static void test_count_chars_chunks(void **state)
+{
+    (void)state;
+    static const char *const utf8_pieces[] = {
+        "a", "the quick brown fox jumps over the lazy dog ", "\n", "\xC3\xA9", "\xD0\x96", "\xE6\x97\xA5", "\xE0\xA4\x85",
+        "\xED\x9F\xBF", "\xEF\xBF\xBD", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF",
+        "\xC0\xAF", "\xC1\xBF", "\xF5\x80\x80\x80", "\xFF", "\x80", "\xBF\xBF",
+        "\xE0\x80\x80", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xF0\x80\x80\x80",
+        "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xE6\x97", "\xF0\x9F\x98", "\xC3",
+        "\xE6\x41\x41", "\xC3\xC3\xA9",
+    };
+    char buf[400];
+    for (int t = 0; t < 20000; t++) {
+        size_t n = rnd(16); /* the first piece at any offset of a chunk */
+        memset(buf, 'x', n);
+        size_t target = rnd(300);
+        bool only_valid = rnd(2); /* half the texts valid: the 16-byte check's own result */
+        while (n < target) {
+            const char *p = utf8_pieces[rnd(only_valid ? 11 : sizeof utf8_pieces / sizeof *utf8_pieces)];
+            memcpy(buf + n, p, strlen(p));
+            n += strlen(p);
+        }
+        if (rnd(4) == 0 && n)
+            n -= 1 + rnd(n < 3 ? (unsigned)n : 3); /* cut inside the last character */
+        char *text = malloc(n ? n : 1);
+        assert_non_null(text);
+        memcpy(text, buf, n);
+        assert_int_equal(wn_text_count_chars(text, n), ref_chars(text, n));
+        free(text);
+    }
+    static const char leads[] = {'\xC3', '\xE6', '\xF0'};
+    for (size_t l = 0; l < sizeof leads; l++)
+        for (size_t at = 0; at < 16; at++)
+            for (size_t gap = 0; gap < 150; gap++) {
+                memset(buf, 'x', at);
+                size_t n = at;
+                buf[n++] = leads[l];
+                memset(buf + n, ' ', gap);
+                n += gap;
+                memcpy(buf + n, "\x97\xA5\x80" "abc", 6);
+                n += 6;
+                assert_int_equal(wn_text_count_chars(buf, n), ref_chars(buf, n));
+            }
+}
+
 static void check_analysis(const char *s, size_t n, ref_word *ref)
 {
     size_t chars = ref_chars(s, n);
@@ -331,6 +382,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_analysis_matches_byte_reference),
+        cmocka_unit_test(test_count_chars_chunks),
         cmocka_unit_test(test_c4_counts_match_byte_reference),
         cmocka_unit_test(test_gopher_ellipsis_count),
         cmocka_unit_test(test_pii_ipv4_at_every_offset),

@@ -448,7 +448,7 @@ static const char *check_opts(const wn_ft_train_opts *o)
         return "unknown loss";
     if (o->dim <= 0 || o->dim > 4096)
         return "dim must be in 1..4096";
-    if (o->epoch <= 0 || o->lr <= 0 || o->lr_update_rate <= 0 || o->threads <= 0)
+    if (o->epoch <= 0 || !(o->lr > 0) || o->lr_update_rate <= 0 || o->threads <= 0)
         return "epoch, lr, lrUpdateRate and thread must be positive";
     if (o->bucket < 0 || o->word_ngrams < 1 || o->minn < 0 || o->maxn < 0 || o->maxn > 64)
         return "bad bucket, wordNgrams, minn or maxn";

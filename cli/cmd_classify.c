@@ -57,7 +57,9 @@ static int parse_double(const char *s, double *out)
     char *end;
     errno = 0;
     *out = strtod(s, &end);
-    return errno || end == s || *end ? -1 : 0;
+    /* "nan" and "inf" parse, but no rate, threshold or percentage means them: -lr nan trained
+     * a model of NaNs, and --threshold nan read as "no threshold" */
+    return errno || end == s || *end || !isfinite(*out) ? -1 : 0;
 }
 
 static int parse_loss(const char *s, int *loss)
@@ -278,8 +280,9 @@ static int cmd_score(int argc, char **argv)
         case 'n': name = optarg; break;
         case 'l': label = optarg; break;
         case 't':
-            if (parse_double(optarg, &threshold)) {
-                wn_error("bad --threshold '%s'", optarg);
+            /* the score is a probability: 2 or -1 would keep nothing or everything */
+            if (parse_double(optarg, &threshold) || !(threshold >= 0 && threshold <= 1)) {
+                wn_error("bad --threshold '%s': expected a probability in [0, 1]", optarg);
                 goto out;
             }
             break;

@@ -93,6 +93,23 @@ static void langid_doc(void *state, wn_doc *d, wn_stats *s)
         d->drop_reason = "langid.low_score";
 }
 
+/* A wanted language the model cannot predict ("english", "__label__en", "EN") would drop
+ * every document as langid.language: refused at load, naming the model's form. */
+static bool unknown_language(const langid *l, wn_fparams *p)
+{
+    for (size_t k = 0; k < l->n_languages; k++) {
+        bool known = !strcmp(l->languages[k], "und");
+        for (int i = 0; i < l->n_labels && !known; i++)
+            known = !strcmp(l->languages[k], l->labels[i].lang);
+        if (!known) {
+            wn_fp_fail(p, "language '%s' is not a label of the model (its labels look like '%s')",
+                       l->languages[k], l->n_labels ? l->labels[0].lang : "und");
+            return true;
+        }
+    }
+    return false;
+}
+
 static void langid_release(void *state)
 {
     langid *l = state;
@@ -115,7 +132,14 @@ wn_stage *wn_filter_langid_new(wn_fparams *p)
     char **model = wn_fp_paths(p, "model", model_def, &nm);
     l->languages = wn_fp_strs(p, "languages", lang_def, &l->n_languages);
     l->min_score = wn_fp_num(p, "min_score", 0.65);
-    l->max_bytes = (size_t)wn_fp_num(p, "max_bytes", 4000);
+    double max_bytes = wn_fp_num(p, "max_bytes", 4000);
+    /* checked before the conversion: a negative or huge double is undefined as a size_t */
+    if (!(max_bytes >= 0 && max_bytes <= 1e15 && max_bytes == (double)(size_t)max_bytes))
+        wn_fp_fail(p, "max_bytes must be a whole number of bytes >= 0 (0 = all)");
+    else
+        l->max_bytes = (size_t)max_bytes;
+    if (!(l->min_score >= 0 && l->min_score <= 1))
+        wn_fp_fail(p, "min_score must be between 0 and 1");
     char err[512];
     if (nm != 1)
         wn_fp_fail(p, "give one 'model'");
@@ -129,5 +153,9 @@ wn_stage *wn_filter_langid_new(wn_fparams *p)
         return NULL;
     }
     prepare_labels(l);
+    if (unknown_language(l, p)) {
+        langid_release(l);
+        return NULL;
+    }
     return wn_filter_stage_new("langid", l, langid_doc, langid_release);
 }

@@ -188,6 +188,7 @@ static json_t *scalar_value(const yaml_node_t *n)
     long long ll = strtoll(s, &end, 10);
     if (end == s + len && errno == 0)
         return json_integer(ll);
+    errno = 0; /* strtoll's ERANGE on 1e20-sized integers is not strtod's verdict */
     double d = strtod(s, &end);
     if (end == s + len && errno == 0)
         return json_real(d);

@@ -88,7 +88,7 @@ wn_urllist *wn_urllist_load(char *const *paths, size_t n, char *err, size_t errl
     }
     ul->n = k;
     if (!ul->n) {
-        snprintf(err, errlen, "no entries in the url list");
+        snprintf(err, errlen, "no entries in '%s'%s", n ? paths[0] : "", n > 1 ? " and the other lists" : "");
         wn_urllist_free(ul);
         return NULL;
     }

@@ -4,6 +4,7 @@
 #include "core/buf.h"
 #include "core/args.h"
 #include "core/io.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -42,19 +43,34 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A list is text: one entry a line, UTF-8, an optional byte-order mark (Windows editors
+ * write one; it would glue itself to the first entry), LF or CRLF. A NUL byte or bytes that
+ * are not UTF-8 (a compressed list that was not named .gz, a Latin-1 file) are refused with
+ * the line, so the list is not silently read as entries that never match. */
 static int read_one(const char *path, char ***v, size_t *n, size_t *cap, char *err, size_t errlen)
 {
     size_t len;
-    char e[256];
-    char *text = wn_read_file(path, &len, e, sizeof e);
-    if (!text) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, e);
+    char *text = wn_read_file(path, &len, err, errlen);
+    if (!text)
         return -1;
-    }
-    for (char *p = text, *end = text + len; p < end;) {
+    char *start = text;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3))
+        start += 3;
+    size_t line = 0;
+    for (char *p = start, *end = text + len; p < end;) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *q = nl ? nl : end;
         char *a = p, *b = q;
+        line++;
+        const char *bad = memchr(a, '\0', (size_t)(b - a)) ? "a NUL byte (a binary file?)"
+                          : wn_utf8_valid_prefix(a, (size_t)(b - a)) < (size_t)(b - a)
+                              ? "bytes that are not UTF-8"
+                              : NULL;
+        if (bad) {
+            snprintf(err, errlen, "'%s': line %zu: %s", path, line, bad);
+            free(text);
+            return -1;
+        }
         while (a < b && isspace((unsigned char)*a)) a++;
         while (b > a && isspace((unsigned char)b[-1])) b--;
         if (b > a) {
@@ -198,7 +214,7 @@ wn_wordlist *wn_wordlist_load(char *const *paths, size_t n, bool normalize, bool
     }
     cnt = k;
     if (cnt == 0) {
-        snprintf(err, errlen, "no entries in the word lists");
+        snprintf(err, errlen, "no entries in '%s'%s", n ? paths[0] : "", n > 1 ? " and the other lists" : "");
         free(v);
         return NULL;
     }

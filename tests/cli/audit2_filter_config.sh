@@ -1,0 +1,62 @@
+# Filter configs a user gets wrong (second audit): word lists with a byte-order mark, binary
+# or not UTF-8, empty (the file named); a langid language the model does not have; a
+# max_bytes that is negative; a YAML integer too large for 64 bits. Each is an exit 2 with a
+# message naming the subject before anything runs, or (the BOM) read as intended.
+set -u
+W=$WINNOW
+cd "$TMP" || exit 1
+python3 - <<'PY'
+import json
+prose = ("The committee met on Tuesday to discuss the budget of the county schools, and "
+         "the members agreed that the libraries should have more money for new books. ")
+with open("in.jsonl", "w") as f:
+    f.write(json.dumps({"id": "a", "text": prose * 4 + "zorblax appears once."}) + "\n")
+    f.write(json.dumps({"id": "b", "text": prose * 5}) + "\n")
+PY
+cfg() { printf 'filters:\n  - name: %s\n' "$1" > c.yaml; shift; for l in "$@"; do printf '    %s\n' "$l" >> c.yaml; done; }
+refused() { # refused WHAT GREP: exit 2 and the message matches
+    $W filter --config c.yaml in.jsonl -o "out_$1" --quiet 2> err; rc=$?
+    [ $rc -eq 2 ] || { echo "$1: exit $rc, want 2: $(cat err)"; exit 1; }
+    grep -q "$2" err || { echo "$1: message: $(cat err)"; exit 1; }
+    [ ! -e "out_$1/filter-00000.jsonl.zst" ] || { echo "$1: output written"; exit 1; }
+}
+# a BOM (Notepad's UTF-8) glued itself to the first entry: the one word never matched
+printf '\357\273\277zorblax\r\nquuxword\r\n' > bom.txt
+cfg nsfw_words "lists: [bom.txt]" "max_hits: 0" "max_ratio: 1"
+$W filter --config c.yaml in.jsonl -o out_bom --quiet 2> err || { cat err; exit 1; }
+python3 - out_bom/filter-00000.stats.json <<'PY' || exit 1
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["stages"][0]["drops"].get("nsfw.dirty_words", {}).get("docs") == 1, j["stages"][0]
+PY
+# an image or other binary file given as a list: refused with the line, not read as junk
+# entries (a compressed list is decompressed, whatever its name)
+printf '\211PNG\r\n\032\n\000\000\000\rIHDR' > list.txt
+cfg nsfw_words "lists: [list.txt]"
+refused binary "list.txt.*line 1.*not UTF-8"
+printf 'ok\nsecond\n\000\001binary\n' > nul.txt
+cfg url "domain_lists: [nul.txt]"
+refused nul "nul.txt.*line 3.*NUL byte"
+printf 'ok\ncaf\351\n' > latin1.txt
+cfg nsfw_words "lists: [latin1.txt]"
+refused latin1 "latin1.txt.*line 2.*not UTF-8"
+# an empty list names the file; a missing one names it once
+: > empty.txt
+cfg url "domain_lists: [empty.txt]"
+refused empty "no entries in '.*empty.txt'"
+cfg nsfw_words "lists: [missing.txt]"
+refused missing "missing.txt"
+[ "$(grep -o 'missing.txt' err | wc -l)" -eq 1 ] || { echo "missing named twice: $(cat err)"; exit 1; }
+# "english" is not a label of lid.176 (it says "en"): every document was dropped, exit 0
+cfg langid "languages: [english]"
+refused language "language 'english' is not a label.*'en'"
+cfg langid "max_bytes: -1"
+refused max_bytes "max_bytes must be a whole number"
+cfg langid "min_score: 1.5"
+refused min_score "min_score must be between 0 and 1"
+cfg langid "languages: [en, und]"
+$W filter --config c.yaml in.jsonl -o out_ok --quiet || { echo "en, und refused"; exit 1; }
+# 2^70 overflows strtoll; its ERANGE made strtod's good reading a string
+cfg gopher_quality "max_doc_words: 1180591620717411303424"
+$W filter --config c.yaml in.jsonl -o out_bigint --quiet 2> err || { echo "big integer: $(cat err)"; exit 1; }
+exit 0

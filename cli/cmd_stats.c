@@ -7,6 +7,7 @@
 #include "core/stats.h"
 #include "filter/report.h"
 
+#include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ static wn_stats *stage_for(stage_list *l, const char *name)
     return &l->v[l->n++];
 }
 
+/* 0: merged; 1: JSON of another kind, skipped; -1: unreadable (reported). */
 static int merge_file(const char *path, stage_list *l)
 {
     json_error_t jerr;
@@ -35,6 +37,12 @@ static int merge_file(const char *path, stage_list *l)
     if (!j) {
         wn_error("cannot read '%s': %s (line %d)", path, jerr.text, jerr.line);
         return -1;
+    }
+    if (!json_is_object(json_object_get(j, "source")) && !json_is_array(json_object_get(j, "stages"))) {
+        /* annotate.stats.json and other JSON named so: not the runner's layout */
+        wn_warn("'%s' has no 'source' or 'stages': not a stage's statistics, skipped", path);
+        json_decref(j);
+        return 1;
     }
     json_t *cmd = json_object_get(j, "command");
     const char *prefix = json_is_string(cmd) ? json_string_value(cmd) : "";
@@ -74,6 +82,17 @@ static int collect(const char *path, const struct stat *st, int type, struct FTW
     return 0;
 }
 
+static int parse_count(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-')
+        return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -99,8 +118,14 @@ int cmd_stats(int argc, char **argv)
         switch (c) {
         case 'J': json_out = 1; break;
         case 'S': sample = optarg; break;
-        case 'n': n_sample = (size_t)strtoul(optarg, NULL, 10); break;
-        case 't': top = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'n':
+        case 't':
+            if (parse_count(optarg, c == 'n' ? &n_sample : &top)) {
+                wn_error("bad %s '%s': expected a count", c == 'n' ? "-n" : "--top", optarg);
+                free(what_if);
+                return WN_EXIT_USAGE;
+            }
+            break;
         case 'W':
             what_if = wn_xrealloc(what_if, (n_what_if + 1) * sizeof *what_if);
             what_if[n_what_if++] = optarg;
@@ -148,16 +173,21 @@ int cmd_stats(int argc, char **argv)
         return rc;
     }
     stage_list l = { NULL, 0 };
-    int found = 0;
+    /* An unreadable file is named and left out; the totals of the others are still
+     * printed, but the exit status says they are partial. */
+    int found = 0, unreadable = 0;
     for (int a = optind; a < argc; a++) {
         found_paths.n = 0;
         if (nftw(argv[a], collect, 16, FTW_PHYS) != 0) {
-            wn_error("cannot read '%s'", argv[a]);
+            wn_error("cannot read '%s': %s", argv[a], strerror(errno));
+            unreadable++;
             continue;
         }
         qsort(found_paths.v, found_paths.n, sizeof *found_paths.v, cmp_str);
         for (size_t i = 0; i < found_paths.n; i++) {
-            found += merge_file(found_paths.v[i], &l) == 0;
+            int r = merge_file(found_paths.v[i], &l);
+            found += r == 0;
+            unreadable += r < 0;
             free(found_paths.v[i]);
         }
     }
@@ -175,7 +205,10 @@ int cmd_stats(int argc, char **argv)
         free(s);
         json_decref(j);
     } else {
-        printf("%d statistics file(s)\n", found);
+        printf("%d statistics file(s)", found);
+        if (unreadable)
+            printf(", %d left out (unreadable: see the errors above)", unreadable);
+        putchar('\n');
         for (size_t i = 0; i < l.n; i++)
             wn_stats_print_summary(&l.v[i], stdout);
         wn_filter_report(l.v, l.n, top, stdout);
@@ -183,5 +216,5 @@ int cmd_stats(int argc, char **argv)
     for (size_t i = 0; i < l.n; i++)
         wn_stats_release(&l.v[i]);
     free(l.v);
-    return WN_EXIT_OK;
+    return unreadable ? WN_EXIT_FAILURE : WN_EXIT_OK;
 }

@@ -44,7 +44,13 @@ typedef struct parser {
     char *err;
     size_t errlen;
     bool failed;
+    /* Parsing and evaluation recurse: 60,000 '(' overflowed the stack (a segfault). Real
+     * expressions are a few comparisons; these bounds keep the recursion small. */
+    int depth;
+    size_t terms;
 } parser;
+
+enum { WHERE_MAX_DEPTH = 64, WHERE_MAX_TERMS = 1000 };
 
 static void fail(parser *p, const char *what)
 {
@@ -89,6 +95,8 @@ static void free_node(node *n)
 }
 
 static node *parse_or(parser *p);
+static node *parse_not(parser *p);
+static node *parse_not_nested(parser *p);
 
 static char *parse_word(parser *p)
 {
@@ -101,6 +109,10 @@ static char *parse_word(parser *p)
 
 static node *parse_cmp(parser *p)
 {
+    if (++p->terms > WHERE_MAX_TERMS) {
+        fail(p, "more than 1000 comparisons");
+        return NULL;
+    }
     char *name = parse_word(p);
     if (!name) {
         fail(p, "expected an attribute name");
@@ -139,6 +151,12 @@ static node *parse_cmp(parser *p)
         char *end;
         n->num = strtod(p->s + p->i, &end);
         if (end != p->s + p->i && !name_char(*end)) {
+            /* every comparison with nan is false: '<= nan' removed every document */
+            if (!isfinite(n->num)) {
+                fail(p, "expected a finite number");
+                free_node(n);
+                return NULL;
+            }
             p->i = (size_t)(end - p->s);
         } else {
             n->str = parse_word(p);
@@ -159,6 +177,18 @@ static node *parse_cmp(parser *p)
 }
 
 static node *parse_not(parser *p)
+{
+    if (p->depth >= WHERE_MAX_DEPTH) {
+        fail(p, "nested more than 64 deep");
+        return NULL;
+    }
+    p->depth++;
+    node *n = parse_not_nested(p);
+    p->depth--;
+    return n;
+}
+
+static node *parse_not_nested(parser *p)
 {
     if (accept(p, "!") || accept(p, "not")) {
         node *n = wn_xcalloc(1, sizeof *n);
@@ -229,7 +259,7 @@ static void collect_names(wn_where *w, node *n)
 
 wn_where *wn_where_parse(const char *expr, char *err, size_t errlen)
 {
-    parser p = {expr, 0, err, errlen, false};
+    parser p = {expr, 0, err, errlen, false, 0, 0};
     node *root = parse_or(&p);
     skip(&p);
     if (root && p.s[p.i]) {

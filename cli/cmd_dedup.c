@@ -127,12 +127,26 @@ static int parse_uint(const char *opt, const char *arg, unsigned long long max,
                       unsigned long long *out)
 {
     char *end;
+    errno = 0;
     unsigned long long v = strtoull(arg, &end, 10);
-    if (!*arg || *end || v > max || arg[0] == '-') {
+    if (!*arg || *end || v > max || arg[0] == '-' || errno == ERANGE) {
         wn_error("bad --%s '%s': expected a number up to %llu", opt, arg, max);
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+/* A count that must not be 0 (a 0 used to exit 2 without a word). */
+static int parse_positive(const char *opt, const char *arg, unsigned long long max,
+                          unsigned long long *out)
+{
+    if (parse_uint(opt, arg, max, out))
+        return -1;
+    if (*out == 0) {
+        wn_error("bad --%s '%s': expected a number from 1 to %llu", opt, arg, max);
+        return -1;
+    }
     return 0;
 }
 
@@ -705,7 +719,7 @@ int cmd_dedup(int argc, char **argv)
             }
             break;
         case OPT_PARTS:
-            if (parse_uint("parts", optarg, 65536, &u) || u == 0) goto out;
+            if (parse_positive("parts", optarg, 65536, &u)) goto out;
             c.parts = (unsigned)u;
             break;
         case OPT_BANDS:
@@ -743,7 +757,7 @@ int cmd_dedup(int argc, char **argv)
         case OPT_REMOVED: c.removed_dir = optarg; break;
         case OPT_TEXT_FIELD: c.jsonl.text_field = optarg; break;
         case OPT_BUCKET:
-            if (parse_uint("bucket-docs", optarg, UINT64_MAX, &u) || u == 0) goto out;
+            if (parse_positive("bucket-docs", optarg, UINT64_MAX, &u)) goto out;
             c.lines.bucket_docs = u;
             break;
         case OPT_MAXREP:
@@ -753,11 +767,11 @@ int cmd_dedup(int argc, char **argv)
         case OPT_CCNET: c.lines.ccnet = true; break;
         case OPT_EMB: c.sem.embeddings = optarg; break;
         case OPT_DIM:
-            if (parse_uint("dim", optarg, 65536, &u) || u == 0) goto out;
+            if (parse_positive("dim", optarg, 65536, &u)) goto out;
             c.sem.dim = (unsigned)u;
             break;
         case OPT_K:
-            if (parse_uint("k", optarg, 1u << 24, &u) || u == 0) goto out;
+            if (parse_positive("k", optarg, 1u << 24, &u)) goto out;
             c.sem.k = (unsigned)u;
             break;
         case OPT_EPS:
@@ -768,7 +782,7 @@ int cmd_dedup(int argc, char **argv)
             c.sem.iterations = (unsigned)u;
             break;
         case OPT_SAMPLE:
-            if (parse_uint("kmeans-sample", optarg, UINT64_MAX, &u) || u == 0) goto out;
+            if (parse_positive("kmeans-sample", optarg, UINT64_MAX, &u)) goto out;
             c.sem.sample = u;
             break;
         case 'h': case OPT_HELP: usage(stdout); rc = WN_EXIT_OK; goto out;

@@ -64,6 +64,19 @@ int wn_mix_plan_compute(const wn_mix_spec *s, wn_ydoc *d, const char *config_pat
                         wn_mix_plan *plan)
 {
     memset(plan, 0, sizeof *plan);
+    /* Without a budget, one weighted source with no tokens (all its documents filtered
+     * out, an empty tokenize output) made the largest mix 0 tokens: an empty mix, exit 0. */
+    for (size_t i = 0; !s->budget && i < s->n_sources; i++) {
+        const wn_mix_source *src = &s->sources[i];
+        if (src->weight > 0 && src->tokens == 0) {
+            char w[32];
+            snprintf(w, sizeof w, "%g", src->weight);
+            plan_error(d, config_path, src->line, s, (long)i,
+                       "source '%s' has no tokens but weight %s: the mix would be empty; give "
+                       "it weight 0 or leave it out%s", src->name, w, "");
+            return -1;
+        }
+    }
     plan->n_rows = s->n_sources;
     plan->rows = wn_xcalloc(s->n_sources ? s->n_sources : 1, sizeof *plan->rows);
     plan->budget = s->budget ? s->budget : natural_budget(s);

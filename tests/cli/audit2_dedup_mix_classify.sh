@@ -1,0 +1,49 @@
+# Second audit: option values and configs that used to be taken silently.
+# dedup: --parts 0, --k 0, --dim 0, --bucket-docs 0 exited 2 without a word; a --seed over
+#   2^64 wrapped. mix: a weighted source with no tokens (an empty tokenize output) made the
+#   largest mix 0 tokens, exit 0, with a manifest. classify: -lr nan trained a model of NaNs,
+#   --threshold nan meant "no threshold", --threshold 2 removed everything.
+set -u
+W=$WINNOW
+REPO=$(pwd)
+cd "$TMP" || exit 1
+printf '{"id":"a","text":"one two three four five six seven"}\n' > in.jsonl
+for o in "minhash --parts" "line --bucket-docs" "semantic --k" "semantic --dim"; do
+    set -- $o
+    $W dedup "$1" in.jsonl -o d --quiet "$2" 0 2> err; rc=$?
+    [ $rc -eq 2 ] && grep -q "bad $2 '0': expected a number from 1" err || { echo "$o 0: exit $rc: $(cat err)"; exit 1; }
+done
+$W dedup minhash in.jsonl -o d --quiet --seed 99999999999999999999999 2> err; rc=$?
+[ $rc -eq 2 ] && grep -q "bad --seed" err || { echo "seed overflow: exit $rc"; exit 1; }
+
+: > empty.jsonl
+$W tokenize empty.jsonl -o tok/empty --quiet || exit 1
+cat > m.yaml <<YAML
+sequence_length: 256
+sources:
+  - {name: web, path: $REPO/tests/data/mix/web, weight: 0.5}
+  - {name: nothing, path: $TMP/tok, weight: 0.5}
+YAML
+$W mix plan m.yaml > /dev/null 2> err; rc=$?
+[ $rc -eq 2 ] && grep -q "m.yaml':4:.*source 'nothing' has no tokens but weight 0.5" err \
+    || { echo "zero-token source: exit $rc: $(cat err)"; exit 1; }
+$W mix m.yaml -o mix --quiet 2> /dev/null; [ $? -eq 2 ] && [ ! -e mix/mix.done ] || { echo "empty mix written"; exit 1; }
+cat > m0.yaml <<YAML
+sequence_length: 256
+sources:
+  - {name: web, path: $REPO/tests/data/mix/web, weight: 1}
+  - {name: nothing, path: $TMP/tok, weight: 0}
+YAML
+$W mix plan m0.yaml > /dev/null || { echo "weight 0 for the empty source refused"; exit 1; }
+
+printf '__label__a one two\n__label__b three four\n' > train.txt
+$W classify supervised -input train.txt -output m -lr nan -verbose 0 2> err; rc=$?
+[ $rc -eq 2 ] && grep -q "bad value 'nan' for -lr" err || { echo "-lr nan: exit $rc: $(cat err)"; exit 1; }
+$W classify supervised -input train.txt -output m -verbose 0 || exit 1
+$W classify predict m.bin train.txt 1 nan > /dev/null 2>&1; [ $? -eq 2 ] || { echo "threshold nan"; exit 1; }
+for t in nan 2 -0.5; do
+    $W classify score --model m.bin --name q in.jsonl -o s --threshold "$t" --quiet 2> err; rc=$?
+    [ $rc -eq 2 ] && grep -q "expected a probability" err || { echo "--threshold $t: exit $rc"; exit 1; }
+done
+$W classify score --model m.bin --name q in.jsonl -o s --threshold 0.5 --quiet || exit 1
+exit 0

@@ -189,8 +189,15 @@ static void record_answer(client *c, slot *s, const wn_ann_reply *r)
 static void report_server_error(client *c, slot *s, long status, bool whole_run)
 {
     wn_buf msg = WN_BUF_INIT;
-    /* A 401/403 body may echo part of the key back; it is never shown. */
-    if (status != 401 && status != 403 && s->reply.len)
+    char *location = NULL;
+    /* A redirect names where the server is (redirects are not followed); a 401/403 body may
+     * echo part of the key back, so it is never shown. */
+    if (status >= 300 && status < 400 &&
+        curl_easy_getinfo(s->easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) {
+        wn_buf_appends(&msg, "redirected to '");
+        wn_ann_scrub(location, strlen(location), c->o->api_key, &msg);
+        wn_buf_appends(&msg, "'; give that as --url");
+    } else if (status != 401 && status != 403 && s->reply.len)
         wn_ann_scrub(s->reply.data, s->reply.len < 300 ? s->reply.len : 300, c->o->api_key, &msg);
     if (whole_run)
         wn_error("server '%s' answered %ld%s%s; stopping", c->endpoint, status,

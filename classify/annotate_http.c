@@ -95,7 +95,9 @@ wn_ann_http_verdict wn_ann_http_classify(CURLcode code, long status)
         return WN_ANN_HTTP_OK;
     if (status == 408 || status == 409 || status == 429 || status >= 500)
         return WN_ANN_HTTP_RETRY;
-    if (status == 401 || status == 403 || status == 404)
+    /* 3xx: the URL is wrong for every document (http for https, a proxy's login page); the
+     * client does not follow redirects, so each document failed alone */
+    if (status == 401 || status == 403 || status == 404 || (status >= 300 && status < 400))
         return WN_ANN_HTTP_FAIL_RUN;
     return WN_ANN_HTTP_FAIL_DOC;
 }

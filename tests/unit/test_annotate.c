@@ -231,6 +231,9 @@ static void test_retry_policy(void **state)
     assert_int_equal(wn_ann_http_classify(CURLE_OK, 401), WN_ANN_HTTP_FAIL_RUN);
     assert_int_equal(wn_ann_http_classify(CURLE_OK, 404), WN_ANN_HTTP_FAIL_RUN);
     assert_int_equal(wn_ann_http_classify(CURLE_OK, 400), WN_ANN_HTTP_FAIL_DOC);
+    /* a redirect (not followed) is the same for every document: the run stops */
+    assert_int_equal(wn_ann_http_classify(CURLE_OK, 301), WN_ANN_HTTP_FAIL_RUN);
+    assert_int_equal(wn_ann_http_classify(CURLE_OK, 307), WN_ANN_HTTP_FAIL_RUN);
     /* Retry-After is honoured as given (capped at an hour) */
     assert_true(wn_ann_retry_delay(1, 7, 1, 60, 42) == 7);
     assert_true(wn_ann_retry_delay(1, 1e6, 1, 60, 42) == 3600);

@@ -22,6 +22,7 @@
 #include "tokenize/tokenizer.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,39 +175,63 @@ static int load_reference(kl *k, const char *path, char *err, size_t errlen)
     char e[256];
     wn_in *in = wn_in_open(path, WN_COMP_AUTO, e, sizeof e);
     if (!in) {
-        snprintf(err, errlen, "cannot open '%s': %s", path, e);
+        snprintf(err, errlen, "%s", e); /* names the file */
         return -1;
     }
     const char *line;
     size_t len;
     uint64_t total = 0, lineno = 0;
-    while ((line = wn_in_line(in, &len))) {
+    /* The reference is checked line by line: a CRLF file made every word "word\r" (never
+     * seen), a words file read as tokens made every word token 0, and "-5" or a count over
+     * 2^64 was read as a huge count. Each is now an error naming the line. */
+    const char *bad = NULL;
+    while (!bad && (line = wn_in_line(in, &len))) {
         lineno++;
-        if (len && line[0] == '#') {
+        if (len && line[len - 1] == '\r')
+            len--;
+        if (lineno == 1) {
             const char *want = k->tok ? "# unit: tokens" : "# unit: words";
-            if (lineno == 1 && strncmp(line, want, strlen(want))) {
-                snprintf(err, errlen, "'%s' was built with another unit (want '%s')", path, want);
+            if (len < strlen(want) || strncmp(line, want, strlen(want))) {
+                snprintf(err, errlen, "'%s' line 1: built with another unit or not by "
+                         "build_reference (want '%s')", path, want);
                 wn_in_close(in);
                 return -1;
             }
             continue;
         }
+        if (len && line[0] == '#')
+            continue;
         char *end;
-        unsigned long long c = strtoull(line, &end, 10);
-        if (end == line || *end != '\t') {
-            snprintf(err, errlen, "'%s' line %llu: expected count<TAB>word", path,
-                     (unsigned long long)lineno);
-            wn_in_close(in);
-            return -1;
+        errno = 0;
+        unsigned long long c = line[0] == '-' ? 0 : strtoull(line, &end, 10);
+        if (line[0] == '-' || end == line || *end != '\t' || errno == ERANGE) {
+            bad = "expected count<TAB>word";
+            break;
         }
         end++;
-        count_word(k, end, len - (size_t)(end - line), c);
+        size_t wlen = len - (size_t)(end - line);
+        if (k->tok && (wlen == 0 || wlen > 10 || strspn(end, "0123456789") < wlen)) {
+            bad = "expected count<TAB>token id";
+            break;
+        }
+        if (total + c < total) {
+            bad = "the counts add up to more than 2^64";
+            break;
+        }
+        count_word(k, end, wlen, c);
         total += c;
+    }
+    if (!bad && lineno == 0 && !wn_in_failed(in))
+        bad = "the file is empty (expected a '# unit: ...' line)";
+    if (bad) {
+        snprintf(err, errlen, "'%s' line %llu: %s", path, (unsigned long long)lineno, bad);
+        wn_in_close(in);
+        return -1;
     }
     bool failed = wn_in_failed(in);
     wn_in_close(in);
     if (failed) {
-        snprintf(err, errlen, "cannot read '%s'", path);
+        snprintf(err, errlen, "cannot read '%s' (line %llu)", path, (unsigned long long)lineno);
         return -1;
     }
     double denom = (double)total + (double)k->n_entries + 1.0;

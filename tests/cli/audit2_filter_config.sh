@@ -56,6 +56,28 @@ cfg langid "min_score: 1.5"
 refused min_score "min_score must be between 0 and 1"
 cfg langid "languages: [en, und]"
 $W filter --config c.yaml in.jsonl -o out_ok --quiet || { echo "en, und refused"; exit 1; }
+# KL references: a CRLF copy reads as the LF one; a words reference given to the tokens
+# unit (token 0 for every word), a count of -5 or over 2^64, an empty file: refused by line
+printf '# unit: words\n50\tthe\n20\tcommittee\n' > ref.tsv
+printf '# unit: words\r\n50\tthe\r\n20\tcommittee\r\n' > crlf.tsv
+for r in ref crlf; do
+    cfg kl_divergence "unit: words" "reference: $r.tsv"
+    $W filter --config c.yaml in.jsonl -o "kl_$r" --quiet || exit 1
+    jq -c '.stages[0].histograms["kl.divergence"].sum' "kl_$r/filter-00000.stats.json" > "$r.sum"
+done
+cmp -s ref.sum crlf.sum || { echo "CRLF reference differs: $(cat ref.sum) $(cat crlf.sum)"; exit 1; }
+printf '# unit: tokens\n50\tthe\n' > tok.tsv
+cfg kl_divergence "reference: tok.tsv"
+refused kl_tokens "tok.tsv' line 2: expected count<TAB>token id"
+printf '# unit: words\n-5\tthe\n' > neg.tsv
+cfg kl_divergence "unit: words" "reference: neg.tsv"
+refused kl_negative "neg.tsv' line 2: expected count<TAB>word"
+printf '# unit: words\n99999999999999999999999\tthe\n' > big.tsv
+cfg kl_divergence "unit: words" "reference: big.tsv"
+refused kl_overflow "big.tsv' line 2"
+: > none.tsv
+cfg kl_divergence "unit: words" "reference: none.tsv"
+refused kl_empty "none.tsv.*empty"
 # 2^70 overflows strtoll; its ERANGE made strtod's good reading a string
 cfg gopher_quality "max_doc_words: 1180591620717411303424"
 $W filter --config c.yaml in.jsonl -o out_bigint --quiet 2> err || { echo "big integer: $(cat err)"; exit 1; }

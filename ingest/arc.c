@@ -51,6 +51,17 @@ static void arc_date_iso(const char *d, char *out, size_t n)
         snprintf(out, n, "%s", d);
 }
 
+/* After a wrong Archive-length: the next records may sit inside the block read (a length
+ * too long swallowed them). The block goes back to the stream and the reader skips its lines
+ * quietly up to the next line that looks like a header, as after any broken record. The
+ * header line is not given back, so the reader always moves on. */
+static void give_back_block(arc_state *st, size_t n)
+{
+    if (n)
+        wn_in_unread(st->in, st->block.data, n);
+    st->resyncing = true;
+}
+
 static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t max_bytes,
                        wn_stats *stats)
 {
@@ -115,8 +126,12 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
             wn_stats_error(stats, "arc.truncated_record", src->path, offset,
                            "Archive-length is %llu but only %lld bytes follow", alen, (long long)(got < 0 ? 0 : got));
             free(line);
-            if (wn_in_failed(st->in) && !wn_in_resync(st->in))
-                st->done = true;
+            if (wn_in_failed(st->in)) {
+                if (!wn_in_resync(st->in))
+                    st->done = true;
+            } else if (got > 0) {
+                give_back_block(st, (size_t)got); /* records before the end of the file */
+            }
             continue;
         }
         st->block.len = alen;
@@ -127,7 +142,7 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
             wn_stats_error(stats, "arc.wrong_length", src->path, offset,
                            "the %llu-byte record is not followed by a newline; skipping to the "
                            "next record", alen);
-            st->resyncing = true;
+            give_back_block(st, alen);
             free(line);
             continue;
         }

@@ -43,6 +43,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+enum { WN_LIST_MAX_ENTRY = 8192 };
+
 /* A list is text: one entry a line, UTF-8, an optional byte-order mark (Windows editors
  * write one; it would glue itself to the first entry), LF or CRLF. A NUL byte or bytes that
  * are not UTF-8 (a compressed list that was not named .gz, a Latin-1 file) are refused with
@@ -73,6 +75,14 @@ static int read_one(const char *path, char ***v, size_t *n, size_t *cap, char *e
         }
         while (a < b && isspace((unsigned char)*a)) a++;
         while (b > a && isspace((unsigned char)b[-1])) b--;
+        /* Hyperscan refuses literals over ~16 KB, and only at the first scan, mid-run */
+        if ((size_t)(b - a) > WN_LIST_MAX_ENTRY) {
+            snprintf(err, errlen, "'%s': line %zu: an entry of %zu bytes (at most %d): not a "
+                     "list of words, phrases or URLs?", path, line, (size_t)(b - a),
+                     WN_LIST_MAX_ENTRY);
+            free(text);
+            return -1;
+        }
         if (b > a) {
             if (*n == *cap) {
                 *cap = *cap ? *cap * 2 : 256;

@@ -40,6 +40,10 @@ refused nul "nul.txt.*line 3.*NUL byte"
 printf 'ok\ncaf\351\n' > latin1.txt
 cfg nsfw_words "lists: [latin1.txt]"
 refused latin1 "latin1.txt.*line 2.*not UTF-8"
+# an entry over 16 KB failed Hyperscan's compile at the first scan, mid-run (exit 70)
+python3 -c "print('ok'); print('a' * 20000)" > long.txt
+cfg nsfw_words "lists: [long.txt]"
+refused long_entry "long.txt.*line 2: an entry of 20000 bytes"
 # an empty list names the file; a missing one names it once
 : > empty.txt
 cfg url "domain_lists: [empty.txt]"

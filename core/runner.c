@@ -498,6 +498,15 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
             wn_error("cannot create directory '%s': %s", o->removed_dir, strerror(errno));
             return 1;
         }
+        /* both write <command>-<shard>-<part>.jsonl.zst: the kept and removed parts took
+         * each other's names (a file of both, "cannot write ...: No such file") */
+        struct stat so, sr;
+        if (o->removed_dir && stat(c->output, &so) == 0 && stat(o->removed_dir, &sr) == 0 &&
+            so.st_dev == sr.st_dev && so.st_ino == sr.st_ino) {
+            wn_error("--removed '%s' is the output directory; give removed documents their own "
+                     "directory", o->removed_dir);
+            return 1;
+        }
         done_path = shard_file(o, ".done");
         stats_path = shard_file(o, ".stats.json");
         if (!c->force && access(done_path, F_OK) == 0) {

@@ -51,7 +51,12 @@ refused empty "no entries in '.*empty.txt'"
 cfg nsfw_words "lists: [missing.txt]"
 refused missing "missing.txt"
 [ "$(grep -o 'missing.txt' err | wc -l)" -eq 1 ] || { echo "missing named twice: $(cat err)"; exit 1; }
-# "english" is not a label of lid.176 (it says "en"): every document was dropped, exit 0
+# "english" is not a label of lid.176 (it says "en"): every document was dropped, # --removed naming the output directory: kept and removed parts took each other's name
+cfg c4
+$W filter --config c.yaml in.jsonl -o same --removed ./same/ --quiet 2> err; rc=$?
+[ $rc -eq 1 ] && grep -q "removed './same/' is the output directory" err || { echo "same dir: exit $rc: $(cat err)"; exit 1; }
+[ -z "$(ls same)" ] || { echo "same dir: parts written: $(ls same)"; exit 1; }
+exit 0
 cfg langid "languages: [english]"
 refused language "language 'english' is not a label.*'en'"
 cfg langid "max_bytes: -1"
@@ -85,4 +90,9 @@ refused kl_empty "none.tsv.*empty"
 # 2^70 overflows strtoll; its ERANGE made strtod's good reading a string
 cfg gopher_quality "max_doc_words: 1180591620717411303424"
 $W filter --config c.yaml in.jsonl -o out_bigint --quiet 2> err || { echo "big integer: $(cat err)"; exit 1; }
+# --removed naming the output directory: kept and removed parts took each other's name
+cfg c4
+$W filter --config c.yaml in.jsonl -o same --removed ./same/ --quiet 2> err; rc=$?
+[ $rc -eq 1 ] && grep -q "removed './same/' is the output directory" err || { echo "same dir: exit $rc: $(cat err)"; exit 1; }
+[ -z "$(ls same)" ] || { echo "same dir: parts written: $(ls same)"; exit 1; }
 exit 0

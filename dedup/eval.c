@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/io.h"
+#include "core/log.h"
 #include "dedup/extsort.h"
 #include "dedup/minhash.h"
 
@@ -197,6 +198,15 @@ static uint64_t candidate_pairs(const eval_ctx *e)
     return n;
 }
 
+static void free_docs(eval_ctx *e)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        free(e->docs[i].id);
+        free(e->docs[i].sig);
+    }
+    free(e->docs);
+}
+
 enum { N_T = 3, N_BINS = 7 };
 static const double thresholds[N_T] = {0.7, 0.8, 0.9};
 
@@ -220,21 +230,31 @@ int wn_dedup_eval(const char *state_dir, const char *pairs_path, const char *con
     uint64_t bin_n[N_BINS] = {0}, bin_cand[N_BINS] = {0};
     double bin_theory[N_BINS] = {0}, bin_j[N_BINS] = {0}, bin_est[N_BINS] = {0};
     double err_sum = 0, err_abs = 0, err_sq = 0, theo_var = 0;
-    uint64_t n_pairs = 0, skipped = 0;
+    uint64_t n_pairs = 0, skipped = 0, malformed = 0, lineno = 0;
     size_t len;
     const char *line;
-    bool header = true;
     while ((line = wn_in_line(in, &len)) != NULL) {
-        if (header) { header = false; continue; }
+        if (++lineno == 1) continue; /* the header */
+        if (len && line[len - 1] == '\r') len--;
         char *l = wn_xstrndup(line, len);
         char *ida = strtok(l, "\t"), *idb = strtok(NULL, "\t"), *js = strtok(NULL, "\t");
-        doc_entry *da = ida ? find_id(&e, ida) : NULL, *db = idb ? find_id(&e, idb) : NULL;
-        if (!da || !db || !js || !da->sig || !db->sig) {
+        /* a J that is not a number in [0, 1] (atof made "abc" 0, and a nan a bin index
+         * out of range) makes the line malformed, not a pair of unrelated documents */
+        char *je = NULL;
+        double j = js ? strtod(js, &je) : NAN;
+        if (!js || je == js || !(j >= 0 && j <= 1)) {
+            if (malformed++ == 0)
+                wn_warn("'%s' line %llu: expected id<TAB>id<TAB>Jaccard in [0, 1] (skipped)",
+                        pairs_path, (unsigned long long)lineno);
+            free(l);
+            continue;
+        }
+        doc_entry *da = find_id(&e, ida), *db = idb ? find_id(&e, idb) : NULL;
+        if (!da || !db || !da->sig || !db->sig) {
             skipped++;
             free(l);
             continue;
         }
-        double j = atof(js);
         free(l);
         n_pairs++;
         bool same = da->cluster && da->cluster == db->cluster;
@@ -260,14 +280,30 @@ int wn_dedup_eval(const char *state_dir, const char *pairs_path, const char *con
         err_sq += (est - j) * (est - j);
         theo_var += j * (1 - j) / nv;
     }
+    bool failed = wn_in_failed(in);
+    if (failed)
+        snprintf(err, errlen, "cannot read '%s' after line %llu: %s", pairs_path,
+                 (unsigned long long)lineno, wn_in_errmsg(in));
+    else if (n_pairs == 0 && skipped + malformed > 0)
+        snprintf(err, errlen, "no line of '%s' names two documents of '%s' (%llu lines "
+                 "malformed, %llu naming other documents): pairs of another corpus?",
+                 pairs_path, state_dir, (unsigned long long)malformed,
+                 (unsigned long long)skipped);
     wn_in_close(in);
+    if (failed || (n_pairs == 0 && skipped + malformed > 0)) {
+        free_docs(&e);
+        return -1;
+    }
     /* every pair inside a cluster and every candidate pair, listed or not */
     qsort(e.docs, e.n, sizeof *e.docs, by_uid);
     uint64_t clus_pairs = cluster_pairs(&e), cand_pairs = candidate_pairs(&e);
     fprintf(out, "### %s\n\n", name);
     fprintf(out, "%zu documents, %llu listed pairs (J >= 0.3) evaluated, %llu skipped "
-            "(a document without a signature); config `%s`.\n\n", e.n,
-            (unsigned long long)n_pairs, (unsigned long long)skipped, config);
+            "(a document without a signature)", e.n, (unsigned long long)n_pairs,
+            (unsigned long long)skipped);
+    if (malformed)
+        fprintf(out, ", %llu malformed lines", (unsigned long long)malformed);
+    fprintf(out, "; config `%s`.\n\n", config);
     fprintf(out, "| threshold | true pairs | recall (cluster) | recall (candidate) | "
             "precision (cluster) | precision (candidate) |\n|---|---|---|---|---|---|\n");
     for (int t = 0; t < N_T; t++)
@@ -292,10 +328,6 @@ int wn_dedup_eval(const char *state_dir, const char *pairs_path, const char *con
                 "mean abs error %.4f, RMSE %.4f (theory RMSE %.4f)\n\n", nv,
                 (unsigned long long)n_pairs, err_sum / n_pairs, err_abs / n_pairs,
                 sqrt(err_sq / n_pairs), sqrt(theo_var / n_pairs));
-    for (size_t i = 0; i < e.n; i++) {
-        free(e.docs[i].id);
-        free(e.docs[i].sig);
-    }
-    free(e.docs);
+    free_docs(&e);
     return 0;
 }

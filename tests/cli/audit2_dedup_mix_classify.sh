@@ -15,6 +15,15 @@ for o in "minhash --parts" "line --bucket-docs" "semantic --k" "semantic --dim";
 done
 $W dedup minhash in.jsonl -o d --quiet --seed 99999999999999999999999 2> err; rc=$?
 [ $rc -eq 2 ] && grep -q "bad --seed" err || { echo "seed overflow: exit $rc"; exit 1; }
+# dedup eval: pairs of another corpus (or binary junk) printed tables of zeros, exit 0; a
+# Jaccard of nan was an out-of-range bin index; a cut .gz of pairs was read as complete
+$W dedup minhash in.jsonl -o dm --quiet || exit 1
+printf 'id_a\tid_b\tj\nx\ty\t0.9\nu\tv\tnan\n' > other.tsv
+$W dedup eval dm/state other.tsv > /dev/null 2> err; rc=$?
+[ $rc -eq 1 ] && grep -q "other.tsv' line 3: expected id<TAB>id<TAB>Jaccard" err && grep -q "no line of 'other.tsv' names two documents" err \
+    || { echo "eval of other pairs: exit $rc: $(cat err)"; exit 1; }
+printf 'id_a\tid_b\tj\n' > header.tsv
+$W dedup eval dm/state header.tsv > /dev/null || { echo "eval of no pairs failed"; exit 1; }
 
 : > empty.jsonl
 $W tokenize empty.jsonl -o tok/empty --quiet || exit 1

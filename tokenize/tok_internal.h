@@ -202,17 +202,24 @@ static inline uint32_t wn_tok_pair_slot(const wn_tok_pair_table *pt, uint64_t ha
     return (uint32_t)(((x >> 32) * pt->m) >> 32);
 }
 
-/* Merged id of the pair (a, b), or -1 if BPE never merges them: the bucket's seed (a table
- * of 64 KB), then the one slot it names. */
-static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
+/* The slot where the pair key (a << WN_TOK_ID_BITS | b) would be: the bucket's seed (a table
+ * of 64 KB), then the one slot it names; its key bits (v >> WN_TOK_ID_BITS) equal key when
+ * the pair is a merge, and its low bits are then the merged id. */
+static inline uint64_t wn_tok_pair_slot_value(const wn_tok *t, uint64_t key)
 {
     const wn_tok_pair_table *pt = &t->pairs;
-    uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
     uint64_t h = wn_tok_pair_hash(key);
     uint32_t s = wn_tok_pair_slot(pt, h, pt->disp[wn_tok_pair_bucket(pt, h)]);
     uint64_t v;
     memcpy(&v, pt->slots + (size_t)s * WN_TOK_PAIR_SLOT_BYTES, sizeof v);
-    v = le64toh(v) & ((1ull << (8 * WN_TOK_PAIR_SLOT_BYTES)) - 1);
+    return le64toh(v) & ((1ull << (8 * WN_TOK_PAIR_SLOT_BYTES)) - 1);
+}
+
+/* Merged id of the pair (a, b), or -1 if BPE never merges them. */
+static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
+{
+    uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
+    uint64_t v = wn_tok_pair_slot_value(t, key);
     return (v >> WN_TOK_ID_BITS) == key ? (int64_t)(v & (WN_TOK_MAX_IDS - 1)) : -1;
 }
 

@@ -1,6 +1,7 @@
 /* test_tokenizer.c: exactness of the Llama 3 tokenizer against the references in
  * ../shared/data/tokenizer (Hugging Face golden ids, llama.cpp's vocabulary test, Meta's
  * test vectors), round trips, invalid UTF-8, special tokens, linear cost, thread safety. */
+#include "tokenize/bpe_small.h"
 #include "tokenize/pretok.h"
 #include "tokenize/split.h"
 #include "tokenize/tok_internal.h"
@@ -321,6 +322,39 @@ static size_t reference_bpe(const wn_tok *t, const char *p, size_t n, wn_tok_id 
         out[i] = (wn_tok_id)wn_tok_lookup(t, p + start[i], start[i + 1] - start[i]);
     free(start);
     return m;
+}
+
+/* The pair key without a branch (wn_tok_pair_key_masked, pieces with characters outside
+ * ASCII) must equal the plain one: on every way of writing a token as two tokens (the merges
+ * and many pairs that are not), and on 1,000,000 random pairs of ids, special and out of
+ * range ones included. */
+static void test_pair_key_masked(void **state)
+{
+    (void)state;
+    size_t n_pairs = 0, n_merges = 0;
+    for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
+        const char *b = g_tok->blob + g_tok->off[c];
+        size_t len = g_tok->off[c + 1] - g_tok->off[c];
+        for (size_t k = 1; k < len; k++) {
+            int64_t l = wn_tok_lookup(g_tok, b, k), r = wn_tok_lookup(g_tok, b + k, len - k);
+            if (l < 0 || r < 0)
+                continue;
+            size_t pos = c % WN_TOK_SMALL_PIECE;
+            uint32_t want = wn_tok_pair_key(g_tok, (uint32_t)l, (uint32_t)r, pos);
+            assert_int_equal(wn_tok_pair_key_masked(g_tok, (uint32_t)l, (uint32_t)r, pos), want);
+            n_pairs++;
+            n_merges += want != WN_TOK_NO_KEY;
+        }
+    }
+    assert_true(n_merges > 100000 && n_pairs > n_merges); /* both kinds were checked */
+    uint64_t rng = 0x2545F4914F6CDD1Dull;
+    for (int i = 0; i < 1000000; i++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        uint32_t a = (uint32_t)(rng % WN_TOK_MAX_IDS), b = (uint32_t)(rng >> 40) % WN_TOK_MAX_IDS;
+        size_t pos = (size_t)(rng >> 20) % WN_TOK_SMALL_PIECE;
+        assert_int_equal(wn_tok_pair_key_masked(g_tok, a, b, pos),
+                         wn_tok_pair_key(g_tok, a, b, pos));
+    }
 }
 
 static void test_bpe_paths_match_reference(void **state)
@@ -686,6 +720,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_special_tokens),
         cmocka_unit_test(test_pathological),
+        cmocka_unit_test(test_pair_key_masked),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),

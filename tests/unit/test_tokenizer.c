@@ -519,6 +519,57 @@ static void test_pretok_letter_blocks(void **state)
             }
 }
 
+/* utf8_decode_common, the inline decoder of letters_end's loop over characters outside
+ * ASCII, agrees with utf8_decode wherever it answers (every lead byte, every two following
+ * bytes, every count of readable bytes), and answers for every well-formed two-byte
+ * character; letters_end agrees with a plain loop of char_at from every position of 5,000
+ * random strings of letters and other characters of every length and lead byte, well-formed
+ * or not. */
+static void test_pretok_decode_common(void **state)
+{
+    (void)state;
+    for (unsigned b0 = 0x80; b0 < 0x100; b0++)
+        for (unsigned b1 = 0; b1 < 0x100; b1++)
+            for (unsigned b2 = 0; b2 < 0x100; b2 += (b0 >= 0xE0 && b0 < 0xF0) ? 1 : 0x3F)
+                for (size_t avail = 1; avail <= 3; avail++) {
+                    const uint8_t s[3] = { (uint8_t)b0, (uint8_t)b1, (uint8_t)b2 };
+                    uint32_t cp = 0, want_cp = 0;
+                    size_t l = utf8_decode_common(s, avail, &cp);
+                    size_t want = utf8_decode(s, avail, &want_cp);
+                    if (l)
+                        assert_true(l == want && cp == want_cp);
+                    else
+                        assert_true(want != 2);
+                }
+    static const char *const alphabet[] = {
+        "a", "Z", " ", "1", ".", "\xC3\xA9", "\xD0\xB4", "\xCC\x81" /* a mark */,
+        "\xE4\xB8\xAD", "\xE3\x81\x8B" /* kana */, "\xE3\x80\x81" /* ideographic comma */,
+        "\xED\x95\x9C" /* Hangul, lead ED */, "\xE0\xA4\x95" /* Devanagari, lead E0 */,
+        "\xEF\xBC\xA1" /* fullwidth A */, "\xF0\x9D\x90\x80" /* bold A, four bytes */,
+        "\x80", "\xE4\xB8" /* cut short */, "\xED\xA0\x80" /* surrogate */, "\xFF",
+    };
+    const size_t n_alpha = sizeof alphabet / sizeof *alphabet;
+    const wn_tok_classes *c = wn_tok_classes_get();
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    for (int round = 0; round < 5000; round++) {
+        uint8_t text[256];
+        size_t n = 0;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        for (size_t k = 0, chars = 1 + rng % 40; k < chars; k++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            const char *ch = alphabet[rng % 4 ? 5 + rng % 10 : rng % n_alpha]; /* mostly */
+            memcpy(text + n, ch, strlen(ch));                                 /* letters */
+            n += strlen(ch);
+        }
+        for (size_t i = 0; i <= n; i++) {
+            size_t want = i, l;
+            while (want < n && char_at(c, text, n, want, &l) == WN_TC_LETTER)
+                want += l;
+            assert_int_equal(letters_end(c, text, n, i), want);
+        }
+    }
+}
+
 /* The pair table keeps only the merge BPE makes last on each token's own bytes, and
  * characters outside ASCII and pairs of ASCII bytes may merge before BPE starts
  * (premerge.c); BPE from bytes with a
@@ -726,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
+        cmocka_unit_test(test_pretok_decode_common),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),
     };

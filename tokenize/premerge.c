@@ -225,7 +225,7 @@ size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32
     for (size_t i = 0; i < n;) {
         uint8_t b = p[i];
         uint32_t cp;
-        size_t len = b >= 0x80 ? utf8_decode(p + i, n - i, &cp) : 0; /* 0: ill-formed */
+        size_t len = b >= 0x80 ? utf8_decode_quick(p + i, n - i, &cp) : 0; /* 0: ill-formed */
         uint64_t e = 0;
         if (len == 2 || len == 3)
             e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];

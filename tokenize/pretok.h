@@ -70,6 +70,14 @@ static inline size_t utf8_decode_common(const uint8_t *s, size_t avail, uint32_t
     return 0;
 }
 
+/* utf8_decode, with the common characters decoded inline (loops over characters outside
+ * ASCII). */
+static inline size_t utf8_decode_quick(const uint8_t *s, size_t avail, uint32_t *cp)
+{
+    size_t l = utf8_decode_common(s, avail, cp);
+    return l ? l : utf8_decode(s, avail, cp);
+}
+
 /* Class of the character at s[i] and its length in bytes. An ill-formed byte is one
  * character of class OTHER (see tokenizer.h). */
 static inline unsigned char_at(const wn_tok_classes *c, const uint8_t *s, size_t n, size_t i,

@@ -66,7 +66,9 @@ typedef struct wn_tok_pair_table {
 typedef struct wn_tok_premerge {
     uint16_t block_of[256]; /* code point >> 8 (U+0000..U+FFFF) -> block, 0 = none qualifies */
     uint64_t *blocks;       /* [block * 256 + (cp & 255)]: merged << 32 | (highest rank of its
-                             * own merges + 1), 0 = not merged early */
+                             * own merges + 1), 0 = not merged early; with a
+                             * WN_TOK_PREMERGE_FIRST_TWO / _LAST_TWO flag, merged is only
+                             * two of the character's three bytes (premerge.c) */
     uint32_t *min_before;   /* [w * 128 + x - 0x80]: lowest rank of a merge of the single byte
                              * x (>= 0x80) with a left part ending in byte w */
     uint32_t *min_after;    /* [(x - 0x80) * 256 + y]: the same for the single continuation
@@ -78,6 +80,9 @@ typedef struct wn_tok_premerge {
     uint32_t *ascii_after_high;  /* [y * 128 + z - 0x80]: AFTER of an ASCII byte y and a byte
                                   * z >= 0x80 */
 } wn_tok_premerge;
+
+#define WN_TOK_PREMERGE_FIRST_TWO (1ull << 63) /* parts: merged, then the third byte */
+#define WN_TOK_PREMERGE_LAST_TWO (1ull << 62)  /* parts: the first byte, then merged */
 
 /* Fields of premerge.ascii[a * 128 + b], each a rank or WN_TOK_ASCII_NONE (above all):
  * FIRST: the token a b merges into, when every merge with that token as a part ranks above

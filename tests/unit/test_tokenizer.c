@@ -570,6 +570,67 @@ static void test_pretok_decode_common(void **state)
     }
 }
 
+/* Every character of the Basic Multilingual Plane outside ASCII (whole, as two parts, or
+ * byte by byte: premerge.c), between neighbours that can take its first or last byte or
+ * not (nothing, a space, a letter, a Cyrillic letter, a CJK character, a lone continuation
+ * byte, a Hangul syllable (a token joins the last bytes of U+338E and others to it), the
+ * character itself), as one piece: the same ids as BPE from bytes with a table of every
+ * split. */
+static void test_premerge_every_character(void **state)
+{
+    (void)state;
+    wn_tok *all = tok_load_repo();
+    assert_non_null(all);
+    assert_int_equal(wn_tok_use_all_pairs(all), 0);
+    static const char *const side[] = { "",           " ",    "a", "\xD0\xB4", "\xE4\xB8\xAD",
+                                        "\xEC\x9D\xB4", "\x80", NULL };
+    wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
+    size_t n_two_parts = 0;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        if (cp >= 0xD800 && cp < 0xE000)
+            continue;
+        uint8_t ch[3];
+        size_t len = cp < 0x800 ? 2 : 3;
+        if (len == 2) {
+            ch[0] = (uint8_t)(0xC0 | cp >> 6);
+            ch[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        } else {
+            ch[0] = (uint8_t)(0xE0 | cp >> 12);
+            ch[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+            ch[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        }
+        const wn_tok_premerge *pm = &g_tok->premerge;
+        uint64_t e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
+        n_two_parts += (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)) != 0;
+        for (int l = 0; l < 8; l++)
+            for (int r = 0; r < 8; r += 2 - (r >= 4)) { /* nothing, a letter, CJK, Hangul, */
+                                                         /* a continuation byte, itself */
+                uint8_t text[16];
+                size_t n = 0;
+                const char *ls = side[l] ? side[l] : (const char *)ch;
+                size_t ll = side[l] ? strlen(side[l]) : len;
+                memcpy(text + n, ls, ll);
+                n += ll;
+                memcpy(text + n, ch, len);
+                n += len;
+                const char *rs = side[r] ? side[r] : (const char *)ch;
+                size_t rl = side[r] ? strlen(side[r]) : len;
+                memcpy(text + n, rs, rl);
+                n += rl;
+                a.len = b.len = 0;
+                wn_tok_bpe_merge(g_tok, text, n, &a);
+                wn_tok_bpe_merge(all, text, n, &b);
+                if (a.len != b.len || memcmp(a.ids, b.ids, a.len * sizeof *a.ids) != 0)
+                    fail_msg("U+%04X between '%s' and '%s': ids differ from BPE from bytes", cp,
+                             side[l] ? side[l] : "itself", side[r] ? side[r] : "itself");
+            }
+    }
+    assert_true(n_two_parts > 1000); /* the two-part case was reached */
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+    wn_tok_free(all);
+}
+
 /* The pair table keeps only the merge BPE makes last on each token's own bytes, and
  * characters outside ASCII and pairs of ASCII bytes may merge before BPE starts
  * (premerge.c); BPE from bytes with a
@@ -778,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
+        cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),
     };

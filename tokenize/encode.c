@@ -137,7 +137,7 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
     unsigned f1 = WN_TOK_SPLIT_NEVER; /* flags of the character before i, if three bytes */
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t l = p[i] < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
+        size_t l = p[i] < 0x80 ? 1 : utf8_decode_quick(p + i, n - i, &cp);
         if (l != 3) {
             f1 = WN_TOK_SPLIT_NEVER;
             i += l ? l : 1;

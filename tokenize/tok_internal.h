@@ -66,7 +66,9 @@ typedef struct wn_tok_pair_table {
 typedef struct wn_tok_premerge {
     uint16_t block_of[256]; /* code point >> 8 (U+0000..U+FFFF) -> block, 0 = none qualifies */
     uint64_t *blocks;       /* [block * 256 + (cp & 255)]: merged << 32 | (highest rank of its
-                             * own merges + 1), 0 = not merged early */
+                             * own merges + 1), 0 = not merged early; with a
+                             * WN_TOK_PREMERGE_FIRST_TWO / _LAST_TWO flag, merged is only
+                             * two of the character's three bytes (premerge.c) */
     uint32_t *min_before;   /* [w * 128 + x - 0x80]: lowest rank of a merge of the single byte
                              * x (>= 0x80) with a left part ending in byte w */
     uint32_t *min_after;    /* [(x - 0x80) * 256 + y]: the same for the single continuation
@@ -78,6 +80,9 @@ typedef struct wn_tok_premerge {
     uint32_t *ascii_after_high;  /* [y * 128 + z - 0x80]: AFTER of an ASCII byte y and a byte
                                   * z >= 0x80 */
 } wn_tok_premerge;
+
+#define WN_TOK_PREMERGE_FIRST_TWO (1ull << 63) /* parts: merged, then the third byte */
+#define WN_TOK_PREMERGE_LAST_TWO (1ull << 62)  /* parts: the first byte, then merged */
 
 /* Fields of premerge.ascii[a * 128 + b], each a rank or WN_TOK_ASCII_NONE (above all):
  * FIRST: the token a b merges into, when every merge with that token as a part ranks above
@@ -202,17 +207,24 @@ static inline uint32_t wn_tok_pair_slot(const wn_tok_pair_table *pt, uint64_t ha
     return (uint32_t)(((x >> 32) * pt->m) >> 32);
 }
 
-/* Merged id of the pair (a, b), or -1 if BPE never merges them: the bucket's seed (a table
- * of 64 KB), then the one slot it names. */
-static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
+/* The slot where the pair key (a << WN_TOK_ID_BITS | b) would be: the bucket's seed (a table
+ * of 64 KB), then the one slot it names; its key bits (v >> WN_TOK_ID_BITS) equal key when
+ * the pair is a merge, and its low bits are then the merged id. */
+static inline uint64_t wn_tok_pair_slot_value(const wn_tok *t, uint64_t key)
 {
     const wn_tok_pair_table *pt = &t->pairs;
-    uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
     uint64_t h = wn_tok_pair_hash(key);
     uint32_t s = wn_tok_pair_slot(pt, h, pt->disp[wn_tok_pair_bucket(pt, h)]);
     uint64_t v;
     memcpy(&v, pt->slots + (size_t)s * WN_TOK_PAIR_SLOT_BYTES, sizeof v);
-    v = le64toh(v) & ((1ull << (8 * WN_TOK_PAIR_SLOT_BYTES)) - 1);
+    return le64toh(v) & ((1ull << (8 * WN_TOK_PAIR_SLOT_BYTES)) - 1);
+}
+
+/* Merged id of the pair (a, b), or -1 if BPE never merges them. */
+static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
+{
+    uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
+    uint64_t v = wn_tok_pair_slot_value(t, key);
     return (v >> WN_TOK_ID_BITS) == key ? (int64_t)(v & (WN_TOK_MAX_IDS - 1)) : -1;
 }
 

@@ -1,6 +1,7 @@
 /* test_tokenizer.c: exactness of the Llama 3 tokenizer against the references in
  * ../shared/data/tokenizer (Hugging Face golden ids, llama.cpp's vocabulary test, Meta's
  * test vectors), round trips, invalid UTF-8, special tokens, linear cost, thread safety. */
+#include "tokenize/bpe_small.h"
 #include "tokenize/pretok.h"
 #include "tokenize/split.h"
 #include "tokenize/tok_internal.h"
@@ -323,6 +324,39 @@ static size_t reference_bpe(const wn_tok *t, const char *p, size_t n, wn_tok_id 
     return m;
 }
 
+/* The pair key without a branch (wn_tok_pair_key_masked, pieces with characters outside
+ * ASCII) must equal the plain one: on every way of writing a token as two tokens (the merges
+ * and many pairs that are not), and on 1,000,000 random pairs of ids, special and out of
+ * range ones included. */
+static void test_pair_key_masked(void **state)
+{
+    (void)state;
+    size_t n_pairs = 0, n_merges = 0;
+    for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
+        const char *b = g_tok->blob + g_tok->off[c];
+        size_t len = g_tok->off[c + 1] - g_tok->off[c];
+        for (size_t k = 1; k < len; k++) {
+            int64_t l = wn_tok_lookup(g_tok, b, k), r = wn_tok_lookup(g_tok, b + k, len - k);
+            if (l < 0 || r < 0)
+                continue;
+            size_t pos = c % WN_TOK_SMALL_PIECE;
+            uint32_t want = wn_tok_pair_key(g_tok, (uint32_t)l, (uint32_t)r, pos);
+            assert_int_equal(wn_tok_pair_key_masked(g_tok, (uint32_t)l, (uint32_t)r, pos), want);
+            n_pairs++;
+            n_merges += want != WN_TOK_NO_KEY;
+        }
+    }
+    assert_true(n_merges > 100000 && n_pairs > n_merges); /* both kinds were checked */
+    uint64_t rng = 0x2545F4914F6CDD1Dull;
+    for (int i = 0; i < 1000000; i++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        uint32_t a = (uint32_t)(rng % WN_TOK_MAX_IDS), b = (uint32_t)(rng >> 40) % WN_TOK_MAX_IDS;
+        size_t pos = (size_t)(rng >> 20) % WN_TOK_SMALL_PIECE;
+        assert_int_equal(wn_tok_pair_key_masked(g_tok, a, b, pos),
+                         wn_tok_pair_key(g_tok, a, b, pos));
+    }
+}
+
 static void test_bpe_paths_match_reference(void **state)
 {
     /* Letters only, so the whole string is one piece; ASCII and Cyrillic mixed. */
@@ -483,6 +517,118 @@ static void test_pretok_letter_blocks(void **state)
                 size_t want = k + (next[f].letter ? flen : 0);
                 assert_int_equal(wn_tok_next_piece(c, (const uint8_t *)text, n, 0), want);
             }
+}
+
+/* utf8_decode_common, the inline decoder of letters_end's loop over characters outside
+ * ASCII, agrees with utf8_decode wherever it answers (every lead byte, every two following
+ * bytes, every count of readable bytes), and answers for every well-formed two-byte
+ * character; letters_end agrees with a plain loop of char_at from every position of 5,000
+ * random strings of letters and other characters of every length and lead byte, well-formed
+ * or not. */
+static void test_pretok_decode_common(void **state)
+{
+    (void)state;
+    for (unsigned b0 = 0x80; b0 < 0x100; b0++)
+        for (unsigned b1 = 0; b1 < 0x100; b1++)
+            for (unsigned b2 = 0; b2 < 0x100; b2 += (b0 >= 0xE0 && b0 < 0xF0) ? 1 : 0x3F)
+                for (size_t avail = 1; avail <= 3; avail++) {
+                    const uint8_t s[3] = { (uint8_t)b0, (uint8_t)b1, (uint8_t)b2 };
+                    uint32_t cp = 0, want_cp = 0;
+                    size_t l = utf8_decode_common(s, avail, &cp);
+                    size_t want = utf8_decode(s, avail, &want_cp);
+                    if (l)
+                        assert_true(l == want && cp == want_cp);
+                    else
+                        assert_true(want != 2);
+                }
+    static const char *const alphabet[] = {
+        "a", "Z", " ", "1", ".", "\xC3\xA9", "\xD0\xB4", "\xCC\x81" /* a mark */,
+        "\xE4\xB8\xAD", "\xE3\x81\x8B" /* kana */, "\xE3\x80\x81" /* ideographic comma */,
+        "\xED\x95\x9C" /* Hangul, lead ED */, "\xE0\xA4\x95" /* Devanagari, lead E0 */,
+        "\xEF\xBC\xA1" /* fullwidth A */, "\xF0\x9D\x90\x80" /* bold A, four bytes */,
+        "\x80", "\xE4\xB8" /* cut short */, "\xED\xA0\x80" /* surrogate */, "\xFF",
+    };
+    const size_t n_alpha = sizeof alphabet / sizeof *alphabet;
+    const wn_tok_classes *c = wn_tok_classes_get();
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    for (int round = 0; round < 5000; round++) {
+        uint8_t text[256];
+        size_t n = 0;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        for (size_t k = 0, chars = 1 + rng % 40; k < chars; k++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            const char *ch = alphabet[rng % 4 ? 5 + rng % 10 : rng % n_alpha]; /* mostly */
+            memcpy(text + n, ch, strlen(ch));                                 /* letters */
+            n += strlen(ch);
+        }
+        for (size_t i = 0; i <= n; i++) {
+            size_t want = i, l;
+            while (want < n && char_at(c, text, n, want, &l) == WN_TC_LETTER)
+                want += l;
+            assert_int_equal(letters_end(c, text, n, i), want);
+        }
+    }
+}
+
+/* Every character of the Basic Multilingual Plane outside ASCII (whole, as two parts, or
+ * byte by byte: premerge.c), between neighbours that can take its first or last byte or
+ * not (nothing, a space, a letter, a Cyrillic letter, a CJK character, a lone continuation
+ * byte, a Hangul syllable (a token joins the last bytes of U+338E and others to it), the
+ * character itself), as one piece: the same ids as BPE from bytes with a table of every
+ * split. */
+static void test_premerge_every_character(void **state)
+{
+    (void)state;
+    wn_tok *all = tok_load_repo();
+    assert_non_null(all);
+    assert_int_equal(wn_tok_use_all_pairs(all), 0);
+    static const char *const side[] = { "",           " ",    "a", "\xD0\xB4", "\xE4\xB8\xAD",
+                                        "\xEC\x9D\xB4", "\x80", NULL };
+    wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
+    size_t n_two_parts = 0;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        if (cp >= 0xD800 && cp < 0xE000)
+            continue;
+        uint8_t ch[3];
+        size_t len = cp < 0x800 ? 2 : 3;
+        if (len == 2) {
+            ch[0] = (uint8_t)(0xC0 | cp >> 6);
+            ch[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        } else {
+            ch[0] = (uint8_t)(0xE0 | cp >> 12);
+            ch[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+            ch[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        }
+        const wn_tok_premerge *pm = &g_tok->premerge;
+        uint64_t e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
+        n_two_parts += (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)) != 0;
+        for (int l = 0; l < 8; l++)
+            for (int r = 0; r < 8; r += 2 - (r >= 4)) { /* nothing, a letter, CJK, Hangul, */
+                                                         /* a continuation byte, itself */
+                uint8_t text[16];
+                size_t n = 0;
+                const char *ls = side[l] ? side[l] : (const char *)ch;
+                size_t ll = side[l] ? strlen(side[l]) : len;
+                memcpy(text + n, ls, ll);
+                n += ll;
+                memcpy(text + n, ch, len);
+                n += len;
+                const char *rs = side[r] ? side[r] : (const char *)ch;
+                size_t rl = side[r] ? strlen(side[r]) : len;
+                memcpy(text + n, rs, rl);
+                n += rl;
+                a.len = b.len = 0;
+                wn_tok_bpe_merge(g_tok, text, n, &a);
+                wn_tok_bpe_merge(all, text, n, &b);
+                if (a.len != b.len || memcmp(a.ids, b.ids, a.len * sizeof *a.ids) != 0)
+                    fail_msg("U+%04X between '%s' and '%s': ids differ from BPE from bytes", cp,
+                             side[l] ? side[l] : "itself", side[r] ? side[r] : "itself");
+            }
+    }
+    assert_true(n_two_parts > 1000); /* the two-part case was reached */
+    wn_tok_ids_release(&a);
+    wn_tok_ids_release(&b);
+    wn_tok_free(all);
 }
 
 /* The pair table keeps only the merge BPE makes last on each token's own bytes, and
@@ -686,11 +832,14 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_special_tokens),
         cmocka_unit_test(test_pathological),
+        cmocka_unit_test(test_pair_key_masked),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
+        cmocka_unit_test(test_pretok_decode_common),
+        cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),
     };

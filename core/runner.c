@@ -624,6 +624,7 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         part_commit(&removed);
 
     double secs = wn_now() - t0;
+    bool stage_failed = false;
     res->source.seconds = secs;
     for (size_t s = 0; s < o->n_stages; s++) {
         for (int t = 0; t < nthreads; t++) {
@@ -631,13 +632,15 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
             wn_stats_release(&per_thread[s * nthreads + t]);
         }
         res->stages[s].seconds = secs;
-        if (o->stages[s]->finish)
-            o->stages[s]->finish(o->stages[s]->state, &res->stages[s]);
+        /* a stage that cannot flush (kl's build_reference to a directory that is not
+         * there) fails the run: its .done would have said the work was complete */
+        if (o->stages[s]->finish && o->stages[s]->finish(o->stages[s]->state, &res->stages[s]))
+            stage_failed = true;
     }
     free(per_thread);
 
     int rc = 0;
-    if (out.failed || removed.failed)
+    if (out.failed || removed.failed || stage_failed)
         rc = 1;
     else if (c->n_inputs > 0 && opened == 0) {
         wn_error("%s: none of the %zu inputs could be opened", o->command, c->n_inputs);

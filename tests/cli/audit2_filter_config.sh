@@ -51,7 +51,13 @@ refused empty "no entries in '.*empty.txt'"
 cfg nsfw_words "lists: [missing.txt]"
 refused missing "missing.txt"
 [ "$(grep -o 'missing.txt' err | wc -l)" -eq 1 ] || { echo "missing named twice: $(cat err)"; exit 1; }
-# "english" is not a label of lid.176 (it says "en"): every document was dropped, # --removed naming the output directory: kept and removed parts took each other's name
+# "english" is not a label of lid.176 (it says "en"): every document was dropped, # a stage that cannot flush (the KL reference to a directory that is not there) printed an
+# error, then exit 0 with a .done record
+cfg kl_divergence "unit: words" "build_reference: $TMP/nowhere/ref.tsv"
+$W filter --config c.yaml in.jsonl -o klb --quiet 2> err; rc=$?
+[ $rc -eq 1 ] && grep -q "nowhere/ref.tsv" err || { echo "kl build: exit $rc: $(cat err)"; exit 1; }
+[ ! -e klb/filter-00000.done ] || { echo "kl build: .done written"; exit 1; }
+# --removed naming the output directory: kept and removed parts took each other's name
 cfg c4
 $W filter --config c.yaml in.jsonl -o same --removed ./same/ --quiet 2> err; rc=$?
 [ $rc -eq 1 ] && grep -q "removed './same/' is the output directory" err || { echo "same dir: exit $rc: $(cat err)"; exit 1; }
@@ -90,6 +96,12 @@ refused kl_empty "none.tsv.*empty"
 # 2^70 overflows strtoll; its ERANGE made strtod's good reading a string
 cfg gopher_quality "max_doc_words: 1180591620717411303424"
 $W filter --config c.yaml in.jsonl -o out_bigint --quiet 2> err || { echo "big integer: $(cat err)"; exit 1; }
+# a stage that cannot flush (the KL reference to a directory that is not there) printed an
+# error, then exit 0 with a .done record
+cfg kl_divergence "unit: words" "build_reference: $TMP/nowhere/ref.tsv"
+$W filter --config c.yaml in.jsonl -o klb --quiet 2> err; rc=$?
+[ $rc -eq 1 ] && grep -q "nowhere/ref.tsv" err || { echo "kl build: exit $rc: $(cat err)"; exit 1; }
+[ ! -e klb/filter-00000.done ] || { echo "kl build: .done written"; exit 1; }
 # --removed naming the output directory: kept and removed parts took each other's name
 cfg c4
 $W filter --config c.yaml in.jsonl -o same --removed ./same/ --quiet 2> err; rc=$?

@@ -32,7 +32,7 @@ static void test_bad_parameters_are_errors(void **state)
         "filters: [{name: where, expr: 'x <'}]",
     };
     const char *why[] = {"unknown parameter 'min_doc_word'", "must be a number",
-                         "unknown filter", "cannot read", "'filters' list", "expected a number"};
+                         "unknown filter", "cannot open '/nonexistent/list.txt'", "'filters' list", "expected a number"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         json_t *cfg = wn_yaml_parse(bad[i], strlen(bad[i]), err, sizeof err);
         assert_non_null(cfg);

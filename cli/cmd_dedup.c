@@ -477,8 +477,15 @@ static int remove_listed(dedup_cli *c, const char *remove_path, const char *conf
     wn_dedup_uids uids;
     wn_dedup_uids_init(&uids, c->all, c->n_all, &c->jsonl, 0);
     wn_stage *st = wn_dedup_remove_stage(r, &uids, reason);
+    char **tables;
+    size_t n_tables;
+    glob_state(c, "files-*.wfl", &tables, &n_tables);
+    uint64_t *signed_records = wn_dedup_signed_records(tables, n_tables, config, c->n_all);
+    wn_free_strv(tables, n_tables);
+    wn_dedup_remove_check_inputs(st, signed_records);
     int rc = run_streaming(c, "dedup", st, &uids);
     wn_stage_free(st);
+    free(signed_records);
     wn_dedup_uids_release(&uids);
     wn_dedup_removal_free(r);
     return rc;

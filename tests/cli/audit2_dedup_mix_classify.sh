@@ -1,4 +1,4 @@
-# Second audit: option values and configs that used to be taken silently.
+# Second audit: option values, configs and changed inputs that used to be taken silently.
 # dedup: --parts 0, --k 0, --dim 0, --bucket-docs 0 exited 2 without a word; a --seed over
 #   2^64 wrapped. mix: a weighted source with no tokens (an empty tokenize output) made the
 #   largest mix 0 tokens, exit 0, with a manifest. classify: -lr nan trained a model of NaNs,
@@ -15,6 +15,20 @@ for o in "minhash --parts" "line --bucket-docs" "semantic --k" "semantic --dim";
 done
 $W dedup minhash in.jsonl -o d --quiet --seed 99999999999999999999999 2> err; rc=$?
 [ $rc -eq 2 ] && grep -q "bad --seed" err || { echo "seed overflow: exit $rc"; exit 1; }
+# an input cut or grown between the sign and remove phases: the removal list (uids = file,
+# line) named other documents, exit 0 with a .done
+python3 -c "
+import json
+for i in range(40): print(json.dumps({'id': str(i), 'text': 'the same words again and again ' * 3 + str(i % 4)}))" > dup.jsonl
+for ph in sign bands merge cluster; do $W dedup minhash dup.jsonl in.jsonl -o dr --phase $ph --quiet || exit 1; done
+head -5 dup.jsonl > cut.jsonl; cp dup.jsonl full.jsonl; cp cut.jsonl dup.jsonl
+$W dedup minhash dup.jsonl in.jsonl -o dr --phase remove --quiet 2> err; rc=$?
+[ $rc -eq 1 ] && grep -q "'dup.jsonl' has 5 records, 40 when it was signed" err || { echo "changed input: exit $rc: $(cat err)"; exit 1; }
+[ ! -e dr/dedup-00000.done ] || { echo "changed input: .done written"; exit 1; }
+cp full.jsonl dup.jsonl
+$W dedup minhash dup.jsonl in.jsonl -o dr --phase remove --quiet || { echo "unchanged input refused"; exit 1; }
+[ "$(jq '.stages[0].drops["dedup.minhash"].docs' dr/dedup-00000.stats.json)" -gt 0 ] || { echo "nothing removed"; exit 1; }
+
 # dedup eval: pairs of another corpus (or binary junk) printed tables of zeros, exit 0; a
 # Jaccard of nan was an out-of-range bin index; a cut .gz of pairs was read as complete
 $W dedup minhash in.jsonl -o dm --quiet || exit 1

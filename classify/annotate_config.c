@@ -72,7 +72,13 @@ static json_t *yaml_collection(yaml_parser_t *p, bool mapping, char *err, size_t
             goto fail;
         }
         char *key = wn_xstrndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+        size_t key_line = ev.start_mark.line + 1;
         yaml_event_delete(&ev);
+        if (json_object_get(node, key)) { /* the last one silently won */
+            snprintf(err, errlen, "line %zu: duplicate key '%s'", key_line, key);
+            free(key);
+            goto fail;
+        }
         if (next_event(p, &ev, err, errlen) < 0) {
             free(key);
             goto fail;

@@ -195,29 +195,59 @@ static json_t *scalar_value(const yaml_node_t *n)
     return json_stringn(s, len);
 }
 
-static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
+/* The conversion refuses what libyaml accepts but a config cannot mean: a key given twice
+ * in one mapping (the last one silently won: a second, empty `filters:` ran nothing), and
+ * aliases that expand past a million values (nine nested lists of nine aliases hung it). */
+typedef struct yaml_conv {
+    size_t budget;
+    char *err;
+    size_t errlen;
+    bool failed;
+} yaml_conv;
+
+enum { YAML_MAX_VALUES = 1000000 };
+
+static void conv_fail(yaml_conv *c, const yaml_node_t *n, const char *what, const char *key)
 {
-    if (!n || depth > 64)
+    if (c->failed)
+        return;
+    c->failed = true;
+    snprintf(c->err, c->errlen, "line %zu: %s%s%s%s", n->start_mark.line + 1, what,
+             key ? " '" : "", key ? key : "", key ? "'" : "");
+}
+
+static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth, yaml_conv *c)
+{
+    if (!n || depth > 64 || c->failed)
         return json_null();
+    if (c->budget-- == 0) {
+        conv_fail(c, n, "the config expands to more than a million values (aliases?)", NULL);
+        return json_null();
+    }
     switch (n->type) {
     case YAML_SCALAR_NODE:
         return scalar_value(n);
     case YAML_SEQUENCE_NODE: {
         json_t *a = json_array();
         for (yaml_node_item_t *it = n->data.sequence.items.start;
-             it < n->data.sequence.items.top; it++)
-            json_array_append_new(a, node_to_json(doc, yaml_document_get_node(doc, *it), depth + 1));
+             it < n->data.sequence.items.top && !c->failed; it++)
+            json_array_append_new(a, node_to_json(doc, yaml_document_get_node(doc, *it), depth + 1, c));
         return a;
     }
     case YAML_MAPPING_NODE: {
         json_t *o = json_object();
         for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
-             pr < n->data.mapping.pairs.top; pr++) {
+             pr < n->data.mapping.pairs.top && !c->failed; pr++) {
             yaml_node_t *k = yaml_document_get_node(doc, pr->key);
             if (!k || k->type != YAML_SCALAR_NODE)
                 continue;
-            json_object_set_new(o, (const char *)k->data.scalar.value,
-                                node_to_json(doc, yaml_document_get_node(doc, pr->value), depth + 1));
+            const char *key = (const char *)k->data.scalar.value;
+            if (json_object_get(o, key)) {
+                conv_fail(c, k, "duplicate key", key);
+                break;
+            }
+            json_object_set_new(o, key, node_to_json(doc, yaml_document_get_node(doc, pr->value),
+                                                     depth + 1, c));
         }
         return o;
     }
@@ -243,7 +273,12 @@ json_t *wn_yaml_parse(const char *text, size_t len, char *err, size_t errlen)
         return NULL;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    out = root ? node_to_json(&doc, root, 0) : json_object();
+    yaml_conv conv = {YAML_MAX_VALUES, err, errlen, false};
+    out = root ? node_to_json(&doc, root, 0, &conv) : json_object();
+    if (conv.failed) {
+        json_decref(out);
+        out = NULL;
+    }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     return out;
@@ -255,7 +290,7 @@ json_t *wn_yaml_load(const char *path, char *err, size_t errlen)
     char e[256];
     char *text = wn_read_file(path, &len, e, sizeof e);
     if (!text) {
-        snprintf(err, errlen, "cannot read '%s': %s", path, e);
+        snprintf(err, errlen, "%s", e); /* names the file */
         return NULL;
     }
     json_t *j = wn_yaml_parse(text, len, e, sizeof e);

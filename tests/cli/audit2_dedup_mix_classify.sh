@@ -69,4 +69,9 @@ for t in nan 2 -0.5; do
     [ $rc -eq 2 ] && grep -q "expected a probability" err || { echo "--threshold $t: exit $rc"; exit 1; }
 done
 $W classify score --model m.bin --name q in.jsonl -o s --threshold 0.5 --quiet || exit 1
+# an annotate config with a key given twice: the last one silently won
+sed 's/^max_tokens:.*/max_tokens: 256\nmax_tokens: 5/' "$REPO/configs/annotate/fineweb-edu.yaml" > dup.yaml
+cp "$REPO/configs/annotate/fineweb-edu.txt" .
+$W annotate --config dup.yaml --url http://127.0.0.1:1/v1 --model m -o ann in.jsonl 2> err; rc=$?
+[ $rc -eq 2 ] && grep -q "dup.yaml': line [0-9]*: duplicate key 'max_tokens'" err || { echo "annotate dup key: exit $rc: $(cat err)"; exit 1; }
 exit 0

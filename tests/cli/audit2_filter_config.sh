@@ -1,7 +1,9 @@
 # Filter configs a user gets wrong (second audit): word lists with a byte-order mark, binary
 # or not UTF-8, empty (the file named); a langid language the model does not have; a
-# max_bytes that is negative; a YAML integer too large for 64 bits. Each is an exit 2 with a
-# message naming the subject before anything runs, or (the BOM) read as intended.
+# max_bytes or min_score out of range; broken KL references; a YAML integer too large for
+# 64 bits, a key given twice, an alias bomb; a stage that cannot flush; --removed naming the
+# output directory. Each is an error naming the subject (before anything runs where it can
+# be), or (the BOM, CRLF) read as intended.
 set -u
 W=$WINNOW
 cd "$TMP" || exit 1
@@ -51,18 +53,7 @@ refused empty "no entries in '.*empty.txt'"
 cfg nsfw_words "lists: [missing.txt]"
 refused missing "missing.txt"
 [ "$(grep -o 'missing.txt' err | wc -l)" -eq 1 ] || { echo "missing named twice: $(cat err)"; exit 1; }
-# "english" is not a label of lid.176 (it says "en"): every document was dropped, # a stage that cannot flush (the KL reference to a directory that is not there) printed an
-# error, then exit 0 with a .done record
-cfg kl_divergence "unit: words" "build_reference: $TMP/nowhere/ref.tsv"
-$W filter --config c.yaml in.jsonl -o klb --quiet 2> err; rc=$?
-[ $rc -eq 1 ] && grep -q "nowhere/ref.tsv" err || { echo "kl build: exit $rc: $(cat err)"; exit 1; }
-[ ! -e klb/filter-00000.done ] || { echo "kl build: .done written"; exit 1; }
-# --removed naming the output directory: kept and removed parts took each other's name
-cfg c4
-$W filter --config c.yaml in.jsonl -o same --removed ./same/ --quiet 2> err; rc=$?
-[ $rc -eq 1 ] && grep -q "removed './same/' is the output directory" err || { echo "same dir: exit $rc: $(cat err)"; exit 1; }
-[ -z "$(ls same)" ] || { echo "same dir: parts written: $(ls same)"; exit 1; }
-exit 0
+# "english" is not a label of lid.176 (it says "en"): every document was dropped, exit 0
 cfg langid "languages: [english]"
 refused language "language 'english' is not a label.*'en'"
 cfg langid "max_bytes: -1"
@@ -102,6 +93,22 @@ cfg kl_divergence "unit: words" "build_reference: $TMP/nowhere/ref.tsv"
 $W filter --config c.yaml in.jsonl -o klb --quiet 2> err; rc=$?
 [ $rc -eq 1 ] && grep -q "nowhere/ref.tsv" err || { echo "kl build: exit $rc: $(cat err)"; exit 1; }
 [ ! -e klb/filter-00000.done ] || { echo "kl build: .done written"; exit 1; }
+# YAML: a second 'filters:' (an edit gone wrong) silently replaced the first, here with an
+# empty chain; nested aliases (a "billion laughs") hung the conversion; a directory as the
+# config was named twice
+printf 'filters:\n  - name: c4\nfilters: []\n' > c.yaml
+refused dup_key "line 3: duplicate key 'filters'"
+python3 - <<'PY'
+s = "a0: &a0 [x, y, z, w]\n"
+for i in range(1, 30):
+    s += f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]\n"
+open("c.yaml", "w").write(s + "filters: *a29\n")
+PY
+timeout 20 $W filter --config c.yaml in.jsonl -o out_bomb --quiet 2> err; rc=$?
+[ $rc -eq 2 ] && grep -q "more than a million values" err || { echo "alias bomb: exit $rc: $(cat err)"; exit 1; }
+mkdir -p cdir
+$W filter --config cdir in.jsonl -o out_cdir --quiet 2> err
+[ "$(grep -o "'cdir'" err | wc -l)" -eq 1 ] || { echo "config dir: $(cat err)"; exit 1; }
 # --removed naming the output directory: kept and removed parts took each other's name
 cfg c4
 $W filter --config c.yaml in.jsonl -o same --removed ./same/ --quiet 2> err; rc=$?

@@ -7,9 +7,11 @@
  *                              most frequent first, to PATH at the end (words seen fewer
  *                              than min_count times are left out);
  *   2. reference: PATH         scores each document: KL(p_doc || q_ref) in nats, where
- *                              q_ref(w) = (count(w) + 1) / (total + vocabulary + 1)
- *                              (add-one smoothing, so unseen words are the outliers), and
- *                              drops it ("kl.divergence") when KL > max_kl.
+ *                              q_ref(w) = (count(w) + 1) / (total + vocabulary + unseen)
+ *                              (add-one smoothing over the reference's vocabulary and the
+ *                              document's `unseen` distinct words outside it, at least 1, so
+ *                              q_ref sums to 1 and KL is never negative; unseen words are
+ *                              the outliers), and drops it ("kl.divergence") when KL > max_kl.
  * The unit is Llama 3 tokenizer ids (unit: tokens, tokenize/tokenizer.h, the default, as
  * the paper) or lowercased word unigrams (unit: words, cheaper). The reference file starts
  * with "# unit: tokens|words" and the other pass must use the same unit; token lines are
@@ -43,8 +45,9 @@ typedef struct kl {
     size_t n_entries, cap_entries;
     wn_buf words;
     /* score mode */
-    double *logq;    /* per entry */
+    double *logq;    /* per entry, with one unseen word in the denominator */
     double log_unseen;
+    double denom;    /* total + vocabulary + 1 */
     double max_kl, min_words;
 } kl;
 
@@ -235,6 +238,7 @@ static int load_reference(kl *k, const char *path, char *err, size_t errlen)
         return -1;
     }
     double denom = (double)total + (double)k->n_entries + 1.0;
+    k->denom = denom;
     k->logq = wn_xmalloc((k->n_entries + 1) * sizeof *k->logq);
     for (size_t i = 0; i < k->n_entries; i++)
         k->logq[i] = log(((double)k->entries[i].count + 1.0) / denom);
@@ -265,13 +269,23 @@ static void kl_doc(void *state, wn_doc *d, wn_stats *s)
         }
     }
     double div = 0.0;
+    size_t unseen = 0;
     for (size_t i = 0; i < doc_counts.cap && n; i++) {
         if (!wn_u64map_used(&doc_counts, i))
             continue;
         double p = (double)doc_counts.slots[i].val / (double)n;
         uint32_t e = wn_u64map_get(&k->index, doc_counts.slots[i].key);
+        unseen += !e;
         div += p * (log(p) - (e ? k->logq[e - 1] : k->log_unseen));
     }
+    /* Each unseen word takes a count of one in q's denominator: with u of them it is
+     * denom + u - 1, not denom, and every log q (whose p sum to 1) is lower by the log of
+     * the ratio. Without it, a document of many different unseen words against a small
+     * reference summed q over more than 1 and could score a negative KL. */
+    if (unseen > 1)
+        div += log1p((double)(unseen - 1) / k->denom);
+    if (div < 0.0)
+        div = 0.0; /* rounding only: q sums to at most 1, so KL >= 0 */
     wn_filter_signal(d, t->n_chars, s, "kl.divergence", div, 0, 20);
     if ((double)n >= k->min_words && div > k->max_kl)
         d->drop_reason = "kl.divergence";

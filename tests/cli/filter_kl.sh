@@ -27,4 +27,18 @@ zstdcat "$TMP"/rm/*.jsonl.zst | grep -q '"id":"backward".*"winnow_removed_by":"k
 # the word-unigram variant must refuse a token reference
 printf 'filters:\n  - name: kl_divergence\n    unit: words\n    reference: %s\n' "$TMP/ref.tsv" > "$TMP/w.yaml"
 $W filter --quiet --config "$TMP/w.yaml" "$TMP/probe.jsonl" -o "$TMP/p3" 2>&1 | grep -q "another unit" || { echo "unit mismatch not caught"; exit 1; }
+# q is a distribution over the reference's words and the document's unseen ones, so KL is
+# never negative: against a reference of 4 words (the x3, cat; denominator 4 + 2 + 1), 50
+# different unseen words score log(56/50) (each unseen word counts one: 4 + 2 + 50), where
+# one unseen bucket per word gave log(7/50) < 0
+printf '# unit: words\n3\tthe\n1\tcat\n' > "$TMP/small.tsv"
+printf 'filters:\n  - name: kl_divergence\n    unit: words\n    reference: %s\n    max_kl: 100\n' "$TMP/small.tsv" > "$TMP/small.yaml"
+python3 -c 'import json; print(json.dumps({"id": "u", "text": " ".join("w%d" % i for i in range(50))}))' > "$TMP/unseen.jsonl"
+$W filter --quiet --annotate-only --config "$TMP/small.yaml" "$TMP/unseen.jsonl" -o "$TMP/p4" || exit 1
+zstdcat "$TMP"/p4/*.jsonl.zst | python3 -c '
+import json, math, sys
+d = json.loads(sys.stdin.readline())
+kl = d["attributes"]["kl.divergence"][0][2]
+want = math.log(56 / 50)
+sys.exit(0 if abs(kl - want) < 1e-9 else "kl.divergence %r, want %r" % (kl, want))' || exit 1
 exit 0

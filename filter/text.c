@@ -428,7 +428,7 @@ static inline __attribute__((always_inline)) bool ascii_run(const unsigned char 
         first = last = 0;
     *core_a = first;
     *core_b = last;
-    *flags = (letters ? WN_WORD_ALPHA : 0) | (digits ? WN_WORD_DIGIT : 0);
+    *flags = WN_WORD_ASCII | (letters ? WN_WORD_ALPHA : 0) | (digits ? WN_WORD_DIGIT : 0);
     return true;
 }
 

@@ -428,7 +428,7 @@ static inline __attribute__((always_inline)) bool ascii_run(const unsigned char 
         first = last = 0;
     *core_a = first;
     *core_b = last;
-    *flags = (letters ? WN_WORD_ALPHA : 0) | (digits ? WN_WORD_DIGIT : 0);
+    *flags = WN_WORD_ASCII | (letters ? WN_WORD_ALPHA : 0) | (digits ? WN_WORD_DIGIT : 0);
     return true;
 }
 
@@ -791,9 +791,24 @@ const wn_text *wn_text_analyze(const wn_doc *d)
     return t;
 }
 
-static bool all_ascii(const char *s, size_t n)
+/* The characters of s[0 .. n) (n <= UINT32_MAX) as wn_text_count_chars counts them, and
+ * whether it is all ASCII: one pass over valid UTF-8 (no continuation byte in it means no
+ * lead byte either), where a scan for a byte >= 0x80 read the whole of a text whose lines
+ * holding one were removed, before the count read it again. */
+static size_t count_chars_ascii(const char *s, size_t n, bool *ascii)
 {
-    return ascii_prefix((const unsigned char *)s, n) == n;
+#if defined(__SSE2__)
+    size_t valid = count_chars_valid(s, n);
+    if (valid != SIZE_MAX) {
+        *ascii = valid == n;
+        return valid;
+    }
+    *ascii = false; /* invalid UTF-8 holds a byte >= 0x80 */
+    return count_chars_decoding((const unsigned char *)s, n);
+#else
+    *ascii = ascii_prefix((const unsigned char *)s, n) == n;
+    return *ascii ? n : count_chars_decoding((const unsigned char *)s, n);
+#endif
 }
 
 /* Does the span cut a token of its line? Tokens are sorted and disjoint, so only one
@@ -874,8 +889,8 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
     t->s = s;
     t->n = n;
     /* kept bytes of an ASCII text are ASCII: a byte each, nothing to count */
-    t->ascii = old->ascii || all_ascii(s, n);
-    t->n_chars = t->ascii ? n : wn_text_count_chars(s, n);
+    t->ascii = old->ascii;
+    t->n_chars = old->ascii ? n : count_chars_ascii(s, n, &t->ascii);
     sl->key_ptr = d->text.ptr;
     sl->key_len = n;
     sl->key_index = d->input_index;

@@ -42,6 +42,9 @@ enum {
     /* the wn_text.gram_hint tokens from this one may occur again in the text (unset: they
      * occur nowhere else as consecutive tokens); only meaningful when gram_hint != 0 */
     WN_WORD_GRAM_REPEATS = 8,
+    /* the token is plain ASCII: set on the word cores the 16-byte path read (most words);
+     * a token without it may be ASCII too, so it only spares a filter reading its bytes */
+    WN_WORD_ASCII = 16,
 };
 
 typedef struct wn_word {

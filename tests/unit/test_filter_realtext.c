@@ -628,6 +628,20 @@ static void test_unicode_repairs(void **state)
     };
     for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
         check_unicode(texts[k], strlen(texts[k]));
+    /* after a non-ASCII character, the next one to look at (a control, an invalid byte, a
+     * combining accent, a plain accented letter) at every distance up to past the 64 bytes
+     * the scan tests inline before it calls the long loop */
+    static const char *const next[] = {"\x01", "\xff", "e\xcc\x81", "\xc3\xa9x\x0c"};
+    char buf[256];
+    for (size_t k = 0; k < sizeof next / sizeof *next; k++)
+        for (size_t gap = 0; gap < 150; gap++) {
+            size_t n = (size_t)snprintf(buf, sizeof buf, "caf\xc3\xa9");
+            memset(buf + n, 'a', gap);
+            n += gap;
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s tail", next[k]);
+            check_unicode(buf, n);
+            check_unicode(buf, n - 5); /* the thing at the text's end */
+        }
     wn_stage_free(uni_stage);
 }
 

@@ -99,10 +99,10 @@ static void fw_doc(void *state, wn_doc *d, wn_stats *s)
 wn_stage *wn_filter_fineweb_new(wn_fparams *p)
 {
     fw *f = wn_xcalloc(1, sizeof *f);
-    f->line_punct = wn_fp_num(p, "line_punct_thr", 0.12);
+    f->line_punct = wn_fp_fraction(p, "line_punct_thr", 0.12);
     f->short_len = wn_fp_num(p, "short_line_length", 30);
-    f->short_line = wn_fp_num(p, "short_line_thr", 0.67);
-    f->char_dup = wn_fp_num(p, "char_duplicates_ratio", 0.01);
+    f->short_line = wn_fp_fraction(p, "short_line_thr", 0.67);
+    f->char_dup = wn_fp_fraction(p, "char_duplicates_ratio", 0.01);
     f->new_line = wn_fp_num(p, "new_line_ratio", 0.3);
     return wn_filter_stage_new("fineweb", f, fw_doc, NULL);
 }

@@ -279,9 +279,9 @@ wn_stage *wn_filter_gopher_quality_new(wn_fparams *p)
     g->min_mean = wn_fp_num(p, "min_avg_word_length", 3);
     g->max_mean = wn_fp_num(p, "max_avg_word_length", 10);
     g->max_symbol = wn_fp_num(p, "max_symbol_word_ratio", 0.1);
-    g->max_bullet = wn_fp_num(p, "max_bullet_lines_ratio", 0.9);
-    g->max_ellipsis = wn_fp_num(p, "max_ellipsis_lines_ratio", 0.3);
-    g->min_alpha = wn_fp_num(p, "min_alpha_words_ratio", 0.8);
+    g->max_bullet = wn_fp_fraction(p, "max_bullet_lines_ratio", 0.9);
+    g->max_ellipsis = wn_fp_fraction(p, "max_ellipsis_lines_ratio", 0.3);
+    g->min_alpha = wn_fp_fraction(p, "min_alpha_words_ratio", 0.8);
     g->min_stop = wn_fp_num(p, "min_stop_words", 2);
     return wn_filter_stage_new("gopher_quality", g, gq_doc, NULL);
 }

@@ -493,14 +493,14 @@ wn_stage *wn_filter_gopher_repetition_new(wn_fparams *p)
     static const char *const dup_keys[6] = {"dup_5gram_frac", "dup_6gram_frac", "dup_7gram_frac",
                                             "dup_8gram_frac", "dup_9gram_frac", "dup_10gram_frac"};
     grep *g = wn_xcalloc(1, sizeof *g);
-    g->dup_line = wn_fp_num(p, "dup_line_frac", 0.3);
-    g->dup_para = wn_fp_num(p, "dup_para_frac", 0.3);
-    g->dup_line_char = wn_fp_num(p, "dup_line_char_frac", 0.2);
-    g->dup_para_char = wn_fp_num(p, "dup_para_char_frac", 0.2);
+    g->dup_line = wn_fp_fraction(p, "dup_line_frac", 0.3);
+    g->dup_para = wn_fp_fraction(p, "dup_para_frac", 0.3);
+    g->dup_line_char = wn_fp_fraction(p, "dup_line_char_frac", 0.2);
+    g->dup_para_char = wn_fp_fraction(p, "dup_para_char_frac", 0.2);
     for (size_t k = 0; k < 3; k++)
-        g->top[k] = wn_fp_num(p, top_keys[k], top_def[k]);
+        g->top[k] = wn_fp_fraction(p, top_keys[k], top_def[k]);
     for (size_t k = 0; k < 6; k++)
-        g->dup[k] = wn_fp_num(p, dup_keys[k], dup_def[k]);
+        g->dup[k] = wn_fp_fraction(p, dup_keys[k], dup_def[k]);
     g->every_signal = p->annotate_only;
     return wn_filter_stage_new("gopher_repetition", g, grep_doc, NULL);
 }

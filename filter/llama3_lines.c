@@ -209,8 +209,8 @@ wn_stage *wn_filter_llama3_lines_new(wn_fparams *p)
     l3 *c = wn_xcalloc(1, sizeof *c);
     c->n = wn_fp_num(p, "ngram_size", 3);
     c->min_words = wn_fp_num(p, "min_line_words", 5);
-    c->max_cov = wn_fp_num(p, "max_line_coverage", 0.8);
-    c->max_removed = wn_fp_num(p, "max_removed_frac", 0.5);
+    c->max_cov = wn_fp_fraction(p, "max_line_coverage", 0.8);
+    c->max_removed = wn_fp_fraction(p, "max_removed_frac", 0.5);
     c->rewrite = !p->annotate_only;
     if (c->n < 1 || c->n > 16)
         wn_fp_fail(p, "ngram_size must be 1..16");

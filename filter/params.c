@@ -60,7 +60,17 @@ double wn_fp_num(wn_fparams *p, const char *key, double def)
         wn_fp_fail(p, "parameter '%s' must be a number", key);
     if (!isfinite(x))
         wn_fp_fail(p, "parameter '%s' must be finite", key);
+    else if (x < 0) /* no threshold, count or size of a filter is negative */
+        wn_fp_fail(p, "parameter '%s' must be >= 0, not %g", key, x);
     json_object_set_new(p->effective, key, json_real(x));
+    return x;
+}
+
+double wn_fp_fraction(wn_fparams *p, const char *key, double def)
+{
+    double x = wn_fp_num(p, key, def);
+    if (x > 1)
+        wn_fp_fail(p, "parameter '%s' is a fraction: between 0 and 1, not %g", key, x);
     return x;
 }
 

@@ -40,7 +40,10 @@ void wn_fparams_init(wn_fparams *p, const char *filter, const json_t *given,
                      const char *base_dir, bool annotate_only);
 void wn_fparams_release(wn_fparams *p);
 
+/* A finite number >= 0 (every filter parameter is a threshold, count or size). */
 double wn_fp_num(wn_fparams *p, const char *key, double def);
+/* A number between 0 and 1: a share of words, lines, characters or n-grams. */
+double wn_fp_fraction(wn_fparams *p, const char *key, double def);
 bool wn_fp_bool(wn_fparams *p, const char *key, bool def);
 /* The string stays valid while the config and p live. */
 const char *wn_fp_str(wn_fparams *p, const char *key, const char *def);

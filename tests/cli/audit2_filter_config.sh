@@ -57,7 +57,7 @@ refused missing "missing.txt"
 cfg langid "languages: [english]"
 refused language "language 'english' is not a label.*'en'"
 cfg langid "max_bytes: -1"
-refused max_bytes "max_bytes must be a whole number"
+refused max_bytes "max_bytes.* must be"
 cfg langid "min_score: 1.5"
 refused min_score "min_score must be between 0 and 1"
 cfg langid "languages: [en, und]"
@@ -114,4 +114,13 @@ cfg c4
 $W filter --config c.yaml in.jsonl -o same --removed ./same/ --quiet 2> err; rc=$?
 [ $rc -eq 1 ] && grep -q "removed './same/' is the output directory" err || { echo "same dir: exit $rc: $(cat err)"; exit 1; }
 [ -z "$(ls same)" ] || { echo "same dir: parts written: $(ls same)"; exit 1; }
+# thresholds out of their range: a share above 1 or a negative count is refused, not run
+cfg fineweb "line_punct_thr: 2.5"
+refused frac "parameter 'line_punct_thr' is a fraction: between 0 and 1, not 2.5"
+cfg gopher_quality "min_doc_words: -5"
+refused negative "parameter 'min_doc_words' must be >= 0, not -5"
+cfg gopher_repetition "dup_7gram_frac: 1.01"
+refused gram_frac "parameter 'dup_7gram_frac' is a fraction"
+cfg fineweb "line_punct_thr: 1" "char_duplicates_ratio: 0"
+$W filter --config c.yaml in.jsonl -o out_edges --quiet 2> err || { echo "0 and 1 are fractions: $(cat err)"; exit 1; }
 exit 0

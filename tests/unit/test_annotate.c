@@ -100,6 +100,14 @@ static void test_parse_scale(void **state)
     a = "I think this is a 4.";
     assert_int_equal(wn_ann_parse_answer(&c, a, strlen(a), &s), WN_ANN_NO_MATCH);
     assert_int_equal(wn_ann_parse_answer(&c, "", 0, &s), WN_ANN_NO_MATCH);
+    /* out of the scale, not a digit of it: "-3" is not 3, "10" is not 1 (second audit) */
+    a = "Educational score: -3";
+    assert_int_equal(wn_ann_parse_answer(&c, a, strlen(a), &s), WN_ANN_NO_MATCH);
+    a = "Educational score: 10";
+    assert_int_equal(wn_ann_parse_answer(&c, a, strlen(a), &s), WN_ANN_NO_MATCH);
+    a = "**Educational score:** 4.5, out of 5.";
+    assert_int_equal(wn_ann_parse_answer(&c, a, strlen(a), &s), WN_ANN_PARSED);
+    assert_true(s.score == 4.5);
     wn_ann_config_release(&c);
 }
 

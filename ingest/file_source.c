@@ -53,6 +53,9 @@ static size_t file_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
         struct wn_payload p = {
             .id = src->path, .body = body.data, .body_len = body.len,
             .kind = st->fmt == WN_FMT_HTML ? WN_RAW_HTML : WN_RAW_TEXT,
+            /* HTML finds its own byte-order mark (ingest/html_charset.c); text is converted
+             * from the charset named here, and ICU's "UTF-16" reads the mark's byte order */
+            .charset = st->fmt == WN_FMT_TEXT && wn_ingest_utf16_bom(body.data, body.len) ? "UTF-16" : NULL,
             .source = st->opts->source_name ? st->opts->source_name : wn_format_name(st->fmt),
         };
         wn_ingest_emit(batch, &p, stats);

@@ -45,8 +45,46 @@ static bool starts_ci(const char *p, size_t n, const char *prefix)
     return n >= m && strncasecmp(p, prefix, m) == 0;
 }
 
+/* A UTF-16 byte-order mark (a Windows "Unicode" file): HTML when the first character that is
+ * not a space is '<', else text; WN_FMT_AUTO when there is no such mark. */
+static wn_format utf16_format(const char *head, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)head;
+    if (n < 2 || !((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+        return WN_FMT_AUTO;
+    bool le = u[0] == 0xFF;
+    unsigned first = 0;
+    size_t ctrl = 0, units = 0;
+    bool high_pending = false; /* a high surrogate waits for its low half */
+    for (size_t k = 2; k + 1 < n; k += 2, units++) {
+        unsigned unit = le ? (unsigned)u[k] | (unsigned)u[k + 1] << 8
+                           : (unsigned)u[k] << 8 | (unsigned)u[k + 1];
+        bool space = unit == ' ' || unit == '\t' || unit == '\n' || unit == '\r' || unit == '\f';
+        bool low = unit >= 0xDC00 && unit <= 0xDFFF;
+        /* binary that happens to start like a mark: a NUL, or surrogates out of pairs (1 in 32
+         * random code units is one; text has them only in pairs) */
+        if (unit == 0 || low != high_pending)
+            return WN_FMT_AUTO;
+        high_pending = unit >= 0xD800 && unit <= 0xDBFF;
+        ctrl += unit < 0x20 && !space;
+        if (!first && !space)
+            first = unit;
+    }
+    if (ctrl * 100 > units) /* the rule for 8-bit text below, in code units */
+        return WN_FMT_AUTO;
+    return first == '<' ? WN_FMT_HTML : WN_FMT_TEXT;
+}
+
+bool wn_ingest_utf16_bom(const char *body, size_t n)
+{
+    return utf16_format(body, n) != WN_FMT_AUTO;
+}
+
 wn_format wn_ingest_detect(const char *head, size_t n)
 {
+    wn_format utf16 = utf16_format(head, n);
+    if (utf16 != WN_FMT_AUTO)
+        return utf16; /* its NULs would read as binary below */
     size_t i = 0;
     if (n >= 3 && !memcmp(head, "\xEF\xBB\xBF", 3))
         i = 3; /* UTF-8 byte-order mark */

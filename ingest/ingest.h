@@ -49,6 +49,8 @@ const char *wn_format_name(wn_format f);
 
 /* Guess the format from the first bytes of decompressed content. */
 wn_format wn_ingest_detect(const char *head, size_t n);
+/* Does the body start with a UTF-16 byte-order mark? (Its text is then UTF-16.) */
+bool wn_ingest_utf16_bom(const char *body, size_t n);
 
 /* The source opener for wn_run: ctx is a const wn_ingest_opts *. */
 wn_source *wn_ingest_open(const char *path, void *ctx, wn_stats *stats);

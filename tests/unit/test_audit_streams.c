@@ -1,6 +1,7 @@
 /* test_audit_streams.c: the robustness audit's core pieces against plain references: the
  * JSON Unicode repair (every case byte for byte), bytes given back to a stream, and the
  * member that holds a given byte of a multi-member gzip stream. */
+#include "gzip_test_util.h"
 #include "testutil.h"
 
 #include "core/buf.h"
@@ -36,21 +37,6 @@ static void test_json_unicode_repair(void **state)
     REPAIRED("\\ud80", "\\ud80", 0);                                  /* cut: left to the parser */
     REPAIRED("end\\", "end\\", 0);
     REPAIRED("\\ud800\\", "\\ufffd\\", 1);
-}
-
-static void gzip_member(wn_buf *out, const char *s)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    unsigned char tmp[4096];
-    zs.next_in = (Bytef *)s;
-    zs.avail_in = (uInt)strlen(s);
-    zs.next_out = tmp;
-    zs.avail_out = sizeof tmp;
-    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    wn_buf_append(out, tmp, sizeof tmp - zs.avail_out);
-    deflateEnd(&zs);
 }
 
 static void test_member_of_a_byte_and_unread(void **state)

@@ -1,6 +1,7 @@
 /* test_io.c: compressed streams: detection, multi-member gzip, zstd, lines of any length,
  * truncation reported with an offset, resynchronisation after a corrupt member, atomic
  * output. */
+#include "gzip_test_util.h"
 #include "testutil.h"
 
 #include "core/buf.h"
@@ -9,21 +10,6 @@
 #include <sys/stat.h>
 #include <zlib.h>
 #include <zstd.h>
-
-static void gzip_member(wn_buf *out, const char *s)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    unsigned char tmp[4096];
-    zs.next_in = (Bytef *)s;
-    zs.avail_in = (uInt)strlen(s);
-    zs.next_out = tmp;
-    zs.avail_out = sizeof tmp;
-    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-    wn_buf_append(out, tmp, sizeof tmp - zs.avail_out);
-    deflateEnd(&zs);
-}
 
 static char *read_all(wn_in *in, size_t *n)
 {

@@ -546,13 +546,22 @@ static void test_c4_rules(void **state)
                                        "A Cookie Policy?", "one. Two three!", "x.\"", "y.'"};
     char line[256];
     for (size_t e = 0; e < sizeof ends / sizeof *ends; e++)
-        for (int pad = 0; pad < 40; pad++) {
+        for (int pad = 0; pad < 80; pad++) { /* across 16- and 32-byte blocks */
             int k = snprintf(line, sizeof line, "First. Second. Third. Fourth.\nw%.*s w w %s\n",
-                             pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ends[e]);
+                             pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ends[e]);
             check_c4(line, (size_t)k);
             check_c4(line, (size_t)k - 1); /* the last line without its newline */
         }
     wn_stage_free(c4_stage);
+}
+
+/* The same with c4's 16-byte (SSE2) line scan where the CPU would take its 32-byte one. */
+static void test_c4_rules_baseline(void **state)
+{
+    wn_filter_use_avx2 = false;
+    test_c4_rules(state);
+    wn_filter_use_avx2 = true;
 }
 
 /* ---- Unicode ---- */
@@ -829,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_gopher_quality_counts),
         cmocka_unit_test(test_gopher_repetition_counts),
         cmocka_unit_test(test_c4_rules),
+        cmocka_unit_test(test_c4_rules_baseline),
         cmocka_unit_test(test_unicode_repairs),
         cmocka_unit_test(test_llama3_lines),
         cmocka_unit_test(test_kept_lines_refuse_cut_tokens),

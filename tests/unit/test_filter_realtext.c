@@ -651,7 +651,28 @@ static void test_unicode_repairs(void **state)
             check_unicode(buf, n);
             check_unicode(buf, n - 5); /* the thing at the text's end */
         }
+    /* plain ASCII with one byte that is not (or is: tab, CR) at every offset of the first
+     * 64-byte steps of the whole-text check (AVX2: two 32-byte loads a step) */
+    static const char *const odd[] = {"\x01", "\x1f", "\x7f", "\xff", "\xc3\xa9", "\t", "\r",
+                                      "\x0c"};
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++)
+        for (size_t at = 0; at < 200; at++) {
+            for (size_t j = 0; j < 210; j++)
+                buf[j] = j % 7 == 3 ? ' ' : (char)('a' + j % 26);
+            size_t w = strlen(odd[k]);
+            memcpy(buf + at, odd[k], w);
+            check_unicode(buf, 210);
+            check_unicode(buf, at + w); /* the text ends with it */
+        }
     wn_stage_free(uni_stage);
+}
+
+/* The same with the whole-text check's SSE2 loop where the CPU would take its AVX2 one. */
+static void test_unicode_repairs_baseline(void **state)
+{
+    wn_filter_use_avx2 = false;
+    test_unicode_repairs(state);
+    wn_filter_use_avx2 = true;
 }
 
 /* ---- Llama 3 duplicated n-gram lines ---- */
@@ -840,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_c4_rules),
         cmocka_unit_test(test_c4_rules_baseline),
         cmocka_unit_test(test_unicode_repairs),
+        cmocka_unit_test(test_unicode_repairs_baseline),
         cmocka_unit_test(test_llama3_lines),
         cmocka_unit_test(test_kept_lines_refuse_cut_tokens),
     };

@@ -28,7 +28,7 @@
 #define C4_AVX2 1 /* compiled for any x86-64, run only where the CPU has AVX2 */
 #endif
 
-bool wn_filter_use_avx2 = true;
+bool wn_filter_use_avx2 = true; /* filter.h; unicode.c reads it too */
 
 typedef struct c4 {
     double max_word_length, min_words_per_line, min_sentences;

@@ -268,16 +268,16 @@ static size_t ref_c4_words(const char *p, size_t n, size_t max_len, bool *too_lo
 
 /* Lines of random words that pass every other C4 rule (end in '!', no phrase, no '{'):
  * which are kept (>= 3 words, none too long) and the sentences counted must be the
- * reference's, with a word limit under and over the 16 bytes of a block. */
-static void test_c4_counts_match_byte_reference(void **state)
+ * reference's, with word limits under 16, between 16 and 32, and over 32 bytes (the
+ * blocks of the SSE2 and AVX2 scans), on either scan. */
+static void check_c4_counts(void)
 {
-    (void)state;
     static const char *const bits[] = {"ab", "x", "Word", "9.5", "e.g.", "Hi!", "ok?", "\xc3\xa9t\xc3\xa9",
                                        "\xe2\x80\x94", "..", "'q'", "\"z\"", "end.", "mmmmmmmmmmmm",
                                        "interoperability", "characteristically"};
     static const char *const gaps[] = {" ", " ", "  ", "\t", "\v", "\f", "\r", " \xc2\xa0 "};
-    for (int limit = 0; limit < 2; limit++) {
-        size_t max_len = limit ? 40 : 9;
+    for (int limit = 0; limit < 3; limit++) {
+        size_t max_len = limit == 2 ? 40 : limit ? 20 : 9;
         char yaml[64];
         snprintf(yaml, sizeof yaml, "max_word_length: %zu", max_len);
         wn_stage *st = filter_make("c4", yaml);
@@ -322,6 +322,16 @@ static void test_c4_counts_match_byte_reference(void **state)
         }
         wn_stage_free(st);
     }
+}
+
+static void test_c4_counts_match_byte_reference(void **state)
+{
+    (void)state;
+    for (int avx2 = 0; avx2 < 2; avx2++) {
+        wn_filter_use_avx2 = avx2;
+        check_c4_counts();
+    }
+    wn_filter_use_avx2 = true;
 }
 
 /* gopher.symbol_ratio counts "..." without overlap (as str.count) and U+2026. */

@@ -193,7 +193,10 @@ int cmd_stats(int argc, char **argv)
     }
     free(found_paths.v);
     if (!found) {
-        wn_error("no *.stats.json files found");
+        if (argc - optind == 1)
+            wn_error("no *.stats.json files in '%s'", argv[optind]);
+        else
+            wn_error("no *.stats.json files in the %d paths given", argc - optind);
         return WN_EXIT_FAILURE;
     }
     if (json_out) {

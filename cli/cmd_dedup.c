@@ -84,6 +84,7 @@ static void usage(FILE *f)
 "  --iterations N     k-means iterations (default 20)\n"
 "  --kmeans-sample N  rows k-means trains on (default 256 per cluster, at most half of\n"
 "                     --memory); --memory also bounds sorting and selection\n"
+"  --seed S, --clusters FILE, --removed DIR, --state DIR  as above\n"
 "common: --shard I/N -j N --quiet --force --compression C --batch-size N\n");
 }
 

@@ -183,7 +183,8 @@ int cmd_stats(int argc, char **argv)
             unreadable++;
             continue;
         }
-        qsort(found_paths.v, found_paths.n, sizeof *found_paths.v, cmp_str);
+        if (found_paths.n) /* qsort of a NULL array is undefined even for 0 elements */
+            qsort(found_paths.v, found_paths.n, sizeof *found_paths.v, cmp_str);
         for (size_t i = 0; i < found_paths.n; i++) {
             int r = merge_file(found_paths.v[i], &l);
             found += r == 0;

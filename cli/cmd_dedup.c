@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,7 +218,7 @@ static unsigned check_shard_files(const dedup_cli *c, const char *pattern, wn_de
     char **v;
     size_t n;
     glob_state(c, pattern, &v, &n);
-    unsigned count = 0;
+    unsigned count = 0, missing = UINT_MAX;
     bool ok = n > 0;
     char err[1024];
     for (size_t i = 0; i < n && ok; i++) {
@@ -229,17 +230,10 @@ static unsigned check_shard_files(const dedup_cli *c, const char *pattern, wn_de
         }
         const wn_dedup_header *h = wn_dedup_file_header(f);
         if (i == 0) count = h->shard_count;
-        /* files sort by shard: one run's files with a gap (or an end short of N) are a
-         * shard not done yet, which "different runs" used to be said of too */
-        unsigned missing = h->shard_count == count && h->shard_index > i ? (unsigned)i
-                         : h->shard_count == count && h->shard_index == i && i + 1 == n && n < count
-                             ? (unsigned)n : count;
-        if (missing < count) {
-            wn_error("'%s' has %zu of the %u '%s' files of this run (part %u of %u is missing): "
-                     "run the earlier phase for every shard (or partition) first", c->state, n,
-                     count, pattern, missing, count);
+        if (h->shard_count == count && h->shard_index > i) {
+            missing = (unsigned)i; /* files sort by shard: a gap in one run's files */
             ok = false;
-        } else if (h->shard_count != count || h->shard_index != i || count != n) {
+        } else if (h->shard_count != count || h->shard_index != i) {
             wn_error("'%s' holds files of different runs ('%s' is part %u of %u, %zu such "
                      "files): give every phase the same --shard count / --parts, or use a "
                      "fresh --state directory", c->state, v[i], h->shard_index,
@@ -247,6 +241,15 @@ static unsigned check_shard_files(const dedup_cli *c, const char *pattern, wn_de
             ok = false;
         }
         wn_dedup_file_close(f);
+    }
+    if (ok && n && n < count)
+        missing = (unsigned)n; /* shards 0..n-1 of one run, the last ones not there yet */
+    if (missing < count) {
+        /* a shard not done yet, which used to be called "files of different runs" too */
+        wn_error("'%s' has %zu of the %u '%s' files of this run (part %u of %u is missing): "
+                 "run the earlier phase for every shard (or partition) first", c->state, n,
+                 count, pattern, missing, count);
+        ok = false;
     }
     if (n == 0) wn_error("no '%s' in '%s': run the first phase first", pattern, c->state);
     wn_free_strv(v, n);

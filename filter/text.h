@@ -124,8 +124,10 @@ void wn_text_cache_init(size_t n);
 
 /* Hash of bytes (XXH3), never 0 (0 marks empty slots in wn_u64map). */
 uint64_t wn_text_hash(const void *p, size_t n);
-/* Hash of a word's bytes, never 0, as wn_word.hash holds it: a branch-free multiply mix up
- * to 16 bytes, wn_text_hash beyond. Equal bytes give equal hashes; it is not the same value
+/* Hash of a word's bytes, never 0, as wn_word.hash holds it: one 64x64->128-bit multiply
+ * of the bytes zero-padded to 16, up to 16 bytes, wn_text_hash beyond. Equal bytes give
+ * equal hashes; words of up to 16 bytes that differ only by NUL bytes at their end hash
+ * alike (no token holds a NUL: the analysis reads it as a space). It is not the same value
  * as wn_text_hash, so do not compare the two. */
 uint64_t wn_text_word_hash(const void *p, size_t n);
 

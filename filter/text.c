@@ -554,7 +554,7 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     t->s = s;
     t->n = n;
     t->n_lines = t->n_words = t->n_nonsym = t->n_chars = 0;
-    t->ascii = true;
+    t->ascii = t->valid = true;
     t->gram_hint = 0;
     sl->valid = false;
 
@@ -581,6 +581,7 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
         } else {
             t->ascii = false;
             len = utf8_next(u, n, i, &cp);
+            t->valid &= cp >= 0;
             extra += len - 1;
             c = classify_cp(cp);
         }
@@ -884,6 +885,15 @@ const wn_text *wn_text_analyze(const wn_doc *d)
     return t;
 }
 
+size_t wn_text_doc_chars(const wn_doc *d)
+{
+    const text_slot *sl = trust.slot;
+    if (trust.armed && trust.doc == d && sl && (sl == held || sl == &own) &&
+        slot_keys(sl, d) && sl->t.n == d->text.len && sl->t.valid)
+        return sl->t.n_chars;
+    return wn_text_utf8_count(d->text.ptr, d->text.len);
+}
+
 /* The characters of s[0 .. n) (n <= UINT32_MAX) as wn_text_count_chars counts them, and
  * whether it is all ASCII: one pass over valid UTF-8 (no continuation byte in it means no
  * lead byte either), where a scan for a byte >= 0x80 read the whole of a text whose lines
@@ -981,7 +991,9 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
     t->n_nonsym = n_nonsym;
     t->s = s;
     t->n = n;
-    /* kept bytes of an ASCII text are ASCII: a byte each, nothing to count */
+    /* kept bytes of an ASCII text are ASCII: a byte each, nothing to count; kept lines of
+     * valid UTF-8 are valid (cut at ASCII bytes), those of an invalid text may be (unknown) */
+    t->valid = old->valid;
     t->ascii = old->ascii;
     t->n_chars = old->ascii ? n : count_chars_ascii(s, n, &t->ascii);
     sl->key_ptr = d->text.ptr;

@@ -166,8 +166,7 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
 {
     char *w = out;
     for (p++;;) {
-        size_t plain = wn_json_plain_prefix(p, (size_t)(end - p));
-        memcpy(w, p, plain);
+        size_t plain = wn_json_copy_run(p, (size_t)(end - p), true, w);
         w += plain;
         p += plain;
         if (p == end)
@@ -175,12 +174,18 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
         if (*p == '"')
             break;
         if (*p >= 0x80) { /* checked here, so same_for_both need not read the text again */
-            size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
-            if (!k)
-                return -1;
-            memcpy(w, p, k);
-            w += k;
-            p += k;
+            /* the whole run of non-ASCII characters at once: one copy, not one a character
+             * (CJK and Cyrillic text is all such runs) */
+            const unsigned char *q = p;
+            do {
+                size_t k = wn_utf8_seq_len(q, (size_t)(end - q));
+                if (!k)
+                    return -1;
+                q += k;
+            } while (q < end && *q >= 0x80);
+            memcpy(w, p, (size_t)(q - p));
+            w += q - p;
+            p = q;
             continue;
         }
         if (*p != '\\' || end - p < 2)

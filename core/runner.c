@@ -29,7 +29,7 @@
 #define BATCH_MAX_BYTES ((size_t)64 << 20)
 /* A fused pass holds two batches' records at once (one processed, the next read): capped
  * at 4 MB of text, a batch of big documents no longer brings tens of megabytes of fresh
- * memory (a 24 MB run had one batch of 18.6 MB: 16,900 -> 15,000 page faults, RSS 80 ->
+ * memory (a 24 MB run had one batch of 18.6 MB: 16,700 -> 14,700 page faults, RSS 80 ->
  * 70 MB); with ordinary documents the 1024-document limit comes first. */
 #define FUSED_BATCH_BYTES ((size_t)4 << 20)
 

@@ -557,7 +557,9 @@ static const yajl_callbacks callbacks = {
 int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, const char *id_key,
                         wn_doc *d)
 {
-    sax *s = wn_xmalloc(sizeof *s);
+    /* on the stack (25 KB, of which a few frames are touched): allocated, a request that
+     * large made malloc consolidate its fast bins once a document */
+    sax state, *s = &state;
     s->d = d;
     s->text_key = text_key;
     s->id_key = id_key;
@@ -620,6 +622,5 @@ done:
         json_decref(s->stack[i].c); /* containers a declined parse left open */
     wn_buf_release(&s->keys);
     wn_buf_release(&s->seen);
-    free(s);
     return ok ? 0 : -1;
 }

@@ -19,10 +19,16 @@ _Static_assert(WN_TOK_SMALL_PIECE <= 1 << WN_TOK_POS_BITS, "positions must fit i
 _Static_assert((uint64_t)WN_TOK_MAX_IDS << WN_TOK_POS_BITS < 0x80000000u,
                "keys stay below NO_KEY");
 
+/* The key of the pair (a, b) at pos, from the fast slots (tok_internal.h): a pair that is not
+ * a merge gets NO_KEY, or, once in 2^15, the key of the merge whose slot it lands on, which
+ * wn_tok_bpe_small_run refuses when that key comes up to be merged. */
 static inline uint32_t wn_tok_pair_key(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
 {
-    int64_t r = wn_tok_pair(t, a, b);
-    return r < 0 ? WN_TOK_NO_KEY : (uint32_t)r << WN_TOK_POS_BITS | (uint32_t)pos;
+    uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
+    uint32_t v = wn_tok_pair_fast_value(t, key);
+    return v >> WN_TOK_ID_BITS != wn_tok_pair_fp(key)
+               ? WN_TOK_NO_KEY
+               : (v & (WN_TOK_MAX_IDS - 1)) << WN_TOK_POS_BITS | (uint32_t)pos;
 }
 
 /* The same without a branch on the slot just read: 43% of the pairs BPE looks up are not
@@ -33,9 +39,9 @@ static inline uint32_t wn_tok_pair_key(const wn_tok *t, uint32_t a, uint32_t b, 
 static inline uint32_t wn_tok_pair_key_masked(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
 {
     uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
-    uint64_t v = wn_tok_pair_slot_value(t, key);
-    uint32_t miss = (uint32_t)((v >> WN_TOK_ID_BITS) != key); /* 0 or 1 */
-    uint32_t found = (uint32_t)(v & (WN_TOK_MAX_IDS - 1)) << WN_TOK_POS_BITS | (uint32_t)pos;
+    uint32_t v = wn_tok_pair_fast_value(t, key);
+    uint32_t miss = (uint32_t)(v >> WN_TOK_ID_BITS != wn_tok_pair_fp(key)); /* 0 or 1 */
+    uint32_t found = (v & (WN_TOK_MAX_IDS - 1)) << WN_TOK_POS_BITS | (uint32_t)pos;
     return found | (0u - miss);
 }
 
@@ -73,6 +79,16 @@ static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_
         if (low >= 0x80000000u)
             break; /* no adjacent pair is a token */
         size_t best = low & ((1u << WN_TOK_POS_BITS) - 1);
+        /* the key came from a fingerprint: the pair must be the one that makes the token
+         * (always, but once in 2^15 lookups of pairs that are not merges); a branch the CPU
+         * predicts, so the check's read is not on the chain the next merge waits for */
+        uint64_t pair = (uint64_t)id[best] << WN_TOK_ID_BITS | id[best + 1];
+        if (__builtin_expect(t->pairs.key_of ? t->pairs.key_of[low >> WN_TOK_POS_BITS] != pair
+                                             : wn_tok_pair(t, id[best], id[best + 1]) < 0,
+                             0)) {
+            key[best] = WN_TOK_NO_KEY; /* not a merge after all */
+            continue;
+        }
         id[best] = low >> WN_TOK_POS_BITS;
         for (size_t i = best + 1; i + 1 < m; i++) {
             uint32_t next = id[i + 1];

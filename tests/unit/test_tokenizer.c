@@ -357,6 +357,75 @@ static void test_pair_key_masked(void **state)
     }
 }
 
+/* BPE of the parts id[0..m) by the exact table (wn_tok_pair): lowest rank, leftmost first. */
+static size_t reference_parts_bpe(const wn_tok *t, uint32_t *id, size_t m)
+{
+    for (;;) {
+        size_t best = 0;
+        int64_t low = -1;
+        for (size_t i = 0; i + 1 < m; i++) {
+            int64_t r = wn_tok_pair(t, id[i], id[i + 1]);
+            if (r >= 0 && (low < 0 || r < low))
+                low = r, best = i;
+        }
+        if (low < 0)
+            return m;
+        id[best] = (uint32_t)low;
+        memmove(id + best + 1, id + best + 2, (m - best - 2) * sizeof *id);
+        m--;
+    }
+}
+
+/* The merge loop keys pairs by fingerprint (pair_table.c): every merge must key as itself,
+ * and a pair that is not a merge but matches a fingerprint (found among random pairs) must
+ * stay unmerged, alone and between neighbours, in both merge loops, with the check by
+ * merged id and with the exact table's (key_of NULL, as for a table of every split). */
+static void test_pair_fingerprints(void **state)
+{
+    (void)state;
+    wn_tok_pair_table *pt = &g_tok->pairs;
+    assert_non_null(pt->key_of); /* Llama 3's last merges: one key per merged id */
+    size_t n_merges = 0;
+    for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
+        uint64_t key = pt->key_of[c];
+        if (key == UINT64_MAX)
+            continue;
+        uint32_t a = (uint32_t)(key >> WN_TOK_ID_BITS), b = (uint32_t)key & (WN_TOK_MAX_IDS - 1);
+        assert_int_equal(wn_tok_pair(g_tok, a, b), c);
+        assert_int_equal(wn_tok_pair_key(g_tok, a, b, 5), c << WN_TOK_POS_BITS | 5);
+        assert_int_equal(wn_tok_pair_key_masked(g_tok, a, b, 5), c << WN_TOK_POS_BITS | 5);
+        n_merges++;
+    }
+    assert_true(n_merges > 120000);
+    uint64_t rng = 0x9E3779B97F4A7C15ull, *key_of = pt->key_of;
+    size_t n_false = 0;
+    for (int i = 0; i < 4000000 && n_false < 60; i++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        uint32_t a = (uint32_t)(rng % g_tok->n_ranks), b = (uint32_t)(rng >> 32) % g_tok->n_ranks;
+        if (wn_tok_pair(g_tok, a, b) >= 0 || wn_tok_pair_key(g_tok, a, b, 0) == WN_TOK_NO_KEY)
+            continue;
+        n_false++;
+        uint32_t x = (uint32_t)(rng >> 8) % 1000, y = (uint32_t)(rng >> 20) % 1000;
+        const uint32_t cases[2][4] = { { a, b }, { x, a, b, y } };
+        const size_t sizes[2] = { 2, 4 };
+        for (int exact = 0; exact < 2; exact++) {
+            pt->key_of = exact ? NULL : key_of;
+            for (int c = 0; c < 2; c++)
+                for (int high = 0; high < 2; high++) {
+                    uint32_t want[4], got[4];
+                    memcpy(want, cases[c], sizeof want);
+                    memcpy(got, cases[c], sizeof got);
+                    size_t mw = reference_parts_bpe(g_tok, want, sizes[c]);
+                    size_t mg = wn_tok_bpe_small_parts_as(g_tok, got, sizes[c], high);
+                    assert_int_equal(mg, mw);
+                    assert_memory_equal(got, want, mw * sizeof *got);
+                }
+        }
+        pt->key_of = key_of;
+    }
+    assert_true(n_false >= 20); /* ~1 in 2^15 of the pairs that are not merges */
+}
+
 static void test_bpe_paths_match_reference(void **state)
 {
     /* Letters only, so the whole string is one piece; ASCII and Cyrillic mixed. */
@@ -833,6 +902,7 @@ int main(void)
         cmocka_unit_test(test_special_tokens),
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_pair_key_masked),
+        cmocka_unit_test(test_pair_fingerprints),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),

@@ -426,6 +426,46 @@ static void test_pair_fingerprints(void **state)
     assert_true(n_false >= 20); /* ~1 in 2^15 of the pairs that are not merges */
 }
 
+/* Both merge loops (wn_tok_bpe_small_run: the one for pieces with characters outside ASCII
+ * takes the keys of the pairs a merge makes a step late, bpe_small.h) against BPE by the
+ * exact table, from the bytes of every token of up to 64 bytes, and of 50,000 random
+ * concatenations of two or three tokens. */
+static void test_merge_loops_match_reference(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x243F6A8885A308D3ull;
+    size_t n_cases = 0;
+    for (uint32_t c = 0; c < g_tok->n_ranks + 50000; c++) {
+        uint8_t bytes[WN_TOK_SMALL_PIECE];
+        size_t n = 0;
+        for (unsigned k = 0, parts = c < g_tok->n_ranks ? 1 : 2 + (unsigned)(rng >> 62) % 2;
+             k < parts; k++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            uint32_t id = c < g_tok->n_ranks ? c : (uint32_t)(rng % g_tok->n_ranks);
+            size_t len = g_tok->off[id + 1] - g_tok->off[id];
+            if (n + len > sizeof bytes)
+                break;
+            memcpy(bytes + n, g_tok->blob + g_tok->off[id], len);
+            n += len;
+        }
+        if (n < 2)
+            continue;
+        uint32_t want[WN_TOK_SMALL_PIECE], got[WN_TOK_SMALL_PIECE];
+        for (size_t i = 0; i < n; i++)
+            want[i] = g_tok->byte_id[bytes[i]];
+        size_t m = reference_parts_bpe(g_tok, want, n);
+        for (int high = 0; high < 2; high++) {
+            for (size_t i = 0; i < n; i++)
+                got[i] = g_tok->byte_id[bytes[i]];
+            if (wn_tok_bpe_small_parts_as(g_tok, got, n, high) != m ||
+                memcmp(got, want, m * sizeof *got) != 0)
+                fail_msg("case %u (%zu bytes, high %d): BPE differs from the reference", c, n, high);
+        }
+        n_cases++;
+    }
+    assert_true(n_cases > 150000);
+}
+
 static void test_bpe_paths_match_reference(void **state)
 {
     /* Letters only, so the whole string is one piece; ASCII and Cyrillic mixed. */
@@ -903,6 +943,7 @@ int main(void)
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_pair_key_masked),
         cmocka_unit_test(test_pair_fingerprints),
+        cmocka_unit_test(test_merge_loops_match_reference),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),

@@ -21,21 +21,11 @@ _Static_assert((uint64_t)WN_TOK_MAX_IDS << WN_TOK_POS_BITS < 0x80000000u,
 
 /* The key of the pair (a, b) at pos, from the fast slots (tok_internal.h): a pair that is not
  * a merge gets NO_KEY, or, once in 2^15, the key of the merge whose slot it lands on, which
- * wn_tok_bpe_small_run refuses when that key comes up to be merged. */
-static inline uint32_t wn_tok_pair_key(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
-{
-    uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
-    uint32_t v = wn_tok_pair_fast_value(t, key);
-    return v >> WN_TOK_ID_BITS != wn_tok_pair_fp(key)
-               ? WN_TOK_NO_KEY
-               : (v & (WN_TOK_MAX_IDS - 1)) << WN_TOK_POS_BITS | (uint32_t)pos;
-}
-
-/* The same without a branch on the slot just read: 43% of the pairs BPE looks up are not
- * merges, so that branch is mispredicted often, and each time the lookups issued after it
- * are thrown away. The loop that keys every pair of a piece before merging would otherwise
- * overlap them: it uses this one (multilingual +2%, Brown +3%). A slot that does not hold
- * the pair gives NO_KEY by a mask. */
+ * wn_tok_bpe_small_run refuses when that key comes up to be merged. Without a branch on the
+ * slot just read: 43% of the pairs BPE looks up are not merges, so that branch was
+ * mispredicted often, and each time the lookups issued after it were thrown away (sixth
+ * session: keying a piece's pairs +2% multilingual, +3% Brown; seventh: with the keys of
+ * new pairs taken a step late, the merges of ASCII pieces too). */
 static inline uint32_t wn_tok_pair_key_masked(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
 {
     uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
@@ -55,40 +45,35 @@ static inline bool wn_tok_has_high_byte(const uint8_t *p, size_t n)
 }
 
 /* BPE from the parts id[0..m), whose pairs' keys are key[0..m-1) (key[m-1] is NO_KEY).
- * high (a constant at each call) is set for pieces with characters outside ASCII, where
- * three things differ, each measured faster for those pieces and slower or no faster for the
- * encoder's inline copy on English:
- *   - the parts after a merge move down in the loop itself rather than in a memmove call
- *     GCC makes of it;
- *   - the pairs a merge makes are keyed without a branch (wn_tok_pair_key_masked; with the
- *     branch Brown 153.7 against 152.7, the multilingual mix the same);
- *   - their keys join key[] a step late (seventh session): the next scan takes the minimum
- *     of the other keys, which it need not wait for, and a new key wins only through a
- *     branch the CPU predicts as not taken (78% of merges after a piece's first are not of
- *     a pair just made), so the next merge's lookups are issued while these are still in
- *     flight instead of after them. Multilingual +3.7%; in the ASCII copy English -1.5%. */
+ * The keys of the two pairs a merge makes join key[] a step late (seventh session): the next
+ * scan takes the minimum of the other keys, which it need not wait for, and a new key wins
+ * only through a branch the CPU predicts as not taken (78% of the merges after a piece's
+ * first are not of a pair just made), so the next merge's lookups are issued while these are
+ * still in flight instead of after them (multilingual +3.7%, then +2.8% with the ASCII
+ * pieces' merges keyed the same way, Brown +2%). high (a constant at each call) is set for
+ * pieces with characters outside ASCII: the parts after a merge then move down in the loop
+ * itself rather than in a memmove call GCC makes of it, faster for those pieces and slower
+ * for the encoder's inline copy on English (measured). */
 static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_t *key, size_t m,
                                           bool high)
 {
-    /* (high) the keys of the two pairs the last merge made, not yet in key[], which holds
-     * NO_KEY at pl and pr; m - 1 (past the pairs) stands for a pair that does not exist */
+    /* the keys of the two pairs the last merge made, not yet in key[], which holds NO_KEY
+     * at pl and pr; m - 1 (past the pairs) stands for a pair that does not exist */
     uint32_t kl = WN_TOK_NO_KEY, kr = WN_TOK_NO_KEY;
     size_t pl = m - 1, pr = m - 1;
     while (m > 1) {
         uint32_t low = key[0];
         for (size_t i = 1; i + 1 < m; i++)
             low = key[i] < low ? key[i] : low;
-        if (high) {
-            uint32_t fresh = kl < kr ? kl : kr;
-            if (__builtin_expect(fresh < low, 0)) {
-                __asm__ volatile("" : "+r"(fresh)); /* a branch, predicted: not a cmov */
-                low = fresh;
-            }
-            key[pl] = kl;
-            key[pr] = kr;
-            kl = kr = WN_TOK_NO_KEY;
-            pl = pr = m - 1;
+        uint32_t fresh = kl < kr ? kl : kr;
+        if (__builtin_expect(fresh < low, 0)) {
+            __asm__ volatile("" : "+r"(fresh)); /* a branch, predicted: not a cmov */
+            low = fresh;
         }
+        key[pl] = kl;
+        key[pr] = kr;
+        kl = kr = WN_TOK_NO_KEY;
+        pl = pr = m - 1;
         if (low >= 0x80000000u)
             break; /* no adjacent pair is a token */
         size_t best = low & ((1u << WN_TOK_POS_BITS) - 1);
@@ -111,13 +96,6 @@ static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_
             key[i] = key[i + 1] - 1;
         }
         m--;
-        if (!high) {
-            if (best + 1 < m)
-                key[best] = wn_tok_pair_key(t, id[best], id[best + 1], best);
-            if (best > 0)
-                key[best - 1] = wn_tok_pair_key(t, id[best - 1], id[best], best - 1);
-            continue;
-        }
         pl = pr = m - 1;
         if (best + 1 < m) {
             kr = wn_tok_pair_key_masked(t, id[best], id[best + 1], best);

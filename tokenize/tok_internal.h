@@ -248,7 +248,7 @@ static inline uint32_t wn_tok_pair_fp(uint64_t key)
 }
 
 /* The fast slot where key would be: its merged id when its fingerprint is key's; a pair
- * that is not a merge matches too, once in 2^15 (wn_tok_pair_key, bpe_small.h). */
+ * that is not a merge matches too, once in 2^15 (wn_tok_pair_key_masked, bpe_small.h). */
 static inline uint32_t wn_tok_pair_fast_value(const wn_tok *t, uint64_t key)
 {
     return t->pairs.fast[wn_tok_pair_index(&t->pairs, key)];

@@ -14,9 +14,10 @@
  *
  * The merge loop reads a copy of the slots in 4 bytes (0.53 MB instead of 0.93): a 15-bit
  * fingerprint of the key instead of the key. A pair that is not a merge then passes as one
- * once in 32,768 lookups, so the whole key is checked only for the pair BPE merges, in a
- * table by merged id (`key_of`), behind a branch that is always predicted: the check is off
- * the chain of dependent reads every merge waits on (seventh session, bpe_small.h). */
+ * once in 32,768 lookups, so the whole key is checked only for the pairs BPE merges, in a
+ * table by merged id (`key_of`), off the chain of dependent reads every merge waits on: the
+ * checks of a piece are gathered and the piece merged again, checking each merge, in the
+ * rare case one failed (seventh session, bpe_small.h). */
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"

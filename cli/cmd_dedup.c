@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,7 @@ static void usage(FILE *f)
 "  --iterations N     k-means iterations (default 20)\n"
 "  --kmeans-sample N  rows k-means trains on (default 256 per cluster, at most half of\n"
 "                     --memory); --memory also bounds sorting and selection\n"
+"  --seed S, --clusters FILE, --removed DIR, --state DIR  as above\n"
 "common: --shard I/N -j N --quiet --force --compression C --batch-size N\n");
 }
 
@@ -216,7 +218,7 @@ static unsigned check_shard_files(const dedup_cli *c, const char *pattern, wn_de
     char **v;
     size_t n;
     glob_state(c, pattern, &v, &n);
-    unsigned count = 0;
+    unsigned count = 0, missing = UINT_MAX;
     bool ok = n > 0;
     char err[1024];
     for (size_t i = 0; i < n && ok; i++) {
@@ -228,7 +230,10 @@ static unsigned check_shard_files(const dedup_cli *c, const char *pattern, wn_de
         }
         const wn_dedup_header *h = wn_dedup_file_header(f);
         if (i == 0) count = h->shard_count;
-        if (h->shard_count != count || h->shard_index != i || count != n) {
+        if (h->shard_count == count && h->shard_index > i) {
+            missing = (unsigned)i; /* files sort by shard: a gap in one run's files */
+            ok = false;
+        } else if (h->shard_count != count || h->shard_index != i) {
             wn_error("'%s' holds files of different runs ('%s' is part %u of %u, %zu such "
                      "files): give every phase the same --shard count / --parts, or use a "
                      "fresh --state directory", c->state, v[i], h->shard_index,
@@ -236,6 +241,15 @@ static unsigned check_shard_files(const dedup_cli *c, const char *pattern, wn_de
             ok = false;
         }
         wn_dedup_file_close(f);
+    }
+    if (ok && n && n < count)
+        missing = (unsigned)n; /* shards 0..n-1 of one run, the last ones not there yet */
+    if (missing < count) {
+        /* a shard not done yet, which used to be called "files of different runs" too */
+        wn_error("'%s' has %zu of the %u '%s' files of this run (part %u of %u is missing): "
+                 "run the earlier phase for every shard (or partition) first", c->state, n,
+                 count, pattern, missing, count);
+        ok = false;
     }
     if (n == 0) wn_error("no '%s' in '%s': run the first phase first", pattern, c->state);
     wn_free_strv(v, n);
@@ -491,10 +505,22 @@ static int remove_listed(dedup_cli *c, const char *remove_path, const char *conf
     return rc;
 }
 
+/* A phase run before the one that writes its input: say which phase to run, not only
+ * "cannot open". */
+static bool have_state_file(const char *path, const char *writer_phase)
+{
+    if (access(path, F_OK) == 0 || errno != ENOENT)
+        return true;
+    wn_error("no '%s': run --phase %s first", path, writer_phase);
+    return false;
+}
+
 static int phase_remove(dedup_cli *c)
 {
     char *remove = state_path(c, "remove.wrm");
-    int rc = remove_listed(c, remove, c->config, removal_reason(c->cfg.method));
+    int rc = have_state_file(remove, "cluster")
+                 ? remove_listed(c, remove, c->config, removal_reason(c->cfg.method))
+                 : WN_EXIT_FAILURE;
     free(remove);
     return rc;
 }
@@ -585,6 +611,11 @@ static int run_lines(dedup_cli *c)
         size_t n_ff;
         glob_state(c, "files-*.wfl", &ff, &n_ff);
         char *set = state_path(c, "lineset.wls");
+        if (!have_state_file(set, "count")) {
+            free(set);
+            wn_free_strv(ff, n_ff);
+            return WN_EXIT_FAILURE;
+        }
         wn_dedup_uids uids;
         wn_dedup_uids_init(&uids, c->all, c->n_all, &c->jsonl, 0);
         char *report = state_path(c, "lines.json");
@@ -637,7 +668,8 @@ static int run_semantic(dedup_cli *c)
     char config[WN_DEDUP_CONFIG_MAX + 1];
     wn_sem_config_text(&c->sem, config, sizeof config);
     char *remove = wn_sem_path(&st, WN_SEM_REMOVE);
-    rc = remove_listed(c, remove, config, "dedup.semantic");
+    rc = have_state_file(remove, "select") ? remove_listed(c, remove, config, "dedup.semantic")
+                                           : WN_EXIT_FAILURE;
     free(remove);
     return rc;
 }
@@ -823,7 +855,12 @@ int cmd_dedup(int argc, char **argv)
         }
     }
     if (!c.state) {
-        wn_buf_appendf(&c.state_buf, "%s/state", c.common.output);
+        /* -o out/ gave 'out//state' in every message */
+        size_t n = strlen(c.common.output);
+        while (n > 1 && c.common.output[n - 1] == '/')
+            n--;
+        wn_buf_append(&c.state_buf, c.common.output, n);
+        wn_buf_appends(&c.state_buf, "/state");
         c.state = c.state_buf.data;
     }
     if (wn_mkdirs(c.common.output) || wn_mkdirs(c.state)) {

@@ -58,7 +58,14 @@ static int parse_mix_args(mix_args *a, int argc, char **argv)
     int opt;
     while ((opt = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
         switch (opt) {
-        case 'o': a->output = optarg; break;
+        case 'o': {
+            /* 'out/' named files 'out//manifest.json' in the messages */
+            size_t n = strlen(optarg);
+            while (n > 1 && optarg[n - 1] == '/')
+                optarg[--n] = '\0';
+            a->output = optarg;
+            break;
+        }
         case 'j': break; /* accepted for symmetry with the other commands; mix is I/O bound */
         case 'J': a->json = true; break;
         case 'f': a->force = true; break;

@@ -131,6 +131,16 @@ int cmd_run(int argc, char **argv)
         default: run_usage(stderr); return WN_EXIT_USAGE;
         }
     }
+    /* a flag that only modifies another must not be taken alone: --scripts-only without
+     * --slurm used to run the whole pipeline here (on a login node, say) */
+    const char *lone = json && !dry ? "--json needs --dry-run"
+                       : scripts_only && !slurm ? "--scripts-only needs --slurm"
+                       : NULL;
+    if (lone) {
+        wn_error("%s", lone);
+        run_usage(stderr);
+        return WN_EXIT_USAGE;
+    }
     if (optind != argc - 1) {
         wn_error("expected one CONFIG");
         run_usage(stderr);

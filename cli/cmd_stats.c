@@ -183,7 +183,8 @@ int cmd_stats(int argc, char **argv)
             unreadable++;
             continue;
         }
-        qsort(found_paths.v, found_paths.n, sizeof *found_paths.v, cmp_str);
+        if (found_paths.n) /* qsort of a NULL array is undefined even for 0 elements */
+            qsort(found_paths.v, found_paths.n, sizeof *found_paths.v, cmp_str);
         for (size_t i = 0; i < found_paths.n; i++) {
             int r = merge_file(found_paths.v[i], &l);
             found += r == 0;
@@ -193,7 +194,10 @@ int cmd_stats(int argc, char **argv)
     }
     free(found_paths.v);
     if (!found) {
-        wn_error("no *.stats.json files found");
+        if (argc - optind == 1)
+            wn_error("no *.stats.json files in '%s'", argv[optind]);
+        else
+            wn_error("no *.stats.json files in the %d paths given", argc - optind);
         return WN_EXIT_FAILURE;
     }
     if (json_out) {

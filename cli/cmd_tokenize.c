@@ -105,9 +105,12 @@ static int make_parent_dir(const char *prefix)
     return rc;
 }
 
+/* --format's names, by wn_shards_format; the completion record keeps the one written. */
+static const char *const format_names[] = { "megatron", "llmc", "datatrove" };
+
 static int write_stats_and_done(const char *prefix, const wn_common_opts *c,
                                 const wn_run_result *res, char **paths, size_t n_paths,
-                                uint64_t tokens, uint64_t docs)
+                                uint64_t tokens, uint64_t docs, wn_shards_format format)
 {
     json_t *j = wn_run_stats_json("tokenize", c, res);
     char shard[64];
@@ -122,8 +125,9 @@ static int write_stats_and_done(const char *prefix, const wn_common_opts *c,
     wn_buf_appendf(&p, "%s.stats.json", prefix);
     int rc = wn_json_write_file(p.data, j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
     if (!rc) {
-        json_t *done = json_pack("{s:s,s:s,s:I,s:I}", "command", "tokenize", "shard", shard,
-                                 "tokens", (json_int_t)tokens, "documents", (json_int_t)docs);
+        json_t *done = json_pack("{s:s,s:s,s:I,s:I,s:s}", "command", "tokenize", "shard", shard,
+                                 "tokens", (json_int_t)tokens, "documents", (json_int_t)docs,
+                                 "format", format_names[format]);
         wn_buf_reset(&p);
         wn_buf_appendf(&p, "%s.done", prefix);
         rc = wn_json_write_file(p.data, done, JSON_COMPACT);
@@ -153,6 +157,7 @@ static int parse_args(int argc, char **argv, tokenize_cli *o, wn_common_opts *co
     struct option *opts = wn_merge_long_options(own);
     int c, rc = -1;
     uint64_t v;
+    bool train_on = false, pad_id = false, shard_tokens = false;
     optind = 1;
     while ((c = getopt_long(argc, argv, WN_COMMON_SHORT "h", opts, NULL)) != -1) {
         int r = wn_common_getopt(common, c, optarg);
@@ -177,9 +182,11 @@ static int parse_args(int argc, char **argv, tokenize_cli *o, wn_common_opts *co
             if (parse_count("--shard-tokens", optarg, 1, (1ull << 31) - 1, &v))
                 goto out;
             o->w.shard_tokens = v;
+            shard_tokens = true;
             break;
         case 'C': o->t.chat = true; break;
         case 'W':
+            train_on = true;
             if (!strcmp(optarg, "assistant"))
                 o->t.train = WN_CHAT_TRAIN_ASSISTANT;
             else if (!strcmp(optarg, "last"))
@@ -200,13 +207,20 @@ static int parse_args(int argc, char **argv, tokenize_cli *o, wn_common_opts *co
             if (parse_count("--pad-id", optarg, 0, (1u << 17) - 1, &v))
                 goto out;
             o->t.pad_id = (wn_tok_id)v;
+            pad_id = true;
             break;
         case 'h': usage(stdout); rc = 1; goto out;
         default: usage(stderr); goto out;
         }
     }
-    if (o->t.pack && !o->t.chat) {
-        wn_error("--pack applies to --chat data");
+    /* options that would be silently ignored are refused, as --pack without --chat was */
+    const char *lone = o->t.pack && !o->t.chat ? "--pack applies to --chat data"
+                       : train_on && !o->t.chat ? "--train-on applies to --chat data"
+                       : pad_id && !o->t.pack ? "--pad-id applies to --chat --pack"
+                       : shard_tokens && o->w.format != WN_SHARDS_LLMC ? "--shard-tokens applies to --format llmc"
+                       : NULL;
+    if (lone) {
+        wn_error("%s", lone);
         goto out;
     }
     if (wn_common_finish(common, argc, argv, optind, true))
@@ -235,6 +249,19 @@ int cmd_tokenize(int argc, char **argv)
     wn_buf done = WN_BUF_INIT;
     wn_buf_appendf(&done, "%s.done", prefix);
     int complete = access(done.data, F_OK) == 0;
+    const char *done_format = NULL;
+    json_t *record = complete && !common.force ? json_load_file(done.data, 0, NULL) : NULL;
+    if (record)
+        done_format = json_string_value(json_object_get(record, "format"));
+    if (done_format && strcmp(done_format, format_names[o.w.format])) {
+        /* another format under the same prefix: "already complete" would write nothing */
+        wn_error("'%s' records a %s output; give --format %s another -o, or --force",
+                 done.data, done_format, format_names[o.w.format]);
+        json_decref(record);
+        wn_buf_release(&done);
+        goto out;
+    }
+    json_decref(record);
     wn_buf_release(&done);
     if (complete && !common.force) {
         wn_info("tokenize: shard %u/%u already complete ('%s.done'); use --force to redo it",
@@ -294,7 +321,7 @@ int cmd_tokenize(int argc, char **argv)
     } else if (wn_shards_commit(writer, &paths, &n_paths, err, sizeof err)) {
         wn_error("%s", err);
         rc = WN_EXIT_FAILURE;
-    } else if (write_stats_and_done(prefix, &common, &res, paths, n_paths, tokens, docs)) {
+    } else if (write_stats_and_done(prefix, &common, &res, paths, n_paths, tokens, docs, o.w.format)) {
         rc = WN_EXIT_FAILURE;
     }
     wn_run_print_summary(&ro, &res);

@@ -665,6 +665,16 @@ void wn_run_result_release(wn_run_result *res)
     memset(res, 0, sizeof *res);
 }
 
+/* How many of the paths name a file directly in dir (the removed parts share the list of
+ * outputs with the kept ones). */
+static size_t count_files_in(char *const *paths, size_t n, const char *dir)
+{
+    size_t k = strlen(dir), count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += !strncmp(paths[i], dir, k) && paths[i][k] == '/' && !strchr(paths[i] + k + 1, '/');
+    return count;
+}
+
 void wn_run_print_summary(const wn_run_opts *o, const wn_run_result *res)
 {
     if (o->common->quiet)
@@ -680,7 +690,11 @@ void wn_run_print_summary(const wn_run_opts *o, const wn_run_result *res)
     uint64_t kept = res->n_stages ? res->stages[res->n_stages - 1].docs_out : res->source.docs_out;
     fprintf(f, "  kept %llu of %llu records read", (unsigned long long)kept,
             (unsigned long long)res->source.docs_in);
-    if (!o->no_output)
-        fprintf(f, "; %zu output file(s) in '%s'", res->n_outputs, o->common->output);
+    if (!o->no_output) {
+        size_t removed = o->removed_dir ? count_files_in(res->outputs, res->n_outputs, o->removed_dir) : 0;
+        fprintf(f, "; %zu output file(s) in '%s'", res->n_outputs - removed, o->common->output);
+        if (o->removed_dir)
+            fprintf(f, ", %zu in '%s'", removed, o->removed_dir);
+    }
     fputc('\n', f);
 }

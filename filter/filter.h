@@ -29,6 +29,10 @@
 
 typedef wn_stage *(*wn_filter_ctor)(wn_fparams *p);
 
+/* true (the default): filters built afterwards use their AVX2 paths where the CPU has AVX2
+ * (c4's line scan); tests set it false to check the baseline paths too. */
+extern bool wn_filter_use_avx2;
+
 typedef struct wn_filter_def {
     const char *name;
     wn_filter_ctor make;

@@ -15,6 +15,7 @@
 
 typedef struct extract_state {
     bool extract_html;
+    const char *source_name; /* --source: also for JSONL documents, which the readers pass on */
 } extract_state;
 
 static bool is_utf8_name(const char *cs)
@@ -86,6 +87,8 @@ static void extract_doc(void *state, wn_doc *d, wn_stats *stats)
         text_to_utf8(d, stats); /* JSONL strings are UTF-8 already, unless \ud800 slipped in */
     }
     d->raw = WN_RAW_NONE;
+    if (st->source_name)
+        wn_str_set(&d->source, st->source_name, strlen(st->source_name));
     if (!d->drop_reason && d->text.len == 0)
         d->drop_reason = "extract.empty";
 }
@@ -100,5 +103,6 @@ wn_stage *wn_ingest_extract_stage_new(const wn_ingest_opts *o)
     wn_html_global_init();
     extract_state *st = wn_xcalloc(1, sizeof *st);
     st->extract_html = o->extract_html;
+    st->source_name = o->source_name;
     return wn_stage_new("extract", st, extract_doc, extract_release);
 }

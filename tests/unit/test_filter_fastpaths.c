@@ -251,6 +251,32 @@ static void test_analysis_matches_byte_reference(void **state)
     wn_buf_release(&b);
 }
 
+/* The analysis reads plain ASCII in a loop of its own (ascii_stretch) that stops when the
+ * word or line array is full, for the general loop to grow it: texts each larger than the
+ * last (up to ~60,000 tokens and 6,000 lines), mostly ASCII with a non-ASCII piece now and
+ * then, so that the arrays fill at every kind of place in them. */
+static void test_analysis_grows_arrays_midway(void **state)
+{
+    (void)state;
+    wn_buf b = WN_BUF_INIT;
+    size_t cap = 1 << 17;
+    ref_word *ref = malloc(cap * sizeof *ref);
+    for (size_t count = 1000; count <= 64000; count = count * 3 / 2) {
+        wn_buf_reset(&b);
+        for (size_t i = 0; i < count; i++) {
+            static const char *const ascii[] = {"the", "word,", " ", " ", " ", "\n", "(a)", "7"};
+            if (rnd(50) == 0)
+                random_text(&b, 1);
+            else
+                wn_buf_appends(&b, ascii[rnd(sizeof ascii / sizeof *ascii)]);
+        }
+        assert_true(b.len < cap);
+        check_analysis(b.data, b.len, ref);
+    }
+    free(ref);
+    wn_buf_release(&b);
+}
+
 /* C4's whitespace words (' ', '\t', '\r', '\v', '\f'; continuation bytes not counted), byte by
  * byte (its sentences: ref_c4_sentences in filter_helpers.h). */
 static size_t ref_c4_words(const char *p, size_t n, size_t max_len, bool *too_long)
@@ -268,16 +294,16 @@ static size_t ref_c4_words(const char *p, size_t n, size_t max_len, bool *too_lo
 
 /* Lines of random words that pass every other C4 rule (end in '!', no phrase, no '{'):
  * which are kept (>= 3 words, none too long) and the sentences counted must be the
- * reference's, with a word limit under and over the 16 bytes of a block. */
-static void test_c4_counts_match_byte_reference(void **state)
+ * reference's, with word limits under 16, between 16 and 32, and over 32 bytes (the
+ * blocks of the SSE2 and AVX2 scans), on either scan. */
+static void check_c4_counts(void)
 {
-    (void)state;
     static const char *const bits[] = {"ab", "x", "Word", "9.5", "e.g.", "Hi!", "ok?", "\xc3\xa9t\xc3\xa9",
                                        "\xe2\x80\x94", "..", "'q'", "\"z\"", "end.", "mmmmmmmmmmmm",
                                        "interoperability", "characteristically"};
     static const char *const gaps[] = {" ", " ", "  ", "\t", "\v", "\f", "\r", " \xc2\xa0 "};
-    for (int limit = 0; limit < 2; limit++) {
-        size_t max_len = limit ? 40 : 9;
+    for (int limit = 0; limit < 3; limit++) {
+        size_t max_len = limit == 2 ? 40 : limit ? 20 : 9;
         char yaml[64];
         snprintf(yaml, sizeof yaml, "max_word_length: %zu", max_len);
         wn_stage *st = filter_make("c4", yaml);
@@ -322,6 +348,16 @@ static void test_c4_counts_match_byte_reference(void **state)
         }
         wn_stage_free(st);
     }
+}
+
+static void test_c4_counts_match_byte_reference(void **state)
+{
+    (void)state;
+    for (int avx2 = 0; avx2 < 2; avx2++) {
+        wn_filter_use_avx2 = avx2;
+        check_c4_counts();
+    }
+    wn_filter_use_avx2 = true;
 }
 
 /* gopher.symbol_ratio counts "..." without overlap (as str.count) and U+2026. */
@@ -386,6 +422,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_analysis_matches_byte_reference),
+        cmocka_unit_test(test_analysis_grows_arrays_midway),
         cmocka_unit_test(test_count_chars_chunks),
         cmocka_unit_test(test_c4_counts_match_byte_reference),
         cmocka_unit_test(test_gopher_ellipsis_count),

@@ -546,13 +546,22 @@ static void test_c4_rules(void **state)
                                        "A Cookie Policy?", "one. Two three!", "x.\"", "y.'"};
     char line[256];
     for (size_t e = 0; e < sizeof ends / sizeof *ends; e++)
-        for (int pad = 0; pad < 40; pad++) {
+        for (int pad = 0; pad < 80; pad++) { /* across 16- and 32-byte blocks */
             int k = snprintf(line, sizeof line, "First. Second. Third. Fourth.\nw%.*s w w %s\n",
-                             pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ends[e]);
+                             pad, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", ends[e]);
             check_c4(line, (size_t)k);
             check_c4(line, (size_t)k - 1); /* the last line without its newline */
         }
     wn_stage_free(c4_stage);
+}
+
+/* The same with c4's 16-byte (SSE2) line scan where the CPU would take its 32-byte one. */
+static void test_c4_rules_baseline(void **state)
+{
+    wn_filter_use_avx2 = false;
+    test_c4_rules(state);
+    wn_filter_use_avx2 = true;
 }
 
 /* ---- Unicode ---- */
@@ -642,7 +651,28 @@ static void test_unicode_repairs(void **state)
             check_unicode(buf, n);
             check_unicode(buf, n - 5); /* the thing at the text's end */
         }
+    /* plain ASCII with one byte that is not (or is: tab, CR) at every offset of the first
+     * 64-byte steps of the whole-text check (AVX2: two 32-byte loads a step) */
+    static const char *const odd[] = {"\x01", "\x1f", "\x7f", "\xff", "\xc3\xa9", "\t", "\r",
+                                      "\x0c"};
+    for (size_t k = 0; k < sizeof odd / sizeof *odd; k++)
+        for (size_t at = 0; at < 200; at++) {
+            for (size_t j = 0; j < 210; j++)
+                buf[j] = j % 7 == 3 ? ' ' : (char)('a' + j % 26);
+            size_t w = strlen(odd[k]);
+            memcpy(buf + at, odd[k], w);
+            check_unicode(buf, 210);
+            check_unicode(buf, at + w); /* the text ends with it */
+        }
     wn_stage_free(uni_stage);
+}
+
+/* The same with the whole-text check's SSE2 loop where the CPU would take its AVX2 one. */
+static void test_unicode_repairs_baseline(void **state)
+{
+    wn_filter_use_avx2 = false;
+    test_unicode_repairs(state);
+    wn_filter_use_avx2 = true;
 }
 
 /* ---- Llama 3 duplicated n-gram lines ---- */
@@ -829,7 +859,9 @@ int main(void)
         cmocka_unit_test(test_gopher_quality_counts),
         cmocka_unit_test(test_gopher_repetition_counts),
         cmocka_unit_test(test_c4_rules),
+        cmocka_unit_test(test_c4_rules_baseline),
         cmocka_unit_test(test_unicode_repairs),
+        cmocka_unit_test(test_unicode_repairs_baseline),
         cmocka_unit_test(test_llama3_lines),
         cmocka_unit_test(test_kept_lines_refuse_cut_tokens),
     };

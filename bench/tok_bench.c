@@ -5,6 +5,9 @@
  *                                              of UTF-8 by wall clock and per CPU-second
  *   tok_bench --pathological                   10 MB of one letter, 1 MB of letters without a
  *                                              space, a million digits, 10 MB of spaces
+ *   tok_bench --passes N TEXTS.jsonl           N passes on one thread, each from an empty
+ *                                              cache, and the best pass's CPU time: for
+ *                                              profilers (perf record) and quick comparisons
  *
  * Texts are read into memory first: the time measured is tokenization only (no JSON, no
  * I/O), the same thing the node script measures for tiktoken and Hugging Face tokenizers.
@@ -18,6 +21,7 @@
 
 #include <jansson.h>
 #include <omp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +158,61 @@ static void pathological(const wn_tok *tok)
     }
 }
 
+/* One line of ids per text into path, then the timed runs at each thread count. */
+static void write_ids_and_time(const wn_tok *tok, const text *t, size_t n, size_t bytes,
+                               const char *path, int n_counts, char **counts)
+{
+    FILE *out = fopen(path, "w");
+    if (!out) {
+        perror(path);
+        exit(1);
+    }
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    for (size_t i = 0; i < n; i++) {
+        ids.len = 0;
+        wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
+        for (size_t k = 0; k < ids.len; k++)
+            fprintf(out, k ? " %u" : "%u", ids.ids[k]);
+        fputc('\n', out);
+    }
+    fclose(out);
+    wn_tok_ids_release(&ids);
+    for (int a = 0; a < n_counts; a++) {
+        int threads = atoi(counts[a]);
+        double best = 1e30, best_cpu = 1e30;
+        uint64_t ntok = 0;
+        for (int rep = 0; rep < RUNS; rep++) {
+            double cpu, dt = encode_all(tok, t, n, threads, &ntok, &cpu);
+            best = dt < best ? dt : best;
+            best_cpu = cpu < best_cpu ? cpu : best_cpu;
+        }
+        double mb = (double)bytes * PASSES / 1e6;
+        printf("winnow        threads %d  %7.1f MB/s wall  %7.1f MB/s per CPU-second  (%zu docs, "
+               "%.2f MB, %llu tokens)\n", threads, mb / best, mb / best_cpu, n,
+               (double)bytes / 1e6, (unsigned long long)ntok);
+    }
+}
+
+/* --passes: one thread, n_passes passes from an empty cache each, the best pass's CPU time. */
+static void passes(const wn_tok *tok, const text *t, size_t n, size_t bytes, int n_passes)
+{
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    double best = 1e30;
+    for (int pass = 0; pass < n_passes; pass++) {
+        wn_tok_cache_clear();
+        double c0 = cpu_now();
+        for (size_t i = 0; i < n; i++) {
+            ids.len = 0;
+            wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
+        }
+        double dt = cpu_now() - c0;
+        best = dt < best ? dt : best;
+    }
+    printf("winnow        best of %d passes  %7.2f ms  %7.1f MB per CPU-second\n", n_passes,
+           best * 1e3, (double)bytes / best / 1e6);
+    wn_tok_ids_release(&ids);
+}
+
 int main(int argc, char **argv)
 {
     char err[512];
@@ -167,37 +226,18 @@ int main(int argc, char **argv)
         wn_tok_free(tok);
         return 0;
     }
-    if (argc < 4) {
-        fprintf(stderr, "usage: tok_bench TEXTS.jsonl IDS_OUT THREADS...\n");
+    bool by_passes = argc == 4 && strcmp(argv[1], "--passes") == 0;
+    if (argc < 4 || (by_passes && atoi(argv[2]) < 1)) {
+        fprintf(stderr, "usage: tok_bench TEXTS.jsonl IDS_OUT THREADS...\n"
+                        "       tok_bench --passes N TEXTS.jsonl\n");
         return 2;
     }
     size_t n, bytes;
-    text *t = read_texts(argv[1], &n, &bytes);
-    FILE *out = fopen(argv[2], "w");
-    wn_tok_ids ids = WN_TOK_IDS_INIT;
-    for (size_t i = 0; i < n; i++) {
-        ids.len = 0;
-        wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
-        for (size_t k = 0; k < ids.len; k++)
-            fprintf(out, k ? " %u" : "%u", ids.ids[k]);
-        fputc('\n', out);
-    }
-    fclose(out);
-    wn_tok_ids_release(&ids);
-    for (int a = 3; a < argc; a++) {
-        int threads = atoi(argv[a]);
-        double best = 1e30, best_cpu = 1e30;
-        uint64_t ntok = 0;
-        for (int rep = 0; rep < RUNS; rep++) {
-            double cpu, dt = encode_all(tok, t, n, threads, &ntok, &cpu);
-            best = dt < best ? dt : best;
-            best_cpu = cpu < best_cpu ? cpu : best_cpu;
-        }
-        double mb = (double)bytes * PASSES / 1e6;
-        printf("winnow        threads %d  %7.1f MB/s wall  %7.1f MB/s per CPU-second  (%zu docs, "
-               "%.2f MB, %llu tokens)\n", threads, mb / best, mb / best_cpu, n,
-               (double)bytes / 1e6, (unsigned long long)ntok);
-    }
+    text *t = read_texts(argv[by_passes ? 3 : 1], &n, &bytes);
+    if (by_passes)
+        passes(tok, t, n, bytes, atoi(argv[2]));
+    else
+        write_ids_and_time(tok, t, n, bytes, argv[2], argc - 3, argv + 3);
     for (size_t i = 0; i < n; i++)
         free(t[i].s);
     free(t);

@@ -19,33 +19,20 @@ _Static_assert(WN_TOK_SMALL_PIECE <= 1 << WN_TOK_POS_BITS, "positions must fit i
 _Static_assert((uint64_t)WN_TOK_MAX_IDS << WN_TOK_POS_BITS < 0x80000000u,
                "keys stay below NO_KEY");
 
-static inline uint32_t wn_tok_pair_key(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
-{
-    int64_t r = wn_tok_pair(t, a, b);
-    return r < 0 ? WN_TOK_NO_KEY : (uint32_t)r << WN_TOK_POS_BITS | (uint32_t)pos;
-}
-
-/* The same without a branch on the slot just read: 43% of the pairs BPE looks up are not
- * merges, so that branch is mispredicted often, and each time the lookups issued after it
- * are thrown away. The loop that keys every pair of a piece before merging would otherwise
- * overlap them: it uses this one (multilingual +2%, Brown +3%). A slot that does not hold
- * the pair gives NO_KEY by a mask. */
+/* The key of the pair (a, b) at pos, from the fast slots (tok_internal.h): a pair that is not
+ * a merge gets NO_KEY, or, once in 2^15, the key of the merge whose slot it lands on, which
+ * wn_tok_bpe_small_run refuses when that key comes up to be merged. Without a branch on the
+ * slot just read: 43% of the pairs BPE looks up are not merges, so that branch was
+ * mispredicted often, and each time the lookups issued after it were thrown away (sixth
+ * session: keying a piece's pairs +2% multilingual, +3% Brown; seventh: with the keys of
+ * new pairs taken a step late, the merges of ASCII pieces too). */
 static inline uint32_t wn_tok_pair_key_masked(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
 {
     uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
-    uint64_t v = wn_tok_pair_slot_value(t, key);
-    uint32_t miss = (uint32_t)((v >> WN_TOK_ID_BITS) != key); /* 0 or 1 */
-    uint32_t found = (uint32_t)(v & (WN_TOK_MAX_IDS - 1)) << WN_TOK_POS_BITS | (uint32_t)pos;
+    uint32_t v = wn_tok_pair_fast_value(t, key);
+    uint32_t miss = (uint32_t)(v >> WN_TOK_ID_BITS != wn_tok_pair_fp(key)); /* 0 or 1 */
+    uint32_t found = (v & (WN_TOK_MAX_IDS - 1)) << WN_TOK_POS_BITS | (uint32_t)pos;
     return found | (0u - miss);
-}
-
-/* The key of a pair a merge has just made, at pos: masked for pieces with characters
- * outside ASCII (high), branching for the others, whose merges the branch measured faster
- * for (Brown 153.7 against 152.7 with the mask, the multilingual mix the same). */
-static inline uint32_t wn_tok_pair_key_as(const wn_tok *t, uint32_t a, uint32_t b, size_t pos,
-                                          bool high)
-{
-    return high ? wn_tok_pair_key_masked(t, a, b, pos) : wn_tok_pair_key(t, a, b, pos);
 }
 
 /* True when p[0..n) has a byte outside ASCII: only then can characters merge early. */
@@ -58,21 +45,56 @@ static inline bool wn_tok_has_high_byte(const uint8_t *p, size_t n)
 }
 
 /* BPE from the parts id[0..m), whose pairs' keys are key[0..m-1) (key[m-1] is NO_KEY).
- * high (a constant at each call) is set for pieces with characters outside ASCII: the parts
- * after a merge then move down in the loop itself rather than in a memmove call GCC makes
- * of it, and the pairs merges make are keyed without a branch (wn_tok_pair_key_masked):
- * both faster for those pieces, slower or no faster for the encoder's inline copy on
- * English (measured). */
+ * The keys of the two pairs a merge makes join key[] a step late (seventh session): the next
+ * scan takes the minimum of the other keys, which it need not wait for, and a new key wins
+ * only through a branch the CPU predicts as not taken (78% of the merges after a piece's
+ * first are not of a pair just made), so the next merge's lookups are issued while these are
+ * still in flight instead of after them (multilingual +3.7%, then +2.8% with the ASCII
+ * pieces' merges keyed the same way, Brown +2%). high (a constant at each call) is set for
+ * pieces with characters outside ASCII: the parts after a merge then move down in the loop
+ * itself rather than in a memmove call GCC makes of it, faster for those pieces and slower
+ * for the encoder's inline copy on English (measured).
+ * Keys come from fingerprints, so a merge may be of a pair that is not one (once in 2^15
+ * lookups of pairs that are not merges). With wrong NULL each merge is checked against the
+ * key that makes its token (key_of, or the exact table) and refused if it differs; else the
+ * checks are only gathered and *wrong tells whether one failed, and the caller runs again
+ * from the start with wrong NULL (multilingual +1.1%, Brown +1.4%: no branch per merge). */
 static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_t *key, size_t m,
-                                          bool high)
+                                          bool high, bool *wrong)
 {
+    uint64_t differ = 0;
+    /* the keys of the two pairs the last merge made, not yet in key[], which holds NO_KEY
+     * at pl and pr; m - 1 (past the pairs) stands for a pair that does not exist */
+    uint32_t kl = WN_TOK_NO_KEY, kr = WN_TOK_NO_KEY;
+    size_t pl = m - 1, pr = m - 1;
     while (m > 1) {
         uint32_t low = key[0];
         for (size_t i = 1; i + 1 < m; i++)
             low = key[i] < low ? key[i] : low;
+        uint32_t fresh = kl < kr ? kl : kr;
+        if (__builtin_expect(fresh < low, 0)) {
+            __asm__ volatile("" : "+r"(fresh)); /* a branch, predicted: not a cmov */
+            low = fresh;
+        }
+        key[pl] = kl;
+        key[pr] = kr;
+        kl = kr = WN_TOK_NO_KEY;
+        pl = pr = m - 1;
         if (low >= 0x80000000u)
             break; /* no adjacent pair is a token */
         size_t best = low & ((1u << WN_TOK_POS_BITS) - 1);
+        /* the pair must be the one that makes the token; the check's read is not on the
+         * chain the next merge waits for (gathered, or behind a branch the CPU predicts) */
+        uint64_t pair = (uint64_t)id[best] << WN_TOK_ID_BITS | id[best + 1];
+        if (wrong) {
+            differ |= t->pairs.key_of[low >> WN_TOK_POS_BITS] ^ pair;
+        } else if (__builtin_expect(t->pairs.key_of
+                                        ? t->pairs.key_of[low >> WN_TOK_POS_BITS] != pair
+                                        : wn_tok_pair(t, id[best], id[best + 1]) < 0,
+                                    0)) {
+            key[best] = WN_TOK_NO_KEY; /* not a merge after all */
+            continue;
+        }
         id[best] = low >> WN_TOK_POS_BITS;
         for (size_t i = best + 1; i + 1 < m; i++) {
             uint32_t next = id[i + 1];
@@ -82,23 +104,49 @@ static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_
             key[i] = key[i + 1] - 1;
         }
         m--;
-        if (best + 1 < m)
-            key[best] = wn_tok_pair_key_as(t, id[best], id[best + 1], best, high);
-        if (best > 0)
-            key[best - 1] = wn_tok_pair_key_as(t, id[best - 1], id[best], best - 1, high);
+        pl = pr = m - 1;
+        if (best + 1 < m) {
+            kr = wn_tok_pair_key_masked(t, id[best], id[best + 1], best);
+            pr = best;
+            key[best] = WN_TOK_NO_KEY;
+        }
+        if (best > 0) {
+            kl = wn_tok_pair_key_masked(t, id[best - 1], id[best], best - 1);
+            pl = best - 1;
+            key[best - 1] = WN_TOK_NO_KEY;
+        }
     }
+    if (wrong)
+        *wrong = differ != 0;
     return m;
+}
+
+/* key[0..m) for the parts id[0..m): each adjacent pair's, then NO_KEY. */
+static inline void wn_tok_key_parts(const wn_tok *t, const uint32_t *id, uint32_t *key, size_t m)
+{
+    for (size_t i = 0; i + 1 < m; i++)
+        key[i] = wn_tok_pair_key_masked(t, id[i], id[i + 1], i);
+    key[m - 1] = WN_TOK_NO_KEY;
 }
 
 /* BPE from the parts id[0..m) (1 <= m <= WN_TOK_SMALL_PIECE), e.g. characters merged early. */
 static inline size_t wn_tok_bpe_small_parts_as(const wn_tok *t, uint32_t *id, size_t m,
                                                bool high)
 {
-    uint32_t key[WN_TOK_SMALL_PIECE];
-    for (size_t i = 0; i + 1 < m; i++)
-        key[i] = wn_tok_pair_key_masked(t, id[i], id[i + 1], i);
-    key[m - 1] = WN_TOK_NO_KEY;
-    return wn_tok_bpe_small_run(t, id, key, m, high);
+    uint32_t key[WN_TOK_SMALL_PIECE], start[WN_TOK_SMALL_PIECE];
+    wn_tok_key_parts(t, id, key, m);
+    if (!t->pairs.key_of) /* a table of every split (tests): each merge checked as it comes */
+        return wn_tok_bpe_small_run(t, id, key, m, high, NULL);
+    for (size_t i = 0; i < m; i++)
+        start[i] = id[i];
+    bool wrong;
+    size_t r = wn_tok_bpe_small_run(t, id, key, m, high, &wrong);
+    if (__builtin_expect(!wrong, 1))
+        return r;
+    for (size_t i = 0; i < m; i++) /* a pair that is not a merge was merged: again, checked */
+        id[i] = start[i];
+    wn_tok_key_parts(t, id, key, m);
+    return wn_tok_bpe_small_run(t, id, key, m, high, NULL);
 }
 
 static inline size_t wn_tok_bpe_small_parts(const wn_tok *t, uint32_t *id, size_t m)

@@ -54,10 +54,17 @@ typedef struct wn_tok_vocab_key {
 
 /* The merge table (pair_table.c): a perfect hash of the pairs BPE merges. A key
  * (left << 17 | right) has one bucket; the bucket's seed names its slot; a slot is 7 bytes,
- * key << 17 | merged id, little-endian. */
+ * key << 17 | merged id, little-endian. `fast` has the same slots in 4 bytes, a 15-bit
+ * fingerprint of the key and the merged id, for the merge loop, which checks the whole key
+ * (`key_of`) only of the pair it merges (bpe_small.h). */
 #define WN_TOK_PAIR_SLOT_BYTES 7
+#define WN_TOK_PAIR_FP_BITS 15
 typedef struct wn_tok_pair_table {
     uint8_t *slots;  /* m slots, then 8 bytes of padding (a lookup loads 8) */
+    uint32_t *fast;  /* m slots: wn_tok_pair_fp(key) << WN_TOK_ID_BITS | merged id; an empty
+                      * slot is all ones (a merged id no key_of entry matches) */
+    uint64_t *key_of; /* [merged id] (WN_TOK_MAX_IDS): the key that makes it, UINT64_MAX for
+                       * none; NULL when some id has two (a table of every split, tests) */
     uint16_t *disp;  /* r bucket seeds */
     uint32_t m, r;
 } wn_tok_pair_table;
@@ -208,15 +215,20 @@ static inline uint32_t wn_tok_pair_slot(const wn_tok_pair_table *pt, uint64_t ha
 }
 
 /* The slot where the pair key (a << WN_TOK_ID_BITS | b) would be: the bucket's seed (a table
- * of 64 KB), then the one slot it names; its key bits (v >> WN_TOK_ID_BITS) equal key when
- * the pair is a merge, and its low bits are then the merged id. */
+ * of 64 KB) names it. */
+static inline uint32_t wn_tok_pair_index(const wn_tok_pair_table *pt, uint64_t key)
+{
+    uint64_t h = wn_tok_pair_hash(key);
+    return wn_tok_pair_slot(pt, h, pt->disp[wn_tok_pair_bucket(pt, h)]);
+}
+
+/* The value of key's slot: its key bits (v >> WN_TOK_ID_BITS) equal key when the pair is a
+ * merge, and its low bits are then the merged id. */
 static inline uint64_t wn_tok_pair_slot_value(const wn_tok *t, uint64_t key)
 {
-    const wn_tok_pair_table *pt = &t->pairs;
-    uint64_t h = wn_tok_pair_hash(key);
-    uint32_t s = wn_tok_pair_slot(pt, h, pt->disp[wn_tok_pair_bucket(pt, h)]);
+    uint32_t s = wn_tok_pair_index(&t->pairs, key);
     uint64_t v;
-    memcpy(&v, pt->slots + (size_t)s * WN_TOK_PAIR_SLOT_BYTES, sizeof v);
+    memcpy(&v, t->pairs.slots + (size_t)s * WN_TOK_PAIR_SLOT_BYTES, sizeof v);
     return le64toh(v) & ((1ull << (8 * WN_TOK_PAIR_SLOT_BYTES)) - 1);
 }
 
@@ -226,6 +238,20 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
     uint64_t v = wn_tok_pair_slot_value(t, key);
     return (v >> WN_TOK_ID_BITS) == key ? (int64_t)(v & (WN_TOK_MAX_IDS - 1)) : -1;
+}
+
+/* The fingerprint of a pair key in the fast slots: its top bits after a multiply of its
+ * own, so it does not repeat the bits that chose the bucket and the slot. */
+static inline uint32_t wn_tok_pair_fp(uint64_t key)
+{
+    return (uint32_t)((key * 0xD6E8FEB86659FD93ull) >> (64 - WN_TOK_PAIR_FP_BITS));
+}
+
+/* The fast slot where key would be: its merged id when its fingerprint is key's; a pair
+ * that is not a merge matches too, once in 2^15 (wn_tok_pair_key_masked, bpe_small.h). */
+static inline uint32_t wn_tok_pair_fast_value(const wn_tok *t, uint64_t key)
+{
+    return t->pairs.fast[wn_tok_pair_index(&t->pairs, key)];
 }
 
 /* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be

@@ -324,14 +324,29 @@ static size_t reference_bpe(const wn_tok *t, const char *p, size_t n, wn_tok_id 
     return m;
 }
 
-/* The pair key without a branch (wn_tok_pair_key_masked, pieces with characters outside
- * ASCII) must equal the plain one: on every way of writing a token as two tokens (the merges
- * and many pairs that are not), and on 1,000,000 random pairs of ids, special and out of
- * range ones included. */
+/* The pair key of the merge loops (wn_tok_pair_key_masked, from fingerprints) against the
+ * exact table: on every way of writing a token as two tokens (the merges and many pairs
+ * that are not) and on 1,000,000 random pairs of ids, special and out of range ones
+ * included, a merge keys as itself and a pair that is not one as NO_KEY, or, rarely, as a
+ * merge whose whole key (key_of) then differs, which the merge loop refuses. */
+static void check_pair_key(uint32_t a, uint32_t b, size_t pos, size_t *n_false)
+{
+    int64_t r = wn_tok_pair(g_tok, a, b);
+    uint32_t k = wn_tok_pair_key_masked(g_tok, a, b, pos);
+    if (r >= 0) {
+        assert_int_equal(k, (uint32_t)r << WN_TOK_POS_BITS | pos);
+    } else if (k != WN_TOK_NO_KEY) {
+        assert_int_equal(k & ((1u << WN_TOK_POS_BITS) - 1), pos);
+        assert_true(g_tok->pairs.key_of[k >> WN_TOK_POS_BITS] !=
+                    ((uint64_t)a << WN_TOK_ID_BITS | b));
+        (*n_false)++;
+    }
+}
+
 static void test_pair_key_masked(void **state)
 {
     (void)state;
-    size_t n_pairs = 0, n_merges = 0;
+    size_t n_pairs = 0, n_merges = 0, n_false = 0;
     for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
         const char *b = g_tok->blob + g_tok->off[c];
         size_t len = g_tok->off[c + 1] - g_tok->off[c];
@@ -339,11 +354,9 @@ static void test_pair_key_masked(void **state)
             int64_t l = wn_tok_lookup(g_tok, b, k), r = wn_tok_lookup(g_tok, b + k, len - k);
             if (l < 0 || r < 0)
                 continue;
-            size_t pos = c % WN_TOK_SMALL_PIECE;
-            uint32_t want = wn_tok_pair_key(g_tok, (uint32_t)l, (uint32_t)r, pos);
-            assert_int_equal(wn_tok_pair_key_masked(g_tok, (uint32_t)l, (uint32_t)r, pos), want);
+            check_pair_key((uint32_t)l, (uint32_t)r, c % WN_TOK_SMALL_PIECE, &n_false);
             n_pairs++;
-            n_merges += want != WN_TOK_NO_KEY;
+            n_merges += wn_tok_pair(g_tok, (uint32_t)l, (uint32_t)r) >= 0;
         }
     }
     assert_true(n_merges > 100000 && n_pairs > n_merges); /* both kinds were checked */
@@ -351,10 +364,117 @@ static void test_pair_key_masked(void **state)
     for (int i = 0; i < 1000000; i++) {
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
         uint32_t a = (uint32_t)(rng % WN_TOK_MAX_IDS), b = (uint32_t)(rng >> 40) % WN_TOK_MAX_IDS;
-        size_t pos = (size_t)(rng >> 20) % WN_TOK_SMALL_PIECE;
-        assert_int_equal(wn_tok_pair_key_masked(g_tok, a, b, pos),
-                         wn_tok_pair_key(g_tok, a, b, pos));
+        check_pair_key(a, b, (size_t)(rng >> 20) % WN_TOK_SMALL_PIECE, &n_false);
     }
+    assert_true(n_false < 1000); /* ~1 in 2^15 of 1.15 million */
+}
+
+/* BPE of the parts id[0..m) by the exact table (wn_tok_pair): lowest rank, leftmost first. */
+static size_t reference_parts_bpe(const wn_tok *t, uint32_t *id, size_t m)
+{
+    for (;;) {
+        size_t best = 0;
+        int64_t low = -1;
+        for (size_t i = 0; i + 1 < m; i++) {
+            int64_t r = wn_tok_pair(t, id[i], id[i + 1]);
+            if (r >= 0 && (low < 0 || r < low))
+                low = r, best = i;
+        }
+        if (low < 0)
+            return m;
+        id[best] = (uint32_t)low;
+        memmove(id + best + 1, id + best + 2, (m - best - 2) * sizeof *id);
+        m--;
+    }
+}
+
+/* The merge loop keys pairs by fingerprint (pair_table.c): every merge must key as itself,
+ * and a pair that is not a merge but matches a fingerprint (found among random pairs) must
+ * stay unmerged, alone and between neighbours, in both merge loops, with the check by
+ * merged id and with the exact table's (key_of NULL, as for a table of every split). */
+static void test_pair_fingerprints(void **state)
+{
+    (void)state;
+    wn_tok_pair_table *pt = &g_tok->pairs;
+    assert_non_null(pt->key_of); /* Llama 3's last merges: one key per merged id */
+    size_t n_merges = 0;
+    for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
+        uint64_t key = pt->key_of[c];
+        if (key == UINT64_MAX)
+            continue;
+        uint32_t a = (uint32_t)(key >> WN_TOK_ID_BITS), b = (uint32_t)key & (WN_TOK_MAX_IDS - 1);
+        assert_int_equal(wn_tok_pair(g_tok, a, b), c);
+        assert_int_equal(wn_tok_pair_key_masked(g_tok, a, b, 5), c << WN_TOK_POS_BITS | 5);
+        n_merges++;
+    }
+    assert_true(n_merges > 120000);
+    uint64_t rng = 0x9E3779B97F4A7C15ull, *key_of = pt->key_of;
+    size_t n_false = 0;
+    for (int i = 0; i < 4000000 && n_false < 60; i++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        uint32_t a = (uint32_t)(rng % g_tok->n_ranks), b = (uint32_t)(rng >> 32) % g_tok->n_ranks;
+        if (wn_tok_pair(g_tok, a, b) >= 0 || wn_tok_pair_key_masked(g_tok, a, b, 0) == WN_TOK_NO_KEY)
+            continue;
+        n_false++;
+        uint32_t x = (uint32_t)(rng >> 8) % 1000, y = (uint32_t)(rng >> 20) % 1000;
+        const uint32_t cases[2][4] = { { a, b }, { x, a, b, y } };
+        const size_t sizes[2] = { 2, 4 };
+        for (int exact = 0; exact < 2; exact++) {
+            pt->key_of = exact ? NULL : key_of;
+            for (int c = 0; c < 2; c++)
+                for (int high = 0; high < 2; high++) {
+                    uint32_t want[4], got[4];
+                    memcpy(want, cases[c], sizeof want);
+                    memcpy(got, cases[c], sizeof got);
+                    size_t mw = reference_parts_bpe(g_tok, want, sizes[c]);
+                    size_t mg = wn_tok_bpe_small_parts_as(g_tok, got, sizes[c], high);
+                    assert_int_equal(mg, mw);
+                    assert_memory_equal(got, want, mw * sizeof *got);
+                }
+        }
+        pt->key_of = key_of;
+    }
+    assert_true(n_false >= 20); /* ~1 in 2^15 of the pairs that are not merges */
+}
+
+/* Both merge loops (wn_tok_bpe_small_run: the one for pieces with characters outside ASCII
+ * takes the keys of the pairs a merge makes a step late, bpe_small.h) against BPE by the
+ * exact table, from the bytes of every token of up to 64 bytes, and of 50,000 random
+ * concatenations of two or three tokens. */
+static void test_merge_loops_match_reference(void **state)
+{
+    (void)state;
+    uint64_t rng = 0x243F6A8885A308D3ull;
+    size_t n_cases = 0;
+    for (uint32_t c = 0; c < g_tok->n_ranks + 50000; c++) {
+        uint8_t bytes[WN_TOK_SMALL_PIECE];
+        size_t n = 0;
+        for (unsigned k = 0, parts = c < g_tok->n_ranks ? 1 : 2 + (unsigned)(rng >> 62) % 2;
+             k < parts; k++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            uint32_t id = c < g_tok->n_ranks ? c : (uint32_t)(rng % g_tok->n_ranks);
+            size_t len = g_tok->off[id + 1] - g_tok->off[id];
+            if (n + len > sizeof bytes)
+                break;
+            memcpy(bytes + n, g_tok->blob + g_tok->off[id], len);
+            n += len;
+        }
+        if (n < 2)
+            continue;
+        uint32_t want[WN_TOK_SMALL_PIECE], got[WN_TOK_SMALL_PIECE];
+        for (size_t i = 0; i < n; i++)
+            want[i] = g_tok->byte_id[bytes[i]];
+        size_t m = reference_parts_bpe(g_tok, want, n);
+        for (int high = 0; high < 2; high++) {
+            for (size_t i = 0; i < n; i++)
+                got[i] = g_tok->byte_id[bytes[i]];
+            if (wn_tok_bpe_small_parts_as(g_tok, got, n, high) != m ||
+                memcmp(got, want, m * sizeof *got) != 0)
+                fail_msg("case %u (%zu bytes, high %d): BPE differs from the reference", c, n, high);
+        }
+        n_cases++;
+    }
+    assert_true(n_cases > 150000);
 }
 
 static void test_bpe_paths_match_reference(void **state)
@@ -833,6 +953,8 @@ int main(void)
         cmocka_unit_test(test_special_tokens),
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_pair_key_masked),
+        cmocka_unit_test(test_pair_fingerprints),
+        cmocka_unit_test(test_merge_loops_match_reference),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),

@@ -74,10 +74,16 @@ static uint64_t lower_hash(const char *s, size_t n)
     return wn_text_hash(tmp, n);
 }
 
-/* The map key of a unit: token id + 1, or the hash of the lowercased word. */
+/* The map key of a unit: token id + 1, or the hash of the lowercased word. A label is
+ * n bytes, not a C string (summed parts pass labels from one buffer). */
 static uint64_t unit_key(const kl *k, const char *label, size_t n)
 {
-    return k->tok ? strtoull(label, NULL, 10) + 1 : lower_hash(label, n);
+    if (!k->tok)
+        return lower_hash(label, n);
+    uint64_t id = 0;
+    for (size_t i = 0; i < n && isdigit((unsigned char)label[i]); i++)
+        id = id * 10 + (uint64_t)(label[i] - '0');
+    return id + 1;
 }
 
 static void count_word(kl *k, const char *w, size_t n, uint64_t times)

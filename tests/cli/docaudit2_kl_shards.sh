@@ -25,6 +25,17 @@ $W filter --quiet --annotate-only --config s3.yaml in -o a3 || exit 1
 zstdcat a1/*.jsonl.zst > a1.jsonl; zstdcat a3/*.jsonl.zst > a3.jsonl
 grep -q kl.divergence a1.jsonl || { echo "no score"; exit 1; }
 cmp a1.jsonl a3.jsonl || { echo "the summed parts score otherwise than one reference"; exit 1; }
+# the same with Llama 3 token ids (labels of digits, summed from one buffer)
+printf 'filters:\n  - name: kl_divergence\n    build_reference: tok.tsv\n' > bt.yaml
+printf 'filters:\n  - name: kl_divergence\n    build_reference: tokp.tsv\n' > btp.yaml
+printf 'filters:\n  - name: kl_divergence\n    reference: tok.tsv\n' > st.yaml
+printf 'filters:\n  - name: kl_divergence\n    reference: tokp.tsv\n' > stp.yaml
+$W filter --quiet --config bt.yaml in/q00.jsonl in/q01.jsonl -o t1 || exit 1
+for i in 0 1; do $W filter --quiet --config btp.yaml in/q00.jsonl in/q01.jsonl -o t2 --shard $i/2 || exit 1; done
+$W filter --quiet --annotate-only --config st.yaml in/q02.jsonl -o at1 || exit 1
+$W filter --quiet --annotate-only --config stp.yaml in/q02.jsonl -o at2 || exit 1
+zstdcat at1/*.jsonl.zst > at1.jsonl; zstdcat at2/*.jsonl.zst > at2.jsonl
+cmp at1.jsonl at2.jsonl || { echo "tokens: the summed parts score otherwise than one reference"; exit 1; }
 # a part missing, and a whole reference beside the parts
 mv part.tsv.00001-of-00003.gz away.gz
 $W filter --quiet --config s3.yaml in -o x 2> err; rc=$?

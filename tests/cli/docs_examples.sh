@@ -97,7 +97,7 @@ ${line%% \[--dry-run\]*}${line#*\[--dry-run\]}" ;;
         # fastText's defaults (2M buckets x 100 dims) make quantize's product quantizer
         # take a minute: the same command on a smaller model (later arguments win)
         case "$cmd" in "winnow classify supervised "*)
-            cmd="$cmd -bucket 20000 -dim 16"; echo "scaled down: $cmd" ;;
+            cmd="$cmd -bucket 2000 -dim 8"; echo "scaled down: $cmd" ;;
         esac
         stdin=/dev/null
         case "$cmd" in *" - "*|*" -") stdin=lid.txt ;; esac

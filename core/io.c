@@ -62,6 +62,23 @@ static void in_fail(wn_in *in, const char *fmt, ...)
     in->fail_raw_offset = in->raw_base + in->raw_pos;
 }
 
+/* Up to cap bytes of the file into dst: how many, 0 at its end or on an error (failed). */
+static size_t read_some(wn_in *in, void *dst, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(in->fd, dst, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            in_fail(in, "read error: %s", strerror(errno));
+        if (n <= 0) {
+            in->raw_eof = true;
+            return 0;
+        }
+        return (size_t)n;
+    }
+}
+
 /* Make sure raw has unread bytes; returns false at end of file or on a read error. */
 static bool raw_more(wn_in *in)
 {
@@ -73,22 +90,8 @@ static bool raw_more(wn_in *in)
     }
     in->raw_base += in->raw_len;
     in->raw_len = in->raw_pos = 0;
-    for (;;) {
-        ssize_t n = read(in->fd, in->raw, RAW_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            in_fail(in, "read error: %s", strerror(errno));
-            in->raw_eof = true;
-            return false;
-        }
-        if (n == 0) {
-            in->raw_eof = true;
-            return false;
-        }
-        in->raw_len = (size_t)n;
-        return true;
-    }
+    in->raw_len = read_some(in, in->raw, RAW_CHUNK);
+    return in->raw_len > 0;
 }
 
 static void detect(wn_in *in)
@@ -249,6 +252,16 @@ static void make_room(wn_in *in)
 
 static size_t fill_plain(wn_in *in)
 {
+    if (in->raw_pos == in->raw_len && !in->raw_eof && in->fd >= 0) {
+        /* nothing read ahead (the format sniffing's bytes are used up): read straight into
+         * the line buffer, without a copy through raw (lines of a 24 MB file: 5.6 -> 4.0 ms) */
+        in->raw_base += in->raw_len;
+        in->raw_len = in->raw_pos = 0;
+        size_t n = read_some(in, in->buf + in->buf_len, in->buf_cap - in->buf_len);
+        in->raw_base += n;
+        in->buf_len += n;
+        return n;
+    }
     if (!raw_more(in))
         return 0;
     size_t n = in->raw_len - in->raw_pos, room = in->buf_cap - in->buf_len;

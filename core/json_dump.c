@@ -50,8 +50,7 @@ static int append_escaped(wn_buf *out, const char *s, size_t n, const escape_sty
         wn_buf_grow(out, (size_t)(stop - p) * 6 + 8);
         char *w = out->data + out->len;
         while (p < stop) {
-            size_t plain = wn_json_plain_prefix(p, (size_t)(stop - p));
-            memcpy(w, p, plain);
+            size_t plain = wn_json_copy_run(p, (size_t)(stop - p), true, w);
             w += plain;
             p += plain;
             if (p == stop)

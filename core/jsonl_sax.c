@@ -166,8 +166,7 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
 {
     char *w = out;
     for (p++;;) {
-        size_t plain = wn_json_plain_prefix(p, (size_t)(end - p));
-        memcpy(w, p, plain);
+        size_t plain = wn_json_copy_run(p, (size_t)(end - p), true, w);
         w += plain;
         p += plain;
         if (p == end)
@@ -175,12 +174,18 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
         if (*p == '"')
             break;
         if (*p >= 0x80) { /* checked here, so same_for_both need not read the text again */
-            size_t k = wn_utf8_seq_len(p, (size_t)(end - p));
-            if (!k)
-                return -1;
-            memcpy(w, p, k);
-            w += k;
-            p += k;
+            /* the whole run of non-ASCII characters at once: one copy, not one a character
+             * (CJK and Cyrillic text is all such runs) */
+            const unsigned char *q = p;
+            do {
+                size_t k = wn_utf8_seq_len(q, (size_t)(end - q));
+                if (!k)
+                    return -1;
+                q += k;
+            } while (q < end && *q >= 0x80);
+            memcpy(w, p, (size_t)(q - p));
+            w += q - p;
+            p = q;
             continue;
         }
         if (*p != '\\' || end - p < 2)
@@ -552,7 +557,9 @@ static const yajl_callbacks callbacks = {
 int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, const char *id_key,
                         wn_doc *d)
 {
-    sax *s = wn_xmalloc(sizeof *s);
+    /* on the stack (25 KB, of which a few frames are touched): allocated, a request that
+     * large made malloc consolidate its fast bins once a document */
+    sax state, *s = &state;
     s->d = d;
     s->text_key = text_key;
     s->id_key = id_key;
@@ -615,6 +622,5 @@ done:
         json_decref(s->stack[i].c); /* containers a declined parse left open */
     wn_buf_release(&s->keys);
     wn_buf_release(&s->seen);
-    free(s);
     return ok ? 0 : -1;
 }

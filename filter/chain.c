@@ -90,7 +90,8 @@ void wn_filter_count_domain(wn_stats *s, const wn_doc *d, const char *prefix)
         n = strlen(strcpy(host, "(no url)"));
     memcpy(name, prefix, np);
     memcpy(name + np, host, n + 1);
-    wn_stats_count(s, name, 1, d->text.len, wn_text_utf8_count(d->text.ptr, d->text.len));
+    /* the characters from the analysis when the filter had it: pii counts every document */
+    wn_stats_count(s, name, 1, d->text.len, wn_text_doc_chars(d));
 }
 
 static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
@@ -98,18 +99,20 @@ static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
     wrap_state *w = state;
     wn_text_stage_begin(d, w->prev && last_run.w == w->prev && last_run.d == d);
     w->inner->process_doc(w->inner->state, d, s);
+    bool lost = d->drop_reason && !w->annotate_only;
+    if (lost) /* before the release: the filter's analysis, if it had one, has the count */
+        wn_filter_count_domain(s, d, "lost:");
     wn_text_release();
     last_run.w = w;
     last_run.d = d;
     if (!d->drop_reason)
         return;
-    if (w->annotate_only) {
-        wn_doc_attr_set_label(d, w->would_drop_attr, d->drop_reason);
-        d->drop_reason = NULL;
-    } else {
+    if (lost) {
         /* the reason names the rule; this names the filter that ran it */
         wn_doc_attr_set_label(d, "winnow.removed_by_filter", w->inner->name);
-        wn_filter_count_domain(s, d, "lost:");
+    } else {
+        wn_doc_attr_set_label(d, w->would_drop_attr, d->drop_reason);
+        d->drop_reason = NULL;
     }
 }
 

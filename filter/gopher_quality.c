@@ -165,7 +165,9 @@ static symbols count_symbols(const char *s, size_t n, bool ascii)
         unsigned d = wn_bytes_eq16(v, '.'), h = wn_bytes_eq16(v, '#');
         if (h)
             y.hashes += wn_bits16(h);
-        if (d || y.dots)
+        /* lone dots (sentence ends, most of them) hold no "...": only a pair of dots, a dot
+         * in the last lane (its run may go on) or a run carried in needs the runs read */
+        if ((d & (d >> 1 | 0x8000)) | y.dots)
             dot_runs(&y, d);
         if (!ascii) {
             unsigned e = wn_bytes_eq16(v, '\xE2');

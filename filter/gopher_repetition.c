@@ -156,10 +156,10 @@ static void narrow_grow(const wn_text *t, size_t n)
     n_pos = kept;
 }
 
-/* Words that may occur more than once, as two bit sets indexed by the top bits of the
- * word hash: `once` has a bit for every word seen, `twice` for a word seen when its bit
- * was already set. A word whose `twice` bit is clear occurs once (a shared bit only
- * keeps a word that occurs once, which costs a table insert, never a count). */
+/* Pairs that may occur more than once, as two bit sets indexed by the top bits of the
+ * pair's key: `once` has a bit for every key seen, `twice` for a key seen when its bit
+ * was already set. A pair whose `twice` bit is clear occurs once (a shared bit only keeps
+ * a pair that occurs once, which costs a table insert, never a count). */
 static _Thread_local uint64_t *sets; /* `once` then `twice`, sets_cap 64-bit words each */
 static _Thread_local size_t sets_cap;
 
@@ -190,58 +190,36 @@ static inline void sets_add(uint64_t *once, uint64_t *twice, size_t b)
     once[b >> 6] |= bit;
 }
 
-/* Mark the words of t in the sets; returns `twice`, indexed by hash >> *shift. */
-static const uint64_t *mark_words(const wn_text *t, unsigned *shift_out)
-{
-    uint64_t *twice = sets_clear(t->n_words, shift_out);
-    for (size_t i = 0; i < t->n_words; i++)
-        sets_add(sets, twice, (size_t)(t->words[i].hash >> *shift_out));
-    return twice;
-}
-
-/* The 2-grams that can repeat: those of two words that both may occur again (a gram with
- * a word that occurs once occurs once: it is left out, as narrow_grow leaves out longer
- * grams, and counts 1). Prose has many such pairs (names, rare words), and the check is
- * a bit test where counting is a table insert. Branch-free, as narrow_grow. */
+/* The 2-grams that can repeat (t has 2 words or more): every pair's key goes into the
+ * sets in one pass over the words, and a pair whose key occurs once is left out (it
+ * counts 1, as narrow_grow leaves out longer grams), by a bit test where counting is a
+ * table insert: names and rare words make most pairs of prose single. The 3-grams that
+ * can repeat are pairs of repeated pairs, so they are the same from any list that holds
+ * every repeated pair. One pass over the 24-byte word records, where marking the words
+ * in sets of their own first (a pair with a word that occurs once occurs once) read them
+ * twice and put the surviving pairs through the sets again. Branch-free (a branch per pair
+ * would mispredict). */
 static void list_pairs(const wn_text *t)
 {
     const wn_word *words = t->words;
-    size_t w = t->n_words, kept = 0;
+    size_t w = t->n_words - 1, kept = 0; /* pairs */
     unsigned shift;
-    const uint64_t *tw = mark_words(t, &shift);
+    uint64_t *twice = sets_clear(w, &shift), *once = sets;
     uint32_t *p = pos;
     uint64_t *h = gk;
-    bool prev = false; /* word i - 1 may repeat */
+    uint64_t prev = gram_step(GRAM_SEED, words[0].hash); /* the pair's first word, folded */
     for (size_t i = 0; i < w; i++) {
-        size_t b = (size_t)(words[i].hash >> shift);
-        bool may = (tw[b >> 6] >> (b & 63)) & 1;
-        /* the pair (i - 1, i), at position i - 1; written for i = 0 too, never kept */
-        p[kept] = (uint32_t)(i - 1);
-        h[kept] = gram_step(gram_step(GRAM_SEED, words[i - (i > 0)].hash), words[i].hash);
-        kept += prev & may;
-        prev = may;
+        uint64_t next = words[i + 1].hash;
+        uint64_t key = gram_step(prev, next);
+        prev = gram_step(GRAM_SEED, next);
+        h[i] = key;
+        sets_add(once, twice, (size_t)(key >> shift));
     }
-    n_pos = kept;
-}
-
-/* Of the listed pairs, those that may occur twice, by the same two bit sets on the pairs'
- * keys: one that occurs once counts 1 and is never found again, so it need not be counted,
- * as an unlisted one (over half of the pairs listed in prose: a bit test each, where
- * counting is a table insert). The 3-grams that can repeat are pairs of repeated pairs,
- * so they are the same from the shorter list. Branch-free, as list_pairs. */
-static void drop_single_pairs(void)
-{
-    unsigned shift;
-    uint64_t *twice = sets_clear(n_pos, &shift);
-    uint32_t *p = pos;
-    uint64_t *h = gk;
-    for (size_t k = 0; k < n_pos; k++)
-        sets_add(sets, twice, (size_t)(h[k] >> shift));
-    size_t kept = 0;
-    for (size_t k = 0; k < n_pos; k++) {
-        size_t b = (size_t)(h[k] >> shift);
-        p[kept] = p[k];
-        h[kept] = h[k];
+    for (size_t k = 0; k < w; k++) { /* in place: kept <= k */
+        uint64_t key = h[k];
+        size_t b = (size_t)(key >> shift);
+        p[kept] = (uint32_t)k;
+        h[kept] = key;
         kept += (twice[b >> 6] >> (b & 63)) & 1;
     }
     n_pos = kept;
@@ -401,10 +379,9 @@ static size_t top_gram_chars(const wn_text *t, size_t n)
 {
     if (t->n_words < n)
         return 0;
-    if (n == 2) {
+    if (n == 2)
         list_pairs(t);
-        drop_single_pairs();
-    } else
+    else
         narrow_grow(t, n);
     return count_grams(t, n);
 }

@@ -199,9 +199,11 @@ uint64_t wn_text_hash(const void *p, size_t n)
 }
 
 /* wn_text_word_hash of words up to 16 bytes, which are nearly all words: the bytes as two
- * zero-padded 64-bit integers, mixed by two 64x64->128-bit multiplications (the shape of
- * wyhash's short-input path). It has no branch on the length, where XXH3's short paths
- * (1-3, 4-8, 9-16 bytes) mispredicted on most words: 4.7 of the analysis's 17 ns per word. */
+ * zero-padded 64-bit integers, mixed by one 64x64->128-bit multiplication (wyhash's mix).
+ * It has no branch on the length, where XXH3's short paths (1-3, 4-8, 9-16 bytes)
+ * mispredicted on most words: 4.7 of the analysis's 17 ns per word. The length is not
+ * mixed in (a second multiplication, ~5% of the analysis): no token holds a NUL byte, so
+ * the padded bytes name the word. */
 static inline uint64_t mul_fold(uint64_t a, uint64_t b)
 {
 #if defined(__SIZEOF_INT128__)
@@ -217,10 +219,9 @@ static inline uint64_t mul_fold(uint64_t a, uint64_t b)
 #endif
 }
 
-static inline uint64_t short_hash(uint64_t a, uint64_t b, size_t n)
+static inline uint64_t short_hash(uint64_t a, uint64_t b)
 {
     uint64_t h = mul_fold(a ^ 0xA0761D6478BD642Full, b ^ 0xE7037ED1A0B428DBull);
-    h = mul_fold(h ^ 0x8EBC6AF09C88C6E3ull, (uint64_t)n ^ 0x589965CC75374CC3ull);
     return h ? h : 1;
 }
 
@@ -239,7 +240,7 @@ uint64_t wn_text_word_hash(const void *p, size_t n)
         return wn_text_hash(p, n);
     uint64_t a, b;
     short_words(p, n, &a, &b);
-    return short_hash(a, b, n);
+    return short_hash(a, b);
 }
 
 /* Masks keeping the first n bytes of two little-endian 64-bit loads (n <= 16). */
@@ -259,11 +260,23 @@ static inline __attribute__((always_inline)) uint64_t word_hash(const char *p, s
         memcpy(&b, p + 8, 8);
         a &= keep_lo[n];
         b &= keep_lo[n > 8 ? n - 8 : 0];
-        return short_hash(a, b, n);
+        return short_hash(a, b);
     }
 #endif
     (void)avail;
     return wn_text_word_hash(p, n);
+}
+
+/* Fill in the token s[off .. off + len) of a text of n bytes. */
+static inline __attribute__((always_inline)) void put_word(wn_word *w, const char *s, size_t n,
+                                                           size_t off, size_t len, size_t line,
+                                                           unsigned flags)
+{
+    w->off = (uint32_t)off;
+    w->len = (uint32_t)len;
+    w->line = (uint32_t)line;
+    w->flags = flags;
+    w->hash = word_hash(s + off, len, n - off);
 }
 
 /* Inlined into the scan (always_inline: measured ~5% faster analysis than a call per word). */
@@ -276,12 +289,7 @@ static inline __attribute__((always_inline)) void push_word(const char *s, size_
         cur->cap_words = cur->cap_words ? cur->cap_words * 2 : 1024;
         t->words = wn_xrealloc(t->words, cur->cap_words * sizeof *t->words);
     }
-    wn_word *w = &t->words[t->n_words++];
-    w->off = (uint32_t)off;
-    w->len = (uint32_t)len;
-    w->line = (uint32_t)line;
-    w->flags = flags;
-    w->hash = word_hash(s + off, len, cur->t.n - off);
+    put_word(&t->words[t->n_words++], s, t->n, off, len, line, flags);
     if (!(flags & WN_WORD_SYMBOL))
         t->n_nonsym++;
 }
@@ -432,6 +440,16 @@ static inline __attribute__((always_inline)) bool ascii_run(const unsigned char 
     return true;
 }
 
+/* The line [off, end) as push_line stores it (a '\r' before its end cut off). */
+static inline wn_line line_of(const char *s, size_t off, size_t end, size_t first_word,
+                              size_t n_words)
+{
+    if (end > off && s[end - 1] == '\r')
+        end--;
+    return (wn_line){(uint32_t)off, (uint32_t)(end - off), (uint32_t)first_word,
+                     (uint32_t)(n_words - first_word)};
+}
+
 static void push_line(size_t off, size_t end, size_t first_word)
 {
     wn_text *t = &cur->t;
@@ -439,13 +457,79 @@ static void push_line(size_t off, size_t end, size_t first_word)
         cur->cap_lines = cur->cap_lines ? cur->cap_lines * 2 : 256;
         t->lines = wn_xrealloc(t->lines, cur->cap_lines * sizeof *t->lines);
     }
-    if (end > off && t->s[end - 1] == '\r')
-        end--;
-    wn_line *l = &t->lines[t->n_lines++];
-    l->off = (uint32_t)off;
-    l->len = (uint32_t)(end - off);
-    l->first_word = (uint32_t)first_word;
-    l->n_words = (uint32_t)(t->n_words - first_word);
+    t->lines[t->n_lines++] = line_of(t->s, off, end, first_word, t->n_words);
+}
+
+/* Where analyze_into is between runs (no run open): the line being read. */
+typedef struct line_state {
+    size_t start, first_word;
+} line_state;
+
+/* The tokens and lines of the plain ASCII text from i on, while no run is open: what
+ * analyze_into's loop does there (plain ASCII runs through ascii_run and emit_run, spaces,
+ * '\n'), in a loop that calls nothing, so that its counts stay in registers and the
+ * classification's constant vectors are loaded once, not again for every run (the call
+ * paths of the general loop, ICU and growing the arrays, clobber them). Stops before a
+ * non-ASCII byte, a run ascii_run refuses (it reaches one: *refused is set, so that the
+ * general loop reads it byte by byte without asking ascii_run again), or when the word or
+ * line array is full; returns where it stopped (i when it could do nothing: the general
+ * loop then takes that byte). */
+static size_t ascii_stretch(text_slot *sl, const char *s, size_t n, size_t i, line_state *ls,
+                            bool *refused)
+{
+    wn_text *t = &sl->t;
+    const unsigned char *u = (const unsigned char *)s;
+    wn_word *words = t->words;
+    wn_line *lines = t->lines;
+    size_t nw = t->n_words, nonsym = t->n_nonsym, nl = t->n_lines;
+    size_t cap_w = sl->cap_words, cap_l = sl->cap_lines;
+    size_t line_start = ls->start, line_word = ls->first_word;
+    while (i < n) {
+        unsigned c = u[i];
+        if (c == ' ') {
+            i++;
+            continue;
+        }
+        if (c >= 0x80)
+            break;
+        if (ascii_class[c] == C_SPACE) {
+            if (c == '\n') {
+                if (nl == cap_l)
+                    break;
+                lines[nl++] = line_of(s, line_start, i, line_word, nw);
+                line_start = i + 1;
+                line_word = nw;
+            }
+            i++;
+            continue;
+        }
+        size_t end, a, b;
+        unsigned fl;
+        if (nw + 3 > cap_w)
+            break;
+        if (!ascii_run(u, n, i, &end, &a, &b, &fl)) {
+            *refused = true;
+            break;
+        }
+        /* emit_run's tokens: punctuation before the core, the core, punctuation after */
+        if (a >= b) {
+            put_word(&words[nw++], s, n, i, end - i, nl, WN_WORD_SYMBOL);
+        } else {
+            if (a > i)
+                put_word(&words[nw++], s, n, i, a - i, nl, WN_WORD_SYMBOL);
+            put_word(&words[nw++], s, n, a, b - a, nl, fl);
+            nonsym++;
+            if (end > b)
+                put_word(&words[nw++], s, n, b, end - b, nl, WN_WORD_SYMBOL);
+        }
+        i = end;
+    }
+    t->n_words = nw;
+    t->n_nonsym = nonsym;
+    t->n_lines = nl;
+    ls->start = line_start;
+    ls->first_word = line_word;
+    return i;
 }
 
 static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
@@ -470,14 +554,23 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     t->s = s;
     t->n = n;
     t->n_lines = t->n_words = t->n_nonsym = t->n_chars = 0;
-    t->ascii = true;
+    t->ascii = t->valid = true;
     t->gram_hint = 0;
     sl->valid = false;
 
-    size_t line_start = 0, line_word = 0, extra = 0;
+    line_state ls = {0, 0};
+    size_t extra = 0;
     size_t run = SIZE_MAX, core_a = 0, core_b = 0;
     bool alpha = false, spaceless = false;
+    bool refused = false; /* ascii_run refused the run at i */
     for (size_t i = 0; i < n;) {
+        if (run == SIZE_MAX && u[i] < 0x80 && !refused) { /* most of the text */
+            size_t j = ascii_stretch(sl, s, n, i, &ls, &refused);
+            if (j != i) {
+                i = j;
+                continue;
+            }
+        }
         int32_t cp;
         size_t len;
         int c;
@@ -488,6 +581,7 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
         } else {
             t->ascii = false;
             len = utf8_next(u, n, i, &cp);
+            t->valid &= cp >= 0;
             extra += len - 1;
             c = classify_cp(cp);
         }
@@ -498,14 +592,14 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
                 run = SIZE_MAX;
             }
             if (cp == '\n') {
-                push_line(line_start, i, line_word);
-                line_start = i + 1;
-                line_word = t->n_words;
+                push_line(ls.start, i, ls.first_word);
+                ls.start = i + 1;
+                ls.first_word = t->n_words;
             }
         } else {
             if (run == SIZE_MAX) {
                 size_t end;
-                if (u[i] < 0x80) {
+                if (u[i] < 0x80 && !refused) {
                     /* most runs are plain ASCII: classified 16 bytes at a time */
                     unsigned fl;
                     if (ascii_run(u, n, i, &end, &core_a, &core_b, &fl)) {
@@ -518,7 +612,7 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
                 }
                 run = i;
                 core_a = core_b = 0;
-                alpha = spaceless = false;
+                alpha = spaceless = refused = false;
             }
             if (c != C_PUNCT) {
                 if (core_b == 0)
@@ -544,8 +638,8 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     if (run != SIZE_MAX)
         emit_run(s, run, n, core_a, core_b, core_flags_of(s, core_a, core_b, alpha),
                  spaceless, t->n_lines);
-    if (line_start < n || n == 0)
-        push_line(line_start, n, line_word);
+    if (ls.start < n || n == 0)
+        push_line(ls.start, n, ls.first_word);
     return t;
 }
 
@@ -791,6 +885,15 @@ const wn_text *wn_text_analyze(const wn_doc *d)
     return t;
 }
 
+size_t wn_text_doc_chars(const wn_doc *d)
+{
+    const text_slot *sl = trust.slot;
+    if (trust.armed && trust.doc == d && sl && (sl == held || sl == &own) &&
+        slot_keys(sl, d) && sl->t.n == d->text.len && sl->t.valid)
+        return sl->t.n_chars;
+    return wn_text_utf8_count(d->text.ptr, d->text.len);
+}
+
 /* The characters of s[0 .. n) (n <= UINT32_MAX) as wn_text_count_chars counts them, and
  * whether it is all ASCII: one pass over valid UTF-8 (no continuation byte in it means no
  * lead byte either), where a scan for a byte >= 0x80 read the whole of a text whose lines
@@ -888,7 +991,9 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
     t->n_nonsym = n_nonsym;
     t->s = s;
     t->n = n;
-    /* kept bytes of an ASCII text are ASCII: a byte each, nothing to count */
+    /* kept bytes of an ASCII text are ASCII: a byte each, nothing to count; kept lines of
+     * valid UTF-8 are valid (cut at ASCII bytes), those of an invalid text may be (unknown) */
+    t->valid = old->valid;
     t->ascii = old->ascii;
     t->n_chars = old->ascii ? n : count_chars_ascii(s, n, &t->ascii);
     sl->key_ptr = d->text.ptr;

@@ -69,6 +69,9 @@ typedef struct wn_text {
     size_t n_nonsym; /* tokens that are not WN_WORD_SYMBOL */
     size_t n_chars;  /* code points (invalid bytes count one each) */
     bool ascii;      /* all bytes < 0x80 */
+    /* valid UTF-8 (then n_chars is also wn_text_utf8_count's count); false may also mean
+     * unknown (the kept lines of an invalid text) */
+    bool valid;
     /* n when WN_WORD_GRAM_REPEATS is known for this text's n-grams (gopher_repetition
      * counts them, llama3_lines then looks up only grams that can repeat); 0: unknown */
     uint32_t gram_hint;
@@ -109,6 +112,11 @@ void wn_text_note_gram_repeats(const wn_text *t, size_t n, const uint32_t *pos,
 /* The count core's wn_utf8_count gives (bytes that are not UTF-8 continuation bytes),
  * eight bytes at a time: for whole documents, such as the chain's per-domain accounting. */
 size_t wn_text_utf8_count(const char *s, size_t n);
+/* wn_text_utf8_count of d's text, taken from the analysis this thread served for d in the
+ * chain's current filter when it is at hand and the text valid UTF-8 (the count is then
+ * the analysis's n_chars), else counted: the chain's per-domain accounting, for documents
+ * that pii, or the filter that dropped them, had analysed. */
+size_t wn_text_doc_chars(const wn_doc *d);
 void wn_text_invalidate(void);
 /* Let other threads use the cache slot this thread holds (the chain calls it after each
  * filter's process_doc). */
@@ -124,8 +132,10 @@ void wn_text_cache_init(size_t n);
 
 /* Hash of bytes (XXH3), never 0 (0 marks empty slots in wn_u64map). */
 uint64_t wn_text_hash(const void *p, size_t n);
-/* Hash of a word's bytes, never 0, as wn_word.hash holds it: a branch-free multiply mix up
- * to 16 bytes, wn_text_hash beyond. Equal bytes give equal hashes; it is not the same value
+/* Hash of a word's bytes, never 0, as wn_word.hash holds it: one 64x64->128-bit multiply
+ * of the bytes zero-padded to 16, up to 16 bytes, wn_text_hash beyond. Equal bytes give
+ * equal hashes; words of up to 16 bytes that differ only by NUL bytes at their end hash
+ * alike (no token holds a NUL: the analysis reads it as a space). It is not the same value
  * as wn_text_hash, so do not compare the two. */
 uint64_t wn_text_word_hash(const void *p, size_t n);
 

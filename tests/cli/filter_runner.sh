@@ -1,6 +1,7 @@
 # winnow filter's runner around the chain (core/runner.c): with reading ahead and writing
 # behind on helper threads (-j2 and more), outputs are the same bytes at 1, 2 and 3 threads,
-# also with small batches and parts rotating often; --where over annotated output reads the
+# also with small batches and parts rotating often, and with documents of a megabyte, whose
+# batches are cut by their size; --where over annotated output reads the
 # stored signals without yajl (core/jsonl_attrs.c) and gives the same documents at any -j;
 # --compression-level changes the compressed bytes only.
 set -u
@@ -20,6 +21,33 @@ for j in 2 3; do
             cmp "$f" "$TMP/$d$j/$(basename "$f")" || { echo "-j1 and -j$j differ: $f"; exit 1; }
         done
         [ "$(ls "$TMP/${d}1" | wc -l)" -eq "$(ls "$TMP/$d$j" | wc -l)" ] || { echo "parts differ"; exit 1; }
+    done
+done
+# big documents (0.15-0.4 MB of real text each, 9 MB in all): a fused pass cuts its
+# batches at 4 MB of text, so they span several batches; the same bytes as one document a
+# batch, kept and removed, and annotated (every document written, with its signals)
+python3 - "$S/quality/quality.jsonl.gz" > "$TMP/big.jsonl" <<'PY' || exit 1
+import gzip, json, sys
+texts = [json.loads(l)["text"] for l in gzip.open(sys.argv[1], "rt", encoding="utf-8")]
+out, i = [], 0
+while sum(len(t) for t in out) < 9_000_000:
+    n = 100 + 100 * (len(out) % 3)
+    out.append("\n\n".join(texts[i:i + n]))
+    i = (i + n) % (len(texts) - 300)
+for k, t in enumerate(out):
+    print(json.dumps({"id": "big-%d" % k, "text": t}))
+PY
+for b in 0 1 2; do
+    j=$b; opt=""
+    [ $b = 0 ] && { j=1; opt="--batch-size 1"; }
+    $W filter --quiet -j$j $opt "$TMP/big.jsonl" -o "$TMP/b$b" --removed "$TMP/br$b" || exit 1
+    $W filter --quiet -j$j $opt --annotate-only "$TMP/big.jsonl" -o "$TMP/ba$b" || exit 1
+done
+[ "$(zstdcat "$TMP/ba0"/*.jsonl.zst | wc -l)" -eq "$(wc -l < "$TMP/big.jsonl")" ] || { echo "big documents lost"; exit 1; }
+for j in 1 2; do
+    for d in b br ba; do
+        [ "$(cat "$TMP/$d$j"/*.jsonl.zst | zstdcat | md5sum)" = "$(cat "$TMP/${d}0"/*.jsonl.zst | zstdcat | md5sum)" ] ||
+            { echo "big documents: -j$j ($d) differs from one document a batch"; exit 1; }
     done
 done
 # annotated, then thresholds on the stored signals, at 1 and 2 threads

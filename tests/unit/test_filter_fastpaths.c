@@ -251,6 +251,32 @@ static void test_analysis_matches_byte_reference(void **state)
     wn_buf_release(&b);
 }
 
+/* The analysis reads plain ASCII in a loop of its own (ascii_stretch) that stops when the
+ * word or line array is full, for the general loop to grow it: texts each larger than the
+ * last (up to ~60,000 tokens and 6,000 lines), mostly ASCII with a non-ASCII piece now and
+ * then, so that the arrays fill at every kind of place in them. */
+static void test_analysis_grows_arrays_midway(void **state)
+{
+    (void)state;
+    wn_buf b = WN_BUF_INIT;
+    size_t cap = 1 << 17;
+    ref_word *ref = malloc(cap * sizeof *ref);
+    for (size_t count = 1000; count <= 64000; count = count * 3 / 2) {
+        wn_buf_reset(&b);
+        for (size_t i = 0; i < count; i++) {
+            static const char *const ascii[] = {"the", "word,", " ", " ", " ", "\n", "(a)", "7"};
+            if (rnd(50) == 0)
+                random_text(&b, 1);
+            else
+                wn_buf_appends(&b, ascii[rnd(sizeof ascii / sizeof *ascii)]);
+        }
+        assert_true(b.len < cap);
+        check_analysis(b.data, b.len, ref);
+    }
+    free(ref);
+    wn_buf_release(&b);
+}
+
 /* C4's whitespace words (' ', '\t', '\r', '\v', '\f'; continuation bytes not counted), byte by
  * byte (its sentences: ref_c4_sentences in filter_helpers.h). */
 static size_t ref_c4_words(const char *p, size_t n, size_t max_len, bool *too_long)
@@ -396,6 +422,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_analysis_matches_byte_reference),
+        cmocka_unit_test(test_analysis_grows_arrays_midway),
         cmocka_unit_test(test_count_chars_chunks),
         cmocka_unit_test(test_c4_counts_match_byte_reference),
         cmocka_unit_test(test_gopher_ellipsis_count),

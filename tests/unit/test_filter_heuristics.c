@@ -331,11 +331,27 @@ static void test_analysis_cache_is_keyed_by_content(void **state)
     wn_doc_release(&d);
 }
 
+/* The chain's per-domain character count (wn_text_doc_chars) is core's wn_utf8_count of
+ * the text: taken from the analysis a filter of the chain got for d when the text is valid
+ * UTF-8, counted otherwise (invalid bytes count differently there), and counted once the
+ * filter is over. */
+static void check_doc_chars(wn_doc *d)
+{
+    size_t want = wn_utf8_count(d->text.ptr, d->text.len);
+    wn_text_stage_begin(d, false);
+    const wn_text *t = wn_text_analyze(d);
+    assert_int_equal(t->valid, wn_utf8_valid_prefix(d->text.ptr, d->text.len) == d->text.len);
+    assert_int_equal(wn_text_doc_chars(d), want);
+    wn_text_release();
+    assert_int_equal(wn_text_doc_chars(d), want);
+}
+
 /* langid counts code points without the analysis: the count must be the analysis's, on
  * real mail (mixed encodings) and on broken bytes alike. */
 static int same_char_count(wn_doc *d, void *ctx)
 {
     size_t *n = ctx;
+    check_doc_chars(d);
     size_t want = wn_text_analyze_buf(d->text.ptr, d->text.len)->n_chars;
     assert_int_equal(wn_text_count_chars(d->text.ptr, d->text.len), want);
     /* and the chain's fast count is core's, whatever the bytes */
@@ -359,6 +375,11 @@ static void test_char_count_matches_analysis(void **state)
         size_t len = strlen(bad[i]);
         assert_int_equal(wn_text_count_chars(bad[i], len), wn_text_analyze_buf(bad[i], len)->n_chars);
         assert_int_equal(wn_text_utf8_count(bad[i], len), wn_utf8_count(bad[i], len));
+        wn_doc d;
+        wn_doc_init(&d);
+        wn_str_set(&d.text, bad[i], len);
+        check_doc_chars(&d);
+        wn_doc_release(&d);
     }
 }
 
@@ -400,6 +421,8 @@ static void check_kept_lines(wn_doc *d, bool strip, size_t drop_every)
     assert_int_equal(got->n, want->n);
     assert_int_equal(got->n_chars, want->n_chars);
     assert_int_equal(got->ascii, want->ascii);
+    assert_true(!got->valid || want->valid); /* false may be "unknown", never wrong */
+    assert_int_equal(wn_text_doc_chars(d), wn_utf8_count(d->text.ptr, d->text.len));
     assert_int_equal(got->n_nonsym, want->n_nonsym);
     assert_int_equal(got->n_lines, want->n_lines);
     assert_int_equal(got->n_words, want->n_words);

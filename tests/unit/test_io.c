@@ -123,6 +123,48 @@ static void test_last_line_without_newline(void **state)
     wn_in_close(in);
 }
 
+/* A plain file is read straight into the line buffer (no copy through the raw chunk): its
+ * lines, over many refills and with lines longer than a refill, come back as written, at
+ * their offsets, and every byte of the file is counted as consumed. */
+static void test_plain_file_lines_and_offsets(void **state)
+{
+    char *dir = tmpdir_new();
+    char path[512];
+    snprintf(path, sizeof path, "%s/in.jsonl", dir);
+    wn_buf want = WN_BUF_INIT;
+    uint32_t x = 12345;
+    for (int i = 0; i < 3000; i++) {
+        x = x * 1103515245u + 12345u;
+        size_t len = i % 500 == 7 ? (3u << 20) / 2 : x >> 22; /* a few lines over 1 MB */
+        for (size_t k = 0; k < len; k++)
+            wn_buf_appendc(&want, (char)('a' + (k + (size_t)i) % 26));
+        wn_buf_appendc(&want, '\n');
+    }
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(want.data, 1, want.len, f), want.len);
+    fclose(f);
+    char err[256];
+    wn_in *in = wn_in_open(path, WN_COMP_AUTO, err, sizeof err);
+    assert_non_null(in);
+    size_t at = 0, len;
+    const char *line;
+    uint64_t offset;
+    while (offset = wn_in_offset(in), (line = wn_in_line(in, &len)) != NULL) {
+        assert_int_equal(offset, at);
+        assert_true(at + len < want.len);
+        assert_memory_equal(line, want.data + at, len);
+        assert_int_equal(want.data[at + len], '\n');
+        at += len + 1;
+    }
+    assert_int_equal(at, want.len);
+    assert_false(wn_in_failed(in));
+    assert_int_equal(wn_in_raw_consumed(in), want.len);
+    wn_in_close(in);
+    wn_buf_release(&want);
+    tmpdir_remove(dir);
+}
+
 static void test_output_is_atomic_and_roundtrips(void **state)
 {
     char *dir = tmpdir_new();
@@ -159,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_resync_skips_a_corrupt_member),
         cmocka_unit_test(test_zstd_and_long_lines),
         cmocka_unit_test(test_last_line_without_newline),
+        cmocka_unit_test(test_plain_file_lines_and_offsets),
         cmocka_unit_test(test_output_is_atomic_and_roundtrips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include "core/io.h"
 #include "core/jsonl.h"
 #include "core/jsonl_sax.h"
+#include "core/utf8.h"
 
 #include <math.h>
 
@@ -316,6 +317,63 @@ static void test_annotated_documents_same_both_ways(void **state)
     assert_true(n == 300);
 }
 
+/* The plain-run scanner and copier (core/utf8.h: sixteen or eight bytes at a time) against a
+ * byte loop: every length up to 80 at every alignment, with each stop byte ('"', '\\', the
+ * control bytes, 0x80.. when `ascii`) at every place, the run copied exactly and nothing
+ * written past the n bytes it may use. */
+static size_t run_reference(const unsigned char *p, size_t n, bool ascii)
+{
+    size_t i = 0;
+    while (i < n && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\' && !(ascii && p[i] >= 0x80))
+        i++;
+    return i;
+}
+
+static void check_run(const unsigned char *p, size_t n)
+{
+    for (int ascii = 0; ascii < 2; ascii++) {
+        size_t want = run_reference(p, n, ascii);
+        char out[128];
+        memset(out, 0x55, sizeof out);
+        size_t got = wn_json_copy_run(p, n, ascii, out);
+        if (got != want || wn_json_run(p, n, ascii) != want)
+            fail_msg("run of %zu bytes (ascii %d): %zu, want %zu", n, ascii, got, want);
+        assert_memory_equal(out, p, got);
+        for (size_t i = n; i < sizeof out; i++)
+            assert_int_equal((unsigned char)out[i], 0x55);
+    }
+}
+
+static void test_plain_runs_as_a_byte_loop(void **state)
+{
+    (void)state;
+    static const unsigned char stops[] = { '"', '\\', 0x00, 0x09, 0x0A, 0x1F, 0x80, 0xC3, 0xFF };
+    static const unsigned char plain[] = { ' ', 'a', '~', 0x7F, 0x21, 0x5B, 0x5D };
+    unsigned char buf[96 + 16];
+    for (size_t align = 0; align < 16; align++) {
+        unsigned char *p = buf + align;
+        for (size_t n = 0; n <= 80; n++) {
+            for (size_t i = 0; i < n; i++)
+                p[i] = plain[(i * 7 + n) % sizeof plain];
+            check_run(p, n);
+            for (size_t at = 0; at < n; at++)
+                for (size_t k = 0; k < sizeof stops; k++) {
+                    unsigned char keep = p[at];
+                    p[at] = stops[k];
+                    check_run(p, n);
+                    p[at] = keep;
+                }
+        }
+    }
+    /* 0x20 and 0x7F are plain, 0x1F and 0x80 are not: each byte value at a word's every place */
+    for (unsigned v = 0; v < 256; v++)
+        for (size_t at = 0; at < 40; at++) {
+            memset(buf, 'x', 40);
+            buf[at] = (unsigned char)v;
+            check_run(buf, 40);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -327,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_damaged_lines_same_both_ways),
         cmocka_unit_test(test_attributes_read_directly),
         cmocka_unit_test(test_annotated_documents_same_both_ways),
+        cmocka_unit_test(test_plain_runs_as_a_byte_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

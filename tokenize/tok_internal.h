@@ -254,6 +254,9 @@ static inline uint32_t wn_tok_pair_fast_value(const wn_tok *t, uint64_t key)
     return t->pairs.fast[wn_tok_pair_index(&t->pairs, key)];
 }
 
+/* How many threads have a piece cache mapped (encode.c; for the tests). */
+int wn_tok_caches_mapped(void);
+
 /* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be
  * built. */
 void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n);

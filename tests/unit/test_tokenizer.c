@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <omp.h>
+#include <pthread.h>
 #include <zlib.h>
 
 static wn_tok *g_tok;
@@ -578,6 +579,52 @@ static void test_threads(void **state)
     free(text);
 }
 
+/* Threads that come and go, one after another: each maps its own piece cache on its first
+ * encode (every other one empties it first) and unmaps it when it exits, and each gets the
+ * main thread's ids. A cache not mapped before it is emptied crashes here; one not unmapped
+ * at exit stays counted. */
+typedef struct thread_job {
+    const char *text;
+    size_t len;
+    bool clear_first;
+    wn_tok_ids ids;
+} thread_job;
+
+static void *encode_in_thread(void *arg)
+{
+    thread_job *job = arg;
+    if (job->clear_first)
+        wn_tok_cache_clear();
+    wn_tok_encode(g_tok, job->text, job->len, 0, &job->ids);
+    return NULL;
+}
+
+static void test_threads_come_and_go(void **state)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
+    size_t len = 0;
+    char *text = tok_slurp(path, &len);
+    assert_non_null(text);
+    len = len < 200000 ? len : 200000;
+    wn_tok_ids want = WN_TOK_IDS_INIT;
+    wn_tok_encode(g_tok, text, len, 0, &want);
+    int mapped = wn_tok_caches_mapped(); /* this thread's, and OpenMP's idle threads' */
+    assert_true(mapped >= 1);
+    for (int i = 0; i < 4; i++) {
+        thread_job job = {text, len, i % 2 == 1, WN_TOK_IDS_INIT};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, encode_in_thread, &job), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(job.ids.len, want.len);
+        assert_memory_equal(job.ids.ids, want.ids, want.len * sizeof *want.ids);
+        wn_tok_ids_release(&job.ids);
+        assert_int_equal(wn_tok_caches_mapped(), mapped);
+    }
+    wn_tok_ids_release(&want);
+    free(text);
+}
+
 static void test_load_errors(void **state)
 {
     char err[256] = "";
@@ -958,6 +1005,7 @@ int main(void)
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_threads_come_and_go),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),

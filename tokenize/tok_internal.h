@@ -59,12 +59,16 @@ typedef struct wn_tok_vocab_key {
  * (`key_of`) only of the pair it merges (bpe_small.h). */
 #define WN_TOK_PAIR_SLOT_BYTES 7
 #define WN_TOK_PAIR_FP_BITS 15
+/* key_of's entries: 5 bytes hold a 34-bit key (0.64 MB, not 1 MB of 8-byte words) */
+#define WN_TOK_KEY_OF_BYTES 5
+#define WN_TOK_KEY_OF_NONE ((1ull << (8 * WN_TOK_KEY_OF_BYTES)) - 1)
 typedef struct wn_tok_pair_table {
     uint8_t *slots;  /* m slots, then 8 bytes of padding (a lookup loads 8) */
     uint32_t *fast;  /* m slots: wn_tok_pair_fp(key) << WN_TOK_ID_BITS | merged id; an empty
                       * slot is all ones (a merged id no key_of entry matches) */
-    uint64_t *key_of; /* [merged id] (WN_TOK_MAX_IDS): the key that makes it, UINT64_MAX for
-                       * none; NULL when some id has two (a table of every split, tests) */
+    uint8_t *key_of; /* [merged id] (WN_TOK_MAX_IDS of WN_TOK_KEY_OF_BYTES, then 8 bytes of
+                      * padding): the key that makes it, WN_TOK_KEY_OF_NONE for none; NULL
+                      * when some id has two (a table of every split, tests) */
     uint16_t *disp;  /* r bucket seeds */
     uint32_t m, r;
 } wn_tok_pair_table;
@@ -238,6 +242,15 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
     uint64_t v = wn_tok_pair_slot_value(t, key);
     return (v >> WN_TOK_ID_BITS) == key ? (int64_t)(v & (WN_TOK_MAX_IDS - 1)) : -1;
+}
+
+/* The key of the pair that makes the merged id (any id below WN_TOK_MAX_IDS), or
+ * WN_TOK_KEY_OF_NONE; pt->key_of must not be NULL. */
+static inline uint64_t wn_tok_pair_key_of(const wn_tok_pair_table *pt, uint32_t id)
+{
+    uint64_t v;
+    memcpy(&v, pt->key_of + (size_t)id * WN_TOK_KEY_OF_BYTES, sizeof v);
+    return le64toh(v) & WN_TOK_KEY_OF_NONE;
 }
 
 /* The fingerprint of a pair key in the fast slots: its top bits after a multiply of its

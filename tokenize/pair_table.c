@@ -138,10 +138,10 @@ int wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size
         rc = place(pt, sorted, first, order) ? 0 : -1;
     }
     if (rc == 0) {
-        pt->fast = wn_xmalloc((size_t)pt->m * sizeof *pt->fast);
+        pt->fast = wn_tok_alloc_huge((size_t)pt->m * sizeof *pt->fast);
         memset(pt->fast, 0xff, (size_t)pt->m * sizeof *pt->fast);
         size_t key_of_bytes = (size_t)WN_TOK_MAX_IDS * WN_TOK_KEY_OF_BYTES + 8;
-        pt->key_of = wn_xmalloc(key_of_bytes);
+        pt->key_of = wn_tok_alloc_huge(key_of_bytes);
         memset(pt->key_of, 0xff, key_of_bytes);
         for (size_t i = 0; i < n; i++) {
             pt->fast[wn_tok_pair_index(pt, sorted[i].key)] =

@@ -108,8 +108,8 @@ static long long prepare_sample(const wn_ann_opts *o, const char *dir, wn_stats 
         long long had = json_is_integer(sampled) ? json_integer_value(sampled) : -1;
         json_object_del(have, "sampled");
         if (!have || !json_equal(have, want)) {
-            wn_error("'%s' was made with other settings (config, model, seed, sample, inputs "
-                     "or labels); use --force to start over or another -o", dir);
+            wn_error("cannot resume in '%s': made with other settings (config, model, seed, "
+                     "sample, inputs or labels); use --force to start over or another -o", dir);
             size = -2;
         } else if (had >= 0 && exists(spath)) {
             size = had; /* the same settings: the frozen sample stands */

@@ -36,7 +36,7 @@ static void fail(reader *r, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (r->err && r->errlen)
-        snprintf(r->err, r->errlen, "'%s': %s", r->path, msg);
+        snprintf(r->err, r->errlen, "cannot load '%s': %s", r->path, msg);
 }
 
 static uint64_t left(const reader *r)
@@ -285,7 +285,9 @@ wn_ft_model *wn_ft_load(const char *path, char *err, size_t errlen)
     r.f = fopen(path, "rb");
     struct stat st;
     if (!r.f || fstat(fileno(r.f), &st) != 0) {
-        fail(&r, "cannot open: %s", strerror(errno));
+        r.failed = true;
+        if (err && errlen)
+            snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
         if (r.f)
             fclose(r.f);
         return NULL;

@@ -107,8 +107,8 @@ static int write_matrix(wn_out *out, const wn_ft_matrix *mx)
 int wn_ft_save(const wn_ft_model *m, const char *path, char *err, size_t errlen)
 {
     if ((m->output.quant || m->dict.prune_size >= 0) && !m->input.quant) {
-        snprintf(err, errlen, "'%s': a pruned dictionary or a quantized output needs a "
-                 "quantized input (fastText reads no other)", path);
+        snprintf(err, errlen, "cannot write '%s': a pruned dictionary or a quantized output "
+                 "needs a quantized input (fastText reads no other)", path);
         return -1;
     }
     wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, errlen);

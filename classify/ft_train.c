@@ -478,7 +478,7 @@ wn_ft_model *wn_ft_train(const wn_ft_train_opts *o, char *err, size_t errlen)
     vocab_threshold(&v, o, &d);
     wn_ft_dict_release(&v.d);
     if (rc || d.nlabels == 0) {
-        snprintf(err, errlen, rc ? "cannot read '%s'" : "'%s' has no labels (lines like "
+        snprintf(err, errlen, rc ? "cannot read '%s'" : "no labels in '%s' (lines like "
                  "'__label__x some words')", o->input);
         fclose(f);
         wn_ft_dict_release(&d);

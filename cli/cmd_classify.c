@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,19 @@ static int supervised_arg(wn_ft_train_opts *o, const char **output, const char *
     return 0;
 }
 
+/* PREFIX.bin and PREFIX.vec go into PREFIX's directory: a directory that is missing or
+ * not writable is said before training (which can take hours), not after. */
+static int check_output_dir(const char *prefix)
+{
+    char *copy = wn_xstrdup(prefix);
+    const char *dir = dirname(copy);
+    int rc = access(dir, W_OK | X_OK);
+    if (rc)
+        wn_error("cannot write '%s.bin': %s", prefix, strerror(errno));
+    free(copy);
+    return rc;
+}
+
 static int cmd_supervised(int argc, char **argv)
 {
     wn_ft_train_opts o;
@@ -140,7 +154,7 @@ static int cmd_supervised(int argc, char **argv)
             return WN_EXIT_OK;
         }
         if (i + 1 >= argc) {
-            wn_error("'%s' needs a value", argv[i]);
+            wn_error("missing value for '%s'", argv[i]);
             return WN_EXIT_USAGE;
         }
         if (supervised_arg(&o, &output, argv[i], argv[i + 1]))
@@ -150,6 +164,8 @@ static int cmd_supervised(int argc, char **argv)
         wn_error("supervised needs -input FILE and -output PREFIX");
         return WN_EXIT_USAGE;
     }
+    if (check_output_dir(output))
+        return WN_EXIT_FAILURE;
     char err[512];
     wn_ft_model *m = wn_ft_train(&o, err, sizeof err);
     if (!m) {
@@ -316,7 +332,7 @@ static int cmd_score(int argc, char **argv)
         label = wn_ft_label(m, 0);
     int label_id = wn_ft_label_index(m, label);
     if (label_id < 0) {
-        wn_error("'%s' has no label '%s'", model_path, label);
+        wn_error("no label '%s' in '%s'", label, model_path);
         goto out;
     }
     if (!isnan(percent)) {
@@ -422,6 +438,6 @@ int cmd_classify(int argc, char **argv)
         return cmd_score(argc - 1, argv + 1);
     if (!strcmp(sub, "quantize"))
         return cmd_quantize(argc - 1, argv + 1);
-    wn_error("'%s' is not a classify command; see 'winnow classify --help'", sub);
+    wn_error("unknown classify command '%s'; see 'winnow classify --help'", sub);
     return WN_EXIT_USAGE;
 }

@@ -278,8 +278,8 @@ static int phase_sign(dedup_cli *c)
             char *sp = state_path(c, "sign-%05u.stats.json", s);
             char shard[64];
             snprintf(shard, sizeof shard, "%u/%u", s, n);
-            json_t *j = json_pack("{s:s,s:s,s:[o]}", "command", "dedup-sign", "shard", shard,
-                                  "stages", wn_stats_to_json(&st));
+            json_t *j = json_pack("{s:s,s:s,s:s,s:[o]}", "command", "dedup-sign", "method",
+                                  c->method_name, "shard", shard, "stages", wn_stats_to_json(&st));
             rc = wn_json_write_file(sp, j, JSON_INDENT(1));
             free(sp);
             if (!c->common.quiet)
@@ -468,7 +468,8 @@ static int run_streaming(dedup_cli *c, const char *command, wn_stage *stage,
             common.inputs[common.n_inputs++] = c->all[k];
         wn_run_opts ro = {.command = command, .common = &common,
                           .open = wn_dedup_uid_source_open, .open_ctx = uids,
-                          .stages = stages, .n_stages = 1, .removed_dir = c->removed_dir};
+                          .stages = stages, .n_stages = 1, .removed_dir = c->removed_dir,
+                          .method = c->method_name};
         wn_run_result res;
         rc = wn_run(&ro, &res);
         wn_run_print_summary(&ro, &res);

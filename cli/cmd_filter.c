@@ -131,7 +131,7 @@ int cmd_filter(int argc, char **argv)
     int built = run_chain ? wn_filter_chain_build(&chain, config, base, annotate, err, sizeof err) : 0;
     free(base);
     if (built) {
-        wn_error("%s%s%s", config_path ? config_path : "", config_path ? ": " : "", err);
+        wn_fconfig_error(config_path, config, err);
         goto out;
     }
     if (print_config) {

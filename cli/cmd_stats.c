@@ -44,8 +44,13 @@ static int merge_file(const char *path, stage_list *l)
         json_decref(j);
         return 1;
     }
-    json_t *cmd = json_object_get(j, "command");
-    const char *prefix = json_is_string(cmd) ? json_string_value(cmd) : "";
+    /* rows are "<command>.<stage>"; a command's variants (dedup's methods, in "method"
+     * since the seventh session; older files have none) get rows of their own:
+     * "dedup url.read", not the reads of three methods added up */
+    json_t *cmd = json_object_get(j, "command"), *method = json_object_get(j, "method");
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s%s%s", json_is_string(cmd) ? json_string_value(cmd) : "",
+             json_is_string(method) ? " " : "", json_is_string(method) ? json_string_value(method) : "");
     wn_stats s;
     char name[256];
     if (wn_stats_from_json(&s, json_object_get(j, "source")) == 0) {
@@ -202,8 +207,11 @@ int cmd_stats(int argc, char **argv)
     }
     if (json_out) {
         json_t *j = json_array();
-        for (size_t i = 0; i < l.n; i++)
-            json_array_append_new(j, wn_stats_to_json(&l.v[i]));
+        for (size_t i = 0; i < l.n; i++) {
+            json_t *stage = wn_stats_to_json(&l.v[i]);
+            wn_filter_report_json(&l.v[i], stage);
+            json_array_append_new(j, stage);
+        }
         char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
         puts(s);
         free(s);

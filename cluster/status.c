@@ -181,8 +181,11 @@ int wn_run_status_load(const char *dir, wn_run_status *st)
     }
     FILE *f = fopen(path, "r");
     if (!f) {
-        wn_error("no Slurm run recorded in '%s' (expected '%s/slurm/tasks.tsv', written by "
-                 "`winnow run CONFIG --slurm`)", dir, dir);
+        int n = (int)strlen(dir); /* 'out/' is named 'out', not 'out//slurm' */
+        while (n > 1 && dir[n - 1] == '/')
+            n--;
+        wn_error("no Slurm run recorded in '%.*s' (expected '%.*s/slurm/tasks.tsv', written by "
+                 "`winnow run CONFIG --slurm`)", n, dir, n, dir);
         free(slurm_dir);
         free(path);
         return -1;

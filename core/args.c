@@ -11,6 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static wn_shard process_shard = {0, 1};
+
+wn_shard wn_process_shard(void)
+{
+    return process_shard;
+}
+
 const struct option wn_common_long_options[] = {
     { "output", required_argument, NULL, 'o' },
     { "shard", required_argument, NULL, WN_OPT_SHARD },
@@ -107,6 +114,7 @@ int wn_common_getopt(wn_common_opts *c, int opt, const char *arg)
             wn_error("bad --shard '%s': expected I/N with 0 <= I < N", arg);
             return -1;
         }
+        process_shard = c->shard;
         return 1;
     case 'j':
     case WN_OPT_THREADS: {

@@ -64,6 +64,9 @@ int wn_common_finish(wn_common_opts *c, int argc, char **argv, int optind, bool 
 struct option *wn_merge_long_options(const struct option *own);
 
 int wn_parse_shard(const char *s, wn_shard *out);
+/* The --shard this process's command was given (0/1 without one): for a stage whose side
+ * file must name its slice (kl_divergence's build_reference), as stages see no options. */
+wn_shard wn_process_shard(void);
 /* "123", "64K", "256M", "1G", "2T" (powers of 1024). -1 on error. */
 int wn_parse_size(const char *s, uint64_t *out);
 

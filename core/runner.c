@@ -170,8 +170,10 @@ json_t *wn_run_stats_json(const char *command, const wn_common_opts *c, const wn
 
 static int write_stats(const char *path, const wn_run_opts *o, const wn_run_result *res)
 {
-    return wn_json_write_file(path, wn_run_stats_json(o->command, o->common, res),
-                              WN_STATS_JSON_FLAGS);
+    json_t *j = wn_run_stats_json(o->command, o->common, res);
+    if (o->method)
+        json_object_set_new(j, "method", json_string(o->method));
+    return wn_json_write_file(path, j, WN_STATS_JSON_FLAGS);
 }
 
 /* One stage on one document that reached it, `len` bytes of text before the stage ran: a

@@ -36,6 +36,8 @@ typedef struct wn_run_opts {
     size_t n_stages;
     const char *removed_dir;  /* NULL = do not write removed documents */
     bool no_output;           /* run for statistics only */
+    const char *method;       /* NULL, or the command's variant ("url" of dedup): the
+                               * stats' "method", so `winnow stats` keeps variants apart */
 } wn_run_opts;
 
 /* Result of a run: one wn_stats for the source followed by one per stage, merged over

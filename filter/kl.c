@@ -16,8 +16,16 @@
  * the paper) or lowercased word unigrams (unit: words, cheaper). The reference file starts
  * with "# unit: tokens|words" and the other pass must use the same unit; token lines are
  * "count<TAB>id". Documents with fewer than min_words units are scored but never dropped.
+ *
+ * On a cluster pass 1 runs as --shard I/N tasks: each writes its own part beside PATH,
+ * "<PATH>.IIIII-of-NNNNN" (before a trailing .gz/.zst, so it is compressed alike), with
+ * every count and a "# min_count: X" line; pass 2, finding no PATH, sums the N parts and
+ * then leaves out the words under min_count, which gives exactly the reference one
+ * unsharded pass 1 writes. Until the seventh session every shard wrote PATH itself and
+ * the last one to finish won.
  */
 #include "filter/filter.h"
+#include "core/args.h"
 #include "core/buf.h"
 #include "core/io.h"
 #include "core/log.h"
@@ -25,10 +33,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct kl_entry {
     uint64_t hash, count;
@@ -64,10 +74,16 @@ static uint64_t lower_hash(const char *s, size_t n)
     return wn_text_hash(tmp, n);
 }
 
-/* The map key of a unit: token id + 1, or the hash of the lowercased word. */
+/* The map key of a unit: token id + 1, or the hash of the lowercased word. A label is
+ * n bytes, not a C string (summed parts pass labels from one buffer). */
 static uint64_t unit_key(const kl *k, const char *label, size_t n)
 {
-    return k->tok ? strtoull(label, NULL, 10) + 1 : lower_hash(label, n);
+    if (!k->tok)
+        return lower_hash(label, n);
+    uint64_t id = 0;
+    for (size_t i = 0; i < n && isdigit((unsigned char)label[i]); i++)
+        id = id * 10 + (uint64_t)(label[i] - '0');
+    return id + 1;
 }
 
 static void count_word(kl *k, const char *w, size_t n, uint64_t times)
@@ -130,27 +146,62 @@ static int cmp_entry(const void *a, const void *b)
     return c ? c : (x->word_len > y->word_len) - (x->word_len < y->word_len);
 }
 
+/* Where the part of shard i of n goes: "<stem>.IIIII-of-NNNNN<ext>", ext a trailing .gz or
+ * .zst of path (kept last, so the part is compressed as the whole would be). With i < 0 a
+ * glob pattern for every part of any run. */
+static size_t stem_len(const char *path)
+{
+    size_t len = strlen(path);
+    if (len > 3 && !strcmp(path + len - 3, ".gz"))
+        return len - 3;
+    if (len > 4 && !strcmp(path + len - 4, ".zst"))
+        return len - 4;
+    return len;
+}
+
+static char *shard_path(const char *path, int i, unsigned n)
+{
+    size_t stem = stem_len(path);
+    wn_buf p = WN_BUF_INIT;
+    wn_buf_append(&p, path, stem);
+    if (i < 0)
+        wn_buf_appendf(&p, ".[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9]%s", path + stem);
+    else
+        wn_buf_appendf(&p, ".%05d-of-%05u%s", i, n, path + stem);
+    return wn_buf_detach(&p, NULL);
+}
+
 static int kl_finish(void *state, wn_stats *s)
 {
     kl *k = state;
     cmp_words = k->words.data;
     if (k->n_entries > 1)
         qsort(k->entries, k->n_entries, sizeof *k->entries, cmp_entry);
+    /* a shard's part keeps every count: min_count applies to the sum (load_reference) */
+    wn_shard shard = wn_process_shard();
+    bool part = shard.count > 1;
+    char *path = part ? shard_path(k->build_path, (int)shard.index, shard.count)
+                      : wn_xstrdup(k->build_path);
+    double min_count = part ? 0 : k->min_count;
     char err[256];
-    wn_out *out = wn_out_open(k->build_path, WN_COMP_AUTO, 3, err, sizeof err);
+    wn_out *out = wn_out_open(path, WN_COMP_AUTO, 3, err, sizeof err);
     if (!out) {
-        wn_error("cannot write '%s': %s", k->build_path, err);
+        wn_error("cannot write '%s': %s", path, err);
+        free(path);
         return -1;
     }
     wn_buf line = WN_BUF_INIT;
     wn_buf_appendf(&line, "# unit: %s\n", k->tok ? "tokens" : "words");
+    if (part)
+        wn_buf_appendf(&line, "# min_count: %.17g\n# shard: %u/%u\n", k->min_count,
+                       shard.index, shard.count);
     wn_out_write(out, line.data, line.len);
     uint64_t total = 0;
     size_t written = 0;
     for (size_t i = 0; i < k->n_entries; i++) {
         const kl_entry *e = &k->entries[i];
         total += e->count;
-        if ((double)e->count < k->min_count)
+        if ((double)e->count < min_count)
             continue;
         /* words with tabs or newlines cannot be written as one TSV line */
         const char *w = k->words.data + e->word_off;
@@ -166,14 +217,19 @@ static int kl_finish(void *state, wn_stats *s)
     wn_buf_release(&line);
     wn_stats_add(s, "kl.reference_words", (double)written);
     wn_stats_add(s, "kl.reference_tokens", (double)total);
+    int rc = 0;
     if (wn_out_commit(out, err, sizeof err)) {
-        wn_error("cannot write '%s': %s", k->build_path, err);
-        return -1;
+        wn_error("cannot write '%s': %s", path, err);
+        rc = -1;
     }
-    return 0;
+    free(path);
+    return rc;
 }
 
-static int load_reference(kl *k, const char *path, char *err, size_t errlen)
+/* Adds the counts of one reference file (or part) to k; *total adds them up, *min_count
+ * (may be NULL) takes a part's "# min_count: X". */
+static int read_reference(kl *k, const char *path, uint64_t *total, double *min_count,
+                          char *err, size_t errlen)
 {
     char e[256];
     wn_in *in = wn_in_open(path, WN_COMP_AUTO, e, sizeof e);
@@ -183,7 +239,7 @@ static int load_reference(kl *k, const char *path, char *err, size_t errlen)
     }
     const char *line;
     size_t len;
-    uint64_t total = 0, lineno = 0;
+    uint64_t lineno = 0;
     /* The reference is checked line by line: a CRLF file made every word "word\r" (never
      * seen), a words file read as tokens made every word token 0, and "-5" or a count over
      * 2^64 was read as a huge count. Each is now an error naming the line. */
@@ -202,8 +258,11 @@ static int load_reference(kl *k, const char *path, char *err, size_t errlen)
             }
             continue;
         }
-        if (len && line[0] == '#')
+        if (len && line[0] == '#') {
+            if (min_count && len > 13 && !strncmp(line, "# min_count: ", 13))
+                *min_count = strtod(line + 13, NULL);
             continue;
+        }
         char *end;
         errno = 0;
         unsigned long long c = line[0] == '-' ? 0 : strtoull(line, &end, 10);
@@ -217,12 +276,12 @@ static int load_reference(kl *k, const char *path, char *err, size_t errlen)
             bad = "expected count<TAB>token id";
             break;
         }
-        if (total + c < total) {
+        if (*total + c < *total) {
             bad = "the counts add up to more than 2^64";
             break;
         }
         count_word(k, end, wlen, c);
-        total += c;
+        *total += c;
     }
     if (!bad && lineno == 0 && !wn_in_failed(in))
         bad = "the file is empty (expected a '# unit: ...' line)";
@@ -237,13 +296,103 @@ static int load_reference(kl *k, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read '%s' (line %llu)", path, (unsigned long long)lineno);
         return -1;
     }
+    return 0;
+}
+
+/* How many parts a sharded pass 1 wrote for path: 0 when none, -1 (err set) when parts
+ * of runs with different shard counts lie there. */
+static int count_parts(const char *path, char *err, size_t errlen)
+{
+    char *pattern = shard_path(path, -1, 0);
+    size_t ext = strlen(path) - stem_len(path);
+    glob_t g;
+    int n = 0;
+    if (glob(pattern, 0, NULL, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc && n >= 0; i++) {
+            const char *m = g.gl_pathv[i];
+            int of = atoi(m + strlen(m) - ext - 5); /* the NNNNN of ".IIIII-of-NNNNN" */
+            if (n && of != n) {
+                snprintf(err, errlen, "'%s': parts of pass 1 runs with %d and %d shards lie "
+                         "beside it: remove the older run's", path, n, of);
+                n = -1;
+            } else {
+                n = of;
+            }
+        }
+        globfree(&g);
+    }
+    free(pattern);
+    return n;
+}
+
+static void finish_reference(kl *k, uint64_t total)
+{
     double denom = (double)total + (double)k->n_entries + 1.0;
     k->denom = denom;
     k->logq = wn_xmalloc((k->n_entries + 1) * sizeof *k->logq);
     for (size_t i = 0; i < k->n_entries; i++)
         k->logq[i] = log(((double)k->entries[i].count + 1.0) / denom);
     k->log_unseen = log(1.0 / denom);
-    return 0;
+}
+
+static void counts_release(kl *k)
+{
+    wn_u64map_release(&k->index);
+    free(k->entries);
+    wn_buf_release(&k->words);
+}
+
+/* PATH, or the sum of the N parts a sharded pass 1 wrote in its place (min_count applied
+ * to the sum, as one unsharded pass applies it to its counts). */
+static int load_reference(kl *k, const char *path, char *err, size_t errlen)
+{
+    int parts = count_parts(path, err, errlen);
+    if (parts < 0)
+        return -1;
+    uint64_t total = 0;
+    if (parts && access(path, F_OK) == 0) {
+        snprintf(err, errlen, "'%s' and the parts of a sharded pass 1 ('%s.*-of-%05d') both "
+                 "exist: remove the older run's", path, path, parts);
+        return -1;
+    }
+    if (!parts) {
+        if (read_reference(k, path, &total, NULL, err, errlen))
+            return -1;
+        finish_reference(k, total);
+        return 0;
+    }
+    kl sum = {.tok = k->tok};
+    double min_count = -1;
+    int rc = 0;
+    for (int i = 0; i < parts && !rc; i++) {
+        char *part = shard_path(path, i, (unsigned)parts);
+        double mc = -1;
+        uint64_t t = 0;
+        if (access(part, F_OK) != 0) {
+            snprintf(err, errlen, "no '%s': pass 1 with --shard %d/%d has not finished", part,
+                     i, parts);
+            rc = -1;
+        } else if (read_reference(&sum, part, &t, &mc, err, errlen)) {
+            rc = -1;
+        } else if (mc < 0 || (i && mc != min_count)) {
+            snprintf(err, errlen, "'%s': %s", part, mc < 0 ? "no '# min_count:' line (not a "
+                     "part written by build_reference)" : "another min_count than part 0");
+            rc = -1;
+        }
+        min_count = mc;
+        free(part);
+    }
+    for (size_t i = 0; i < sum.n_entries && !rc; i++) {
+        const kl_entry *e = &sum.entries[i];
+        if ((double)e->count >= min_count) {
+            count_word(k, sum.words.data + e->word_off, e->word_len, e->count);
+            total += e->count;
+        }
+    }
+    counts_release(&sum);
+    if (!rc)
+        finish_reference(k, total);
+    return rc;
 }
 
 static void kl_doc(void *state, wn_doc *d, wn_stats *s)
@@ -296,10 +445,8 @@ static void kl_release(void *state)
     kl *k = state;
     wn_tok_free(k->tok);
     free(k->build_path);
-    wn_u64map_release(&k->index);
-    free(k->entries);
+    counts_release(k);
     free(k->logq);
-    wn_buf_release(&k->words);
     free(k);
 }
 

@@ -1,8 +1,10 @@
 /* params.c: YAML config -> jansson, and typed parameter getters; see params.h. */
 #include "filter/params.h"
+#include "filter/filter.h"
 #include "core/args.h"
 #include "core/buf.h"
 #include "core/io.h"
+#include "core/log.h"
 #include "core/paths.h"
 
 #include <errno.h>
@@ -33,10 +35,117 @@ void wn_fparams_release(wn_fparams *p)
     p->effective = NULL;
 }
 
+/* ---- where a config error is ----
+ * wn_yaml_load remembers where each mapping and each of its keys was in the file (the
+ * jansson value has no place for it), and the first failure of a filter records the place
+ * it is about, so wn_fconfig_error can say 'FILE':LINE:COL: as `winnow run` configs do. */
+typedef struct ypos {
+    const json_t *map;
+    char *key; /* NULL: the mapping itself */
+    unsigned line, col;
+} ypos;
+
+static struct {
+    ypos *v;
+    size_t n, cap;
+    bool failed; /* fail_* below hold the first failure's place */
+    unsigned fail_line, fail_col;
+} places;
+
+enum { YAML_MAX_PLACES = 100000 }; /* beyond it (alias bombs) errors lose their place */
+
+static void places_reset(void)
+{
+    for (size_t i = 0; i < places.n; i++)
+        free(places.v[i].key);
+    free(places.v);
+    memset(&places, 0, sizeof places);
+}
+
+static void place_add(const json_t *map, const char *key, const yaml_mark_t *m)
+{
+    if (places.n == YAML_MAX_PLACES)
+        return;
+    if (places.n == places.cap) {
+        places.cap = places.cap ? places.cap * 2 : 64;
+        places.v = wn_xrealloc(places.v, places.cap * sizeof *places.v);
+    }
+    places.v[places.n++] = (ypos){map, key ? wn_xstrdup(key) : NULL, (unsigned)m->line + 1,
+                                  (unsigned)m->column + 1};
+}
+
+/* The place of map's key (or of map itself when key is NULL or not found); false when map
+ * was not read by wn_yaml_load. */
+static bool place_of(const json_t *map, const char *key, unsigned *line, unsigned *col)
+{
+    const ypos *whole = NULL;
+    for (size_t i = 0; i < places.n; i++) {
+        const ypos *y = &places.v[i];
+        if (y->map != map)
+            continue;
+        if (key && y->key && !strcmp(y->key, key)) {
+            whole = y;
+            break;
+        }
+        if (!y->key && !whole)
+            whole = y;
+    }
+    if (!whole)
+        return false;
+    *line = whole->line;
+    *col = whole->col;
+    return true;
+}
+
+static void note_failure(const json_t *map, const char *key)
+{
+    if (!places.failed && map && place_of(map, key, &places.fail_line, &places.fail_col))
+        places.failed = true;
+}
+
+/* The chain's own refusals (filters/chain.c) come before any parameter is read: the first
+ * entry of `filters` that is not a mapping, has no name or names no filter, in the order
+ * the chain builds them. */
+static void note_chain_failure(const json_t *config)
+{
+    const json_t *filters = json_object_get(config, "filters");
+    if (!json_is_array(filters)) {
+        note_failure(config, "filters");
+        return;
+    }
+    size_t i;
+    json_t *f;
+    json_array_foreach(filters, i, f) {
+        const char *name = json_string_value(json_object_get(f, "name"));
+        if (!json_is_object(f))
+            note_failure(filters, NULL);
+        else if (!name || !wn_filter_find(name))
+            note_failure(f, name ? "name" : NULL);
+        else
+            continue;
+        return;
+    }
+}
+
+void wn_fconfig_error(const char *path, const json_t *config, const char *msg)
+{
+    if (!path) {
+        wn_error("%s", msg);
+        return;
+    }
+    if (!places.failed && config)
+        note_chain_failure(config);
+    if (places.failed)
+        wn_error("'%s':%u:%u: %s", path, places.fail_line, places.fail_col, msg);
+    else
+        wn_error("'%s': %s", path, msg);
+}
+
 void wn_fp_fail(wn_fparams *p, const char *fmt, ...)
 {
     if (p->err[0])
         return;
+    note_failure(p->given, p->key);
     int k = snprintf(p->err, sizeof p->err, "filter '%s': ", p->filter);
     va_list ap;
     va_start(ap, fmt);
@@ -44,8 +153,10 @@ void wn_fp_fail(wn_fparams *p, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The key's value; a getter's failures are placed at it (p->key) until it returns. */
 static const json_t *given(wn_fparams *p, const char *key)
 {
+    p->key = key;
     const json_t *v = p->given ? json_object_get(p->given, key) : NULL;
     return v && !json_is_null(v) ? v : NULL;
 }
@@ -63,14 +174,17 @@ double wn_fp_num(wn_fparams *p, const char *key, double def)
     else if (x < 0) /* no threshold, count or size of a filter is negative */
         wn_fp_fail(p, "parameter '%s' must be >= 0, not %g", key, x);
     json_object_set_new(p->effective, key, json_real(x));
+    p->key = NULL;
     return x;
 }
 
 double wn_fp_fraction(wn_fparams *p, const char *key, double def)
 {
     double x = wn_fp_num(p, key, def);
+    p->key = key;
     if (x > 1)
         wn_fp_fail(p, "parameter '%s' is a fraction: between 0 and 1, not %g", key, x);
+    p->key = NULL;
     return x;
 }
 
@@ -83,6 +197,7 @@ bool wn_fp_bool(wn_fparams *p, const char *key, bool def)
     else if (v)
         wn_fp_fail(p, "parameter '%s' must be true or false", key);
     json_object_set_new(p->effective, key, json_boolean(x));
+    p->key = NULL;
     return x;
 }
 
@@ -95,6 +210,7 @@ const char *wn_fp_str(wn_fparams *p, const char *key, const char *def)
     else if (v)
         wn_fp_fail(p, "parameter '%s' must be a string", key);
     json_object_set_new(p->effective, key, x ? json_string(x) : json_null());
+    p->key = NULL;
     return x;
 }
 
@@ -153,6 +269,7 @@ static char **strv(wn_fparams *p, const char *key, const char *const *defs, size
         json_array_append_new(eff, json_string(out[i]));
     json_object_set_new(p->effective, key, eff);
     *n = cnt;
+    p->key = NULL;
     return out;
 }
 
@@ -172,8 +289,10 @@ int wn_fparams_finish(wn_fparams *p)
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)p->given, k, v) {
-            if (strcmp(k, "name") != 0 && !json_object_get(p->effective, k))
+            if (strcmp(k, "name") != 0 && !json_object_get(p->effective, k)) {
+                p->key = k;
                 wn_fp_fail(p, "unknown parameter '%s'", k);
+            }
         }
     }
     return p->err[0] ? -1 : 0;
@@ -213,6 +332,8 @@ typedef struct yaml_conv {
     char *err;
     size_t errlen;
     bool failed;
+    size_t line, col; /* of the failure, 1-based */
+    bool places;      /* remember where mappings and keys are (wn_yaml_load) */
 } yaml_conv;
 
 enum { YAML_MAX_VALUES = 1000000 };
@@ -222,8 +343,9 @@ static void conv_fail(yaml_conv *c, const yaml_node_t *n, const char *what, cons
     if (c->failed)
         return;
     c->failed = true;
-    snprintf(c->err, c->errlen, "line %zu: %s%s%s%s", n->start_mark.line + 1, what,
-             key ? " '" : "", key ? key : "", key ? "'" : "");
+    c->line = n->start_mark.line + 1;
+    c->col = n->start_mark.column + 1;
+    snprintf(c->err, c->errlen, "%s%s%s%s", what, key ? " '" : "", key ? key : "", key ? "'" : "");
 }
 
 static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth, yaml_conv *c)
@@ -239,6 +361,8 @@ static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth, yam
         return scalar_value(n);
     case YAML_SEQUENCE_NODE: {
         json_t *a = json_array();
+        if (c->places)
+            place_add(a, NULL, &n->start_mark);
         for (yaml_node_item_t *it = n->data.sequence.items.start;
              it < n->data.sequence.items.top && !c->failed; it++)
             json_array_append_new(a, node_to_json(doc, yaml_document_get_node(doc, *it), depth + 1, c));
@@ -246,6 +370,8 @@ static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth, yam
     }
     case YAML_MAPPING_NODE: {
         json_t *o = json_object();
+        if (c->places)
+            place_add(o, NULL, &n->start_mark);
         for (yaml_node_pair_t *pr = n->data.mapping.pairs.start;
              pr < n->data.mapping.pairs.top && !c->failed; pr++) {
             yaml_node_t *k = yaml_document_get_node(doc, pr->key);
@@ -256,6 +382,8 @@ static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth, yam
                 conv_fail(c, k, "duplicate key", key);
                 break;
             }
+            if (c->places)
+                place_add(o, key, &k->start_mark);
             json_object_set_new(o, key, node_to_json(doc, yaml_document_get_node(doc, pr->value),
                                                      depth + 1, c));
         }
@@ -266,32 +394,48 @@ static json_t *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth, yam
     }
 }
 
-json_t *wn_yaml_parse(const char *text, size_t len, char *err, size_t errlen)
+/* YAML text -> JSON; on failure NULL, the message in err and its place in *line, *col. */
+static json_t *parse(const char *text, size_t len, bool places_too, char *err, size_t errlen,
+                     size_t *line, size_t *col)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
     json_t *out = NULL;
+    *line = *col = 0;
     if (!yaml_parser_initialize(&parser)) {
         snprintf(err, errlen, "cannot initialise the YAML parser");
         return NULL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        snprintf(err, errlen, "line %zu: %s", parser.problem_mark.line + 1,
-                 parser.problem ? parser.problem : "invalid YAML");
+        *line = parser.problem_mark.line + 1;
+        *col = parser.problem_mark.column + 1;
+        snprintf(err, errlen, "%s", parser.problem ? parser.problem : "invalid YAML");
         yaml_parser_delete(&parser);
         return NULL;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    yaml_conv conv = {YAML_MAX_VALUES, err, errlen, false};
+    yaml_conv conv = {YAML_MAX_VALUES, err, errlen, false, 0, 0, places_too};
     out = root ? node_to_json(&doc, root, 0, &conv) : json_object();
     if (conv.failed) {
         json_decref(out);
         out = NULL;
+        *line = conv.line;
+        *col = conv.col;
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     return out;
+}
+
+json_t *wn_yaml_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+    char e[256];
+    size_t line, col;
+    json_t *j = parse(text, len, false, e, sizeof e, &line, &col);
+    if (!j)
+        snprintf(err, errlen, "line %zu: %s", line, e);
+    return j;
 }
 
 json_t *wn_yaml_load(const char *path, char *err, size_t errlen)
@@ -303,9 +447,11 @@ json_t *wn_yaml_load(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s", e); /* names the file */
         return NULL;
     }
-    json_t *j = wn_yaml_parse(text, len, e, sizeof e);
+    places_reset();
+    size_t line, col;
+    json_t *j = parse(text, len, true, e, sizeof e, &line, &col);
     free(text);
     if (!j)
-        snprintf(err, errlen, "cannot parse '%s': %s", path, e);
+        snprintf(err, errlen, "'%s':%zu:%zu: %s", path, line, col, e);
     return j;
 }

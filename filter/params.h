@@ -34,6 +34,7 @@ typedef struct wn_fparams {
     const char *base_dir;  /* for relative paths; NULL = data dir */
     bool annotate_only;    /* text-rewriting filters only record what they would do */
     char err[512];         /* first error, "" when none */
+    const char *key;       /* the key a getter is reading: where its error is placed */
 } wn_fparams;
 
 void wn_fparams_init(wn_fparams *p, const char *filter, const json_t *given,
@@ -57,8 +58,14 @@ void wn_fp_fail(wn_fparams *p, const char *fmt, ...) __attribute__((format(print
 /* 0 when all is well; -1 when a getter failed or a given key was never read. */
 int wn_fparams_finish(wn_fparams *p);
 
-/* Read a YAML or JSON file into a jansson value. NULL with a message in err on failure. */
+/* Read a YAML or JSON file into a jansson value. NULL with a message in err on failure
+ * ("'FILE':LINE:COL: ..."). It remembers where the file's mappings and keys are, for
+ * wn_fconfig_error, until the next wn_yaml_load. */
 json_t *wn_yaml_load(const char *path, char *err, size_t errlen);
+/* Print the error of building a filter chain from `config` (read from path by
+ * wn_yaml_load): "error: 'FILE':LINE:COL: MSG" at the key or filter the first failure was
+ * about, "'FILE': MSG" when that is not known, MSG alone when path is NULL. */
+void wn_fconfig_error(const char *path, const json_t *config, const char *msg);
 json_t *wn_yaml_parse(const char *text, size_t len, char *err, size_t errlen);
 
 #endif

@@ -13,19 +13,59 @@
 
 /* ---- merged statistics ---- */
 
-/* The lower edge of the bin holding the q-quantile: exact to one bin width, and 0 (not half
- * a bin) when most values are 0, as most repetition signals are. */
-static double hist_quantile(const wn_hist *h, double q)
+/* The q-quantile as the lower edge of the bin holding it: exact to one bin width, and 0 (not
+ * half a bin) when most values are 0, as most repetition signals are. The last bin also holds
+ * every value above the range, so a quantile there is "this or more" (or_more). */
+typedef struct quantile {
+    double value;
+    bool or_more;
+} quantile;
+
+static quantile hist_quantile(const wn_hist *h, double q)
 {
     if (!h->n)
-        return 0.0;
+        return (quantile){0.0, false};
     double target = q * (double)h->n, cum = 0.0, width = (h->hi - h->lo) / h->nbins;
     for (int i = 0; i < h->nbins; i++) {
         cum += (double)h->bins[i];
         if (cum >= target && h->bins[i])
-            return h->lo + (double)i * width;
+            return (quantile){h->lo + (double)i * width, i == h->nbins - 1};
     }
-    return h->hi;
+    return (quantile){h->hi, true};
+}
+
+static const struct {
+    const char *name;
+    double q;
+} quantiles[] = {{"p10", 0.1}, {"p50", 0.5}, {"p90", 0.9}};
+enum { N_QUANTILES = sizeof quantiles / sizeof quantiles[0] };
+
+/* One table cell: "1960+" for a quantile in the open last bin. */
+static const char *quantile_cell(const wn_hist *h, double q, char *cell, size_t size)
+{
+    quantile x = hist_quantile(h, q);
+    snprintf(cell, size, "%.4g%s", x.value, x.or_more ? "+" : "");
+    return cell;
+}
+
+void wn_filter_report_json(const wn_stats *s, json_t *stage)
+{
+    json_t *hists = json_object_get(stage, "histograms");
+    for (size_t i = 0; i < s->n_hists; i++) {
+        const wn_hist *h = &s->hists[i];
+        json_t *o = json_object_get(hists, h->name), *or_more = json_array();
+        if (!o) {
+            json_decref(or_more);
+            continue;
+        }
+        for (size_t k = 0; k < N_QUANTILES; k++) {
+            quantile x = hist_quantile(h, quantiles[k].q);
+            json_object_set_new(o, quantiles[k].name, json_real(x.value));
+            if (x.or_more)
+                json_array_append_new(or_more, json_string(quantiles[k].name));
+        }
+        json_object_set_new(o, "or_more", or_more);
+    }
 }
 
 typedef struct row {
@@ -95,9 +135,11 @@ void wn_filter_report(const wn_stats *stages, size_t n, size_t top, FILE *f)
             fprintf(f, "\n%s: signals (documents, mean, p10 / p50 / p90)\n", s->stage);
             for (size_t i = 0; i < s->n_hists; i++) {
                 const wn_hist *h = &s->hists[i];
-                fprintf(f, "  %-36s %10llu  %10.4g  %10.4g / %10.4g / %10.4g\n", h->name,
+                char c10[32], c50[32], c90[32];
+                fprintf(f, "  %-36s %10llu  %10.4g  %10s / %10s / %10s\n", h->name,
                         (unsigned long long)h->n, h->n ? h->sum / (double)h->n : 0.0,
-                        hist_quantile(h, 0.1), hist_quantile(h, 0.5), hist_quantile(h, 0.9));
+                        quantile_cell(h, 0.1, c10, sizeof c10), quantile_cell(h, 0.5, c50, sizeof c50),
+                        quantile_cell(h, 0.9, c90, sizeof c90));
             }
         }
         size_t nr;

@@ -364,12 +364,19 @@ bool wn_where_decides(const wn_where *w, const char *reason)
     return names(w->root, reason);
 }
 
+/* Set since the document was read (the compact array) or read with it / moved there by
+ * wn_doc_attr_json (the object): a reader of the whole map must not make it absent. */
+static bool has_attribute(const wn_doc *d, const char *name)
+{
+    return wn_doc_attr_find(d, name) || (d->attributes && json_object_get(d->attributes, name));
+}
+
 void wn_where_note_present(wn_where *w, const wn_doc *d)
 {
     if (!atomic_load_explicit(&w->any_doc, memory_order_relaxed))
         atomic_store_explicit(&w->any_doc, true, memory_order_relaxed);
     for (size_t i = 0; i < w->n_names; i++)
-        if (!atomic_load_explicit(&w->seen[i], memory_order_relaxed) && wn_doc_attr_find(d, w->names[i]))
+        if (!atomic_load_explicit(&w->seen[i], memory_order_relaxed) && has_attribute(d, w->names[i]))
             atomic_store_explicit(&w->seen[i], true, memory_order_relaxed);
 }
 

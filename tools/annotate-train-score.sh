@@ -23,7 +23,14 @@ set -eu
 W="${WINNOW:-$(dirname "$0")/../winnow}"
 config=fineweb-edu sample=10000 seed=0 bin=3 positive="" keep=0.5 top="" name=quality
 parallel=8 train="-epoch 5 -wordNgrams 2 -lr 0.5 -dim 64" url="" model="" out=""
+# the usage block above, without its '# '
+usage() { sed -n '9,21p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
+    case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --url|--model|-o|--output|--config|--sample|--seed|--bin|--positive|--keep|--top-percent|--name|--parallel|--train)
+        [ $# -ge 2 ] || { echo "annotate-train-score: $1 needs a value (--help for usage)" >&2; exit 2; } ;;
+    esac
     case "$1" in
     --url) url=$2; shift 2 ;;
     --model) model=$2; shift 2 ;;
@@ -39,12 +46,12 @@ while [ $# -gt 0 ]; do
     --parallel) parallel=$2; shift 2 ;;
     --train) train=$2; shift 2 ;;
     --) shift; break ;;
-    -*) echo "annotate-train-score: unknown option '$1'" >&2; exit 2 ;;
+    -*) echo "annotate-train-score: unknown option '$1' (--help for usage)" >&2; exit 2 ;;
     *) break ;;
     esac
 done
 if [ -z "$url" ] || [ -z "$model" ] || [ -z "$out" ] || [ $# -eq 0 ]; then
-    sed -n '9,20p' "$0" >&2
+    usage >&2
     exit 2
 fi
 case "$config" in *yesno*) : "${positive:=yes}"; binopt="" ;; *) binopt="--threshold $bin" ;; esac

@@ -97,7 +97,7 @@ $W filter --config c.yaml in.jsonl -o klb --quiet 2> err; rc=$?
 # empty chain; nested aliases (a "billion laughs") hung the conversion; a directory as the
 # config was named twice
 printf 'filters:\n  - name: c4\nfilters: []\n' > c.yaml
-refused dup_key "line 3: duplicate key 'filters'"
+refused dup_key "'c.yaml':3:1: duplicate key 'filters'"
 python3 - <<'PY'
 s = "a0: &a0 [x, y, z, w]\n"
 for i in range(1, 30):

@@ -35,6 +35,11 @@ grep -q "part 1 of 2 is missing" err || fail "cluster without shard 1: $(cat err
 $W dedup line d1.jsonl -o dl/ --phase apply 2>err; [ $? -eq 1 ] || fail "line apply: exit"
 grep -q "run --phase count first" err || fail "line apply first: $(cat err)"
 
+# status names 'out/' without a doubled slash
+mkdir -p nostatus
+$W status nostatus/ 2>err; [ $? -eq 1 ] || fail "status of no run: exit"
+grep -q "expected 'nostatus/slurm/tasks.tsv'" err || fail "status message: $(cat err)"
+
 # configs/c4.yaml runs to the end on the sample crawl (copied: outputs go beside it)
 cp -r "$ROOT/configs" "$ROOT/data" "$TMP/" 2>/dev/null
 $W run configs/c4.yaml --quiet 2>err || fail "run configs/c4.yaml: $(cat err)"

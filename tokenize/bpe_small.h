@@ -87,9 +87,10 @@ static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_
          * chain the next merge waits for (gathered, or behind a branch the CPU predicts) */
         uint64_t pair = (uint64_t)id[best] << WN_TOK_ID_BITS | id[best + 1];
         if (wrong) {
-            differ |= t->pairs.key_of[low >> WN_TOK_POS_BITS] ^ pair;
+            differ |= wn_tok_pair_key_of(&t->pairs, low >> WN_TOK_POS_BITS) ^ pair;
         } else if (__builtin_expect(t->pairs.key_of
-                                        ? t->pairs.key_of[low >> WN_TOK_POS_BITS] != pair
+                                        ? wn_tok_pair_key_of(&t->pairs,
+                                                             low >> WN_TOK_POS_BITS) != pair
                                         : wn_tok_pair(t, id[best], id[best + 1]) < 0,
                                     0)) {
             key[best] = WN_TOK_NO_KEY; /* not a merge after all */

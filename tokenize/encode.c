@@ -5,18 +5,22 @@
 #include "tokenize/split.h"
 #include "tokenize/tok_internal.h"
 
+#include "core/log.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Per-thread cache of short pieces: text repeats its words, and one cache line read costs
  * far less than a vocabulary probe in a table of megabytes, let alone merging again. An
  * entry is a piece of up to 16 bytes (its key's two words and its length are the whole
  * piece, so a hit is exactly what BPE would give) with its ids, whole-token or merged;
- * keyed by the tokenizer's serial too. In static thread-local storage: nothing to allocate
- * or free, nothing shared. 16,384 entries (1 MiB) measured faster than 4,096 or 8,192;
- * 32,768 (2 MiB) once BPE got cheaper (fifth session): multilingual +4.5%, 16.6 MB English
- * +2%, Brown the same. Its second round: 65,536 entries of 32 bytes in the same 2 MiB, ids
- * packed in 17 bits, at most 4 (a piece of more is merged again each time): multilingual
- * +2.5%, English -1.5% (the unpacking). */
+ * keyed by the tokenizer's serial too. Nothing shared between threads. 16,384 entries
+ * (1 MiB) measured faster than 4,096 or 8,192; 32,768 (2 MiB) once BPE got cheaper (fifth
+ * session): multilingual +4.5%, 16.6 MB English +2%, Brown the same. Its second round:
+ * 65,536 entries of 32 bytes in the same 2 MiB, ids packed in 17 bits, at most 4 (a piece
+ * of more is merged again each time): multilingual +2.5%, English -1.5% (the unpacking). */
 #define CACHE_SLOTS 65536
 #define CACHE_BYTES 16 /* at most WN_TOK_SMALL_PIECE */
 #define CACHE_IDS 4
@@ -28,15 +32,61 @@ typedef struct cache_entry {
     uint64_t tag, more;
 } cache_entry;
 _Static_assert(WN_TOK_MAX_IDS <= 1u << 17, "ids are packed in 17 bits");
-static _Thread_local cache_entry g_cache[CACHE_SLOTS];
 
-#define CHUNK_SLOTS 8192
-static _Thread_local cache_entry g_chunk_cache[CHUNK_SLOTS];
+#define CHUNK_SLOTS 8192 /* the chunks' cache (encode_chunk), after the pieces' */
+#define CACHES_BYTES ((CACHE_SLOTS + CHUNK_SLOTS) * sizeof(cache_entry))
+
+/* A thread's two caches, mapped when it first encodes (fresh zero pages, each faulted in
+ * when first touched) and unmapped when it exits. They were static thread-local arrays,
+ * which glibc zeroes for every thread of every command, tokenizing or not: 2.3 MB, ~590
+ * page faults and ~1 ms a thread (seventh session, second round). */
+static _Thread_local cache_entry *g_caches;
+static pthread_key_t g_caches_key; /* its destructor unmaps a thread's caches at exit */
+static pthread_once_t g_caches_key_once = PTHREAD_ONCE_INIT;
+static atomic_int g_caches_mapped; /* for the tests: mapped and not yet unmapped */
+
+static void caches_unmap(void *caches)
+{
+    munmap(caches, CACHES_BYTES);
+    g_caches = NULL;
+    atomic_fetch_sub(&g_caches_mapped, 1);
+}
+
+static void caches_key_create(void)
+{
+    if (pthread_key_create(&g_caches_key, caches_unmap) != 0)
+        wn_fatal("cannot create the tokenizer's thread key");
+}
+
+__attribute__((noinline, cold)) static cache_entry *caches_map(void)
+{
+    void *p = mmap(NULL, CACHES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        wn_fatal("out of memory mapping the tokenizer's piece cache (%zu bytes)",
+                 (size_t)CACHES_BYTES);
+    pthread_once(&g_caches_key_once, caches_key_create);
+    pthread_setspecific(g_caches_key, p);
+    g_caches = p;
+    atomic_fetch_add(&g_caches_mapped, 1);
+    return p;
+}
+
+int wn_tok_caches_mapped(void)
+{
+    return atomic_load(&g_caches_mapped);
+}
+
+/* The calling thread's caches: the pieces' CACHE_SLOTS entries, then the chunks'. */
+static inline cache_entry *thread_caches(void)
+{
+    cache_entry *c = g_caches;
+    return __builtin_expect(c != NULL, 1) ? c : caches_map();
+}
 
 void wn_tok_cache_clear(void)
 {
-    memset(g_cache, 0, sizeof g_cache);
-    memset(g_chunk_cache, 0, sizeof g_chunk_cache);
+    memset(thread_caches(), 0, CACHES_BYTES);
 }
 
 #define ID17 (WN_TOK_MAX_IDS - 1)
@@ -73,9 +123,9 @@ static inline void cache_put(cache_entry *e, const wn_tok_key *k, size_t n, uint
     e->more = more;
 }
 
-static inline cache_entry *cache_slot(const wn_tok_key *k)
+static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
 {
-    return &g_cache[(k->hash >> 40) & (CACHE_SLOTS - 1)];
+    return &cache[(k->hash >> 40) & (CACHE_SLOTS - 1)];
 }
 
 /* Entries of chunks (split.h) are BPE of their bytes, never the whole-piece shortcut (a
@@ -102,7 +152,7 @@ static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t a
         return wn_tok_bpe_merge(t, p, n, out);
     wn_tok_key k;
     wn_tok_key_make(&k, p, n, avail);
-    cache_entry *e = &g_chunk_cache[(k.hash >> 40) & (CHUNK_SLOTS - 1)];
+    cache_entry *e = &thread_caches()[CACHE_SLOTS + ((k.hash >> 40) & (CHUNK_SLOTS - 1))];
     uint32_t serial = t->serial | CHUNK_SERIAL, ids[CACHE_BYTES];
     size_t m = cache_get(e, &k, n, serial, ids);
     if (m)
@@ -159,8 +209,8 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
 /* The ids of one piece p[0..n) whose key is k (avail bytes readable at p): from the cache,
  * else the whole-piece shortcut (a piece that is a token is one id, what most English words
  * take), else BPE. */
-static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
-                                  const wn_tok_key *k, wn_tok_ids *out)
+static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uint8_t *p,
+                                  size_t n, size_t avail, const wn_tok_key *k, wn_tok_ids *out)
 {
     if (n == 1) {
         if (out)
@@ -170,7 +220,7 @@ static inline size_t encode_piece(const wn_tok *t, const uint8_t *p, size_t n, s
     cache_entry *e = NULL;
     uint32_t ids[CACHE_BYTES]; /* a piece of n bytes has at most n tokens */
     if (n <= CACHE_BYTES) {
-        e = cache_slot(k);
+        e = cache_slot(cache, k);
         size_t hit = cache_get(e, k, n, t->serial, ids);
         if (hit)
             return wn_tok_ids_emit(out, ids, hit);
@@ -201,19 +251,20 @@ static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_i
 {
     size_t count = 0, start[AHEAD + 1];
     wn_tok_key key[AHEAD];
+    cache_entry *cache = thread_caches();
     for (size_t p = 0; p < n;) {
         int k = 0;
         start[0] = p;
         while (k < AHEAD && p < n) {
             p = wn_tok_next_piece(t->cls, s, n, p);
             wn_tok_key_make(&key[k], s + start[k], p - start[k], n - start[k]);
-            __builtin_prefetch(cache_slot(&key[k]));
+            __builtin_prefetch(cache_slot(cache, &key[k]));
             __builtin_prefetch(&t->vocab[key[k].hash & t->vocab_mask]);
             start[++k] = p;
         }
         for (int i = 0; i < k; i++)
-            count += encode_piece(t, s + start[i], start[i + 1] - start[i], n - start[i],
-                                  &key[i], out);
+            count += encode_piece(t, cache, s + start[i], start[i + 1] - start[i],
+                                  n - start[i], &key[i], out);
     }
     return count;
 }

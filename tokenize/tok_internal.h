@@ -59,12 +59,16 @@ typedef struct wn_tok_vocab_key {
  * (`key_of`) only of the pair it merges (bpe_small.h). */
 #define WN_TOK_PAIR_SLOT_BYTES 7
 #define WN_TOK_PAIR_FP_BITS 15
+/* key_of's entries: 5 bytes hold a 34-bit key (0.64 MB, not 1 MB of 8-byte words) */
+#define WN_TOK_KEY_OF_BYTES 5
+#define WN_TOK_KEY_OF_NONE ((1ull << (8 * WN_TOK_KEY_OF_BYTES)) - 1)
 typedef struct wn_tok_pair_table {
     uint8_t *slots;  /* m slots, then 8 bytes of padding (a lookup loads 8) */
     uint32_t *fast;  /* m slots: wn_tok_pair_fp(key) << WN_TOK_ID_BITS | merged id; an empty
                       * slot is all ones (a merged id no key_of entry matches) */
-    uint64_t *key_of; /* [merged id] (WN_TOK_MAX_IDS): the key that makes it, UINT64_MAX for
-                       * none; NULL when some id has two (a table of every split, tests) */
+    uint8_t *key_of; /* [merged id] (WN_TOK_MAX_IDS of WN_TOK_KEY_OF_BYTES, then 8 bytes of
+                      * padding): the key that makes it, WN_TOK_KEY_OF_NONE for none; NULL
+                      * when some id has two (a table of every split, tests) */
     uint16_t *disp;  /* r bucket seeds */
     uint32_t m, r;
 } wn_tok_pair_table;
@@ -240,6 +244,15 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     return (v >> WN_TOK_ID_BITS) == key ? (int64_t)(v & (WN_TOK_MAX_IDS - 1)) : -1;
 }
 
+/* The key of the pair that makes the merged id (any id below WN_TOK_MAX_IDS), or
+ * WN_TOK_KEY_OF_NONE; pt->key_of must not be NULL. */
+static inline uint64_t wn_tok_pair_key_of(const wn_tok_pair_table *pt, uint32_t id)
+{
+    uint64_t v;
+    memcpy(&v, pt->key_of + (size_t)id * WN_TOK_KEY_OF_BYTES, sizeof v);
+    return le64toh(v) & WN_TOK_KEY_OF_NONE;
+}
+
 /* The fingerprint of a pair key in the fast slots: its top bits after a multiply of its
  * own, so it does not repeat the bits that chose the bucket and the slot. */
 static inline uint32_t wn_tok_pair_fp(uint64_t key)
@@ -253,6 +266,15 @@ static inline uint32_t wn_tok_pair_fast_value(const wn_tok *t, uint64_t key)
 {
     return t->pairs.fast[wn_tok_pair_index(&t->pairs, key)];
 }
+
+/* A table of `bytes` bytes, zeroed, 2 MB-aligned and advised into 2 MB pages (the kernel's
+ * transparent huge pages, where it gives them); free with free(). For the tables every piece
+ * reads at random (the vocabulary's slots and keys, the merge loop's fast slots and key_of):
+ * ~6 MB in 4 KB pages missed the TLB (seventh session, second round: multilingual +1.4%). */
+void *wn_tok_alloc_huge(size_t bytes);
+
+/* How many threads have a piece cache mapped (encode.c; for the tests). */
+int wn_tok_caches_mapped(void);
 
 /* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be
  * built. */

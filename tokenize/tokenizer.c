@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #define XXH_INLINE_ALL /* hashing a short piece must not cost a call */
 #include <xxhash.h>
 
@@ -102,12 +103,24 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
+void *wn_tok_alloc_huge(size_t bytes)
+{
+    const size_t huge = 2u << 20;
+    size_t rounded = (bytes + huge - 1) & ~(huge - 1);
+    void *p = NULL;
+    if (posix_memalign(&p, huge, rounded) != 0)
+        return wn_xcalloc(1, bytes);
+    madvise(p, rounded, MADV_HUGEPAGE);
+    memset(p, 0, bytes);
+    return p;
+}
+
 static void build_vocab(wn_tok *t)
 {
     size_t cap = pow2_at_least((size_t)t->n_ranks * 2 + 2);
-    t->vocab = wn_xcalloc(cap, sizeof *t->vocab);
+    t->vocab = wn_tok_alloc_huge(cap * sizeof *t->vocab);
     t->vocab_mask = cap - 1;
-    t->vocab_key = wn_xcalloc(t->n_ranks, sizeof *t->vocab_key);
+    t->vocab_key = wn_tok_alloc_huge(t->n_ranks * sizeof *t->vocab_key);
     for (uint32_t id = 0; id < t->n_ranks; id++) {
         const char *b = t->blob + t->off[id];
         size_t len = t->off[id + 1] - t->off[id];

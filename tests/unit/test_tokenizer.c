@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <omp.h>
+#include <pthread.h>
 #include <zlib.h>
 
 static wn_tok *g_tok;
@@ -337,7 +338,7 @@ static void check_pair_key(uint32_t a, uint32_t b, size_t pos, size_t *n_false)
         assert_int_equal(k, (uint32_t)r << WN_TOK_POS_BITS | pos);
     } else if (k != WN_TOK_NO_KEY) {
         assert_int_equal(k & ((1u << WN_TOK_POS_BITS) - 1), pos);
-        assert_true(g_tok->pairs.key_of[k >> WN_TOK_POS_BITS] !=
+        assert_true(wn_tok_pair_key_of(&g_tok->pairs, k >> WN_TOK_POS_BITS) !=
                     ((uint64_t)a << WN_TOK_ID_BITS | b));
         (*n_false)++;
     }
@@ -399,8 +400,8 @@ static void test_pair_fingerprints(void **state)
     assert_non_null(pt->key_of); /* Llama 3's last merges: one key per merged id */
     size_t n_merges = 0;
     for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
-        uint64_t key = pt->key_of[c];
-        if (key == UINT64_MAX)
+        uint64_t key = wn_tok_pair_key_of(pt, c);
+        if (key == WN_TOK_KEY_OF_NONE)
             continue;
         uint32_t a = (uint32_t)(key >> WN_TOK_ID_BITS), b = (uint32_t)key & (WN_TOK_MAX_IDS - 1);
         assert_int_equal(wn_tok_pair(g_tok, a, b), c);
@@ -408,7 +409,8 @@ static void test_pair_fingerprints(void **state)
         n_merges++;
     }
     assert_true(n_merges > 120000);
-    uint64_t rng = 0x9E3779B97F4A7C15ull, *key_of = pt->key_of;
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    uint8_t *key_of = pt->key_of;
     size_t n_false = 0;
     for (int i = 0; i < 4000000 && n_false < 60; i++) {
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
@@ -575,6 +577,52 @@ static void test_threads(void **state)
     }
     assert_memory_equal(serial, parallel, sizeof serial);
     assert_memory_equal(sum_serial, sum_parallel, sizeof sum_serial);
+    free(text);
+}
+
+/* Threads that come and go, one after another: each maps its own piece cache on its first
+ * encode (every other one empties it first) and unmaps it when it exits, and each gets the
+ * main thread's ids. A cache not mapped before it is emptied crashes here; one not unmapped
+ * at exit stays counted. */
+typedef struct thread_job {
+    const char *text;
+    size_t len;
+    bool clear_first;
+    wn_tok_ids ids;
+} thread_job;
+
+static void *encode_in_thread(void *arg)
+{
+    thread_job *job = arg;
+    if (job->clear_first)
+        wn_tok_cache_clear();
+    wn_tok_encode(g_tok, job->text, job->len, 0, &job->ids);
+    return NULL;
+}
+
+static void test_threads_come_and_go(void **state)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
+    size_t len = 0;
+    char *text = tok_slurp(path, &len);
+    assert_non_null(text);
+    len = len < 200000 ? len : 200000;
+    wn_tok_ids want = WN_TOK_IDS_INIT;
+    wn_tok_encode(g_tok, text, len, 0, &want);
+    int mapped = wn_tok_caches_mapped(); /* this thread's, and OpenMP's idle threads' */
+    assert_true(mapped >= 1);
+    for (int i = 0; i < 4; i++) {
+        thread_job job = {text, len, i % 2 == 1, WN_TOK_IDS_INIT};
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, encode_in_thread, &job), 0);
+        assert_int_equal(pthread_join(th, NULL), 0);
+        assert_int_equal(job.ids.len, want.len);
+        assert_memory_equal(job.ids.ids, want.ids, want.len * sizeof *want.ids);
+        wn_tok_ids_release(&job.ids);
+        assert_int_equal(wn_tok_caches_mapped(), mapped);
+    }
+    wn_tok_ids_release(&want);
     free(text);
 }
 
@@ -958,6 +1006,7 @@ int main(void)
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_threads_come_and_go),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),

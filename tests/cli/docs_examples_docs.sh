@@ -115,11 +115,15 @@ check() {
     case "$1" in
     *"--dry-run --json") python3 -c 'import json, sys; json.load(open(sys.argv[1]))' out.txt ||
         fail "$1: not JSON" ;;
-    "winnow stats annotated/ --what-if "*) # the shape of filter.md's example output
-        for l in '^what if: gopher.symbol_ratio <= 0.1$' '^  fail EXPR  ' '^  removed by EXPR alone  '; do
-            grep -q "$l" out.txt || fail "$1: no line '$l' (filter.md's example)"; done ;;
+    "winnow stats annotated/ --what-if "*) # the lines of filter.md's example output, in order
+        awk '/^```/ { n++; next } n == 5' "$ROOT/docs/filter.md" | sed 's/   *[0-9].*//' > want.txt
+        grep -q '^what if: ' want.txt || fail "filter.md's what-if example not found"
+        sed 's/   *[0-9].*//' out.txt | grep -xF -f want.txt | head -n "$(wc -l < want.txt)" | cmp -s - want.txt ||
+            fail "$1: its first lines are not those of filter.md's example:
+$(cat want.txt)" ;;
     "winnow run config.yaml --slurm --scripts-only") # cluster.md's layout
-        for f in 01-web.ingest.sbatch 03-web.dedup.mpi.sbatch tasks.tsv logs; do
+        for f in $(awk '/^```/ { n++ } n == 5 && $1 ~ /^[0-9]+-.*[.]sbatch$|^tasks[.]tsv$/ { print $1 }' \
+                   "$ROOT/docs/cluster.md") logs; do
             [ -e "runs/web/slurm/$f" ] || fail "$1: no runs/web/slurm/$f (cluster.md's layout)"; done ;;
     esac
 }
@@ -167,6 +171,25 @@ ran=$((ran + 1)); winnow mix plan mix-doc.yaml > out.txt 2> err.txt || { fail "m
 yaml_block filter.md 1 > chain.yaml
 ran=$((ran + 1)); winnow filter CC-docs/ -o chain/ --config chain.yaml --quiet 2> err.txt ||
     { fail "filter.md's chain: winnow filter --config"; cat err.txt; }
+# concrete examples in the docs' prose (each still in its doc), and what they claim
+inline() { # DOC TEXT: TEXT must be in docs/DOC
+    tr '\n' ' ' < "$ROOT/docs/$1" | grep -qF -- "$2" || fail "$1 no longer says '$2': update this test"
+}
+inline run.md '`winnow mix plan configs/llama3.yaml` works on paper'
+inline run.md '`winnow run --dry-run configs/llama3.yaml` shows the 17,417 tasks'
+inline cluster.md '(`winnow run config.yaml --dry-run` lists them)'
+inline classify.md '## Quantize (`winnow classify quantize -output PREFIX [-qnorm] [-qout] [-dsub N] [-cutoff N]`)'
+ran=$((ran + 4))
+winnow mix plan configs/llama3.yaml > out.txt 2> err.txt || { fail "winnow mix plan configs/llama3.yaml"; cat err.txt; }
+winnow run --dry-run configs/llama3.yaml 2> err.txt | grep -q ' 17417 tasks ' ||
+    fail "winnow run --dry-run configs/llama3.yaml: not 17,417 tasks (run.md)"
+winnow run config.yaml --dry-run > out.txt 2> err.txt || { fail "winnow run config.yaml --dry-run"; cat err.txt; }
+winnow classify quantize -output model -qnorm -dsub 2 -cutoff 1000 > out.txt 2> err.txt ||
+    { fail "winnow classify quantize -dsub 2"; cat err.txt; }
+# -qout "needs at least 256 labels, as in fastText" (classify.md): the 2-label model is refused
+winnow classify quantize -output model -qout > out.txt 2> err.txt
+[ $? -eq 1 ] && grep -q 'at least 256' err.txt || { fail "classify quantize -qout with 2 labels"; cat err.txt; }
+
 # tokenize.md: the C API example compiles (syntax and types) against its headers, and
 # <|eot_id|> is the id its comment says
 awk '/^```c/ { on = 1; next } /^```/ { on = 0 } on' "$ROOT/docs/tokenize.md" > api-body.c

@@ -41,12 +41,14 @@ yaml_block() { # the N-th ```yaml block of doc $1
 # run.md's config (its `mix: {...}` elision replaced by a mix of its source)
 yaml_block run.md 1 | grep -v '^mix:' > configs/doc-run.yaml
 printf 'mix: {sequence_length: 64, keep_remainder: true, sources: [{name: web, weight: 1}]}\n' >> configs/doc-run.yaml
+echo "adapted: run.md's config as configs/doc-run.yaml, its \`mix: {...}\` a mix of source web"
 # cluster.md's config.yaml: run.md's source with one dedup split into phases (the layout's
 # `03-web.dedup.mpi.sbatch`), paths from here, then cluster.md's slurm section
 yaml_block run.md 1 | grep -v '^mix:' | sed -e 's#\.\./out/sample#runs/web#' -e 's#\.\./data/#data/#' \
     -e 's#config: filters/#config: configs/filters/#' -e '/^    dedup:/,/- {method: line}/d' \
     -e 's#^    classify:#    dedup: {method: minhash, split_phases: true}\n    classify:#' > config.yaml
 yaml_block cluster.md 1 >> config.yaml
+echo "adapted: cluster.md's config.yaml = run.md's source (paths from here, one split minhash dedup) + its slurm section"
 grep -q 'split_phases: true}' config.yaml && grep -q '^slurm:' config.yaml || { echo "config.yaml:"; cat config.yaml; exit 1; }
 
 # the concrete commands of each doc line, in order; "skip REASON" for what needs a cluster

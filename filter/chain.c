@@ -67,6 +67,7 @@ typedef struct wrap_state {
     bool annotate_only;
     char *would_drop_attr; /* "<name>.would_drop" */
     const struct wrap_state *prev; /* the chain's stage before this one (NULL: the first) */
+    bool next_analyses; /* the chain's next stage analyses every document first thing */
 } wrap_state;
 
 /* The stage and document this thread ran last: when the next stage is the chain's next
@@ -98,6 +99,7 @@ static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
 {
     wrap_state *w = state;
     wn_text_stage_begin(d, w->prev && last_run.w == w->prev && last_run.d == d);
+    wn_text_stage_next_analyses(w->next_analyses);
     w->inner->process_doc(w->inner->state, d, s);
     bool lost = d->drop_reason && !w->annotate_only;
     if (lost) /* before the release: the filter's analysis, if it had one, has the count */
@@ -159,6 +161,18 @@ static wn_stage *wrap(wn_stage *inner, bool annotate_only, const wn_stage *prev)
 
 /* ---- chain ---- */
 
+/* Filters whose process_doc begins with wn_text_analyze(d): the filter before one of them
+ * may have the analysis made for it (wn_text_next_doc_chars). */
+static bool analyses_first(const char *name)
+{
+    static const char *const names[] = {"gopher_repetition", "gopher_quality", "c4", "fineweb",
+                                        "llama3_lines", NULL};
+    for (size_t i = 0; names[i]; i++)
+        if (!strcmp(names[i], name))
+            return true;
+    return false;
+}
+
 static int add_stage(wn_filter_chain *c, const json_t *given, const char *base_dir,
                      bool annotate_only, char *err, size_t errlen)
 {
@@ -186,6 +200,8 @@ static int add_stage(wn_filter_chain *c, const json_t *given, const char *base_d
     json_object_update(eff, p.effective);
     json_array_append_new(json_object_get(c->effective, "filters"), eff);
     wn_fparams_release(&p);
+    if (c->n && analyses_first(def->name))
+        ((wrap_state *)c->stages[c->n - 1]->state)->next_analyses = true;
     c->stages = wn_xrealloc(c->stages, (c->n + 1) * sizeof *c->stages);
     c->stages[c->n] = wrap(st, annotate_only, c->n ? c->stages[c->n - 1] : NULL);
     c->n++;

@@ -31,6 +31,7 @@ typedef struct langid {
     size_t max_bytes;
     lang_info *labels; /* the model's labels, then "und" (nothing predicted) */
     int n_labels;
+    bool every_doc; /* --annotate-only: every document goes on to the next filter */
 } langid;
 
 /* The first max_bytes of the text, cut after a space so no word is split (0 = all). */
@@ -82,15 +83,18 @@ static void langid_doc(void *state, wn_doc *d, wn_stats *s)
     int k = wn_ft_predict(l->model, d->text.ptr, len, 1, 0.0f, &pred);
     const lang_info *li = label_info(l, k > 0 ? pred.label : NULL, k);
     double score = k > 0 ? pred.prob : 0.0;
-    /* only the length: a document this stage drops never needs the word analysis */
-    size_t n_chars = wn_text_count_chars(d->text.ptr ? d->text.ptr : "", d->text.len);
-    wn_doc_attr_set_label(d, "langid.language", li->lang); /* the model owns its labels */
-    wn_filter_signal(d, n_chars, s, "langid.score", score, 0, 1.0001);
-    wn_stats_count(s, li->counter, 1, d->text.len, n_chars);
     if (!li->wanted)
         d->drop_reason = "langid.language";
     else if (score < l->min_score)
         d->drop_reason = "langid.low_score";
+    /* only the length for a document this stage drops, which never needs the word
+     * analysis; one going on gets it from the analysis when the next filter wants that */
+    size_t n_chars = !d->drop_reason || l->every_doc
+                         ? wn_text_next_doc_chars(d)
+                         : wn_text_count_chars(d->text.ptr ? d->text.ptr : "", d->text.len);
+    wn_doc_attr_set_label(d, "langid.language", li->lang); /* the model owns its labels */
+    wn_filter_signal(d, n_chars, s, "langid.score", score, 0, 1.0001);
+    wn_stats_count(s, li->counter, 1, d->text.len, n_chars);
 }
 
 /* A wanted language the model cannot predict ("english", "__label__en", "EN") would drop
@@ -132,6 +136,7 @@ wn_stage *wn_filter_langid_new(wn_fparams *p)
     char **model = wn_fp_paths(p, "model", model_def, &nm);
     l->languages = wn_fp_strs(p, "languages", lang_def, &l->n_languages);
     l->min_score = wn_fp_num(p, "min_score", 0.65);
+    l->every_doc = p->annotate_only;
     double max_bytes = wn_fp_num(p, "max_bytes", 4000);
     /* checked before the conversion: a negative or huge double is undefined as a size_t */
     if (!(max_bytes >= 0 && max_bytes <= 1e15 && max_bytes == (double)(size_t)max_bytes))

@@ -143,6 +143,7 @@ static _Thread_local struct {
     const wn_doc *doc;
     const text_slot *slot;
     bool armed;
+    bool next_analyses; /* wn_text_stage_next_analyses */
 } trust;
 static _Thread_local UText *tls_ut;
 
@@ -168,6 +169,7 @@ void wn_text_release(void)
 {
     unhold();
     trust.armed = false;
+    trust.next_analyses = false;
 }
 
 void wn_text_stage_begin(const wn_doc *d, bool follows)
@@ -175,6 +177,11 @@ void wn_text_stage_begin(const wn_doc *d, bool follows)
     if (!follows || trust.doc != d)
         trust.doc = NULL;
     trust.armed = true;
+}
+
+void wn_text_stage_next_analyses(bool yes)
+{
+    trust.next_analyses = yes;
 }
 
 static text_slot *pick_slot(const wn_doc *d)
@@ -829,17 +836,34 @@ size_t wn_text_count_chars(const char *s, size_t n)
 
 size_t wn_text_utf8_count(const char *s, size_t n)
 {
-    const unsigned char *u = (const unsigned char *)s;
     size_t cont = 0, i = 0;
-    for (; i + 64 <= n; i += 64) {
-        if (ascii_prefix(u + i, 64) == 64)
-            continue; /* ASCII holds none: most blocks, 64 bytes per SSE2 step */
-        for (size_t k = 0; k < 64; k += 8) {
-            uint64_t w;
-            memcpy(&w, s + i + k, 8);
-            cont += wn_text_continuations8(w);
+#if defined(__SSE2__)
+    /* the continuation bytes (0x80..0xBF: below -64 as signed bytes) 16 at a time, each
+     * compare's -1 subtracted into per-byte counts summed every 255 blocks: no branch per
+     * block, where a 64-byte test for ASCII then eight-byte words took one (and a call) */
+    const __m128i below = _mm_set1_epi8(-64), zero = _mm_setzero_si128();
+    __m128i total = zero;
+    while (n - i >= 16) {
+        size_t blocks = (n - i) / 16 < 255 ? (n - i) / 16 : 255;
+        __m128i a = zero, b = zero;
+        size_t k = 0;
+        for (; k + 2 <= blocks; k += 2, i += 32) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 16));
+            a = _mm_sub_epi8(a, _mm_cmplt_epi8(x, below));
+            b = _mm_sub_epi8(b, _mm_cmplt_epi8(y, below));
         }
+        if (k < blocks) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            a = _mm_sub_epi8(a, _mm_cmplt_epi8(x, below));
+            i += 16;
+        }
+        total = _mm_add_epi64(total, _mm_add_epi64(_mm_sad_epu8(a, zero), _mm_sad_epu8(b, zero)));
     }
+    uint64_t lanes[2];
+    _mm_storeu_si128((__m128i *)(void *)lanes, total);
+    cont = (size_t)(lanes[0] + lanes[1]);
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
@@ -892,6 +916,13 @@ size_t wn_text_doc_chars(const wn_doc *d)
         slot_keys(sl, d) && sl->t.n == d->text.len && sl->t.valid)
         return sl->t.n_chars;
     return wn_text_utf8_count(d->text.ptr, d->text.len);
+}
+
+size_t wn_text_next_doc_chars(const wn_doc *d)
+{
+    if (trust.armed && trust.next_analyses)
+        return wn_text_analyze(d)->n_chars;
+    return wn_text_count_chars(d->text.ptr ? d->text.ptr : "", d->text.len);
 }
 
 /* The characters of s[0 .. n) (n <= UINT32_MAX) as wn_text_count_chars counts them, and
@@ -995,7 +1026,15 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
      * valid UTF-8 are valid (cut at ASCII bytes), those of an invalid text may be (unknown) */
     t->valid = old->valid;
     t->ascii = old->ascii;
-    t->n_chars = old->ascii ? n : count_chars_ascii(s, n, &t->ascii);
+    if (old->ascii) {
+        t->n_chars = n;
+    } else if (old->valid) { /* valid: counted without the checks (~2% of the chain on web
+                                * pages); no continuation byte means no lead byte either */
+        t->n_chars = wn_text_utf8_count(s, n);
+        t->ascii = t->n_chars == n;
+    } else {
+        t->n_chars = count_chars_ascii(s, n, &t->ascii);
+    }
     sl->key_ptr = d->text.ptr;
     sl->key_len = n;
     sl->key_index = d->input_index;

@@ -110,7 +110,8 @@ void wn_text_note_gram_repeats(const wn_text *t, size_t n, const uint32_t *pos,
                                const unsigned char *rep, size_t m);
 
 /* The count core's wn_utf8_count gives (bytes that are not UTF-8 continuation bytes),
- * eight bytes at a time: for whole documents, such as the chain's per-domain accounting. */
+ * 16 bytes at a time: for whole documents, such as the chain's per-domain accounting, and
+ * kept lines of valid UTF-8. */
 size_t wn_text_utf8_count(const char *s, size_t n);
 /* wn_text_utf8_count of d's text, taken from the analysis this thread served for d in the
  * chain's current filter when it is at hand and the text valid UTF-8 (the count is then
@@ -126,6 +127,15 @@ void wn_text_release(void);
  * Until wn_text_release, the analysis this thread served for d is then served again
  * without hashing the text to check it; any other caller gets the full check. */
 void wn_text_stage_begin(const wn_doc *d, bool follows);
+/* The chain, after wn_text_stage_begin: whether the chain's next filter analyses every
+ * document it gets first thing (gopher, c4, fineweb, llama3_lines), for
+ * wn_text_next_doc_chars. wn_text_release forgets it. */
+void wn_text_stage_next_analyses(bool yes);
+/* The characters of d's text as wn_text_count_chars counts them, for a filter that passes d
+ * on to the chain's next filter: when that filter analyses d first thing, taken from the
+ * analysis, made now and served to it through the chain's trust (counting read the whole
+ * text once more: ~3% of the chain on web pages); otherwise counted. */
+size_t wn_text_next_doc_chars(const wn_doc *d);
 /* Make the shared cache `n` documents big (>= the runner's batch size; a larger batch only
  * loses some hits). Once per process, single-threaded; later calls do nothing. */
 void wn_text_cache_init(size_t n);

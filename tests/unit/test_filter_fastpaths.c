@@ -190,6 +190,40 @@ static void test_count_chars_chunks(void **state)
             }
 }
 
+/* wn_text_utf8_count sums 16-byte compares in byte counters emptied every 255 blocks, two
+ * blocks a step and an odd last one, then eight bytes and single bytes: against a byte loop
+ * on texts of continuation bytes only (every counter at its limit), and of random bytes
+ * (about half continuations), at every length up to 600 and across three counter spans,
+ * from every offset of a chunk, each in a buffer of its exact length. */
+static size_t ref_utf8_count(const char *s, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return chars;
+}
+
+static void test_utf8_count_counters(void **state)
+{
+    (void)state;
+    size_t max = 3 * 255 * 16 + 40;
+    char *src = malloc(max + 16);
+    assert_non_null(src);
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t i = 0; i < max + 16; i++)
+            src[i] = kind == 0 ? (char)(0x80 + rnd(64)) : (char)rnd(256);
+        for (size_t n = 0; n <= max; n += n < 600 ? 1 : 1 + rnd(97)) {
+            size_t off = rnd(16);
+            char *text = malloc(n ? n : 1);
+            assert_non_null(text);
+            memcpy(text, src + off, n);
+            assert_int_equal(wn_text_utf8_count(text, n), ref_utf8_count(text, n));
+            free(text);
+        }
+    }
+    free(src);
+}
+
 static void check_analysis(const char *s, size_t n, ref_word *ref)
 {
     size_t chars = ref_chars(s, n);
@@ -424,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_analysis_matches_byte_reference),
         cmocka_unit_test(test_analysis_grows_arrays_midway),
         cmocka_unit_test(test_count_chars_chunks),
+        cmocka_unit_test(test_utf8_count_counters),
         cmocka_unit_test(test_c4_counts_match_byte_reference),
         cmocka_unit_test(test_gopher_ellipsis_count),
         cmocka_unit_test(test_pii_ipv4_at_every_offset),

@@ -115,11 +115,66 @@ static void test_langid_char_count(void **state)
     wn_stage_free(st);
 }
 
+/* In a chain whose next filter analyses every document (gopher_repetition), langid takes
+ * the count from the analysis it makes for that filter (wn_text_next_doc_chars): the same
+ * count, invalid bytes included (core's wn_utf8_count differs there), for a document it
+ * keeps and, with --annotate-only, for one it would drop; and the next filter's span is
+ * the same. */
+static void check_chain_counts(const char *yaml, bool annotate_only)
+{
+    static const char *const texts[] = {
+        "the quick brown fox jumps over the lazy dog and runs far away from here",
+        "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80 and more words after them",
+        "bad \xC0\xAF lead, lone \x80 continuation, surrogate \xED\xA0\x80 here \xFF\xFE",
+        "a character cut at the end \xE6\x97",
+    };
+    char err[512];
+    json_t *cfg = wn_yaml_parse(yaml, strlen(yaml), err, sizeof err);
+    assert_non_null(cfg);
+    wn_filter_chain c;
+    if (wn_filter_chain_build(&c, cfg, NULL, annotate_only, err, sizeof err))
+        fail_msg("%s", err);
+    json_decref(cfg);
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        size_t n = strlen(texts[i]);
+        wn_doc d;
+        wn_doc_init(&d);
+        wn_str_set(&d.text, texts[i], n);
+        wn_stats s;
+        wn_stats_init(&s, "chain");
+        wn_text_invalidate();
+        for (size_t k = 0; k < c.n && !d.drop_reason; k++)
+            c.stages[k]->process_doc(c.stages[k]->state, &d, &s);
+        size_t want = wn_text_count_chars(texts[i], n);
+        const wn_attr *a = wn_doc_attr_find(&d, "langid.score");
+        assert_non_null(a);
+        assert_int_equal(a->n_chars, want);
+        const wn_attr *g = wn_doc_attr_find(&d, "gopher_rep.dup_para_frac");
+        assert_non_null(g);
+        assert_int_equal(g->n_chars, want);
+        wn_stats_release(&s);
+        wn_doc_release(&d);
+    }
+    wn_filter_chain_release(&c);
+}
+
+static void test_langid_char_count_in_chain(void **state)
+{
+    (void)state;
+    /* any language: every document goes on */
+    check_chain_counts("filters: [{name: langid, languages: [], min_score: 0},"
+                       " {name: gopher_repetition}]", false);
+    /* a language none of them is: each would be dropped, and goes on */
+    check_chain_counts("filters: [{name: langid, languages: [sw]}, {name: gopher_repetition}]",
+                       true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_langid_language_set_and_threshold),
         cmocka_unit_test(test_langid_char_count),
+        cmocka_unit_test(test_langid_char_count_in_chain),
         cmocka_unit_test(test_langid_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

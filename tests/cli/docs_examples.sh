@@ -29,34 +29,7 @@ zstd -q dump.jsonl -o dump.jsonl.zst || exit 1
 echo 'This is a test sentence.' | winnow encode > ids.txt || exit 1
 
 # lines of README's ```sh blocks: continuations joined, comments cut (outside quotes)
-python3 - "${README:-$ROOT/README.md}" > lines.txt <<'PY' || exit 1
-import sys
-def strip_comment(s):
-    q = None
-    for i, c in enumerate(s):
-        if q:
-            q = None if c == q else q
-        elif c in "'\"":
-            q = c
-        elif c == "#" and (i == 0 or s[i - 1].isspace()):
-            return s[:i].rstrip()
-    return s.rstrip()
-fenced, pending = False, ""
-for line in open(sys.argv[1], encoding="utf-8"):
-    line = line.rstrip("\n")
-    if line.startswith("```"):
-        fenced = line.strip() == "```sh" if not fenced else False
-        continue
-    if not fenced:
-        continue
-    line = strip_comment(line)
-    if line.endswith("\\"):
-        pending += line[:-1].rstrip() + " "
-        continue
-    line, pending = pending + line.strip(), ""
-    if line:
-        print(line)
-PY
+python3 "$ROOT/tests/lib/doc_commands.py" --sh "${README:-$ROOT/README.md}" > lines.txt || exit 1
 [ "$(wc -l < lines.txt)" -ge 25 ] || { echo "only $(wc -l < lines.txt) README lines found"; exit 1; }
 
 # what the examples need that a README reader brings: labelled lines, a mix of the shards

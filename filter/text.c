@@ -144,6 +144,11 @@ static _Thread_local struct {
     const text_slot *slot;
     bool armed;
     bool next_analyses; /* wn_text_stage_next_analyses */
+    /* wn_text_doc_count_chars's count of counted_doc's text (valid UTF-8, so also
+     * wn_text_utf8_count's), for wn_text_doc_chars until wn_text_release */
+    const wn_doc *counted_doc;
+    const char *counted_ptr;
+    size_t counted_len, counted_chars;
 } trust;
 static _Thread_local UText *tls_ut;
 
@@ -170,6 +175,7 @@ void wn_text_release(void)
     unhold();
     trust.armed = false;
     trust.next_analyses = false;
+    trust.counted_doc = NULL;
 }
 
 void wn_text_stage_begin(const wn_doc *d, bool follows)
@@ -177,6 +183,7 @@ void wn_text_stage_begin(const wn_doc *d, bool follows)
     if (!follows || trust.doc != d)
         trust.doc = NULL;
     trust.armed = true;
+    trust.counted_doc = NULL;
 }
 
 void wn_text_stage_next_analyses(bool yes)
@@ -915,7 +922,27 @@ size_t wn_text_doc_chars(const wn_doc *d)
     if (trust.armed && trust.doc == d && sl && (sl == held || sl == &own) &&
         slot_keys(sl, d) && sl->t.n == d->text.len && sl->t.valid)
         return sl->t.n_chars;
+    if (trust.armed && trust.counted_doc == d && trust.counted_ptr == d->text.ptr &&
+        trust.counted_len == d->text.len)
+        return trust.counted_chars;
     return wn_text_utf8_count(d->text.ptr, d->text.len);
+}
+
+size_t wn_text_doc_count_chars(const wn_doc *d)
+{
+    const char *s = d->text.ptr ? d->text.ptr : "";
+    size_t n = d->text.len;
+#if defined(__SSE2__)
+    size_t valid = n <= UINT32_MAX ? count_chars_valid(s, n) : SIZE_MAX;
+    if (valid != SIZE_MAX) {
+        trust.counted_doc = d;
+        trust.counted_ptr = d->text.ptr;
+        trust.counted_len = n;
+        trust.counted_chars = valid;
+        return valid;
+    }
+#endif
+    return wn_text_count_chars(s, n);
 }
 
 size_t wn_text_next_doc_chars(const wn_doc *d)
@@ -1064,6 +1091,7 @@ void wn_text_note_gram_repeats(const wn_text *t, size_t n, const uint32_t *pos,
 void wn_text_invalidate(void)
 {
     trust.doc = NULL;
+    trust.counted_doc = NULL;
     own.valid = false;
     if (held)
         held->valid = false;

@@ -91,7 +91,7 @@ static void langid_doc(void *state, wn_doc *d, wn_stats *s)
      * analysis; one going on gets it from the analysis when the next filter wants that */
     size_t n_chars = !d->drop_reason || l->every_doc
                          ? wn_text_next_doc_chars(d)
-                         : wn_text_count_chars(d->text.ptr ? d->text.ptr : "", d->text.len);
+                         : wn_text_doc_count_chars(d);
     wn_doc_attr_set_label(d, "langid.language", li->lang); /* the model owns its labels */
     wn_filter_signal(d, n_chars, s, "langid.score", score, 0, 1.0001);
     wn_stats_count(s, li->counter, 1, d->text.len, n_chars);

@@ -115,8 +115,9 @@ void wn_text_note_gram_repeats(const wn_text *t, size_t n, const uint32_t *pos,
 size_t wn_text_utf8_count(const char *s, size_t n);
 /* wn_text_utf8_count of d's text, taken from the analysis this thread served for d in the
  * chain's current filter when it is at hand and the text valid UTF-8 (the count is then
- * the analysis's n_chars), else counted: the chain's per-domain accounting, for documents
- * that pii, or the filter that dropped them, had analysed. */
+ * the analysis's n_chars) or from wn_text_doc_count_chars, else counted: the chain's
+ * per-domain accounting, for documents that pii, or the filter that dropped them, had
+ * analysed or counted. */
 size_t wn_text_doc_chars(const wn_doc *d);
 void wn_text_invalidate(void);
 /* Let other threads use the cache slot this thread holds (the chain calls it after each
@@ -136,6 +137,11 @@ void wn_text_stage_next_analyses(bool yes);
  * analysis, made now and served to it through the chain's trust (counting read the whole
  * text once more: ~3% of the chain on web pages); otherwise counted. */
 size_t wn_text_next_doc_chars(const wn_doc *d);
+/* wn_text_count_chars of d's text, for a filter that drops d: when the text is valid UTF-8
+ * the count is also wn_text_utf8_count's, and wn_text_doc_chars serves it to the chain's
+ * per-domain accounting until wn_text_release (counting again was ~0.5% of the chain on
+ * web pages, whose other languages language ID drops). */
+size_t wn_text_doc_count_chars(const wn_doc *d);
 /* Make the shared cache `n` documents big (>= the runner's batch size; a larger batch only
  * loses some hits). Once per process, single-threaded; later calls do nothing. */
 void wn_text_cache_init(size_t n);

@@ -120,29 +120,45 @@ static void test_langid_char_count(void **state)
  * count, invalid bytes included (core's wn_utf8_count differs there), for a document it
  * keeps and, with --annotate-only, for one it would drop; and the next filter's span is
  * the same. */
-static void check_chain_counts(const char *yaml, bool annotate_only)
+static const char *const chain_texts[] = {
+    "the quick brown fox jumps over the lazy dog and runs far away from here",
+    "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80 and more words after them",
+    "bad \xC0\xAF lead, lone \x80 continuation, surrogate \xED\xA0\x80 here \xFF\xFE",
+    "a character cut at the end \xE6\x97",
+    "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 \xD0\xBC\xD0\xB8\xD1\x80 "
+    "\xD0\xBA\xD0\xB0\xD0\xBA \xD0\xB4\xD0\xB5\xD0\xBB\xD0\xB0 \xD1\x83 "
+    "\xD1\x82\xD0\xB5\xD0\xB1\xD1\x8F \xD1\x81\xD0\xB5\xD0\xB3\xD0\xBE\xD0\xB4\xD0\xBD\xD1\x8F",
+};
+
+static void chain_from(wn_filter_chain *c, const char *yaml, bool annotate_only)
 {
-    static const char *const texts[] = {
-        "the quick brown fox jumps over the lazy dog and runs far away from here",
-        "caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80 and more words after them",
-        "bad \xC0\xAF lead, lone \x80 continuation, surrogate \xED\xA0\x80 here \xFF\xFE",
-        "a character cut at the end \xE6\x97",
-    };
     char err[512];
     json_t *cfg = wn_yaml_parse(yaml, strlen(yaml), err, sizeof err);
     assert_non_null(cfg);
-    wn_filter_chain c;
-    if (wn_filter_chain_build(&c, cfg, NULL, annotate_only, err, sizeof err))
+    if (wn_filter_chain_build(c, cfg, NULL, annotate_only, err, sizeof err))
         fail_msg("%s", err);
     json_decref(cfg);
-    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+}
+
+/* d holds text (not copied), s is empty, and no analysis is cached */
+static void fresh_doc(wn_doc *d, wn_stats *s, const char *text, size_t n)
+{
+    wn_doc_init(d);
+    wn_str_set(&d->text, text, n);
+    wn_stats_init(s, "chain");
+    wn_text_invalidate();
+}
+
+static void check_chain_counts(const char *yaml, bool annotate_only)
+{
+    const char *const *texts = chain_texts;
+    wn_filter_chain c;
+    chain_from(&c, yaml, annotate_only);
+    for (size_t i = 0; i < sizeof chain_texts / sizeof *chain_texts; i++) {
         size_t n = strlen(texts[i]);
         wn_doc d;
-        wn_doc_init(&d);
-        wn_str_set(&d.text, texts[i], n);
         wn_stats s;
-        wn_stats_init(&s, "chain");
-        wn_text_invalidate();
+        fresh_doc(&d, &s, texts[i], n);
         for (size_t k = 0; k < c.n && !d.drop_reason; k++)
             c.stages[k]->process_doc(c.stages[k]->state, &d, &s);
         size_t want = wn_text_count_chars(texts[i], n);
@@ -169,12 +185,47 @@ static void test_langid_char_count_in_chain(void **state)
                        true);
 }
 
+/* A document language ID drops is counted once (wn_text_doc_count_chars): the chain's
+ * "lost:" counter takes that count when the text is valid UTF-8, and must equal
+ * wn_text_utf8_count's (core's count) on every text, invalid bytes included, as the
+ * signal's span must equal wn_text_count_chars's. */
+static void test_langid_lost_count(void **state)
+{
+    (void)state;
+    const char *const *texts = chain_texts;
+    wn_filter_chain c;
+    chain_from(&c, "filters: [{name: langid, languages: [sw]}, {name: gopher_repetition}]",
+               false);
+    for (size_t i = 0; i < sizeof chain_texts / sizeof *chain_texts; i++) {
+        size_t n = strlen(texts[i]);
+        wn_doc d;
+        wn_stats s;
+        fresh_doc(&d, &s, texts[i], n);
+        c.stages[0]->process_doc(c.stages[0]->state, &d, &s);
+        assert_non_null(d.drop_reason);
+        const wn_attr *a = wn_doc_attr_find(&d, "langid.score");
+        assert_non_null(a);
+        assert_int_equal(a->n_chars, wn_text_count_chars(texts[i], n));
+        const wn_count *lost = NULL;
+        for (size_t k = 0; k < s.n_counts; k++)
+            if (!strncmp(s.counts[k].name, "lost:", 5))
+                lost = &s.counts[k];
+        assert_non_null(lost);
+        assert_int_equal(lost->docs, 1);
+        assert_int_equal(lost->chars, wn_text_utf8_count(texts[i], n));
+        wn_stats_release(&s);
+        wn_doc_release(&d);
+    }
+    wn_filter_chain_release(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_langid_language_set_and_threshold),
         cmocka_unit_test(test_langid_char_count),
         cmocka_unit_test(test_langid_char_count_in_chain),
+        cmocka_unit_test(test_langid_lost_count),
         cmocka_unit_test(test_langid_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -86,5 +86,8 @@ $variants
 VARIANTS
     after "$line"
 done < lines.txt
+# every stats.json those commands wrote reconciles, stage by stage (docs in = kept +
+# removed by reason + errors): a count a README command gets wrong fails here
+python3 "$ROOT/tests/lib/stats_reconcile.py" . || { failed=$((failed + 1)); echo "FAILED: stats do not reconcile"; }
 echo "README examples: $ran run, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -232,5 +232,8 @@ print(" ".join(str(i) for i in struct.unpack("<%dI" % (len(b) // 4), b)))' chat/
 cmd="winnow tokenize --chat sft.jsonl -o chat/mg --quiet"; $cmd 2> /dev/null; have chat/mg_mask.bin chat/mg_mask.idx
 cmd="winnow tokenize --chat sft.jsonl -o chat/dt --format datatrove --quiet"; $cmd 2> /dev/null; have chat/dt.ds.loss
 ran=$((ran + 3))
+# every stats.json those commands wrote reconciles, stage by stage (docs in = kept +
+# removed by reason + errors; tests/lib/stats_reconcile.py)
+python3 "$ROOT/tests/lib/stats_reconcile.py" . || fail "stats do not reconcile"
 echo "docs examples: $ran run, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -6,7 +6,8 @@
  * Counters are uint64_t; sums are double.
  *
  * Reconciliation, which every stage must keep: docs_in == docs_out + sum(drops) + errors
- * that consumed a document. wn_stats_reconciles checks it.
+ * that consumed a document. The tests check it on every stats file they write
+ * (tests/lib/stats_reconcile.py, run by the docs-example tests, and the audit tests).
  *
  * Threads: one wn_stats per thread (no locking); wn_stats_merge adds one into another.
  * wn_stats_to_json / wn_stats_from_json round-trip through *.stats.json so `winnow stats`

@@ -651,6 +651,13 @@ static void test_unicode_repairs(void **state)
             check_unicode(buf, n);
             check_unicode(buf, n - 5); /* the thing at the text's end */
         }
+    /* and plain ASCII to the text's end after it, of every length past two 32-byte steps
+     * (AVX2 reads the run after a non-ASCII character 32 bytes a step, the rest in SSE2) */
+    for (size_t len = 0; len < 150; len++) {
+        size_t n = (size_t)snprintf(buf, sizeof buf, "\x01" "caf\xc3\xa9");
+        memset(buf + n, 'a', len);
+        check_unicode(buf, n + len);
+    }
     /* plain ASCII with one byte that is not (or is: tab, CR) at every offset of the first
      * 64-byte steps of the whole-text check (AVX2: two 32-byte loads a step) */
     static const char *const odd[] = {"\x01", "\x1f", "\x7f", "\xff", "\xc3\xa9", "\t", "\r",

@@ -8,20 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The last field: the filter analyses every document first thing (wn_filter_def). */
 const wn_filter_def wn_filter_defs[] = {
-    {"c4", wn_filter_c4_new, "C4 line and document rules (Raffel et al. 2020)"},
-    {"fineweb", wn_filter_fineweb_new, "FineWeb line punctuation, short lines, duplicates, lists"},
-    {"gopher_quality", wn_filter_gopher_quality_new, "Gopher quality rules (Rae et al. 2021)"},
-    {"gopher_repetition", wn_filter_gopher_repetition_new, "Gopher repetition rules"},
-    {"kl_divergence", wn_filter_kl_new, "Llama 3 token-distribution KL divergence (word unigrams)"},
-    {"langid", wn_filter_langid_new, "fastText lid.176 language identification"},
-    {"llama3_lines", wn_filter_llama3_lines_new, "Llama 3 duplicated n-gram coverage per line"},
-    {"nsfw_words", wn_filter_nsfw_words_new, "LDNOOBW dirty-word counting (Llama 3, C4)"},
-    {"pii", wn_filter_pii_new, "e-mail and IP addresses to placeholders, counted per domain"},
-    {"unicode", wn_filter_unicode_new, "NFC normalisation, control characters, invalid UTF-8"},
-    {"url", wn_filter_url_new, "URL/domain blocklists and RefinedWeb URL words"},
-    {"where", wn_filter_where_new, "keep documents whose stored signals satisfy 'expr'"},
-    {NULL, NULL, NULL},
+    {"c4", wn_filter_c4_new, "C4 line and document rules (Raffel et al. 2020)", true},
+    {"fineweb", wn_filter_fineweb_new,
+     "FineWeb line punctuation, short lines, duplicates, lists", true},
+    {"gopher_quality", wn_filter_gopher_quality_new, "Gopher quality rules (Rae et al. 2021)",
+     true},
+    {"gopher_repetition", wn_filter_gopher_repetition_new, "Gopher repetition rules", true},
+    {"kl_divergence", wn_filter_kl_new,
+     "Llama 3 token-distribution KL divergence (word unigrams)", false},
+    {"langid", wn_filter_langid_new, "fastText lid.176 language identification", false},
+    {"llama3_lines", wn_filter_llama3_lines_new, "Llama 3 duplicated n-gram coverage per line",
+     true},
+    {"nsfw_words", wn_filter_nsfw_words_new, "LDNOOBW dirty-word counting (Llama 3, C4)", false},
+    {"pii", wn_filter_pii_new, "e-mail and IP addresses to placeholders, counted per domain",
+     false},
+    {"unicode", wn_filter_unicode_new, "NFC normalisation, control characters, invalid UTF-8",
+     false},
+    {"url", wn_filter_url_new, "URL/domain blocklists and RefinedWeb URL words", false},
+    {"where", wn_filter_where_new, "keep documents whose stored signals satisfy 'expr'", false},
+    {NULL, NULL, NULL, false},
 };
 
 const char *const wn_filter_default_chain[] = {
@@ -161,18 +168,6 @@ static wn_stage *wrap(wn_stage *inner, bool annotate_only, const wn_stage *prev)
 
 /* ---- chain ---- */
 
-/* Filters whose process_doc begins with wn_text_analyze(d): the filter before one of them
- * may have the analysis made for it (wn_text_next_doc_chars). */
-static bool analyses_first(const char *name)
-{
-    static const char *const names[] = {"gopher_repetition", "gopher_quality", "c4", "fineweb",
-                                        "llama3_lines", NULL};
-    for (size_t i = 0; names[i]; i++)
-        if (!strcmp(names[i], name))
-            return true;
-    return false;
-}
-
 static int add_stage(wn_filter_chain *c, const json_t *given, const char *base_dir,
                      bool annotate_only, char *err, size_t errlen)
 {
@@ -200,7 +195,7 @@ static int add_stage(wn_filter_chain *c, const json_t *given, const char *base_d
     json_object_update(eff, p.effective);
     json_array_append_new(json_object_get(c->effective, "filters"), eff);
     wn_fparams_release(&p);
-    if (c->n && analyses_first(def->name))
+    if (c->n && def->analyses_first)
         ((wrap_state *)c->stages[c->n - 1]->state)->next_analyses = true;
     c->stages = wn_xrealloc(c->stages, (c->n + 1) * sizeof *c->stages);
     c->stages[c->n] = wrap(st, annotate_only, c->n ? c->stages[c->n - 1] : NULL);

@@ -37,6 +37,9 @@ typedef struct wn_filter_def {
     const char *name;
     wn_filter_ctor make;
     const char *summary;
+    /* its process_doc begins with wn_text_analyze(d): the filter before it in a chain may
+     * have that analysis made for it (wn_text_next_doc_chars) */
+    bool analyses_first;
 } wn_filter_def;
 
 /* The registry, sorted by name, terminated by a zero entry. */

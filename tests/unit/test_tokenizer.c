@@ -520,6 +520,17 @@ static void check_sweep(const char *s, size_t n)
     wn_tok_ids_release(&b);
 }
 
+/* The raw bytes of ../shared/data/tokenizer/golden.jsonl (JSON and all: real text in many
+ * scripts), or the test is skipped when the shared data is not there. */
+static char *golden_bytes(size_t *len)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
+    char *text = tok_slurp(path, len);
+    assert_non_null(text);
+    return text;
+}
+
 static void test_sweep_matches_heap(void **state)
 {
     size_t n = 40000;
@@ -541,11 +552,8 @@ static void test_sweep_matches_heap(void **state)
         check_sweep(s, n);
     }
     free(s);
-    char path[512];
-    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
     size_t len = 0;
-    char *text = tok_slurp(path, &len);
-    assert_non_null(text);
+    char *text = golden_bytes(&len);
     check_sweep(text, len < 300000 ? len : 300000);
     free(text);
 }
@@ -553,11 +561,8 @@ static void test_sweep_matches_heap(void **state)
 /* One tokenizer, many threads: same ids as one thread (the API is thread-safe). */
 static void test_threads(void **state)
 {
-    char path[512];
-    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
     size_t len = 0;
-    char *text = tok_slurp(path, &len);
-    assert_non_null(text);
+    char *text = golden_bytes(&len);
     enum { CHUNKS = 64 };
     size_t step = len / CHUNKS;
     size_t serial[CHUNKS], parallel[CHUNKS];
@@ -602,11 +607,8 @@ static void *encode_in_thread(void *arg)
 
 static void test_threads_come_and_go(void **state)
 {
-    char path[512];
-    SHARED_OR_SKIP(path, "tokenizer/golden.jsonl");
     size_t len = 0;
-    char *text = tok_slurp(path, &len);
-    assert_non_null(text);
+    char *text = golden_bytes(&len);
     len = len < 200000 ? len : 200000;
     wn_tok_ids want = WN_TOK_IDS_INIT;
     wn_tok_encode(g_tok, text, len, 0, &want);

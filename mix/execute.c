@@ -93,24 +93,35 @@ bool mx_is_mix_output(const char *name)
                                                            strlen(MX_PART_PREFIX));
 }
 
-void mx_clean_outdir(const char *outdir, const json_t *keep)
+void mx_remove_where(const char *dir, bool (*doomed)(const char *name, const void *arg),
+                     const void *arg)
 {
-    DIR *dir = opendir(outdir);
-    if (!dir)
+    DIR *d = opendir(dir);
+    if (!d)
         return;
     struct dirent *e;
     wn_buf p = WN_BUF_INIT;
-    while ((e = readdir(dir))) {
-        const char *n = e->d_name;
-        if (!mx_is_mix_output(n) || (keep && (mx_outputs_name(keep, n) ||
-                                              !strncmp(n, MX_PART_PREFIX, strlen(MX_PART_PREFIX)))))
+    while ((e = readdir(d))) {
+        if (!doomed(e->d_name, arg))
             continue;
         wn_buf_reset(&p);
-        wn_buf_appendf(&p, "%s/%s", outdir, n);
+        wn_buf_appendf(&p, "%s/%s", dir, e->d_name);
         unlink(p.data);
     }
     wn_buf_release(&p);
-    closedir(dir);
+    closedir(d);
+}
+
+static bool stale_output(const char *name, const void *keep)
+{
+    return mx_is_mix_output(name) &&
+           !(keep && (mx_outputs_name(keep, name) ||
+                      !strncmp(name, MX_PART_PREFIX, strlen(MX_PART_PREFIX))));
+}
+
+void mx_clean_outdir(const char *outdir, const json_t *keep)
+{
+    mx_remove_where(outdir, stale_output, keep);
 }
 
 static json_t *achieved_json(const mx_run *m)

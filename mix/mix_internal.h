@@ -77,6 +77,9 @@ int mx_commit_manifest(json_t *manifest, const char *outdir, bool quiet);
 int mx_write_json(const char *path, json_t *j);
 /* Is a file name one the mix writes (shards, manifest, part records)? */
 bool mx_is_mix_output(const char *name);
+/* Remove the files of dir whose names doomed(name, arg) accepts. */
+void mx_remove_where(const char *dir, bool (*doomed)(const char *name, const void *arg),
+                     const void *arg);
 /* Remove the mix's files in outdir (an earlier attempt's), except, when keep is given,
  * part records and the shards that keep (an outputs array) lists. */
 void mx_clean_outdir(const char *outdir, const json_t *keep);

@@ -56,6 +56,19 @@ out:
     return j;
 }
 
+static bool part_record(const char *name, const void *arg)
+{
+    (void)arg;
+    return !strncmp(name, MX_PART_PREFIX, strlen(MX_PART_PREFIX));
+}
+
+/* Once mix.done is written the part records are spent: the directory then holds exactly
+ * what the one-process run writes. */
+static void remove_records(const char *outdir)
+{
+    mx_remove_where(outdir, part_record, NULL);
+}
+
 /* N of the part records in outdir; they must all say the same N. */
 static int find_count(const char *outdir, unsigned *count)
 {
@@ -249,6 +262,7 @@ int wn_mix_finish(const wn_mix_config *c, const char *outdir, bool force, bool q
     if (!force && stat(done.data, &st) == 0) {
         if (!quiet)
             wn_info("mix: '%s' is already complete (remove it or use --force to redo)", done.data);
+        remove_records(outdir); /* left by a finish interrupted after mix.done */
         rc = 0;
         goto out;
     }
@@ -278,6 +292,8 @@ int wn_mix_finish(const wn_mix_config *c, const char *outdir, bool force, bool q
         mx_clean_outdir(anneal.data,
                         json_object_get(json_object_get(manifest, "anneal"), "outputs"));
     rc = mx_commit_manifest(manifest, outdir, quiet);
+    if (rc == 0)
+        remove_records(outdir);
 out:
     for (unsigned i = 0; i < n && recs; i++) {
         json_decref(recs[i]);

@@ -43,9 +43,9 @@ parts() {
     $W mix "$TMP/$1.yaml" -o "$2" --finish --quiet || fail "$1 finish of $3"
 }
 
-# same DIR_A DIR_B: the same files (part records aside), byte for byte
+# same DIR_A DIR_B: the same files, byte for byte
 same() {
-    diff -r -x 'mix-part-*' "$1" "$2" > "$TMP/diff" || { cat "$TMP/diff"; fail "$2 differs from $1"; }
+    diff -r "$1" "$2" > "$TMP/diff" || { cat "$TMP/diff"; fail "$2 differs from $1"; }
 }
 
 for fmt in megatron llmc; do
@@ -63,55 +63,54 @@ for fmt in megatron llmc; do
         done
     done
 done
-# --shard 0/1 is the one-process run (no part record, no finish needed)
-[ -z "$(ls "$TMP/megatron-false-1" | grep mix-part)" ] || fail "0/1 wrote a part record"
+# --shard 0/1 is the one-process run; after --finish no part record is left either way
+[ -z "$(ls "$TMP"/*-[0-9]* | grep mix-part)" ] || fail "part records left after finish"
 
-# a finished part is skipped; --force redoes it with the same bytes
+# a finished mix is skipped by parts and by finish
 P=$TMP/megatron-false-3
-cp "$P/train-00000.bin" "$TMP/t0"
 out=$($W mix "$TMP/megatron-false.yaml" -o "$P" --finish 2>&1) || fail "finish again: $out"
 echo "$out" | grep -q "already complete" || fail "a second finish must skip: $out"
-$W mix "$TMP/megatron-false.yaml" -o "$P" --shard 0/3 --force --quiet || fail "forced part"
-[ ! -e "$P/mix.done" ] || fail "a redone part must withdraw mix.done"
-out=$($W mix "$TMP/megatron-false.yaml" -o "$P" --shard 0/3 2>&1) || fail "skip: $out"
-echo "$out" | grep -q "part 0 of 3 is already complete" || fail "a done part must skip: $out"
-$W mix "$TMP/megatron-false.yaml" -o "$P" --finish --quiet || fail "finish after redo"
-same "$TMP/megatron-false-one" "$P"
+out=$($W mix "$TMP/megatron-false.yaml" -o "$P" --shard 1/3 2>&1) || fail "part again: $out"
+echo "$out" | grep -q "already complete" || fail "a part of a complete mix must skip: $out"
 
 # bad parts: each an error (exit 1) naming the file, and no manifest
+part() { # DIR I/N [OPTIONS...]: a part of megatron-false
+    d=$1 s=$2; shift 2
+    $W mix "$TMP/megatron-false.yaml" -o "$d" --shard "$s" --quiet "$@" || fail "part $s $*"
+}
 bad() { # DIR WHAT PATTERN
-    rm -f "$1/mix.done"
-    out=$($W mix "$TMP/megatron-false.yaml" -o "$1" --finish --force 2>&1)
+    out=$($W mix "$TMP/megatron-false.yaml" -o "$1" --finish 2>&1)
     rc=$?
     [ $rc -eq 1 ] || fail "$2: exit $rc, want 1: $out"
     echo "$out" | grep -q "$3" || fail "$2: message does not name the file: $out"
-    [ ! -e "$1/mix.done" ] || fail "$2: mix.done written"
+    [ ! -e "$1/mix.done" ] && [ ! -e "$1/manifest.json" ] || fail "$2: manifest written"
 }
 P=$TMP/bad
-parts megatron-false "$P" 3
+for i in 0 1 2; do part "$P" $i/3; done
 rm "$P/mix-part-00001-of-00003.json"
 bad "$P" "missing part" "missing part record '$P/mix-part-00001-of-00003.json'"
-$W mix "$TMP/megatron-false.yaml" -o "$P" --shard 1/3 --seed 8 --quiet || fail "seed 8 part"
+part "$P" 1/3 --seed 8
 bad "$P" "other seed" "'$P/mix-part-00001-of-00003.json' is a part of another mix: its seed differs"
 config other megatron false 50K
 $W mix "$TMP/other.yaml" -o "$P" --shard 1/3 --force --quiet || fail "other config part"
 bad "$P" "other config" "'$P/mix-part-00001-of-00003.json' is a part of another mix: its mix differs"
-$W mix "$TMP/megatron-false.yaml" -o "$P" --shard 1/3 --force --quiet || fail "redo part 1"
-# the other config's part wrote shards of its own layout over parts 0's and 2's, same sizes
-bad "$P" "replaced shard" "'$P/train-0000.\.bin' was replaced after '$P/mix-part-0000[02]-of-00003.json'"
-for i in 0 2; do
-    $W mix "$TMP/megatron-false.yaml" -o "$P" --shard $i/3 --force --quiet || fail "redo $i"
-done
-$W mix "$TMP/megatron-false.yaml" -o "$P" --finish --quiet || fail "finish after repair"
-same "$TMP/megatron-false-one" "$P"
+out=$($W mix "$TMP/megatron-false.yaml" -o "$P" --shard 1/3 2>&1) || fail "$out"
+echo "$out" | grep -q "part 1 of 3 is already complete" || fail "a done part must skip: $out"
+part "$P" 1/3 --force
+# the other config's part wrote shards of its own layout over part 0's, of the same size
+bad "$P" "replaced shard" "'$P/train-0000.\.bin' was replaced after '$P/mix-part-00000-of-00003.json'"
+part "$P" 0/3 --force
+part "$P" 2/3 --force
 rm "$P/train-00005.idx"
 bad "$P" "missing shard" "missing shard '$P/train-00005.idx' (listed in '$P/mix-part-00001-of-00003.json')"
-$W mix "$TMP/megatron-false.yaml" -o "$P" --shard 1/3 --force --quiet || fail "redo part 1"
+part "$P" 1/3 --force
 cp "$P/mix-part-00000-of-00003.json" "$P/mix-part-00000-of-00002.json"
 bad "$P" "stale N" "mix-part-0000.-of-0000.\.json' and '.*' are parts of runs of"
 rm "$P/mix-part-00000-of-00002.json"
 $W mix "$TMP/megatron-false.yaml" -o "$P" --finish --shard 0/2 2>/dev/null
 [ $? -eq 2 ] || fail "--finish with --shard must be a usage error"
+$W mix "$TMP/megatron-false.yaml" -o "$P" --finish --quiet || fail "finish after repair"
+same "$TMP/megatron-false-one" "$P"
 
 # parts over the leftovers of a larger one-process mix: finish leaves what one run leaves
 config big megatron false 70K
@@ -123,7 +122,5 @@ for i in 0 1; do
     $W mix "$TMP/megatron-false.yaml" -o "$P" --shard $i/2 --force --quiet || fail "part $i"
 done
 $W mix "$TMP/megatron-false.yaml" -o "$P" --finish --quiet || fail "finish over big"
-same "$TMP/megatron-false-one" "$P"
-[ "$(ls "$P" | grep -v mix-part | wc -l)" -eq "$(ls "$TMP/megatron-false-one" | wc -l)" ] ||
-    fail "stale shards of the larger mix remain"
+same "$TMP/megatron-false-one" "$P" # stale shards of the larger mix are gone too
 exit 0

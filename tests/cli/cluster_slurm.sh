@@ -98,6 +98,7 @@ echo "$st" | grep -Eq '^web.ingest +2 +0 +0 +1 +0 +3$' || fail "expected 2 done 
 # Slurm cancelled the phases after it (their afterok can never be met): none started.
 echo "$st" | grep -Eq '^web.filter +0 +0 +0 +0 +3 +3$' || fail "filter must not have run: $st"
 echo "$st" | grep -Eq '^web.tokenize +0 +0 +0 +0 +3 +3$' || fail "tokenize must not have run: $st"
+echo "$st" | grep -Eq '^mix +0 +0 +0 +0 +3 +3$' || fail "the mix parts must not have run: $st"
 echo "$st" | grep -q '^failed  *web.ingest 1: exit 3' || fail "failed task not listed: $st"
 if [ -n "$MPI" ]; then
     echo "$st" | grep -Eq '^text.dedup.mpi +1 +0 +0 +0 +0 +1$' || fail "MPI job not done: $st"
@@ -119,7 +120,9 @@ echo "$out" | grep -q "submitted 'mix.finish': 1 of 1 tasks as job [0-9]* after 
     fail "the mix's finish must wait for both arrays of mix parts: $out"
 [ "$(echo "$out" | grep -c submitted)" -eq 8 ] || fail "expected ingest task 1, filter, tokenize, mix: $out"
 wait_run
-$W status slurm >/dev/null || fail "status after resubmission: $($W status slurm)"
+st=$($W status slurm) || fail "status after resubmission: $st"
+echo "$st" | grep -Eq '^mix +3 +0 +0 +0 +0 +3$' && echo "$st" | grep -Eq '^mix.finish +1 +0 +0 +0 +0 +1$' ||
+    fail "status must show the mix's 3 parts and its finish done: $st"
 out=$($W run slurm.yaml --slurm) || fail "third run failed"
 echo "$out" | grep -q "'web.ingest' is complete" || fail "complete run resubmitted: $out"
 

@@ -81,7 +81,10 @@ winnow dedup eval dd/history/state $SHARED/data/dedup/doc-history-pairs.tsv doc-
     "winnow mix plan CONFIG "*) echo "winnow mix plan mix.yaml
 winnow mix plan mix-dir.yaml --json --source-dir web=shards/web/" ;;
     "winnow mix CONFIG "*) echo "winnow mix mix.yaml -o mixed/ --seed 3 --quiet
-winnow mix mix-dir.yaml -o mixed/ --source-dir web=shards/web/ --force" ;;
+winnow mix mix-dir.yaml -o mixed/ --source-dir web=shards/web/ --force
+winnow mix mix.yaml -o mixed-parts/ --shard 1/2 --quiet
+winnow mix mix.yaml -o mixed-parts/ --shard 0/2 --quiet
+winnow mix mix.yaml -o mixed-parts/ --finish" ;;
     "winnow classify supervised "*) # small (fastText's 2M x 100 makes quantize take a minute)
         echo "winnow classify supervised -input train.txt -output model -bucket 2000 -dim 8 -epoch 2
 winnow classify quantize -output model -qnorm -cutoff 1000" ;;

@@ -2,6 +2,7 @@
 #ifndef WN_MIX_INTERNAL_H
 #define WN_MIX_INTERNAL_H
 
+#include "core/buf.h"
 #include "mix/megatron.h"
 #include "mix/mix.h"
 
@@ -55,6 +56,14 @@ void mx_select(mx_run *m);
 typedef struct mx_part {
     unsigned index, count;
 } mx_part;
+
+/* select.c: a document's split depends only on the seed and its identity, never on the
+ * epoch: it is in validation when the XXH64, under the seed, of "<source>\n<file name of
+ * its dataset>\n<document index in decimal>" falls under val_fraction (the top 53 bits as
+ * a fraction). mx_split_key puts one dataset's "<source>\n<file name>\n" in key;
+ * mx_split_is_val draws for document doc of that dataset (key keeps its length). */
+void mx_split_key(wn_buf *key, const char *source, const char *prefix);
+bool mx_split_is_val(wn_buf *key, uint64_t doc, uint64_t seed, double val_fraction);
 
 /* pack.c: one split's documents, in order, into sequences of sequence_length tokens;
  * writes this part's shards of them (outputs gets {file, split, samples, tokens, bytes}

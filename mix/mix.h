@@ -4,6 +4,8 @@
  *                         --wn_mix_plan_compute--> per source: epochs, tokens taken, share
  *                         --wn_mix_execute-------> OUTDIR/{train,val}-NNNNN.{bin,idx},
  *                                                  OUTDIR/manifest.json, OUTDIR/mix.done
+ *                         (or over N processes: wn_mix_execute_part I of N, each its
+ *                          range of the shards, then wn_mix_finish writes the manifest)
  *
  * Planning (reads the .idx files only, or nothing when token counts are declared):
  * a source with T tokens and weight w under budget B is wanted for w*B tokens, i.e.

@@ -174,8 +174,9 @@ typedef struct word_cache {
         small_set sets[SC_SETS];
     };
     long_set longs[LC_SETS]; /* compact caches: words too long for a small slot */
-    /* bit i: set i has lost a word to its second set (spill_to_second) */
-    uint64_t spilled[SC_SETS / 64];
+    /* words of set i living in their second set (spill_to_second); 255: at least that
+     * many, no longer counted */
+    uint8_t guests[SC_SETS];
     uint64_t serial;
     bool compact; /* sets[] in use, not slots[] */
 } word_cache;
@@ -544,24 +545,50 @@ static bool take_hit(word_cache *c, small_set *s, int w, const cached_token *t, 
     return true;
 }
 
-/* `out` was just pushed out of its full set `from` by a new word: when that set is out's
- * first set and out's second set has a free way, out goes there (first), and `from` is
- * marked, so that a word missing from it is looked for in its second set too. With one
- * set per word, the sets that got more than 4 of a text's words (51,000 distinct words of
- * the filter bench's prose in 32,768 sets) pushed them out of each other on every pass:
- * 3,073 words read again per warm pass (each ~1,400 instructions and the dictionary's
- * memory), 522 now. Only a word's first set is fetched ahead and read inline, so the
- * common path is unchanged; a set's mark stays, so in a long stream a miss in a marked
- * set also reads a second set. */
+/* `out` was just pushed out of its full set `from` by a new word. When `from` is out's first
+ * set and out's second set has a free way, out goes there (first) and counts as a guest of
+ * `from`, so that a word missing from `from` is looked for in its second set while `from`
+ * has guests; a guest pushed out of a second set leaves the cache and its first set's
+ * count. With one set per word, the sets that got more than 4 of a text's words (51,000
+ * distinct words of the filter bench's prose in 32,768 sets) pushed them out of each other
+ * on every pass: 3,073 words read again per warm pass (each ~1,400 instructions and the
+ * dictionary's memory), 522 now. Only a word's first set is fetched ahead and read inline,
+ * so the common path is unchanged, and a miss reads a second set only where guests live. */
 static void spill_to_second(word_cache *c, uint32_t from, const small_slot *out)
 {
-    if (!(out->word[0] | out->word[1]) || first_set(out->word) != from)
-        return; /* an empty way, or a word that was in its second set already */
+    if (!(out->word[0] | out->word[1]))
+        return; /* the way was empty */
+    uint32_t home = first_set(out->word);
+    if (home != from) { /* a guest leaves */
+        if (c->guests[home] != UINT8_MAX)
+            c->guests[home]--;
+        return;
+    }
     small_set *s2 = &c->sets[second_set(out->word)];
     if (s2->way[SC_WAYS - 1].word[0] | s2->way[SC_WAYS - 1].word[1])
         return; /* full: the word is dropped, as it was before */
     put_first(s2, *out, SC_WAYS - 1);
-    c->spilled[from / 64] |= 1ull << (from % 64);
+    if (c->guests[from] != UINT8_MAX)
+        c->guests[from]++;
+}
+
+size_t wn_ft_cache_check(const wn_ft_model *m)
+{
+    word_cache *c = words_of(m);
+    if (!c->compact)
+        return 0;
+    uint32_t *count = wn_xcalloc(SC_SETS, sizeof *count);
+    for (uint32_t q = 0; q < SC_SETS; q++)
+        for (int w = 0; w < SC_WAYS; w++) {
+            const small_slot *sl = &c->sets[q].way[w];
+            if ((sl->word[0] | sl->word[1]) && first_set(sl->word) != q)
+                count[first_set(sl->word)]++;
+        }
+    size_t wrong = 0;
+    for (uint32_t h = 0; h < SC_SETS; h++)
+        wrong += c->guests[h] != UINT8_MAX && c->guests[h] != count[h];
+    free(count);
+    return wrong;
 }
 
 /* The cache's add_token for a token with a compact set (no hashes kept: these models use none).
@@ -575,7 +602,7 @@ static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_to
     int w = find_way(s, t->k);
     if (w >= 0 && take_hit(c, s, w, t, l))
         return;
-    if (w < 0 && (c->spilled[at / 64] >> (at % 64) & 1)) {
+    if (w < 0 && c->guests[at]) {
         small_set *s2 = &c->sets[second_set(t->k)];
         w = find_way(s2, t->k);
         if (w >= 0 && take_hit(c, s2, w, t, l))

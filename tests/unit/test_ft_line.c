@@ -140,7 +140,8 @@ static void test_random_texts(void **state)
 }
 
 /* 200,000 distinct words (~6 per set of the 32,768, and ~1,000 with too many rows for a
- * small slot, competing for 4,096 long slots), read twice: evictions and stale long slots. */
+ * small slot, competing for 4,096 long slots), read twice: evictions (from first and second
+ * sets) and stale long slots. */
 static void test_evictions(void **state)
 {
     (void)state;
@@ -163,6 +164,8 @@ static void test_evictions(void **state)
             check_text(m, buf, n, &ref, &got);
         }
     }
+    /* words pushed out of their second sets too: each set's count of its guests still right */
+    assert_int_equal(wn_ft_cache_check(m), 0);
     free(buf);
     wn_ft_line_release(&ref);
     wn_ft_line_release(&got);
@@ -207,6 +210,7 @@ static void test_second_sets(void **state)
     if (reads > WORDS / 100)
         fail_msg("%llu of %d words read again from the dictionary on the second pass",
                  (unsigned long long)reads, WORDS);
+    assert_int_equal(wn_ft_cache_check(m), 0); /* each set's count of its guests */
     free(buf);
     wn_ft_line_release(&ref);
     wn_ft_line_release(&got);

@@ -1,6 +1,5 @@
 /* encode.c: text -> ids: split out special tokens when asked, pre-tokenize, and take each
  * piece's ids from the piece cache, the vocabulary or BPE (bpe.c). */
-#include "tokenize/bpe_backtrack.h"
 #include "tokenize/bpe_small.h"
 #include "tokenize/pretok.h"
 #include "tokenize/split.h"
@@ -88,7 +87,6 @@ static inline cache_entry *thread_caches(void)
 void wn_tok_cache_clear(void)
 {
     memset(thread_caches(), 0, CACHES_BYTES);
-    wn_tok_backtrack_clear();
 }
 
 #define ID17 (WN_TOK_MAX_IDS - 1)
@@ -130,18 +128,6 @@ static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
     return &cache[(k->hash >> 40) & (CACHE_SLOTS - 1)];
 }
 
-/* BPE of a long piece or chunk: backtracking where it can, else merging. */
-static size_t bpe_long(const wn_tok *t, const uint8_t *p, size_t n, size_t avail, wn_tok_ids *out)
-{
-    if (n <= WN_TOK_BACKTRACK_MAX) {
-        uint32_t ids[WN_TOK_BACKTRACK_MAX];
-        size_t m = wn_tok_bpe_backtrack(t, p, n, avail, ids);
-        if (m)
-            return wn_tok_ids_emit(out, ids, m);
-    }
-    return wn_tok_bpe_merge(t, p, n, out);
-}
-
 /* Entries of chunks (split.h) are BPE of their bytes, never the whole-piece shortcut (a
  * chunk that is a token BPE does not reach must still merge from bytes): they carry the
  * serial with this bit, so a piece never takes a chunk's entry, nor a chunk a piece's. */
@@ -163,7 +149,7 @@ static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t a
             return wn_tok_ids_emit(out, id, 1);
     }
     if (n > CACHE_BYTES)
-        return bpe_long(t, p, n, avail, out);
+        return wn_tok_bpe_merge(t, p, n, out);
     wn_tok_key k;
     wn_tok_key_make(&k, p, n, avail);
     cache_entry *e = &thread_caches()[CACHE_SLOTS + ((k.hash >> 40) & (CHUNK_SLOTS - 1))];
@@ -194,12 +180,9 @@ __attribute__((noinline)) /* rare: out of the encoder's loop, which must stay sm
 static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                           wn_tok_ids *out)
 {
-#ifndef BT_CHUNKS
-    return bpe_long(t, p, n, avail, out);
-#endif
     const wn_tok_splits *sp = &t->splits;
     if (!sp->bloom || !has_three_byte_lead(p, n))
-        return bpe_long(t, p, n, avail, out);
+        return wn_tok_bpe_merge(t, p, n, out);
     size_t count = 0, start = 0;
     unsigned f1 = WN_TOK_SPLIT_NEVER; /* flags of the character before i, if three bytes */
     for (size_t i = 0; i < n;) {
@@ -219,7 +202,7 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
         i += 3;
     }
     if (start == 0)
-        return bpe_long(t, p, n, avail, out);
+        return wn_tok_bpe_merge(t, p, n, out);
     return count + encode_chunk(t, p + start, n - start, avail - start, out);
 }
 

@@ -112,16 +112,6 @@ typedef struct wn_tok_splits {
     uint8_t *flags;  /* [cp] for U+0000..U+FFFF: WN_TOK_SPLIT_* bits */
 } wn_tok_splits;
 
-/* Every prefix of every token BPE can make, for the backtracking encoder (bpe_backtrack.c):
- * buckets of 8 slots of 4 bytes (a 14-bit fingerprint << 18 | the token's id + 1, or 0 for
- * a prefix that is no such token; an empty slot is 0), keyed by a hash rolled over the
- * prefix's bytes, so the probes of a prefix and its extensions do not wait for each other.
- * A full bucket spills into the next. */
-typedef struct wn_tok_prefixes {
-    uint32_t *buckets; /* 8 << bits slots; NULL when not built */
-    unsigned bits;
-} wn_tok_prefixes;
-
 struct wn_tok {
     uint32_t n_ranks;   /* ordinary tokens: ids 0 .. n_ranks-1 */
     uint32_t n_total;   /* plus special tokens */
@@ -135,7 +125,6 @@ struct wn_tok {
     wn_tok_pair_table pairs; /* (left id, right id) -> merged id, for BPE */
     wn_tok_premerge premerge;
     wn_tok_splits splits;
-    wn_tok_prefixes prefixes;
 
     uint32_t byte_id[256]; /* the token of each single byte */
     uint32_t *byte_pair;   /* [a * 256 + b]: merge of the bytes a, b (UINT32_MAX if none):

@@ -1,6 +1,5 @@
 /* tokenizer.c: building the lookup tables, the accessors, and loading by content. */
 #include "tokenize/tok_internal.h"
-#include "tokenize/bpe_backtrack.h"
 
 #include "core/buf.h"
 
@@ -343,7 +342,6 @@ int wn_tok_use_all_pairs(wn_tok *t)
     if (build_pairs(t, true) < 0)
         return -1;
     wn_tok_splits_free(&t->splits);
-    wn_tok_prefixes_free(&t->prefixes); /* it needs key_of, which a table of every split lacks */
     build_byte_pairs(t);
     return 0;
 }
@@ -374,7 +372,6 @@ int wn_tok_finish(wn_tok *t, wn_buf *blob, char *err, size_t errlen)
     }
     build_byte_pairs(t);
     wn_tok_splits_build(t);
-    wn_tok_prefixes_build(t);
     int64_t bos = wn_tok_special(t, "<|begin_of_text|>");
     int64_t eos = wn_tok_special(t, "<|end_of_text|>");
     t->bos = bos >= 0 ? (uint32_t)bos : t->n_ranks;
@@ -398,7 +395,6 @@ void wn_tok_free(wn_tok *t)
     wn_tok_pair_table_free(&t->pairs);
     wn_tok_premerge_free(&t->premerge);
     wn_tok_splits_free(&t->splits);
-    wn_tok_prefixes_free(&t->prefixes);
     free(t->byte_pair);
     free(t);
 }

@@ -226,6 +226,23 @@ uint64_t wn_in_member_offset_at(const wn_in *in, uint64_t pos)
     return in->member_offset;
 }
 
+uint64_t wn_in_record_offset(const wn_in *in, uint64_t pos, uint64_t prev, bool *decompressed)
+{
+    *decompressed = false;
+    if (in->comp == WN_COMP_NONE)
+        return pos;
+    for (unsigned k = 0; k < in->n_starts && k < MEMBER_STARTS; k++) {
+        unsigned i = (in->n_starts - 1 - k) % MEMBER_STARTS;
+        if (in->starts[i].produced <= pos) {
+            if (prev == UINT64_MAX || in->starts[i].produced > prev)
+                return in->starts[i].raw;
+            break;
+        }
+    }
+    *decompressed = true;
+    return pos;
+}
+
 /* A member (frame) starts at the stored position `raw`; its data will begin `ahead` bytes
  * after everything decompressed before this fill. */
 static void member_started(wn_in *in, uint64_t raw, size_t ahead)
@@ -341,7 +358,11 @@ static size_t fill_zstd(wn_in *in)
             in->in_member = true;
         }
         ZSTD_inBuffer ib = { in->raw, in->raw_len, in->raw_pos };
-        ZSTD_outBuffer ob = { in->buf + in->buf_len, in->buf_cap - in->buf_len, 0 };
+        /* At most a block's worth a call: given room for a whole small frame, zstd decodes
+         * it in one pass and, on an error, returns none of it, losing the records before
+         * the damage (a WARC compressed as one frame lost all of them). */
+        size_t room = in->buf_cap - in->buf_len, step = ZSTD_DStreamOutSize();
+        ZSTD_outBuffer ob = { in->buf + in->buf_len, room < step ? room : step, 0 };
         size_t rc = ZSTD_decompressStream(in->zds, &ob, &ib);
         in->raw_pos = ib.pos;
         in->buf_len += ob.pos;
@@ -377,17 +398,27 @@ static size_t fill(wn_in *in)
 
 bool wn_in_resync(wn_in *in)
 {
-    if (!in->failed || in->comp != WN_COMP_GZIP)
+    /* the header that starts a gzip member (deflate method), or a zstd frame */
+    static const unsigned char gzip_magic[] = { 0x1f, 0x8b, 0x08 }, zstd_magic[] = { 0x28, 0xb5, 0x2f, 0xfd };
+    if (!in->failed || (in->comp != WN_COMP_GZIP && in->comp != WN_COMP_ZSTD))
         return false;
-    /* Resume after the start of the broken member, at the next gzip header. */
+    const unsigned char *magic = in->comp == WN_COMP_GZIP ? gzip_magic : zstd_magic;
+    size_t mlen = in->comp == WN_COMP_GZIP ? sizeof gzip_magic : sizeof zstd_magic;
+    if (in->comp == WN_COMP_ZSTD)
+        ZSTD_DCtx_reset(in->zds, ZSTD_reset_session_only);
+    /* Resume after the start of the broken member, at the next member header. */
     in->failed = in->failed_after_member = false;
     in->errmsg[0] = '\0';
     in->eof = false;
     in->in_member = false;
     uint64_t from = in->member_offset + 1;
-    if (from > in->raw_base + in->raw_pos)
-        from = in->raw_base + in->raw_pos;
-    if (from >= in->raw_base)
+    if (from > in->raw_base + in->raw_pos) {
+        /* the decoder refused the member without consuming its first byte (zstd does so
+         * for a small frame it decodes in one pass): step over that byte */
+        if (!raw_more(in))
+            return false;
+        in->raw_pos++;
+    } else if (from >= in->raw_base)
         in->raw_pos = (size_t)(from - in->raw_base);
     for (;;) {
         if (!raw_more(in))
@@ -395,8 +426,8 @@ bool wn_in_resync(wn_in *in)
         unsigned char *p = in->raw + in->raw_pos;
         size_t n = in->raw_len - in->raw_pos;
         unsigned char *hit = NULL;
-        for (size_t i = 0; i + 2 < n; i++)
-            if (p[i] == 0x1f && p[i + 1] == 0x8b && p[i + 2] == 0x08) {
+        for (size_t i = 0; i + mlen <= n; i++)
+            if (p[i] == magic[0] && !memcmp(p + i, magic, mlen)) {
                 hit = p + i;
                 break;
             }
@@ -404,11 +435,11 @@ bool wn_in_resync(wn_in *in)
             in->raw_pos += (size_t)(hit - p);
             return true;
         }
-        in->raw_pos = in->raw_len > 2 ? in->raw_len - 2 : in->raw_len;
+        in->raw_pos = in->raw_len > mlen - 1 ? in->raw_len - (mlen - 1) : in->raw_len;
         if (in->raw_eof || in->fd < 0)
             return false;
-        /* keep the last two bytes for a header that straddles the refill */
-        unsigned char tail[2];
+        /* keep the last bytes for a header that straddles the refill */
+        unsigned char tail[4];
         size_t keep = in->raw_len - in->raw_pos;
         memcpy(tail, in->raw + in->raw_pos, keep);
         in->raw_base += in->raw_pos;
@@ -418,7 +449,7 @@ bool wn_in_resync(wn_in *in)
         in->raw_len = keep + (r > 0 ? (size_t)r : 0);
         if (r <= 0)
             in->raw_eof = true;
-        if (r <= 0 && keep < 3)
+        if (r <= 0 && keep < mlen)
             return false;
     }
 }

@@ -122,6 +122,56 @@ static wn_in *in_new(const char *name, wn_compression comp)
     return in;
 }
 
+/* A .warc.zst may start with its frames' dictionary in a skippable frame of magic
+ * 0x184D2A5D (IIPC's "Zstandard Compression for WARC Files"; ArchiveTeam's wget-at writes
+ * them), itself zstd-compressed or not: load it for the frames that follow. (zstd skips any
+ * other skippable frame by itself.) */
+static void load_zstd_dictionary(wn_in *in)
+{
+    if (!raw_more(in) || in->raw_len - in->raw_pos < 8)
+        return;
+    const unsigned char *p = in->raw + in->raw_pos;
+    if (!(p[0] == 0x5D && p[1] == 0x2A && p[2] == 0x4D && p[3] == 0x18))
+        return;
+    uint32_t size = p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+    in->raw_pos += 8;
+    wn_buf dict = WN_BUF_INIT, plain = WN_BUF_INIT;
+    while (dict.len < size && raw_more(in)) {
+        size_t take = in->raw_len - in->raw_pos;
+        if (take > size - dict.len)
+            take = size - dict.len;
+        wn_buf_append(&dict, in->raw + in->raw_pos, take);
+        in->raw_pos += take;
+    }
+    const wn_buf *use = &dict;
+    if (dict.len < size) {
+        in_fail(in, "the file ends inside its zstd dictionary frame (%u bytes announced)", size);
+    } else if (size >= 4 && !memcmp(dict.data, "\x28\xb5\x2f\xfd", 4)) {
+        /* compressed (its size not always in its frame header): decompress it whole */
+        ZSTD_DStream *ds = ZSTD_createDStream();
+        ZSTD_inBuffer ib = { dict.data, dict.len, 0 };
+        size_t rc = 1;
+        while (ds && rc != 0 && !ZSTD_isError(rc) && plain.len < (1u << 30)) {
+            wn_buf_grow(&plain, 1u << 16);
+            ZSTD_outBuffer ob = { plain.data + plain.len, plain.cap - plain.len - 1, 0 };
+            rc = ZSTD_decompressStream(ds, &ob, &ib);
+            plain.len += ob.pos;
+            plain.data[plain.len] = '\0';
+            if (!ZSTD_isError(rc) && rc != 0 && ib.pos == ib.size && ob.pos == 0)
+                break; /* cut short */
+        }
+        ZSTD_freeDStream(ds);
+        if (rc != 0)
+            in_fail(in, "corrupt compressed dictionary in the zstd dictionary frame (%s)",
+                    ZSTD_isError(rc) ? ZSTD_getErrorName(rc) : "truncated");
+        use = &plain;
+    }
+    if (!in->failed && ZSTD_isError(ZSTD_DCtx_loadDictionary(in->zds, use->data, use->len)))
+        in_fail(in, "the zstd dictionary frame holds no usable dictionary");
+    wn_buf_release(&dict);
+    wn_buf_release(&plain);
+}
+
 static void setup_decoder(wn_in *in)
 {
     detect(in);
@@ -135,6 +185,7 @@ static void setup_decoder(wn_in *in)
         if (!in->zds)
             wn_xmalloc((size_t)-1 / 2); /* unreachable in practice: treat as OOM */
         ZSTD_initDStream(in->zds);
+        load_zstd_dictionary(in);
     }
 }
 

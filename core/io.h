@@ -3,7 +3,8 @@
  *
  * Input (wn_in): compression is detected from the first bytes, not the name: gzip (1f 8b,
  * any number of members back to back, as .warc.gz needs), zstd (28 b5 2f fd, or a skippable
- * frame 5? 2a 4d 18 first), or plain. `raw_offset` is the position in the file as stored
+ * frame 5? 2a 4d 18 first; a first 5d 2a 4d 18 frame holds the dictionary of the frames
+ * after it, as in a dictionary-compressed .warc.zst), or plain. `raw_offset` is the position in the file as stored
  * (compressed), which is what an error report names: it lets a user seek to the member.
  *
  * Output (wn_out): written to "<path>.tmp-<pid>" and renamed to <path> by wn_out_commit, so

@@ -6,7 +6,8 @@
  * Fields are parsed by name (never by position), values may continue on lines that start
  * with SP/HT, and `<...>` around URIs is stripped (WARC 1.0 and wget write it). Compression
  * is handled below us (core/io.h): a .warc.gz is a stream of gzip members, a .warc.zst a
- * stream of zstd frames.
+ * stream of zstd frames (after a dictionary frame, when there is one), or either compressed
+ * whole, as one member or frame: offsets then name the record in the decompressed data.
  *
  * Resynchronisation: after a broken record (bad header, wrong Content-Length, truncation) we
  * skip lines until the next "WARC/1." line, and after a corrupt gzip member we jump to the
@@ -221,6 +222,11 @@ static void handle_record(warc_state *st, const char *path, record_at at, wn_bat
     memset(&http, 0, sizeof http);
     bool is_response = !strcasecmp(type, "response");
 
+    if (is_response && st->block.len == 0) {
+        /* a valid record with nothing in it (a fetch that got no bytes): not broken data */
+        wn_stats_drop(stats, "skip.empty_payload", 0, 0);
+        return;
+    }
     if (is_response && (strncasecmp(ctype, "application/http", 16) == 0 || !ctype[0])) {
         char why[256];
         if (wn_http_parse(st->block.data, st->block.len, &http, why, sizeof why)) {

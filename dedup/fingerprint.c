@@ -25,7 +25,6 @@ int wn_dedup_fingerprint(const char *path, bool stat_only, wn_dedup_fprint_rec *
         return -1;
     }
     r->size = (uint64_t)st.st_size;
-    r->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
     r->hash = 0;
     if (stat_only) {
         close(fd);
@@ -109,10 +108,10 @@ int wn_dedup_fprint_check(char **tables, size_t n_tables, const char *config,
             wn_dedup_fprint_rec now = {.file = r.file};
             if (wn_dedup_fingerprint(all_inputs[r.file], true, &now, err, errlen))
                 rc = -1;
-            else if (now.size == r.size && now.mtime_ns != r.mtime_ns &&
+            else if (now.size == r.size &&
                      wn_dedup_fingerprint(all_inputs[r.file], false, &now, err, errlen))
-                rc = -1; /* touched or copied: its bytes decide */
-            else if (now.size != r.size || (now.mtime_ns != r.mtime_ns && now.hash != r.hash)) {
+                rc = -1;
+            else if (now.size != r.size || now.hash != r.hash) {
                 snprintf(err, errlen, "'%s' changed since the first phase read it (%s: %llu "
                          "bytes then, %llu now; fingerprints in '%s'): the state names "
                          "documents by their place in it, so run every phase again",

@@ -6,12 +6,11 @@
  * (files-I.wfl) keeps each input's record count, which catches an input cut or grown, but
  * not one edited in place with as many records. The sign (minhash, exact, url) and hash
  * (line) phases therefore also write fprint-I.wfp: per input of their shard, its size and
- * modification time, and the XXH3-64 of all its stored bytes. The removal and line-apply
- * phases check the inputs they are about to read against it, before writing anything: the
- * same size and mtime pass without reading the file (so a check costs no pass over the
- * corpus); another size fails; the same size with another mtime (a copy, a touch, or an
- * edit) is hashed again and fails only when the bytes differ. See docs/dedup.md, "Input
- * fingerprints", for the cost.
+ * the XXH3-64 of all its stored bytes (content only, so the state stays byte-identical
+ * whatever the inputs' mtimes). The removal and line-apply phases, run on their own, check
+ * the inputs they are about to read against it, before writing anything: another size
+ * fails at once, the same size is hashed again. See docs/dedup.md, "Input fingerprints",
+ * for the cost.
  */
 #ifndef WN_DEDUP_FINGERPRINT_H
 #define WN_DEDUP_FINGERPRINT_H
@@ -21,14 +20,13 @@
 #include <stdint.h>
 
 typedef struct wn_dedup_fprint_rec {
-    uint64_t file;     /* index in the sorted list of all inputs */
-    uint64_t size;     /* bytes as stored */
-    uint64_t mtime_ns; /* modification time, ns since the epoch */
-    uint64_t hash;     /* XXH3-64 of the stored bytes */
+    uint64_t file; /* index in the sorted list of all inputs */
+    uint64_t size; /* bytes as stored */
+    uint64_t hash; /* XXH3-64 of those bytes */
 } wn_dedup_fprint_rec;
 
-/* Size and mtime of the file at `path` (*stat_only) and, unless stat_only, the XXH3-64 of
- * all its bytes. 0, or -1 with a message. */
+/* Size of the file at `path` and, unless stat_only, the XXH3-64 of all its bytes. 0, or -1
+ * with a message. */
 int wn_dedup_fingerprint(const char *path, bool stat_only, wn_dedup_fprint_rec *r, char *err,
                          size_t errlen);
 

@@ -159,6 +159,12 @@ int64_t wn_ft_read_line(const wn_ft_model *m, const char *text, size_t len, bool
  * whose dictionary is not final. */
 int64_t wn_ft_read_line_cached(const wn_ft_model *m, const char *text, size_t len,
                                bool add_eos, wn_ft_line *l);
+/* Words this thread has read from the dictionary into a compact word cache (its misses, for
+ * tests of the cache's placement). */
+uint64_t wn_ft_cache_reads(void);
+/* For tests: the sets of this thread's word cache for m (a compact one) whose count of words
+ * living in their second set is not the number found there. */
+size_t wn_ft_cache_check(const wn_ft_model *m);
 
 /* Dictionary::getLine's loop body: appends the rows of token w[0..n) to l->rows (its
  * label to l->labels), and its hash to l->hashes unless it is an unknown label. */

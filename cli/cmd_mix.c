@@ -18,7 +18,7 @@ static void mix_usage(FILE *f)
 {
     fputs("usage: winnow mix plan CONFIG [--json] [--source-dir NAME=DIR]...\n"
           "       winnow mix CONFIG -o OUTDIR [--seed N] [--source-dir NAME=DIR]... [--force]\n"
-          "                  [--quiet]\n"
+          "                  [--quiet] [--shard I/N | --finish]\n"
           "\n"
           "Plans a token-budget mix of tokenized sources (Megatron .bin/.idx) and writes it\n"
           "as shuffled, packed, sharded training data with a manifest.\n"
@@ -29,12 +29,16 @@ static void mix_usage(FILE *f)
           "  --seed N              override the config's seed\n"
           "  --source-dir NAME=DIR read source NAME from DIR (all *.idx in it)\n"
           "  --json                the plan as JSON on stdout\n"
+          "  --shard I/N           write only part I of N of the shards (same plan in every\n"
+          "                        part); then --finish once all N parts are complete\n"
+          "  --finish              check the parts' records and write the manifest\n"
           "  --force               redo a mix whose mix.done record exists\n"
           "  --quiet               no messages but errors\n", f);
 }
 
 typedef struct mix_args {
-    bool plan, json, force, quiet, have_seed;
+    bool plan, json, force, quiet, have_seed, finish;
+    wn_shard shard;
     uint64_t seed;
     const char *config, *output;
     wn_mix_bind *binds;
@@ -48,6 +52,7 @@ static int parse_mix_args(mix_args *a, int argc, char **argv)
         {"source-dir", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'J'},
         {"force", no_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'}, {"threads", required_argument, NULL, 'j'},
+        {"shard", required_argument, NULL, 'S'}, {"finish", no_argument, NULL, 'F'},
         {NULL, 0, NULL, 0}};
     int first = 1;
     if (argc > 1 && !strcmp(argv[1], "plan")) {
@@ -68,6 +73,13 @@ static int parse_mix_args(mix_args *a, int argc, char **argv)
         }
         case 'j': break; /* accepted for symmetry with the other commands; mix is I/O bound */
         case 'J': a->json = true; break;
+        case 'F': a->finish = true; break;
+        case 'S':
+            if (wn_parse_shard(optarg, &a->shard) != 0) {
+                wn_error("bad --shard '%s': expected I/N with 0 <= I < N", optarg);
+                return -1;
+            }
+            break;
         case 'f': a->force = true; break;
         case 'q': a->quiet = true; break;
         case 's': {
@@ -102,6 +114,10 @@ static int parse_mix_args(mix_args *a, int argc, char **argv)
         return -1;
     }
     a->config = argv[optind];
+    if (a->finish && a->shard.count > 1) {
+        wn_error("--finish and --shard exclude each other: --finish runs once, after every part");
+        return -1;
+    }
     if (!a->plan && !a->output) {
         wn_error("missing -o OUTDIR (or use `winnow mix plan CONFIG`)");
         return -1;
@@ -126,7 +142,7 @@ static int show_plan(const wn_mix_spec *s, wn_ydoc *d, const char *path, json_t 
 
 int cmd_mix(int argc, char **argv)
 {
-    mix_args a = {0};
+    mix_args a = {.shard = {0, 1}};
     wn_mix_bind *pbinds = NULL;
     size_t n_pbinds = 0;
     int prc = parse_mix_args(&a, argc, argv);
@@ -186,7 +202,11 @@ int cmd_mix(int argc, char **argv)
     wn_log_verbosity = verbosity;
     if (bad)
         goto out;
-    rc = wn_mix_execute(&c, a.output, a.force, a.quiet) == 0 ? WN_EXIT_OK : WN_EXIT_FAILURE;
+    if (a.finish)
+        rc = wn_mix_finish(&c, a.output, a.force, a.quiet);
+    else
+        rc = wn_mix_execute_part(&c, a.output, a.shard.index, a.shard.count, a.force, a.quiet);
+    rc = rc == 0 ? WN_EXIT_OK : WN_EXIT_FAILURE;
 out:
     wn_mix_config_release(&c);
     wn_ydoc_free(d);

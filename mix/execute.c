@@ -52,10 +52,16 @@ static int open_inputs(mx_run *m)
     return 0;
 }
 
-static int hash_inputs(mx_run *m)
+/* Input i is hashed by part i mod count (reading every .bin is as much I/O as the copying);
+ * the other parts' entries are null, filled in by the finishing step (parts.c). */
+static int hash_inputs(mx_run *m, mx_part part)
 {
     for (size_t i = 0; i < m->n_inputs; i++) {
         const mx_input *in = &m->inputs[i];
+        if (i % part.count != part.index) {
+            json_array_append_new(m->inputs_json, json_null());
+            continue;
+        }
         wn_buf p = WN_BUF_INIT;
         wn_buf_appendf(&p, "%s.idx", in->r.prefix);
         char *hidx = mx_file_hash(p.data);
@@ -79,26 +85,43 @@ static int hash_inputs(mx_run *m)
     return 0;
 }
 
-/* Our own outputs from an interrupted earlier attempt (shards, temporaries) are removed so
- * a rerun leaves exactly what one clean run leaves. */
-static void clean_outdir(const char *outdir)
+bool mx_is_mix_output(const char *name)
 {
-    DIR *dir = opendir(outdir);
-    if (!dir)
+    return !strncmp(name, "train-", 6) || !strncmp(name, "val-", 4) ||
+           !strncmp(name, "mix_train_", 10) || !strncmp(name, "mix_val_", 8) ||
+           !strncmp(name, "manifest.json", 13) || !strncmp(name, MX_PART_PREFIX,
+                                                           strlen(MX_PART_PREFIX));
+}
+
+void mx_remove_where(const char *dir, bool (*doomed)(const char *name, const void *arg),
+                     const void *arg)
+{
+    DIR *d = opendir(dir);
+    if (!d)
         return;
     struct dirent *e;
     wn_buf p = WN_BUF_INIT;
-    while ((e = readdir(dir))) {
-        const char *n = e->d_name;
-        if (strncmp(n, "train-", 6) && strncmp(n, "val-", 4) && strncmp(n, "mix_train_", 10) &&
-            strncmp(n, "mix_val_", 8) && strncmp(n, "manifest.json", 13))
+    while ((e = readdir(d))) {
+        if (!doomed(e->d_name, arg))
             continue;
         wn_buf_reset(&p);
-        wn_buf_appendf(&p, "%s/%s", outdir, n);
+        wn_buf_appendf(&p, "%s/%s", dir, e->d_name);
         unlink(p.data);
     }
     wn_buf_release(&p);
-    closedir(dir);
+    closedir(d);
+}
+
+static bool stale_output(const char *name, const void *keep)
+{
+    return mx_is_mix_output(name) &&
+           !(keep && (mx_outputs_name(keep, name) ||
+                      !strncmp(name, MX_PART_PREFIX, strlen(MX_PART_PREFIX))));
+}
+
+void mx_clean_outdir(const char *outdir, const json_t *keep)
+{
+    mx_remove_where(outdir, stale_output, keep);
 }
 
 static json_t *achieved_json(const mx_run *m)
@@ -133,14 +156,16 @@ static void run_release(mx_run *m)
     wn_mix_plan_release(&m->plan);
 }
 
-/* One spec (main or anneal) into outdir; returns its manifest part or NULL. */
+/* One spec (main or anneal) into outdir: every process plans and selects the same, then
+ * writes its part of the shards. Returns its manifest part ({plan, inputs, achieved,
+ * outputs}, plus the split's shard counts in a part's record) or NULL. */
 static json_t *execute_spec(const wn_mix_config *c, const wn_mix_spec *spec, const char *outdir,
-                            bool quiet)
+                            mx_part part, bool quiet)
 {
     mx_run m = {.c = c, .spec = spec};
     wn_mix_spec counted = *spec;
     counted.sources = NULL;
-    json_t *part = NULL, *outputs = json_array();
+    json_t *result = NULL, *outputs = json_array();
     size_t ns = spec->n_sources;
     m.train_tokens = wn_xcalloc(ns, sizeof(uint64_t));
     m.val_tokens = wn_xcalloc(ns, sizeof(uint64_t));
@@ -151,7 +176,8 @@ static json_t *execute_spec(const wn_mix_config *c, const wn_mix_spec *spec, con
         wn_error("cannot create '%s': %s", outdir, strerror(errno));
         goto out;
     }
-    clean_outdir(outdir);
+    if (part.count == 1)
+        mx_clean_outdir(outdir, NULL);
     if (open_inputs(&m) != 0)
         goto out;
     /* Plan on the tokens actually present, whatever the config declared. */
@@ -167,20 +193,32 @@ static json_t *execute_spec(const wn_mix_config *c, const wn_mix_spec *spec, con
     if (!quiet)
         wn_mix_plan_print(&counted, &m.plan, stderr);
     mx_select(&m);
-    if (mx_pack_split(&m, &m.train, outdir, "train", m.train_tokens, m.train_docs, outputs) != 0 ||
-        mx_pack_split(&m, &m.val, outdir, "val", m.val_tokens, m.val_docs, outputs) != 0 ||
-        hash_inputs(&m) != 0)
+    uint64_t shards[2];
+    if (mx_pack_split(&m, &m.train, outdir, "train", part, m.train_tokens, m.train_docs, outputs,
+                      &shards[0]) != 0 ||
+        mx_pack_split(&m, &m.val, outdir, "val", part, m.val_tokens, m.val_docs, outputs,
+                      &shards[1]) != 0 ||
+        hash_inputs(&m, part) != 0)
         goto out;
-    part = json_pack("{s:o, s:O, s:o, s:O}", "plan", wn_mix_plan_to_json(spec, &m.plan),
-                     "inputs", m.inputs_json, "achieved", achieved_json(&m), "outputs", outputs);
+    result = json_pack("{s:o, s:O, s:o, s:O}", "plan", wn_mix_plan_to_json(spec, &m.plan),
+                       "inputs", m.inputs_json, "achieved", achieved_json(&m), "outputs", outputs);
+    if (part.count > 1) {
+        json_object_set_new(result, "shards", json_pack("{s:I, s:I}", "train",
+                            (json_int_t)shards[0], "val", (json_int_t)shards[1]));
+        size_t i;
+        json_t *o;
+        json_array_foreach(outputs, i, o)
+            json_object_set_new(o, "stamp", mx_shard_stamp(c, outdir, json_string_value(
+                                                                 json_object_get(o, "file"))));
+    }
 out:
     json_decref(outputs);
     run_release(&m);
     free(counted.sources);
-    return part;
+    return result;
 }
 
-static int write_json(const char *path, json_t *j)
+int mx_write_json(const char *path, json_t *j)
 {
     char err[512];
     wn_out *out = wn_out_open(path, WN_COMP_NONE, 0, err, sizeof err);
@@ -198,45 +236,61 @@ static int write_json(const char *path, json_t *j)
     return rc;
 }
 
-int wn_mix_execute(const wn_mix_config *c, const char *outdir, bool force, bool quiet)
+json_t *mx_manifest_header(const wn_mix_config *c)
 {
-    wn_buf done = WN_BUF_INIT, path = WN_BUF_INIT;
-    wn_buf_appendf(&done, "%s/mix.done", outdir);
-    struct stat st;
-    if (!force && stat(done.data, &st) == 0) {
-        if (!quiet)
-            wn_info("mix: '%s' is already complete (remove it or use --force to redo)", done.data);
-        wn_buf_release(&done);
-        return 0;
-    }
-    unlink(done.data);
-    int rc = -1;
-    json_t *manifest = json_pack("{s:s, s:O, s:I, s:i, s:s, s:f, s:b}", "config",
-        c->config_path, "mix", c->config_json, "seed", (json_int_t)c->seed, "sequence_length",
+    json_t *h = json_pack("{s:s, s:O, s:I, s:i, s:s, s:f, s:b}", "config", c->config_path,
+        "mix", c->config_json, "seed", (json_int_t)c->seed, "sequence_length",
         (int)c->sequence_length, "format", c->format == WN_MIX_LLMC ? "llmc" : "megatron",
         "val_fraction", c->val_fraction, "keep_remainder", c->keep_remainder);
     char *config_hash = mx_file_hash(c->config_path);
-    json_object_set_new(manifest, "config_xxh3_128", config_hash ? json_string(config_hash)
-                                                                 : json_null());
+    json_object_set_new(h, "config_xxh3_128", config_hash ? json_string(config_hash)
+                                                          : json_null());
     free(config_hash);
-    json_t *part = execute_spec(c, &c->main, outdir, quiet);
-    if (!part)
-        goto out;
-    json_object_set_new(manifest, "main", part);
+    return h;
+}
+
+/* Both specs (main, then anneal into outdir/anneal) into obj; 0 or -1. */
+static int execute_specs(const wn_mix_config *c, const char *outdir, mx_part part, bool quiet,
+                         json_t *obj)
+{
+    json_t *spec = execute_spec(c, &c->main, outdir, part, quiet);
+    if (!spec)
+        return -1;
+    json_object_set_new(obj, "main", spec);
     if (c->anneal.n_sources) {
+        wn_buf path = WN_BUF_INIT;
         wn_buf_appendf(&path, "%s/anneal", outdir);
-        part = execute_spec(c, &c->anneal, path.data, quiet);
-        if (!part)
-            goto out;
-        json_object_set_new(manifest, "anneal", part);
+        spec = execute_spec(c, &c->anneal, path.data, part, quiet);
+        wn_buf_release(&path);
+        if (!spec)
+            return -1;
+        json_object_set_new(obj, "anneal", spec);
     }
-    wn_buf_reset(&path);
+    return 0;
+}
+
+/* True (with a message) when outdir's mix.done says there is nothing to do. */
+static bool already_done(const char *done, bool force, bool quiet)
+{
+    struct stat st;
+    if (force || stat(done, &st) != 0)
+        return false;
+    if (!quiet)
+        wn_info("mix: '%s' is already complete (remove it or use --force to redo)", done);
+    return true;
+}
+
+int mx_commit_manifest(json_t *manifest, const char *outdir, bool quiet)
+{
+    wn_buf done = WN_BUF_INIT, path = WN_BUF_INIT;
+    wn_buf_appendf(&done, "%s/mix.done", outdir);
     wn_buf_appendf(&path, "%s/manifest.json", outdir);
-    if (write_json(path.data, manifest) != 0)
-        goto out;
-    json_t *rec = json_pack("{s:s}", "manifest", "manifest.json");
-    rc = write_json(done.data, rec); /* last: the completion record */
-    json_decref(rec);
+    int rc = -1;
+    if (mx_write_json(path.data, manifest) == 0) {
+        json_t *rec = json_pack("{s:s}", "manifest", "manifest.json");
+        rc = mx_write_json(done.data, rec); /* last: the completion record */
+        json_decref(rec);
+    }
     if (rc == 0 && !quiet) {
         uint64_t seqs[2] = {0, 0}, toks[2] = {0, 0}, shards[2] = {0, 0};
         size_t i;
@@ -252,9 +306,70 @@ int wn_mix_execute(const wn_mix_config *c, const char *outdir, bool force, bool 
                 (unsigned long long)toks[0], (unsigned long long)shards[0],
                 (unsigned long long)seqs[1], (unsigned long long)toks[1], outdir, path.data);
     }
-out:
-    json_decref(manifest);
     wn_buf_release(&done);
     wn_buf_release(&path);
+    return rc;
+}
+
+int wn_mix_execute(const wn_mix_config *c, const char *outdir, bool force, bool quiet)
+{
+    wn_buf done = WN_BUF_INIT;
+    wn_buf_appendf(&done, "%s/mix.done", outdir);
+    int rc = 0;
+    if (!already_done(done.data, force, quiet)) {
+        unlink(done.data);
+        json_t *manifest = mx_manifest_header(c);
+        rc = execute_specs(c, outdir, (mx_part){0, 1}, quiet, manifest);
+        if (rc == 0)
+            rc = mx_commit_manifest(manifest, outdir, quiet);
+        json_decref(manifest);
+    }
+    wn_buf_release(&done);
+    return rc;
+}
+
+char *mx_part_record_path(const char *outdir, unsigned index, unsigned count)
+{
+    wn_buf p = WN_BUF_INIT;
+    wn_buf_appendf(&p, "%s/" MX_PART_PREFIX "%05u-of-%05u.json", outdir, index, count);
+    return wn_buf_detach(&p, NULL);
+}
+
+int wn_mix_execute_part(const wn_mix_config *c, const char *outdir, unsigned index,
+                        unsigned count, bool force, bool quiet)
+{
+    if (count <= 1)
+        return wn_mix_execute(c, outdir, force, quiet);
+    wn_buf done = WN_BUF_INIT, manifest_path = WN_BUF_INIT;
+    wn_buf_appendf(&done, "%s/mix.done", outdir);
+    wn_buf_appendf(&manifest_path, "%s/manifest.json", outdir);
+    char *record_path = mx_part_record_path(outdir, index, count);
+    struct stat st;
+    int rc = 0;
+    if (already_done(done.data, force, quiet)) {
+        /* the whole mix is complete */
+    } else if (!force && stat(record_path, &st) == 0) {
+        if (!quiet)
+            wn_info("mix: part %u of %u is already complete ('%s'; --force redoes it)", index,
+                    count, record_path);
+    } else {
+        /* A new attempt: the earlier manifest no longer speaks for the outputs. */
+        unlink(done.data);
+        unlink(manifest_path.data);
+        unlink(record_path);
+        json_t *record = mx_manifest_header(c);
+        json_object_set_new(record, "part", json_integer(index));
+        json_object_set_new(record, "parts", json_integer(count));
+        rc = execute_specs(c, outdir, (mx_part){index, count}, quiet, record);
+        if (rc == 0)
+            rc = mx_write_json(record_path, record); /* the part's completion record */
+        if (rc == 0 && !quiet)
+            wn_info("mix: part %u of %u written ('%s'); `--finish` assembles the manifest when "
+                    "every part is", index, count, record_path);
+        json_decref(record);
+    }
+    free(record_path);
+    wn_buf_release(&done);
+    wn_buf_release(&manifest_path);
     return rc;
 }

@@ -4,6 +4,8 @@
  *                         --wn_mix_plan_compute--> per source: epochs, tokens taken, share
  *                         --wn_mix_execute-------> OUTDIR/{train,val}-NNNNN.{bin,idx},
  *                                                  OUTDIR/manifest.json, OUTDIR/mix.done
+ *                         (or over N processes: wn_mix_execute_part I of N, each its
+ *                          range of the shards, then wn_mix_finish writes the manifest)
  *
  * Planning (reads the .idx files only, or nothing when token counts are declared):
  * a source with T tokens and weight w under budget B is wanted for w*B tokens, i.e.
@@ -124,5 +126,19 @@ json_t *wn_mix_plan_to_json(const wn_mix_spec *s, const wn_mix_plan *plan);
 /* Execute the main mix into outdir (and the anneal mix into outdir/anneal when present).
  * Skips when outdir/mix.done exists unless force. 0 on success, -1 with a message. */
 int wn_mix_execute(const wn_mix_config *c, const char *outdir, bool force, bool quiet);
+
+/* The same mix as `count` processes (index 0..count-1, count > 1; count == 1 is
+ * wn_mix_execute): every part plans and selects the same documents from the inputs'
+ * indexes, then writes its range of each split's shards (of S shards, [S*index/count,
+ * S*(index+1)/count)) and hashes inputs index, index+count, ... . It ends with its
+ * completion record outdir/mix-part-IIIII-of-NNNNN.json (config hash, seed, plan, its
+ * shards, its hashes); a part whose record exists is skipped unless force. 0 or -1. */
+int wn_mix_execute_part(const wn_mix_config *c, const char *outdir, unsigned index,
+                        unsigned count, bool force, bool quiet);
+/* After every part: check the part records (all present, all of this config and seed, all
+ * of one plan, every listed shard present with its size), then write the manifest (equal
+ * to the one-process run's) and mix.done, removing shards no part listed. Skips when
+ * mix.done exists unless force. 0, or -1 with a message naming the file at fault. */
+int wn_mix_finish(const wn_mix_config *c, const char *outdir, bool force, bool quiet);
 
 #endif

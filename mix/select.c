@@ -28,25 +28,63 @@ static void refs_shuffle(mx_refs *r, uint64_t seed, const char *label)
     }
 }
 
-/* A document's split depends only on the seed and its identity, never on the epoch. */
-static bool is_val(const mx_run *m, const mx_input *in, uint64_t doc)
+/* Each input's key for the validation draw (see mix_internal.h). */
+typedef struct split_keys {
+    wn_buf *prefix; /* per input: "<source>\n<file name>\n" */
+    size_t n;
+} split_keys;
+
+void mx_split_key(wn_buf *key, const char *source, const char *prefix)
 {
-    if (m->c->val_fraction <= 0)
-        return false;
-    wn_buf key = WN_BUF_INIT;
-    const char *base = strrchr(in->r.prefix, '/'); /* not the full path: runs may move */
-    wn_buf_appendf(&key, "%s\n%s\n%llu", m->spec->sources[in->source].name,
-                   base ? base + 1 : in->r.prefix, (unsigned long long)doc);
-    uint64_t h = XXH64(key.data, key.len, m->c->seed);
-    wn_buf_release(&key);
-    return (double)(h >> 11) * 0x1.0p-53 < m->c->val_fraction;
+    const char *base = strrchr(prefix, '/'); /* not the full path: runs may move */
+    wn_buf_reset(key);
+    wn_buf_appendf(key, "%s\n%s\n", source, base ? base + 1 : prefix);
 }
 
-static void select_doc(mx_run *m, uint32_t input, uint64_t doc, bool first_pass)
+/* The index's digits go after the key, in the buffer's spare room (its length stays the
+ * key's), so no formatting call runs per document. */
+bool mx_split_is_val(wn_buf *key, uint64_t doc, uint64_t seed, double val_fraction)
 {
-    const mx_input *in = &m->inputs[input];
-    uint32_t s = (uint32_t)in->source;
-    if (is_val(m, in, doc)) {
+    if (val_fraction <= 0)
+        return false;
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + doc % 10);
+        doc /= 10;
+    } while (doc);
+    wn_buf_grow(key, n);
+    for (size_t i = 0; i < n; i++)
+        key->data[key->len + i] = digits[n - 1 - i];
+    uint64_t h = XXH64(key->data, key->len + n, seed);
+    return (double)(h >> 11) * 0x1.0p-53 < val_fraction;
+}
+
+static split_keys split_keys_make(const mx_run *m)
+{
+    split_keys k = {wn_xcalloc(m->n_inputs ? m->n_inputs : 1, sizeof *k.prefix), m->n_inputs};
+    for (size_t i = 0; i < m->n_inputs; i++)
+        mx_split_key(&k.prefix[i], m->spec->sources[m->inputs[i].source].name,
+                     m->inputs[i].r.prefix);
+    return k;
+}
+
+static void split_keys_release(split_keys *k)
+{
+    for (size_t i = 0; i < k->n; i++)
+        wn_buf_release(&k->prefix[i]);
+    free(k->prefix);
+}
+
+static bool is_val(const mx_run *m, const split_keys *keys, uint32_t input, uint64_t doc)
+{
+    return mx_split_is_val(&keys->prefix[input], doc, m->c->seed, m->c->val_fraction);
+}
+
+static void select_doc(mx_run *m, uint32_t input, uint64_t doc, bool val, bool first_pass)
+{
+    uint32_t s = (uint32_t)m->inputs[input].source;
+    if (val) {
         if (first_pass)
             refs_push(&m->val, input, s, doc);
     } else {
@@ -55,7 +93,7 @@ static void select_doc(mx_run *m, uint32_t input, uint64_t doc, bool first_pass)
 }
 
 /* Whole epochs, then a seeded random subset of documents for the fractional part. */
-static void select_source(mx_run *m, size_t s)
+static void select_source(mx_run *m, const split_keys *keys, size_t s)
 {
     uint64_t total = m->spec->sources[s].tokens, want = m->plan.rows[s].tokens_taken;
     uint64_t full = total ? want / total : 0, rest = want - full * total;
@@ -64,17 +102,24 @@ static void select_source(mx_run *m, size_t s)
         if (m->inputs[i].source == s)
             for (uint64_t d = 0; d < m->inputs[i].r.n_docs; d++)
                 refs_push(&all, i, (uint32_t)s, d);
-    for (uint64_t e = 0; e < full; e++)
+    if (full > 0) { /* each document's split once, for every epoch */
+        bool *val = wn_xmalloc(all.n ? all.n : 1);
         for (size_t k = 0; k < all.n; k++)
-            select_doc(m, all.v[k].input, all.v[k].doc, e == 0);
+            val[k] = is_val(m, keys, all.v[k].input, all.v[k].doc);
+        for (uint64_t e = 0; e < full; e++)
+            for (size_t k = 0; k < all.n; k++)
+                select_doc(m, all.v[k].input, all.v[k].doc, val[k], e == 0);
+        free(val);
+    }
     if (rest > 0) {
         char label[256];
         snprintf(label, sizeof label, "%s/partial/%s", m->spec->label, m->spec->sources[s].name);
         refs_shuffle(&all, m->c->seed, label);
         uint64_t got = 0;
         for (size_t k = 0; k < all.n && got < rest; k++) {
-            select_doc(m, all.v[k].input, all.v[k].doc, full == 0);
-            got += wn_mg_doc_tokens(&m->inputs[all.v[k].input].r, all.v[k].doc);
+            uint32_t in = all.v[k].input;
+            select_doc(m, in, all.v[k].doc, is_val(m, keys, in, all.v[k].doc), full == 0);
+            got += wn_mg_doc_tokens(&m->inputs[in].r, all.v[k].doc);
         }
     }
     free(all.v);
@@ -82,8 +127,10 @@ static void select_source(mx_run *m, size_t s)
 
 void mx_select(mx_run *m)
 {
+    split_keys keys = split_keys_make(m);
     for (size_t s = 0; s < m->spec->n_sources; s++)
-        select_source(m, s);
+        select_source(m, &keys, s);
+    split_keys_release(&keys);
     char label[64];
     snprintf(label, sizeof label, "%s/train", m->spec->label);
     refs_shuffle(&m->train, m->c->seed, label);

@@ -95,7 +95,7 @@ static int sink_commit_shard(mx_sink *s)
 }
 
 mx_sink *mx_sink_open(const wn_mix_config *c, const char *outdir, const char *split,
-                      int dtype, uint64_t samples_per_shard)
+                      int dtype, uint64_t samples_per_shard, uint64_t first_shard)
 {
     mx_sink *s = wn_xcalloc(1, sizeof *s);
     s->c = c;
@@ -103,6 +103,8 @@ mx_sink *mx_sink_open(const wn_mix_config *c, const char *outdir, const char *sp
     s->split = wn_xstrdup(split);
     s->dtype = dtype;
     s->per_shard = samples_per_shard ? samples_per_shard : 1;
+    s->shard = (unsigned)first_shard;
+    s->tokens_before = first_shard * s->per_shard * c->sequence_length;
     s->done = json_array();
     return s;
 }

@@ -235,6 +235,8 @@ static size_t plan_source(wn_plan *p, const wn_pl_config *c, const wn_pl_source 
     return prev;
 }
 
+/* The mix: with shards N > 1, N tasks `mix --shard I/N` each write their part of the
+ * shards (docs/mix.md), then one `mix --finish` task writes the manifest. */
 static void plan_mix(wn_plan *p, const wn_pl_config *c, const size_t *last)
 {
     wn_buf outdir = WN_BUF_INIT;
@@ -259,7 +261,15 @@ static void plan_mix(wn_plan *p, const wn_pl_config *c, const size_t *last)
         free(dir);
     }
     tail_args(&common, outdir.data, c->threads);
-    add_tasks(p, ph, &common, 1, false, &none);
+    add_tasks(p, ph, &common, c->shards, c->shards > 1, &none);
+    if (c->shards > 1) {
+        size_t parts = p->n_phases - 1;
+        ph = add_phase(p, "mix.finish", "mix", NULL, outdir.data, "*.bin");
+        ph->threads = c->threads;
+        add_dep(ph, parts);
+        arg_push(&common, "--finish", false);
+        add_tasks(p, ph, &common, 1, false, &none);
+    }
     argv_release(&common);
     p->final_outputs = wn_buf_detach(&outdir, NULL);
 }

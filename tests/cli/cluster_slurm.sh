@@ -64,6 +64,7 @@ config() { # workdir, extra slurm lines
     printf 'workdir: %s\nparallel: 2\nthreads: 1\nshards: 3\nsources:\n' "$1"
     printf '  - name: web\n    inputs: [in]\n    ingest: {format: warc}\n    filter: {}\n'
     printf '    tokenize: {}\n%s' "$TEXT"
+    printf 'mix: {sequence_length: 64, max_shard_size: 32K, sources: [{name: web, weight: 1}]}\n'
     printf 'slurm:\n  time: "00:05:00"\n  mem: 300M\n  max_array_size: 2\n%s%s' "$MPI" "${2:-}"
 }
 cd "$TMP/run" || exit 1
@@ -97,6 +98,7 @@ echo "$st" | grep -Eq '^web.ingest +2 +0 +0 +1 +0 +3$' || fail "expected 2 done 
 # Slurm cancelled the phases after it (their afterok can never be met): none started.
 echo "$st" | grep -Eq '^web.filter +0 +0 +0 +0 +3 +3$' || fail "filter must not have run: $st"
 echo "$st" | grep -Eq '^web.tokenize +0 +0 +0 +0 +3 +3$' || fail "tokenize must not have run: $st"
+echo "$st" | grep -Eq '^mix +0 +0 +0 +0 +3 +3$' || fail "the mix parts must not have run: $st"
 echo "$st" | grep -q '^failed  *web.ingest 1: exit 3' || fail "failed task not listed: $st"
 if [ -n "$MPI" ]; then
     echo "$st" | grep -Eq '^text.dedup.mpi +1 +0 +0 +0 +0 +1$' || fail "MPI job not done: $st"
@@ -114,9 +116,13 @@ echo "$out" | grep -q "submitted 'web.filter': 2 of 2 tasks as job [0-9]* after 
     fail "filter must wait for the resubmitted ingest task: $out"
 echo "$out" | grep -q "submitted 'web.tokenize': 1 of 1 tasks as job [0-9]* after [0-9]*:[0-9]*$" ||
     fail "tokenize must wait for both filter arrays: $out"
-[ "$(echo "$out" | grep -c submitted)" -eq 5 ] || fail "expected ingest task 1, filter, tokenize: $out"
+echo "$out" | grep -q "submitted 'mix.finish': 1 of 1 tasks as job [0-9]* after [0-9]*:[0-9]*$" ||
+    fail "the mix's finish must wait for both arrays of mix parts: $out"
+[ "$(echo "$out" | grep -c submitted)" -eq 8 ] || fail "expected ingest task 1, filter, tokenize, mix: $out"
 wait_run
-$W status slurm >/dev/null || fail "status after resubmission: $($W status slurm)"
+st=$($W status slurm) || fail "status after resubmission: $st"
+echo "$st" | grep -Eq '^mix +3 +0 +0 +0 +0 +3$' && echo "$st" | grep -Eq '^mix.finish +1 +0 +0 +0 +0 +1$' ||
+    fail "status must show the mix's 3 parts and its finish done: $st"
 out=$($W run slurm.yaml --slurm) || fail "third run failed"
 echo "$out" | grep -q "'web.ingest' is complete" || fail "complete run resubmitted: $out"
 
@@ -142,6 +148,12 @@ for dir in web/ingest web/filter web/tokenize ${TEXT:+text/dedup lines/dedup}; d
     [ "$(ls slurm/$dir/*.jsonl.zst slurm/$dir/*.bin slurm/$dir/*.idx 2>/dev/null | wc -l)" -eq $n ] ||
         fail "different output files in $dir"
 done
+# the mix, spread over 3 Slurm tasks and finished by a fourth: the local run's bytes
+[ "$(ls local/mix/train-*.bin | wc -l)" -ge 3 ] || fail "want a mix of 3 train shards or more"
+for f in local/mix/*.bin local/mix/*.idx; do cmp "$f" "slurm/mix/${f##*/}" || fail "mix: '$f' differs"; done
+[ "$(ls slurm/mix)" = "$(ls local/mix)" ] || fail "the mix's files differ from the local run's"
+grep -v '"config\|"prefix"' local/mix/manifest.json > m.local # their config and workdir differ
+grep -v '"config\|"prefix"' slurm/mix/manifest.json | cmp - m.local || fail "mix manifests differ"
 [ -z "$TEXT" ] || cmp local/text/dedup/state/remove.wrm slurm/text/dedup/state/remove.wrm ||
     fail "the MPI removal set differs from the local one"
 exit 0

@@ -101,7 +101,10 @@ winnow dedup eval dd/history/state $SHARED/data/dedup/doc-history-pairs.tsv doc-
     "winnow mix plan CONFIG "*) echo "winnow mix plan mix.yaml
 winnow mix plan mix-dir.yaml --json --source-dir web=shards/web/" ;;
     "winnow mix CONFIG "*) echo "winnow mix mix.yaml -o mixed/ --seed 3 --quiet
-winnow mix mix-dir.yaml -o mixed/ --source-dir web=shards/web/ --force" ;;
+winnow mix mix-dir.yaml -o mixed/ --source-dir web=shards/web/ --force
+winnow mix mix.yaml -o mixed-parts/ --shard 1/2 --quiet
+winnow mix mix.yaml -o mixed-parts/ --shard 0/2 --quiet
+winnow mix mix.yaml -o mixed-parts/ --finish" ;;
     "winnow classify supervised "*) # small (fastText's 2M x 100 makes quantize take a minute)
         echo "winnow classify supervised -input train.txt -output model -bucket 2000 -dim 8 -epoch 2
 winnow classify quantize -output model -qnorm -cutoff 1000" ;;
@@ -212,14 +215,14 @@ inline() { # DOC TEXT: TEXT must be in docs/DOC
     tr '\n' ' ' < "$ROOT/docs/$1" | grep -qF -- "$2" || fail "$1 no longer says '$2': update this test"
 }
 inline run.md '`winnow mix plan configs/llama3.yaml` works on paper'
-inline run.md '`winnow run --dry-run configs/llama3.yaml` shows the 17,417 tasks'
+inline run.md '`winnow run --dry-run configs/llama3.yaml` shows the 18,441 tasks'
 inline cluster.md '(`winnow run config.yaml --dry-run` lists them)'
 inline classify.md '## Quantize (`winnow classify quantize -output PREFIX [-qnorm] [-qout] [-dsub N] [-cutoff N]`)'
 inline annotate.md '`tools/annotate-train-score.sh --url URL --model NAME -o OUT INPUT...` runs the three steps'
 ran=$((ran + 4))
 winnow mix plan configs/llama3.yaml > out.txt 2> err.txt || { fail "winnow mix plan configs/llama3.yaml"; cat err.txt; }
-winnow run --dry-run configs/llama3.yaml 2> err.txt | grep -q ' 17417 tasks ' ||
-    fail "winnow run --dry-run configs/llama3.yaml: not 17,417 tasks (run.md)"
+winnow run --dry-run configs/llama3.yaml 2> err.txt | grep -q ' 18441 tasks ' ||
+    fail "winnow run --dry-run configs/llama3.yaml: not 18,441 tasks (run.md)"
 winnow run config.yaml --dry-run > out.txt 2> err.txt || { fail "winnow run config.yaml --dry-run"; cat err.txt; }
 winnow classify quantize -output model -qnorm -dsub 2 -cutoff 1000 > out.txt 2> err.txt ||
     { fail "winnow classify quantize -dsub 2"; cat err.txt; }

@@ -17,9 +17,9 @@ mix:
     - {name: code, path: $REPO/tests/data/mix/code, weight: 1}
 YAML
 out=$($W run --dry-run "$TMP/ok.yaml") || { echo "dry run failed"; exit 1; }
-echo "$out" | grep -q "7 phases, 17 tasks" || { echo "$out"; exit 1; }
+echo "$out" | grep -q "8 phases, 20 tasks" || { echo "$out"; exit 1; }
 echo "$out" | grep -q "winnow ingest --max-payload 8M -o $TMP/out/web/ingest -j 1 --quiet --shard 2/3" || { echo "$out"; exit 1; }
-echo "$out" | grep -q "phase 5/7 web.dedup.cluster: 1 task" || { echo "$out"; exit 1; }
+echo "$out" | grep -q "phase 5/8 web.dedup.cluster: 1 task" || { echo "$out"; exit 1; }
 echo "$out" | grep -q "$TMP/out/web/ingest/\*.jsonl.zst" || { echo "glob input"; exit 1; }
 [ ! -e "$TMP/out" ] || { echo "--dry-run wrote files"; exit 1; }
 $W run --dry-run --json "$TMP/ok.yaml" | grep -q '"done": ' || { echo "json plan"; exit 1; }
@@ -62,8 +62,9 @@ sources:
 # The Llama 3 recipe: its data lives elsewhere, so a dry run plans it with warnings, and a
 # real run refuses to start.
 out=$($W run --dry-run "$REPO/configs/llama3.yaml" 2>"$TMP/err") || { cat "$TMP/err"; exit 1; }
-echo "$out" | grep -q "26 phases, 17417 tasks" || { echo "$out" | head -3; exit 1; }
-echo "$out" | grep -q "phase 26/26 mix: 1 task, -j 16, after general.tokenize, math.tokenize" || exit 1
+echo "$out" | grep -q "27 phases, 18441 tasks" || { echo "$out" | head -3; exit 1; }
+echo "$out" | grep -q "phase 26/27 mix: 1024 tasks, -j 16, after general.tokenize, math.tokenize" || exit 1
+echo "$out" | grep -q "phase 27/27 mix.finish: 1 task, -j 16, after mix$" || exit 1
 grep -q "warning: .*llama3.yaml':19:13: sources\[0\].inputs: no such file '/data/commoncrawl'" "$TMP/err" || { cat "$TMP/err"; exit 1; }
 $W run "$REPO/configs/llama3.yaml" 2>/dev/null; [ $? -eq 2 ] || { echo "llama3 without data must exit 2"; exit 1; }
 

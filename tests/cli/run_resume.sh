@@ -29,12 +29,12 @@ mkdir "$TMP/clean" "$TMP/killed"
 cp "$TMP/run.yaml" "$TMP/clean/"; cp "$TMP/run.yaml" "$TMP/killed/"
 (cd "$TMP/clean" && $W run --quiet run.yaml) || { echo "clean run failed"; exit 1; }
 total=$(ls "$TMP/clean/out/.done" | wc -l)
-[ "$total" -eq 13 ] || { echo "expected 13 tasks, got $total"; exit 1; }
+[ "$total" -eq 19 ] || { echo "expected 19 tasks, got $total"; exit 1; }
 
-# Kill after 1, 4, 8 and 12 completed tasks, resuming each time.
+# Kill after 1, 4, 8, 12, 15 and 18 completed tasks (15, 18: mix parts), resuming each time.
 cd "$TMP/killed"
 kills=0
-for at in 1 4 8 12; do
+for at in 1 4 8 12 15 18; do
     $W run --quiet run.yaml &
     pid=$!
     while :; do
@@ -50,7 +50,7 @@ done
 [ "$kills" -ge 2 ] || { echo "the run finished before it could be killed ($kills kills)"; exit 1; }
 done_before=$(ls out/.done | wc -l)
 $W run run.yaml 2>"$TMP/resume.err" >/dev/null || { cat "$TMP/resume.err"; exit 1; }
-[ "$done_before" -eq 13 ] || grep -q 'resuming' "$TMP/resume.err" || { echo "no resume message"; exit 1; }
+[ "$done_before" -eq 19 ] || grep -q 'resuming' "$TMP/resume.err" || { echo "no resume message"; exit 1; }
 
 # Same files, same bytes (statistics hold timings; logs and records are not outputs).
 cd "$TMP"
@@ -64,6 +64,6 @@ while read -r f; do
 done < clean.list
 # a complete run is not redone
 before=$(stat -c %Y killed/out/mix/train-00000.bin)
-(cd killed && $W run run.yaml 2>&1 | grep -q 'all 13 tasks already complete') || { echo "rerun did work"; exit 1; }
+(cd killed && $W run run.yaml 2>&1 | grep -q 'all 19 tasks already complete') || { echo "rerun did work"; exit 1; }
 [ "$(stat -c %Y killed/out/mix/train-00000.bin)" = "$before" ] || { echo "rerun rewrote"; exit 1; }
 echo "killed $kills times, resumed, identical"

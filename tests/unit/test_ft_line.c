@@ -1,6 +1,7 @@
 /* test_ft_line.c: the line reader of classify/ft_line.c (tokens found 64 bytes at a time,
- * the per-thread word cache in 4-way sets with long slots) against a plain reference:
- * the text split byte by byte at fastText's whitespace, each token through wn_ft_add_token.
+ * the per-thread word cache in 4-way sets with second sets and long slots) against a plain
+ * reference: the text split byte by byte at fastText's whitespace, each token through
+ * wn_ft_add_token.
  * Rows, labels and hashes must be the same, in the same order, for the uncached reader and
  * for the cached one, cold and warm, on random texts that put tokens across every 16- and
  * 64-byte boundary and end at every offset (each text in a buffer of exactly its length,
@@ -139,7 +140,8 @@ static void test_random_texts(void **state)
 }
 
 /* 200,000 distinct words (~6 per set of the 32,768, and ~1,000 with too many rows for a
- * small slot, competing for 4,096 long slots), read twice: evictions and stale long slots. */
+ * small slot, competing for 4,096 long slots), read twice: evictions (from first and second
+ * sets) and stale long slots. */
 static void test_evictions(void **state)
 {
     (void)state;
@@ -162,6 +164,53 @@ static void test_evictions(void **state)
             check_text(m, buf, n, &ref, &got);
         }
     }
+    /* words pushed out of their second sets too: each set's count of its guests still right */
+    assert_int_equal(wn_ft_cache_check(m), 0);
+    free(buf);
+    wn_ft_line_release(&ref);
+    wn_ft_line_release(&got);
+    wn_ft_free(m);
+}
+
+/* 60,000 distinct words (~1.8 per set of the 32,768, so ~4% of the sets get more than their
+ * 4 ways) read in the same order twice with a fresh cache: the second pass must give the
+ * reference's rows and find nearly every word in the cache (143 read again here). A word
+ * pushed out of a full set goes to its second set; without that, the ~6,900 words of the
+ * overfull sets push each other out on every pass, each read again from the dictionary. */
+static void test_second_sets(void **state)
+{
+    (void)state;
+    wn_ft_model *m = load_lid(); /* a new model: this thread's cache starts empty */
+    wn_ft_line ref, got;
+    wn_ft_line_init(&ref);
+    wn_ft_line_init(&got);
+    enum { WORDS = 60000, PER_LINE = 500 };
+    char *buf = malloc((size_t)PER_LINE * 12);
+    uint64_t reads_before = 0;
+    for (int round = 0; round < 2; round++) {
+        if (round == 1)
+            reads_before = wn_ft_cache_reads();
+        uint64_t s = 777;
+        for (int w = 0; w < WORDS; w += PER_LINE) {
+            size_t n = 0;
+            for (int k = 0; k < PER_LINE; k++) {
+                size_t len = 4 + rng_next(&s) % 7; /* 4-10 letters: one small slot each */
+                for (size_t j = 0; j < len; j++)
+                    buf[n++] = (char)('a' + rng_next(&s) % 26);
+                buf[n++] = ' ';
+            }
+            wn_ft_read_line_cached(m, buf, n, true, &got);
+            if (round == 1) {
+                ref_read_line(m, buf, n, &ref);
+                assert_same_ivec(&ref.rows, &got.rows, "cached rows", buf, n);
+            }
+        }
+    }
+    uint64_t reads = wn_ft_cache_reads() - reads_before;
+    if (reads > WORDS / 100)
+        fail_msg("%llu of %d words read again from the dictionary on the second pass",
+                 (unsigned long long)reads, WORDS);
+    assert_int_equal(wn_ft_cache_check(m), 0); /* each set's count of its guests */
     free(buf);
     wn_ft_line_release(&ref);
     wn_ft_line_release(&got);
@@ -256,6 +305,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_texts),
         cmocka_unit_test(test_evictions),
+        cmocka_unit_test(test_second_sets),
         cmocka_unit_test(test_char_ngrams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,8 +99,8 @@ static void test_plan_phases_and_tasks(void **state)
     wn_buf_release(&y);
     wn_plan *p = wn_plan_load(path);
     assert_non_null(p);
-    /* web.ingest, 5 dedup phases, books.ingest, mix */
-    assert_int_equal(p->n_phases, 8);
+    /* web.ingest, 5 dedup phases, books.ingest, mix (3 parts), mix.finish */
+    assert_int_equal(p->n_phases, 9);
     assert_string_equal(p->phases[0].name, "web.ingest");
     assert_string_equal(p->phases[1].name, "web.dedup.sign");
     assert_string_equal(p->phases[4].name, "web.dedup.cluster");
@@ -108,7 +108,14 @@ static void test_plan_phases_and_tasks(void **state)
     assert_string_equal(p->phases[7].name, "mix");
     assert_int_equal(p->phases[0].n_tasks, 3);
     assert_int_equal(p->phases[4].n_tasks, 1); /* global */
-    assert_int_equal(p->phases[7].n_tasks, 1);
+    assert_int_equal(p->phases[7].n_tasks, 3);
+    assert_true(has_args(&p->phases[7].tasks[1], "--shard", "1/3"));
+    assert_string_equal(p->phases[8].name, "mix.finish");
+    assert_int_equal(p->phases[8].n_tasks, 1);
+    assert_true(has_args(&p->phases[8].tasks[0], "-o", p->phases[7].outdir));
+    assert_string_equal(arg(&p->phases[8].tasks[0], p->phases[8].tasks[0].argc - 1), "--finish");
+    assert_int_equal(p->phases[8].n_deps, 1);
+    assert_int_equal(p->phases[8].deps[0], 7);
     /* dependencies: each stage after the previous one of its source; mix after all */
     assert_int_equal(p->phases[0].n_deps, 0);
     assert_int_equal(p->phases[1].n_deps, 1);
@@ -136,7 +143,7 @@ static void test_plan_phases_and_tasks(void **state)
     assert_non_null(strstr(line, "winnow ingest --format warc"));
     free(line);
     json_t *j = wn_plan_to_json(p);
-    assert_int_equal(json_array_size(json_object_get(j, "phases")), 8);
+    assert_int_equal(json_array_size(json_object_get(j, "phases")), 9);
     json_decref(j);
     wn_plan_free(p);
     free(path);

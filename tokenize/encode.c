@@ -142,10 +142,13 @@ void wn_tok_cache_clear(void)
 static inline size_t cache_get(const cache_entry *e, const wn_tok_key *k, size_t n,
                                uint32_t serial, uint32_t *ids)
 {
-    uint64_t tag = atomic_load_explicit(&e->tag, RELAXED);
-    if (atomic_load_explicit(&e->w0, RELAXED) != k->w0 ||
-        atomic_load_explicit(&e->w1, RELAXED) != k->w1 ||
-        (tag & ((1ull << 37) - 1)) != ((uint64_t)n << 32 | serial))
+    uint64_t tag;
+    /* expected to hit: the hit path falls through, as before the words were atomic */
+    if (__builtin_expect(atomic_load_explicit(&e->w0, RELAXED) != k->w0 ||
+                             atomic_load_explicit(&e->w1, RELAXED) != k->w1 ||
+                             ((tag = atomic_load_explicit(&e->tag, RELAXED)) &
+                              ((1ull << 37) - 1)) != ((uint64_t)n << 32 | serial),
+                         0))
         return 0;
     size_t m = (size_t)(tag >> 37) & 7;
     ids[0] = (uint32_t)(tag >> 40);
@@ -302,7 +305,7 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const cac
     if (n <= CACHE_BYTES) {
         e = cache_slot(cache, k);
         size_t hit = cache_get(e, k, n, t->serial, ids);
-        if (hit)
+        if (__builtin_expect(hit != 0, 1)) /* the hit path falls through */
             return wn_tok_ids_emit(out, ids, hit);
     }
     int64_t whole = wn_tok_lookup_key(t, p, n, k);

@@ -46,9 +46,11 @@ static uint64_t word_of(uint64_t v, int i)
     return (v + 1) * 0x9E3779B97F4A7C15ull ^ (uint64_t)i * 0xD6E8FEB86659FD93ull;
 }
 
-static void pause_a_little(void)
+/* Pauses of varied lengths, so that the writer's words and the readers' loads meet in
+ * every order. */
+static void pause_a_little(uint64_t v)
 {
-    for (volatile int i = 0; i < 20; i++) {
+    for (volatile uint64_t i = 0; i < 4 + v % 37; i++) {
     }
 }
 
@@ -60,10 +62,10 @@ static void *torn_write(void *arg)
         _Atomic uint64_t *w[4] = { &st->e.w0, &st->e.w1, &st->e.tag, &st->e.more };
         for (int i = 0; i < 4; i++) {
             atomic_store_explicit(w[i], word_of(v, i), memory_order_relaxed);
-            pause_a_little();
+            pause_a_little(v + (uint64_t)i);
         }
         wn_tok_seq_write_end(&st->seq, s);
-        pause_a_little();
+        pause_a_little(v * 7);
     }
     atomic_store(&st->done, true);
     return NULL;

@@ -97,10 +97,13 @@ static _Thread_local int g_cleared_for_pass = -1;
 
 /* One pass (number pass) over the texts on `threads` threads, each from an empty cache: its
  * wall time, its CPU time into *cpu and its tokens into *ntok. */
+static size_t g_pass_copies; /* entries the last pass copied from other threads' caches */
+
 static double encode_pass(const wn_tok *tok, const text *t, size_t n, int threads, int pass,
                           uint64_t *ntok, double *cpu)
 {
     uint64_t total = 0;
+    size_t copies = 0;
     /* the same team's threads run both regions (OpenMP keeps its pool), so each one
      * empties the cache it will encode with; and so do the threads of earlier, larger
      * teams, whose caches the encoding threads may read (encode.c) */
@@ -112,7 +115,7 @@ static double encode_pass(const wn_tok *tok, const text *t, size_t n, int thread
         g_cleared_for_pass = pass;
     }
     double t0 = now(), c0 = cpu_now();
-#pragma omp parallel num_threads(threads) reduction(+ : total)
+#pragma omp parallel num_threads(threads) reduction(+ : total, copies)
     {
         wn_tok_ids ids = WN_TOK_IDS_INIT;
         if (g_cleared_for_pass != pass) {
@@ -132,6 +135,7 @@ static double encode_pass(const wn_tok *tok, const text *t, size_t n, int thread
             total += ids.len;
         }
         wn_tok_ids_release(&ids);
+        copies += wn_tok_cache_peer_hits() - peer_hits;
         if (threads == 1 && wn_tok_cache_peer_hits() != peer_hits) {
             fprintf(stderr, "tok_bench: one thread read an idle thread's cache in pass %d\n", pass);
             exit(1);
@@ -139,6 +143,7 @@ static double encode_pass(const wn_tok *tok, const text *t, size_t n, int thread
     }
     *cpu = cpu_now() - c0;
     *ntok = total;
+    g_pass_copies = copies;
     return now() - t0;
 }
 
@@ -229,8 +234,9 @@ static void passes(const wn_tok *tok, const text *t, size_t n, size_t bytes, int
         best_wall = wall < best_wall ? wall : best_wall;
     }
     printf("winnow        best of %d passes  %7.2f ms  %7.1f MB per CPU-second  %7.1f MB/s wall"
-           "  (%d threads)\n", n_passes, best * 1e3, (double)bytes / best / 1e6,
-           (double)bytes / best_wall / 1e6, threads);
+           "  (%d threads; last pass copied %zu entries from other threads' caches)\n",
+           n_passes, best * 1e3, (double)bytes / best / 1e6, (double)bytes / best_wall / 1e6,
+           threads, g_pass_copies);
 }
 
 int main(int argc, char **argv)

@@ -16,7 +16,7 @@
  * IDS_OUT gets one line of space-separated ids per document, for the identity check.
  * Each pass starts with every thread's piece cache emptied (wn_tok_cache_clear): a pass that
  * replayed text the cache had just seen would measure the replay, not the tokenizer. The
- * emptying itself (2.36 MB written per thread, ~0.14 ms as a memset) is outside the time: a real run
+ * emptying itself (2.36 MB written per thread) is outside the time: a real run
  * never does it, and as a fixed cost per pass it took 1.4% of one thread's pass and 2.8% of
  * each thread's half at two, which the speed-up would have charged to the tokenizer. */
 #include "tokenize/tok_internal.h" /* wn_tok_cache_peer_hits */

@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
 
 /* Per-thread cache of short pieces: text repeats its words, and one cache line read costs
  * far less than a vocabulary probe in a table of megabytes, let alone merging again. An
@@ -36,8 +35,9 @@ _Static_assert(WN_TOK_MAX_IDS <= 1u << 17, "ids are packed in 17 bits");
 #define CHUNK_SLOTS 8192 /* the chunks' cache (encode_chunk), after the pieces' */
 #define ENTRIES (CACHE_SLOTS + CHUNK_SLOTS)
 /* After the entries, a sequence count per 256 of them for the threads that read this one's
- * caches (peer_read): odd while its thread writes one of those entries. Then the block's
- * place among the sharers (piece_cache_shared.h). */
+ * caches (wn_tok_cache_entry_read): odd while its thread writes one of those entries; then
+ * the block's place among the sharers (piece_cache_shared.h). One count per 16 or 64
+ * entries (fewer of a reader's count loads disturbed by its owner's writes) was no faster. */
 #define SEQ_SHIFT 8
 #define SEQS (ENTRIES >> SEQ_SHIFT)
 #define CACHES_BYTES (ENTRIES * sizeof(cache_entry) + SEQS * sizeof(uint64_t) + sizeof(int))

@@ -1,7 +1,6 @@
 /* encode.c: text -> ids: split out special tokens when asked, pre-tokenize, and take each
  * piece's ids from the piece cache, the vocabulary or BPE (bpe.c). */
 #include "tokenize/bpe_small.h"
-#include "tokenize/piece_cache_shared.h"
 #include "tokenize/pretok.h"
 #include "tokenize/split.h"
 #include "tokenize/tok_internal.h"
@@ -11,13 +10,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Per-thread cache of short pieces: text repeats its words, and one cache line read costs
  * far less than a vocabulary probe in a table of megabytes, let alone merging again. An
  * entry is a piece of up to 16 bytes (its key's two words and its length are the whole
  * piece, so a hit is exactly what BPE would give) with its ids, whole-token or merged;
- * keyed by the tokenizer's serial too. Other threads read it (piece_cache_shared.h, eighth
- * session), so its words are atomic (relaxed loads and stores: plain moves). 16,384 entries
+ * keyed by the tokenizer's serial too. Nothing shared between threads. 16,384 entries
  * (1 MiB) measured faster than 4,096 or 8,192; 32,768 (2 MiB) once BPE got cheaper (fifth
  * session): multilingual +4.5%, 16.6 MB English +2%, Brown the same. Its second round:
  * 65,536 entries of 32 bytes in the same 2 MiB, ids packed in 17 bits, at most 4 (a piece
@@ -28,61 +27,44 @@
 /* 32 bytes, two to a line: the piece's two words, then `tag` = serial | len << 32 |
  * n_ids << 37 | id0 << 40 and `more` = id1 | id2 << 17 | id3 << 34 (ids are below 2^17).
  * Half the 64-byte entries of ten 32-bit ids: twice the pieces in the same 2 MiB. */
-typedef wn_tok_cache_entry cache_entry;
-#define RELAXED memory_order_relaxed
+typedef struct cache_entry {
+    uint64_t w0, w1;
+    uint64_t tag, more;
+} cache_entry;
 _Static_assert(WN_TOK_MAX_IDS <= 1u << 17, "ids are packed in 17 bits");
 
 #define CHUNK_SLOTS 8192 /* the chunks' cache (encode_chunk), after the pieces' */
-#define ENTRIES (CACHE_SLOTS + CHUNK_SLOTS)
-/* After the entries, a sequence count per 256 of them for the threads that read this one's
- * caches (wn_tok_cache_entry_read): odd while its thread writes one of those entries; then
- * the block's place among the sharers (piece_cache_shared.h). One count per 16 or 64
- * entries (fewer of a reader's count loads disturbed by its owner's writes) was no faster. */
-#define SEQ_SHIFT 8
-#define SEQS (ENTRIES >> SEQ_SHIFT)
-#define CACHES_BYTES (ENTRIES * sizeof(cache_entry) + SEQS * sizeof(uint64_t) + sizeof(int))
+#define CACHES_BYTES ((CACHE_SLOTS + CHUNK_SLOTS) * sizeof(cache_entry))
 
-static inline _Atomic uint64_t *seqs_of(const cache_entry *caches)
-{
-    return (_Atomic uint64_t *)(caches + ENTRIES);
-}
-
-static inline int *place_of(cache_entry *caches)
-{
-    return (int *)(seqs_of(caches) + SEQS);
-}
-
-/* A thread's two caches, taken when it first encodes (fresh zero pages, each faulted in
- * when first touched, or a block an exited thread gave back) and given back when it exits.
- * They were static thread-local arrays, which glibc zeroes for every thread of every
- * command, tokenizing or not: 2.3 MB, ~590 page faults and ~1 ms a thread (seventh session,
- * second round). */
+/* A thread's two caches, mapped when it first encodes (fresh zero pages, each faulted in
+ * when first touched) and unmapped when it exits. They were static thread-local arrays,
+ * which glibc zeroes for every thread of every command, tokenizing or not: 2.3 MB, ~590
+ * page faults and ~1 ms a thread (seventh session, second round). */
 static _Thread_local cache_entry *g_caches;
-static _Thread_local int g_place = -1; /* g_caches' place among the sharers */
-static pthread_key_t g_caches_key; /* its destructor gives a thread's caches back at exit */
+static pthread_key_t g_caches_key; /* its destructor unmaps a thread's caches at exit */
 static pthread_once_t g_caches_key_once = PTHREAD_ONCE_INIT;
-static atomic_int g_caches_mapped; /* for the tests: taken and not yet given back */
+static atomic_int g_caches_mapped; /* for the tests: mapped and not yet unmapped */
 
-static void caches_give_back(void *caches)
+static void caches_unmap(void *caches)
 {
-    wn_tok_sharers_give_back(caches, CACHES_BYTES, *place_of(caches));
+    munmap(caches, CACHES_BYTES);
     g_caches = NULL;
-    g_place = -1;
     atomic_fetch_sub(&g_caches_mapped, 1);
 }
 
 static void caches_key_create(void)
 {
-    if (pthread_key_create(&g_caches_key, caches_give_back) != 0)
+    if (pthread_key_create(&g_caches_key, caches_unmap) != 0)
         wn_fatal("cannot create the tokenizer's thread key");
 }
 
 __attribute__((noinline, cold)) static cache_entry *caches_map(void)
 {
-    int place;
-    cache_entry *p = wn_tok_sharers_take(CACHES_BYTES, &place);
-    *place_of(p) = place;
-    g_place = place;
+    void *p = mmap(NULL, CACHES_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        wn_fatal("out of memory mapping the tokenizer's piece cache (%zu bytes)",
+                 (size_t)CACHES_BYTES);
     pthread_once(&g_caches_key_once, caches_key_create);
     pthread_setspecific(g_caches_key, p);
     g_caches = p;
@@ -102,37 +84,9 @@ static inline cache_entry *thread_caches(void)
     return __builtin_expect(c != NULL, 1) ? c : caches_map();
 }
 
-/* The caches of the thread whose ids this one looks up after a miss, or NULL. */
-static inline const cache_entry *peer_caches(void)
-{
-    return wn_tok_sharers_peer(g_place);
-}
-
-static inline _Atomic uint64_t *seq_of(const cache_entry *caches, size_t i)
-{
-    return &seqs_of(caches)[i >> SEQ_SHIFT];
-}
-
-/* Write an entry of this thread's caches (only this thread writes them). */
-static inline void entry_write(cache_entry *caches, cache_entry *e, uint64_t w0, uint64_t w1,
-                               uint64_t tag, uint64_t more)
-{
-    wn_tok_cache_entry_write(seq_of(caches, (size_t)(e - caches)), e, w0, w1, tag, more);
-}
-
-/* Entries copied from another thread's caches (for the tests). */
-static _Thread_local size_t g_peer_hits;
-
-size_t wn_tok_cache_peer_hits(void)
-{
-    return g_peer_hits;
-}
-
 void wn_tok_cache_clear(void)
 {
-    cache_entry *caches = thread_caches();
-    for (size_t i = 0; i < ENTRIES; i++)
-        entry_write(caches, &caches[i], 0, 0, 0, 0);
+    memset(thread_caches(), 0, CACHES_BYTES);
 }
 
 #define ID17 (WN_TOK_MAX_IDS - 1)
@@ -142,61 +96,31 @@ void wn_tok_cache_clear(void)
 static inline size_t cache_get(const cache_entry *e, const wn_tok_key *k, size_t n,
                                uint32_t serial, uint32_t *ids)
 {
-    uint64_t tag;
-    /* expected to hit: the hit path falls through, as before the words were atomic */
-    if (__builtin_expect(atomic_load_explicit(&e->w0, RELAXED) != k->w0 ||
-                             atomic_load_explicit(&e->w1, RELAXED) != k->w1 ||
-                             ((tag = atomic_load_explicit(&e->tag, RELAXED)) &
-                              ((1ull << 37) - 1)) != ((uint64_t)n << 32 | serial),
-                         0))
+    if (e->w0 != k->w0 || e->w1 != k->w1 ||
+        (e->tag & ((1ull << 37) - 1)) != ((uint64_t)n << 32 | serial))
         return 0;
-    size_t m = (size_t)(tag >> 37) & 7;
-    ids[0] = (uint32_t)(tag >> 40);
+    size_t m = (size_t)(e->tag >> 37) & 7;
+    ids[0] = (uint32_t)(e->tag >> 40);
     if (m > 1) { /* most English pieces are one token */
-        uint64_t more = atomic_load_explicit(&e->more, RELAXED);
-        ids[1] = (uint32_t)more & ID17;
-        ids[2] = (uint32_t)(more >> 17) & ID17;
-        ids[3] = (uint32_t)(more >> 34) & ID17;
+        ids[1] = (uint32_t)e->more & ID17;
+        ids[2] = (uint32_t)(e->more >> 17) & ID17;
+        ids[3] = (uint32_t)(e->more >> 34) & ID17;
     }
     return m;
 }
 
-static inline void cache_put(cache_entry *caches, cache_entry *e, const wn_tok_key *k,
-                             size_t n, uint32_t serial, const uint32_t *ids, size_t m)
+static inline void cache_put(cache_entry *e, const wn_tok_key *k, size_t n, uint32_t serial,
+                             const uint32_t *ids, size_t m)
 {
     if (m > CACHE_IDS)
         return;
     uint64_t more = 0;
     for (size_t i = 1; i < m; i++)
         more |= (uint64_t)ids[i] << (17 * (i - 1));
-    entry_write(caches, e, k->w0, k->w1,
-                serial | (uint64_t)n << 32 | (uint64_t)m << 37 | (uint64_t)ids[0] << 40, more);
-}
-
-/* The ids of the piece (or chunk, by serial) p[0..n) with key k, which missed the slot e of
- * this thread's caches and needs BPE, when another thread's caches can be read (peer): that
- * thread's entry in the same slot if it holds the piece (copied into e), else BPE. Out of
- * line: the encoder's loop stays as it was for one thread. */
-__attribute__((noinline)) static size_t merge_or_copy(const wn_tok *t, cache_entry *caches,
-                                                      const cache_entry *peer, cache_entry *e,
-                                                      const uint8_t *p, size_t n,
-                                                      const wn_tok_key *k, uint32_t serial,
-                                                      uint32_t *ids)
-{
-    cache_entry c;
-    size_t m;
-    size_t i = (size_t)(e - caches);
-    if (wn_tok_cache_entry_read(seq_of(peer, i), &peer[i], &c) &&
-        (m = cache_get(&c, k, n, serial, ids))) {
-        g_peer_hits++;
-        entry_write(caches, e, atomic_load_explicit(&c.w0, RELAXED),
-                    atomic_load_explicit(&c.w1, RELAXED), atomic_load_explicit(&c.tag, RELAXED),
-                    atomic_load_explicit(&c.more, RELAXED));
-        return m;
-    }
-    m = wn_tok_bpe_small_ids(t, p, n, ids);
-    cache_put(caches, e, k, n, serial, ids, m);
-    return m;
+    e->w0 = k->w0;
+    e->w1 = k->w1;
+    e->tag = serial | (uint64_t)n << 32 | (uint64_t)m << 37 | (uint64_t)ids[0] << 40;
+    e->more = more;
 }
 
 static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
@@ -228,19 +152,13 @@ static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t a
         return wn_tok_bpe_merge(t, p, n, out);
     wn_tok_key k;
     wn_tok_key_make(&k, p, n, avail);
-    cache_entry *caches = thread_caches();
-    cache_entry *e = &caches[CACHE_SLOTS + ((k.hash >> 40) & (CHUNK_SLOTS - 1))];
+    cache_entry *e = &thread_caches()[CACHE_SLOTS + ((k.hash >> 40) & (CHUNK_SLOTS - 1))];
     uint32_t serial = t->serial | CHUNK_SERIAL, ids[CACHE_BYTES];
     size_t m = cache_get(e, &k, n, serial, ids);
     if (m)
         return wn_tok_ids_emit(out, ids, m);
-    const cache_entry *peer = peer_caches();
-    if (peer) {
-        m = merge_or_copy(t, caches, peer, e, p, n, &k, serial, ids);
-    } else {
-        m = wn_tok_bpe_small_ids(t, p, n, ids);
-        cache_put(caches, e, &k, n, serial, ids, m);
-    }
+    m = wn_tok_bpe_small_ids(t, p, n, ids);
+    cache_put(e, &k, n, serial, ids, m);
     return wn_tok_ids_emit(out, ids, m);
 }
 
@@ -291,9 +209,8 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
 /* The ids of one piece p[0..n) whose key is k (avail bytes readable at p): from the cache,
  * else the whole-piece shortcut (a piece that is a token is one id, what most English words
  * take), else BPE. */
-static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const cache_entry *peer,
-                                  const uint8_t *p, size_t n, size_t avail, const wn_tok_key *k,
-                                  wn_tok_ids *out)
+static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uint8_t *p,
+                                  size_t n, size_t avail, const wn_tok_key *k, wn_tok_ids *out)
 {
     if (n == 1) {
         if (out)
@@ -305,7 +222,7 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const cac
     if (n <= CACHE_BYTES) {
         e = cache_slot(cache, k);
         size_t hit = cache_get(e, k, n, t->serial, ids);
-        if (__builtin_expect(hit != 0, 1)) /* the hit path falls through */
+        if (hit)
             return wn_tok_ids_emit(out, ids, hit);
     }
     int64_t whole = wn_tok_lookup_key(t, p, n, k);
@@ -319,11 +236,9 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const cac
     size_t m = 1;
     if (whole >= 0)
         ids[0] = (uint32_t)whole;
-    else if (peer)
-        return wn_tok_ids_emit(out, ids, merge_or_copy(t, cache, peer, e, p, n, k, t->serial, ids));
     else
         m = wn_tok_bpe_small(t, p, n, ids);
-    cache_put(cache, e, k, n, t->serial, ids, m);
+    cache_put(e, k, n, t->serial, ids, m);
     return wn_tok_ids_emit(out, ids, m);
 }
 
@@ -337,7 +252,6 @@ static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_i
     size_t count = 0, start[AHEAD + 1];
     wn_tok_key key[AHEAD];
     cache_entry *cache = thread_caches();
-    const cache_entry *peer = peer_caches();
     for (size_t p = 0; p < n;) {
         int k = 0;
         start[0] = p;
@@ -349,7 +263,7 @@ static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_i
             start[++k] = p;
         }
         for (int i = 0; i < k; i++)
-            count += encode_piece(t, cache, peer, s + start[i], start[i + 1] - start[i],
+            count += encode_piece(t, cache, s + start[i], start[i + 1] - start[i],
                                   n - start[i], &key[i], out);
     }
     return count;

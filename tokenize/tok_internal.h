@@ -275,8 +275,6 @@ void *wn_tok_alloc_huge(size_t bytes);
 
 /* How many threads have a piece cache mapped (encode.c; for the tests). */
 int wn_tok_caches_mapped(void);
-/* How many entries the calling thread has copied from another thread's piece cache. */
-size_t wn_tok_cache_peer_hits(void);
 
 /* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be
  * built. */

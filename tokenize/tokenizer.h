@@ -4,7 +4,7 @@
  * A loaded tokenizer is immutable: every other function takes `const wn_tok *` and may be
  * called from any number of threads at once with no locking (each call keeps its scratch on
  * its own stack, or in a heap block it frees before returning, and its piece cache in a
- * block only the calling thread writes, taken on its first encode; see wn_tok_cache_clear). Id vectors (wn_tok_ids) and
+ * block of the calling thread's own, mapped on its first encode; see wn_tok_cache_clear). Id vectors (wn_tok_ids) and
  * output buffers belong to the caller; functions append to them and never keep them.
  *
  * Exactness: ids equal Meta's tiktoken and Hugging Face tokenizers' for any valid UTF-8:
@@ -89,13 +89,11 @@ void wn_tok_encode(const wn_tok *t, const char *text, size_t len, unsigned flags
 /* Number of ids wn_tok_encode would append, without storing them. */
 size_t wn_tok_count(const wn_tok *t, const char *text, size_t len, unsigned flags);
 
-/* Encoding remembers the ids of recent pieces in a fixed-size cache the calling thread
- * writes (2.3 MB taken on the thread's first encode and given back to a pool when it exits);
- * a thread about to merge a piece first looks in one other thread's cache. Entries are
- * checked against the piece's bytes, so the ids never depend on them. This empties the
- * calling thread's cache (taking it first if need be), so its next encode starts cold, and
- * the others find nothing of it: for benchmarks that replay the same text and must not be
- * measured on a warm cache (every thread empties its own). */
+/* Encoding remembers the ids of recent pieces in a fixed-size cache private to the calling
+ * thread (2.3 MB mapped on the thread's first encode and unmapped when it exits; nothing
+ * shared, checked against the piece's bytes, so the ids never depend on it). This empties
+ * the calling thread's cache (mapping it first if need be), so the next encode starts cold:
+ * for benchmarks that replay the same text and must not be measured on a warm cache. */
 void wn_tok_cache_clear(void);
 
 /* Append the bytes of ids[0..n) to out (special tokens as their names). Returns 0, or -1 if

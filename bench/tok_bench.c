@@ -5,9 +5,11 @@
  *                                              of UTF-8 by wall clock and per CPU-second
  *   tok_bench --pathological                   10 MB of one letter, 1 MB of letters without a
  *                                              space, a million digits, 10 MB of spaces
- *   tok_bench --passes N TEXTS.jsonl           N passes on one thread, each from an empty
- *                                              cache, and the best pass's CPU time: for
- *                                              profilers (perf record) and quick comparisons
+ *   tok_bench --passes N TEXTS.jsonl [THREADS] N passes on THREADS threads (1), each from
+ *                                              an empty cache, the best pass's CPU and wall
+ *                                              time: for profilers (perf record) and quick
+ *                                              comparisons (the best of many passes is
+ *                                              what other users' load disturbs least)
  *
  * Texts are read into memory first: the time measured is tokenization only (no JSON, no
  * I/O), the same thing the node script measures for tiktoken and Hugging Face tokenizers.
@@ -92,43 +94,53 @@ static _Thread_local int g_cleared_for_pass = -1;
 #define PASSES 4 /* passes over the corpus per run, each from an empty piece cache */
 #define RUNS 3   /* runs per thread count; the best counts */
 
+/* One pass (number pass) over the texts on `threads` threads, each from an empty cache: its
+ * wall time, its CPU time into *cpu and its tokens into *ntok. */
+static double encode_pass(const wn_tok *tok, const text *t, size_t n, int threads, int pass,
+                          uint64_t *ntok, double *cpu)
+{
+    uint64_t total = 0;
+    /* the same team's threads run both regions (OpenMP keeps its pool), so each one
+     * empties the cache it will encode with */
+#pragma omp parallel num_threads(threads)
+    {
+        wn_tok_cache_clear();
+        g_cleared_for_pass = pass;
+    }
+    double t0 = now(), c0 = cpu_now();
+#pragma omp parallel num_threads(threads) reduction(+ : total)
+    {
+        wn_tok_ids ids = WN_TOK_IDS_INIT;
+        if (g_cleared_for_pass != pass) {
+            fprintf(stderr, "tok_bench: a thread would start pass %d with a warm cache\n", pass);
+            exit(1);
+        }
+        /* one document at a time: the 16.6 MB corpus has runs of 438 KB licence texts
+         * and one 2 MB file, and chunks of 16 documents left one thread working alone
+         * at the end of each pass (1.77x on 2 threads, 1.95x one by one) */
+#pragma omp for schedule(dynamic, 1)
+        for (long i = 0; i < (long)n; i++) {
+            ids.len = 0;
+            wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
+            total += ids.len;
+        }
+        wn_tok_ids_release(&ids);
+    }
+    *cpu = cpu_now() - c0;
+    *ntok = total;
+    return now() - t0;
+}
+
 static double encode_all(const wn_tok *tok, const text *t, size_t n, int threads, uint64_t *ntok,
                          double *cpu)
 {
-    uint64_t total = 0;
-    double wall = 0, cpu_s = 0;
+    double wall = 0;
+    *cpu = 0;
     for (int pass = 0; pass < PASSES; pass++) {
-        /* the same team's threads run both regions (OpenMP keeps its pool), so each one
-         * empties the cache it will encode with */
-#pragma omp parallel num_threads(threads)
-        {
-            wn_tok_cache_clear();
-            g_cleared_for_pass = pass;
-        }
-        double t0 = now(), c0 = cpu_now();
-#pragma omp parallel num_threads(threads) reduction(+ : total)
-        {
-            wn_tok_ids ids = WN_TOK_IDS_INIT;
-            if (g_cleared_for_pass != pass) {
-                fprintf(stderr, "tok_bench: a thread would start pass %d with a warm cache\n", pass);
-                exit(1);
-            }
-            /* one document at a time: the 16.6 MB corpus has runs of 438 KB licence texts
-             * and one 2 MB file, and chunks of 16 documents left one thread working alone
-             * at the end of each pass (1.77x on 2 threads, 1.95x one by one) */
-#pragma omp for schedule(dynamic, 1)
-            for (long i = 0; i < (long)n; i++) {
-                ids.len = 0;
-                wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
-                total += ids.len;
-            }
-            wn_tok_ids_release(&ids);
-        }
-        cpu_s += cpu_now() - c0;
-        wall += now() - t0;
+        double pass_cpu;
+        wall += encode_pass(tok, t, n, threads, pass, ntok, &pass_cpu);
+        *cpu += pass_cpu;
     }
-    *ntok = total / PASSES;
-    *cpu = cpu_s;
     return wall;
 }
 
@@ -193,24 +205,21 @@ static void write_ids_and_time(const wn_tok *tok, const text *t, size_t n, size_
     }
 }
 
-/* --passes: one thread, n_passes passes from an empty cache each, the best pass's CPU time. */
-static void passes(const wn_tok *tok, const text *t, size_t n, size_t bytes, int n_passes)
+/* --passes: n_passes passes on `threads` threads from an empty cache each, the best pass's
+ * CPU time and the best wall time. */
+static void passes(const wn_tok *tok, const text *t, size_t n, size_t bytes, int n_passes,
+                   int threads)
 {
-    wn_tok_ids ids = WN_TOK_IDS_INIT;
-    double best = 1e30;
+    double best = 1e30, best_wall = 1e30;
     for (int pass = 0; pass < n_passes; pass++) {
-        wn_tok_cache_clear();
-        double c0 = cpu_now();
-        for (size_t i = 0; i < n; i++) {
-            ids.len = 0;
-            wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
-        }
-        double dt = cpu_now() - c0;
-        best = dt < best ? dt : best;
+        uint64_t ntok;
+        double cpu, wall = encode_pass(tok, t, n, threads, pass, &ntok, &cpu);
+        best = cpu < best ? cpu : best;
+        best_wall = wall < best_wall ? wall : best_wall;
     }
-    printf("winnow        best of %d passes  %7.2f ms  %7.1f MB per CPU-second\n", n_passes,
-           best * 1e3, (double)bytes / best / 1e6);
-    wn_tok_ids_release(&ids);
+    printf("winnow        best of %d passes  %7.2f ms  %7.1f MB per CPU-second  %7.1f MB/s wall"
+           "  (%d threads)\n", n_passes, best * 1e3, (double)bytes / best / 1e6,
+           (double)bytes / best_wall / 1e6, threads);
 }
 
 int main(int argc, char **argv)
@@ -226,16 +235,17 @@ int main(int argc, char **argv)
         wn_tok_free(tok);
         return 0;
     }
-    bool by_passes = argc == 4 && strcmp(argv[1], "--passes") == 0;
-    if (argc < 4 || (by_passes && atoi(argv[2]) < 1)) {
+    bool by_passes = (argc == 4 || argc == 5) && strcmp(argv[1], "--passes") == 0;
+    int threads = by_passes && argc == 5 ? atoi(argv[4]) : 1;
+    if (argc < 4 || (by_passes && (atoi(argv[2]) < 1 || threads < 1))) {
         fprintf(stderr, "usage: tok_bench TEXTS.jsonl IDS_OUT THREADS...\n"
-                        "       tok_bench --passes N TEXTS.jsonl\n");
+                        "       tok_bench --passes N TEXTS.jsonl [THREADS]\n");
         return 2;
     }
     size_t n, bytes;
     text *t = read_texts(argv[by_passes ? 3 : 1], &n, &bytes);
     if (by_passes)
-        passes(tok, t, n, bytes, atoi(argv[2]));
+        passes(tok, t, n, bytes, atoi(argv[2]), threads);
     else
         write_ids_and_time(tok, t, n, bytes, argv[2], argc - 3, argv + 3);
     for (size_t i = 0; i < n; i++)

@@ -10,6 +10,7 @@
 #include "core/runner.h"
 #include "dedup/eval.h"
 #include "dedup/extsort.h"
+#include "dedup/fingerprint.h"
 #include "dedup/index.h"
 #include "dedup/lines.h"
 #include "dedup/minhash.h"
@@ -205,7 +206,7 @@ static void clean_state(const dedup_cli *c)
         "sig-*.wsig", "docs-*.wdoc", "files-*.wfl", "sign-*.stats.json", "bands-*.wbk",
         "edges-*.wed", "edges-verified.wev", "clusters.wcl", "remove.wrm", "cluster.json",
         "lines-*.wlh", "lineruns-*", "lineset.wls", "lines.json", "semantic-remove.wrm",
-        "semantic.json", "sem-*",
+        "semantic.json", "sem-*", "fprint-*.wfp",
     };
     for (size_t i = 0; i < sizeof patterns / sizeof *patterns; i++) remove_state(c, patterns[i]);
 }
@@ -479,11 +480,33 @@ static int run_streaming(dedup_cli *c, const char *command, wn_stage *stage,
     return rc ? WN_EXIT_FAILURE : 0;
 }
 
+/* The inputs this run's shards read are those the first phase read (fingerprint.h): an
+ * input edited in place would have other documents at the places the state names. Not
+ * checked by --phase all, whose first phase just read them. */
+static bool inputs_unchanged(dedup_cli *c, const char *config)
+{
+    if (!strcmp(c->phase, "all"))
+        return true;
+    unsigned first = c->common.shard.index, last = first;
+    char **tables;
+    size_t n_tables;
+    glob_state(c, "fprint-*.wfp", &tables, &n_tables);
+    char err[1024];
+    int rc = wn_dedup_fprint_check(tables, n_tables, config, c->all, c->n_all, first, last,
+                                   c->common.shard.count, err, sizeof err);
+    wn_free_strv(tables, n_tables);
+    if (rc)
+        wn_error("%s", err);
+    return rc == 0;
+}
+
 /* Phase 5 for any removal file: stream the inputs, drop its uids with `reason`. */
 static int remove_listed(dedup_cli *c, const char *remove_path, const char *config,
                          const char *reason)
 {
     char err[1024];
+    if (!inputs_unchanged(c, config))
+        return WN_EXIT_FAILURE;
     wn_dedup_removal *r = wn_dedup_removal_load(remove_path, config, err, sizeof err);
     if (!r) {
         wn_error("%s", err);
@@ -613,6 +636,11 @@ static int run_lines(dedup_cli *c)
         glob_state(c, "files-*.wfl", &ff, &n_ff);
         char *set = state_path(c, "lineset.wls");
         if (!have_state_file(set, "count")) {
+            free(set);
+            wn_free_strv(ff, n_ff);
+            return WN_EXIT_FAILURE;
+        }
+        if (!inputs_unchanged(c, config)) {
             free(set);
             wn_free_strv(ff, n_ff);
             return WN_EXIT_FAILURE;

@@ -122,6 +122,56 @@ static wn_in *in_new(const char *name, wn_compression comp)
     return in;
 }
 
+/* A .warc.zst may start with its frames' dictionary in a skippable frame of magic
+ * 0x184D2A5D (IIPC's "Zstandard Compression for WARC Files"; ArchiveTeam's wget-at writes
+ * them), itself zstd-compressed or not: load it for the frames that follow. (zstd skips any
+ * other skippable frame by itself.) */
+static void load_zstd_dictionary(wn_in *in)
+{
+    if (!raw_more(in) || in->raw_len - in->raw_pos < 8)
+        return;
+    const unsigned char *p = in->raw + in->raw_pos;
+    if (!(p[0] == 0x5D && p[1] == 0x2A && p[2] == 0x4D && p[3] == 0x18))
+        return;
+    uint32_t size = p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+    in->raw_pos += 8;
+    wn_buf dict = WN_BUF_INIT, plain = WN_BUF_INIT;
+    while (dict.len < size && raw_more(in)) {
+        size_t take = in->raw_len - in->raw_pos;
+        if (take > size - dict.len)
+            take = size - dict.len;
+        wn_buf_append(&dict, in->raw + in->raw_pos, take);
+        in->raw_pos += take;
+    }
+    const wn_buf *use = &dict;
+    if (dict.len < size) {
+        in_fail(in, "the file ends inside its zstd dictionary frame (%u bytes announced)", size);
+    } else if (size >= 4 && !memcmp(dict.data, "\x28\xb5\x2f\xfd", 4)) {
+        /* compressed (its size not always in its frame header): decompress it whole */
+        ZSTD_DStream *ds = ZSTD_createDStream();
+        ZSTD_inBuffer ib = { dict.data, dict.len, 0 };
+        size_t rc = 1;
+        while (ds && rc != 0 && !ZSTD_isError(rc) && plain.len < (1u << 30)) {
+            wn_buf_grow(&plain, 1u << 16);
+            ZSTD_outBuffer ob = { plain.data + plain.len, plain.cap - plain.len - 1, 0 };
+            rc = ZSTD_decompressStream(ds, &ob, &ib);
+            plain.len += ob.pos;
+            plain.data[plain.len] = '\0';
+            if (!ZSTD_isError(rc) && rc != 0 && ib.pos == ib.size && ob.pos == 0)
+                break; /* cut short */
+        }
+        ZSTD_freeDStream(ds);
+        if (rc != 0)
+            in_fail(in, "corrupt compressed dictionary in the zstd dictionary frame (%s)",
+                    ZSTD_isError(rc) ? ZSTD_getErrorName(rc) : "truncated");
+        use = &plain;
+    }
+    if (!in->failed && ZSTD_isError(ZSTD_DCtx_loadDictionary(in->zds, use->data, use->len)))
+        in_fail(in, "the zstd dictionary frame holds no usable dictionary");
+    wn_buf_release(&dict);
+    wn_buf_release(&plain);
+}
+
 static void setup_decoder(wn_in *in)
 {
     detect(in);
@@ -135,6 +185,7 @@ static void setup_decoder(wn_in *in)
         if (!in->zds)
             wn_xmalloc((size_t)-1 / 2); /* unreachable in practice: treat as OOM */
         ZSTD_initDStream(in->zds);
+        load_zstd_dictionary(in);
     }
 }
 
@@ -224,6 +275,23 @@ uint64_t wn_in_member_offset_at(const wn_in *in, uint64_t pos)
             return in->starts[i].raw;
     }
     return in->member_offset;
+}
+
+uint64_t wn_in_record_offset(const wn_in *in, uint64_t pos, uint64_t prev, bool *decompressed)
+{
+    *decompressed = false;
+    if (in->comp == WN_COMP_NONE)
+        return pos;
+    for (unsigned k = 0; k < in->n_starts && k < MEMBER_STARTS; k++) {
+        unsigned i = (in->n_starts - 1 - k) % MEMBER_STARTS;
+        if (in->starts[i].produced <= pos) {
+            if (prev == UINT64_MAX || in->starts[i].produced > prev)
+                return in->starts[i].raw;
+            break;
+        }
+    }
+    *decompressed = true;
+    return pos;
 }
 
 /* A member (frame) starts at the stored position `raw`; its data will begin `ahead` bytes
@@ -341,7 +409,11 @@ static size_t fill_zstd(wn_in *in)
             in->in_member = true;
         }
         ZSTD_inBuffer ib = { in->raw, in->raw_len, in->raw_pos };
-        ZSTD_outBuffer ob = { in->buf + in->buf_len, in->buf_cap - in->buf_len, 0 };
+        /* At most a block's worth a call: given room for a whole small frame, zstd decodes
+         * it in one pass and, on an error, returns none of it, losing the records before
+         * the damage (a WARC compressed as one frame lost all of them). */
+        size_t room = in->buf_cap - in->buf_len, step = ZSTD_DStreamOutSize();
+        ZSTD_outBuffer ob = { in->buf + in->buf_len, room < step ? room : step, 0 };
         size_t rc = ZSTD_decompressStream(in->zds, &ob, &ib);
         in->raw_pos = ib.pos;
         in->buf_len += ob.pos;
@@ -377,17 +449,27 @@ static size_t fill(wn_in *in)
 
 bool wn_in_resync(wn_in *in)
 {
-    if (!in->failed || in->comp != WN_COMP_GZIP)
+    /* the header that starts a gzip member (deflate method), or a zstd frame */
+    static const unsigned char gzip_magic[] = { 0x1f, 0x8b, 0x08 }, zstd_magic[] = { 0x28, 0xb5, 0x2f, 0xfd };
+    if (!in->failed || (in->comp != WN_COMP_GZIP && in->comp != WN_COMP_ZSTD))
         return false;
-    /* Resume after the start of the broken member, at the next gzip header. */
+    const unsigned char *magic = in->comp == WN_COMP_GZIP ? gzip_magic : zstd_magic;
+    size_t mlen = in->comp == WN_COMP_GZIP ? sizeof gzip_magic : sizeof zstd_magic;
+    if (in->comp == WN_COMP_ZSTD)
+        ZSTD_DCtx_reset(in->zds, ZSTD_reset_session_only);
+    /* Resume after the start of the broken member, at the next member header. */
     in->failed = in->failed_after_member = false;
     in->errmsg[0] = '\0';
     in->eof = false;
     in->in_member = false;
     uint64_t from = in->member_offset + 1;
-    if (from > in->raw_base + in->raw_pos)
-        from = in->raw_base + in->raw_pos;
-    if (from >= in->raw_base)
+    if (from > in->raw_base + in->raw_pos) {
+        /* the decoder refused the member without consuming its first byte (zstd does so
+         * for a small frame it decodes in one pass): step over that byte */
+        if (!raw_more(in))
+            return false;
+        in->raw_pos++;
+    } else if (from >= in->raw_base)
         in->raw_pos = (size_t)(from - in->raw_base);
     for (;;) {
         if (!raw_more(in))
@@ -395,8 +477,8 @@ bool wn_in_resync(wn_in *in)
         unsigned char *p = in->raw + in->raw_pos;
         size_t n = in->raw_len - in->raw_pos;
         unsigned char *hit = NULL;
-        for (size_t i = 0; i + 2 < n; i++)
-            if (p[i] == 0x1f && p[i + 1] == 0x8b && p[i + 2] == 0x08) {
+        for (size_t i = 0; i + mlen <= n; i++)
+            if (p[i] == magic[0] && !memcmp(p + i, magic, mlen)) {
                 hit = p + i;
                 break;
             }
@@ -404,11 +486,11 @@ bool wn_in_resync(wn_in *in)
             in->raw_pos += (size_t)(hit - p);
             return true;
         }
-        in->raw_pos = in->raw_len > 2 ? in->raw_len - 2 : in->raw_len;
+        in->raw_pos = in->raw_len > mlen - 1 ? in->raw_len - (mlen - 1) : in->raw_len;
         if (in->raw_eof || in->fd < 0)
             return false;
-        /* keep the last two bytes for a header that straddles the refill */
-        unsigned char tail[2];
+        /* keep the last bytes for a header that straddles the refill */
+        unsigned char tail[4];
         size_t keep = in->raw_len - in->raw_pos;
         memcpy(tail, in->raw + in->raw_pos, keep);
         in->raw_base += in->raw_pos;
@@ -418,7 +500,7 @@ bool wn_in_resync(wn_in *in)
         in->raw_len = keep + (r > 0 ? (size_t)r : 0);
         if (r <= 0)
             in->raw_eof = true;
-        if (r <= 0 && keep < 3)
+        if (r <= 0 && keep < mlen)
             return false;
     }
 }

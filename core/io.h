@@ -3,7 +3,8 @@
  *
  * Input (wn_in): compression is detected from the first bytes, not the name: gzip (1f 8b,
  * any number of members back to back, as .warc.gz needs), zstd (28 b5 2f fd, or a skippable
- * frame 5? 2a 4d 18 first), or plain. `raw_offset` is the position in the file as stored
+ * frame 5? 2a 4d 18 first; a first 5d 2a 4d 18 frame holds the dictionary of the frames
+ * after it, as in a dictionary-compressed .warc.zst), or plain. `raw_offset` is the position in the file as stored
  * (compressed), which is what an error report names: it lets a user seek to the member.
  *
  * Output (wn_out): written to "<path>.tmp-<pid>" and renamed to <path> by wn_out_commit, so
@@ -63,6 +64,13 @@ uint64_t wn_in_member_offset(const wn_in *in);
 /* The stored position of the member / frame holding decompressed byte `pos` (a byte read
  * recently: the last 64 members are remembered); for plain files, pos. */
 uint64_t wn_in_member_offset_at(const wn_in *in, uint64_t pos);
+/* Where a user finds the record (or line) that starts at decompressed byte `pos`, when the
+ * one before it started at `prev` (UINT64_MAX: none): the stored offset of the member /
+ * frame holding pos when that member starts after `prev` (seek there and decompress: this
+ * record comes first); otherwise, as in a WARC compressed as one zstd frame, no stored
+ * offset leads to it, so pos itself, an offset in the decompressed data, with *decompressed
+ * set. For plain files, pos. */
+uint64_t wn_in_record_offset(const wn_in *in, uint64_t pos, uint64_t prev, bool *decompressed);
 /* Bytes of the underlying file read so far (for progress). */
 uint64_t wn_in_raw_consumed(const wn_in *in);
 /* Size of the file as stored, 0 when unknown (stdin). */
@@ -73,9 +81,9 @@ const char *wn_in_errmsg(const wn_in *in);
 /* The failure is bytes that are not gzip after a complete member: everything read before
  * it is whole. */
 bool wn_in_failed_after_member(const wn_in *in);
-/* After a container error in a gzip stream: look for the next gzip member header after the
- * failure point and continue from there. Returns true when reading can go on; the bytes
- * skipped are lost and should be reported by the caller. */
+/* After a container error in a gzip / zstd stream: look for the next gzip member / zstd
+ * frame header after the failure point and continue from there. Returns true when reading
+ * can go on; the bytes skipped are lost and should be reported by the caller. */
 bool wn_in_resync(wn_in *in);
 
 /* Whole-file convenience (tests, small configs). Returns malloc'd bytes, NUL-terminated. */

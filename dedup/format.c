@@ -144,7 +144,7 @@ static const char *kind_name(uint32_t k)
     static const char *names[] = {"?", "signatures", "document table", "band run", "edges",
                                   "clusters", "removal set", "line hashes", "line set",
                                   "files table", "embedding rows", "centroids",
-                                  "clustered rows", "cluster assignment"};
+                                  "clustered rows", "cluster assignment", "input fingerprints"};
     return k < sizeof names / sizeof *names ? names[k] : "?";
 }
 

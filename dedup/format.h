@@ -54,6 +54,7 @@ typedef enum wn_dedup_kind {
     WN_DEDUP_KIND_SEM_CLUSTER_ROWS = 12, /* u32 cluster, u32 0, u64 uid, f32 v[d], by
                                           * (cluster, uid)                              */
     WN_DEDUP_KIND_SEM_ASSIGN = 13, /* wn_sem_assign_rec (sem_files.h), by uid           */
+    WN_DEDUP_KIND_FPRINT = 14,    /* wn_dedup_fprint_rec (fingerprint.h), by file index */
 } wn_dedup_kind;
 
 /* A document's identity everywhere in dedup: its input file's position in the sorted list

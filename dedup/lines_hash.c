@@ -7,6 +7,7 @@
 #include "core/io.h"
 #include "core/runner.h"
 #include "dedup/extsort.h"
+#include "dedup/fingerprint.h"
 #include "dedup/uidsource.h"
 
 #include <stdlib.h>
@@ -177,6 +178,9 @@ int wn_lines_hash_shard(const wn_lines_hash_opts *o, wn_stats *stats, char *err,
         }
         if (ff) rc = rc == 0 ? wn_dedup_file_commit(ff, err, errlen) : (wn_dedup_file_abort(ff), -1);
     }
+    if (rc == 0)
+        rc = wn_dedup_fprint_write(o->outdir, o->all_inputs, o->n_all_inputs, o->shard_index,
+                                   o->shard_count, o->config, err, errlen);
     for (size_t i = 0; i < s.cap; i++) free(s.per_doc[i].v);
     free(s.per_doc);
     wn_dedup_uids_release(&s.uids);

@@ -6,6 +6,7 @@
 #include "core/buf.h"
 #include "core/io.h"
 #include "core/runner.h"
+#include "dedup/fingerprint.h"
 #include "dedup/normalize.h"
 #include "dedup/uidsource.h"
 
@@ -171,6 +172,9 @@ int wn_dedup_sign_shard(const wn_dedup_sign_opts *o, wn_stats *stats, char *err,
         }
         if (ff) rc = rc == 0 ? wn_dedup_file_commit(ff, err, errlen) : (wn_dedup_file_abort(ff), -1);
     }
+    if (rc == 0)
+        rc = wn_dedup_fprint_write(o->outdir, o->all_inputs, o->n_all_inputs, o->shard_index,
+                                   o->shard_count, config, err, errlen);
     wn_common_release(&common);
     for (int t = 0; t < s.n_threads; t++) {
         free(s.scr[t].p);

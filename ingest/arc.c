@@ -18,6 +18,7 @@ typedef struct arc_state {
     uint64_t record_no;
     bool done;
     bool resyncing; /* after a broken record: skip lines up to the next header line */
+    uint64_t prev_start; /* decompressed offset of the previous record (UINT64_MAX: none) */
 } arc_state;
 
 /* Splits the header line into fields; returns the count (at most max). */
@@ -71,8 +72,10 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
         uint64_t at = wn_in_offset(st->in);
         size_t len;
         const char *l = wn_in_line(st->in, &len);
-        /* the byte offset in a plain file, else the gzip member holding the header line */
-        uint64_t offset = wn_in_member_offset_at(st->in, at);
+        /* the byte offset in a plain file, else the gzip member the record starts, else (an
+         * .arc.gz compressed whole) the offset in the decompressed data */
+        bool decompressed;
+        uint64_t offset = wn_in_record_offset(st->in, at, st->prev_start, &decompressed);
         if (!l) {
             if (wn_in_failed(st->in)) {
                 stats->docs_in++;
@@ -97,6 +100,7 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
         if (!good) {
             /* one broken record is one error; its remaining lines are skipped quietly */
             if (!st->resyncing) {
+                st->prev_start = at;
                 stats->docs_in++;
                 wn_stats_error(stats, "arc.bad_header", src->path, offset,
                                "malformed ARC header line; skipping to the next record");
@@ -106,6 +110,7 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
             continue;
         }
         st->resyncing = false;
+        st->prev_start = at;
         stats->docs_in++;
         if (alen > st->opts->max_payload + ((uint64_t)1 << 20)) {
             size_t skipped = wn_in_skip(st->in, alen);
@@ -155,7 +160,10 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
         }
         char date[40], id[64];
         arc_date_iso(f[2], date, sizeof date);
-        snprintf(id, sizeof id, "arc:%llu", (unsigned long long)offset);
+        if (decompressed) /* not to be taken for a stored offset */
+            snprintf(id, sizeof id, "arc:d%llu", (unsigned long long)offset);
+        else
+            snprintf(id, sizeof id, "arc:%llu", (unsigned long long)offset);
         struct wn_payload p = { .id = id, .url = f[0], .date = date,
                                 .source = st->opts->source_name ? st->opts->source_name : "arc" };
         wn_http_response http;
@@ -191,6 +199,8 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
             wn_doc *d = wn_ingest_emit(batch, &p, stats);
             wn_doc_meta_set(d, "arc_file", json_string(src->path));
             wn_doc_meta_set(d, "arc_offset", json_integer((json_int_t)offset));
+            if (decompressed)
+                wn_doc_meta_set(d, "arc_offset_decompressed", json_true());
             bytes += d->text.len;
         }
         wn_http_response_release(&http);
@@ -217,6 +227,7 @@ wn_source *wn_arc_source_new(wn_in *in, const wn_ingest_opts *o)
     arc_state *st = wn_xcalloc(1, sizeof *st);
     st->in = in;
     st->opts = o;
+    st->prev_start = UINT64_MAX;
     wn_source *src = wn_xcalloc(1, sizeof *src);
     src->path = wn_in_name(in);
     src->state = st;

@@ -79,6 +79,8 @@ static void extract_doc(void *state, wn_doc *d, wn_stats *stats)
             }
             if (r.truncated)
                 wn_stats_add(stats, "html.truncated_pages", 1);
+            if (r.declared_utf8_not_utf8)
+                wn_stats_add(stats, "warn.declared_utf8_not_utf8", 1);
         }
         wn_html_result_release(&r);
     } else if (d->raw != WN_RAW_NONE) {

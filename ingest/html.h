@@ -53,6 +53,8 @@ typedef struct wn_html_result {
     uint64_t blocks_kept;    /* blocks in the output */
     uint64_t chars_total;    /* visible text bytes seen (after whitespace collapsing) */
     int truncated;           /* input was larger than WN_HTML_MAX_INPUT; only its head was used */
+    int declared_utf8_not_utf8; /* declared UTF-8 (BOM, HTTP, meta) but mostly other bytes:
+                                 * decoded in the charset they are in (see html_charset.c) */
     void *scratch_;          /* private: parser workspace reused between calls */
 } wn_html_result;
 

@@ -7,6 +7,14 @@
  * charset; then ICU's detector. Labels are mapped the way browsers map them (WHATWG
  * Encoding Standard): "iso-8859-1" and "us-ascii" mean windows-1252, "gb2312" means GBK,
  * and so on. Undecodable sequences become U+FFFD and are counted.
+ *
+ * A page declared UTF-8 (BOM, HTTP or meta) whose bytes are mostly not UTF-8 is where we
+ * part from WHATWG, which decodes it as UTF-8 with U+FFFD for every bad byte: for a corpus
+ * that destroys the text of a Latin-1 page behind a wrong header ("caf\xe9" -> "caf\uFFFD").
+ * We decode it in the charset the bytes are in (detected; windows-1252 by default), keeping
+ * its valid UTF-8 sequences as UTF-8 when that charset is single-byte (a UTF-8 template
+ * around Latin-1 text from a database), and flag it (declared_utf8_not_utf8) so it is
+ * counted. A page mostly UTF-8 with a few bad bytes is decoded as UTF-8 with U+FFFD.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -217,6 +225,65 @@ static int convert_icu(const char *icu_name, const char *in, size_t len, wn_buf 
     return 0;
 }
 
+/* A page declared UTF-8 in a single-byte charset: its valid UTF-8 multi-byte sequences stay
+ * UTF-8, each other byte is decoded by `sbcs` (an ICU single-byte converter). Returns -1
+ * when `sbcs` is not a single-byte charset ICU knows. */
+static int convert_utf8_or_sbcs(const char *sbcs, const char *in, size_t len, wn_buf *out,
+                                uint64_t *bad)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    UConverter *cnv = ucnv_open(sbcs, &err);
+    if (U_FAILURE(err))
+        return -1;
+    if (ucnv_getMaxCharSize(cnv) != 1) {
+        ucnv_close(cnv);
+        return -1;
+    }
+    /* the charset's table for bytes 0x80..0xFF, each as UTF-8 (a byte it leaves undefined
+     * gives U+FFFD, counted) */
+    char high[128];
+    for (int i = 0; i < 128; i++)
+        high[i] = (char)(0x80 + i);
+    UChar table[128];
+    int32_t n = ucnv_toUChars(cnv, table, 128, high, 128, &err);
+    ucnv_close(cnv);
+    if (U_FAILURE(err) || n != 128)
+        return -1;
+    const unsigned char *u = (const unsigned char *)in;
+    wn_buf_reset(out);
+    wn_buf_grow(out, len * 3 + 16);
+    *bad = 0;
+    size_t i = 0;
+    while (i < len) {
+        size_t a = ascii_run(u + i, len - i);
+        wn_buf_append(out, in + i, a);
+        i += a;
+        if (i >= len)
+            break;
+        size_t k = wn_utf8_seq_len(u + i, len - i);
+        if (k) {
+            wn_buf_append(out, in + i, k);
+            i += k;
+            continue;
+        }
+        UChar c = table[u[i++] - 0x80];
+        *bad += c == 0xFFFD;
+        char enc[3];
+        size_t m = c < 0x800 ? 2 : 3; /* a single-byte charset maps to the BMP, >= U+0080 */
+        if (m == 2) {
+            enc[0] = (char)(0xC0 | (c >> 6));
+            enc[1] = (char)(0x80 | (c & 0x3F));
+        } else {
+            enc[0] = (char)(0xE0 | (c >> 12));
+            enc[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+            enc[2] = (char)(0x80 | (c & 0x3F));
+        }
+        wn_buf_append(out, enc, m);
+    }
+    out->data[out->len] = '\0';
+    return 0;
+}
+
 static void set_charset(wn_html_result *res, const char *name, wn_html_charset_source src)
 {
     snprintf(res->charset, sizeof res->charset, "%s", name);
@@ -258,6 +325,7 @@ int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scrat
     *utf8 = in;
     *utf8_len = len;
     res->invalid_bytes = 0;
+    res->declared_utf8_not_utf8 = 0;
 
     /* Byte-order marks are unambiguous. */
     const char *bom = NULL;
@@ -324,6 +392,7 @@ int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scrat
     }
 
     /* A legacy charset: declared ones first (unless they claim UTF-8, disproved above). */
+    res->declared_utf8_not_utf8 = declared_utf8;
     struct { const char *label; wn_html_charset_source src; } tries[3] = {
         { hint_l && !hint_utf8 ? hint_l : NULL, WN_HTML_CS_HTTP },
         { meta_l && !meta_utf8 ? meta_l : NULL, WN_HTML_CS_META },
@@ -340,7 +409,8 @@ int html_decode_utf8(const char *in, size_t len, const char *hint, wn_buf *scrat
             continue;
         const char *icu = icu_name_for_label(label);
         uint64_t nbad = 0;
-        if (convert_icu(icu ? icu : label, in, len, scratch, &nbad) != 0)
+        if ((!declared_utf8 || convert_utf8_or_sbcs(icu ? icu : label, in, len, scratch, &nbad) != 0) &&
+            convert_icu(icu ? icu : label, in, len, scratch, &nbad) != 0)
             continue; /* ICU does not know this label */
         set_charset(res, icu ? icu : label, tries[i].src);
         res->invalid_bytes = nbad;

@@ -6,7 +6,8 @@
  * Fields are parsed by name (never by position), values may continue on lines that start
  * with SP/HT, and `<...>` around URIs is stripped (WARC 1.0 and wget write it). Compression
  * is handled below us (core/io.h): a .warc.gz is a stream of gzip members, a .warc.zst a
- * stream of zstd frames.
+ * stream of zstd frames (after a dictionary frame, when there is one), or either compressed
+ * whole, as one member or frame: offsets then name the record in the decompressed data.
  *
  * Resynchronisation: after a broken record (bad header, wrong Content-Length, truncation) we
  * skip lines until the next "WARC/1." line, and after a corrupt gzip member we jump to the
@@ -17,6 +18,8 @@
 #include "ingest/ingest.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +33,44 @@ typedef struct warc_state {
     wn_buf header;   /* raw header lines, '\n'-separated, continuation lines folded */
     wn_buf block;
     bool done;
-    /* resync_to_version consumed the next record's version line, found at these offsets */
+    /* resync_to_version consumed the next record's version line, found at this offset */
     bool at_version;
-    uint64_t version_offset, version_member_offset;
+    uint64_t version_offset;
+    /* the decompressed offset where the previous record started (UINT64_MAX: none yet) */
+    uint64_t prev_start;
 } warc_state;
+
+/* A record's offset as a user can use it: the stored offset of its gzip member / zstd frame
+ * when the record starts it, else (one frame holding many records) the decompressed offset,
+ * with `decompressed` set. Call once per record, in order. */
+typedef struct record_at {
+    uint64_t offset;
+    bool decompressed;
+} record_at;
+
+static record_at record_offset(warc_state *st, uint64_t line_off)
+{
+    record_at r;
+    r.offset = wn_in_record_offset(st->in, line_off, st->prev_start, &r.decompressed);
+    st->prev_start = line_off;
+    return r;
+}
+
+/* Count an error of the record at `at`, saying which kind of offset it names. */
+static void record_error(wn_stats *stats, const char *kind, const char *path, record_at at,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void record_error(wn_stats *stats, const char *kind, const char *path, record_at at,
+                         const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    wn_stats_error(stats, kind, path, at.offset, "%s%s", detail,
+                   at.decompressed ? " (the offset is in the decompressed data: the record does not "
+                                     "start a gzip member or zstd frame of its own)" : "");
+}
 
 /* Value of header field `name` (case-insensitive) in the folded header, copied to out. */
 static bool field(const wn_buf *h, const char *name, char *out, size_t outlen)
@@ -117,7 +154,6 @@ static bool resync_to_version(warc_state *st)
         if (is_version_line(line, len)) {
             st->at_version = true;
             st->version_offset = at;
-            st->version_member_offset = wn_in_member_offset_at(st->in, at);
             return true;
         }
     }
@@ -168,7 +204,7 @@ static const char *skip_reason(const char *type)
 }
 
 /* Turn one complete record into a document or a counted skip. */
-static void handle_record(warc_state *st, const char *path, uint64_t offset, wn_batch *batch,
+static void handle_record(warc_state *st, const char *path, record_at at, wn_batch *batch,
                           wn_stats *stats)
 {
     char type[64] = "", id[512] = "", uri[8192] = "", date[64] = "", ctype[256] = "", lang[64] = "";
@@ -186,10 +222,15 @@ static void handle_record(warc_state *st, const char *path, uint64_t offset, wn_
     memset(&http, 0, sizeof http);
     bool is_response = !strcasecmp(type, "response");
 
+    if (is_response && st->block.len == 0) {
+        /* a valid record with nothing in it (a fetch that got no bytes): not broken data */
+        wn_stats_drop(stats, "skip.empty_payload", 0, 0);
+        return;
+    }
     if (is_response && (strncasecmp(ctype, "application/http", 16) == 0 || !ctype[0])) {
         char why[256];
         if (wn_http_parse(st->block.data, st->block.len, &http, why, sizeof why)) {
-            wn_stats_error(stats, "http.bad_response", path, offset, "%s", why);
+            record_error(stats, "http.bad_response", path, at, "%s", why);
             wn_http_response_release(&http);
             return;
         }
@@ -229,7 +270,9 @@ static void handle_record(warc_state *st, const char *path, uint64_t offset, wn_
         p.kind = kind;
         wn_doc *d = wn_ingest_emit(batch, &p, stats);
         wn_doc_meta_set(d, "warc_file", json_string(path));
-        wn_doc_meta_set(d, "warc_offset", json_integer((json_int_t)offset));
+        wn_doc_meta_set(d, "warc_offset", json_integer((json_int_t)at.offset));
+        if (at.decompressed)
+            wn_doc_meta_set(d, "warc_offset_decompressed", json_true());
         if (lang[0])
             wn_doc_meta_set(d, "warc_language", json_string(lang));
         if (http.status)
@@ -238,23 +281,36 @@ static void handle_record(warc_state *st, const char *path, uint64_t offset, wn_
     wn_http_response_release(&http);
 }
 
-/* Jump to the next gzip member after corrupt data; the end of the file if there is none. */
+/* Jump to the next gzip member / zstd frame after corrupt data; the end of the file if there
+ * is none. */
 static void resync_container(warc_state *st, wn_stats *stats)
 {
-    uint64_t before = wn_in_raw_consumed(st->in);
-    if (!wn_in_resync(st->in))
+    uint64_t before = wn_in_raw_consumed(st->in), size = wn_in_raw_size(st->in);
+    if (!wn_in_resync(st->in)) {
         st->done = true;
-    else
+        /* no member / frame follows: the rest of the file is lost, and says how much */
+        if (size > before)
+            wn_stats_add(stats, "bytes_lost_after_corruption", (double)(size - before));
+    } else
         wn_stats_add(stats, "bytes_skipped_resync", (double)(wn_in_raw_consumed(st->in) - before));
 }
 
-/* After a container error: count it (one broken record) and try to go on. */
+/* After a container error: count it (one broken record) and try to go on. The offset names
+ * the member / frame that failed, or where the decompressed data stopped when that frame
+ * holds earlier records too (a WARC compressed as one frame). */
 static void container_failed(warc_state *st, const char *path, wn_stats *stats, bool record_counted)
 {
     if (!record_counted)
         stats->docs_in++;
-    wn_stats_error(stats, "io.corrupt_container", path, wn_in_member_offset(st->in), "%s",
-                   wn_in_errmsg(st->in));
+    uint64_t good = wn_in_offset(st->in);
+    bool decompressed;
+    uint64_t at = wn_in_record_offset(st->in, good, st->prev_start, &decompressed);
+    if (decompressed)
+        wn_stats_error(stats, "io.corrupt_container", path, at,
+                       "%s; decoding stopped at this offset in the decompressed data (a frame "
+                       "holding many records cannot be read past damage)", wn_in_errmsg(st->in));
+    else
+        wn_stats_error(stats, "io.corrupt_container", path, at, "%s", wn_in_errmsg(st->in));
     resync_container(st, stats);
 }
 
@@ -317,12 +373,12 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
     while (!st->done && batch->n - start < max_docs && bytes < max_bytes) {
         /* where the record starts: the byte offset in a plain file, else the offset of the
          * gzip member / zstd frame that holds its version line */
-        uint64_t line_off = wn_in_offset(st->in), offset;
+        uint64_t line_off = wn_in_offset(st->in);
+        record_at offset;
         if (st->at_version) {
             /* a resynchronisation already consumed this record's version line */
             st->at_version = false;
-            offset = st->version_member_offset;
-            line_off = st->version_offset;
+            offset = record_offset(st, st->version_offset);
         } else {
             size_t len;
             const char *line = warc_line(st, &len);
@@ -337,19 +393,19 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
                 continue; /* record separators */
             if (!is_version_line(line, len)) {
                 stats->docs_in++;
-                wn_stats_error(stats, "warc.bad_record", src->path, wn_in_member_offset_at(st->in, line_off),
-                               "expected a 'WARC/1.x' version line; skipping to the next record");
+                record_error(stats, "warc.bad_record", src->path, record_offset(st, line_off),
+                             "expected a 'WARC/1.x' version line; skipping to the next record");
                 skip_broken_record(st, src->path, stats);
                 continue;
             }
-            offset = wn_in_member_offset_at(st->in, line_off);
+            offset = record_offset(st, line_off);
         }
         stats->docs_in++;
         enum header_result hr = read_header(st);
         if (hr == HEADER_TOO_LONG) {
-            wn_stats_error(stats, "warc.bad_header", src->path, offset,
-                           "the record header is longer than %u bytes; skipping to the next record",
-                           MAX_HEADER_BYTES);
+            record_error(stats, "warc.bad_header", src->path, offset,
+                         "the record header is longer than %u bytes; skipping to the next record",
+                         MAX_HEADER_BYTES);
             skip_broken_record(st, src->path, stats);
             continue;
         }
@@ -357,8 +413,8 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
             if (wn_in_failed(st->in))
                 container_failed(st, src->path, stats, true);
             else {
-                wn_stats_error(stats, "warc.truncated_record", src->path, offset,
-                               "the file ends inside a record header");
+                record_error(stats, "warc.truncated_record", src->path, offset,
+                             "the file ends inside a record header");
                 st->done = true;
             }
             continue;
@@ -366,8 +422,8 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
         char cl[32];
         unsigned long long clen = 0;
         if (!field(&st->header, "Content-Length", cl, sizeof cl) || !wn_ingest_parse_length(cl, &clen)) {
-            wn_stats_error(stats, "warc.bad_header", src->path, offset,
-                           "missing or invalid Content-Length; skipping to the next record");
+            record_error(stats, "warc.bad_header", src->path, offset,
+                         "missing or invalid Content-Length; skipping to the next record");
             skip_broken_record(st, src->path, stats);
             continue;
         }
@@ -375,9 +431,9 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
             size_t skipped = wn_in_skip(st->in, clen);
             if (skipped < clen) {
                 bool failed = wn_in_failed(st->in);
-                wn_stats_error(stats, "warc.truncated_record", src->path, offset,
-                               "the file ends inside a %llu-byte block%s", clen,
-                               failed ? " (corrupt compressed data)" : "");
+                record_error(stats, "warc.truncated_record", src->path, offset,
+                             "the file ends inside a %llu-byte block%s", clen,
+                             failed ? " (corrupt compressed data)" : "");
                 if (failed)
                     resync_container(st, stats);
                 continue;
@@ -390,9 +446,9 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
         ssize_t got = wn_in_read(st->in, st->block.data, clen);
         if (got < 0 || (unsigned long long)got < clen) {
             bool failed = wn_in_failed(st->in);
-            wn_stats_error(stats, "warc.truncated_record", src->path, offset,
-                           "Content-Length is %llu but only %lld bytes follow%s", clen,
-                           (long long)(got < 0 ? 0 : got), failed ? " (corrupt compressed data)" : "");
+            record_error(stats, "warc.truncated_record", src->path, offset,
+                         "Content-Length is %llu but only %lld bytes follow%s", clen,
+                         (long long)(got < 0 ? 0 : got), failed ? " (corrupt compressed data)" : "");
             if (failed)
                 resync_container(st, stats);
             continue;
@@ -404,9 +460,9 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
          * wrong, and the block cannot be trusted. */
         int k = block_end(st);
         if (k < 0) {
-            wn_stats_error(stats, "warc.wrong_content_length", src->path, offset,
-                           "the %llu-byte block is not followed by CRLF CRLF; skipping to the next record",
-                           clen);
+            record_error(stats, "warc.wrong_content_length", src->path, offset,
+                         "the %llu-byte block is not followed by CRLF CRLF; skipping to the next record",
+                         clen);
             give_back_next_record(st);
             skip_broken_record(st, src->path, stats);
             continue;
@@ -439,6 +495,7 @@ wn_source *wn_warc_source_new(wn_in *in, const wn_ingest_opts *o)
     warc_state *st = wn_xcalloc(1, sizeof *st);
     st->in = in;
     st->opts = o;
+    st->prev_start = UINT64_MAX;
     wn_source *src = wn_xcalloc(1, sizeof *src);
     src->path = wn_in_name(in);
     src->state = st;

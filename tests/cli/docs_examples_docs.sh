@@ -1,13 +1,15 @@
-# The command examples of docs/run.md, dedup.md, mix.md, classify.md, filter.md and
-# cluster.md (every winnow/mpirun line of their code blocks, tests/lib/doc_commands.py) run
+# The command examples of docs/run.md, dedup.md, mix.md, classify.md, filter.md, cluster.md,
+# annotate.md and ingest-html.md (every winnow/mpirun line of their code blocks,
+# tests/lib/doc_commands.py) run
 # on the repo's sample data under the names the docs use, and so do their YAML blocks
 # (run.md's config, mix.md's mix, filter.md's chain, cluster.md's slurm section) and what
 # tokenize.md says of its files and chat format. A synopsis line (placeholders, [options])
 # runs as the concrete commands listed in `instances` below, which between them must use
 # every option the line names, each of which `winnow <command> --help` must show. A doc line
 # this test does not know fails it (give it instances, or a reason to skip); lines that need
-# a Slurm cluster or MPI are listed as skipped by name. Exit codes other than 0 are stated
-# (`rc=N command`).
+# a Slurm cluster or MPI are listed as skipped by name, and annotate.md's when its test LLM
+# server (tests/llm-server, a real llama.cpp) cannot start here. Exit codes other than 0 are
+# stated (`rc=N command`).
 set -u
 W=$WINNOW
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -33,6 +35,24 @@ head = ("{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x2
 open("emb.npy", "wb").write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(head)) + head.encode() + rows)
 ' || exit 1
 winnow tokenize CC-docs/ -o shards/web/ --quiet || exit 1
+# page.html(.gz): the HTML of the sample crawl's Common Crawl record (ingest-html.md)
+python3 -c '
+import gzip, re
+d = gzip.open("data/sample/crawl/whirlwind.warc.gz").read()
+i = d.index(b"WARC-Type: response"); h = d.index(b"\r\n\r\n", i)
+n = int(re.search(rb"Content-Length: (\d+)", d[i:h]).group(1))
+page = d[h + 4:h + 4 + n].split(b"\r\n\r\n", 1)[1]
+open("page.html", "wb").write(page); gzip.open("page.html.gz", "wb").write(page)' || exit 1
+# annotate.md: tests/llm-server's llama.cpp on a free port, in the background, when it can
+# start here (its start_server says why not); stopped when this test ends
+annotate_url=""
+if [ -f "$SHARED/data/models/stories260K.gguf" ]; then
+    (cd "$ROOT" && . tests/llm-server/start-server.sh && start_server "" > "$TMP/server.why" &&
+     echo "$SERVER_PID" > "$TMP/server.pid" && echo "$URL" > "$TMP/server.url" && wait "$SERVER_PID") > /dev/null 2>&1 &
+    while [ ! -s server.url ] && kill -0 $! 2> /dev/null; do sleep 0.2; done
+    annotate_url=$(cat server.url 2> /dev/null)
+fi
+trap '[ -s "$TMP/server.pid" ] && kill "$(cat "$TMP/server.pid")" 2> /dev/null' EXIT
 printf 'sequence_length: 64\nkeep_remainder: true\nsources:\n  - {name: web, path: shards/web, weight: 1}\n' > mix.yaml
 printf 'sequence_length: 64\nkeep_remainder: true\nsources:\n  - {name: web, weight: 1}\n' > mix-dir.yaml
 yaml_block() { # the N-th ```yaml block of doc $1
@@ -105,6 +125,14 @@ rc=3 $1 --all
 winnow run config.yaml --quiet
 $1" ;; # not run yet: 3; run here, the cluster's records say done: 0
     "mpirun "*) echo "skip needs MPI on a cluster" ;;
+    "winnow html2text "*) echo "winnow html2text page.html
+winnow html2text --info --url https://an.wikipedia.org/wiki/Escopete page.html.gz
+winnow html2text --explain page.html
+winnow html2text --all --charset utf-8 page.html" ;;
+    "winnow annotate "*) # the test server's config: a short prompt, a grammar-held answer
+        if [ -z "$annotate_url" ]; then echo "skip needs tests/llm-server: $(cat server.why 2> /dev/null)"; else
+            echo "winnow annotate --config $ROOT/tests/llm-server/edu-grammar.yaml --url $annotate_url --model stories260K --sample 4 --seed 1 --parallel 2 --timeout 60 --retries 1 --backoff 0.1 --max-backoff 1 --api-key-env WN_DOC_KEY --threshold 3 -o labels/ CC-docs/
+winnow annotate --config $ROOT/tests/llm-server/yesno-grammar.yaml --url $annotate_url --model stories260K --sample 3 -o labels-yesno/ CC-docs/"; fi ;;
     "winnow dedup minhash INPUTS... -o OUT --phase remove --shard I/N") # after phases 1-4
         for p in "sign --shard 0/2" "sign --shard 1/2" "bands --shard 0/2" "bands --shard 1/2" \
                  "merge --shard 0/2" "merge --shard 1/2" cluster "remove --shard 0/2" "remove --shard 1/2"; do
@@ -126,6 +154,12 @@ check() {
         sed 's/   *[0-9].*//' out.txt | grep -xF -f want.txt | head -n "$(wc -l < want.txt)" | cmp -s - want.txt ||
             fail "$1: its first lines are not those of filter.md's example:
 $(cat want.txt)" ;;
+    "winnow html2text page.html") # the page's article, not its chrome
+        grep -q 'Escopete ye un municipio' out.txt && ! grep -q 'Menú principal' out.txt || fail "$1: not the article" ;;
+    "winnow html2text --info "*) grep -qi 'charset' out.txt || fail "$1: no charset shown" ;;
+    "winnow annotate "*) # complete: every sampled document labelled, train.txt written
+        dir=$(printf '%s\n' "$1" | sed 's/.* -o \([^ ]*\) .*/\1/')
+        [ -f "$dir/annotate.done" ] && [ -s "$dir/train.txt" ] || fail "$1: not complete" ;;
     "winnow run config.yaml --slurm --scripts-only") # cluster.md's layout
         for f in $(awk '/^```/ { n++ } n == 5 && $1 ~ /^[0-9]+-.*[.]sbatch$|^tasks[.]tsv$/ { print $1 }' \
                    "$ROOT/docs/cluster.md") logs; do
@@ -135,8 +169,8 @@ $(cat want.txt)" ;;
 
 python3 "$ROOT/tests/lib/doc_commands.py" "$ROOT"/docs/run.md "$ROOT"/docs/dedup.md \
     "$ROOT"/docs/mix.md "$ROOT"/docs/classify.md "$ROOT"/docs/filter.md "$ROOT"/docs/cluster.md \
-    "$ROOT"/docs/tokenize.md > lines.txt || exit 1
-[ "$(wc -l < lines.txt)" -ge 28 ] || { echo "only $(wc -l < lines.txt) doc lines found"; exit 1; }
+    "$ROOT"/docs/tokenize.md "$ROOT"/docs/annotate.md "$ROOT"/docs/ingest-html.md > lines.txt || exit 1
+[ "$(wc -l < lines.txt)" -ge 30 ] || { echo "only $(wc -l < lines.txt) doc lines found"; exit 1; }
 echo 'This is an English sentence about the weather.' > stdin.txt
 ran=0 skipped=0
 while IFS="	" read -r doc line; do
@@ -184,6 +218,7 @@ inline run.md '`winnow mix plan configs/llama3.yaml` works on paper'
 inline run.md '`winnow run --dry-run configs/llama3.yaml` shows the 18,441 tasks'
 inline cluster.md '(`winnow run config.yaml --dry-run` lists them)'
 inline classify.md '## Quantize (`winnow classify quantize -output PREFIX [-qnorm] [-qout] [-dsub N] [-cutoff N]`)'
+inline annotate.md '`tools/annotate-train-score.sh --url URL --model NAME -o OUT INPUT...` runs the three steps'
 ran=$((ran + 4))
 winnow mix plan configs/llama3.yaml > out.txt 2> err.txt || { fail "winnow mix plan configs/llama3.yaml"; cat err.txt; }
 winnow run --dry-run configs/llama3.yaml 2> err.txt | grep -q ' 18441 tasks ' ||
@@ -235,6 +270,19 @@ print(" ".join(str(i) for i in struct.unpack("<%dI" % (len(b) // 4), b)))' chat/
 cmd="winnow tokenize --chat sft.jsonl -o chat/mg --quiet"; $cmd 2> /dev/null; have chat/mg_mask.bin chat/mg_mask.idx
 cmd="winnow tokenize --chat sft.jsonl -o chat/dt --format datatrove --quiet"; $cmd 2> /dev/null; have chat/dt.ds.loss
 ran=$((ran + 3))
+# annotate.md's three steps in one script, then again (it resumes: nothing is redone); --bin 0
+# makes every label high, so that the six documents train a classifier with that label
+if [ -n "$annotate_url" ]; then
+    for k in 1 2; do
+        ran=$((ran + 1))
+        "$ROOT/tools/annotate-train-score.sh" --url "$annotate_url" --model stories260K -o ats \
+            --config "$ROOT/tests/llm-server/edu-grammar.yaml" --sample 6 --bin 0 --parallel 2 CC-docs/ > out.txt 2> err.txt ||
+            { fail "tools/annotate-train-score.sh (run $k)"; tail -5 err.txt; }
+    done
+    [ -s ats/model.bin ] && ls ats/scored/*.jsonl.zst > /dev/null 2>&1 || fail "tools/annotate-train-score.sh: no model or scores"
+else
+    echo "skipped (needs tests/llm-server): annotate.md's tools/annotate-train-score.sh"; skipped=$((skipped + 1))
+fi
 # every stats.json those commands wrote reconciles, stage by stage (docs in = kept +
 # removed by reason + errors; tests/lib/stats_reconcile.py)
 python3 "$ROOT/tests/lib/stats_reconcile.py" . || fail "stats do not reconcile"

@@ -44,7 +44,7 @@ typedef struct wn_doc {
     json_t *attributes; /* the attributes read with the document: object or NULL */
     struct wn_attr *attr;      /* the ones set since, in the order first set (doc_attr.c) */
     uint32_t n_attr, cap_attr;
-    uint64_t attr_names; /* bit (hash of name) & 63 set for each entry (doc_attr.c) */
+    uint64_t attr_names[4]; /* bit (hash of name) & 255 set for each entry (doc_attr.c) */
 
     /* Set by ingest readers: the text is still a raw payload for the extract stage (HTML
      * bytes in `charset`, or text in `charset`); WN_RAW_NONE once it is clean UTF-8. */
@@ -120,6 +120,12 @@ typedef struct wn_attr {
 enum { WN_ATTR_SIGNAL, WN_ATTR_LABEL, WN_ATTR_JSON };
 /* The entry's value as JSON (a new reference). */
 json_t *wn_attr_json(const wn_attr *a);
+/* The hash wn_doc_attr_set_signal files `name` under: a caller setting the same name on
+ * every document computes it once (the filter chain, ~35 names a document). */
+uint32_t wn_doc_attr_name_hash(const char *name);
+/* wn_doc_attr_set_signal, `hash` being wn_doc_attr_name_hash(name). */
+void wn_doc_attr_set_signal_hashed(wn_doc *d, const char *name, uint32_t hash, size_t n_chars,
+                                   double score);
 /* The entry set under `name`, or NULL. */
 const wn_attr *wn_doc_attr_find(const wn_doc *d, const char *name);
 /* Free the entries (wn_doc_release does). */

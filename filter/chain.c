@@ -284,10 +284,35 @@ wn_stage *wn_filter_where_new(wn_fparams *p)
 
 /* ---- helpers ---- */
 
+/* Each signal name's attribute hash, by the name's address: the names are string constants
+ * (as wn_stats_hist_const finds their histograms), so a name is hashed once per thread, not
+ * per document (~35 names a document, ~50 instructions each with its strlen). Open
+ * addressing without eviction: the program has a few dozen such names, and a name that
+ * finds no place within a few slots is hashed every time (correct, only slower). */
+enum { SIGNAL_SLOTS = 256, SIGNAL_PROBES = 8 };
+static _Thread_local struct {
+    const char *name;
+    uint32_t hash;
+} signal_hashes[SIGNAL_SLOTS];
+
+static uint32_t signal_hash(const char *name)
+{
+    size_t i = (size_t)(((uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 56) % SIGNAL_SLOTS;
+    for (int probe = 0; probe < SIGNAL_PROBES; probe++, i = (i + 1) % SIGNAL_SLOTS) {
+        if (signal_hashes[i].name == name)
+            return signal_hashes[i].hash;
+        if (!signal_hashes[i].name) {
+            signal_hashes[i].name = name;
+            return signal_hashes[i].hash = wn_doc_attr_name_hash(name);
+        }
+    }
+    return wn_doc_attr_name_hash(name);
+}
+
 void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, double v,
                       double lo, double hi)
 {
-    wn_doc_attr_set_signal(d, name, n_chars, v);
+    wn_doc_attr_set_signal_hashed(d, name, signal_hash(name), n_chars, v);
     wn_stats_hist_const(s, name, lo, hi, 50, v);
 }
 

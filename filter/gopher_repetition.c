@@ -235,9 +235,11 @@ static size_t gram_bytes(const wn_text *t, size_t i, size_t n)
     return b;
 }
 
-/* The counting table: open addressing on the gram's key; count 0 marks an empty slot (the
- * table is cleared for each count), `first` is the list index of the gram's first
- * occurrence, to mark it repeated when a second one comes. */
+/* The counting table: open addressing on the gram's key; a slot whose count is at most
+ * table_base is empty, `first` is the list index of the gram's first occurrence, to mark it
+ * repeated when a second one comes. Counts are stored plus table_base, which each count
+ * raises past every count stored before, so that the slots of earlier counts read as empty
+ * without clearing the table for each count (a memset of 32 bytes a gram). */
 typedef struct gram_slot {
     uint64_t key;
     uint32_t count, first;
@@ -245,6 +247,7 @@ typedef struct gram_slot {
 
 static _Thread_local gram_slot *table;
 static _Thread_local size_t table_cap, table_mask; /* allocated, in use - 1 */
+static _Thread_local uint32_t table_base, table_next_base;
 static _Thread_local unsigned char *visited; /* dup_gram_chars: a 5-gram class seen */
 static _Thread_local size_t visited_cap;
 static _Thread_local uint64_t *pair_set; /* dup_gram_chars: the longer grams seen */
@@ -259,10 +262,16 @@ static size_t table_clear(size_t grams)
     /* a small document after a huge one: give the memory back, keep the cache warm */
     if (cap > table_cap || (table_cap > 65536 && table_cap > cap * 64)) {
         free(table);
-        table = wn_xmalloc(cap * sizeof *table);
+        table = wn_xcalloc(cap, sizeof *table);
         table_cap = cap;
+        table_next_base = 0;
+    } else if (table_next_base > UINT32_MAX - grams) { /* the stored counts would wrap */
+        memset(table, 0, table_cap * sizeof *table);
+        table_next_base = 0;
     }
-    memset(table, 0, cap * sizeof *table);
+    /* this count stores at most `grams` per slot over its base */
+    table_base = table_next_base;
+    table_next_base += (uint32_t)grams;
     table_mask = cap - 1;
     return table_mask;
 }
@@ -275,7 +284,7 @@ static size_t table_clear(size_t grams)
 static size_t count_grams(const wn_text *t, size_t n)
 {
     size_t mask = table_clear(n_pos + 1);
-    uint32_t best = 1, best_at = 0;
+    uint32_t base = table_base, best = 1, best_at = 0;
     for (size_t k = 0; k < n_pos; k++) {
         if (k + PREFETCH < n_pos)
             __builtin_prefetch(&table[gram_key(gk[k + PREFETCH]) & mask]);
@@ -285,14 +294,14 @@ static size_t count_grams(const wn_text *t, size_t n)
          * the slot was used, which a repeated gram takes and a new one does not, and on
          * which `first` to keep (both mispredicted); the sum of the two tests and the mask
          * select below keep it to one */
-        while ((table[j].count != 0) + (table[j].key != key) == 2)
+        while ((table[j].count > base) + (table[j].key != key) == 2)
             j = (j + 1) & mask;
         gram_slot *sl = &table[j];
-        uint32_t c = sl->count + 1;
-        bool again = c > 1;
+        bool again = sl->count > base;
         uint32_t keep_old = -(uint32_t)again;
+        uint32_t c = ((sl->count - base) & keep_old) + 1;
         uint32_t first = (sl->first & keep_old) | ((uint32_t)k & ~keep_old);
-        *sl = (gram_slot){key, c, first};
+        *sl = (gram_slot){key, base + c, first};
         cls[k] = (uint32_t)j;
         repeated[k] = again;
         repeated[first] |= again;

@@ -210,11 +210,58 @@ static void test_signal_shapes_and_readers(void **state)
     wn_doc_release(&d);
 }
 
+/* Many names on one document, as a filter chain sets them (~35) and more: the bits that say
+ * a name is new fill up, so both the path that appends without a scan and the scan (names
+ * whose bit another set, names set again) run, against the jansson reference; the names
+ * are set with and without their hash given (wn_doc_attr_set_signal_hashed). */
+static void test_many_names_against_jansson(void **state)
+{
+    (void)state;
+    enum { MAX_NAMES = 300 };
+    static char name_buf[MAX_NAMES][24]; /* kept by pointer: outlive the documents */
+    for (int i = 0; i < MAX_NAMES; i++)
+        snprintf(name_buf[i], sizeof name_buf[i], "signal.%d_frac", i);
+    unsigned seed = 777;
+    static const int counts[] = {1, 5, 35, 64, 120, 300};
+    for (size_t c = 0; c < sizeof counts / sizeof *counts; c++) {
+        int n = counts[c];
+        wn_doc d;
+        wn_doc_init(&d);
+        wn_str_set(&d.text, "some text", 9);
+        json_t *ref = NULL;
+        for (int op = 0; op < 3 * n; op++) {
+            const char *name = name_buf[next(&seed) % (unsigned)n];
+            double v = pick_value(next(&seed));
+            switch (next(&seed) % 3) {
+            case 0:
+                wn_doc_attr_set_signal(&d, name, 9, v);
+                break;
+            case 1:
+                wn_doc_attr_set_signal_hashed(&d, name, wn_doc_attr_name_hash(name), 9, v);
+                break;
+            default:
+                wn_doc_attr_set_label(&d, name, "en");
+                json_object_set_new(ref_obj(&ref), name, json_string("en"));
+                continue;
+            }
+            ref_signal(&ref, name, 9, v);
+        }
+        assert_int_equal(d.n_attr, json_object_size(ref));
+        for (int i = 0; i < n; i++)
+            assert_int_equal(wn_doc_attr_find(&d, name_buf[i]) != NULL,
+                             json_object_get(ref, name_buf[i]) != NULL);
+        check_same(&d, ref);
+        json_decref(ref);
+        wn_doc_release(&d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_sequences_write_as_jansson),
         cmocka_unit_test(test_signal_shapes_and_readers),
+        cmocka_unit_test(test_many_names_against_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

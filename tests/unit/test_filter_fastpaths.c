@@ -464,6 +464,49 @@ static void test_pii_ipv4_at_every_offset(void **state)
     wn_stage_free(st);
 }
 
+/* wn_filter_signal finds each name's attribute hash by the name's address (a table of its
+ * own, without eviction): more names than the table holds, set on documents in random
+ * orders and some twice, must be stored and found as wn_doc_attr_set_signal stores them,
+ * and each histogram must count its name's signals (the plain reference: counts kept here). */
+static void test_signal_hashes_by_address(void **state)
+{
+    (void)state;
+    enum { NAMES = 400, DOCS = 30 };
+    static char names[NAMES][32]; /* the same bytes at each address for the process's life */
+    for (int i = 0; i < NAMES; i++)
+        snprintf(names[i], sizeof names[i], "test_sig.name_%d", i);
+    static uint64_t want_n[NAMES];
+    wn_stats s;
+    wn_stats_init(&s, "test");
+    for (int k = 0; k < DOCS; k++) {
+        wn_doc d, ref;
+        wn_doc_init(&d);
+        wn_doc_init(&ref);
+        int n = 1 + (int)rnd(k % 2 ? NAMES : 40);
+        for (int j = 0; j < n; j++) {
+            int i = (int)rnd(NAMES);
+            double v = rnd(1000) / 1000.0;
+            wn_filter_signal(&d, 100, &s, names[i], v, 0, 1.0001);
+            wn_doc_attr_set_signal(&ref, names[i], 100, v);
+            want_n[i]++;
+        }
+        assert_int_equal(d.n_attr, ref.n_attr);
+        for (uint32_t e = 0; e < ref.n_attr; e++) {
+            const wn_attr *a = wn_doc_attr_find(&d, ref.attr[e].name);
+            if (!a || a->hash != ref.attr[e].hash || a->v.score != ref.attr[e].v.score)
+                fail_msg("document %d: '%s' not stored as wn_doc_attr_set_signal does", k,
+                         ref.attr[e].name);
+        }
+        wn_doc_release(&d);
+        wn_doc_release(&ref);
+    }
+    for (size_t h = 0; h < s.n_hists; h++) {
+        int i = atoi(strrchr(s.hists[h].name, '_') + 1);
+        assert_int_equal(s.hists[h].n, want_n[i]);
+    }
+    wn_stats_release(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_c4_counts_match_byte_reference),
         cmocka_unit_test(test_gopher_ellipsis_count),
         cmocka_unit_test(test_pii_ipv4_at_every_offset),
+        cmocka_unit_test(test_signal_hashes_by_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

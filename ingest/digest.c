@@ -1,6 +1,7 @@
 /* digest.c: WARC-Block-Digest checking with nettle's hashes. Writers use base32 SHA-1
- * (Heritrix, wget, warcio, Common Crawl); warcio also writes sha256/sha512 and base16, which
- * the value's length tells apart (a base32 SHA-1 is 32 characters, base16 40). */
+ * (Heritrix, wget, warcio, Common Crawl); warcio also writes sha256/sha512, base16 and base64,
+ * which the value's length tells apart (a SHA-1 is 32 characters in base32, 40 in base16, 27 in
+ * base64). */
 #include "ingest/digest.h"
 
 #include <nettle/nettle-meta.h>

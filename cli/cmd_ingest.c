@@ -28,6 +28,8 @@ static void usage(FILE *f)
             "  --max-payload SIZE  skip payloads larger than SIZE (default 32M), counted\n"
             "  --keep-raw          keep HTML as is (no text extraction)\n"
             "  --all-statuses      also keep non-200 responses\n"
+            "  --drop-bad-digest   drop WARC records whose WARC-Block-Digest does not match\n"
+            "                      (counted as errors; default: kept, counted as warnings)\n"
             "  -o, --output DIR    output directory\n"
             "  --shard I/N         process the I-th of N slices of the inputs (by file)\n"
             "  -j, --threads N     threads (default: all cores)\n"
@@ -47,6 +49,7 @@ int cmd_ingest(int argc, char **argv)
         { "max-payload", required_argument, NULL, 'M' },
         { "keep-raw", no_argument, NULL, 'R' },
         { "all-statuses", no_argument, NULL, 'A' },
+        { "drop-bad-digest", no_argument, NULL, 'D' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -81,6 +84,7 @@ int cmd_ingest(int argc, char **argv)
             break;
         case 'R': io.extract_html = false; break;
         case 'A': io.only_status_200 = false; break;
+        case 'D': io.drop_bad_digest = true; break;
         case 'h': usage(stdout); rc = WN_EXIT_OK; goto out;
         default: usage(stderr); goto out;
         }

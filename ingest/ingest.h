@@ -41,6 +41,7 @@ typedef struct wn_ingest_opts {
     uint64_t max_payload;    /* larger payloads are skipped as "skip.too_large" */
     bool extract_html;       /* false = keep raw HTML as text */
     bool only_status_200;    /* WARC/ARC responses with another status are skipped */
+    bool drop_bad_digest;    /* a WARC record failing its WARC-Block-Digest is an error, not kept */
 } wn_ingest_opts;
 
 void wn_ingest_opts_init(wn_ingest_opts *o);

@@ -13,8 +13,17 @@
  * skip lines until the next "WARC/1." line, and after a corrupt gzip member we jump to the
  * next member header (wn_in_resync). Every broken record counts one error with file and
  * offset; nothing is skipped silently.
+ *
+ * WARC-Block-Digest, when a record has one, is checked over the block as stored (digest.h).
+ * A mismatch is damage no container check caught (a byte changed before compression, or in
+ * a plain .warc): by default the record is kept, since a changed byte rarely spoils a page
+ * and a writer with a wrong digest everywhere would otherwise lose a whole file, counted as
+ * warn.block_digest_mismatch, logged with file and offset once per file, and the document
+ * marked "warc_block_digest_mismatch"; --drop-bad-digest makes it the error
+ * warc.block_digest_mismatch instead (warcio check's view).
  */
 #include "core/log.h"
+#include "ingest/digest.h"
 #include "ingest/ingest.h"
 
 #include <ctype.h>
@@ -38,6 +47,7 @@ typedef struct warc_state {
     uint64_t version_offset;
     /* the decompressed offset where the previous record started (UINT64_MAX: none yet) */
     uint64_t prev_start;
+    bool digest_mismatch_logged; /* the first kept mismatch of this file was logged */
 } warc_state;
 
 /* A record's offset as a user can use it: the stored offset of its gzip member / zstd frame
@@ -281,6 +291,48 @@ static void handle_record(warc_state *st, const char *path, record_at at, wn_bat
     wn_http_response_release(&http);
 }
 
+/* Check the record's WARC-Block-Digest, if any, counting what was found. Returns false when
+ * the record must be dropped (a mismatch under --drop-bad-digest: counted as its error);
+ * `*mismatch` says whether a record kept failed its digest. */
+static bool check_block_digest(warc_state *st, const char *path, record_at at, wn_stats *stats,
+                               bool *mismatch)
+{
+    char value[256], actual[128] = "";
+    *mismatch = false;
+    if (!field(&st->header, "WARC-Block-Digest", value, sizeof value))
+        return true;
+    switch (wn_block_digest_check(value, st->block.data, st->block.len, actual, sizeof actual)) {
+    case WN_BLOCK_DIGEST_MATCH:
+        wn_stats_add(stats, "block_digests_verified", 1);
+        return true;
+    case WN_BLOCK_DIGEST_UNKNOWN_ALGORITHM:
+        wn_stats_add(stats, "warn.block_digest_unknown_algorithm", 1);
+        return true;
+    case WN_BLOCK_DIGEST_UNREADABLE:
+        wn_stats_add(stats, "warn.block_digest_unreadable", 1);
+        return true;
+    case WN_BLOCK_DIGEST_MISMATCH:
+        break;
+    }
+    if (st->opts->drop_bad_digest) {
+        record_error(stats, "warc.block_digest_mismatch", path, at,
+                     "WARC-Block-Digest is %s but the %zu-byte block's is %s: the record is "
+                     "damaged; dropped (--drop-bad-digest)", value, st->block.len, actual);
+        return false;
+    }
+    wn_stats_add(stats, "warn.block_digest_mismatch", 1);
+    *mismatch = true;
+    if (!st->digest_mismatch_logged) {
+        st->digest_mismatch_logged = true;
+        wn_warn("warn.block_digest_mismatch: '%s' at offset %llu%s: WARC-Block-Digest is %s but "
+                "the %zu-byte block's is %s: the record is damaged; kept and marked "
+                "(--drop-bad-digest drops it; further mismatches in this file are only counted)",
+                path, (unsigned long long)at.offset, at.decompressed ? " (decompressed)" : "",
+                value, st->block.len, actual);
+    }
+    return true;
+}
+
 /* Jump to the next gzip member / zstd frame after corrupt data; the end of the file if there
  * is none. */
 static void resync_container(warc_state *st, wn_stats *stats)
@@ -468,10 +520,16 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
             continue;
         }
         wn_in_skip(st->in, (size_t)k);
+        bool mismatch;
+        if (!check_block_digest(st, src->path, offset, stats, &mismatch))
+            continue;
         size_t before = batch->n;
         handle_record(st, src->path, offset, batch, stats);
-        if (batch->n > before)
+        if (batch->n > before) {
             bytes += batch->docs[batch->n - 1].text.len;
+            if (mismatch)
+                wn_doc_meta_set(&batch->docs[batch->n - 1], "warc_block_digest_mismatch", json_true());
+        }
     }
     return batch->n - start;
 }

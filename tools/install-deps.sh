@@ -6,7 +6,7 @@ set -e
 PKGS="$* \
 build-essential pkg-config libzstd-dev libxml2-dev libxxhash-dev libicu-dev zlib1g-dev
 libjansson-dev libyajl-dev libpcre2-dev libhyperscan-dev libyaml-dev libcurl4-openssl-dev libbrotli-dev
-libcmocka-dev zstd"
+libcmocka-dev zstd nettle-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

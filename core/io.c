@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -619,6 +620,44 @@ char *wn_read_file(const char *path, size_t *len, char *err, size_t errlen)
     }
     wn_in_close(in);
     return wn_buf_detach(&b, len);
+}
+
+int wn_file_xxh3_128(const char *path, uint64_t digest[2], uint64_t *bytes)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    XXH3_state_t *st = XXH3_createState();
+    if (!st)
+        wn_xmalloc((size_t)-1 / 2); /* out of memory */
+    XXH3_128bits_reset(st);
+    enum { CHUNK = 1 << 20 };
+    char *chunk = wn_xmalloc(CHUNK);
+    uint64_t total = 0;
+    int rc = 0;
+    for (;;) {
+        ssize_t n = read(fd, chunk, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = -1;
+            break;
+        }
+        if (n == 0)
+            break;
+        XXH3_128bits_update(st, chunk, (size_t)n);
+        total += (uint64_t)n;
+    }
+    int saved = errno;
+    XXH128_hash_t h = XXH3_128bits_digest(st);
+    digest[0] = h.low64;
+    digest[1] = h.high64;
+    *bytes = total;
+    XXH3_freeState(st);
+    free(chunk);
+    close(fd);
+    errno = saved;
+    return rc;
 }
 
 /* ---- output ---- */

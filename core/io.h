@@ -88,6 +88,11 @@ bool wn_in_resync(wn_in *in);
 
 /* Whole-file convenience (tests, small configs). Returns malloc'd bytes, NUL-terminated. */
 char *wn_read_file(const char *path, size_t *len, char *err, size_t errlen);
+/* The XXH3-128 of the file's bytes as stored (not decompressed), streamed: digest[0] its low
+ * 64 bits, digest[1] its high ones, *bytes how many were hashed (the file may grow while it
+ * is read). 0, or -1 with errno set when it cannot be opened or read. The one way winnow
+ * fingerprints whole files (mix inputs, run fingerprints, dedup inputs). */
+int wn_file_xxh3_128(const char *path, uint64_t digest[2], uint64_t *bytes);
 
 typedef struct wn_out wn_out;
 

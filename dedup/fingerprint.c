@@ -2,62 +2,35 @@
 #include "dedup/fingerprint.h"
 
 #include "core/buf.h"
+#include "core/io.h"
 #include "dedup/format.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-#include <xxhash.h>
 
 int wn_dedup_fingerprint(const char *path, bool stat_only, wn_dedup_fprint_rec *r, char *err,
                          size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    if (stat(path, &st) != 0) {
         snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
         return -1;
     }
     r->size = (uint64_t)st.st_size;
     r->hash = 0;
-    if (stat_only) {
-        close(fd);
+    if (stat_only)
         return 0;
+    uint64_t digest[2];
+    /* r->size becomes what was hashed, should the file have grown meanwhile */
+    if (wn_file_xxh3_128(path, digest, &r->size) != 0) {
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+        return -1;
     }
-    XXH3_state_t *xs = XXH3_createState();
-    if (!xs)
-        wn_xmalloc((size_t)-1 / 2); /* out of memory */
-    XXH3_64bits_reset(xs);
-    enum { CHUNK = 1 << 20 };
-    char *buf = wn_xmalloc(CHUNK);
-    uint64_t total = 0;
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(fd, buf, CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
-            rc = -1;
-            break;
-        }
-        if (n == 0)
-            break;
-        XXH3_64bits_update(xs, buf, (size_t)n);
-        total += (uint64_t)n;
-    }
-    r->size = total; /* what was hashed, should the file have grown meanwhile */
-    r->hash = XXH3_64bits_digest(xs);
-    XXH3_freeState(xs);
-    free(buf);
-    close(fd);
-    return rc;
+    r->hash = digest[0];
+    return 0;
 }
 
 int wn_dedup_fprint_write(const char *outdir, char **all_inputs, size_t n_all,

@@ -6,7 +6,7 @@
  * (files-I.wfl) keeps each input's record count, which catches an input cut or grown, but
  * not one edited in place with as many records. The sign (minhash, exact, url) and hash
  * (line) phases therefore also write fprint-I.wfp: per input of their shard, its size and
- * the XXH3-64 of all its stored bytes (content only, so the state stays byte-identical
+ * the low 64 bits of the XXH3-128 of all its stored bytes (wn_file_xxh3_128) (content only, so the state stays byte-identical
  * whatever the inputs' mtimes). The removal and line-apply phases, run on their own, check
  * the inputs they are about to read against it, before writing anything: another size
  * fails at once, the same size is hashed again. See docs/dedup.md, "Input fingerprints",
@@ -22,10 +22,10 @@
 typedef struct wn_dedup_fprint_rec {
     uint64_t file; /* index in the sorted list of all inputs */
     uint64_t size; /* bytes as stored */
-    uint64_t hash; /* XXH3-64 of those bytes */
+    uint64_t hash; /* XXH3-128 of those bytes, its low 64 bits */
 } wn_dedup_fprint_rec;
 
-/* Size of the file at `path` and, unless stat_only, the XXH3-64 of all its bytes. 0, or -1
+/* Size of the file at `path` and, unless stat_only, the hash of all its bytes (as above). 0, or -1
  * with a message. */
 int wn_dedup_fingerprint(const char *path, bool stat_only, wn_dedup_fprint_rec *r, char *err,
                          size_t errlen);

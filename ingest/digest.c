@@ -4,6 +4,8 @@
  * base64). */
 #include "ingest/digest.h"
 
+#include <nettle/base16.h>
+#include <nettle/base64.h>
 #include <nettle/nettle-meta.h>
 
 #include <ctype.h>
@@ -34,40 +36,22 @@ static const struct nettle_hash *lookup(const char *name, size_t n)
 
 static const char base32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-/* A base32 (5 bits a character, any case) or base64 (6 bits, standard or URL-safe alphabet)
- * character's value, or -1. */
-static int base32_value(int c)
+/* Decode exactly n bytes from the len base32 characters at s (RFC 4648, any case, no
+ * padding; nettle has base16 and base64 but no base32): the bits left over at the end must be
+ * fewer than a character's. */
+static bool decode_base32(const char *s, size_t len, uint8_t *out, size_t n)
 {
-    const char *p = c ? strchr(base32_alphabet, toupper(c)) : NULL;
-    return p ? (int)(p - base32_alphabet) : -1;
-}
-
-static int base64_value(int c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;
-    if (c == '/' || c == '_') return 63;
-    return -1;
-}
-
-/* Decode the `len` characters at s, `width` bits each, into exactly n bytes; the bits left
- * over at the end must be fewer than a character's. */
-static bool decode_bits(const char *s, size_t len, int width, int (*value)(int), uint8_t *out,
-                        size_t n)
-{
-    if (len != (8 * n + (size_t)width - 1) / (size_t)width)
+    if (len != (8 * n + 4) / 5)
         return false;
     uint32_t bits = 0;
     int nbits = 0;
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
-        int v = value((unsigned char)s[i]);
-        if (v < 0)
+        const char *p = s[i] ? strchr(base32_alphabet, toupper((unsigned char)s[i])) : NULL;
+        if (!p)
             return false;
-        bits = (bits << width) | (uint32_t)v;
-        nbits += width;
+        bits = (bits << 5) | (uint32_t)(p - base32_alphabet);
+        nbits += 5;
         if (nbits >= 8) {
             nbits -= 8;
             if (o < n)
@@ -78,27 +62,37 @@ static bool decode_bits(const char *s, size_t len, int width, int (*value)(int),
     return o == n;
 }
 
-/* Decode exactly `n` bytes from the `len` characters at s: base16, base32 or base64 (warcio
- * accepts all three), told apart by the length, which differs for every digest size here.
- * False when the length or a character does not fit. */
+/* Decode exactly `n` bytes from the `len` characters at s: base16, base32 or base64 (standard
+ * or URL-safe; warcio accepts all of them), told apart by the length, which differs for every
+ * digest size here. False when the length or a character does not fit. */
 static bool decode(const char *s, size_t len, uint8_t *out, size_t n)
 {
     while (len && s[len - 1] == '=')
         len--;
+    size_t got = 0;
     if (len == 2 * n) {
-        for (size_t i = 0; i < n; i++) {
-            unsigned v = 0;
-            for (int k = 0; k < 2; k++) {
-                int c = tolower((unsigned char)s[2 * i + k]);
-                if (!isxdigit(c))
-                    return false;
-                v = v * 16 + (unsigned)(isdigit(c) ? c - '0' : c - 'a' + 10);
-            }
-            out[i] = (uint8_t)v;
-        }
-        return true;
+        struct base16_decode_ctx ctx;
+        base16_decode_init(&ctx);
+        return base16_decode_update(&ctx, &got, out, len, s) && base16_decode_final(&ctx) &&
+               got == n;
     }
-    return decode_bits(s, len, 5, base32_value, out, n) || decode_bits(s, len, 6, base64_value, out, n);
+    if (len == (8 * n + 5) / 6) {
+        /* unpadded, so base64_decode_final (which wants whole groups) is not asked */
+        uint8_t room[BASE64_DECODE_LENGTH(2 * MAX_DIGEST)];
+        for (int url = 0; url < 2; url++) {
+            struct base64_decode_ctx ctx;
+            if (url)
+                base64url_decode_init(&ctx);
+            else
+                base64_decode_init(&ctx);
+            if (base64_decode_update(&ctx, &got, room, len, s) && got == n) {
+                memcpy(out, room, n);
+                return true;
+            }
+        }
+        return false;
+    }
+    return decode_base32(s, len, out, n);
 }
 
 static void encode_base32(const uint8_t *d, size_t n, char *out, size_t outlen)

@@ -17,6 +17,7 @@
  * counted. A page mostly UTF-8 with a few bad bytes is decoded as UTF-8 with U+FFFD.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <strings.h>
 #include <stdbool.h>
@@ -26,6 +27,7 @@
 #include <unicode/ucnv_err.h>
 #include <unicode/ucsdet.h>
 #include <unicode/ustring.h>
+#include <unicode/utf8.h>
 
 #include "core/utf8.h"
 #include "ingest/html_internal.h"
@@ -268,16 +270,9 @@ static int convert_utf8_or_sbcs(const char *sbcs, const char *in, size_t len, wn
         }
         UChar c = table[u[i++] - 0x80];
         *bad += c == 0xFFFD;
-        char enc[3];
-        size_t m = c < 0x800 ? 2 : 3; /* a single-byte charset maps to the BMP, >= U+0080 */
-        if (m == 2) {
-            enc[0] = (char)(0xC0 | (c >> 6));
-            enc[1] = (char)(0x80 | (c & 0x3F));
-        } else {
-            enc[0] = (char)(0xE0 | (c >> 12));
-            enc[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-            enc[2] = (char)(0x80 | (c & 0x3F));
-        }
+        uint8_t enc[U8_MAX_LENGTH];
+        size_t m = 0;
+        U8_APPEND_UNSAFE(enc, m, c);
         wn_buf_append(out, enc, m);
     }
     out->data[out->len] = '\0';

@@ -423,8 +423,8 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
     warc_state *st = src->state;
     size_t start = batch->n, bytes = 0;
     while (!st->done && batch->n - start < max_docs && bytes < max_bytes) {
-        /* where the record starts: the byte offset in a plain file, else the offset of the
-         * gzip member / zstd frame that holds its version line */
+        /* where the record's version line starts in the decompressed data (record_offset
+         * turns it into the offset a user can seek to) */
         uint64_t line_off = wn_in_offset(st->in);
         record_at offset;
         if (st->at_version) {

@@ -2,6 +2,7 @@
  * the input hashes the manifest records. */
 #include "mix/mix_internal.h"
 #include "core/buf.h"
+#include "core/io.h"
 #include "core/log.h"
 #include "mix/megatron.h"
 
@@ -131,22 +132,11 @@ int wn_mix_count_sources(wn_mix_config *c, bool include_bound)
 
 char *mx_file_hash(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    uint64_t d[2], bytes;
+    if (wn_file_xxh3_128(path, d, &bytes) != 0)
         return NULL;
-    XXH3_state_t *st = XXH3_createState();
-    XXH3_128bits_reset(st);
-    static __thread char chunk[1 << 16];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        XXH3_128bits_update(st, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
     XXH128_canonical_t canon;
-    XXH128_canonicalFromHash(&canon, XXH3_128bits_digest(st));
-    XXH3_freeState(st);
-    if (bad)
-        return NULL;
+    XXH128_canonicalFromHash(&canon, (XXH128_hash_t){.low64 = d[0], .high64 = d[1]});
     char *hex = wn_xmalloc(2 * sizeof canon.digest + 1);
     for (size_t i = 0; i < sizeof canon.digest; i++)
         sprintf(hex + 2 * i, "%02x", canon.digest[i]);

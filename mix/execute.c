@@ -269,8 +269,7 @@ static int execute_specs(const wn_mix_config *c, const char *outdir, mx_part par
     return 0;
 }
 
-/* True (with a message) when outdir's mix.done says there is nothing to do. */
-static bool already_done(const char *done, bool force, bool quiet)
+bool mx_already_done(const char *done, bool force, bool quiet)
 {
     struct stat st;
     if (force || stat(done, &st) != 0)
@@ -316,7 +315,7 @@ int wn_mix_execute(const wn_mix_config *c, const char *outdir, bool force, bool 
     wn_buf done = WN_BUF_INIT;
     wn_buf_appendf(&done, "%s/mix.done", outdir);
     int rc = 0;
-    if (!already_done(done.data, force, quiet)) {
+    if (!mx_already_done(done.data, force, quiet)) {
         unlink(done.data);
         json_t *manifest = mx_manifest_header(c);
         rc = execute_specs(c, outdir, (mx_part){0, 1}, quiet, manifest);
@@ -346,7 +345,7 @@ int wn_mix_execute_part(const wn_mix_config *c, const char *outdir, unsigned ind
     char *record_path = mx_part_record_path(outdir, index, count);
     struct stat st;
     int rc = 0;
-    if (already_done(done.data, force, quiet)) {
+    if (mx_already_done(done.data, force, quiet)) {
         /* the whole mix is complete */
     } else if (!force && stat(record_path, &st) == 0) {
         if (!quiet)

@@ -80,6 +80,9 @@ char *mx_part_record_path(const char *outdir, unsigned index, unsigned count);
 /* The manifest's fields that describe the config: path, mix section, seed, sequence
  * length, format, val_fraction, keep_remainder, the config file's XXH3-128. */
 json_t *mx_manifest_header(const wn_mix_config *c);
+/* True (with a message unless quiet) when `done`, a mix.done record, exists and no
+ * --force asks to redo the mix. */
+bool mx_already_done(const char *done, bool force, bool quiet);
 /* Write outdir/manifest.json, then outdir/mix.done; a summary unless quiet. 0 or -1. */
 int mx_commit_manifest(json_t *manifest, const char *outdir, bool quiet);
 /* Write JSON to path atomically. 0, or -1 with a message. */

@@ -254,14 +254,11 @@ int wn_mix_finish(const wn_mix_config *c, const char *outdir, bool force, bool q
     wn_buf done = WN_BUF_INIT, anneal = WN_BUF_INIT;
     wn_buf_appendf(&done, "%s/mix.done", outdir);
     wn_buf_appendf(&anneal, "%s/anneal", outdir);
-    struct stat st;
     unsigned n = 0;
     int rc = -1;
     json_t *manifest = NULL, **recs = NULL;
     char **paths = NULL;
-    if (!force && stat(done.data, &st) == 0) {
-        if (!quiet)
-            wn_info("mix: '%s' is already complete (remove it or use --force to redo)", done.data);
+    if (mx_already_done(done.data, force, quiet)) {
         remove_records(outdir); /* left by a finish interrupted after mix.done */
         rc = 0;
         goto out;

@@ -29,20 +29,11 @@
  * a missing file digests as empty). */
 static XXH128_hash_t file_digest(const char *path)
 {
-    XXH3_state_t *st = XXH3_createState();
-    XXH3_128bits_reset(st);
     struct stat sb;
-    FILE *f = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) ? fopen(path, "rb") : NULL;
-    if (f) {
-        char chunk[1 << 16];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-            XXH3_128bits_update(st, chunk, n);
-        fclose(f);
-    }
-    XXH128_hash_t h = XXH3_128bits_digest(st);
-    XXH3_freeState(st);
-    return h;
+    uint64_t d[2], bytes;
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && wn_file_xxh3_128(path, d, &bytes) == 0)
+        return (XXH128_hash_t){.low64 = d[0], .high64 = d[1]};
+    return XXH3_128bits(NULL, 0);
 }
 
 /* Files already read for this phase: its tasks name the same config or model, which may be

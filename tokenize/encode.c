@@ -237,7 +237,7 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uin
     if (whole >= 0)
         ids[0] = (uint32_t)whole;
     else
-        m = wn_tok_bpe_small(t, p, n, ids);
+        m = wn_tok_bpe_small_known(t, p, n, ids, wn_tok_key_has_high_byte(k));
     cache_put(e, k, n, t->serial, ids, m);
     return wn_tok_ids_emit(out, ids, m);
 }

@@ -740,6 +740,31 @@ static void test_pretok_decode_common(void **state)
     }
 }
 
+/* wn_tok_key_has_high_byte (the encoder's choice between the ASCII and the premerged BPE of
+ * a short piece) against wn_tok_has_high_byte: a byte outside ASCII at every position of
+ * pieces of 1 to 16 bytes, or none, with bytes outside ASCII right after the piece in the
+ * text (the key's 16-byte loads read them and must mask them off), or the text ending with
+ * the piece (the key is made from a padded copy). */
+static void test_key_has_high_byte(void **state)
+{
+    (void)state;
+    uint8_t text[32];
+    for (size_t n = 1; n <= 16; n++)
+        for (size_t at = 0; at <= n; at++) /* at == n: no byte outside ASCII */
+            for (unsigned b = 0x80; b < 0x100; b += at < n ? 1 : 0x100) {
+                for (size_t i = 0; i < sizeof text; i++)
+                    text[i] = i < n ? (uint8_t)('a' + (i * 7 + b) % 26) : (uint8_t)(0x80 | i);
+                if (at < n)
+                    text[at] = (uint8_t)b;
+                for (size_t avail = n; avail <= sizeof text; avail += sizeof text - n) {
+                    wn_tok_key k;
+                    wn_tok_key_make(&k, text, n, avail);
+                    assert_int_equal(wn_tok_key_has_high_byte(&k), wn_tok_has_high_byte(text, n));
+                    assert_int_equal(wn_tok_has_high_byte(text, n), at < n);
+                }
+            }
+}
+
 /* Every character of the Basic Multilingual Plane outside ASCII (whole, as two parts, or
  * byte by byte: premerge.c), between neighbours that can take its first or last byte or
  * not (nothing, a space, a letter, a Cyrillic letter, a CJK character, a lone continuation
@@ -1012,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
+        cmocka_unit_test(test_key_has_high_byte),
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),

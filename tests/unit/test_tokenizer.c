@@ -8,6 +8,7 @@
 #include "tokenize/tokenizer.h"
 #include "tests/unit/tok_test_util.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <omp.h>
 #include <pthread.h>
@@ -765,6 +766,34 @@ static void test_key_has_high_byte(void **state)
             }
 }
 
+/* Every byte as a text of its own (a piece of one byte: a space, a digit, punctuation, a
+ * stray byte of invalid UTF-8) from an empty piece cache and again from a warm one, and each
+ * ASCII punctuation byte as two of the pieces of "x! x!", as BPE of one byte makes it: the
+ * byte's token. */
+static void test_single_byte_pieces(void **state)
+{
+    (void)state;
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    wn_tok_cache_clear();
+    for (int warm = 0; warm < 2; warm++)
+        for (unsigned b = 0; b < 256; b++) {
+            const uint8_t alone[1] = { (uint8_t)b };
+            ids.len = 0;
+            wn_tok_encode(g_tok, (const char *)alone, 1, 0, &ids);
+            assert_int_equal(ids.len, 1);
+            assert_int_equal(ids.ids[0], g_tok->byte_id[b]);
+            if (!ispunct((int)b))
+                continue;
+            const uint8_t text[5] = { 'x', (uint8_t)b, ' ', 'x', (uint8_t)b };
+            ids.len = 0;
+            wn_tok_encode(g_tok, (const char *)text, sizeof text, 0, &ids);
+            assert_int_equal(ids.len, 4); /* "x", the byte, " x", the byte */
+            assert_int_equal(ids.ids[1], g_tok->byte_id[b]);
+            assert_int_equal(ids.ids[3], g_tok->byte_id[b]);
+        }
+    wn_tok_ids_release(&ids);
+}
+
 /* Every character of the Basic Multilingual Plane outside ASCII (whole, as two parts, or
  * byte by byte: premerge.c), between neighbours that can take its first or last byte or
  * not (nothing, a space, a letter, a Cyrillic letter, a CJK character, a lone continuation
@@ -1038,6 +1067,7 @@ int main(void)
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
         cmocka_unit_test(test_key_has_high_byte),
+        cmocka_unit_test(test_single_byte_pieces),
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),

@@ -766,6 +766,28 @@ static void test_key_has_high_byte(void **state)
             }
 }
 
+/* wn_tok_key_make with 16 bytes readable (two loads, the bytes past the piece masked off by
+ * a table by length) against its padded copy (exactly the piece's bytes readable), for
+ * pieces of 0 to 40 bytes of random bytes followed by more: the same words and hash. */
+static void test_key_make_masks(void **state)
+{
+    (void)state;
+    uint8_t text[64];
+    uint64_t rng = 0x2545F4914F6CDD1Dull;
+    for (int round = 0; round < 200; round++)
+        for (size_t n = 0; n <= 40; n++) {
+            for (size_t i = 0; i < sizeof text; i++) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                text[i] = (uint8_t)(rng >> 24);
+            }
+            wn_tok_key loaded, padded;
+            wn_tok_key_make(&loaded, text, n, sizeof text);
+            wn_tok_key_make(&padded, text, n, n);
+            assert_true(loaded.w0 == padded.w0 && loaded.w1 == padded.w1 &&
+                        loaded.hash == padded.hash);
+        }
+}
+
 /* Every byte as a text of its own (a piece of one byte: a space, a digit, punctuation, a
  * stray byte of invalid UTF-8) from an empty piece cache and again from a warm one, and each
  * ASCII punctuation byte as two of the pieces of "x! x!", as BPE of one byte makes it: the
@@ -1067,6 +1089,7 @@ int main(void)
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
         cmocka_unit_test(test_key_has_high_byte),
+        cmocka_unit_test(test_key_make_masks),
         cmocka_unit_test(test_single_byte_pieces),
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),

@@ -44,6 +44,14 @@ static inline bool wn_tok_has_high_byte(const uint8_t *p, size_t n)
     return any >= 0x80;
 }
 
+/* wn_tok_has_high_byte for a piece of at most 16 bytes whose key is k (wn_tok_key_make): the
+ * key's words are its bytes, zero-padded, so one test instead of a loop over the bytes, whose
+ * exit the branch predictor misses at a different length each piece. */
+static inline bool wn_tok_key_has_high_byte(const wn_tok_key *k)
+{
+    return ((k->w0 | k->w1) & 0x8080808080808080ull) != 0;
+}
+
 /* BPE from the parts id[0..m), whose pairs' keys are key[0..m-1) (key[m-1] is NO_KEY).
  * The keys of the two pairs a merge makes join key[] a step late (seventh session): the next
  * scan takes the minimum of the other keys, which it need not wait for, and a new key wins
@@ -163,11 +171,11 @@ size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, u
  * which keeps the one inline copy. */
 size_t wn_tok_bpe_small_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
 
-/* BPE of p[0..n), 2 <= n <= WN_TOK_SMALL_PIECE, into id[0..n); returns the number of ids.
- * One call of the merge loop, so that the compiler keeps it inline in the encoder's loop. */
-static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+/* wn_tok_bpe_small where the caller knows whether p[0..n) has a byte outside ASCII (high). */
+static inline size_t wn_tok_bpe_small_known(const wn_tok *t, const uint8_t *p, size_t n,
+                                            uint32_t *id, bool high)
 {
-    if (t->premerge.blocks && wn_tok_has_high_byte(p, n))
+    if (t->premerge.blocks && high)
         return wn_tok_bpe_small_premerged(t, p, n, id);
     size_t m = n;
     if (t->premerge.ascii) {
@@ -177,6 +185,13 @@ static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t 
             id[i] = t->byte_id[p[i]];
     }
     return wn_tok_bpe_small_parts(t, id, m);
+}
+
+/* BPE of p[0..n), 2 <= n <= WN_TOK_SMALL_PIECE, into id[0..n); returns the number of ids.
+ * One call of the merge loop, so that the compiler keeps it inline in the encoder's loop. */
+static inline size_t wn_tok_bpe_small(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+{
+    return wn_tok_bpe_small_known(t, p, n, id, wn_tok_has_high_byte(p, n));
 }
 
 #endif

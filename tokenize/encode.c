@@ -91,20 +91,31 @@ void wn_tok_cache_clear(void)
 
 #define ID17 (WN_TOK_MAX_IDS - 1)
 
-/* The ids e holds for the piece of n bytes with key k (serial nonzero), into ids[0..4);
- * 0 when e holds another piece. */
+/* The ids e holds for the piece of n bytes with key k (serial nonzero), into ids[0..m), and
+ * ids[m..4) zero; 0 when e holds another piece. All four unpacked whatever m, and copied
+ * as one block (emit_cached): no branch on how many ids a piece has, which the
+ * multilingual mix's pieces (1 to 4 ids) kept mispredicting. */
 static inline size_t cache_get(const cache_entry *e, const wn_tok_key *k, size_t n,
                                uint32_t serial, uint32_t *ids)
 {
     if (e->w0 != k->w0 || e->w1 != k->w1 ||
         (e->tag & ((1ull << 37) - 1)) != ((uint64_t)n << 32 | serial))
         return 0;
-    size_t m = (size_t)(e->tag >> 37) & 7;
     ids[0] = (uint32_t)(e->tag >> 40);
-    if (m > 1) { /* most English pieces are one token */
-        ids[1] = (uint32_t)e->more & ID17;
-        ids[2] = (uint32_t)(e->more >> 17) & ID17;
-        ids[3] = (uint32_t)(e->more >> 34) & ID17;
+    ids[1] = (uint32_t)e->more & ID17;
+    ids[2] = (uint32_t)(e->more >> 17) & ID17;
+    ids[3] = (uint32_t)(e->more >> 34) & ID17;
+    return (size_t)(e->tag >> 37) & 7;
+}
+
+/* wn_tok_ids_emit for the m <= CACHE_IDS ids cache_get gave: all CACHE_IDS copied, m kept. */
+static inline size_t emit_cached(wn_tok_ids *out, const uint32_t *ids, size_t m)
+{
+    if (out) {
+        if (out->len + CACHE_IDS > out->cap)
+            wn_tok_ids_reserve(out, CACHE_IDS);
+        memcpy(out->ids + out->len, ids, CACHE_IDS * sizeof *ids);
+        out->len += m;
     }
     return m;
 }
@@ -156,7 +167,7 @@ static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t a
     uint32_t serial = t->serial | CHUNK_SERIAL, ids[CACHE_BYTES];
     size_t m = cache_get(e, &k, n, serial, ids);
     if (m)
-        return wn_tok_ids_emit(out, ids, m);
+        return emit_cached(out, ids, m);
     m = wn_tok_bpe_small_ids(t, p, n, ids);
     cache_put(e, &k, n, serial, ids, m);
     return wn_tok_ids_emit(out, ids, m);
@@ -208,22 +219,19 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
 
 /* The ids of one piece p[0..n) whose key is k (avail bytes readable at p): from the cache,
  * else the whole-piece shortcut (a piece that is a token is one id, what most English words
- * take), else BPE. */
+ * take), else BPE. Pieces of one byte (spaces, punctuation: 12% of the multilingual mix's)
+ * take the cache too, rather than a branch of their own that the mix of lengths kept
+ * mispredicting (ninth session). */
 static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uint8_t *p,
                                   size_t n, size_t avail, const wn_tok_key *k, wn_tok_ids *out)
 {
-    if (n == 1) {
-        if (out)
-            wn_tok_ids_push1(out, t->byte_id[p[0]]);
-        return 1;
-    }
     cache_entry *e = NULL;
     uint32_t ids[CACHE_BYTES]; /* a piece of n bytes has at most n tokens */
     if (n <= CACHE_BYTES) {
         e = cache_slot(cache, k);
         size_t hit = cache_get(e, k, n, t->serial, ids);
         if (hit)
-            return wn_tok_ids_emit(out, ids, hit);
+            return emit_cached(out, ids, hit);
     }
     int64_t whole = wn_tok_lookup_key(t, p, n, k);
     if (!e) {
@@ -234,10 +242,10 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uin
         return 1;
     }
     size_t m = 1;
-    if (whole >= 0)
+    if (whole >= 0) /* always for one byte: loading checks that every byte is a token */
         ids[0] = (uint32_t)whole;
     else
-        m = wn_tok_bpe_small(t, p, n, ids);
+        m = wn_tok_bpe_small_known(t, p, n, ids, wn_tok_key_has_high_byte(k));
     cache_put(e, k, n, t->serial, ids, m);
     return wn_tok_ids_emit(out, ids, m);
 }

@@ -164,20 +164,22 @@ static inline uint64_t wn_tok_mix(uint64_t w0, uint64_t w1, size_t len)
 }
 uint64_t wn_tok_hash_long(const void *bytes, size_t len); /* pieces over 16 bytes */
 
+/* [len][w]: the bits of a key's word w (wn_tok_key_make) a piece of len <= 16 bytes fills. */
+extern const uint64_t wn_tok_key_masks[17][2];
+
 /* Key of s[0..len); `avail` bytes may be read from s (at least len). With 16 readable the
  * words are two loads; otherwise the bytes are copied into a zeroed block first. */
 static inline void wn_tok_key_make(wn_tok_key *k, const uint8_t *s, size_t len, size_t avail)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (avail >= 16) {
+        /* the bytes past the piece masked off by a table by length, not by branches on it,
+         * which the lengths of words kept mispredicting */
+        size_t m = len < 16 ? len : 16;
         memcpy(&k->w0, s, 8);
         memcpy(&k->w1, s + 8, 8);
-        if (len < 8) {
-            k->w0 &= (1ull << (8 * len)) - 1;
-            k->w1 = 0;
-        } else if (len < 16) {
-            k->w1 &= len == 8 ? 0 : (1ull << (8 * (len - 8))) - 1;
-        }
+        k->w0 &= wn_tok_key_masks[m][0];
+        k->w1 &= wn_tok_key_masks[m][1];
         k->hash = len <= 16 ? wn_tok_mix(k->w0, k->w1, len) : wn_tok_hash_long(s, len);
         return;
     }

@@ -13,6 +13,15 @@
 #define XXH_INLINE_ALL /* hashing a short piece must not cost a call */
 #include <xxhash.h>
 
+/* The low n bytes of a word (n <= 8), and a key's two masks for a piece of n bytes. */
+#define LOW_BYTES(n) ((n) >= 8 ? ~0ull : (1ull << (8 * ((n) & 7))) - 1)
+#define KEY_MASKS(n) { LOW_BYTES(n), (n) < 8 ? 0 : LOW_BYTES((n) - 8) }
+const uint64_t wn_tok_key_masks[17][2] = {
+    KEY_MASKS(0),  KEY_MASKS(1),  KEY_MASKS(2),  KEY_MASKS(3),  KEY_MASKS(4),  KEY_MASKS(5),
+    KEY_MASKS(6),  KEY_MASKS(7),  KEY_MASKS(8),  KEY_MASKS(9),  KEY_MASKS(10), KEY_MASKS(11),
+    KEY_MASKS(12), KEY_MASKS(13), KEY_MASKS(14), KEY_MASKS(15), KEY_MASKS(16),
+};
+
 void wn_tok_ids_reserve(wn_tok_ids *v, size_t extra)
 {
     if (v->len + extra <= v->cap)

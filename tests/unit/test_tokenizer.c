@@ -8,6 +8,7 @@
 #include "tokenize/tokenizer.h"
 #include "tests/unit/tok_test_util.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <omp.h>
 #include <pthread.h>
@@ -740,6 +741,81 @@ static void test_pretok_decode_common(void **state)
     }
 }
 
+/* wn_tok_key_has_high_byte (the encoder's choice between the ASCII and the premerged BPE of
+ * a short piece) against wn_tok_has_high_byte: a byte outside ASCII at every position of
+ * pieces of 1 to 16 bytes, or none, with bytes outside ASCII right after the piece in the
+ * text (the key's 16-byte loads read them and must mask them off), or the text ending with
+ * the piece (the key is made from a padded copy). */
+static void test_key_has_high_byte(void **state)
+{
+    (void)state;
+    uint8_t text[32];
+    for (size_t n = 1; n <= 16; n++)
+        for (size_t at = 0; at <= n; at++) /* at == n: no byte outside ASCII */
+            for (unsigned b = 0x80; b < 0x100; b += at < n ? 1 : 0x100) {
+                for (size_t i = 0; i < sizeof text; i++)
+                    text[i] = i < n ? (uint8_t)('a' + (i * 7 + b) % 26) : (uint8_t)(0x80 | i);
+                if (at < n)
+                    text[at] = (uint8_t)b;
+                for (size_t avail = n; avail <= sizeof text; avail += sizeof text - n) {
+                    wn_tok_key k;
+                    wn_tok_key_make(&k, text, n, avail);
+                    assert_int_equal(wn_tok_key_has_high_byte(&k), wn_tok_has_high_byte(text, n));
+                    assert_int_equal(wn_tok_has_high_byte(text, n), at < n);
+                }
+            }
+}
+
+/* wn_tok_key_make with 16 bytes readable (two loads, the bytes past the piece masked off by
+ * a table by length) against its padded copy (exactly the piece's bytes readable), for
+ * pieces of 0 to 40 bytes of random bytes followed by more: the same words and hash. */
+static void test_key_make_masks(void **state)
+{
+    (void)state;
+    uint8_t text[64];
+    uint64_t rng = 0x2545F4914F6CDD1Dull;
+    for (int round = 0; round < 200; round++)
+        for (size_t n = 0; n <= 40; n++) {
+            for (size_t i = 0; i < sizeof text; i++) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                text[i] = (uint8_t)(rng >> 24);
+            }
+            wn_tok_key loaded, padded;
+            wn_tok_key_make(&loaded, text, n, sizeof text);
+            wn_tok_key_make(&padded, text, n, n);
+            assert_true(loaded.w0 == padded.w0 && loaded.w1 == padded.w1 &&
+                        loaded.hash == padded.hash);
+        }
+}
+
+/* Every byte as a text of its own (a piece of one byte: a space, a digit, punctuation, a
+ * stray byte of invalid UTF-8) from an empty piece cache and again from a warm one, and each
+ * ASCII punctuation byte as two of the pieces of "x! x!", as BPE of one byte makes it: the
+ * byte's token. */
+static void test_single_byte_pieces(void **state)
+{
+    (void)state;
+    wn_tok_ids ids = WN_TOK_IDS_INIT;
+    wn_tok_cache_clear();
+    for (int warm = 0; warm < 2; warm++)
+        for (unsigned b = 0; b < 256; b++) {
+            const uint8_t alone[1] = { (uint8_t)b };
+            ids.len = 0;
+            wn_tok_encode(g_tok, (const char *)alone, 1, 0, &ids);
+            assert_int_equal(ids.len, 1);
+            assert_int_equal(ids.ids[0], g_tok->byte_id[b]);
+            if (!ispunct((int)b))
+                continue;
+            const uint8_t text[5] = { 'x', (uint8_t)b, ' ', 'x', (uint8_t)b };
+            ids.len = 0;
+            wn_tok_encode(g_tok, (const char *)text, sizeof text, 0, &ids);
+            assert_int_equal(ids.len, 4); /* "x", the byte, " x", the byte */
+            assert_int_equal(ids.ids[1], g_tok->byte_id[b]);
+            assert_int_equal(ids.ids[3], g_tok->byte_id[b]);
+        }
+    wn_tok_ids_release(&ids);
+}
+
 /* Every character of the Basic Multilingual Plane outside ASCII (whole, as two parts, or
  * byte by byte: premerge.c), between neighbours that can take its first or last byte or
  * not (nothing, a space, a letter, a Cyrillic letter, a CJK character, a lone continuation
@@ -1012,6 +1088,9 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
+        cmocka_unit_test(test_key_has_high_byte),
+        cmocka_unit_test(test_key_make_masks),
+        cmocka_unit_test(test_single_byte_pieces),
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),

@@ -267,6 +267,11 @@ static const uint64_t keep_lo[17] = {
     0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull,
     0xFFFFFFFFFFFFFFull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull};
 
+/* keep_lo[n > 8 ? n - 8 : 0]: the mask of the second load */
+static const uint64_t keep_hi[17] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull,
+    0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ~0ull};
+
 /* wn_text_word_hash of the word p[0 .. n), where `avail` >= n bytes are readable at p:
  * with 16 of them, two plain loads and masks instead of a copy. */
 static inline __attribute__((always_inline)) uint64_t word_hash(const char *p, size_t n,
@@ -484,6 +489,151 @@ typedef struct line_state {
     size_t start, first_word;
 } line_state;
 
+#ifdef TEXT_AVX2
+/* Whole 64-byte windows of plain ASCII (AVX2 and BMI2, where the CPU has them): every token
+ * of the complete runs in a window comes out of bit masks, one loop step a token, where the
+ * run-by-run path classifies 16 bytes again at each run and branches on whether the run has
+ * punctuation before or after its core (the branches mispredicted on prose). In a window
+ * cut after its last space (the run it cuts is read again by the next window) and before
+ * the run holding its first non-ASCII byte:
+ *   - the core of a run spans its first to its last letter or digit; the punctuation of a
+ *     run lies before its core (`before`: not reached by the letters and digits filled
+ *     forward through the run, an addition's carry), inside it, or after it (`after`: a
+ *     segment of punctuation whose first byte after it is a space; the segments' ends are
+ *     where their bits carried to, and the segments landing on a space are taken from
+ *     them with PEXT and PDEP);
+ *   - the outer punctuation (before or after) is a token of its own, so a token begins
+ *     where a run begins or where a byte's outer bit differs from the byte before it.
+ * Plain ASCII has no character to count, as in ascii_stretch. Returns where it stopped,
+ * between runs: before a run of 64 bytes or more, before a run holding a non-ASCII byte,
+ * within 80 bytes of the end (a word's hash reads 16 bytes from its start), or when the
+ * word or line array has less than a window's worth of room. */
+#define WIN_TARGET __attribute__((target("avx2,bmi,bmi2,popcnt,lzcnt")))
+enum { WIN = 64, WIN_ROOM = 64 }; /* a window holds at most 48 tokens (",a, " 16 times) */
+
+WIN_TARGET static inline uint64_t win_bits(__m256i lo, __m256i hi)
+{
+    return (uint32_t)_mm256_movemask_epi8(lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
+}
+
+/* Bytes x with lo <= x <= lo + span (unsigned): x - lo <= span is min(x - lo, span) == x - lo. */
+WIN_TARGET static inline __m256i win_range(__m256i v, char lo, char span)
+{
+    __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8(lo));
+    return _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(span)), d);
+}
+
+WIN_TARGET static inline __m256i win_space(__m256i v) /* controls, ' ' and DEL */
+{
+    return _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x20)), v),
+                           _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)));
+}
+
+static _Thread_local size_t windows_read; /* wn_text_windows_read */
+
+size_t wn_text_windows_read(void)
+{
+    return windows_read;
+}
+
+WIN_TARGET static size_t ascii_windows(text_slot *sl, const char *s, size_t n, size_t i,
+                                       line_state *ls)
+{
+    wn_text *t = &sl->t;
+    wn_word *words = t->words;
+    wn_line *lines = t->lines;
+    size_t nw = t->n_words, nonsym = t->n_nonsym, nl = t->n_lines;
+    size_t line_start = ls->start, line_word = ls->first_word;
+    while (n - i >= WIN + 16 && sl->cap_words - nw >= WIN_ROOM) {
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)(s + i));
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(s + i + 32));
+        uint64_t high = win_bits(v0, v1);
+        uint64_t space = win_bits(win_space(v0), win_space(v1));
+        uint64_t room = high ? space & _bzhi_u64(~0ull, (unsigned)_tzcnt_u64(high)) : space;
+        if (!room)
+            break; /* the run at i is 64 bytes or more, or holds a non-ASCII byte */
+        unsigned last = 63 - (unsigned)_lzcnt_u64(room); /* the window's last space */
+        uint64_t in = _bzhi_u64(~0ull, last + 1);
+        __m256i l0 = _mm256_or_si256(v0, _mm256_set1_epi8(0x20));
+        __m256i l1 = _mm256_or_si256(v1, _mm256_set1_epi8(0x20));
+        uint64_t letter = win_bits(win_range(l0, 'a', 25), win_range(l1, 'a', 25)) & in;
+        uint64_t digit = win_bits(win_range(v0, '0', 9), win_range(v1, '0', 9)) & in;
+        uint64_t nlm = win_bits(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('\n')),
+                                _mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\n'))) & in;
+        if ((size_t)_mm_popcnt_u64(nlm) > sl->cap_lines - nl)
+            break; /* the general loop grows the line array */
+        uint64_t word = ~space & in, alnum = letter | digit, punct = word & ~alnum;
+        /* no carry leaves bit 63: bit `last` is a space */
+        uint64_t reached = (word & ~(word + alnum)) | alnum; /* first letter or digit on */
+        uint64_t seg_first = punct & ~(punct << 1);
+        uint64_t landed = (punct + seg_first) & ~punct; /* the byte after each segment */
+        uint64_t gap = ~word;
+        uint64_t after = (landed & gap) - _pdep_u64(_pext_u64(gap, landed), seg_first);
+        uint64_t outer = (punct & ~reached) | after;
+        uint64_t starts = word & ~((word << 1) & ~(outer ^ (outer << 1)));
+        uint64_t ends = word & ~((word >> 1) & ~(outer ^ (outer >> 1)));
+        /* the tokens line by line (a token's line is then a constant), each line pushed
+         * at its '\n' */
+        wn_word *w = words + nw;
+        const char *base = s + i;
+        for (uint64_t todo_a = starts, todo_b = ends, m = nlm;; m = _blsr_u64(m)) {
+            uint64_t before = m ? _bzhi_u64(~0ull, (unsigned)_tzcnt_u64(m)) : ~0ull;
+            uint64_t a_m = todo_a & before, b_m = todo_b & before;
+            todo_a &= ~before;
+            todo_b &= ~before;
+            for (; a_m; a_m = _blsr_u64(a_m), b_m = _blsr_u64(b_m)) {
+                unsigned a = (unsigned)_tzcnt_u64(a_m), b = (unsigned)_tzcnt_u64(b_m);
+                unsigned len = b - a + 1;
+                uint64_t span = (2ull << b) - (1ull << a); /* b < last <= 63 */
+                unsigned core = WN_WORD_ASCII | ((letter & span) ? WN_WORD_ALPHA : 0) |
+                                ((digit & span) ? WN_WORD_DIGIT : 0);
+                unsigned fl = (outer >> a) & 1 ? (unsigned)WN_WORD_SYMBOL : core;
+                const char *p = base + a;
+                /* the header as two 8-byte stores (GCC packed four 4-byte fields in a
+                 * vector register first) */
+                uint64_t head[2] = {(uint64_t)(i + a) | (uint64_t)len << 32,
+                                    (uint64_t)nl | (uint64_t)fl << 32};
+                memcpy((void *)w, head, sizeof head);
+                if (len <= 16) {
+                    uint64_t x, y;
+                    memcpy(&x, p, 8);
+                    memcpy(&y, p + 8, 8);
+                    w->hash = short_hash(x & keep_lo[len], y & keep_hi[len]);
+                } else {
+                    _mm256_zeroupper(); /* XXH3 is SSE2 code */
+                    w->hash = wn_text_word_hash(p, len);
+                }
+                w++;
+            }
+            if (!m)
+                break;
+            unsigned q = (unsigned)_tzcnt_u64(m);
+            size_t w_at = (size_t)(w - words);
+            lines[nl++] = line_of(s, line_start, i + q, line_word, w_at);
+            line_start = i + q + 1;
+            line_word = w_at;
+        }
+        nw = (size_t)(w - words);
+        nonsym += (size_t)_mm_popcnt_u64(starts & ~outer);
+        i += last + 1;
+        windows_read++;
+    }
+    t->n_words = nw;
+    t->n_nonsym = nonsym;
+    t->n_lines = nl;
+    ls->start = line_start;
+    ls->first_word = line_word;
+    return i;
+}
+#endif
+
+#ifndef TEXT_AVX2
+size_t wn_text_windows_read(void)
+{
+    return 0;
+}
+#endif
+
 /* The tokens and lines of the plain ASCII text from i on, while no run is open: what
  * analyze_into's loop does there (plain ASCII runs through ascii_run and emit_run, spaces,
  * '\n'), in a loop that calls nothing, so that its counts stay in registers and the
@@ -494,9 +644,17 @@ typedef struct line_state {
  * line array is full; returns where it stopped (i when it could do nothing: the general
  * loop then takes that byte). */
 static size_t ascii_stretch(text_slot *sl, const char *s, size_t n, size_t i, line_state *ls,
-                            bool *refused)
+                            bool *refused, bool windows)
 {
     wn_text *t = &sl->t;
+#ifdef TEXT_AVX2
+again:
+    if (windows)
+        i = ascii_windows(sl, s, n, i, ls);
+#else
+    (void)windows;
+#endif
+    bool ran = false; /* a run was read here: the windows may take the next */
     const unsigned char *u = (const unsigned char *)s;
     wn_word *words = t->words;
     wn_line *lines = t->lines;
@@ -522,6 +680,8 @@ static size_t ascii_stretch(text_slot *sl, const char *s, size_t n, size_t i, li
             i++;
             continue;
         }
+        if (ran && windows && n - i >= 80)
+            break; /* back to the windows (below) */
         size_t end, a, b;
         unsigned fl;
         if (nw + 3 > cap_w)
@@ -542,13 +702,32 @@ static size_t ascii_stretch(text_slot *sl, const char *s, size_t n, size_t i, li
                 put_word(&words[nw++], s, n, b, end - b, nl, WN_WORD_SYMBOL);
         }
         i = end;
+        ran = true;
     }
     t->n_words = nw;
     t->n_nonsym = nonsym;
     t->n_lines = nl;
     ls->start = line_start;
     ls->first_word = line_word;
+#ifdef TEXT_AVX2
+    if (ran && windows && i < n && n - i >= 80 && !*refused && u[i] < 0x80)
+        goto again;
+#endif
     return i;
+}
+
+/* Whether the analysis takes ascii_windows (wn_filter_use_avx2 read per analysis: tests
+ * switch it to compare the window path with the run-by-run one). */
+static bool use_windows(void)
+{
+#ifdef TEXT_AVX2
+    static int cpu = -1; /* the same answer on every thread: a benign race */
+    if (cpu < 0)
+        cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+    return wn_filter_use_avx2 && cpu;
+#else
+    return false;
+#endif
 }
 
 static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
@@ -578,13 +757,14 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     sl->valid = false;
 
     line_state ls = {0, 0};
+    bool windows = use_windows();
     size_t extra = 0;
     size_t run = SIZE_MAX, core_a = 0, core_b = 0;
     bool alpha = false, spaceless = false;
     bool refused = false; /* ascii_run refused the run at i */
     for (size_t i = 0; i < n;) {
         if (run == SIZE_MAX && u[i] < 0x80 && !refused) { /* most of the text */
-            size_t j = ascii_stretch(sl, s, n, i, &ls, &refused);
+            size_t j = ascii_stretch(sl, s, n, i, &ls, &refused, windows);
             if (j != i) {
                 i = j;
                 continue;

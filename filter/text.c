@@ -536,6 +536,43 @@ size_t wn_text_windows_read(void)
     return windows_read;
 }
 
+/* The tokens of one line of a window: a_m their starts, b_m their ends, the window's
+ * masks, `base` its first byte at offset off0 of the text. `digits`: the window holds a
+ * digit (a constant where it is inlined, so the loop without them tests no span). */
+WIN_TARGET static inline __attribute__((always_inline)) wn_word *
+win_tokens(wn_word *w, uint64_t a_m, uint64_t b_m, const char *base, size_t off0, size_t line,
+           uint64_t outer, uint64_t letter, uint64_t digit, bool digits)
+{
+    for (; a_m; a_m = _blsr_u64(a_m), b_m = _blsr_u64(b_m)) {
+        unsigned a = (unsigned)_tzcnt_u64(a_m), b = (unsigned)_tzcnt_u64(b_m);
+        unsigned len = b - a + 1;
+        unsigned core = WN_WORD_ASCII | WN_WORD_ALPHA;
+        if (digits) {
+            uint64_t span = (2ull << b) - (1ull << a); /* b < 63: the window ends in a space */
+            core = WN_WORD_ASCII | ((letter & span) ? WN_WORD_ALPHA : 0) |
+                   ((digit & span) ? WN_WORD_DIGIT : 0);
+        }
+        unsigned fl = (outer >> a) & 1 ? (unsigned)WN_WORD_SYMBOL : core;
+        const char *p = base + a;
+        /* the header as two 8-byte stores (GCC packed four 4-byte fields in a vector
+         * register first) */
+        uint64_t head[2] = {(uint64_t)(off0 + a) | (uint64_t)len << 32,
+                            (uint64_t)line | (uint64_t)fl << 32};
+        memcpy((void *)w, head, sizeof head);
+        if (len <= 16) {
+            uint64_t x, y;
+            memcpy(&x, p, 8);
+            memcpy(&y, p + 8, 8);
+            w->hash = short_hash(x & keep_lo[len], y & keep_hi[len]);
+        } else {
+            _mm256_zeroupper(); /* XXH3 is SSE2 code */
+            w->hash = wn_text_word_hash(p, len);
+        }
+        w++;
+    }
+    return w;
+}
+
 WIN_TARGET static size_t ascii_windows(text_slot *sl, const char *s, size_t n, size_t i,
                                        line_state *ls)
 {
@@ -581,30 +618,10 @@ WIN_TARGET static size_t ascii_windows(text_slot *sl, const char *s, size_t n, s
             uint64_t a_m = todo_a & before, b_m = todo_b & before;
             todo_a &= ~before;
             todo_b &= ~before;
-            for (; a_m; a_m = _blsr_u64(a_m), b_m = _blsr_u64(b_m)) {
-                unsigned a = (unsigned)_tzcnt_u64(a_m), b = (unsigned)_tzcnt_u64(b_m);
-                unsigned len = b - a + 1;
-                uint64_t span = (2ull << b) - (1ull << a); /* b < last <= 63 */
-                unsigned core = WN_WORD_ASCII | ((letter & span) ? WN_WORD_ALPHA : 0) |
-                                ((digit & span) ? WN_WORD_DIGIT : 0);
-                unsigned fl = (outer >> a) & 1 ? (unsigned)WN_WORD_SYMBOL : core;
-                const char *p = base + a;
-                /* the header as two 8-byte stores (GCC packed four 4-byte fields in a
-                 * vector register first) */
-                uint64_t head[2] = {(uint64_t)(i + a) | (uint64_t)len << 32,
-                                    (uint64_t)nl | (uint64_t)fl << 32};
-                memcpy((void *)w, head, sizeof head);
-                if (len <= 16) {
-                    uint64_t x, y;
-                    memcpy(&x, p, 8);
-                    memcpy(&y, p + 8, 8);
-                    w->hash = short_hash(x & keep_lo[len], y & keep_hi[len]);
-                } else {
-                    _mm256_zeroupper(); /* XXH3 is SSE2 code */
-                    w->hash = wn_text_word_hash(p, len);
-                }
-                w++;
-            }
+            /* a window without digits (most of prose): a core holds a letter, since it
+             * begins with a letter or digit; no test of the token's span */
+            w = digit ? win_tokens(w, a_m, b_m, base, i, nl, outer, letter, digit, true)
+                      : win_tokens(w, a_m, b_m, base, i, nl, outer, letter, 0, false);
             if (!m)
                 break;
             unsigned q = (unsigned)_tzcnt_u64(m);

@@ -1302,6 +1302,42 @@ static bool spans_fit(const wn_text *t, const wn_text_span *kept, size_t n_kept,
     return total == n;
 }
 
+/* Moves the tokens [from, to) down to dst (dst <= from), each offset moved by `shift`
+ * (mod 2^32) and its line set to `line`; returns how many are not symbols. With SSE2 a
+ * token's four header fields are changed in one register: GCC's code for the structure
+ * copy (fields taken apart and packed again) took ~40 instructions a token, 1.5-2% of the
+ * chain where c4 keeps most documents' lines. */
+static size_t moved_words(wn_word *dst, const wn_word *from, const wn_word *to, uint32_t shift,
+                          uint32_t line)
+{
+    size_t n = (size_t)(to - from), symbols = 0;
+#if defined(__SSE2__)
+    const __m128i add = _mm_cvtsi32_si128((int)shift);          /* lane 0: off */
+    const __m128i keep = _mm_set_epi32(-1, 0, -1, -1);          /* lane 2: line */
+    const __m128i set = _mm_set_epi32(0, (int)line, 0, 0);
+    const __m128i symbol = _mm_set_epi32(WN_WORD_SYMBOL, 0, 0, 0); /* lane 3: flags */
+    __m128i sym = _mm_setzero_si128();
+    for (; from < to; from++, dst++) {
+        __m128i head = _mm_loadu_si128((const __m128i *)(const void *)from);
+        uint64_t hash = from->hash;
+        head = _mm_or_si128(_mm_and_si128(_mm_add_epi32(head, add), keep), set);
+        sym = _mm_add_epi32(sym, _mm_and_si128(head, symbol));
+        _mm_storeu_si128((__m128i *)(void *)dst, head);
+        dst->hash = hash;
+    }
+    symbols = (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi32(sym, 3)) / WN_WORD_SYMBOL;
+#else
+    for (; from < to; from++, dst++) {
+        wn_word w = *from;
+        w.off += shift;
+        w.line = line;
+        symbols += (w.flags & WN_WORD_SYMBOL) != 0;
+        *dst = w;
+    }
+#endif
+    return n - symbols;
+}
+
 bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span *kept,
                         size_t n_kept)
 {
@@ -1317,15 +1353,16 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
         const wn_text_span *sp = &kept[k];
         wn_line l = t->lines[sp->line];
         size_t first = n_words;
-        for (size_t i = l.first_word; i < l.first_word + l.n_words; i++) {
-            wn_word w = t->words[i];
-            if (w.off < sp->off || w.off >= sp->off + sp->len)
-                continue;
-            w.off = (uint32_t)(w.off - sp->off + at);
-            w.line = (uint32_t)k;
-            n_nonsym += !(w.flags & WN_WORD_SYMBOL);
-            t->words[n_words++] = w;
-        }
+        /* the span cuts no token (spans_fit), so the tokens in it are those of the line
+         * less some at its start and some at its end */
+        const wn_word *from = t->words + l.first_word, *to = from + l.n_words;
+        while (from < to && from->off < sp->off)
+            from++;
+        while (to > from && to[-1].off >= (size_t)sp->off + sp->len)
+            to--;
+        n_nonsym += moved_words(t->words + n_words, from, to, (uint32_t)(at - sp->off),
+                                (uint32_t)k);
+        n_words += (size_t)(to - from);
         size_t len = sp->len;
         if (len && s[at + len - 1] == '\r') /* as push_line: a line ends before "\r\n" */
             len--;

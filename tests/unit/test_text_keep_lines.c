@@ -9,16 +9,11 @@
 #include "filter_helpers.h"
 
 #include "filter/text.h"
-
-/* A deterministic choice (splitmix64 of a counter). */
-static uint64_t pick_counter;
+#include "text_test_rng.h"
 
 static size_t pick(size_t n)
 {
-    uint64_t z = (pick_counter += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return (size_t)((z ^ (z >> 31)) % n);
+    return (size_t)text_rnd(n);
 }
 
 /* The analysis the cache serves d now equals a fresh one of d's text. */

@@ -9,6 +9,7 @@
 #include "filter_helpers.h"
 
 #include "filter/text.h"
+#include "text_test_rng.h"
 
 /* A copy of an analysis: wn_text_analyze_buf's result is overwritten by the next one. */
 typedef struct text_copy {
@@ -114,15 +115,9 @@ static void test_windows_on_real_text(void **state)
         assert_true(wn_text_windows_read() - before > 10000); /* the path under test ran */
 }
 
-/* A deterministic generator (splitmix64): the same texts on every run. */
-static uint64_t rng_counter;
-
 static unsigned rnd(unsigned n)
 {
-    uint64_t z = (rng_counter += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return (unsigned)((z ^ (z >> 31)) % n);
+    return (unsigned)text_rnd(n);
 }
 
 /* Pieces: mostly plain ASCII words and punctuation (so that whole windows are ASCII), the

@@ -125,8 +125,11 @@ size_t wn_text_utf8_count(const char *s, size_t n);
  * analysed or counted. */
 size_t wn_text_doc_chars(const wn_doc *d);
 void wn_text_invalidate(void);
-/* Let other threads use the cache slot this thread holds (the chain calls it after each
- * filter's process_doc). */
+/* End this thread's use of the analysis it was served (the chain calls it after each
+ * filter's process_doc): the chain's trust ends, and the cache slot it holds is let go for
+ * other threads when this thread next begins a filter on another document (or looks up a
+ * document in another slot); until then another thread analyses that slot's documents
+ * into its own buffers. */
 void wn_text_release(void);
 /* The chain, before a filter's process_doc on d: `follows` when the filter before it in
  * the same chain ran on d on this thread just before (nothing else touched d between).

@@ -752,10 +752,7 @@ again:
 static bool use_windows(void)
 {
 #ifdef TEXT_AVX2
-    static int cpu = -1; /* the same answer on every thread: a benign race */
-    if (cpu < 0)
-        cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
-    return wn_filter_use_avx2 && cpu;
+    return wn_filter_use_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
 #else
     return false;
 #endif

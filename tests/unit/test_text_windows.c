@@ -25,8 +25,10 @@ static void copy_analysis(text_copy *c, const wn_text *t)
     c->lines = malloc((t->n_lines + 1) * sizeof *c->lines);
     assert_non_null(c->words);
     assert_non_null(c->lines);
-    memcpy(c->words, t->words, t->n_words * sizeof *c->words);
-    memcpy(c->lines, t->lines, t->n_lines * sizeof *c->lines);
+    if (t->n_words) /* the arrays may not exist yet */
+        memcpy(c->words, t->words, t->n_words * sizeof *c->words);
+    if (t->n_lines)
+        memcpy(c->lines, t->lines, t->n_lines * sizeof *c->lines);
 }
 
 static size_t texts_compared;

@@ -177,7 +177,11 @@ static void unhold(void)
 
 void wn_text_release(void)
 {
-    unhold();
+    /* the slot stays held until this thread's next filter begins on another document (or
+     * it looks up another slot): the chain runs a document's filters one after the other
+     * on one thread, and taking the slot again with a locked exchange before each filter
+     * was ~0.8% of the chain; another thread that wants the slot meanwhile analyses into
+     * its own, as when two documents of a batch share a slot */
     trust.armed = false;
     trust.next_analyses = false;
     trust.counted_doc = NULL;
@@ -185,8 +189,10 @@ void wn_text_release(void)
 
 void wn_text_stage_begin(const wn_doc *d, bool follows)
 {
-    if (!follows || trust.doc != d)
+    if (!follows || trust.doc != d) {
         trust.doc = NULL;
+        unhold(); /* what wn_text_release left held */
+    }
     trust.armed = true;
     trust.counted_doc = NULL;
 }
@@ -266,6 +272,11 @@ uint64_t wn_text_word_hash(const void *p, size_t n)
 static const uint64_t keep_lo[17] = {
     0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull, 0xFFFFFFFFFFFFull,
     0xFFFFFFFFFFFFFFull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull};
+
+/* keep_lo[n > 8 ? n - 8 : 0]: the mask of the second load */
+static const uint64_t keep_hi[17] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0xFFFFFFFFFFull,
+    0xFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFull, ~0ull};
 
 /* wn_text_word_hash of the word p[0 .. n), where `avail` >= n bytes are readable at p:
  * with 16 of them, two plain loads and masks instead of a copy. */
@@ -484,6 +495,176 @@ typedef struct line_state {
     size_t start, first_word;
 } line_state;
 
+#ifdef TEXT_AVX2
+/* Whole 64-byte windows of plain ASCII (AVX2 and BMI2, where the CPU has them): every token
+ * of the complete runs in a window comes out of bit masks, one loop step a token, where the
+ * run-by-run path classifies 16 bytes again at each run and branches on whether the run has
+ * punctuation before or after its core (the branches mispredicted on prose). In a window
+ * cut after its last space (the run it cuts is read again by the next window) and before
+ * the run holding its first non-ASCII byte:
+ *   - the core of a run spans its first to its last letter or digit; the punctuation of a
+ *     run lies before its core (`before`: not reached by the letters and digits filled
+ *     forward through the run, an addition's carry), inside it, or after it (`after`: a
+ *     segment of punctuation whose first byte after it is a space; the segments' ends are
+ *     where their bits carried to, and the segments landing on a space are taken from
+ *     them with PEXT and PDEP);
+ *   - the outer punctuation (before or after) is a token of its own, so a token begins
+ *     where a run begins or where a byte's outer bit differs from the byte before it.
+ * Plain ASCII has no character to count, as in ascii_stretch. Returns where it stopped,
+ * between runs: before a run of 64 bytes or more, before a run holding a non-ASCII byte,
+ * at the end, or when the word or line array has less than a window's worth of room. The
+ * last 80 bytes are read from a copy padded with spaces (a word's hash reads 16 bytes from
+ * its start; the mask keeps the word's): they took the run-by-run path, ~10% of the
+ * analysis of prose's ~1.4 KB documents. */
+#define WIN_TARGET __attribute__((target("avx2,bmi,bmi2,popcnt,lzcnt")))
+enum { WIN = 64, WIN_ROOM = 64 }; /* a window holds at most 48 tokens (",a, " 16 times) */
+
+WIN_TARGET static inline uint64_t win_bits(__m256i lo, __m256i hi)
+{
+    return (uint32_t)_mm256_movemask_epi8(lo) | (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32;
+}
+
+/* Bytes x with lo <= x <= lo + span (unsigned): x - lo <= span is min(x - lo, span) == x - lo. */
+WIN_TARGET static inline __m256i win_range(__m256i v, char lo, char span)
+{
+    __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8(lo));
+    return _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(span)), d);
+}
+
+WIN_TARGET static inline __m256i win_space(__m256i v) /* controls, ' ' and DEL */
+{
+    return _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x20)), v),
+                           _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)));
+}
+
+static _Thread_local size_t windows_read; /* wn_text_windows_read */
+
+size_t wn_text_windows_read(void)
+{
+    return windows_read;
+}
+
+/* The tokens of one line of a window: a_m their starts, b_m their ends, the window's
+ * masks, `base` its first byte at offset off0 of the text. `digits`: the window holds a
+ * digit (a constant where it is inlined, so the loop without them tests no span). */
+WIN_TARGET static inline __attribute__((always_inline)) wn_word *
+win_tokens(wn_word *w, uint64_t a_m, uint64_t b_m, const char *base, size_t off0, size_t line,
+           uint64_t outer, uint64_t letter, uint64_t digit, bool digits)
+{
+    for (; a_m; a_m = _blsr_u64(a_m), b_m = _blsr_u64(b_m)) {
+        unsigned a = (unsigned)_tzcnt_u64(a_m), b = (unsigned)_tzcnt_u64(b_m);
+        unsigned len = b - a + 1;
+        unsigned core = WN_WORD_ASCII | WN_WORD_ALPHA;
+        if (digits) {
+            uint64_t span = (2ull << b) - (1ull << a); /* b < 63: the window ends in a space */
+            core = WN_WORD_ASCII | ((letter & span) ? WN_WORD_ALPHA : 0) |
+                   ((digit & span) ? WN_WORD_DIGIT : 0);
+        }
+        unsigned fl = (outer >> a) & 1 ? (unsigned)WN_WORD_SYMBOL : core;
+        const char *p = base + a;
+        /* the header as two 8-byte stores (GCC packed four 4-byte fields in a vector
+         * register first) */
+        uint64_t head[2] = {(uint64_t)(off0 + a) | (uint64_t)len << 32,
+                            (uint64_t)line | (uint64_t)fl << 32};
+        memcpy((void *)w, head, sizeof head);
+        if (len <= 16) {
+            uint64_t x, y;
+            memcpy(&x, p, 8);
+            memcpy(&y, p + 8, 8);
+            w->hash = short_hash(x & keep_lo[len], y & keep_hi[len]);
+        } else {
+            _mm256_zeroupper(); /* XXH3 is SSE2 code */
+            w->hash = wn_text_word_hash(p, len);
+        }
+        w++;
+    }
+    return w;
+}
+
+WIN_TARGET static size_t ascii_windows(text_slot *sl, const char *s, size_t n, size_t i,
+                                       line_state *ls)
+{
+    wn_text *t = &sl->t;
+    wn_word *words = t->words;
+    wn_line *lines = t->lines;
+    size_t nw = t->n_words, nonsym = t->n_nonsym, nl = t->n_lines;
+    size_t line_start = ls->start, line_word = ls->first_word;
+    char pad[WIN + 16]; /* the text's last bytes, then spaces */
+    while (i < n && sl->cap_words - nw >= WIN_ROOM) {
+        const char *base = s + i;
+        if (n - i < WIN + 16) { /* the spaces end the last run at n */
+            memset(pad, ' ', sizeof pad);
+            memcpy(pad, s + i, n - i);
+            base = pad;
+        }
+        __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)base);
+        __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(base + 32));
+        uint64_t high = win_bits(v0, v1);
+        uint64_t space = win_bits(win_space(v0), win_space(v1));
+        uint64_t room = high ? space & _bzhi_u64(~0ull, (unsigned)_tzcnt_u64(high)) : space;
+        if (!room)
+            break; /* the run at i is 64 bytes or more, or holds a non-ASCII byte */
+        unsigned last = 63 - (unsigned)_lzcnt_u64(room); /* the window's last space */
+        uint64_t in = _bzhi_u64(~0ull, last + 1);
+        __m256i l0 = _mm256_or_si256(v0, _mm256_set1_epi8(0x20));
+        __m256i l1 = _mm256_or_si256(v1, _mm256_set1_epi8(0x20));
+        uint64_t letter = win_bits(win_range(l0, 'a', 25), win_range(l1, 'a', 25)) & in;
+        uint64_t digit = win_bits(win_range(v0, '0', 9), win_range(v1, '0', 9)) & in;
+        uint64_t nlm = win_bits(_mm256_cmpeq_epi8(v0, _mm256_set1_epi8('\n')),
+                                _mm256_cmpeq_epi8(v1, _mm256_set1_epi8('\n'))) & in;
+        if ((size_t)_mm_popcnt_u64(nlm) > sl->cap_lines - nl)
+            break; /* the general loop grows the line array */
+        uint64_t word = ~space & in, alnum = letter | digit, punct = word & ~alnum;
+        /* no carry leaves bit 63: bit `last` is a space */
+        uint64_t reached = (word & ~(word + alnum)) | alnum; /* first letter or digit on */
+        uint64_t seg_first = punct & ~(punct << 1);
+        uint64_t landed = (punct + seg_first) & ~punct; /* the byte after each segment */
+        uint64_t gap = ~word;
+        uint64_t after = (landed & gap) - _pdep_u64(_pext_u64(gap, landed), seg_first);
+        uint64_t outer = (punct & ~reached) | after;
+        uint64_t starts = word & ~((word << 1) & ~(outer ^ (outer << 1)));
+        uint64_t ends = word & ~((word >> 1) & ~(outer ^ (outer >> 1)));
+        /* the tokens line by line (a token's line is then a constant), each line pushed
+         * at its '\n' */
+        wn_word *w = words + nw;
+        for (uint64_t todo_a = starts, todo_b = ends, m = nlm;; m = _blsr_u64(m)) {
+            uint64_t before = m ? _bzhi_u64(~0ull, (unsigned)_tzcnt_u64(m)) : ~0ull;
+            uint64_t a_m = todo_a & before, b_m = todo_b & before;
+            todo_a &= ~before;
+            todo_b &= ~before;
+            /* a window without digits (most of prose): a core holds a letter, since it
+             * begins with a letter or digit; no test of the token's span */
+            w = digit ? win_tokens(w, a_m, b_m, base, i, nl, outer, letter, digit, true)
+                      : win_tokens(w, a_m, b_m, base, i, nl, outer, letter, 0, false);
+            if (!m)
+                break;
+            unsigned q = (unsigned)_tzcnt_u64(m);
+            size_t w_at = (size_t)(w - words);
+            lines[nl++] = line_of(s, line_start, i + q, line_word, w_at);
+            line_start = i + q + 1;
+            line_word = w_at;
+        }
+        nw = (size_t)(w - words);
+        nonsym += (size_t)_mm_popcnt_u64(starts & ~outer);
+        i = n - i > last ? i + last + 1 : n;
+        windows_read++;
+    }
+    t->n_words = nw;
+    t->n_nonsym = nonsym;
+    t->n_lines = nl;
+    ls->start = line_start;
+    ls->first_word = line_word;
+    return i;
+}
+#endif
+
+#ifndef TEXT_AVX2
+size_t wn_text_windows_read(void)
+{
+    return 0;
+}
+#endif
+
 /* The tokens and lines of the plain ASCII text from i on, while no run is open: what
  * analyze_into's loop does there (plain ASCII runs through ascii_run and emit_run, spaces,
  * '\n'), in a loop that calls nothing, so that its counts stay in registers and the
@@ -494,9 +675,17 @@ typedef struct line_state {
  * line array is full; returns where it stopped (i when it could do nothing: the general
  * loop then takes that byte). */
 static size_t ascii_stretch(text_slot *sl, const char *s, size_t n, size_t i, line_state *ls,
-                            bool *refused)
+                            bool *refused, bool windows)
 {
     wn_text *t = &sl->t;
+#ifdef TEXT_AVX2
+again:
+    if (windows)
+        i = ascii_windows(sl, s, n, i, ls);
+#else
+    (void)windows;
+#endif
+    bool ran = false; /* a run was read here: the windows may take the next */
     const unsigned char *u = (const unsigned char *)s;
     wn_word *words = t->words;
     wn_line *lines = t->lines;
@@ -522,6 +711,8 @@ static size_t ascii_stretch(text_slot *sl, const char *s, size_t n, size_t i, li
             i++;
             continue;
         }
+        if (ran && windows)
+            break; /* back to the windows (below) */
         size_t end, a, b;
         unsigned fl;
         if (nw + 3 > cap_w)
@@ -542,13 +733,29 @@ static size_t ascii_stretch(text_slot *sl, const char *s, size_t n, size_t i, li
                 put_word(&words[nw++], s, n, b, end - b, nl, WN_WORD_SYMBOL);
         }
         i = end;
+        ran = true;
     }
     t->n_words = nw;
     t->n_nonsym = nonsym;
     t->n_lines = nl;
     ls->start = line_start;
     ls->first_word = line_word;
+#ifdef TEXT_AVX2
+    if (ran && windows && i < n && !*refused && u[i] < 0x80)
+        goto again;
+#endif
     return i;
+}
+
+/* Whether the analysis takes ascii_windows (wn_filter_use_avx2 read per analysis: tests
+ * switch it to compare the window path with the run-by-run one). */
+static bool use_windows(void)
+{
+#ifdef TEXT_AVX2
+    return wn_filter_use_avx2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+#else
+    return false;
+#endif
 }
 
 static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
@@ -578,13 +785,14 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     sl->valid = false;
 
     line_state ls = {0, 0};
+    bool windows = use_windows();
     size_t extra = 0;
     size_t run = SIZE_MAX, core_a = 0, core_b = 0;
     bool alpha = false, spaceless = false;
     bool refused = false; /* ascii_run refused the run at i */
     for (size_t i = 0; i < n;) {
         if (run == SIZE_MAX && u[i] < 0x80 && !refused) { /* most of the text */
-            size_t j = ascii_stretch(sl, s, n, i, &ls, &refused);
+            size_t j = ascii_stretch(sl, s, n, i, &ls, &refused, windows);
             if (j != i) {
                 i = j;
                 continue;
@@ -1105,6 +1313,42 @@ static bool spans_fit(const wn_text *t, const wn_text_span *kept, size_t n_kept,
     return total == n;
 }
 
+/* Moves the tokens [from, to) down to dst (dst <= from), each offset moved by `shift`
+ * (mod 2^32) and its line set to `line`; returns how many are not symbols. With SSE2 a
+ * token's four header fields are changed in one register: GCC's code for the structure
+ * copy (fields taken apart and packed again) took ~40 instructions a token, 1.5-2% of the
+ * chain where c4 keeps most documents' lines. */
+static size_t moved_words(wn_word *dst, const wn_word *from, const wn_word *to, uint32_t shift,
+                          uint32_t line)
+{
+    size_t n = (size_t)(to - from), symbols = 0;
+#if defined(__SSE2__)
+    const __m128i add = _mm_cvtsi32_si128((int)shift);          /* lane 0: off */
+    const __m128i keep = _mm_set_epi32(-1, 0, -1, -1);          /* lane 2: line */
+    const __m128i set = _mm_set_epi32(0, (int)line, 0, 0);
+    const __m128i symbol = _mm_set_epi32(WN_WORD_SYMBOL, 0, 0, 0); /* lane 3: flags */
+    __m128i sym = _mm_setzero_si128();
+    for (; from < to; from++, dst++) {
+        __m128i head = _mm_loadu_si128((const __m128i *)(const void *)from);
+        uint64_t hash = from->hash;
+        head = _mm_or_si128(_mm_and_si128(_mm_add_epi32(head, add), keep), set);
+        sym = _mm_add_epi32(sym, _mm_and_si128(head, symbol));
+        _mm_storeu_si128((__m128i *)(void *)dst, head);
+        dst->hash = hash;
+    }
+    symbols = (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi32(sym, 3)) / WN_WORD_SYMBOL;
+#else
+    for (; from < to; from++, dst++) {
+        wn_word w = *from;
+        w.off += shift;
+        w.line = line;
+        symbols += (w.flags & WN_WORD_SYMBOL) != 0;
+        *dst = w;
+    }
+#endif
+    return n - symbols;
+}
+
 bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span *kept,
                         size_t n_kept)
 {
@@ -1120,15 +1364,16 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
         const wn_text_span *sp = &kept[k];
         wn_line l = t->lines[sp->line];
         size_t first = n_words;
-        for (size_t i = l.first_word; i < l.first_word + l.n_words; i++) {
-            wn_word w = t->words[i];
-            if (w.off < sp->off || w.off >= sp->off + sp->len)
-                continue;
-            w.off = (uint32_t)(w.off - sp->off + at);
-            w.line = (uint32_t)k;
-            n_nonsym += !(w.flags & WN_WORD_SYMBOL);
-            t->words[n_words++] = w;
-        }
+        /* the span cuts no token (spans_fit), so the tokens in it are those of the line
+         * less some at its start and some at its end */
+        const wn_word *from = t->words + l.first_word, *to = from + l.n_words;
+        while (from < to && from->off < sp->off)
+            from++;
+        while (to > from && to[-1].off >= (size_t)sp->off + sp->len)
+            to--;
+        n_nonsym += moved_words(t->words + n_words, from, to, (uint32_t)(at - sp->off),
+                                (uint32_t)k);
+        n_words += (size_t)(to - from);
         size_t len = sp->len;
         if (len && s[at + len - 1] == '\r') /* as push_line: a line ends before "\r\n" */
             len--;

@@ -6,7 +6,8 @@
  *     as separate "symbol" tokens ("hello," -> "hello" ","; "#tag" -> "#" "tag"), inner
  *     punctuation stays ("e-mail", "3.5");
  *   - ASCII is classified by a table, and a run of plain ASCII 16 bytes at a time (SSE2;
- *     the fast path); other code points by ICU (u_isUWhiteSpace, u_ispunct, u_isalpha);
+ *     the fast path), or whole 64-byte windows of plain ASCII at once where the CPU has
+ *     AVX2 and BMI2; other code points by ICU (u_isUWhiteSpace, u_ispunct, u_isalpha);
  *     control characters separate words;
  *   - a token holding Han, Kana, Hangul-less CJK, Thai, Lao, Khmer or Myanmar text is
  *     segmented with ICU's word break iterator, because those scripts do not space words;
@@ -82,6 +83,10 @@ typedef struct wn_text {
 const wn_text *wn_text_analyze(const wn_doc *d);
 /* Analyse an arbitrary buffer (not cached; the result is thread-local like above). */
 const wn_text *wn_text_analyze_buf(const char *s, size_t n);
+/* Windows of 64 bytes this thread's analyses have read with the AVX2 path (tests check
+ * that it ran; 0 where the CPU or the build has no AVX2 and BMI2, or with
+ * wn_filter_use_avx2 false, when the analysis reads every run on its own). */
+size_t wn_text_windows_read(void);
 /* Code points of s as wn_text_analyze counts them (the n_chars field: an invalid byte
  * counts one), without the analysis: for a filter that may drop a document before any
  * filter needs its words. */
@@ -120,8 +125,11 @@ size_t wn_text_utf8_count(const char *s, size_t n);
  * analysed or counted. */
 size_t wn_text_doc_chars(const wn_doc *d);
 void wn_text_invalidate(void);
-/* Let other threads use the cache slot this thread holds (the chain calls it after each
- * filter's process_doc). */
+/* End this thread's use of the analysis it was served (the chain calls it after each
+ * filter's process_doc): the chain's trust ends, and the cache slot it holds is let go for
+ * other threads when this thread next begins a filter on another document (or looks up a
+ * document in another slot); until then another thread analyses that slot's documents
+ * into its own buffers. */
 void wn_text_release(void);
 /* The chain, before a filter's process_doc on d: `follows` when the filter before it in
  * the same chain ran on d on this thread just before (nothing else touched d between).

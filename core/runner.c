@@ -26,18 +26,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A batch that a stage sees whole (process_batch: dedup's remove, tokenize, the KL count)
- * is held three times (the records, the decoded documents, their output) while the next
- * is read: capped at 64 MB, a run of big documents made batches of tens of megabytes, so
- * peak memory grew with the corpus (the more documents, the bigger the biggest batch:
- * 12, 26, 38 MB over 18, 72, 290 MB of real JSONL; dedup's remove phase peaked at 195 MB
- * there, 54 MB with 128-document batches). 4 MB, as a fused pass (below). */
+/* Text bytes a batch stops at. A fused pass holds two batches' records at once (one
+ * processed, the next read): capped at 4 MB, a batch of big documents no longer brings
+ * tens of megabytes of fresh memory (a 24 MB run had one batch of 18.6 MB: 16,700 -> 14,700
+ * page faults, RSS 80 -> 70 MB); with ordinary documents the 1024-document limit comes
+ * first. A batch that a stage sees whole (process_batch: dedup's remove, tokenize, the KL
+ * count) is held three times (records, decoded documents, output) while the next is read;
+ * its cap was 64 MB, and since the more documents, the bigger the biggest batch (12, 26,
+ * 38 MB over 18, 72, 290 MB of real JSONL), peak memory grew with the corpus (dedup's
+ * remove phase: 195 MB at 290 MB; 61 MB at 4 MB). */
 #define BATCH_MAX_BYTES ((size_t)4 << 20)
-/* A fused pass holds two batches' records at once (one processed, the next read): capped
- * at 4 MB of text, a batch of big documents no longer brings tens of megabytes of fresh
- * memory (a 24 MB run had one batch of 18.6 MB: 16,700 -> 14,700 page faults, RSS 80 ->
- * 70 MB); with ordinary documents the 1024-document limit comes first. */
-#define FUSED_BATCH_BYTES ((size_t)4 << 20)
 
 /* A writer slot's buffer bigger than this is freed once written unless it was at least half
  * full (see write_pending), so the two sets of slots hold at most 2 x batch_docs x 4 KB
@@ -576,7 +574,7 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     wn_batch_init(&rd.batch);
     writer wr = { .out = &out, .removed = &removed };
     bool fused = can_fuse(o);
-    rd.max_bytes = fused ? FUSED_BATCH_BYTES : BATCH_MAX_BYTES;
+    rd.max_bytes = BATCH_MAX_BYTES;
     wn_stats *dec = wn_xcalloc((size_t)nthreads, sizeof *dec);
     for (int t = 0; t < nthreads; t++)
         wn_stats_init(&dec[t], res->source.stage);

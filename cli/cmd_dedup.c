@@ -596,7 +596,7 @@ static int run_lines(dedup_cli *c)
         unsigned last = all ? c->common.shard.count - 1 : first;
         for (unsigned s = first; s <= last; s++) {
             wn_lines_hash_opts o = {c->all, c->n_all, s, c->common.shard.count, c->state,
-                                    &c->jsonl, c->mem_bytes, config};
+                                    &c->jsonl, c->mem_bytes, config, NULL};
             if (wn_lines_hash_shard(&o, NULL, err, sizeof err)) {
                 wn_error("%s", err);
                 return WN_EXIT_FAILURE;

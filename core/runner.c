@@ -26,12 +26,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BATCH_MAX_BYTES ((size_t)64 << 20)
-/* A fused pass holds two batches' records at once (one processed, the next read): capped
- * at 4 MB of text, a batch of big documents no longer brings tens of megabytes of fresh
- * memory (a 24 MB run had one batch of 18.6 MB: 16,700 -> 14,700 page faults, RSS 80 ->
- * 70 MB); with ordinary documents the 1024-document limit comes first. */
-#define FUSED_BATCH_BYTES ((size_t)4 << 20)
+/* Text bytes a batch stops at. A fused pass holds two batches' records at once (one
+ * processed, the next read): capped at 4 MB, a batch of big documents no longer brings
+ * tens of megabytes of fresh memory (a 24 MB run had one batch of 18.6 MB: 16,700 -> 14,700
+ * page faults, RSS 80 -> 70 MB); with ordinary documents the 1024-document limit comes
+ * first. A batch that a stage sees whole (process_batch: dedup's remove, tokenize, the KL
+ * count) is held three times (records, decoded documents, output) while the next is read;
+ * its cap was 64 MB, and since the more documents, the bigger the biggest batch (12, 26,
+ * 38 MB over 18, 72, 290 MB of real JSONL), peak memory grew with the corpus (dedup's
+ * remove phase: 195 MB at 290 MB; 61 MB at 4 MB). */
+#define BATCH_MAX_BYTES ((size_t)4 << 20)
+
+/* A writer slot's buffer bigger than this is freed once written unless it was at least half
+ * full (see write_pending), so the two sets of slots hold at most 2 x batch_docs x 4 KB
+ * plus twice the last two batches' output, whatever the corpus. */
+#define OUT_BUF_KEEP ((size_t)4 << 10)
 
 /* Output parts of one shard: <dir>/<prefix>-<I:05d>-<k:04d><ext>. */
 typedef struct part_writer {
@@ -305,6 +314,8 @@ typedef struct writer {
     int fill;            /* the set being filled */
     out_batch *pending;  /* the set being written */
     helper h;
+    size_t held[2];      /* bytes each set's buffers keep once written */
+    size_t held_max;     /* the most both sets kept at once (wn_run_result.held_bytes_max) */
 } writer;
 
 static void *write_pending(void *arg)
@@ -313,9 +324,23 @@ static void *write_pending(void *arg)
     out_batch *b = w->pending;
     if (!b)
         return NULL;
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; i < b->n; i++) {
         if (b->bufs[i].len)
             part_write(b->removed[i] ? w->removed : w->out, b->bufs[i].data, b->bufs[i].len);
+        /* A slot keeps its buffer for the next batch's document there, unless it is more
+         * than twice what it just held: kept, every slot ended up as big as the biggest
+         * document it ever held, so memory grew with the corpus (ingest: 56, 121, 210 MB
+         * peak RSS over 18, 72, 290 MB of JSONL). */
+        if (b->bufs[i].cap > OUT_BUF_KEEP && b->bufs[i].cap / 2 > b->bufs[i].len)
+            wn_buf_release(&b->bufs[i]);
+    }
+    size_t held = 0;
+    for (size_t i = 0; i < b->cap; i++)
+        held += b->bufs[i].cap;
+    int k = b == &w->sets[1];
+    w->held[k] = held;
+    if (w->held[0] + w->held[1] > w->held_max)
+        w->held_max = w->held[0] + w->held[1];
     wn_batch_clear(&b->docs);
     w->pending = NULL; /* written: flushing must not write it again */
     return NULL;
@@ -549,7 +574,7 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     wn_batch_init(&rd.batch);
     writer wr = { .out = &out, .removed = &removed };
     bool fused = can_fuse(o);
-    rd.max_bytes = fused ? FUSED_BATCH_BYTES : BATCH_MAX_BYTES;
+    rd.max_bytes = BATCH_MAX_BYTES;
     wn_stats *dec = wn_xcalloc((size_t)nthreads, sizeof *dec);
     for (int t = 0; t < nthreads; t++)
         wn_stats_init(&dec[t], res->source.stage);
@@ -620,6 +645,7 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     }
     wn_progress_end();
     writer_release(&wr);
+    res->held_bytes_max = wr.held_max;
     for (int t = 0; t < nthreads; t++)
         wn_stats_release(&dec[t]);
     free(dec);

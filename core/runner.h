@@ -49,6 +49,9 @@ typedef struct wn_run_result {
     bool skipped;   /* shard already complete */
     char **outputs; /* paths written */
     size_t n_outputs;
+    /* The most bytes the output buffers kept between batches: bounded by the batch size,
+     * not the corpus (tests/unit/test_runner_memory.c). */
+    size_t held_bytes_max;
 } wn_run_result;
 
 /* 0 on success (bad records are counted, not failures); 1 when outputs could not be

@@ -27,7 +27,7 @@ typedef struct wn_extsort_opts {
     wn_rec_cmp cmp;
     wn_rec_part part;
     unsigned n_parts;        /* >= 1 */
-    uint64_t mem_bytes;      /* buffer budget (at least one record) */
+    uint64_t mem_bytes;      /* budget: records and the sort's scratch (at least one record) */
     const char *prefix;      /* path prefix of the run files */
     const char *suffix;      /* e.g. ".wbk" */
     wn_dedup_kind kind;

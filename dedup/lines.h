@@ -68,6 +68,8 @@ typedef struct wn_lines_hash_opts {
     const wn_jsonl_opts *jsonl;
     uint64_t mem_bytes;       /* external sort budget */
     const char *config;       /* wn_lines_config_text */
+    size_t *held_records_max; /* optional out: the most line records the batch's slots kept
+                                 between batches (bounded by the batch, not the corpus) */
 } wn_lines_hash_opts;
 
 int wn_lines_hash_shard(const wn_lines_hash_opts *o, wn_stats *stats, char *err, size_t errlen);

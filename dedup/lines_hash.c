@@ -18,11 +18,17 @@ typedef struct line_hashes {
     size_t n, cap;
 } line_hashes;
 
+/* A batch slot frees its records after the batch unless they are at most this many or at
+ * least half used: kept, every slot grew to the most lines any document it held had, so
+ * memory grew with the corpus. */
+#define SLOT_KEEP_RECORDS 1024
+
 typedef struct hash_state {
     wn_dedup_uids uids;
     const wn_doc *base;
     line_hashes *per_doc;
     size_t cap;
+    size_t held_max; /* the most records the slots kept between batches */
     wn_extsort *sorter;
     char err[512];
     int failed;
@@ -76,6 +82,16 @@ static void hash_write(void *p, wn_batch *b, wn_stats *stats)
         for (size_t k = 0; k < lh->n && !s->failed; k++)
             if (wn_extsort_add(s->sorter, &lh->v[k], s->err, sizeof s->err)) s->failed = 1;
     }
+    size_t held = 0;
+    for (size_t i = 0; i < s->cap; i++) {
+        line_hashes *lh = &s->per_doc[i];
+        if (lh->cap > SLOT_KEEP_RECORDS && lh->cap / 2 > lh->n) {
+            free(lh->v);
+            *lh = (line_hashes){0};
+        }
+        held += lh->cap;
+    }
+    if (held > s->held_max) s->held_max = held;
 }
 
 /* Merge runs into one file, one record per (hash, input file) with its count. */
@@ -181,6 +197,7 @@ int wn_lines_hash_shard(const wn_lines_hash_opts *o, wn_stats *stats, char *err,
     if (rc == 0)
         rc = wn_dedup_fprint_write(o->outdir, o->all_inputs, o->n_all_inputs, o->shard_index,
                                    o->shard_count, o->config, err, errlen);
+    if (o->held_records_max) *o->held_records_max = s.held_max;
     for (size_t i = 0; i < s.cap; i++) free(s.per_doc[i].v);
     free(s.per_doc);
     wn_dedup_uids_release(&s.uids);

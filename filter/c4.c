@@ -262,7 +262,7 @@ static inline void scan_block(line_scan *sc, const phrase_vecs *pv, const char *
 #ifdef C4_AVX2
 /* scan_block's 32-byte twin (AVX2: the same tests on twice the bytes, one mask fold per 32
  * bytes): blk holds the line's bytes at .. at + 34, all in the line. */
-__attribute__((target("avx2,popcnt"))) static inline void
+__attribute__((target("avx2,popcnt,bmi,bmi2"))) static inline void
 scan_block32(line_scan *sc, const __m256i starts[5][3], const char *blk, const char *line,
              size_t len, size_t at, size_t max_len)
 {
@@ -289,7 +289,7 @@ scan_block32(line_scan *sc, const __m256i starts[5][3], const char *blk, const c
 
 /* The line's 32-byte blocks (while 34 bytes are left: a phrase start reads two bytes past
  * its block); returns where the 16-byte blocks take over. */
-__attribute__((target("avx2,popcnt"))) static size_t scan_blocks32(line_scan *sc,
+__attribute__((target("avx2,popcnt,bmi,bmi2"))) static size_t scan_blocks32(line_scan *sc,
                                                                   const char *line, size_t len,
                                                                   size_t max_len)
 {
@@ -506,7 +506,8 @@ wn_stage *wn_filter_c4_new(wn_fparams *p)
     c->rewrite = !p->annotate_only;
 #ifdef C4_AVX2
     c->avx2 = wn_filter_use_avx2 && __builtin_cpu_supports("avx2") &&
-              __builtin_cpu_supports("popcnt");
+              __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi") &&
+              __builtin_cpu_supports("bmi2");
 #endif
     return wn_filter_stage_new("c4", c, c4_doc, NULL);
 }

@@ -406,18 +406,20 @@ static void test_c4_counts_match_byte_reference(void **state)
     both_paths(check_c4_counts);
 }
 
-/* gopher.symbol_ratio counts "..." without overlap (as str.count) and U+2026. */
-static void test_gopher_ellipsis_count(void **state)
+/* gopher.symbol_ratio counts "..." without overlap (as str.count) and U+2026, and '#':
+ * runs of dots, '#'s and U+2026 at every offset of the 16- and 32-byte blocks, on both
+ * scans. */
+static void check_gopher_symbol_count(void)
 {
-    (void)state;
     wn_stage *st = filter_make("gopher_quality", "");
     for (int round = 0; round < 300; round++) {
         wn_buf b = WN_BUF_INIT;
-        size_t words = 0, ellipses = 0;
+        size_t words = 0, ellipses = 0, hashes = 0;
+        bool hash_round = round % 3 == 2; /* '#' rather than dots decides the ratio */
         for (unsigned w = 0, n = 20 + rnd(60); w < n; w++) {
             wn_buf_appends(&b, rnd(2) ? " word" : " the");
             words++;
-            unsigned dots = rnd(3) ? 0 : rnd(8);
+            unsigned dots = rnd(3) ? 0 : rnd(hash_round ? 3 : 8);
             for (unsigned k = 0; k < dots; k++)
                 wn_buf_appendc(&b, '.');
             ellipses += dots / 3;
@@ -425,14 +427,25 @@ static void test_gopher_ellipsis_count(void **state)
                 wn_buf_appends(&b, "\xe2\x80\xa6");
                 ellipses++;
             }
+            unsigned h = hash_round && rnd(2) ? rnd(5) : 0;
+            for (unsigned k = 0; k < h; k++)
+                wn_buf_appendc(&b, '#');
+            hashes += h;
         }
         wn_doc d;
         filter_run(st, &d, b.data, b.len, NULL);
-        assert_true(fabs(attr(&d, "gopher.symbol_ratio") - (double)ellipses / (double)words) < 1e-9);
+        double want = (double)(hashes > ellipses ? hashes : ellipses) / (double)words;
+        assert_true(fabs(attr(&d, "gopher.symbol_ratio") - want) < 1e-9);
         wn_doc_release(&d);
         wn_buf_release(&b);
     }
     wn_stage_free(st);
+}
+
+static void test_gopher_ellipsis_count(void **state)
+{
+    (void)state;
+    both_paths(check_gopher_symbol_count);
 }
 
 /* pii finds an IPv4 address from a '.' that follows a digit, 16 bytes at a time: each

@@ -172,6 +172,14 @@ static void test_gopher_quality_counts(void **state)
     wn_stage_free(gq_stage);
 }
 
+/* The same with the 16-byte (SSE2) symbol scan where the CPU would take its 32-byte one. */
+static void test_gopher_quality_counts_baseline(void **state)
+{
+    wn_filter_use_avx2 = false;
+    test_gopher_quality_counts(state);
+    wn_filter_use_avx2 = true;
+}
+
 /* ---- Gopher repetition ---- */
 
 /* The n-grams of a text, compared by their words' bytes (no hashing), as datatrove's
@@ -876,6 +884,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_word_hashes),
         cmocka_unit_test(test_gopher_quality_counts),
+        cmocka_unit_test(test_gopher_quality_counts_baseline),
         cmocka_unit_test(test_gopher_repetition_counts),
         cmocka_unit_test(test_gopher_repetition_counts_baseline),
         cmocka_unit_test(test_c4_rules),

@@ -225,6 +225,15 @@ static uint64_t *sets_clear(size_t items, unsigned *shift_out)
     return sets + n64;
 }
 
+/* A 2-gram's key: a * PAIR_MUL ^ b for the word hashes a, b (one multiply a word, carried
+ * to the next pair; two multiplies and their shifts before). The word hashes are 64-bit
+ * mixes of the words' bytes, so two distinct pairs share a key with a chance of ~2^-64, as
+ * with any 64-bit key, and a shared key only over-counts; the product (odd, so a
+ * bijection) keeps (a, b) from (b, a) and (a, a) from (c, c), which a rotation would not.
+ * Its top bits index the sets and its low bits the count table: both come from the word
+ * hashes' well mixed bits. */
+static const uint64_t PAIR_MUL = 0xD6E8FEB86659FD93ull;
+
 /* Add a hash to the sets (b: its bit index, hash >> shift). */
 static inline void sets_add(uint64_t *once, uint64_t *twice, size_t b)
 {
@@ -250,11 +259,11 @@ static inline __attribute__((always_inline)) void list_pairs_body(const wn_text 
     uint64_t *twice = sets_clear(w, &shift), *once = sets;
     uint32_t *p = pos;
     uint64_t *h = gk;
-    uint64_t prev = gram_step(GRAM_SEED, words[0].hash); /* the pair's first word, folded */
+    uint64_t prev = words[0].hash * PAIR_MUL; /* the pair's first word, multiplied */
     for (size_t i = 0; i < w; i++) {
         uint64_t next = words[i + 1].hash;
-        uint64_t key = gram_step(prev, next);
-        prev = gram_step(GRAM_SEED, next);
+        uint64_t key = prev ^ next;
+        prev = next * PAIR_MUL;
         h[i] = key;
         sets_add(once, twice, (size_t)(key >> shift));
     }

@@ -155,20 +155,25 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     uint32_t grams = 0; /* in a register: through grams_from[i + 1] each word waited on
                          * the store before */
     uint32_t bytes = 0;
-    grams_from[t->n_words] = 0;
-    len_from[t->n_words] = 0;
+    /* the arrays in locals: through the thread-local pointers GCC read each of them again
+     * for every word (the fold_hash call could change them) */
+    const wn_word *words = t->words;
+    uint64_t *fo = folded;
+    uint32_t *gf = grams_from, *lk = look, *lf = len_from;
+    gf[t->n_words] = 0;
+    lf[t->n_words] = 0;
     for (size_t i = t->n_words; i-- > 0;) {
-        const wn_word *w = &t->words[i];
+        const wn_word *w = &words[i];
         bool digit = w->flags & WN_WORD_DIGIT;
-        folded[i] = digit ? fold_hash(t->s + w->off, w->len, w->hash) : w->hash;
+        fo[i] = digit ? fold_hash(t->s + w->off, w->len, w->hash) : w->hash;
         next_digit = digit ? i : next_digit;
         /* stored whether or not the gram at i is looked up: a word that is not is
          * overwritten by the next one down, until the one that is (no branch) */
-        look[grams] = (uint32_t)i;
+        lk[grams] = (uint32_t)i;
         grams += !hint | ((w->flags & WN_WORD_GRAM_REPEATS) != 0) | (next_digit < i + n);
-        grams_from[i] = grams;
+        gf[i] = grams;
         bytes += w->len;
-        len_from[i] = bytes;
+        lf[i] = bytes;
     }
     grams_clear(grams);
     /* pass 1: which lines go */

@@ -81,7 +81,8 @@ size_t wn_url_host(const char *url, size_t n, char *out, size_t cap);
  * path (or query, or fragment) starts, n when there is none. */
 size_t wn_url_host_span(const char *url, size_t n, const char **host, size_t *host_len);
 
-/* Replace d's text with (s, n) (copied) and invalidate the shared text analysis. */
+/* Replace d's text with (s, n) (copied; over the old text when shorter) and invalidate the
+ * shared text analysis. */
 void wn_filter_set_text(wn_doc *d, const char *s, size_t n);
 
 /* Count a dropped document under "<prefix><host>" so `winnow stats` can show the domains

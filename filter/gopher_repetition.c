@@ -168,12 +168,14 @@ static _Thread_local size_t n_pos, pos_cap;
 enum { PREFETCH = 16 };
 
 /* The key of the gram made of two grams of classes a and b (table slots): a bijective mix
- * of the pair, so equal keys are equal pairs, and never 0 (the pair is not 0). */
+ * of the pair, so equal keys are equal pairs, and never 0 (the pair is not 0). A product
+ * by an odd constant, rotated so that the low bits (the tables' index) come from its high
+ * half, which every bit of the pair reaches: two operations, where a shift-xor, the
+ * product and another shift-xor took five. */
 static inline uint64_t pair_key(uint32_t a, uint32_t b)
 {
-    uint64_t x = ((uint64_t)a + 1) << 32 | ((uint64_t)b + 1);
-    x = (x ^ (x >> 33)) * 0xFF51AFD7ED558CCDull;
-    return x ^ (x >> 33);
+    uint64_t x = (((uint64_t)a + 1) << 32 | ((uint64_t)b + 1)) * 0xFF51AFD7ED558CCDull;
+    return x >> 32 | x << 32;
 }
 
 /* From the counted (n-1)-grams to the n-grams that can repeat: those at i where the

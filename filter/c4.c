@@ -18,6 +18,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__SSE2__)
@@ -165,37 +166,62 @@ typedef struct line_scan {
     size_t sentences;
     bool too_long, bracket, cookie;
     bool in; /* a sentence has begun */
+    bool utf8; /* the line is valid UTF-8 (scan_masks reads its non-ASCII blocks by masks) */
     phrases f;
 } line_scan;
 
+/* Set bits of a mask of `width` (16 or 32) bits. */
+static inline __attribute__((always_inline)) unsigned bits_of(uint32_t m, const unsigned width)
+{
+    return width == 32 ? (unsigned)__builtin_popcount(m) : wn_bits16(m);
+}
+
 /* A block's masks (bit k for byte at + k; `valid` the bytes in the line) folded into the
- * line's scan, for blocks of `width` (16 or 32) bytes: sp the spaces, ascii when no byte
- * is >= 0x80, '[' and '{', cand the bytes where a phrase may start, end the '.' '!' '?'.
- * Inlined with a constant width into each block function. */
+ * line's scan, for blocks of `width` (16 or 32) bytes: sp the spaces, high the bytes >=
+ * 0x80 and cont the UTF-8 continuation bytes among them (only needed when high is not 0),
+ * '[' and '{', cand the bytes where a phrase may start, end the '.' '!' '?'. Inlined with a
+ * constant width into each block function. */
 static inline __attribute__((always_inline)) void
-scan_masks(line_scan *sc, uint32_t sp, bool ascii, uint32_t bracket, uint32_t curly,
-           uint32_t cand, uint32_t end, uint32_t valid, const unsigned width, const char *line,
-           size_t len, size_t at, size_t max_len)
+scan_masks(line_scan *sc, uint32_t sp, uint32_t high, uint32_t cont, uint32_t bracket,
+           uint32_t curly, uint32_t cand, uint32_t end, uint32_t valid, const unsigned width,
+           const char *line, size_t len, size_t at, size_t max_len)
 {
     const uint32_t full = width == 32 ? 0xFFFFFFFFu : 0xFFFFu;
     sp &= valid;
-    /* words: ASCII blocks by their masks, bytes outside the line counted as spaces; a word
-     * inside a block is shorter than the block, so only the words reaching a block's ends
-     * can be too long when max_len >= width */
-    if (!ascii || max_len < width) {
+    /* words by the block's masks, bytes outside the line counted as spaces; a word inside a
+     * block is shorter than the block, so only the words reaching a block's ends can be too
+     * long when max_len >= width. In valid UTF-8 a continuation byte follows a lead or
+     * another continuation, never a space, so a word starts where a non-space byte follows
+     * a space there too, and its code points are the bytes that are not continuations; the
+     * byte loop (which neither starts nor ends a word at a continuation byte) reads the
+     * other non-ASCII blocks. */
+    if (max_len < width || (high && !sc->utf8)) {
         size_t e = at + width < len ? at + width : len;
         words_bytes(line, at, e, max_len, &sc->cur, &sc->words, &sc->too_long);
     } else {
         uint32_t gap = sp | (~valid & full), word = ~gap & full;
         uint32_t starts = word & ~((word << 1) | (sc->cur > 0));
-        sc->words += width == 32 ? (unsigned)__builtin_popcount(starts) : wn_bits16(starts);
-        if (!gap) {
-            sc->cur += width;
+        sc->words += bits_of(starts, width);
+        if (!high) { /* ASCII: a code point a byte */
+            if (!gap) {
+                sc->cur += width;
+            } else {
+                if (sc->cur + (unsigned)__builtin_ctz(gap) > max_len)
+                    sc->too_long = true;
+                /* bytes after the last gap */
+                sc->cur = (width - 1) - (31 - (unsigned)__builtin_clz(gap));
+            }
         } else {
-            if (sc->cur + (unsigned)__builtin_ctz(gap) > max_len)
-                sc->too_long = true;
-            /* bytes after the last gap */
-            sc->cur = (width - 1) - (31 - (unsigned)__builtin_clz(gap));
+            uint32_t lead = word & ~cont;
+            if (!gap) {
+                sc->cur += bits_of(lead, width);
+            } else {
+                unsigned first = (unsigned)__builtin_ctz(gap), last = 31 - (unsigned)__builtin_clz(gap);
+                if (sc->cur + bits_of(lead & ((1u << first) - 1), width) > max_len)
+                    sc->too_long = true;
+                /* code points after the last gap (last + 1 may be 32) */
+                sc->cur = bits_of((uint32_t)((uint64_t)lead >> (last + 1)), width);
+            }
         }
         if (sc->cur > max_len)
             sc->too_long = true;
@@ -252,7 +278,10 @@ static inline void scan_block(line_scan *sc, const phrase_vecs *pv, const char *
                                   _mm_cmpeq_epi8(b, pv->starts[k][1]));
         hit = _mm_or_si128(hit, _mm_and_si128(m, _mm_cmpeq_epi8(c, pv->starts[k][2])));
     }
-    scan_masks(sc, mask_space(v), _mm_movemask_epi8(v) == 0, wn_bytes_eq16(v, '['),
+    uint32_t high = (uint32_t)_mm_movemask_epi8(v), cont = 0;
+    if (high) /* 10xxxxxx */
+        cont = wn_bytes_eq16(_mm_and_si128(v, _mm_set1_epi8((char)0xC0)), (char)0x80);
+    scan_masks(sc, mask_space(v), high, cont, wn_bytes_eq16(v, '['),
                wn_bytes_eq16(v, '{'), (uint32_t)_mm_movemask_epi8(hit),
                wn_bytes_eq16(v, '.') | wn_bytes_eq16(v, '!') | wn_bytes_eq16(v, '?'), valid, 16,
                line, len, at, max_len);
@@ -260,10 +289,34 @@ static inline void scan_block(line_scan *sc, const phrase_vecs *pv, const char *
 #endif
 
 #ifdef C4_AVX2
+/* The phrase starts as nibble tables for byte shuffles (AVX2's vpshufb, which SSE2 lacks):
+ * bit k of phrase_nibbles[j][0][x & 15] & phrase_nibbles[j][1][x >> 4] is set exactly when
+ * the byte x is phrase k's (j + 1)-th start letter, as both its nibbles must match. */
+static uint8_t phrase_nibbles[3][2][16];
+static pthread_once_t phrase_nibbles_once = PTHREAD_ONCE_INIT;
+
+static void phrase_nibbles_init(void)
+{
+    for (int k = 0; k < 5; k++)
+        for (int j = 0; j < 3; j++) {
+            unsigned char x = (unsigned char)phrase_starts[k][j];
+            phrase_nibbles[j][0][x & 15] |= (uint8_t)(1u << k);
+            phrase_nibbles[j][1][x >> 4] |= (uint8_t)(1u << k);
+        }
+}
+
+/* The phrases whose j-th start letter each byte of x is, as bits (nib: the tables). */
+__attribute__((target("avx2"))) static inline __m256i phrase_bits(__m256i x, const __m256i nib[2])
+{
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    return _mm256_and_si256(_mm256_shuffle_epi8(nib[0], _mm256_and_si256(x, low)),
+                            _mm256_shuffle_epi8(nib[1], _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+}
+
 /* scan_block's 32-byte twin (AVX2: the same tests on twice the bytes, one mask fold per 32
  * bytes): blk holds the line's bytes at .. at + 34, all in the line. */
-__attribute__((target("avx2,popcnt"))) static inline void
-scan_block32(line_scan *sc, const __m256i starts[5][3], const char *blk, const char *line,
+__attribute__((target("avx2,popcnt,bmi,bmi2"))) static inline void
+scan_block32(line_scan *sc, const __m256i nib[3][2], const char *blk, const char *line,
              size_t len, size_t at, size_t max_len)
 {
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)blk);
@@ -273,33 +326,37 @@ scan_block32(line_scan *sc, const __m256i starts[5][3], const char *blk, const c
     __m256i ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(4)), d);
     uint32_t sp = ((uint32_t)_mm256_movemask_epi8(ctl) & ~EQ32(v, '\n')) | EQ32(v, ' ');
     const __m256i case_bit = _mm256_set1_epi8(0x20);
-    __m256i a = _mm256_or_si256(v, case_bit), hit = _mm256_setzero_si256();
+    __m256i a = _mm256_or_si256(v, case_bit);
     __m256i b = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(blk + 1)), case_bit);
     __m256i c = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(const void *)(blk + 2)), case_bit);
-    for (int k = 0; k < 5; k++) {
-        __m256i m = _mm256_and_si256(_mm256_cmpeq_epi8(a, starts[k][0]),
-                                     _mm256_cmpeq_epi8(b, starts[k][1]));
-        hit = _mm256_or_si256(hit, _mm256_and_si256(m, _mm256_cmpeq_epi8(c, starts[k][2])));
-    }
-    scan_masks(sc, sp, _mm256_movemask_epi8(v) == 0, EQ32(v, '['), EQ32(v, '{'),
-               (uint32_t)_mm256_movemask_epi8(hit), EQ32(v, '.') | EQ32(v, '!') | EQ32(v, '?'),
-               0xFFFFFFFFu, 32, line, len, at, max_len);
+    /* a phrase whose three start letters are here: its bit in all three (18 vector
+     * operations where five phrases' three compares took 30) */
+    __m256i m = _mm256_and_si256(_mm256_and_si256(phrase_bits(a, nib[0]), phrase_bits(b, nib[1])),
+                                 phrase_bits(c, nib[2]));
+    uint32_t cand = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(m, _mm256_setzero_si256()));
+    uint32_t high = (uint32_t)_mm256_movemask_epi8(v), cont = 0;
+    if (high) /* 10xxxxxx */
+        cont = EQ32(_mm256_and_si256(v, _mm256_set1_epi8((char)0xC0)), (char)0x80);
+    scan_masks(sc, sp, high, cont, EQ32(v, '['), EQ32(v, '{'), cand,
+               EQ32(v, '.') | EQ32(v, '!') | EQ32(v, '?'), 0xFFFFFFFFu, 32, line, len, at,
+               max_len);
 #undef EQ32
 }
 
 /* The line's 32-byte blocks (while 34 bytes are left: a phrase start reads two bytes past
  * its block); returns where the 16-byte blocks take over. */
-__attribute__((target("avx2,popcnt"))) static size_t scan_blocks32(line_scan *sc,
+__attribute__((target("avx2,popcnt,bmi,bmi2"))) static size_t scan_blocks32(line_scan *sc,
                                                                   const char *line, size_t len,
                                                                   size_t max_len)
 {
-    __m256i starts[5][3];
-    for (int k = 0; k < 5; k++)
-        for (int j = 0; j < 3; j++)
-            starts[k][j] = _mm256_set1_epi8(phrase_starts[k][j]);
+    __m256i nib[3][2];
+    for (int j = 0; j < 3; j++)
+        for (int h = 0; h < 2; h++)
+            nib[j][h] = _mm256_broadcastsi128_si256(
+                _mm_loadu_si128((const __m128i *)(const void *)phrase_nibbles[j][h]));
     size_t i = 0;
     for (; i + 34 <= len; i += 32)
-        scan_block32(sc, (const __m256i(*)[3])starts, line + i, line, len, i, max_len);
+        scan_block32(sc, (const __m256i(*)[2])nib, line + i, line, len, i, max_len);
     return i;
 }
 #endif
@@ -323,10 +380,11 @@ static void cookie_phrases_in(phrases *f, const char *line, size_t len)
  * "cookie". It replaced a lowered copy of each line and six memmem passes over it (glibc's
  * memmem runs about a byte per cycle on such short needles), then three passes (words,
  * phrases, sentences). */
-static line_scan scan_line(const char *line, size_t len, size_t max_len, bool avx2)
+static line_scan scan_line(const char *line, size_t len, size_t max_len, bool avx2, bool utf8)
 {
     line_scan sc;
     memset(&sc, 0, sizeof sc);
+    sc.utf8 = utf8;
     size_t i = 0;
 #ifdef C4_AVX2
     if (avx2 && len >= 34)
@@ -417,7 +475,7 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
             goto removed;
         if (n == 0)
             goto removed;
-        line_scan sc = scan_line(p, n, max_len, c->avx2);
+        line_scan sc = scan_line(p, n, max_len, c->avx2, t->valid);
         if (sc.too_long)
             goto removed;
         /* the line without citation markers, in `kept` (rolled back when removed) */
@@ -445,7 +503,7 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
             goto rollback;
         if (len != n) { /* a citation was cut: the phrases and sentences of what is kept */
             size_t words = sc.words;
-            sc = scan_line(line, len, max_len, c->avx2);
+            sc = scan_line(line, len, max_len, c->avx2, t->valid);
             sc.words = words;
         }
         phrases f = sc.f;
@@ -505,8 +563,10 @@ wn_stage *wn_filter_c4_new(wn_fparams *p)
     c->citations = wn_fp_bool(p, "remove_citations", true);
     c->rewrite = !p->annotate_only;
 #ifdef C4_AVX2
+    pthread_once(&phrase_nibbles_once, phrase_nibbles_init);
     c->avx2 = wn_filter_use_avx2 && __builtin_cpu_supports("avx2") &&
-              __builtin_cpu_supports("popcnt");
+              __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("bmi") &&
+              __builtin_cpu_supports("bmi2");
 #endif
     return wn_filter_stage_new("c4", c, c4_doc, NULL);
 }

@@ -81,12 +81,29 @@ size_t wn_url_host(const char *url, size_t n, char *out, size_t cap);
  * path (or query, or fragment) starts, n when there is none. */
 size_t wn_url_host_span(const char *url, size_t n, const char **host, size_t *host_len);
 
-/* Replace d's text with (s, n) (copied) and invalidate the shared text analysis. */
+/* Replace d's text with (s, n) (copied; over the old text when shorter) and invalidate the
+ * shared text analysis. */
 void wn_filter_set_text(wn_doc *d, const char *s, size_t n);
 
 /* Count a dropped document under "<prefix><host>" so `winnow stats` can show the domains
  * that lost most; called by the chain wrapper. */
 void wn_filter_count_domain(wn_stats *s, const wn_doc *d, const char *prefix);
+
+/* The slots of a per-thread table cleared for each document: the power of two from
+ * `least` up that holds `want`. wn_filter_table_renew: must a table of `have` slots be
+ * allocated again for `cap`? When too small, or huge (over 65,536 slots and 64 times what
+ * is wanted): a huge document's memory is given back and later small ones stay in cache. */
+static inline size_t wn_filter_table_cap(size_t least, size_t want)
+{
+    size_t cap = least;
+    while (cap < want)
+        cap <<= 1;
+    return cap;
+}
+static inline bool wn_filter_table_renew(size_t have, size_t cap)
+{
+    return cap > have || (have > 65536 && have > cap * 64);
+}
 
 /* The families' constructors. */
 wn_stage *wn_filter_gopher_quality_new(wn_fparams *p);

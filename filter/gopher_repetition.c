@@ -21,9 +21,8 @@ typedef struct grep {
     double top[3];  /* 2, 3, 4 */
     double dup[6];  /* 5 .. 10 */
     bool every_signal; /* --annotate-only: no rule stops the others */
+    bool bmi2;         /* list_pairs_bmi2 (the CPU has BMI2, and wn_filter_use_avx2) */
 } grep;
-
-static _Thread_local wn_u64map seen;
 
 static const char *const top_names[3] = {
     "gopher_rep.top_2gram_char_frac", "gopher_rep.top_3gram_char_frac",
@@ -83,11 +82,52 @@ static uint64_t paragraph_key(const wn_text *t, size_t a, size_t b)
     return gram_key(h);
 }
 
-/* Lines (non-empty) and paragraphs (runs of non-empty lines): count duplicates. */
-static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *dups,
-                      size_t *dup_chars)
+/* A set of 64-bit keys (0: an empty slot; the caller keeps a key of 0 apart), at most half
+ * full and cleared for each use, sized to what is put in: it stays in L1. dup_units' lines
+ * and paragraphs, then dup_gram_chars' longer grams. For the units it replaced a
+ * wn_u64map, which spread a document's few keys over a table as large as the thread's
+ * largest document's: a likely cache miss per line. */
+static _Thread_local uint64_t *key_set;
+static _Thread_local size_t key_cap;
+
+/* An empty key set for up to `keys` keys; returns its index mask. */
+static size_t key_set_clear(size_t keys)
 {
-    wn_u64map_reset(&seen, t->n_lines);
+    size_t cap = wn_filter_table_cap(16, 2 * keys);
+    if (wn_filter_table_renew(key_cap, cap)) {
+        free(key_set);
+        key_set = wn_xmalloc(cap * sizeof *key_set);
+        key_cap = cap;
+    }
+    memset(key_set, 0, cap * sizeof *key_set);
+    return cap - 1;
+}
+
+/* Records key; returns whether it was recorded before. */
+static inline bool unit_seen(size_t mask, uint64_t key, bool *zero_seen)
+{
+    if (!key) {
+        bool was = *zero_seen;
+        *zero_seen = true;
+        return was;
+    }
+    size_t j = key & mask;
+    while (key_set[j] && key_set[j] != key)
+        j = (j + 1) & mask;
+    bool was = key_set[j] != 0;
+    key_set[j] = key;
+    return was;
+}
+
+/* Lines (non-empty) and paragraphs (runs of non-empty lines): count duplicates. With
+ * `paragraphs`, *one_line_each (if not NULL) tells whether every paragraph was one line:
+ * then the lines are those paragraphs, with the same keys and lengths, and counting them
+ * again would give the same numbers (most documents of prose). */
+static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *dups,
+                      size_t *dup_chars, bool *one_line_each)
+{
+    size_t mask = key_set_clear(t->n_lines);
+    bool zero_seen = false, single = true;
     *units = *dups = *dup_chars = 0;
     for (size_t i = 0; i < t->n_lines;) {
         if (t->lines[i].len == 0) {
@@ -98,14 +138,17 @@ static void dup_units(const wn_text *t, bool paragraphs, size_t *units, size_t *
         if (paragraphs)
             while (j < t->n_lines && t->lines[j].len > 0)
                 j++;
+        single &= j == i + 1;
         size_t off = t->lines[i].off, len = t->lines[j - 1].off + t->lines[j - 1].len - off;
         (*units)++;
-        if (wn_u64map_add(&seen, paragraphs ? paragraph_key(t, i, j) : line_hash[i]) > 1) {
+        if (unit_seen(mask, paragraphs ? paragraph_key(t, i, j) : line_hash[i], &zero_seen)) {
             (*dups)++;
             *dup_chars += len;
         }
         i = j;
     }
+    if (one_line_each)
+        *one_line_each = single;
 }
 
 /* ---- n-grams ----
@@ -125,12 +168,14 @@ static _Thread_local size_t n_pos, pos_cap;
 enum { PREFETCH = 16 };
 
 /* The key of the gram made of two grams of classes a and b (table slots): a bijective mix
- * of the pair, so equal keys are equal pairs, and never 0 (the pair is not 0). */
+ * of the pair, so equal keys are equal pairs, and never 0 (the pair is not 0). A product
+ * by an odd constant, rotated so that the low bits (the tables' index) come from its high
+ * half, which every bit of the pair reaches: two operations, where a shift-xor, the
+ * product and another shift-xor took five. */
 static inline uint64_t pair_key(uint32_t a, uint32_t b)
 {
-    uint64_t x = ((uint64_t)a + 1) << 32 | ((uint64_t)b + 1);
-    x = (x ^ (x >> 33)) * 0xFF51AFD7ED558CCDull;
-    return x ^ (x >> 33);
+    uint64_t x = (((uint64_t)a + 1) << 32 | ((uint64_t)b + 1)) * 0xFF51AFD7ED558CCDull;
+    return x >> 32 | x << 32;
 }
 
 /* From the counted (n-1)-grams to the n-grams that can repeat: those at i where the
@@ -182,6 +227,15 @@ static uint64_t *sets_clear(size_t items, unsigned *shift_out)
     return sets + n64;
 }
 
+/* A 2-gram's key: a * PAIR_MUL ^ b for the word hashes a, b (one multiply a word, carried
+ * to the next pair; two multiplies and their shifts before). The word hashes are 64-bit
+ * mixes of the words' bytes, so two distinct pairs share a key with a chance of ~2^-64, as
+ * with any 64-bit key, and a shared key only over-counts; the product (odd, so a
+ * bijection) keeps (a, b) from (b, a) and (a, a) from (c, c), which a rotation would not.
+ * Its top bits index the sets and its low bits the count table: both come from the word
+ * hashes' well mixed bits. */
+static const uint64_t PAIR_MUL = 0xD6E8FEB86659FD93ull;
+
 /* Add a hash to the sets (b: its bit index, hash >> shift). */
 static inline void sets_add(uint64_t *once, uint64_t *twice, size_t b)
 {
@@ -199,7 +253,7 @@ static inline void sets_add(uint64_t *once, uint64_t *twice, size_t b)
  * in sets of their own first (a pair with a word that occurs once occurs once) read them
  * twice and put the surviving pairs through the sets again. Branch-free (a branch per pair
  * would mispredict). */
-static void list_pairs(const wn_text *t)
+static inline __attribute__((always_inline)) void list_pairs_body(const wn_text *t)
 {
     const wn_word *words = t->words;
     size_t w = t->n_words - 1, kept = 0; /* pairs */
@@ -207,11 +261,11 @@ static void list_pairs(const wn_text *t)
     uint64_t *twice = sets_clear(w, &shift), *once = sets;
     uint32_t *p = pos;
     uint64_t *h = gk;
-    uint64_t prev = gram_step(GRAM_SEED, words[0].hash); /* the pair's first word, folded */
+    uint64_t prev = words[0].hash * PAIR_MUL; /* the pair's first word, multiplied */
     for (size_t i = 0; i < w; i++) {
         uint64_t next = words[i + 1].hash;
-        uint64_t key = gram_step(prev, next);
-        prev = gram_step(GRAM_SEED, next);
+        uint64_t key = prev ^ next;
+        prev = next * PAIR_MUL;
         h[i] = key;
         sets_add(once, twice, (size_t)(key >> shift));
     }
@@ -224,6 +278,21 @@ static void list_pairs(const wn_text *t)
     }
     n_pos = kept;
 }
+
+static void list_pairs(const wn_text *t)
+{
+    list_pairs_body(t);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same compiled with BMI2, where the CPU has it: the shifts by a variable count (the
+ * key's set index, its bit) are one micro-op each (shrx, shlx) instead of three. */
+__attribute__((target("bmi2"))) static void list_pairs_bmi2(const wn_text *t)
+{
+    list_pairs_body(t);
+}
+#define GREP_BMI2 1
+#endif
 
 /* Bytes of the words of the n-gram at i: summed where a count needs them (the top gram,
  * each duplicate the scan finds), which is cheaper than prefix sums over every word. */
@@ -250,17 +319,12 @@ static _Thread_local size_t table_cap, table_mask; /* allocated, in use - 1 */
 static _Thread_local uint32_t table_base, table_next_base;
 static _Thread_local unsigned char *visited; /* dup_gram_chars: a 5-gram class seen */
 static _Thread_local size_t visited_cap;
-static _Thread_local uint64_t *pair_set; /* dup_gram_chars: the longer grams seen */
-static _Thread_local size_t pair_cap;
 
 /* An empty table for `grams` keys, at most half full; returns its index mask. */
 static size_t table_clear(size_t grams)
 {
-    size_t cap = 16;
-    while (cap < grams * 2)
-        cap <<= 1;
-    /* a small document after a huge one: give the memory back, keep the cache warm */
-    if (cap > table_cap || (table_cap > 65536 && table_cap > cap * 64)) {
+    size_t cap = wn_filter_table_cap(16, grams * 2);
+    if (wn_filter_table_renew(table_cap, cap)) {
         free(table);
         table = wn_xcalloc(cap, sizeof *table);
         table_cap = cap;
@@ -337,31 +401,22 @@ static size_t dup_gram_chars(const wn_text *t, size_t n)
         }
         return chars;
     }
-    /* the n-grams the scan visited: a set of keys (0 marks an empty slot), at most half
-     * full: half the bytes of a wn_u64map slot, so more of it stays in the cache */
-    size_t mask = 16;
-    while (mask < 2 * n_pos)
-        mask <<= 1;
-    if (pair_cap < mask) {
-        free(pair_set);
-        pair_cap = mask;
-        pair_set = wn_xmalloc(pair_cap * sizeof *pair_set);
-    }
-    memset(pair_set, 0, mask * sizeof *pair_set);
-    mask--;
+    /* the n-grams the scan visited (pair keys are never 0): half the bytes of a wn_u64map
+     * slot, so more of it stays in the cache */
+    size_t mask = key_set_clear(n_pos);
     for (size_t k = 0; k + d < n_pos; k++) {
         size_t i = pos[k];
         if (i < next || pos[k + d] != i + d || !repeated[k] || !repeated[k + d])
             continue;
         uint64_t key = pair_key(cls[k], cls[k + d]);
         size_t j = key & mask;
-        while (pair_set[j] && pair_set[j] != key)
+        while (key_set[j] && key_set[j] != key)
             j = (j + 1) & mask;
-        if (pair_set[j]) {
+        if (key_set[j]) {
             chars += gram_bytes(t, i, n);
             next = i + n;
         }
-        pair_set[j] = key;
+        key_set[j] = key;
     }
     return chars;
 }
@@ -384,10 +439,17 @@ static void reserve(size_t w)
 
 /* Count the n-grams (n = 2 .. 5, in that order, each from the last): the most frequent
  * one's characters x its count. */
-static size_t top_gram_chars(const wn_text *t, size_t n)
+static size_t top_gram_chars(const wn_text *t, size_t n, bool bmi2)
 {
     if (t->n_words < n)
         return 0;
+#ifdef GREP_BMI2
+    if (n == 2 && bmi2)
+        list_pairs_bmi2(t);
+    else
+#else
+    (void)bmi2;
+#endif
     if (n == 2)
         list_pairs(t);
     else
@@ -442,13 +504,15 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     double len = t->n ? (double)t->n : 1.0;
     size_t nc = t->n_chars, units, dups, dchars;
 
+    bool one_line_each;
     hash_lines(t);
-    dup_units(t, true, &units, &dups, &dchars);
+    dup_units(t, true, &units, &dups, &dchars, &one_line_each);
     double para = units ? (double)dups / (double)units : 0, para_c = (double)dchars / len;
     if (rule(g, d, nc, s, "gopher_rep.dup_para_frac", para, g->dup_para) ||
         rule(g, d, nc, s, "gopher_rep.dup_para_char_frac", para_c, g->dup_para_char))
         return;
-    dup_units(t, false, &units, &dups, &dchars);
+    if (!one_line_each) /* else the lines' counts are the paragraphs' */
+        dup_units(t, false, &units, &dups, &dchars, NULL);
     double line = units ? (double)dups / (double)units : 0, line_c = (double)dchars / len;
     if (rule(g, d, nc, s, "gopher_rep.dup_line_frac", line, g->dup_line) ||
         rule(g, d, nc, s, "gopher_rep.dup_line_char_frac", line_c, g->dup_line_char))
@@ -456,14 +520,14 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
 
     reserve(t->n_words);
     for (size_t n = 2; n <= 4; n++) {
-        size_t chars = top_gram_chars(t, n);
+        size_t chars = top_gram_chars(t, n, g->bmi2);
         if (n == LINES_GRAM)
             note_repeats(t);
         if (rule(g, d, nc, s, top_names[n - 2], (double)chars / len, g->top[n - 2]))
             return;
     }
     if (t->n_words >= 5) {
-        top_gram_chars(t, 5);
+        top_gram_chars(t, 5, g->bmi2);
         dup_grams_begin();
     }
     for (size_t n = 5; n <= 10; n++)
@@ -488,5 +552,8 @@ wn_stage *wn_filter_gopher_repetition_new(wn_fparams *p)
     for (size_t k = 0; k < 6; k++)
         g->dup[k] = wn_fp_fraction(p, dup_keys[k], dup_def[k]);
     g->every_signal = p->annotate_only;
+#ifdef GREP_BMI2
+    g->bmi2 = wn_filter_use_avx2 && __builtin_cpu_supports("bmi2");
+#endif
     return wn_filter_stage_new("gopher_repetition", g, grep_doc, NULL);
 }

@@ -26,8 +26,10 @@ static _Thread_local uint64_t *gram_keys;
 static _Thread_local uint32_t *gram_line;
 static _Thread_local size_t gram_cap, gram_mask;
 static _Thread_local uint64_t *folded;
-/* grams_from[i]: how many grams from word i on may occur elsewhere (are looked up) */
-static _Thread_local uint32_t *grams_from;
+/* grams_from[i]: how many grams from word i on may occur elsewhere (are looked up);
+ * look[k]: where the gram with k such grams after it starts (grams_from[look[k]] = k + 1);
+ * len_from[i]: the bytes of the words from i on (a text's words are under 4 GiB) */
+static _Thread_local uint32_t *grams_from, *look, *len_from;
 static _Thread_local size_t folded_cap;
 static _Thread_local wn_buf kept;
 static _Thread_local unsigned char *dropped; /* per line */
@@ -65,11 +67,8 @@ static uint64_t gram_at(const uint64_t *h, size_t n)
  * slot) and stay in L1. */
 static void grams_clear(size_t grams)
 {
-    size_t cap = 64;
-    while (cap < 4 * grams)
-        cap <<= 1;
-    /* a small document after a huge one: give the memory back, keep the cache warm */
-    if (cap > gram_cap || (gram_cap > 65536 && gram_cap > cap * 64)) {
+    size_t cap = wn_filter_table_cap(64, 4 * grams);
+    if (wn_filter_table_renew(gram_cap, cap)) {
         free(gram_keys);
         free(gram_line);
         gram_keys = wn_xmalloc(cap * sizeof *gram_keys);
@@ -92,34 +91,39 @@ static inline size_t gram_slot(uint64_t key)
 /* Line li (l): is it covered >= max_cov by n-grams that earlier lines had (when it is
  * long enough to be judged)? Records its own n-grams as seen, in the same lookup: a
  * gram's line is 1 + the first line that had it, so "seen before this line" is a value
- * <= li and a gram repeated within the line does not cover it. */
-static bool line_covered(const l3 *c, const wn_text *t, const wn_line *l, size_t li, size_t n)
+ * <= li and a gram repeated within the line does not cover it. Only the grams to look up
+ * are visited (look[], in word order), not every word: the covered words are the union
+ * of the covering grams' words, and word characters are differences of suffix sums. The
+ * loop over every word it replaces branched on each word's "look up?", which mispredicted
+ * (a few words in a line of prose have a gram that can repeat). */
+static bool line_covered(const l3 *c, const wn_line *l, size_t li, size_t n)
 {
     bool judged = (double)l->n_words >= c->min_words && l->n_words >= n;
-    const uint32_t *from = grams_from + l->first_word;
+    size_t a = l->first_word;
     size_t line_grams = l->n_words >= n ? l->n_words - n + 1 : 0;
-    if (from[0] == from[line_grams]) /* none to look up or record: nothing covers a word */
+    /* the grams to look up from word a on are look[grams_from[a] - 1] down to ... */
+    uint32_t hi = grams_from[a], lo = grams_from[a + line_grams];
+    if (hi == lo) /* none to look up or record: nothing covers a word */
         return judged && 0.0 >= c->max_cov;
-    /* grams come in word order, so the covered words are those before the end of the last
-     * covering gram: word i is settled once the gram at i is seen */
-    size_t total = 0, cov = 0, cover_end = 0;
-    const wn_word *w = t->words + l->first_word;
-    for (size_t i = 0; i < l->n_words; i++) {
-        if (i + n <= l->n_words && from[i] != from[i + 1]) {
-            uint64_t key = gram_at(folded + l->first_word + i, n);
-            size_t j = gram_slot(key);
-            if (!gram_keys[j]) {
-                gram_keys[j] = key;
-                gram_line[j] = (uint32_t)li + 1;
-            } else if (gram_line[j] <= li) {
-                cover_end = i + n;
-            }
+    /* grams come in word order, so the words covered so far end at the end of the last
+     * covering gram */
+    size_t cov = 0, cover_end = a;
+    for (uint32_t k = hi; k-- > lo;) {
+        size_t i = look[k];
+        uint64_t key = gram_at(folded + i, n);
+        size_t j = gram_slot(key);
+        if (!gram_keys[j]) {
+            gram_keys[j] = key;
+            gram_line[j] = (uint32_t)li + 1;
+        } else if (gram_line[j] <= li) {
+            size_t from = i > cover_end ? i : cover_end;
+            cov += len_from[from] - len_from[i + n];
+            cover_end = i + n;
         }
-        total += w[i].len;
-        cov += cover_end > i ? w[i].len : 0;
     }
     if (!judged)
         return false;
+    size_t total = len_from[a] - len_from[a + l->n_words];
     return (total ? (double)cov / (double)total : 0.0) >= c->max_cov;
 }
 
@@ -133,8 +137,12 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
         folded_cap = t->n_words + 1024;
         free(folded);
         free(grams_from);
+        free(look);
+        free(len_from);
         folded = wn_xmalloc(folded_cap * sizeof *folded);
         grams_from = wn_xmalloc(folded_cap * sizeof *grams_from);
+        look = wn_xmalloc(folded_cap * sizeof *look);
+        len_from = wn_xmalloc(folded_cap * sizeof *len_from);
     }
     /* Which grams need a lookup. When gopher_repetition counted this text's n-grams
      * (gram_hint), a gram it found once occurs nowhere else, so no other line can have it
@@ -146,14 +154,26 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     size_t next_digit = SIZE_MAX - n; /* the first word with a digit after i */
     uint32_t grams = 0; /* in a register: through grams_from[i + 1] each word waited on
                          * the store before */
-    grams_from[t->n_words] = 0;
+    uint32_t bytes = 0;
+    /* the arrays in locals: through the thread-local pointers GCC read each of them again
+     * for every word (the fold_hash call could change them) */
+    const wn_word *words = t->words;
+    uint64_t *fo = folded;
+    uint32_t *gf = grams_from, *lk = look, *lf = len_from;
+    gf[t->n_words] = 0;
+    lf[t->n_words] = 0;
     for (size_t i = t->n_words; i-- > 0;) {
-        const wn_word *w = &t->words[i];
+        const wn_word *w = &words[i];
         bool digit = w->flags & WN_WORD_DIGIT;
-        folded[i] = digit ? fold_hash(t->s + w->off, w->len, w->hash) : w->hash;
+        fo[i] = digit ? fold_hash(t->s + w->off, w->len, w->hash) : w->hash;
         next_digit = digit ? i : next_digit;
+        /* stored whether or not the gram at i is looked up: a word that is not is
+         * overwritten by the next one down, until the one that is (no branch) */
+        lk[grams] = (uint32_t)i;
         grams += !hint | ((w->flags & WN_WORD_GRAM_REPEATS) != 0) | (next_digit < i + n);
-        grams_from[i] = grams;
+        gf[i] = grams;
+        bytes += w->len;
+        lf[i] = bytes;
     }
     grams_clear(grams);
     /* pass 1: which lines go */
@@ -169,7 +189,7 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
         const wn_line *l = &t->lines[li];
         /* this line's n-grams count as seen for the lines after it: the first of a run
          * of repeated lines stays, the repeats go */
-        dropped[li] = line_covered(c, t, l, li, n);
+        dropped[li] = line_covered(c, l, li, n);
         if (dropped[li]) {
             removed_chars += l->len + 1;
             removed_lines++;

@@ -172,6 +172,14 @@ static void test_gopher_quality_counts(void **state)
     wn_stage_free(gq_stage);
 }
 
+/* The same with the 16-byte (SSE2) symbol scan where the CPU would take its 32-byte one. */
+static void test_gopher_quality_counts_baseline(void **state)
+{
+    wn_filter_use_avx2 = false;
+    test_gopher_quality_counts(state);
+    wn_filter_use_avx2 = true;
+}
+
 /* ---- Gopher repetition ---- */
 
 /* The n-grams of a text, compared by their words' bytes (no hashing), as datatrove's
@@ -391,11 +399,23 @@ static void test_gopher_repetition_counts(void **state)
         "a b c d e f g h i j k\n\na b c d e f g h i j k\n\na b c d e f g h i j k x\n",
         "one line\r\ntwo line\r\n\r\none line\r\ntwo line\n\none line\ntwo line\r\n",
         "x y x y x y x y x y x y x y x y x y x y x y x y z",
+        /* one-line paragraphs (their lines' counts are theirs), then lines repeated across
+         * paragraphs of several lines (not theirs) */
+        "same line\n\nsame line\n\nother line\n\nsame line",
+        "same line\n\nsame line\nother line\n\nother line\nsame line\n\nsame line\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check_gopher_repetition(texts[i], strlen(texts[i]));
     wn_stage_free(rep_stage);
     wn_stage_free(rep_lazy);
+}
+
+/* The same without list_pairs' BMI2 twin (taken where the CPU has BMI2). */
+static void test_gopher_repetition_counts_baseline(void **state)
+{
+    wn_filter_use_avx2 = false;
+    test_gopher_repetition_counts(state);
+    wn_filter_use_avx2 = true;
 }
 
 /* ---- C4 ---- */
@@ -864,7 +884,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_word_hashes),
         cmocka_unit_test(test_gopher_quality_counts),
+        cmocka_unit_test(test_gopher_quality_counts_baseline),
         cmocka_unit_test(test_gopher_repetition_counts),
+        cmocka_unit_test(test_gopher_repetition_counts_baseline),
         cmocka_unit_test(test_c4_rules),
         cmocka_unit_test(test_c4_rules_baseline),
         cmocka_unit_test(test_unicode_repairs),

@@ -102,7 +102,7 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
             if (!st->resyncing) {
                 st->prev_start = at;
                 stats->docs_in++;
-                wn_stats_error(stats, "arc.bad_header", src->path, offset,
+                wn_ingest_record_error(stats, "arc.bad_header", src->path, offset, decompressed,
                                "malformed ARC header line; skipping to the next record");
                 st->resyncing = true;
             }
@@ -115,7 +115,7 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
         if (alen > st->opts->max_payload + ((uint64_t)1 << 20)) {
             size_t skipped = wn_in_skip(st->in, alen);
             if (skipped < alen)
-                wn_stats_error(stats, "arc.truncated_record", src->path, offset,
+                wn_ingest_record_error(stats, "arc.truncated_record", src->path, offset, decompressed,
                                "the file ends inside a %llu-byte record", alen);
             else
                 wn_stats_drop(stats, "skip.too_large", alen, 0);
@@ -128,7 +128,7 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
         wn_buf_grow(&st->block, alen);
         ssize_t got = wn_in_read(st->in, st->block.data, alen);
         if (got < 0 || (unsigned long long)got < alen) {
-            wn_stats_error(stats, "arc.truncated_record", src->path, offset,
+            wn_ingest_record_error(stats, "arc.truncated_record", src->path, offset, decompressed,
                            "Archive-length is %llu but only %lld bytes follow", alen, (long long)(got < 0 ? 0 : got));
             free(line);
             if (wn_in_failed(st->in)) {
@@ -144,7 +144,7 @@ static size_t arc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t 
         /* a record ends with a newline: anything else means Archive-length was wrong */
         const char *next;
         if (wn_in_peek(st->in, &next, 1) == 1 && *next != '\n' && *next != '\r') {
-            wn_stats_error(stats, "arc.wrong_length", src->path, offset,
+            wn_ingest_record_error(stats, "arc.wrong_length", src->path, offset, decompressed,
                            "the %llu-byte record is not followed by a newline; skipping to the "
                            "next record", alen);
             give_back_block(st, alen);

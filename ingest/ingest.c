@@ -221,3 +221,22 @@ wn_doc *wn_ingest_emit(wn_batch *batch, const struct wn_payload *p, wn_stats *st
     stats->bytes_out += p->body_len;
     return d;
 }
+
+void wn_ingest_record_verror(wn_stats *stats, const char *kind, const char *path, uint64_t offset,
+                             bool decompressed, const char *fmt, va_list ap)
+{
+    char detail[512];
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    wn_stats_error(stats, kind, path, offset, "%s%s", detail,
+                   decompressed ? " (the offset is in the decompressed data: the record does not "
+                                  "start a gzip member or zstd frame of its own)" : "");
+}
+
+void wn_ingest_record_error(wn_stats *stats, const char *kind, const char *path, uint64_t offset,
+                            bool decompressed, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    wn_ingest_record_verror(stats, kind, path, offset, decompressed, fmt, ap);
+    va_end(ap);
+}

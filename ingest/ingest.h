@@ -21,6 +21,7 @@
 #include "core/source.h"
 #include "core/stage.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -82,6 +83,17 @@ void wn_http_response_release(wn_http_response *r);
 /* Classify a payload by its content type (and a sniff of its first bytes when the type is
  * missing): WN_RAW_HTML, WN_RAW_TEXT, or -1 for anything else (images, PDFs, ...). */
 int wn_payload_kind(const char *content_type, const char *body, size_t len);
+
+/* Count the error `kind` of the record at `offset` in `path` (wn_stats_error). `decompressed`
+ * says the offset is in the decompressed data (the record shares a gzip member or zstd frame
+ * with others, core/io.h's wn_in_record_offset), which the message then says, so that a user
+ * does not seek to it in the stored file. */
+void wn_ingest_record_error(wn_stats *stats, const char *kind, const char *path, uint64_t offset,
+                            bool decompressed, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void wn_ingest_record_verror(wn_stats *stats, const char *kind, const char *path, uint64_t offset,
+                             bool decompressed, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 
 /* A record length field (WARC Content-Length, ARC Archive-length): all digits and within
  * range. strtoull alone takes "-5" and saturates on overflow, and a reader would then

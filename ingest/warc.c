@@ -66,20 +66,16 @@ static record_at record_offset(warc_state *st, uint64_t line_off)
     return r;
 }
 
-/* Count an error of the record at `at`, saying which kind of offset it names. */
+/* Count an error of the record at `at`, saying which kind of offset it names (ingest.h). */
 static void record_error(wn_stats *stats, const char *kind, const char *path, record_at at,
                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 static void record_error(wn_stats *stats, const char *kind, const char *path, record_at at,
                          const char *fmt, ...)
 {
-    char detail[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    wn_ingest_record_verror(stats, kind, path, at.offset, at.decompressed, fmt, ap);
     va_end(ap);
-    wn_stats_error(stats, kind, path, at.offset, "%s%s", detail,
-                   at.decompressed ? " (the offset is in the decompressed data: the record does not "
-                                     "start a gzip member or zstd frame of its own)" : "");
 }
 
 /* Value of header field `name` (case-insensitive) in the folded header, copied to out. */

@@ -151,8 +151,11 @@ _Static_assert(sizeof(small_set) == 128, "a set is two cache lines");
  * filter bench) and cost the most to read again. The slots are 2-way sets, the most recent
  * first: with one slot per hash, warm passes over the filter bench's prose still read ~840
  * such words again (of ~1,900 held, with the short words of many rows), each ~1,500
- * instructions. */
-enum { LC_WORD = 64, LC_ROWS = 31, LC_WAYS = 2, LC_SETS = 2048 };
+ * instructions. The short words of more than SC_ROWS rows live here too (names, numbers,
+ * misspellings: words of the text the dictionary lacks), so 2,048 sets still lost ~520 words
+ * a warm pass over that prose to evictions, 4,096 (1 MB) ~230. */
+enum { LC_WORD = 64, LC_ROWS = 31, LC_WAYS = 2, LC_SET_BITS = 12, LC_SETS = 1 << LC_SET_BITS };
+_Static_assert(LC_SETS <= 65536, "a small slot names its long set in 16 bits");
 
 typedef struct long_slot {
     char word[LC_WORD];
@@ -325,7 +328,7 @@ static inline uint64_t long_hash(const char *w, size_t n)
 /* The long set of word w[0..n). */
 static inline uint32_t long_set_of(const char *w, size_t n)
 {
-    return (uint32_t)(long_hash(w, n) >> 53); /* LC_SETS = 2^11 */
+    return (uint32_t)(long_hash(w, n) >> (64 - LC_SET_BITS));
 }
 
 /* The small set of the word with key k, and its second set: where a word goes when a new

@@ -1,6 +1,7 @@
 /* wordlist.c: literal multi-word matching with Hyperscan; see wordlist.h. */
 #include "filter/wordlist.h"
 #include "filter/text.h"
+#include "filter/wordlist_scan.h"
 #include "core/buf.h"
 #include "core/args.h"
 #include "core/io.h"
@@ -17,13 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unicode/uchar.h>
-#include <unicode/utf8.h>
-
-typedef struct entry_info {
-    uint32_t len;
-    bool left, right; /* need a word boundary on that side */
-} entry_info;
 
 /* The Hyperscan database is compiled on the first scan, not at load: compiling costs ~3 ms
  * per 100 entries, and most of the lists a chain loads are never scanned in a given run (the
@@ -33,7 +27,8 @@ struct wn_wordlist {
     _Atomic(hs_database_t *) db; /* NULL until the first scan */
     pthread_mutex_t compiling;
     bool scan;
-    entry_info *info;
+    wn_wl_entry *info; /* the entries as matched, in the order of sorted */
+    wn_wl_scan *fast;  /* the count without Hyperscan, when the entries suit it */
     char **sorted; /* lowercased entries, sorted, for wn_wordlist_contains */
     size_t n;
 };
@@ -151,35 +146,9 @@ fail:
     return -1;
 }
 
-/* Code point starting at s[i] / ending at s[i] (exclusive); -1 when none or invalid. */
-static int32_t cp_at(const char *s, size_t n, size_t i)
-{
-    if (i >= n)
-        return -1;
-    int32_t c;
-    int32_t k = (int32_t)i;
-    U8_NEXT((const uint8_t *)s, k, (int32_t)(n > INT32_MAX ? INT32_MAX : n), c);
-    return c;
-}
-
-static int32_t cp_before(const char *s, size_t i)
-{
-    if (i == 0)
-        return -1;
-    int32_t c;
-    int32_t k = (int32_t)(i > INT32_MAX ? INT32_MAX : i);
-    U8_PREV((const uint8_t *)s, 0, k, c);
-    return c;
-}
-
-static bool word_char(int32_t cp)
-{
-    return cp >= 0 && (u_isalnum(cp) || u_hasBinaryProperty(cp, UCHAR_ALPHABETIC));
-}
-
 static bool needs_boundary(int32_t cp)
 {
-    return word_char(cp) && !wn_text_spaceless(cp);
+    return wn_wl_word_char(cp) && !wn_text_spaceless(cp);
 }
 
 static char *normalize_entry(const char *s)
@@ -234,11 +203,13 @@ wn_wordlist *wn_wordlist_load(char *const *paths, size_t n, bool normalize, bool
     wl->info = wn_xcalloc(cnt, sizeof *wl->info);
     for (size_t i = 0; i < cnt; i++) {
         size_t len = strlen(v[i]);
+        wl->info[i].word = v[i];
         wl->info[i].len = (uint32_t)len;
-        wl->info[i].left = !normalize && needs_boundary(cp_at(v[i], len, 0));
-        wl->info[i].right = !normalize && needs_boundary(cp_before(v[i], len));
+        wl->info[i].left = !normalize && needs_boundary(wn_wl_cp_at(v[i], len, 0));
+        wl->info[i].right = !normalize && needs_boundary(wn_wl_cp_before(v[i], len));
     }
     wl->scan = scan;
+    wl->fast = scan ? wn_wl_scan_new(wl->info, cnt) : NULL;
     pthread_mutex_init(&wl->compiling, NULL);
     return wl;
 }
@@ -290,6 +261,7 @@ void wn_wordlist_free(wn_wordlist *wl)
     if (!wl)
         return;
     hs_free_database(atomic_load(&wl->db));
+    wn_wl_scan_free(wl->fast);
     pthread_mutex_destroy(&wl->compiling);
     for (size_t i = 0; i < wl->n; i++)
         free(wl->sorted[i]);
@@ -313,11 +285,8 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
                     unsigned flags, void *ctx)
 {
     scan_ctx *c = ctx;
-    const entry_info *e = &c->wl->info[id];
-    size_t end = (size_t)to, start = end - e->len;
-    if (e->left && word_char(cp_before(c->s, start)))
-        return 0;
-    if (e->right && word_char(cp_at(c->s, c->n, end)))
+    const wn_wl_entry *e = &c->wl->info[id];
+    if (!wn_wl_match_ok(e, c->s, c->n, (size_t)to - e->len))
         return 0;
     c->count++;
     return c->limit && c->count >= c->limit;
@@ -340,15 +309,28 @@ static bool ensure_scratch(const hs_database_t *db)
     return true;
 }
 
+/* Hyperscan takes an unsigned int length: huge texts are scanned in overlapping windows */
+static const size_t window = (size_t)1 << 30;
+
 size_t wn_wordlist_count(const wn_wordlist *wl, const char *s, size_t n, size_t limit)
+{
+    if (wl->fast && n <= window)
+        return wn_wl_scan_count(wl->fast, s, n, limit);
+    return wn_wordlist_count_hyperscan(wl, s, n, limit);
+}
+
+bool wn_wordlist_has_fast_count(const wn_wordlist *wl)
+{
+    return wl->fast != NULL;
+}
+
+size_t wn_wordlist_count_hyperscan(const wn_wordlist *wl, const char *s, size_t n, size_t limit)
 {
     scan_ctx c = {wl, s, n, 0, limit};
     /* the database compiled on demand is a cache: the list stays logically read-only */
     const hs_database_t *db = n ? database((wn_wordlist *)wl) : NULL;
     if (!db || !ensure_scratch(db))
         return 0;
-    /* Hyperscan takes an unsigned int length: scan huge texts in overlapping windows */
-    const size_t window = (size_t)1 << 30;
     for (size_t off = 0; off < n; off += window) {
         size_t len = n - off < window + 256 ? n - off : window + 256;
         scan_ctx w = {wl, s + off, len, 0, 0};

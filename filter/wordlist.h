@@ -35,6 +35,12 @@ size_t wn_wordlist_size(const wn_wordlist *wl);
  * that were read fine means it is out of resources). */
 size_t wn_wordlist_count(const wn_wordlist *wl, const char *s, size_t n, size_t limit);
 
+/* The same count by Hyperscan alone; wn_wordlist_count takes a faster exact way for lists
+ * whose entries start with an ASCII letter or digit that needs a word boundary, save a few
+ * (wordlist_scan.h: has_fast_count says whether it does). For tests. */
+size_t wn_wordlist_count_hyperscan(const wn_wordlist *wl, const char *s, size_t n, size_t limit);
+bool wn_wordlist_has_fast_count(const wn_wordlist *wl);
+
 /* Entries as a sorted, de-duplicated string set (for exact word lookups). */
 bool wn_wordlist_contains(const wn_wordlist *wl, const char *s, size_t n);
 

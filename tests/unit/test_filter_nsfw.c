@@ -3,6 +3,7 @@
  * SpamAssassin mail) and the Unicode repairs. */
 #include "filter_helpers.h"
 #include "filter/wordlist.h"
+#include "core/args.h"
 
 #include <limits.h>
 #include <regex.h>
@@ -46,6 +47,133 @@ static void test_dirty_words_follow_the_language(void **state)
     wn_stats_release(&s);
     wn_doc_release(&d);
     wn_stage_free(st);
+}
+
+/* ---- the word lists' fast count against Hyperscan's ---- */
+
+typedef struct lists_ctx {
+    wn_wordlist **lists;
+    size_t n, docs;
+} lists_ctx;
+
+static void same_counts(wn_wordlist *const *lists, size_t n, const char *s, size_t len)
+{
+    char *copy = malloc(len ? len : 1); /* exact length: ASan sees any read past the end */
+    memcpy(copy, s, len);
+    for (size_t i = 0; i < n; i++) {
+        size_t want = wn_wordlist_count_hyperscan(lists[i], copy, len, 0);
+        assert_int_equal(wn_wordlist_count(lists[i], copy, len, 0), want);
+        for (size_t limit = 1; limit <= 3; limit++)
+            assert_int_equal(wn_wordlist_count(lists[i], copy, len, limit),
+                             want < limit ? want : limit);
+    }
+    free(copy);
+}
+
+static int count_doc(wn_doc *d, void *ctx)
+{
+    lists_ctx *c = ctx;
+    same_counts(c->lists, c->n, d->text.ptr, d->text.len);
+    return ++c->docs >= 2500;
+}
+
+/* Every LDNOOBW list that takes the fast count: the prose of the filter bench and the
+ * langid paragraphs (43 languages), whole. */
+static void test_fast_count_real_text(void **state)
+{
+    char prose[4096], langid[4096];
+    SHARED_OR_SKIP(prose, "quality/quality.jsonl.gz");
+    SHARED_OR_SKIP(langid, "langid/langid.jsonl.gz");
+    char **files;
+    size_t nf, n = 0;
+    assert_int_equal(wn_list_dir("data/nsfw/ldnoobw", &files, &nf), 1);
+    wn_wordlist **lists = calloc(nf, sizeof *lists);
+    for (size_t i = 0; i < nf; i++) {
+        char err[256];
+        wn_wordlist *wl = wn_wordlist_load(&files[i], 1, false, true, err, sizeof err);
+        assert_non_null(wl);
+        if (wn_wordlist_has_fast_count(wl))
+            lists[n++] = wl;
+        else
+            wn_wordlist_free(wl);
+    }
+    assert_true(n >= 20); /* en, de, fr, ... (not ar, fa, ja, ko, ru, th, zh) */
+    lists_ctx c = {lists, n, 0};
+    each_shared_doc(prose, count_doc, &c);
+    c.docs = 0;
+    each_shared_doc(langid, count_doc, &c);
+    for (size_t i = 0; i < n; i++)
+        wn_wordlist_free(lists[i]);
+    free(lists);
+    wn_free_strv(files, nf);
+}
+
+/* A list with every kind of entry the fast count takes (runs of 1 to 11 letters and digits,
+ * punctuation and spaces inside, no boundary at the end, entries starting outside ASCII with
+ * and without a boundary, upper case in the list), and random texts of them in random case
+ * between neighbours of every kind (letters and digits, '_', ASCII punctuation, letters
+ * and symbols outside ASCII, bytes that are not UTF-8, a cut character), at every offset of
+ * the 64-byte blocks and at both ends. */
+static void test_fast_count_random_text(void **state)
+{
+    static const char *const entries[] = {
+        "ass", "a$$", "s&m", "2 girls 1 cup", "2g1c", "xx", "xxx", "x", "tit", "tits",
+        "Make Me Come", "makemecome", "abcdefghijk", "ab_cd", "g-spot", "q",
+        "\xc3\xa9" "b\xc3\xa8" "ne", "\xc3\xbc" "ber", "\xf0\x9f\x96\x95", "\xc3\x9f" "x",
+        "how to kill", "one guy one jar", "\xe2\x80\x94x",
+    };
+    static const char *const glue[] = {
+        " ", "", "", "a", "Z", "7", "_", "'", ".", "-", "\n", "  ", "\xc3\xa9", "\xc3\x89",
+        "\xe2\x80\x94", "\xe2\x80\x9c", "\xf0\x9f\x96\x95", "\xff", "\x80", "\xc3", "\xe4\xb8\x89",
+        "s", "ss", "it's", "how", "one", "make",
+    };
+    char dir[] = "/tmp/winnow-wl-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/list.txt", dir);
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; i < sizeof entries / sizeof *entries; i++)
+        fprintf(f, "%s\n", entries[i]);
+    fclose(f);
+    char err[256], *paths[] = {path};
+    wn_wordlist *wl = wn_wordlist_load(paths, 1, false, true, err, sizeof err);
+    assert_non_null(wl);
+    assert_true(wn_wordlist_has_fast_count(wl));
+    char *en_path = "data/nsfw/ldnoobw/en.txt";
+    wn_wordlist *en = wn_wordlist_load(&en_path, 1, false, true, err, sizeof err);
+    assert_non_null(en);
+    assert_true(wn_wordlist_has_fast_count(en));
+    wn_wordlist *lists[] = {wl, en};
+    srand(7);
+    size_t total = 0;
+    char text[512];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = 0;
+        size_t want = (size_t)(rand() % 400);
+        while (n < want) {
+            bool entry = rand() % 3 == 0;
+            const char *piece = entry ? entries[rand() % (sizeof entries / sizeof *entries)]
+                                      : glue[rand() % (sizeof glue / sizeof *glue)];
+            size_t k = strlen(piece);
+            if (n + k > sizeof text)
+                break;
+            for (size_t j = 0; j < k; j++) {
+                char c = piece[j];
+                if (rand() % 2 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+                    c ^= 0x20;
+                text[n + j] = c;
+            }
+            n += k;
+        }
+        size_t cut = rand() % 4 == 0 ? (size_t)rand() % (n + 1) : 0; /* a piece cut at the start */
+        same_counts(lists, 2, text + cut, n - cut);
+        total += wn_wordlist_count_hyperscan(wl, text + cut, n - cut, 0);
+    }
+    assert_true(total > 20000); /* the texts hold matches, not only near misses */
+    wn_wordlist_free(wl);
+    wn_wordlist_free(en);
+    unlink(path);
+    rmdir(dir);
 }
 
 static void test_url_filter(void **state)
@@ -199,6 +327,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dirty_words_whole_words_and_cjk),
         cmocka_unit_test(test_dirty_words_follow_the_language),
+        cmocka_unit_test(test_fast_count_real_text),
+        cmocka_unit_test(test_fast_count_random_text),
         cmocka_unit_test(test_url_filter),
         cmocka_unit_test(test_url_lists),
         cmocka_unit_test(test_pii_on_real_mail),

@@ -78,7 +78,8 @@ stats_ok "$TMP/page/ingest-00000.stats.json" 1 io.corrupt_container || exit 1
 grep -q "page.html.gz' at offset $(cat "$TMP/zlen"): data after the last gzip member" "$TMP/err" || { cat "$TMP/err"; exit 1; }
 
 # a shard whose only input is junk, or a .zst cut inside its first block: exit 0, counted
-head -c 3000 /dev/urandom > "$TMP/junk.bin"
+# fixed bytes, not /dev/urandom: one file in 256 began with '{' and was read as JSONL
+python3 -c 'import random, sys; r = random.Random(7); sys.stdout.buffer.write(bytes([1]) + bytes(r.randrange(256) for _ in range(2999)))' > "$TMP/junk.bin"
 $W ingest -j1 --quiet "$TMP/junk.bin" -o "$TMP/junk" || { echo "junk alone must not fail the shard"; exit 1; }
 stats_ok "$TMP/junk/ingest-00000.stats.json" 0 ingest.unknown_format || exit 1
 python3 -c "print('\n'.join('{\"text\": \"line %d of a file\"}' % i for i in range(40000)))" | zstd -q > "$TMP/full.jsonl.zst"

@@ -2,7 +2,8 @@
 # and offset, exit 0 (bad records are counted), and counts that reconcile.
 set -u
 W=$WINNOW
-head -c 20000 /dev/urandom > "$TMP/junk.bin"
+# fixed bytes, not /dev/urandom: one file in 256 began with '{' and was read as JSONL
+python3 -c 'import random, sys; r = random.Random(7); sys.stdout.buffer.write(bytes([1]) + bytes(r.randrange(256) for _ in range(19999)))' > "$TMP/junk.bin"
 printf '{"text":"good one"}\n{"text": broken\n{"text":"good two"}\n' > "$TMP/mixed.jsonl"
 if [ -f "$WINNOW_SHARED/data/warc/dolma/sample-0000.warc.gz" ]; then
   head -c 150000 "$WINNOW_SHARED/data/warc/dolma/sample-0000.warc.gz" > "$TMP/cut.warc.gz"

@@ -180,6 +180,26 @@ static void test_gopher_quality_counts_baseline(void **state)
     wn_filter_use_avx2 = true;
 }
 
+/* Stop words and near misses at a text's end, where fewer than 4 bytes are readable from
+ * a word's start (the word loops' tail, which loads them one by one), and before it. */
+static void test_gopher_quality_stop_words_at_end(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"the", "be", "to", "of", "and", "that", "have", "with",
+                                        "th", "tha", "thats", "an", "b", "o", "withs", "ofx"};
+    static const char *const before[] = {"", "x ", "one two ", "tail. ", "\xc3\xa9t\xc3\xa9 "};
+    static const char *const after[] = {"", " ", ".", "\n", " x", " and"};
+    gq_stage = filter_make("gopher_quality", "");
+    for (size_t w = 0; w < sizeof words / sizeof *words; w++)
+        for (size_t b = 0; b < sizeof before / sizeof *before; b++)
+            for (size_t a = 0; a < sizeof after / sizeof *after; a++) {
+                char text[64];
+                int n = snprintf(text, sizeof text, "%s%s%s", before[b], words[w], after[a]);
+                check_gopher_quality(text, (size_t)n);
+            }
+    wn_stage_free(gq_stage);
+}
+
 /* ---- Gopher repetition ---- */
 
 /* The n-grams of a text, compared by their words' bytes (no hashing), as datatrove's
@@ -885,6 +905,7 @@ int main(void)
         cmocka_unit_test(test_word_hashes),
         cmocka_unit_test(test_gopher_quality_counts),
         cmocka_unit_test(test_gopher_quality_counts_baseline),
+        cmocka_unit_test(test_gopher_quality_stop_words_at_end),
         cmocka_unit_test(test_gopher_repetition_counts),
         cmocka_unit_test(test_gopher_repetition_counts_baseline),
         cmocka_unit_test(test_c4_rules),

@@ -307,6 +307,7 @@ typedef struct gram_slot {
 static _Thread_local gram_slot *table;
 static _Thread_local size_t table_cap, table_mask; /* allocated, in use - 1 */
 static _Thread_local uint32_t table_base, table_next_base;
+static _Thread_local uint32_t top_count;      /* count_grams: the most frequent gram's count */
 static _Thread_local unsigned char *visited; /* dup_gram_chars: a 5-gram class seen */
 static _Thread_local size_t visited_cap;
 
@@ -364,6 +365,7 @@ static size_t count_grams(const wn_text *t, size_t n)
             best_at = pos[k];
         }
     }
+    top_count = best;
     return (gram_bytes(t, best_at, n) + n - 1) * best;
 }
 
@@ -516,13 +518,20 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
         if (rule(g, d, nc, s, top_names[n - 2], (double)chars / len, g->top[n - 2]))
             return;
     }
+    /* no 5-gram that occurs twice (most documents of prose): no longer gram does either,
+     * and every scan would find nothing (after clearing its tables) */
+    bool repeats = false;
     if (t->n_words >= 5) {
         top_gram_chars(t, 5, g->bmi2);
-        dup_grams_begin();
+        repeats = top_count > 1;
+        if (repeats)
+            dup_grams_begin();
     }
-    for (size_t n = 5; n <= 10; n++)
-        if (rule(g, d, nc, s, dup_names[n - 5], (double)dup_gram_chars(t, n) / len, g->dup[n - 5]))
+    for (size_t n = 5; n <= 10; n++) {
+        size_t chars = repeats ? dup_gram_chars(t, n) : 0;
+        if (rule(g, d, nc, s, dup_names[n - 5], (double)chars / len, g->dup[n - 5]))
             return;
+    }
 }
 
 wn_stage *wn_filter_gopher_repetition_new(wn_fparams *p)

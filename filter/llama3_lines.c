@@ -28,7 +28,8 @@ static _Thread_local size_t gram_cap, gram_mask;
 static _Thread_local uint64_t *folded;
 /* from[i].grams: how many grams from word i on may occur elsewhere (are looked up);
  * from[i].bytes: the bytes of the words from i on (a text's words are under 4 GiB), side
- * by side so that the backward pass stores them as one;
+ * by side: as two arrays, their pointers were one more than the backward pass had
+ * registers for, and it read one back from the stack for every word;
  * look[k]: where the gram with k such grams after it starts (from[look[k]].grams = k + 1) */
 typedef struct suffix {
     uint32_t grams, bytes;

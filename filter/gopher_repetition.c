@@ -119,6 +119,38 @@ static inline bool unit_seen(size_t mask, uint64_t key, bool *zero_seen)
     return was;
 }
 
+/* A cheap key of a line's bytes: its length and its first and last 8 bytes (fewer when
+ * shorter), mixed. Equal lines have equal keys; unequal lines rarely do. */
+static inline uint64_t line_sketch(const char *p, size_t n)
+{
+    uint64_t head = 0, tail = 0;
+    if (n >= 8) {
+        memcpy(&head, p, 8);
+        memcpy(&tail, p + n - 8, 8);
+    } else {
+        memcpy(&head, p, n);
+    }
+    uint64_t x = (head ^ (tail << 29 | tail >> 35) ^ n) * 0xD6E8FEB86659FD93ull;
+    return x ^ x >> 32;
+}
+
+/* Can a non-empty line occur twice in t? Not when no two lines share a sketch: then no
+ * line and no paragraph repeats (the first lines of two equal paragraphs are equal), and
+ * the duplicate counts are all 0 without hashing every line's bytes (XXH3 of each line
+ * was most of dup_units' cost in prose, whose documents seldom repeat a line). A line that
+ * shares its sketch sends the text to the exact count. */
+static bool lines_may_repeat(const wn_text *t)
+{
+    size_t mask = key_set_clear(t->n_lines);
+    bool zero_seen = false;
+    for (size_t i = 0; i < t->n_lines; i++) {
+        const wn_line *l = &t->lines[i];
+        if (l->len && unit_seen(mask, line_sketch(t->s + l->off, l->len), &zero_seen))
+            return true;
+    }
+    return false;
+}
+
 /* Lines (non-empty) and paragraphs (runs of non-empty lines): count duplicates. With
  * `paragraphs`, *one_line_each (if not NULL) tells whether every paragraph was one line:
  * then the lines are those paragraphs, with the same keys and lengths, and counting them
@@ -496,9 +528,12 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     double len = t->n ? (double)t->n : 1.0;
     size_t nc = t->n_chars, units, dups, dchars;
 
-    bool one_line_each;
-    hash_lines(t);
-    dup_units(t, true, &units, &dups, &dchars, &one_line_each);
+    bool one_line_each = true; /* else with no line repeated: no count differs */
+    units = dups = dchars = 0;
+    if (lines_may_repeat(t)) {
+        hash_lines(t);
+        dup_units(t, true, &units, &dups, &dchars, &one_line_each);
+    }
     double para = units ? (double)dups / (double)units : 0, para_c = (double)dchars / len;
     if (rule(g, d, nc, s, "gopher_rep.dup_para_frac", para, g->dup_para) ||
         rule(g, d, nc, s, "gopher_rep.dup_para_char_frac", para_c, g->dup_para_char))

@@ -423,6 +423,18 @@ static void test_gopher_repetition_counts(void **state)
          * paragraphs of several lines (not theirs) */
         "same line\n\nsame line\n\nother line\n\nsame line",
         "same line\n\nsame line\nother line\n\nother line\nsame line\n\nsame line\n",
+        /* lines of one length, first and last 8 bytes (one sketch) differing inside, then
+         * the same with one of them twice; short lines alike and not; a paragraph whose
+         * lines all occur elsewhere but which does not */
+        "The first eight bytes, a middle: ONE and the last 8 .\n"
+        "The first eight bytes, a middle: TWO and the last 8 .\n"
+        "The first eight bytes, a middle: SIX and the last 8 .\n",
+        "The first eight bytes, a middle: ONE and the last 8 .\n"
+        "The first eight bytes, a middle: TWO and the last 8 .\n\n"
+        "The first eight bytes, a middle: TWO and the last 8 .\n",
+        "ab\nabc\nab \nba\nabcdefg\nabcdefh\n\nabcdefg",
+        "ab\nabc\nba\nabcdefg\nabcdefh\nx\ny",
+        "line one\nline two\n\nline two\n\nline one\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check_gopher_repetition(texts[i], strlen(texts[i]));

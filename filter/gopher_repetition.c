@@ -12,6 +12,7 @@
  */
 #include "filter/filter.h"
 #include "core/buf.h"
+#include "filter/line_sketch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -119,33 +120,18 @@ static inline bool unit_seen(size_t mask, uint64_t key, bool *zero_seen)
     return was;
 }
 
-/* A cheap key of a line's bytes: its length and its first and last 8 bytes (fewer when
- * shorter), mixed. Equal lines have equal keys; unequal lines rarely do. */
-static inline uint64_t line_sketch(const char *p, size_t n)
-{
-    uint64_t head = 0, tail = 0;
-    if (n >= 8) {
-        memcpy(&head, p, 8);
-        memcpy(&tail, p + n - 8, 8);
-    } else {
-        memcpy(&head, p, n);
-    }
-    uint64_t x = (head ^ (tail << 29 | tail >> 35) ^ n) * 0xD6E8FEB86659FD93ull;
-    return x ^ x >> 32;
-}
-
-/* Can a non-empty line occur twice in t? Not when no two lines share a sketch: then no
- * line and no paragraph repeats (the first lines of two equal paragraphs are equal), and
- * the duplicate counts are all 0 without hashing every line's bytes (XXH3 of each line
- * was most of dup_units' cost in prose, whose documents seldom repeat a line). A line that
- * shares its sketch sends the text to the exact count. */
+/* Can a non-empty line occur twice in t? Not when no two lines share a sketch
+ * (line_sketch.h): then no line and no paragraph repeats (the first lines of two equal
+ * paragraphs are equal), and the duplicate counts are all 0 without hashing every line's
+ * bytes (XXH3 of each line was most of dup_units' cost in prose, whose documents seldom
+ * repeat a line). A line that shares its sketch sends the text to the exact count. */
 static bool lines_may_repeat(const wn_text *t)
 {
     size_t mask = key_set_clear(t->n_lines);
     bool zero_seen = false;
     for (size_t i = 0; i < t->n_lines; i++) {
         const wn_line *l = &t->lines[i];
-        if (l->len && unit_seen(mask, line_sketch(t->s + l->off, l->len), &zero_seen))
+        if (l->len && unit_seen(mask, wn_line_sketch(t->s + l->off, l->len), &zero_seen))
             return true;
     }
     return false;

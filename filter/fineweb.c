@@ -71,7 +71,8 @@ static void fw_doc(void *state, wn_doc *d, wn_stats *s)
         /* bytes >= chars: a line that short in bytes, or ASCII, needs no count */
         size_t chars = (double)n <= f->short_len || t->ascii ? n : wn_text_utf8_count(p, n);
         shorts += (double)chars <= f->short_len;
-        repeats |= wn_u64map_add(&seen, wn_line_sketch(p, n)) > 1;
+        /* after the first shared sketch the exact pass below decides: no more sketches */
+        repeats = repeats || wn_u64map_add(&seen, wn_line_sketch(p, n)) > 1;
     }
     /* the duplicated lines' characters, by a hash of their bytes, only when a sketch was
      * seen twice (line_sketch.h): otherwise no line repeats (most documents of prose) */

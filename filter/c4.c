@@ -314,10 +314,11 @@ __attribute__((target("avx2"))) static inline __m256i phrase_bits(__m256i x, con
 }
 
 /* scan_block's 32-byte twin (AVX2: the same tests on twice the bytes, one mask fold per 32
- * bytes): blk holds the line's bytes at .. at + 34, all in the line. */
-__attribute__((target("avx2,popcnt,bmi,bmi2"))) static inline void
-scan_block32(line_scan *sc, const __m256i nib[3][2], const char *blk, const char *line,
-             size_t len, size_t at, size_t max_len)
+ * bytes): blk holds 34 bytes, byte k the line's byte at + k where bit k of valid is set
+ * (the others zeros of a padded copy of the line's last bytes). */
+__attribute__((target("avx2,popcnt,bmi,bmi2"), always_inline)) static inline void
+scan_block32(line_scan *sc, const __m256i nib[3][2], const char *blk, uint32_t valid,
+             const char *line, size_t len, size_t at, size_t max_len)
 {
     __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)blk);
 #define EQ32(x, ch) ((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8((x), _mm256_set1_epi8(ch))))
@@ -338,16 +339,18 @@ scan_block32(line_scan *sc, const __m256i nib[3][2], const char *blk, const char
     if (high) /* 10xxxxxx */
         cont = EQ32(_mm256_and_si256(v, _mm256_set1_epi8((char)0xC0)), (char)0x80);
     scan_masks(sc, sp, high, cont, EQ32(v, '['), EQ32(v, '{'), cand,
-               EQ32(v, '.') | EQ32(v, '!') | EQ32(v, '?'), 0xFFFFFFFFu, 32, line, len, at,
-               max_len);
+               EQ32(v, '.') | EQ32(v, '!') | EQ32(v, '?'), valid, 32, line, len, at, max_len);
 #undef EQ32
 }
 
-/* The line's 32-byte blocks (while 34 bytes are left: a phrase start reads two bytes past
- * its block); returns where the 16-byte blocks take over. */
-__attribute__((target("avx2,popcnt,bmi,bmi2"))) static size_t scan_blocks32(line_scan *sc,
-                                                                  const char *line, size_t len,
-                                                                  size_t max_len)
+/* The whole line in 32-byte blocks: while 34 bytes are left (a phrase start reads two
+ * bytes past its block) from the line, then its last bytes (up to 33) from a zero-padded
+ * copy, in one block or two: where the 16-byte scan took up to three blocks for them (one
+ * from the line, one or two from its copy), and short lines (most that pass the terminal
+ * punctuation test on web pages) were all tail. */
+__attribute__((target("avx2,popcnt,bmi,bmi2"))) static void scan_line32(line_scan *sc,
+                                                               const char *line, size_t len,
+                                                               size_t max_len)
 {
     __m256i nib[3][2];
     for (int j = 0; j < 3; j++)
@@ -356,8 +359,40 @@ __attribute__((target("avx2,popcnt,bmi,bmi2"))) static size_t scan_blocks32(line
                 _mm_loadu_si128((const __m128i *)(const void *)phrase_nibbles[j][h]));
     size_t i = 0;
     for (; i + 34 <= len; i += 32)
-        scan_block32(sc, (const __m256i(*)[2])nib, line + i, line, len, i, max_len);
-    return i;
+        scan_block32(sc, (const __m256i(*)[2])nib, line + i, 0xFFFFFFFFu, line, len, i,
+                     max_len);
+    char tail[66] = {0}; /* two blocks and the two bytes the second reads past its end */
+    memcpy(tail, line + i, len - i);
+    for (size_t o = 0; i + o < len; o += 32) {
+        size_t left = len - i - o;
+        uint32_t valid = left >= 32 ? 0xFFFFFFFFu : (1u << left) - 1;
+        scan_block32(sc, (const __m256i(*)[2])nib, tail + o, valid, line, len, i + o, max_len);
+    }
+}
+#endif
+
+#if defined(__SSE2__)
+/* The whole line in 16-byte blocks (SSE2): while 18 bytes are left from the line, then its
+ * last bytes from a zero-padded copy (a byte loop over them took about as long as the
+ * blocks before). */
+static void scan_line16(line_scan *sc, const char *line, size_t len, size_t max_len)
+{
+    /* the 15 pattern bytes broadcast once per line, read from memory in the blocks: kept in
+     * registers they were too many, so GCC broadcast them again in every block */
+    phrase_vecs pv;
+    for (int k = 0; k < 5; k++)
+        for (int j = 0; j < 3; j++)
+            pv.starts[k][j] = _mm_set1_epi8(phrase_starts[k][j]);
+    size_t i = 0;
+    for (; i + 18 <= len; i += 16) /* a phrase start reads two bytes past the block */
+        scan_block(sc, &pv, line + i, 0xFFFF, line, len, i, max_len);
+    char tail[34] = {0};
+    memcpy(tail, line + i, len - i);
+    for (size_t o = 0; i + o < len; o += 16) {
+        size_t left = len - i - o;
+        uint32_t valid = left >= 16 ? 0xFFFF : (1u << left) - 1;
+        scan_block(sc, &pv, tail + o, valid, line, len, i + o, max_len);
+    }
 }
 #endif
 
@@ -387,30 +422,18 @@ static line_scan scan_line(const char *line, size_t len, size_t max_len, bool av
     sc.utf8 = utf8;
     size_t i = 0;
 #ifdef C4_AVX2
-    if (avx2 && len >= 34)
-        i = scan_blocks32(&sc, line, len, max_len);
+    if (avx2) {
+        scan_line32(&sc, line, len, max_len);
+        i = len;
+    }
 #else
     (void)avx2;
 #endif
 #if defined(__SSE2__)
-    /* the 15 pattern bytes broadcast once per line, read from memory in the blocks: kept in
-     * registers they were too many, so GCC broadcast them again in every block */
-    phrase_vecs pv;
-    for (int k = 0; k < 5; k++)
-        for (int j = 0; j < 3; j++)
-            pv.starts[k][j] = _mm_set1_epi8(phrase_starts[k][j]);
-    for (; i + 18 <= len; i += 16) /* a phrase start reads two bytes past the block */
-        scan_block(&sc, &pv, line + i, 0xFFFF, line, len, i, max_len);
-    /* the last bytes from a zero-padded copy (a byte loop over them took about as long as
-     * the blocks before) */
-    char tail[34] = {0};
-    memcpy(tail, line + i, len - i);
-    for (size_t o = 0; i + o < len; o += 16) {
-        size_t left = len - i - o;
-        uint32_t valid = left >= 16 ? 0xFFFF : (1u << left) - 1;
-        scan_block(&sc, &pv, tail + o, valid, line, len, i + o, max_len);
+    if (i < len) {
+        scan_line16(&sc, line, len, max_len);
+        i = len;
     }
-    i = len;
 #endif
     words_bytes(line, i, len, max_len, &sc.cur, &sc.words, &sc.too_long);
     for (; i < len; i++) {
@@ -497,7 +520,8 @@ static void c4_doc(void *state, wn_doc *d, wn_stats *s)
             wn_buf_append(&kept, p, n);
         const char *line = kept.data + line_at;
         size_t len = kept.len - line_at;
-        if (c->terminal_punct && !terminal_end(line, len))
+        /* the test above read these bytes unless a citation was cut or it let a ']' pass */
+        if (c->terminal_punct && (len != n || p[n - 1] == ']') && !terminal_end(line, len))
             goto rollback;
         if ((double)sc.words < c->min_words_per_line)
             goto rollback;

@@ -11,6 +11,7 @@
 #include "core/doc.h"
 #include "filter/filter.h"
 #include "core/buf.h"
+#include "filter/line_sketch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,7 @@ static void fw_doc(void *state, wn_doc *d, wn_stats *s)
     const fw *f = state;
     const wn_text *t = wn_text_analyze(d);
     size_t lines = 0, punct = 0, shorts = 0, dup_chars = 0, newlines = 0;
+    bool repeats = false; /* two non-blank lines share a sketch */
     wn_u64map_reset(&seen, t->n_lines);
     for (size_t i = 0; i < t->n_lines; i++) {
         const char *p = t->s + t->lines[i].off;
@@ -69,7 +71,17 @@ static void fw_doc(void *state, wn_doc *d, wn_stats *s)
         /* bytes >= chars: a line that short in bytes, or ASCII, needs no count */
         size_t chars = (double)n <= f->short_len || t->ascii ? n : wn_text_utf8_count(p, n);
         shorts += (double)chars <= f->short_len;
-        if (wn_u64map_add(&seen, wn_text_hash(p, n)) > 1)
+        /* after the first shared sketch the exact pass below decides: no more sketches */
+        repeats = repeats || wn_u64map_add(&seen, wn_line_sketch(p, n)) > 1;
+    }
+    /* the duplicated lines' characters, by a hash of their bytes, only when a sketch was
+     * seen twice (line_sketch.h): otherwise no line repeats (most documents of prose) */
+    if (repeats)
+        wn_u64map_reset(&seen, t->n_lines);
+    for (size_t i = 0; repeats && i < t->n_lines; i++) {
+        const char *p = t->s + t->lines[i].off;
+        size_t n = t->lines[i].len;
+        if (!blank(p, n) && wn_u64map_add(&seen, wn_text_hash(p, n)) > 1)
             dup_chars += n;
     }
     double nl = lines ? (double)lines : 1.0;

@@ -96,23 +96,45 @@ static void stop_keys_init(void)
     }
 }
 
-/* Is the word w[0 .. n) a stop word? Its first 4 bytes with the bytes past n cleared (all
- * of them for a word of 1 or more than 4 bytes): no word holds a NUL byte (a space to the
- * analysis), so equal keys are equal words. Without a branch on the word: the old length
- * switch and memcmp mispredicted. */
-static inline bool is_stop_word(const char *w, size_t n, size_t avail)
+/* Is the word w[0 .. n) a stop word, where 4 bytes are readable at w (little-endian)? Its
+ * first 4 bytes with the bytes past n cleared (all of them for a word of 1 or more than 4
+ * bytes): no word holds a NUL byte (a space to the analysis), so equal keys are equal
+ * words. A key of 0 needs no test of its own: the eight keys fill the eight slots, so its
+ * slot holds a stop word's key, which is not 0. Without a branch on the word: the old
+ * length switch and memcmp mispredicted. */
+static inline bool is_stop_word4(const char *w, size_t n)
 {
     /* keep[min(n, 5)]: a select GCC makes a cmov; `n <= 4 ? n : 0` and `k && ...` it made
      * two branches, which mispredicted on the words' lengths */
     static const uint32_t keep[6] = {0, 0, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF, 0};
+    uint32_t k;
+    memcpy(&k, w, 4);
+    k &= keep[n < 5 ? n : 5];
+    return stop_slots[stop_slot(k, stop_mul)] == k;
+}
+
+/* The same for any word, `avail` >= n bytes readable at w. */
+static inline bool is_stop_word(const char *w, size_t n, size_t avail)
+{
+    if (avail >= 4 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+        return is_stop_word4(w, n);
     uint32_t k = 0;
-    if (avail >= 4 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
-        memcpy(&k, w, 4);
-        k &= keep[n < 5 ? n : 5];
-    } else if (n >= 2 && n <= 4) {
+    if (n >= 2 && n <= 4)
         memcpy(&k, w, n);
-    }
-    return (k != 0) & (stop_slots[stop_slot(k, stop_mul)] == k);
+    return stop_slots[stop_slot(k, stop_mul)] == k;
+}
+
+/* How many of t's first tokens have 4 bytes readable from their start (is_stop_word4): all
+ * but the last few, found from the end, so that the word loops test no bound per word
+ * (0 on a big-endian machine). */
+static size_t words_readable4(const wn_text *t)
+{
+    size_t i = t->n_words;
+    if (__BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+        return 0;
+    while (i > 0 && t->n - t->words[i - 1].off < 4)
+        i--;
+    return i;
 }
 
 /* Symbols for gopher.symbol_ratio over the whole text: '#' bytes, "..." as str.count finds
@@ -234,36 +256,47 @@ static symbols count_symbols(const char *s, size_t n, bool ascii, bool avx2)
     return y;
 }
 
+/* The alphabetic words, the code points of the words and the stop words among the tokens
+ * [a, b) of t, added to *alpha, *chars, *stop; inlined with constant `ascii` (t is all
+ * ASCII: a byte a character) and `four` (4 bytes readable at each token: is_stop_word4).
+ * No branch on the token's kind: every fifth or so token of prose is punctuation, and the
+ * branch mispredicted on them (a punctuation token's code points are counted and dropped,
+ * and it is never a stop word). Outside ASCII (web pages are rarely all ASCII: one curly
+ * quote is enough) only a word the analysis did not read as plain ASCII needs its code
+ * points counted (a few in English): one branch, predicted, where code_points' loop and
+ * tail mispredicted on the lengths of every token. */
+static inline __attribute__((always_inline)) void
+word_counts(const wn_text *t, size_t a, size_t b, const bool ascii, const bool four,
+            size_t *alpha_out, size_t *chars_out, size_t *stop_out)
+{
+    size_t alpha = 0, chars = 0, stop = 0; /* in registers, not through the pointers */
+    const char *s = t->s;
+    for (const wn_word *w = t->words + a, *end = t->words + b; w < end; w++) {
+        size_t cps = ascii || w->flags & (WN_WORD_ASCII | WN_WORD_SYMBOL)
+                         ? w->len
+                         : code_points(s + w->off, w->len, t->n - w->off);
+        alpha += w->flags & WN_WORD_ALPHA;
+        chars += w->flags & WN_WORD_SYMBOL ? 0 : cps;
+        stop += four ? is_stop_word4(s + w->off, w->len)
+                     : is_stop_word(s + w->off, w->len, t->n - w->off);
+    }
+    *alpha_out += alpha;
+    *chars_out += chars;
+    *stop_out += stop;
+}
+
 static void gq_doc(void *state, wn_doc *d, wn_stats *s)
 {
     const gq *g = state;
     const wn_text *t = wn_text_analyze(d);
     size_t words = t->n_nonsym, alpha = 0, stop = 0, chars = 0;
+    size_t n_words = t->n_words, four = words_readable4(t);
     if (t->ascii) {
-        /* a byte a character; no branch on the token's kind: every fifth or so token of
-         * prose is punctuation, and the branch mispredicted on them (a punctuation token
-         * is never a stop word) */
-        for (size_t i = 0; i < t->n_words; i++) {
-            const wn_word *w = &t->words[i];
-            alpha += w->flags & WN_WORD_ALPHA;
-            chars += w->flags & WN_WORD_SYMBOL ? 0 : w->len;
-            stop += is_stop_word(t->s + w->off, w->len, t->n - w->off);
-        }
-    }
-    /* the same without a branch on the token's kind (web pages are rarely all ASCII: one
-     * curly quote is enough): a punctuation token's code points are counted and dropped.
-     * Only a word the analysis did not read as plain ASCII needs its code points counted
-     * (a few in English): one branch, predicted, where code_points' loop and tail
-     * mispredicted on the lengths of every token */
-    for (size_t i = 0; i < t->n_words && !t->ascii; i++) {
-        const wn_word *w = &t->words[i];
-        size_t avail = t->n - w->off;
-        size_t cps = w->flags & (WN_WORD_ASCII | WN_WORD_SYMBOL)
-                         ? w->len
-                         : code_points(t->s + w->off, w->len, avail);
-        alpha += w->flags & WN_WORD_ALPHA;
-        chars += w->flags & WN_WORD_SYMBOL ? 0 : cps;
-        stop += is_stop_word(t->s + w->off, w->len, avail);
+        word_counts(t, 0, four, true, true, &alpha, &chars, &stop);
+        word_counts(t, four, n_words, true, false, &alpha, &chars, &stop);
+    } else {
+        word_counts(t, 0, four, false, true, &alpha, &chars, &stop);
+        word_counts(t, four, n_words, false, false, &alpha, &chars, &stop);
     }
     size_t bullets = 0, ellipsis_lines = 0, lines = 0;
     for (size_t i = 0; i < t->n_lines; i++) {

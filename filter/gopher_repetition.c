@@ -12,6 +12,7 @@
  */
 #include "filter/filter.h"
 #include "core/buf.h"
+#include "filter/line_sketch.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,23 @@ static inline bool unit_seen(size_t mask, uint64_t key, bool *zero_seen)
     return was;
 }
 
+/* Can a non-empty line occur twice in t? Not when no two lines share a sketch
+ * (line_sketch.h): then no line and no paragraph repeats (the first lines of two equal
+ * paragraphs are equal), and the duplicate counts are all 0 without hashing every line's
+ * bytes (XXH3 of each line was most of dup_units' cost in prose, whose documents seldom
+ * repeat a line). A line that shares its sketch sends the text to the exact count. */
+static bool lines_may_repeat(const wn_text *t)
+{
+    size_t mask = key_set_clear(t->n_lines);
+    bool zero_seen = false;
+    for (size_t i = 0; i < t->n_lines; i++) {
+        const wn_line *l = &t->lines[i];
+        if (l->len && unit_seen(mask, wn_line_sketch(t->s + l->off, l->len), &zero_seen))
+            return true;
+    }
+    return false;
+}
+
 /* Lines (non-empty) and paragraphs (runs of non-empty lines): count duplicates. With
  * `paragraphs`, *one_line_each (if not NULL) tells whether every paragraph was one line:
  * then the lines are those paragraphs, with the same keys and lengths, and counting them
@@ -201,30 +219,28 @@ static void narrow_grow(const wn_text *t, size_t n)
     n_pos = kept;
 }
 
-/* Pairs that may occur more than once, as two bit sets indexed by the top bits of the
- * pair's key: `once` has a bit for every key seen, `twice` for a key seen when its bit
- * was already set. A pair whose `twice` bit is clear occurs once (a shared bit only keeps
- * a pair that occurs once, which costs a table insert, never a count). */
-static _Thread_local uint64_t *sets; /* `once` then `twice`, sets_cap 64-bit words each */
-static _Thread_local size_t sets_cap;
+/* Pairs that may occur more than once, as a byte per slot indexed by the top bits of the
+ * pair's key, shifted left and set to 1 for each key that lands there: bit 1 is set once a
+ * second key came. A pair whose slot has not seen two keys occurs once (a shared slot only
+ * keeps a pair that occurs once, which costs a table insert, never a count). */
+static _Thread_local unsigned char *seen;
+static _Thread_local size_t seen_cap;
 
-/* Empty sets for `items` hashes; `once` is the first half of `sets`, `twice` (returned)
- * the second, indexed by hash >> *shift_out. */
-static uint64_t *sets_clear(size_t items, unsigned *shift_out)
+/* Empty slots for `items` hashes, indexed by hash >> *shift_out. */
+static unsigned char *seen_clear(size_t items, unsigned *shift_out)
 {
-    size_t bits = 512;
+    size_t slots = 512;
     unsigned shift = 64 - 9;
-    while (bits < 8 * items) /* at most an eighth of the bits set: few shared */
-        bits <<= 1, shift--;
-    size_t n64 = bits / 64;
-    if (n64 > sets_cap || (sets_cap > 8192 && sets_cap > n64 * 64)) { /* as table_clear */
-        free(sets);
-        sets_cap = n64;
-        sets = wn_xmalloc(2 * sets_cap * sizeof *sets);
+    while (slots < 8 * items) /* at most an eighth of the slots used: few shared */
+        slots <<= 1, shift--;
+    if (slots > seen_cap || (seen_cap > 8192 * 64 && seen_cap > slots * 64)) { /* as table_clear */
+        free(seen);
+        seen_cap = slots;
+        seen = wn_xmalloc(seen_cap);
     }
-    memset(sets, 0, 2 * n64 * sizeof *sets);
+    memset(seen, 0, slots);
     *shift_out = shift;
-    return sets + n64;
+    return seen;
 }
 
 /* A 2-gram's key: a * PAIR_MUL ^ b for the word hashes a, b (one multiply a word, carried
@@ -235,14 +251,6 @@ static uint64_t *sets_clear(size_t items, unsigned *shift_out)
  * Its top bits index the sets and its low bits the count table: both come from the word
  * hashes' well mixed bits. */
 static const uint64_t PAIR_MUL = 0xD6E8FEB86659FD93ull;
-
-/* Add a hash to the sets (b: its bit index, hash >> shift). */
-static inline void sets_add(uint64_t *once, uint64_t *twice, size_t b)
-{
-    uint64_t bit = 1ull << (b & 63);
-    twice[b >> 6] |= once[b >> 6] & bit;
-    once[b >> 6] |= bit;
-}
 
 /* The 2-grams that can repeat (t has 2 words or more): every pair's key goes into the
  * sets in one pass over the words, and a pair whose key occurs once is left out (it
@@ -258,7 +266,7 @@ static inline __attribute__((always_inline)) void list_pairs_body(const wn_text 
     const wn_word *words = t->words;
     size_t w = t->n_words - 1, kept = 0; /* pairs */
     unsigned shift;
-    uint64_t *twice = sets_clear(w, &shift), *once = sets;
+    unsigned char *sl = seen_clear(w, &shift);
     uint32_t *p = pos;
     uint64_t *h = gk;
     uint64_t prev = words[0].hash * PAIR_MUL; /* the pair's first word, multiplied */
@@ -267,14 +275,14 @@ static inline __attribute__((always_inline)) void list_pairs_body(const wn_text 
         uint64_t key = prev ^ next;
         prev = next * PAIR_MUL;
         h[i] = key;
-        sets_add(once, twice, (size_t)(key >> shift));
+        size_t b = (size_t)(key >> shift);
+        sl[b] = (unsigned char)(sl[b] << 1 | 1);
     }
     for (size_t k = 0; k < w; k++) { /* in place: kept <= k */
         uint64_t key = h[k];
-        size_t b = (size_t)(key >> shift);
         p[kept] = (uint32_t)k;
         h[kept] = key;
-        kept += (twice[b >> 6] >> (b & 63)) & 1;
+        kept += (sl[key >> shift] >> 1) & 1;
     }
     n_pos = kept;
 }
@@ -317,6 +325,7 @@ typedef struct gram_slot {
 static _Thread_local gram_slot *table;
 static _Thread_local size_t table_cap, table_mask; /* allocated, in use - 1 */
 static _Thread_local uint32_t table_base, table_next_base;
+static _Thread_local uint32_t top_count;      /* count_grams: the most frequent gram's count */
 static _Thread_local unsigned char *visited; /* dup_gram_chars: a 5-gram class seen */
 static _Thread_local size_t visited_cap;
 
@@ -374,6 +383,7 @@ static size_t count_grams(const wn_text *t, size_t n)
             best_at = pos[k];
         }
     }
+    top_count = best;
     return (gram_bytes(t, best_at, n) + n - 1) * best;
 }
 
@@ -504,9 +514,12 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
     double len = t->n ? (double)t->n : 1.0;
     size_t nc = t->n_chars, units, dups, dchars;
 
-    bool one_line_each;
-    hash_lines(t);
-    dup_units(t, true, &units, &dups, &dchars, &one_line_each);
+    bool one_line_each = true; /* else with no line repeated: no count differs */
+    units = dups = dchars = 0;
+    if (lines_may_repeat(t)) {
+        hash_lines(t);
+        dup_units(t, true, &units, &dups, &dchars, &one_line_each);
+    }
     double para = units ? (double)dups / (double)units : 0, para_c = (double)dchars / len;
     if (rule(g, d, nc, s, "gopher_rep.dup_para_frac", para, g->dup_para) ||
         rule(g, d, nc, s, "gopher_rep.dup_para_char_frac", para_c, g->dup_para_char))
@@ -526,13 +539,20 @@ static void grep_doc(void *state, wn_doc *d, wn_stats *s)
         if (rule(g, d, nc, s, top_names[n - 2], (double)chars / len, g->top[n - 2]))
             return;
     }
+    /* no 5-gram that occurs twice (most documents of prose): no longer gram does either,
+     * and every scan would find nothing (after clearing its tables) */
+    bool repeats = false;
     if (t->n_words >= 5) {
         top_gram_chars(t, 5, g->bmi2);
-        dup_grams_begin();
+        repeats = top_count > 1;
+        if (repeats)
+            dup_grams_begin();
     }
-    for (size_t n = 5; n <= 10; n++)
-        if (rule(g, d, nc, s, dup_names[n - 5], (double)dup_gram_chars(t, n) / len, g->dup[n - 5]))
+    for (size_t n = 5; n <= 10; n++) {
+        size_t chars = repeats ? dup_gram_chars(t, n) : 0;
+        if (rule(g, d, nc, s, dup_names[n - 5], (double)chars / len, g->dup[n - 5]))
             return;
+    }
 }
 
 wn_stage *wn_filter_gopher_repetition_new(wn_fparams *p)

@@ -26,10 +26,16 @@ static _Thread_local uint64_t *gram_keys;
 static _Thread_local uint32_t *gram_line;
 static _Thread_local size_t gram_cap, gram_mask;
 static _Thread_local uint64_t *folded;
-/* grams_from[i]: how many grams from word i on may occur elsewhere (are looked up);
- * look[k]: where the gram with k such grams after it starts (grams_from[look[k]] = k + 1);
- * len_from[i]: the bytes of the words from i on (a text's words are under 4 GiB) */
-static _Thread_local uint32_t *grams_from, *look, *len_from;
+/* from[i].grams: how many grams from word i on may occur elsewhere (are looked up);
+ * from[i].bytes: the bytes of the words from i on (a text's words are under 4 GiB), side
+ * by side: as two arrays, their pointers were one more than the backward pass had
+ * registers for, and it read one back from the stack for every word;
+ * look[k]: where the gram with k such grams after it starts (from[look[k]].grams = k + 1) */
+typedef struct suffix {
+    uint32_t grams, bytes;
+} suffix;
+static _Thread_local suffix *from;
+static _Thread_local uint32_t *look;
 static _Thread_local size_t folded_cap;
 static _Thread_local wn_buf kept;
 static _Thread_local unsigned char *dropped; /* per line */
@@ -101,8 +107,8 @@ static bool line_covered(const l3 *c, const wn_line *l, size_t li, size_t n)
     bool judged = (double)l->n_words >= c->min_words && l->n_words >= n;
     size_t a = l->first_word;
     size_t line_grams = l->n_words >= n ? l->n_words - n + 1 : 0;
-    /* the grams to look up from word a on are look[grams_from[a] - 1] down to ... */
-    uint32_t hi = grams_from[a], lo = grams_from[a + line_grams];
+    /* the grams to look up from word a on are look[from[a].grams - 1] down to ... */
+    uint32_t hi = from[a].grams, lo = from[a + line_grams].grams;
     if (hi == lo) /* none to look up or record: nothing covers a word */
         return judged && 0.0 >= c->max_cov;
     /* grams come in word order, so the words covered so far end at the end of the last
@@ -116,14 +122,14 @@ static bool line_covered(const l3 *c, const wn_line *l, size_t li, size_t n)
             gram_keys[j] = key;
             gram_line[j] = (uint32_t)li + 1;
         } else if (gram_line[j] <= li) {
-            size_t from = i > cover_end ? i : cover_end;
-            cov += len_from[from] - len_from[i + n];
+            size_t at = i > cover_end ? i : cover_end;
+            cov += from[at].bytes - from[i + n].bytes;
             cover_end = i + n;
         }
     }
     if (!judged)
         return false;
-    size_t total = len_from[a] - len_from[a + l->n_words];
+    size_t total = from[a].bytes - from[a + l->n_words].bytes;
     return (total ? (double)cov / (double)total : 0.0) >= c->max_cov;
 }
 
@@ -136,13 +142,11 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
     if (folded_cap < t->n_words + 1) {
         folded_cap = t->n_words + 1024;
         free(folded);
-        free(grams_from);
+        free(from);
         free(look);
-        free(len_from);
         folded = wn_xmalloc(folded_cap * sizeof *folded);
-        grams_from = wn_xmalloc(folded_cap * sizeof *grams_from);
+        from = wn_xmalloc(folded_cap * sizeof *from);
         look = wn_xmalloc(folded_cap * sizeof *look);
-        len_from = wn_xmalloc(folded_cap * sizeof *len_from);
     }
     /* Which grams need a lookup. When gopher_repetition counted this text's n-grams
      * (gram_hint), a gram it found once occurs nowhere else, so no other line can have it
@@ -152,16 +156,16 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
      * word (that holds a '0'), so the rest of the grams compare as it compared them. */
     bool hint = t->gram_hint == n;
     size_t next_digit = SIZE_MAX - n; /* the first word with a digit after i */
-    uint32_t grams = 0; /* in a register: through grams_from[i + 1] each word waited on
+    uint32_t grams = 0; /* in a register: through from[i + 1].grams each word waited on
                          * the store before */
     uint32_t bytes = 0;
     /* the arrays in locals: through the thread-local pointers GCC read each of them again
      * for every word (the fold_hash call could change them) */
     const wn_word *words = t->words;
     uint64_t *fo = folded;
-    uint32_t *gf = grams_from, *lk = look, *lf = len_from;
-    gf[t->n_words] = 0;
-    lf[t->n_words] = 0;
+    suffix *fr = from;
+    uint32_t *lk = look;
+    fr[t->n_words] = (suffix){0, 0};
     for (size_t i = t->n_words; i-- > 0;) {
         const wn_word *w = &words[i];
         bool digit = w->flags & WN_WORD_DIGIT;
@@ -171,9 +175,8 @@ static void l3_doc(void *state, wn_doc *d, wn_stats *s)
          * overwritten by the next one down, until the one that is (no branch) */
         lk[grams] = (uint32_t)i;
         grams += !hint | ((w->flags & WN_WORD_GRAM_REPEATS) != 0) | (next_digit < i + n);
-        gf[i] = grams;
         bytes += w->len;
-        lf[i] = bytes;
+        fr[i] = (suffix){grams, bytes};
     }
     grams_clear(grams);
     /* pass 1: which lines go */

@@ -180,6 +180,104 @@ static void test_gopher_quality_counts_baseline(void **state)
     wn_filter_use_avx2 = true;
 }
 
+/* Stop words and near misses at a text's end, where fewer than 4 bytes are readable from
+ * a word's start (the word loops' tail, which loads them one by one), and before it. */
+static void test_gopher_quality_stop_words_at_end(void **state)
+{
+    (void)state;
+    static const char *const words[] = {"the", "be", "to", "of", "and", "that", "have", "with",
+                                        "th", "tha", "thats", "an", "b", "o", "withs", "ofx"};
+    static const char *const before[] = {"", "x ", "one two ", "tail. ", "\xc3\xa9t\xc3\xa9 "};
+    static const char *const after[] = {"", " ", ".", "\n", " x", " and"};
+    gq_stage = filter_make("gopher_quality", "");
+    for (size_t w = 0; w < sizeof words / sizeof *words; w++)
+        for (size_t b = 0; b < sizeof before / sizeof *before; b++)
+            for (size_t a = 0; a < sizeof after / sizeof *after; a++) {
+                char text[64];
+                int n = snprintf(text, sizeof text, "%s%s%s", before[b], words[w], after[a]);
+                check_gopher_quality(text, (size_t)n);
+            }
+    wn_stage_free(gq_stage);
+}
+
+/* ---- FineWeb's duplicated lines ---- */
+
+/* Texts for the repeated-line sketches (line_sketch.h): lines of one length and first and
+ * last 8 bytes (one sketch) differing inside, then the same with one of them twice; short
+ * lines alike and not; a paragraph whose lines all occur elsewhere but which does not;
+ * '\r' ends and blank lines of spaces. */
+static const char *const sketch_texts[] = {
+    "The first eight bytes, a middle: ONE and the last 8 .\n"
+    "The first eight bytes, a middle: TWO and the last 8 .\n"
+    "The first eight bytes, a middle: SIX and the last 8 .\n",
+    "The first eight bytes, a middle: ONE and the last 8 .\n"
+    "The first eight bytes, a middle: TWO and the last 8 .\n\n"
+    "The first eight bytes, a middle: TWO and the last 8 .\n",
+    "ab\nabc\nab \nba\nabcdefg\nabcdefh\n\nabcdefg",
+    "ab\nabc\nba\nabcdefg\nabcdefh\nx\ny",
+    "line one\nline two\n\nline two\n\nline one\n",
+    "a line.\r\na line.\n  \n \t\n  \nend\r\nend",
+};
+
+static wn_stage *fw_stage;
+
+/* fineweb.char_dup_ratio against a reference that compares the lines' bytes: the lines
+ * split on '\n' without a '\r' at their end, blank ones (spaces, tabs, '\r', '\v',
+ * '\f' only) left out; each line equal to an earlier one counts its bytes; over the
+ * bytes that are not line breaks. */
+static void check_fineweb_dups(const char *s, size_t n)
+{
+    wn_doc d;
+    filter_run(fw_stage, &d, s, n, NULL);
+    size_t dup = 0;
+    for (size_t a = 0; a <= n;) {
+        const char *e = memchr(s + a, '\n', n - a);
+        size_t b = e ? (size_t)(e - s) : n, len = b - a;
+        if (len && s[a + len - 1] == '\r')
+            len--;
+        size_t k = 0;
+        while (k < len && (s[a + k] == ' ' || s[a + k] == '\t' || s[a + k] == '\r' ||
+                           s[a + k] == '\v' || s[a + k] == '\f'))
+            k++;
+        if (k < len) { /* not blank: an equal line before it? */
+            for (size_t c = 0; c < a;) {
+                const char *f = memchr(s + c, '\n', a - c);
+                size_t cb = (size_t)(f - s), clen = cb - c;
+                if (clen && s[c + clen - 1] == '\r')
+                    clen--;
+                if (clen == len && !memcmp(s + c, s + a, len)) {
+                    dup += len;
+                    break;
+                }
+                c = cb + 1;
+            }
+        }
+        if (!e)
+            break;
+        a = b + 1;
+    }
+    /* the rule's denominator counts the analysis's line breaks (a text ending in '\n' has
+     * no empty last line there): this test is about the duplicated bytes */
+    const wn_text *t = wn_text_analyze_buf(s, n);
+    size_t newlines = t->n_lines ? t->n_lines - 1 : 0;
+    size_t body = n - newlines;
+    double want = body ? (double)dup / (double)body : 0.0;
+    if (attr(&d, "fineweb.char_dup_ratio") != want)
+        fail_msg("char_dup_ratio %g, want %g in '%.60s'", attr(&d, "fineweb.char_dup_ratio"),
+                 want, s);
+    wn_doc_release(&d);
+}
+
+static void test_fineweb_duplicate_lines(void **state)
+{
+    (void)state;
+    fw_stage = filter_make_mode("fineweb", "", true);
+    on_real_and_edge_texts(check_fineweb_dups, 150);
+    for (size_t i = 0; i < sizeof sketch_texts / sizeof *sketch_texts; i++)
+        check_fineweb_dups(sketch_texts[i], strlen(sketch_texts[i]));
+    wn_stage_free(fw_stage);
+}
+
 /* ---- Gopher repetition ---- */
 
 /* The n-grams of a text, compared by their words' bytes (no hashing), as datatrove's
@@ -406,6 +504,8 @@ static void test_gopher_repetition_counts(void **state)
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check_gopher_repetition(texts[i], strlen(texts[i]));
+    for (size_t i = 0; i < sizeof sketch_texts / sizeof *sketch_texts; i++)
+        check_gopher_repetition(sketch_texts[i], strlen(sketch_texts[i]));
     wn_stage_free(rep_stage);
     wn_stage_free(rep_lazy);
 }
@@ -885,6 +985,8 @@ int main(void)
         cmocka_unit_test(test_word_hashes),
         cmocka_unit_test(test_gopher_quality_counts),
         cmocka_unit_test(test_gopher_quality_counts_baseline),
+        cmocka_unit_test(test_gopher_quality_stop_words_at_end),
+        cmocka_unit_test(test_fineweb_duplicate_lines),
         cmocka_unit_test(test_gopher_repetition_counts),
         cmocka_unit_test(test_gopher_repetition_counts_baseline),
         cmocka_unit_test(test_c4_rules),

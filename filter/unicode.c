@@ -310,7 +310,11 @@ static void uni_doc(void *state, wn_doc *d, wn_stats *s)
     size_t src_len = clean.len;
     bool changed = bad || ctrl;
     int32_t len16;
-    if (u->nfc && to_u16(src, src_len, &len16)) {
+    /* Without a character that could change (scan saw none), the repaired text is NFC
+     * already: U+FFFD and every character kept are NFC quick check "yes" with combining
+     * class 0, and removing a control puts no two of them in a new order or composition.
+     * ICU's pass (a UTF-16 copy and a quick check of it) would change nothing. */
+    if (u->nfc && maybe_not_nfc && to_u16(src, src_len, &len16)) {
         UErrorCode st = U_ZERO_ERROR;
         int32_t ok = unorm2_spanQuickCheckYes(u->norm, u16, len16, &st);
         if (U_SUCCESS(st) && ok < len16) {

@@ -381,12 +381,18 @@ static void uni_doc(void *state, wn_doc *d, wn_stats *s)
             }
             int32_t nlen = unorm2_normalize(u->norm, u16, len16, u16n, (int32_t)u16n_cap, &st);
             if (U_SUCCESS(st)) {
-                int32_t need = 0;
+                /* a UTF-16 unit is at most 3 bytes of UTF-8: one conversion into a buffer
+                 * that big, where a first call measuring it cost as much as the conversion
+                 * (a preflight only past ~700 M units, where 3 * nlen overflows) */
+                int32_t need = 0, out_cap = nlen <= (INT32_MAX - 1) / 3 ? 3 * nlen + 1 : 0;
                 UErrorCode st2 = U_ZERO_ERROR;
-                u_strToUTF8(NULL, 0, &need, u16n, nlen, &st2);
-                char *o = wn_xmalloc((size_t)need + 1);
-                st2 = U_ZERO_ERROR;
-                u_strToUTF8(o, need + 1, NULL, u16n, nlen, &st2);
+                if (!out_cap) {
+                    u_strToUTF8(NULL, 0, &need, u16n, nlen, &st2);
+                    st2 = U_ZERO_ERROR;
+                    out_cap = need + 1;
+                }
+                char *o = wn_xmalloc((size_t)out_cap);
+                u_strToUTF8(o, out_cap, &need, u16n, nlen, &st2);
                 if (U_SUCCESS(st2) && ((size_t)need != src_len || memcmp(o, src, src_len))) {
                     wn_stats_add(s, "unicode.nfc_changed_docs", 1);
                     wn_buf_reset(&clean);

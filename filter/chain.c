@@ -76,6 +76,7 @@ typedef struct wrap_state {
     char *would_drop_attr; /* "<name>.would_drop" */
     const struct wrap_state *prev; /* the chain's stage before this one (NULL: the first) */
     bool next_analyses; /* the chain's next stage analyses every document first thing */
+    bool doc_at_a_time; /* no stage of the chain sees whole batches (wn_text.h) */
 } wrap_state;
 
 /* The stage and document this thread ran last: when the next stage is the chain's next
@@ -108,6 +109,7 @@ static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
     wrap_state *w = state;
     wn_text_stage_begin(d, w->prev && last_run.w == w->prev && last_run.d == d);
     wn_text_stage_next_analyses(w->next_analyses);
+    wn_text_stage_doc_at_a_time(w->doc_at_a_time);
     w->inner->process_doc(w->inner->state, d, s);
     bool lost = d->drop_reason && !w->annotate_only;
     if (lost) /* before the release: the filter's analysis, if it had one, has the count */
@@ -214,9 +216,15 @@ static int add_stage(wn_filter_chain *c, const json_t *given, const char *base_d
 static void init_text_cache(const wn_filter_chain *c)
 {
     size_t slots = 8 * (size_t)omp_get_max_threads();
+    bool doc_at_a_time = true;
     for (size_t i = 0; i < c->n; i++)
-        if (c->stages[i]->process_batch)
+        if (c->stages[i]->process_batch) {
             slots = 1024;
+            doc_at_a_time = false;
+        }
+    /* and then each document's analysis reaches all its filters through the trust */
+    for (size_t i = 0; i < c->n; i++)
+        ((wrap_state *)c->stages[i]->state)->doc_at_a_time = doc_at_a_time;
     wn_text_cache_init(slots);
 }
 

@@ -149,6 +149,7 @@ static _Thread_local struct {
     const text_slot *slot;
     bool armed;
     bool next_analyses; /* wn_text_stage_next_analyses */
+    bool doc_at_a_time;  /* wn_text_stage_doc_at_a_time */
     /* wn_text_doc_count_chars's count of counted_doc's text (valid UTF-8, so also
      * wn_text_utf8_count's), for wn_text_doc_chars until wn_text_release */
     const wn_doc *counted_doc;
@@ -184,6 +185,7 @@ void wn_text_release(void)
      * its own, as when two documents of a batch share a slot */
     trust.armed = false;
     trust.next_analyses = false;
+    trust.doc_at_a_time = false;
     trust.counted_doc = NULL;
 }
 
@@ -200,6 +202,11 @@ void wn_text_stage_begin(const wn_doc *d, bool follows)
 void wn_text_stage_next_analyses(bool yes)
 {
     trust.next_analyses = yes;
+}
+
+void wn_text_stage_doc_at_a_time(bool yes)
+{
+    trust.doc_at_a_time = yes;
 }
 
 static text_slot *pick_slot(const wn_doc *d)
@@ -1204,20 +1211,25 @@ const wn_text *wn_text_analyze(const wn_doc *d)
     text_slot *sl = pick_slot(d);
     if (trust.armed && trust.doc == d && trust.slot == sl && slot_keys(sl, d))
         return &sl->t;
-    /* the content hash (XXH3, ~20 GB/s) makes the cache safe even when a new document's
-     * text lands at a freed one's address with the same length and index */
     const char *s = d->text.ptr ? d->text.ptr : "";
-    uint64_t h = XXH3_64bits(s, d->text.len);
+    /* the content hash (XXH3, ~20 GB/s) makes the cache safe even when a new document's
+     * text lands at a freed one's address with the same length and index. A chain that
+     * takes the document through all its filters now (wn_text_stage_doc_at_a_time) serves
+     * this analysis to them through its trust, and nothing else looks it up: the hash
+     * would only key the slot (1.5-2% of the chain on prose), so it is left out, and a
+     * lookup outside the trust analyses again, as after wn_text_keep_lines */
+    bool hash = !(trust.armed && trust.doc_at_a_time) || (slot_keys(sl, d) && sl->hashed);
+    uint64_t h = hash ? XXH3_64bits(s, d->text.len) : 0;
     trust.doc = d;
     trust.slot = sl;
-    if (slot_keys(sl, d) && sl->hashed && sl->key_hash == h)
+    if (hash && slot_keys(sl, d) && sl->hashed && sl->key_hash == h)
         return &sl->t;
     const wn_text *t = analyze_into(sl, s, d->text.len);
     sl->key_ptr = d->text.ptr;
     sl->key_len = d->text.len;
     sl->key_index = d->input_index;
     sl->key_hash = h;
-    sl->hashed = true;
+    sl->hashed = hash;
     sl->valid = true;
     return t;
 }

@@ -1361,6 +1361,16 @@ static size_t moved_words(wn_word *dst, const wn_word *from, const wn_word *to, 
     return n - symbols;
 }
 
+/* moved_words' count for tokens that stay where they are (same offset and line): in the
+ * text's unchanged first lines, ~30% of the tokens c4 keeps of prose. */
+static size_t words_in_place(const wn_word *from, const wn_word *to)
+{
+    size_t nonsym = 0;
+    for (; from < to; from++)
+        nonsym += !(from->flags & WN_WORD_SYMBOL);
+    return nonsym;
+}
+
 bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span *kept,
                         size_t n_kept)
 {
@@ -1383,8 +1393,11 @@ bool wn_text_keep_lines(const wn_doc *d, const wn_text *old, const wn_text_span 
             from++;
         while (to > from && to[-1].off >= (size_t)sp->off + sp->len)
             to--;
-        n_nonsym += moved_words(t->words + n_words, from, to, (uint32_t)(at - sp->off),
-                                (uint32_t)k);
+        if (at == sp->off && k == sp->line && from == t->words + n_words)
+            n_nonsym += words_in_place(from, to); /* the lines before were all kept whole */
+        else
+            n_nonsym += moved_words(t->words + n_words, from, to, (uint32_t)(at - sp->off),
+                                    (uint32_t)k);
         n_words += (size_t)(to - from);
         size_t len = sp->len;
         if (len && s[at + len - 1] == '\r') /* as push_line: a line ends before "\r\n" */

@@ -97,9 +97,9 @@ static void test_unhashed_analysis_is_never_stale(void **state)
     wn_doc_release(&d);
 }
 
-/* Real documents through a document-at-a-time chain's first filter, then each rewritten
- * in place by reversing its bytes (same address, length and index) and looked up as a
- * caller outside the chain: always the fresh analysis. */
+/* Documents through a document-at-a-time chain's first filter, then each rewritten in place
+ * by reversing its bytes (same address, length and index) and looked up as a caller
+ * outside the chain: always the fresh analysis. */
 static int rewrite_doc(wn_doc *d, void *ctx)
 {
     size_t *docs = ctx;
@@ -114,18 +114,33 @@ static int rewrite_doc(wn_doc *d, void *ctx)
     wn_text_stage_begin(d, false);
     assert_fresh(wn_text_analyze(d), d);
     wn_text_release();
-    return ++*docs >= 200;
+    return ++*docs >= 206;
 }
 
 static void test_real_documents_rewritten(void **state)
 {
     (void)state;
     wn_text_cache_init(1024);
+    /* edge cases first: empty, CR LF, empty lines, no final newline, invalid UTF-8,
+     * non-ASCII and spaceless scripts, a line longer than a window */
+    static const char *const edge[] = {
+        "", "\n", "a\r\nb c\r\n\r\n(d)", "no final newline: (one) two, three.",
+        "caf\xc3\xa9 (na\xc3\xafve) \xff\xfe bytes\n\xe0\xb8\xa0\xe0\xb8\xb2\xe0\xb8\xa9"
+        "\xe0\xb8\xb2\xe0\xb9\x84\xe0\xb8\x97\xe0\xb8\xa2 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+        "a-line-longer-than-a-window-of-sixty-four-bytes-with-no-space-in-it-at-all,-then (x)",
+    };
+    size_t docs = 0;
+    for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+        wn_doc d;
+        wn_doc_init(&d);
+        wn_str_set(&d.text, edge[i], strlen(edge[i]));
+        rewrite_doc(&d, &docs);
+        wn_doc_release(&d);
+    }
     char path[4096];
     SHARED_OR_SKIP(path, "quality/quality.jsonl.gz");
-    size_t docs = 0;
     each_shared_doc(path, rewrite_doc, &docs);
-    assert_true(docs > 0);
+    assert_true(docs > sizeof edge / sizeof *edge);
 }
 
 int main(void)

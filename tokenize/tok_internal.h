@@ -26,6 +26,9 @@ enum {
 typedef struct wn_tok_classes {
     const uint16_t *stage1; /* cp >> 8 -> block number */
     const uint8_t *blocks;  /* block * 256 + (cp & 255) -> class */
+    /* bit cp of the Basic Multilingual Plane set when cp is a letter (8 KB): one load a
+     * character for the loop over a word's letters outside ASCII (letters_end) */
+    const uint64_t *bmp_letters;
     uint8_t ascii[128];
 } wn_tok_classes;
 const wn_tok_classes *wn_tok_classes_get(void);

@@ -794,6 +794,46 @@ static void test_pretok_decode_common(void **state)
     }
 }
 
+/* The UTF-8 bytes of cp (U+0080..U+FFFF, not a surrogate) into ch: their count, 2 or 3. */
+static size_t utf8_bmp(uint32_t cp, uint8_t *ch)
+{
+    if (cp < 0x800) {
+        ch[0] = (uint8_t)(0xC0 | cp >> 6);
+        ch[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    ch[0] = (uint8_t)(0xE0 | cp >> 12);
+    ch[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+    ch[2] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+/* letters_end's loop over characters outside ASCII tells letters by a bitmap of the Basic
+ * Multilingual Plane (tok_classes.c): every code point from U+0080 to U+FFFF after a
+ * letter, with and without 16 bytes of text after it (the loop and the tail), against its
+ * class by char_at. */
+static void test_pretok_every_bmp_character(void **state)
+{
+    (void)state;
+    const wn_tok_classes *c = wn_tok_classes_get();
+    size_t n_letters = 0;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        if (cp >= 0xD800 && cp < 0xE000)
+            continue; /* surrogates: no UTF-8 */
+        uint8_t text[32] = { 0xC3, 0xA9 }; /* e acute, a letter */
+        size_t len = utf8_bmp(cp, text + 2);
+        size_t l;
+        bool letter = char_at(c, text, 2 + len, 2, &l) == WN_TC_LETTER;
+        assert_int_equal(l, len);
+        n_letters += letter;
+        memset(text + 2 + len, '.', 16);
+        for (int tail = 0; tail < 2; tail++)
+            assert_int_equal(letters_end(c, text, 2 + len + (tail ? 16 : 0), 0),
+                             2 + (letter ? len : 0));
+    }
+    assert_true(n_letters > 40000 && n_letters < 60000);
+}
+
 /* wn_tok_key_has_high_byte (the encoder's choice between the ASCII and the premerged BPE of
  * a short piece) against wn_tok_has_high_byte: a byte outside ASCII at every position of
  * pieces of 1 to 16 bytes, or none, with bytes outside ASCII right after the piece in the
@@ -889,15 +929,7 @@ static void test_premerge_every_character(void **state)
         if (cp >= 0xD800 && cp < 0xE000)
             continue;
         uint8_t ch[3];
-        size_t len = cp < 0x800 ? 2 : 3;
-        if (len == 2) {
-            ch[0] = (uint8_t)(0xC0 | cp >> 6);
-            ch[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        } else {
-            ch[0] = (uint8_t)(0xE0 | cp >> 12);
-            ch[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-            ch[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        }
+        size_t len = utf8_bmp(cp, ch);
         const wn_tok_premerge *pm = &g_tok->premerge;
         uint64_t e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
         n_two_parts += (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)) != 0;
@@ -1142,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
+        cmocka_unit_test(test_pretok_every_bmp_character),
         cmocka_unit_test(test_key_has_high_byte),
         cmocka_unit_test(test_key_make_masks),
         cmocka_unit_test(test_single_byte_pieces),

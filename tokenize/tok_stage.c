@@ -10,6 +10,9 @@
 #include <string.h>
 
 #define MAX_WARNINGS 10
+/* A slot's buffers up to this size are always kept for the next batch (core/runner.c keeps
+ * its output slots by the same rule). */
+#define SLOT_KEEP_BYTES ((size_t)4 << 10)
 
 /* Per document of the current batch: its ids and loss mask. */
 typedef struct doc_tokens {
@@ -38,6 +41,21 @@ static doc_tokens *slot_of(tok_state *st, const wn_doc *d)
     return &st->slots[d->input_index - st->base];
 }
 
+/* Empties a slot for the next batch. It keeps its buffers unless they are more than twice
+ * what they just held: kept, every slot would end up as big as the biggest document it ever
+ * held (a 100 MB document leaves 400 MB of ids), so memory would grow with the corpus. */
+static void slot_reuse(doc_tokens *t)
+{
+    if (t->ids.cap * sizeof *t->ids.ids > SLOT_KEEP_BYTES && t->ids.cap / 2 > t->ids.len)
+        wn_tok_ids_release(&t->ids);
+    else
+        wn_tok_ids_reset(&t->ids);
+    if (t->mask.cap > SLOT_KEEP_BYTES && t->mask.cap / 2 > t->mask.len)
+        wn_buf_release(&t->mask);
+    else
+        wn_buf_reset(&t->mask);
+}
+
 static void encode_prepare(void *state, wn_batch *b, wn_stats *stats)
 {
     tok_state *st = state;
@@ -49,10 +67,8 @@ static void encode_prepare(void *state, wn_batch *b, wn_stats *stats)
         memset(st->slots + st->n_slots, 0, (b->n - st->n_slots) * sizeof *st->slots);
         st->n_slots = b->n;
     }
-    for (size_t i = 0; i < b->n; i++) {
-        wn_tok_ids_reset(&st->slots[i].ids);
-        wn_buf_reset(&st->slots[i].mask);
-    }
+    for (size_t i = 0; i < st->n_slots; i++)
+        slot_reuse(&st->slots[i]);
 }
 
 static void encode_doc(void *state, wn_doc *d, wn_stats *stats)
@@ -230,6 +246,15 @@ int wn_tokenize_flush(wn_stage *write, char *err, size_t errlen)
 void wn_tokenize_set_writer(wn_stage *write, wn_shards *writer)
 {
     ((tok_state *)write->state)->writer = writer;
+}
+
+size_t wn_tokenize_held_bytes(const wn_stage *encode)
+{
+    const tok_state *st = encode->state;
+    size_t held = 0;
+    for (size_t i = 0; i < st->n_slots; i++)
+        held += st->slots[i].ids.cap * sizeof *st->slots[i].ids.ids + st->slots[i].mask.cap;
+    return held;
 }
 
 bool wn_tokenize_failed(const wn_stage *write)

@@ -40,6 +40,8 @@ int wn_tokenize_stages_new(const wn_tokenize_opts *o, wn_shards *writer, wn_stag
 void wn_tokenize_set_writer(wn_stage *write, wn_shards *writer);
 /* After the run: write the last partial pack (chat packing). 0 or -1 with err. */
 int wn_tokenize_flush(wn_stage *write, char *err, size_t errlen);
+/* Bytes the encode stage's per-document slots keep between batches (ids and loss masks). */
+size_t wn_tokenize_held_bytes(const wn_stage *encode);
 /* Set when the writer failed during the run (the message is in err of flush). */
 bool wn_tokenize_failed(const wn_stage *write);
 

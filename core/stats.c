@@ -218,29 +218,21 @@ static inline wn_hist *find_hist(wn_stats *s, const char *name, double lo, doubl
     return find_hist_scan(s, name, lo, hi, nbins, is_const);
 }
 
-static inline void hist_add(wn_hist *h, double value)
-{
-    int b = value != value ? 0 : (int)((value - h->lo) / (h->hi - h->lo) * h->nbins);
-    if (value < h->lo)
-        b = 0;
-    if (b < 0)
-        b = 0;
-    if (b >= h->nbins)
-        b = h->nbins - 1;
-    h->bins[b]++;
-    h->n++;
-    h->sum += value;
-}
-
 void wn_stats_hist(wn_stats *s, const char *name, double lo, double hi, int nbins, double value)
 {
-    hist_add(find_hist(s, name, lo, hi, nbins, false), value);
+    wn_hist_add(find_hist(s, name, lo, hi, nbins, false), value);
 }
 
 void wn_stats_hist_const(wn_stats *s, const char *name, double lo, double hi, int nbins,
                          double value)
 {
-    hist_add(find_hist(s, name, lo, hi, nbins, true), value);
+    wn_hist_add(find_hist(s, name, lo, hi, nbins, true), value);
+}
+
+wn_hist *wn_stats_hist_find_const(wn_stats *s, const char *name, double lo, double hi,
+                                  int nbins)
+{
+    return find_hist(s, name, lo, hi, nbins, true);
 }
 
 uint64_t wn_stats_drops_total(const wn_stats *s)

@@ -76,6 +76,7 @@ typedef struct wrap_state {
     char *would_drop_attr; /* "<name>.would_drop" */
     const struct wrap_state *prev; /* the chain's stage before this one (NULL: the first) */
     bool next_analyses; /* the chain's next stage analyses every document first thing */
+    bool doc_at_a_time; /* no stage of the chain sees whole batches (wn_text.h) */
 } wrap_state;
 
 /* The stage and document this thread ran last: when the next stage is the chain's next
@@ -108,6 +109,7 @@ static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
     wrap_state *w = state;
     wn_text_stage_begin(d, w->prev && last_run.w == w->prev && last_run.d == d);
     wn_text_stage_next_analyses(w->next_analyses);
+    wn_text_stage_doc_at_a_time(w->doc_at_a_time);
     w->inner->process_doc(w->inner->state, d, s);
     bool lost = d->drop_reason && !w->annotate_only;
     if (lost) /* before the release: the filter's analysis, if it had one, has the count */
@@ -214,9 +216,15 @@ static int add_stage(wn_filter_chain *c, const json_t *given, const char *base_d
 static void init_text_cache(const wn_filter_chain *c)
 {
     size_t slots = 8 * (size_t)omp_get_max_threads();
+    bool doc_at_a_time = true;
     for (size_t i = 0; i < c->n; i++)
-        if (c->stages[i]->process_batch)
+        if (c->stages[i]->process_batch) {
             slots = 1024;
+            doc_at_a_time = false;
+        }
+    /* and then each document's analysis reaches all its filters through the trust */
+    for (size_t i = 0; i < c->n; i++)
+        ((wrap_state *)c->stages[i]->state)->doc_at_a_time = doc_at_a_time;
     wn_text_cache_init(slots);
 }
 
@@ -284,36 +292,58 @@ wn_stage *wn_filter_where_new(wn_fparams *p)
 
 /* ---- helpers ---- */
 
-/* Each signal name's attribute hash, by the name's address: the names are string constants
- * (as wn_stats_hist_const finds their histograms), so a name is hashed once per thread, not
- * per document (~35 names a document, ~50 instructions each with its strlen). Open
- * addressing without eviction: the program has a few dozen such names, and a name that
- * finds no place within a few slots is hashed every time (correct, only slower). */
+/* Each signal name's attribute hash and histogram, by the name's address: the names are
+ * string constants (as wn_stats_hist_const finds their histograms), so a name is hashed
+ * once per thread, not per document (~60 names a document, ~50 instructions each with its
+ * strlen), and its histogram is the one at the index kept here while that entry is still
+ * the name's (wn_stats_hist_find_const), without wn_stats_hist_const's call and search.
+ * Open addressing without eviction: the program has a few dozen such names, and a name
+ * that finds no place within a few slots is hashed and looked up every time (correct,
+ * only slower). */
 enum { SIGNAL_SLOTS = 256, SIGNAL_PROBES = 8 };
-static _Thread_local struct {
+typedef struct signal_slot {
     const char *name;
     uint32_t hash;
-} signal_hashes[SIGNAL_SLOTS];
+    uint32_t hist;         /* the index of name's histogram in stats's */
+    const wn_stats *stats; /* the statistics the name last added to on this thread */
+} signal_slot;
+static _Thread_local signal_slot signal_slots[SIGNAL_SLOTS];
 
-static uint32_t signal_hash(const char *name)
+/* name's slot, or NULL when it has no place */
+static signal_slot *signal_of(const char *name)
 {
     size_t i = (size_t)(((uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 56) % SIGNAL_SLOTS;
     for (int probe = 0; probe < SIGNAL_PROBES; probe++, i = (i + 1) % SIGNAL_SLOTS) {
-        if (signal_hashes[i].name == name)
-            return signal_hashes[i].hash;
-        if (!signal_hashes[i].name) {
-            signal_hashes[i].name = name;
-            return signal_hashes[i].hash = wn_doc_attr_name_hash(name);
+        signal_slot *g = &signal_slots[i];
+        if (g->name == name)
+            return g;
+        if (!g->name) {
+            *g = (signal_slot){name, wn_doc_attr_name_hash(name), 0, NULL};
+            return g;
         }
     }
-    return wn_doc_attr_name_hash(name);
+    return NULL;
 }
 
 void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, double v,
                       double lo, double hi)
 {
-    wn_doc_attr_set_signal_hashed(d, name, signal_hash(name), n_chars, v);
-    wn_stats_hist_const(s, name, lo, hi, 50, v);
+    signal_slot *g = signal_of(name);
+    if (!g) {
+        wn_stats_hist_const(s, name, lo, hi, 50, v);
+        wn_doc_attr_set_signal_hashed(d, name, wn_doc_attr_name_hash(name), n_chars, v);
+        return;
+    }
+    wn_hist *h;
+    if (g->stats == s && g->hist < s->n_hists && s->hists[g->hist].id == name) {
+        h = &s->hists[g->hist];
+    } else {
+        h = wn_stats_hist_find_const(s, name, lo, hi, 50);
+        g->stats = s;
+        g->hist = (uint32_t)(h - s->hists);
+    }
+    wn_hist_add(h, v);
+    wn_doc_attr_set_signal_hashed(d, name, g->hash, n_chars, v);
 }
 
 size_t wn_url_host_span(const char *url, size_t n, const char **host, size_t *host_len)

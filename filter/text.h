@@ -20,9 +20,10 @@
  * of the text), in a per-batch cache shared by the threads once wn_text_cache_init ran (the
  * chain does it), so the filters of a chain analyse a document once although the runner
  * runs them stage by stage; a stage that rewrites a document's text calls
- * wn_text_invalidate() all the same. The hash is computed once per document in a chain:
- * the next filters on the same document and thread are served without it
- * (wn_text_stage_begin).
+ * wn_text_invalidate() all the same. The hash is computed at most once per document in a
+ * chain: the next filters on the same document and thread are served without it
+ * (wn_text_stage_begin), and a chain that takes each document through all its filters at
+ * once does not compute it (wn_text_stage_doc_at_a_time).
  */
 #ifndef WN_FILTER_TEXT_H
 #define WN_FILTER_TEXT_H
@@ -140,6 +141,12 @@ void wn_text_stage_begin(const wn_doc *d, bool follows);
  * document it gets first thing (gopher, c4, fineweb, llama3_lines), for
  * wn_text_next_doc_chars. wn_text_release forgets it. */
 void wn_text_stage_next_analyses(bool yes);
+/* The chain, after wn_text_stage_begin: whether the chain takes each document through all
+ * its filters one after the other on this thread (no filter sees whole batches), so that
+ * an analysis made now is served to its later filters through the trust alone. Then the
+ * text is not hashed for the cache's key; a later lookup outside the trust (which would
+ * have needed the hash) analyses the text again. wn_text_release forgets it. */
+void wn_text_stage_doc_at_a_time(bool yes);
 /* The characters of d's text as wn_text_count_chars counts them, for a filter that passes d
  * on to the chain's next filter: when that filter analyses d first thing, taken from the
  * analysis, made now and served to it through the chain's trust (counting read the whole

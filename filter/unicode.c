@@ -90,15 +90,28 @@ static size_t plain_ascii_prefix(const unsigned char *t, size_t n)
 }
 
 #ifdef UNI_AVX2
-/* Bytes of v that are not plain (not_plain16's tests on 32 bytes), as 0xFF lanes. */
+/* Bytes of v that are not plain (see not_plain), as nonzero lanes: two table lookups by the
+ * byte's high and low half, whose flags meet only for such a byte (6 operations where
+ * not_plain16's compares take 11 on 32 bytes). Flags: 1 a control 0x00-0x0F but TAB, LF,
+ * CR; 2 a control 0x10-0x1F; 4 DEL; 8 a byte >= 0x80. */
 __attribute__((target("avx2"))) static inline __m256i not_plain32(__m256i v)
 {
-    __m256i high = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x7F)), v);
-    __m256i ctl = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
-    __m256i ok = _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
-                                 _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')),
-                                                 _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r'))));
-    return _mm256_or_si256(high, _mm256_andnot_si256(ok, ctl));
+    const __m256i by_low = _mm256_setr_epi8(
+        11, 11, 11, 11, 11, 11, 11, 11, 11, 10, 10, 11, 11, 10, 11, 15,
+        11, 11, 11, 11, 11, 11, 11, 11, 11, 10, 10, 11, 11, 10, 11, 15);
+    const __m256i by_high = _mm256_setr_epi8(1, 2, 0, 0, 0, 0, 0, 4, 8, 8, 8, 8, 8, 8, 8, 8,
+                                             1, 2, 0, 0, 0, 0, 0, 4, 8, 8, 8, 8, 8, 8, 8, 8);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256i lo = _mm256_shuffle_epi8(by_low, _mm256_and_si256(v, nibble));
+    __m256i hi = _mm256_shuffle_epi8(by_high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+    return _mm256_and_si256(lo, hi);
+}
+
+/* Bit j set when byte j of t[0 .. 32) is not plain. */
+__attribute__((target("avx2"))) static inline unsigned not_plain32_mask(const unsigned char *t)
+{
+    __m256i bad = not_plain32(_mm256_loadu_si256((const __m256i *)(const void *)t));
+    return ~(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(bad, _mm256_setzero_si256()));
 }
 
 /* plain_ascii_prefix with AVX2: the 64-byte steps in two loads, the block holding the first
@@ -129,8 +142,7 @@ __attribute__((target("avx2"))) static size_t plain_ascii_near_avx2(const unsign
 {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
-        unsigned m = (unsigned)_mm256_movemask_epi8(
-            not_plain32(_mm256_loadu_si256((const __m256i *)(const void *)(t + i))));
+        unsigned m = not_plain32_mask(t + i);
         if (m) {
             _mm256_zeroupper(); /* the caller goes on in SSE2 (see above) */
             return i + (unsigned)__builtin_ctz(m);
@@ -183,23 +195,59 @@ static bool nfc_unstable_icu(int32_t c)
            u_getCombiningClass(c) != 0;
 }
 
+/* Bit c set when scan must look closer at BMP code point c: NFC may change it, or it is a
+ * C1 control (is_control). Every other character of 2 or 3 bytes is passed at one test. */
+static uint64_t bmp_look[0x10000 / 64];
+
 static void bmp_unstable_init(void)
 {
     for (int32_t c = 0; c < 0x10000; c++)
         if (nfc_unstable_icu(c))
             bmp_unstable[c >> 6] |= 1ull << (c & 63);
+    memcpy(bmp_look, bmp_unstable, sizeof bmp_look);
+    for (int32_t c = 0x80; c < 0xA0; c++)
+        bmp_look[c >> 6] |= 1ull << (c & 63);
+}
+
+static inline bool bmp_bit(const uint64_t *set, int32_t c)
+{
+    return set[c >> 6] >> (c & 63) & 1;
 }
 
 static bool nfc_unstable(int32_t c)
 {
     if (c < 0x10000)
-        return bmp_unstable[c >> 6] >> (c & 63) & 1;
+        return bmp_bit(bmp_unstable, c);
     return nfc_unstable_icu(c);
 }
 
+/* The code point of the valid 2- or 3-byte UTF-8 character at t[0 .. n) (its length in
+ * *len), or -1 for anything else (4 bytes, invalid or cut off: U8_NEXT decides those).
+ * A valid sequence decodes as U8_NEXT decodes it; this one only skips its generality (the
+ * per-character decode was ~40% of the stage on web pages). */
+static inline int32_t bmp_char(const unsigned char *t, size_t n, int32_t *len)
+{
+    unsigned char b0 = t[0];
+    if (b0 >= 0xC2 && b0 < 0xE0) {
+        if (n >= 2 && (unsigned char)(t[1] ^ 0x80) < 0x40) {
+            *len = 2;
+            return (int32_t)(b0 & 0x1F) << 6 | (t[1] & 0x3F);
+        }
+    } else if (b0 >= 0xE0 && b0 < 0xF0 && n >= 3) {
+        unsigned t1 = t[1] ^ 0x80u, t2 = t[2] ^ 0x80u;
+        int32_t c = (int32_t)((b0 & 0x0Fu) << 12 | t1 << 6 | t2);
+        /* not overlong (E0 80..9F), not a surrogate (ED A0..BF) */
+        if (t1 < 0x40 && t2 < 0x40 && c >= 0x800 && (c < 0xD800 || c > 0xDFFF)) {
+            *len = 3;
+            return c;
+        }
+    }
+    return -1;
+}
+
 /* Count invalid sequences and controls, and see whether any character could change under
- * NFC (quick check not "yes", or a combining mark): a per-character ICU property lookup,
- * with no copy, so clean non-ASCII text costs one pass. */
+ * NFC (quick check not "yes", or a combining mark): a bit per BMP character (bmp_look) says
+ * which need a closer look, with no copy, so clean non-ASCII text costs one pass. */
 static void scan(const char *s, size_t n, bool strip, bool avx2, size_t *bad, size_t *ctrl,
                  bool *maybe)
 {
@@ -214,9 +262,16 @@ static void scan(const char *s, size_t n, bool strip, bool avx2, size_t *bad, si
             i++;
             continue;
         }
-        int32_t c;
-        int32_t k = 0, len = (int32_t)(n - i > 8 ? 8 : n - i);
-        U8_NEXT((const uint8_t *)s + i, k, len, c);
+        int32_t k = 0, c = bmp_char((const unsigned char *)s + i, n - i, &k);
+        if (c >= 0 && !bmp_bit(bmp_look, c)) {
+            i += (size_t)k; /* valid, no control, NFC-stable */
+            continue;
+        }
+        if (c < 0) {
+            k = 0;
+            int32_t len = (int32_t)(n - i > 8 ? 8 : n - i);
+            U8_NEXT((const uint8_t *)s + i, k, len, c);
+        }
         i += (size_t)k;
         if (c < 0)
             (*bad)++;
@@ -310,7 +365,11 @@ static void uni_doc(void *state, wn_doc *d, wn_stats *s)
     size_t src_len = clean.len;
     bool changed = bad || ctrl;
     int32_t len16;
-    if (u->nfc && to_u16(src, src_len, &len16)) {
+    /* Without a character that could change (scan saw none), the repaired text is NFC
+     * already: U+FFFD and every character kept are NFC quick check "yes" with combining
+     * class 0, and removing a control puts no two of them in a new order or composition.
+     * ICU's pass (a UTF-16 copy and a quick check of it) would change nothing. */
+    if (u->nfc && maybe_not_nfc && to_u16(src, src_len, &len16)) {
         UErrorCode st = U_ZERO_ERROR;
         int32_t ok = unorm2_spanQuickCheckYes(u->norm, u16, len16, &st);
         if (U_SUCCESS(st) && ok < len16) {
@@ -322,12 +381,18 @@ static void uni_doc(void *state, wn_doc *d, wn_stats *s)
             }
             int32_t nlen = unorm2_normalize(u->norm, u16, len16, u16n, (int32_t)u16n_cap, &st);
             if (U_SUCCESS(st)) {
-                int32_t need = 0;
+                /* a UTF-16 unit is at most 3 bytes of UTF-8: one conversion into a buffer
+                 * that big, where a first call measuring it cost as much as the conversion
+                 * (a preflight only past ~700 M units, where 3 * nlen overflows) */
+                int32_t need = 0, out_cap = nlen <= (INT32_MAX - 1) / 3 ? 3 * nlen + 1 : 0;
                 UErrorCode st2 = U_ZERO_ERROR;
-                u_strToUTF8(NULL, 0, &need, u16n, nlen, &st2);
-                char *o = wn_xmalloc((size_t)need + 1);
-                st2 = U_ZERO_ERROR;
-                u_strToUTF8(o, need + 1, NULL, u16n, nlen, &st2);
+                if (!out_cap) {
+                    u_strToUTF8(NULL, 0, &need, u16n, nlen, &st2);
+                    st2 = U_ZERO_ERROR;
+                    out_cap = need + 1;
+                }
+                char *o = wn_xmalloc((size_t)out_cap);
+                u_strToUTF8(o, out_cap, &need, u16n, nlen, &st2);
                 if (U_SUCCESS(st2) && ((size_t)need != src_len || memcmp(o, src, src_len))) {
                     wn_stats_add(s, "unicode.nfc_changed_docs", 1);
                     wn_buf_reset(&clean);

@@ -1,6 +1,7 @@
 /* wordlist_scan.c: the word lists' fast count; see wordlist_scan.h. */
 #include "filter/wordlist_scan.h"
 #include "core/buf.h"
+#include "filter/filter.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,10 @@
 #include <unicode/utf8.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define WL_AVX2 1 /* compiled for any x86-64, run only where the CPU has AVX2 */
 #endif
 
 int32_t wn_wl_cp_at(const char *s, size_t n, size_t i)
@@ -93,6 +98,7 @@ struct wn_wl_scan {
     uint32_t mask, shift;
     uint32_t rest_first, n_rest;
     uint64_t rest_lead[4]; /* the first bytes of the entries starting outside ASCII */
+    bool avx2;             /* block_masks_avx2 (the CPU has AVX2, and wn_filter_use_avx2) */
 };
 
 static inline bool filter_has(const wn_wl_scan *f, uint64_t h)
@@ -178,6 +184,9 @@ wn_wl_scan *wn_wl_scan_new(const wn_wl_entry *e, size_t n)
         f->first[s] = (uint32_t)i;
         f->count[s] = (uint32_t)(j - i);
     }
+#ifdef WL_AVX2
+    f->avx2 = wn_filter_use_avx2 && __builtin_cpu_supports("avx2");
+#endif
     f->rest_first = (uint32_t)(n - n_rest);
     f->n_rest = (uint32_t)n_rest;
     for (size_t i = f->rest_first; i < n; i++) {
@@ -290,6 +299,30 @@ static inline void block_masks(const unsigned char *p, uint64_t *alnum, uint64_t
 #endif
 }
 
+#ifdef WL_AVX2
+/* block_masks in two 32-byte steps where the SSE2 code takes four (a call per block, as
+ * AVX2 code cannot be inlined into the generic loop; the block's masks cost ~40% less). */
+__attribute__((target("avx2"), noinline)) static void
+block_masks_avx2(const unsigned char *p, uint64_t *alnum, uint64_t *high)
+{
+    uint64_t a = 0, h = 0;
+    for (int q = 0; q < 2; q++) {
+        __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * q));
+        __m256i low = _mm256_or_si256(x, _mm256_set1_epi8(0x20));
+        /* signed compares, as block_masks */
+        __m256i letter = _mm256_and_si256(_mm256_cmpgt_epi8(low, _mm256_set1_epi8('a' - 1)),
+                                          _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), low));
+        __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8('0' - 1)),
+                                         _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), x));
+        a |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(letter, digit)) << (32 * q);
+        h |= (uint64_t)(uint32_t)_mm256_movemask_epi8(x) << (32 * q);
+    }
+    _mm256_zeroupper(); /* the caller goes on in SSE2 */
+    *alnum = a;
+    *high = h;
+}
+#endif
+
 size_t wn_wl_scan_count(const wn_wl_scan *f, const char *s, size_t n, size_t limit)
 {
     /* Blocks of 64 bytes overlap by MAX_RUN: a run starting in the first STEP bytes has its
@@ -308,7 +341,12 @@ size_t wn_wl_scan_count(const wn_wl_scan *f, const char *s, size_t n, size_t lim
             p = pad;
         }
         uint64_t alnum, high;
-        block_masks(p, &alnum, &high);
+#ifdef WL_AVX2
+        if (f->avx2)
+            block_masks_avx2(p, &alnum, &high);
+        else
+#endif
+            block_masks(p, &alnum, &high);
         const uint64_t first = (1ull << STEP) - 1;
         uint64_t starts = alnum & ~(alnum << 1 | carry) & first;
         carry = alnum >> (STEP - 1) & 1;

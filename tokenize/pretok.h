@@ -140,13 +140,15 @@ static inline size_t letters_end(const wn_tok_classes *c, const uint8_t *s, size
             continue;
         if (s[i] < 0x80)
             return i;
-        /* characters outside ASCII (a Cyrillic or CJK word): one by one until ASCII again */
+        /* characters outside ASCII (a Cyrillic or CJK word): one by one until ASCII again,
+         * a common one told a letter by one bit of a bitmap, not the two-level class table
+         * (tenth session: multilingual +0.9%) */
         do {
             uint32_t cp;
             size_t l = utf8_decode_common(s + i, n - i, &cp);
-            unsigned cls = l ? c->blocks[(size_t)c->stage1[cp >> 8] * 256 + (cp & 255)]
-                             : char_at(c, s, n, i, &l);
-            if (cls != WN_TC_LETTER)
+            bool letter = l ? (c->bmp_letters[cp >> 6] >> (cp & 63)) & 1
+                            : char_at(c, s, n, i, &l) == WN_TC_LETTER;
+            if (!letter)
                 return i;
             i += l;
         } while (i < n && s[i] >= 0x80);

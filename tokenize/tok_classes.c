@@ -1,6 +1,8 @@
 /* tok_classes.c: the code point classes the Llama 3 pattern needs (\s = White_Space,
  * \p{L}, \p{N}), taken from ICU once per process and kept in a two-level table so the
- * pre-tokenizer pays one or two loads per character and never calls ICU while encoding. */
+ * pre-tokenizer pays one or two loads per character and never calls ICU while encoding;
+ * plus a bitmap of the letters of the Basic Multilingual Plane (8 KB), one load for each
+ * character of a word outside ASCII. */
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
@@ -59,6 +61,11 @@ static void build(void)
     g_classes.blocks = (const uint8_t *)wn_buf_detach(&blocks, NULL);
     for (int c = 0; c < 128; c++)
         g_classes.ascii[c] = icu_class(c);
+    uint64_t *letters = wn_xcalloc(0x10000 / 64, sizeof *letters);
+    for (uint32_t cp = 0; cp < 0x10000; cp++)
+        if (g_classes.blocks[(size_t)stage1[cp >> 8] * 256 + (cp & 255)] == WN_TC_LETTER)
+            letters[cp >> 6] |= 1ull << (cp & 63);
+    g_classes.bmp_letters = letters;
 }
 
 const wn_tok_classes *wn_tok_classes_get(void)

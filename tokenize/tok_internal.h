@@ -26,6 +26,9 @@ enum {
 typedef struct wn_tok_classes {
     const uint16_t *stage1; /* cp >> 8 -> block number */
     const uint8_t *blocks;  /* block * 256 + (cp & 255) -> class */
+    /* bit cp of the Basic Multilingual Plane set when cp is a letter (8 KB): one load a
+     * character for the loop over a word's letters outside ASCII (letters_end) */
+    const uint64_t *bmp_letters;
     uint8_t ascii[128];
 } wn_tok_classes;
 const wn_tok_classes *wn_tok_classes_get(void);
@@ -53,8 +56,8 @@ typedef struct wn_tok_vocab_key {
 #define WN_TOK_SLOT_FP_SHIFT (64 - (32 - WN_TOK_SLOT_ID_BITS)) /* fingerprint: top hash bits */
 
 /* The merge table (pair_table.c): a perfect hash of the pairs BPE merges. A key
- * (left << 17 | right) has one bucket; the bucket's seed names its slot; a slot is 7 bytes,
- * key << 17 | merged id, little-endian. `fast` has the same slots in 4 bytes, a 15-bit
+ * (left << 17 | right) has one bucket; the bucket's displacement names its slot; a slot is
+ * 7 bytes, key << 17 | merged id, little-endian. `fast` has the same slots in 4 bytes, a 15-bit
  * fingerprint of the key and the merged id, for the merge loop, which checks the whole key
  * (`key_of`) only of the pair it merges (bpe_small.h). */
 #define WN_TOK_PAIR_SLOT_BYTES 7
@@ -69,8 +72,10 @@ typedef struct wn_tok_pair_table {
     uint8_t *key_of; /* [merged id] (WN_TOK_MAX_IDS of WN_TOK_KEY_OF_BYTES, then 8 bytes of
                       * padding): the key that makes it, WN_TOK_KEY_OF_NONE for none; NULL
                       * when some id has two (a table of every split, tests) */
-    uint16_t *disp;  /* r bucket seeds */
-    uint32_t m, r;
+    uint16_t *disp;  /* r bucket displacements, each below m and 2^16 */
+    uint32_t m, r;   /* m and r powers of two: slot = (x ^ disp) & (m - 1), bucket = top bits */
+    uint32_t r_shift; /* 64 - log2(r) */
+    uint64_t salt;    /* mixed into x, chosen at build so that no bucket's keys share an x */
 } wn_tok_pair_table;
 
 /* Characters merged before BPE (premerge.c). */
@@ -207,25 +212,26 @@ static inline uint64_t wn_tok_pair_hash(uint64_t key)
     return key * 0x9E3779B97F4A7C15ull;
 }
 
-/* x * n >> 32 for the top 32 bits x of a hash: a number below n without a division. */
+/* The bucket of a key whose hash is wn_tok_pair_hash(key): its top bits. */
 static inline uint32_t wn_tok_pair_bucket(const wn_tok_pair_table *pt, uint64_t hash)
 {
-    return (uint32_t)(((hash >> 32) * pt->r) >> 32);
+    return (uint32_t)(hash >> pt->r_shift);
 }
 
-static inline uint32_t wn_tok_pair_slot(const wn_tok_pair_table *pt, uint64_t hash,
-                                        uint32_t seed)
+/* x of a key: a second hash, computed while the bucket's displacement is being read. */
+static inline uint32_t wn_tok_pair_x(const wn_tok_pair_table *pt, uint64_t key)
 {
-    uint64_t x = (hash ^ (hash >> 31) ^ (seed * 0xC2B2AE3D27D4EB4Full)) * 0x94D049BB133111EBull;
-    return (uint32_t)(((x >> 32) * pt->m) >> 32);
+    return (uint32_t)(((key ^ pt->salt) * 0xC2B2AE3D27D4EB4Full) >> 32);
 }
 
-/* The slot where the pair key (a << WN_TOK_ID_BITS | b) would be: the bucket's seed (a table
- * of 64 KB) names it. */
+/* The slot where the pair key (a << WN_TOK_ID_BITS | b) would be: x XOR its bucket's
+ * displacement (a table of r words). Only the displacement's read and an XOR sit between
+ * the key and the slot's read, which every merge's new pairs wait on (tenth session: the
+ * seeds of 16 bits mixed by two multiplies after their read took ~10 more cycles). */
 static inline uint32_t wn_tok_pair_index(const wn_tok_pair_table *pt, uint64_t key)
 {
-    uint64_t h = wn_tok_pair_hash(key);
-    return wn_tok_pair_slot(pt, h, pt->disp[wn_tok_pair_bucket(pt, h)]);
+    uint32_t d = pt->disp[wn_tok_pair_bucket(pt, wn_tok_pair_hash(key))];
+    return (wn_tok_pair_x(pt, key) ^ d) & (pt->m - 1);
 }
 
 /* The value of key's slot: its key bits (v >> WN_TOK_ID_BITS) equal key when the pair is a

@@ -120,12 +120,13 @@ static void test_fast_count_random_text(void **state)
         "ass", "a$$", "s&m", "2 girls 1 cup", "2g1c", "xx", "xxx", "x", "tit", "tits",
         "Make Me Come", "makemecome", "abcdefghijk", "ab_cd", "g-spot", "q",
         "\xc3\xa9" "b\xc3\xa8" "ne", "\xc3\xbc" "ber", "\xf0\x9f\x96\x95", "\xc3\x9f" "x",
-        "how to kill", "one guy one jar", "\xe2\x80\x94x",
+        "how to kill", "one guy one jar", "\xe2\x80\x94x", "b00bz", "69", "9z0a",
     };
     static const char *const glue[] = {
         " ", "", "", "a", "Z", "7", "_", "'", ".", "-", "\n", "  ", "\xc3\xa9", "\xc3\x89",
         "\xe2\x80\x94", "\xe2\x80\x9c", "\xf0\x9f\x96\x95", "\xff", "\x80", "\xc3", "\xe4\xb8\x89",
         "s", "ss", "it's", "how", "one", "make",
+        "0", "9", "z", "@", "[", "`", "{", "/", ":", /* either side of each range's ends */
     };
     char dir[] = "/tmp/winnow-wl-XXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -174,6 +175,14 @@ static void test_fast_count_random_text(void **state)
     wn_wordlist_free(en);
     unlink(path);
     rmdir(dir);
+}
+
+/* The same with the SSE2 block masks where the CPU would take the AVX2 ones. */
+static void test_fast_count_random_text_baseline(void **state)
+{
+    wn_filter_use_avx2 = false;
+    test_fast_count_random_text(state);
+    wn_filter_use_avx2 = true;
 }
 
 static void test_url_filter(void **state)
@@ -329,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_dirty_words_follow_the_language),
         cmocka_unit_test(test_fast_count_real_text),
         cmocka_unit_test(test_fast_count_random_text),
+        cmocka_unit_test(test_fast_count_random_text_baseline),
         cmocka_unit_test(test_url_filter),
         cmocka_unit_test(test_url_lists),
         cmocka_unit_test(test_pii_on_real_mail),

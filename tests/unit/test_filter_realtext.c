@@ -5,6 +5,8 @@
  * text, no newline, invalid UTF-8, controls, a 1 MB line. */
 #include "filter_helpers.h"
 
+#include "text_test_rng.h"
+
 #include <math.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
@@ -726,10 +728,38 @@ static char *ref_unicode(const char *s, size_t n, size_t *out_len)
 
 static wn_stage *uni_stage;
 
+/* The stage's counts by a plain decode: invalid sequences, and controls (removed). */
+static void ref_unicode_counts(const char *s, size_t n, double *bad, double *ctrl)
+{
+    *bad = *ctrl = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp, k = 0, len = (int32_t)(n - i > 8 ? 8 : n - i);
+        U8_NEXT((const uint8_t *)s + i, k, len, cp);
+        i += (size_t)k;
+        *bad += cp < 0;
+        *ctrl += (cp >= 0 && cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+                 (cp >= 0x7F && cp < 0xA0);
+    }
+}
+
 static void check_unicode(const char *s, size_t n)
 {
     wn_doc d;
-    const char *reason = filter_run(uni_stage, &d, s, n, NULL);
+    wn_stats stats;
+    wn_stats_init(&stats, "unicode");
+    wn_doc_init(&d);
+    wn_str_set(&d.text, s, n);
+    wn_text_invalidate();
+    uni_stage->process_doc(uni_stage->state, &d, &stats);
+    const char *reason = d.drop_reason;
+    double bad, ctrl;
+    ref_unicode_counts(s, n, &bad, &ctrl);
+    if (!reason && (wn_stats_sum(&stats, "unicode.invalid_utf8_sequences") != bad ||
+                    wn_stats_sum(&stats, "unicode.control_chars") != ctrl))
+        fail_msg("counts %g invalid, %g controls differ from the reference's %g, %g ('%.40s')",
+                 wn_stats_sum(&stats, "unicode.invalid_utf8_sequences"),
+                 wn_stats_sum(&stats, "unicode.control_chars"), bad, ctrl, s);
+    wn_stats_release(&stats);
     size_t i = 0;
     while (i < n && strchr(" \t\n\r", s[i]) && s[i])
         i++;
@@ -771,6 +801,44 @@ static void test_unicode_repairs(void **state)
             check_unicode(buf, n);
             check_unicode(buf, n - 5); /* the thing at the text's end */
         }
+    /* a control or an invalid byte (repaired) with characters NFC may change (a combining
+     * accent, a Hangul jamo pair, a singleton) or may not (accented letters, U+FFFD, CJK)
+     * before or after it: the stage skips ICU's pass only when the scan saw none of the
+     * first kind, and the reference always normalises */
+    static const char *const fix[] = {"\x01", "\x0c", "\xc2\x85", "\xff", "\xed\xa0\x80"};
+    static const char *const around[] = {
+        "e\xcc\x81", "\xe1\x84\x80\xe1\x85\xa1", "\xe2\x84\xab", "\xc3\xa9\xc3\xb1",
+        "\xef\xbf\xbd", "\xe4\xb8\xad\xe6\x96\x87", "\xf0\x9d\x85\x9e", "\xf0\x9f\x98\x80",
+    };
+    for (size_t k = 0; k < sizeof fix / sizeof *fix; k++)
+        for (size_t a = 0; a < sizeof around / sizeof *around; a++)
+            for (int before = 0; before < 2; before++) {
+                size_t n = (size_t)snprintf(buf, sizeof buf, "x%s word %s y",
+                                            before ? around[a] : fix[k], before ? fix[k] : around[a]);
+                check_unicode(buf, n);
+            }
+    /* random texts of pieces the per-character decode tells apart: valid characters of 2
+     * and 3 bytes (its fast path: stable ones, a C1 control, NFC-unstable ones) and of 4,
+     * sequences it must leave to U8_NEXT (overlong, surrogate, past U+10FFFF, a lone or
+     * missing continuation byte), ASCII; each text also cut short of its end */
+    static const char *const piece[] = {
+        "a", " word ", "\x01", "\xc3\xa9", "\xdf\xbf", "\xc2\xa0", "\xc2\x85", "\xc2\x80",
+        "\xc2\x9f", "\xcc\x81", "\xe2\x82\xac", "\xe0\xa0\x80", "\xef\xbf\xbd", "\xe4\xb8\xad",
+        "\xed\x9f\xbf", "\xee\x80\x80", "\xe1\x84\x80\xe1\x85\xa1", "\xe2\x84\xab",
+        "\xf0\x9f\x98\x80", "\xf0\x9d\x85\x9e", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80",
+        "\xe0\x9f\xbf", "\xed\xa0\x80", "\xed\xbf\xbf", "\xf4\x90\x80\x80", "\x80", "\xbf",
+        "\xe2\x82", "\xc3", "\xf0\x9f\x98", "\xff", "\xc3\xc3\xa9", "\xe2\x28\xa1",
+    };
+    for (int t = 0; t < 3000; t++) {
+        size_t n = 0, parts = 1 + (size_t)text_rnd(12);
+        for (size_t k = 0; k < parts; k++) {
+            const char *p = piece[text_rnd(sizeof piece / sizeof *piece)];
+            memcpy(buf + n, p, strlen(p));
+            n += strlen(p);
+        }
+        check_unicode(buf, n);
+        check_unicode(buf, n - 1 - (size_t)text_rnd(n < 3 ? n : 3));
+    }
     /* and plain ASCII to the text's end after it, of every length past two 32-byte steps
      * (AVX2 reads the run after a non-ASCII character 32 bytes a step, the rest in SSE2) */
     for (size_t len = 0; len < 150; len++) {
@@ -791,6 +859,18 @@ static void test_unicode_repairs(void **state)
             check_unicode(buf, 210);
             check_unicode(buf, at + w); /* the text ends with it */
         }
+    /* every byte value at every offset of the first two 32-byte steps of the whole-text
+     * check and of the run after a non-ASCII character (AVX2: a table lookup per half byte
+     * says which bytes are not plain) */
+    for (int lead = 0; lead < 2; lead++)
+        for (int b = 0; b < 256; b++)
+            for (size_t at = 0; at < 72; at++) {
+                size_t n = (size_t)snprintf(buf, sizeof buf, "%s", lead ? "\xc3\xa9" : "");
+                for (size_t j = 0; j < 100; j++)
+                    buf[n + j] = j % 5 == 4 ? ' ' : (char)('a' + j % 26);
+                buf[n + at] = (char)b;
+                check_unicode(buf, n + 100);
+            }
     wn_stage_free(uni_stage);
 }
 

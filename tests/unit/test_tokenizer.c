@@ -440,6 +440,59 @@ static void test_pair_fingerprints(void **state)
     assert_true(n_false >= 20); /* ~1 in 2^15 of the pairs that are not merges */
 }
 
+/* The merge table's perfect hash (pair_table.c: m and r powers of two, slot = x XOR the
+ * bucket's displacement) on its own: sets of 0 to 40,000 random distinct keys, the small ones
+ * many times (a few slots a bucket, so two keys of a bucket often share x and another salt or
+ * more slots are needed), each key found as itself in the exact and the fast slots, and
+ * random keys that are not in the set not found in the exact slots. Llama 3's table fills
+ * 97% of its slots. */
+static void test_pair_table_build(void **state)
+{
+    (void)state;
+    assert_int_equal(g_tok->pairs.m, 131072);
+    assert_true(g_tok->pairs.m - g_tok->pairs.m / 32 < g_tok->n_ranks); /* >= 97% full */
+    static const size_t sizes[] = { 0, 1, 2, 3, 5, 8, 13, 40, 100, 1000, 40000 };
+    uint64_t rng = 0xD1B54A32D192ED03ull;
+    size_t n_salted = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        size_t n = sizes[si];
+        for (int round = 0; round < (n < 100 ? 200 : 2); round++) {
+            uint32_t *triples = malloc((3 * n + 1) * sizeof *triples);
+            uint32_t offset = (uint32_t)rng;
+            for (size_t i = 0; i < n; i++) { /* distinct keys: a distinct left part each */
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                triples[3 * i] = ((uint32_t)i * 40503u + offset) % WN_TOK_MAX_IDS; /* odd: 1 to 1 */
+                triples[3 * i + 1] = (uint32_t)(rng >> 20) % WN_TOK_MAX_IDS;
+                triples[3 * i + 2] = (uint32_t)(rng >> 40) % WN_TOK_MAX_IDS;
+            }
+            wn_tok t;
+            memset(&t, 0, sizeof t);
+            assert_int_equal(wn_tok_pair_table_build(&t.pairs, triples, n), 0);
+            assert_true((t.pairs.m & (t.pairs.m - 1)) == 0 && t.pairs.m >= n);
+            n_salted += t.pairs.salt != 0;
+            for (size_t i = 0; i < n; i++) {
+                uint32_t a = triples[3 * i], b = triples[3 * i + 1], c = triples[3 * i + 2];
+                uint64_t key = (uint64_t)a << WN_TOK_ID_BITS | b;
+                assert_int_equal(wn_tok_pair(&t, a, b), c);
+                assert_int_equal(wn_tok_pair_fast_value(&t, key),
+                                 wn_tok_pair_fp(key) << WN_TOK_ID_BITS | c);
+            }
+            for (int i = 0; i < 1000; i++) { /* left parts the set does not have */
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+                uint32_t a = (uint32_t)rng % WN_TOK_MAX_IDS, b = (uint32_t)(rng >> 32) % WN_TOK_MAX_IDS;
+                bool in = false;
+                for (size_t j = 0; j < n && !in && n < 100; j++)
+                    in = triples[3 * j] == a && triples[3 * j + 1] == b;
+                if (!in && n < 100)
+                    assert_int_equal(wn_tok_pair(&t, a, b), -1);
+            }
+            wn_tok_pair_table_free(&t.pairs);
+            free(triples);
+        }
+    }
+    assert_true(n_salted > 0); /* some bucket needed another salt */
+}
+
 /* Both merge loops (wn_tok_bpe_small_run: the one for pieces with characters outside ASCII
  * takes the keys of the pairs a merge makes a step late, bpe_small.h) against BPE by the
  * exact table, from the bytes of every token of up to 64 bytes, and of 50,000 random
@@ -741,6 +794,46 @@ static void test_pretok_decode_common(void **state)
     }
 }
 
+/* The UTF-8 bytes of cp (U+0080..U+FFFF, not a surrogate) into ch: their count, 2 or 3. */
+static size_t utf8_bmp(uint32_t cp, uint8_t *ch)
+{
+    if (cp < 0x800) {
+        ch[0] = (uint8_t)(0xC0 | cp >> 6);
+        ch[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    ch[0] = (uint8_t)(0xE0 | cp >> 12);
+    ch[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+    ch[2] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 3;
+}
+
+/* letters_end's loop over characters outside ASCII tells letters by a bitmap of the Basic
+ * Multilingual Plane (tok_classes.c): every code point from U+0080 to U+FFFF after a
+ * letter, with and without 16 bytes of text after it (the loop and the tail), against its
+ * class by char_at. */
+static void test_pretok_every_bmp_character(void **state)
+{
+    (void)state;
+    const wn_tok_classes *c = wn_tok_classes_get();
+    size_t n_letters = 0;
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        if (cp >= 0xD800 && cp < 0xE000)
+            continue; /* surrogates: no UTF-8 */
+        uint8_t text[32] = { 0xC3, 0xA9 }; /* e acute, a letter */
+        size_t len = utf8_bmp(cp, text + 2);
+        size_t l;
+        bool letter = char_at(c, text, 2 + len, 2, &l) == WN_TC_LETTER;
+        assert_int_equal(l, len);
+        n_letters += letter;
+        memset(text + 2 + len, '.', 16);
+        for (int tail = 0; tail < 2; tail++)
+            assert_int_equal(letters_end(c, text, 2 + len + (tail ? 16 : 0), 0),
+                             2 + (letter ? len : 0));
+    }
+    assert_true(n_letters > 40000 && n_letters < 60000);
+}
+
 /* wn_tok_key_has_high_byte (the encoder's choice between the ASCII and the premerged BPE of
  * a short piece) against wn_tok_has_high_byte: a byte outside ASCII at every position of
  * pieces of 1 to 16 bytes, or none, with bytes outside ASCII right after the piece in the
@@ -836,15 +929,7 @@ static void test_premerge_every_character(void **state)
         if (cp >= 0xD800 && cp < 0xE000)
             continue;
         uint8_t ch[3];
-        size_t len = cp < 0x800 ? 2 : 3;
-        if (len == 2) {
-            ch[0] = (uint8_t)(0xC0 | cp >> 6);
-            ch[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        } else {
-            ch[0] = (uint8_t)(0xE0 | cp >> 12);
-            ch[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-            ch[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        }
+        size_t len = utf8_bmp(cp, ch);
         const wn_tok_premerge *pm = &g_tok->premerge;
         uint64_t e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
         n_two_parts += (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)) != 0;
@@ -1080,6 +1165,7 @@ int main(void)
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_pair_key_masked),
         cmocka_unit_test(test_pair_fingerprints),
+        cmocka_unit_test(test_pair_table_build),
         cmocka_unit_test(test_merge_loops_match_reference),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
@@ -1088,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
+        cmocka_unit_test(test_pretok_every_bmp_character),
         cmocka_unit_test(test_key_has_high_byte),
         cmocka_unit_test(test_key_make_masks),
         cmocka_unit_test(test_single_byte_pieces),

@@ -171,12 +171,37 @@ typedef struct long_set {
 } long_set;
 _Static_assert(sizeof(small_set) * SC_SETS == sizeof(word_slot) * WC_SLOTS, "one size");
 
+/* Compact caches keep tokens of 65 to HC_WORD bytes apart again, in 512-byte slots in 1,024
+ * 2-way sets (1 MB, allocated at the first such token and touched only where used), the most
+ * recent first: separators (`____...`, `++++...`), URLs with their query, runs of CJK text
+ * without spaces. Each took ~11,000 instructions to read (hundreds of char n-grams hashed)
+ * for a handful of rows (41 or fewer for 410 of the 431 such tokens of the filter bench's
+ * prose and web pages, at most 239): ~1% of the chain's instructions on prose, where 108 of
+ * a pass's 267 such tokens repeat one read earlier in the same pass (mail separators and
+ * links), none of the web pages'. */
+enum { HC_WORD = 376, HC_ROWS = 62, HC_WAYS = 2, HC_SET_BITS = 10, HC_SETS = 1 << HC_SET_BITS };
+
+typedef struct huge_slot {
+    uint64_t hash; /* long_hash of the word */
+    uint16_t len;  /* 0: empty */
+    uint16_t nrows;
+    uint16_t rows[HC_ROWS];
+    char word[HC_WORD];
+} huge_slot;
+
+_Static_assert(sizeof(huge_slot) == 512, "a huge slot is eight cache lines");
+
+typedef struct huge_set {
+    huge_slot way[HC_WAYS];
+} huge_set;
+
 typedef struct word_cache {
     union {
         _Alignas(128) word_slot slots[WC_SLOTS];
         small_set sets[SC_SETS];
     };
     long_set longs[LC_SETS]; /* compact caches: words too long for a small slot */
+    huge_set *huge;          /* compact caches: HC_SETS sets once a token is too long for longs */
     /* words of set i living in their second set (spill_to_second); 255: at least that
      * many, no longer counted */
     uint8_t guests[SC_SETS];
@@ -209,6 +234,7 @@ static word_cache *words_of(const wn_ft_model *m)
         c = p;
     } else {
         c = w[1];
+        free(c->huge);
     }
     memset(c, 0, sizeof *c);
     c->serial = m->serial;
@@ -483,6 +509,43 @@ static void add_token_long(const wn_ft_model *m, const cached_token *t, long_set
     put_long_first(s, &fresh);
 }
 
+/* The cache's add_token for a token of more than LC_WORD bytes (compact caches). */
+static void add_token_huge(const wn_ft_model *m, word_cache *c, const cached_token *t,
+                           wn_ft_line *l)
+{
+    if (t->n > HC_WORD) {
+        wn_ft_add_token(m, t->w, t->n, l);
+        return;
+    }
+    if (!c->huge)
+        c->huge = wn_xcalloc(HC_SETS, sizeof *c->huge);
+    uint64_t h = long_hash(t->w, t->n);
+    huge_set *s = &c->huge[h >> (64 - HC_SET_BITS)];
+    for (int w = 0; w < HC_WAYS; w++) {
+        huge_slot *sl = &s->way[w];
+        if (sl->hash == h && sl->len == t->n && memcmp(sl->word, t->w, t->n) == 0) {
+            reserve(&l->rows, sl->nrows);
+            for (size_t r = 0; r < sl->nrows; r++)
+                l->rows.v[l->rows.n + r] = sl->rows[r];
+            l->rows.n += sl->nrows;
+            if (w > 0) { /* most recent first (HC_WAYS = 2) */
+                huge_slot hit = *sl;
+                s->way[1] = s->way[0];
+                s->way[0] = hit;
+            }
+            return;
+        }
+    }
+    huge_slot fresh = {.hash = h, .len = (uint16_t)t->n};
+    uint8_t nrows;
+    if (!add_token_rows16(m, t, l, fresh.rows, HC_ROWS, &nrows))
+        return;
+    fresh.nrows = nrows;
+    memcpy(fresh.word, t->w, t->n);
+    s->way[1] = s->way[0];
+    s->way[0] = fresh;
+}
+
 /* The way of set s holding the word with key k, or -1. */
 static inline int find_way(const small_set *s, const uint64_t k[SC_WORD / 8])
 {
@@ -675,7 +738,7 @@ static void add_compact_batch(const wn_ft_model *m, word_cache *c, const cached_
         else if (t->n <= LC_WORD)
             add_token_long(m, t, t->slot, l);
         else
-            wn_ft_add_token(m, t->w, t->n, l);
+            add_token_huge(m, c, t, l);
         reserve(rows, (nb - j - 1) * WC_ROWS);
         out = rows->v + rows->n;
     }

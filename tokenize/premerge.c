@@ -169,72 +169,6 @@ static void build_ascii(wn_tok *t, const uint32_t *triples, size_t n, const uint
     free(after);
 }
 
-/* The letter U+0400 + x (x < WN_TOK_CYR_LETTERS) whose two bytes are at byte `at` of token
- * id, or -1 (also when at is out of the token). */
-static int letter_at(const wn_tok *t, uint32_t id, uint32_t at)
-{
-    uint32_t len = token_len(t, id);
-    if (len < 2 || at > len - 2)
-        return -1;
-    const uint8_t *b = (const uint8_t *)t->blob + t->off[id] + at;
-    uint32_t cp = (uint32_t)(b[0] & 0x1F) << 6 | (b[1] & 0x3F);
-    bool two = (b[0] & 0xE0) == 0xC0 && (b[1] & 0xC0) == 0x80;
-    return two && cp - 0x400 < WN_TOK_CYR_LETTERS ? (int)(cp - 0x400) : -1;
-}
-
-/* The tables of pairs of Cyrillic letters (wn_tok_premerge_parts: cyrillic_pairs). */
-static void build_cyrillic(wn_tok *t, const uint32_t *triples, size_t n, const uint32_t *as_left,
-                           const uint32_t *as_right)
-{
-    enum { CYR = WN_TOK_CYR_LETTERS };
-    wn_tok_premerge *pm = &t->premerge;
-    int16_t *letter = wn_xmalloc(t->n_total * sizeof *letter); /* token -> x, or -1 */
-    memset(letter, 0xff, t->n_total * sizeof *letter);
-    uint32_t tok[CYR];
-    for (uint32_t x = 0; x < CYR; x++) {
-        uint32_t cp = 0x400 + x;
-        int64_t id = wn_tok_pair(t, t->byte_id[0xC0 | cp >> 6], t->byte_id[0x80 | (cp & 63)]);
-        tok[x] = id >= 0 ? (uint32_t)id : NONE;
-        if (id >= 0)
-            letter[id] = (int16_t)x;
-    }
-    uint32_t *first = wn_xmalloc(3 * CYR * CYR * sizeof *first);
-    uint32_t *before = first + CYR * CYR, *after = before + CYR * CYR;
-    pm->cyr_before = wn_xmalloc(256 * CYR * sizeof *pm->cyr_before);
-    pm->cyr_after = wn_xmalloc(CYR * 256 * sizeof *pm->cyr_after);
-    for (size_t i = 0; i < 3 * CYR * CYR; i++)
-        first[i] = WN_TOK_ASCII_NONE;
-    for (size_t i = 0; i < 256 * CYR; i++)
-        pm->cyr_before[i] = pm->cyr_after[i] = WN_TOK_ASCII_NONE;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t a = triples[3 * i], b = triples[3 * i + 1], c = triples[3 * i + 2];
-        if (letter[b] >= 0) {
-            lower(&pm->cyr_before[last_byte(t, a) * CYR + (uint32_t)letter[b]], c);
-            int x = token_len(t, a) >= 2 ? letter_at(t, a, token_len(t, a) - 2) : -1;
-            if (x >= 0)
-                lower(&before[(uint32_t)x * CYR + (uint32_t)letter[b]], c);
-        }
-        if (letter[a] >= 0) {
-            lower(&pm->cyr_after[(uint32_t)letter[a] * 256 + first_byte(t, b)], c);
-            int y = letter_at(t, b, 0);
-            if (y >= 0)
-                lower(&after[(uint32_t)letter[a] * CYR + (uint32_t)y], c);
-        }
-    }
-    for (uint32_t x = 0; x < CYR; x++)
-        for (uint32_t y = 0; tok[x] != NONE && y < CYR; y++) {
-            int64_t u = tok[y] != NONE ? wn_tok_pair(t, tok[x], tok[y]) : -1;
-            if (u >= 0 && as_left[u] > u && as_right[u] > u)
-                first[x * CYR + y] = (uint32_t)u;
-        }
-    pm->cyr = wn_xmalloc(CYR * CYR * sizeof *pm->cyr);
-    for (size_t i = 0; i < CYR * CYR; i++)
-        pm->cyr[i] = (uint64_t)after[i] << (2 * WN_TOK_ASCII_BITS) |
-                     (uint64_t)before[i] << WN_TOK_ASCII_BITS | first[i];
-    free(first);
-    free(letter);
-}
-
 void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
 {
     wn_tok_premerge *pm = &t->premerge;
@@ -282,7 +216,6 @@ void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
     }
     pm->blocks = (uint64_t *)(void *)wn_buf_detach(&blocks, NULL);
     build_ascii(t, triples, n, as_left, as_right);
-    build_cyrillic(t, triples, n, as_left, as_right);
     free(as_left);
     free(as_right);
 }
@@ -295,9 +228,6 @@ void wn_tok_premerge_free(wn_tok_premerge *pm)
     free(pm->ascii);
     free(pm->ascii_before_high);
     free(pm->ascii_after_high);
-    free(pm->cyr);
-    free(pm->cyr_before);
-    free(pm->cyr_after);
     memset(pm, 0, sizeof *pm);
 }
 
@@ -326,52 +256,9 @@ static bool ascii_pair_first(const wn_tok_premerge *pm, const uint8_t *p, size_t
     return true;
 }
 
-/* Pairs of Cyrillic letters, one level above the characters, found in the same pass.
- * Two adjacent letters X Y, each starting as its token, start as their token U = FIRST(X, Y)
- * when no merge that could take X from the left ranks U or lower (BEFORE of the letter before
- * X when that starts as a whole part, else of the byte before X) and none that could take Y
- * from the right does (AFTER of Y and the next letter when that starts whole, else the byte
- * after Y), and every merge with U as a part ranks above U (in FIRST). The invariant: parts
- * only grow, so whatever stands left of X while X is a part ends with the byte (or whole
- * letter) before X, and alike right of Y; while X Y stand, their pair (rank U) is there, so
- * BPE merges nothing ranked U or above meanwhile, hence nothing takes X or Y, and X Y merge
- * into U; started from U, the pairs around it rank above U, so BPE takes the same merges in
- * the same order, less X Y's. Pairs are taken left to right; a pair's AFTER is known only
- * with the part after it, so X Y are written as two parts and merged when that part comes. */
-typedef struct {
-    int x;          /* the letter the last part ends with when it started whole, or -1 */
-    int w;          /* alike for the part before it, or -1 */
-    bool free;      /* the last part is letter x alone (not taken by a pair) */
-    uint32_t u;     /* pending pair: its token (the last two parts), or WN_TOK_ASCII_NONE */
-    int y;          /* the pending pair's right letter */
-} cyr_state;
-
-/* The pending pair, if any, given the part after it (whole letter z, or -1 and byte `next`,
- * or the end: z -1, next -1). Merges the last two parts of id[0..m) when it holds. */
-static size_t cyr_settle(const wn_tok_premerge *pm, cyr_state *s, uint32_t *id, size_t m, int z,
-                         int next)
-{
-    enum { CYR = WN_TOK_CYR_LETTERS };
-    if (s->u == WN_TOK_ASCII_NONE)
-        return m;
-    uint32_t after = z >= 0      ? WN_TOK_ASCII_AFTER(pm->cyr[s->y * CYR + z])
-                     : next >= 0 ? pm->cyr_after[s->y * 256 + next]
-                                 : WN_TOK_ASCII_NONE;
-    bool take = after > s->u;
-    if (take) {
-        id[m - 2] = s->u;
-        m--;
-        s->free = false; /* Y is taken */
-    }
-    s->u = WN_TOK_ASCII_NONE;
-    return m;
-}
-
 size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
 {
-    enum { CYR = WN_TOK_CYR_LETTERS };
     const wn_tok_premerge *pm = &t->premerge;
-    cyr_state s = {-1, -1, false, WN_TOK_ASCII_NONE, -1};
     size_t m = 0;
     for (size_t i = 0; i < n;) {
         uint8_t b = p[i];
@@ -388,30 +275,6 @@ size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32
                  pm->min_after[(p[i + len - 1] - 0x80) * 256 + p[i + len]] <= high))
                 e = 0;
         }
-        if (e && len == 2 && cp - 0x400 < CYR) { /* a whole Cyrillic letter z */
-            int z = (int)(cp - 0x400);
-            m = cyr_settle(pm, &s, id, m, z, -1);
-            if (s.free) {
-                uint64_t c = pm->cyr[s.x * CYR + z];
-                uint32_t u = WN_TOK_ASCII_FIRST(c);
-                uint32_t before = s.w >= 0  ? WN_TOK_ASCII_BEFORE(pm->cyr[s.w * CYR + s.x])
-                                  : i > 2 ? pm->cyr_before[p[i - 3] * CYR + s.x]
-                                          : WN_TOK_ASCII_NONE;
-                if (u != WN_TOK_ASCII_NONE && before > u) {
-                    s.u = u;
-                    s.y = z;
-                }
-            }
-            id[m++] = (uint32_t)(e >> 32) & (WN_TOK_MAX_IDS - 1);
-            s.w = s.x;
-            s.x = z;
-            s.free = true;
-            i += len;
-            continue;
-        }
-        m = cyr_settle(pm, &s, id, m, -1, b);
-        s.x = s.w = -1;
-        s.free = false;
         if (e) {
             if (e & WN_TOK_PREMERGE_LAST_TWO)
                 id[m++] = t->byte_id[b];
@@ -427,7 +290,7 @@ size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32
             i++;                     /* goes byte by byte */
         }
     }
-    return cyr_settle(pm, &s, id, m, -1, -1);
+    return m;
 }
 
 /* A pair of ASCII bytes x y at p[i] whose token T = FIRST(x, y) has rank R starts as T when

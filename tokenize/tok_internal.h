@@ -95,20 +95,7 @@ typedef struct wn_tok_premerge {
                                   * ASCII byte x */
     uint32_t *ascii_after_high;  /* [y * 128 + z - 0x80]: AFTER of an ASCII byte y and a byte
                                   * z >= 0x80 */
-    /* Pairs of Cyrillic letters (U+0400 + x for x < WN_TOK_CYR_LETTERS), each a token X / Y,
-     * merged before BPE (premerge.c): */
-    uint64_t *cyr;        /* [x * CYR + y]: three WN_TOK_ASCII_BITS fields as in
-                           * premerge.ascii, one level up: FIRST, the token X Y merge into,
-                           * when every merge with it as a part ranks above it; BEFORE, the
-                           * lowest rank of a merge of a left part ending with letter x and Y;
-                           * AFTER, of X and a right part starting with letter y */
-    uint32_t *cyr_before; /* [w * CYR + y]: lowest rank of a merge of a left part ending with
-                           * byte w and Y */
-    uint32_t *cyr_after;  /* [x * 256 + z]: lowest rank of a merge of X and a right part
-                           * starting with byte z */
 } wn_tok_premerge;
-
-#define WN_TOK_CYR_LETTERS 128 /* U+0400..U+047F */
 
 #define WN_TOK_PREMERGE_FIRST_TWO (1ull << 63) /* parts: merged, then the third byte */
 #define WN_TOK_PREMERGE_LAST_TWO (1ull << 62)  /* parts: the first byte, then merged */

@@ -8,6 +8,7 @@
 #include "text_test_rng.h"
 
 #include <math.h>
+#include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
@@ -277,6 +278,43 @@ static void test_fineweb_duplicate_lines(void **state)
     on_real_and_edge_texts(check_fineweb_dups, 150);
     for (size_t i = 0; i < sizeof sketch_texts / sizeof *sketch_texts; i++)
         check_fineweb_dups(sketch_texts[i], strlen(sketch_texts[i]));
+    wn_stage_free(fw_stage);
+}
+
+/* fineweb.line_punct_ratio of a line ending in each code point against ICU's
+ * Terminal_Punctuation asked directly: every ASCII one (fineweb reads those from a table)
+ * and some beyond, with and without a second line that has no end. */
+static void test_fineweb_line_ends(void **state)
+{
+    (void)state;
+    fw_stage = filter_make_mode("fineweb", "", true);
+    static const int32_t beyond[] = {0x80,   0xA1,   0xB7,   0xBF,    0x37E,  0x387,
+                                     0x589,  0x61F,  0x964,  0x2026,  0x203C, 0x3002,
+                                     0xFF01, 0xFF0C, 0xFF61, 0x1056F, 0x2014, 0x1F600};
+    size_t n_cps = 128 + sizeof beyond / sizeof *beyond;
+    for (size_t i = 0; i < n_cps; i++) {
+        int32_t cp = i < 128 ? (int32_t)i : beyond[i - 128];
+        if (cp == '\n')
+            continue;
+        for (int second = 0; second < 2; second++) {
+            char text[64] = "Some words";
+            size_t n = strlen(text);
+            U8_APPEND_UNSAFE(text, n, cp);
+            if (second) {
+                memcpy(text + n, "\nno end here", 12);
+                n += 12;
+            }
+            wn_doc d;
+            filter_run(fw_stage, &d, text, n, NULL);
+            double want = u_hasBinaryProperty(cp, UCHAR_TERMINAL_PUNCTUATION) ? 1.0 : 0.0;
+            if (second)
+                want /= 2;
+            if (attr(&d, "fineweb.line_punct_ratio") != want)
+                fail_msg("line_punct_ratio %g, want %g for U+%04X",
+                         attr(&d, "fineweb.line_punct_ratio"), want, (unsigned)cp);
+            wn_doc_release(&d);
+        }
+    }
     wn_stage_free(fw_stage);
 }
 
@@ -1085,6 +1123,7 @@ int main(void)
         cmocka_unit_test(test_gopher_quality_counts_baseline),
         cmocka_unit_test(test_gopher_quality_stop_words_at_end),
         cmocka_unit_test(test_fineweb_duplicate_lines),
+        cmocka_unit_test(test_fineweb_line_ends),
         cmocka_unit_test(test_gopher_repetition_counts),
         cmocka_unit_test(test_gopher_repetition_counts_baseline),
         cmocka_unit_test(test_c4_rules),

@@ -14,6 +14,7 @@
 #ifndef WN_BUF_H
 #define WN_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdarg.h>
 
@@ -43,5 +44,15 @@ void wn_buf_reset(wn_buf *b);
 void wn_buf_release(wn_buf *b);
 /* Hand the contents to the caller (who frees them) and leave the buffer empty. */
 char *wn_buf_detach(wn_buf *b, size_t *len);
+
+/* Whether a buffer reused from one document to the next (any element type), with room for
+ * cap elements of which it just held len, is to be freed rather than kept: when over keep
+ * and less than half used. Kept whatever it held, each such buffer grows to the biggest
+ * document it ever held, so memory grows with the corpus (the runner's output slots, line
+ * dedup's and tokenize's per-document slots). */
+static inline bool wn_buf_oversized(size_t cap, size_t len, size_t keep)
+{
+    return cap > keep && cap / 2 > len;
+}
 
 #endif

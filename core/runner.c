@@ -331,7 +331,7 @@ static void *write_pending(void *arg)
          * than twice what it just held: kept, every slot ended up as big as the biggest
          * document it ever held, so memory grew with the corpus (ingest: 56, 121, 210 MB
          * peak RSS over 18, 72, 290 MB of JSONL). */
-        if (b->bufs[i].cap > OUT_BUF_KEEP && b->bufs[i].cap / 2 > b->bufs[i].len)
+        if (wn_buf_oversized(b->bufs[i].cap, b->bufs[i].len, OUT_BUF_KEEP))
             wn_buf_release(&b->bufs[i]);
     }
     size_t held = 0;

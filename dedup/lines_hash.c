@@ -85,7 +85,7 @@ static void hash_write(void *p, wn_batch *b, wn_stats *stats)
     size_t held = 0;
     for (size_t i = 0; i < s->cap; i++) {
         line_hashes *lh = &s->per_doc[i];
-        if (lh->cap > SLOT_KEEP_RECORDS && lh->cap / 2 > lh->n) {
+        if (wn_buf_oversized(lh->cap, lh->n, SLOT_KEEP_RECORDS)) {
             free(lh->v);
             *lh = (line_hashes){0};
         }

@@ -46,11 +46,11 @@ static doc_tokens *slot_of(tok_state *st, const wn_doc *d)
  * held (a 100 MB document leaves 400 MB of ids), so memory would grow with the corpus. */
 static void slot_reuse(doc_tokens *t)
 {
-    if (t->ids.cap * sizeof *t->ids.ids > SLOT_KEEP_BYTES && t->ids.cap / 2 > t->ids.len)
+    if (wn_buf_oversized(t->ids.cap, t->ids.len, SLOT_KEEP_BYTES / sizeof *t->ids.ids))
         wn_tok_ids_release(&t->ids);
     else
         wn_tok_ids_reset(&t->ids);
-    if (t->mask.cap > SLOT_KEEP_BYTES && t->mask.cap / 2 > t->mask.len)
+    if (wn_buf_oversized(t->mask.cap, t->mask.len, SLOT_KEEP_BYTES))
         wn_buf_release(&t->mask);
     else
         wn_buf_reset(&t->mask);

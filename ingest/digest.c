@@ -1,4 +1,4 @@
-/* digest.c: WARC-Block-Digest checking with nettle's hashes. Writers use base32 SHA-1
+/* digest.c: WARC-Block-Digest and WARC-Payload-Digest checking with nettle's hashes. Writers use base32 SHA-1
  * (Heritrix, wget, warcio, Common Crawl); warcio also writes sha256/sha512, base16 and base64,
  * which the value's length tells apart (a SHA-1 is 32 characters in base32, 40 in base16, 27 in
  * base64). */
@@ -113,31 +113,31 @@ static void encode_base32(const uint8_t *d, size_t n, char *out, size_t outlen)
     out[o] = '\0';
 }
 
-wn_block_digest_result wn_block_digest_check(const char *value, const void *block, size_t len,
-                                             char *actual, size_t actual_len)
+wn_digest_result wn_warc_digest_check(const char *value, const void *data, size_t len,
+                                      char *actual, size_t actual_len)
 {
     const char *colon = strchr(value, ':');
     if (!colon)
-        return WN_BLOCK_DIGEST_UNREADABLE;
+        return WN_DIGEST_UNREADABLE;
     const struct nettle_hash *h = lookup(value, (size_t)(colon - value));
     if (!h)
-        return WN_BLOCK_DIGEST_UNKNOWN_ALGORITHM;
+        return WN_DIGEST_UNKNOWN_ALGORITHM;
     uint8_t want[MAX_DIGEST], got[MAX_DIGEST];
     if (!decode(colon + 1, strlen(colon + 1), want, h->digest_size))
-        return WN_BLOCK_DIGEST_UNREADABLE;
+        return WN_DIGEST_UNREADABLE;
     /* the largest context of the hashes above is SHA-512's (~216 bytes) */
     union { uint64_t align; uint8_t bytes[512]; } ctx;
     if (h->context_size > sizeof ctx.bytes)
-        return WN_BLOCK_DIGEST_UNKNOWN_ALGORITHM;
+        return WN_DIGEST_UNKNOWN_ALGORITHM;
     h->init(&ctx);
-    h->update(&ctx, len, block);
+    h->update(&ctx, len, data);
     h->digest(&ctx, h->digest_size, got);
     if (!memcmp(want, got, h->digest_size))
-        return WN_BLOCK_DIGEST_MATCH;
+        return WN_DIGEST_MATCH;
     if (actual && actual_len) {
         int k = snprintf(actual, actual_len, "%s:", h->name);
         if (k > 0 && (size_t)k < actual_len)
             encode_base32(got, h->digest_size, actual + k, actual_len - (size_t)k);
     }
-    return WN_BLOCK_DIGEST_MISMATCH;
+    return WN_DIGEST_MISMATCH;
 }

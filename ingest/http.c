@@ -72,10 +72,7 @@ static bool is_size_line(const char *s, size_t n)
     return k > 0 && (k == n || s[k] == ';' || (s[k] == '\r' && k + 1 == n));
 }
 
-/* Remove chunked framing. Returns 0; 1 when the body ends inside the chunks (a truncated
- * record: the chunk data present is kept, without the framing); -1 when the framing is
- * broken (a body that is not chunked at all). */
-static int dechunk(const char *s, size_t n, wn_buf *out)
+int wn_http_dechunk(const char *s, size_t n, wn_buf *out)
 {
     size_t i = 0;
     for (;;) {
@@ -193,13 +190,14 @@ int wn_http_parse(const char *block, size_t len, wn_http_response *r, char *why,
             lower(r->charset);
         }
     }
-    r->body = block + body;
-    r->body_len = len - body;
+    r->body = r->stored_body = block + body;
+    r->body_len = r->stored_body_len = len - body;
 
     wn_buf tmp = WN_BUF_INIT;
     if (header_value(h, hn, "Transfer-Encoding", v, sizeof v) && strcasestr(v, "chunked")) {
-        int rc = dechunk(r->body, r->body_len, &tmp);
+        int rc = wn_http_dechunk(r->body, r->body_len, &tmp);
         if (rc >= 0) {
+            r->chunked = true;
             r->truncated_chunks = rc == 1;
             wn_buf_release(&r->decoded);
             r->decoded = tmp;

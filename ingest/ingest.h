@@ -72,6 +72,9 @@ typedef struct wn_http_response {
     char charset[40];
     const char *body; /* points into block, or into `decoded` */
     size_t body_len;
+    const char *stored_body; /* the body as stored: after the headers, before any decoding */
+    size_t stored_body_len;
+    bool chunked;      /* Transfer-Encoding: chunked, and its framing was removed */
     wn_buf decoded;   /* owned; release with wn_http_response_release */
     bool bad_chunking; /* chunked framing was broken; the raw body was kept */
     bool truncated_chunks; /* the body ends inside a chunk; the data before was kept */
@@ -79,6 +82,11 @@ typedef struct wn_http_response {
 
 int wn_http_parse(const char *block, size_t len, wn_http_response *r, char *why, size_t whylen);
 void wn_http_response_release(wn_http_response *r);
+
+/* Append the data of a chunked body (RFC 9112 §7.1) to `out`, without the framing. Returns
+ * 0; 1 when the body ends inside the chunks (the data present is kept); -1 when the framing
+ * is broken (a body that is not chunked at all). */
+int wn_http_dechunk(const char *s, size_t n, wn_buf *out);
 
 /* Classify a payload by its content type (and a sniff of its first bytes when the type is
  * missing): WN_RAW_HTML, WN_RAW_TEXT, or -1 for anything else (images, PDFs, ...). */

@@ -14,13 +14,16 @@
  * next member header (wn_in_resync). Every broken record counts one error with file and
  * offset; nothing is skipped silently.
  *
- * WARC-Block-Digest, when a record has one, is checked over the block as stored (digest.h).
+ * WARC-Block-Digest, when a record has one, is checked over the block as stored (digest.h);
+ * a record without one (Heritrix's WARC 0.17 files have only payload digests) has its
+ * WARC-Payload-Digest checked over the payload of a record that becomes a document.
  * A mismatch is damage no container check caught (a byte changed before compression, or in
  * a plain .warc): by default the record is kept, since a changed byte rarely spoils a page
  * and a writer with a wrong digest everywhere would otherwise lose a whole file, counted as
  * warn.block_digest_mismatch, logged with file and offset once per file, and the document
  * marked "warc_block_digest_mismatch"; --drop-bad-digest makes it the error
- * warc.block_digest_mismatch instead (warcio check's view).
+ * warc.block_digest_mismatch instead (warcio check's view). Payload digests alike
+ * ("payload" for "block").
  */
 #include "core/log.h"
 #include "ingest/digest.h"
@@ -47,7 +50,8 @@ typedef struct warc_state {
     uint64_t version_offset;
     /* the decompressed offset where the previous record started (UINT64_MAX: none yet) */
     uint64_t prev_start;
-    bool digest_mismatch_logged; /* the first kept mismatch of this file was logged */
+    /* the first kept mismatch of this file, of each digest, was logged */
+    bool block_mismatch_logged, payload_mismatch_logged;
 } warc_state;
 
 /* A record's offset as a user can use it: the stored offset of its gzip member / zstd frame
@@ -209,9 +213,108 @@ static const char *skip_reason(const char *type)
     return "skip.other_record_type";
 }
 
+/* What a record's digests found: whether a kept record failed one, and whether its
+ * WARC-Payload-Digest is still to be checked (the block digest covers the payload when it
+ * was checked). */
+typedef struct record_digests {
+    bool block_mismatch, payload_mismatch;
+    bool check_payload;
+} record_digests;
+
+/* Count the outcome `r` of a record's `which` digest ("block" or "payload"; the header field
+ * held `value`, over `len` bytes whose own digest is `actual`). Returns false when the
+ * record must be dropped (a mismatch under --drop-bad-digest: counted as its error);
+ * `*mismatch` says whether a record kept failed it. */
+static bool count_digest(warc_state *st, const char *path, record_at at, wn_stats *stats,
+                         const char *which, wn_digest_result r, const char *value, size_t len,
+                         const char *actual, bool *logged, bool *mismatch)
+{
+    char key[64];
+    const char *field_name = !strcmp(which, "block") ? "WARC-Block-Digest" : "WARC-Payload-Digest";
+    *mismatch = false;
+    switch (r) {
+    case WN_DIGEST_MATCH:
+        snprintf(key, sizeof key, "%s_digests_verified", which);
+        wn_stats_add(stats, key, 1);
+        return true;
+    case WN_DIGEST_UNKNOWN_ALGORITHM:
+        snprintf(key, sizeof key, "warn.%s_digest_unknown_algorithm", which);
+        wn_stats_add(stats, key, 1);
+        return true;
+    case WN_DIGEST_UNREADABLE:
+        snprintf(key, sizeof key, "warn.%s_digest_unreadable", which);
+        wn_stats_add(stats, key, 1);
+        return true;
+    case WN_DIGEST_MISMATCH:
+        break;
+    }
+    if (st->opts->drop_bad_digest) {
+        snprintf(key, sizeof key, "warc.%s_digest_mismatch", which);
+        record_error(stats, key, path, at,
+                     "%s is %s but the %zu-byte %s's is %s: the record is damaged; dropped "
+                     "(--drop-bad-digest)", field_name, value, len, which, actual);
+        return false;
+    }
+    snprintf(key, sizeof key, "warn.%s_digest_mismatch", which);
+    wn_stats_add(stats, key, 1);
+    *mismatch = true;
+    if (!*logged) {
+        *logged = true;
+        wn_warn("%s: '%s' at offset %llu%s: %s is %s but the %zu-byte %s's is %s: the record is "
+                "damaged; kept and marked (--drop-bad-digest drops it; further mismatches in "
+                "this file are only counted)", key, path, (unsigned long long)at.offset,
+                at.decompressed ? " (decompressed)" : "", field_name, value, len, which, actual);
+    }
+    return true;
+}
+
+/* Check the record's WARC-Block-Digest, if any. Returns false when the record must be
+ * dropped. A record whose block digest is absent or unreadable has its payload digest
+ * checked instead (check_payload_digest), once its payload is known. */
+static bool check_block_digest(warc_state *st, const char *path, record_at at, wn_stats *stats,
+                               record_digests *rd)
+{
+    char value[256], actual[128] = "";
+    *rd = (record_digests){ .check_payload = true };
+    if (!field(&st->header, "WARC-Block-Digest", value, sizeof value))
+        return true;
+    wn_digest_result r = wn_warc_digest_check(value, st->block.data, st->block.len, actual,
+                                              sizeof actual);
+    rd->check_payload = r != WN_DIGEST_MATCH && r != WN_DIGEST_MISMATCH;
+    return count_digest(st, path, at, stats, "block", r, value, st->block.len, actual,
+                        &st->block_mismatch_logged, &rd->block_mismatch);
+}
+
+/* Check the record's WARC-Payload-Digest, if any, when its block digest did not cover it.
+ * The payload is the HTTP body after the headers for an HTTP response (`http`), else the
+ * whole block (WARC 1.1 §5.9). Writers disagree on a chunked body: most (warcio, wget,
+ * Heritrix) hash it as stored, with its chunk framing; the specification, and tools since,
+ * without it. Either is taken as a match. Returns false when the record must be dropped. */
+static bool check_payload_digest(warc_state *st, const char *path, record_at at,
+                                 const wn_http_response *http, wn_stats *stats,
+                                 record_digests *rd)
+{
+    char value[256], actual[128] = "";
+    if (!rd->check_payload || !field(&st->header, "WARC-Payload-Digest", value, sizeof value))
+        return true;
+    const char *data = http ? http->stored_body : st->block.data;
+    size_t len = http ? http->stored_body_len : st->block.len;
+    wn_digest_result r = wn_warc_digest_check(value, data, len, actual, sizeof actual);
+    if (r == WN_DIGEST_MISMATCH && http && http->chunked) {
+        wn_buf entity = WN_BUF_INIT;
+        wn_http_dechunk(data, len, &entity);
+        if (wn_warc_digest_check(value, entity.data ? entity.data : "", entity.len, NULL, 0) ==
+            WN_DIGEST_MATCH)
+            r = WN_DIGEST_MATCH;
+        wn_buf_release(&entity);
+    }
+    return count_digest(st, path, at, stats, "payload", r, value, len, actual,
+                        &st->payload_mismatch_logged, &rd->payload_mismatch);
+}
+
 /* Turn one complete record into a document or a counted skip. */
 static void handle_record(warc_state *st, const char *path, record_at at, wn_batch *batch,
-                          wn_stats *stats)
+                          wn_stats *stats, record_digests *rd)
 {
     char type[64] = "", id[512] = "", uri[8192] = "", date[64] = "", ctype[256] = "", lang[64] = "";
     field(&st->header, "WARC-Type", type, sizeof type);
@@ -227,6 +330,7 @@ static void handle_record(warc_state *st, const char *path, record_at at, wn_bat
     wn_http_response http;
     memset(&http, 0, sizeof http);
     bool is_response = !strcasecmp(type, "response");
+    const wn_http_response *payload_http = NULL; /* the payload is its body, not the block */
 
     if (is_response && st->block.len == 0) {
         /* a valid record with nothing in it (a fetch that got no bytes): not broken data */
@@ -249,6 +353,7 @@ static void handle_record(warc_state *st, const char *path, record_at at, wn_bat
             wn_http_response_release(&http);
             return;
         }
+        payload_http = &http;
         p.body = http.body;
         p.body_len = http.body_len;
         p.content_type = http.content_type;
@@ -272,7 +377,7 @@ static void handle_record(warc_state *st, const char *path, record_at at, wn_bat
         wn_stats_drop(stats, "skip.empty_payload", 0, 0);
     } else if (p.body_len > st->opts->max_payload) {
         wn_stats_drop(stats, "skip.too_large", p.body_len, 0);
-    } else {
+    } else if (check_payload_digest(st, path, at, payload_http, stats, rd)) {
         p.kind = kind;
         wn_doc *d = wn_ingest_emit(batch, &p, stats);
         wn_doc_meta_set(d, "warc_file", json_string(path));
@@ -283,50 +388,12 @@ static void handle_record(warc_state *st, const char *path, record_at at, wn_bat
             wn_doc_meta_set(d, "warc_language", json_string(lang));
         if (http.status)
             wn_doc_meta_set(d, "http_status", json_integer(http.status));
+        if (rd->block_mismatch)
+            wn_doc_meta_set(d, "warc_block_digest_mismatch", json_true());
+        if (rd->payload_mismatch)
+            wn_doc_meta_set(d, "warc_payload_digest_mismatch", json_true());
     }
     wn_http_response_release(&http);
-}
-
-/* Check the record's WARC-Block-Digest, if any, counting what was found. Returns false when
- * the record must be dropped (a mismatch under --drop-bad-digest: counted as its error);
- * `*mismatch` says whether a record kept failed its digest. */
-static bool check_block_digest(warc_state *st, const char *path, record_at at, wn_stats *stats,
-                               bool *mismatch)
-{
-    char value[256], actual[128] = "";
-    *mismatch = false;
-    if (!field(&st->header, "WARC-Block-Digest", value, sizeof value))
-        return true;
-    switch (wn_block_digest_check(value, st->block.data, st->block.len, actual, sizeof actual)) {
-    case WN_BLOCK_DIGEST_MATCH:
-        wn_stats_add(stats, "block_digests_verified", 1);
-        return true;
-    case WN_BLOCK_DIGEST_UNKNOWN_ALGORITHM:
-        wn_stats_add(stats, "warn.block_digest_unknown_algorithm", 1);
-        return true;
-    case WN_BLOCK_DIGEST_UNREADABLE:
-        wn_stats_add(stats, "warn.block_digest_unreadable", 1);
-        return true;
-    case WN_BLOCK_DIGEST_MISMATCH:
-        break;
-    }
-    if (st->opts->drop_bad_digest) {
-        record_error(stats, "warc.block_digest_mismatch", path, at,
-                     "WARC-Block-Digest is %s but the %zu-byte block's is %s: the record is "
-                     "damaged; dropped (--drop-bad-digest)", value, st->block.len, actual);
-        return false;
-    }
-    wn_stats_add(stats, "warn.block_digest_mismatch", 1);
-    *mismatch = true;
-    if (!st->digest_mismatch_logged) {
-        st->digest_mismatch_logged = true;
-        wn_warn("warn.block_digest_mismatch: '%s' at offset %llu%s: WARC-Block-Digest is %s but "
-                "the %zu-byte block's is %s: the record is damaged; kept and marked "
-                "(--drop-bad-digest drops it; further mismatches in this file are only counted)",
-                path, (unsigned long long)at.offset, at.decompressed ? " (decompressed)" : "",
-                value, st->block.len, actual);
-    }
-    return true;
 }
 
 /* Jump to the next gzip member / zstd frame after corrupt data; the end of the file if there
@@ -516,16 +583,13 @@ static size_t warc_next(wn_source *src, wn_batch *batch, size_t max_docs, size_t
             continue;
         }
         wn_in_skip(st->in, (size_t)k);
-        bool mismatch;
-        if (!check_block_digest(st, src->path, offset, stats, &mismatch))
+        record_digests rd;
+        if (!check_block_digest(st, src->path, offset, stats, &rd))
             continue;
         size_t before = batch->n;
-        handle_record(st, src->path, offset, batch, stats);
-        if (batch->n > before) {
+        handle_record(st, src->path, offset, batch, stats, &rd);
+        if (batch->n > before)
             bytes += batch->docs[batch->n - 1].text.len;
-            if (mismatch)
-                wn_doc_meta_set(&batch->docs[batch->n - 1], "warc_block_digest_mismatch", json_true());
-        }
     }
     return batch->n - start;
 }

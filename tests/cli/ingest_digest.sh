@@ -6,6 +6,10 @@
 # file and offset, kept and marked by default, an error and dropped with --drop-bad-digest;
 # counts reconcile. sha256/sha512, base16/base32/base64 and any case are read; an unknown
 # algorithm or an unreadable value is counted, not checked.
+# WARC-Payload-Digest is checked where no block digest covers the record: Heritrix's WARC
+# 0.17 file has only payload digests (its documents' verify, a changed byte is caught), and a
+# chunked body matches whether its writer hashed it with the chunk framing (warcio, wget) or
+# without (the specification).
 set -u
 W=$WINNOW
 D="$WINNOW_SHARED/data/warc"
@@ -147,4 +151,69 @@ open(f"{tmp}/spell.warc", "wb").write(b"".join(out))
 PY
 ingest spell "$TMP/spell.warc"
 [ "$(sums "$TMP/spell" | cut -d' ' -f1-5)" = "33 0 1 2 0" ] || { sums "$TMP/spell"; echo "spellings: want 33 verified, 1 unknown, 2 unreadable"; exit 1; }
+
+# 4. payload digests where there is no block digest
+psums() { # stats dir -> "payload-verified payload-mismatch errors-of-kind block-verified docs_out"
+    python3 - "$1" <<'PY'
+import glob, json, sys
+s = json.load(open(glob.glob(sys.argv[1] + "/*.stats.json")[0]))["source"]
+g = lambda k: int(s.get("sums", {}).get(k, 0))
+print(g("payload_digests_verified"), g("warn.payload_digest_mismatch"),
+      s.get("errors", {}).get("warc.payload_digest_mismatch", {}).get("count", 0),
+      g("block_digests_verified"), s["docs_out"])
+PY
+}
+H="$D/ukwa/IAH-20080430204825-00000-blackbook-truncated.warc.gz"
+ingest heritrix "$H"
+[ "$(psums "$TMP/heritrix")" = "3 0 0 0 3" ] || { psums "$TMP/heritrix"; echo "Heritrix 0.17: want its 3 documents' payload digests verified"; exit 1; }
+python3 - "$TMP" "$H" "$D/warcio/example-iana.org-chunked.warc" <<'PY' || exit 1
+import base64, gzip, hashlib, re, sys
+tmp, heritrix, chunked = sys.argv[1:4]
+# a letter of the first HTML page's text changed (a record whose only digest is its payload's)
+data = gzip.open(heritrix).read()
+m = re.compile(rb"Content-Type: text/html.*?\r\n\r\n.*?>([A-Za-z ,.]{20,})<", re.S).search(data)
+i = m.start(1) + 10
+bad = bytearray(data)
+bad[i] = ord("x") if data[i] != ord("x") else ord("y")
+open(f"{tmp}/heritrix-bad.warc", "wb").write(bytes(bad))
+open(f"{tmp}/heritrix-bad.offset", "w").write(str(data.rindex(b"WARC/0.17", 0, i)))
+# a chunked response without its block digest, its payload digest over the body as stored,
+# over the body without the framing, and over neither
+rec = open(chunked, "rb").read()
+starts = [m.start() for m in re.finditer(rb"WARC/1\.0\r\n", rec)] + [len(rec)]
+for s, e in zip(starts, starts[1:]):
+    if b"WARC-Type: response" in rec[s:e]:
+        r = rec[s:e]
+hend = r.index(b"\r\n\r\n")
+cl = int(re.search(rb"Content-Length: *(\d+)", r[:hend]).group(1))
+block = r[hend + 4:hend + 4 + cl]
+body = block[block.index(b"\r\n\r\n") + 4:]
+entity, rest = b"", body
+while True:
+    eol = rest.index(b"\r\n")
+    n = int(rest[:eol].split(b";")[0], 16)
+    if n == 0:
+        break
+    entity += rest[eol + 2:eol + 2 + n]
+    rest = rest[eol + 2 + n + 2:]
+assert entity and entity != body
+def with_payload(digest_of):
+    hdr = re.sub(rb"(?m)^WARC-Block-Digest: *\S+\r\n", b"", r[:hend])
+    val = base64.b32encode(hashlib.sha1(digest_of).digest())
+    hdr = re.sub(rb"(?m)^WARC-Payload-Digest: *\S+", b"WARC-Payload-Digest: sha1:" + val, hdr)
+    return hdr + b"\r\n\r\n" + block + b"\r\n\r\n"
+open(f"{tmp}/chunked.warc", "wb").write(with_payload(body) + with_payload(entity) +
+                                         with_payload(entity[:-1]))
+PY
+off=$(cat "$TMP/heritrix-bad.offset")
+ingest heritrix-bad "$TMP/heritrix-bad.warc"
+[ "$(psums "$TMP/heritrix-bad")" = "2 1 0 0 3" ] || { psums "$TMP/heritrix-bad"; echo "changed byte: want 2 verified, 1 mismatch kept"; exit 1; }
+grep -q "warn.payload_digest_mismatch: '$TMP/heritrix-bad.warc' at offset $off: WARC-Payload-Digest is sha1:" "$TMP/heritrix-bad.err" ||
+    { cat "$TMP/heritrix-bad.err"; echo "no message naming offset $off"; exit 1; }
+zstdcat "$TMP/heritrix-bad"/*.jsonl.zst | grep -c '"warc_payload_digest_mismatch":true' | grep -qx 1 ||
+    { echo "want one document marked warc_payload_digest_mismatch"; exit 1; }
+ingest heritrix-drop "$TMP/heritrix-bad.warc" --drop-bad-digest
+[ "$(psums "$TMP/heritrix-drop")" = "2 0 1 0 2" ] || { psums "$TMP/heritrix-drop"; echo "--drop-bad-digest: want 1 error, 2 kept"; exit 1; }
+ingest chunked "$TMP/chunked.warc"
+[ "$(psums "$TMP/chunked")" = "2 1 0 0 3" ] || { psums "$TMP/chunked"; echo "chunked: want the stored and the unframed body's digests verified, the third a mismatch"; exit 1; }
 exit 0

@@ -328,6 +328,9 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uin
         size_t hit = cache_get(e, k, n, t->serial, ids);
         if (hit)
             return emit_cached(out, ids, hit);
+    } else {
+        /* its line in the long pieces' cache comes while the vocabulary is probed */
+        __builtin_prefetch(long_slot(long_cache(cache), k));
     }
     int64_t whole = wn_tok_lookup_key(t, p, n, k);
     if (!e) {
@@ -362,11 +365,7 @@ static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_i
         while (k < AHEAD && p < n) {
             p = wn_tok_next_piece(t->cls, s, n, p);
             wn_tok_key_make(&key[k], s + start[k], p - start[k], n - start[k]);
-            /* a long piece's line in the long pieces' cache, chosen without a branch */
-            size_t len = p - start[k];
-            const void *line = cache_slot(cache, &key[k]);
-            const void *long_line = long_slot(long_cache(cache), &key[k]);
-            __builtin_prefetch(len <= CACHE_BYTES ? line : long_line);
+            __builtin_prefetch(cache_slot(cache, &key[k]));
             __builtin_prefetch(&t->vocab[key[k].hash & t->vocab_mask]);
             start[++k] = p;
         }

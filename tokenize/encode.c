@@ -52,7 +52,7 @@ _Static_assert(sizeof(long_entry) == 64, "a long entry is one cache line");
 #define CACHES_BYTES \
     ((CACHE_SLOTS + CHUNK_SLOTS) * sizeof(cache_entry) + LONG_SLOTS * sizeof(long_entry))
 
-/* A thread's two caches, mapped when it first encodes (fresh zero pages, each faulted in
+/* A thread's caches, mapped when it first encodes (fresh zero pages, each faulted in
  * when first touched) and unmapped when it exits. They were static thread-local arrays,
  * which glibc zeroes for every thread of every command, tokenizing or not: 2.3 MB, ~590
  * page faults and ~1 ms a thread (seventh session, second round). */
@@ -93,7 +93,8 @@ int wn_tok_caches_mapped(void)
     return atomic_load(&g_caches_mapped);
 }
 
-/* The calling thread's caches: the pieces' CACHE_SLOTS entries, then the chunks'. */
+/* The calling thread's caches: the pieces' CACHE_SLOTS entries, then the chunks', then the
+ * long pieces' (long_cache). */
 static inline cache_entry *thread_caches(void)
 {
     cache_entry *c = g_caches;
@@ -221,8 +222,9 @@ static inline void long_tail_words(const uint8_t *p, size_t n, size_t avail, uin
 static inline size_t long_get(const long_entry *e, const wn_tok_key *k, const uint64_t tail[2],
                               size_t n, uint32_t serial, uint32_t *ids)
 {
-    if (((e->w[0] ^ k->w0) | (e->w[1] ^ k->w1) | (e->w[2] ^ tail[0]) | (e->w[3] ^ tail[1])) != 0 ||
-        (e->tag & ((1ull << 40) - 1)) != ((uint64_t)n << 32 | serial))
+    uint64_t differ = (e->w[0] ^ k->w0) | (e->w[1] ^ k->w1) | (e->w[2] ^ tail[0]) |
+                      (e->w[3] ^ tail[1]);
+    if (differ != 0 || (e->tag & ((1ull << 40) - 1)) != ((uint64_t)n << 32 | serial))
         return 0;
     for (size_t i = 0; i < LONG_IDS; i++)
         ids[i] = (uint32_t)(e->ids[i / 3] >> (17 * (i % 3))) & ID17;

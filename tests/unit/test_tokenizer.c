@@ -920,17 +920,19 @@ static void piece_reference(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_
         wn_tok_bpe_merge(t, p, n, out);
 }
 
-/* Long pieces (here 16 to 43 bytes: the long pieces' cache holds 17 to 32) drawn again and
- * again from a pool in which many share their first 16 bytes (so pieces that differ only
- * in bytes 16..31 meet in one cache slot), and runs of NUL bytes that differ only in length, each at the end of the text
- * or followed by more (the tail's two ways of reading bytes 16..31): every time, from an
- * empty cache and warm, the ids of the piece alone without a cache. */
+/* The long pieces' cache (pieces of 17 to 32 bytes): pieces of 15 to 43 bytes drawn again
+ * and again from a pool in which many share their first 16 bytes (so pieces that differ
+ * only in bytes 16..31 meet in one slot), each at the end of the text or followed by more
+ * (the two ways of reading bytes 16..31); then pieces that differ only in length. Every
+ * time, from an empty cache and warm, the ids of the piece alone without a cache. */
 static void test_long_piece_cache(void **state)
 {
     (void)state;
-    static const char *const head[] = { "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82\xD1\x81\xD1\x82",
-                                        " \xCE\xB1\xCE\xB2\xCE\xB3\xCE\xB4\xCE\xB5\xCE\xB6\xCE\xB7\xCE\xB8",
-                                        "\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97\xE7\xAC\xA6\xE9\x9B" "\x86" };
+    static const char *const head[] = {
+        "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82\xD1\x81\xD1\x82", /* 8 Cyrillic letters */
+        " \xCE\xB1\xCE\xB2\xCE\xB3\xCE\xB4\xCE\xB5\xCE\xB6\xCE\xB7\xCE\xB8",  /* space, 8 Greek */
+        "\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97\xE7\xAC\xA6\xE9\x9B\x86",     /* 5 CJK */
+    };
     static const char *const letter[] = { "\xD0\xB0", "\xD0\xBE", "\xD0\xBD", "\xD1\x8F",
                                           "\xD1\x8B", "\xCE\xBB", "\xCE\xBC", "\xE4\xB8\x80",
                                           "\xE4\xBA\xBA", "\xE5\xA4\xA7", "\xD0\xB5",

@@ -34,9 +34,25 @@ typedef struct cache_entry {
 _Static_assert(WN_TOK_MAX_IDS <= 1u << 17, "ids are packed in 17 bits");
 
 #define CHUNK_SLOTS 8192 /* the chunks' cache (encode_chunk), after the pieces' */
-#define CACHES_BYTES ((CACHE_SLOTS + CHUNK_SLOTS) * sizeof(cache_entry))
 
-/* A thread's two caches, mapped when it first encodes (fresh zero pages, each faulted in
+/* The long pieces' cache, after the chunks': pieces of 17 to 32 bytes that are not tokens
+ * (long Cyrillic and Greek words, short CJK phrases), whose BPE costs several times a short
+ * piece's. One 64-byte line an entry: the piece's four words (zero past its end), `tag` =
+ * serial | len << 32 | n_ids << 40, and up to 9 ids, three to a word in 17 bits each. */
+#define LONG_SLOTS 4096
+#define LONG_BYTES 32
+#define LONG_IDS 9
+typedef struct long_entry {
+    uint64_t w[4];
+    uint64_t tag;
+    uint64_t ids[3];
+} long_entry;
+_Static_assert(sizeof(long_entry) == 64, "a long entry is one cache line");
+
+#define CACHES_BYTES \
+    ((CACHE_SLOTS + CHUNK_SLOTS) * sizeof(cache_entry) + LONG_SLOTS * sizeof(long_entry))
+
+/* A thread's caches, mapped when it first encodes (fresh zero pages, each faulted in
  * when first touched) and unmapped when it exits. They were static thread-local arrays,
  * which glibc zeroes for every thread of every command, tokenizing or not: 2.3 MB, ~590
  * page faults and ~1 ms a thread (seventh session, second round). */
@@ -77,7 +93,8 @@ int wn_tok_caches_mapped(void)
     return atomic_load(&g_caches_mapped);
 }
 
-/* The calling thread's caches: the pieces' CACHE_SLOTS entries, then the chunks'. */
+/* The calling thread's caches: the pieces' CACHE_SLOTS entries, then the chunks', then the
+ * long pieces' (long_cache). */
 static inline cache_entry *thread_caches(void)
 {
     cache_entry *c = g_caches;
@@ -173,6 +190,87 @@ static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t a
     return wn_tok_ids_emit(out, ids, m);
 }
 
+/* The calling thread's long pieces' cache (caches is thread_caches()). */
+static inline long_entry *long_cache(cache_entry *caches)
+{
+    return (long_entry *)(caches + CACHE_SLOTS + CHUNK_SLOTS);
+}
+
+static inline long_entry *long_slot(long_entry *cache, const wn_tok_key *k)
+{
+    return &cache[(k->hash >> 40) & (LONG_SLOTS - 1)];
+}
+
+/* The words of bytes 16..31 of the piece p[0..n), 16 < n <= 32, zero past its end (the
+ * first two are its key's). */
+static inline void long_tail_words(const uint8_t *p, size_t n, size_t avail, uint64_t w[2])
+{
+    uint8_t pad[16] = { 0 };
+    const uint8_t *src = p + 16;
+    if (avail < 32) {
+        memcpy(pad, p + 16, n - 16);
+        src = pad;
+    }
+    memcpy(&w[0], src, 8);
+    memcpy(&w[1], src + 8, 8);
+    w[0] &= wn_tok_key_masks[n - 16][0];
+    w[1] &= wn_tok_key_masks[n - 16][1];
+}
+
+/* The ids e holds for the piece (key words k, tail words tail, n bytes), into ids[0..9);
+ * 0 when e holds another piece. */
+static inline size_t long_get(const long_entry *e, const wn_tok_key *k, const uint64_t tail[2],
+                              size_t n, uint32_t serial, uint32_t *ids)
+{
+    uint64_t differ = (e->w[0] ^ k->w0) | (e->w[1] ^ k->w1) | (e->w[2] ^ tail[0]) |
+                      (e->w[3] ^ tail[1]);
+    if (differ != 0 || (e->tag & ((1ull << 40) - 1)) != ((uint64_t)n << 32 | serial))
+        return 0;
+    for (size_t i = 0; i < LONG_IDS; i++)
+        ids[i] = (uint32_t)(e->ids[i / 3] >> (17 * (i % 3))) & ID17;
+    return (size_t)(e->tag >> 40) & 15;
+}
+
+static inline void long_put(long_entry *e, const wn_tok_key *k, const uint64_t tail[2],
+                            size_t n, uint32_t serial, const uint32_t *ids, size_t m)
+{
+    uint64_t packed[3] = { 0, 0, 0 };
+    for (size_t i = 0; i < m; i++)
+        packed[i / 3] |= (uint64_t)ids[i] << (17 * (i % 3));
+    e->w[0] = k->w0;
+    e->w[1] = k->w1;
+    e->w[2] = tail[0];
+    e->w[3] = tail[1];
+    e->tag = serial | (uint64_t)n << 32 | (uint64_t)m << 40;
+    memcpy(e->ids, packed, sizeof packed);
+}
+
+static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
+                          wn_tok_ids *out);
+
+/* A long piece that is not a token, from the long pieces' cache when it holds it (pieces
+ * of up to LONG_BYTES; a count without ids is never cached). */
+__attribute__((noinline)) static size_t encode_long_cached(const wn_tok *t, long_entry *cache,
+                                                          const uint8_t *p, size_t n,
+                                                          size_t avail, const wn_tok_key *k,
+                                                          wn_tok_ids *out)
+{
+    if (n > LONG_BYTES || !out)
+        return encode_long(t, p, n, avail, out);
+    uint64_t tail[2];
+    uint32_t ids[LONG_IDS];
+    long_tail_words(p, n, avail, tail);
+    long_entry *e = long_slot(cache, k);
+    size_t m = long_get(e, k, tail, n, t->serial, ids);
+    if (m)
+        return wn_tok_ids_emit(out, ids, m);
+    size_t before = out->len;
+    m = encode_long(t, p, n, avail, out);
+    if (m <= LONG_IDS)
+        long_put(e, k, tail, n, t->serial, out->ids + before, m);
+    return m;
+}
+
 /* True when p[0..n) has a lead byte of a three-byte character (CJK, kana, Hangul...). */
 static inline bool has_three_byte_lead(const uint8_t *p, size_t n)
 {
@@ -232,11 +330,14 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uin
         size_t hit = cache_get(e, k, n, t->serial, ids);
         if (hit)
             return emit_cached(out, ids, hit);
+    } else {
+        /* its line in the long pieces' cache comes while the vocabulary is probed */
+        __builtin_prefetch(long_slot(long_cache(cache), k));
     }
     int64_t whole = wn_tok_lookup_key(t, p, n, k);
     if (!e) {
         if (whole < 0)
-            return encode_long(t, p, n, avail, out);
+            return encode_long_cached(t, long_cache(cache), p, n, avail, k, out);
         if (out)
             wn_tok_ids_push1(out, (wn_tok_id)whole);
         return 1;

@@ -909,6 +909,103 @@ static void test_single_byte_pieces(void **state)
     wn_tok_ids_release(&ids);
 }
 
+/* The ids of the piece p[0..n) without any cache: its token when it is one, else BPE. */
+static void piece_reference(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
+{
+    out->len = 0;
+    int64_t whole = wn_tok_lookup(t, p, n);
+    if (whole >= 0)
+        wn_tok_ids_push(out, (wn_tok_id)whole);
+    else
+        wn_tok_bpe_merge(t, p, n, out);
+}
+
+/* The long pieces' cache (pieces of 17 to 32 bytes): pieces of 15 to 43 bytes drawn again
+ * and again from a pool in which many share their first 16 bytes (so pieces that differ
+ * only in bytes 16..31 meet in one slot), each at the end of the text or followed by more
+ * (the two ways of reading bytes 16..31); then pieces that differ only in length. Every
+ * time, from an empty cache and warm, the ids of the piece alone without a cache. */
+static void test_long_piece_cache(void **state)
+{
+    (void)state;
+    static const char *const head[] = {
+        "\xD0\xBF\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82\xD1\x81\xD1\x82", /* 8 Cyrillic letters */
+        " \xCE\xB1\xCE\xB2\xCE\xB3\xCE\xB4\xCE\xB5\xCE\xB6\xCE\xB7\xCE\xB8",  /* space, 8 Greek */
+        "\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97\xE7\xAC\xA6\xE9\x9B\x86",     /* 5 CJK */
+    };
+    static const char *const letter[] = { "\xD0\xB0", "\xD0\xBE", "\xD0\xBD", "\xD1\x8F",
+                                          "\xD1\x8B", "\xCE\xBB", "\xCE\xBC", "\xE4\xB8\x80",
+                                          "\xE4\xBA\xBA", "\xE5\xA4\xA7", "\xD0\xB5",
+                                          "\xD1\x82" };
+    static const char *const after[] = { "", "\n", " 1234567890123456789012345678901234" };
+    enum { POOL = 3000, DRAWS = 60000 };
+    static char pool[POOL][64];
+    uint64_t rng = 16;
+    for (size_t i = 0; i < POOL; i++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        strcpy(pool[i], head[(rng >> 33) % 3]);
+        for (unsigned k = 0, tail = (unsigned)(rng >> 40) % 10; k < tail; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            strcat(pool[i], letter[(rng >> 33) % 12]);
+        }
+    }
+    wn_tok_ids got = WN_TOK_IDS_INIT, want = WN_TOK_IDS_INIT;
+    char text[128];
+    size_t cached_sizes = 0;
+    wn_tok_cache_clear();
+    for (size_t d = 0; d < DRAWS; d++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        const char *piece = pool[(rng >> 33) % POOL];
+        size_t n = strlen(piece);
+        cached_sizes += n > 16 && n <= 32;
+        const char *more = after[(rng >> 20) % 3];
+        size_t len = n + strlen(more);
+        memcpy(text, piece, n);
+        memcpy(text + n, more, strlen(more));
+        assert_int_equal(wn_tok_next_piece(g_tok->cls, (const uint8_t *)text, len, 0), n);
+        piece_reference(g_tok, (const uint8_t *)piece, n, &want);
+        got.len = 0;
+        wn_tok_encode(g_tok, text, len, 0, &got);
+        assert_true(got.len >= want.len);
+        assert_memory_equal(got.ids, want.ids, want.len * sizeof *want.ids);
+    }
+    assert_true(cached_sizes > DRAWS / 2);
+    /* Runs of NUL bytes after 16 bytes of two runs of punctuation (one piece, few ids, not
+     * a token) have the same words whatever their length: only the length tells them
+     * apart, when two lengths meet in one slot (found by the slot's hash bits for 4,096
+     * slots, the same slot in any smaller cache), each encoded right after the other. */
+    static const char punct[] = "!#$%&*+-./=?@^_|~";
+    size_t met = 0;
+    memset(text, 0, sizeof text);
+    for (const char *x = punct; *x; x++)
+        for (const char *y = punct; *y; y++)
+            for (size_t split = 1; split < 16; split++) {
+                memset(text, *x, split);
+                memset(text + split, *y, 16 - split);
+                for (size_t n1 = 17; n1 <= 32; n1++)
+                    for (size_t n2 = n1 + 1; n2 <= 32; n2++) {
+                        wn_tok_key k1, k2;
+                        wn_tok_key_make(&k1, (const uint8_t *)text, n1, sizeof text);
+                        wn_tok_key_make(&k2, (const uint8_t *)text, n2, sizeof text);
+                        if (((k1.hash ^ k2.hash) >> 40 & 4095) != 0 ||
+                            wn_tok_next_piece(g_tok->cls, (const uint8_t *)text, n2, 0) != n2)
+                            continue;
+                        const size_t order[4] = { n1, n2, n1, n2 };
+                        for (size_t i = 0; i < 4; i++) {
+                            piece_reference(g_tok, (const uint8_t *)text, order[i], &want);
+                            got.len = 0;
+                            wn_tok_encode(g_tok, text, order[i], 0, &got);
+                            assert_int_equal(got.len, want.len);
+                            assert_memory_equal(got.ids, want.ids, want.len * sizeof *want.ids);
+                        }
+                        met += want.len <= 9; /* n2's ids fit an entry (so do n1's) */
+                    }
+            }
+    assert_true(met > 0);
+    wn_tok_ids_release(&got);
+    wn_tok_ids_release(&want);
+}
+
 /* Every character of the Basic Multilingual Plane outside ASCII (whole, as two parts, or
  * byte by byte: premerge.c), between neighbours that can take its first or last byte or
  * not (nothing, a space, a letter, a Cyrillic letter, a CJK character, a lone continuation
@@ -1178,6 +1275,7 @@ int main(void)
         cmocka_unit_test(test_key_has_high_byte),
         cmocka_unit_test(test_key_make_masks),
         cmocka_unit_test(test_single_byte_pieces),
+        cmocka_unit_test(test_long_piece_cache),
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),

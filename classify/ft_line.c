@@ -699,6 +699,27 @@ static void add_token_small(const wn_ft_model *m, word_cache *c, const cached_to
     spill_to_second(c, at, &out);
 }
 
+/* A token whose word is in the third or fourth way of its set with its rows in the small
+ * slot (~6% of the prose's tokens): its rows written at out and the word moved first, without
+ * a branch on which way (add_token_small's search of the four ways and the move's cases
+ * were mispredicted at each such hit); false for any other token. */
+static inline bool take_third_or_fourth(small_set *s, const cached_token *t, int32_t *out)
+{
+    const small_slot *third = &s->way[2], *fourth = &s->way[3];
+    uint64_t d2 = (third->word[0] ^ t->k[0]) | (third->word[1] ^ t->k[1]);
+    uint64_t d3 = (fourth->word[0] ^ t->k[0]) | (fourth->word[1] ^ t->k[1]);
+    int w = d2 == 0 ? 2 : 3;
+    small_slot hit = s->way[w];
+    if (!(((d2 == 0) | (d3 == 0)) & (hit.nrows != SC_IN_LONG)))
+        return false;
+    widen_rows(out, &hit);
+    s->way[3] = s->way[5 - w]; /* the fourth keeps its word when the third was hit */
+    s->way[2] = s->way[1];
+    s->way[1] = s->way[0];
+    s->way[0] = hit;
+    return true;
+}
+
 /* The rows of a batch of tokens of a compact cache, in order (their sets looked up and
  * fetched before). Most tokens are in the first or second way of their set with their rows in
  * the small slot: those are written straight to the line, room for a slot's WC_ROWS lanes
@@ -727,6 +748,10 @@ static void add_compact_batch(const wn_ft_model *m, word_cache *c, const cached_
             if (__builtin_expect(((d0 == 0) | (d1 == 0)) & (hit->nrows != SC_IN_LONG), 1)) {
                 widen_rows(out, hit);
                 out += hit->nrows;
+                continue;
+            }
+            if (take_third_or_fourth(s, t, out)) {
+                out += s->way[0].nrows;
                 continue;
             }
         }

@@ -207,6 +207,9 @@ float wn_ft_matrix_dot_row(const wn_ft_matrix *mx, int64_t i, const float *x);
 /* x += rows[0], rows[1], ... in that order (the same floats as wn_ft_matrix_add_row on
  * each), fetching rows ahead of use. */
 void wn_ft_matrix_add_rows(const wn_ft_matrix *mx, const int32_t *rows, size_t n, float *x);
+/* Whether wn_ft_matrix_add_rows may take its AVX path on CPUs that have AVX (default true;
+ * tests switch it off to check the plain path). */
+extern bool wn_ft_use_avx;
 /* Decode a small quantized matrix once (each value alpha * centroid, the float product
  * add_row computes), so that adding a row is a plain vector add. Does nothing for dense or
  * large (> 64 MB decoded) matrices. */

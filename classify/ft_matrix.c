@@ -145,10 +145,55 @@ static void add_rows16(const float *base, const int32_t *rows, size_t n, float *
     memcpy(x + 12, &a3, sizeof a3);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+typedef float v8 __attribute__((vector_size(32)));
+
+/* add_rows16 with the 16 floats in two 256-bit registers: two additions a row instead of
+ * four, each element still one float addition in the same order (the same floats). AVX
+ * (VEX) memory operands need no alignment. */
+__attribute__((target("avx"))) static void add_rows16_avx(const float *base,
+                                                          const int32_t *rows, size_t n,
+                                                          float *x)
+{
+    enum { AHEAD = 32 };
+    v8 lo, hi;
+    memcpy(&lo, x, sizeof lo);
+    memcpy(&hi, x + 8, sizeof hi);
+#define ADD_ROW16(i)                                                                           \
+    do {                                                                                       \
+        const float *r = base + (size_t)rows[i] * 16;                                          \
+        v8 rlo, rhi;                                                                           \
+        memcpy(&rlo, r, sizeof rlo);                                                           \
+        memcpy(&rhi, r + 8, sizeof rhi);                                                       \
+        lo += rlo;                                                                             \
+        hi += rhi;                                                                             \
+    } while (0)
+    size_t i = 0;
+#pragma GCC unroll 2
+    for (; i + AHEAD < n; i++) {
+        __builtin_prefetch(base + (size_t)rows[i + AHEAD] * 16);
+        ADD_ROW16(i);
+    }
+    for (; i < n; i++)
+        ADD_ROW16(i);
+#undef ADD_ROW16
+    memcpy(x, &lo, sizeof lo);
+    memcpy(x + 8, &hi, sizeof hi);
+}
+#endif
+
+bool wn_ft_use_avx = true;
+
 void wn_ft_matrix_add_rows(const wn_ft_matrix *mx, const int32_t *rows, size_t n, float *x)
 {
     const float *base = plain_rows(mx);
     if (base && mx->n == 16 && ((uintptr_t)base & 15) == 0) { /* malloc'ed: aligned */
+#if defined(__x86_64__) || defined(__i386__)
+        if (wn_ft_use_avx && __builtin_cpu_supports("avx")) {
+            add_rows16_avx(base, rows, n, x);
+            return;
+        }
+#endif
         add_rows16(base, rows, n, x);
         return;
     }

@@ -202,18 +202,16 @@ static inline uint64_t pair_key(uint32_t a, uint32_t b)
  * place, without a branch per gram (it would mispredict). Local pointers: `repeated` is a
  * char array, which may alias anything, so through the globals each store would make the
  * compiler read them all again. */
-static void narrow_grow(void)
+static void narrow_grow(const wn_text *t, size_t n)
 {
     uint32_t *p = pos;
     uint64_t *h = gk;
     const uint32_t *cl = cls;
     const unsigned char *rep = repeated;
-    size_t kept = 0;
-    /* no test that the n-gram at i fits in the text: the (n-1)-gram at i + 1 is listed,
-     * so it does */
+    size_t last = t->n_words - n + 1, kept = 0; /* n <= words */
     for (size_t k = 0; k + 1 < n_pos; k++) {
         uint32_t i = p[k];
-        bool keep = (p[k + 1] == i + 1) & rep[k] & rep[k + 1];
+        bool keep = (i < last) & (p[k + 1] == i + 1) & rep[k] & rep[k + 1];
         p[kept] = i;
         h[kept] = pair_key(cl[k], cl[k + 1]);
         kept += keep;
@@ -272,8 +270,6 @@ static inline __attribute__((always_inline)) void list_pairs_body(const wn_text 
     uint32_t *p = pos;
     uint64_t *h = gk;
     uint64_t prev = words[0].hash * PAIR_MUL; /* the pair's first word, multiplied */
-    /* both loops unrolled: their counter and its test were a fifth of their instructions */
-#pragma GCC unroll 4
     for (size_t i = 0; i < w; i++) {
         uint64_t next = words[i + 1].hash;
         uint64_t key = prev ^ next;
@@ -282,7 +278,6 @@ static inline __attribute__((always_inline)) void list_pairs_body(const wn_text 
         size_t b = (size_t)(key >> shift);
         sl[b] = (unsigned char)(sl[b] << 1 | 1);
     }
-#pragma GCC unroll 4
     for (size_t k = 0; k < w; k++) { /* in place: kept <= k */
         uint64_t key = h[k];
         p[kept] = (uint32_t)k;
@@ -358,21 +353,15 @@ static size_t table_clear(size_t grams)
  * characters x its count (" ".join, as datatrove). The scan in text order keeps the first
  * gram to reach the top count; unlisted grams count 1, which only the gram at 0 can be
  * first to reach. A first and a later occurrence take the same path (no branch on which:
- * it mispredicted about every other gram). `pairs` (a constant where count_grams inlines
- * it): the keys are list_pairs' 2-gram keys, which may be 0; pair_key's never are, so the
- * longer grams' keys need no fix. The slots are fetched ahead even in a table that fits in
- * L1 (most documents): without, the web pages' grams took 3-5% longer (the table is cold
- * after language ID), though the fetches are a fifth of the loop's instructions. */
-static inline __attribute__((always_inline)) size_t count_grams_body(const wn_text *t, size_t n,
-                                                                     bool pairs)
+ * it mispredicted about every other gram). */
+static size_t count_grams(const wn_text *t, size_t n)
 {
-    size_t mask = table_mask;
+    size_t mask = table_clear(n_pos + 1);
     uint32_t base = table_base, best = 1, best_at = 0;
     for (size_t k = 0; k < n_pos; k++) {
         if (k + PREFETCH < n_pos)
-            __builtin_prefetch(&table[(pairs ? gram_key(gk[k + PREFETCH]) : gk[k + PREFETCH]) &
-                                      mask]);
-        uint64_t key = pairs ? gram_key(gk[k]) : gk[k];
+            __builtin_prefetch(&table[gram_key(gk[k + PREFETCH]) & mask]);
+        uint64_t key = gram_key(gk[k]);
         size_t j = key & mask;
         /* one branch, taken only on a collision: written plainly, GCC branched on whether
          * the slot was used, which a repeated gram takes and a new one does not, and on
@@ -396,12 +385,6 @@ static inline __attribute__((always_inline)) size_t count_grams_body(const wn_te
     }
     top_count = best;
     return (gram_bytes(t, best_at, n) + n - 1) * best;
-}
-
-static size_t count_grams(const wn_text *t, size_t n)
-{
-    table_clear(n_pos + 1);
-    return n == 2 ? count_grams_body(t, n, true) : count_grams_body(t, n, false);
 }
 
 /* Characters of duplicated n-grams in datatrove's left-to-right scan ("".join; after a
@@ -480,7 +463,7 @@ static size_t top_gram_chars(const wn_text *t, size_t n, bool bmi2)
     if (n == 2)
         list_pairs(t);
     else
-        narrow_grow();
+        narrow_grow(t, n);
     return count_grams(t, n);
 }
 

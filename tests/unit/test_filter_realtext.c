@@ -541,6 +541,9 @@ static void test_gopher_repetition_counts(void **state)
          * paragraphs of several lines (not theirs) */
         "same line\n\nsame line\n\nother line\n\nsame line",
         "same line\n\nsame line\nother line\n\nother line\nsame line\n\nsame line\n",
+        /* repeated runs up to the last word (narrow_grow lists grams that end there) */
+        "a b c d e f a b c d e f a b c d e f",
+        "p q r s t u v w x y z p q r s t u v w x y z",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
         check_gopher_repetition(texts[i], strlen(texts[i]));

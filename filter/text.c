@@ -770,7 +770,8 @@ static const wn_text *analyze_into(text_slot *sl, const char *s, size_t n)
     cur = sl;
     wn_text *t = &sl->t;
     /* a shared slot gives back what a past huge document made it grow to: the cache then
-     * holds about what the current batch needs (a batch is at most 64 MB of text) */
+     * holds about what the current batch needs (the runner's batches stop at 4 MB of text;
+     * only a single larger document makes one bigger) */
     if (sl != &own && sl->cap_words > 65536 && sl->cap_words > n) {
         free(t->words);
         t->words = NULL;

@@ -130,6 +130,10 @@ void wn_doc_attr_set_signal_hashed(wn_doc *d, const char *name, uint32_t hash, s
 const wn_attr *wn_doc_attr_find(const wn_doc *d, const char *name);
 /* Free the entries (wn_doc_release does). */
 void wn_doc_attr_release(wn_doc *d);
+/* Prefetch for writing the memory of the next `n` entries d may get (none before its
+ * first): the filter chain asks before each filter, whose signals then find their lines
+ * in the cache (see doc_attr.c). Changes nothing. */
+void wn_doc_attr_prefetch(const wn_doc *d, size_t n);
 /* metadata[key] = value (steals the reference). */
 void wn_doc_meta_set(wn_doc *d, const char *key, json_t *value);
 

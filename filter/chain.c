@@ -110,6 +110,8 @@ static void wrap_doc(void *state, wn_doc *d, wn_stats *s)
     wn_text_stage_begin(d, w->prev && last_run.w == w->prev && last_run.d == d);
     wn_text_stage_next_analyses(w->next_analyses);
     wn_text_stage_doc_at_a_time(w->doc_at_a_time);
+    /* the lines of the signals this filter will set (gopher_repetition's 13 span 7) */
+    wn_doc_attr_prefetch(d, 16);
     w->inner->process_doc(w->inner->state, d, s);
     bool lost = d->drop_reason && !w->annotate_only;
     if (lost) /* before the release: the filter's analysis, if it had one, has the count */

@@ -1073,6 +1073,13 @@ static void test_llama3_lines(void **state)
         /* grams equal only with digits folded, next to repeated and unique ones */
         "at 10:01 the run of 7 went on and on and on\nat 10:02 the run of 8 went on and on\n"
         "job 1 of 9 ok\njob 2 of 9 ok\njob 3 of 9 ok then more words follow here\n",
+        /* the last line is covered only with "three four 42", which repeats only folded:
+         * a digit's grams start before the gram of the repeating word ahead of it */
+        "three four 17 and more words here\nfour 42 gamma is here too ok\n"
+        "three four 42 gamma is here\n",
+        /* digits at a line's first and last words, lines of n - 1, n and n + 1 words */
+        "7 a b c d e\n7 a b c d e\na b c d e 9\na b c d e 8\n1 2\n3 4 5\n6 7 8 9\n"
+        "x 1 y 2 z 3 w\nx 4 y 5 z 6 w\nq r s t u v\nq r s t u v 0\n",
     };
     for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
         check_llama3_lines(texts[k], strlen(texts[k]));

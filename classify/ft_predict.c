@@ -217,13 +217,17 @@ int wn_ft_predict(const wn_ft_model *m, const char *text, size_t len, int k, flo
 {
     if (!m || !out || k == 0)
         return 0;
-    enum { STACK_ROWS = 1024, STACK_VEC = 512 };
-    int32_t rows_mem[STACK_ROWS], hash_mem[STACK_ROWS / 2], label_mem[16];
+    /* room for a document's rows plus the cached reader's batch (128 tokens of 8 lanes kept
+     * free ahead, ft_line.c): with 1,024 most prose documents (~190 tokens) moved their rows
+     * to the heap at their second batch, a malloc and free per document (language ID alone
+     * on prose -2.5%) */
+    enum { STACK_ROWS = 4096, STACK_HASHES = 512, STACK_VEC = 512 };
+    int32_t rows_mem[STACK_ROWS], hash_mem[STACK_HASHES], label_mem[16];
     float vec_mem[STACK_VEC];
     wn_ft_line l;
     wn_ft_line_init(&l);
     wn_ft_ivec_init(&l.rows, rows_mem, STACK_ROWS);
-    wn_ft_ivec_init(&l.hashes, hash_mem, STACK_ROWS / 2);
+    wn_ft_ivec_init(&l.hashes, hash_mem, STACK_HASHES);
     wn_ft_ivec_init(&l.labels, label_mem, 16);
     wn_ft_read_line_cached(m, text ? text : "", text ? len : 0, true, &l);
     size_t need = (size_t)m->args.dim + (size_t)m->dict.nlabels;

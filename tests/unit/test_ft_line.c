@@ -139,6 +139,34 @@ static void test_random_texts(void **state)
     wn_ft_free(m);
 }
 
+/* Texts of 1 to 400 tokens, so that the cached reader's batches (128 tokens for lid.176's
+ * compact cache) end one token before, at and one after the text's last token, with tokens
+ * of every kind (short, long, over 64 bytes) at the turns: each against the byte reference,
+ * cold and from the cache. */
+static void test_batch_turns(void **state)
+{
+    (void)state;
+    wn_ft_model *m = load_lid();
+    wn_ft_line ref, got;
+    wn_ft_line_init(&ref);
+    wn_ft_line_init(&got);
+    char *buf = malloc(400 * 400); /* a token is at most 4 pieces of 90 bytes */
+    uint64_t s = 0xB5AD4ECEDA1CE2A9ull;
+    for (size_t ntok = 1; ntok <= 400; ntok++) {
+        size_t n = 0;
+        for (size_t k = 0; k < ntok; k++) {
+            n += random_token(&s, buf + n);
+            buf[n++] = ' ';
+        }
+        check_text(m, buf, n - 1, &ref, &got); /* the last token at the text's end */
+        check_text(m, buf, n, &ref, &got);
+    }
+    free(buf);
+    wn_ft_line_release(&ref);
+    wn_ft_line_release(&got);
+    wn_ft_free(m);
+}
+
 /* 200,000 distinct words (~6 per set of the 32,768, and ~1,000 with too many rows for a
  * small slot, competing for 4,096 long slots), read twice: evictions (from first and second
  * sets) and stale long slots. */
@@ -332,6 +360,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_texts),
+        cmocka_unit_test(test_batch_turns),
         cmocka_unit_test(test_evictions),
         cmocka_unit_test(test_second_sets),
         cmocka_unit_test(test_long_slots),

@@ -276,27 +276,32 @@ static inline size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s
  * (eleventh session). In text of ASCII letters, spaces and punctuation the starts follow
  * from each byte and the two before it, all at once:
  *
- *   - a space always starts a piece: a word or a punctuation run takes it in front
- *     (`[^\r\n\p{L}\p{N}]?\p{L}+`, ` ?[^\s\p{L}\p{N}]+`), a space after a word or
- *     punctuation ends them, and a run of white space ends before its last space;
+ *   - a space after anything but a space starts a piece: a word or a punctuation run
+ *     takes it in front (`[^\r\n\p{L}\p{N}]?\p{L}+`, ` ?[^\s\p{L}\p{N}]+`), or it is a
+ *     piece of white space, and a space ends words and punctuation;
+ *   - so does the last space of a run of spaces, unless white space (a line break, a tab)
+ *     or the end of the text follows: `\s+(?!\S)` takes the run but its last space, which
+ *     starts the next piece (a word, punctuation, or itself); before white space the run
+ *     goes on, at the end it is one piece;
  *   - punctuation after a letter starts one (a word ends at it);
  *   - a letter after punctuation starts one when the byte before that is a space or
  *     punctuation too (" .x" and "..x": the punctuation run ends at the letter), not
  *     otherwise (".x" after a word is one piece, the punctuation taken in front).
  *
- * Everything else (digits, white space other than one space, the apostrophe of
- * contractions, control bytes, bytes outside ASCII) is "other" here, and a piece with any
- * such byte, or whose next start is a space after a space (`\s+(?!\S)` counts the run), is
- * left to wn_tok_next_piece; so is a piece whose end lies past the 64 bytes. A piece taken
- * from the masks is exact because a piece's end depends only on the bytes from its start
- * (the pattern looks back at nothing), its start is exact (the text's start, or the end of
- * the piece before), and the rules above are the pattern's on those bytes.
+ * Everything else (digits, white space but the space, the apostrophe of contractions,
+ * control bytes, bytes outside ASCII but the letters below) is "other" here: a piece with
+ * any such byte is left to wn_tok_next_piece, and so is a piece whose end lies past the 64
+ * bytes. A piece taken from the masks is exact because a piece's end depends only on the
+ * bytes from its start (the pattern looks back at nothing), its start is exact (the text's
+ * start, or the end of the piece before), and the rules above are the pattern's on those
+ * bytes. A start the rules set wrongly after an "other" byte (a space after a tab, which
+ * `\s+(?!\S)` takes with the tab) only ever ends a piece holding that byte, which the
+ * matcher cuts instead.
  * test_pretok_cutter checks it against wn_tok_next_piece. */
 typedef struct wn_tok_cutter {
     size_t lo;        /* the masks are of s[lo..lo + 64), bit k for s[lo + k] */
     uint64_t starts;  /* piece starts by the rules above, from bit 2 on */
     uint64_t other;   /* bytes the rules do not cover */
-    uint64_t spaces2; /* a space after a space */
 } wn_tok_cutter;
 
 /* Letters outside ASCII the masks take as letters: the well-formed two-byte characters
@@ -325,21 +330,31 @@ static inline uint64_t wide_letter_bytes(uint64_t lead2, uint64_t lead3, uint64_
     return two | two << 1 | three | three << 1 | three << 2;
 }
 
-/* Masks of s[0..64): letters (ASCII, and with `wide` the letters above), spaces, and ASCII
- * punctuation other than the apostrophe (the printable bytes that are neither letters nor
- * digits: ICU classes them \P{L}\P{N}\S). The plain definition, and the reference of the
- * SSE2 version in the tests. */
-static inline void text_kinds64_plain(const uint8_t *s, bool wide, uint64_t *letters,
-                                      uint64_t *spaces, uint64_t *punct)
+/* What the bytes of s[0..64) are, bit k for s[k]. */
+typedef struct text_kinds {
+    uint64_t letters; /* ASCII letters, and with `wide` the letters above */
+    uint64_t spaces;
+    /* ASCII punctuation but the apostrophe: the printable bytes that are neither letters
+     * nor digits (ICU classes them \P{L}\P{N}\S) */
+    uint64_t punct;
+    uint64_t digits;
+    uint64_t high; /* bytes outside ASCII */
+} text_kinds;
+
+/* The plain definition, and the reference of the SSE2 version in the tests. */
+static inline void text_kinds64_plain(const uint8_t *s, bool wide, text_kinds *t)
 {
-    uint64_t l = 0, sp = 0, pu = 0, lead2 = 0, lead3 = 0, c3 = 0, cont = 0, x97b7 = 0;
+    uint64_t lead2 = 0, lead3 = 0, c3 = 0, cont = 0, x97b7 = 0;
+    memset(t, 0, sizeof *t);
     for (unsigned k = 0; k < 64; k++) {
         uint8_t b = s[k];
-        bool letter = (unsigned)((b | 0x20) - 'a') < 26;
+        bool letter = (unsigned)((b | 0x20) - 'a') < 26, digit = b >= '0' && b <= '9';
         bool printable = b > 0x20 && b < 0x7F;
-        l |= (uint64_t)letter << k;
-        sp |= (uint64_t)(b == ' ') << k;
-        pu |= (uint64_t)(printable && !letter && (b < '0' || b > '9') && b != '\'') << k;
+        t->letters |= (uint64_t)letter << k;
+        t->spaces |= (uint64_t)(b == ' ') << k;
+        t->punct |= (uint64_t)(printable && !letter && !digit && b != '\'') << k;
+        t->digits |= (uint64_t)digit << k;
+        t->high |= (uint64_t)(b >= 0x80) << k;
         lead2 |= (uint64_t)wide_letter_lead2(b) << k;
         lead3 |= (uint64_t)wide_letter_lead3(b) << k;
         c3 |= (uint64_t)(b == 0xC3) << k;
@@ -347,10 +362,7 @@ static inline void text_kinds64_plain(const uint8_t *s, bool wide, uint64_t *let
         x97b7 |= (uint64_t)(b == 0x97 || b == 0xB7) << k;
     }
     if (wide)
-        l |= wide_letter_bytes(lead2, lead3, c3, cont, x97b7);
-    *letters = l;
-    *spaces = sp;
-    *punct = pu;
+        t->letters |= wide_letter_bytes(lead2, lead3, c3, cont, x97b7);
 }
 
 #if defined(__SSE2__)
@@ -367,19 +379,20 @@ static inline uint64_t mask16(__m128i m, unsigned block)
 }
 #endif
 
-static inline void text_kinds64(const uint8_t *s, bool wide, uint64_t *letters,
-                                uint64_t *spaces, uint64_t *punct)
+static inline void text_kinds64(const uint8_t *s, bool wide, text_kinds *t)
 {
 #if defined(__SSE2__)
-    uint64_t l = 0, sp = 0, pu = 0, high = 0;
+    uint64_t l = 0, sp = 0, pu = 0, dg = 0, high = 0;
     for (unsigned b = 0; b < 4; b++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * b));
         __m128i letter = bytes_in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 25);
-        __m128i not_punct = _mm_or_si128(_mm_or_si128(letter, bytes_in(v, '0', 9)),
+        __m128i digit = bytes_in(v, '0', 9);
+        __m128i not_punct = _mm_or_si128(_mm_or_si128(letter, digit),
                                          _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
         l |= mask16(letter, b);
         sp |= mask16(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), b);
         pu |= mask16(_mm_andnot_si128(not_punct, bytes_in(v, 0x21, 0x7E - 0x21)), b);
+        dg |= mask16(digit, b);
         high |= mask16(v, b);
     }
     /* the letters outside ASCII only where there are bytes outside ASCII: English text
@@ -397,11 +410,9 @@ static inline void text_kinds64(const uint8_t *s, bool wide, uint64_t *letters,
         }
         l |= wide_letter_bytes(lead2, lead3, c3, cont, x97b7);
     }
-    *letters = l;
-    *spaces = sp;
-    *punct = pu;
+    *t = (text_kinds){ .letters = l, .spaces = sp, .punct = pu, .digits = dg, .high = high };
 #else
-    text_kinds64_plain(s, wide, letters, spaces, punct);
+    text_kinds64_plain(s, wide, t);
 #endif
 }
 
@@ -409,12 +420,23 @@ static inline void text_kinds64(const uint8_t *s, bool wide, uint64_t *letters,
 static inline void wn_tok_cutter_fill(const wn_tok_classes *c, wn_tok_cutter *cut,
                                       const uint8_t *s, size_t lo)
 {
-    uint64_t l, sp, pu;
-    text_kinds64(s + lo, c->wide_letters, &l, &sp, &pu);
+    text_kinds t;
+    text_kinds64(s + lo, c->wide_letters, &t);
     cut->lo = lo;
-    cut->starts = sp | (pu & l << 1) | (l & pu << 1 & (sp | pu) << 2);
-    cut->other = ~(l | sp | pu);
-    cut->spaces2 = sp & sp << 1;
+    uint64_t l = t.letters, sp = t.spaces, pu = t.punct, other = ~(l | sp | pu);
+    /* a run of spaces: its first, and its last unless an "other" byte follows (it may be
+     * white space: \t..\r, NBSP, U+3000...) or what follows is past the masks (bit 63) */
+    uint64_t first_space = sp & ~(sp << 1);
+    uint64_t last_space = sp & ~(sp >> 1) & ~(other >> 1) & ~(1ull << 63);
+    cut->starts = first_space | last_space | (pu & l << 1) | (l & pu << 1 & (sp | pu) << 2) |
+                  /* pieces the matcher cuts, starting where the masks' pieces end: a
+                   * number after a word, punctuation or a space; an ASCII byte of no kind
+                   * above (a line break, an apostrophe, a control byte) after a word */
+                  (t.digits & (l | pu | sp) << 1) | (other & ~t.high & l << 1);
+    /* a run's last space that starts no piece since an "other" byte follows is "other"
+     * too, so that no piece over it is taken from the masks (what follows may be a
+     * letter outside the masks' letters) */
+    cut->other = other | (sp & sp << 1 & other >> 1);
 }
 
 /* Before the first piece of a text of n bytes. */
@@ -422,13 +444,10 @@ static inline void wn_tok_cutter_start(const wn_tok_classes *c, wn_tok_cutter *c
                                        const uint8_t *s, size_t n)
 {
     cut->lo = 0;
-    cut->starts = cut->other = cut->spaces2 = 0; /* nothing taken from the masks */
+    cut->starts = cut->other = 0; /* nothing taken from the masks */
     if (n >= 64)
         wn_tok_cutter_fill(c, cut, s, 0);
 }
-
-/* The masks move on once a piece starts this far into them. */
-#define WN_TOK_CUT_MOVE 40
 
 /* End of the piece that starts at s[p] when the masks tell it, else 0; p is the end of the
  * piece before (0 first). */
@@ -437,12 +456,14 @@ static inline size_t cutter_end(const wn_tok_classes *c, wn_tok_cutter *cut, con
 {
     if (n < 64 || p < 2)
         return 0;
-    size_t k = p - cut->lo;
-    if (k > WN_TOK_CUT_MOVE && cut->lo < n - 64) {
+    size_t k = p - cut->lo; /* past the masks after a long piece */
+    uint64_t later = k < 64 ? cut->starts >> k >> 1 : 0; /* starts after p */
+    if (!later && k > 2 && cut->lo < n - 64) {
+        /* the masks move on when they hold no start after p */
         wn_tok_cutter_fill(c, cut, s, p - 2 < n - 64 ? p - 2 : n - 64);
         k = p - cut->lo;
+        later = cut->starts >> k >> 1;
     }
-    uint64_t later = cut->starts >> k >> 1; /* starts after p */
     size_t end;
     if (later)
         end = p + 1 + (size_t)__builtin_ctzll(later);
@@ -450,9 +471,9 @@ static inline size_t cutter_end(const wn_tok_classes *c, wn_tok_cutter *cut, con
         end = n;
     else
         return 0;
-    /* bits k .. end - lo - 1 of `other`, bit end - lo of spaces2 */
+    /* bits k .. end - lo - 1 of `other` */
     uint64_t piece = (2ull << (end - p - 1)) - 1;
-    if (((cut->other >> k) & piece) | ((cut->spaces2 >> k >> (end - p - 1)) & 2))
+    if ((cut->other >> k) & piece)
         return 0;
     return end;
 }

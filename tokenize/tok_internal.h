@@ -30,8 +30,6 @@ typedef struct wn_tok_classes {
      * character for the loop over a word's letters outside ASCII (letters_end) */
     const uint64_t *bmp_letters;
     uint8_t ascii[128];
-    /* every character of the blocks pretok.h's cutter takes as letters is one */
-    bool wide_letters;
 } wn_tok_classes;
 const wn_tok_classes *wn_tok_classes_get(void);
 

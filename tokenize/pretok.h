@@ -342,7 +342,8 @@ typedef struct text_kinds {
     uint64_t high; /* bytes outside ASCII */
 } text_kinds;
 
-/* The plain definition, and the reference of the SSE2 version in the tests. */
+/* The plain definition: the reference of the AVX2 version in the tests, and the tests'
+ * masks without AVX2. */
 static inline void text_kinds64_plain(const uint8_t *s, bool wide, text_kinds *t)
 {
     uint64_t lead2 = 0, lead3 = 0, c3 = 0, cont = 0, x97b7 = 0;
@@ -366,57 +367,6 @@ static inline void text_kinds64_plain(const uint8_t *s, bool wide, text_kinds *t
         t->letters |= wide_letter_bytes(lead2, lead3, c3, cont, x97b7);
 }
 
-#if defined(__SSE2__)
-/* Bytes of v in [lo, lo + span], unsigned: min(x - lo, span) == x - lo. */
-static inline __m128i bytes_in(__m128i v, uint8_t lo, uint8_t span)
-{
-    __m128i d = _mm_sub_epi8(v, _mm_set1_epi8((char)lo));
-    return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8((char)span)), d);
-}
-
-static inline uint64_t mask16(__m128i m, unsigned block)
-{
-    return (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * block);
-}
-#endif
-
-static inline void text_kinds64(const uint8_t *s, bool wide, text_kinds *t)
-{
-#if defined(__SSE2__)
-    uint64_t l = 0, sp = 0, pu = 0, dg = 0, high = 0;
-    for (unsigned b = 0; b < 4; b++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * b));
-        __m128i letter = bytes_in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 25);
-        __m128i digit = bytes_in(v, '0', 9);
-        __m128i not_punct = _mm_or_si128(_mm_or_si128(letter, digit),
-                                         _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
-        l |= mask16(letter, b);
-        sp |= mask16(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), b);
-        pu |= mask16(_mm_andnot_si128(not_punct, bytes_in(v, 0x21, 0x7E - 0x21)), b);
-        dg |= mask16(digit, b);
-        high |= mask16(v, b);
-    }
-    /* the letters outside ASCII only where there are bytes outside ASCII: English text
-     * pays nothing for them */
-    if (wide && high) {
-        uint64_t lead2 = 0, lead3 = 0, c3 = 0, cont = 0, x97b7 = 0;
-        for (unsigned b = 0; b < 4; b++) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * b));
-            lead2 |= mask16(_mm_or_si128(bytes_in(v, 0xD0, 1), bytes_in(v, 0xC3, 2)), b);
-            lead3 |= mask16(_mm_or_si128(bytes_in(v, 0xE5, 4), bytes_in(v, 0xEB, 1)), b);
-            c3 |= mask16(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC3)), b);
-            cont |= mask16(bytes_in(v, 0x80, 0x3F), b);
-            x97b7 |= mask16(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0x97)),
-                                         _mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xB7))), b);
-        }
-        l |= wide_letter_bytes(lead2, lead3, c3, cont, x97b7);
-    }
-    *t = (text_kinds){ .letters = l, .spaces = sp, .punct = pu, .digits = dg, .high = high };
-#else
-    text_kinds64_plain(s, wide, t);
-#endif
-}
-
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define WN_TOK_HAVE_AVX2_KINDS 1
@@ -433,8 +383,8 @@ __attribute__((target("avx2"))) static inline uint64_t mask32(__m256i m, unsigne
     return (uint64_t)(uint32_t)_mm256_movemask_epi8(m) << (32 * half);
 }
 
-/* text_kinds64 with AVX2 (wn_tok_classes.avx2 says the CPU has it): half the
- * instructions. */
+/* text_kinds64_plain with AVX2 (wn_tok_classes.avx2 says the CPU has it). By SSE2, 16 bytes
+ * at a time, the masks' instructions cost what the cutting saves (eleventh session). */
 __attribute__((target("avx2"), noinline)) static void text_kinds64_avx2(const uint8_t *s,
                                                                         bool wide,
                                                                         text_kinds *t)
@@ -482,7 +432,7 @@ static inline void wn_tok_cutter_fill(const wn_tok_classes *c, wn_tok_cutter *cu
         text_kinds64_avx2(s + lo, c->wide_letters, &t);
     else
 #endif
-        text_kinds64(s + lo, c->wide_letters, &t);
+        text_kinds64_plain(s + lo, c->wide_letters, &t); /* the tests' cutter without AVX2 */
     cut->lo = lo;
     uint64_t l = t.letters, sp = t.spaces, pu = t.punct, other = ~(l | sp | pu);
     /* a run of spaces: its first, and its last unless an "other" byte follows (it may be
@@ -505,8 +455,9 @@ static inline void wn_tok_cutter_start(const wn_tok_classes *c, wn_tok_cutter *c
                                        const uint8_t *s, size_t n)
 {
     cut->lo = 0;
-    cut->starts = cut->other = 0; /* nothing taken from the masks */
-    if (n >= 64)
+    cut->starts = 0;
+    cut->other = ~0ull; /* nothing taken from the masks until they are filled */
+    if (n >= 64 && c->avx2)
         wn_tok_cutter_fill(c, cut, s, 0);
 }
 
@@ -540,11 +491,11 @@ static inline size_t cutter_end(const wn_tok_classes *c, wn_tok_cutter *cut, con
 }
 
 /* wn_tok_next_piece(c, s, n, p), p the end of the piece before (0 first), from the masks
- * when they tell it. */
+ * when the CPU has AVX2 and they tell it. */
 static inline size_t wn_tok_next_piece_cut(const wn_tok_classes *c, wn_tok_cutter *cut,
                                            const uint8_t *s, size_t n, size_t p)
 {
-    size_t end = cutter_end(c, cut, s, n, p);
+    size_t end = c->avx2 ? cutter_end(c, cut, s, n, p) : 0;
     return end ? end : wn_tok_next_piece(c, s, n, p);
 }
 

@@ -855,15 +855,17 @@ static size_t check_cutter(const wn_tok_classes *c, const uint8_t *s, size_t n)
     return by_masks;
 }
 
-/* The cutter's masks by SSE2 and by AVX2 (where the CPU has it) against their plain
- * definition (text_kinds64_plain), with and without the letters outside ASCII, on 200,000
- * blocks of 64 bytes drawn mostly from the bytes the masks tell apart (letters, digits, space, apostrophe, punctuation, controls,
- * the lead and continuation bytes of the letters outside ASCII, 0x97, 0xB7). */
+/* The cutter's masks by AVX2 (where the CPU has it) against their plain definition
+ * (text_kinds64_plain), with and without the letters outside ASCII, on 200,000 blocks of
+ * 64 bytes drawn mostly from the bytes the masks tell apart (letters, digits, space,
+ * apostrophe, punctuation, controls, the lead and continuation bytes of the letters
+ * outside ASCII, 0x97, 0xB7). */
 static void test_pretok_cutter_masks(void **state)
 {
     (void)state;
-    static const uint8_t picks[] = { 'a', 'z', 'A', 'Z', '@', '[', '`', '{', '0', '9', '/', '\r', 0x08, 0x0E,
-                                     ':', ' ', '\'', '!', '~', 0x7F, 0x00, '\t', '\n', 0x20,
+    static const uint8_t picks[] = { 'a', 'z', 'A', 'Z', '@', '[', '`', '{', '0', '9', '/',
+                                     '\r', 0x08, 0x0E, ':', ' ', '\'', '!', '~', 0x7F, 0x00,
+                                     '\t', '\n', 0x20,
                                      0x21, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xCF, 0xD0, 0xD1,
                                      0xD2, 0xE4, 0xE5, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0x80,
                                      0x97, 0xB7, 0xBF, 0xC0, 0xFF };
@@ -875,12 +877,11 @@ static void test_pretok_cutter_masks(void **state)
             block[k] = rng % 4 ? picks[(rng >> 8) % sizeof picks] : (uint8_t)(rng >> 16);
         }
         for (int wide = 0; wide < 2; wide++) {
-            text_kinds t, want;
-            text_kinds64(block, wide, &t);
+            text_kinds want;
             text_kinds64_plain(block, wide, &want);
-            assert_memory_equal(&t, &want, sizeof t);
 #if defined(WN_TOK_HAVE_AVX2_KINDS)
             if (__builtin_cpu_supports("avx2")) {
+                text_kinds t;
                 text_kinds64_avx2(block, wide, &t);
                 assert_memory_equal(&t, &want, sizeof t);
             }
@@ -895,8 +896,8 @@ static void test_pretok_cutter_masks(void **state)
  * masks take (Latin, Cyrillic, CJK, Hangul) and ones they do not (Greek, kana, marks, x and
  * the division sign, NBSP, four-byte), and broken UTF-8; then every code point of the Basic
  * Multilingual Plane inside a word, after a space and after punctuation; each with the masks
- * by AVX2 (where the CPU has it) and by SSE2. Many pieces must come from the masks (else
- * the test would not test them): a third do. */
+ * by AVX2 (where the CPU has it) and the plain ones. Many pieces must come from the masks
+ * (else the test would not test them): a third do. */
 static void test_pretok_cutter(void **state)
 {
     (void)state;
@@ -913,8 +914,8 @@ static void test_pretok_cutter(void **state)
     const size_t n_alpha = sizeof alphabet / sizeof *alphabet;
     const wn_tok_classes *c = wn_tok_classes_get();
     assert_true(c->wide_letters); /* ICU 72: the cutter's blocks are all letters */
-    wn_tok_classes sse2 = *c; /* the masks without AVX2, where the CPU has it */
-    sse2.avx2 = false;
+    wn_tok_classes plain = *c; /* the plain masks, where the CPU has AVX2 */
+    plain.avx2 = false;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
     size_t pieces = 0, by_masks = 0;
     for (int round = 0; round < 30000; round++) {
@@ -930,7 +931,7 @@ static void test_pretok_cutter(void **state)
             n += len;
         }
         by_masks += check_cutter(c, text, n);
-        check_cutter(&sse2, text, n);
+        check_cutter(&plain, text, n);
         for (size_t p = 0; p < n; p = wn_tok_next_piece(c, text, n, p))
             pieces++;
     }
@@ -951,7 +952,7 @@ static void test_pretok_cutter(void **state)
             n += len;
         }
         check_cutter(c, text, n);
-        check_cutter(&sse2, text, n);
+        check_cutter(&plain, text, n);
     }
 }
 

@@ -267,7 +267,7 @@ static inline size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s
 }
 
 /* Pieces of plain text cut from bit masks, 64 bytes at a time (docs/tokenize.md, eleventh
- * session: multilingual +3%, Brown +6%, 16.6 MB English the same, with the masks by AVX2;
+ * session: multilingual +1-3%, Brown +6-7%, 16.6 MB English the same, with the masks by AVX2;
  * by SSE2 alone the masks' instructions cost what the cutting saved).
  *
  * Cutting piece after piece, each piece's end comes out of a chain of steps that depend on

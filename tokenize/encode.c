@@ -361,11 +361,13 @@ static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_i
     size_t count = 0, start[AHEAD + 1];
     wn_tok_key key[AHEAD];
     cache_entry *cache = thread_caches();
+    wn_tok_cutter cut;
+    wn_tok_cutter_start(t->cls, &cut, s, n);
     for (size_t p = 0; p < n;) {
         int k = 0;
         start[0] = p;
         while (k < AHEAD && p < n) {
-            p = wn_tok_next_piece(t->cls, s, n, p);
+            p = wn_tok_next_piece_cut(t->cls, &cut, s, n, p);
             wn_tok_key_make(&key[k], s + start[k], p - start[k], n - start[k]);
             __builtin_prefetch(cache_slot(cache, &key[k]));
             __builtin_prefetch(&t->vocab[key[k].hash & t->vocab_mask]);

@@ -266,4 +266,237 @@ static inline size_t wn_tok_next_piece(const wn_tok_classes *c, const uint8_t *s
     return e;
 }
 
+/* Pieces of plain text cut from bit masks, 64 bytes at a time (docs/tokenize.md, eleventh
+ * session: multilingual +1-3%, Brown +6-7%, 16.6 MB English the same, with the masks by AVX2;
+ * by SSE2 alone the masks' instructions cost what the cutting saved).
+ *
+ * Cutting piece after piece, each piece's end comes out of a chain of steps that depend on
+ * the piece's start (its first bytes' classes, a branch on what kind of piece it is, the
+ * letter scan's load and mask); the next piece starts there, so the chains run one after
+ * another, and the branch on the kind is mispredicted whenever the kind changes. In text of
+ * ASCII letters, spaces and punctuation the starts follow from each byte and the two
+ * before it, all at once:
+ *
+ *   - a space after anything but a space starts a piece: a word or a punctuation run
+ *     takes it in front (`[^\r\n\p{L}\p{N}]?\p{L}+`, ` ?[^\s\p{L}\p{N}]+`), or it is a
+ *     piece of white space, and a space ends words and punctuation;
+ *   - so does the last space of a run of spaces, unless white space (a line break, a tab)
+ *     or the end of the text follows: `\s+(?!\S)` takes the run but its last space, which
+ *     starts the next piece (a word, punctuation, or itself); before white space the run
+ *     goes on, at the end it is one piece;
+ *   - punctuation after a letter starts one (a word ends at it);
+ *   - a letter after punctuation starts one when the byte before that is a space or
+ *     punctuation too (" .x" and "..x": the punctuation run ends at the letter), not
+ *     otherwise (".x" after a word is one piece, the punctuation taken in front).
+ *
+ * Everything else (digits, white space but the space, the apostrophe of contractions,
+ * control bytes, bytes outside ASCII but the letters below) is "other" here: a piece with
+ * any such byte is left to wn_tok_next_piece, and so is a piece whose end lies past the 64
+ * bytes. A piece taken from the masks is exact because a piece's end depends only on the
+ * bytes from its start (the pattern looks back at nothing), its start is exact (the text's
+ * start, or the end of the piece before), and the rules above are the pattern's on those
+ * bytes. A start the rules set wrongly after an "other" byte (a space after a tab, which
+ * `\s+(?!\S)` takes with the tab) only ever ends a piece holding that byte, which the
+ * matcher cuts instead.
+ * test_pretok_cutter checks it against wn_tok_next_piece. */
+typedef struct wn_tok_cutter {
+    size_t lo;        /* the masks are of s[lo..lo + 64), bit k for s[lo + k] */
+    uint64_t starts;  /* piece starts by the rules above, from bit 2 on */
+    uint64_t other;   /* bytes the rules do not cover */
+} wn_tok_cutter;
+
+/* Letters outside ASCII the masks take as letters: the well-formed two-byte characters
+ * with lead byte C3 (but U+00D7 and U+00F7, x and the division sign), C4, C5, D0, D1 (Latin
+ * Extended-A, Cyrillic), and three-byte ones with lead E5..E9 or EB, EC (CJK ideographs
+ * U+5000..9FFF, Hangul syllables U+B000..CFFF): every character of those blocks is a letter
+ * (wn_tok_classes.wide_letters says so for the ICU in use; otherwise none is taken). */
+static inline bool wide_letter_lead2(uint8_t b)
+{
+    return b == 0xC3 || b == 0xC4 || b == 0xC5 || b == 0xD0 || b == 0xD1;
+}
+
+static inline bool wide_letter_lead3(uint8_t b)
+{
+    return (b >= 0xE5 && b <= 0xE9) || b == 0xEB || b == 0xEC;
+}
+
+/* The bytes of such letters in s[0..64), from masks of their lead bytes, C3, continuation
+ * bytes and the second bytes of x and the division sign (0x97, 0xB7): a character counts
+ * only when all its bytes are inside. */
+static inline uint64_t wide_letter_bytes(uint64_t lead2, uint64_t lead3, uint64_t c3,
+                                         uint64_t cont, uint64_t x97b7)
+{
+    uint64_t two = lead2 & cont >> 1 & ~(c3 & x97b7 >> 1);
+    uint64_t three = lead3 & cont >> 1 & cont >> 2;
+    return two | two << 1 | three | three << 1 | three << 2;
+}
+
+/* What the bytes of s[0..64) are, bit k for s[k]. */
+typedef struct text_kinds {
+    uint64_t letters; /* ASCII letters, and with `wide` the letters above */
+    uint64_t spaces;
+    /* ASCII punctuation but the apostrophe: the printable bytes that are neither letters
+     * nor digits (ICU classes them \P{L}\P{N}\S) */
+    uint64_t punct;
+    uint64_t digits;
+    uint64_t high; /* bytes outside ASCII */
+} text_kinds;
+
+/* The plain definition: the reference of the AVX2 version in the tests, and the tests'
+ * masks without AVX2. */
+static inline void text_kinds64_plain(const uint8_t *s, bool wide, text_kinds *t)
+{
+    uint64_t lead2 = 0, lead3 = 0, c3 = 0, cont = 0, x97b7 = 0;
+    memset(t, 0, sizeof *t);
+    for (unsigned k = 0; k < 64; k++) {
+        uint8_t b = s[k];
+        bool letter = (unsigned)((b | 0x20) - 'a') < 26, digit = b >= '0' && b <= '9';
+        bool printable = b > 0x20 && b < 0x7F;
+        t->letters |= (uint64_t)letter << k;
+        t->spaces |= (uint64_t)(b == ' ') << k;
+        t->punct |= (uint64_t)(printable && !letter && !digit && b != '\'') << k;
+        t->digits |= (uint64_t)digit << k;
+        t->high |= (uint64_t)(b >= 0x80) << k;
+        lead2 |= (uint64_t)wide_letter_lead2(b) << k;
+        lead3 |= (uint64_t)wide_letter_lead3(b) << k;
+        c3 |= (uint64_t)(b == 0xC3) << k;
+        cont |= (uint64_t)((b & 0xC0) == 0x80) << k;
+        x97b7 |= (uint64_t)(b == 0x97 || b == 0xB7) << k;
+    }
+    if (wide)
+        t->letters |= wide_letter_bytes(lead2, lead3, c3, cont, x97b7);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define WN_TOK_HAVE_AVX2_KINDS 1
+/* Bytes of v in [lo, lo + span], unsigned, 32 at a time. */
+__attribute__((target("avx2"))) static inline __m256i bytes_in32(__m256i v, uint8_t lo,
+                                                                 uint8_t span)
+{
+    __m256i d = _mm256_sub_epi8(v, _mm256_set1_epi8((char)lo));
+    return _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8((char)span)), d);
+}
+
+__attribute__((target("avx2"))) static inline uint64_t mask32(__m256i m, unsigned half)
+{
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(m) << (32 * half);
+}
+
+/* text_kinds64_plain with AVX2 (wn_tok_classes.avx2 says the CPU has it). By SSE2, 16 bytes
+ * at a time, the masks' instructions cost what the cutting saves (eleventh session). */
+__attribute__((target("avx2"), noinline)) static void text_kinds64_avx2(const uint8_t *s,
+                                                                        bool wide,
+                                                                        text_kinds *t)
+{
+    uint64_t l = 0, sp = 0, pu = 0, dg = 0, high = 0;
+    for (unsigned h = 0; h < 2; h++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32 * h));
+        __m256i letter = bytes_in32(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), 'a', 25);
+        __m256i digit = bytes_in32(v, '0', 9);
+        __m256i not_punct = _mm256_or_si256(_mm256_or_si256(letter, digit),
+                                            _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\'')));
+        l |= mask32(letter, h);
+        sp |= mask32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(' ')), h);
+        pu |= mask32(_mm256_andnot_si256(not_punct, bytes_in32(v, 0x21, 0x7E - 0x21)), h);
+        dg |= mask32(digit, h);
+        high |= mask32(v, h);
+    }
+    if (wide && high) {
+        uint64_t lead2 = 0, lead3 = 0, c3 = 0, cont = 0, x97b7 = 0;
+        for (unsigned h = 0; h < 2; h++) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32 * h));
+            lead2 |= mask32(_mm256_or_si256(bytes_in32(v, 0xD0, 1), bytes_in32(v, 0xC3, 2)),
+                            h);
+            lead3 |= mask32(_mm256_or_si256(bytes_in32(v, 0xE5, 4), bytes_in32(v, 0xEB, 1)),
+                            h);
+            c3 |= mask32(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xC3)), h);
+            cont |= mask32(bytes_in32(v, 0x80, 0x3F), h);
+            x97b7 |= mask32(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0x97)),
+                                            _mm256_cmpeq_epi8(v, _mm256_set1_epi8((char)0xB7))),
+                            h);
+        }
+        l |= wide_letter_bytes(lead2, lead3, c3, cont, x97b7);
+    }
+    *t = (text_kinds){ .letters = l, .spaces = sp, .punct = pu, .digits = dg, .high = high };
+}
+#endif
+
+/* The masks for s[lo..lo + 64) (lo + 64 <= the text's length). */
+static inline void wn_tok_cutter_fill(const wn_tok_classes *c, wn_tok_cutter *cut,
+                                      const uint8_t *s, size_t lo)
+{
+    text_kinds t;
+#if defined(WN_TOK_HAVE_AVX2_KINDS)
+    if (c->avx2)
+        text_kinds64_avx2(s + lo, c->wide_letters, &t);
+    else
+#endif
+        text_kinds64_plain(s + lo, c->wide_letters, &t); /* the tests' cutter without AVX2 */
+    cut->lo = lo;
+    uint64_t l = t.letters, sp = t.spaces, pu = t.punct, other = ~(l | sp | pu);
+    /* a run of spaces: its first, and its last unless an "other" byte follows (it may be
+     * white space: \t..\r, NBSP, U+3000...) or what follows is past the masks (bit 63) */
+    uint64_t first_space = sp & ~(sp << 1);
+    uint64_t last_space = sp & ~(sp >> 1) & ~(other >> 1) & ~(1ull << 63);
+    cut->starts = first_space | last_space | (pu & l << 1) | (l & pu << 1 & (sp | pu) << 2) |
+                  /* pieces the matcher cuts, starting where the masks' pieces end: a
+                   * number after a word, punctuation or a space; an ASCII byte of no kind
+                   * above (a line break, an apostrophe, a control byte) after a word */
+                  (t.digits & (l | pu | sp) << 1) | (other & ~t.high & l << 1);
+    /* a run's last space that starts no piece since an "other" byte follows is "other"
+     * too, so that no piece over it is taken from the masks (what follows may be a
+     * letter outside the masks' letters) */
+    cut->other = other | (sp & sp << 1 & other >> 1);
+}
+
+/* Before the first piece of a text of n bytes. */
+static inline void wn_tok_cutter_start(const wn_tok_classes *c, wn_tok_cutter *cut,
+                                       const uint8_t *s, size_t n)
+{
+    cut->lo = 0;
+    cut->starts = 0;
+    cut->other = ~0ull; /* nothing taken from the masks until they are filled */
+    if (n >= 64 && c->avx2)
+        wn_tok_cutter_fill(c, cut, s, 0);
+}
+
+/* End of the piece that starts at s[p] when the masks tell it, else 0; p is the end of the
+ * piece before (0 first). */
+static inline size_t cutter_end(const wn_tok_classes *c, wn_tok_cutter *cut, const uint8_t *s,
+                                size_t n, size_t p)
+{
+    if (n < 64 || p < 2)
+        return 0;
+    size_t k = p - cut->lo; /* past the masks after a long piece */
+    uint64_t later = k < 64 ? cut->starts >> k >> 1 : 0; /* starts after p */
+    if (!later && k > 2 && cut->lo < n - 64) {
+        /* the masks move on when they hold no start after p */
+        wn_tok_cutter_fill(c, cut, s, p - 2 < n - 64 ? p - 2 : n - 64);
+        k = p - cut->lo;
+        later = cut->starts >> k >> 1;
+    }
+    size_t end;
+    if (later)
+        end = p + 1 + (size_t)__builtin_ctzll(later);
+    else if (cut->lo + 64 == n)
+        end = n;
+    else
+        return 0;
+    /* bits k .. end - lo - 1 of `other` */
+    uint64_t piece = (2ull << (end - p - 1)) - 1;
+    if ((cut->other >> k) & piece)
+        return 0;
+    return end;
+}
+
+/* wn_tok_next_piece(c, s, n, p), p the end of the piece before (0 first), from the masks
+ * when the CPU has AVX2 and they tell it. */
+static inline size_t wn_tok_next_piece_cut(const wn_tok_classes *c, wn_tok_cutter *cut,
+                                           const uint8_t *s, size_t n, size_t p)
+{
+    size_t end = c->avx2 ? cutter_end(c, cut, s, n, p) : 0;
+    return end ? end : wn_tok_next_piece(c, s, n, p);
+}
+
 #endif

@@ -37,6 +37,24 @@ static uint8_t icu_class(UChar32 c)
     }
 }
 
+static bool letters_from_to(const uint64_t *letters, uint32_t first, uint32_t last)
+{
+    for (uint32_t cp = first; cp <= last; cp++)
+        if (!((letters[cp >> 6] >> (cp & 63)) & 1))
+            return false;
+    return true;
+}
+
+/* Whether the blocks pretok.h's cutter takes as letters by their lead bytes are letters
+ * throughout (U+00C0..00FF but U+00D7 and U+00F7; U+0100..017F; U+0400..047F;
+ * U+5000..9FFF; U+B000..CFFF): true since Unicode 14 (U+9FFD..9FFF). */
+static bool wide_blocks_are_letters(const uint64_t *letters)
+{
+    return letters_from_to(letters, 0xC0, 0xD6) && letters_from_to(letters, 0xD8, 0xF6) &&
+           letters_from_to(letters, 0xF8, 0x17F) && letters_from_to(letters, 0x400, 0x47F) &&
+           letters_from_to(letters, 0x5000, 0x9FFF) && letters_from_to(letters, 0xB000, 0xCFFF);
+}
+
 static void build(void)
 {
     uint16_t *stage1 = wn_xmalloc(N_BLOCKS * sizeof *stage1);
@@ -66,6 +84,10 @@ static void build(void)
         if (g_classes.blocks[(size_t)stage1[cp >> 8] * 256 + (cp & 255)] == WN_TC_LETTER)
             letters[cp >> 6] |= 1ull << (cp & 63);
     g_classes.bmp_letters = letters;
+    g_classes.wide_letters = wide_blocks_are_letters(letters);
+#if defined(__x86_64__) && defined(__GNUC__)
+    g_classes.avx2 = __builtin_cpu_supports("avx2");
+#endif
 }
 
 const wn_tok_classes *wn_tok_classes_get(void)

@@ -834,6 +834,128 @@ static void test_pretok_every_bmp_character(void **state)
     assert_true(n_letters > 40000 && n_letters < 60000);
 }
 
+/* Cuts the text s[0..n) piece by piece with the cutter (pretok.h), each piece against
+ * wn_tok_next_piece from the same start; the number of pieces the masks cut. */
+static size_t check_cutter(const wn_tok_classes *c, const uint8_t *s, size_t n)
+{
+    wn_tok_cutter cut;
+    wn_tok_cutter_start(c, &cut, s, n);
+    size_t by_masks = 0;
+    for (size_t p = 0; p < n;) {
+        size_t want = wn_tok_next_piece(c, s, n, p);
+        size_t end = cutter_end(c, &cut, s, n, p);
+        by_masks += end != 0;
+        if (end == 0)
+            end = wn_tok_next_piece_cut(c, &cut, s, n, p);
+        if (end != want)
+            fail_msg("piece at %zu of \"%.*s\": %zu, want %zu", p, (int)n, (const char *)s, end,
+                     want);
+        p = end;
+    }
+    return by_masks;
+}
+
+/* The cutter's masks by AVX2 (where the CPU has it) against their plain definition
+ * (text_kinds64_plain), with and without the letters outside ASCII, on 200,000 blocks of
+ * 64 bytes drawn mostly from the bytes the masks tell apart (letters, digits, space,
+ * apostrophe, punctuation, controls, the lead and continuation bytes of the letters
+ * outside ASCII, 0x97, 0xB7). */
+static void test_pretok_cutter_masks(void **state)
+{
+    (void)state;
+    static const uint8_t picks[] = { 'a', 'z', 'A', 'Z', '@', '[', '`', '{', '0', '9', '/',
+                                     '\r', 0x08, 0x0E, ':', ' ', '\'', '!', '~', 0x7F, 0x00,
+                                     '\t', '\n', 0x20,
+                                     0x21, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xCF, 0xD0, 0xD1,
+                                     0xD2, 0xE4, 0xE5, 0xE9, 0xEA, 0xEB, 0xEC, 0xED, 0x80,
+                                     0x97, 0xB7, 0xBF, 0xC0, 0xFF };
+    uint64_t rng = 0x2545F4914F6CDD1Dull;
+    for (int round = 0; round < 200000; round++) {
+        uint8_t block[64];
+        for (size_t k = 0; k < 64; k++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            block[k] = rng % 4 ? picks[(rng >> 8) % sizeof picks] : (uint8_t)(rng >> 16);
+        }
+        for (int wide = 0; wide < 2; wide++) {
+            text_kinds want;
+            text_kinds64_plain(block, wide, &want);
+#if defined(WN_TOK_HAVE_AVX2_KINDS)
+            if (__builtin_cpu_supports("avx2")) {
+                text_kinds t;
+                text_kinds64_avx2(block, wide, &t);
+                assert_memory_equal(&t, &want, sizeof t);
+            }
+#endif
+        }
+    }
+}
+
+/* Pieces cut from the cutter's masks (pretok.h) against wn_tok_next_piece: every piece of
+ * 30,000 random texts of 0 to ~400 bytes made of words, spaces (single and in runs), every
+ * kind of punctuation, contractions, digits, line ends, tabs, letters outside ASCII the
+ * masks take (Latin, Cyrillic, CJK, Hangul) and ones they do not (Greek, kana, marks, x and
+ * the division sign, NBSP, four-byte), and broken UTF-8; then every code point of the Basic
+ * Multilingual Plane inside a word, after a space and after punctuation; each with the masks
+ * by AVX2 (where the CPU has it) and the plain ones. Many pieces must come from the masks
+ * (else the test would not test them): a third do. */
+static void test_pretok_cutter(void **state)
+{
+    (void)state;
+    static const char *const alphabet[] = {
+        "the", "Word", "x", " ", " ", "  ", "   ", ".", ",", "(", ")", "--", "?!", "\"", "'",
+        "'s", "'LL", "'re", "'ve", "n't", "\xC5\xBF" /* long s */, "1", "42", "2024", "\n",
+        "\r\n", " \n", "\t", "\xC3\xA9t\xC3\xA9", "\xC3\x97" /* x */, "\xC3\xB7" /* divide */,
+        "\xD0\xB4\xD0\xB0", "\xD1\x8F", "\xE4\xB8\xAD\xE6\x96\x87", "\xE5\xAD\x97",
+        "\xEB\x8B\xA4", "\xEC\x9D\xB4", "\xCE\xB1" /* alpha */, "\xE3\x81\x8B" /* kana */,
+        "\xE3\x80\x82" /* ideographic full stop */, "\xCC\x81" /* a mark */,
+        "\xC2\xA0" /* NBSP */, "\xF0\x9F\x98\x80" /* emoji */, "\x80", "\xD0", "\xE5\xAD",
+        "\xFF", "\x01", "\x7F", "_", "@", "~", "#",
+    };
+    const size_t n_alpha = sizeof alphabet / sizeof *alphabet;
+    const wn_tok_classes *c = wn_tok_classes_get();
+    assert_true(c->wide_letters); /* ICU 72: the cutter's blocks are all letters */
+    wn_tok_classes plain = *c; /* the plain masks, where the CPU has AVX2 */
+    plain.avx2 = false;
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    size_t pieces = 0, by_masks = 0;
+    for (int round = 0; round < 30000; round++) {
+        uint8_t text[512];
+        size_t n = 0;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        for (size_t k = 0, parts = rng % 120; k < parts; k++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            /* mostly words and single spaces, as in text */
+            size_t pick = rng % 3 ? (rng >> 8) % 5 : (rng >> 8) % n_alpha;
+            size_t len = strlen(alphabet[pick]);
+            memcpy(text + n, alphabet[pick], len);
+            n += len;
+        }
+        by_masks += check_cutter(c, text, n);
+        check_cutter(&plain, text, n);
+        for (size_t p = 0; p < n; p = wn_tok_next_piece(c, text, n, p))
+            pieces++;
+    }
+    assert_true(by_masks > pieces / 4); /* 307,146 of 893,904 */
+    for (uint32_t cp = 0x80; cp < 0x10000; cp++) {
+        if (cp >= 0xD800 && cp < 0xE000)
+            continue;
+        uint8_t ch[3];
+        size_t len = utf8_bmp(cp, ch);
+        uint8_t text[160];
+        size_t n = 0;
+        static const char *const around[] = { "one two ab", "cd three .", "x four , ",
+                                              "y five six seven eight nine ten" };
+        for (size_t a = 0; a < 4; a++) {
+            memcpy(text + n, around[a], strlen(around[a]));
+            n += strlen(around[a]);
+            memcpy(text + n, ch, len);
+            n += len;
+        }
+        check_cutter(c, text, n);
+        check_cutter(&plain, text, n);
+    }
+}
+
 /* wn_tok_key_has_high_byte (the encoder's choice between the ASCII and the premerged BPE of
  * a short piece) against wn_tok_has_high_byte: a byte outside ASCII at every position of
  * pieces of 1 to 16 bytes, or none, with bytes outside ASCII right after the piece in the
@@ -1272,6 +1394,8 @@ int main(void)
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
         cmocka_unit_test(test_pretok_every_bmp_character),
+        cmocka_unit_test(test_pretok_cutter_masks),
+        cmocka_unit_test(test_pretok_cutter),
         cmocka_unit_test(test_key_has_high_byte),
         cmocka_unit_test(test_key_make_masks),
         cmocka_unit_test(test_single_byte_pieces),

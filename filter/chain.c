@@ -308,8 +308,9 @@ typedef struct signal_slot {
     uint32_t hash;
     uint32_t hist;         /* the index of name's histogram in stats's */
     const wn_stats *stats; /* the statistics the name last added to on this thread */
+    uint64_t serial;       /* stats's serial then: not another wn_stats made at its address */
 } signal_slot;
-static _Thread_local signal_slot signal_slots[SIGNAL_SLOTS];
+static _Thread_local _Alignas(64) signal_slot signal_slots[SIGNAL_SLOTS]; /* 2 a line */
 
 /* name's slot, or NULL when it has no place */
 static signal_slot *signal_of(const char *name)
@@ -320,7 +321,7 @@ static signal_slot *signal_of(const char *name)
         if (g->name == name)
             return g;
         if (!g->name) {
-            *g = (signal_slot){name, wn_doc_attr_name_hash(name), 0, NULL};
+            *g = (signal_slot){name, wn_doc_attr_name_hash(name), 0, NULL, 0};
             return g;
         }
     }
@@ -336,15 +337,14 @@ void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, 
         wn_doc_attr_set_signal_hashed(d, name, wn_doc_attr_name_hash(name), n_chars, v);
         return;
     }
-    wn_hist *h;
-    if (g->stats == s && g->hist < s->n_hists && s->hists[g->hist].id == name) {
-        h = &s->hists[g->hist];
-    } else {
-        h = wn_stats_hist_find_const(s, name, lo, hi, 50);
+    /* the histogram's index holds for the life of the statistics: the add is noted without
+     * reading the histogram's lines (wn_stats_hist_later) */
+    if (g->stats != s || g->serial != s->serial) {
+        g->hist = (uint32_t)(wn_stats_hist_find_const(s, name, lo, hi, 50) - s->hists);
         g->stats = s;
-        g->hist = (uint32_t)(h - s->hists);
+        g->serial = s->serial;
     }
-    wn_hist_add(h, v);
+    wn_stats_hist_later(s, g->hist, v);
     wn_doc_attr_set_signal_hashed(d, name, g->hash, n_chars, v);
 }
 

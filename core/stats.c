@@ -22,35 +22,8 @@ typedef struct wn_count_index {
 
 void wn_stats_init(wn_stats *s, const char *stage)
 {
-    static _Atomic uint64_t serials;
     memset(s, 0, sizeof *s);
     s->stage = wn_xstrdup(stage ? stage : "");
-    s->serial = ++serials;
-}
-
-/* how many adds a wn_stats notes before making them: 16 KB of notes, ~30 to 1,000
- * documents of a filter's signals */
-enum { HIST_LATER_CAP = 1024 };
-
-void wn_stats_flush_hists(const wn_stats *s)
-{
-    wn_hist_later *l = s->later;
-    if (!l)
-        return;
-    for (uint32_t i = 0; i < l->n; i++)
-        wn_hist_add(&s->hists[l->add[i].hist], l->add[i].value);
-    l->n = 0;
-}
-
-void wn_stats_hist_later_full(wn_stats *s, uint32_t hist, double value)
-{
-    if (!s->later) {
-        s->later = wn_xmalloc(sizeof *s->later + HIST_LATER_CAP * sizeof s->later->add[0]);
-        s->later->n = 0;
-        s->later->cap = HIST_LATER_CAP;
-    }
-    wn_stats_flush_hists(s);
-    wn_stats_hist_later(s, hist, value);
 }
 
 static void free_counts(wn_count *c, size_t n)
@@ -79,7 +52,6 @@ void wn_stats_release(wn_stats *s)
         free(s->hists[i].bins);
     }
     free(s->hists);
-    free(s->later);
     if (s->count_index)
         free(s->count_index->slots);
     free(s->count_index);
@@ -248,21 +220,18 @@ static inline wn_hist *find_hist(wn_stats *s, const char *name, double lo, doubl
 
 void wn_stats_hist(wn_stats *s, const char *name, double lo, double hi, int nbins, double value)
 {
-    wn_stats_flush_hists(s);
     wn_hist_add(find_hist(s, name, lo, hi, nbins, false), value);
 }
 
 void wn_stats_hist_const(wn_stats *s, const char *name, double lo, double hi, int nbins,
                          double value)
 {
-    wn_stats_flush_hists(s);
     wn_hist_add(find_hist(s, name, lo, hi, nbins, true), value);
 }
 
 wn_hist *wn_stats_hist_find_const(wn_stats *s, const char *name, double lo, double hi,
                                   int nbins)
 {
-    wn_stats_flush_hists(s); /* the caller may add to it at once */
     return find_hist(s, name, lo, hi, nbins, true);
 }
 
@@ -345,8 +314,6 @@ void wn_stats_merge(wn_stats *into, const wn_stats *from)
     }
     for (size_t i = 0; i < from->n_sums; i++)
         wn_stats_add(into, from->sums[i].name, from->sums[i].value);
-    wn_stats_flush_hists(into);
-    wn_stats_flush_hists(from);
     for (size_t i = 0; i < from->n_hists; i++) {
         const wn_hist *fh = &from->hists[i];
         wn_hist *h = find_hist(into, fh->name, fh->lo, fh->hi, fh->nbins, false);
@@ -550,7 +517,6 @@ json_t *wn_stats_to_json(const wn_stats *s)
     json_object_set_new(j, "sums", sums);
     json_object_set_new(j, "counts", counts_json(s->counts, s->n_counts, WN_STATS_FAMILY_MAX));
     json_t *hists = json_object();
-    wn_stats_flush_hists(s);
     for (size_t i = 0; i < s->n_hists; i++) {
         const wn_hist *h = &s->hists[i];
         json_t *bins = json_array();

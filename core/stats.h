@@ -62,8 +62,6 @@ typedef struct wn_stats {
     size_t cap_counts;
     double seconds;
     struct wn_count_index *count_index; /* private: hash index over counts */
-    struct wn_hist_later *later; /* private: adds not yet in hists (wn_stats_hist_later) */
-    uint64_t serial; /* unique to this wn_stats_init: tells a new wn_stats at an old address */
 } wn_stats;
 
 void wn_stats_init(wn_stats *s, const char *stage);
@@ -102,32 +100,6 @@ static inline void wn_hist_add(wn_hist *h, double value)
     h->bins[b]++;
     h->n++;
     h->sum += value;
-}
-
-/* Adds to s->hists[hist] noted now and made later, in order (so every bin, count and sum ends
- * bit for bit as with wn_hist_add now): the filter chain's ~35 signals a document each
- * found a cold histogram line after language ID, and waited on it; noted, they write one
- * line in sequence, and the adds are made a thousand at a time, their lines in the cache.
- * Every function here that reads or changes histograms makes the pending adds first; code
- * that reads s->hists itself calls wn_stats_flush_hists first. `hist` must be an index of
- * s->hists (histograms are never removed or moved within a wn_stats's life). */
-typedef struct wn_hist_later {
-    uint32_t n, cap;
-    struct { uint32_t hist; double value; } add[];
-} wn_hist_later;
-void wn_stats_flush_hists(const wn_stats *s);
-/* out of line: the first call allocates the notes, and a full one is flushed */
-void wn_stats_hist_later_full(wn_stats *s, uint32_t hist, double value);
-static inline void wn_stats_hist_later(wn_stats *s, uint32_t hist, double value)
-{
-    wn_hist_later *l = s->later;
-    if (__builtin_expect(!l || l->n == l->cap, 0)) {
-        wn_stats_hist_later_full(s, hist, value);
-        return;
-    }
-    l->add[l->n].hist = hist;
-    l->add[l->n].value = value;
-    l->n++;
 }
 
 uint64_t wn_stats_drops_total(const wn_stats *s);

@@ -297,56 +297,34 @@ wn_stage *wn_filter_where_new(wn_fparams *p)
 /* Each signal name's attribute hash and histogram, by the name's address: the names are
  * string constants (as wn_stats_hist_const finds their histograms), so a name is hashed
  * once per thread, not per document (~60 names a document, ~50 instructions each with its
- * strlen), and its histogram is the one at the index kept here while the statistics are
- * the same (wn_stats_hist_find_const), without wn_stats_hist_const's call and search.
- * The slots are in the order the thread first set their names, and the chain sets its
- * signals in the same order for every document: the slot after the last one used is tried
- * first, so a document's ~35 signals read ~18 lines in turn (hashed by address, they read
- * ~35 lines scattered over 8 KB, cold again after language ID). The others are found by
- * the address's hash in `signal_at` (open addressing without eviction: the program has a
- * few dozen such names, and a name that finds no place is hashed and looked up every time;
- * correct, only slower). */
+ * strlen), and its histogram is the one at the index kept here while that entry is still
+ * the name's (wn_stats_hist_find_const), without wn_stats_hist_const's call and search.
+ * Open addressing without eviction: the program has a few dozen such names, and a name
+ * that finds no place within a few slots is hashed and looked up every time (correct,
+ * only slower). */
 enum { SIGNAL_SLOTS = 256, SIGNAL_PROBES = 8 };
 typedef struct signal_slot {
     const char *name;
     uint32_t hash;
     uint32_t hist;         /* the index of name's histogram in stats's */
     const wn_stats *stats; /* the statistics the name last added to on this thread */
-    uint64_t serial;       /* stats's serial then: not another wn_stats made at its address */
 } signal_slot;
-static _Thread_local _Alignas(64) signal_slot signal_slots[SIGNAL_SLOTS]; /* 2 a line */
-static _Thread_local uint16_t signal_at[SIGNAL_SLOTS]; /* by address: slot + 1, 0 = none */
-static _Thread_local uint32_t n_signal_slots, next_signal_slot;
+static _Thread_local signal_slot signal_slots[SIGNAL_SLOTS];
 
-/* name's slot by its address's hash (made when new), or NULL when it has no place */
-static __attribute__((noinline)) signal_slot *signal_find(const char *name)
+/* name's slot, or NULL when it has no place */
+static signal_slot *signal_of(const char *name)
 {
     size_t i = (size_t)(((uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 56) % SIGNAL_SLOTS;
     for (int probe = 0; probe < SIGNAL_PROBES; probe++, i = (i + 1) % SIGNAL_SLOTS) {
-        if (!signal_at[i]) {
-            if (n_signal_slots == SIGNAL_SLOTS)
-                return NULL;
-            signal_slots[n_signal_slots] =
-                (signal_slot){name, wn_doc_attr_name_hash(name), 0, NULL, 0};
-            signal_at[i] = (uint16_t)++n_signal_slots;
-        }
-        uint32_t k = signal_at[i] - 1u;
-        if (signal_slots[k].name == name) {
-            next_signal_slot = (k + 1) % SIGNAL_SLOTS;
-            return &signal_slots[k];
+        signal_slot *g = &signal_slots[i];
+        if (g->name == name)
+            return g;
+        if (!g->name) {
+            *g = (signal_slot){name, wn_doc_attr_name_hash(name), 0, NULL};
+            return g;
         }
     }
     return NULL;
-}
-
-static signal_slot *signal_of(const char *name)
-{
-    signal_slot *g = &signal_slots[next_signal_slot];
-    if (g->name == name) {
-        next_signal_slot = (next_signal_slot + 1) % SIGNAL_SLOTS;
-        return g;
-    }
-    return signal_find(name);
 }
 
 void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, double v,
@@ -358,14 +336,15 @@ void wn_filter_signal(wn_doc *d, size_t n_chars, wn_stats *s, const char *name, 
         wn_doc_attr_set_signal_hashed(d, name, wn_doc_attr_name_hash(name), n_chars, v);
         return;
     }
-    /* the histogram's index holds for the life of the statistics: the add is noted without
-     * reading the histogram's lines (wn_stats_hist_later) */
-    if (g->stats != s || g->serial != s->serial) {
-        g->hist = (uint32_t)(wn_stats_hist_find_const(s, name, lo, hi, 50) - s->hists);
+    wn_hist *h;
+    if (g->stats == s && g->hist < s->n_hists && s->hists[g->hist].id == name) {
+        h = &s->hists[g->hist];
+    } else {
+        h = wn_stats_hist_find_const(s, name, lo, hi, 50);
         g->stats = s;
-        g->serial = s->serial;
+        g->hist = (uint32_t)(h - s->hists);
     }
-    wn_stats_hist_later(s, g->hist, v);
+    wn_hist_add(h, v);
     wn_doc_attr_set_signal_hashed(d, name, g->hash, n_chars, v);
 }
 

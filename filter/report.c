@@ -51,7 +51,6 @@ static const char *quantile_cell(const wn_hist *h, double q, char *cell, size_t 
 void wn_filter_report_json(const wn_stats *s, json_t *stage)
 {
     json_t *hists = json_object_get(stage, "histograms");
-    wn_stats_flush_hists(s);
     for (size_t i = 0; i < s->n_hists; i++) {
         const wn_hist *h = &s->hists[i];
         json_t *o = json_object_get(hists, h->name), *or_more = json_array();
@@ -132,7 +131,6 @@ void wn_filter_report(const wn_stats *stages, size_t n, size_t top, FILE *f)
 {
     for (size_t si = 0; si < n; si++) {
         const wn_stats *s = &stages[si];
-        wn_stats_flush_hists(s);
         if (s->n_hists) {
             fprintf(f, "\n%s: signals (documents, mean, p10 / p50 / p90)\n", s->stage);
             for (size_t i = 0; i < s->n_hists; i++) {

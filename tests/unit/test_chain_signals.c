@@ -1,6 +1,5 @@
 /* test_chain_signals.c: wn_filter_signal (filter/chain.c) adds each signal to the histogram
- * whose index it keeps per name and thread (wn_stats_hist_find_const), noting the add for
- * later (wn_stats_hist_later: made a thousand at a time, or when the histograms are read); its
+ * whose index it keeps per name and thread (wn_stats_hist_find_const, wn_hist_add); its
  * plain reference is wn_stats_hist, which finds the histogram by comparing names. Several
  * statistics in turn (the chain has one per stage and thread), more names than the table
  * holds, histograms added between (their array moves), statistics released and made again
@@ -44,7 +43,6 @@ static double value(double lo, double hi)
 
 static void assert_same_hists(const wn_stats *got, const wn_stats *want)
 {
-    wn_stats_flush_hists(got); /* the adds noted and not made yet (reading hists directly) */
     assert_int_equal(got->n_hists, want->n_hists);
     for (size_t i = 0; i < want->n_hists; i++) {
         const wn_hist *a = &got->hists[i], *b = &want->hists[i];
@@ -109,85 +107,9 @@ static void test_signals_match_reference_histograms(void **state)
     wn_doc_release(&d);
 }
 
-/* value() without NaN: a NaN makes both sums NaN, and then their order cannot show */
-static double number(double lo, double hi)
-{
-    double v;
-    do
-        v = value(lo, hi);
-    while (isnan(v));
-    return v;
-}
-
-static void signal_both(wn_stats *got, wn_stats *want, wn_doc *d, const char *name, double lo,
-                        double hi)
-{
-    double v = number(lo, hi);
-    wn_filter_signal(d, 10, got, name, v, lo, hi);
-    wn_stats_hist(want, name, lo, hi, 50, v);
-}
-
-/* The adds wn_filter_signal notes are made, in their order, before anything reads or adds to
- * the histograms otherwise: wn_stats_hist on the same histogram (the sum's order), the JSON
- * form, and a merge from those statistics (without a flush by the caller). */
-static void test_noted_adds_made_before_every_reader(void **state)
-{
-    (void)state;
-    static char names[12][32];
-    for (int i = 0; i < 12; i++)
-        snprintf(names[i], sizeof names[i], "test_chain.later_%d", i);
-    wn_stats got, want;
-    wn_stats_init(&got, "s");
-    wn_stats_init(&want, "s");
-    wn_doc d;
-    wn_doc_init(&d);
-    for (int c = 0; c < 5000; c++) {
-        int i = c % 12;
-        double lo = -(double)i, hi = (double)(1 + 7 * i);
-        if (rnd(4)) {
-            signal_both(&got, &want, &d, names[i], lo, hi);
-        } else { /* the same histogram added to directly: after the noted adds */
-            double v = number(lo, hi);
-            wn_stats_hist(&got, names[i], lo, hi, 50, v);
-            wn_stats_hist(&want, names[i], lo, hi, 50, v);
-        }
-        if (c % 97 == 0) {
-            wn_doc_release(&d);
-            wn_doc_init(&d);
-        }
-    }
-    for (int c = 0; c < 5000; c++) /* signals alone: the notes fill (1,024) and are made */
-        signal_both(&got, &want, &d, names[c % 12], -(double)(c % 12), (double)(1 + 7 * (c % 12)));
-    /* the names found a place in the thread's table: their adds are noted */
-    assert_true(got.later && got.later->n > 0);
-    for (int i = 0; i < 12; i++) /* adds noted and not made when the JSON is asked for */
-        signal_both(&got, &want, &d, names[i], -(double)i, (double)(1 + 7 * i));
-    json_t *jg = wn_stats_to_json(&got), *jw = wn_stats_to_json(&want);
-    assert_true(json_equal(json_object_get(jg, "histograms"), json_object_get(jw, "histograms")));
-    json_decref(jg);
-    json_decref(jw);
-    for (int i = 0; i < 12; i++) /* and when another's statistics take them */
-        signal_both(&got, &want, &d, names[i], -(double)i, (double)(1 + 7 * i));
-    wn_stats mg, mw;
-    wn_stats_init(&mg, "m");
-    wn_stats_init(&mw, "m");
-    wn_stats_merge(&mg, &got);
-    wn_stats_merge(&mw, &want);
-    assert_same_hists(&mg, &mw);
-    assert_same_hists(&got, &want);
-    wn_stats_release(&mg);
-    wn_stats_release(&mw);
-    wn_stats_release(&got);
-    wn_stats_release(&want);
-    wn_doc_release(&d);
-}
-
 int main(void)
 {
-    /* the readers' test first: the other fills the thread's table of names (256), and a
-     * name with no place there is added at once (wn_stats_hist_const), not noted */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_noted_adds_made_before_every_reader),
         cmocka_unit_test(test_signals_match_reference_histograms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,7 @@
  * encoder writes ids.len once a piece, and the runner hands documents out one at a time,
  * so neighbouring slots are filled by two threads at once: in 48-byte slots, which share
  * lines, every piece's write took the line from the other core (Brown at two threads, when
- * both ran: ~330 MB/s against ~390 in lines of their own; docs/tokenize.md, eleventh
+ * both ran: ~330 MB/s against ~370 in lines of their own; docs/tokenize.md, eleventh
  * session, tok18). */
 typedef struct doc_tokens {
     _Alignas(64) wn_tok_ids ids;

@@ -9,7 +9,9 @@
  *                                              an empty cache, the best pass's CPU and wall
  *                                              time: for profilers (perf record) and quick
  *                                              comparisons (the best of many passes is
- *                                              what other users' load disturbs least)
+ *                                              what other users' load disturbs least),
+ *                                              then where the wall time went (wake-up,
+ *                                              each thread's work and rate, tail, join)
  *
  * Texts are read into memory first: the time measured is tokenization only (no JSON, no
  * I/O), the same thing the node script measures for tiktoken and Hugging Face tokenizers.

@@ -9,7 +9,9 @@
  *                                              an empty cache, the best pass's CPU and wall
  *                                              time: for profilers (perf record) and quick
  *                                              comparisons (the best of many passes is
- *                                              what other users' load disturbs least)
+ *                                              what other users' load disturbs least),
+ *                                              then where the wall time went (wake-up,
+ *                                              each thread's work and rate, tail, join)
  *
  * Texts are read into memory first: the time measured is tokenization only (no JSON, no
  * I/O), the same thing the node script measures for tiktoken and Hugging Face tokenizers.
@@ -112,12 +114,21 @@ typedef struct synced_time {
 
 static atomic_int g_arrived; /* threads at the start barrier of a synced pass */
 
+/* Where a pass's wall time goes, per thread (--passes at two threads and more): when each
+ * thread began (after the region's start: the workers' wake-up), its own documents' time
+ * and bytes, and when the region returned (the join). */
+typedef struct pass_times {
+    double t0, done;                         /* the region's start and return */
+    double start[MAX_THREADS], end[MAX_THREADS];
+    double bytes[MAX_THREADS];               /* of the documents each thread encoded */
+} pass_times;
+
 /* One pass (number pass) over the texts on `threads` threads, each from an empty cache: its
  * wall time, its CPU time into *cpu and its tokens into *ntok. With sync, the threads wait
  * for each other at a spinning barrier inside the timed region first, and *sync gets the
  * pass's times from there (the wall and CPU time still cover the whole region). */
 static double encode_pass(const wn_tok *tok, const text *t, size_t n, int threads, int pass,
-                          uint64_t *ntok, double *cpu, synced_time *sync)
+                          uint64_t *ntok, double *cpu, synced_time *sync, pass_times *pt)
 {
     uint64_t total = 0;
     double start[MAX_THREADS], end[MAX_THREADS];
@@ -134,6 +145,9 @@ static double encode_pass(const wn_tok *tok, const text *t, size_t n, int thread
     {
         wn_tok_ids ids = WN_TOK_IDS_INIT;
         int me = omp_get_thread_num();
+        double my_bytes = 0;
+        if (pt)
+            pt->start[me] = now();
         if (g_cleared_for_pass != pass) {
             fprintf(stderr, "tok_bench: a thread would start pass %d with a warm cache\n", pass);
             exit(1);
@@ -152,13 +166,22 @@ static double encode_pass(const wn_tok *tok, const text *t, size_t n, int thread
             ids.len = 0;
             wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
             total += ids.len;
+            my_bytes += (double)t[i].n;
         }
         end[me] = now(); /* nowait: this thread's own end, not the team's */
+        if (pt) {
+            pt->end[me] = end[me];
+            pt->bytes[me] = my_bytes;
+        }
         wn_tok_ids_release(&ids);
     }
     *cpu = cpu_now() - c0;
     *ntok = total;
     double wall = now() - t0;
+    if (pt) {
+        pt->t0 = t0;
+        pt->done = t0 + wall;
+    }
     if (sync) {
         double first = start[0], first_end = end[0], last_end = end[0];
         for (int i = 1; i < threads; i++) {
@@ -184,7 +207,7 @@ static double encode_all(const wn_tok *tok, const text *t, size_t n, int threads
     for (int pass = first; pass < first + count; pass++) {
         double pass_cpu;
         synced_time st;
-        wall += encode_pass(tok, t, n, threads, pass, ntok, &pass_cpu, sync ? &st : NULL);
+        wall += encode_pass(tok, t, n, threads, pass, ntok, &pass_cpu, sync ? &st : NULL, NULL);
         *cpu += pass_cpu;
         if (sync) {
             sync->span += st.span;
@@ -286,21 +309,88 @@ static void write_ids_and_time(const wn_tok *tok, const text *t, size_t n, size_
     }
 }
 
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (reordered). */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, by_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Where the wall time of the passes went, each part's median over the passes (and the
+ * parts of the best pass): the wake-up (the region's start to its last thread's start), each
+ * thread's own work and rate, the tail (the first thread's end to the last's: one thread
+ * alone with its last document) and the join (the last end to the region's return). */
+static void print_breakdown(const pass_times *pt, int n_passes, int threads)
+{
+    double *wake = malloc((size_t)n_passes * sizeof *wake), *tail = malloc((size_t)n_passes * sizeof *tail);
+    double *join = malloc((size_t)n_passes * sizeof *join), *work = malloc((size_t)n_passes * sizeof *work);
+    double *rate = malloc((size_t)n_passes * sizeof *rate), *wall = malloc((size_t)n_passes * sizeof *wall);
+    int best = 0;
+    for (int p = 0; p < n_passes; p++) {
+        const pass_times *q = &pt[p];
+        double last_start = q->start[0], first_end = q->end[0], last_end = q->end[0];
+        double busy = 0, done = 0;
+        for (int i = 0; i < threads; i++) {
+            last_start = q->start[i] > last_start ? q->start[i] : last_start;
+            first_end = q->end[i] < first_end ? q->end[i] : first_end;
+            last_end = q->end[i] > last_end ? q->end[i] : last_end;
+            busy += q->end[i] - q->start[i];
+            done += q->bytes[i];
+        }
+        wake[p] = last_start - q->t0;
+        tail[p] = last_end - first_end;
+        join[p] = q->done - last_end;
+        work[p] = busy / threads;
+        rate[p] = done / busy / 1e6; /* each thread's own MB/s, averaged by time */
+        wall[p] = q->done - q->t0;
+        if (wall[p] < wall[best])
+            best = p;
+    }
+    const pass_times *b = &pt[best];
+    printf("winnow        best pass  %.3f ms wall: wake-up %.3f, tail %.3f, join %.3f ms; "
+           "threads' own rates", wall[best] * 1e3, (wake[best]) * 1e3, tail[best] * 1e3,
+           join[best] * 1e3);
+    for (int i = 0; i < threads; i++)
+        printf(" %.1f", b->bytes[i] / (b->end[i] - b->start[i]) / 1e6);
+    printf(" MB/s\n");
+    printf("winnow        medians of %d passes  %.3f ms wall: wake-up %.3f, each thread's work "
+           "%.3f, tail %.3f, join %.3f ms; each thread's own rate %.1f MB/s\n", n_passes,
+           median(wall, n_passes) * 1e3, median(wake, n_passes) * 1e3,
+           median(work, n_passes) * 1e3, median(tail, n_passes) * 1e3,
+           median(join, n_passes) * 1e3, median(rate, n_passes));
+    free(wake);
+    free(tail);
+    free(join);
+    free(work);
+    free(rate);
+    free(wall);
+}
+
 /* --passes: n_passes passes on `threads` threads from an empty cache each, the best pass's
  * CPU time and the best wall time. */
 static void passes(const wn_tok *tok, const text *t, size_t n, size_t bytes, int n_passes,
                    int threads)
 {
     double best = 1e30, best_wall = 1e30;
+    pass_times *pt = calloc((size_t)n_passes, sizeof *pt);
     for (int pass = 0; pass < n_passes; pass++) {
         uint64_t ntok;
-        double cpu, wall = encode_pass(tok, t, n, threads, pass, &ntok, &cpu, NULL);
+        double cpu, wall = encode_pass(tok, t, n, threads, pass, &ntok, &cpu, NULL,
+                                       &pt[pass]);
         best = cpu < best ? cpu : best;
         best_wall = wall < best_wall ? wall : best_wall;
     }
     printf("winnow        best of %d passes  %7.2f ms  %7.1f MB per CPU-second  %7.1f MB/s wall"
            "  (%d threads)\n", n_passes, best * 1e3, (double)bytes / best / 1e6,
            (double)bytes / best_wall / 1e6, threads);
+    print_breakdown(pt, n_passes, threads);
+    free(pt);
     if (threads < 2)
         return;
     /* then as many synced passes (interleaving them would put a spinning thread's pass

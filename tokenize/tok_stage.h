@@ -42,6 +42,9 @@ void wn_tokenize_set_writer(wn_stage *write, wn_shards *writer);
 int wn_tokenize_flush(wn_stage *write, char *err, size_t errlen);
 /* Bytes the encode stage's per-document slots keep between batches (ids and loss masks). */
 size_t wn_tokenize_held_bytes(const wn_stage *encode);
+/* The ids vector the encode stage fills for document d of the current batch (for the tests:
+ * where the slots lie). */
+const wn_tok_ids *wn_tokenize_doc_ids(const wn_stage *encode, const wn_doc *d);
 /* Set when the writer failed during the run (the message is in err of flush). */
 bool wn_tokenize_failed(const wn_stage *write);
 

@@ -954,6 +954,24 @@ static void test_pretok_cutter(void **state)
         check_cutter(c, text, n);
         check_cutter(&plain, text, n);
     }
+    /* Runs in which the masks tell no piece (digits, line breaks, kana) of 60 to 420 bytes,
+     * then words: inside such a run the masks are filled again only every half window
+     * (fill_from), and they must take the words after it again. */
+    static const char *const runs[] = { "7", "\n", "\xE3\x81\x8B" };
+    for (size_t r = 0; r < 3; r++)
+        for (size_t len = 60; len < 420; len += 7) {
+            uint8_t text[1024];
+            size_t n = 0, run = strlen(runs[r]);
+            memcpy(text, "a word, ", 8);
+            n = 8;
+            for (size_t k = 0; k < len; k += run, n += run)
+                memcpy(text + n, runs[r], run);
+            for (int w = 0; w < 12; w++, n += 10)
+                memcpy(text + n, " then more", 10);
+            if (wn_tok_classes_get()->avx2)
+                assert_true(check_cutter(c, text, n) >= 12); /* 24 pieces after the run */
+            assert_true(check_cutter(&plain, text, n) >= 12);
+        }
 }
 
 /* wn_tok_key_has_high_byte (the encoder's choice between the ASCII and the premerged BPE of

@@ -107,11 +107,26 @@ static inline const float *plain_rows(const wn_ft_matrix *mx)
 }
 
 /* dim 16 (lid.176): the sum stays in four registers instead of going through memory. */
+/* The 3.2 MB of lid.176's rows do not stay in L2 beside the word cache: a row is asked for
+ * 32 rows (~100 ns) ahead, enough for a read from L3 (8: ~1.5% slower). */
+enum { ROW_AHEAD = 32 };
+
+/* ADD(i) for rows[0..n) in order, the row ROW_AHEAD on asked for before each; the rows
+ * with a row ROW_AHEAD after them in a loop of their own, so neither loop tests for it. */
+#define FOR_ROWS_AHEAD(ADD)                                                                    \
+    do {                                                                                       \
+        size_t i_ = 0;                                                                         \
+        _Pragma("GCC unroll 2") for (; i_ + ROW_AHEAD < n; i_++)                               \
+        {                                                                                      \
+            __builtin_prefetch(base + (size_t)rows[i_ + ROW_AHEAD] * 16);                      \
+            ADD(i_);                                                                           \
+        }                                                                                      \
+        for (; i_ < n; i_++)                                                                   \
+            ADD(i_);                                                                           \
+    } while (0)
+
 static void add_rows16(const float *base, const int32_t *rows, size_t n, float *x)
 {
-    /* the 3.2 MB of lid.176's rows do not stay in L2 beside the word cache: a row is
-     * asked for 32 rows (~100 ns) ahead, enough for a read from L3 (8: ~1.5% slower) */
-    enum { AHEAD = 32 };
     /* four variables, not an array: GCC kept an array on the stack, so each addition
      * waited for the last one's store */
     v4 a0, a1, a2, a3;
@@ -120,8 +135,7 @@ static void add_rows16(const float *base, const int32_t *rows, size_t n, float *
     memcpy(&a2, x + 8, sizeof a2);
     memcpy(&a3, x + 12, sizeof a3);
     /* rows are 64-byte aligned (wn_ft_matrix_decode): aligned vector reads let each
-     * addition take its operand from memory, 15 instructions a row instead of 19; the rows
-     * with a row AHEAD after them in a loop of their own, so neither loop tests for it */
+     * addition take its operand from memory, 15 instructions a row instead of 19 */
 #define ADD_ROW16(i)                                                                           \
     do {                                                                                       \
         const v4 *r = (const v4 *)(const void *)(base + (size_t)rows[i] * 16);                 \
@@ -130,14 +144,7 @@ static void add_rows16(const float *base, const int32_t *rows, size_t n, float *
         a2 += r[2];                                                                            \
         a3 += r[3];                                                                            \
     } while (0)
-    size_t i = 0;
-#pragma GCC unroll 2
-    for (; i + AHEAD < n; i++) {
-        __builtin_prefetch(base + (size_t)rows[i + AHEAD] * 16);
-        ADD_ROW16(i);
-    }
-    for (; i < n; i++)
-        ADD_ROW16(i);
+    FOR_ROWS_AHEAD(ADD_ROW16);
 #undef ADD_ROW16
     memcpy(x, &a0, sizeof a0);
     memcpy(x + 4, &a1, sizeof a1);
@@ -155,7 +162,6 @@ __attribute__((target("avx"))) static void add_rows16_avx(const float *base,
                                                           const int32_t *rows, size_t n,
                                                           float *x)
 {
-    enum { AHEAD = 32 };
     v8 lo, hi;
     memcpy(&lo, x, sizeof lo);
     memcpy(&hi, x + 8, sizeof hi);
@@ -168,19 +174,13 @@ __attribute__((target("avx"))) static void add_rows16_avx(const float *base,
         lo += rlo;                                                                             \
         hi += rhi;                                                                             \
     } while (0)
-    size_t i = 0;
-#pragma GCC unroll 2
-    for (; i + AHEAD < n; i++) {
-        __builtin_prefetch(base + (size_t)rows[i + AHEAD] * 16);
-        ADD_ROW16(i);
-    }
-    for (; i < n; i++)
-        ADD_ROW16(i);
+    FOR_ROWS_AHEAD(ADD_ROW16);
 #undef ADD_ROW16
     memcpy(x, &lo, sizeof lo);
     memcpy(x + 8, &hi, sizeof hi);
 }
 #endif
+#undef FOR_ROWS_AHEAD
 
 bool wn_ft_use_avx = true;
 

@@ -1,6 +1,6 @@
 /* test_tok_shards.c: the shard writers against the byte-level examples of
  * ../shared/FORMATS.md: Megatron (a), llm.c (b), datatrove (c); masks and packing layout. */
-#include "tests/unit/testutil.h"
+#include "tests/unit/tok_test_util.h"
 #include "tokenize/shard_writer.h"
 
 static unsigned char *read_all(const char *path, size_t *len)
@@ -41,12 +41,7 @@ static void write_two_docs(const char *dir, wn_shards_format format, uint64_t sh
     assert_int_equal(wn_shards_add(w, doc_a, 3, NULL, NULL, 0, err, sizeof err), 0);
     assert_int_equal(wn_shards_add(w, doc_b, 2, NULL, NULL, 0, err, sizeof err), 0);
     assert_int_equal(wn_shards_tokens(w), 5);
-    char **paths = NULL;
-    size_t n_paths = 0;
-    assert_int_equal(wn_shards_commit(w, &paths, &n_paths, err, sizeof err), 0);
-    for (size_t i = 0; i < n_paths; i++)
-        free(paths[i]);
-    free(paths);
+    tok_shards_commit_ok(w);
 }
 
 /* FORMATS.md (a) worked example: the .idx Megatron's builder writes for these two docs. */
@@ -121,13 +116,7 @@ static void test_megatron_packed_with_mask(void **state)
     const uint8_t mask[] = { 0, 1, 0, 1, 0, 0 };
     const size_t seqs[] = { 2, 2, 2 };
     assert_int_equal(wn_shards_add(w, ids, 6, mask, seqs, 3, err, sizeof err), 0);
-    char **paths = NULL;
-    size_t n_paths = 0;
-    assert_int_equal(wn_shards_commit(w, &paths, &n_paths, err, sizeof err), 0);
-    assert_int_equal(n_paths, 4);
-    for (size_t i = 0; i < n_paths; i++)
-        free(paths[i]);
-    free(paths);
+    assert_int_equal(tok_shards_commit_ok(w), 4);
     assert_file(dir, "p_mask.bin", mask, sizeof mask);
     snprintf(prefix, sizeof prefix, "%s/p_mask.idx", dir);
     size_t len;

@@ -73,12 +73,7 @@ static void stage_ids(const wn_tok *tok, const char *text, size_t text_len, cons
         wn_batch_clear(&b);
     }
     assert_int_equal(wn_tokenize_flush(write, err, sizeof err), 0);
-    char **paths = NULL;
-    size_t n_paths = 0;
-    assert_int_equal(wn_shards_commit(w, &paths, &n_paths, err, sizeof err), 0);
-    for (size_t i = 0; i < n_paths; i++)
-        free(paths[i]);
-    free(paths);
+    tok_shards_commit_ok(w);
     wn_batch_release(&b);
     wn_stats_release(&st);
     wn_stage_free(write);

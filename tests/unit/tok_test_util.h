@@ -3,6 +3,7 @@
 #define WN_TOK_TEST_UTIL_H
 
 #include "tests/unit/testutil.h"
+#include "tokenize/shard_writer.h"
 #include "tokenize/tokenizer.h"
 
 #include <stdio.h>
@@ -17,6 +18,18 @@ static inline wn_tok *tok_load_repo(void)
     if (!t)
         fprintf(stderr, "%s\n", err);
     return t;
+}
+
+/* Commit the shards w wrote (asserting it succeeds); returns how many files they are. */
+static inline size_t tok_shards_commit_ok(wn_shards *w)
+{
+    char err[256], **paths = NULL;
+    size_t n_paths = 0;
+    assert_int_equal(wn_shards_commit(w, &paths, &n_paths, err, sizeof err), 0);
+    for (size_t i = 0; i < n_paths; i++)
+        free(paths[i]);
+    free(paths);
+    return n_paths;
 }
 
 static inline char *tok_slurp(const char *path, size_t *len)

@@ -282,8 +282,8 @@ static void test_fineweb_duplicate_lines(void **state)
 }
 
 /* fineweb.line_punct_ratio of a line ending in each code point against ICU's
- * Terminal_Punctuation asked directly: every ASCII one (fineweb reads those from a table)
- * and some beyond, with and without a second line that has no end. */
+ * Terminal_Punctuation asked directly: every ASCII one and some beyond, with and without
+ * a second line that has no end. */
 static void test_fineweb_line_ends(void **state)
 {
     (void)state;

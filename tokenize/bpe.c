@@ -8,10 +8,13 @@
  * and a linked list, O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
  * bpe_sweep.c. No input makes encoding quadratic. A piece of up to 256 bytes with
  * characters outside ASCII starts from its characters where premerge.c shows BPE would
- * have merged them first anyway. Pair lookups go through the pair table (wn_tok_pair),
- * keyed by the two ids, so no bytes are hashed while merging.
+ * have merged them first anyway; when that leaves more than 12 parts (long Cyrillic or
+ * Greek words), its merges run in AVX-512 registers where the CPU has them (bpe_vec.c).
+ * Pair lookups go through the pair table (wn_tok_pair), keyed by the two ids, so no bytes
+ * are hashed while merging.
  */
 #include "tokenize/bpe_small.h"
+#include "tokenize/bpe_vec.h"
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
@@ -30,9 +33,24 @@ static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
     return r < 0 ? NO_PAIR : (uint32_t)r;
 }
 
+/* Pieces of more parts than this merge in vector registers when the CPU can (bpe_vec.c):
+ * on the multilingual corpus's pieces alone, the vector loop takes the BPE (premerging and
+ * keying included) of 13-16 parts in 2-5% less time than the scalar one and of 17 to 64
+ * parts in 15-22% less, but of 9-12 parts in the same or up to 8% more (twelfth session,
+ * tok20); one predictable branch a piece. */
+#define WN_TOK_VEC_MIN_PARTS 12
+
+/* BPE of the parts id[0..m) of a piece with characters outside ASCII. */
+static size_t bpe_parts_high(const wn_tok *t, uint32_t *id, size_t m)
+{
+    if (m > WN_TOK_VEC_MIN_PARTS && wn_tok_bpe_vec_ok(t))
+        return wn_tok_bpe_vec_parts(t, id, m);
+    return wn_tok_bpe_small_parts_as(t, id, m, true);
+}
+
 size_t wn_tok_bpe_small_premerged(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
 {
-    return wn_tok_bpe_small_parts_as(t, id, wn_tok_premerge_parts(t, p, n, id), true);
+    return bpe_parts_high(t, id, wn_tok_premerge_parts(t, p, n, id));
 }
 
 size_t wn_tok_bpe_small_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
@@ -117,7 +135,7 @@ static size_t bpe_medium_premerged(const wn_tok *t, const uint8_t *p, size_t n, 
     uint64_t heap_store[3 * MEDIUM_PIECE];
     size_t m = wn_tok_premerge_parts(t, p, n, id);
     if (m <= WN_TOK_SMALL_PIECE)
-        return wn_tok_ids_emit(out, id, wn_tok_bpe_small_parts_as(t, id, m, true));
+        return wn_tok_ids_emit(out, id, bpe_parts_high(t, id, m));
     return bpe_heap(t, NULL, m, out, (bpe_work){ id, next, prev, rank, heap_store });
 }
 

@@ -2,6 +2,7 @@
  * ../shared/data/tokenizer (Hugging Face golden ids, llama.cpp's vocabulary test, Meta's
  * test vectors), round trips, invalid UTF-8, special tokens, linear cost, thread safety. */
 #include "tokenize/bpe_small.h"
+#include "tokenize/bpe_vec.h"
 #include "tokenize/pretok.h"
 #include "tokenize/split.h"
 #include "tokenize/tok_internal.h"
@@ -390,6 +391,20 @@ static size_t reference_parts_bpe(const wn_tok *t, uint32_t *id, size_t m)
     }
 }
 
+/* The next pair of random ids (from rng) that is not a merge but passes for one by its
+ * fingerprint (wn_tok_pair_key_masked gives it a key); false after *tries draws without. */
+static bool next_false_pair(uint64_t *rng, int *tries, uint32_t *a, uint32_t *b)
+{
+    while ((*tries)-- > 0) {
+        *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+        *a = (uint32_t)(*rng % g_tok->n_ranks), *b = (uint32_t)(*rng >> 32) % g_tok->n_ranks;
+        if (wn_tok_pair(g_tok, *a, *b) < 0 &&
+            wn_tok_pair_key_masked(g_tok, *a, *b, 0) != WN_TOK_NO_KEY)
+            return true;
+    }
+    return false;
+}
+
 /* The merge loop keys pairs by fingerprint (pair_table.c): every merge must key as itself,
  * and a pair that is not a merge but matches a fingerprint (found among random pairs) must
  * stay unmerged, alone and between neighbours, in both merge loops, with the check by
@@ -413,11 +428,9 @@ static void test_pair_fingerprints(void **state)
     uint64_t rng = 0x9E3779B97F4A7C15ull;
     uint8_t *key_of = pt->key_of;
     size_t n_false = 0;
-    for (int i = 0; i < 4000000 && n_false < 60; i++) {
-        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-        uint32_t a = (uint32_t)(rng % g_tok->n_ranks), b = (uint32_t)(rng >> 32) % g_tok->n_ranks;
-        if (wn_tok_pair(g_tok, a, b) >= 0 || wn_tok_pair_key_masked(g_tok, a, b, 0) == WN_TOK_NO_KEY)
-            continue;
+    int tries = 4000000;
+    uint32_t a, b;
+    while (n_false < 60 && next_false_pair(&rng, &tries, &a, &b)) {
         n_false++;
         uint32_t x = (uint32_t)(rng >> 8) % 1000, y = (uint32_t)(rng >> 20) % 1000;
         const uint32_t cases[2][4] = { { a, b }, { x, a, b, y } };
@@ -531,6 +544,121 @@ static void test_merge_loops_match_reference(void **state)
         n_cases++;
     }
     assert_true(n_cases > 150000);
+}
+
+/* The vector merge loop (bpe_vec.c) against BPE by the exact table and against the scalar
+ * loop, on parts of every count from 1 to 64 (one, two and four registers): the bytes of
+ * every token of up to 64 bytes; 200,000 concatenations of 2 to 24 random tokens, from their
+ * bytes and from their premerged parts; random ids (most pairs not merges); and pairs that
+ * are not merges but match a fingerprint set among random neighbours (the gathered check
+ * must fail and the piece merge again). Then the encoder on the golden texts with the
+ * vector loop and without it. Where the CPU has no AVX-512 only the last runs. */
+static char *golden_bytes(size_t *len);
+
+static void check_vec_parts(const uint32_t *parts, size_t m, const char *what, size_t c)
+{
+    uint32_t want[WN_TOK_SMALL_PIECE], got[WN_TOK_SMALL_PIECE], scalar[WN_TOK_SMALL_PIECE];
+    memcpy(want, parts, m * sizeof *want);
+    memcpy(got, parts, m * sizeof *got);
+    memcpy(scalar, parts, m * sizeof *scalar);
+    size_t mw = reference_parts_bpe(g_tok, want, m);
+    size_t ms = wn_tok_bpe_small_parts_as(g_tok, scalar, m, true);
+    size_t mg = wn_tok_bpe_vec_parts(g_tok, got, m);
+    if (mg != mw || memcmp(got, want, mw * sizeof *got) != 0)
+        fail_msg("%s %zu (%zu parts): the vector loop differs from the reference", what, c, m);
+    if (ms != mw || memcmp(scalar, want, mw * sizeof *got) != 0)
+        fail_msg("%s %zu (%zu parts): the scalar loop differs from the reference", what, c, m);
+}
+
+static size_t random_tokens_bytes(uint64_t *rng, uint8_t *bytes, unsigned tokens)
+{
+    size_t n = 0;
+    for (unsigned k = 0; k < tokens; k++) {
+        *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
+        uint32_t id = (uint32_t)(*rng % g_tok->n_ranks);
+        size_t len = g_tok->off[id + 1] - g_tok->off[id];
+        if (n + len > WN_TOK_SMALL_PIECE)
+            break;
+        memcpy(bytes + n, g_tok->blob + g_tok->off[id], len);
+        n += len;
+    }
+    return n;
+}
+
+static void encode_golden_both_loops(void)
+{
+    size_t len = 0;
+    char *text = golden_bytes(&len);
+    wn_tok_ids with = WN_TOK_IDS_INIT, without = WN_TOK_IDS_INIT;
+    wn_tok_cache_clear();
+    wn_tok_encode(g_tok, text, len, 0, &with);
+    wn_tok_bpe_vec_use = false;
+    wn_tok_cache_clear();
+    wn_tok_encode(g_tok, text, len, 0, &without);
+    wn_tok_bpe_vec_use = true;
+    wn_tok_cache_clear();
+    assert_int_equal(with.len, without.len);
+    assert_memory_equal(with.ids, without.ids, with.len * sizeof *with.ids);
+    wn_tok_ids_release(&with);
+    wn_tok_ids_release(&without);
+    free(text);
+}
+
+static void test_vector_merge_loop(void **state)
+{
+    (void)state;
+    encode_golden_both_loops();
+    if (!wn_tok_bpe_vec_ok(g_tok)) {
+        fprintf(stderr, "test_vector_merge_loop: no AVX-512, only the encoder's scalar loop\n");
+        return;
+    }
+    uint32_t parts[WN_TOK_SMALL_PIECE];
+    uint8_t bytes[WN_TOK_SMALL_PIECE];
+    size_t count[WN_TOK_SMALL_PIECE + 1] = { 0 };
+    for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
+        size_t n = g_tok->off[c + 1] - g_tok->off[c];
+        if (n > WN_TOK_SMALL_PIECE)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            parts[i] = g_tok->byte_id[(uint8_t)g_tok->blob[g_tok->off[c] + i]];
+        check_vec_parts(parts, n, "token", c);
+        count[n]++;
+    }
+    uint64_t rng = 0x452821E638D01377ull;
+    for (size_t c = 0; c < 200000; c++) {
+        size_t n = random_tokens_bytes(&rng, bytes, 2 + (unsigned)(rng >> 59) % 23);
+        if (n == 0)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            parts[i] = g_tok->byte_id[bytes[i]];
+        check_vec_parts(parts, n, "concatenation", c);
+        size_t m = wn_tok_premerge_parts(g_tok, bytes, n, parts);
+        check_vec_parts(parts, m, "premerged concatenation", c);
+        count[n]++, count[m]++;
+    }
+    for (size_t c = 0; c < 100000; c++) {
+        size_t m = 1 + c % WN_TOK_SMALL_PIECE;
+        for (size_t i = 0; i < m; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            parts[i] = (uint32_t)(rng % (c % 3 ? 2000 : g_tok->n_ranks)); /* low ids merge */
+        }
+        check_vec_parts(parts, m, "random ids", c);
+    }
+    for (size_t m = 1; m <= WN_TOK_SMALL_PIECE; m++)
+        assert_true(count[m] > 0); /* every count of parts came up */
+    size_t n_false = 0;
+    int tries = 4000000;
+    uint32_t a, b;
+    while (n_false < 40 && next_false_pair(&rng, &tries, &a, &b)) {
+        size_t m = 2 + n_false * 31 % (WN_TOK_SMALL_PIECE - 1), at = (size_t)(rng >> 16) % (m - 1);
+        for (size_t k = 0; k < m; k++)
+            parts[k] = g_tok->byte_id[(uint8_t)"abcdefghij"[(rng >> (k % 40)) % 10]];
+        parts[at] = a;
+        parts[at + 1] = b;
+        check_vec_parts(parts, m, "false fingerprint", n_false);
+        n_false++;
+    }
+    assert_true(n_false >= 20);
 }
 
 static void test_bpe_paths_match_reference(void **state)
@@ -1404,6 +1532,7 @@ int main(void)
         cmocka_unit_test(test_pair_fingerprints),
         cmocka_unit_test(test_pair_table_build),
         cmocka_unit_test(test_merge_loops_match_reference),
+        cmocka_unit_test(test_vector_merge_loop),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),

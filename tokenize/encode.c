@@ -162,20 +162,11 @@ static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
 #define CHUNK_SERIAL 0x80000000u
 
 /* BPE of the chunk p[0..n) of a piece (avail bytes readable at p), from the cache when it
- * holds it. */
+ * holds it. A chunk of one character that premerging starts as one token never comes here
+ * (encode_cut_chunk). */
 static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                            wn_tok_ids *out)
 {
-    if (n == 1)
-        return wn_tok_ids_emit(out, &t->byte_id[p[0]], 1);
-    if (n <= 3 && t->premerge.blocks) {
-        /* one character (or two ASCII bytes) that premerge.c starts as one part, with no
-         * neighbour to check: that token, without a cache line */
-        uint32_t id[3];
-        size_t m = wn_tok_premerge_parts(t, p, n, id);
-        if (m == 1)
-            return wn_tok_ids_emit(out, id, 1);
-    }
     if (n > CACHE_BYTES)
         return wn_tok_bpe_merge(t, p, n, out);
     wn_tok_key k;
@@ -282,8 +273,10 @@ static inline int64_t premerged_char(const wn_tok *t, uint32_t cp)
     return (int64_t)((uint32_t)(e >> 32) & (WN_TOK_MAX_IDS - 1));
 }
 
-/* The chunk p[0..n) of a long piece, whose last character is the three-byte cp: a chunk of
- * that character alone takes its premerged token directly. */
+/* The chunk p[0..n) of a long piece, whose last character is the three-byte cp (a cut is
+ * only ever between two three-byte characters, so n >= 3): a chunk of that character alone
+ * takes its premerged token without a cache line, as wn_tok_premerge_parts would give it
+ * (no neighbour to check); any other goes through the chunks' cache. */
 static inline size_t encode_cut_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                                       uint32_t cp, wn_tok_ids *out)
 {

@@ -320,7 +320,7 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
         }
         unsigned f2 = sp->flags[cp];
         uint64_t v2 = wn_tok_split_char3(p + i);
-        if (!((f1 | f2) & WN_TOK_SPLIT_NEVER) && !wn_tok_split_has_whole(sp, v1, v2) &&
+        if (!((f1 | f2) & WN_TOK_SPLIT_NEVER) && !wn_tok_split_has_sides(sp, v1, v2) &&
             wn_tok_split_partials_ok(sp, p, i, 3, f1, 3, f2)) {
             count += encode_cut_chunk(t, p + start, i - start, avail - start, cp1, out);
             start = i;

@@ -101,21 +101,21 @@ static inline uint64_t wn_tok_split_mask(uint64_t h)
     return 1ull << (h & 63) | 1ull << ((h >> 6) & 63);
 }
 
-/* Whether the filter holds the left bytes p[b-i..b) followed by p[b..b+j). */
-static inline bool wn_tok_split_has(const wn_tok_splits *s, const uint8_t *p, size_t b, size_t i,
-                                    size_t j)
-{
-    uint64_t h = wn_tok_split_hash(p + b - i, i, p + b, j);
-    uint64_t m = wn_tok_split_mask(h);
-    return (*wn_tok_split_word(s, h) & m) == m;
-}
-
-/* Whether the filter holds the whole characters vl then vr (wn_tok_split_bytes of each). */
-static inline bool wn_tok_split_has_whole(const wn_tok_splits *s, uint64_t vl, uint64_t vr)
+/* Whether the filter holds the left side vl followed by the right side vr (each as
+ * wn_tok_split_bytes gives it; a scan keeps a whole character's for the next boundary). */
+static inline bool wn_tok_split_has_sides(const wn_tok_splits *s, uint64_t vl, uint64_t vr)
 {
     uint64_t h = wn_tok_split_hash_of(vl, vr);
     uint64_t m = wn_tok_split_mask(h);
     return (*wn_tok_split_word(s, h) & m) == m;
+}
+
+/* Whether the filter holds the left bytes p[b-i..b) followed by p[b..b+j). */
+static inline bool wn_tok_split_has(const wn_tok_splits *s, const uint8_t *p, size_t b, size_t i,
+                                    size_t j)
+{
+    return wn_tok_split_has_sides(s, wn_tok_split_bytes(p + b - i, i),
+                                  wn_tok_split_bytes(p + b, j));
 }
 
 /* The rest of wn_tok_split_ok once the two whole characters passed: the crossings with a

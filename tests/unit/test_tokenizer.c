@@ -1421,7 +1421,7 @@ static void test_split_scan_helpers(void **state)
             for (unsigned b2 = 0x80; b2 <= 0xBF; b2 += 5) {
                 uint8_t c[6] = { 0xE4, 0xB8, 0xAD, (uint8_t)b0, (uint8_t)b1, (uint8_t)b2 };
                 assert_int_equal(wn_tok_split_char3(c + 3), wn_tok_split_bytes(c + 3, 3));
-                assert_int_equal(wn_tok_split_has_whole(sp, wn_tok_split_char3(c),
+                assert_int_equal(wn_tok_split_has_sides(sp, wn_tok_split_char3(c),
                                                         wn_tok_split_char3(c + 3)),
                                  wn_tok_split_has(sp, c, 3, 3, 3));
             }

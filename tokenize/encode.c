@@ -162,20 +162,11 @@ static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
 #define CHUNK_SERIAL 0x80000000u
 
 /* BPE of the chunk p[0..n) of a piece (avail bytes readable at p), from the cache when it
- * holds it. */
+ * holds it. A chunk of one character that premerging starts as one token never comes here
+ * (encode_cut_chunk). */
 static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                            wn_tok_ids *out)
 {
-    if (n == 1)
-        return wn_tok_ids_emit(out, &t->byte_id[p[0]], 1);
-    if (n <= 3 && t->premerge.blocks) {
-        /* one character (or two ASCII bytes) that premerge.c starts as one part, with no
-         * neighbour to check: that token, without a cache line */
-        uint32_t id[3];
-        size_t m = wn_tok_premerge_parts(t, p, n, id);
-        if (m == 1)
-            return wn_tok_ids_emit(out, id, 1);
-    }
     if (n > CACHE_BYTES)
         return wn_tok_bpe_merge(t, p, n, out);
     wn_tok_key k;
@@ -271,30 +262,55 @@ __attribute__((noinline)) static size_t encode_long_cached(const wn_tok *t, long
     return m;
 }
 
-/* True when p[0..n) has a lead byte of a three-byte character (CJK, kana, Hangul...). */
-static inline bool has_three_byte_lead(const uint8_t *p, size_t n)
+/* The three-byte character's token when premerging starts it as one part (premerge.c: a
+ * chunk of one character has no neighbour to check), else -1. */
+static inline int64_t premerged_char(const wn_tok *t, uint32_t cp)
 {
-    bool any = false;
-    for (size_t i = 0; i < n; i++)
-        any |= (p[i] & 0xF0) == 0xE0;
-    return any;
+    const wn_tok_premerge *pm = &t->premerge;
+    uint64_t e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
+    if (!e || (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)))
+        return -1;
+    return (int64_t)((uint32_t)(e >> 32) & (WN_TOK_MAX_IDS - 1));
+}
+
+/* The chunk p[0..n) of a long piece, whose last character is the three-byte cp (a cut is
+ * only ever between two three-byte characters, so n >= 3): a chunk of that character alone
+ * takes its premerged token without a cache line, as wn_tok_premerge_parts would give it
+ * (no neighbour to check); any other goes through the chunks' cache. */
+static inline size_t encode_cut_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
+                                      uint32_t cp, wn_tok_ids *out)
+{
+    if (n == 3 && t->premerge.blocks) {
+        int64_t id = premerged_char(t, cp);
+        if (id >= 0) {
+            if (out)
+                wn_tok_ids_push1(out, (wn_tok_id)id);
+            return 1;
+        }
+    }
+    return encode_chunk(t, p, n, avail, out);
 }
 
 /* A long piece that is not a token (avail bytes readable at p): cut where no token can span
  * (split.h), each chunk on its own. Only boundaries between two three-byte characters are
  * tried: on the multilingual corpus 60% of those can be cut (CJK and Japanese sentences),
  * 8% between two-byte ones (Cyrillic words) and none between ASCII letters, and scanning
- * pieces that are not cut costs more than the few cuts save. */
+ * pieces that are not cut costs more than the few cuts save. The scan starts at the first
+ * three-byte character; each character's bytes, as split.h hashes them, are kept for the
+ * next boundary's probe. */
 __attribute__((noinline)) /* rare: out of the encoder's loop, which must stay small */
 static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                           wn_tok_ids *out)
 {
     const wn_tok_splits *sp = &t->splits;
-    if (!sp->bloom || !has_three_byte_lead(p, n))
+    size_t i = sp->bloom ? wn_tok_split_first_lead3(p, n) : n; /* n > 16 */
+    if (i == n)
         return wn_tok_bpe_merge(t, p, n, out);
     size_t count = 0, start = 0;
     unsigned f1 = WN_TOK_SPLIT_NEVER; /* flags of the character before i, if three bytes */
-    for (size_t i = 0; i < n;) {
+    uint64_t v1 = 0;                  /* and its bytes (wn_tok_split_bytes) */
+    uint32_t cp1 = 0;                 /* and its code point */
+    while (i < n) {
         uint32_t cp;
         size_t l = p[i] < 0x80 ? 1 : utf8_decode_quick(p + i, n - i, &cp);
         if (l != 3) {
@@ -303,16 +319,21 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
             continue;
         }
         unsigned f2 = sp->flags[cp];
-        if (!(f1 & WN_TOK_SPLIT_NEVER) && wn_tok_split_ok(sp, p, i, 3, f1, 3, f2)) {
-            count += encode_chunk(t, p + start, i - start, avail - start, out);
+        uint64_t v2 = wn_tok_split_char3(p + i);
+        if (!((f1 | f2) & WN_TOK_SPLIT_NEVER) && !wn_tok_split_has_sides(sp, v1, v2) &&
+            wn_tok_split_partials_ok(sp, p, i, 3, f1, 3, f2)) {
+            count += encode_cut_chunk(t, p + start, i - start, avail - start, cp1, out);
             start = i;
         }
         f1 = f2;
+        v1 = v2;
+        cp1 = cp;
         i += 3;
     }
     if (start == 0)
         return wn_tok_bpe_merge(t, p, n, out);
-    return count + encode_chunk(t, p + start, n - start, avail - start, out);
+    /* the last chunk ends with a three-byte character when it is one: it starts with one */
+    return count + encode_cut_chunk(t, p + start, n - start, avail - start, cp1, out);
 }
 
 /* The ids of one piece p[0..n) whose key is k (avail bytes readable at p): from the cache,

@@ -1518,6 +1518,43 @@ static void test_split_cuts_sound(void **state)
     wn_tok_free(whole);
 }
 
+/* The long pieces' scan (encode.c) starts at wn_tok_split_first_lead3, eight bytes a step,
+ * and probes each boundary with the characters' values from wn_tok_split_char3: against a
+ * byte loop on 200,000 runs of 8 to 40 bytes drawn from ASCII, lead and continuation bytes
+ * (the last step's word overlapping the one before), and against wn_tok_split_bytes and
+ * wn_tok_split_has for every three-byte lead with a spread of continuation bytes. */
+static void test_split_scan_helpers(void **state)
+{
+    (void)state;
+    static const uint8_t kinds[] = { 'a', ' ', 0xC3, 0xD0, 0x80, 0xBF, 0xE0, 0xE4, 0xEF, 0xF0, 0xFF };
+    uint64_t rng = 0x9E3779B97F4A7C15ull;
+    for (int round = 0; round < 200000; round++) {
+        uint8_t p[40];
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        size_t n = 8 + (size_t)(rng >> 58) % 33;
+        unsigned lead_odds = 1 + (unsigned)(rng >> 40) % 40; /* leads rare or common */
+        for (size_t i = 0; i < n; i++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            p[i] = (rng >> 33) % lead_odds == 0 ? (uint8_t)(0xE0 | (rng >> 20 & 15))
+                                                 : kinds[(rng >> 45) % 6];
+        }
+        size_t want = 0;
+        while (want < n && (p[want] & 0xF0) != 0xE0)
+            want++;
+        assert_int_equal(wn_tok_split_first_lead3(p, n), want);
+    }
+    const wn_tok_splits *sp = &g_tok->splits;
+    for (unsigned b0 = 0xE0; b0 <= 0xEF; b0++)
+        for (unsigned b1 = 0x80; b1 <= 0xBF; b1 += 7)
+            for (unsigned b2 = 0x80; b2 <= 0xBF; b2 += 5) {
+                uint8_t c[6] = { 0xE4, 0xB8, 0xAD, (uint8_t)b0, (uint8_t)b1, (uint8_t)b2 };
+                assert_int_equal(wn_tok_split_char3(c + 3), wn_tok_split_bytes(c + 3, 3));
+                assert_int_equal(wn_tok_split_has_sides(sp, wn_tok_split_char3(c),
+                                                        wn_tok_split_char3(c + 3)),
+                                 wn_tok_split_has(sp, c, 3, 3, 3));
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1550,6 +1587,7 @@ int main(void)
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),
+        cmocka_unit_test(test_split_scan_helpers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

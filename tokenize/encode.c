@@ -471,7 +471,9 @@ encode_plain_as(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out, bo
             __builtin_prefetch(cache_slot(cache, &key[k]));
             __builtin_prefetch(&vocab[key[k].hash & vocab_mask]);
             start[++k] = p;
-        } while (k < AHEAD && p < n);
+            if (p >= n) /* two tests and branches, not a `&&` made of flags (setb, setle) */
+                break;
+        } while (k < AHEAD);
         for (int i = 0; i < k; i++)
             count += encode_piece(t, cache, check_lo, check_hi0, s + start[i],
                                   start[i + 1] - start[i], n - start[i], &key[i], out);

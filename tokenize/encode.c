@@ -24,14 +24,35 @@
 #define CACHE_SLOTS 65536
 #define CACHE_BYTES 16 /* at most WN_TOK_SMALL_PIECE */
 #define CACHE_IDS 4
-/* 32 bytes, two to a line: the piece's two words, then `tag` = serial | len << 32 |
- * n_ids << 37 | id0 << 40 and `more` = id1 | id2 << 17 | id3 << 34 (ids are below 2^17).
- * Half the 64-byte entries of ten 32-bit ids: twice the pieces in the same 2 MiB. */
+/* 32 bytes, two to a line: the piece's two words, then its four ids as the output holds
+ * them, two 32-bit lanes a word (`lo` ids 0 and 1, `hi` ids 2 and 3; zero past the m-th).
+ * An id takes 17 bits of its lane; the 15 above it hold what tells the entry's piece:
+ * bits 0..14 of the serial in lane 0, 15..29 in lane 1, then bits 30 and 31 and the
+ * length n (5 bits) in lane 2, and m in lane 3 (cache_check_lo, cache_check_hi). So a hit
+ * is two masked compares and its ids two masks and two stores, where ids packed one after
+ * another took shifts and masks for each id and a merge into one vector. */
 typedef struct cache_entry {
     uint64_t w0, w1;
-    uint64_t tag, more;
+    uint64_t lo, hi;
 } cache_entry;
 _Static_assert(WN_TOK_MAX_IDS <= 1u << 17, "ids are packed in 17 bits");
+#define ID17 (WN_TOK_MAX_IDS - 1)
+
+#define CACHE_ID_LANES 0x0001FFFF0001FFFFull /* the ids' bits in lo and hi */
+#define CACHE_LANE2_CHECK 0xFFFE0000ull      /* lane 2's bits above its id */
+#define CACHE_M_SHIFT 49                     /* m in lane 3's bits above its id */
+
+/* What an entry's lo has above its two ids for the serial (the same for every piece). */
+static inline uint64_t cache_check_lo(uint32_t serial)
+{
+    return (uint64_t)(serial & 0x7FFF) << 17 | (uint64_t)(serial >> 15 & 0x7FFF) << 49;
+}
+
+/* What an entry's lane 2 has above its id for the serial and a piece of n bytes. */
+static inline uint64_t cache_check_hi(uint32_t serial, size_t n)
+{
+    return (uint64_t)(serial >> 30 | (uint32_t)n << 2) << 17;
+}
 
 #define CHUNK_SLOTS 8192 /* the chunks' cache (encode_chunk), after the pieces' */
 
@@ -106,49 +127,111 @@ void wn_tok_cache_clear(void)
     memset(thread_caches(), 0, CACHES_BYTES);
 }
 
-#define ID17 (WN_TOK_MAX_IDS - 1)
-
-/* The ids e holds for the piece of n bytes with key k (serial nonzero), into ids[0..m), and
- * ids[m..4) zero; 0 when e holds another piece. All four unpacked whatever m, and copied
- * as one block (emit_cached): no branch on how many ids a piece has, which the
- * multilingual mix's pieces (1 to 4 ids) kept mispredicting. */
-static inline size_t cache_get(const cache_entry *e, const wn_tok_key *k, size_t n,
-                               uint32_t serial, uint32_t *ids)
+/* The piece of n bytes with key k: whether e holds it, for the serial whose checks are
+ * check_lo and check_hi0 (cache_check_lo(serial), cache_check_hi(serial, 0); the serial is
+ * nonzero, so an empty entry holds no piece). */
+static inline bool cache_holds(const cache_entry *e, const wn_tok_key *k, size_t n,
+                               uint64_t check_lo, uint64_t check_hi0)
 {
-    if (e->w0 != k->w0 || e->w1 != k->w1 ||
-        (e->tag & ((1ull << 37) - 1)) != ((uint64_t)n << 32 | serial))
-        return 0;
-    ids[0] = (uint32_t)(e->tag >> 40);
-    ids[1] = (uint32_t)e->more & ID17;
-    ids[2] = (uint32_t)(e->more >> 17) & ID17;
-    ids[3] = (uint32_t)(e->more >> 34) & ID17;
-    return (size_t)(e->tag >> 37) & 7;
+    return e->w0 == k->w0 && e->w1 == k->w1 && (e->lo & ~CACHE_ID_LANES) == check_lo &&
+           (e->hi & CACHE_LANE2_CHECK) == (check_hi0 | (uint64_t)n << 19);
 }
 
-/* wn_tok_ids_emit for the m <= CACHE_IDS ids cache_get gave: all CACHE_IDS copied, m kept. */
-static inline size_t emit_cached(wn_tok_ids *out, const uint32_t *ids, size_t m)
+/* wn_tok_ids_emit for the ids of the entry e that holds the piece (cache_holds): its four
+ * lanes written as they are, their bits above the ids masked off, and m kept; no branch on
+ * how many ids a piece has, which the multilingual mix's pieces (1 to 4 ids) kept
+ * mispredicting (ninth session). */
+static inline size_t emit_entry(wn_tok_ids *out, const cache_entry *e)
 {
+    size_t m = (size_t)(e->hi >> CACHE_M_SHIFT);
     if (out) {
         if (out->len + CACHE_IDS > out->cap)
             wn_tok_ids_reserve(out, CACHE_IDS);
-        memcpy(out->ids + out->len, ids, CACHE_IDS * sizeof *ids);
+        uint32_t *d = out->ids + out->len;
+#if defined(__SSE2__)
+        /* one load, one AND with a constant in memory, one store */
+        __m128i ids = _mm_loadu_si128((const __m128i *)(const void *)&e->lo);
+        ids = _mm_and_si128(ids, _mm_set1_epi32((int)ID17));
+        _mm_storeu_si128((__m128i *)(void *)d, ids);
+#else
+        for (size_t i = 0; i < CACHE_IDS; i++)
+            d[i] = (uint32_t)((i < 2 ? e->lo : e->hi) >> (32 * (i % 2))) & ID17;
+#endif
         out->len += m;
     }
     return m;
 }
 
+/* Put the piece of n bytes with key k and its m <= CACHE_IDS ids, whose first four lanes
+ * (zero past the m-th) are lo and hi, in e (checks as for cache_holds). */
+static inline void cache_put_lanes(cache_entry *e, const wn_tok_key *k, size_t n,
+                                   uint64_t check_lo, uint64_t check_hi0, uint64_t lo,
+                                   uint64_t hi, size_t m)
+{
+    e->w0 = k->w0;
+    e->w1 = k->w1;
+    e->lo = lo | check_lo;
+    e->hi = hi | check_hi0 | (uint64_t)n << 19 | (uint64_t)m << CACHE_M_SHIFT;
+}
+
+/* [m][w]: the lanes of word w (lo, hi) that hold the first m ids. */
+static const uint64_t cache_lanes_of[CACHE_IDS + 1][2] = {
+    { 0, 0 },
+    { 0xFFFFFFFFull, 0 },
+    { ~0ull, 0 },
+    { ~0ull, 0xFFFFFFFFull },
+    { ~0ull, ~0ull },
+};
+
+/* cache_put_lanes for the ids[0..m) of BPE, ids[0..CACHE_IDS) all written (the merge loop
+ * leaves parts past the m-th, masked off here): without a loop or a branch on m. A piece
+ * of more than CACHE_IDS ids is not put (merged again each time). */
+static inline void cache_put_ids(cache_entry *e, const wn_tok_key *k, size_t n,
+                                 uint64_t check_lo, uint64_t check_hi0, const uint32_t *ids,
+                                 size_t m)
+{
+    if (m > CACHE_IDS)
+        return;
+    uint64_t lo, hi;
+    memcpy(&lo, ids, sizeof lo);
+    memcpy(&hi, ids + 2, sizeof hi);
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    lo = lo >> 32 | lo << 32; /* lane 0 of a word is its low half */
+    hi = hi >> 32 | hi << 32;
+#endif
+    cache_put_lanes(e, k, n, check_lo, check_hi0, lo & cache_lanes_of[m][0],
+                    hi & cache_lanes_of[m][1], m);
+}
+
+/* For the chunks' cache (encode_chunk, rare next to the pieces): the ids of the piece of n
+ * bytes with key k, into ids[0..CACHE_IDS) (zero past the m-th), and m; 0 when e holds
+ * another piece. */
+static inline size_t cache_get(const cache_entry *e, const wn_tok_key *k, size_t n,
+                               uint32_t serial, uint32_t *ids)
+{
+    if (!cache_holds(e, k, n, cache_check_lo(serial), cache_check_hi(serial, 0)))
+        return 0;
+    for (size_t i = 0; i < CACHE_IDS; i++)
+        ids[i] = (uint32_t)((i < 2 ? e->lo : e->hi) >> (32 * (i % 2))) & ID17;
+    return (size_t)(e->hi >> CACHE_M_SHIFT);
+}
+
+/* wn_tok_ids_emit for the m ids cache_get gave. */
+static inline size_t emit_cached(wn_tok_ids *out, const uint32_t *ids, size_t m)
+{
+    return wn_tok_ids_emit(out, ids, m);
+}
+
+/* Put the piece of n bytes with key k and its ids[0..m) in e, unless m > CACHE_IDS. */
 static inline void cache_put(cache_entry *e, const wn_tok_key *k, size_t n, uint32_t serial,
                              const uint32_t *ids, size_t m)
 {
     if (m > CACHE_IDS)
         return;
-    uint64_t more = 0;
-    for (size_t i = 1; i < m; i++)
-        more |= (uint64_t)ids[i] << (17 * (i - 1));
-    e->w0 = k->w0;
-    e->w1 = k->w1;
-    e->tag = serial | (uint64_t)n << 32 | (uint64_t)m << 37 | (uint64_t)ids[0] << 40;
-    e->more = more;
+    uint32_t lane[CACHE_IDS] = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < m; i++)
+        lane[i] = ids[i];
+    cache_put_ids(e, k, n, cache_check_lo(serial), cache_check_hi(serial, 0), lane, m);
 }
 
 static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
@@ -341,16 +424,16 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
  * take), else BPE. Pieces of one byte (spaces, punctuation: 12% of the multilingual mix's)
  * take the cache too, rather than a branch of their own that the mix of lengths kept
  * mispredicting (ninth session). */
-static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uint8_t *p,
-                                  size_t n, size_t avail, const wn_tok_key *k, wn_tok_ids *out)
+__attribute__((always_inline)) static inline size_t
+encode_piece(const wn_tok *t, cache_entry *cache, uint64_t check_lo, uint64_t check_hi0,
+             const uint8_t *p, size_t n, size_t avail, const wn_tok_key *k, wn_tok_ids *out)
 {
     cache_entry *e = NULL;
     uint32_t ids[CACHE_BYTES]; /* a piece of n bytes has at most n tokens */
     if (n <= CACHE_BYTES) {
         e = cache_slot(cache, k);
-        size_t hit = cache_get(e, k, n, t->serial, ids);
-        if (hit)
-            return emit_cached(out, ids, hit);
+        if (cache_holds(e, k, n, check_lo, check_hi0))
+            return emit_entry(out, e);
     } else {
         /* its line in the long pieces' cache comes while the vocabulary is probed */
         __builtin_prefetch(long_slot(long_cache(cache), k));
@@ -363,13 +446,16 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uin
             wn_tok_ids_push1(out, (wn_tok_id)whole);
         return 1;
     }
-    size_t m = 1;
-    if (whole >= 0) /* always for one byte: loading checks that every byte is a token */
-        ids[0] = (uint32_t)whole;
-    else
-        m = wn_tok_bpe_small_known(t, p, n, ids, wn_tok_key_has_high_byte(k));
-    cache_put(e, k, n, t->serial, ids, m);
-    return wn_tok_ids_emit(out, ids, m);
+    if (whole >= 0) { /* always for one byte: loading checks that every byte is a token */
+        cache_put_lanes(e, k, n, check_lo, check_hi0, (uint64_t)whole, 0, 1);
+        return emit_entry(out, e);
+    }
+    ids[0] = ids[1] = ids[2] = ids[3] = 0; /* cache_put_ids reads CACHE_IDS */
+    size_t m = wn_tok_bpe_small_known(t, p, n, ids, wn_tok_key_has_high_byte(k));
+    if (m > CACHE_IDS)
+        return wn_tok_ids_emit(out, ids, m);
+    cache_put_ids(e, k, n, check_lo, check_hi0, ids, m);
+    return emit_entry(out, e); /* the ids just put, as a hit writes them */
 }
 
 /* Pieces are cut a few at a time and their cache entries and vocabulary slots prefetched
@@ -377,28 +463,70 @@ static inline size_t encode_piece(const wn_tok *t, cache_entry *cache, const uin
  * queueing. */
 #define AHEAD 8
 
-static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
+/* The encoder's loop; `masks` (a constant in each instance below): the text has 64 bytes
+ * or more and the CPU AVX2, so pieces are cut from the cutter's masks where they tell
+ * them, without asking either again for each piece. The tokenizer's fields the loop reads
+ * for every piece are locals, read once: through t, they were loaded again after every
+ * store of a key or an id. */
+__attribute__((always_inline)) static inline size_t
+encode_plain_as(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out, bool masks)
 {
     size_t count = 0, start[AHEAD + 1];
     wn_tok_key key[AHEAD];
     cache_entry *cache = thread_caches();
+    const wn_tok_classes *cls = t->cls;
+    const uint32_t *vocab = t->vocab;
+    uint64_t vocab_mask = t->vocab_mask;
+    uint64_t check_lo = cache_check_lo(t->serial), check_hi0 = cache_check_hi(t->serial, 0);
     wn_tok_cutter cut;
-    wn_tok_cutter_start(t->cls, &cut, s, n);
+    if (masks)
+        wn_tok_cutter_start(cls, &cut, s, n);
     for (size_t p = 0; p < n;) {
         int k = 0;
         start[0] = p;
-        while (k < AHEAD && p < n) {
-            p = wn_tok_next_piece_cut(t->cls, &cut, s, n, p);
-            wn_tok_key_make(&key[k], s + start[k], p - start[k], n - start[k]);
+        do {
+            size_t q = p;
+            p = masks ? wn_tok_next_piece_masks(cls, &cut, s, n, q)
+                      : wn_tok_next_piece(cls, s, n, q);
+            wn_tok_key_make(&key[k], s + q, p - q, n - q);
             __builtin_prefetch(cache_slot(cache, &key[k]));
-            __builtin_prefetch(&t->vocab[key[k].hash & t->vocab_mask]);
+            __builtin_prefetch(&vocab[key[k].hash & vocab_mask]);
             start[++k] = p;
-        }
+            if (p >= n) /* two tests and branches, not a `&&` made of flags (setb, setle) */
+                break;
+        } while (k < AHEAD);
         for (int i = 0; i < k; i++)
-            count += encode_piece(t, cache, s + start[i], start[i + 1] - start[i],
-                                  n - start[i], &key[i], out);
+            count += encode_piece(t, cache, check_lo, check_hi0, s + start[i],
+                                  start[i + 1] - start[i], n - start[i], &key[i], out);
     }
     return count;
+}
+
+/* Text cut by the matcher alone: shorter than the masks' 64 bytes, or no AVX2. */
+static size_t encode_plain_matcher(const wn_tok *t, const uint8_t *s, size_t n,
+                                   wn_tok_ids *out)
+{
+    return encode_plain_as(t, s, n, out, false);
+}
+
+#if defined(WN_TOK_HAVE_AVX2_KINDS)
+/* Compiled for AVX2 and BMI (the CPUs that have the one have the other; tok_classes.c
+ * checks both): besides the masks' cut, GCC then shifts by a register without moving the
+ * count to CL, masks below a bit in one instruction, and so on. */
+__attribute__((target("avx2,bmi,bmi2"))) static size_t
+encode_plain_masks(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
+{
+    return encode_plain_as(t, s, n, out, true);
+}
+#endif
+
+static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
+{
+#if defined(WN_TOK_HAVE_AVX2_KINDS)
+    if (n >= 64 && t->cls->avx2)
+        return encode_plain_masks(t, s, n, out);
+#endif
+    return encode_plain_matcher(t, s, n, out);
 }
 
 /* Special token whose name starts at s[i] (which is '<'), or -1. */

@@ -463,12 +463,11 @@ static inline void wn_tok_cutter_start(const wn_tok_classes *c, wn_tok_cutter *c
         wn_tok_cutter_fill(c, cut, s, 0);
 }
 
-/* End of the piece that starts at s[p] when the masks tell it, else 0; p is the end of the
- * piece before (0 first). */
-static inline size_t cutter_end(const wn_tok_classes *c, wn_tok_cutter *cut, const uint8_t *s,
-                                size_t n, size_t p)
+/* cutter_end for a text of n >= 64 bytes. */
+static inline size_t cutter_end_long(const wn_tok_classes *c, wn_tok_cutter *cut,
+                                     const uint8_t *s, size_t n, size_t p)
 {
-    if (n < 64 || p < 2)
+    if (p < 2)
         return 0;
     size_t k = p - cut->lo; /* past the masks after a long piece */
     uint64_t later = k < 64 ? cut->starts >> k >> 1 : 0; /* starts after p */
@@ -484,18 +483,28 @@ static inline size_t cutter_end(const wn_tok_classes *c, wn_tok_cutter *cut, con
         if (!later)
             cut->fill_from = cut->lo + 32;
     }
-    size_t end;
-    if (later)
-        end = p + 1 + (size_t)__builtin_ctzll(later);
-    else if (cut->lo + 64 == n)
-        end = n;
-    else
-        return 0;
-    /* bits k .. end - lo - 1 of `other` */
-    uint64_t piece = (2ull << (end - p - 1)) - 1;
-    if ((cut->other >> k) & piece)
-        return 0;
-    return end;
+    if (later) {
+        /* the piece's bits k .. end - lo - 1 of `other`: those of `other >> k` up to
+         * later's lowest bit, which later ^ (later - 1) sets (one BMI instruction) */
+        if ((cut->other >> k) & (later ^ (later - 1)))
+            return 0;
+        size_t end = p + 1 + (size_t)__builtin_ctzll(later);
+        if (end <= p) /* never (p + 64 < SIZE_MAX): lets the caller's test of 0 go */
+            __builtin_unreachable();
+        return end;
+    }
+    /* no start after p in the text's last 64 bytes: the piece runs to the end */
+    if (cut->lo + 64 == n && !(cut->other >> k))
+        return n;
+    return 0;
+}
+
+/* End of the piece that starts at s[p] when the masks tell it, else 0; p is the end of the
+ * piece before (0 first). */
+static inline size_t cutter_end(const wn_tok_classes *c, wn_tok_cutter *cut, const uint8_t *s,
+                                size_t n, size_t p)
+{
+    return n < 64 ? 0 : cutter_end_long(c, cut, s, n, p);
 }
 
 /* wn_tok_next_piece(c, s, n, p), p the end of the piece before (0 first), from the masks
@@ -504,6 +513,15 @@ static inline size_t wn_tok_next_piece_cut(const wn_tok_classes *c, wn_tok_cutte
                                            const uint8_t *s, size_t n, size_t p)
 {
     size_t end = c->avx2 ? cutter_end(c, cut, s, n, p) : 0;
+    return end ? end : wn_tok_next_piece(c, s, n, p);
+}
+
+/* wn_tok_next_piece_cut for a text of n >= 64 bytes on a CPU with AVX2 (the encoder's loop
+ * checks both once per text). */
+static inline size_t wn_tok_next_piece_masks(const wn_tok_classes *c, wn_tok_cutter *cut,
+                                             const uint8_t *s, size_t n, size_t p)
+{
+    size_t end = cutter_end_long(c, cut, s, n, p);
     return end ? end : wn_tok_next_piece(c, s, n, p);
 }
 

@@ -86,7 +86,9 @@ static void build(void)
     g_classes.bmp_letters = letters;
     g_classes.wide_letters = wide_blocks_are_letters(letters);
 #if defined(__x86_64__) && defined(__GNUC__)
-    g_classes.avx2 = __builtin_cpu_supports("avx2");
+    /* the encoder's loop with the masks is compiled for AVX2, BMI and BMI2 (encode.c) */
+    g_classes.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+                     __builtin_cpu_supports("bmi2");
 #endif
 }
 

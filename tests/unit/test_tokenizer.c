@@ -96,6 +96,21 @@ static void test_golden_tiktoken(void **state)
     check_golden(g_tok);
 }
 
+/* The encoder's loop as it runs without AVX2 (encode.c's encode_plain_matcher: every
+ * piece cut by the matcher, texts of 64 bytes and more too), from an empty cache and warm. */
+static void test_golden_without_avx2(void **state)
+{
+    (void)state;
+    const wn_tok_classes *with = g_tok->cls;
+    wn_tok_classes without = *with;
+    without.avx2 = false;
+    g_tok->cls = &without;
+    wn_tok_cache_clear();
+    check_golden(g_tok);
+    check_golden(g_tok);
+    g_tok->cls = with;
+}
+
 static void test_golden_tokenizer_json(void **state)
 {
     char path[512], err[256];
@@ -1274,6 +1289,84 @@ static void test_long_piece_cache(void **state)
     wn_tok_ids_release(&want);
 }
 
+/* The piece cache's entries (encode.c) tell their piece by its key's words and by the
+ * length and the tokenizer's serial they keep in the bits above their ids. Pieces of three
+ * ASCII bytes that are neither letters, digits nor white space (one piece of at most three
+ * ids), alone and with a NUL byte after them (the same words, one id more), whose two
+ * lengths meet in one slot (the hash's bits 40..55: CACHE_SLOTS is 65,536), each encoded
+ * right after the other, from an empty cache and warm: only the length tells the two
+ * entries apart. Then a text encoded in turn by the Llama 3 tokenizer and by a tokenizer
+ * of the 256 bytes alone, ranked in another order, whose ids only the serial keeps apart. */
+static void test_piece_cache_entries(void **state)
+{
+    (void)state;
+    uint8_t others[64];
+    size_t n_others = 0;
+    for (unsigned b = 1; b < 0x80; b++)
+        if (g_tok->cls->ascii[b] == WN_TC_OTHER)
+            others[n_others++] = (uint8_t)b;
+    assert_true(n_others > 40);
+    wn_tok_ids got = WN_TOK_IDS_INIT, want = WN_TOK_IDS_INIT;
+    size_t met = 0;
+    wn_tok_cache_clear();
+    for (size_t a = 0; a < n_others; a++)
+        for (size_t b = 0; b < n_others; b++)
+            for (size_t c = 0; c < n_others; c++) {
+                const uint8_t text[16] = { others[a], others[b], others[c], 0 };
+                wn_tok_key k3, k4;
+                wn_tok_key_make(&k3, text, 3, sizeof text);
+                wn_tok_key_make(&k4, text, 4, sizeof text);
+                if (((k3.hash ^ k4.hash) >> 40 & 65535) != 0)
+                    continue;
+                assert_int_equal(wn_tok_next_piece(g_tok->cls, text, 4, 0), 4);
+                for (size_t i = 0; i < 6; i++) {
+                    size_t n = 3 + i % 2;
+                    piece_reference(g_tok, text, n, &want);
+                    got.len = 0;
+                    wn_tok_encode(g_tok, (const char *)text, n, 0, &got);
+                    assert_int_equal(got.len, want.len);
+                    assert_memory_equal(got.ids, want.ids, want.len * sizeof *want.ids);
+                }
+                met++;
+            }
+    assert_true(met > 0); /* 6 of 195,112 */
+
+    char tiktoken[256 * 16], err[256];
+    size_t len = 0;
+    for (unsigned r = 0; r < 256; r++) {
+        static const char b64[] =
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        unsigned byte = r ^ 0xA5; /* rank r is this byte */
+        len += (size_t)snprintf(tiktoken + len, sizeof tiktoken - len, "%c%c== %u\n",
+                                b64[byte >> 2], b64[(byte & 3) << 4], r);
+    }
+    wn_tok *bytes = wn_tok_parse_tiktoken(tiktoken, len, "bytes", 0, err, sizeof err);
+    assert_non_null(bytes);
+    static const char text[] = "A text, as both tokenizers see it; one and the other again.";
+    for (int round = 0; round < 4; round++) {
+        got.len = 0;
+        wn_tok_encode(bytes, text, strlen(text), 0, &got);
+        assert_int_equal(got.len, strlen(text));
+        for (size_t i = 0; i < got.len; i++)
+            assert_int_equal(got.ids[i], (uint8_t)text[i] ^ 0xA5);
+        got.len = want.len = 0;
+        wn_tok_encode(g_tok, text, strlen(text), 0, &got);
+        for (size_t p = 0, e; p < strlen(text); p = e) {
+            e = wn_tok_next_piece(g_tok->cls, (const uint8_t *)text, strlen(text), p);
+            wn_tok_ids one = WN_TOK_IDS_INIT;
+            piece_reference(g_tok, (const uint8_t *)text + p, e - p, &one);
+            for (size_t i = 0; i < one.len; i++)
+                wn_tok_ids_push(&want, one.ids[i]);
+            wn_tok_ids_release(&one);
+        }
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.ids, want.ids, want.len * sizeof *want.ids);
+    }
+    wn_tok_free(bytes);
+    wn_tok_ids_release(&got);
+    wn_tok_ids_release(&want);
+}
+
 /* Every character of the Basic Multilingual Plane outside ASCII (whole, as two parts, or
  * byte by byte: premerge.c), between neighbours that can take its first or last byte or
  * not (nothing, a space, a letter, a Cyrillic letter, a CJK character, a lone continuation
@@ -1560,6 +1653,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_meta_vectors),
         cmocka_unit_test(test_golden_tiktoken),
+        cmocka_unit_test(test_golden_without_avx2),
         cmocka_unit_test(test_golden_tokenizer_json),
         cmocka_unit_test(test_llamacpp_vocab),
         cmocka_unit_test(test_invalid_utf8),
@@ -1584,6 +1678,7 @@ int main(void)
         cmocka_unit_test(test_key_make_masks),
         cmocka_unit_test(test_single_byte_pieces),
         cmocka_unit_test(test_long_piece_cache),
+        cmocka_unit_test(test_piece_cache_entries),
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),
         cmocka_unit_test(test_split_cuts_sound),

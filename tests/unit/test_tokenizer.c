@@ -1155,9 +1155,7 @@ static void test_long_piece_cache(void **state)
 static void test_premerge_every_character(void **state)
 {
     (void)state;
-    wn_tok *all = tok_load_repo();
-    assert_non_null(all);
-    assert_int_equal(wn_tok_use_all_pairs(all), 0);
+    wn_tok *all = tok_load_all_pairs();
     static const char *const side[] = { "",           " ",    "a", "\xD0\xB4", "\xE4\xB8\xAD",
                                         "\xEC\x9D\xB4", "\x80", NULL };
     wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
@@ -1210,9 +1208,7 @@ static void test_premerge_every_character(void **state)
 static void test_last_merges_suffice(void **state)
 {
     (void)state;
-    wn_tok *all = tok_load_repo();
-    assert_non_null(all);
-    assert_int_equal(wn_tok_use_all_pairs(all), 0);
+    wn_tok *all = tok_load_all_pairs();
     wn_tok_ids a = WN_TOK_IDS_INIT, b = WN_TOK_IDS_INIT;
     uint64_t rng = 0x9E3779B97F4A7C15ull;
     uint8_t text[4 * 256];

@@ -351,9 +351,10 @@ static inline int64_t premerged_char(const wn_tok *t, uint32_t cp)
 {
     const wn_tok_premerge *pm = &t->premerge;
     uint64_t e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
-    if (!e || (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)))
+    if (WN_TOK_PREMERGE_BEFORE(e) == WN_TOK_PREMERGE_NOT ||
+        (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)))
         return -1;
-    return (int64_t)((uint32_t)(e >> 32) & (WN_TOK_MAX_IDS - 1));
+    return (int64_t)WN_TOK_PREMERGE_MERGED(e);
 }
 
 /* The chunk p[0..n) of a long piece, whose last character is the three-byte cp (a cut is

@@ -48,6 +48,23 @@
 
 #define NONE UINT32_MAX
 
+/* min_before's row for "no byte before" (the piece's first character) and min_after's
+ * column for "no byte after": none throughout, so the neighbour checks need no test of the
+ * piece's ends. */
+#define PIECE_START 256
+#define PIECE_END 256
+#define AFTER_COLS WN_TOK_PREMERGE_AFTER_COLS
+
+#define ENTRY_BEFORE WN_TOK_PREMERGE_BEFORE
+#define ENTRY_MERGED WN_TOK_PREMERGE_MERGED
+#define ENTRY_AFTER WN_TOK_PREMERGE_AFTER
+#define NOT_MERGED WN_TOK_PREMERGE_NOT
+#define MIN_NONE WN_TOK_PREMERGE_MIN_NONE
+
+/* char_entry's flags, WN_TOK_PREMERGE_FIRST_TWO / _LAST_TWO in pm->blocks */
+#define BUILD_FIRST_TWO (1ull << 63)
+#define BUILD_LAST_TWO (1ull << 62)
+
 static uint32_t token_len(const wn_tok *t, uint32_t id)
 {
     return t->off[id + 1] - t->off[id];
@@ -81,15 +98,15 @@ static uint64_t two_parts_entry(const wn_tok *t, const uint8_t *b, int64_t p, in
     uint64_t flag;
     int64_t r;
     if (p >= 0 && (q < 0 || p < q)) { /* b0 b1 first: b1's right neighbour is b2 */
-        if (pm->min_after[(b[1] - 0x80) * 256 + b[2]] <= p)
+        if (pm->min_after[(b[1] - 0x80) * AFTER_COLS + b[2]] <= p)
             return 0;
         r = p;
-        flag = WN_TOK_PREMERGE_FIRST_TWO;
+        flag = BUILD_FIRST_TWO;
     } else if (q >= 0) { /* b1 b2 first: b1's left neighbour is b0 */
         if (pm->min_before[b[0] * 128 + (b[1] - 0x80)] <= q)
             return 0;
         r = q;
-        flag = WN_TOK_PREMERGE_LAST_TWO;
+        flag = BUILD_LAST_TWO;
     } else {
         return 0;
     }
@@ -129,6 +146,20 @@ static uint64_t char_entry(const wn_tok *t, const uint8_t *b, size_t n, const ui
     if (as_left[merged] <= high || as_right[merged] <= high)
         return 0;
     return (uint64_t)merged << 32 | (uint64_t)(high + 1);
+}
+
+/* char_entry's merged << 32 | (R + 1) with its flag as pm->blocks holds it: the bound each
+ * neighbour's merges must stay above, 0 for a neighbour checked at load (two parts). */
+static uint64_t packed_entry(uint64_t e)
+{
+    if (!e)
+        return NOT_MERGED;
+    uint64_t flags = (e & BUILD_FIRST_TWO ? WN_TOK_PREMERGE_FIRST_TWO : 0) |
+                     (e & BUILD_LAST_TWO ? WN_TOK_PREMERGE_LAST_TWO : 0);
+    uint64_t bound = (uint32_t)e, merged = (e >> 32) & (WN_TOK_MAX_IDS - 1);
+    uint64_t before = e & BUILD_LAST_TWO ? 0 : bound;
+    uint64_t after = e & BUILD_FIRST_TWO ? 0 : bound;
+    return after << 47 | flags | merged << WN_TOK_ID_BITS | before;
 }
 
 /* pm->ascii (see tok_internal.h). */
@@ -176,10 +207,10 @@ void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
     uint32_t *as_right = wn_xmalloc(t->n_total * sizeof *as_right);
     memset(as_left, 0xff, t->n_total * sizeof *as_left);
     memset(as_right, 0xff, t->n_total * sizeof *as_right);
-    pm->min_before = wn_xmalloc(256 * 128 * sizeof *pm->min_before);
-    pm->min_after = wn_xmalloc(64 * 256 * sizeof *pm->min_after);
-    memset(pm->min_before, 0xff, 256 * 128 * sizeof *pm->min_before);
-    memset(pm->min_after, 0xff, 64 * 256 * sizeof *pm->min_after);
+    pm->min_before = wn_xmalloc(257 * 128 * sizeof *pm->min_before);
+    pm->min_after = wn_xmalloc(64 * AFTER_COLS * sizeof *pm->min_after);
+    memset(pm->min_before, 0xff, 257 * 128 * sizeof *pm->min_before);
+    memset(pm->min_after, 0xff, 64 * AFTER_COLS * sizeof *pm->min_after);
     for (size_t i = 0; i < n; i++) {
         uint32_t a = triples[3 * i], b = triples[3 * i + 1], c = triples[3 * i + 2];
         lower(&as_left[a], c);
@@ -189,12 +220,13 @@ void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
             lower(&pm->min_before[last_byte(t, a) * 128 + (x - 0x80)], c);
         x = last_byte(t, a);
         if (token_len(t, a) == 1 && x >= 0x80 && x < 0xC0)
-            lower(&pm->min_after[(x - 0x80) * 256 + first_byte(t, b)], c);
+            lower(&pm->min_after[(x - 0x80) * AFTER_COLS + first_byte(t, b)], c);
     }
     /* code points U+0080..U+FFFF by blocks of 256; blocks where none qualifies share 0 */
     wn_buf blocks = WN_BUF_INIT;
     uint64_t block[256];
-    memset(block, 0, sizeof block);
+    for (size_t lo = 0; lo < 256; lo++)
+        block[lo] = NOT_MERGED;
     wn_buf_append(&blocks, block, sizeof block); /* block 0: none */
     size_t n_blocks = 1;
     for (uint32_t hi = 0; hi < 256; hi++) {
@@ -205,16 +237,21 @@ void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
             int32_t len = 0;
             if (cp >= 0x80 && !U_IS_SURROGATE(cp))
                 U8_APPEND_UNSAFE(b, len, cp); /* two or three bytes below U+10000 */
-            block[lo] = len ? char_entry(t, b, (size_t)len, as_left, as_right) : 0;
-            any |= block[lo] != 0;
+            block[lo] = len ? packed_entry(char_entry(t, b, (size_t)len, as_left, as_right))
+                            : NOT_MERGED;
+            any |= block[lo] != NOT_MERGED;
         }
         pm->block_of[hi] = 0;
-        if (any) {
+        if (any || hi < 8) { /* two-byte characters: blocks 1..8, read without block_of */
             wn_buf_append(&blocks, block, sizeof block);
             pm->block_of[hi] = (uint16_t)n_blocks++;
         }
     }
     pm->blocks = (uint64_t *)(void *)wn_buf_detach(&blocks, NULL);
+    for (size_t i = 0; i < 257 * 128; i++) /* below NOT_MERGED (see ENTRY_BEFORE) */
+        pm->min_before[i] = pm->min_before[i] < MIN_NONE ? pm->min_before[i] : MIN_NONE;
+    for (size_t i = 0; i < 64 * AFTER_COLS; i++)
+        pm->min_after[i] = pm->min_after[i] < MIN_NONE ? pm->min_after[i] : MIN_NONE;
     build_ascii(t, triples, n, as_left, as_right);
     free(as_left);
     free(as_right);
@@ -231,66 +268,134 @@ void wn_tok_premerge_free(wn_tok_premerge *pm)
     memset(pm, 0, sizeof *pm);
 }
 
-/* Whether the ASCII bytes p[i], p[i + 1] start as their token (see
- * wn_tok_premerge_ascii_parts), in a piece that may have other bytes around them. */
-static bool ascii_pair_first(const wn_tok_premerge *pm, const uint8_t *p, size_t n, size_t i)
+/* Emit the parts of the character at p[i..i+len) (len 2 or 3) with entry e, or its bytes
+ * as themselves when it does not start merged (ok false); returns the new count. */
+static inline __attribute__((always_inline)) size_t
+emit_char(const wn_tok *t, const uint8_t *p, size_t i, size_t len, uint64_t e, bool ok,
+          uint32_t *id, size_t m)
 {
-    uint8_t x = p[i], y = p[i + 1];
-    uint32_t first = WN_TOK_ASCII_FIRST(pm->ascii[x * 128 + y]);
-    if (first == WN_TOK_ASCII_NONE)
-        return false;
-    if (i > 0) {
-        uint8_t w = p[i - 1];
-        uint32_t before = w < 0x80 ? WN_TOK_ASCII_BEFORE(pm->ascii[w * 128 + x])
-                                   : pm->ascii_before_high[(w - 0x80) * 128 + x];
-        if (before <= first)
-            return false;
+    uint32_t merged = ENTRY_MERGED(e);
+    if (len == 2) { /* both ids written, the second kept only when not merged */
+        id[m] = ok ? merged : t->byte_id[p[i]];
+        id[m + 1] = t->byte_id[p[i + 1]];
+        return m + 2 - ok;
     }
-    if (i + 2 < n) {
-        uint8_t z = p[i + 2];
-        uint32_t after = z < 0x80 ? WN_TOK_ASCII_AFTER(pm->ascii[y * 128 + z])
-                                  : pm->ascii_after_high[y * 128 + z - 0x80];
-        if (after <= first)
-            return false;
+    if (!ok) {
+        id[m] = t->byte_id[p[i]];
+        id[m + 1] = t->byte_id[p[i + 1]];
+        id[m + 2] = t->byte_id[p[i + 2]];
+        return m + 3;
     }
-    return true;
+    if (e & WN_TOK_PREMERGE_LAST_TWO)
+        id[m++] = t->byte_id[p[i]];
+    id[m++] = merged;
+    if (e & WN_TOK_PREMERGE_FIRST_TWO)
+        id[m++] = t->byte_id[p[i + 2]];
+    return m;
+}
+
+/* The parts of the character (or pair of ASCII bytes) at p[i] of p[0..n) into id[*m..];
+ * returns how many bytes it took. before_row: min_before's row of the byte before p[i].
+ * near_end false promises p[i + 3] is in the piece, so no read needs a bound check (the
+ * loop over all but a piece's last three bytes; the rest with near_end true). */
+static inline __attribute__((always_inline)) size_t
+char_parts(const wn_tok *t, const uint8_t *p, size_t n, size_t i, bool near_end, size_t before_row,
+           uint32_t *id, size_t *m)
+{
+    const wn_tok_premerge *pm = &t->premerge;
+    uint8_t b = p[i];
+    uint64_t e;
+    size_t len;
+    if (b < 0x80) {
+        if (i + 1 < n && p[i + 1] < 0x80 && wn_tok_premerge_ascii_pair_first(pm, p, n, i)) {
+            id[(*m)++] = WN_TOK_ASCII_FIRST(pm->ascii[b * 128 + p[i + 1]]);
+            return 2;
+        }
+        id[(*m)++] = t->byte_id[b];
+        return 1;
+    }
+    if (b <= 0xDF) { /* two bytes: the code points below U+0800 have blocks 1..8 (build) */
+        if (b < 0xC2 || (near_end && i + 1 >= n) || (p[i + 1] & 0xC0) != 0x80)
+            goto single;
+        e = pm->blocks[256 + ((uint32_t)(b & 0x1F) << 6 | (p[i + 1] & 0x3F))];
+        len = 2;
+    } else if (b <= 0xEF) {
+        if ((near_end && i + 2 >= n) || ((p[i + 1] ^ 0x80) | (p[i + 2] ^ 0x80)) & 0xC0)
+            goto single;
+        if (__builtin_expect(b == 0xE0 || b == 0xED, 0) &&
+            ((b == 0xE0 && p[i + 1] < 0xA0) || (b == 0xED && p[i + 1] > 0x9F)))
+            goto single; /* overlong, surrogate */
+        uint32_t cp = (uint32_t)(b & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 |
+                      (p[i + 2] & 0x3F);
+        e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
+        len = 3;
+    } else {
+        goto single; /* four bytes or ill-formed: each byte alone */
+    }
+    size_t next = near_end && i + len >= n ? PIECE_END : p[i + len];
+    bool ok = ENTRY_BEFORE(e) != NOT_MERGED &&
+              pm->min_before[before_row + b - 0x80] >= ENTRY_BEFORE(e) &&
+              pm->min_after[(size_t)(p[i + len - 1] - 0x80) * AFTER_COLS + next] >=
+                  ENTRY_AFTER(e);
+    *m = emit_char(t, p, i, len, e, ok, id, *m);
+    return len;
+single: /* a byte of no character premerge.c merges; continuation bytes come here too */
+    id[(*m)++] = t->byte_id[b];
+    return 1;
+}
+
+/* The entry of p[0..n) when it is one character of two or three bytes (lead E0 and ED
+ * left to the loop), else NOT_MERGED. */
+static inline uint64_t one_char_entry(const wn_tok_premerge *pm, const uint8_t *p, size_t n)
+{
+    uint8_t b = p[0];
+    if (n == 2 && b >= 0xC2 && b <= 0xDF && (p[1] & 0xC0) == 0x80)
+        return pm->blocks[256 + ((uint32_t)(b & 0x1F) << 6 | (p[1] & 0x3F))];
+    if (n == 3 && b >= 0xE1 && b <= 0xEF && b != 0xED && ((p[1] ^ 0x80) | (p[2] ^ 0x80)) < 0x40)
+        return pm->blocks[(size_t)pm->block_of[(b & 0x0F) << 4 | (p[1] & 0x3F) >> 2] * 256 +
+                          ((p[1] & 3) << 6 | (p[2] & 0x3F))];
+    return NOT_MERGED;
+}
+
+/* wn_tok_premerge_parts for any piece. Out of line, so that the one-character pieces
+ * (below) pay no saving of the registers this loop uses.
+ *
+ * Written for fewer instructions a character (twelfth session, tok23; one cold
+ * multilingual pass, callgrind: premerging 14.10 M -> 13.24 M, the pass 143.66 M -> 142.81
+ * M): a two-byte character's entry read by its code point with no block_of step; the
+ * piece's ends as a row of min_before and a column of min_after that hold "none", so the
+ * neighbour checks test no index; all but the last three bytes with no bound check; a
+ * character that does not qualify written as all its bytes at once (its continuation
+ * bytes no longer go through the decoder one by one). The checks stay a chain of
+ * branches: both tables read and compared without one measured slower (8 of 10 pairs),
+ * as in the sixth session. */
+static __attribute__((noinline)) size_t parts_of_piece(const wn_tok *t, const uint8_t *p,
+                                                       size_t n, uint32_t *id)
+{
+    size_t m = 0, i = 0;
+    size_t before_row = PIECE_START * 128;
+    while (i + 3 < n) {
+        i += char_parts(t, p, n, i, false, before_row, id, &m);
+        before_row = (size_t)p[i - 1] * 128;
+    }
+    while (i < n) {
+        i += char_parts(t, p, n, i, true, before_row, id, &m);
+        before_row = (size_t)p[i - 1] * 128;
+    }
+    return m;
 }
 
 size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
 {
-    const wn_tok_premerge *pm = &t->premerge;
-    size_t m = 0;
-    for (size_t i = 0; i < n;) {
-        uint8_t b = p[i];
-        uint32_t cp;
-        size_t len = b >= 0x80 ? utf8_decode_quick(p + i, n - i, &cp) : 0; /* 0: ill-formed */
-        uint64_t e = 0;
-        if (len == 2 || len == 3)
-            e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
-        if (e) { /* a neighbour checked at load (two parts) is not checked again */
-            uint32_t high = (uint32_t)e - 1;
-            if ((!(e & WN_TOK_PREMERGE_LAST_TWO) && i > 0 &&
-                 pm->min_before[p[i - 1] * 128 + (b - 0x80)] <= high) ||
-                (!(e & WN_TOK_PREMERGE_FIRST_TWO) && i + len < n &&
-                 pm->min_after[(p[i + len - 1] - 0x80) * 256 + p[i + len]] <= high))
-                e = 0;
-        }
-        if (e) {
-            if (e & WN_TOK_PREMERGE_LAST_TWO)
-                id[m++] = t->byte_id[b];
-            id[m++] = (uint32_t)(e >> 32) & (WN_TOK_MAX_IDS - 1);
-            if (e & WN_TOK_PREMERGE_FIRST_TWO)
-                id[m++] = t->byte_id[p[i + 2]];
-            i += len;
-        } else if (b < 0x80 && i + 1 < n && p[i + 1] < 0x80 && ascii_pair_first(pm, p, n, i)) {
-            id[m++] = WN_TOK_ASCII_FIRST(pm->ascii[b * 128 + p[i + 1]]);
-            i += 2;
-        } else {
-            id[m++] = t->byte_id[b]; /* one byte; a character that does not qualify */
-            i++;                     /* goes byte by byte */
+    if (n <= 3) { /* a piece of one character, no neighbour to check (the encoder's chunks) */
+        uint64_t e = one_char_entry(&t->premerge, p, n);
+        if (ENTRY_BEFORE(e) != NOT_MERGED &&
+            !(e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO))) {
+            id[0] = ENTRY_MERGED(e);
+            return 1;
         }
     }
-    return m;
+    return parts_of_piece(t, p, n, id);
 }
 
 /* A pair of ASCII bytes x y at p[i] whose token T = FIRST(x, y) has rank R starts as T when

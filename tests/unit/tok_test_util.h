@@ -4,6 +4,7 @@
 
 #include "tests/unit/testutil.h"
 #include "tokenize/shard_writer.h"
+#include "tokenize/tok_internal.h"
 #include "tokenize/tokenizer.h"
 
 #include <stdio.h>
@@ -17,6 +18,16 @@ static inline wn_tok *tok_load_repo(void)
     wn_tok *t = wn_tok_load("data/tokenizer/llama3.tiktoken", err, sizeof err);
     if (!t)
         fprintf(stderr, "%s\n", err);
+    return t;
+}
+
+/* The repo's tokenizer with a pair table of every split (BPE from bytes: the reference
+ * premerging and the encoder's shortcuts are checked against). */
+static inline wn_tok *tok_load_all_pairs(void)
+{
+    wn_tok *t = tok_load_repo();
+    assert_non_null(t);
+    assert_int_equal(wn_tok_use_all_pairs(t), 0);
     return t;
 }
 

@@ -147,82 +147,10 @@ VEC_TARGET static size_t vec_run4(const wn_tok *t, uint32_t *id, const uint32_t 
     return vec_run(t, id, key, m, 4);
 }
 
-/* wn_tok_key_parts by AVX-512: 16 pairs a step. The three hashes of each pair's 34-bit key
- * (bucket, x, fingerprint: tok_internal.h) by 64-bit multiplies in two registers of 8 lanes,
- * narrowed to 32-bit lanes; the displacements (16-bit words, read as dwords at scale 2: the
- * table has a word of padding after its last) and the fast slots by two gathers. */
-#define KEY_TARGET __attribute__((target("avx512f,avx512dq")))
-
-/* The three hashes of the keys a << ID_BITS | b of 8 pairs, each narrowed to 32-bit lanes. */
-KEY_TARGET __attribute__((always_inline)) static inline void
-key_hashes8(const wn_tok_pair_table *pt, __m256i a, __m256i b, __m256i *bucket, __m256i *x,
-            __m256i *fp)
-{
-    __m512i key = _mm512_or_si512(_mm512_slli_epi64(_mm512_cvtepu32_epi64(a), WN_TOK_ID_BITS),
-                                  _mm512_cvtepu32_epi64(b));
-    __m512i hash = _mm512_mullo_epi64(key, _mm512_set1_epi64((long long)0x9E3779B97F4A7C15ull));
-    *bucket = _mm512_cvtepi64_epi32(
-        _mm512_srl_epi64(hash, _mm_cvtsi32_si128((int)pt->r_shift)));
-    __m512i salted = _mm512_xor_si512(key, _mm512_set1_epi64((long long)pt->salt));
-    *x = _mm512_cvtepi64_epi32(_mm512_srli_epi64(
-        _mm512_mullo_epi64(salted, _mm512_set1_epi64((long long)0xC2B2AE3D27D4EB4Full)), 32));
-    *fp = _mm512_cvtepi64_epi32(_mm512_srli_epi64(
-        _mm512_mullo_epi64(key, _mm512_set1_epi64((long long)0xD6E8FEB86659FD93ull)),
-        64 - WN_TOK_PAIR_FP_BITS));
-}
-
-KEY_TARGET static void vec_key_parts(const wn_tok *t, const uint32_t *id, uint32_t *key, size_t m)
-{
-    const wn_tok_pair_table *pt = &t->pairs;
-    const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i no_key = _mm512_set1_epi32((int)WN_TOK_NO_KEY);
-    size_t pairs = m - 1;
-    for (size_t i = 0; i < pairs; i += LANES) {
-        __mmask16 lanes = pairs - i >= LANES ? 0xFFFF : (__mmask16)((1u << (pairs - i)) - 1);
-        __m512i a = _mm512_maskz_loadu_epi32(lanes, id + i);
-        __m512i b = _mm512_maskz_loadu_epi32(lanes, id + i + 1);
-        __m256i bucket_lo, bucket_hi, x_lo, x_hi, fp_lo, fp_hi;
-        key_hashes8(pt, _mm512_castsi512_si256(a), _mm512_castsi512_si256(b), &bucket_lo, &x_lo,
-                    &fp_lo);
-        key_hashes8(pt, _mm512_extracti64x4_epi64(a, 1), _mm512_extracti64x4_epi64(b, 1),
-                    &bucket_hi, &x_hi, &fp_hi);
-        __m512i bucket = _mm512_inserti64x4(_mm512_castsi256_si512(bucket_lo), bucket_hi, 1);
-        __m512i x = _mm512_inserti64x4(_mm512_castsi256_si512(x_lo), x_hi, 1);
-        __m512i fp = _mm512_inserti64x4(_mm512_castsi256_si512(fp_lo), fp_hi, 1);
-        __m512i d = _mm512_and_si512(_mm512_i32gather_epi32(bucket, pt->disp, 2),
-                                     _mm512_set1_epi32(0xFFFF));
-        __m512i slot = _mm512_and_si512(_mm512_xor_si512(x, d), _mm512_set1_epi32((int)(pt->m - 1)));
-        __m512i v = _mm512_i32gather_epi32(slot, pt->fast, 4);
-        __mmask16 hit = _mm512_mask_cmpeq_epu32_mask(lanes, _mm512_srli_epi32(v, WN_TOK_ID_BITS), fp);
-        __m512i found = _mm512_or_si512(
-            _mm512_slli_epi32(_mm512_and_si512(v, _mm512_set1_epi32(WN_TOK_MAX_IDS - 1)),
-                              WN_TOK_POS_BITS),
-            _mm512_add_epi32(iota, _mm512_set1_epi32((int)i)));
-        _mm512_storeu_si512(key + i, _mm512_mask_mov_epi32(no_key, hit, found));
-    }
-    key[m - 1] = WN_TOK_NO_KEY;
-}
-
-bool wn_tok_key_vec_use = true;
-
-bool wn_tok_key_vec_ok(void)
-{
-    return wn_tok_key_vec_use && __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512dq");
-}
-
-void wn_tok_bpe_vec_key_parts(const wn_tok *t, const uint32_t *id, uint32_t *key, size_t m)
-{
-    if (wn_tok_key_vec_ok())
-        vec_key_parts(t, id, key, m);
-    else
-        wn_tok_key_parts(t, id, key, m);
-}
-
 size_t wn_tok_bpe_vec_parts(const wn_tok *t, uint32_t *id, size_t m)
 {
     uint32_t key[WN_TOK_SMALL_PIECE];
-    wn_tok_bpe_vec_key_parts(t, id, key, m);
+    wn_tok_key_parts(t, id, key, m);
     size_t r = m <= LANES       ? vec_run1(t, id, key, m)
                : m <= 2 * LANES ? vec_run2(t, id, key, m)
                                 : vec_run4(t, id, key, m);
@@ -232,18 +160,6 @@ size_t wn_tok_bpe_vec_parts(const wn_tok *t, uint32_t *id, size_t m)
     return wn_tok_bpe_small_run(t, id, key, m, true, NULL);
 }
 #else
-bool wn_tok_key_vec_use = true;
-
-bool wn_tok_key_vec_ok(void)
-{
-    return false;
-}
-
-void wn_tok_bpe_vec_key_parts(const wn_tok *t, const uint32_t *id, uint32_t *key, size_t m)
-{
-    wn_tok_key_parts(t, id, key, m);
-}
-
 size_t wn_tok_bpe_vec_parts(const wn_tok *t, uint32_t *id, size_t m)
 {
     return wn_tok_bpe_small_parts_as(t, id, m, true);

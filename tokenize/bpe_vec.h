@@ -20,16 +20,4 @@ bool wn_tok_bpe_vec_ok(const wn_tok *t);
  * wn_tok_bpe_vec_ok(t) and 1 <= m <= WN_TOK_SMALL_PIECE. */
 size_t wn_tok_bpe_vec_parts(const wn_tok *t, uint32_t *id, size_t m);
 
-/* False: wn_tok_bpe_vec_key_parts keys by the scalar loop (tests, harnesses). */
-extern bool wn_tok_key_vec_use;
-
-/* True when wn_tok_bpe_vec_key_parts keys by AVX-512: the CPU has AVX-512F and DQ (the
- * 64-bit multiplies), and wn_tok_key_vec_use. */
-bool wn_tok_key_vec_ok(void);
-
-/* wn_tok_key_parts (bpe_small.h), the same keys, by AVX-512 when wn_tok_key_vec_ok(), else
- * by it; 1 <= m <= WN_TOK_SMALL_PIECE, key[] of WN_TOK_SMALL_PIECE entries (whole registers
- * are stored: entries past m - 1 are overwritten). */
-void wn_tok_bpe_vec_key_parts(const wn_tok *t, const uint32_t *id, uint32_t *key, size_t m);
-
 #endif

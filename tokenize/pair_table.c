@@ -113,9 +113,7 @@ int wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size
 {
     pt->r = pow2_at_least(n / KEYS_PER_BUCKET + 1);
     pt->r_shift = 64 - (uint32_t)__builtin_ctz(pt->r);
-    /* one word of padding: the vector keying (bpe_vec.c) reads each displacement as the
-     * low half of a 4-byte gather, the last one's too */
-    pt->disp = wn_xcalloc((size_t)pt->r + 1, sizeof *pt->disp);
+    pt->disp = wn_xmalloc(pt->r * sizeof *pt->disp);
     keyed *k = wn_xmalloc((n ? n : 1) * sizeof *k);
     uint32_t *first = wn_xcalloc((size_t)pt->r + 1, sizeof *first);
     for (size_t i = 0; i < n; i++) {

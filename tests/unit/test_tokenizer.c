@@ -585,59 +585,6 @@ static size_t random_tokens_bytes(uint64_t *rng, uint8_t *bytes, unsigned tokens
     return n;
 }
 
-/* A check of one sequence of parts (test_vector_merge_loop, test_vector_keying). */
-typedef void parts_check(const uint32_t *parts, size_t m, const char *what, size_t c);
-
-/* check on the bytes of every token of up to WN_TOK_SMALL_PIECE bytes; count[n]++ each. */
-static void check_every_token(parts_check *check, size_t *count)
-{
-    uint32_t parts[WN_TOK_SMALL_PIECE];
-    for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
-        size_t n = g_tok->off[c + 1] - g_tok->off[c];
-        if (n > WN_TOK_SMALL_PIECE)
-            continue;
-        for (size_t i = 0; i < n; i++)
-            parts[i] = g_tok->byte_id[(uint8_t)g_tok->blob[g_tok->off[c] + i]];
-        check(parts, n, "token", c);
-        count[n]++;
-    }
-}
-
-/* check on 100,000 sequences of 1 to WN_TOK_SMALL_PIECE random ids; count[m]++ each. */
-static void check_random_ids(parts_check *check, uint64_t *rng, size_t *count)
-{
-    uint32_t parts[WN_TOK_SMALL_PIECE];
-    for (size_t c = 0; c < 100000; c++) {
-        size_t m = 1 + c % WN_TOK_SMALL_PIECE;
-        for (size_t i = 0; i < m; i++) {
-            *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
-            parts[i] = (uint32_t)(*rng % (c % 3 ? 2000 : g_tok->n_ranks)); /* low ids merge */
-        }
-        check(parts, m, "random ids", c);
-        count[m]++;
-    }
-}
-
-/* check on up to 40 pairs that are not merges but pass the fingerprint, among 2 to 64
- * parts of letters; at least 20 must be found. */
-static void check_false_pairs(parts_check *check, uint64_t *rng)
-{
-    uint32_t parts[WN_TOK_SMALL_PIECE];
-    size_t n_false = 0;
-    int tries = 4000000;
-    uint32_t a, b;
-    while (n_false < 40 && next_false_pair(rng, &tries, &a, &b)) {
-        size_t m = 2 + n_false * 31 % (WN_TOK_SMALL_PIECE - 1), at = (size_t)(*rng >> 16) % (m - 1);
-        for (size_t k = 0; k < m; k++)
-            parts[k] = g_tok->byte_id[(uint8_t)"abcdefghij"[(*rng >> (k % 40)) % 10]];
-        parts[at] = a;
-        parts[at + 1] = b;
-        check(parts, m, "false fingerprint", n_false);
-        n_false++;
-    }
-    assert_true(n_false >= 20);
-}
-
 static void encode_golden_both_loops(void)
 {
     size_t len = 0;
@@ -668,7 +615,15 @@ static void test_vector_merge_loop(void **state)
     uint32_t parts[WN_TOK_SMALL_PIECE];
     uint8_t bytes[WN_TOK_SMALL_PIECE];
     size_t count[WN_TOK_SMALL_PIECE + 1] = { 0 };
-    check_every_token(check_vec_parts, count);
+    for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
+        size_t n = g_tok->off[c + 1] - g_tok->off[c];
+        if (n > WN_TOK_SMALL_PIECE)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            parts[i] = g_tok->byte_id[(uint8_t)g_tok->blob[g_tok->off[c] + i]];
+        check_vec_parts(parts, n, "token", c);
+        count[n]++;
+    }
     uint64_t rng = 0x452821E638D01377ull;
     for (size_t c = 0; c < 200000; c++) {
         size_t n = random_tokens_bytes(&rng, bytes, 2 + (unsigned)(rng >> 59) % 23);
@@ -681,69 +636,29 @@ static void test_vector_merge_loop(void **state)
         check_vec_parts(parts, m, "premerged concatenation", c);
         count[n]++, count[m]++;
     }
-    check_random_ids(check_vec_parts, &rng, count);
+    for (size_t c = 0; c < 100000; c++) {
+        size_t m = 1 + c % WN_TOK_SMALL_PIECE;
+        for (size_t i = 0; i < m; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            parts[i] = (uint32_t)(rng % (c % 3 ? 2000 : g_tok->n_ranks)); /* low ids merge */
+        }
+        check_vec_parts(parts, m, "random ids", c);
+    }
     for (size_t m = 1; m <= WN_TOK_SMALL_PIECE; m++)
         assert_true(count[m] > 0); /* every count of parts came up */
-    check_false_pairs(check_vec_parts, &rng);
-}
-
-/* The pairs' keys by AVX-512 (wn_tok_bpe_vec_key_parts, bpe_vec.c) against the scalar
- * keying (wn_tok_key_parts) on: every piece of the golden texts of up to 64 bytes, from its
- * bytes and from its premerged parts; the bytes of every token of up to 64 bytes; 100,000
- * sequences of 1 to 64 random ids (most pairs not merges, those of low ids often merges);
- * and pairs that are not merges but pass the fingerprint among random neighbours. Every
- * count of parts from 1 to 64 comes up (one to four steps of 16 pairs, and a last step
- * with fewer), and many pairs are merges and many not. Where the CPU has no AVX-512F and DQ
- * both sides are the scalar keying. */
-static size_t key_hits, key_misses;
-
-static void check_vec_keys(const uint32_t *parts, size_t m, const char *what, size_t c)
-{
-    uint32_t want[WN_TOK_SMALL_PIECE], got[WN_TOK_SMALL_PIECE];
-    wn_tok_key_parts(g_tok, parts, want, m);
-    memset(got, 0x5A, sizeof got);
-    wn_tok_bpe_vec_key_parts(g_tok, parts, got, m);
-    for (size_t i = 0; i < m; i++) {
-        if (got[i] != want[i])
-            fail_msg("%s %zu (%zu parts): key %zu is %08x, not %08x", what, c, m, i, got[i],
-                     want[i]);
-        if (i + 1 < m)
-            want[i] == WN_TOK_NO_KEY ? key_misses++ : key_hits++;
+    size_t n_false = 0;
+    int tries = 4000000;
+    uint32_t a, b;
+    while (n_false < 40 && next_false_pair(&rng, &tries, &a, &b)) {
+        size_t m = 2 + n_false * 31 % (WN_TOK_SMALL_PIECE - 1), at = (size_t)(rng >> 16) % (m - 1);
+        for (size_t k = 0; k < m; k++)
+            parts[k] = g_tok->byte_id[(uint8_t)"abcdefghij"[(rng >> (k % 40)) % 10]];
+        parts[at] = a;
+        parts[at + 1] = b;
+        check_vec_parts(parts, m, "false fingerprint", n_false);
+        n_false++;
     }
-}
-
-static void test_vector_keying(void **state)
-{
-    (void)state;
-    if (!wn_tok_key_vec_ok())
-        fprintf(stderr, "test_vector_keying: no AVX-512F and DQ, the scalar keying on both sides\n");
-    uint32_t parts[WN_TOK_SMALL_PIECE];
-    size_t count[WN_TOK_SMALL_PIECE + 1] = { 0 };
-    size_t len = 0;
-    char *text = golden_bytes(&len);
-    const wn_tok_classes *classes = wn_tok_classes_get();
-    const uint8_t *s = (const uint8_t *)text;
-    size_t pieces = 0;
-    for (size_t p = 0, e; p < len; p = e) {
-        e = wn_tok_next_piece(classes, s, len, p);
-        if (e - p > WN_TOK_SMALL_PIECE)
-            continue;
-        for (size_t i = 0; i < e - p; i++)
-            parts[i] = g_tok->byte_id[s[p + i]];
-        check_vec_keys(parts, e - p, "golden piece", p);
-        size_t m = wn_tok_premerge_parts(g_tok, s + p, e - p, parts);
-        check_vec_keys(parts, m, "premerged golden piece", p);
-        count[e - p]++, count[m]++, pieces++;
-    }
-    free(text);
-    assert_true(pieces > 100000);
-    check_every_token(check_vec_keys, count);
-    uint64_t rng = 0x2545F4914F6CDD1Dull;
-    check_random_ids(check_vec_keys, &rng, count);
-    check_false_pairs(check_vec_keys, &rng);
-    for (size_t m = 1; m <= WN_TOK_SMALL_PIECE; m++)
-        assert_true(count[m] > 0);
-    assert_true(key_hits > 1000000 && key_misses > 1000000);
+    assert_true(n_false >= 20);
 }
 
 static void test_bpe_paths_match_reference(void **state)
@@ -1655,7 +1570,6 @@ int main(void)
         cmocka_unit_test(test_pair_table_build),
         cmocka_unit_test(test_merge_loops_match_reference),
         cmocka_unit_test(test_vector_merge_loop),
-        cmocka_unit_test(test_vector_keying),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
         cmocka_unit_test(test_threads),

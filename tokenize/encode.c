@@ -137,6 +137,12 @@ static inline bool cache_holds(const cache_entry *e, const wn_tok_key *k, size_t
            (e->hi & CACHE_LANE2_CHECK) == (check_hi0 | (uint64_t)n << 19);
 }
 
+/* The i-th of the CACHE_IDS id lanes of the entry e (zero past its m-th id). */
+static inline uint32_t entry_id(const cache_entry *e, size_t i)
+{
+    return (uint32_t)((i < 2 ? e->lo : e->hi) >> (32 * (i % 2))) & ID17;
+}
+
 /* wn_tok_ids_emit for the ids of the entry e that holds the piece (cache_holds): its four
  * lanes written as they are, their bits above the ids masked off, and m kept; no branch on
  * how many ids a piece has, which the multilingual mix's pieces (1 to 4 ids) kept
@@ -155,7 +161,7 @@ static inline size_t emit_entry(wn_tok_ids *out, const cache_entry *e)
         _mm_storeu_si128((__m128i *)(void *)d, ids);
 #else
         for (size_t i = 0; i < CACHE_IDS; i++)
-            d[i] = (uint32_t)((i < 2 ? e->lo : e->hi) >> (32 * (i % 2))) & ID17;
+            d[i] = entry_id(e, i);
 #endif
         out->len += m;
     }
@@ -212,14 +218,8 @@ static inline size_t cache_get(const cache_entry *e, const wn_tok_key *k, size_t
     if (!cache_holds(e, k, n, cache_check_lo(serial), cache_check_hi(serial, 0)))
         return 0;
     for (size_t i = 0; i < CACHE_IDS; i++)
-        ids[i] = (uint32_t)((i < 2 ? e->lo : e->hi) >> (32 * (i % 2))) & ID17;
+        ids[i] = entry_id(e, i);
     return (size_t)(e->hi >> CACHE_M_SHIFT);
-}
-
-/* wn_tok_ids_emit for the m ids cache_get gave. */
-static inline size_t emit_cached(wn_tok_ids *out, const uint32_t *ids, size_t m)
-{
-    return wn_tok_ids_emit(out, ids, m);
 }
 
 /* Put the piece of n bytes with key k and its ids[0..m) in e, unless m > CACHE_IDS. */
@@ -258,7 +258,7 @@ static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t a
     uint32_t serial = t->serial | CHUNK_SERIAL, ids[CACHE_BYTES];
     size_t m = cache_get(e, &k, n, serial, ids);
     if (m)
-        return emit_cached(out, ids, m);
+        return wn_tok_ids_emit(out, ids, m);
     m = wn_tok_bpe_small_ids(t, p, n, ids);
     cache_put(e, &k, n, serial, ids, m);
     return wn_tok_ids_emit(out, ids, m);
@@ -345,18 +345,6 @@ __attribute__((noinline)) static size_t encode_long_cached(const wn_tok *t, long
     return m;
 }
 
-/* The three-byte character's token when premerging starts it as one part (premerge.c: a
- * chunk of one character has no neighbour to check), else -1. */
-static inline int64_t premerged_char(const wn_tok *t, uint32_t cp)
-{
-    const wn_tok_premerge *pm = &t->premerge;
-    uint64_t e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
-    if (WN_TOK_PREMERGE_BEFORE(e) == WN_TOK_PREMERGE_NOT ||
-        (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)))
-        return -1;
-    return (int64_t)WN_TOK_PREMERGE_MERGED(e);
-}
-
 /* The chunk p[0..n) of a long piece, whose last character is the three-byte cp (a cut is
  * only ever between two three-byte characters, so n >= 3): a chunk of that character alone
  * takes its premerged token without a cache line, as wn_tok_premerge_parts would give it
@@ -365,7 +353,7 @@ static inline size_t encode_cut_chunk(const wn_tok *t, const uint8_t *p, size_t 
                                       uint32_t cp, wn_tok_ids *out)
 {
     if (n == 3 && t->premerge.blocks) {
-        int64_t id = premerged_char(t, cp);
+        int64_t id = wn_tok_premerge_alone(wn_tok_premerge_entry(&t->premerge, cp));
         if (id >= 0) {
             if (out)
                 wn_tok_ids_push1(out, (wn_tok_id)id);

@@ -327,7 +327,7 @@ char_parts(const wn_tok *t, const uint8_t *p, size_t n, size_t i, bool near_end,
             goto single; /* overlong, surrogate */
         uint32_t cp = (uint32_t)(b & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 |
                       (p[i + 2] & 0x3F);
-        e = pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
+        e = wn_tok_premerge_entry(pm, cp);
         len = 3;
     } else {
         goto single; /* four bytes or ill-formed: each byte alone */
@@ -352,8 +352,8 @@ static inline uint64_t one_char_entry(const wn_tok_premerge *pm, const uint8_t *
     if (n == 2 && b >= 0xC2 && b <= 0xDF && (p[1] & 0xC0) == 0x80)
         return pm->blocks[256 + ((uint32_t)(b & 0x1F) << 6 | (p[1] & 0x3F))];
     if (n == 3 && b >= 0xE1 && b <= 0xEF && b != 0xED && ((p[1] ^ 0x80) | (p[2] ^ 0x80)) < 0x40)
-        return pm->blocks[(size_t)pm->block_of[(b & 0x0F) << 4 | (p[1] & 0x3F) >> 2] * 256 +
-                          ((p[1] & 3) << 6 | (p[2] & 0x3F))];
+        return wn_tok_premerge_entry(pm, (uint32_t)(b & 0x0F) << 12 |
+                                             (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F));
     return NOT_MERGED;
 }
 
@@ -388,10 +388,9 @@ static __attribute__((noinline)) size_t parts_of_piece(const wn_tok *t, const ui
 size_t wn_tok_premerge_parts(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
 {
     if (n <= 3) { /* a piece of one character, no neighbour to check (the encoder's chunks) */
-        uint64_t e = one_char_entry(&t->premerge, p, n);
-        if (ENTRY_BEFORE(e) != NOT_MERGED &&
-            !(e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO))) {
-            id[0] = ENTRY_MERGED(e);
+        int64_t token = wn_tok_premerge_alone(one_char_entry(&t->premerge, p, n));
+        if (token >= 0) {
+            id[0] = (uint32_t)token;
             return 1;
         }
     }

@@ -161,6 +161,22 @@ struct wn_tok {
 #define WN_TOK_ID_BITS 17
 #define WN_TOK_MAX_IDS (1u << WN_TOK_ID_BITS)
 
+/* premerge.blocks' entry of the code point cp (U+0080..U+FFFF). */
+static inline uint64_t wn_tok_premerge_entry(const wn_tok_premerge *pm, uint32_t cp)
+{
+    return pm->blocks[(size_t)pm->block_of[cp >> 8] * 256 + (cp & 255)];
+}
+
+/* The token a character whose entry is e starts as when it stands alone, with no neighbour
+ * to check (a piece or a chunk of one character), or -1 when it starts in parts. */
+static inline int64_t wn_tok_premerge_alone(uint64_t e)
+{
+    if (WN_TOK_PREMERGE_BEFORE(e) == WN_TOK_PREMERGE_NOT ||
+        (e & (WN_TOK_PREMERGE_FIRST_TWO | WN_TOK_PREMERGE_LAST_TWO)))
+        return -1;
+    return (int64_t)WN_TOK_PREMERGE_MERGED(e);
+}
+
 /* Building (tokenizer.c): the loaders fill n_ranks, blob and off for ranks 0..n-1, then
  * call wn_tok_add_special for each special token and wn_tok_finish once. */
 wn_tok *wn_tok_new_empty(void);

@@ -421,47 +421,6 @@ __attribute__((target("avx2"), noinline)) static void text_kinds64_avx2(const ui
     }
     *t = (text_kinds){ .letters = l, .spaces = sp, .punct = pu, .digits = dg, .high = high };
 }
-
-/* Bytes of v in [lo, lo + span], unsigned, 64 at a time, as a mask. */
-__attribute__((target("avx512f,avx512bw"))) static inline uint64_t
-bytes_in64(__m512i v, uint8_t lo, uint8_t span)
-{
-    return _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8((char)lo)),
-                                  _mm512_set1_epi8((char)span));
-}
-
-/* Bytes of v equal to b, 64 at a time, as a mask. */
-__attribute__((target("avx512f,avx512bw"))) static inline uint64_t
-bytes_eq64(__m512i v, uint8_t b)
-{
-    return _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8((char)b));
-}
-
-/* text_kinds64_plain with AVX-512 BW (wn_tok_classes.avx512 says the CPU has it): the 64
- * bytes in one register and each compare straight into a mask, where AVX2 takes two
- * halves, a movemask, a shift and an OR for every mask: ~49 instructions a fill, ~114 with
- * the letters outside ASCII, against AVX2's 128 and 248 (5.9% of a cold multilingual pass's
- * instructions). Multilingual ~+1% (51 of 84 pairs faster), Brown the same (thirteenth
- * session): the fills are mostly off the cutting's critical path. */
-__attribute__((target("avx512f,avx512bw"), noinline)) static void
-text_kinds64_avx512(const uint8_t *s, bool wide, text_kinds *t)
-{
-    __m512i v = _mm512_loadu_si512((const void *)s);
-    uint64_t l = bytes_in64(_mm512_or_si512(v, _mm512_set1_epi8(0x20)), 'a', 25);
-    uint64_t dg = bytes_in64(v, '0', 9);
-    uint64_t pu = bytes_in64(v, 0x21, 0x7E - 0x21) & ~(l | dg | bytes_eq64(v, '\''));
-    uint64_t high = _mm512_movepi8_mask(v);
-    if (wide && high) {
-        uint64_t lead2 = bytes_in64(v, 0xD0, 1) | bytes_in64(v, 0xC3, 2);
-        uint64_t lead3 = bytes_in64(v, 0xE5, 4) | bytes_in64(v, 0xEB, 1);
-        uint64_t x97b7 = bytes_eq64(v, 0x97) | bytes_eq64(v, 0xB7);
-        l |= wide_letter_bytes(lead2, lead3, bytes_eq64(v, 0xC3), bytes_in64(v, 0x80, 0x3F),
-                               x97b7);
-    }
-    *t = (text_kinds){
-        .letters = l, .spaces = bytes_eq64(v, ' '), .punct = pu, .digits = dg, .high = high
-    };
-}
 #endif
 
 /* The masks for s[lo..lo + 64) (lo + 64 <= the text's length). */
@@ -470,9 +429,7 @@ static inline void wn_tok_cutter_fill(const wn_tok_classes *c, wn_tok_cutter *cu
 {
     text_kinds t;
 #if defined(WN_TOK_HAVE_AVX2_KINDS)
-    if (c->avx2 && c->avx512) /* avx2 off (the tests) turns off both */
-        text_kinds64_avx512(s + lo, c->wide_letters, &t);
-    else if (c->avx2)
+    if (c->avx2)
         text_kinds64_avx2(s + lo, c->wide_letters, &t);
     else
 #endif

@@ -89,8 +89,6 @@ static void build(void)
     /* the encoder's loop with the masks is compiled for AVX2, BMI and BMI2 (encode.c) */
     g_classes.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
                      __builtin_cpu_supports("bmi2");
-    g_classes.avx512 = g_classes.avx2 && __builtin_cpu_supports("avx512f") &&
-                       __builtin_cpu_supports("avx512bw");
 #endif
 }
 

@@ -33,7 +33,6 @@ typedef struct wn_tok_classes {
     /* every character of the blocks pretok.h's cutter takes as letters is one */
     bool wide_letters;
     bool avx2; /* the CPU has AVX2, BMI and BMI2 (the cutter's masks 32 bytes at a time) */
-    bool avx512; /* and AVX-512 F and BW (the cutter's masks 64 bytes at a time) */
 } wn_tok_classes;
 const wn_tok_classes *wn_tok_classes_get(void);
 

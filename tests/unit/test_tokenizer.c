@@ -1304,6 +1304,57 @@ static void test_long_piece_cache(void **state)
     wn_tok_ids_release(&want);
 }
 
+/* The long pieces' cache serves a piece seen before: its tag (16 bits of the hash beside
+ * the entries, encode.c) is put with the entry and found again. 200 Cyrillic words of 17 to
+ * 31 bytes that are not tokens and have at most 9 ids, in 200 different slots (the hash's
+ * bits 40..51), each encoded once (no hit: nothing was put before), then again (200 hits),
+ * each time with the ids of the piece alone without a cache. */
+static void test_long_cache_hits(void **state)
+{
+    (void)state;
+    enum { WORDS = 200 };
+    static const char *const letter[] = { "\xD0\xB0", "\xD0\xBE", "\xD0\xBD", "\xD1\x8F",
+                                          "\xD1\x8B", "\xD0\xB5", "\xD1\x82", "\xD0\xBA",
+                                          "\xD0\xBC", "\xD1\x80", "\xD0\xB8", "\xD0\xB2" };
+    static char word[WORDS][40];
+    static bool slot_used[4096];
+    memset(slot_used, 0, sizeof slot_used);
+    wn_tok_ids got = WN_TOK_IDS_INIT, want = WN_TOK_IDS_INIT;
+    uint64_t rng = 25;
+    for (size_t w = 0; w < WORDS;) {
+        strcpy(word[w], " ");
+        for (unsigned k = 0, len = 8 + (unsigned)(w % 8); k < len; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            strcat(word[w], letter[(rng >> 33) % 12]);
+        }
+        size_t n = strlen(word[w]);
+        wn_tok_key k;
+        wn_tok_key_make(&k, (const uint8_t *)word[w], n, n);
+        size_t slot = k.hash >> 40 & 4095;
+        piece_reference(g_tok, (const uint8_t *)word[w], n, &want);
+        if (slot_used[slot] || want.len < 2 || want.len > 9 ||
+            wn_tok_next_piece(g_tok->cls, (const uint8_t *)word[w], n, 0) != n)
+            continue;
+        slot_used[slot] = true;
+        w++;
+    }
+    wn_tok_cache_clear();
+    for (int round = 0; round < 2; round++) {
+        size_t hits = wn_tok_long_cache_hits();
+        for (size_t w = 0; w < WORDS; w++) {
+            size_t n = strlen(word[w]);
+            piece_reference(g_tok, (const uint8_t *)word[w], n, &want);
+            got.len = 0;
+            wn_tok_encode(g_tok, word[w], n, 0, &got);
+            assert_int_equal(got.len, want.len);
+            assert_memory_equal(got.ids, want.ids, want.len * sizeof *want.ids);
+        }
+        assert_int_equal(wn_tok_long_cache_hits() - hits, round == 0 ? 0 : WORDS);
+    }
+    wn_tok_ids_release(&got);
+    wn_tok_ids_release(&want);
+}
+
 /* The piece cache's entries (encode.c) tell their piece by its key's words and by the
  * length and the tokenizer's serial they keep in the bits above their ids. Pieces of three
  * ASCII bytes that are neither letters, digits nor white space (one piece of at most three
@@ -1689,6 +1740,7 @@ int main(void)
         cmocka_unit_test(test_key_make_masks),
         cmocka_unit_test(test_single_byte_pieces),
         cmocka_unit_test(test_long_piece_cache),
+        cmocka_unit_test(test_long_cache_hits),
         cmocka_unit_test(test_piece_cache_entries),
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),

@@ -70,8 +70,27 @@ typedef struct long_entry {
 } long_entry;
 _Static_assert(sizeof(long_entry) == 64, "a long entry is one cache line");
 
-#define CACHES_BYTES \
-    ((CACHE_SLOTS + CHUNK_SLOTS) * sizeof(cache_entry) + LONG_SLOTS * sizeof(long_entry))
+/* After the long pieces' cache, a tag for each of its entries, then one for each entry of
+ * the chunks' cache: 16 bits of the hash of the piece the entry holds (zero while empty).
+ * A miss used to wait on its entry's line, which no one had touched for a while (a hit's
+ * line was put not long before, and is near): a tag that differs tells the miss from 8 or
+ * 16 KB, and the line is then only written. A tag that matches is checked against the
+ * whole entry as before. Long pieces are mostly seen for the first time (of the
+ * multilingual mix's 8,242 a pass that fit, 6,600 miss; the wait was half of
+ * encode_long_cached's time): multilingual +1-2%; chunks miss less (4,533 of 22,709 a
+ * pass), but the wait on the line was 77% of encode_chunk's time: +1% more (thirteenth
+ * session; 8-bit tags and 8,192 long entries measured no better). */
+typedef uint16_t cache_tag;
+
+#define CACHES_BYTES                                                                        \
+    ((CACHE_SLOTS + CHUNK_SLOTS) * sizeof(cache_entry) + LONG_SLOTS * sizeof(long_entry) + \
+     (LONG_SLOTS + CHUNK_SLOTS) * sizeof(cache_tag))
+
+/* The tag of the piece with key k: hash bits no slot uses (theirs start at bit 40). */
+static inline cache_tag tag_of(const wn_tok_key *k)
+{
+    return (cache_tag)(k->hash >> 16);
+}
 
 /* A thread's caches, mapped when it first encodes (fresh zero pages, each faulted in
  * when first touched) and unmapped when it exits. They were static thread-local arrays,
@@ -114,8 +133,21 @@ int wn_tok_caches_mapped(void)
     return atomic_load(&g_caches_mapped);
 }
 
+static _Thread_local size_t g_long_hits;    /* wn_tok_long_cache_hits */
+static _Thread_local size_t g_chunk_misses; /* wn_tok_chunk_cache_misses */
+
+size_t wn_tok_long_cache_hits(void)
+{
+    return g_long_hits;
+}
+
+size_t wn_tok_chunk_cache_misses(void)
+{
+    return g_chunk_misses;
+}
+
 /* The calling thread's caches: the pieces' CACHE_SLOTS entries, then the chunks', then the
- * long pieces' (long_cache). */
+ * long pieces' (long_cache), then the tags (long_tags, chunk_tags). */
 static inline cache_entry *thread_caches(void)
 {
     cache_entry *c = g_caches;
@@ -222,16 +254,18 @@ static inline size_t cache_get(const cache_entry *e, const wn_tok_key *k, size_t
     return (size_t)(e->hi >> CACHE_M_SHIFT);
 }
 
-/* Put the piece of n bytes with key k and its ids[0..m) in e, unless m > CACHE_IDS. */
-static inline void cache_put(cache_entry *e, const wn_tok_key *k, size_t n, uint32_t serial,
+/* Put the piece of n bytes with key k and its ids[0..m) in e, unless m > CACHE_IDS;
+ * whether it was put. */
+static inline bool cache_put(cache_entry *e, const wn_tok_key *k, size_t n, uint32_t serial,
                              const uint32_t *ids, size_t m)
 {
     if (m > CACHE_IDS)
-        return;
+        return false;
     uint32_t lane[CACHE_IDS] = { 0, 0, 0, 0 };
     for (size_t i = 0; i < m; i++)
         lane[i] = ids[i];
     cache_put_ids(e, k, n, cache_check_lo(serial), cache_check_hi(serial, 0), lane, m);
+    return true;
 }
 
 static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
@@ -244,9 +278,27 @@ static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
  * serial with this bit, so a piece never takes a chunk's entry, nor a chunk a piece's. */
 #define CHUNK_SERIAL 0x80000000u
 
+/* The calling thread's long pieces' cache (caches is thread_caches()). */
+static inline long_entry *long_cache(cache_entry *caches)
+{
+    return (long_entry *)(caches + CACHE_SLOTS + CHUNK_SLOTS);
+}
+
+/* The tags of the long pieces' cache (LONG_SLOTS, after its entries: cache is
+ * long_cache()'s), then the chunks' (caches is thread_caches()). */
+static inline cache_tag *long_tags(long_entry *cache)
+{
+    return (cache_tag *)(void *)(cache + LONG_SLOTS);
+}
+
+static inline cache_tag *chunk_tags(cache_entry *caches)
+{
+    return long_tags(long_cache(caches)) + LONG_SLOTS;
+}
+
 /* BPE of the chunk p[0..n) of a piece (avail bytes readable at p), from the cache when it
- * holds it. A chunk of one character that premerging starts as one token never comes here
- * (encode_cut_chunk). */
+ * holds it (its line read only when the tag says it may). A chunk of one character that
+ * premerging starts as one token never comes here (encode_cut_chunk). */
 static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                            wn_tok_ids *out)
 {
@@ -254,25 +306,35 @@ static size_t encode_chunk(const wn_tok *t, const uint8_t *p, size_t n, size_t a
         return wn_tok_bpe_merge(t, p, n, out);
     wn_tok_key k;
     wn_tok_key_make(&k, p, n, avail);
-    cache_entry *e = &thread_caches()[CACHE_SLOTS + ((k.hash >> 40) & (CHUNK_SLOTS - 1))];
+    cache_entry *caches = thread_caches();
+    size_t slot = (k.hash >> 40) & (CHUNK_SLOTS - 1);
+    cache_entry *e = &caches[CACHE_SLOTS + slot];
+    cache_tag *tag = &chunk_tags(caches)[slot];
     uint32_t serial = t->serial | CHUNK_SERIAL, ids[CACHE_BYTES];
-    size_t m = cache_get(e, &k, n, serial, ids);
+    size_t m = *tag == tag_of(&k) ? cache_get(e, &k, n, serial, ids) : 0;
     if (m)
         return wn_tok_ids_emit(out, ids, m);
+    g_chunk_misses++;
     m = wn_tok_bpe_small_ids(t, p, n, ids);
-    cache_put(e, &k, n, serial, ids, m);
+    if (cache_put(e, &k, n, serial, ids, m))
+        *tag = tag_of(&k);
     return wn_tok_ids_emit(out, ids, m);
 }
 
-/* The calling thread's long pieces' cache (caches is thread_caches()). */
-static inline long_entry *long_cache(cache_entry *caches)
+static inline size_t long_index(const wn_tok_key *k)
 {
-    return (long_entry *)(caches + CACHE_SLOTS + CHUNK_SLOTS);
+    return (k->hash >> 40) & (LONG_SLOTS - 1);
 }
 
 static inline long_entry *long_slot(long_entry *cache, const wn_tok_key *k)
 {
-    return &cache[(k->hash >> 40) & (LONG_SLOTS - 1)];
+    return &cache[long_index(k)];
+}
+
+/* The tag of the entry for the key k (cache is long_cache()'s). */
+static inline cache_tag *long_tag_slot(long_entry *cache, const wn_tok_key *k)
+{
+    return &long_tags(cache)[long_index(k)];
 }
 
 /* The words of bytes 16..31 of the piece p[0..n), 16 < n <= 32, zero past its end (the
@@ -323,7 +385,8 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
                           wn_tok_ids *out);
 
 /* A long piece that is not a token, from the long pieces' cache when it holds it (pieces
- * of up to LONG_BYTES; a count without ids is never cached). */
+ * of up to LONG_BYTES; a count without ids is never cached); the entry's line is read only
+ * when the tag says it may hold the piece. */
 __attribute__((noinline)) static size_t encode_long_cached(const wn_tok *t, long_entry *cache,
                                                           const uint8_t *p, size_t n,
                                                           size_t avail, const wn_tok_key *k,
@@ -335,13 +398,18 @@ __attribute__((noinline)) static size_t encode_long_cached(const wn_tok *t, long
     uint32_t ids[LONG_IDS];
     long_tail_words(p, n, avail, tail);
     long_entry *e = long_slot(cache, k);
-    size_t m = long_get(e, k, tail, n, t->serial, ids);
-    if (m)
+    cache_tag *tag = long_tag_slot(cache, k);
+    size_t m = *tag == tag_of(k) ? long_get(e, k, tail, n, t->serial, ids) : 0;
+    if (m) {
+        g_long_hits++;
         return wn_tok_ids_emit(out, ids, m);
+    }
     size_t before = out->len;
     m = encode_long(t, p, n, avail, out);
-    if (m <= LONG_IDS)
+    if (m <= LONG_IDS) {
         long_put(e, k, tail, n, t->serial, out->ids + before, m);
+        *tag = tag_of(k);
+    }
     return m;
 }
 

@@ -317,6 +317,12 @@ void *wn_tok_alloc_huge(size_t bytes);
 
 /* How many threads have a piece cache mapped (encode.c; for the tests). */
 int wn_tok_caches_mapped(void);
+/* How many pieces the calling thread took from the long pieces' cache (encode.c; for the
+ * tests, which could not tell a hit from BPE by the ids). */
+size_t wn_tok_long_cache_hits(void);
+/* How many chunks of up to 16 bytes the calling thread merged, not finding them in the
+ * chunks' cache (encode.c; for the tests). */
+size_t wn_tok_chunk_cache_misses(void);
 
 /* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be
  * built. */

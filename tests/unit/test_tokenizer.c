@@ -1304,6 +1304,107 @@ static void test_long_piece_cache(void **state)
     wn_tok_ids_release(&want);
 }
 
+/* Each of the pieces[0..count) encoded as a text of its own, against the ids of the piece
+ * alone without a cache. */
+static void encode_each_checked(char (*pieces)[64], size_t count)
+{
+    wn_tok_ids got = WN_TOK_IDS_INIT, want = WN_TOK_IDS_INIT;
+    for (size_t i = 0; i < count; i++) {
+        size_t n = strlen(pieces[i]);
+        piece_reference(g_tok, (const uint8_t *)pieces[i], n, &want);
+        wn_tok_encode(g_tok, pieces[i], n, 0, &got);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.ids, want.ids, want.len * sizeof *want.ids);
+        got.len = 0;
+    }
+    wn_tok_ids_release(&got);
+    wn_tok_ids_release(&want);
+}
+
+/* The long pieces' cache serves a piece seen before: its tag (16 bits of the hash beside
+ * the entries, encode.c) is put with the entry and found again. 200 Cyrillic words of 17 to
+ * 31 bytes that are not tokens and have at most 9 ids, in 200 different slots (the hash's
+ * bits 40..51), each encoded once (no hit: nothing was put before), then again (200 hits),
+ * each time with the ids of the piece alone without a cache. */
+static void test_long_cache_hits(void **state)
+{
+    (void)state;
+    enum { WORDS = 200 };
+    static const char *const letter[] = { "\xD0\xB0", "\xD0\xBE", "\xD0\xBD", "\xD1\x8F",
+                                          "\xD1\x8B", "\xD0\xB5", "\xD1\x82", "\xD0\xBA",
+                                          "\xD0\xBC", "\xD1\x80", "\xD0\xB8", "\xD0\xB2" };
+    static char word[WORDS][64];
+    static bool slot_used[4096];
+    memset(slot_used, 0, sizeof slot_used);
+    wn_tok_ids want = WN_TOK_IDS_INIT;
+    uint64_t rng = 25;
+    for (size_t w = 0; w < WORDS;) {
+        strcpy(word[w], " ");
+        for (unsigned k = 0, len = 8 + (unsigned)(w % 8); k < len; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            strcat(word[w], letter[(rng >> 33) % 12]);
+        }
+        size_t n = strlen(word[w]);
+        wn_tok_key k;
+        wn_tok_key_make(&k, (const uint8_t *)word[w], n, n);
+        size_t slot = k.hash >> 40 & 4095;
+        piece_reference(g_tok, (const uint8_t *)word[w], n, &want);
+        if (slot_used[slot] || want.len < 2 || want.len > 9 ||
+            wn_tok_next_piece(g_tok->cls, (const uint8_t *)word[w], n, 0) != n)
+            continue;
+        slot_used[slot] = true;
+        w++;
+    }
+    wn_tok_ids_release(&want);
+    wn_tok_cache_clear();
+    for (int round = 0; round < 2; round++) {
+        size_t hits = wn_tok_long_cache_hits();
+        encode_each_checked(word, WORDS);
+        assert_int_equal(wn_tok_long_cache_hits() - hits, round == 0 ? 0 : WORDS);
+    }
+}
+
+/* The chunks' cache serves a chunk seen before: its tag (encode.c) is put with the entry
+ * and found again. 100 CJK phrases of 12 to 20 characters (36 to 60 bytes: over the long
+ * cache's 32, so every time they are cut and their chunks looked up), encoded once from an
+ * empty cache, then again: the second time (nearly) every chunk of more than one character
+ * is found (a few may have lost their slot to another), each time with the ids of the piece
+ * alone without a cache. */
+static void test_chunk_cache_hits(void **state)
+{
+    (void)state;
+    enum { PHRASES = 100 };
+    static const char *const han[] = {
+        "\xE7\x9A\x84", "\xE4\xB8\x80", "\xE6\x98\xAF", "\xE4\xB8\x8D", "\xE4\xBA\x86",
+        "\xE4\xBA\xBA", "\xE6\x88\x91", "\xE5\x9C\xA8", "\xE6\x9C\x89", "\xE4\xBB\x96",
+        "\xE8\xBF\x99", "\xE4\xB8\xAD", "\xE5\xA4\xA7", "\xE6\x9D\xA5", "\xE4\xB8\x8A",
+        "\xE5\x9B\xBD", "\xE4\xB8\xAA", "\xE5\x88\xB0", "\xE8\xAF\xB4", "\xE4\xBB\xAC",
+        "\xE4\xB8\xBA", "\xE5\xAD\x90", "\xE5\x92\x8C", "\xE4\xBD\xA0", "\xE5\x9C\xB0",
+        "\xE5\x87\xBA", "\xE9\x81\x93", "\xE4\xB9\x9F", "\xE6\x97\xB6", "\xE5\xB9\xB4",
+    };
+    static char phrase[PHRASES][64];
+    uint64_t rng = 2513;
+    for (size_t i = 0; i < PHRASES; i++) {
+        phrase[i][0] = 0;
+        for (unsigned k = 0, len = 12 + (unsigned)(i % 9); k < len; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            strcat(phrase[i], han[(rng >> 33) % 30]);
+        }
+        assert_int_equal(wn_tok_next_piece(g_tok->cls, (const uint8_t *)phrase[i],
+                                           strlen(phrase[i]), 0),
+                         strlen(phrase[i]));
+    }
+    size_t missed[2];
+    wn_tok_cache_clear();
+    for (int round = 0; round < 2; round++) {
+        size_t before = wn_tok_chunk_cache_misses();
+        encode_each_checked(phrase, PHRASES);
+        missed[round] = wn_tok_chunk_cache_misses() - before;
+    }
+    assert_true(missed[0] >= 40);
+    assert_true(missed[1] <= missed[0] / 10);
+}
+
 /* The piece cache's entries (encode.c) tell their piece by its key's words and by the
  * length and the tokenizer's serial they keep in the bits above their ids. Pieces of three
  * ASCII bytes that are neither letters, digits nor white space (one piece of at most three
@@ -1689,6 +1790,8 @@ int main(void)
         cmocka_unit_test(test_key_make_masks),
         cmocka_unit_test(test_single_byte_pieces),
         cmocka_unit_test(test_long_piece_cache),
+        cmocka_unit_test(test_long_cache_hits),
+        cmocka_unit_test(test_chunk_cache_hits),
         cmocka_unit_test(test_piece_cache_entries),
         cmocka_unit_test(test_premerge_every_character),
         cmocka_unit_test(test_last_merges_suffice),

@@ -7,13 +7,18 @@
 #                 (dedup/*.jsonl.gz), 16.6 MB: long enough that the per-thread piece
 #                 cache fills once per pass, as in a real run over a corpus
 #   multilingual  Debian documentation paragraphs in 43 languages (langid.jsonl.gz)
+#   multilingual-17mb  the Debian Installation Guide's pages in its 19 languages (Debian
+#                 package installation-guide-amd64, fetched by apt-get download and made
+#                 text by winnow ingest), 17.2 MB: the multilingual counterpart of
+#                 english-16mb, a run long enough for the caches to fill once; skipped
+#                 when the package cannot be fetched
 # Then the pathological inputs. The machine is shared: numbers are under load.
 set -eu
 cd "$(dirname "$0")/.."
 SHARED=${WINNOW_SHARED:-../shared}/data
 OUT=bench/out
 mkdir -p "$OUT"
-make -s build/libwinnow.a
+make -s build/libwinnow.a winnow
 cc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -I. bench/tok_bench.c build/libwinnow.a \
     $(pkg-config --cflags --libs icu-uc icu-i18n libxxhash jansson zlib libzstd) -lm -o "$OUT/tok_bench"
 DEPS=$OUT/tok-node
@@ -41,7 +46,25 @@ with open(out + "/tok-multilingual.jsonl", "w") as f:
         f.write(json.dumps({"text": json.loads(l)["text"]}) + "\n")
 PY
 export WINNOW_DATA=$(pwd)/data
-for corpus in english english-16mb multilingual; do
+CORPORA="english english-16mb multilingual"
+IG=$OUT/installation-guide
+if [ ! -s "$OUT/tok-multilingual-17mb.jsonl" ]; then
+    rm -rf "$IG" && mkdir -p "$IG"
+    if (cd "$IG" && apt-get download -q installation-guide-amd64 >/dev/null 2>&1); then
+        dpkg-deb -x "$IG"/installation-guide-amd64_*.deb "$IG/x"
+        for dir in "$IG"/x/usr/share/doc/installation-guide-amd64/*/; do
+            ./winnow ingest --quiet -j2 "$dir" -o "$IG/text/$(basename "$dir")"
+        done
+        for f in "$IG"/text/*/*.jsonl.zst; do zstdcat "$f"; done | python3 -c '
+import json, sys
+for line in sys.stdin:
+    print(json.dumps({"text": json.loads(line)["text"]}))' > "$OUT/tok-multilingual-17mb.jsonl"
+    else
+        echo "(multilingual-17mb skipped: apt-get download installation-guide-amd64 failed)"
+    fi
+fi
+[ -s "$OUT/tok-multilingual-17mb.jsonl" ] && CORPORA="$CORPORA multilingual-17mb"
+for corpus in $CORPORA; do
     echo "== $corpus"
     # passive: idle OpenMP threads sleep instead of spinning, so CPU time is work done
     OMP_WAIT_POLICY=passive OMP_PROC_BIND=false "$OUT/tok_bench" "$OUT/tok-$corpus.jsonl" "$OUT/tok-$corpus.ids" 1 2

@@ -53,6 +53,7 @@
  * piece's ends. */
 #define PIECE_START 256
 #define PIECE_END 256
+#define BEFORE_ROWS 257 /* bytes 0..255, then PIECE_START */
 #define AFTER_COLS WN_TOK_PREMERGE_AFTER_COLS
 
 #define ENTRY_BEFORE WN_TOK_PREMERGE_BEFORE
@@ -207,9 +208,9 @@ void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
     uint32_t *as_right = wn_xmalloc(t->n_total * sizeof *as_right);
     memset(as_left, 0xff, t->n_total * sizeof *as_left);
     memset(as_right, 0xff, t->n_total * sizeof *as_right);
-    pm->min_before = wn_xmalloc(257 * 128 * sizeof *pm->min_before);
+    pm->min_before = wn_xmalloc(BEFORE_ROWS * 128 * sizeof *pm->min_before);
     pm->min_after = wn_xmalloc(64 * AFTER_COLS * sizeof *pm->min_after);
-    memset(pm->min_before, 0xff, 257 * 128 * sizeof *pm->min_before);
+    memset(pm->min_before, 0xff, BEFORE_ROWS * 128 * sizeof *pm->min_before);
     memset(pm->min_after, 0xff, 64 * AFTER_COLS * sizeof *pm->min_after);
     for (size_t i = 0; i < n; i++) {
         uint32_t a = triples[3 * i], b = triples[3 * i + 1], c = triples[3 * i + 2];
@@ -248,7 +249,7 @@ void wn_tok_premerge_build(wn_tok *t, const uint32_t *triples, size_t n)
         }
     }
     pm->blocks = (uint64_t *)(void *)wn_buf_detach(&blocks, NULL);
-    for (size_t i = 0; i < 257 * 128; i++) /* below NOT_MERGED (see ENTRY_BEFORE) */
+    for (size_t i = 0; i < BEFORE_ROWS * 128; i++) /* below NOT_MERGED (see ENTRY_BEFORE) */
         pm->min_before[i] = pm->min_before[i] < MIN_NONE ? pm->min_before[i] : MIN_NONE;
     for (size_t i = 0; i < 64 * AFTER_COLS; i++)
         pm->min_after[i] = pm->min_after[i] < MIN_NONE ? pm->min_after[i] : MIN_NONE;
@@ -294,6 +295,20 @@ emit_char(const wn_tok *t, const uint8_t *p, size_t i, size_t len, uint64_t e, b
     return m;
 }
 
+/* The entry of the two-byte character b0 b1 (well-formed): code points below U+0800 have
+ * blocks 1..8 (wn_tok_premerge_build), read without block_of. */
+static inline uint64_t two_byte_entry(const wn_tok_premerge *pm, uint8_t b0, uint8_t b1)
+{
+    return pm->blocks[256 + ((uint32_t)(b0 & 0x1F) << 6 | (b1 & 0x3F))];
+}
+
+/* The entry of the well-formed three-byte character at c[0..3). */
+static inline uint64_t three_byte_entry(const wn_tok_premerge *pm, const uint8_t *c)
+{
+    return wn_tok_premerge_entry(pm, (uint32_t)(c[0] & 0x0F) << 12 |
+                                         (uint32_t)(c[1] & 0x3F) << 6 | (c[2] & 0x3F));
+}
+
 /* The parts of the character (or pair of ASCII bytes) at p[i] of p[0..n) into id[*m..];
  * returns how many bytes it took. before_row: min_before's row of the byte before p[i].
  * near_end false promises p[i + 3] is in the piece, so no read needs a bound check (the
@@ -314,10 +329,10 @@ char_parts(const wn_tok *t, const uint8_t *p, size_t n, size_t i, bool near_end,
         id[(*m)++] = t->byte_id[b];
         return 1;
     }
-    if (b <= 0xDF) { /* two bytes: the code points below U+0800 have blocks 1..8 (build) */
+    if (b <= 0xDF) { /* two bytes */
         if (b < 0xC2 || (near_end && i + 1 >= n) || (p[i + 1] & 0xC0) != 0x80)
             goto single;
-        e = pm->blocks[256 + ((uint32_t)(b & 0x1F) << 6 | (p[i + 1] & 0x3F))];
+        e = two_byte_entry(pm, b, p[i + 1]);
         len = 2;
     } else if (b <= 0xEF) {
         if ((near_end && i + 2 >= n) || ((p[i + 1] ^ 0x80) | (p[i + 2] ^ 0x80)) & 0xC0)
@@ -325,9 +340,7 @@ char_parts(const wn_tok *t, const uint8_t *p, size_t n, size_t i, bool near_end,
         if (__builtin_expect(b == 0xE0 || b == 0xED, 0) &&
             ((b == 0xE0 && p[i + 1] < 0xA0) || (b == 0xED && p[i + 1] > 0x9F)))
             goto single; /* overlong, surrogate */
-        uint32_t cp = (uint32_t)(b & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 |
-                      (p[i + 2] & 0x3F);
-        e = wn_tok_premerge_entry(pm, cp);
+        e = three_byte_entry(pm, p + i);
         len = 3;
     } else {
         goto single; /* four bytes or ill-formed: each byte alone */
@@ -350,10 +363,9 @@ static inline uint64_t one_char_entry(const wn_tok_premerge *pm, const uint8_t *
 {
     uint8_t b = p[0];
     if (n == 2 && b >= 0xC2 && b <= 0xDF && (p[1] & 0xC0) == 0x80)
-        return pm->blocks[256 + ((uint32_t)(b & 0x1F) << 6 | (p[1] & 0x3F))];
+        return two_byte_entry(pm, b, p[1]);
     if (n == 3 && b >= 0xE1 && b <= 0xEF && b != 0xED && ((p[1] ^ 0x80) | (p[2] ^ 0x80)) < 0x40)
-        return wn_tok_premerge_entry(pm, (uint32_t)(b & 0x0F) << 12 |
-                                             (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F));
+        return three_byte_entry(pm, p);
     return NOT_MERGED;
 }
 

@@ -12,6 +12,10 @@
 #                 text by winnow ingest), 17.2 MB: the multilingual counterpart of
 #                 english-16mb, a run long enough for the caches to fill once; skipped
 #                 when the package cannot be fetched
+#   multilingual-12mb  GNOME Help in 41 languages, 8 of them Indic, Persian and Hebrew
+#                 among them (Debian package gnome-user-docs, by apt-get download;
+#                 bench/mallard_text.py makes its pages text and shuffles them), 11.6 MB:
+#                 languages mixed page by page; skipped when the package cannot be fetched
 # Then the pathological inputs. The machine is shared: numbers are under load.
 set -eu
 cd "$(dirname "$0")/.."
@@ -64,6 +68,17 @@ for line in sys.stdin:
     fi
 fi
 [ -s "$OUT/tok-multilingual-17mb.jsonl" ] && CORPORA="$CORPORA multilingual-17mb"
+GH=$OUT/gnome-user-docs
+if [ ! -s "$OUT/tok-multilingual-12mb.jsonl" ]; then
+    rm -rf "$GH" && mkdir -p "$GH"
+    if (cd "$GH" && apt-get download -q gnome-user-docs >/dev/null 2>&1); then
+        dpkg-deb -x "$GH"/gnome-user-docs_*.deb "$GH/x"
+        python3 bench/mallard_text.py "$GH/x/usr/share/help" "$OUT/tok-multilingual-12mb.jsonl"
+    else
+        echo "(multilingual-12mb skipped: apt-get download gnome-user-docs failed)"
+    fi
+fi
+[ -s "$OUT/tok-multilingual-12mb.jsonl" ] && CORPORA="$CORPORA multilingual-12mb"
 for corpus in $CORPORA; do
     echo "== $corpus"
     # passive: idle OpenMP threads sleep instead of spinning, so CPU time is work done

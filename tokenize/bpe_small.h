@@ -19,19 +19,18 @@ _Static_assert(WN_TOK_SMALL_PIECE <= 1 << WN_TOK_POS_BITS, "positions must fit i
 _Static_assert((uint64_t)WN_TOK_MAX_IDS << WN_TOK_POS_BITS < 0x80000000u,
                "keys stay below NO_KEY");
 
-/* The key of the pair (a, b) at pos, from the fast slots (tok_internal.h): a pair that is not
- * a merge gets NO_KEY, or, once in 2^15, the key of the merge whose slot it lands on, which
- * wn_tok_bpe_small_run refuses when that key comes up to be merged. Without a branch on the
- * slot just read: 43% of the pairs BPE looks up are not merges, so that branch was
- * mispredicted often, and each time the lookups issued after it were thrown away (sixth
- * session: keying a piece's pairs +2% multilingual, +3% Brown; seventh: with the keys of
- * new pairs taken a step late, the merges of ASCII pieces too). */
+/* The key of the pair (a, b) at pos, from the merge table's slots (tok_internal.h): NO_KEY
+ * for a pair that is not a merge. Without a branch on the slot just read: 43% of the pairs
+ * BPE looks up are not merges, so that branch was mispredicted often, and each time the
+ * lookups issued after it were thrown away (sixth session: keying a piece's pairs +2%
+ * multilingual, +3% Brown; seventh: with the keys of new pairs taken a step late, the merges
+ * of ASCII pieces too). */
 static inline uint32_t wn_tok_pair_key_masked(const wn_tok *t, uint32_t a, uint32_t b, size_t pos)
 {
     uint64_t key = ((uint64_t)a << WN_TOK_ID_BITS) | b;
-    uint32_t v = wn_tok_pair_fast_value(t, key);
-    uint32_t miss = (uint32_t)(v >> WN_TOK_ID_BITS != wn_tok_pair_fp(key)); /* 0 or 1 */
-    uint32_t found = (v & (WN_TOK_MAX_IDS - 1)) << WN_TOK_POS_BITS | (uint32_t)pos;
+    uint64_t v = wn_tok_pair_slot_value(t, key);
+    uint32_t miss = (uint32_t)(v >> WN_TOK_ID_BITS != key); /* 0 or 1 */
+    uint32_t found = (uint32_t)(v & (WN_TOK_MAX_IDS - 1)) << WN_TOK_POS_BITS | (uint32_t)pos;
     return found | (0u - miss);
 }
 
@@ -61,16 +60,10 @@ static inline bool wn_tok_key_has_high_byte(const wn_tok_key *k)
  * pieces' merges keyed the same way, Brown +2%). high (a constant at each call) is set for
  * pieces with characters outside ASCII: the parts after a merge then move down in the loop
  * itself rather than in a memmove call GCC makes of it, faster for those pieces and slower
- * for the encoder's inline copy on English (measured).
- * Keys come from fingerprints, so a merge may be of a pair that is not one (once in 2^15
- * lookups of pairs that are not merges). With wrong NULL each merge is checked against the
- * key that makes its token (key_of, or the exact table) and refused if it differs; else the
- * checks are only gathered and *wrong tells whether one failed, and the caller runs again
- * from the start with wrong NULL (multilingual +1.1%, Brown +1.4%: no branch per merge). */
+ * for the encoder's inline copy on English (measured). */
 static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_t *key, size_t m,
-                                          bool high, bool *wrong)
+                                          bool high)
 {
-    uint64_t differ = 0;
     /* the keys of the two pairs the last merge made, not yet in key[], which holds NO_KEY
      * at pl and pr; m - 1 (past the pairs) stands for a pair that does not exist */
     uint32_t kl = WN_TOK_NO_KEY, kr = WN_TOK_NO_KEY;
@@ -91,19 +84,6 @@ static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_
         if (low >= 0x80000000u)
             break; /* no adjacent pair is a token */
         size_t best = low & ((1u << WN_TOK_POS_BITS) - 1);
-        /* the pair must be the one that makes the token; the check's read is not on the
-         * chain the next merge waits for (gathered, or behind a branch the CPU predicts) */
-        uint64_t pair = (uint64_t)id[best] << WN_TOK_ID_BITS | id[best + 1];
-        if (wrong) {
-            differ |= wn_tok_pair_key_of(&t->pairs, low >> WN_TOK_POS_BITS) ^ pair;
-        } else if (__builtin_expect(t->pairs.key_of
-                                        ? wn_tok_pair_key_of(&t->pairs,
-                                                             low >> WN_TOK_POS_BITS) != pair
-                                        : wn_tok_pair(t, id[best], id[best + 1]) < 0,
-                                    0)) {
-            key[best] = WN_TOK_NO_KEY; /* not a merge after all */
-            continue;
-        }
         id[best] = low >> WN_TOK_POS_BITS;
         for (size_t i = best + 1; i + 1 < m; i++) {
             uint32_t next = id[i + 1];
@@ -125,8 +105,6 @@ static inline size_t wn_tok_bpe_small_run(const wn_tok *t, uint32_t *id, uint32_
             key[best - 1] = WN_TOK_NO_KEY;
         }
     }
-    if (wrong)
-        *wrong = differ != 0;
     return m;
 }
 
@@ -142,20 +120,9 @@ static inline void wn_tok_key_parts(const wn_tok *t, const uint32_t *id, uint32_
 static inline size_t wn_tok_bpe_small_parts_as(const wn_tok *t, uint32_t *id, size_t m,
                                                bool high)
 {
-    uint32_t key[WN_TOK_SMALL_PIECE], start[WN_TOK_SMALL_PIECE];
+    uint32_t key[WN_TOK_SMALL_PIECE];
     wn_tok_key_parts(t, id, key, m);
-    if (!t->pairs.key_of) /* a table of every split (tests): each merge checked as it comes */
-        return wn_tok_bpe_small_run(t, id, key, m, high, NULL);
-    for (size_t i = 0; i < m; i++)
-        start[i] = id[i];
-    bool wrong;
-    size_t r = wn_tok_bpe_small_run(t, id, key, m, high, &wrong);
-    if (__builtin_expect(!wrong, 1))
-        return r;
-    for (size_t i = 0; i < m; i++) /* a pair that is not a merge was merged: again, checked */
-        id[i] = start[i];
-    wn_tok_key_parts(t, id, key, m);
-    return wn_tok_bpe_small_run(t, id, key, m, high, NULL);
+    return wn_tok_bpe_small_run(t, id, key, m, high);
 }
 
 static inline size_t wn_tok_bpe_small_parts(const wn_tok *t, uint32_t *id, size_t m)

@@ -2,9 +2,9 @@
  * registers, one to four of them (up to 64 parts). The scalar loop's merge costs a scan of
  * all m keys (a chain of m - 1 dependent minimums) and a shift of the parts after it; here
  * the minimum is a vector minimum and its reduction, and the shift one two-source permute
- * per register, whatever m. Same keys (rank << POS_BITS | pos), same late join of the two
- * new pairs' keys, same gathered check and rerun, so the same ids (test_tokenizer's
- * test_vector_merge_loop runs both on the same pieces). */
+ * per register, whatever m. Same keys (rank << POS_BITS | pos) and the same late join of
+ * the two new pairs' keys, so the same ids (test_tokenizer's test_vector_merge_loop runs
+ * both on the same pieces). */
 #include "tokenize/bpe_vec.h"
 
 #include "tokenize/bpe_small.h"
@@ -21,7 +21,8 @@ bool wn_tok_bpe_vec_use = true;
 bool wn_tok_bpe_vec_ok(const wn_tok *t)
 {
 #if HAVE_VEC
-    return wn_tok_bpe_vec_use && t->pairs.key_of && __builtin_cpu_supports("avx512f");
+    (void)t;
+    return wn_tok_bpe_vec_use && __builtin_cpu_supports("avx512f");
 #else
     (void)t;
     return false;
@@ -37,8 +38,7 @@ bool wn_tok_bpe_vec_ok(const wn_tok *t)
 
 /* The loop for nr registers (nr a constant in each caller, so the register arrays stay in
  * registers): id[0..m) the parts, key[0..m) their pairs' keys (key[m-1] NO_KEY); the merged
- * parts back in id[0..return). Returns 0, id[] untouched, when a merge's gathered check
- * failed (a pair that is not a merge was merged, as wrong in wn_tok_bpe_small_run). */
+ * parts back in id[0..return). */
 VEC_TARGET __attribute__((always_inline)) static inline size_t
 vec_run(const wn_tok *t, uint32_t *id, const uint32_t *key, size_t m, const int nr)
 {
@@ -59,7 +59,6 @@ vec_run(const wn_tok *t, uint32_t *id, const uint32_t *key, size_t m, const int 
     }
     store[LANES - 1] = 0;
     _mm512_store_si512(part + LANES * nr, _mm512_setzero_si512());
-    uint64_t differ = 0;
     /* the keys of the two pairs the last merge made, and the lanes they join (a step late,
      * as in the scalar loop: the next minimum does not wait for their lookups) */
     uint32_t kl = WN_TOK_NO_KEY, kr = WN_TOK_NO_KEY;
@@ -91,8 +90,6 @@ vec_run(const wn_tok *t, uint32_t *id, const uint32_t *key, size_t m, const int 
         size_t best = low & ((1u << WN_TOK_POS_BITS) - 1);
         uint32_t merged = low >> WN_TOK_POS_BITS;
         uint32_t left = part[best - 1], right = part[best + 2];
-        differ |= wn_tok_pair_key_of(&t->pairs, merged) ^
-                  ((uint64_t)part[best] << WN_TOK_ID_BITS | part[best + 1]);
         /* lanes after best take their right neighbour's part and key (less one position);
          * best takes the merged part; best - 1 and best wait for their new keys */
         uint64_t at = 1ull << best;
@@ -123,8 +120,6 @@ vec_run(const wn_tok *t, uint32_t *id, const uint32_t *key, size_t m, const int 
         at_r = at & (0ull - (uint64_t)(best + 1 < m));
         at_l = at >> 1;
     }
-    if (__builtin_expect(differ != 0, 0))
-        return 0; /* id[] still holds the parts it started from */
     in_piece = m == 64 ? ~0ull : (1ull << m) - 1;
     for (int r = 0; r < nr; r++)
         _mm512_mask_storeu_epi32(id + LANES * r, LANES_OF(in_piece, r),
@@ -151,13 +146,9 @@ size_t wn_tok_bpe_vec_parts(const wn_tok *t, uint32_t *id, size_t m)
 {
     uint32_t key[WN_TOK_SMALL_PIECE];
     wn_tok_key_parts(t, id, key, m);
-    size_t r = m <= LANES       ? vec_run1(t, id, key, m)
-               : m <= 2 * LANES ? vec_run2(t, id, key, m)
-                                : vec_run4(t, id, key, m);
-    if (__builtin_expect(r != 0, 1))
-        return r;
-    wn_tok_key_parts(t, id, key, m); /* a pair that is not a merge was merged: again, checked */
-    return wn_tok_bpe_small_run(t, id, key, m, true, NULL);
+    return m <= LANES       ? vec_run1(t, id, key, m)
+           : m <= 2 * LANES ? vec_run2(t, id, key, m)
+                            : vec_run4(t, id, key, m);
 }
 #else
 size_t wn_tok_bpe_vec_parts(const wn_tok *t, uint32_t *id, size_t m)

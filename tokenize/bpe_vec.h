@@ -12,8 +12,7 @@
 /* False: never the vector loop (the tests run both loops on the same pieces). */
 extern bool wn_tok_bpe_vec_use;
 
-/* True when wn_tok_bpe_vec_parts may run: the CPU has AVX-512F, wn_tok_bpe_vec_use, and t
- * has key_of (the tests' table of every split takes the scalar loop). */
+/* True when wn_tok_bpe_vec_parts may run: the CPU has AVX-512F and wn_tok_bpe_vec_use. */
 bool wn_tok_bpe_vec_ok(const wn_tok *t);
 
 /* wn_tok_bpe_small_parts_as(t, id, m, true) by the vector loop, the same ids; needs

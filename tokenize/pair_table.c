@@ -1,12 +1,11 @@
 /* pair_table.c: the merge table, (left id, right id) -> merged id, as a perfect hash
  * ("hash, displace": Belazzougui, Botelho, Dietzfelbinger 2009, without the compression).
  *
- * Every merge BPE makes probes it twice, so its size decides the merge's cost: on this
- * machine a random read costs ~7 ns in a table of 1 MB and ~35 ns in one of 2 MB or more.
- * Llama 3's ~127,000 merges as open addressing (8-byte slots, half empty) take 2 MB; here
- * each key has a slot of its own (7 bytes: the 34-bit key and the 17-bit merged id) in a
- * power of two of slots, 131,072 for Llama 3 (97% full), so the table is 0.92 MB, plus
- * 64 KB of bucket displacements.
+ * Every merge BPE makes probes it twice, so its size decides the merge's cost. Llama 3's
+ * ~127,000 merges as open addressing (8-byte slots, half empty) take 2 MB; here each key has
+ * a slot of its own (8 bytes: the 34-bit key and the 17-bit merged id) in a power of two of
+ * slots, 131,072 for Llama 3 (97% full), so the table is 1 MB, plus 64 KB of bucket
+ * displacements.
  *
  * Keys fall into buckets of ~4 by their hash's top bits; each bucket has a displacement
  * chosen at build time, biggest buckets first, so that its keys land on free slots: a key's
@@ -17,13 +16,14 @@
  * hash by two multiplies after its read, and the slot taken as x * m >> 32: ~10 cycles more
  * between every merge and its new pairs' slots; multilingual +1.9%, Brown +1.5%.)
  *
- * The merge loop reads a copy of the slots in 4 bytes (0.53 MB instead of 0.93): a 15-bit
- * fingerprint of the key instead of the key. A pair that is not a merge then passes as one
- * once in 32,768 lookups, so the whole key is checked only for the pairs BPE merges, in a
- * table by merged id (`key_of`, 5 bytes an id: 0.64 MB, multilingual +1.3% over 8-byte
- * words), off the chain of dependent reads every merge waits on: the checks of a piece are
- * gathered and the piece merged again, checking each merge, in the rare case one failed
- * (seventh session, bpe_small.h). */
+ * From the seventh to the thirteenth session the merge loop read a copy of the slots in 4
+ * bytes (0.53 MB): a 15-bit fingerprint of the key and the merged id, each merge checked
+ * against its key in a table by merged id (`key_of`, 0.64 MB), the checks of a piece
+ * gathered and the piece merged again in the rare case one failed. On the Zen 4 machine of
+ * the fourteenth session that check's read, off the chain of dependent reads but not off
+ * retirement, held 38% of the merge loop's samples; the exact 8-byte slots need no check
+ * and no rerun (3% fewer instructions a multilingual pass), so the fingerprints, key_of and
+ * the 7-byte slots the build placed keys in went. */
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
@@ -31,15 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOT_BYTES WN_TOK_PAIR_SLOT_BYTES
 #define KEYS_PER_BUCKET 4
 #define MAX_BUCKET 64 /* keys a bucket may hold: place() keeps their slots on the stack */
-
-static void slot_put(uint8_t *slots, uint32_t s, uint64_t v)
-{
-    uint64_t le = htole64(v);
-    memcpy(slots + (size_t)s * SLOT_BYTES, &le, SLOT_BYTES); /* the low 7 bytes */
-}
 
 typedef struct keyed {
     uint64_t key, hash;
@@ -55,12 +48,12 @@ static int u64_cmp(const void *x, const void *y)
 /* Place the keys, sorted by bucket (bucket b's are k[first[b] .. first[b+1])), in pt's m
  * slots, visiting buckets in `order`; false when some bucket finds no displacement (two of
  * its keys share x: another salt separates them). Empty slots are all ones: their key part
- * (39 bits) equals no 34-bit key. */
+ * (47 bits) equals no 34-bit key. */
 static bool place(wn_tok_pair_table *pt, const keyed *k, const uint32_t *first,
                   const uint64_t *order)
 {
     uint8_t *used = wn_xcalloc(pt->m, 1);
-    memset(pt->slots, 0xff, (size_t)pt->m * SLOT_BYTES + 8);
+    memset(pt->slots, 0xff, (size_t)pt->m * sizeof *pt->slots);
     memset(pt->disp, 0, pt->r * sizeof *pt->disp);
     const uint32_t mask = pt->m - 1;
     bool ok = true;
@@ -94,7 +87,7 @@ static bool place(wn_tok_pair_table *pt, const keyed *k, const uint32_t *first,
         for (uint32_t j = 0; j < size; j++) {
             const keyed *e = &k[first[b] + j];
             used[x[j] ^ d] = 1;
-            slot_put(pt->slots, x[j] ^ (uint32_t)d, e->key << WN_TOK_ID_BITS | e->merged);
+            pt->slots[x[j] ^ (uint32_t)d] = e->key << WN_TOK_ID_BITS | e->merged;
         }
     }
     free(used);
@@ -149,29 +142,10 @@ int wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size
     for (int grow = 0; fits && grow < 4 && rc; grow++) {
         pt->m = pow2_at_least((uint64_t)((double)n * 1.02) + 1) << grow;
         free(pt->slots);
-        pt->slots = wn_xmalloc((size_t)pt->m * SLOT_BYTES + 8);
+        pt->slots = wn_tok_alloc_huge((size_t)pt->m * sizeof *pt->slots);
         for (uint64_t salt = 0; salt < 16 && rc; salt++) {
             pt->salt = salt * 0x9E3779B97F4A7C15ull;
             rc = place(pt, sorted, first, order) ? 0 : -1;
-        }
-    }
-    if (rc == 0) {
-        pt->fast = wn_tok_alloc_huge((size_t)pt->m * sizeof *pt->fast);
-        memset(pt->fast, 0xff, (size_t)pt->m * sizeof *pt->fast);
-        size_t key_of_bytes = (size_t)WN_TOK_MAX_IDS * WN_TOK_KEY_OF_BYTES + 8;
-        pt->key_of = wn_tok_alloc_huge(key_of_bytes);
-        memset(pt->key_of, 0xff, key_of_bytes);
-        for (size_t i = 0; i < n; i++) {
-            pt->fast[wn_tok_pair_index(pt, sorted[i].key)] =
-                wn_tok_pair_fp(sorted[i].key) << WN_TOK_ID_BITS | sorted[i].merged;
-            if (pt->key_of && wn_tok_pair_key_of(pt, sorted[i].merged) != WN_TOK_KEY_OF_NONE) {
-                free(pt->key_of);
-                pt->key_of = NULL;
-            } else if (pt->key_of) {
-                uint64_t le = htole64(sorted[i].key); /* the low 5 bytes: a key has 34 bits */
-                memcpy(pt->key_of + (size_t)sorted[i].merged * WN_TOK_KEY_OF_BYTES, &le,
-                       WN_TOK_KEY_OF_BYTES);
-            }
         }
     }
     free(order);
@@ -184,8 +158,6 @@ int wn_tok_pair_table_build(wn_tok_pair_table *pt, const uint32_t *triples, size
 void wn_tok_pair_table_free(wn_tok_pair_table *pt)
 {
     free(pt->slots);
-    free(pt->fast);
-    free(pt->key_of);
     free(pt->disp);
     memset(pt, 0, sizeof *pt);
 }

@@ -60,21 +60,12 @@ typedef struct wn_tok_vocab_key {
 
 /* The merge table (pair_table.c): a perfect hash of the pairs BPE merges. A key
  * (left << 17 | right) has one bucket; the bucket's displacement names its slot; a slot is
- * 7 bytes, key << 17 | merged id, little-endian. `fast` has the same slots in 4 bytes, a 15-bit
- * fingerprint of the key and the merged id, for the merge loop, which checks the whole key
- * (`key_of`) only of the pair it merges (bpe_small.h). */
-#define WN_TOK_PAIR_SLOT_BYTES 7
-#define WN_TOK_PAIR_FP_BITS 15
-/* key_of's entries: 5 bytes hold a 34-bit key (0.64 MB, not 1 MB of 8-byte words) */
-#define WN_TOK_KEY_OF_BYTES 5
-#define WN_TOK_KEY_OF_NONE ((1ull << (8 * WN_TOK_KEY_OF_BYTES)) - 1)
+ * 8 bytes, key << 17 | merged id, so a lookup is exact by itself (fourteenth session: it
+ * replaced 4-byte slots holding a 15-bit fingerprint, whose merges were checked against a
+ * table of keys by merged id). */
 typedef struct wn_tok_pair_table {
-    uint8_t *slots;  /* m slots, then 8 bytes of padding (a lookup loads 8) */
-    uint32_t *fast;  /* m slots: wn_tok_pair_fp(key) << WN_TOK_ID_BITS | merged id; an empty
-                      * slot is all ones (a merged id no key_of entry matches) */
-    uint8_t *key_of; /* [merged id] (WN_TOK_MAX_IDS of WN_TOK_KEY_OF_BYTES, then 8 bytes of
-                      * padding): the key that makes it, WN_TOK_KEY_OF_NONE for none; NULL
-                      * when some id has two (a table of every split, tests) */
+    uint64_t *slots; /* m slots: key << WN_TOK_ID_BITS | merged id; an empty slot is all
+                      * ones, whose key part equals no key */
     uint16_t *disp;  /* r bucket displacements, each below m and 2^16 */
     uint32_t m, r;   /* m and r powers of two: slot = (x ^ disp) & (m - 1), bucket = top bits */
     uint32_t r_shift; /* 64 - log2(r) */
@@ -272,10 +263,7 @@ static inline uint32_t wn_tok_pair_index(const wn_tok_pair_table *pt, uint64_t k
  * merge, and its low bits are then the merged id. */
 static inline uint64_t wn_tok_pair_slot_value(const wn_tok *t, uint64_t key)
 {
-    uint32_t s = wn_tok_pair_index(&t->pairs, key);
-    uint64_t v;
-    memcpy(&v, t->pairs.slots + (size_t)s * WN_TOK_PAIR_SLOT_BYTES, sizeof v);
-    return le64toh(v) & ((1ull << (8 * WN_TOK_PAIR_SLOT_BYTES)) - 1);
+    return t->pairs.slots[wn_tok_pair_index(&t->pairs, key)];
 }
 
 /* Merged id of the pair (a, b), or -1 if BPE never merges them. */
@@ -286,32 +274,9 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
     return (v >> WN_TOK_ID_BITS) == key ? (int64_t)(v & (WN_TOK_MAX_IDS - 1)) : -1;
 }
 
-/* The key of the pair that makes the merged id (any id below WN_TOK_MAX_IDS), or
- * WN_TOK_KEY_OF_NONE; pt->key_of must not be NULL. */
-static inline uint64_t wn_tok_pair_key_of(const wn_tok_pair_table *pt, uint32_t id)
-{
-    uint64_t v;
-    memcpy(&v, pt->key_of + (size_t)id * WN_TOK_KEY_OF_BYTES, sizeof v);
-    return le64toh(v) & WN_TOK_KEY_OF_NONE;
-}
-
-/* The fingerprint of a pair key in the fast slots: its top bits after a multiply of its
- * own, so it does not repeat the bits that chose the bucket and the slot. */
-static inline uint32_t wn_tok_pair_fp(uint64_t key)
-{
-    return (uint32_t)((key * 0xD6E8FEB86659FD93ull) >> (64 - WN_TOK_PAIR_FP_BITS));
-}
-
-/* The fast slot where key would be: its merged id when its fingerprint is key's; a pair
- * that is not a merge matches too, once in 2^15 (wn_tok_pair_key_masked, bpe_small.h). */
-static inline uint32_t wn_tok_pair_fast_value(const wn_tok *t, uint64_t key)
-{
-    return t->pairs.fast[wn_tok_pair_index(&t->pairs, key)];
-}
-
 /* A table of `bytes` bytes, zeroed, 2 MB-aligned and advised into 2 MB pages (the kernel's
  * transparent huge pages, where it gives them); free with free(). For the tables every piece
- * reads at random (the vocabulary's slots and keys, the merge loop's fast slots and key_of):
+ * reads at random (the vocabulary's slots and keys, the merge table's slots):
  * ~6 MB in 4 KB pages missed the TLB (seventh session, second round: multilingual +1.4%). */
 void *wn_tok_alloc_huge(size_t bytes);
 

@@ -357,29 +357,25 @@ static size_t reference_bpe(const wn_tok *t, const char *p, size_t n, wn_tok_id 
     return m;
 }
 
-/* The pair key of the merge loops (wn_tok_pair_key_masked, from fingerprints) against the
- * exact table: on every way of writing a token as two tokens (the merges and many pairs
- * that are not) and on 1,000,000 random pairs of ids, special and out of range ones
- * included, a merge keys as itself and a pair that is not one as NO_KEY, or, rarely, as a
- * merge whose whole key (key_of) then differs, which the merge loop refuses. */
-static void check_pair_key(uint32_t a, uint32_t b, size_t pos, size_t *n_false)
+/* The pair key of the merge loops (wn_tok_pair_key_masked) against the merge table: on
+ * every way of writing a token as two tokens (the merges and many pairs that are not) and
+ * on 1,000,000 random pairs of ids, special and out of range ones included, a merge keys as
+ * itself and a pair that is not one as NO_KEY, always: the slots hold whole keys, and the
+ * merge loops check nothing after them. */
+static void check_pair_key(uint32_t a, uint32_t b, size_t pos)
 {
     int64_t r = wn_tok_pair(g_tok, a, b);
     uint32_t k = wn_tok_pair_key_masked(g_tok, a, b, pos);
-    if (r >= 0) {
+    if (r >= 0)
         assert_int_equal(k, (uint32_t)r << WN_TOK_POS_BITS | pos);
-    } else if (k != WN_TOK_NO_KEY) {
-        assert_int_equal(k & ((1u << WN_TOK_POS_BITS) - 1), pos);
-        assert_true(wn_tok_pair_key_of(&g_tok->pairs, k >> WN_TOK_POS_BITS) !=
-                    ((uint64_t)a << WN_TOK_ID_BITS | b));
-        (*n_false)++;
-    }
+    else
+        assert_int_equal(k, WN_TOK_NO_KEY);
 }
 
 static void test_pair_key_masked(void **state)
 {
     (void)state;
-    size_t n_pairs = 0, n_merges = 0, n_false = 0;
+    size_t n_pairs = 0, n_merges = 0;
     for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
         const char *b = g_tok->blob + g_tok->off[c];
         size_t len = g_tok->off[c + 1] - g_tok->off[c];
@@ -387,7 +383,7 @@ static void test_pair_key_masked(void **state)
             int64_t l = wn_tok_lookup(g_tok, b, k), r = wn_tok_lookup(g_tok, b + k, len - k);
             if (l < 0 || r < 0)
                 continue;
-            check_pair_key((uint32_t)l, (uint32_t)r, c % WN_TOK_SMALL_PIECE, &n_false);
+            check_pair_key((uint32_t)l, (uint32_t)r, c % WN_TOK_SMALL_PIECE);
             n_pairs++;
             n_merges += wn_tok_pair(g_tok, (uint32_t)l, (uint32_t)r) >= 0;
         }
@@ -397,9 +393,8 @@ static void test_pair_key_masked(void **state)
     for (int i = 0; i < 1000000; i++) {
         rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
         uint32_t a = (uint32_t)(rng % WN_TOK_MAX_IDS), b = (uint32_t)(rng >> 40) % WN_TOK_MAX_IDS;
-        check_pair_key(a, b, (size_t)(rng >> 20) % WN_TOK_SMALL_PIECE, &n_false);
+        check_pair_key(a, b, (size_t)(rng >> 20) % WN_TOK_SMALL_PIECE);
     }
-    assert_true(n_false < 1000); /* ~1 in 2^15 of 1.15 million */
 }
 
 /* BPE of the parts id[0..m) by the exact table (wn_tok_pair): lowest rank, leftmost first. */
@@ -421,74 +416,11 @@ static size_t reference_parts_bpe(const wn_tok *t, uint32_t *id, size_t m)
     }
 }
 
-/* The next pair of random ids (from rng) that is not a merge but passes for one by its
- * fingerprint (wn_tok_pair_key_masked gives it a key); false after *tries draws without. */
-static bool next_false_pair(uint64_t *rng, int *tries, uint32_t *a, uint32_t *b)
-{
-    while ((*tries)-- > 0) {
-        *rng ^= *rng << 13, *rng ^= *rng >> 7, *rng ^= *rng << 17;
-        *a = (uint32_t)(*rng % g_tok->n_ranks), *b = (uint32_t)(*rng >> 32) % g_tok->n_ranks;
-        if (wn_tok_pair(g_tok, *a, *b) < 0 &&
-            wn_tok_pair_key_masked(g_tok, *a, *b, 0) != WN_TOK_NO_KEY)
-            return true;
-    }
-    return false;
-}
-
-/* The merge loop keys pairs by fingerprint (pair_table.c): every merge must key as itself,
- * and a pair that is not a merge but matches a fingerprint (found among random pairs) must
- * stay unmerged, alone and between neighbours, in both merge loops, with the check by
- * merged id and with the exact table's (key_of NULL, as for a table of every split). */
-static void test_pair_fingerprints(void **state)
-{
-    (void)state;
-    wn_tok_pair_table *pt = &g_tok->pairs;
-    assert_non_null(pt->key_of); /* Llama 3's last merges: one key per merged id */
-    size_t n_merges = 0;
-    for (uint32_t c = 0; c < g_tok->n_ranks; c++) {
-        uint64_t key = wn_tok_pair_key_of(pt, c);
-        if (key == WN_TOK_KEY_OF_NONE)
-            continue;
-        uint32_t a = (uint32_t)(key >> WN_TOK_ID_BITS), b = (uint32_t)key & (WN_TOK_MAX_IDS - 1);
-        assert_int_equal(wn_tok_pair(g_tok, a, b), c);
-        assert_int_equal(wn_tok_pair_key_masked(g_tok, a, b, 5), c << WN_TOK_POS_BITS | 5);
-        n_merges++;
-    }
-    assert_true(n_merges > 120000);
-    uint64_t rng = 0x9E3779B97F4A7C15ull;
-    uint8_t *key_of = pt->key_of;
-    size_t n_false = 0;
-    int tries = 4000000;
-    uint32_t a, b;
-    while (n_false < 60 && next_false_pair(&rng, &tries, &a, &b)) {
-        n_false++;
-        uint32_t x = (uint32_t)(rng >> 8) % 1000, y = (uint32_t)(rng >> 20) % 1000;
-        const uint32_t cases[2][4] = { { a, b }, { x, a, b, y } };
-        const size_t sizes[2] = { 2, 4 };
-        for (int exact = 0; exact < 2; exact++) {
-            pt->key_of = exact ? NULL : key_of;
-            for (int c = 0; c < 2; c++)
-                for (int high = 0; high < 2; high++) {
-                    uint32_t want[4], got[4];
-                    memcpy(want, cases[c], sizeof want);
-                    memcpy(got, cases[c], sizeof got);
-                    size_t mw = reference_parts_bpe(g_tok, want, sizes[c]);
-                    size_t mg = wn_tok_bpe_small_parts_as(g_tok, got, sizes[c], high);
-                    assert_int_equal(mg, mw);
-                    assert_memory_equal(got, want, mw * sizeof *got);
-                }
-        }
-        pt->key_of = key_of;
-    }
-    assert_true(n_false >= 20); /* ~1 in 2^15 of the pairs that are not merges */
-}
-
 /* The merge table's perfect hash (pair_table.c: m and r powers of two, slot = x XOR the
  * bucket's displacement) on its own: sets of 0 to 40,000 random distinct keys, the small ones
  * many times (a few slots a bucket, so two keys of a bucket often share x and another salt or
- * more slots are needed), each key found as itself in the exact and the fast slots, and
- * random keys that are not in the set not found in the exact slots. Llama 3's table fills
- * 97% of its slots. */
+ * more slots are needed), each key found as itself in its slot, and random keys that are
+ * not in the set not found. Llama 3's table fills 97% of its slots. */
 static void test_pair_table_build(void **state)
 {
     (void)state;
@@ -517,8 +449,7 @@ static void test_pair_table_build(void **state)
                 uint32_t a = triples[3 * i], b = triples[3 * i + 1], c = triples[3 * i + 2];
                 uint64_t key = (uint64_t)a << WN_TOK_ID_BITS | b;
                 assert_int_equal(wn_tok_pair(&t, a, b), c);
-                assert_int_equal(wn_tok_pair_fast_value(&t, key),
-                                 wn_tok_pair_fp(key) << WN_TOK_ID_BITS | c);
+                assert_int_equal(wn_tok_pair_slot_value(&t, key), key << WN_TOK_ID_BITS | c);
             }
             for (int i = 0; i < 1000; i++) { /* left parts the set does not have */
                 rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
@@ -579,10 +510,9 @@ static void test_merge_loops_match_reference(void **state)
 /* The vector merge loop (bpe_vec.c) against BPE by the exact table and against the scalar
  * loop, on parts of every count from 1 to 64 (one, two and four registers): the bytes of
  * every token of up to 64 bytes; 200,000 concatenations of 2 to 24 random tokens, from their
- * bytes and from their premerged parts; random ids (most pairs not merges); and pairs that
- * are not merges but match a fingerprint set among random neighbours (the gathered check
- * must fail and the piece merge again). Then the encoder on the golden texts with the
- * vector loop and without it. Where the CPU has no AVX-512 only the last runs. */
+ * bytes and from their premerged parts; and random ids (most pairs not merges). Then the
+ * encoder on the golden texts with the vector loop and without it. Where the CPU has no
+ * AVX-512 only the last runs. */
 static char *golden_bytes(size_t *len);
 
 static void check_vec_parts(const uint32_t *parts, size_t m, const char *what, size_t c)
@@ -676,19 +606,6 @@ static void test_vector_merge_loop(void **state)
     }
     for (size_t m = 1; m <= WN_TOK_SMALL_PIECE; m++)
         assert_true(count[m] > 0); /* every count of parts came up */
-    size_t n_false = 0;
-    int tries = 4000000;
-    uint32_t a, b;
-    while (n_false < 40 && next_false_pair(&rng, &tries, &a, &b)) {
-        size_t m = 2 + n_false * 31 % (WN_TOK_SMALL_PIECE - 1), at = (size_t)(rng >> 16) % (m - 1);
-        for (size_t k = 0; k < m; k++)
-            parts[k] = g_tok->byte_id[(uint8_t)"abcdefghij"[(rng >> (k % 40)) % 10]];
-        parts[at] = a;
-        parts[at + 1] = b;
-        check_vec_parts(parts, m, "false fingerprint", n_false);
-        n_false++;
-    }
-    assert_true(n_false >= 20);
 }
 
 static void test_bpe_paths_match_reference(void **state)
@@ -1772,7 +1689,6 @@ int main(void)
         cmocka_unit_test(test_special_tokens),
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_pair_key_masked),
-        cmocka_unit_test(test_pair_fingerprints),
         cmocka_unit_test(test_pair_table_build),
         cmocka_unit_test(test_merge_loops_match_reference),
         cmocka_unit_test(test_vector_merge_loop),

@@ -476,26 +476,62 @@ static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t av
     return count + encode_cut_chunk(t, p + start, n - start, avail - start, cp1, out);
 }
 
+/* Pieces are cut a few at a time and their cache entries and vocabulary slots prefetched
+ * before any is looked up, so the cache misses of neighbouring words overlap instead of
+ * queueing. */
+#define AHEAD 8
+
+/* A short piece taken as the token its vocabulary slot names before the token's key (a
+ * random 16-byte read in 2 MB, ~150 ns from DRAM) is compared with it: the compare comes a
+ * batch later (unverified_check), when the key has arrived, and does not hold the pieces
+ * after it up meanwhile (the compare in place was ~7% of a pass; checked a batch later,
+ * multilingual +2-6%, Brown +6-12%, fourteenth session). The piece's key words, where it
+ * starts in the text, its length, how many ids came before it, and the id it took (and its
+ * entry in the piece cache holds). */
+typedef struct unverified {
+    uint64_t w0;
+    uint32_t w1_head, id;
+    size_t start, n, count;
+} unverified;
+
+/* The unchecked pieces of the batch being encoded and of the one before it. */
+typedef struct unverified_log {
+    unverified u[2 * AHEAD];
+    int n;
+} unverified_log;
+
 /* The ids of one piece p[0..n) whose key is k (avail bytes readable at p): from the cache,
  * else the whole-piece shortcut (a piece that is a token is one id, what most English words
  * take), else BPE. Pieces of one byte (spaces, punctuation: 12% of the multilingual mix's)
  * take the cache too, rather than a branch of their own that the mix of lengths kept
- * mispredicting (ninth session). */
+ * mispredicting (ninth session). With a log, a short piece's whole-token id is taken
+ * unchecked: the piece (at `at` in the text, `count` ids before it) goes in the log;
+ * without (NULL), the key is compared in place. */
 __attribute__((always_inline)) static inline size_t
 encode_piece(const wn_tok *t, cache_entry *cache, uint64_t check_lo, uint64_t check_hi0,
-             const uint8_t *p, size_t n, size_t avail, const wn_tok_key *k, wn_tok_ids *out)
+             const uint8_t *p, size_t n, size_t avail, const wn_tok_key *k, wn_tok_ids *out,
+             unverified_log *log, size_t at, size_t count)
 {
     cache_entry *e = NULL;
     uint32_t ids[CACHE_BYTES]; /* a piece of n bytes has at most n tokens */
+    int64_t whole;
     if (n <= CACHE_BYTES) {
         e = cache_slot(cache, k);
         if (cache_holds(e, k, n, check_lo, check_hi0))
             return emit_entry(out, e);
+        whole = log ? wn_tok_lookup_unchecked(t, k) : wn_tok_lookup_key(t, p, n, k);
+        if (log && whole >= 0)
+            log->u[log->n++] = (unverified){ .w0 = k->w0,
+                                             .w1_head = wn_tok_key_w1_head(k),
+                                             .id = (uint32_t)whole,
+                                             .start = at,
+                                             .n = n,
+                                             .count = count };
     } else {
         /* its line in the long pieces' cache comes while the vocabulary is probed */
         __builtin_prefetch(long_slot(long_cache(cache), k));
+        whole = wn_tok_lookup_key(t, p, n, k);
     }
-    int64_t whole = wn_tok_lookup_key(t, p, n, k);
     if (!e) {
         if (whole < 0)
             return encode_long_cached(t, long_cache(cache), p, n, avail, k, out);
@@ -515,21 +551,72 @@ encode_piece(const wn_tok *t, cache_entry *cache, uint64_t check_lo, uint64_t ch
     return emit_entry(out, e); /* the ids just put, as a hit writes them */
 }
 
-/* Pieces are cut a few at a time and their cache entries and vocabulary slots prefetched
- * before any is looked up, so the cache misses of neighbouring words overlap instead of
- * queueing. */
-#define AHEAD 8
+/* The first of log's pieces [0, upto) that is not the token it was taken as, or upto. */
+static inline int unverified_check(const wn_tok *t, const uint8_t *s, const unverified_log *log,
+                                   int upto)
+{
+    for (int i = 0; i < upto; i++) {
+        const unverified *u = &log->u[i];
+        bool is = wn_tok_token_is(t, u->id, s + u->start, u->n, u->w0, u->w1_head);
+        if (__builtin_expect(!is, 0))
+            return i;
+    }
+    return upto;
+}
+
+/* Drop log's pieces [0, upto), checked. */
+static inline void unverified_drop(unverified_log *log, int upto)
+{
+    if (upto == 0)
+        return;
+    for (int i = upto; i < log->n; i++)
+        log->u[i - upto] = log->u[i];
+    log->n -= upto;
+}
+
+/* Where a pass of the encoder's loop stopped: at the piece s[start, start + n) of its text,
+ * taken as a token that it is not (a fingerprint's false match). */
+typedef struct plain_stop {
+    bool failed;
+    size_t start, n;
+} plain_stop;
+
+/* log's piece `bad` is not its token: the entries in the piece cache of it and of the pieces
+ * after it (whose ids were not checked yet) are emptied when they hold them, so encoding
+ * again from that piece (encode_plain) takes none of their ids. The ids before it. */
+__attribute__((noinline, cold)) static size_t
+unverified_fail(cache_entry *cache, uint64_t check_lo, uint64_t check_hi0, const uint8_t *s,
+                size_t n, const unverified_log *log, int bad, plain_stop *stop)
+{
+    for (int i = bad; i < log->n; i++) {
+        const unverified *u = &log->u[i];
+        wn_tok_key k;
+        wn_tok_key_make(&k, s + u->start, u->n, n - u->start);
+        cache_entry *e = cache_slot(cache, &k);
+        if (cache_holds(e, &k, u->n, check_lo, check_hi0))
+            memset(e, 0, sizeof *e);
+    }
+    stop->failed = true;
+    stop->start = log->u[bad].start;
+    stop->n = log->u[bad].n;
+    return log->u[bad].count;
+}
 
 /* The encoder's loop; `masks` (a constant in each instance below): the text has 64 bytes
  * or more and the CPU AVX2, so pieces are cut from the cutter's masks where they tell
  * them, without asking either again for each piece. The tokenizer's fields the loop reads
  * for every piece are locals, read once: through t, they were loaded again after every
- * store of a key or an id. */
+ * store of a key or an id. A batch's whole-token ids are checked after the next batch
+ * (unverified_log); at the first that is wrong, the loop stops (`stop`) and returns the
+ * ids before it, for encode_plain to go on from there. */
 __attribute__((always_inline)) static inline size_t
-encode_plain_as(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out, bool masks)
+encode_plain_as(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out, bool masks,
+                plain_stop *stop)
 {
     size_t count = 0, start[AHEAD + 1];
     wn_tok_key key[AHEAD];
+    unverified_log log;
+    log.n = 0;
     cache_entry *cache = thread_caches();
     const wn_tok_classes *cls = t->cls;
     const uint32_t *vocab = t->vocab;
@@ -539,7 +626,7 @@ encode_plain_as(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out, bo
     if (masks)
         wn_tok_cutter_start(cls, &cut, s, n);
     for (size_t p = 0; p < n;) {
-        int k = 0;
+        int k = 0, before = log.n; /* the pieces of the batch before, unchecked */
         start[0] = p;
         do {
             size_t q = p;
@@ -554,16 +641,24 @@ encode_plain_as(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out, bo
         } while (k < AHEAD);
         for (int i = 0; i < k; i++)
             count += encode_piece(t, cache, check_lo, check_hi0, s + start[i],
-                                  start[i + 1] - start[i], n - start[i], &key[i], out);
+                                  start[i + 1] - start[i], n - start[i], &key[i], out, &log,
+                                  start[i], count);
+        int bad = unverified_check(t, s, &log, before);
+        if (bad < before)
+            return unverified_fail(cache, check_lo, check_hi0, s, n, &log, bad, stop);
+        unverified_drop(&log, before);
     }
+    int bad = unverified_check(t, s, &log, log.n);
+    if (bad < log.n)
+        return unverified_fail(cache, check_lo, check_hi0, s, n, &log, bad, stop);
     return count;
 }
 
 /* Text cut by the matcher alone: shorter than the masks' 64 bytes, or no AVX2. */
 static size_t encode_plain_matcher(const wn_tok *t, const uint8_t *s, size_t n,
-                                   wn_tok_ids *out)
+                                   wn_tok_ids *out, plain_stop *stop)
 {
-    return encode_plain_as(t, s, n, out, false);
+    return encode_plain_as(t, s, n, out, false, stop);
 }
 
 #if defined(WN_TOK_HAVE_AVX2_KINDS)
@@ -571,19 +666,51 @@ static size_t encode_plain_matcher(const wn_tok *t, const uint8_t *s, size_t n,
  * checks both): besides the masks' cut, GCC then shifts by a register without moving the
  * count to CL, masks below a bit in one instruction, and so on. */
 __attribute__((target("avx2,bmi,bmi2"))) static size_t
-encode_plain_masks(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
+encode_plain_masks(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out,
+                   plain_stop *stop)
 {
-    return encode_plain_as(t, s, n, out, true);
+    return encode_plain_as(t, s, n, out, true, stop);
 }
 #endif
 
-static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
+static size_t encode_plain_once(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out,
+                                plain_stop *stop)
 {
 #if defined(WN_TOK_HAVE_AVX2_KINDS)
     if (n >= 64 && t->cls->avx2)
-        return encode_plain_masks(t, s, n, out);
+        return encode_plain_masks(t, s, n, out, stop);
 #endif
-    return encode_plain_matcher(t, s, n, out);
+    return encode_plain_matcher(t, s, n, out, stop);
+}
+
+/* The piece p[0..n) with its key compared in place, after a false match (unverified_fail
+ * emptied its cache entry). */
+__attribute__((noinline, cold)) static size_t
+encode_piece_checked(const wn_tok *t, const uint8_t *p, size_t n, size_t avail, wn_tok_ids *out)
+{
+    wn_tok_key k;
+    wn_tok_key_make(&k, p, n, avail);
+    return encode_piece(t, thread_caches(), cache_check_lo(t->serial),
+                        cache_check_hi(t->serial, 0), p, n, avail, &k, out, NULL, 0, 0);
+}
+
+/* The text's ids: the loop again after each piece it took as a token it is not, from that
+ * piece (dropping the ids it gave from there on; pieces are cut the same from any piece's
+ * start, the pretokenizer looking only ahead), that piece checked in place. */
+static size_t encode_plain(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out)
+{
+    size_t count = 0, len0 = out ? out->len : 0;
+    for (;;) {
+        plain_stop stop = { .failed = false };
+        count += encode_plain_once(t, s, n, out, &stop);
+        if (!stop.failed)
+            return count;
+        if (out)
+            out->len = len0 + count;
+        count += encode_piece_checked(t, s + stop.start, stop.n, n - stop.start, out);
+        s += stop.start + stop.n;
+        n -= stop.start + stop.n;
+    }
 }
 
 /* Special token whose name starts at s[i] (which is '<'), or -1. */

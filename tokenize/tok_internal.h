@@ -149,6 +149,17 @@ struct wn_tok {
     uint32_t serial; /* unique per loaded tokenizer: keys the per-thread piece cache */
 };
 
+/* Whether the token id is the bytes[0..len), whose key has the words w0 and (bytes 8..11)
+ * w1_head: its key compared, and a longer token's tail in the blob. */
+static inline bool wn_tok_token_is(const wn_tok *t, uint32_t id, const void *bytes, size_t len,
+                                   uint64_t w0, uint32_t w1_head)
+{
+    const wn_tok_vocab_key *e = &t->vocab_key[id];
+    return e->len == len && e->w0 == w0 && e->w1_head == w1_head &&
+           (len <= 12 ||
+            memcmp(t->blob + t->off[id] + 12, (const char *)bytes + 12, len - 12) == 0);
+}
+
 #define WN_TOK_ID_BITS 17
 #define WN_TOK_MAX_IDS (1u << WN_TOK_ID_BITS)
 
@@ -226,6 +237,17 @@ static inline void wn_tok_key_make(wn_tok_key *k, const uint8_t *s, size_t len, 
 int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len);
 /* The same with the bytes' key already made (wn_tok_key_make). */
 int64_t wn_tok_lookup_key(const wn_tok *t, const void *bytes, size_t len, const wn_tok_key *k);
+/* Bytes 8..11 of the key k (wn_tok_vocab_key.w1_head), whatever the byte order. */
+static inline uint32_t wn_tok_key_w1_head(const wn_tok_key *k)
+{
+    uint32_t h;
+    memcpy(&h, &k->w1, sizeof h);
+    return h;
+}
+/* The id of the first token on k's probe path whose fingerprint is k's, its key prefetched
+ * and not compared (encode.c compares it later, wn_tok_token_is), or -1 when none is: a
+ * fingerprint matches a token that is not the piece once in ~16,000 slots looked at. */
+int64_t wn_tok_lookup_unchecked(const wn_tok *t, const wn_tok_key *k);
 /* Build pt from the (left, right, merged) triples[0..3n), whose (left, right) are distinct;
  * free with wn_tok_pair_table_free (also after a failure). 0, or -1 if no placement was
  * found (which distinct keys rule out). */

@@ -83,25 +83,41 @@ int64_t wn_tok_lookup(const wn_tok *t, const void *bytes, size_t len)
     return wn_tok_lookup_key(t, bytes, len, &k);
 }
 
+/* From the slot *i of k's probe path on: whether a slot whose fingerprint is k's comes before
+ * an empty one; then *i is that slot and *id the token it names. */
+static inline bool fingerprint_match_from(const wn_tok *t, const wn_tok_key *k, uint64_t *i,
+                                          uint32_t *id)
+{
+    uint32_t fp = (uint32_t)(k->hash >> WN_TOK_SLOT_FP_SHIFT);
+    for (;; *i = (*i + 1) & t->vocab_mask) {
+        uint32_t s = t->vocab[*i];
+        if (!s)
+            return false;
+        if ((s >> WN_TOK_SLOT_ID_BITS) == fp) {
+            *id = (s & ((1u << WN_TOK_SLOT_ID_BITS) - 1)) - 1;
+            return true;
+        }
+    }
+}
+
 int64_t wn_tok_lookup_key(const wn_tok *t, const void *bytes, size_t len, const wn_tok_key *k)
 {
-    uint32_t w1_head;
-    memcpy(&w1_head, &k->w1, sizeof w1_head); /* bytes 8..11 whatever the byte order */
-    uint32_t fp = (uint32_t)(k->hash >> WN_TOK_SLOT_FP_SHIFT);
-    const uint32_t id_mask = (1u << WN_TOK_SLOT_ID_BITS) - 1;
-    for (uint64_t i = k->hash & t->vocab_mask;; i = (i + 1) & t->vocab_mask) {
-        uint32_t s = t->vocab[i];
-        if (!s)
-            return -1;
-        if ((s >> WN_TOK_SLOT_ID_BITS) != fp)
-            continue;
-        uint32_t id = (s & id_mask) - 1;
-        const wn_tok_vocab_key *e = &t->vocab_key[id];
-        if (e->len == len && e->w0 == k->w0 && e->w1_head == w1_head &&
-            (len <= 12 ||
-             memcmp(t->blob + t->off[id] + 12, (const char *)bytes + 12, len - 12) == 0))
-            return id;
-    }
+    uint32_t w1_head = wn_tok_key_w1_head(k), id;
+    for (uint64_t i = k->hash & t->vocab_mask; fingerprint_match_from(t, k, &i, &id);
+         i = (i + 1) & t->vocab_mask)
+        if (wn_tok_token_is(t, id, bytes, len, k->w0, w1_head))
+            return (int64_t)id;
+    return -1;
+}
+
+int64_t wn_tok_lookup_unchecked(const wn_tok *t, const wn_tok_key *k)
+{
+    uint64_t i = k->hash & t->vocab_mask;
+    uint32_t id;
+    if (!fingerprint_match_from(t, k, &i, &id))
+        return -1;
+    __builtin_prefetch(&t->vocab_key[id]);
+    return (int64_t)id;
 }
 
 static size_t pow2_at_least(size_t n)

@@ -82,11 +82,9 @@ _Static_assert(sizeof(long_entry) == 64, "a long entry is one cache line");
  * session; 8-bit tags and 8,192 long entries measured no better). */
 typedef uint16_t cache_tag;
 
-/* The caches, then the long pieces' and the chunks' tags, then the piece cache's (one for
- * each of its entries, the same 16 bits: piece_tag_slot). */
 #define CACHES_BYTES                                                                        \
     ((CACHE_SLOTS + CHUNK_SLOTS) * sizeof(cache_entry) + LONG_SLOTS * sizeof(long_entry) + \
-     (LONG_SLOTS + CHUNK_SLOTS + CACHE_SLOTS) * sizeof(cache_tag))
+     (LONG_SLOTS + CHUNK_SLOTS) * sizeof(cache_tag))
 
 /* The tag of the piece with key k: hash bits no slot uses (theirs start at bit 40). */
 static inline cache_tag tag_of(const wn_tok_key *k)
@@ -137,7 +135,6 @@ int wn_tok_caches_mapped(void)
 
 static _Thread_local size_t g_long_hits;    /* wn_tok_long_cache_hits */
 static _Thread_local size_t g_chunk_misses; /* wn_tok_chunk_cache_misses */
-static _Thread_local size_t g_piece_misses; /* wn_tok_piece_cache_misses */
 
 size_t wn_tok_long_cache_hits(void)
 {
@@ -147,11 +144,6 @@ size_t wn_tok_long_cache_hits(void)
 size_t wn_tok_chunk_cache_misses(void)
 {
     return g_chunk_misses;
-}
-
-size_t wn_tok_piece_cache_misses(void)
-{
-    return g_piece_misses;
 }
 
 /* The calling thread's caches: the pieces' CACHE_SLOTS entries, then the chunks', then the
@@ -276,14 +268,9 @@ static inline bool cache_put(cache_entry *e, const wn_tok_key *k, size_t n, uint
     return true;
 }
 
-static inline size_t cache_index(const wn_tok_key *k)
-{
-    return (k->hash >> 40) & (CACHE_SLOTS - 1);
-}
-
 static inline cache_entry *cache_slot(cache_entry *cache, const wn_tok_key *k)
 {
-    return &cache[cache_index(k)];
+    return &cache[(k->hash >> 40) & (CACHE_SLOTS - 1)];
 }
 
 /* Entries of chunks (split.h) are BPE of their bytes, never the whole-piece shortcut (a
@@ -307,14 +294,6 @@ static inline cache_tag *long_tags(long_entry *cache)
 static inline cache_tag *chunk_tags(cache_entry *caches)
 {
     return long_tags(long_cache(caches)) + LONG_SLOTS;
-}
-
-/* The tag of the piece cache's entry for the key k (caches is thread_caches()), after the
- * chunks' tags: the entry's line is read only when it matches, and its line and the tag's
- * are prefetched together by the batch loop (encode_plain_as). */
-static inline cache_tag *piece_tag_slot(cache_entry *caches, const wn_tok_key *k)
-{
-    return chunk_tags(caches) + CHUNK_SLOTS + cache_index(k);
 }
 
 /* BPE of the chunk p[0..n) of a piece (avail bytes readable at p), from the cache when it
@@ -507,14 +486,11 @@ encode_piece(const wn_tok *t, cache_entry *cache, uint64_t check_lo, uint64_t ch
              const uint8_t *p, size_t n, size_t avail, const wn_tok_key *k, wn_tok_ids *out)
 {
     cache_entry *e = NULL;
-    cache_tag *tag = NULL;
     uint32_t ids[CACHE_BYTES]; /* a piece of n bytes has at most n tokens */
     if (n <= CACHE_BYTES) {
         e = cache_slot(cache, k);
-        tag = piece_tag_slot(cache, k);
-        if (*tag == tag_of(k) && cache_holds(e, k, n, check_lo, check_hi0))
+        if (cache_holds(e, k, n, check_lo, check_hi0))
             return emit_entry(out, e);
-        g_piece_misses++;
     } else {
         /* its line in the long pieces' cache comes while the vocabulary is probed */
         __builtin_prefetch(long_slot(long_cache(cache), k));
@@ -529,7 +505,6 @@ encode_piece(const wn_tok *t, cache_entry *cache, uint64_t check_lo, uint64_t ch
     }
     if (whole >= 0) { /* always for one byte: loading checks that every byte is a token */
         cache_put_lanes(e, k, n, check_lo, check_hi0, (uint64_t)whole, 0, 1);
-        *tag = tag_of(k);
         return emit_entry(out, e);
     }
     ids[0] = ids[1] = ids[2] = ids[3] = 0; /* cache_put_ids reads CACHE_IDS */
@@ -537,7 +512,6 @@ encode_piece(const wn_tok *t, cache_entry *cache, uint64_t check_lo, uint64_t ch
     if (m > CACHE_IDS)
         return wn_tok_ids_emit(out, ids, m);
     cache_put_ids(e, k, n, check_lo, check_hi0, ids, m);
-    *tag = tag_of(k);
     return emit_entry(out, e); /* the ids just put, as a hit writes them */
 }
 
@@ -573,7 +547,6 @@ encode_plain_as(const wn_tok *t, const uint8_t *s, size_t n, wn_tok_ids *out, bo
                       : wn_tok_next_piece(cls, s, n, q);
             wn_tok_key_make(&key[k], s + q, p - q, n - q);
             __builtin_prefetch(cache_slot(cache, &key[k]));
-            __builtin_prefetch(piece_tag_slot(cache, &key[k]));
             __builtin_prefetch(&vocab[key[k].hash & vocab_mask]);
             start[++k] = p;
             if (p >= n) /* two tests and branches, not a `&&` made of flags (setb, setle) */

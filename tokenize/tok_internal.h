@@ -323,9 +323,6 @@ size_t wn_tok_long_cache_hits(void);
 /* How many chunks of up to 16 bytes the calling thread merged, not finding them in the
  * chunks' cache (encode.c; for the tests). */
 size_t wn_tok_chunk_cache_misses(void);
-/* How many pieces of up to 16 bytes the calling thread did not find in the piece cache
- * (encode.c; for the tests, which could not tell a hit from BPE by the ids). */
-size_t wn_tok_piece_cache_misses(void);
 
 /* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be
  * built. */

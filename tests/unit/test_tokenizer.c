@@ -1364,71 +1364,6 @@ static void test_long_cache_hits(void **state)
     }
 }
 
-/* The piece cache serves a short piece seen before: its tag (16 bits of the hash beside
- * the entries, encode.c) is put with the entry on both of its puts (a whole token, BPE)
- * and found again. 400 pieces of a space and 2 to 9 ASCII letters, of at most 4 ids, in
- * 400 different slots (the hash's bits 40..55), each encoded as a text of its own (under
- * 64 bytes: the matcher's cut) from an empty cache, then again: the first time every one
- * misses, the second none; then all of them as one text (the cutter's masks, where the CPU
- * has AVX2), twice from an empty cache. Each time with the ids of the piece alone. */
-static void test_piece_cache_tags(void **state)
-{
-    (void)state;
-    enum { WORDS = 400 };
-    static char word[WORDS][64];
-    static bool slot_used[65536];
-    memset(slot_used, 0, sizeof slot_used);
-    wn_tok_ids want = WN_TOK_IDS_INIT, got = WN_TOK_IDS_INIT;
-    size_t tokens = 0;
-    uint64_t rng = 28;
-    for (size_t w = 0; w < WORDS;) {
-        strcpy(word[w], " ");
-        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-        for (unsigned k = 0, len = 2 + (unsigned)(rng >> 60) % 8; k < len; k++) {
-            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-            /* common letters first, so that some of the words are tokens */
-            word[w][k + 1] = "etaoinshrdlucmfwypvbgkjqxz"[(rng >> 33) % (k < 3 ? 8 : 26)];
-            word[w][k + 2] = 0;
-        }
-        size_t n = strlen(word[w]);
-        wn_tok_key k;
-        wn_tok_key_make(&k, (const uint8_t *)word[w], n, n);
-        size_t slot = k.hash >> 40 & 65535;
-        piece_reference(g_tok, (const uint8_t *)word[w], n, &want);
-        if (slot_used[slot] || want.len > 4 ||
-            wn_tok_next_piece(g_tok->cls, (const uint8_t *)word[w], n, 0) != n)
-            continue;
-        slot_used[slot] = true;
-        tokens += wn_tok_lookup(g_tok, word[w], n) >= 0;
-        w++;
-    }
-    assert_true(tokens >= WORDS / 10 && tokens <= WORDS - WORDS / 10);
-    wn_tok_cache_clear();
-    for (int round = 0; round < 2; round++) {
-        size_t misses = wn_tok_piece_cache_misses();
-        encode_each_checked(word, WORDS);
-        assert_int_equal(wn_tok_piece_cache_misses() - misses, round == 0 ? WORDS : 0);
-    }
-    static char text[WORDS * 12];
-    text[0] = 0;
-    want.len = 0;
-    for (size_t w = 0; w < WORDS; w++) {
-        strcat(text, word[w]);
-        wn_tok_encode(g_tok, word[w], strlen(word[w]), 0, &want);
-    }
-    wn_tok_cache_clear();
-    for (int round = 0; round < 2; round++) {
-        size_t misses = wn_tok_piece_cache_misses();
-        got.len = 0;
-        wn_tok_encode(g_tok, text, strlen(text), 0, &got);
-        assert_int_equal(wn_tok_piece_cache_misses() - misses, round == 0 ? WORDS : 0);
-        assert_int_equal(got.len, want.len);
-        assert_memory_equal(got.ids, want.ids, want.len * sizeof *want.ids);
-    }
-    wn_tok_ids_release(&want);
-    wn_tok_ids_release(&got);
-}
-
 /* The chunks' cache serves a chunk seen before: its tag (encode.c) is put with the entry
  * and found again. 100 CJK phrases of 12 to 20 characters (36 to 60 bytes: over the long
  * cache's 32, so every time they are cut and their chunks looked up), encoded once from an
@@ -1856,7 +1791,6 @@ int main(void)
         cmocka_unit_test(test_single_byte_pieces),
         cmocka_unit_test(test_long_piece_cache),
         cmocka_unit_test(test_long_cache_hits),
-        cmocka_unit_test(test_piece_cache_tags),
         cmocka_unit_test(test_chunk_cache_hits),
         cmocka_unit_test(test_piece_cache_entries),
         cmocka_unit_test(test_premerge_every_character),

@@ -304,6 +304,9 @@ void *wn_tok_alloc_huge(size_t bytes);
 
 /* How many threads have a piece cache mapped (encode.c; for the tests). */
 int wn_tok_caches_mapped(void);
+/* The calling thread's caches, mapped if they were not (encode.c; for the tests, which check
+ * that the pieces' entries start on a 2 MB boundary and are unmapped at the thread's exit). */
+const void *wn_tok_thread_caches(void);
 /* How many pieces the calling thread took from the long pieces' cache (encode.c; for the
  * tests, which could not tell a hit from BPE by the ids). */
 size_t wn_tok_long_cache_hits(void);

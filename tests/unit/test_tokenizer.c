@@ -723,6 +723,7 @@ typedef struct thread_job {
     size_t len;
     bool clear_first;
     wn_tok_ids ids;
+    uintptr_t caches; /* where the thread's caches were */
 } thread_job;
 
 static void *encode_in_thread(void *arg)
@@ -731,7 +732,24 @@ static void *encode_in_thread(void *arg)
     if (job->clear_first)
         wn_tok_cache_clear();
     wn_tok_encode(g_tok, job->text, job->len, 0, &job->ids);
+    job->caches = (uintptr_t)wn_tok_thread_caches();
     return NULL;
+}
+
+/* Whether some mapping of this process (/proc/self/maps) holds the address a. */
+static bool address_mapped(uintptr_t a)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    assert_non_null(f);
+    char line[512];
+    bool in = false;
+    while (!in && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+            in = a >= lo && a < hi;
+    }
+    fclose(f);
+    return in;
 }
 
 static void test_threads_come_and_go(void **state)
@@ -744,10 +762,15 @@ static void test_threads_come_and_go(void **state)
     int mapped = wn_tok_caches_mapped(); /* this thread's, and OpenMP's idle threads' */
     assert_true(mapped >= 1);
     for (int i = 0; i < 4; i++) {
-        thread_job job = {text, len, i % 2 == 1, WN_TOK_IDS_INIT};
+        thread_job job = {text, len, i % 2 == 1, WN_TOK_IDS_INIT, 0};
         pthread_t th;
         assert_int_equal(pthread_create(&th, NULL, encode_in_thread, &job), 0);
         assert_int_equal(pthread_join(th, NULL), 0);
+        /* the pieces' entries start on a 2 MB boundary (one huge page), and the whole
+         * mapping went with the thread */
+        assert_int_equal(job.caches % (2u << 20), 0);
+        assert_false(address_mapped(job.caches));
+        assert_false(address_mapped(job.caches + (2u << 20)));
         assert_int_equal(job.ids.len, want.len);
         assert_memory_equal(job.ids.ids, want.ids, want.len * sizeof *want.ids);
         wn_tok_ids_release(&job.ids);

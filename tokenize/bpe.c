@@ -43,7 +43,7 @@ static inline uint32_t pair_rank(const wn_tok *t, uint32_t a, uint32_t b)
 /* BPE of the parts id[0..m) of a piece with characters outside ASCII. */
 static size_t bpe_parts_high(const wn_tok *t, uint32_t *id, size_t m)
 {
-    if (m > WN_TOK_VEC_MIN_PARTS && wn_tok_bpe_vec_ok(t))
+    if (m > WN_TOK_VEC_MIN_PARTS && wn_tok_bpe_vec_ok())
         return wn_tok_bpe_vec_parts(t, id, m);
     return wn_tok_bpe_small_parts_as(t, id, m, true);
 }

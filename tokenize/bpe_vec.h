@@ -13,10 +13,10 @@
 extern bool wn_tok_bpe_vec_use;
 
 /* True when wn_tok_bpe_vec_parts may run: the CPU has AVX-512F and wn_tok_bpe_vec_use. */
-bool wn_tok_bpe_vec_ok(const wn_tok *t);
+bool wn_tok_bpe_vec_ok(void);
 
 /* wn_tok_bpe_small_parts_as(t, id, m, true) by the vector loop, the same ids; needs
- * wn_tok_bpe_vec_ok(t) and 1 <= m <= WN_TOK_SMALL_PIECE. */
+ * wn_tok_bpe_vec_ok() and 1 <= m <= WN_TOK_SMALL_PIECE. */
 size_t wn_tok_bpe_vec_parts(const wn_tok *t, uint32_t *id, size_t m);
 
 #endif

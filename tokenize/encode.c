@@ -102,9 +102,9 @@ static inline cache_tag tag_of(const wn_tok_key *k)
  * an entry for every piece it cuts, 16 pieces ahead, and in 4 KB pages those 512 pages'
  * TLB misses held the prefetches up (fourteenth session: multilingual +2.5%, 14 of 14
  * rounds faster). The rest stays in 4 KB pages. */
-#define HUGE_PAGE (2u << 20)
 #define CACHES_MAP_BYTES (((size_t)CACHES_BYTES + 4095) & ~(size_t)4095)
-_Static_assert(CACHE_SLOTS * sizeof(cache_entry) == HUGE_PAGE, "the pieces' entries fill one 2 MB page");
+_Static_assert(CACHE_SLOTS * sizeof(cache_entry) == WN_TOK_HUGE_PAGE,
+               "the pieces' entries fill one 2 MB page");
 static _Thread_local cache_entry *g_caches;
 static pthread_key_t g_caches_key; /* its destructor unmaps a thread's caches at exit */
 static pthread_once_t g_caches_key_once = PTHREAD_ONCE_INIT;
@@ -126,17 +126,18 @@ static void caches_key_create(void)
 __attribute__((noinline, cold)) static cache_entry *caches_map(void)
 {
     /* a 2 MB-aligned start within a mapping 2 MB longer, the rest unmapped again */
-    size_t span = CACHES_MAP_BYTES + HUGE_PAGE;
+    size_t span = CACHES_MAP_BYTES + WN_TOK_HUGE_PAGE;
     uint8_t *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED)
         wn_fatal("out of memory mapping the tokenizer's piece cache (%zu bytes)",
                  (size_t)CACHES_BYTES);
-    uint8_t *p = (uint8_t *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    uintptr_t huge = WN_TOK_HUGE_PAGE;
+    uint8_t *p = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
     if (p > raw)
         munmap(raw, (size_t)(p - raw));
     if (raw + span > p + CACHES_MAP_BYTES)
         munmap(p + CACHES_MAP_BYTES, (size_t)(raw + span - (p + CACHES_MAP_BYTES)));
-    madvise(p, HUGE_PAGE, MADV_HUGEPAGE); /* advice: without it, 4 KB pages as before */
+    madvise(p, WN_TOK_HUGE_PAGE, MADV_HUGEPAGE); /* advice: without it, 4 KB pages as before */
     pthread_once(&g_caches_key_once, caches_key_create);
     pthread_setspecific(g_caches_key, p);
     g_caches = (cache_entry *)(void *)p;
@@ -148,7 +149,6 @@ int wn_tok_caches_mapped(void)
 {
     return atomic_load(&g_caches_mapped);
 }
-
 
 static _Thread_local size_t g_long_hits;    /* wn_tok_long_cache_hits */
 static _Thread_local size_t g_chunk_misses; /* wn_tok_chunk_cache_misses */

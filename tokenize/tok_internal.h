@@ -5,7 +5,6 @@
 
 #include "tokenize/tokenizer.h"
 
-#include <endian.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -301,6 +300,9 @@ static inline int64_t wn_tok_pair(const wn_tok *t, uint32_t a, uint32_t b)
  * reads at random (the vocabulary's slots and keys, the merge table's slots):
  * ~6 MB in 4 KB pages missed the TLB (seventh session, second round: multilingual +1.4%). */
 void *wn_tok_alloc_huge(size_t bytes);
+/* 2 MB, the huge page wn_tok_alloc_huge's tables and each thread's piece-cache entries
+ * (encode.c) are aligned to. */
+#define WN_TOK_HUGE_PAGE (2u << 20)
 
 /* How many threads have a piece cache mapped (encode.c; for the tests). */
 int wn_tok_caches_mapped(void);

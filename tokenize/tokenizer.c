@@ -130,7 +130,7 @@ static size_t pow2_at_least(size_t n)
 
 void *wn_tok_alloc_huge(size_t bytes)
 {
-    const size_t huge = 2u << 20;
+    const size_t huge = WN_TOK_HUGE_PAGE;
     size_t rounded = (bytes + huge - 1) & ~(huge - 1);
     void *p = NULL;
     if (posix_memalign(&p, huge, rounded) != 0)

@@ -568,7 +568,7 @@ static void test_vector_merge_loop(void **state)
 {
     (void)state;
     encode_golden_both_loops();
-    if (!wn_tok_bpe_vec_ok(g_tok)) {
+    if (!wn_tok_bpe_vec_ok()) {
         fprintf(stderr, "test_vector_merge_loop: no AVX-512, only the encoder's scalar loop\n");
         return;
     }

@@ -5,6 +5,9 @@
  *                                              of UTF-8 by wall clock and per CPU-second
  *   tok_bench --pathological                   10 MB of one letter, 1 MB of letters without a
  *                                              space, a million digits, 10 MB of spaces
+ *   tok_bench --latency                        the time of one dependent load from tables of 1
+ *                                              to 16 MB read at random: how much last-level
+ *                                              cache this run had (see latency below)
  *   tok_bench --passes N TEXTS.jsonl [THREADS] N passes on THREADS threads (1), each from
  *                                              an empty cache, the best pass's CPU and wall
  *                                              time: for profilers (perf record) and quick
@@ -37,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 static double clock_s(clockid_t id)
@@ -262,6 +266,51 @@ static void pathological(const wn_tok *tok)
     }
 }
 
+/* --latency: ns per load of a chase through a random cycle of the cache lines of a table of
+ * 1 to 16 MB, in 2 MB pages as the tokenizer's tables are. The tokenizer reads ~7 MB of
+ * tables and text at random in a pass of the multilingual mix; on a VM whose last level is
+ * shared with other guests, how much of it that level holds changes from minute to minute
+ * (sixteenth session: the jump to DRAM, ~20 -> ~130 ns, came at 5 MB in one run and at 7 MB
+ * in the next). Printed before the corpora, so a run's numbers can be read with it. */
+static void latency(void)
+{
+    static const size_t mb[] = { 1, 2, 4, 6, 8, 16 };
+    printf("latency      ns per dependent load at random in");
+    for (size_t k = 0; k < sizeof mb / sizeof *mb; k++) {
+        size_t bytes = mb[k] << 20, lines = bytes / 64;
+        uint64_t *a = aligned_alloc(2u << 20, bytes);
+        size_t *order = malloc(lines * sizeof *order);
+        if (!a || !order) {
+            perror("tok_bench --latency");
+            exit(1);
+        }
+        madvise(a, bytes, MADV_HUGEPAGE);
+        uint64_t rng = 0x9E3779B97F4A7C15ull;
+        for (size_t i = 0; i < lines; i++)
+            order[i] = i;
+        for (size_t i = lines - 1; i > 0; i--) { /* Fisher-Yates: one cycle through all */
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            size_t j = (size_t)((rng >> 33) % (i + 1)), x = order[i];
+            order[i] = order[j];
+            order[j] = x;
+        }
+        for (size_t i = 0; i < lines; i++)
+            a[order[i] * 8] = order[(i + 1) % lines] * 8;
+        size_t p = 0;
+        for (size_t i = 0; i < lines; i++) /* once round, so the timed loads find it placed */
+            p = a[p];
+        enum { LOADS = 4000000 };
+        double t0 = now();
+        for (int i = 0; i < LOADS; i++)
+            p = a[p];
+        double ns = (now() - t0) / LOADS * 1e9;
+        printf("  %zu MB %.1f%s", mb[k], ns, p == SIZE_MAX ? "!" : ""); /* p used */
+        free(order);
+        free(a);
+    }
+    printf("\n");
+}
+
 /* One line of ids per text into path, then the timed runs at each thread count. */
 static void write_ids_and_time(const wn_tok *tok, const text *t, size_t n, size_t bytes,
                                const char *path, int n_counts, char **counts)
@@ -411,6 +460,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", err);
         return 1;
     }
+    if (argc == 2 && strcmp(argv[1], "--latency") == 0) {
+        latency();
+        wn_tok_free(tok);
+        return 0;
+    }
     if (argc == 2 && strcmp(argv[1], "--pathological") == 0) {
         pathological(tok);
         wn_tok_free(tok);
@@ -420,7 +474,8 @@ int main(int argc, char **argv)
     int threads = by_passes && argc == 5 ? atoi(argv[4]) : 1;
     if (argc < 4 || (by_passes && (atoi(argv[2]) < 1 || threads < 1 || threads > MAX_THREADS))) {
         fprintf(stderr, "usage: tok_bench TEXTS.jsonl IDS_OUT THREADS...\n"
-                        "       tok_bench --passes N TEXTS.jsonl [THREADS]\n");
+                        "       tok_bench --passes N TEXTS.jsonl [THREADS]\n"
+                        "       tok_bench --pathological | --latency\n");
         return 2;
     }
     size_t n, bytes;

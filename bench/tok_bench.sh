@@ -16,7 +16,9 @@
 #                 among them (Debian package gnome-user-docs, by apt-get download;
 #                 bench/mallard_text.py makes its pages text and shuffles them), 11.6 MB:
 #                 languages mixed page by page; skipped when the package cannot be fetched
-# Then the pathological inputs. The machine is shared: numbers are under load.
+# Then the pathological inputs. The machine is shared: numbers are under load. First, the
+# time of a load at random in 1 to 16 MB (tok_bench --latency): where it jumps to DRAM's
+# ~130 ns is how much last-level cache the run had, which other guests change by the minute.
 set -eu
 cd "$(dirname "$0")/.."
 SHARED=${WINNOW_SHARED:-../shared}/data
@@ -79,6 +81,7 @@ if [ ! -s "$OUT/tok-multilingual-12mb.jsonl" ]; then
     fi
 fi
 [ -s "$OUT/tok-multilingual-12mb.jsonl" ] && CORPORA="$CORPORA multilingual-12mb"
+"$OUT/tok_bench" --latency
 for corpus in $CORPORA; do
     echo "== $corpus"
     # passive: idle OpenMP threads sleep instead of spinning, so CPU time is work done

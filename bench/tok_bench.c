@@ -32,6 +32,7 @@
  * the pass structure (a fixed cost a real run pays once, not every 1.5 MB) rather than the
  * tokenizer; it never replaces the first. */
 #include "tokenize/tokenizer.h"
+#include "tokenize/tok_internal.h" /* wn_tok_alloc_huge, for --latency */
 
 #include <jansson.h>
 #include <omp.h>
@@ -40,7 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 
 static double clock_s(clockid_t id)
@@ -280,14 +280,12 @@ static void latency(void)
     printf("latency      ns per dependent load at random in");
     for (size_t k = 0; k < sizeof mb / sizeof *mb; k++) {
         size_t bytes = mb[k] << 20, lines = bytes / 64;
-        size_t huge = 2u << 20; /* aligned_alloc wants a size that is a multiple of it */
-        uint64_t *a = aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
+        uint64_t *a = wn_tok_alloc_huge(bytes); /* as the tokenizer allocates its tables */
         size_t *order = malloc(lines * sizeof *order);
-        if (!a || !order) {
+        if (!order) {
             perror("tok_bench --latency");
             exit(1);
         }
-        madvise(a, bytes, MADV_HUGEPAGE);
         uint64_t rng = 0x9E3779B97F4A7C15ull;
         for (size_t i = 0; i < lines; i++)
             order[i] = i;

@@ -20,8 +20,13 @@
  * (1 MiB) measured faster than 4,096 or 8,192; 32,768 (2 MiB) once BPE got cheaper (fifth
  * session): multilingual +4.5%, 16.6 MB English +2%, Brown the same. Its second round:
  * 65,536 entries of 32 bytes in the same 2 MiB, ids packed in 17 bits, at most 4 (a piece
- * of more is merged again each time): multilingual +2.5%, English -1.5% (the unpacking). */
-#define CACHE_SLOTS 65536
+ * of more is merged again each time): multilingual +2.5%, English -1.5% (the unpacking).
+ * Since the nineteenth session 262,144 entries (8 MiB, WN_TOK_CACHE_SLOTS): multilingual
+ * text has more short pieces than 65,536 slots hold apart, and each piece pushed out by
+ * another is merged again when it comes back. GNOME Help in 41 languages (12 MB) +9% on one
+ * thread and +6% on two, the multilingual mix +2.4% on one thread and +0.4% on two, English
+ * the same (131,072 entries gained two thirds of that on GNOME Help; 524,288 no more). */
+#define CACHE_SLOTS WN_TOK_CACHE_SLOTS
 #define CACHE_BYTES 16 /* at most WN_TOK_SMALL_PIECE */
 #define CACHE_IDS 4
 /* 32 bytes, two to a line: the piece's two words, then its four ids as the output holds
@@ -97,14 +102,14 @@ static inline cache_tag tag_of(const wn_tok_key *k)
  * which glibc zeroes for every thread of every command, tokenizing or not: 2.3 MB, ~590
  * page faults and ~1 ms a thread (seventh session, second round).
  *
- * The pieces' entries, the first 2 MB, are mapped 2 MB-aligned and advised into one 2 MB
- * page (the kernel's transparent huge pages, where it gives them): the encoder prefetches
- * an entry for every piece it cuts, 16 pieces ahead, and in 4 KB pages those 512 pages'
- * TLB misses held the prefetches up (fourteenth session: multilingual +2.5%, 14 of 14
- * rounds faster). The rest stays in 4 KB pages. */
+ * The pieces' entries, the first 8 MB, are mapped 2 MB-aligned and advised into 2 MB pages
+ * (the kernel's transparent huge pages, where it gives them): the encoder prefetches an
+ * entry for every piece it cuts, 16 pieces ahead, and in 4 KB pages those pages' TLB misses
+ * held the prefetches up (fourteenth session, at 2 MB: multilingual +2.5%, 14 of 14 rounds
+ * faster). The rest stays in 4 KB pages. */
 #define CACHES_MAP_BYTES (((size_t)CACHES_BYTES + 4095) & ~(size_t)4095)
-_Static_assert(CACHE_SLOTS * sizeof(cache_entry) == WN_TOK_HUGE_PAGE,
-               "the pieces' entries fill one 2 MB page");
+#define PIECES_BYTES ((size_t)CACHE_SLOTS * sizeof(cache_entry))
+_Static_assert(PIECES_BYTES % WN_TOK_HUGE_PAGE == 0, "the pieces' entries fill 2 MB pages");
 static _Thread_local cache_entry *g_caches;
 static pthread_key_t g_caches_key; /* its destructor unmaps a thread's caches at exit */
 static pthread_once_t g_caches_key_once = PTHREAD_ONCE_INIT;
@@ -137,7 +142,7 @@ __attribute__((noinline, cold)) static cache_entry *caches_map(void)
         munmap(raw, (size_t)(p - raw));
     if (raw + span > p + CACHES_MAP_BYTES)
         munmap(p + CACHES_MAP_BYTES, (size_t)(raw + span - (p + CACHES_MAP_BYTES)));
-    madvise(p, WN_TOK_HUGE_PAGE, MADV_HUGEPAGE); /* advice: without it, 4 KB pages as before */
+    madvise(p, PIECES_BYTES, MADV_HUGEPAGE); /* advice: without it, 4 KB pages as before */
     pthread_once(&g_caches_key_once, caches_key_create);
     pthread_setspecific(g_caches_key, p);
     g_caches = (cache_entry *)(void *)p;

@@ -303,6 +303,9 @@ void *wn_tok_alloc_huge(size_t bytes);
 /* 2 MB, the huge page wn_tok_alloc_huge's tables and each thread's piece-cache entries
  * (encode.c) are aligned to. */
 #define WN_TOK_HUGE_PAGE (2u << 20)
+/* Entries of each thread's cache of short pieces (encode.c), 32 bytes each; a piece's slot
+ * is bits 40 and up of its key's hash (the tests find pieces that share one). */
+#define WN_TOK_CACHE_SLOTS 262144
 
 /* How many threads have a piece cache mapped (encode.c; for the tests). */
 int wn_tok_caches_mapped(void);

@@ -306,6 +306,9 @@ void *wn_tok_alloc_huge(size_t bytes);
 /* Entries of each thread's cache of short pieces (encode.c), 32 bytes each; a piece's slot
  * is bits 40 and up of its key's hash (the tests find pieces that share one). */
 #define WN_TOK_CACHE_SLOTS 262144
+/* Entries of each thread's cache of pieces of 17 to 32 bytes (encode.c), 64 bytes each; a
+ * piece's slot is bits 40 and up of its key's hash, as for the pieces' cache. */
+#define WN_TOK_LONG_SLOTS 16384
 
 /* How many threads have a piece cache mapped (encode.c; for the tests). */
 int wn_tok_caches_mapped(void);

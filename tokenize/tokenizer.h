@@ -90,7 +90,7 @@ void wn_tok_encode(const wn_tok *t, const char *text, size_t len, unsigned flags
 size_t wn_tok_count(const wn_tok *t, const char *text, size_t len, unsigned flags);
 
 /* Encoding remembers the ids of recent pieces in a fixed-size cache private to the calling
- * thread (about 9 MB mapped on the thread's first encode and unmapped when it exits; nothing
+ * thread (about 10 MB mapped on the thread's first encode and unmapped when it exits; nothing
  * shared, checked against the piece's bytes, so the ids never depend on it). This empties
  * the calling thread's cache (mapping it first if need be), so the next encode starts cold:
  * for benchmarks that replay the same text and must not be measured on a warm cache. */

@@ -1210,8 +1210,8 @@ static void test_long_piece_cache(void **state)
     assert_true(cached_sizes > DRAWS / 2);
     /* Runs of NUL bytes after 16 bytes of two runs of punctuation (one piece, few ids, not
      * a token) have the same words whatever their length: only the length tells them
-     * apart, when two lengths meet in one slot (found by the slot's hash bits for 4,096
-     * slots, the same slot in any smaller cache), each encoded right after the other. */
+     * apart, when two lengths meet in one slot (found by the slot's hash bits), each
+     * encoded right after the other. */
     static const char punct[] = "!#$%&*+-./=?@^_|~";
     size_t met = 0;
     memset(text, 0, sizeof text);
@@ -1225,7 +1225,7 @@ static void test_long_piece_cache(void **state)
                         wn_tok_key k1, k2;
                         wn_tok_key_make(&k1, (const uint8_t *)text, n1, sizeof text);
                         wn_tok_key_make(&k2, (const uint8_t *)text, n2, sizeof text);
-                        if (((k1.hash ^ k2.hash) >> 40 & 4095) != 0 ||
+                        if (((k1.hash ^ k2.hash) >> 40 & (WN_TOK_LONG_SLOTS - 1)) != 0 ||
                             wn_tok_next_piece(g_tok->cls, (const uint8_t *)text, n2, 0) != n2)
                             continue;
                         const size_t order[4] = { n1, n2, n1, n2 };
@@ -1264,7 +1264,7 @@ static void encode_each_checked(char (*pieces)[64], size_t count)
 /* The long pieces' cache serves a piece seen before: its tag (16 bits of the hash beside
  * the entries, encode.c) is put with the entry and found again. 200 Cyrillic words of 17 to
  * 31 bytes that are not tokens and have at most 9 ids, in 200 different slots (the hash's
- * bits 40..51), each encoded once (no hit: nothing was put before), then again (200 hits),
+ * bits from 40), each encoded once (no hit: nothing was put before), then again (200 hits),
  * each time with the ids of the piece alone without a cache. */
 static void test_long_cache_hits(void **state)
 {
@@ -1274,7 +1274,7 @@ static void test_long_cache_hits(void **state)
                                           "\xD1\x8B", "\xD0\xB5", "\xD1\x82", "\xD0\xBA",
                                           "\xD0\xBC", "\xD1\x80", "\xD0\xB8", "\xD0\xB2" };
     static char word[WORDS][64];
-    static bool slot_used[4096];
+    static bool slot_used[WN_TOK_LONG_SLOTS];
     memset(slot_used, 0, sizeof slot_used);
     wn_tok_ids want = WN_TOK_IDS_INIT;
     uint64_t rng = 25;
@@ -1287,7 +1287,7 @@ static void test_long_cache_hits(void **state)
         size_t n = strlen(word[w]);
         wn_tok_key k;
         wn_tok_key_make(&k, (const uint8_t *)word[w], n, n);
-        size_t slot = k.hash >> 40 & 4095;
+        size_t slot = k.hash >> 40 & (WN_TOK_LONG_SLOTS - 1);
         piece_reference(g_tok, (const uint8_t *)word[w], n, &want);
         if (slot_used[slot] || want.len < 2 || want.len > 9 ||
             wn_tok_next_piece(g_tok->cls, (const uint8_t *)word[w], n, 0) != n)

@@ -23,9 +23,11 @@
  * of more is merged again each time): multilingual +2.5%, English -1.5% (the unpacking).
  * Since the nineteenth session 262,144 entries (8 MiB, WN_TOK_CACHE_SLOTS): multilingual
  * text has more short pieces than 65,536 slots hold apart, and each piece pushed out by
- * another is merged again when it comes back. GNOME Help in 41 languages (12 MB) +9% on one
- * thread and +6% on two, the multilingual mix +2.4% on one thread and +0.4% on two, English
- * the same (131,072 entries gained two thirds of that on GNOME Help; 524,288 no more). */
+ * another is merged again when it comes back. With the long pieces' cache below at 16,384,
+ * timed as copies at paths of one length (docs/tokenize.md: a binary's path moves its
+ * speed): GNOME Help in 41 languages (12 MB) +12% on one thread and +7.7% on two, the
+ * multilingual mix +2.2% on one thread and -0.7% on two, English the same (131,072 entries
+ * gained about two thirds of that on GNOME Help; 524,288 little more). */
 #define CACHE_SLOTS WN_TOK_CACHE_SLOTS
 #define CACHE_BYTES 16 /* at most WN_TOK_SMALL_PIECE */
 #define CACHE_IDS 4
@@ -66,8 +68,9 @@ static inline uint64_t cache_check_hi(uint32_t serial, size_t n)
  * piece's. One 64-byte line an entry: the piece's four words (zero past its end), `tag` =
  * serial | len << 32 | n_ids << 40, and up to 9 ids, three to a word in 17 bits each.
  * 16,384 entries (1 MB, WN_TOK_LONG_SLOTS) since the nineteenth session, with the pieces'
- * cache at 8 MB: GNOME Help in 41 languages +1.5-4% against 4,096 (9 of 10 rounds faster),
- * 1.5% fewer instructions on it; the multilingual mix +1-2% (noisy); 32,768 no better. */
+ * cache at 8 MB: GNOME Help in 41 languages +1.5-4% against 4,096 (9 of 10 rounds faster,
+ * at paths of different lengths), 1.5% fewer instructions on it; the multilingual mix
+ * +0.9% at paths of one length; 32,768 no better. */
 #define LONG_SLOTS WN_TOK_LONG_SLOTS
 #define LONG_BYTES 32
 #define LONG_IDS 9

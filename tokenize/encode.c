@@ -414,6 +414,13 @@ static inline void long_put(long_entry *e, const wn_tok_key *k, const uint64_t t
     memcpy(e->ids, packed, sizeof packed);
 }
 
+void wn_tok_long_cache_alias(const wn_tok_key *from, const wn_tok_key *to)
+{
+    long_entry *cache = long_cache(thread_caches());
+    *long_slot(cache, to) = *long_slot(cache, from);
+    *long_tag_slot(cache, to) = tag_of(to);
+}
+
 static size_t encode_long(const wn_tok *t, const uint8_t *p, size_t n, size_t avail,
                           wn_tok_ids *out);
 

@@ -321,6 +321,11 @@ size_t wn_tok_long_cache_hits(void);
 /* How many chunks of up to 16 bytes the calling thread merged, not finding them in the
  * chunks' cache (encode.c; for the tests). */
 size_t wn_tok_chunk_cache_misses(void);
+/* Copies the calling thread's entry in the long pieces' cache from the slot of the key
+ * `from` to the slot of `to`, with `to`'s tag there (encode.c; for the tests): as if the two
+ * pieces had met in one slot with one tag, which the entry's own check must then tell
+ * apart. Pieces that do meet so take a search of ~2^30 keys. */
+void wn_tok_long_cache_alias(const wn_tok_key *from, const wn_tok_key *to);
 
 /* Build t->premerge from the merges (left, right, merged) triples[0..3n); t->pairs must be
  * built. */

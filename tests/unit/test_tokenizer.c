@@ -1240,6 +1240,34 @@ static void test_long_piece_cache(void **state)
                     }
             }
     assert_true(met > 0);
+    /* The tag hashes the length too, so the pairs above never reach the entry's own check
+     * of the length. Here the entry of 16 bytes of punctuation and one NUL is put where
+     * the same bytes and a second NUL would look, under their tag: the longer piece must
+     * still be merged (one id more), not taken from that entry. */
+    memset(text, 0, sizeof text);
+    memset(text, '-', 9);
+    memset(text + 9, '=', 7);
+    wn_tok_key k17, k18;
+    wn_tok_key_make(&k17, (const uint8_t *)text, 17, sizeof text);
+    wn_tok_key_make(&k18, (const uint8_t *)text, 18, sizeof text);
+    assert_int_equal(wn_tok_next_piece(g_tok->cls, (const uint8_t *)text, 18, 0), 18);
+    wn_tok_cache_clear();
+    for (int round = 0; round < 2; round++) { /* put, then taken from the cache */
+        size_t hits = wn_tok_long_cache_hits();
+        got.len = 0;
+        wn_tok_encode(g_tok, text, 17, 0, &got);
+        assert_int_equal(wn_tok_long_cache_hits() - hits, (size_t)round);
+    }
+    piece_reference(g_tok, (const uint8_t *)text, 18, &want);
+    assert_int_equal(want.len, got.len + 1);
+    assert_true(want.len <= 9); /* the longer piece's ids would fit an entry too */
+    wn_tok_long_cache_alias(&k17, &k18);
+    size_t hits = wn_tok_long_cache_hits();
+    got.len = 0;
+    wn_tok_encode(g_tok, text, 18, 0, &got);
+    assert_int_equal(wn_tok_long_cache_hits(), hits);
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.ids, want.ids, want.len * sizeof *want.ids);
     wn_tok_ids_release(&got);
     wn_tok_ids_release(&want);
 }

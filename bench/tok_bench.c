@@ -21,9 +21,12 @@
  * IDS_OUT gets one line of space-separated ids per document, for the identity check.
  * Each pass starts with every thread's piece cache emptied (wn_tok_cache_clear): a pass that
  * replayed text the cache had just seen would measure the replay, not the tokenizer. The
- * emptying itself (a 2.25 MiB memset per thread, ~0.14 ms) is outside the time: a real run
- * never does it, and as a fixed cost per pass it took 1.4% of one thread's pass and 2.8% of
- * each thread's half at two, which the speed-up would have charged to the tokenizer.
+ * emptying itself (a memset of each thread's ~9.7 MB of caches since the nineteenth session,
+ * 2.25 MiB before it, ~0.14 ms then) is outside the time: a real run never does it, and as a
+ * fixed cost per pass it took 1.4% of one thread's pass and 2.8% of each thread's half at two
+ * (at 2.25 MiB), which the speed-up would have charged to the tokenizer. Emptying by a new
+ * epoch in the entries' checks instead of the memset, which leaves the tables in the cache,
+ * measured no faster (docs/tokenize.md, twentieth session).
  *
  * At more than one thread the timed runs are made twice: as a user's run goes (the headline
  * figure: the region's wall time, the OpenMP workers' wake-up and the last document's wait

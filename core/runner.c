@@ -30,11 +30,12 @@
  * processed, the next read): capped at 4 MB, a batch of big documents no longer brings
  * tens of megabytes of fresh memory (a 24 MB run had one batch of 18.6 MB: 16,700 -> 14,700
  * page faults, RSS 80 -> 70 MB); with ordinary documents the 1024-document limit comes
- * first. A batch that a stage sees whole (process_batch: dedup's remove, tokenize, the KL
- * count) is held three times (records, decoded documents, output) while the next is read;
- * its cap was 64 MB, and since the more documents, the bigger the biggest batch (12, 26,
- * 38 MB over 18, 72, 290 MB of real JSONL), peak memory grew with the corpus (dedup's
- * remove phase: 195 MB at 290 MB; 61 MB at 4 MB). */
+ * first. A batch that a stage sees whole (process_batch: dedup's remove, the KL count;
+ * tokenize too until it took begin_batch and write_batch instead) is held three times
+ * (records, decoded documents, output) while the next is read; its cap was 64 MB, and
+ * since the more documents, the bigger the biggest batch (12, 26, 38 MB over 18, 72, 290
+ * MB of real JSONL), peak memory grew with the corpus (dedup's remove phase: 195 MB at
+ * 290 MB; 61 MB at 4 MB). */
 #define BATCH_MAX_BYTES ((size_t)4 << 20)
 
 /* A writer slot's buffer bigger than this is freed once written unless it was at least half
@@ -305,11 +306,18 @@ typedef struct out_batch {
     bool *removed; /* goes to the removed output */
     size_t n, cap;
     wn_batch docs; /* empty when handed back */
+    /* fused: the batch's first input index, and whether its writing includes the stages'
+     * own (wn_stage.write_batch) */
+    uint64_t base;
+    bool stage_writes;
 } out_batch;
 
 /* Two batches' worth of buffers: one filled while the other is written. */
 typedef struct writer {
     part_writer *out, *removed;
+    const wn_run_opts *o;
+    wn_stats *stage_stats; /* nthreads per stage */
+    int nthreads;
     out_batch sets[2];
     int fill;            /* the set being filled */
     out_batch *pending;  /* the set being written */
@@ -318,12 +326,44 @@ typedef struct writer {
     size_t held_max;     /* the most both sets kept at once (wn_run_result.held_bytes_max) */
 } writer;
 
+/* The stages' own writes (wn_stage.write_batch) of a batch all of whose documents are done,
+ * on thread t, into its stats (no other thread uses them meanwhile). */
+static void stage_writes(const wn_run_opts *o, wn_stats *stage_stats, int nthreads, int t,
+                         uint64_t base, size_t n, const bool *removed)
+{
+    for (size_t k = 0; k < o->n_stages; k++)
+        if (o->stages[k]->write_batch)
+            o->stages[k]->write_batch(o->stages[k]->state, base, n, removed,
+                                      &stage_stats[k * (size_t)nthreads + (size_t)t]);
+}
+
+static bool any_stage_writes(const wn_run_opts *o)
+{
+    for (size_t k = 0; k < o->n_stages; k++)
+        if (o->stages[k]->write_batch)
+            return true;
+    return false;
+}
+
+static void stages_begin(const wn_run_opts *o, uint64_t base, size_t n)
+{
+    for (size_t k = 0; k < o->n_stages; k++)
+        if (o->stages[k]->begin_batch)
+            o->stages[k]->begin_batch(o->stages[k]->state, base, n);
+}
+
+/* Writes the pending set. Only a fused pass's sets have stage writes: it runs this on one
+ * of the round's threads (side_jobs) or, at the end, outside any parallel region; the
+ * step-by-step helper thread, which has no stats of its own, never makes them. */
 static void *write_pending(void *arg)
 {
     writer *w = arg;
     out_batch *b = w->pending;
     if (!b)
         return NULL;
+    if (b->stage_writes)
+        stage_writes(w->o, w->stage_stats, w->nthreads, omp_get_thread_num(), b->base, b->n,
+                     b->removed);
     for (size_t i = 0; i < b->n; i++) {
         if (b->bufs[i].len)
             part_write(b->removed[i] ? w->removed : w->out, b->bufs[i].data, b->bufs[i].len);
@@ -445,7 +485,9 @@ static void fused_doc(const pass *p, wn_doc *d, uint64_t index, out_batch *ob, s
             len = d->drop_reason ? SIZE_MAX : d->text.len;
         }
     }
-    if (ob)
+    if (ob && p->o->no_output)
+        ob->removed[i] = d->drop_reason != NULL; /* for the stages' writes only */
+    else if (ob)
         serialise_doc(ob, i, d, p->o->removed_dir != NULL);
     wn_doc_release(d);
 }
@@ -468,8 +510,46 @@ static void side_jobs(reader *rd, writer *w)
         write_pending(w);
 }
 
+/* The order a fused round hands its documents out in, with more than one thread: the
+ * largest record first, so that a round does not end with one thread on a big document
+ * while the others wait at the barrier. Real corpora are skewed: the Debian Installation
+ * Guide's biggest 100 of 1,634 pages hold 72% of its bytes (up to 800 KB), and in input
+ * order each thread of `winnow tokenize -j2` waited 0.04-0.09 s at the rounds' ends over
+ * 198 MB of it (8 copies), against none largest first (docs/tokenize.md, twenty-first
+ * session). Only the order of the work changes: each document keeps its slot, input index
+ * and place in the output. One thread keeps input order (its warnings and first-error
+ * samples then come in input order, as before). */
+typedef struct doc_size {
+    uint64_t bytes;
+    size_t i;
+} doc_size;
+
+static int larger_first(const void *a, const void *b)
+{
+    const doc_size *x = a, *y = b;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i; /* ties in input order: the same order each run */
+}
+
+/* The batch's order into *order (grown as needed), or NULL for input order. */
+static const doc_size *largest_first(const wn_batch *b, int nthreads, doc_size **order,
+                                     size_t *cap)
+{
+    if (nthreads < 2)
+        return NULL;
+    if (*cap < b->n) {
+        *cap = b->n;
+        *order = wn_xrealloc(*order, *cap * sizeof **order);
+    }
+    for (size_t i = 0; i < b->n; i++)
+        (*order)[i] = (doc_size){ b->docs[i].input_bytes, i };
+    qsort(*order, b->n, sizeof **order, larger_first);
+    return *order;
+}
+
 static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob, reader *rd,
-                      writer *w)
+                      writer *w, const doc_size *order)
 {
     if (ob)
         out_batch_reserve(ob, b->n);
@@ -478,8 +558,10 @@ static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob, 
     {
         side_jobs(rd, w);
 #pragma omp for schedule(dynamic, 1) nowait
-        for (long i = 0; i < n; i++)
-            fused_doc(p, &b->docs[i], base + (uint64_t)i, ob, (size_t)i);
+        for (long k = 0; k < n; k++) {
+            size_t i = order ? order[k].i : (size_t)k;
+            fused_doc(p, &b->docs[i], base + (uint64_t)i, ob, i);
+        }
     }
 }
 
@@ -572,7 +654,13 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     wn_batch_init(&batch);
     reader rd = { .stats = &res->source, .max_docs = c->batch_docs };
     wn_batch_init(&rd.batch);
-    writer wr = { .out = &out, .removed = &removed };
+    writer wr = { .out = &out, .removed = &removed, .o = o, .stage_stats = per_thread,
+                  .nthreads = nthreads };
+    bool writes = any_stage_writes(o);
+    bool *gone = NULL; /* step by step: the batch's removed flags, for the stages' writes */
+    size_t gone_cap = 0;
+    doc_size *order = NULL; /* fused: the order the documents are handed out in */
+    size_t order_cap = 0;
     bool fused = can_fuse(o);
     rd.max_bytes = BATCH_MAX_BYTES;
     wn_stats *dec = wn_xcalloc((size_t)nthreads, sizeof *dec);
@@ -606,7 +694,16 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         while (got > 0) {
             out_batch *ob = o->no_output ? NULL : &wr.sets[wr.fill];
             if (fused) {
-                run_fused(&ps, &batch, index, ob, ahead ? &rd : NULL, &wr);
+                /* a stage that writes its own output needs the set (its removed flags)
+                 * even when the run writes no documents */
+                if (writes) {
+                    ob = &wr.sets[wr.fill];
+                    ob->base = index;
+                    ob->stage_writes = true;
+                }
+                stages_begin(o, index, batch.n);
+                run_fused(&ps, &batch, index, ob, ahead ? &rd : NULL, &wr,
+                          largest_first(&batch, nthreads, &order, &order_cap));
                 fused_handoff(&wr, ob != NULL);
                 index += batch.n;
             } else {
@@ -614,13 +711,24 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                 wn_source_decode(src, &batch, 0, &res->source);
                 if (ahead)
                     helper_start(&rd.h, read_ahead, &rd, true);
+                uint64_t base = index;
                 for (size_t i = 0; i < batch.n; i++)
                     batch.docs[i].input_index = index++;
                 if (before_cap < batch.n) {
                     before_cap = batch.n;
                     before = wn_xrealloc(before, before_cap * sizeof *before);
                 }
+                stages_begin(o, base, batch.n);
                 run_stages(o->stages, o->n_stages, &batch, per_thread, nthreads, before);
+                if (writes) {
+                    if (gone_cap < batch.n) {
+                        gone_cap = batch.n;
+                        gone = wn_xrealloc(gone, gone_cap * sizeof *gone);
+                    }
+                    for (size_t i = 0; i < batch.n; i++)
+                        gone[i] = batch.docs[i].drop_reason != NULL;
+                    stage_writes(o, per_thread, nthreads, 0, base, batch.n, gone);
+                }
                 if (ob) {
                     serialise(ob, &batch, o->removed_dir != NULL);
                     write_behind(&wr, &batch, threaded);
@@ -652,6 +760,8 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     wn_batch_release(&batch);
     wn_batch_release(&rd.batch);
     free(before);
+    free(gone);
+    free(order);
 
     part_commit(&out);
     if (o->removed_dir)

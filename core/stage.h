@@ -9,7 +9,20 @@
  *                 Drop a document by setting doc->drop_reason to a static string
  *                 ("gopher.mean_word_length"); the runner counts the drop.
  *   process_batch optional; called once per batch on one thread, before process_doc, for
- *                 stages that need to see documents together. Either may be NULL.
+ *                 stages that need to see documents together. Either may be NULL. A
+ *                 stage with process_batch splits each batch's parallel pass in two (the
+ *                 runner's fused pass needs none), so stages that only keep per-batch
+ *                 state or write their own output use the two hooks below instead.
+ *   begin_batch   optional; called once per batch on one thread before any of its documents
+ *                 reach the stage: the batch's documents have input indexes base to
+ *                 base + n - 1 (some may have been dropped before the stage).
+ *   write_batch   optional; for a stage that writes its own output (tokenize's training
+ *                 shards): called once per batch, in input order, on one thread, after all
+ *                 of the batch's documents went through every stage. removed[i] says whether
+ *                 the document of index base + i was dropped (by any stage, or unreadable).
+ *                 It may run while the next batch's documents go through process_doc (the
+ *                 runner writes one batch while it processes the next), so what it reads
+ *                 must be the batch's own (tokenize keeps two sets of slots).
  *   finish        optional; called once after the last batch (single thread) to flush
  *                 state or add final statistics.
  *   release       frees state; called once, also after a failed run.
@@ -28,6 +41,9 @@ typedef struct wn_stage {
     void *state;
     void (*process_doc)(void *state, wn_doc *doc, wn_stats *stats);
     void (*process_batch)(void *state, wn_batch *batch, wn_stats *stats);
+    void (*begin_batch)(void *state, uint64_t base, size_t n);
+    void (*write_batch)(void *state, uint64_t base, size_t n, const bool *removed,
+                        wn_stats *stats);
     int (*finish)(void *state, wn_stats *stats);
     void (*release)(void *state);
 } wn_stage;

@@ -155,8 +155,9 @@ int wn_lines_hash_shard(const wn_lines_hash_opts *o, wn_stats *stats, char *err,
     common.inputs = wn_xcalloc(o->n_all_inputs + 1, sizeof *common.inputs);
     for (size_t k = o->shard_index; k < o->n_all_inputs; k += o->shard_count)
         common.inputs[common.n_inputs++] = o->all_inputs[k];
-    wn_stage hs = {"dedup.line.hash", &s, hash_doc, hash_batch, NULL, NULL};
-    wn_stage ws = {"dedup.line.write", &s, NULL, hash_write, NULL, NULL};
+    wn_stage hs = {.name = "dedup.line.hash", .state = &s, .process_doc = hash_doc,
+                   .process_batch = hash_batch};
+    wn_stage ws = {.name = "dedup.line.write", .state = &s, .process_batch = hash_write};
     wn_stage *stages[] = {&hs, &ws};
     wn_run_opts ro = {.command = "dedup-line-hash", .common = &common,
                       .open = wn_dedup_uid_source_open, .open_ctx = &s.uids, .stages = stages,

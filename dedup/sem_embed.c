@@ -430,7 +430,8 @@ static int embed_pass(embed_run *r, char **all, size_t n_all)
     common.inputs = wn_xcalloc(n_all + 1, sizeof *common.inputs);
     for (size_t k = 0; k < n_all; k++) common.inputs[common.n_inputs++] = all[k];
     r->docs_seen = 0;
-    wn_stage st = {"dedup.semantic", r, embed_doc, embed_batch, embed_finish, NULL};
+    wn_stage st = {.name = "dedup.semantic", .state = r, .process_doc = embed_doc,
+                   .process_batch = embed_batch, .finish = embed_finish};
     wn_stage *stages[] = {&st};
     wn_run_opts ro = {.command = "dedup-semantic", .common = &common,
                       .open = wn_dedup_uid_source_open, .open_ctx = &r->uids, .stages = stages,

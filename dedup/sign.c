@@ -135,8 +135,9 @@ int wn_dedup_sign_shard(const wn_dedup_sign_opts *o, wn_stats *stats, char *err,
     for (size_t k = o->shard_index; k < o->n_all_inputs; k += o->shard_count)
         common.inputs[common.n_inputs++] = wn_xstrdup(o->all_inputs[k]);
 
-    wn_stage sign = {"dedup.sign", &s, sign_doc, sign_batch, NULL, NULL};
-    wn_stage write = {"dedup.sign.write", &s, NULL, write_batch, NULL, NULL};
+    wn_stage sign = {.name = "dedup.sign", .state = &s, .process_doc = sign_doc,
+                     .process_batch = sign_batch};
+    wn_stage write = {.name = "dedup.sign.write", .state = &s, .process_batch = write_batch};
     wn_stage *stages[] = {&sign, &write};
     wn_run_opts ro = {.command = "dedup-sign", .common = &common, .open = wn_dedup_uid_source_open,
                       .open_ctx = &s.uids, .stages = stages, .n_stages = 2, .no_output = true};

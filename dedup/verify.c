@@ -101,7 +101,7 @@ int wn_dedup_verify_edges(char **edge_files, size_t n_edge_files, char **all_inp
         if (ni < n_nodes && !(nodes[ni] & WN_DEDUP_UID_INDEX) && WN_DEDUP_UID_FILE(nodes[ni]) == fi)
             common.inputs[common.n_inputs++] = all_inputs[fi];
     }
-    wn_stage st = {"dedup.verify", &s, verify_doc, NULL, NULL, NULL};
+    wn_stage st = {.name = "dedup.verify", .state = &s, .process_doc = verify_doc};
     wn_stage *stages[] = {&st};
     wn_run_opts ro = {.command = "dedup-verify", .common = &common,
                       .open = wn_dedup_uid_source_open, .open_ctx = &s.uids, .stages = stages,

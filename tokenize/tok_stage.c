@@ -26,13 +26,23 @@ typedef struct doc_tokens {
 } doc_tokens;
 _Static_assert(sizeof(doc_tokens) == 64, "a slot is one cache line");
 
+/* The slots of one batch: document base + i in slots[i]. */
+typedef struct slot_set {
+    doc_tokens *slots;
+    size_t n_slots; /* allocated; the batch uses the first n */
+    size_t n;
+    uint64_t base;
+} slot_set;
+
 typedef struct tok_state {
     wn_tokenize_opts o;
     wn_chat chat;
     wn_shards *writer;
-    doc_tokens *slots;
-    size_t n_slots;
-    uint64_t base; /* input_index of the batch's first document */
+    /* Two sets of slots: the runner writes one batch (write_batch) while the next one is
+     * encoded into the other set (core/runner.c, a fused pass's side jobs). cur is the set
+     * being encoded. */
+    slot_set sets[2];
+    int cur;
     atomic_uint warnings;
     /* Packing: the pack being filled. */
     wn_tok_ids pack_ids;
@@ -44,7 +54,8 @@ typedef struct tok_state {
 
 static doc_tokens *slot_of(tok_state *st, const wn_doc *d)
 {
-    return &st->slots[d->input_index - st->base];
+    slot_set *set = &st->sets[st->cur];
+    return &set->slots[d->input_index - set->base];
 }
 
 /* Empties a slot for the next batch. It keeps its buffers unless they are more than twice
@@ -64,30 +75,52 @@ static void slot_reuse(doc_tokens *t)
 
 /* Room for n slots, aligned to their size (realloc would keep only 16 bytes' alignment);
  * the slots there keep their buffers, the new ones are empty. */
-static void slots_grow(tok_state *st, size_t n)
+static void slots_grow(slot_set *set, size_t n)
 {
     void *p = NULL;
     if (posix_memalign(&p, sizeof(doc_tokens), n * sizeof(doc_tokens)) != 0)
         wn_fatal("out of memory allocating %zu x %zu bytes", n, sizeof(doc_tokens));
     doc_tokens *slots = p;
-    if (st->n_slots)
-        memcpy(slots, st->slots, st->n_slots * sizeof *slots);
-    memset(slots + st->n_slots, 0, (n - st->n_slots) * sizeof *slots);
-    free(st->slots);
-    st->slots = slots;
-    st->n_slots = n;
+    if (set->n_slots)
+        memcpy(slots, set->slots, set->n_slots * sizeof *slots);
+    memset(slots + set->n_slots, 0, (n - set->n_slots) * sizeof *slots);
+    free(set->slots);
+    set->slots = slots;
+    set->n_slots = n;
 }
 
-static void encode_prepare(void *state, wn_batch *b, wn_stats *stats)
+/* A new batch goes into the set the batch before the last one used, which the runner has
+ * written by now (it writes a batch before it begins the one after the next). */
+static void encode_begin(void *state, uint64_t base, size_t n)
 {
     tok_state *st = state;
-    if (!b->n)
-        return;
-    st->base = b->docs[0].input_index;
-    if (st->n_slots < b->n)
-        slots_grow(st, b->n);
-    for (size_t i = 0; i < st->n_slots; i++)
-        slot_reuse(&st->slots[i]);
+    st->cur ^= 1;
+    slot_set *set = &st->sets[st->cur];
+    if (set->n_slots < n)
+        slots_grow(set, n);
+    for (size_t i = 0; i < set->n_slots; i++)
+        slot_reuse(&set->slots[i]);
+    set->base = base;
+    set->n = n;
+}
+
+/* Tokens per document, counted where it is encoded (the sums do not depend on which
+ * thread adds what): the kept documents' "tokens", by source, and with chat the tokens
+ * the loss mask trains on. */
+static void count_tokens(const tok_state *st, wn_stats *stats, const wn_doc *d,
+                         const doc_tokens *t)
+{
+    wn_stats_add(stats, "tokens", (double)t->ids.len);
+    char name[160];
+    snprintf(name, sizeof name, "tokens.source.%.*s", d->source.len ? (int)d->source.len : 7,
+             d->source.len ? d->source.ptr : "unknown");
+    wn_stats_add(stats, name, (double)t->ids.len);
+    if (st->o.chat) {
+        size_t trained = 0;
+        for (size_t k = 0; k < t->mask.len; k++)
+            trained += (unsigned char)t->mask.data[k];
+        wn_stats_add(stats, "tokens.trained", (double)trained);
+    }
 }
 
 static void encode_doc(void *state, wn_doc *d, wn_stats *stats)
@@ -111,6 +144,8 @@ static void encode_doc(void *state, wn_doc *d, wn_stats *stats)
             d->drop_reason = why;
             if (atomic_fetch_add(&st->warnings, 1) < MAX_WARNINGS)
                 wn_warn("'%.*s': %s: %s", (int)d->id.len, d->id.ptr, why, detail);
+        } else {
+            count_tokens(st, stats, d, t);
         }
         return;
     }
@@ -123,6 +158,7 @@ static void encode_doc(void *state, wn_doc *d, wn_stats *stats)
     wn_tok_encode(st->o.tok, d->text.ptr, d->text.len, st->o.enc_flags, &t->ids);
     if (st->o.eos)
         wn_tok_ids_push(&t->ids, wn_tok_eos(st->o.tok));
+    count_tokens(st, stats, d, t);
 }
 
 static void fail(tok_state *st)
@@ -174,23 +210,21 @@ static void pack_add(tok_state *st, const doc_tokens *t)
     st->pack_seqs[st->n_pack_seqs++] = t->ids.len;
 }
 
-static void count_tokens(wn_stats *stats, const wn_doc *d, size_t n)
+/* The write stage appends the batch's kept documents in input order. The set is the one
+ * whose batch starts at base: the current one when the runner writes each batch before it
+ * begins the next (step by step), else the other. */
+static void write_batch(void *state, uint64_t base, size_t n, const bool *removed,
+                        wn_stats *stats)
 {
-    wn_stats_add(stats, "tokens", (double)n);
-    char name[160];
-    snprintf(name, sizeof name, "tokens.source.%.*s", d->source.len ? (int)d->source.len : 7,
-             d->source.len ? d->source.ptr : "unknown");
-    wn_stats_add(stats, name, (double)n);
-}
-
-static void write_batch(void *state, wn_batch *b, wn_stats *stats)
-{
+    (void)stats;
     tok_state *st = state;
-    for (size_t i = 0; i < b->n && !st->failed; i++) {
-        wn_doc *d = &b->docs[i];
-        if (d->drop_reason)
+    const slot_set *set = &st->sets[st->cur];
+    if (set->base != base || set->n != n)
+        set = &st->sets[st->cur ^ 1];
+    for (size_t i = 0; i < n && !st->failed; i++) {
+        if (removed[i])
             continue;
-        doc_tokens *t = slot_of(st, d);
+        doc_tokens *t = &set->slots[i];
         if (st->o.pack) {
             pack_add(st, t);
         } else if (wn_shards_add(st->writer, t->ids.ids, t->ids.len,
@@ -198,24 +232,19 @@ static void write_batch(void *state, wn_batch *b, wn_stats *stats)
                                  st->err, sizeof st->err)) {
             fail(st);
         }
-        count_tokens(stats, d, t->ids.len);
-        if (st->o.chat) {
-            size_t trained = 0;
-            for (size_t k = 0; k < t->mask.len; k++)
-                trained += (unsigned char)t->mask.data[k];
-            wn_stats_add(stats, "tokens.trained", (double)trained);
-        }
     }
 }
 
 static void release(void *state)
 {
     tok_state *st = state;
-    for (size_t i = 0; i < st->n_slots; i++) {
-        wn_tok_ids_release(&st->slots[i].ids);
-        wn_buf_release(&st->slots[i].mask);
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; i < st->sets[k].n_slots; i++) {
+            wn_tok_ids_release(&st->sets[k].slots[i].ids);
+            wn_buf_release(&st->sets[k].slots[i].mask);
+        }
+        free(st->sets[k].slots);
     }
-    free(st->slots);
     wn_tok_ids_release(&st->pack_ids);
     wn_buf_release(&st->pack_mask);
     free(st->pack_seqs);
@@ -240,13 +269,13 @@ int wn_tokenize_stages_new(const wn_tokenize_opts *o, wn_shards *writer, wn_stag
     *encode = wn_xcalloc(1, sizeof **encode);
     (*encode)->name = "tokenize";
     (*encode)->state = st;
-    (*encode)->process_batch = encode_prepare;
+    (*encode)->begin_batch = encode_begin;
     (*encode)->process_doc = encode_doc;
     (*encode)->release = release;
     *write = wn_xcalloc(1, sizeof **write);
     (*write)->name = "tokenize.write";
     (*write)->state = st;
-    (*write)->process_batch = write_batch;
+    (*write)->write_batch = write_batch;
     return 0;
 }
 
@@ -271,8 +300,11 @@ size_t wn_tokenize_held_bytes(const wn_stage *encode)
 {
     const tok_state *st = encode->state;
     size_t held = 0;
-    for (size_t i = 0; i < st->n_slots; i++)
-        held += st->slots[i].ids.cap * sizeof *st->slots[i].ids.ids + st->slots[i].mask.cap;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < st->sets[k].n_slots; i++) {
+            const doc_tokens *t = &st->sets[k].slots[i];
+            held += t->ids.cap * sizeof *t->ids.ids + t->mask.cap;
+        }
     return held;
 }
 

@@ -1,12 +1,15 @@
 /* tok_stage.h: `winnow tokenize` as two stages of the core runner.
  *
  *   "tokenize"        process_doc, in parallel: the document's text (or, with chat, its
- *                     conversation) to ids (+ loss mask), kept per document of the batch
- *   "tokenize.write"  process_batch, on one thread and in input order: appends each kept
- *                     document to the shard writer (packing chat sequences when asked) and
- *                     counts tokens per source ("tokens", "tokens.source.<name>" sums)
+ *                     conversation) to ids (+ loss mask), kept per document of the batch,
+ *                     and its tokens counted ("tokens", "tokens.source.<name>" sums, with
+ *                     chat "tokens.trained")
+ *   "tokenize.write"  write_batch, on one thread and in input order: appends each kept
+ *                     document to the shard writer (packing chat sequences when asked)
  *
- * Output bytes therefore do not depend on the thread count. Drop reasons:
+ * Neither has process_batch, so the runner takes each batch in its fused pass: one thread
+ * writes the last batch's ids while the others encode this one (two sets of slots). Output
+ * bytes do not depend on the thread count. Drop reasons:
  * "tokenize.empty" (no text), "chat.*" (see chat.h), "chat.too_long" (longer than the pack
  * length), "chat.no_trainable_tokens" (mask all zero).
  */

@@ -42,6 +42,12 @@ $W tokenize --quiet --chat --pack 32 -j 1 "$TMP/chat.jsonl" -o "$TMP/p1/chat" 2>
 for f in chat.bin chat.idx chat_mask.bin chat_mask.idx; do
     cmp "$TMP/p/$f" "$TMP/p1/$f" || { echo "$f depends on the thread count"; exit 1; }
 done
+# And with a batch per line at two threads, so packs are filled across batches, each
+# batch written while the next is encoded.
+$W tokenize --quiet --chat --pack 32 -j 2 --batch-size 1 "$TMP/chat.jsonl" -o "$TMP/pb/chat" 2>/dev/null || exit 1
+for f in chat.bin chat.idx chat_mask.bin chat_mask.idx; do
+    cmp "$TMP/p/$f" "$TMP/pb/$f" || { echo "$f depends on the batch size"; exit 1; }
+done
 # Too long for the pack: rejected and counted, not truncated.
 $W tokenize --quiet --chat --pack 20 "$TMP/chat.jsonl" -o "$TMP/q/chat" 2>/dev/null || exit 1
 grep -q '"chat.too_long"' "$TMP/q/chat.stats.json" || { echo "too_long not counted"; exit 1; }

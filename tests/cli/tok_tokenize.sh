@@ -12,6 +12,11 @@ $W tokenize --quiet -j 1 "$TMP/docs.jsonl" -o "$TMP/j1/docs" || exit 1
 $W tokenize --quiet -j 2 "$TMP/docs.jsonl" -o "$TMP/j2/docs" || exit 1
 cmp "$TMP/j1/docs.bin" "$TMP/j2/docs.bin" && cmp "$TMP/j1/docs.idx" "$TMP/j2/docs.idx" ||
     { echo "output depends on the thread count"; exit 1; }
+# Batches of 7 documents: at -j 2 one thread writes each batch while both encode the next
+# (core/runner.c's fused pass, two sets of slots in tok_stage.c); the bytes stay the same.
+$W tokenize --quiet -j 2 --batch-size 7 "$TMP/docs.jsonl" -o "$TMP/b7/docs" || exit 1
+cmp "$TMP/j1/docs.bin" "$TMP/b7/docs.bin" && cmp "$TMP/j1/docs.idx" "$TMP/b7/docs.idx" ||
+    { echo "output depends on the batch size"; exit 1; }
 
 # The tokens are BOS + the ids of `winnow encode` for each non-empty document.
 grep -v '"text":""' "$TMP/docs.jsonl" | $W encode --jsonl --bos | sed 's/{"ids":\[//; s/\]}//' |

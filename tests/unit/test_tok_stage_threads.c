@@ -3,7 +3,8 @@
  * once a piece, and neighbouring documents are encoded at the same time), and the ids are
  * each document's own: against wn_tok_encode of each document alone on the same text, two
  * threads taking documents one at a time as the runner does, over several batches, long and
- * short documents, with BOS and EOS. */
+ * short documents, with BOS and EOS, while one of the threads writes the batch before (as
+ * the runner's fused pass does). */
 #include "tok_test_util.h"
 
 #include "core/doc.h"
@@ -37,8 +38,9 @@ static void expected_ids(const wn_tok *tok, const char *text, size_t text_len, w
     }
 }
 
-/* The stage's output: batches of the same documents through process_batch and process_doc
- * on two threads, then the write stage into a Megatron .bin (int32 ids) under dir. */
+/* The stage's output: batches of the same documents through begin_batch and process_doc on
+ * two threads, the write stage writing each batch into a Megatron .bin (int32 ids) under dir
+ * during the next batch's round, from the second thread, as core/runner.c's side_jobs do. */
 static void stage_ids(const wn_tok *tok, const char *text, size_t text_len, const char *dir)
 {
     char prefix[512], err[256];
@@ -49,13 +51,17 @@ static void stage_ids(const wn_tok *tok, const char *text, size_t text_len, cons
     wn_tokenize_opts o = { .tok = tok, .bos = true, .eos = true };
     wn_stage *encode = NULL, *write = NULL;
     assert_int_equal(wn_tokenize_stages_new(&o, w, &encode, &write, err, sizeof err), 0);
-    wn_stats st;
-    wn_stats_init(&st, "tokenize");
+    wn_stats st[2]; /* a thread's own */
+    wn_stats_init(&st[0], "tokenize");
+    wn_stats_init(&st[1], "tokenize");
     wn_batch b;
     wn_batch_init(&b);
-    omp_set_num_threads(2);
-    for (size_t k = 0, batch = 0; batch < BATCHES; batch++) {
-        for (size_t i = 0; i < BATCH_DOCS; i++, k++) {
+    bool removed[BATCH_DOCS], last_removed[BATCH_DOCS];
+    uint64_t last_base = 0;
+    size_t last_n = 0;
+    for (size_t k = 0, batch = 0; batch <= BATCHES; batch++) {
+        uint64_t base = k;
+        for (size_t i = 0; batch < BATCHES && i < BATCH_DOCS; i++, k++) {
             size_t len = doc_len(k), at = (k * 7919) % (text_len - len);
             wn_doc *d = wn_batch_push(&b);
             char *s = malloc(len + 1);
@@ -64,18 +70,30 @@ static void stage_ids(const wn_tok *tok, const char *text, size_t text_len, cons
             wn_str_take(&d->text, s, len);
             d->input_index = k;
         }
-        encode->process_batch(encode->state, &b, &st);
+        if (b.n)
+            encode->begin_batch(encode->state, base, b.n);
         long n = (long)b.n;
-#pragma omp parallel for schedule(dynamic, 1)
-        for (long i = 0; i < n; i++)
-            encode->process_doc(encode->state, &b.docs[i], &st); /* (stats unused here) */
-        write->process_batch(write->state, &b, &st);
+#pragma omp parallel num_threads(2)
+        {
+            int t = omp_get_thread_num();
+            if (t == 1 && last_n)
+                write->write_batch(write->state, last_base, last_n, last_removed, &st[t]);
+#pragma omp for schedule(dynamic, 1) nowait
+            for (long i = 0; i < n; i++)
+                encode->process_doc(encode->state, &b.docs[i], &st[t]);
+        }
+        for (size_t i = 0; i < b.n; i++)
+            removed[i] = b.docs[i].drop_reason != NULL;
+        memcpy(last_removed, removed, b.n * sizeof *removed);
+        last_base = base;
+        last_n = b.n;
         wn_batch_clear(&b);
     }
     assert_int_equal(wn_tokenize_flush(write, err, sizeof err), 0);
     tok_shards_commit_ok(w);
     wn_batch_release(&b);
-    wn_stats_release(&st);
+    wn_stats_release(&st[0]);
+    wn_stats_release(&st[1]);
     wn_stage_free(write);
     wn_stage_free(encode);
 }
@@ -136,7 +154,7 @@ static void test_slots_have_lines_of_their_own(void **state)
             wn_str_take(&d->text, strdup("a"), 1);
             d->input_index = i;
         }
-        encode->process_batch(encode->state, &b, &st);
+        encode->begin_batch(encode->state, b.docs[0].input_index, b.n);
         for (size_t i = 0; i < b.n; i++) {
             uintptr_t at = (uintptr_t)wn_tokenize_doc_ids(encode, &b.docs[i]);
             if (at % 64)

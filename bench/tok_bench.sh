@@ -16,7 +16,8 @@
 #                 among them (Debian package gnome-user-docs, by apt-get download;
 #                 bench/mallard_text.py makes its pages text and shuffles them), 11.6 MB:
 #                 languages mixed page by page; skipped when the package cannot be fetched
-# Then the pathological inputs. The machine is shared: numbers are under load. First, the
+# Then the pathological inputs, and `winnow tokenize` end to end on the two long corpora
+# (8 copies each) at -j1 and -j2. The machine is shared: numbers are under load. First, the
 # time of a load at random in 1 to 16 MB (tok_bench --latency): where it jumps to DRAM's
 # ~130 ns is how much last-level cache the run had, which other guests change by the minute.
 set -eu
@@ -92,3 +93,29 @@ for corpus in $CORPORA; do
 done
 echo "== pathological (one thread)"
 "$OUT/tok_bench" --pathological
+# The command a user runs, end to end: winnow tokenize from JSONL to Megatron shards, the
+# tokenizer's load (~0.13 s), JSON parsing and the writing included. Eight copies of a long
+# corpus, so that the load weighs little; best of 3 wall times at -j1 and at -j2.
+echo "== winnow tokenize end to end (8 copies of a corpus; wall time, best of 3)"
+for corpus in english-16mb multilingual-17mb; do
+    [ -s "$OUT/tok-$corpus.jsonl" ] || continue
+    E2E=$OUT/e2e-$corpus
+    for i in 1 2 3 4 5 6 7 8; do cat "$OUT/tok-$corpus.jsonl"; done > "$E2E.jsonl"
+    python3 - "$corpus" "$E2E" <<'PY'
+import json, subprocess, sys, time
+corpus, base = sys.argv[1], sys.argv[2]
+mb = sum(len(json.loads(l)["text"].encode()) for l in open(base + ".jsonl")) / 1e6
+best = {}
+for j in (1, 2):
+    walls = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run(["./winnow", "tokenize", "--quiet", "--force", "-j", str(j),
+                        base + ".jsonl", "-o", base + "-out/x"], check=True)
+        walls.append(time.perf_counter() - t0)
+    best[j] = min(walls)
+print("%-20s %6.1f MB of text: -j1 %.2f s (%.0f MB/s), -j2 %.2f s (%.0f MB/s): %.2fx" % (
+    corpus + " x8", mb, best[1], mb / best[1], best[2], mb / best[2], best[1] / best[2]))
+PY
+    rm -rf "$E2E.jsonl" "$E2E-out"
+done

@@ -306,10 +306,7 @@ typedef struct out_batch {
     bool *removed; /* goes to the removed output */
     size_t n, cap;
     wn_batch docs; /* empty when handed back */
-    /* fused: the batch's first input index, and whether its writing includes the stages'
-     * own (wn_stage.write_batch) */
-    uint64_t base;
-    bool stage_writes;
+    uint64_t base; /* fused: the batch's first input index, for the stages' own writes */
 } out_batch;
 
 /* Two batches' worth of buffers: one filled while the other is written. */
@@ -318,6 +315,7 @@ typedef struct writer {
     const wn_run_opts *o;
     wn_stats *stage_stats; /* nthreads per stage */
     int nthreads;
+    bool stage_writes; /* a fused run with a stage that has write_batch */
     out_batch sets[2];
     int fill;            /* the set being filled */
     out_batch *pending;  /* the set being written */
@@ -352,8 +350,8 @@ static void stages_begin(const wn_run_opts *o, uint64_t base, size_t n)
             o->stages[k]->begin_batch(o->stages[k]->state, base, n);
 }
 
-/* Writes the pending set. Only a fused pass's sets have stage writes: it runs this on one
- * of the round's threads (side_jobs) or, at the end, outside any parallel region; the
+/* Writes the pending set. Only a fused run's sets have stage writes: it runs this on one of
+ * the round's threads (side_jobs) or, at the end, outside any parallel region; the
  * step-by-step helper thread, which has no stats of its own, never makes them. */
 static void *write_pending(void *arg)
 {
@@ -361,7 +359,7 @@ static void *write_pending(void *arg)
     out_batch *b = w->pending;
     if (!b)
         return NULL;
-    if (b->stage_writes)
+    if (w->stage_writes)
         stage_writes(w->o, w->stage_stats, w->nthreads, omp_get_thread_num(), b->base, b->n,
                      b->removed);
     for (size_t i = 0; i < b->n; i++) {
@@ -654,14 +652,13 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     wn_batch_init(&batch);
     reader rd = { .stats = &res->source, .max_docs = c->batch_docs };
     wn_batch_init(&rd.batch);
+    bool writes = any_stage_writes(o), fused = can_fuse(o);
     writer wr = { .out = &out, .removed = &removed, .o = o, .stage_stats = per_thread,
-                  .nthreads = nthreads };
-    bool writes = any_stage_writes(o);
+                  .nthreads = nthreads, .stage_writes = fused && writes };
     bool *gone = NULL; /* step by step: the batch's removed flags, for the stages' writes */
     size_t gone_cap = 0;
     doc_size *order = NULL; /* fused: the order the documents are handed out in */
     size_t order_cap = 0;
-    bool fused = can_fuse(o);
     rd.max_bytes = BATCH_MAX_BYTES;
     wn_stats *dec = wn_xcalloc((size_t)nthreads, sizeof *dec);
     for (int t = 0; t < nthreads; t++)
@@ -699,7 +696,6 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                 if (writes) {
                     ob = &wr.sets[wr.fill];
                     ob->base = index;
-                    ob->stage_writes = true;
                 }
                 stages_begin(o, index, batch.n);
                 run_fused(&ps, &batch, index, ob, ahead ? &rd : NULL, &wr,

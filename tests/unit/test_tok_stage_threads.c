@@ -56,7 +56,7 @@ static void stage_ids(const wn_tok *tok, const char *text, size_t text_len, cons
     wn_stats_init(&st[1], "tokenize");
     wn_batch b;
     wn_batch_init(&b);
-    bool removed[BATCH_DOCS], last_removed[BATCH_DOCS];
+    bool last_removed[BATCH_DOCS];
     uint64_t last_base = 0;
     size_t last_n = 0;
     for (size_t k = 0, batch = 0; batch <= BATCHES; batch++) {
@@ -83,8 +83,7 @@ static void stage_ids(const wn_tok *tok, const char *text, size_t text_len, cons
                 encode->process_doc(encode->state, &b.docs[i], &st[t]);
         }
         for (size_t i = 0; i < b.n; i++)
-            removed[i] = b.docs[i].drop_reason != NULL;
-        memcpy(last_removed, removed, b.n * sizeof *removed);
+            last_removed[i] = b.docs[i].drop_reason != NULL;
         last_base = base;
         last_n = b.n;
         wn_batch_clear(&b);

@@ -11,23 +11,6 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-static int hex4(const unsigned char *p, size_t n, unsigned *out)
-{
-    if (n < 4)
-        return -1;
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned c = p[i], d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else return -1;
-        v = v << 4 | d;
-    }
-    *out = v;
-    return 0;
-}
-
 /* Whether yajl and jansson read the line's bytes alike: strict UTF-8, no control byte but
  * tab and CR, and every \u escape of a surrogate part of a high-low pair. Escapes are
  * walked as the lexers walk them (a backslash takes the next character), which keeps us in
@@ -50,19 +33,19 @@ static bool same_for_both(const unsigned char *p, size_t n)
                 return false;
             i++;
         } else if (c == '\\') {
-            unsigned cp, lo;
             if (i + 1 >= n || p[i + 1] != 'u') {
                 i += 2;
                 continue;
             }
-            if (hex4(p + i + 2, n - i - 2, &cp))
+            long cp = i + 6 <= n ? wn_json_hex4(p + i + 2) : -1, lo;
+            if (cp < 0)
                 return false;
             i += 6;
             if (cp >= 0xDC00 && cp <= 0xDFFF)
                 return false;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u' || hex4(p + i + 2, 4, &lo) ||
-                    lo < 0xDC00 || lo > 0xDFFF)
+                if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u' ||
+                    (lo = wn_json_hex4(p + i + 2)) < 0xDC00 || lo > 0xDFFF)
                     return false;
                 i += 6;
             }
@@ -157,6 +140,48 @@ static const unsigned char *find_text(const unsigned char *p, const unsigned cha
     }
 }
 
+/* Decode the run of \\u escapes at *p (the first one's "\\u" is there) into *w as UTF-8,
+ * moving both past it; false at an escape that is not four hex digits or a surrogate that
+ * does not pair (as same_for_both refuses). A run, not an escape a call: in a text that
+ * json.dumps wrote with ensure_ascii, a word of Cyrillic or CJK is escapes back to back. */
+static bool decode_unicode_escapes(const unsigned char **p, const unsigned char *end, char **w)
+{
+    const unsigned char *r = *p;
+    char *o = *w;
+    do {
+        long cp = end - r >= 6 ? wn_json_hex4(r + 2) : -1, lo;
+        if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+            return false;
+        r += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) { /* a high surrogate: its low one must follow */
+            if (end - r < 6 || r[0] != '\\' || r[1] != 'u' ||
+                (lo = wn_json_hex4(r + 2)) < 0xDC00 || lo > 0xDFFF)
+                return false;
+            r += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        /* UTF-8 of cp: never longer than its escape, so the output has room */
+        if (cp < 0x80) {
+            *o++ = (char)cp;
+        } else if (cp < 0x800) {
+            *o++ = (char)(0xC0 | cp >> 6);
+            *o++ = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *o++ = (char)(0xE0 | cp >> 12);
+            *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+            *o++ = (char)(0x80 | (cp & 0x3F));
+        } else {
+            *o++ = (char)(0xF0 | cp >> 18);
+            *o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+            *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+            *o++ = (char)(0x80 | (cp & 0x3F));
+        }
+    } while (end - r >= 2 && r[0] == '\\' && r[1] == 'u');
+    *p = r;
+    *w = o;
+    return true;
+}
+
 /* Decode the string token at p (a quote; the line ends at end) into out (room for end - p
  * bytes), setting *tok_end past its closing quote: its length, or -1 when it does not end
  * or holds what yajl and jansson may read differently (left to them): it checks what
@@ -190,7 +215,12 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
         }
         if (*p != '\\' || end - p < 2)
             return -1; /* a raw control byte */
-        unsigned c = p[1], cp, lo;
+        if (p[1] == 'u') {
+            if (!decode_unicode_escapes(&p, end, &w))
+                return -1;
+            continue;
+        }
+        unsigned c = p[1];
         p += 2;
         switch (c) {
         case '"': case '\\': case '/': *w++ = (char)c; continue;
@@ -199,36 +229,7 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
         case 'n': *w++ = '\n'; continue;
         case 'r': *w++ = '\r'; continue;
         case 't': *w++ = '\t'; continue;
-        case 'u': break;
         default: return -1;
-        }
-        if (hex4(p, (size_t)(end - p), &cp))
-            return -1;
-        p += 4;
-        if (cp >= 0xDC00 && cp <= 0xDFFF)
-            return -1;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, 4, &lo) ||
-                lo < 0xDC00 || lo > 0xDFFF)
-                return -1;
-            p += 6;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        }
-        /* UTF-8 of cp: never longer than its escape, so out has room */
-        if (cp < 0x80) {
-            *w++ = (char)cp;
-        } else if (cp < 0x800) {
-            *w++ = (char)(0xC0 | cp >> 6);
-            *w++ = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *w++ = (char)(0xE0 | cp >> 12);
-            *w++ = (char)(0x80 | (cp >> 6 & 0x3F));
-            *w++ = (char)(0x80 | (cp & 0x3F));
-        } else {
-            *w++ = (char)(0xF0 | cp >> 18);
-            *w++ = (char)(0x80 | (cp >> 12 & 0x3F));
-            *w++ = (char)(0x80 | (cp >> 6 & 0x3F));
-            *w++ = (char)(0x80 | (cp & 0x3F));
         }
     }
     *tok_end = p + 1;

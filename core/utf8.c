@@ -4,6 +4,17 @@
 #include <stdint.h>
 #include <string.h>
 
+const uint8_t wn_hex_digits[256] = {
+    ['0'] = WN_HEX_DIGIT | 0,  ['1'] = WN_HEX_DIGIT | 1,  ['2'] = WN_HEX_DIGIT | 2,
+    ['3'] = WN_HEX_DIGIT | 3,  ['4'] = WN_HEX_DIGIT | 4,  ['5'] = WN_HEX_DIGIT | 5,
+    ['6'] = WN_HEX_DIGIT | 6,  ['7'] = WN_HEX_DIGIT | 7,  ['8'] = WN_HEX_DIGIT | 8,
+    ['9'] = WN_HEX_DIGIT | 9,  ['a'] = WN_HEX_DIGIT | 10, ['b'] = WN_HEX_DIGIT | 11,
+    ['c'] = WN_HEX_DIGIT | 12, ['d'] = WN_HEX_DIGIT | 13, ['e'] = WN_HEX_DIGIT | 14,
+    ['f'] = WN_HEX_DIGIT | 15, ['A'] = WN_HEX_DIGIT | 10, ['B'] = WN_HEX_DIGIT | 11,
+    ['C'] = WN_HEX_DIGIT | 12, ['D'] = WN_HEX_DIGIT | 13, ['E'] = WN_HEX_DIGIT | 14,
+    ['F'] = WN_HEX_DIGIT | 15,
+};
+
 size_t wn_utf8_seq_len(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
@@ -100,16 +111,7 @@ static long json_escape_at(const char *p, size_t n)
 {
     if (n < 6 || p[0] != '\\' || p[1] != 'u')
         return -1;
-    long v = 0;
-    for (int k = 2; k < 6; k++) {
-        int c = (unsigned char)p[k];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
+    return wn_json_hex4((const unsigned char *)p + 2);
 }
 
 size_t wn_json_unicode_repair(const char *s, size_t n, wn_buf *out)

@@ -29,6 +29,23 @@ size_t wn_utf8_repair(const char *s, size_t n, wn_buf *out);
  * many replacements (0: out holds s unchanged). */
 size_t wn_json_unicode_repair(const char *s, size_t n, wn_buf *out);
 
+/* Each byte's value as a hex digit, with WN_HEX_DIGIT set; 0 for a byte that is no digit. */
+#define WN_HEX_DIGIT 0x10
+extern const uint8_t wn_hex_digits[256];
+
+/* The value of the four hex digits at p (4 bytes readable: a \u escape's), or -1 when one
+ * is not a hex digit. Four table reads and no branch: json.dumps escapes every character
+ * outside ASCII by default, so in such a JSONL file a Japanese or Russian text is all
+ * escapes, and a test of each digit's range was a tenth of `winnow tokenize`'s time. */
+static inline long wn_json_hex4(const unsigned char *p)
+{
+    unsigned a = wn_hex_digits[p[0]], b = wn_hex_digits[p[1]], c = wn_hex_digits[p[2]],
+             d = wn_hex_digits[p[3]];
+    if (!(a & b & c & d & WN_HEX_DIGIT))
+        return -1;
+    return (long)((a & 15) << 12 | (b & 15) << 8 | (c & 15) << 4 | (d & 15));
+}
+
 /* Length of the run at the start of p (n bytes) of bytes a JSON string holds as they are:
  * anything but '"', '\\' and control bytes, and, with `ascii`, bytes >= 0x80 (to check
  * them as UTF-8). With `out` (room for n bytes), the run is also copied there, as it is

@@ -105,6 +105,8 @@ static void test_text_decoded_before_yajl(void **state)
         "\"n\":-1.5e3,\"b\":[true,null],\"text\":\"the top-level one\",\"z\":{}}",
         "{ \"id\" : 1 , \"text\" : \"spaced\\nout\" }",
         "{\"te\\u0078t\":\"escaped key\",\"id\":\"x\"}",
+        "{\"text\":\"\\u00E9\\u00e9\\uD83D\\uDE00\\uFFFF\\uE000\\u0080\\u07FF\\u0800\"}",
+        "{\"text\":\"\\udbff\\udfff\\ud800\\udc00\\u005c\\u0022\"}",
         "{\"text\":\"\"}",
         "{\"text\":\"a\\\\\"}",
     };
@@ -113,6 +115,9 @@ static void test_text_decoded_before_yajl(void **state)
     const char *other[] = {
         "{\"text\":\"raw\ttab\"}", "{\"text\":\"a\\x\"}", "{\"text\":\"\\u12g4\"}",
         "{\"text\":\"\\ud83d\\u0041\"}", "{\"text\":\"\\ude00\"}", "{\"text\":\"unterminated}",
+        "{\"text\":\"\\u00e\"}", "{\"text\":\"\\u00G9\"}", "{\"text\":\"\\u00e9\\u\"}",
+        "{\"text\":\"\\ud83d\\n\"}", "{\"text\":\"\\ud83d\\u\"}", "{\"text\":\"\\ud83d\\ude0\"}",
+        "{\"text\":\"\\u00e9\\u 0e9\"}", "{\"text\":\"\\u00", "{\"text\":\"\\ud83d\\ud83d\\ude00\"}",
         "{\"te\\u0078t\":\"a\",\"text\":\"b\"}", "{\"text\":\"a\",\"text\":\"b\"}",
         "{\"id\":\"1\" \"text\":\"missing comma\"}", "{\"id\":[1,\"text\":\"x\"}",
         "{\"id\":]\"text\":\"x\"}", "{\"text\":\"a\"]", "{\"text\":\"a\" \"b\"}", "{\"text\"\"a\"}",
@@ -222,6 +227,65 @@ static void test_damaged_lines_same_both_ways(void **state)
     }
     wn_in_close(in);
     assert_true(n == 400);
+}
+
+/* The line with every character outside ASCII written as a \\u escape (a surrogate pair
+ * above U+FFFF), as Python's json.dumps writes by default; hex digits in upper or lower case
+ * at random (*rng). The line must be valid UTF-8. */
+static void escape_like_json_dumps(const char *line, size_t len, wn_buf *out, uint64_t *rng)
+{
+    wn_buf_reset(out);
+    const unsigned char *p = (const unsigned char *)line;
+    for (size_t i = 0; i < len;) {
+        size_t k = wn_utf8_seq_len(p + i, len - i);
+        assert_true(k > 0);
+        if (k == 1) {
+            wn_buf_appendc(out, (char)p[i++]);
+            continue;
+        }
+        unsigned cp = p[i] & (0x7F >> k);
+        for (size_t j = 1; j < k; j++)
+            cp = cp << 6 | (p[i + j] & 0x3F);
+        i += k;
+        unsigned units[2] = { cp, 0 };
+        if (cp >= 0x10000)
+            units[0] = 0xD800 + ((cp - 0x10000) >> 10), units[1] = 0xDC00 + (cp & 0x3FF);
+        for (int u = 0; u < 2 && units[u]; u++) {
+            *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+            char esc[8];
+            snprintf(esc, sizeof esc, (*rng >> 63) ? "\\u%04X" : "\\u%04x", units[u]);
+            wn_buf_appends(out, esc);
+        }
+    }
+}
+
+/* Real multilingual lines as json.dumps writes them (every character an escape, the case
+ * where decode_string reads runs of escapes): the same documents both ways, all by the fast
+ * path; then damaged copies of them, which must be refused or read alike. */
+static void test_escaped_corpus_same_both_ways(void **state)
+{
+    (void)state;
+    char path[512], err[256];
+    SHARED_OR_SKIP(path, "langid/langid.jsonl.gz");
+    wn_in *in = wn_in_open(path, WN_COMP_AUTO, err, sizeof err);
+    assert_non_null(in);
+    uint64_t rng = 7;
+    wn_buf esc = WN_BUF_INIT;
+    size_t len, n = 0, fast = 0, escapes = 0;
+    const char *line;
+    while (n < 3000 && (line = wn_in_line(in, &len))) {
+        escape_like_json_dumps(line, len, &esc, &rng);
+        escapes += esc.len > len;
+        fast += check_same(esc.data, esc.len, NULL);
+        if (n < 300)
+            damaged_same_both_ways(esc.data, esc.len, 10, &rng);
+        n++;
+    }
+    wn_in_close(in);
+    wn_buf_release(&esc);
+    assert_true(n == 3000);
+    assert_true(fast == n);
+    assert_true(escapes > n / 2); /* most of the corpus is not ASCII */
 }
 
 /* The "attributes" object is read without yajl when it holds only signals [[0,n,x]] and
@@ -383,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_real_corpus_same_both_ways),
         cmocka_unit_test(test_damaged_lines_same_both_ways),
+        cmocka_unit_test(test_escaped_corpus_same_both_ways),
         cmocka_unit_test(test_attributes_read_directly),
         cmocka_unit_test(test_annotated_documents_same_both_ways),
         cmocka_unit_test(test_plain_runs_as_a_byte_loop),

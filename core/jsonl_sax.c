@@ -140,7 +140,7 @@ static const unsigned char *find_text(const unsigned char *p, const unsigned cha
     }
 }
 
-/* Decode the run of \\u escapes at *p (the first one's "\\u" is there) into *w as UTF-8,
+/* Decode the run of \u escapes at *p (the first one's "\u" is there) into *w as UTF-8,
  * moving both past it; false at an escape that is not four hex digits or a surrogate that
  * does not pair (as same_for_both refuses). A run, not an escape a call: in a text that
  * json.dumps wrote with ensure_ascii, a word of Cyrillic or CJK is escapes back to back. */

@@ -74,6 +74,15 @@ void wn_buf_appendc(wn_buf *b, char c)
     b->data[b->len] = '\0';
 }
 
+void wn_buf_append_int(wn_buf *b, int64_t v)
+{
+    wn_buf_grow(b, 21);
+    if (v < 0)
+        b->data[b->len++] = '-';
+    b->len += wn_decimal(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, b->data + b->len);
+    b->data[b->len] = '\0';
+}
+
 void wn_buf_appends(wn_buf *b, const char *s)
 {
     wn_buf_append(b, s, strlen(s));

@@ -102,19 +102,6 @@ void wn_json_append_string(wn_buf *out, const char *s, size_t n)
     append_escaped(out, s, n, &OURS);
 }
 
-static void append_int(wn_buf *out, int64_t v)
-{
-    char tmp[24], *p = tmp + sizeof tmp;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    wn_buf_append(out, p, (size_t)(tmp + sizeof tmp - p));
-}
-
 /* Powers of ten that are exact doubles (up to 1e22). */
 static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
@@ -270,7 +257,7 @@ static void append_real(wn_buf *out, double v, int precision)
     if (fabs(v) < pow10[precision] && v == trunc(v)) {
         if (signbit(v))
             put(out, '-');
-        append_int(out, (int64_t)fabs(v));
+        wn_buf_append_int(out, (int64_t)fabs(v));
         wn_buf_append(out, ".0", 2);
         return;
     }
@@ -302,7 +289,7 @@ static int append_value(wn_buf *out, const json_t *v, int precision, int depth)
         wn_buf_append(out, "false", 5);
         return 0;
     case JSON_INTEGER:
-        append_int(out, json_integer_value(v));
+        wn_buf_append_int(out, json_integer_value(v));
         return 0;
     case JSON_REAL:
         append_real(out, json_real_value(v), precision);
@@ -366,7 +353,7 @@ static int append_attr(wn_buf *out, const wn_attr *a, int precision)
     switch (a->kind) {
     case WN_ATTR_SIGNAL:
         wn_buf_append(out, "[[0,", 4);
-        append_int(out, (int64_t)a->n_chars);
+        wn_buf_append_int(out, (int64_t)a->n_chars);
         if (isfinite(a->v.score)) { /* else jansson has no real to add: [[0,n]] */
             put(out, ',');
             append_real(out, a->v.score, precision);

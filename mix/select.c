@@ -47,15 +47,8 @@ bool mx_split_is_val(wn_buf *key, uint64_t doc, uint64_t seed, double val_fracti
 {
     if (val_fraction <= 0)
         return false;
-    char digits[20];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + doc % 10);
-        doc /= 10;
-    } while (doc);
-    wn_buf_grow(key, n);
-    for (size_t i = 0; i < n; i++)
-        key->data[key->len + i] = digits[n - 1 - i];
+    wn_buf_grow(key, 20);
+    size_t n = wn_decimal(doc, key->data + key->len);
     uint64_t h = XXH64(key->data, key->len + n, seed);
     return (double)(h >> 11) * 0x1.0p-53 < val_fraction;
 }

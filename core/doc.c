@@ -27,6 +27,7 @@ void wn_doc_release(wn_doc *d)
     str_free(&d->created);
     json_decref(d->metadata);
     json_decref(d->attributes);
+    json_decref(d->record);
     wn_doc_attr_release(d);
     wn_doc_init(d);
 }

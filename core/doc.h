@@ -42,6 +42,9 @@ typedef struct wn_doc {
     wn_str created; /* when the original was made, e.g. WARC-Date */
     json_t *metadata;   /* object or NULL */
     json_t *attributes; /* the attributes read with the document: object or NULL */
+    json_t *record;     /* the record as its source parsed it, for a stage that reads it
+                         * whole (chat data: the conversation), so that no line is parsed
+                         * twice; NULL otherwise. Never written out. */
     struct wn_attr *attr;      /* the ones set since, in the order first set (doc_attr.c) */
     uint32_t n_attr, cap_attr;
     uint64_t attr_names[4]; /* bit (hash of name) & 255 set for each entry (doc_attr.c) */

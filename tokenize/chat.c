@@ -83,16 +83,25 @@ static int known_role(const char *r)
 const char *wn_chat_render(const wn_chat *c, const char *json, size_t len, wn_tok_ids *ids,
                            wn_buf *mask, char *detail, size_t detaillen)
 {
+    json_error_t je;
+    json_t *root = json_loadb(json, len, 0, &je);
+    if (!root) {
+        if (detail)
+            snprintf(detail, detaillen, "invalid json: %s", je.text);
+        return "chat.bad_json";
+    }
+    const char *reason = wn_chat_render_json(c, root, ids, mask, detail, detaillen);
+    json_decref(root);
+    return reason;
+}
+
+const char *wn_chat_render_json(const wn_chat *c, const json_t *root, wn_tok_ids *ids,
+                                wn_buf *mask, char *detail, size_t detaillen)
+{
     char scratch[8];
     if (!detail) {
         detail = scratch;
         detaillen = sizeof scratch;
-    }
-    json_error_t je;
-    json_t *root = json_loadb(json, len, 0, &je);
-    if (!root) {
-        snprintf(detail, detaillen, "invalid json: %s", je.text);
-        return "chat.bad_json";
     }
     const char *reason = NULL;
     json_t *msgs = json_object_get(root, "messages");
@@ -150,6 +159,5 @@ const char *wn_chat_render(const wn_chat *c, const char *json, size_t len, wn_to
         push(ids, mask, c->eot, train);
     }
 out:
-    json_decref(root);
     return reason;
 }

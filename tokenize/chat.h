@@ -18,6 +18,8 @@
 #include "core/buf.h"
 #include "tokenize/tokenizer.h"
 
+#include <jansson.h>
+
 typedef enum {
     WN_CHAT_TRAIN_ASSISTANT,
     WN_CHAT_TRAIN_LAST,
@@ -41,5 +43,10 @@ int wn_chat_init(wn_chat *c, const wn_tok *tok, wn_chat_train train, char *err, 
  * "chat.empty" (no messages). *detail, if not NULL, gets a short human explanation. */
 const char *wn_chat_render(const wn_chat *c, const char *json, size_t len, wn_tok_ids *ids,
                            wn_buf *mask, char *detail, size_t detaillen);
+
+/* wn_chat_render of a line already parsed (root: the line's JSON value), as the --chat
+ * source leaves it in the document: the same reasons but "chat.bad_json". */
+const char *wn_chat_render_json(const wn_chat *c, const json_t *root, wn_tok_ids *ids,
+                                wn_buf *mask, char *detail, size_t detaillen);
 
 #endif

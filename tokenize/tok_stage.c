@@ -129,8 +129,13 @@ static void encode_doc(void *state, wn_doc *d, wn_stats *stats)
     doc_tokens *t = slot_of(st, d);
     if (st->o.chat) {
         char detail[200];
-        const char *why = wn_chat_render(&st->chat, d->text.ptr, d->text.len, &t->ids,
-                                         &t->mask, detail, sizeof detail);
+        const char *why =
+            d->record ? wn_chat_render_json(&st->chat, d->record, &t->ids, &t->mask, detail,
+                                            sizeof detail)
+                      : wn_chat_render(&st->chat, d->text.ptr, d->text.len, &t->ids, &t->mask,
+                                       detail, sizeof detail);
+        json_decref(d->record); /* read: its memory back before the next document */
+        d->record = NULL;
         if (!why && st->o.pack && t->ids.len > st->o.pack) {
             snprintf(detail, sizeof detail, "%zu tokens, longer than --pack %zu", t->ids.len,
                      st->o.pack);

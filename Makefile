@@ -7,7 +7,7 @@
 #   make deps       install the Debian packages (root), or print the apt-get line
 
 CC      ?= cc
-PKGS    := libzstd libxml-2.0 libxxhash icu-uc icu-i18n zlib jansson yajl libpcre2-8 libhs yaml-0.1 libcurl libbrotlidec libbrotlienc cmocka nettle
+PKGS    := libzstd libxml-2.0 libxxhash icu-uc icu-i18n zlib libisal jansson yajl libpcre2-8 libhs yaml-0.1 libcurl libbrotlidec libbrotlienc cmocka nettle
 STAGES  := core ingest filter dedup classify tokenize mix pipeline cluster
 SRCS    := $(foreach d,$(STAGES),$(wildcard $(d)/*.c)) $(wildcard cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)

@@ -27,7 +27,7 @@ OUT=bench/out
 mkdir -p "$OUT"
 make -s build/libwinnow.a winnow
 cc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -I. bench/tok_bench.c build/libwinnow.a \
-    $(pkg-config --cflags --libs icu-uc icu-i18n libxxhash jansson zlib libzstd) -lm -o "$OUT/tok_bench"
+    $(pkg-config --cflags --libs icu-uc icu-i18n libxxhash jansson zlib libisal libzstd) -lm -o "$OUT/tok_bench"
 DEPS=$OUT/tok-node
 if [ ! -d "$DEPS/node_modules/tokenizers" ] || [ ! -d "$DEPS/node_modules/tiktoken" ]; then
     npm install --silent --no-audit --no-fund --prefix "$DEPS" tiktoken@1 tokenizers@0.23 >/dev/null

@@ -1,14 +1,20 @@
 /* io.c: compressed byte streams; see io.h.
  *
  * Input keeps two buffers: `raw` (bytes as stored) and `buf` (decompressed). Everything above
- * (lines, reads, peeks) works on `buf`; fill() is the only place that talks to zlib/zstd,
- * so member boundaries, truncation and resynchronisation are handled in one spot.
+ * (lines, reads, peeks) works on `buf`; fill() is the only place that talks to the
+ * decoders, so member boundaries, truncation and resynchronisation are handled in one spot.
+ *
+ * gzip is read with ISA-L's igzip, which inflates 2-2.5x faster than zlib (64 MB of JSONL:
+ * 0.24 -> 0.11 s) and, like zlib, stops exactly at a member's end, so multi-member files
+ * (a .warc.gz has one member per record) are read member by member as before. zlib still
+ * writes gzip output.
  */
 #include "core/io.h"
 #include "core/buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <isa-l/igzip_lib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +44,8 @@ struct wn_in {
     size_t line_scan;    /* where the last newline search stopped (relative to buf_pos) */
     uint64_t produced;   /* decompressed bytes ever produced */
 
-    z_stream zs;
-    bool zs_live, in_member;
+    struct inflate_state *gz; /* ~60 KB (its window), so only for gzip input */
+    bool in_member;
     ZSTD_DStream *zds;
     uint64_t member_offset;
     /* The last members' starts, decompressed -> stored offset, so a reader can name the
@@ -177,10 +183,8 @@ static void setup_decoder(wn_in *in)
 {
     detect(in);
     if (in->comp == WN_COMP_GZIP) {
-        memset(&in->zs, 0, sizeof in->zs);
-        if (inflateInit2(&in->zs, 15 + 16) != Z_OK)
-            in_fail(in, "cannot initialise zlib");
-        in->zs_live = true;
+        in->gz = wn_xmalloc(sizeof *in->gz);
+        isal_inflate_init(in->gz);
     } else if (in->comp == WN_COMP_ZSTD) {
         in->zds = ZSTD_createDStream();
         if (!in->zds)
@@ -232,8 +236,7 @@ void wn_in_close(wn_in *in)
 {
     if (!in)
         return;
-    if (in->zs_live)
-        inflateEnd(&in->zs);
+    free(in->gz);
     if (in->zds)
         ZSTD_freeDStream(in->zds);
     if (in->fd > STDIN_FILENO)
@@ -352,6 +355,20 @@ static bool at_gzip_magic(wn_in *in)
     return in->raw[in->raw_pos] == 0x1f; /* best effort at a chunk edge */
 }
 
+/* What igzip's error codes mean, in zlib's words where zlib has them. */
+static const char *igzip_error(int rc)
+{
+    switch (rc) {
+    case ISAL_INVALID_BLOCK: return "invalid block";
+    case ISAL_INVALID_SYMBOL: return "invalid code";
+    case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+    case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+    case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+    default: return "inflate error";
+    }
+}
+
 static size_t fill_gzip(wn_in *in)
 {
     size_t produced = 0;
@@ -364,7 +381,8 @@ static size_t fill_gzip(wn_in *in)
                 in->failed_after_member = true;
                 return 0;
             }
-            inflateReset(&in->zs);
+            isal_inflate_reset(in->gz);
+            in->gz->crc_flag = ISAL_GZIP; /* parse the header, check the CRC and length */
             member_started(in, in->raw_base + in->raw_pos, produced);
             in->in_member = true;
         }
@@ -374,21 +392,29 @@ static size_t fill_gzip(wn_in *in)
                         (unsigned long long)in->member_offset);
             return 0;
         }
-        in->zs.next_in = in->raw + in->raw_pos;
-        in->zs.avail_in = (uInt)(in->raw_len - in->raw_pos);
-        in->zs.next_out = (Bytef *)in->buf + in->buf_len;
-        in->zs.avail_out = (uInt)(in->buf_cap - in->buf_len);
-        int rc = inflate(&in->zs, Z_NO_FLUSH);
-        size_t used = (in->raw_len - in->raw_pos) - in->zs.avail_in;
-        size_t out = (in->buf_cap - in->buf_len) - in->zs.avail_out;
+        size_t avail_in = in->raw_len - in->raw_pos, room = in->buf_cap - in->buf_len;
+        if (room > UINT32_MAX)
+            room = UINT32_MAX; /* igzip counts in 32 bits; RAW_CHUNK keeps avail_in small */
+        in->gz->next_in = in->raw + in->raw_pos;
+        in->gz->avail_in = (uint32_t)avail_in;
+        in->gz->next_out = (uint8_t *)in->buf + in->buf_len;
+        in->gz->avail_out = (uint32_t)room;
+        int rc = isal_inflate(in->gz);
+        size_t used = avail_in - in->gz->avail_in, out = room - in->gz->avail_out;
         in->raw_pos += used;
         in->buf_len += out;
         produced += out;
-        if (rc == Z_STREAM_END) {
-            in->in_member = false;
-        } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-            in_fail(in, "corrupt gzip data (%s) in member at offset %llu",
-                    in->zs.msg ? in->zs.msg : "inflate error", (unsigned long long)in->member_offset);
+        if (rc != ISAL_DECOMP_OK) {
+            in_fail(in, "corrupt gzip data (%s) in member at offset %llu", igzip_error(rc),
+                    (unsigned long long)in->member_offset);
+            return produced;
+        }
+        if (in->gz->block_state == ISAL_BLOCK_FINISH) {
+            in->in_member = false; /* igzip has given back what follows the trailer */
+        } else if (used == 0 && out == 0) {
+            /* input and room, yet no progress: never seen, but a loop here would hang */
+            in_fail(in, "gzip decoder stalled in member at offset %llu",
+                    (unsigned long long)in->member_offset);
             return produced;
         }
     }

@@ -4,7 +4,7 @@
 # otherwise it prints the exact apt-get line and fails, so nothing half-works.
 set -e
 PKGS="$* \
-build-essential pkg-config libzstd-dev libxml2-dev libxxhash-dev libicu-dev zlib1g-dev
+build-essential pkg-config libzstd-dev libxml2-dev libxxhash-dev libicu-dev zlib1g-dev libisal-dev
 libjansson-dev libyajl-dev libpcre2-dev libhyperscan-dev libyaml-dev libcurl4-openssl-dev libbrotli-dev
 libcmocka-dev zstd nettle-dev"
 missing=""

@@ -1,6 +1,6 @@
-/* test_io.c: compressed streams: detection, multi-member gzip, zstd, lines of any length,
- * truncation reported with an offset, resynchronisation after a corrupt member, atomic
- * output. */
+/* test_io.c: compressed streams: detection, multi-member gzip (every header field, three
+ * levels, members across refills, damage found), zstd, lines of any length, truncation
+ * reported with an offset, resynchronisation after a corrupt member, atomic output. */
 #include "gzip_test_util.h"
 #include "testutil.h"
 
@@ -11,14 +11,20 @@
 #include <zlib.h>
 #include <zstd.h>
 
-static char *read_all(wn_in *in, size_t *n)
+/* Everything in reads of `step` bytes (small steps cross every buffer edge). */
+static char *read_in_steps(wn_in *in, size_t *n, size_t step)
 {
     wn_buf b = WN_BUF_INIT;
-    char chunk[7];
+    char chunk[4096];
     ssize_t k;
-    while ((k = wn_in_read(in, chunk, sizeof chunk)) > 0)
+    while ((k = wn_in_read(in, chunk, step < sizeof chunk ? step : sizeof chunk)) > 0)
         wn_buf_append(&b, chunk, (size_t)k);
     return wn_buf_detach(&b, n);
+}
+
+static char *read_all(wn_in *in, size_t *n)
+{
+    return read_in_steps(in, n, 7);
 }
 
 static void test_gzip_members_are_concatenated(void **state)
@@ -165,6 +171,174 @@ static void test_plain_file_lines_and_offsets(void **state)
     tmpdir_remove(dir);
 }
 
+/* ---- gzip as zlib writes it, read by igzip ----
+ * Members cut from real multilingual text, written by zlib at levels 0 (stored blocks), 1 and
+ * 9, with the header fields a gzip writer may set (a name, a comment, an extra field longer
+ * than igzip's header buffer, a header CRC), empty and one-byte members, and members over
+ * the 1 MB raw chunk, so that headers, trailers and blocks straddle refills. */
+
+typedef struct gz_member {
+    size_t at, len; /* of the text */
+    size_t z_at;    /* where the member starts in the file */
+} gz_member;
+
+static void gzip_member_with(wn_buf *out, const char *s, size_t n, int level, int fields)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    static unsigned char extra[40000], name[3000];
+    memset(extra, 'e', sizeof extra);
+    memset(name, 'n', sizeof name - 1);
+    gz_header h;
+    memset(&h, 0, sizeof h);
+    h.extra = fields & 1 ? extra : NULL;
+    h.extra_len = sizeof extra;
+    h.name = fields & 2 ? name : NULL;
+    h.comment = fields & 4 ? (Bytef *)"a comment" : NULL;
+    h.hcrc = fields & 8;
+    h.os = 3;
+    assert_int_equal(deflateSetHeader(&zs, &h), Z_OK);
+    size_t cap = deflateBound(&zs, n) + sizeof extra + sizeof name + 64;
+    wn_buf_grow(out, cap);
+    zs.next_in = (Bytef *)s;
+    zs.avail_in = (uInt)n;
+    zs.next_out = (Bytef *)out->data + out->len;
+    zs.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    out->len += cap - zs.avail_out;
+    deflateEnd(&zs);
+}
+
+/* The header's length that gzip_member_with writes for `fields` */
+static size_t gzip_header_len(int fields)
+{
+    return 10 + (fields & 1 ? 2 + 40000 : 0) + (fields & 2 ? 3000 : 0) +
+           (fields & 4 ? sizeof "a comment" : 0) + (fields & 8 ? 2 : 0);
+}
+
+/* The first `want` bytes of langid.jsonl.gz's text, or NULL (the test skips) */
+static char *real_text(size_t want, size_t *got)
+{
+    char path[512];
+    SHARED_OR_SKIP(path, "langid/langid.jsonl.gz");
+    gzFile gz = gzopen(path, "rb");
+    assert_non_null(gz);
+    char *t = malloc(want);
+    int k = gzread(gz, t, (unsigned)want);
+    gzclose(gz);
+    assert_true(k > 0);
+    *got = (size_t)k;
+    return t;
+}
+
+/* 24 members of the sizes below, in turn, at every combination of header fields and each
+ * level, cut from text in turn; the text they hold is appended to want. */
+static void build_members(wn_buf *z, wn_buf *want, const char *text, size_t n)
+{
+    static const size_t sizes[] = { 0, 1, 100, 70000, 1500000, 5, 300000, 2500 };
+    static const int levels[] = { 0, 1, 9 };
+    size_t at = 0;
+    for (size_t i = 0; i < 24; i++) {
+        size_t len = sizes[i % (sizeof sizes / sizeof *sizes)];
+        if (at + len > n)
+            at = 0;
+        assert_true(len <= n);
+        gzip_member_with(z, text + at, len, levels[i % 3], (int)(i % 16));
+        wn_buf_append(want, text + at, len);
+        at += len;
+    }
+}
+
+static void test_gzip_headers_levels_and_refills(void **state)
+{
+    size_t n;
+    char *text = real_text(2u << 20, &n);
+    wn_buf z = WN_BUF_INIT, want = WN_BUF_INIT;
+    build_members(&z, &want, text, n);
+    assert_true(z.len > (3u << 20)); /* several raw chunks */
+    char *dir = tmpdir_new();
+    char path[512];
+    snprintf(path, sizeof path, "%s/members.gz", dir);
+    FILE *f = fopen(path, "wb");
+    assert_int_equal(fwrite(z.data, 1, z.len, f), z.len);
+    fclose(f);
+    for (int from_file = 0; from_file < 2; from_file++) {
+        char err[256];
+        wn_in *in = from_file ? wn_in_open(path, WN_COMP_AUTO, err, sizeof err)
+                              : wn_in_open_mem(z.data, z.len, "members.gz", WN_COMP_AUTO);
+        assert_non_null(in);
+        size_t got;
+        char *back = read_in_steps(in, &got, 4093);
+        assert_false(wn_in_failed(in));
+        assert_int_equal(got, want.len);
+        assert_memory_equal(back, want.data, want.len);
+        assert_int_equal(wn_in_raw_consumed(in), z.len);
+        free(back);
+        wn_in_close(in);
+    }
+    tmpdir_remove(dir);
+    wn_buf_release(&z);
+    wn_buf_release(&want);
+    free(text);
+}
+
+/* Damage: a member cut anywhere but at its end must be reported, and so must any byte
+ * flipped in a member's deflate data or trailer (the CRC and length catch what the decoder
+ * does not); a read that reports nothing must have given back exactly the text. */
+static void test_gzip_damage_is_reported(void **state)
+{
+    size_t n;
+    char *text = real_text(60000, &n);
+    wn_buf z = WN_BUF_INIT;
+    gz_member m[16];
+    size_t k = 0, at = 0;
+    static const size_t sizes[] = { 3000, 0, 20000, 1, 9000, 27000 };
+    static const int fields[] = { 0, 2, 4, 8, 14, 6 }; /* no 40 KB extra: flips land in data */
+    for (size_t i = 0; i < 6 && at + sizes[i] <= n; i++) {
+        m[k] = (gz_member){ at, sizes[i], z.len };
+        gzip_member_with(&z, text + at, sizes[i], i % 2 ? 9 : 1, fields[i]);
+        at += sizes[i];
+        k++;
+    }
+    assert_int_equal(k, 6);
+    uint32_t x = 2463534242u;
+    for (int round = 0; round < 600; round++) {
+        unsigned char *d = malloc(z.len);
+        memcpy(d, z.data, z.len);
+        size_t len = z.len, pos;
+        bool cut = round % 2 == 0, must_fail = false;
+        size_t want = at; /* text bytes a clean read gives back */
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        pos = x % z.len;
+        size_t member = 0; /* the member pos is in */
+        while (member + 1 < k && m[member + 1].z_at <= pos)
+            member++;
+        if (cut) {
+            len = pos;
+            must_fail = pos != m[member].z_at; /* a cut between members is a shorter file */
+            want = m[member].at;
+        } else {
+            d[pos] ^= (unsigned char)(1 + x % 255);
+            must_fail = pos >= m[member].z_at + gzip_header_len(fields[member]);
+        }
+        wn_in *in = wn_in_open_mem(d, len, "damaged.gz", WN_COMP_AUTO);
+        size_t got;
+        char *back = read_in_steps(in, &got, 4093);
+        if (must_fail)
+            assert_true(wn_in_failed(in));
+        if (!wn_in_failed(in)) {
+            assert_int_equal(got, want);
+            assert_memory_equal(back, text, want);
+        }
+        free(back);
+        wn_in_close(in);
+        free(d);
+    }
+    wn_buf_release(&z);
+    free(text);
+}
+
 static void test_output_is_atomic_and_roundtrips(void **state)
 {
     char *dir = tmpdir_new();
@@ -202,6 +376,8 @@ int main(void)
         cmocka_unit_test(test_zstd_and_long_lines),
         cmocka_unit_test(test_last_line_without_newline),
         cmocka_unit_test(test_plain_file_lines_and_offsets),
+        cmocka_unit_test(test_gzip_headers_levels_and_refills),
+        cmocka_unit_test(test_gzip_damage_is_reported),
         cmocka_unit_test(test_output_is_atomic_and_roundtrips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,3 +119,44 @@ print("%-20s %6.1f MB of text: -j1 %.2f s (%.0f MB/s), -j2 %.2f s (%.0f MB/s): %
 PY
     rm -rf "$E2E.jsonl" "$E2E-out"
 done
+# Chat data for fine-tuning, end to end: `winnow tokenize --chat` (the Llama 3 Instruct layout
+# and the loss mask) over ~16 MB of conversations made of the real texts above, each a
+# system prompt in one of three, then two user and assistant turns: the multilingual
+# paragraphs and the Brown prose in a fixed shuffle. Against the same texts as plain
+# documents, which is what the chat layout costs.
+echo "== winnow tokenize --chat end to end (~16 MB of conversations; wall time, best of 3)"
+python3 - "$SHARED" "$OUT" <<'PY'
+import gzip, json, random, subprocess, sys, time
+shared, out = sys.argv[1], sys.argv[2]
+texts = [json.loads(l)["text"] for l in gzip.open(shared + "/langid/langid.jsonl.gz", "rt")]
+texts += [json.loads(l)["text"] for l in gzip.open(shared + "/quality/quality.jsonl.gz", "rt")]
+rnd = random.Random(7)
+chat, plain, size = open(out + "/chat.jsonl", "w"), open(out + "/chat-plain.jsonl", "w"), 0
+while size < 16e6:
+    rnd.shuffle(texts)
+    for i in range(0, len(texts) - 3, 4):
+        msgs = [{"role": "system", "content": "You are a helpful assistant."}] if i % 3 == 0 else []
+        for k in range(4):
+            msgs.append({"role": ("user", "assistant")[k % 2], "content": texts[i + k]})
+        line = json.dumps({"messages": msgs}, ensure_ascii=False)
+        chat.write(line + "\n")
+        plain.write(json.dumps({"text": "\n\n".join(m["content"] for m in msgs)}, ensure_ascii=False) + "\n")
+        size += len(line.encode())
+        if size >= 16e6:
+            break
+chat.close(); plain.close()
+labels = {"chat": "%.1f MB of conversations, --chat" % (size / 1e6),
+          "chat-plain": "their texts as plain documents"}
+for name, extra in (("chat", ["--chat"]), ("chat-plain", [])):
+    best = {}
+    for j in (1, 2):
+        walls = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            subprocess.run(["./winnow", "tokenize", "--quiet", "--force", "-j", str(j)] + extra +
+                           [out + "/" + name + ".jsonl", "-o", out + "/" + name + "-out/x"], check=True)
+            walls.append(time.perf_counter() - t0)
+        best[j] = min(walls)
+    print("%-40s -j1 %.2f s, -j2 %.2f s" % (labels[name] + ":", best[1], best[2]))
+PY
+rm -rf "$OUT/chat-out" "$OUT/chat-plain-out"

@@ -44,7 +44,7 @@ struct wn_in {
     size_t line_scan;    /* where the last newline search stopped (relative to buf_pos) */
     uint64_t produced;   /* decompressed bytes ever produced */
 
-    struct inflate_state *gz; /* ~60 KB (its window), so only for gzip input */
+    struct inflate_state *gz; /* 85 KB (window, tables), so only for gzip input */
     bool in_member;
     ZSTD_DStream *zds;
     uint64_t member_offset;

@@ -10,6 +10,7 @@
 #include "core/io.h"
 #include "core/jsonl.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "tokenize/tokenizer.h"
 
 #include <ctype.h>
@@ -99,13 +100,6 @@ static int decode_plain(const wn_tok *t, const decode_opts *o, const char *name)
     return rc;
 }
 
-static const char *skip_json_space(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
 /* The ids of a line of exactly the shape `encode --jsonl` writes, {"ids":[1,2,3]} (JSON
  * white space anywhere between tokens, "ids" the only key, every id a plain decimal below
  * vocab), appended to ids: true. False for any other line, which jansson then reads (and
@@ -113,22 +107,22 @@ static const char *skip_json_space(const char *p, const char *end)
  * built a value for every id, three quarters of a `decode --jsonl` run's time. */
 static bool ids_line_fast(const char *line, size_t len, size_t vocab, wn_tok_ids *ids)
 {
-    const char *p = line, *end = line + len;
-    p = skip_json_space(p, end);
+    const unsigned char *p = (const unsigned char *)line, *end = p + len;
+    p = wn_json_skip_space(p, end);
     if (end - p < 6 || memcmp(p, "{\"ids\"", 6) != 0)
         return false;
-    p = skip_json_space(p + 6, end);
+    p = wn_json_skip_space(p + 6, end);
     if (p == end || *p++ != ':')
         return false;
-    p = skip_json_space(p, end);
+    p = wn_json_skip_space(p, end);
     if (p == end || *p++ != '[')
         return false;
-    p = skip_json_space(p, end);
+    p = wn_json_skip_space(p, end);
     if (p < end && *p == ']') {
         p++;
     } else {
         for (;;) {
-            const char *digits = p;
+            const unsigned char *digits = p;
             uint64_t v = 0;
             while (p < end && *p >= '0' && *p <= '9' && p - digits < 10)
                 v = v * 10 + (uint64_t)(*p++ - '0');
@@ -138,7 +132,7 @@ static bool ids_line_fast(const char *line, size_t len, size_t vocab, wn_tok_ids
                 (p < end && (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9'))))
                 return false;
             wn_tok_ids_push(ids, (wn_tok_id)v);
-            p = skip_json_space(p, end);
+            p = wn_json_skip_space(p, end);
             if (p == end)
                 return false;
             if (*p == ']') {
@@ -147,13 +141,13 @@ static bool ids_line_fast(const char *line, size_t len, size_t vocab, wn_tok_ids
             }
             if (*p++ != ',')
                 return false;
-            p = skip_json_space(p, end);
+            p = wn_json_skip_space(p, end);
         }
     }
-    p = skip_json_space(p, end);
+    p = wn_json_skip_space(p, end);
     if (p == end || *p++ != '}')
         return false;
-    return skip_json_space(p, end) == end;
+    return wn_json_skip_space(p, end) == end;
 }
 
 /* The ids of a line jansson reads: 0, or -1 with the reason in why. */

@@ -20,17 +20,10 @@
 
 typedef const unsigned char *cursor;
 
-static cursor skip_ws(cursor p, cursor end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
 /* Past the expected character (after white space), or NULL. */
 static cursor expect(cursor p, cursor end, char c)
 {
-    p = skip_ws(p, end);
+    p = wn_json_skip_space(p, end);
     return p < end && *p == c ? p + 1 : NULL;
 }
 
@@ -38,7 +31,7 @@ static cursor expect(cursor p, cursor end, char c)
  * for the whole line): its contents in [*s, *s + *n), past its closing quote; or NULL. */
 static cursor plain_string(cursor p, cursor end, cursor *s, size_t *n)
 {
-    p = skip_ws(p, end);
+    p = wn_json_skip_space(p, end);
     if (p == end || *p != '"')
         return NULL;
     p++;
@@ -85,7 +78,7 @@ static cursor number_token(cursor p, cursor end, bool *real)
 static cursor integer(cursor p, cursor end, long long *v)
 {
     bool real;
-    p = skip_ws(p, end);
+    p = wn_json_skip_space(p, end);
     cursor q = number_token(p, end, &real);
     if (!q || real || q == end)
         return NULL;
@@ -100,7 +93,7 @@ static cursor integer(cursor p, cursor end, long long *v)
 static cursor real_number(cursor p, cursor end, double *x)
 {
     bool real;
-    p = skip_ws(p, end);
+    p = wn_json_skip_space(p, end);
     cursor q = number_token(p, end, &real);
     if (!q || !real || q == end)
         return NULL;
@@ -112,7 +105,7 @@ static cursor real_number(cursor p, cursor end, double *x)
 /* One member value: a signal [[0,n,x]] or a plain string, put into d under `name`. */
 static cursor member_value(cursor p, cursor end, wn_doc *d, const char *name)
 {
-    p = skip_ws(p, end);
+    p = wn_json_skip_space(p, end);
     if (p < end && *p == '"') {
         cursor s;
         size_t n;
@@ -152,7 +145,7 @@ const unsigned char *wn_jsonl_read_attributes(const unsigned char *p, const unsi
         small[klen] = '\0';
         if (!(p = member_value(p, end, d, small)))
             return NULL;
-        p = skip_ws(p, end);
+        p = wn_json_skip_space(p, end);
         if (p == end)
             return NULL;
         if (*p == '}')

@@ -11,6 +11,27 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+/* The code point of the \u escape at r (its "\u" is there; the line ends at end), a
+ * surrogate pair read whole, with *len its bytes (6, or 12 for a pair): -1 when it is not
+ * four hex digits, or is a surrogate that does not pair, which yajl and jansson may read
+ * differently. */
+static inline long unicode_escape(const unsigned char *r, const unsigned char *end,
+                                  size_t *len)
+{
+    long cp = end - r >= 6 ? wn_json_hex4(r + 2) : -1, lo;
+    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+        return -1;
+    *len = 6;
+    if (cp < 0xD800 || cp > 0xDBFF)
+        return cp;
+    /* a high surrogate: its low one must follow */
+    if (end - r < 12 || r[6] != '\\' || r[7] != 'u' || (lo = wn_json_hex4(r + 8)) < 0xDC00 ||
+        lo > 0xDFFF)
+        return -1;
+    *len = 12;
+    return 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+}
+
 /* Whether yajl and jansson read the line's bytes alike: strict UTF-8, no control byte but
  * tab and CR, and every \u escape of a surrogate part of a high-low pair. Escapes are
  * walked as the lexers walk them (a backslash takes the next character), which keeps us in
@@ -37,18 +58,10 @@ static bool same_for_both(const unsigned char *p, size_t n)
                 i += 2;
                 continue;
             }
-            long cp = i + 6 <= n ? wn_json_hex4(p + i + 2) : -1, lo;
-            if (cp < 0)
+            size_t k;
+            if (unicode_escape(p + i, p + n, &k) < 0)
                 return false;
-            i += 6;
-            if (cp >= 0xDC00 && cp <= 0xDFFF)
-                return false;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                if (i + 6 > n || p[i] != '\\' || p[i + 1] != 'u' ||
-                    (lo = wn_json_hex4(p + i + 2)) < 0xDC00 || lo > 0xDFFF)
-                    return false;
-                i += 6;
-            }
+            i += k;
         } else {
             i++; /* '"' */
         }
@@ -66,13 +79,6 @@ static bool same_for_both(const unsigned char *p, size_t n)
  * so the line yajl reads has the same tokens but that one: it is valid exactly when the
  * line is. A text holding what both parsers may read differently (a raw control byte, a
  * surrogate escape that does not pair) is left to yajl and the checks as before. */
-
-static const unsigned char *skip_ws(const unsigned char *p, const unsigned char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
 
 /* Just past the string token that starts at p (a quote), or NULL when it does not end. */
 static const unsigned char *string_end(const unsigned char *p, const unsigned char *end)
@@ -115,11 +121,11 @@ static const unsigned char *find_text(const unsigned char *p, const unsigned cha
                                       const char *text_key)
 {
     size_t klen = strlen(text_key);
-    p = skip_ws(p, end);
+    p = wn_json_skip_space(p, end);
     if (p == end || *p != '{')
         return NULL;
     for (p++;;) {
-        p = skip_ws(p, end);
+        p = wn_json_skip_space(p, end);
         if (p == end || *p != '"')
             return NULL;
         const unsigned char *key = p + 1, *kend = string_end(p, end);
@@ -127,10 +133,10 @@ static const unsigned char *find_text(const unsigned char *p, const unsigned cha
             return NULL;
         bool match = (size_t)(kend - 1 - key) == klen && !memcmp(key, text_key, klen) &&
                      !memchr(key, '\\', klen);
-        p = skip_ws(kend, end);
+        p = wn_json_skip_space(kend, end);
         if (p == end || *p != ':')
             return NULL;
-        p = skip_ws(p + 1, end);
+        p = wn_json_skip_space(p + 1, end);
         if (match)
             return p;
         p = value_end(p, end);
@@ -149,17 +155,11 @@ static bool decode_unicode_escapes(const unsigned char **p, const unsigned char 
     const unsigned char *r = *p;
     char *o = *w;
     do {
-        long cp = end - r >= 6 ? wn_json_hex4(r + 2) : -1, lo;
-        if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+        size_t k;
+        long cp = unicode_escape(r, end, &k);
+        if (cp < 0)
             return false;
-        r += 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF) { /* a high surrogate: its low one must follow */
-            if (end - r < 6 || r[0] != '\\' || r[1] != 'u' ||
-                (lo = wn_json_hex4(r + 2)) < 0xDC00 || lo > 0xDFFF)
-                return false;
-            r += 6;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        }
+        r += k;
         /* UTF-8 of cp: never longer than its escape, so the output has room */
         if (cp < 0x80) {
             *o++ = (char)cp;

@@ -104,6 +104,15 @@ static inline size_t wn_json_run(const unsigned char *p, size_t n, bool ascii)
     return wn_json_copy_run(p, n, ascii, NULL);
 }
 
+/* Past the JSON white space (space, tab, newline, carriage return) at p, up to end. */
+static inline const unsigned char *wn_json_skip_space(const unsigned char *p,
+                                                      const unsigned char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
 /* Length of the run at the start of p (n bytes) of printable ASCII other than '"' and '\\',
  * the bytes a JSON string holds as they are. */
 static inline size_t wn_json_plain_prefix(const unsigned char *p, size_t n)

@@ -178,8 +178,8 @@ static void test_plain_file_lines_and_offsets(void **state)
  * the 1 MB raw chunk, so that headers, trailers and blocks straddle refills. */
 
 typedef struct gz_member {
-    size_t at, len; /* of the text */
-    size_t z_at;    /* where the member starts in the file */
+    size_t at;   /* where its text starts in the text */
+    size_t z_at; /* where the member starts in the file */
 } gz_member;
 
 static void gzip_member_with(wn_buf *out, const char *s, size_t n, int level, int fields)
@@ -296,7 +296,7 @@ static void test_gzip_damage_is_reported(void **state)
     static const size_t sizes[] = { 3000, 0, 20000, 1, 9000, 27000 };
     static const int fields[] = { 0, 2, 4, 8, 14, 6 }; /* no 40 KB extra: flips land in data */
     for (size_t i = 0; i < 6 && at + sizes[i] <= n; i++) {
-        m[k] = (gz_member){ at, sizes[i], z.len };
+        m[k] = (gz_member){ at, z.len };
         gzip_member_with(&z, text + at, sizes[i], i % 2 ? 9 : 1, fields[i]);
         at += sizes[i];
         k++;

@@ -2,13 +2,16 @@
  *
  *   tok_bench TEXTS.jsonl IDS_OUT THREADS...   encode every {"text"} (one document each)
  *                                              4 times, best of 3 runs per thread count, MB/s
- *                                              of UTF-8 by wall clock and per CPU-second
+ *                                              of UTF-8 by wall clock and per CPU-second; the
+ *                                              documents grouped by script as `winnow
+ *                                              tokenize` hands them out, then in input order
  *   tok_bench --pathological                   10 MB of one letter, 1 MB of letters without a
  *                                              space, a million digits, 10 MB of spaces
  *   tok_bench --latency                        the time of one dependent load from tables of 1
  *                                              to 16 MB read at random: how much last-level
  *                                              cache this run had (see latency below)
- *   tok_bench --passes N TEXTS.jsonl [THREADS] N passes on THREADS threads (1), each from
+ *   tok_bench [--input-order] --passes N TEXTS.jsonl [THREADS]
+ *                                              N passes on THREADS threads (1), each from
  *                                              an empty cache, the best pass's CPU and wall
  *                                              time: for profilers (perf record) and quick
  *                                              comparisons (the best of many passes is
@@ -36,6 +39,8 @@
  * tokenizer; it never replaces the first. */
 #include "tokenize/tokenizer.h"
 #include "tokenize/tok_internal.h" /* wn_tok_alloc_huge, for --latency */
+#include "core/handout.h"
+#include "tokenize/script_key.h"
 
 #include <jansson.h>
 #include <omp.h>
@@ -119,6 +124,13 @@ typedef struct synced_time {
     double span, imbalance;
 } synced_time;
 
+/* How a pass hands its documents out: by script (the default), as `winnow tokenize` does
+ * (core/handout.h, tokenize/script_key.h), each thread taking runs of one script's
+ * documents, with the keys computed and sorted inside the timed pass; or, with
+ * --input-order, in input order one at a time, as before the twenty-fourth session. */
+static bool g_input_order;
+static wn_handout g_handout; /* by script: the pass's plan */
+
 static atomic_int g_arrived; /* threads at the start barrier of a synced pass */
 
 /* Where a pass's wall time goes, per thread (--passes at two threads and more): when each
@@ -129,6 +141,15 @@ typedef struct pass_times {
     double start[MAX_THREADS], end[MAX_THREADS];
     double bytes[MAX_THREADS];               /* of the documents each thread encoded */
 } pass_times;
+
+/* One text's ids into *ids (emptied first): their count; its bytes added to *bytes. */
+static size_t encode_text(const wn_tok *tok, const text *x, wn_tok_ids *ids, double *bytes)
+{
+    ids->len = 0;
+    wn_tok_encode(tok, x->s, x->n, 0, ids);
+    *bytes += (double)x->n;
+    return ids->len;
+}
 
 /* One pass (number pass) over the texts on `threads` threads, each from an empty cache: its
  * wall time, its CPU time into *cpu and its tokens into *ntok. With sync, the threads wait
@@ -147,6 +168,7 @@ static double encode_pass(const wn_tok *tok, const text *t, size_t n, int thread
         wn_tok_cache_clear();
         g_cleared_for_pass = pass;
     }
+    wn_handout_item *items = g_input_order ? NULL : wn_handout_reset(&g_handout, n);
     double t0 = now(), c0 = cpu_now();
 #pragma omp parallel num_threads(threads) reduction(+ : total)
     {
@@ -165,15 +187,23 @@ static double encode_pass(const wn_tok *tok, const text *t, size_t n, int thread
                 ; /* spin: a sleeping thread's wake-up is what this figure leaves out */
             start[me] = now();
         }
-        /* one document at a time: the 16.6 MB corpus has runs of 438 KB licence texts
-         * and one 2 MB file, and chunks of 16 documents left one thread working alone
-         * at the end of each pass (1.77x on 2 threads, 1.95x one by one) */
+        if (items) {
+            /* the runner keys a batch while the previous one is encoded; here, with
+             * nothing before it, the keys are a step of the pass, shared by the threads */
+#pragma omp for schedule(static)
+            for (long i = 0; i < (long)n; i++)
+                items[i] = (wn_handout_item){ wn_script_key(t[i].s, t[i].n), t[i].n, (size_t)i };
+#pragma omp single
+            wn_handout_plan(&g_handout, threads);
+            for (size_t i; (i = wn_handout_next(&g_handout, me)) != WN_HANDOUT_DONE;)
+                total += encode_text(tok, &t[i], &ids, &my_bytes);
+        } else {
+            /* one document at a time: the 16.6 MB corpus has runs of 438 KB licence texts
+             * and one 2 MB file, and chunks of 16 documents left one thread working alone
+             * at the end of each pass (1.77x on 2 threads, 1.95x one by one) */
 #pragma omp for schedule(dynamic, 1) nowait
-        for (long i = 0; i < (long)n; i++) {
-            ids.len = 0;
-            wn_tok_encode(tok, t[i].s, t[i].n, 0, &ids);
-            total += ids.len;
-            my_bytes += (double)t[i].n;
+            for (long i = 0; i < (long)n; i++)
+                total += encode_text(tok, &t[i], &ids, &my_bytes);
         }
         end[me] = now(); /* nowait: this thread's own end, not the team's */
         if (pt) {
@@ -316,7 +346,23 @@ static void latency(void)
     printf("\n");
 }
 
-/* One line of ids per text into path, then the timed runs at each thread count. */
+/* RUNS runs of PASSES passes on `threads` threads: the best wall and CPU times; returns the
+ * tokens of a pass. */
+static uint64_t best_runs(const wn_tok *tok, const text *t, size_t n, int threads,
+                          double *best, double *best_cpu)
+{
+    uint64_t ntok = 0;
+    *best = *best_cpu = 1e30;
+    for (int rep = 0; rep < RUNS; rep++) {
+        double cpu, dt = encode_all(tok, t, n, threads, 0, PASSES, &ntok, &cpu, NULL);
+        *best = dt < *best ? dt : *best;
+        *best_cpu = cpu < *best_cpu ? cpu : *best_cpu;
+    }
+    return ntok;
+}
+
+/* One line of ids per text into path, then the timed runs at each thread count, by script
+ * and then in input order. */
 static void write_ids_and_time(const wn_tok *tok, const text *t, size_t n, size_t bytes,
                                const char *path, int n_counts, char **counts)
 {
@@ -341,14 +387,12 @@ static void write_ids_and_time(const wn_tok *tok, const text *t, size_t n, size_
             fprintf(stderr, "tok_bench: thread count '%s' not in 1..%d\n", counts[a], MAX_THREADS);
             exit(2);
         }
-        double best = 1e30, best_cpu = 1e30;
-        uint64_t ntok = 0;
-        for (int rep = 0; rep < RUNS; rep++) {
-            double cpu, dt = encode_all(tok, t, n, threads, 0, PASSES, &ntok, &cpu, NULL);
-            best = dt < best ? dt : best;
-            best_cpu = cpu < best_cpu ? cpu : best_cpu;
-        }
-        double mb = (double)bytes * PASSES / 1e6;
+    }
+    double mb = (double)bytes * PASSES / 1e6;
+    for (int a = 0; a < n_counts; a++) {
+        int threads = atoi(counts[a]);
+        double best, best_cpu;
+        uint64_t ntok = best_runs(tok, t, n, threads, &best, &best_cpu);
         printf("winnow        threads %d  %7.1f MB/s wall  %7.1f MB/s per CPU-second  (%zu docs, "
                "%.2f MB, %llu tokens)\n", threads, mb / best, mb / best_cpu, n,
                (double)bytes / 1e6, (unsigned long long)ntok);
@@ -361,6 +405,16 @@ static void write_ids_and_time(const wn_tok *tok, const text *t, size_t n, size_
                "all threads running  (last document's wait %.2f ms a pass)\n", threads,
                mb / wall, mb / st.span, st.imbalance * 1e3 / PASSES);
     }
+    /* what grouping by script gives: the same runs with the documents in input order */
+    g_input_order = true;
+    for (int a = 0; a < n_counts; a++) {
+        int threads = atoi(counts[a]);
+        double best, best_cpu;
+        best_runs(tok, t, n, threads, &best, &best_cpu);
+        printf("winnow        threads %d  %7.1f MB/s wall  %7.1f MB/s per CPU-second  in input "
+               "order\n", threads, mb / best, mb / best_cpu);
+    }
+    g_input_order = false;
 }
 
 static int by_double(const void *a, const void *b)
@@ -475,11 +529,16 @@ int main(int argc, char **argv)
         wn_tok_free(tok);
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "--input-order") == 0) {
+        g_input_order = true;
+        argv++;
+        argc--;
+    }
     bool by_passes = (argc == 4 || argc == 5) && strcmp(argv[1], "--passes") == 0;
     int threads = by_passes && argc == 5 ? atoi(argv[4]) : 1;
     if (argc < 4 || (by_passes && (atoi(argv[2]) < 1 || threads < 1 || threads > MAX_THREADS))) {
         fprintf(stderr, "usage: tok_bench TEXTS.jsonl IDS_OUT THREADS...\n"
-                        "       tok_bench --passes N TEXTS.jsonl [THREADS]\n"
+                        "       tok_bench [--input-order] --passes N TEXTS.jsonl [THREADS]\n"
                         "       tok_bench --pathological | --latency\n");
         return 2;
     }
@@ -492,6 +551,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         free(t[i].s);
     free(t);
+    wn_handout_release(&g_handout);
     wn_tok_free(tok);
     return 0;
 }

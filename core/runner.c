@@ -9,7 +9,9 @@
  * Per-thread stats are merged at the end, so no counter is shared between threads.
  */
 #include "core/runner.h"
+
 #include "core/buf.h"
+#include "core/handout.h"
 #include "core/io.h"
 #include "core/jsonl.h"
 #include "core/log.h"
@@ -287,12 +289,30 @@ typedef struct reader {
     size_t max_docs, max_bytes, got;
     wn_stats *stats;
     helper h;
+    const wn_stage *keyed; /* fused: the stage whose order_key orders the batch, or NULL */
+    int nthreads;
+    wn_handout order;      /* the batch's order, planned as it is read (keyed) */
 } reader;
+
+/* The order of a batch's documents by the keyed stage's order_key (see stage.h), from the
+ * records as read, cut for nthreads. */
+static void plan_order(wn_handout *h, const wn_batch *b, const wn_stage *keyed, int nthreads)
+{
+    wn_handout_item *it = wn_handout_reset(h, b->n);
+    for (size_t i = 0; i < b->n; i++) {
+        const wn_doc *d = &b->docs[i];
+        it[i] = (wn_handout_item){ keyed->order_key(keyed->state, d->text.ptr, d->text.len),
+                                   d->input_bytes, i };
+    }
+    wn_handout_plan(h, nthreads);
+}
 
 static void *read_ahead(void *arg)
 {
     reader *r = arg;
     r->got = r->src->next(r->src, &r->batch, r->max_docs, r->max_bytes, r->stats);
+    if (r->keyed && r->got)
+        plan_order(&r->order, &r->batch, r->keyed, r->nthreads);
     return NULL;
 }
 
@@ -516,7 +536,9 @@ static void side_jobs(reader *rd, writer *w)
  * 198 MB of it (8 copies), against none largest first (docs/tokenize.md, twenty-first
  * session). Only the order of the work changes: each document keeps its slot, input index
  * and place in the output. One thread keeps input order (its warnings and first-error
- * samples then come in input order, as before). */
+ * samples then come in input order, as before). A stage with an order_key (tokenize) has
+ * its documents handed out by key instead, at any thread count (plan_order, handout.h),
+ * with each thread's big documents first. */
 typedef struct doc_size {
     uint64_t bytes;
     size_t i;
@@ -546,8 +568,10 @@ static const doc_size *largest_first(const wn_batch *b, int nthreads, doc_size *
     return *order;
 }
 
+/* One fused round: the documents in `keyed` order (runs of equal keys per thread) when a
+ * stage keys them, else by size (`sized`) or in input order. */
 static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob, reader *rd,
-                      writer *w, const doc_size *order)
+                      writer *w, wn_handout *keyed, const doc_size *sized)
 {
     if (ob)
         out_batch_reserve(ob, b->n);
@@ -555,12 +579,27 @@ static void run_fused(const pass *p, wn_batch *b, uint64_t base, out_batch *ob, 
 #pragma omp parallel
     {
         side_jobs(rd, w);
+        if (keyed) {
+            int t = omp_get_thread_num();
+            for (size_t i; (i = wn_handout_next(keyed, t)) != WN_HANDOUT_DONE;)
+                fused_doc(p, &b->docs[i], base + (uint64_t)i, ob, i);
+        } else {
 #pragma omp for schedule(dynamic, 1) nowait
-        for (long k = 0; k < n; k++) {
-            size_t i = order ? order[k].i : (size_t)k;
-            fused_doc(p, &b->docs[i], base + (uint64_t)i, ob, i);
+            for (long k = 0; k < n; k++) {
+                size_t i = sized ? sized[k].i : (size_t)k;
+                fused_doc(p, &b->docs[i], base + (uint64_t)i, ob, i);
+            }
         }
     }
+}
+
+/* The first stage with an order_key, or NULL. */
+static const wn_stage *keyed_stage(const wn_run_opts *o)
+{
+    for (size_t k = 0; k < o->n_stages; k++)
+        if (o->stages[k]->order_key)
+            return o->stages[k];
+    return NULL;
 }
 
 /* After a fused round: the set just filled is written by the next round (or by
@@ -659,6 +698,11 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     size_t gone_cap = 0;
     doc_size *order = NULL; /* fused: the order the documents are handed out in */
     size_t order_cap = 0;
+    const wn_stage *keyed = fused ? keyed_stage(o) : NULL;
+    wn_handout keyed_order; /* keyed: the batch's order; rd.order is the next one's */
+    wn_handout_init(&keyed_order);
+    wn_handout_init(&rd.order);
+    rd.nthreads = nthreads;
     rd.max_bytes = BATCH_MAX_BYTES;
     wn_stats *dec = wn_xcalloc((size_t)nthreads, sizeof *dec);
     for (int t = 0; t < nthreads; t++)
@@ -687,6 +731,8 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
         /* fused, the next batch is read in the round's team, at -j1 too (same bytes) */
         bool ahead = src->read_ahead && (threaded || fused);
         size_t got = src->next(src, &batch, c->batch_docs, rd.max_bytes, &res->source);
+        bool planned = false; /* keyed: batch's order was planned as it was read */
+        rd.keyed = ahead ? keyed : NULL;
         ps.src = src;
         while (got > 0) {
             out_batch *ob = o->no_output ? NULL : &wr.sets[wr.fill];
@@ -698,8 +744,11 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                     ob->base = index;
                 }
                 stages_begin(o, index, batch.n);
+                if (keyed && !planned)
+                    plan_order(&keyed_order, &batch, keyed, nthreads);
                 run_fused(&ps, &batch, index, ob, ahead ? &rd : NULL, &wr,
-                          largest_first(&batch, nthreads, &order, &order_cap));
+                          keyed ? &keyed_order : NULL,
+                          keyed ? NULL : largest_first(&batch, nthreads, &order, &order_cap));
                 fused_handoff(&wr, ob != NULL);
                 index += batch.n;
             } else {
@@ -737,6 +786,12 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
                 wn_batch tmp = batch;
                 batch = rd.batch;
                 rd.batch = tmp;
+                if (rd.keyed) {
+                    wn_handout t = keyed_order;
+                    keyed_order = rd.order;
+                    rd.order = t;
+                    planned = true;
+                }
             } else {
                 got = src->next(src, &batch, c->batch_docs, rd.max_bytes, &res->source);
             }
@@ -758,6 +813,8 @@ int wn_run(const wn_run_opts *o, wn_run_result *res)
     free(before);
     free(gone);
     free(order);
+    wn_handout_release(&keyed_order);
+    wn_handout_release(&rd.order);
 
     part_commit(&out);
     if (o->removed_dir)

@@ -23,6 +23,13 @@
  *                 It may run while the next batch's documents go through process_doc (the
  *                 runner writes one batch while it processes the next), so what it reads
  *                 must be the batch's own (tokenize keeps two sets of slots).
+ *   order_key     optional; a number to hand a fused batch's documents out by: the runner
+ *                 gives each thread runs of documents with equal keys (core/handout.h), in
+ *                 the order of their keys, at any thread count. It sees each record as
+ *                 read, before decoding (a JSONL line, or the text of a source that
+ *                 decodes as it reads), on one thread, while the previous batch is
+ *                 processed. tokenize keys by script, so that each thread's piece cache
+ *                 learns one set of languages. The first stage that has one decides.
  *   finish        optional; called once after the last batch (single thread) to flush
  *                 state or add final statistics.
  *   release       frees state; called once, also after a failed run.
@@ -44,6 +51,7 @@ typedef struct wn_stage {
     void (*begin_batch)(void *state, uint64_t base, size_t n);
     void (*write_batch)(void *state, uint64_t base, size_t n, const bool *removed,
                         wn_stats *stats);
+    uint64_t (*order_key)(const void *state, const char *record, size_t len);
     int (*finish)(void *state, wn_stats *stats);
     void (*release)(void *state);
 } wn_stage;

@@ -3,6 +3,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "tokenize/script_key.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -121,6 +122,14 @@ static void count_tokens(const tok_state *st, wn_stats *stats, const wn_doc *d,
             trained += (unsigned char)t->mask.data[k];
         wn_stats_add(stats, "tokens.trained", (double)trained);
     }
+}
+
+/* Documents of one script go to one thread, one after another, so that its piece cache
+ * learns their words once (script_key.h). */
+static uint64_t encode_order_key(const void *state, const char *record, size_t len)
+{
+    (void)state;
+    return wn_script_key(record, len);
 }
 
 static void encode_doc(void *state, wn_doc *d, wn_stats *stats)
@@ -276,6 +285,7 @@ int wn_tokenize_stages_new(const wn_tokenize_opts *o, wn_shards *writer, wn_stag
     (*encode)->state = st;
     (*encode)->begin_batch = encode_begin;
     (*encode)->process_doc = encode_doc;
+    (*encode)->order_key = encode_order_key;
     (*encode)->release = release;
     *write = wn_xcalloc(1, sizeof **write);
     (*write)->name = "tokenize.write";

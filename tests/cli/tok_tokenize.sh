@@ -17,6 +17,21 @@ cmp "$TMP/j1/docs.bin" "$TMP/j2/docs.bin" && cmp "$TMP/j1/docs.idx" "$TMP/j2/doc
 $W tokenize --quiet -j 2 --batch-size 7 "$TMP/docs.jsonl" -o "$TMP/b7/docs" || exit 1
 cmp "$TMP/j1/docs.bin" "$TMP/b7/docs.bin" && cmp "$TMP/j1/docs.idx" "$TMP/b7/docs.idx" ||
     { echo "output depends on the batch size"; exit 1; }
+# Pages in 43 languages, shuffled: each batch's documents are handed out grouped by script
+# (core/handout.h), in another order at each thread count; the output stays in input order.
+L=$WINNOW_SHARED/data/langid/langid.jsonl.gz
+if [ -r "$L" ]; then
+    gzip -dc "$L" | head -n 1500 > "$TMP/ml.jsonl"
+    for j in 1 2 3; do
+        $W tokenize --quiet -j $j --batch-size 400 "$TMP/ml.jsonl" -o "$TMP/ml$j/x" || exit 1
+        cmp "$TMP/ml1/x.bin" "$TMP/ml$j/x.bin" && cmp "$TMP/ml1/x.idx" "$TMP/ml$j/x.idx" ||
+            { echo "multilingual output depends on the thread count ($j)"; exit 1; }
+    done
+    $W encode --jsonl --bos "$TMP/ml.jsonl" | sed 's/{"ids":\[//; s/\]}//' | tr ',' '\n' \
+        > "$TMP/ml.want"
+    od -An -v -tu4 -w4 "$TMP/ml2/x.bin" | tr -d ' ' | cmp - "$TMP/ml.want" ||
+        { echo "multilingual .bin is not BOS + encode(text) in input order"; exit 1; }
+fi
 
 # The tokens are BOS + the ids of `winnow encode` for each non-empty document.
 grep -v '"text":""' "$TMP/docs.jsonl" | $W encode --jsonl --bos | sed 's/{"ids":\[//; s/\]}//' |

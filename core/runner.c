@@ -301,8 +301,10 @@ static void plan_order(wn_handout *h, const wn_batch *b, const wn_stage *keyed, 
     wn_handout_item *it = wn_handout_reset(h, b->n);
     for (size_t i = 0; i < b->n; i++) {
         const wn_doc *d = &b->docs[i];
+        /* a source that does not count a record's bytes: its text's length */
+        uint64_t bytes = d->input_bytes ? d->input_bytes : d->text.len;
         it[i] = (wn_handout_item){ keyed->order_key(keyed->state, d->text.ptr, d->text.len),
-                                   d->input_bytes, i };
+                                   bytes, i };
     }
     wn_handout_plan(h, nthreads);
 }

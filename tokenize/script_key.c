@@ -73,6 +73,8 @@ static uint32_t accents_top(const accents *a)
 
 uint64_t wn_script_key(const char *s, size_t n)
 {
+    if (n == 0)
+        return 0;
     pthread_once(&g_bmp_once, bmp_script_fill);
     size_t want = n / 8 < SAMPLE_MIN ? SAMPLE_MIN : n / 8 > SAMPLE_MAX ? SAMPLE_MAX : n / 8;
     size_t from = n > want ? (n - want) / 2 : 0;

@@ -90,6 +90,11 @@ static void test_edge_cases(void **state)
     assert_int_equal(script_of(wn_script_key(zh, strlen(zh))), USCRIPT_HAN);
     const char *ja = "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe6\x96\x87";
     assert_int_equal(script_of(wn_script_key(ja, strlen(ja))), USCRIPT_HIRAGANA);
+    const char *katakana = "\xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88"; /* tesuto */
+    assert_int_equal(script_of(wn_script_key(katakana, strlen(katakana))), USCRIPT_HIRAGANA);
+    /* an English sentence with a Japanese word in it stays Latin */
+    const char *en_ja = "The word \xe3\x83\x86\xe3\x82\xb9\xe3\x83\x88 means test in Japanese.";
+    assert_int_equal(script_of(wn_script_key(en_ja, strlen(en_ja))), USCRIPT_LATIN);
     /* invalid UTF-8 and a cut-off character at the end are skipped, never read past n */
     const char bad[] = "\xff\xfe\xc3 abc \xe4\xb8";
     char *exact = malloc(sizeof bad - 1);

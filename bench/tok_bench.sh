@@ -17,10 +17,11 @@
 #                 bench/mallard_text.py makes its pages text and shuffles them), 11.6 MB:
 #                 languages mixed page by page; skipped when the package cannot be fetched
 # winnow's figures hand each pass's documents out grouped by script, as `winnow tokenize`
-# does (core/handout.h), then the same in input order. Then the pathological inputs, and `winnow tokenize` end to end on the two long corpora
-# (8 copies each) at -j1 and -j2. The machine is shared: numbers are under load. First, the
-# time of a load at random in 1 to 16 MB (tok_bench --latency): where it jumps to DRAM's
-# ~130 ns is how much last-level cache the run had, which other guests change by the minute.
+# does (core/handout.h), then the same in input order. Then the pathological inputs, and
+# `winnow tokenize` end to end on the two long corpora (8 copies each) at -j1 and -j2. The
+# machine is shared: numbers are under load. First, the time of a load at random in 1 to 16
+# MB (tok_bench --latency): where it jumps to DRAM's ~130 ns is how much last-level cache
+# the run had, which other guests change by the minute.
 set -eu
 cd "$(dirname "$0")/.."
 SHARED=${WINNOW_SHARED:-../shared}/data

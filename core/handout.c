@@ -2,6 +2,7 @@
 #include "core/handout.h"
 
 #include "core/buf.h" /* wn_xrealloc */
+#include "core/log.h"
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -105,7 +106,7 @@ void wn_handout_plan(wn_handout *h, int nthreads)
         free(h->stretches);
         h->stretches = aligned_alloc(64, (size_t)nthreads * sizeof *h->stretches);
         if (!h->stretches)
-            abort();
+            wn_fatal("out of memory allocating %d work stretches", nthreads);
         h->cap_threads = nthreads;
     }
     h->nthreads = nthreads;

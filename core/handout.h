@@ -55,7 +55,8 @@ void wn_handout_release(wn_handout *h);
 /* Room for n items, to be filled by the caller (items[0..n)); forgets the last plan. At
  * most UINT32_MAX items. */
 wn_handout_item *wn_handout_reset(wn_handout *h, size_t n);
-/* Sorts the items by key, stably (equal keys in the order the caller filled them in), and cuts them into nthreads stretches (nthreads >= 1). */
+/* Sorts the items by key, stably (equal keys in the order the caller filled them in), and
+ * cuts them into nthreads stretches (nthreads >= 1). */
 void wn_handout_plan(wn_handout *h, int nthreads);
 /* The next item's index for thread t (0 <= t < nthreads), or WN_HANDOUT_DONE when every
  * item has been taken. */

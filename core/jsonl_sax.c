@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/utf8.h>
 #include <yajl/yajl_parse.h>
 
 /* The code point of the \u escape at r (its "\u" is there; the line ends at end), a
@@ -153,32 +154,20 @@ static const unsigned char *find_text(const unsigned char *p, const unsigned cha
 static bool decode_unicode_escapes(const unsigned char **p, const unsigned char *end, char **w)
 {
     const unsigned char *r = *p;
-    char *o = *w;
+    uint8_t *o = (uint8_t *)*w;
+    size_t wrote = 0;
     do {
         size_t k;
         long cp = unicode_escape(r, end, &k);
         if (cp < 0)
             return false;
         r += k;
-        /* UTF-8 of cp: never longer than its escape, so the output has room */
-        if (cp < 0x80) {
-            *o++ = (char)cp;
-        } else if (cp < 0x800) {
-            *o++ = (char)(0xC0 | cp >> 6);
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *o++ = (char)(0xE0 | cp >> 12);
-            *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        } else {
-            *o++ = (char)(0xF0 | cp >> 18);
-            *o++ = (char)(0x80 | (cp >> 12 & 0x3F));
-            *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        }
+        /* UTF-8 of cp (never a surrogate here): never longer than its escape, so the
+         * output has room */
+        U8_APPEND_UNSAFE(o, wrote, (UChar32)cp);
     } while (end - r >= 2 && r[0] == '\\' && r[1] == 'u');
     *p = r;
-    *w = o;
+    *w += wrote;
     return true;
 }
 

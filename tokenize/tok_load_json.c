@@ -2,8 +2,8 @@
  * Meta-Llama-3): model.vocab maps byte-level strings to ids, added_tokens holds the special
  * tokens. Byte-level strings spell each byte as one code point (GPT-2's bytes_to_unicode):
  * printable Latin-1 bytes stand for themselves, the other 68 bytes for U+0100 onwards.
- * Merges are not read: for a vocabulary built from tiktoken ranks they are exactly the
- * splits of each token into two tokens, ordered by rank, which the pair table rebuilds. */
+ * BPE is derived from the vocabulary's order, as tiktoken defines it (tokenizer.c: each
+ * token's last merge); model.merges is read only to check that it asks for the same BPE. */
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
@@ -25,15 +25,17 @@ static void byte_level_table(int inv[324])
     }
 }
 
-/* Decode a byte-level string into bytes; -1 if a character spells no byte. */
-static long byte_level_decode(const int inv[324], const char *s, unsigned char *out, size_t cap)
+/* Decode the byte-level string s[0..n) into bytes; -1 if a character spells no byte. */
+static long byte_level_decode(const int inv[324], const char *s, size_t n, unsigned char *out,
+                              size_t cap)
 {
     size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
         uint32_t cp;
         if (*p < 0x80) {
             cp = *p++;
-        } else if ((*p & 0xE0) == 0xC0 && (p[1] & 0xC0) == 0x80) {
+        } else if ((*p & 0xE0) == 0xC0 && end - p >= 2 && (p[1] & 0xC0) == 0x80) {
             cp = (uint32_t)(*p & 0x1F) << 6 | (p[1] & 0x3F);
             p += 2;
         } else {
@@ -63,6 +65,102 @@ static const char *find_split_regex(json_t *pre)
             return r;
     }
     return NULL;
+}
+
+/* One entry of model.merges: its two parts and the token they make, each -1 when the entry
+ * is not two tokens of the vocabulary making a third. */
+typedef struct listed_merge {
+    int32_t left, right, made;
+} listed_merge;
+
+static listed_merge read_merge(const wn_tok *t, const int inv[324], json_t *m)
+{
+    listed_merge got = { -1, -1, -1 };
+    const char *left, *right;
+    size_t left_len, right_len;
+    if (json_is_string(m)) { /* "left right": a byte-level spelling has no space */
+        left = json_string_value(m);
+        right = strchr(left, ' ');
+        if (!right)
+            return got;
+        left_len = (size_t)(right - left);
+        right++;
+        right_len = strlen(right);
+    } else if (json_array_size(m) == 2 && json_is_string(json_array_get(m, 0)) &&
+               json_is_string(json_array_get(m, 1))) {
+        left = json_string_value(json_array_get(m, 0));
+        left_len = json_string_length(json_array_get(m, 0));
+        right = json_string_value(json_array_get(m, 1));
+        right_len = json_string_length(json_array_get(m, 1));
+    } else {
+        return got;
+    }
+    unsigned char both[2048];
+    long l_len = byte_level_decode(inv, left, left_len, both, 1024);
+    long r_len = l_len > 0 ? byte_level_decode(inv, right, right_len, both + l_len, 1024) : -1;
+    if (r_len <= 0)
+        return got;
+    int64_t l = wn_tok_lookup(t, both, (size_t)l_len);
+    int64_t r = wn_tok_lookup(t, both + l_len, (size_t)r_len);
+    int64_t made = wn_tok_lookup(t, both, (size_t)(l_len + r_len));
+    if (l >= 0 && r >= 0 && made >= 0)
+        got = (listed_merge){ (int32_t)l, (int32_t)r, (int32_t)made };
+    return got;
+}
+
+/* Whether model.merges asks for the BPE that t does. t merges by the rank of the token two
+ * parts make, and only each token's last merge (tokenizer.c, build_pairs); Hugging Face
+ * merges by the position in model.merges. The two give the same ids when the list is in
+ * the order of the tokens its merges make and holds every one of t's merges (a merge
+ * listed beyond those never applies: the parts that make a token are those BPE makes of
+ * its bytes alone). That is so for a vocabulary made from tiktoken ranks, as Llama 3's;
+ * a tokenizer.json trained with its own merge order is refused, not misread. NULL when
+ * they agree, else why not (in why). Entries are "left right" strings or [left, right];
+ * they are read on all threads (~280,000 for Llama 3, 40 ms on one), then checked in order. */
+static const char *check_merges(const wn_tok *t, json_t *merges, const int inv[324], char *why,
+                                size_t cap)
+{
+    if (!json_is_array(merges))
+        return "model.merges is missing or not a list";
+    long n = (long)json_array_size(merges);
+    listed_merge *listed = wn_xmalloc((size_t)(n ? n : 1) * sizeof *listed);
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++)
+        listed[i] = read_merge(t, inv, json_array_get(merges, (size_t)i));
+    /* bit c: token c's own last merge (the pair table's) is listed; each token has one */
+    uint64_t *has_last = wn_xcalloc(WN_TOK_MAX_IDS / 64, sizeof *has_last);
+    int32_t last_made = -1;
+    const char *bad = NULL;
+    for (long i = 0; i < n && !bad; i++) {
+        listed_merge m = listed[i];
+        if (m.made < 0) {
+            snprintf(why, cap, "model.merges[%ld] is not two tokens of model.vocab making a "
+                     "third", i);
+            bad = why;
+        } else if (m.made < last_made) {
+            snprintf(why, cap, "model.merges[%ld] makes token %d after one made token %d: only "
+                     "merges in the order of the tokens they make (as Llama 3's) are supported",
+                     i, m.made, last_made);
+            bad = why;
+        } else {
+            last_made = m.made;
+            if (wn_tok_pair(t, (uint32_t)m.left, (uint32_t)m.right) == m.made)
+                has_last[m.made / 64] |= 1ull << (m.made % 64);
+        }
+    }
+    for (uint32_t s = 0; s < t->pairs.m && !bad; s++) {
+        uint64_t v = t->pairs.slots[s], made = v & (WN_TOK_MAX_IDS - 1);
+        if (v == UINT64_MAX || has_last[made / 64] >> (made % 64) & 1)
+            continue;
+        uint64_t key = v >> WN_TOK_ID_BITS;
+        snprintf(why, cap, "token %u is made by merging tokens %u and %u, which model.merges "
+                 "does not list", (unsigned)made, (unsigned)(key >> WN_TOK_ID_BITS),
+                 (unsigned)(key & (WN_TOK_MAX_IDS - 1)));
+        bad = why;
+    }
+    free(has_last);
+    free(listed);
+    return bad;
 }
 
 static wn_tok *fail(json_t *root, char **names, size_t n, const char *path, char *err,
@@ -116,7 +214,7 @@ wn_tok *wn_tok_parse_json(const char *text, size_t len, const char *path, char *
         if (!json_is_integer(val) || id < 0 || (size_t)id >= n_vocab || names[id])
             return fail(root, names, n_total, path, err, errlen,
                         "model.vocab ids are not 0..n-1 each once");
-        long n = byte_level_decode(inv, key, buf, sizeof buf);
+        long n = byte_level_decode(inv, key, strlen(key), buf, sizeof buf);
         if (n <= 0)
             return fail(root, names, n_total, path, err, errlen,
                         "model.vocab has a token that is not byte-level");
@@ -146,11 +244,16 @@ wn_tok *wn_tok_parse_json(const char *text, size_t len, const char *path, char *
         wn_tok_add_token(t, &blob, names[id] + 2, n);
     }
     t->n_ranks = (uint32_t)n_vocab;
-    char why[200];
+    char why[400];
     if (wn_tok_finish(t, &blob, why, sizeof why) < 0) {
         wn_buf_release(&blob);
         wn_tok_free(t);
         return fail(root, names, n_total, path, err, errlen, why);
+    }
+    const char *disagree = check_merges(t, json_object_get(model, "merges"), inv, why, sizeof why);
+    if (disagree) {
+        wn_tok_free(t);
+        return fail(root, names, n_total, path, err, errlen, disagree);
     }
     for (size_t k = 0; k < n_total; k++)
         free(names[k]);

@@ -155,6 +155,94 @@ static void test_golden_tokenizer_json(void **state)
     free(json);
 }
 
+/* tokenizer.json's text with its model.merges changed by `change`; NULL for the file as is
+ * but with each merge written as [left, right] (the newer Hugging Face form). */
+typedef void merges_change(json_t *merges);
+
+static wn_tok *load_changed_json(const char *path, merges_change *change, char *err,
+                                 size_t errlen)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    assert_non_null(root);
+    json_t *merges = json_object_get(json_object_get(root, "model"), "merges");
+    assert_true(json_array_size(merges) > 1000);
+    if (change) {
+        change(merges);
+    } else {
+        for (size_t i = 0; i < json_array_size(merges); i++) {
+            const char *m = json_string_value(json_array_get(merges, i));
+            const char *space = strchr(m, ' ');
+            json_array_set_new(merges, i,
+                               json_pack("[s#s]", m, (int)(space - m), space + 1));
+        }
+    }
+    char *text = json_dumps(root, JSON_COMPACT);
+    assert_non_null(text);
+    json_decref(root);
+    wn_tok *t = wn_tok_parse_json(text, strlen(text), "changed.json", err, errlen);
+    free(text);
+    return t;
+}
+
+/* merges 0 and 1000 change places: merge 1 then makes a lower token than merge 0 */
+static void merges_swapped(json_t *merges)
+{
+    json_t *first = json_incref(json_array_get(merges, 0));
+    json_array_set(merges, 0, json_array_get(merges, 1000));
+    json_array_set_new(merges, 1000, first);
+}
+
+/* every merge making " the" (Ġthe) gone, its last merge too */
+static void merges_without_the(json_t *merges)
+{
+    size_t removed = 0;
+    for (size_t i = json_array_size(merges); i-- > 0;) {
+        const char *m = json_string_value(json_array_get(merges, i));
+        char joined[64];
+        const char *space = strchr(m, ' ');
+        snprintf(joined, sizeof joined, "%.*s%s", (int)(space - m), m, space + 1);
+        if (strcmp(joined, "\xc4\xa0the") == 0) {
+            json_array_remove(merges, i);
+            removed++;
+        }
+    }
+    assert_true(removed >= 1);
+}
+
+static void merges_not_tokens(json_t *merges)
+{
+    json_array_set_new(merges, 5, json_string("qzqzqz xjxjxj"));
+}
+
+/* Hugging Face merges by model.merges, winnow by the vocabulary's order: a tokenizer.json
+ * whose merges ask for another BPE is refused, not misread; the [left, right] form loads. */
+static void test_tokenizer_json_merges(void **state)
+{
+    char path[512], err[512];
+    SHARED_OR_SKIP(path, "tokenizer/tokenizer.json");
+    wn_tok *t = load_changed_json(path, NULL, err, sizeof err);
+    assert_non_null(t);
+    const char *s = "The merges of a tokenizer.json, as [left, right] pairs: ça marche.";
+    wn_tok_ids got = WN_TOK_IDS_INIT, want = WN_TOK_IDS_INIT;
+    wn_tok_encode(t, s, strlen(s), 0, &got);
+    wn_tok_encode(g_tok, s, strlen(s), 0, &want);
+    assert_int_equal(got.len, want.len);
+    assert_memory_equal(got.ids, want.ids, got.len * sizeof *got.ids);
+    wn_tok_ids_release(&got);
+    wn_tok_ids_release(&want);
+    wn_tok_free(t);
+
+    assert_null(load_changed_json(path, merges_swapped, err, sizeof err));
+    assert_non_null(strstr(err, "model.merges[1] makes token"));
+    assert_non_null(strstr(err, "in the order of the tokens they make"));
+    assert_null(load_changed_json(path, merges_without_the, err, sizeof err));
+    assert_non_null(strstr(err, "token 279 is made by merging"));
+    assert_non_null(strstr(err, "does not list"));
+    assert_null(load_changed_json(path, merges_not_tokens, err, sizeof err));
+    assert_non_null(strstr(err, "model.merges[5] is not two tokens"));
+}
+
 /* llama.cpp's test: inputs separated by "\n__ggml_vocab_test__\n", one line of ids each. */
 static void test_llamacpp_vocab(void **state)
 {
@@ -1836,6 +1924,7 @@ int main(void)
         cmocka_unit_test(test_golden_tiktoken),
         cmocka_unit_test_teardown(test_golden_without_avx2, restore_classes),
         cmocka_unit_test(test_golden_tokenizer_json),
+        cmocka_unit_test(test_tokenizer_json_merges),
         cmocka_unit_test(test_llamacpp_vocab),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_special_tokens),

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <immintrin.h>
 #include <unicode/uchar.h>
+#include <unicode/utf8.h>
 #define XXH_INLINE_ALL /* inline the short-input paths: one call per word */
 #include <xxhash.h>
 
@@ -110,20 +111,6 @@ static uint32_t utf8_next(const unsigned char *s, size_t n, size_t *i)
     return cp;
 }
 
-static size_t utf8_put(uint32_t cp, char *o)
-{
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xc0 | cp >> 6); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | cp >> 12); o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | cp >> 18); o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 /* Byte classes for the ASCII fast path. */
 enum { B_WORD = 0, B_UPPER = 1, B_SPACE = 2, B_HIGH = 3 };
 static unsigned char byte_class[256];
@@ -213,7 +200,7 @@ size_t wn_dedup_word_hashes(const char *text, size_t len, uint64_t **words, size
                     wcap = ncap;
                 }
                 if (c >= 0xdc00 && c <= 0xdcff) wb[wl++] = (char)(c & 0xff);
-                else wl += utf8_put(c, wb + wl);
+                else U8_APPEND_UNSAFE((uint8_t *)wb, wl, c); /* room for 4 checked above */
                 i = j;
             }
             hash = XXH3_64bits(wb, wl);

@@ -103,21 +103,13 @@ for corpus in english-16mb multilingual-17mb; do
     [ -s "$OUT/tok-$corpus.jsonl" ] || continue
     E2E=$OUT/e2e-$corpus
     for i in 1 2 3 4 5 6 7 8; do cat "$OUT/tok-$corpus.jsonl"; done > "$E2E.jsonl"
-    python3 - "$corpus" "$E2E" <<'PY'
-import json, subprocess, sys, time
-corpus, base = sys.argv[1], sys.argv[2]
+    walls=$(python3 bench/tokenize_walls.py "$E2E.jsonl" "$E2E-out/x")
+    python3 - "$corpus" "$E2E" $walls <<'PY'
+import json, sys
+corpus, base, j1, j2 = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 mb = sum(len(json.loads(l)["text"].encode()) for l in open(base + ".jsonl")) / 1e6
-best = {}
-for j in (1, 2):
-    walls = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        subprocess.run(["./winnow", "tokenize", "--quiet", "--force", "-j", str(j),
-                        base + ".jsonl", "-o", base + "-out/x"], check=True)
-        walls.append(time.perf_counter() - t0)
-    best[j] = min(walls)
 print("%-20s %6.1f MB of text: -j1 %.2f s (%.0f MB/s), -j2 %.2f s (%.0f MB/s): %.2fx" % (
-    corpus + " x8", mb, best[1], mb / best[1], best[2], mb / best[2], best[1] / best[2]))
+    corpus + " x8", mb, j1, mb / j1, j2, mb / j2, j1 / j2))
 PY
     rm -rf "$E2E.jsonl" "$E2E-out"
 done
@@ -128,7 +120,7 @@ done
 # documents, which is what the chat layout costs.
 echo "== winnow tokenize --chat end to end (~16 MB of conversations; wall time, best of 3)"
 python3 - "$SHARED" "$OUT" <<'PY'
-import gzip, json, random, subprocess, sys, time
+import gzip, json, random, sys
 shared, out = sys.argv[1], sys.argv[2]
 texts = [json.loads(l)["text"] for l in gzip.open(shared + "/langid/langid.jsonl.gz", "rt")]
 texts += [json.loads(l)["text"] for l in gzip.open(shared + "/quality/quality.jsonl.gz", "rt")]
@@ -149,16 +141,10 @@ while size < 16e6:
 chat.close(); plain.close()
 labels = {"chat": "%.1f MB of conversations, --chat" % (size / 1e6),
           "chat-plain": "their texts as plain documents"}
+sys.path.insert(0, "bench")
+from tokenize_walls import best_walls
 for name, extra in (("chat", ["--chat"]), ("chat-plain", [])):
-    best = {}
-    for j in (1, 2):
-        walls = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            subprocess.run(["./winnow", "tokenize", "--quiet", "--force", "-j", str(j)] + extra +
-                           [out + "/" + name + ".jsonl", "-o", out + "/" + name + "-out/x"], check=True)
-            walls.append(time.perf_counter() - t0)
-        best[j] = min(walls)
-    print("%-40s -j1 %.2f s, -j2 %.2f s" % (labels[name] + ":", best[1], best[2]))
+    j1, j2 = best_walls(out + "/" + name + ".jsonl", out + "/" + name + "-out/x", extra)
+    print("%-40s -j1 %.2f s, -j2 %.2f s" % (labels[name] + ":", j1, j2))
 PY
 rm -rf "$OUT/chat-out" "$OUT/chat-plain-out"

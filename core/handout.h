@@ -2,8 +2,9 @@
  * runs of documents with equal keys, and none waits while work is left.
  *
  * The documents are sorted by key (equal keys in input order) and cut into one stretch
- * per thread, of about equal bytes; with more than one thread, a stretch's big documents go
- * to its front. A thread takes its own stretch from the front; once it is empty, it takes
+ * per thread, of about equal bytes, moved to a change of the keys' high half (a group: a
+ * script, for the tokenizer) when one is near; with more than one thread, a stretch's big
+ * documents go to its front. A thread takes its own stretch from the front; once it is empty, it takes
  * from the back of the stretch with the most left (work stealing, as Cilk and TBB do), so
  * that the last documents of a round are small ones.
  * Each stretch's front and back are one 64-bit word changed by compare-and-swap, so every
@@ -33,7 +34,8 @@
 #include <stdint.h>
 
 typedef struct wn_handout_item {
-    uint64_t key;   /* equal keys go to one thread as far as the load allows */
+    uint64_t key;   /* equal keys go to one thread as far as the load allows, and keys of
+                     * one high half (a group) where a stretch's end can move to spare it */
     uint64_t bytes; /* the work's size, to give each thread a fair stretch */
     size_t index;   /* the caller's own: what wn_handout_next returns */
 } wn_handout_item;

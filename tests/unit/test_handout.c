@@ -1,7 +1,8 @@
 /* test_handout.c: core/handout.h. Every item is handed out exactly once, whatever the
  * number of threads that come for them (fewer than planned, more stealing than owning);
  * one thread gets them in key order, equal keys in input order; each thread's first item
- * is its stretch's, big items come before small ones in a stretch, and the radix sort
+ * is its stretch's, big items come before small ones in a stretch, a stretch ends at a change
+ * of group nearby, and the radix sort
  * agrees with qsort on keys that differ in any byte. */
 #include "testutil.h"
 
@@ -140,6 +141,36 @@ static void test_stretches_and_big_items_first(void **state)
     wn_handout_release(&h);
 }
 
+/* Two threads over a items of group 1 then b of group 2, 100 bytes each: the first item
+ * thread 1 takes, which begins its stretch. */
+static size_t second_stretch_start(wn_handout *h, size_t a, size_t b)
+{
+    wn_handout_item *it = wn_handout_reset(h, a + b);
+    for (size_t i = 0; i < a + b; i++)
+        it[i] = (wn_handout_item){ (uint64_t)(i < a ? 1 : 2) << 32, 100, i };
+    wn_handout_plan(h, 2);
+    return wn_handout_next(h, 1);
+}
+
+/* A stretch ends at a change of group (the key's high half) when one is within a third of
+ * a thread's share of the cut by bytes, so that one thread takes a whole group. */
+static void test_stretches_end_at_groups(void **state)
+{
+    (void)state;
+    wn_handout h;
+    wn_handout_init(&h);
+    /* the half falls after item 8 of 10 of group 1; its end is 200 bytes on (share 800) */
+    assert_int_equal(second_stretch_start(&h, 10, 6), 10);
+    /* 400 bytes on: too far, the cut stays at the half */
+    assert_int_equal(second_stretch_start(&h, 12, 4), 8);
+    /* the half falls after the first item of group 2: the cut moves back 100 bytes */
+    assert_int_equal(second_stretch_start(&h, 7, 9), 7);
+    for (size_t k = 0; k < 7; k++) /* thread 0: group 1 alone, then group 2 from its back */
+        assert_int_equal(wn_handout_next(&h, 0), k);
+    assert_int_equal(wn_handout_next(&h, 0), 15);
+    wn_handout_release(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -147,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_single),
         cmocka_unit_test(test_every_item_once_at_any_team_size),
         cmocka_unit_test(test_stretches_and_big_items_first),
+        cmocka_unit_test(test_stretches_end_at_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,7 +102,7 @@ static void big_first(wn_handout *h, size_t from, size_t to, uint64_t big)
  * makes two threads learn that group's words; it ends at a change of group instead when
  * one is at most a share / GROUP_SLACK of bytes away from the cut by bytes, and stealing
  * evens out the rest. On the 43-language mix (36% of its bytes before the Latin script,
- * 64% from it) two threads ran 204 -> 209 MB/s (8 rounds); the cut is 14% of the bytes
+ * 64% from it) two threads ran 205 -> 210 MB/s (8 rounds); the cut is 14% of the bytes
  * from the half, 27% of a share. GNOME Help (29% of a share away) ran the same, and a cut
  * 50% of a share away (the Installation Guide's) 1% slower, which the slack leaves out. */
 enum { GROUP_SLACK = 3 };

@@ -1,6 +1,7 @@
 /* jsonl_sax.c: a JSONL document parsed with yajl's events; see jsonl_sax.h. */
 #include "core/jsonl_sax.h"
 #include "core/buf.h"
+#include "core/json_frames.h"
 #include "core/utf8.h"
 
 #include <errno.h>
@@ -37,7 +38,7 @@ static inline long unicode_escape(const unsigned char *r, const unsigned char *e
  * tab and CR, and every \u escape of a surrogate part of a high-low pair. Escapes are
  * walked as the lexers walk them (a backslash takes the next character), which keeps us in
  * step with them inside strings; a backslash outside strings fails both parsers anyway. */
-static bool same_for_both(const unsigned char *p, size_t n)
+bool wn_json_same_for_both(const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -149,8 +150,9 @@ static const unsigned char *find_text(const unsigned char *p, const unsigned cha
 
 /* Decode the run of \u escapes at *p (the first one's "\u" is there) into *w as UTF-8,
  * moving both past it; false at an escape that is not four hex digits or a surrogate that
- * does not pair (as same_for_both refuses). A run, not an escape a call: in a text that
- * json.dumps wrote with ensure_ascii, a word of Cyrillic or CJK is escapes back to back. */
+ * does not pair (as wn_json_same_for_both refuses). A run, not an escape a call: in a
+ * text that json.dumps wrote with ensure_ascii, a word of Cyrillic or CJK is escapes back
+ * to back. */
 static bool decode_unicode_escapes(const unsigned char **p, const unsigned char *end, char **w)
 {
     const unsigned char *r = *p;
@@ -174,7 +176,7 @@ static bool decode_unicode_escapes(const unsigned char **p, const unsigned char 
 /* Decode the string token at p (a quote; the line ends at end) into out (room for end - p
  * bytes), setting *tok_end past its closing quote: its length, or -1 when it does not end
  * or holds what yajl and jansson may read differently (left to them): it checks what
- * same_for_both checks, so that a decoded token need not be read by it. */
+ * wn_json_same_for_both checks, so that a decoded token need not be read by it. */
 static long decode_string(const unsigned char *p, const unsigned char *end, char *out,
                           const unsigned char **tok_end)
 {
@@ -187,7 +189,7 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
             return -1;
         if (*p == '"')
             break;
-        if (*p >= 0x80) { /* checked here, so same_for_both need not read the text again */
+        if (*p >= 0x80) { /* checked here: wn_json_same_for_both need not read the text again */
             /* the whole run of non-ASCII characters at once: one copy, not one a character
              * (CJK and Cyrillic text is all such runs) */
             const unsigned char *q = p;
@@ -225,14 +227,8 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
     return (long)(w - out);
 }
 
-/* jansson stops at 2048 levels; decline well before, so we never accept what it refuses */
-enum { MAX_DEPTH = 1024 };
-
-typedef struct frame {
-    json_t *c;      /* the container being built; NULL for the document's own object */
-    size_t key_off; /* this object's pending key: keys.data + key_off, NUL-terminated */
-    size_t key_len;
-} frame;
+/* An open container (json_frames.h); the document's own object has none (c NULL). */
+typedef wn_json_frame frame;
 
 /* A signal as the filters store it, [[0, n_chars, score]] with a real score, read from
  * the "attributes" object straight into the document's entries (doc.h): an annotated
@@ -249,19 +245,12 @@ enum span_step {
     SPAN_CLOSED, /* [[0,n,x] */
 };
 
-/* A number event, parsed as jansson's lexer would (see on_number). */
-typedef struct number {
-    bool ok, real;
-    long long i;
-    double x;
-} number;
+typedef wn_json_number number;
 
 typedef struct sax {
     wn_doc *d;
     const char *text_key, *id_key;
-    frame stack[MAX_DEPTH];
-    size_t depth;
-    wn_buf keys; /* the pending keys of the open objects, innermost last */
+    wn_json_frames open;
     wn_buf seen; /* the document's keys so far, each NUL-terminated */
     char *text;  /* the text decoded by decode_string, for the member yajl reads as "" */
     size_t text_len;
@@ -274,7 +263,7 @@ typedef struct sax {
 
 static const char *pending_key(const sax *s, const frame *f)
 {
-    return s->keys.data + f->key_off;
+    return wn_json_frames_key(&s->open, f);
 }
 
 static bool seen_before(sax *s, const char *key, size_t len)
@@ -294,16 +283,16 @@ static bool seen_before(sax *s, const char *key, size_t len)
 /* A complete value (owned) for the innermost open container, or for the document. */
 static int add_value(sax *s, json_t *v)
 {
-    if (!v || s->depth == 0) {
+    if (!v || s->open.depth == 0) {
         json_decref(v);
         return 0; /* a document that is not an object: jansson says why */
     }
-    frame *top = &s->stack[s->depth - 1];
-    if (s->depth == s->attrs_depth) {
+    frame *top = wn_json_frames_top(&s->open);
+    if (s->open.depth == s->attrs_depth) {
         wn_doc_attr_set(s->d, pending_key(s, top), v);
         return 1;
     }
-    if (s->depth > 1) {
+    if (s->open.depth > 1) {
         if (json_is_array(top->c))
             json_array_append_new(top->c, v);
         else
@@ -318,10 +307,7 @@ static int add_value(sax *s, json_t *v)
     return ok;
 }
 
-/* As jansson's lexer: a number with '.', 'e' or 'E' is a real, others are integers; an
- * integer outside 64 bits or a real that overflows is an error there (ok false), so
- * declined here. */
-static number parse_number(const char *num, size_t len)
+wn_json_number wn_json_parse_number(const char *num, size_t len)
 {
     char small[64];
     char *z = len < sizeof small ? small : wn_xmalloc(len + 1);
@@ -381,7 +367,7 @@ static bool span_takes(sax *s, char ev, const number *n, int *failed)
         if (ev != ']')
             break;
         s->span = SPAN_NONE;
-        wn_doc_attr_put_signal(s->d, pending_key(s, &s->stack[s->depth - 1]),
+        wn_doc_attr_put_signal(s->d, pending_key(s, wn_json_frames_top(&s->open)),
                                (size_t)s->span_end, s->span_score);
         return true;
     case SPAN_NONE: return false;
@@ -424,7 +410,7 @@ static int on_boolean(void *ctx, int b)
 
 static int on_number(void *ctx, const char *num, size_t len)
 {
-    number n = parse_number(num, len);
+    number n = wn_json_parse_number(num, len);
     if (!n.ok)
         return 0;
     int r = span_event(ctx, 'n', &n);
@@ -439,8 +425,8 @@ static int on_string(void *ctx, const unsigned char *str, size_t len)
     int r = span_event(s, 'v', NULL);
     if (r >= 0)
         return r;
-    if (s->depth == 1 && strcmp(pending_key(s, &s->stack[0]), s->text_key) == 0) {
-        if (seen_before(s, s->text_key, s->stack[0].key_len))
+    if (s->open.depth == 1 && strcmp(pending_key(s, &s->open.stack[0]), s->text_key) == 0) {
+        if (seen_before(s, s->text_key, s->open.stack[0].key_len))
             return 0;
         if (s->text) { /* the first text member is the one replaced by "" */
             wn_str_take(&s->d->text, s->text, s->text_len);
@@ -457,26 +443,16 @@ static int on_string(void *ctx, const unsigned char *str, size_t len)
 static int on_key(void *ctx, const unsigned char *key, size_t len)
 {
     sax *s = ctx;
-    if (memchr(key, '\0', len))
-        return 0; /* jansson refuses NUL in keys */
-    frame *top = &s->stack[s->depth - 1];
-    s->keys.len = top->key_off;
-    wn_buf_append(&s->keys, key, len);
-    wn_buf_appendc(&s->keys, '\0'); /* kept when an inner object appends its keys */
-    top->key_len = len;
-    return 1;
+    return wn_json_frames_set_key(&s->open, key, len);
 }
 
 static int open_container(sax *s, json_t *c)
 {
-    if (s->depth == MAX_DEPTH || s->closed || (s->depth == 0 && c && !json_is_object(c))) {
+    if (s->closed || (s->open.depth == 0 && c && !json_is_object(c)) ||
+        !wn_json_frames_push(&s->open, c)) {
         json_decref(c);
         return 0;
     }
-    frame *f = &s->stack[s->depth++];
-    f->c = c;
-    f->key_off = s->keys.len;
-    f->key_len = 0;
     return 1;
 }
 
@@ -486,14 +462,13 @@ static int close_container(void *ctx)
     int r = span_event(s, ']', NULL);
     if (r >= 0)
         return r;
-    if (s->depth == s->attrs_depth) { /* its values are in the document already */
-        s->keys.len = s->stack[--s->depth].key_off;
+    if (s->open.depth == s->attrs_depth) { /* its values are in the document already */
+        wn_json_frames_pop(&s->open);
         s->attrs_depth = 0;
         return 1;
     }
-    frame *f = &s->stack[--s->depth];
-    s->keys.len = f->key_off;
-    if (s->depth == 0) {
+    frame *f = wn_json_frames_pop(&s->open);
+    if (s->open.depth == 0) {
         s->closed = true;
         return 1;
     }
@@ -504,9 +479,9 @@ static int close_container(void *ctx)
  * entries: what wn_jsonl_apply_field would do with it, without building it. */
 static bool attributes_start(sax *s)
 {
-    if (s->depth != 1)
+    if (s->open.depth != 1)
         return false;
-    const char *key = pending_key(s, &s->stack[0]);
+    const char *key = pending_key(s, &s->open.stack[0]);
     return strcmp(key, "attributes") == 0 && strcmp(key, s->text_key) != 0 &&
            strcmp(key, s->id_key) != 0;
 }
@@ -518,12 +493,12 @@ static int on_start_map(void *ctx)
     if (r >= 0)
         return r;
     if (attributes_start(s)) {
-        if (seen_before(s, "attributes", s->stack[0].key_len) || !open_container(s, NULL))
+        if (seen_before(s, "attributes", s->open.stack[0].key_len) || !open_container(s, NULL))
             return 0;
-        s->attrs_depth = s->depth;
+        s->attrs_depth = s->open.depth;
         return 1;
     }
-    return open_container(s, s->depth ? json_object() : NULL);
+    return open_container(s, s->open.depth ? json_object() : NULL);
 }
 
 static int on_start_array(void *ctx)
@@ -532,11 +507,11 @@ static int on_start_array(void *ctx)
     int r = span_event(s, '[', NULL);
     if (r >= 0)
         return r;
-    if (s->depth && s->depth == s->attrs_depth) {
+    if (s->open.depth && s->open.depth == s->attrs_depth) {
         s->span = SPAN_OUTER; /* perhaps a signal */
         return 1;
     }
-    return s->depth ? open_container(s, json_array()) : 0;
+    return s->open.depth ? open_container(s, json_array()) : 0;
 }
 
 static const yajl_callbacks callbacks = {
@@ -553,8 +528,7 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
     s->d = d;
     s->text_key = text_key;
     s->id_key = id_key;
-    s->depth = 0;
-    s->keys = (wn_buf)WN_BUF_INIT;
+    wn_json_frames_init(&s->open);
     s->seen = (wn_buf)WN_BUF_INIT;
     s->closed = s->have_text = false;
     s->text = NULL;
@@ -584,7 +558,7 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
     }
     wn_buf rest2 = WN_BUF_INIT;
     /* the line as yajl reads it (the text, when decoded, was checked by decode_string) */
-    if (!same_for_both(in, in_len))
+    if (!wn_json_same_for_both(in, in_len))
         goto done;
     if (strcmp(text_key, "attributes") != 0 && strcmp(id_key, "attributes") != 0) {
         /* the attributes when they hold only signals (jsonl_attrs.c): yajl reads {} */
@@ -600,7 +574,7 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
         }
     }
     yajl_handle h = yajl_alloc(&callbacks, NULL, s);
-    yajl_config(h, yajl_dont_validate_strings, 1); /* same_for_both did it */
+    yajl_config(h, yajl_dont_validate_strings, 1); /* wn_json_same_for_both did it */
     ok = yajl_parse(h, in, in_len) == yajl_status_ok &&
          yajl_complete_parse(h) == yajl_status_ok && s->closed && s->have_text;
     yajl_free(h);
@@ -608,9 +582,7 @@ done:
     free(s->text); /* when yajl stopped before the text */
     wn_buf_release(&rest);
     wn_buf_release(&rest2);
-    for (size_t i = 1; i < s->depth; i++)
-        json_decref(s->stack[i].c); /* containers a declined parse left open */
-    wn_buf_release(&s->keys);
+    wn_json_frames_release(&s->open, 1); /* containers a declined parse left open */
     wn_buf_release(&s->seen);
     return ok ? 0 : -1;
 }

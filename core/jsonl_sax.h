@@ -17,6 +17,7 @@
 
 #include "core/doc.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 0 when d was filled; -1 when declined (d may hold part of the fields: clear them). */
@@ -29,6 +30,19 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
  * NULL when it holds anything else (the entries read so far stay in d: release them). */
 const unsigned char *wn_jsonl_read_attributes(const unsigned char *p, const unsigned char *end,
                                               wn_doc *d);
+
+/* Whether yajl and jansson read the line's bytes p[0..n) alike: strict UTF-8, no control
+ * byte but tab and CR, and every \u escape of a surrogate part of a high-low pair. */
+bool wn_json_same_for_both(const unsigned char *p, size_t n);
+
+/* A number as jansson's lexer reads it: with '.', 'e' or 'E' a real, else an integer; ok is
+ * false where jansson refuses it (an integer outside 64 bits, a real that overflows). */
+typedef struct wn_json_number {
+    bool ok, real;
+    long long i;
+    double x;
+} wn_json_number;
+wn_json_number wn_json_parse_number(const char *num, size_t len);
 
 /* The jansson path (the reference: tests compare the fast path with it). 0, or -1 with the
  * reason in err, as wn_jsonl_parse. */

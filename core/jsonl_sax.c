@@ -35,9 +35,11 @@ static inline long unicode_escape(const unsigned char *r, const unsigned char *e
 }
 
 /* Whether yajl and jansson read the line's bytes alike: strict UTF-8, no control byte but
- * tab and CR, and every \u escape of a surrogate part of a high-low pair. Escapes are
- * walked as the lexers walk them (a backslash takes the next character), which keeps us in
- * step with them inside strings; a backslash outside strings fails both parsers anyway. */
+ * tab, LF and CR (white space to both outside strings, an error to both inside; yajl also
+ * takes \v and \f as white space, jansson does not), and every \u escape of a surrogate
+ * part of a high-low pair. Escapes are walked as the lexers walk them (a backslash takes
+ * the next character), which keeps us in step with them inside strings; a backslash
+ * outside strings fails both parsers anyway. */
 bool wn_json_same_for_both(const unsigned char *p, size_t n)
 {
     size_t i = 0;
@@ -52,7 +54,7 @@ bool wn_json_same_for_both(const unsigned char *p, size_t n)
                 return false;
             i += k;
         } else if (c < 0x20) {
-            if (c != '\t' && c != '\r')
+            if (c != '\t' && c != '\n' && c != '\r')
                 return false;
             i++;
         } else if (c == '\\') {

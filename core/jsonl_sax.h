@@ -31,8 +31,8 @@ int wn_jsonl_parse_fast(const char *line, size_t len, const char *text_key, cons
 const unsigned char *wn_jsonl_read_attributes(const unsigned char *p, const unsigned char *end,
                                               wn_doc *d);
 
-/* Whether yajl and jansson read the line's bytes p[0..n) alike: strict UTF-8, no control
- * byte but tab and CR, and every \u escape of a surrogate part of a high-low pair. */
+/* Whether yajl and jansson read the bytes p[0..n) alike: strict UTF-8, no control byte but
+ * tab, LF and CR, and every \u escape of a surrogate part of a high-low pair. */
 bool wn_json_same_for_both(const unsigned char *p, size_t n);
 
 /* A number as jansson's lexer reads it: with '.', 'e' or 'E' a real, else an integer; ok is

@@ -7,6 +7,7 @@
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
+#include "core/json_fast.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -178,7 +179,9 @@ wn_tok *wn_tok_parse_json(const char *text, size_t len, const char *path, char *
                           size_t errlen)
 {
     json_error_t je;
-    json_t *root = json_loadb(text, len, 0, &je);
+    json_t *root = wn_json_loadb_fast(text, len); /* 9 MB for Llama 3: yajl's pace */
+    if (!root) /* declined: jansson's own parse says what the file is */
+        root = json_loadb(text, len, 0, &je);
     if (!root) {
         snprintf(err, errlen, "'%s' line %d: invalid json: %s", path, je.line, je.text);
         return NULL;

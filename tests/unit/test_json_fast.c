@@ -74,6 +74,7 @@ static size_t check_file(const char *rel)
                                      "tags", "x", 1, "meta", "nested");
             check_dump(chat, 0, &lines);
             check_dump(chat, JSON_ENSURE_ASCII, &lines);
+            check_dump(chat, JSON_INDENT(2), &lines); /* lines break between tokens */
             json_decref(chat);
             msgs = json_array();
         }
@@ -87,7 +88,7 @@ static void test_real_records_and_conversations(void **state)
 {
     (void)state;
     size_t lines = check_file("langid/langid.jsonl.gz") + check_file("quality/quality.jsonl.gz");
-    assert_int_equal(lines, 12917); /* 8,613 records and 4,304 conversations made of them */
+    assert_int_equal(lines, 15069); /* 8,613 records and 2,152 conversations made of them */
 }
 
 static void test_hand_made_lines(void **state)
@@ -100,6 +101,7 @@ static void test_hand_made_lines(void **state)
         "{\"k\\\"ey\": \"q\\\"\\\\\\/\\b\\f\\n\\r\\t\", \"\\u00e9\": \"\\u00e9\\ud83d\\ude00\"}",
         "{\"messages\": [{\"role\": \"user\", \"content\": \"caf\xc3\xa9 \xe4\xb8\xad\"}]}",
         "{\"a\": {\"a\": {\"a\": 1}}, \"b\": [[[]]], \"c\": \"\\t\"}\r",
+        "{\n  \"a\": [\n    1,\r\n\t2\n  ]\n}\n",
     };
     for (size_t i = 0; i < sizeof same / sizeof *same; i++)
         assert_same_as_jansson(same[i], strlen(same[i]));
@@ -113,6 +115,9 @@ static void test_hand_made_lines(void **state)
         "{\"a\": 1e999}",
         "{\"a\": \"\xff\"}",
         "{\"a\": \"\x01\"}",
+        "{\"a\": \"x\ny\"}",
+        "{\"a\":\v1}",
+        "{\"a\":\f1}",
         "{\"a\": \"\\ud800\"}",
         "{\"a\": \"\\udc00\\ud800\"}",
         "[1, 2]",
@@ -154,7 +159,7 @@ static void test_mutated_lines(void **state)
     const char *base = "{\"messages\": [{\"role\": \"user\", \"content\": \"a\\u00e9\\n\\\"b\\\"\"},"
                        " {\"role\": \"assistant\", \"content\": \"\xc3\xa9 12 [x]\"}], \"n\": -1.5e2}";
     size_t n = strlen(base), declined = 0, read = 0;
-    const char alphabet[] = "{}[]\":,\\u0123456789abcdef eE.-+tfn\x01\x80\xc3\xa9";
+    const char alphabet[] = "{}[]\":,\\u0123456789abcdef eE.-+tfn\x01\n\v\x80\xc3\xa9";
     uint64_t seed = 12345;
     char buf[256];
     for (int round = 0; round < 200000; round++) {

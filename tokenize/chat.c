@@ -69,8 +69,11 @@ static void encode_span(const wn_chat *c, const char *s, size_t n, wn_tok_ids *i
 {
     size_t before = ids->len;
     wn_tok_encode(c->tok, s, n, 0, ids);
-    for (size_t i = before; i < ids->len; i++)
-        wn_buf_appendc(mask, (char)(train ? 1 : 0));
+    size_t added = ids->len - before;
+    wn_buf_grow(mask, added); /* one byte per id, set at once */
+    memset(mask->data + mask->len, train ? 1 : 0, added);
+    mask->len += added;
+    mask->data[mask->len] = '\0';
 }
 
 static int known_role(const char *r)

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 enum { WN_JSON_MAX_DEPTH = 1024 };
 

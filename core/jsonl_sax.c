@@ -229,9 +229,6 @@ static long decode_string(const unsigned char *p, const unsigned char *end, char
     return (long)(w - out);
 }
 
-/* An open container (json_frames.h); the document's own object has none (c NULL). */
-typedef wn_json_frame frame;
-
 /* A signal as the filters store it, [[0, n_chars, score]] with a real score, read from
  * the "attributes" object straight into the document's entries (doc.h): an annotated
  * document carries ~35 of them, which as jansson values cost 6 allocations each to build
@@ -247,8 +244,6 @@ enum span_step {
     SPAN_CLOSED, /* [[0,n,x] */
 };
 
-typedef wn_json_number number;
-
 typedef struct sax {
     wn_doc *d;
     const char *text_key, *id_key;
@@ -263,7 +258,8 @@ typedef struct sax {
     double span_score;
 } sax;
 
-static const char *pending_key(const sax *s, const frame *f)
+/* The pending key of f (the document's own object has no container: its c is NULL). */
+static const char *pending_key(const sax *s, const wn_json_frame *f)
 {
     return wn_json_frames_key(&s->open, f);
 }
@@ -289,7 +285,7 @@ static int add_value(sax *s, json_t *v)
         json_decref(v);
         return 0; /* a document that is not an object: jansson says why */
     }
-    frame *top = wn_json_frames_top(&s->open);
+    wn_json_frame *top = wn_json_frames_top(&s->open);
     if (s->open.depth == s->attrs_depth) {
         wn_doc_attr_set(s->d, pending_key(s, top), v);
         return 1;
@@ -315,7 +311,7 @@ wn_json_number wn_json_parse_number(const char *num, size_t len)
     char *z = len < sizeof small ? small : wn_xmalloc(len + 1);
     memcpy(z, num, len);
     z[len] = '\0';
-    number n = { false, false, 0, 0 };
+    wn_json_number n = { false, false, 0, 0 };
     errno = 0;
     if (strpbrk(z, ".eE")) {
         n.real = true;
@@ -356,7 +352,7 @@ static int span_to_json(sax *s)
 /* Follow a signal with one more event: the start of an array ('['), its end (']') or a
  * number (n). True when the event fits (and is taken); false when it does not, after the
  * signal read so far was built as JSON (*failed set if that failed). */
-static bool span_takes(sax *s, char ev, const number *n, int *failed)
+static bool span_takes(sax *s, char ev, const wn_json_number *n, int *failed)
 {
     enum span_step next = SPAN_NONE;
     switch (s->span) {
@@ -388,7 +384,7 @@ static bool span_takes(sax *s, char ev, const number *n, int *failed)
 
 /* The event goes on the ordinary way unless a signal being read takes it: returns 1 when
  * taken, 0 when the parse must stop (declined), -1 to go on. */
-static int span_event(sax *s, char ev, const number *n)
+static int span_event(sax *s, char ev, const wn_json_number *n)
 {
     int failed = 0;
     if (s->span == SPAN_NONE)
@@ -412,7 +408,7 @@ static int on_boolean(void *ctx, int b)
 
 static int on_number(void *ctx, const char *num, size_t len)
 {
-    number n = wn_json_parse_number(num, len);
+    wn_json_number n = wn_json_parse_number(num, len);
     if (!n.ok)
         return 0;
     int r = span_event(ctx, 'n', &n);
@@ -469,7 +465,7 @@ static int close_container(void *ctx)
         s->attrs_depth = 0;
         return 1;
     }
-    frame *f = wn_json_frames_pop(&s->open);
+    wn_json_frame *f = wn_json_frames_pop(&s->open);
     if (s->open.depth == 0) {
         s->closed = true;
         return 1;

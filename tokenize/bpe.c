@@ -4,9 +4,11 @@
  *
  * Only pieces that are not themselves tokens come here (the whole-piece shortcut and the
  * piece cache are encode.c's). Pieces up to 64 bytes merge in small stack arrays (a scan
- * per merge, which beats the heap's bookkeeping at these lengths); longer ones use a heap
- * and a linked list, O(n log n); huge ones (a 10 MB run of one letter) sweep ranks in
- * bpe_sweep.c. No input makes encoding quadratic. A piece of up to 256 bytes with
+ * per merge, which beats the heap's bookkeeping at these lengths); longer ones are BPE of
+ * short windows spliced where two share a token (bpe_windows.c), exact and 3-50x faster
+ * than one heap for the whole. Where the windows share no token, a heap and a linked list,
+ * O(n log n), or for huge pieces a sweep of ranks (bpe_sweep.c). No input makes encoding
+ * quadratic. A piece of up to 256 bytes with
  * characters outside ASCII starts from its characters where premerge.c shows BPE would
  * have merged them first anyway; when that leaves more than 12 parts (long Cyrillic or
  * Greek words), its merges run in AVX-512 registers where the CPU has them (bpe_vec.c).
@@ -74,9 +76,8 @@ typedef struct bpe_work {
 } bpe_work;
 
 /* The parts start as the bytes p[0..n), or, when p is NULL, as the n parts already in w.id
- * (characters merged early, premerge.c). */
-static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out,
-                       bpe_work w)
+ * (characters merged early, premerge.c). The ids end in w.id[0..m); returns m. */
+static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, bpe_work w)
 {
     uint32_t *id = w.id, *next = w.next, *prev = w.prev, *rank = w.rank;
     wn_u64heap h = { w.heap, 0, 3 * n };
@@ -117,26 +118,45 @@ static size_t bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *
     size_t m = 0;
     for (uint32_t i = 0; i != END; i = next[i])
         id[m++] = id[i]; /* compacting in place is safe: m <= i */
-    return wn_tok_ids_emit(out, id, m);
+    return m;
+}
+
+/* BPE of p[0..n), WN_TOK_SMALL_PIECE < n <= MEDIUM_PIECE, into id[0..n): a piece with
+ * characters outside ASCII (a CJK sentence is one piece) has its characters merged early,
+ * then the parts' BPE, in stack arrays when few. */
+static size_t bpe_medium_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+{
+    uint32_t next[MEDIUM_PIECE], prev[MEDIUM_PIECE], rank[MEDIUM_PIECE];
+    uint64_t heap_store[3 * MEDIUM_PIECE];
+    bpe_work w = { id, next, prev, rank, heap_store };
+    if (!t->premerge.blocks || !wn_tok_has_high_byte(p, n))
+        return bpe_heap(t, p, n, w);
+    size_t m = wn_tok_premerge_parts(t, p, n, id);
+    if (m <= WN_TOK_SMALL_PIECE)
+        return bpe_parts_high(t, id, m);
+    return bpe_heap(t, NULL, m, w);
+}
+
+size_t wn_tok_bpe_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id)
+{
+    if (n <= 1) {
+        if (n)
+            id[0] = t->byte_id[p[0]];
+        return n;
+    }
+    if (n <= WN_TOK_SMALL_PIECE)
+        return wn_tok_bpe_small(t, p, n, id);
+    if (n <= MEDIUM_PIECE)
+        return bpe_medium_ids(t, p, n, id);
+    uint32_t next[WN_TOK_BPE_IDS_MAX], prev[WN_TOK_BPE_IDS_MAX], rank[WN_TOK_BPE_IDS_MAX];
+    uint64_t heap_store[3 * WN_TOK_BPE_IDS_MAX];
+    return bpe_heap(t, p, n, (bpe_work){ id, next, prev, rank, heap_store });
 }
 
 static size_t bpe_medium(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
-    uint32_t id[MEDIUM_PIECE], next[MEDIUM_PIECE], prev[MEDIUM_PIECE], rank[MEDIUM_PIECE];
-    uint64_t heap_store[3 * MEDIUM_PIECE];
-    return bpe_heap(t, p, n, out, (bpe_work){ id, next, prev, rank, heap_store });
-}
-
-/* A piece of up to MEDIUM_PIECE bytes with characters outside ASCII (a CJK sentence is one
- * piece): its characters merged early, then the parts' BPE, in stack arrays when few. */
-static size_t bpe_medium_premerged(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
-{
-    uint32_t id[MEDIUM_PIECE], next[MEDIUM_PIECE], prev[MEDIUM_PIECE], rank[MEDIUM_PIECE];
-    uint64_t heap_store[3 * MEDIUM_PIECE];
-    size_t m = wn_tok_premerge_parts(t, p, n, id);
-    if (m <= WN_TOK_SMALL_PIECE)
-        return wn_tok_ids_emit(out, id, bpe_parts_high(t, id, m));
-    return bpe_heap(t, NULL, m, out, (bpe_work){ id, next, prev, rank, heap_store });
+    uint32_t id[MEDIUM_PIECE];
+    return wn_tok_ids_emit(out, id, bpe_medium_ids(t, p, n, id));
 }
 
 static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
@@ -144,7 +164,7 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
     bpe_work w = { wn_xmalloc(n * sizeof *w.id), wn_xmalloc(n * sizeof *w.next),
                    wn_xmalloc(n * sizeof *w.prev), wn_xmalloc(n * sizeof *w.rank),
                    wn_xmalloc(3 * n * sizeof *w.heap) };
-    size_t m = bpe_heap(t, p, n, out, w);
+    size_t m = wn_tok_ids_emit(out, w.id, bpe_heap(t, p, n, w));
     free(w.id);
     free(w.next);
     free(w.prev);
@@ -155,17 +175,23 @@ static size_t bpe_large(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids 
 
 size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
-    return n <= MEDIUM_PIECE ? bpe_medium(t, p, n, out) : bpe_large(t, p, n, out);
+    if (n > MEDIUM_PIECE)
+        return bpe_large(t, p, n, out);
+    uint32_t id[MEDIUM_PIECE], next[MEDIUM_PIECE], prev[MEDIUM_PIECE], rank[MEDIUM_PIECE];
+    uint64_t heap_store[3 * MEDIUM_PIECE];
+    return wn_tok_ids_emit(out, id,
+                           bpe_heap(t, p, n, (bpe_work){ id, next, prev, rank, heap_store }));
 }
 
 size_t wn_tok_bpe_merge(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out)
 {
     if (n <= WN_TOK_SMALL_PIECE)
         return bpe_small(t, p, n, out);
+    size_t m = wn_tok_bpe_windows(t, p, n, out);
+    if (m != SIZE_MAX)
+        return m;
     if (n <= MEDIUM_PIECE)
-        return t->premerge.blocks && wn_tok_has_high_byte(p, n)
-                   ? bpe_medium_premerged(t, p, n, out)
-                   : bpe_medium(t, p, n, out);
+        return bpe_medium(t, p, n, out);
     if (n <= LARGE_PIECE)
         return bpe_large(t, p, n, out);
     return wn_tok_bpe_sweep(t, p, n, out);

@@ -375,6 +375,19 @@ void wn_tok_splits_free(wn_tok_splits *s);
 size_t wn_tok_bpe_merge(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 /* BPE of a huge piece by sweeping ranks (bpe_sweep.c); same result as the heap path. */
 size_t wn_tok_bpe_sweep(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
+/* BPE of the bytes p[0..n), n <= WN_TOK_BPE_IDS_MAX, into id[0..n) (never the whole-piece
+ * shortcut), in stack arrays: for windows of a long piece (bpe_windows.c). */
+#define WN_TOK_BPE_IDS_MAX 512
+size_t wn_tok_bpe_ids(const wn_tok *t, const uint8_t *p, size_t n, uint32_t *id);
+/* BPE of a long piece by overlapping windows spliced where they share a token
+ * (bpe_windows.c); SIZE_MAX, with nothing appended, when two windows share none (the
+ * caller then merges the piece whole). */
+size_t wn_tok_bpe_windows(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
+/* The same with windows of width bytes (2 <= width <= WN_TOK_BPE_IDS_MAX / 2), each next one
+ * starting at a token that starts at least overlap (< width) bytes before the current one's
+ * end: for tests, which splice far more often with small windows. */
+size_t wn_tok_bpe_windows_sized(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out,
+                                size_t width, size_t overlap);
 /* The heap path for any length (for tests comparing the two). */
 size_t wn_tok_bpe_heap(const wn_tok *t, const uint8_t *p, size_t n, wn_tok_ids *out);
 

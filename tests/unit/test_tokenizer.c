@@ -775,6 +775,88 @@ static void test_sweep_matches_heap(void **state)
     free(text);
 }
 
+/* Long pieces are BPE of short windows spliced where two share a token (bpe_windows.c):
+ * the same ids as the heap over the whole piece, always. With the product's windows the
+ * splice must also hold (no fallback) on runs of every byte, whose last window ends in
+ * other tokens than the piece (64 or 96 dashes; 128, 64, 67 spaces), and on text; with
+ * windows of 2 to 256 bytes it must give the heap's ids or give up with out unchanged. */
+static void check_windows(const uint8_t *p, size_t n, bool must_splice)
+{
+    static const size_t sizes[][2] = { { 2, 1 }, { 3, 1 }, { 5, 2 }, { 8, 3 }, { 17, 4 },
+                                       { 64, 16 }, { 256, 200 } };
+    wn_tok_ids want = WN_TOK_IDS_INIT, got = WN_TOK_IDS_INIT;
+    size_t m = wn_tok_bpe_heap(g_tok, p, n, &want);
+    size_t w = wn_tok_bpe_windows(g_tok, p, n, &got);
+    if (must_splice && w == SIZE_MAX)
+        fail_msg("%zu bytes from 0x%02x: the windows did not splice", n, p[0]);
+    got.len = 0;
+    assert_int_equal(wn_tok_bpe_merge(g_tok, p, n, &got), m);
+    assert_int_equal(got.len, m);
+    assert_memory_equal(got.ids, want.ids, m * sizeof *want.ids);
+    assert_int_equal(wn_tok_bpe_merge(g_tok, p, n, NULL), m);
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        got.len = 1; /* an id before the piece's, which must stay */
+        got.ids[0] = 7;
+        size_t g = wn_tok_bpe_windows_sized(g_tok, p, n, &got, sizes[k][0], sizes[k][1]);
+        assert_int_equal(got.ids[0], 7);
+        if (g == SIZE_MAX) {
+            assert_int_equal(got.len, 1);
+            continue;
+        }
+        assert_int_equal(g, m);
+        assert_int_equal(got.len, m + 1);
+        assert_memory_equal(got.ids + 1, want.ids, m * sizeof *want.ids);
+        assert_int_equal(wn_tok_bpe_windows_sized(g_tok, p, n, NULL, sizes[k][0], sizes[k][1]), m);
+    }
+    wn_tok_ids_release(&want);
+    wn_tok_ids_release(&got);
+}
+
+static void test_windows_match_heap(void **state)
+{
+    static const size_t run_lengths[] = { 257, 300, 513, 899, 1035, 1153, 4103 };
+    uint8_t *s = malloc(8192);
+    for (unsigned b = 0; b < 256; b++)
+        for (size_t k = 0; k < sizeof run_lengths / sizeof *run_lengths; k++) {
+            memset(s, (int)b, run_lengths[k]);
+            check_windows(s, run_lengths[k], true);
+        }
+    /* runs of characters of two to four bytes, of pairs, and the sweep test's repeats */
+    static const char *const units[] = { "\xc3\xa9", "\xd1\x8f", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+                                         "ab", "-=", ".:", " nghi\xe1\xbb\x87", ".:.:x", "a " };
+    for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
+        size_t k = strlen(units[u]);
+        for (size_t n = 257; n < 3000; n += 311) {
+            for (size_t i = 0; i < n; i++)
+                s[i] = (uint8_t)units[u][i % k];
+            check_windows(s, n, true);
+        }
+    }
+    /* random strings over few letters (many merges, many ties), and random bytes */
+    static const char *const alphabets[] = { "ab", "abc", "aeiou", "etaoinshr", "0123456789",
+                                             "qwertyuiopasdfghjklzxcvbnm", " \n" };
+    uint64_t rng = 0x2545F4914F6CDD1Dull;
+    for (size_t c = 0; c < 210; c++) {
+        size_t n = 257 + c * 13;
+        const char *a = alphabets[c % 7];
+        for (size_t i = 0; i < n; i++) {
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            s[i] = c % 10 == 9 ? (uint8_t)(rng >> 24) : (uint8_t)a[(rng >> 24) % strlen(a)];
+        }
+        check_windows(s, n, c % 10 != 9);
+    }
+    free(s);
+    /* real text in many scripts, spaces and all, as one piece */
+    size_t len = 0;
+    char *text = golden_bytes(&len);
+    for (size_t c = 0; c < 120; c++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        size_t n = 257 + (size_t)(rng >> 40) % 4000, at = (size_t)(rng >> 8) % (len - n);
+        check_windows((const uint8_t *)text + at, n, true);
+    }
+    free(text);
+}
+
 /* One tokenizer, many threads: same ids as one thread (the API is thread-safe). */
 static void test_threads(void **state)
 {
@@ -1935,6 +2017,7 @@ int main(void)
         cmocka_unit_test(test_vector_merge_loop),
         cmocka_unit_test(test_bpe_paths_match_reference),
         cmocka_unit_test(test_sweep_matches_heap),
+        cmocka_unit_test(test_windows_match_heap),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_threads_come_and_go),
         cmocka_unit_test(test_load_errors),

@@ -94,7 +94,7 @@ for corpus in $CORPORA; do
         "$SHARED/tokenizer/tokenizer.json"
 done
 echo "== pathological (one thread)"
-"$OUT/tok_bench" --pathological
+"$OUT/tok_bench" --pathological "$OUT/tok-english.jsonl"
 # The command a user runs, end to end: winnow tokenize from JSONL to Megatron shards, the
 # tokenizer's load (~0.13 s), JSON parsing and the writing included. Eight copies of a long
 # corpus, so that the load weighs little; best of 3 wall times at -j1 and at -j2.

@@ -6,7 +6,10 @@ of every length, punctuation runs ending in newlines, each Unicode White_Space c
 some look-alikes that are not, \\s+(?!\\S) before letters), letters and marks of many scripts
 (marks are not letters: Devanagari vowel signs split words), numbers that are not decimal
 digits, emoji sequences, private-use and noncharacters, C0/C1 controls, and special-token
-names, which must stay plain text. Deterministic for a seed."""
+names, which must stay plain text. Every tenth text is instead one long piece (65 bytes to a
+few KB: BPE by windows, tokenize/bpe_windows.c): a piece repeated 20 to 400 times (a run of
+one character, of spaces, of '-', of a CJK word), or 20 to 300 pieces of letters run
+together. Deterministic for a seed."""
 import json
 import random
 import sys
@@ -50,13 +53,25 @@ PIECES = [
 ]
 
 
+LETTERS = [p for p in PIECES if p.isalpha()]
+
+
+def long_piece(rng):
+    if rng.random() < 0.5:
+        return rng.choice(PIECES) * rng.randint(20, 400)
+    return "".join(rng.choice(LETTERS) for _ in range(rng.randint(20, 300)))
+
+
 def main():
     seed, n, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     rng = random.Random(seed)
     with open(out, "w", encoding="utf-8") as f:
-        for _ in range(n):
-            k = rng.choice((1, 2, 3, 5, 8, 13, 21, 40))
-            text = "".join(rng.choice(PIECES) for _ in range(k))
+        for i in range(n):
+            if i % 10 == 9:
+                text = long_piece(rng)
+            else:
+                k = rng.choice((1, 2, 3, 5, 8, 13, 21, 40))
+                text = "".join(rng.choice(PIECES) for _ in range(k))
             f.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
 
 

@@ -13,8 +13,9 @@ D=$WINNOW_SHARED/data/dedup
 OUT=bench/out/dedup
 mkdir -p "$OUT"
 make -s build/libwinnow.a winnow >/dev/null || exit 1
+PKGS=$(sed -n 's/^PKGS *:= *//p' Makefile) # the libraries the Makefile links
 cc -std=c11 -D_GNU_SOURCE -O2 -fopenmp -I. bench/dedup_bench.c build/libwinnow.a \
-   $(pkg-config --libs libzstd libxxhash icu-uc zlib libisal jansson libbrotlidec) -lm -o "$OUT/dedup_bench" || exit 1
+   $(pkg-config --libs $PKGS) -lm -o "$OUT/dedup_bench" || exit 1
 FILES="$D/copyright.jsonl.gz $D/spamassassin.jsonl.gz $D/doc-history.jsonl.gz"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$OUT/dedup_bench" $FILES | tee "$OUT/sig.txt"

@@ -9,7 +9,7 @@ if [ ! -d "$DATA/html" ]; then
     echo "html bench: '$DATA' not found: skipped"
     exit 0
 fi
-PKGS="libxml-2.0 icu-uc icu-i18n jansson zlib libisal libzstd libxxhash libpcre2-8 libbrotlidec"
+PKGS=$(sed -n 's/^PKGS *:= *//p' Makefile) # the libraries the Makefile links
 mkdir -p build/bench
 make -s build/libwinnow.a
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -g -I. $(pkg-config --cflags $PKGS) -fopenmp \

@@ -28,8 +28,10 @@ SHARED=${WINNOW_SHARED:-../shared}/data
 OUT=bench/out
 mkdir -p "$OUT"
 make -s build/libwinnow.a winnow
+# the libraries the Makefile links (libwinnow.a's objects need some of each)
+PKGS=$(sed -n 's/^PKGS *:= *//p' Makefile)
 cc -O2 -std=c11 -D_GNU_SOURCE -fopenmp -I. bench/tok_bench.c build/libwinnow.a \
-    $(pkg-config --cflags --libs icu-uc icu-i18n libxxhash jansson zlib libisal libzstd) -lm -o "$OUT/tok_bench"
+    $(pkg-config --cflags --libs $PKGS) -lm -o "$OUT/tok_bench"
 DEPS=$OUT/tok-node
 if [ ! -d "$DEPS/node_modules/tokenizers" ] || [ ! -d "$DEPS/node_modules/tiktoken" ]; then
     npm install --silent --no-audit --no-fund --prefix "$DEPS" tiktoken@1 tokenizers@0.23 >/dev/null

@@ -23,8 +23,8 @@
  * one's (a run of one character, after its first window) takes its ids without merging; a
  * window starts at a token of the current one, so the windows of a run all start at the
  * same phase of its tokens. Measured (tok_bench --pathological, docs/tokenize.md): 10 MB of
- * one letter 29 -> ~1,500 MB/s, 10 MB of spaces 21 -> ~800, a megabyte of letters without
- * a space 37 -> ~90; pieces of 4 KB of real letters, English 8 -> 35 MB/s. */
+ * one letter 29 -> 1,200-1,700 MB/s, 10 MB of spaces 21 -> 790-1,025, a megabyte of letters
+ * without a space 37 -> 89-102; pieces of 4 KB of real letters, English 8 -> 35 MB/s. */
 #include "tokenize/tok_internal.h"
 
 #include <stdbool.h>

@@ -42,7 +42,8 @@ static const char usage[] =
     "  --id-field F        JSON key of the id (default id)\n"
     "  -o, --output DIR    output directory (required)\n"
     "  --force             start over, discarding earlier labels in DIR\n"
-    "  --quiet             no progress, no summary\n";
+    "  --quiet             no progress, no summary\n"
+    "  --max-record-size S a longer JSONL line is skipped and counted (default 256M)\n";
 
 enum {
     OPT_CONFIG = 1, OPT_URL, OPT_MODEL, OPT_SAMPLE, OPT_SEED, OPT_PARALLEL, OPT_TIMEOUT,

@@ -263,7 +263,8 @@ static void score_usage(FILE *f)
         "  --top-percent P     keep only the P%% highest-scoring documents of this task's\n"
         "                      inputs (an extra scoring pass finds the cutoff; ties kept)\n"
         "  -o, --output DIR    output directory\n"
-        "  --shard I/N, -j N, --max-shard-size S, --compression C, --force, --quiet\n");
+        "  --shard I/N, -j N, --max-shard-size S, --compression C, --force, --quiet,\n"
+        "  --max-record-size S (a longer JSONL line is skipped and counted; default 256M)\n");
 }
 
 static int cmd_score(int argc, char **argv)

@@ -28,6 +28,8 @@ static void usage(FILE *f)
             "options:\n"
             "  --jsonl            read {\"ids\": [...]} lines, write {\"text\": ...} lines\n"
             "  -j, --threads N    threads for --jsonl\n"
+            "  --max-record-size SIZE  --jsonl: a longer line is written as {\"error\": ...}\n"
+            "                     without being read into memory (default 256M)\n"
             "  --skip-special     leave special tokens out of the text\n"
             "  --tokenizer F      tokenizer.model (tiktoken) or tokenizer.json (default: shipped)\n"
             "  --llama31-names    name special tokens as Llama 3.1 does\n");
@@ -212,6 +214,7 @@ int cmd_decode(int argc, char **argv)
         { "tokenizer", required_argument, NULL, 't' },
         { "llama31-names", no_argument, NULL, 'N' },
         { "threads", required_argument, NULL, 'j' },
+        { "max-record-size", required_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -226,6 +229,10 @@ int cmd_decode(int argc, char **argv)
         case 'N': o.load_flags |= WN_TOK_LOAD_LLAMA31_NAMES; break;
         case 'j':
             if (wn_tok_cli_threads(optarg))
+                return WN_EXIT_USAGE;
+            break;
+        case 'R':
+            if (wn_set_max_record_size(optarg))
                 return WN_EXIT_USAGE;
             break;
         case 'h': usage(stdout); return WN_EXIT_OK;

@@ -87,7 +87,8 @@ static void usage(FILE *f)
 "  --kmeans-sample N  rows k-means trains on (default 256 per cluster, at most half of\n"
 "                     --memory); --memory also bounds sorting and selection\n"
 "  --seed S, --clusters FILE, --removed DIR, --state DIR  as above\n"
-"common: --shard I/N -j N --quiet --force --compression C --batch-size N\n");
+"common: --shard I/N -j N --quiet --force --compression C --batch-size N\n"
+"        --max-record-size S (a longer JSONL line is skipped and counted; default 256M)\n");
 }
 
 enum {

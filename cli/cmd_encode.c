@@ -30,7 +30,9 @@ static void usage(FILE *f)
             "  --special          recognise special-token names in the text (Hugging Face style;\n"
             "                     default: they are plain text, as in Meta's tokenizer)\n"
             "  --bos, --eos       add <|begin_of_text|> / <|end_of_text|>\n"
-            "  -j, --threads N    threads for --jsonl\n");
+            "  -j, --threads N    threads for --jsonl\n"
+            "  --max-record-size SIZE  --jsonl: a longer line is written as {\"error\": ...}\n"
+            "                     without being read into memory (default 256M)\n");
 }
 
 typedef struct encode_opts {
@@ -121,6 +123,7 @@ int cmd_encode(int argc, char **argv)
         { "bos", no_argument, NULL, 'B' },
         { "eos", no_argument, NULL, 'E' },
         { "threads", required_argument, NULL, 'j' },
+        { "max-record-size", required_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -138,6 +141,10 @@ int cmd_encode(int argc, char **argv)
         case 'E': o.eos = 1; break;
         case 'j':
             if (wn_tok_cli_threads(optarg))
+                return WN_EXIT_USAGE;
+            break;
+        case 'R':
+            if (wn_set_max_record_size(optarg))
                 return WN_EXIT_USAGE;
             break;
         case 'h': usage(stdout); return WN_EXIT_OK;

@@ -36,7 +36,9 @@ static void usage(FILE *f)
             "  --list-filters     list the filters a config can name, then exit\n"
             "  --compression C    zst (default), gz or none, and --compression-level N\n"
             "                     (zst: default 3, 1 is faster with larger files)\n"
-            "  -o, --output DIR   -j N  --shard I/N  --quiet  --force  (as every command)\n");
+            "  -o, --output DIR   -j N  --shard I/N  --quiet  --force  (as every command)\n"
+            "  --max-record-size S  a longer JSONL line is skipped unread and counted as an\n"
+            "                     error with its file and offset (default 256M)\n");
 }
 
 static void list_filters(void)

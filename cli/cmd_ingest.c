@@ -37,7 +37,9 @@ static void usage(FILE *f)
             "  --max-shard-size S  rotate output files at S bytes (default 1G)\n"
             "  --compression C     zst (default), gz, none\n"
             "  --force             redo a shard that already has a completion record\n"
-            "  --quiet             no progress line and no summary\n");
+            "  --quiet             no progress line and no summary\n"
+            "  --max-record-size S JSONL input: a longer line is skipped unread and counted\n"
+            "                      as an error with its file and offset (default 256M)\n");
 }
 
 int cmd_ingest(int argc, char **argv)

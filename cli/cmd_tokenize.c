@@ -50,7 +50,9 @@ static void usage(FILE *f)
             "  --shard I/N         process the I-th of N slices of the inputs (by file)\n"
             "  -j, --threads N     threads (default: all cores)\n"
             "  --force             redo a shard that already has a completion record\n"
-            "  --quiet             no progress line and no summary\n");
+            "  --quiet             no progress line and no summary\n"
+            "  --max-record-size S a longer JSONL line is skipped unread and counted as an\n"
+            "                      error with its file and offset (default 256M)\n");
 }
 
 typedef struct tokenize_cli {

@@ -12,6 +12,9 @@
 #include <string.h>
 
 #define JSONL_BATCH 2048
+/* A batch also ends after this many bytes of lines: 2,048 lines of book-length documents
+ * would otherwise be held at once. */
+#define JSONL_BATCH_BYTES ((size_t)64 << 20)
 #define MAX_WARNINGS 10
 
 wn_tok *wn_tok_cli_open(int argc, char **argv, int optind, const char *verb,
@@ -55,21 +58,33 @@ int wn_tok_cli_map_jsonl(const char *name, const char *verb, wn_tok_cli_line_fn 
     wn_buf *outs = wn_xcalloc(JSONL_BATCH, sizeof *outs);
     char (*why)[256] = wn_xcalloc(JSONL_BATCH, sizeof *why);
     int *bad = wn_xcalloc(JSONL_BATCH, sizeof *bad);
+    uint64_t *cut = wn_xcalloc(JSONL_BATCH, sizeof *cut);
     uint64_t line_no = 0, n_bad = 0;
     int rc = WN_EXIT_OK, eof = 0;
+    wn_in_set_max_line(in, (size_t)wn_max_record_size());
     while (!eof) {
         long n = 0;
-        const char *line;
+        size_t bytes = 0;
+        const char *line = NULL;
         size_t len;
-        while (n < JSONL_BATCH && (line = wn_in_line(in, &len)) != NULL) {
-            lines[n] = wn_xstrndup(line, len);
+        while (n < JSONL_BATCH && bytes < JSONL_BATCH_BYTES &&
+               (line = wn_in_line(in, &len)) != NULL) {
+            cut[n] = wn_in_line_cut(in);
+            lines[n] = cut[n] ? NULL : wn_xstrndup(line, len);
             lens[n++] = len;
+            bytes += len;
         }
-        eof = n < JSONL_BATCH;
+        eof = line == NULL; /* else the batch is full: lines or bytes */
 #pragma omp parallel for schedule(dynamic, 8)
         for (long i = 0; i < n; i++) {
             wn_buf_reset(&outs[i]);
-            bad[i] = fn(ctx, lines[i], lens[i], &outs[i], why[i], sizeof why[i]);
+            if (cut[i]) {
+                snprintf(why[i], sizeof why[i],
+                         "a line of %llu bytes, over --max-record-size (%llu bytes)",
+                         (unsigned long long)cut[i], (unsigned long long)wn_max_record_size());
+                bad[i] = -1;
+            } else
+                bad[i] = fn(ctx, lines[i], lens[i], &outs[i], why[i], sizeof why[i]);
             if (bad[i]) {
                 wn_buf_reset(&outs[i]);
                 wn_buf_appends(&outs[i], "{\"error\":");
@@ -102,6 +117,7 @@ int wn_tok_cli_map_jsonl(const char *name, const char *verb, wn_tok_cli_line_fn 
     free(lens);
     free(why);
     free(bad);
+    free(cut);
     wn_in_close(in);
     return rc;
 }

@@ -12,10 +12,28 @@
 #include <sys/stat.h>
 
 static wn_shard process_shard = {0, 1};
+static uint64_t max_record_size = WN_MAX_RECORD_SIZE_DEFAULT;
 
 wn_shard wn_process_shard(void)
 {
     return process_shard;
+}
+
+uint64_t wn_max_record_size(void)
+{
+    return max_record_size;
+}
+
+int wn_set_max_record_size(const char *arg)
+{
+    uint64_t v;
+    if (wn_parse_size(arg, &v) || v < 1024 || v > ((uint64_t)1 << 40)) {
+        wn_error("bad --max-record-size '%s': expected a size from 1K to 1T, such as 64M or 1G",
+                 arg);
+        return -1;
+    }
+    max_record_size = v;
+    return 0;
 }
 
 const struct option wn_common_long_options[] = {
@@ -28,6 +46,7 @@ const struct option wn_common_long_options[] = {
     { "compression-level", required_argument, NULL, WN_OPT_COMPRESSION_LEVEL },
     { "batch-size", required_argument, NULL, WN_OPT_BATCH },
     { "force", no_argument, NULL, WN_OPT_FORCE },
+    { "max-record-size", required_argument, NULL, WN_OPT_MAX_RECORD },
     { NULL, 0, NULL, 0 },
 };
 
@@ -139,6 +158,8 @@ int wn_common_getopt(wn_common_opts *c, int opt, const char *arg)
             return -1;
         }
         return 1;
+    case WN_OPT_MAX_RECORD:
+        return wn_set_max_record_size(arg) ? -1 : 1;
     case WN_OPT_COMPRESSION:
         if (strcmp(arg, "zst") && strcmp(arg, "gz") && strcmp(arg, "none")) {
             wn_error("bad --compression '%s': expected zst, gz or none", arg);

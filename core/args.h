@@ -12,6 +12,10 @@
  *                           gz 1-9 (default 6)
  *   --batch-size N          documents per parallel batch (default 1024)
  *   --force                 redo shards that already have a completion record
+ *   --max-record-size SIZE  a JSONL record (line) longer than SIZE is skipped unread and
+ *                           counted as an error with its file and offset (default 256M),
+ *                           so that a file of binary junk without a newline cannot take
+ *                           the machine's memory
  *
  * Slicing is by file: the inputs are expanded (directories recursively, hidden files
  * skipped), sorted by path bytewise, and file k goes to shard k mod N. The rule depends only
@@ -49,7 +53,7 @@ extern const struct option wn_common_long_options[];
 #define WN_COMMON_SHORT "o:j:"
 enum {
     WN_OPT_SHARD = 0x1000, WN_OPT_QUIET, WN_OPT_MAX_SHARD, WN_OPT_COMPRESSION,
-    WN_OPT_BATCH, WN_OPT_FORCE, WN_OPT_THREADS, WN_OPT_COMPRESSION_LEVEL,
+    WN_OPT_BATCH, WN_OPT_FORCE, WN_OPT_THREADS, WN_OPT_COMPRESSION_LEVEL, WN_OPT_MAX_RECORD,
 };
 
 void wn_common_init(wn_common_opts *c);
@@ -64,6 +68,12 @@ int wn_common_finish(wn_common_opts *c, int argc, char **argv, int optind, bool 
 struct option *wn_merge_long_options(const struct option *own);
 
 int wn_parse_shard(const char *s, wn_shard *out);
+/* --max-record-size: process-wide, because every JSONL reader (the runner's sources, and
+ * the side inputs some stages open themselves) applies it without being handed options. */
+#define WN_MAX_RECORD_SIZE_DEFAULT ((uint64_t)256 << 20)
+uint64_t wn_max_record_size(void);
+/* Parse and set it; 0, or -1 with the message printed. */
+int wn_set_max_record_size(const char *arg);
 /* The --shard this process's command was given (0/1 without one): for a stage whose side
  * file must name its slice (kl_divergence's build_reference), as stages see no options. */
 wn_shard wn_process_shard(void);

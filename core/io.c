@@ -42,6 +42,8 @@ struct wn_in {
     char *buf;           /* decompressed */
     size_t buf_len, buf_pos, buf_cap;
     size_t line_scan;    /* where the last newline search stopped (relative to buf_pos) */
+    size_t max_line;     /* longer lines are cut (wn_in_set_max_line); 0: no limit */
+    uint64_t cut_len;    /* the full length of the last line returned, when it was cut */
     uint64_t produced;   /* decompressed bytes ever produced */
 
     struct inflate_state *gz; /* 85 KB (window, tables), so only for gzip input */
@@ -598,18 +600,58 @@ void wn_in_unread(wn_in *in, const void *data, size_t n)
     in->line_scan = 0;
 }
 
+void wn_in_set_max_line(wn_in *in, size_t max) { in->max_line = max; }
+uint64_t wn_in_line_cut(const wn_in *in) { return in->cut_len; }
+
+/* The line at buf_pos is longer than max_line: its first max_line bytes are kept and
+ * returned, and the rest is dropped up to its newline as it streams in, so that a line of
+ * any length (a file of binary junk without a newline) costs at most about max_line bytes
+ * of memory. The decompressed offset stays right: `produced` counts the dropped bytes. */
+static const char *cut_line(wn_in *in, size_t *len)
+{
+    size_t max = in->max_line;
+    uint64_t full = max;
+    for (;;) {
+        char *rest = in->buf + in->buf_pos + max;
+        size_t n = in->buf_len - in->buf_pos - max;
+        char *nl = memchr(rest, '\n', n);
+        if (nl) {
+            size_t before = (size_t)(nl - rest), after = n - before - 1;
+            full += before;
+            memmove(rest, nl + 1, after);
+            in->buf_len = in->buf_pos + max + after;
+            break;
+        }
+        full += n;
+        in->buf_len = in->buf_pos + max;
+        if (fill(in) == 0)
+            break; /* the last line of the input (or the input failed: the caller asks) */
+    }
+    const char *head = in->buf + in->buf_pos;
+    in->buf_pos += max;
+    in->line_scan = 0;
+    in->cut_len = full;
+    *len = max;
+    return head;
+}
+
 const char *wn_in_line(wn_in *in, size_t *len)
 {
+    in->cut_len = 0;
     for (;;) {
         char *start = in->buf + in->buf_pos;
         size_t avail = in->buf_len - in->buf_pos;
         char *nl = in->line_scan < avail ? memchr(start + in->line_scan, '\n', avail - in->line_scan) : NULL;
         if (nl) {
             *len = (size_t)(nl - start);
+            if (in->max_line && *len > in->max_line)
+                return cut_line(in, len);
             in->buf_pos += *len + 1;
             in->line_scan = 0;
             return start;
         }
+        if (in->max_line && avail > in->max_line)
+            return cut_line(in, len);
         in->line_scan = avail;
         if (fill(in) == 0) {
             start = in->buf + in->buf_pos;

@@ -53,8 +53,15 @@ size_t wn_in_peek(wn_in *in, const char **p, size_t n);
 void wn_in_unread(wn_in *in, const void *data, size_t n);
 
 /* Next line without its '\n' (a trailing '\r' is kept). Returns NULL at end or on error
- * (wn_in_failed tells which). Lines of any length are returned whole. */
+ * (wn_in_failed tells which). Lines of any length are returned whole, unless a limit is
+ * set (wn_in_set_max_line). */
 const char *wn_in_line(wn_in *in, size_t *len);
+/* Lines longer than max bytes (0: no limit, the default) are cut: wn_in_line returns their
+ * first max bytes and skips the rest without keeping it, so memory stays bounded whatever
+ * the input holds. */
+void wn_in_set_max_line(wn_in *in, size_t max);
+/* The full length of the line wn_in_line last returned when it was cut, else 0. */
+uint64_t wn_in_line_cut(const wn_in *in);
 
 /* Offsets: decompressed bytes consumed so far, and the compressed position of the start of
  * the current gzip member / zstd frame (for plain files, equal to the decompressed one). */

@@ -1,6 +1,8 @@
 /* source_jsonl.c: JSONL documents (Dolma, datatrove, or any {"text": ...} lines) as a
  * source; see source.h and jsonl.h. A line that does not parse is an error counted with its
- * line number and byte offset; reading goes on with the next line. */
+ * line number and byte offset; reading goes on with the next line. So is a line longer than
+ * --max-record-size, which is skipped without being held in memory. */
+#include "core/args.h"
 #include "core/io.h"
 #include "core/log.h"
 #include "core/source.h"
@@ -83,6 +85,18 @@ static size_t jsonl_next(wn_source *src, wn_batch *batch, size_t max_docs, size_
                            st->done ? "the rest of the file is unreadable" : "going on at the next gzip member");
             continue;
         }
+        uint64_t cut = wn_in_line_cut(st->in);
+        if (cut) {
+            st->line_no++;
+            stats->docs_in++;
+            stats->bytes_in += cut + 1;
+            wn_stats_error(stats, "jsonl.record_too_large", src->path, offset,
+                           "line %llu: a record of %llu bytes, over --max-record-size (%llu "
+                           "bytes); skipped",
+                           (unsigned long long)st->line_no, (unsigned long long)cut,
+                           (unsigned long long)wn_max_record_size());
+            continue;
+        }
         if (st->line_no++ == 0 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) {
             line += 3; /* a UTF-8 byte-order mark (Windows tools write one) */
             len -= 3;
@@ -156,6 +170,7 @@ wn_source *wn_jsonl_source_open(const char *path, void *ctx, wn_stats *stats)
     jsonl_state *st = wn_xcalloc(1, sizeof *st);
     atomic_init(&st->spent, NULL);
     st->in = in;
+    wn_in_set_max_line(in, (size_t)wn_max_record_size());
     if (ctx)
         st->opts = *(const wn_jsonl_opts *)ctx;
     wn_source *src = wn_xcalloc(1, sizeof *src);

@@ -226,6 +226,9 @@ wn_source *wn_arc_source_new(wn_in *in, const wn_ingest_opts *o)
 {
     arc_state *st = wn_xcalloc(1, sizeof *st);
     st->in = in;
+    /* A header line is a URL and four short fields: a line of over 1 MB is junk, refused
+     * (and resynchronised past) as before, but no longer read into memory whole first. */
+    wn_in_set_max_line(in, (size_t)1 << 20);
     st->opts = o;
     st->prev_start = UINT64_MAX;
     wn_source *src = wn_xcalloc(1, sizeof *src);

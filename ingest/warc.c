@@ -612,6 +612,10 @@ wn_source *wn_warc_source_new(wn_in *in, const wn_ingest_opts *o)
 {
     warc_state *st = wn_xcalloc(1, sizeof *st);
     st->in = in;
+    /* A line longer than a whole header may be is refused as it was (HEADER_TOO_LONG, or
+     * junk skipped while resynchronising); cut, it is not first read into memory whole,
+     * as a file of binary junk without a newline would be. */
+    wn_in_set_max_line(in, MAX_HEADER_BYTES + 1);
     st->opts = o;
     st->prev_start = UINT64_MAX;
     wn_source *src = wn_xcalloc(1, sizeof *src);

@@ -7,7 +7,7 @@
 /* core/args.h options every runner-based command takes (-o/--shard/-j are set by the plan). */
 static const wn_pl_option common_options[] = {
     {"max-shard-size", WN_PLO_VALUE}, {"compression", WN_PLO_VALUE},
-    {"batch-size", WN_PLO_VALUE}, {NULL, 0},
+    {"batch-size", WN_PLO_VALUE}, {"max-record-size", WN_PLO_VALUE}, {NULL, 0},
 };
 
 /* cli/cmd_ingest.c */

@@ -34,7 +34,7 @@ static const char usage[] =
     "--verify, --index, --index-out.\n";
 
 enum { OPT_BANDS = 1, OPT_ROWS, OPT_NGRAM, OPT_SEED, OPT_KEEP, OPT_MEMORY, OPT_BUCKET,
-       OPT_REPEATS, OPT_CCNET, OPT_STATE, OPT_IGNORED, OPT_UNSUPPORTED };
+       OPT_REPEATS, OPT_CCNET, OPT_STATE, OPT_IGNORED, OPT_UNSUPPORTED, OPT_MAX_RECORD };
 
 static int parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -63,6 +63,7 @@ static int parse(int argc, char **argv, wn_mpi_dedup_opts *o, int *is_lines, int
         {"max-shard-size", required_argument, NULL, OPT_IGNORED},
         {"compression", required_argument, NULL, OPT_IGNORED},
         {"batch-size", required_argument, NULL, OPT_IGNORED},
+        {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
         {"verify", required_argument, NULL, OPT_UNSUPPORTED},
         {"index", required_argument, NULL, OPT_UNSUPPORTED},
         {"index-out", required_argument, NULL, OPT_UNSUPPORTED},
@@ -104,6 +105,7 @@ static int parse(int argc, char **argv, wn_mpi_dedup_opts *o, int *is_lines, int
         case OPT_CCNET: o->lines.ccnet = true; ok = 1; break;
         case OPT_STATE: o->state = optarg; ok = 1; break;
         case OPT_IGNORED: ok = 1; break;
+        case OPT_MAX_RECORD: ok = !wn_set_max_record_size(optarg); break;
         case OPT_UNSUPPORTED:
             if (rank == 0)
                 wn_error("--verify, --index and --index-out are not supported by winnow-mpi: "

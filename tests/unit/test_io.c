@@ -1,5 +1,6 @@
 /* test_io.c: compressed streams: detection, multi-member gzip (every header field, three
- * levels, members across refills, damage found), zstd, lines of any length, truncation
+ * levels, members across refills, damage found), zstd, lines of any length, lines over a
+ * limit cut with their length and offsets kept, truncation
  * reported with an offset, resynchronisation after a corrupt member, atomic output. */
 #include "gzip_test_util.h"
 #include "testutil.h"
@@ -113,6 +114,77 @@ static void test_zstd_and_long_lines(void **state)
     wn_in_close(in);
     free(z);
     free(text);
+}
+
+/* Lines over a limit (wn_in_set_max_line) come back as their first `max` bytes with their
+ * full length, and the lines after them whole and at their offsets: plain in memory, zstd,
+ * and a plain file (read straight into the line buffer), with lines around the limit, lines
+ * many times the 1 MB buffer, and a last line without a newline over the limit. */
+static void check_cut_lines(wn_in *in, const size_t *lens, size_t n_lines, size_t max)
+{
+    wn_in_set_max_line(in, max);
+    uint64_t at = 0;
+    for (size_t i = 0; i < n_lines; i++) {
+        size_t len;
+        const char *line = wn_in_line(in, &len);
+        assert_non_null(line);
+        size_t want = lens[i] > max ? max : lens[i];
+        assert_int_equal(len, want);
+        assert_int_equal(wn_in_line_cut(in), lens[i] > max ? lens[i] : 0);
+        for (size_t k = 0; k < len; k++)
+            if (line[k] != (char)('a' + (i + k) % 26))
+                fail_msg("line %zu byte %zu", i, k);
+        at += lens[i] + (i + 1 < n_lines);
+        assert_int_equal(wn_in_offset(in), at);
+    }
+    size_t len;
+    assert_null(wn_in_line(in, &len));
+    assert_int_equal(wn_in_line_cut(in), 0);
+    assert_false(wn_in_failed(in));
+}
+
+static void test_lines_over_a_limit_are_cut(void **state)
+{
+    char *dir = tmpdir_new();
+    char path[512];
+    snprintf(path, sizeof path, "%s/lines.jsonl", dir);
+    for (int big = 0; big < 2; big++) {
+        size_t max = big ? (3u << 19) : 1000; /* 1.5 MB: over the line buffer's 1 MB */
+        const size_t lens[] = { 0, 5, max - 1, max, max + 1, 3 * max, 5, 0, 7 * max / 2, 1,
+                                2 * max + 3 };
+        size_t n_lines = sizeof lens / sizeof lens[0];
+        wn_buf text = WN_BUF_INIT;
+        for (size_t i = 0; i < n_lines; i++) {
+            for (size_t k = 0; k < lens[i]; k++)
+                wn_buf_append(&text, (char[]){ (char)('a' + (i + k) % 26) }, 1);
+            if (i + 1 < n_lines) /* the last line has no newline */
+                wn_buf_append(&text, "\n", 1);
+        }
+        wn_in *in = wn_in_open_mem(text.data, text.len, "plain", WN_COMP_AUTO);
+        check_cut_lines(in, lens, n_lines, max);
+        wn_in_close(in);
+
+        size_t cap = ZSTD_compressBound(text.len);
+        char *z = malloc(cap);
+        size_t zn = ZSTD_compress(z, cap, text.data, text.len, 1);
+        assert_false(ZSTD_isError(zn));
+        in = wn_in_open_mem(z, zn, "x.zst", WN_COMP_AUTO);
+        check_cut_lines(in, lens, n_lines, max);
+        wn_in_close(in);
+        free(z);
+
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text.data, 1, text.len, f), text.len);
+        fclose(f);
+        char err[256];
+        in = wn_in_open(path, WN_COMP_AUTO, err, sizeof err);
+        assert_non_null(in);
+        check_cut_lines(in, lens, n_lines, max);
+        wn_in_close(in);
+        wn_buf_release(&text);
+    }
+    tmpdir_remove(dir);
 }
 
 static void test_last_line_without_newline(void **state)
@@ -375,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_resync_skips_a_corrupt_member),
         cmocka_unit_test(test_zstd_and_long_lines),
         cmocka_unit_test(test_last_line_without_newline),
+        cmocka_unit_test(test_lines_over_a_limit_are_cut),
         cmocka_unit_test(test_plain_file_lines_and_offsets),
         cmocka_unit_test(test_gzip_headers_levels_and_refills),
         cmocka_unit_test(test_gzip_damage_is_reported),

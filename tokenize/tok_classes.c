@@ -6,27 +6,23 @@
 #include "tokenize/tok_internal.h"
 
 #include "core/buf.h"
+#include "core/log.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unicode/uchar.h>
+#include <unicode/uset.h>
+#include <xxhash.h>
 
 #define N_BLOCKS 0x1100 /* 0x110000 code points / 256 */
 
 static wn_tok_classes g_classes;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static uint8_t icu_class(UChar32 c)
+uint8_t wn_tok_category_class(int type)
 {
-    if (c == ' ')
-        return WN_TC_SPACE;
-    if (c == '\r' || c == '\n')
-        return WN_TC_CRLF;
-    if (c == '\'')
-        return WN_TC_APOS;
-    if (u_hasBinaryProperty(c, UCHAR_WHITE_SPACE))
-        return WN_TC_WS;
-    switch (u_charType(c)) {
+    switch (type) {
     case U_UPPERCASE_LETTER: case U_LOWERCASE_LETTER: case U_TITLECASE_LETTER:
     case U_MODIFIER_LETTER: case U_OTHER_LETTER:
         return WN_TC_LETTER;
@@ -35,6 +31,38 @@ static uint8_t icu_class(UChar32 c)
     default:
         return WN_TC_OTHER;
     }
+}
+
+/* u_enumCharTypes' callback: one range of code points of one category into the flat
+ * table (the context). */
+static UBool category_range(const void *flat, UChar32 start, UChar32 limit, UCharCategory type)
+{
+    uint8_t c = wn_tok_category_class(type);
+    if (c != WN_TC_OTHER)
+        memset((uint8_t *)(uintptr_t)flat + start, c, (size_t)(limit - start));
+    return true;
+}
+
+/* Every code point's class into flat[0..0x110000), from ICU's ranges: its categories, then
+ * White_Space over them, then the characters the pattern names. Asking ICU about each code
+ * point in turn (u_charType, u_hasBinaryProperty) took ~7 ms of every process that loads a
+ * tokenizer; the ranges take well under one. */
+static void classes_from_icu(uint8_t *flat)
+{
+    memset(flat, WN_TC_OTHER, 0x110000);
+    u_enumCharTypes(category_range, flat);
+    UErrorCode status = U_ZERO_ERROR;
+    const USet *ws = u_getBinaryPropertySet(UCHAR_WHITE_SPACE, &status);
+    if (U_FAILURE(status))
+        wn_fatal("ICU has no White_Space set: %s", u_errorName(status));
+    for (int32_t i = 0, n = uset_getItemCount(ws); i < n; i++) {
+        UChar32 start, end;
+        if (uset_getItem(ws, i, &start, &end, NULL, 0, &status) == 0)
+            memset(flat + start, WN_TC_WS, (size_t)(end - start + 1));
+    }
+    flat['\r'] = flat['\n'] = WN_TC_CRLF;
+    flat[' '] = WN_TC_SPACE;
+    flat['\''] = WN_TC_APOS;
 }
 
 static bool letters_from_to(const uint64_t *letters, uint32_t first, uint32_t last)
@@ -57,28 +85,31 @@ static bool wide_blocks_are_letters(const uint64_t *letters)
 
 static void build(void)
 {
+    uint8_t *flat = wn_xmalloc(0x110000);
+    classes_from_icu(flat);
     uint16_t *stage1 = wn_xmalloc(N_BLOCKS * sizeof *stage1);
     wn_buf blocks = WN_BUF_INIT;
-    uint8_t block[256];
+    /* Most blocks repeat (unassigned planes, CJK, Hangul): identical ones are shared, found
+     * by a hash of the block (open addressing; a slot holds the block's number + 1). */
+    enum { SEEN_SLOTS = 2 * N_BLOCKS };
+    uint16_t *seen = wn_xcalloc(SEEN_SLOTS, sizeof *seen);
     size_t n_unique = 0;
     for (UChar32 hi = 0; hi < N_BLOCKS; hi++) {
-        for (int lo = 0; lo < 256; lo++)
-            block[lo] = icu_class((hi << 8) | lo);
-        /* Most blocks repeat (unassigned planes, CJK, Hangul): share identical ones. */
-        size_t k;
-        for (k = 0; k < n_unique; k++)
-            if (memcmp(blocks.data + k * 256, block, 256) == 0)
-                break;
-        if (k == n_unique) {
+        const uint8_t *block = flat + ((size_t)hi << 8);
+        size_t i = XXH3_64bits(block, 256) % SEEN_SLOTS;
+        while (seen[i] && memcmp(blocks.data + (size_t)(seen[i] - 1) * 256, block, 256) != 0)
+            i = (i + 1) % SEEN_SLOTS;
+        if (!seen[i]) {
             wn_buf_append(&blocks, block, 256);
-            n_unique++;
+            seen[i] = (uint16_t)++n_unique;
         }
-        stage1[hi] = (uint16_t)k;
+        stage1[hi] = (uint16_t)(seen[i] - 1);
     }
+    free(seen);
     g_classes.stage1 = stage1;
     g_classes.blocks = (const uint8_t *)wn_buf_detach(&blocks, NULL);
-    for (int c = 0; c < 128; c++)
-        g_classes.ascii[c] = icu_class(c);
+    memcpy(g_classes.ascii, flat, sizeof g_classes.ascii);
+    free(flat);
     uint64_t *letters = wn_xcalloc(0x10000 / 64, sizeof *letters);
     for (uint32_t cp = 0; cp < 0x10000; cp++)
         if (g_classes.blocks[(size_t)stage1[cp >> 8] * 256 + (cp & 255)] == WN_TC_LETTER)

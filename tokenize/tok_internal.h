@@ -34,6 +34,9 @@ typedef struct wn_tok_classes {
     bool avx2; /* the CPU has AVX2, BMI and BMI2 (the cutter's masks 32 bytes at a time) */
 } wn_tok_classes;
 const wn_tok_classes *wn_tok_classes_get(void);
+/* The class of an ICU general category (UCharCategory): letters (L*) and numbers (N*) are
+ * the pattern's \p{L} and \p{N}, the rest WN_TC_OTHER. */
+uint8_t wn_tok_category_class(int type);
 
 /* A piece as the vocabulary and the piece cache see it: its first 16 bytes as two words,
  * zero past the end, and a hash of all of it. Short pieces (most words) are then compared

@@ -166,7 +166,8 @@ static void build_vocab(wn_tok *t)
 }
 
 /* Every split of every token, as open addressing keyed by left << 17 | right (slots hold
- * key << 17 | merged, all ones = empty): only while the merge table is built. */
+ * key << 17 | merged, all ones = empty): only for the tests' table of every split
+ * (wn_tok_use_all_pairs). */
 typedef struct all_splits {
     uint64_t *slot;
     uint64_t mask;
@@ -179,12 +180,6 @@ static uint64_t *split_find(const all_splits *a, uint64_t key)
     while (a->slot[i] != UINT64_MAX && (a->slot[i] >> WN_TOK_ID_BITS) != key)
         i = (i + 1) & a->mask;
     return &a->slot[i];
-}
-
-static int64_t split_merged(const all_splits *a, uint32_t left, uint32_t right)
-{
-    uint64_t s = *split_find(a, (uint64_t)left << WN_TOK_ID_BITS | right);
-    return s == UINT64_MAX ? -1 : (int64_t)(s & (WN_TOK_MAX_IDS - 1));
 }
 
 static void splits_hash(all_splits *a, const uint32_t *found, size_t n)
@@ -202,17 +197,33 @@ static void splits_hash(all_splits *a, const uint32_t *found, size_t n)
     }
 }
 
-/* BPE of the bytes p[0..n) alone, with every split in `all`; id[] and rank[] hold n. True when
- * it ends as one token, whose last merge was *left + *right. Each pair's rank is kept
- * (rank[i] for id[i], id[i+1]) and only the two next to a merge are looked up again. */
-static bool bpe_last_merge(const wn_tok *t, const all_splits *all, const uint8_t *p, size_t n,
-                           uint32_t *id, int64_t *rank, uint32_t *left, uint32_t *right)
+/* The token of the bytes p[from..to), or -1; avail bytes are readable at p (the key is two
+ * loads where 16 are). */
+static inline int64_t span_token(const wn_tok *t, const uint8_t *p, size_t avail, uint32_t from,
+                                 uint32_t to)
+{
+    wn_tok_key k;
+    wn_tok_key_make(&k, p + from, to - from, avail - from);
+    return wn_tok_lookup_key(t, p + from, to - from, &k);
+}
+
+/* BPE of the bytes p[0..n) alone (avail >= n readable at p); at[] holds n + 1 and rank[] n. True when it ends as one
+ * token, whose last merge was *left + *right. Part i is p[at[i] .. at[i + 1]); rank[i] is
+ * the token the parts i and i + 1 make together (their bytes looked up in the vocabulary:
+ * tiktoken's rule), -1 when they make none, and only the two next to a merge are looked up
+ * again. The parts' ids are their ranks as they were made, kept in id[]. two[a * 256 + b]
+ * is the token of the bytes a b, or -1: the first pairs of every token, without a probe. */
+static bool bpe_last_merge(const wn_tok *t, const int32_t *two, const uint8_t *p, size_t n,
+                           size_t avail, uint32_t *at, uint32_t *id, int64_t *rank,
+                           uint32_t *left, uint32_t *right)
 {
     size_t m = n;
+    for (size_t i = 0; i <= n; i++)
+        at[i] = (uint32_t)i;
     for (size_t i = 0; i < n; i++)
         id[i] = t->byte_id[p[i]];
     for (size_t i = 0; i + 1 < n; i++)
-        rank[i] = split_merged(all, id[i], id[i + 1]);
+        rank[i] = two[p[i] * 256 + p[i + 1]];
     while (m > 1) {
         size_t best = SIZE_MAX;
         for (size_t i = 0; i + 1 < m; i++)
@@ -224,12 +235,13 @@ static bool bpe_last_merge(const wn_tok *t, const all_splits *all, const uint8_t
         *right = id[best + 1];
         id[best] = (uint32_t)rank[best];
         m--;
+        memmove(at + best + 1, at + best + 2, (m - best) * sizeof *at);
         memmove(id + best + 1, id + best + 2, (m - best - 1) * sizeof *id);
         memmove(rank + best + 1, rank + best + 2, (m - best - 1) * sizeof *rank);
         if (best + 1 < m)
-            rank[best] = split_merged(all, id[best], id[best + 1]);
+            rank[best] = span_token(t, p, avail, at[best], at[best + 2]);
         if (best > 0)
-            rank[best - 1] = split_merged(all, id[best - 1], id[best]);
+            rank[best - 1] = span_token(t, p, avail, at[best - 1], at[best + 1]);
     }
     return true;
 }
@@ -289,23 +301,28 @@ static void splits_of(const wn_tok *t, const void *arg, uint32_t c, wn_buf *out)
     }
 }
 
-/* Token c's last merge, if BPE makes c by merging. */
+/* Token c's last merge, if BPE makes c by merging (arg: the tokens of two bytes, as
+ * bpe_last_merge takes them). */
 static void last_merge_of(const wn_tok *t, const void *arg, uint32_t c, wn_buf *out)
 {
     const uint8_t *b = (const uint8_t *)t->blob + t->off[c];
     size_t len = t->off[c + 1] - t->off[c];
     if (len < 2)
         return;
-    uint32_t id_stack[256], *id = id_stack;
+    uint32_t at_stack[257], *at = at_stack, id_stack[256], *id = id_stack;
     int64_t rank_stack[256], *rank = rank_stack;
     if (len > 256) { /* no Llama 3 token is this long; another vocabulary's may be */
+        at = wn_xmalloc((len + 1) * sizeof *at);
         id = wn_xmalloc(len * sizeof *id);
         rank = wn_xmalloc(len * sizeof *rank);
     }
     uint32_t triple[3] = { 0, 0, c };
-    if (bpe_last_merge(t, arg, b, len, id, rank, &triple[0], &triple[1]) && id[0] == c)
+    size_t avail = t->off[t->n_total] - t->off[c]; /* the blob's bytes from b on */
+    if (bpe_last_merge(t, arg, b, len, avail, at, id, rank, &triple[0], &triple[1]) &&
+        id[0] == c)
         wn_buf_append(out, triple, sizeof triple);
     if (id != id_stack) {
+        free(at);
         free(id);
         free(rank);
     }
@@ -325,18 +342,24 @@ static void last_merge_of(const wn_tok *t, const void *arg, uint32_t c, wn_buf *
  * table of every split, test_tokenizer.c). */
 static int build_pairs(wn_tok *t, bool every_split)
 {
-    wn_buf found = WN_BUF_INIT; /* (left, right, merged) triples */
-    each_token(t, splits_of, NULL, &found);
-    all_splits all;
-    splits_hash(&all, (const uint32_t *)(void *)found.data,
-                found.len / (3 * sizeof(uint32_t)));
-    wn_buf_release(&found);
-    wn_buf merged = WN_BUF_INIT;
-    if (every_split)
+    wn_buf merged = WN_BUF_INIT; /* (left, right, merged) triples */
+    if (every_split) {
+        wn_buf found = WN_BUF_INIT;
+        each_token(t, splits_of, NULL, &found);
+        all_splits all;
+        splits_hash(&all, (const uint32_t *)(void *)found.data,
+                    found.len / (3 * sizeof(uint32_t)));
+        wn_buf_release(&found);
         all_triples(&all, &merged);
-    else
-        each_token(t, last_merge_of, &all, &merged);
-    free(all.slot);
+        free(all.slot);
+    } else {
+        int32_t *two = wn_xmalloc(256 * 256 * sizeof *two);
+        for (int a = 0; a < 256; a++)
+            for (int b = 0; b < 256; b++)
+                two[a * 256 + b] = (int32_t)wn_tok_lookup(t, (uint8_t[]){ (uint8_t)a, (uint8_t)b }, 2);
+        each_token(t, last_merge_of, two, &merged);
+        free(two);
+    }
     wn_tok_pair_table_free(&t->pairs);
     wn_tok_premerge_free(&t->premerge);
     const uint32_t *tr = (const uint32_t *)(void *)merged.data;

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <omp.h>
 #include <pthread.h>
+#include <unicode/uchar.h>
 #include <zlib.h>
 
 static wn_tok *g_tok;
@@ -1076,6 +1077,47 @@ static size_t utf8_bmp(uint32_t cp, uint8_t *ch)
     return 3;
 }
 
+/* The class table (tok_classes.c, built from ICU's ranges of categories and White_Space)
+ * against ICU asked about each code point, U+0000 to U+10FFFF, in the pattern's order:
+ * the characters it names, then \s (White_Space), then the category's class; and the
+ * ASCII copy and the letters' bitmap against the table. */
+static uint8_t class_by_icu(UChar32 c)
+{
+    if (c == ' ')
+        return WN_TC_SPACE;
+    if (c == '\r' || c == '\n')
+        return WN_TC_CRLF;
+    if (c == '\'')
+        return WN_TC_APOS;
+    if (u_hasBinaryProperty(c, UCHAR_WHITE_SPACE))
+        return WN_TC_WS;
+    return wn_tok_category_class(u_charType(c));
+}
+
+static void test_classes_match_icu(void **state)
+{
+    (void)state;
+    const wn_tok_classes *c = wn_tok_classes_get();
+    size_t counts[WN_TC_APOS + 1] = { 0 };
+    for (UChar32 cp = 0; cp < 0x110000; cp++) {
+        uint8_t got = c->blocks[(size_t)c->stage1[cp >> 8] * 256 + (cp & 255)];
+        uint8_t want = class_by_icu(cp);
+        if (got != want)
+            fail_msg("U+%04X: class %u, ICU says %u", (unsigned)cp, got, want);
+        counts[got]++;
+        if (cp < 128 && c->ascii[cp] != want)
+            fail_msg("ASCII %u: class %u, ICU says %u", (unsigned)cp, c->ascii[cp], want);
+        if (cp < 0x10000 && ((c->bmp_letters[cp >> 6] >> (cp & 63)) & 1) != (want == WN_TC_LETTER))
+            fail_msg("U+%04X: the letters' bitmap disagrees", (unsigned)cp);
+    }
+    /* every class occurs: a table of one class everywhere would not pass the loop alone */
+    assert_int_equal(counts[WN_TC_SPACE], 1);
+    assert_int_equal(counts[WN_TC_CRLF], 2);
+    assert_int_equal(counts[WN_TC_APOS], 1);
+    assert_true(counts[WN_TC_WS] >= 20 && counts[WN_TC_LETTER] > 100000 &&
+                counts[WN_TC_NUMBER] > 1000);
+}
+
 /* letters_end's loop over characters outside ASCII tells letters by a bitmap of the Basic
  * Multilingual Plane (tok_classes.c): every code point from U+0080 to U+FFFF after a
  * letter, with and without 16 bytes of text after it (the loop and the tail), against its
@@ -2023,6 +2065,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_pretok_letter_blocks),
         cmocka_unit_test(test_pretok_decode_common),
+        cmocka_unit_test(test_classes_match_icu),
         cmocka_unit_test(test_pretok_every_bmp_character),
         cmocka_unit_test(test_pretok_cutter_masks),
         cmocka_unit_test(test_pretok_cutter),

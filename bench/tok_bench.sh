@@ -98,7 +98,7 @@ done
 echo "== pathological (one thread)"
 "$OUT/tok_bench" --pathological "$OUT/tok-english.jsonl"
 # The command a user runs, end to end: winnow tokenize from JSONL to Megatron shards, the
-# tokenizer's load (~0.13 s), JSON parsing and the writing included. Eight copies of a long
+# tokenizer's load (~0.06 s), JSON parsing and the writing included. Eight copies of a long
 # corpus, so that the load weighs little; best of 3 wall times at -j1 and at -j2.
 echo "== winnow tokenize end to end (8 copies of a corpus; wall time, best of 3)"
 for corpus in english-16mb multilingual-17mb; do

@@ -207,12 +207,13 @@ static inline int64_t span_token(const wn_tok *t, const uint8_t *p, size_t avail
     return wn_tok_lookup_key(t, p + from, to - from, &k);
 }
 
-/* BPE of the bytes p[0..n) alone (avail >= n readable at p); at[] holds n + 1 and rank[] n. True when it ends as one
- * token, whose last merge was *left + *right. Part i is p[at[i] .. at[i + 1]); rank[i] is
- * the token the parts i and i + 1 make together (their bytes looked up in the vocabulary:
- * tiktoken's rule), -1 when they make none, and only the two next to a merge are looked up
- * again. The parts' ids are their ranks as they were made, kept in id[]. two[a * 256 + b]
- * is the token of the bytes a b, or -1: the first pairs of every token, without a probe. */
+/* BPE of the bytes p[0..n) alone (avail >= n bytes readable at p); at[] holds n + 1 and
+ * rank[] n. True when it ends as one token, whose last merge was *left + *right. Part i is
+ * p[at[i] .. at[i + 1]); rank[i] is the token the parts i and i + 1 make together (their
+ * bytes looked up in the vocabulary: tiktoken's rule), -1 when they make none, and only the
+ * two next to a merge are looked up again. The parts' ids are their ranks as they were
+ * made, kept in id[]. two[a * 256 + b] is the token of the bytes a b, or -1: the first
+ * pairs of every token, without a probe. */
 static bool bpe_last_merge(const wn_tok *t, const int32_t *two, const uint8_t *p, size_t n,
                            size_t avail, uint32_t *at, uint32_t *id, int64_t *rank,
                            uint32_t *left, uint32_t *right)
@@ -356,7 +357,8 @@ static int build_pairs(wn_tok *t, bool every_split)
         int32_t *two = wn_xmalloc(256 * 256 * sizeof *two);
         for (int a = 0; a < 256; a++)
             for (int b = 0; b < 256; b++)
-                two[a * 256 + b] = (int32_t)wn_tok_lookup(t, (uint8_t[]){ (uint8_t)a, (uint8_t)b }, 2);
+                two[a * 256 + b] =
+                    (int32_t)wn_tok_lookup(t, (uint8_t[]){ (uint8_t)a, (uint8_t)b }, 2);
         each_token(t, last_merge_of, two, &merged);
         free(two);
     }

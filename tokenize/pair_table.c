@@ -59,8 +59,8 @@ static inline uint64_t bits_xor_permuted(uint64_t w, uint32_t c)
 }
 
 /* The lowest displacement d <= dmax under which every slot x[j] ^ d of a bucket is free,
- * or UINT64_MAX; used holds a bit a slot (m of them, m a power of two of at least 64; every
- * x[j] and dmax below m). Sixty-four displacements are tried at once: those from 64q to
+ * or UINT64_MAX; used holds a bit a slot (m of them, m a power of two, in at least one
+ * word; every x[j] and dmax below m, so every slot tried is too). Sixty-four displacements are tried at once: those from 64q to
  * 64q + 63 send key j to the slots of one word of the bitmap, in an order its x's low bits
  * give, so the free ones are that word, inverted and permuted, ANDed over the keys. Tried
  * one at a time, as until the twenty-seventh session, the last buckets of a 97% full table
@@ -87,10 +87,7 @@ static uint64_t first_free_displacement(const uint64_t *used, const uint32_t *x,
 static bool place(wn_tok_pair_table *pt, const keyed *k, const uint32_t *first,
                   const uint64_t *order)
 {
-    uint32_t words = pt->m < 64 ? 1 : pt->m / 64;
-    uint64_t *used = wn_xcalloc(words, sizeof *used);
-    if (pt->m < 64) /* slots past m taken, so that no displacement reaches them */
-        used[0] = ~0ull << pt->m;
+    uint64_t *used = wn_xcalloc((pt->m + 63) / 64, sizeof *used);
     memset(pt->slots, 0xff, (size_t)pt->m * sizeof *pt->slots);
     memset(pt->disp, 0, pt->r * sizeof *pt->disp);
     const uint32_t mask = pt->m - 1;

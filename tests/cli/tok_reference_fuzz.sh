@@ -6,11 +6,7 @@
 # library Meta's tokenizer.py calls (installed by tools/install-test-deps.sh). Every id must
 # match. Golden sets elsewhere are fixed texts; this one reaches the corners they miss.
 set -u
-REF="$(cd "$(dirname "$0")/../tok-reference" && pwd)"
-command -v node >/dev/null 2>&1 || { echo "skipped: node not installed"; exit 77; }
-[ -d "$REF/node_modules/tiktoken" ] || {
-    echo "skipped: npm tiktoken not installed (tools/install-test-deps.sh)"; exit 77; }
-MODEL="$(dirname "$0")/../../data/tokenizer/llama3.tiktoken"
+. "$(dirname "$0")/../tok-reference/env.sh"
 python3 "$REF/adversarial.py" 20251122 20000 "$TMP/texts.jsonl" || exit 1
 "$WINNOW" encode --jsonl -j 2 "$TMP/texts.jsonl" > "$TMP/ids.jsonl" || exit 1
 node "$REF/compare.mjs" "$TMP/texts.jsonl" "$TMP/ids.jsonl" "$MODEL"

@@ -39,59 +39,65 @@ def read_bytes(path):
     return b"".join(chunks)
 
 
-def jsonl_texts(path):
+def file_text(path):
+    """The file's text, its invalid UTF-8 dropped."""
+    return read_bytes(path).decode("utf-8", "ignore")
+
+
+def jsonl_text(path):
+    """The {"text"} of every record, one after another."""
     out = []
-    for line in read_bytes(path).decode("utf-8", "ignore").splitlines():
+    for line in file_text(path).splitlines():
         try:
             doc = json.loads(line)
         except ValueError:
             continue
         if isinstance(doc, dict) and isinstance(doc.get("text"), str):
             out.append(doc["text"])
-    return ["\n\n".join(out)] if out else []
+    return "\n\n".join(out)
 
 
-def mo_texts(path):
+def mo_text(path):
+    """The translations of a .mo catalog, a line each."""
     try:
         with open(path, "rb") as f:
             catalog = gettext.GNUTranslations(f)._catalog
     except Exception:
-        return []
-    strings = [v for v in catalog.values() if isinstance(v, str) and v]
-    return ["\n".join(strings)] if strings else []
+        return ""
+    return "\n".join(v for v in catalog.values() if isinstance(v, str) and v)
 
 
 def sources(shared, rng):
-    """(name, text) of every source, at most `cap` files of each kind."""
+    """The text of every source that has one, at most `cap` files of each kind (a sample
+    drawn with rng)."""
     kinds = []
     if shared:
-        kinds.append((sorted(glob.glob(f"{shared}/**/*.jsonl.gz", recursive=True)), jsonl_texts, 50))
+        kinds.append((sorted(glob.glob(f"{shared}/**/*.jsonl.gz", recursive=True)), jsonl_text, 50))
         web = sorted(p for p in glob.glob(f"{shared}/**/*", recursive=True)
                      if os.path.isfile(p) and (".warc" in p or p.endswith((".html", ".htm", ".txt"))))
-        kinds.append((web, None, 200))
+        kinds.append((web, file_text, 200))
     stdlib = sysconfig.get_paths()["stdlib"]
-    kinds.append((sorted(glob.glob(f"{stdlib}/**/*.py", recursive=True)), None, 400))
-    kinds.append((sorted(glob.glob("/usr/include/**/*.h", recursive=True)), None, 400))
-    kinds.append((sorted(glob.glob("/usr/share/doc/*/changelog*.gz")), None, 200))
-    kinds.append((sorted(glob.glob("/usr/share/locale/*/LC_MESSAGES/*.mo")), mo_texts, 400))
+    kinds.append((sorted(glob.glob(f"{stdlib}/**/*.py", recursive=True)), file_text, 400))
+    kinds.append((sorted(glob.glob("/usr/include/**/*.h", recursive=True)), file_text, 400))
+    kinds.append((sorted(glob.glob("/usr/share/doc/*/changelog*.gz")), file_text, 200))
+    kinds.append((sorted(glob.glob("/usr/share/locale/*/LC_MESSAGES/*.mo")), mo_text, 400))
     for files, reader, cap in kinds:
         if len(files) > cap:
             files = sorted(rng.sample(files, cap))
         for path in files:
             try:
-                texts = reader(path) if reader else [read_bytes(path).decode("utf-8", "ignore")]
+                text = reader(path)
             except OSError:
                 continue
-            for t in texts:
-                if t:
-                    yield path, t
+            if text:
+                yield text
 
 
 def main():
     seed, budget, out_path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     shared = sys.argv[4] if len(sys.argv) > 4 and os.path.isdir(sys.argv[4]) else None
     rng = random.Random(seed)
-    texts = [t for _, t in sources(shared, rng)]
+    texts = list(sources(shared, rng))
     if not texts:
         sys.exit("no source texts found")
     total = count = 0

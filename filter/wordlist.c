@@ -324,6 +324,33 @@ bool wn_wordlist_has_fast_count(const wn_wordlist *wl)
     return wl->fast != NULL;
 }
 
+/* Hyperscan 5.4's AVX-512 VBMI literal matcher reads up to a vector past the end of the
+ * buffer it scans (vectorscan issue #322): a text whose end is within that of a page boundary
+ * faults when the next page is not mapped (seen in the ASan build, whose heap has such
+ * pages). Such a text is scanned from a copy with that much room after it. */
+#define HS_OVERREAD 64
+#define SMALLEST_PAGE 4096
+
+static bool overread_may_fault(const char *p, size_t len)
+{
+    uintptr_t last = (uintptr_t)(p + len - 1);
+    return last / SMALLEST_PAGE != (last + HS_OVERREAD) / SMALLEST_PAGE;
+}
+
+/* Scan the window w->s[0..w->n) (n > 0) into w; last: it ends the text (an earlier window
+ * has the text's next bytes after it). */
+static void scan_window(const hs_database_t *db, scan_ctx *w, bool last)
+{
+    char *copy = NULL;
+    if (last && overread_may_fault(w->s, w->n)) {
+        copy = wn_xmalloc(w->n + HS_OVERREAD);
+        memcpy(copy, w->s, w->n);
+        w->s = copy;
+    }
+    hs_scan(db, w->s, (unsigned)w->n, 0, scratch, on_match, w);
+    free(copy);
+}
+
 size_t wn_wordlist_count_hyperscan(const wn_wordlist *wl, const char *s, size_t n, size_t limit)
 {
     scan_ctx c = {wl, s, n, 0, limit};
@@ -334,7 +361,7 @@ size_t wn_wordlist_count_hyperscan(const wn_wordlist *wl, const char *s, size_t 
     for (size_t off = 0; off < n; off += window) {
         size_t len = n - off < window + 256 ? n - off : window + 256;
         scan_ctx w = {wl, s + off, len, 0, 0};
-        hs_scan(db, s + off, (unsigned)len, 0, scratch, on_match, &w);
+        scan_window(db, &w, len == n - off);
         c.count += w.count;
         if (len == n - off)
             break;
